@@ -1,0 +1,74 @@
+"""Coachapp: structured field coaching tied to account plans."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: settings, database, extensions, blueprints, commands."""
+    from coachapp import cli, db, errors, security
+    from coachapp.config import check_production, load_config
+    from coachapp.extensions import api, csrf, login_manager
+
+    app = Flask(__name__, instance_relative_config=True)
+    settings = load_config(app.instance_path, config)
+    check_production(settings)
+    app.config.update(settings)
+    app.config.update(
+        API_TITLE="Coachapp API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+    )
+    if app.config["DATABASE_URL"].startswith("sqlite:///"):
+        import os
+
+        os.makedirs(app.instance_path, exist_ok=True)
+
+    from coachapp.nudges.vapid import apply_stored_keys
+
+    apply_stored_keys(app)
+    db.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    security.init_app(app)
+    errors.register_error_handlers(app)
+
+    from coachapp.auth.session import init_login
+
+    init_login(app)
+    from coachapp.navigation import init_app as init_navigation
+
+    init_navigation(app)
+    _register_blueprints(app)
+    api.init_app(app, spec_kwargs={"info": {"description": "Coachapp JSON API."}})
+    from coachapp.api import register_api
+
+    register_api(app, api)
+    # flask-smorest registers its own HTTPException handler; ours answers HTML pages too.
+    errors.register_error_handlers(app)
+    cli.init_app(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from coachapp import health, home
+    from coachapp.admin import bp as admin_bp
+    from coachapp.auth import bp as auth_bp
+    from coachapp.dashboard import bp as dashboard_bp
+    from coachapp.inbox import bp as inbox_bp
+    from coachapp.me import bp as me_bp
+    from coachapp.team import bp as team_bp
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(home.bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(team_bp)
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(inbox_bp)
+    app.register_blueprint(me_bp)
+    app.register_blueprint(admin_bp)

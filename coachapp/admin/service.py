@@ -1,0 +1,164 @@
+"""Managing people: creating users, changing role, function and manager, deactivating."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from coachapp import audit, policy
+from coachapp.auth.passwords import hash_password, password_problem
+from coachapp.auth.service import end_all_sessions, normalise_email
+from coachapp.errors import InvalidInput, NotFound
+from coachapp.models import Function, Role, User
+from coachapp.timezones import is_valid_timezone
+
+# Who may report to whom: a rep to a manager, a manager to a director.
+ALLOWED_MANAGER_ROLES = {
+    Role.REP: {Role.MANAGER},
+    Role.MANAGER: {Role.DIRECTOR},
+    Role.DIRECTOR: {Role.DIRECTOR},
+    Role.ADMIN: set(),
+}
+
+
+class UserSchema(Schema):
+    email = fields.Email(
+        required=True,
+        validate=validate.Length(max=254),
+        error_messages={"required": "Enter an email address.", "invalid": "Enter a valid email."},
+    )
+    name = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=120),
+        error_messages={"required": "Enter a name."},
+    )
+    role = fields.Enum(Role, by_value=True, required=True)
+    function = fields.Enum(Function, by_value=True, load_default=Function.OTHER)
+    manager_id = fields.Integer(load_default=None, allow_none=True, strict=False)
+    timezone = fields.String(load_default="UTC", validate=validate.Length(max=64))
+    password = fields.String(load_only=True, required=True)
+
+    @validates("timezone")
+    def _timezone(self, value: str, **_: Any) -> None:
+        if not is_valid_timezone(value):
+            raise ValidationError("Choose a time zone from the list, e.g. America/New_York.")
+
+    @validates_schema
+    def _password(self, data: dict[str, Any], **_: Any) -> None:
+        if "password" in data:
+            problem = password_problem(data["password"], email=data.get("email", ""))
+            if problem:
+                raise ValidationError(problem, field_name="password")
+
+
+user_create_schema = UserSchema()
+user_update_schema = UserSchema(exclude=("email", "password"))
+
+
+def _check_manager(db: Session, user: User | None, role: Role, manager_id: int | None) -> None:
+    allowed = ALLOWED_MANAGER_ROLES[role]
+    if manager_id is None:
+        if role in {Role.REP, Role.MANAGER}:
+            raise InvalidInput(
+                "Choose who this person reports to.", {"manager_id": ["Choose a manager."]}
+            )
+        return
+    manager = db.get(User, manager_id)
+    if manager is None or not manager.active or manager.role not in allowed:
+        names = " or ".join(sorted(r.value for r in allowed)) or "nobody"
+        raise InvalidInput(
+            "That manager cannot be chosen.",
+            {"manager_id": [f"A {role.value} reports to an active {names}."]},
+        )
+    if user is not None:
+        below = set(db.scalars(policy.subtree_ids(user)).all())
+        if manager.id == user.id or manager.id in below:
+            raise InvalidInput(
+                "That would make a reporting loop.",
+                {"manager_id": ["Someone cannot report to themself or to their own team."]},
+            )
+
+
+def create_user(db: Session, actor: User | None, data: dict[str, Any]) -> User:
+    email = normalise_email(data["email"])
+    if db.scalar(select(func.count()).where(User.email == email)):
+        raise InvalidInput(
+            "A user with that email already exists.", {"email": ["This email is already used."]}
+        )
+    role = Role(data["role"])
+    _check_manager(db, None, role, data.get("manager_id"))
+    user = User(
+        email=email,
+        name=data["name"].strip(),
+        role=role,
+        function=Function(data.get("function") or Function.OTHER),
+        manager_id=data.get("manager_id"),
+        timezone=data.get("timezone") or "UTC",
+        password_hash=hash_password(data["password"]),
+    )
+    db.add(user)
+    db.flush()
+    audit.record(db, actor, "user.create", "user", user.id, email=email, role=role.value)
+    db.commit()
+    return user
+
+
+def update_user(db: Session, actor: User, user_id: int, data: dict[str, Any]) -> User:
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound()
+    role = Role(data["role"])
+    _check_manager(db, user, role, data.get("manager_id"))
+    changes = {}
+    for name in ("name", "role", "function", "manager_id", "timezone"):
+        if name in data and getattr(user, name) != data[name]:
+            changes[name] = [str(getattr(user, name)), str(data[name])]
+            setattr(user, name, data[name])
+    if "role" in changes:
+        # A role change takes effect now: existing sign-ins and tokens end.
+        end_all_sessions(db, user)
+    if changes:
+        audit.record(db, actor, "user.update", "user", user.id, changes=changes)
+    db.commit()
+    return user
+
+
+def set_active(db: Session, actor: User, user_id: int, active: bool) -> User:
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound()
+    if user.id == actor.id and not active:
+        raise InvalidInput("You cannot deactivate yourself.")
+    if user.active != active:
+        user.active = active
+        end_all_sessions(db, user)
+        audit.record(db, actor, "user.activate" if active else "user.deactivate", "user", user.id)
+        db.commit()
+    return user
+
+
+def people_for_admin(
+    db: Session, search: str = "", role: str = "", include_inactive: bool = True
+) -> list[User]:
+    query = select(User).order_by(User.active.desc(), User.name)
+    if search:
+        pattern = f"%{search.strip().lower()}%"
+        query = query.where(func.lower(User.name).like(pattern) | User.email.like(pattern))
+    if role in {r.value for r in Role}:
+        query = query.where(User.role == Role(role))
+    if not include_inactive:
+        query = query.where(User.active.is_(True))
+    return list(db.scalars(query.limit(500)).all())
+
+
+def possible_managers(db: Session) -> list[User]:
+    return list(
+        db.scalars(
+            select(User)
+            .where(User.active.is_(True), User.role.in_([Role.MANAGER, Role.DIRECTOR]))
+            .order_by(User.role, User.name)
+        ).all()
+    )

@@ -1,0 +1,23 @@
+"""The JSON API under /api/v1: thin views over the same domain services as the pages."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flask import Flask
+
+if TYPE_CHECKING:
+    from coachapp.extensions import CoachApi
+
+
+def register_api(app: Flask, api: CoachApi) -> None:
+    from coachapp.api import people, tokens
+    from coachapp.extensions import csrf
+
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "description": "POST /api/v1/tokens"}
+    )
+    for blueprint in (tokens.blp, people.blp):
+        # Token-authenticated; browser calls are CSRF-checked in api.auth instead.
+        csrf.exempt(blueprint)
+        api.register_blueprint(blueprint, url_prefix="/api/v1")

@@ -1,0 +1,41 @@
+"""JSON shapes of the API (DESIGN.md "Core JSON shapes")."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from coachapp.models import Function, Role
+
+
+class ErrorDetailSchema(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    fields = fields.Dict(keys=fields.String())
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorDetailSchema, required=True)
+
+
+class TokenRequestSchema(Schema):
+    email = fields.String(required=True, validate=validate.Length(min=1, max=254))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    name = fields.String(validate=validate.Length(min=1, max=80))
+
+
+class TokenSchema(Schema):
+    token = fields.String(required=True)
+    expires_at = fields.AwareDateTime(required=True)
+
+
+class RepSchema(Schema):
+    id = fields.Integer(required=True)
+    email = fields.String(required=True)
+    name = fields.String(required=True)
+    function = fields.Enum(Function, by_value=True, required=True)
+    manager_id = fields.Integer(required=True, allow_none=True)
+
+
+class MeSchema(RepSchema):
+    role = fields.Enum(Role, by_value=True, required=True)
+    timezone = fields.String(required=True)

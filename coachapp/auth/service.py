@@ -1,0 +1,103 @@
+"""Signing in with a password, and the API's bearer tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from coachapp.auth import throttle
+from coachapp.auth.passwords import hash_password, needs_rehash, verify_password
+from coachapp.db import utcnow
+from coachapp.errors import DomainError
+from coachapp.models import ApiToken, User
+
+BAD_CREDENTIALS = "Email or password is incorrect."
+TOKEN_PREFIX = "cap_"  # noqa: S105 - a marker, not a secret
+# Writing last_used_at on every API call would make every read a write.
+LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
+
+
+class InvalidCredentials(DomainError):
+    status = 401
+    code = "unauthorized"
+
+    def __init__(self) -> None:
+        super().__init__(BAD_CREDENTIALS)
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def authenticate(db: Session, email: str, password: str, ip: str) -> User:
+    """The active user with these credentials; one message for every failure (no enumeration)."""
+    email = normalise_email(email)
+    throttle.check_login_allowed(db, email, ip)
+    user = db.scalars(select(User).where(User.email == email)).first()
+    valid = verify_password(user.password_hash if user else None, password)
+    succeeded = bool(user is not None and valid and user.active)
+    throttle.record_attempt(db, email, ip, succeeded=succeeded)
+    if not succeeded or user is None:
+        db.commit()
+        raise InvalidCredentials()
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    db.commit()
+    return user
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_api_token(db: Session, user: User, name: str = "api") -> tuple[str, ApiToken]:
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    lifetime = dt.timedelta(days=current_app.config["API_TOKEN_LIFETIME_DAYS"])
+    row = ApiToken(
+        user_id=user.id,
+        name=name,
+        token_hash=_token_digest(token),
+        expires_at=utcnow() + lifetime,
+    )
+    db.add(row)
+    db.commit()
+    return token, row
+
+
+def token_row(db: Session, token: str) -> ApiToken | None:
+    """The live token row for a bearer token, or None (unknown, expired, revoked, user inactive)."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    row = db.scalars(select(ApiToken).where(ApiToken.token_hash == _token_digest(token))).first()
+    now = utcnow()
+    if row is None or row.revoked_at is not None or row.expires_at <= now or not row.user.active:
+        return None
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+        row.last_used_at = now
+        db.commit()
+    return row
+
+
+def revoke_token(db: Session, row: ApiToken) -> None:
+    row.revoked_at = utcnow()
+    db.commit()
+
+
+def revoke_all_tokens(db: Session, user: User) -> None:
+    """Ends every API token of the user; the caller commits."""
+    db.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def end_all_sessions(db: Session, user: User) -> None:
+    """Signs the user out everywhere: browsers (session token) and API tokens. Caller commits."""
+    user.rotate_session_token()
+    revoke_all_tokens(db, user)

@@ -1,0 +1,70 @@
+"""Sign-in throttling by (email, address), by address and by email.
+
+Limits are per address first, so an attacker elsewhere cannot lock a user out;
+the per-email limit is far higher and only slows a distributed guess.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import current_app
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from coachapp.db import utcnow
+from coachapp.errors import Throttled
+from coachapp.models import LoginAttempt
+
+THROTTLED_MESSAGE = "Too many sign-in attempts. Wait {minutes} minutes and try again."
+
+
+def _failures_since(
+    db: Session, since: dt.datetime, **match: str
+) -> tuple[int, dt.datetime | None]:
+    query = select(func.count(), func.min(LoginAttempt.at)).where(
+        LoginAttempt.at >= since, LoginAttempt.succeeded.is_(False)
+    )
+    for column, value in match.items():
+        query = query.where(getattr(LoginAttempt, column) == value)
+    count, oldest = db.execute(query).one()
+    if oldest is not None and oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=dt.UTC)
+    return count, oldest
+
+
+def check_login_allowed(db: Session, email: str, ip: str) -> None:
+    config = current_app.config
+    window = dt.timedelta(seconds=config["LOGIN_WINDOW_SECONDS"])
+    now = utcnow()
+    since = now - window
+    limits = (
+        ({"email": email, "ip": ip}, config["LOGIN_MAX_FAILURES_PER_EMAIL_AND_ADDRESS"]),
+        ({"ip": ip}, config["LOGIN_MAX_FAILURES_PER_ADDRESS"]),
+        ({"email": email}, config["LOGIN_MAX_FAILURES_PER_EMAIL"]),
+    )
+    for match, limit in limits:
+        count, oldest = _failures_since(db, since, **match)
+        if count >= limit:
+            reopens = (oldest or now) + window
+            retry_after = max(1, int((reopens - now).total_seconds()))
+            minutes = max(1, -(-retry_after // 60))
+            raise Throttled(THROTTLED_MESSAGE.format(minutes=minutes), retry_after=retry_after)
+
+
+def record_attempt(db: Session, email: str, ip: str, *, succeeded: bool) -> None:
+    db.add(LoginAttempt(email=email, ip=ip, succeeded=succeeded))
+    if succeeded:
+        # A successful sign-in clears this address's failures for the account.
+        db.execute(
+            delete(LoginAttempt).where(
+                LoginAttempt.email == email,
+                LoginAttempt.ip == ip,
+                LoginAttempt.succeeded.is_(False),
+            )
+        )
+
+
+def purge_old_attempts(db: Session, older_than: dt.timedelta = dt.timedelta(days=1)) -> int:
+    result = db.execute(delete(LoginAttempt).where(LoginAttempt.at < utcnow() - older_than))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,0 +1,79 @@
+"""Sign-in and sign-out pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from marshmallow import Schema, fields, validate
+from werkzeug.wrappers import Response
+
+from coachapp.auth import bp
+from coachapp.auth.service import InvalidCredentials, authenticate
+from coachapp.db import get_session
+from coachapp.errors import Throttled
+from coachapp.forms import form_values, load_form
+from coachapp.security import safe_local_path
+
+
+class LoginForm(Schema):
+    email = fields.String(
+        required=True,
+        validate=validate.Length(max=254),
+        error_messages={"required": "Enter your email address."},
+    )
+    password = fields.String(
+        required=True,
+        validate=validate.Length(max=1024),
+        error_messages={"required": "Enter your password."},
+    )
+    remember = fields.Boolean(load_default=False)
+    next = fields.String(load_default="")
+
+
+login_form = LoginForm()
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    values: dict[str, Any] = {"next": request.args.get("next", "")}
+    errors: dict[str, list[str]] = {}
+    status = 200
+    headers: dict[str, str] = {}
+    if request.method == "POST":
+        values = form_values(request.form)
+        data, errors = load_form(login_form, request.form)
+        if data is not None:
+            try:
+                user = authenticate(
+                    get_session(), data["email"], data["password"], request.remote_addr or ""
+                )
+            except InvalidCredentials as exc:
+                errors = {"_form": [exc.message]}
+                status = 401
+            except Throttled as exc:
+                errors = {"_form": [exc.message]}
+                status = 429
+                headers["Retry-After"] = str(exc.retry_after)
+            else:
+                # A fresh session on sign-in: nothing from before survives (fixation).
+                session.clear()
+                login_user(user, remember=data["remember"])
+                session.permanent = True
+                return redirect(safe_local_path(data["next"]) or url_for("home.index"))
+        else:
+            status = 422
+    values.pop("password", None)
+    return render_template("auth/login.html", values=values, errors=errors), status, headers
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> Response:
+    logout_user()
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))

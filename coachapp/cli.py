@@ -1,0 +1,152 @@
+"""Commands: flask --app coachapp db upgrade | seed-demo | create-user | vapid-keys | worker."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from coachapp import migrate
+from coachapp.db import get_session
+
+db_cli = AppGroup("db", help="Database schema migrations.")
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Upgrade the database schema (default: to the newest revision)."""
+    migrate.upgrade(current_app, revision)
+    click.echo(f"Database is at {revision}.")
+
+
+@db_cli.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Downgrade the database schema to REVISION."""
+    migrate.downgrade(current_app, revision)
+
+
+@db_cli.command("revision")
+@click.option("-m", "--message", required=True)
+def db_revision(message: str) -> None:
+    """Write a new migration from the models (review it before committing)."""
+    migrate.new_revision(current_app, message)
+
+
+@db_cli.command("current")
+def db_current() -> None:
+    """Show the database's revision."""
+    migrate.current(current_app)
+
+
+@click.command("seed-demo")
+@click.option("--scale", default=1, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--if-empty", is_flag=True, help="Only seed a database that has no users.")
+def seed_demo_command(scale: int, if_empty: bool) -> None:
+    """Create the demo organisation (idempotent); --scale N makes N copies."""
+    from coachapp.demo import seed_demo
+    from coachapp.models import User
+
+    db = get_session()
+    if if_empty and db.scalar(select(func.count()).select_from(User)):
+        click.echo("Database already has users; demo data not added.")
+        return
+    counts = seed_demo(db, scale=scale)
+    created = ", ".join(f"{v} {k}" for k, v in counts.items() if v) or "nothing new"
+    click.echo(f"Demo organisation ready ({created}). Password for every demo user: demo-password")
+
+
+@click.command("create-user")
+@click.option("--email", prompt=True)
+@click.option("--name", prompt=True)
+@click.option("--role", type=click.Choice(["rep", "manager", "director", "admin"]), prompt=True)
+@click.option("--function", "function_", default="other", show_default=True)
+@click.option("--manager-email", default="", help="Email of the person they report to.")
+@click.option("--timezone", default="UTC", show_default=True)
+@click.option("--password", default=None, help="Prompted for when not given.")
+def create_user_command(
+    email: str,
+    name: str,
+    role: str,
+    function_: str,
+    manager_email: str,
+    timezone: str,
+    password: str | None,
+) -> None:
+    """Create a user who can sign in."""
+    from marshmallow import ValidationError
+
+    from coachapp.admin.service import create_user, user_create_schema
+    from coachapp.errors import InvalidInput
+    from coachapp.models import User
+
+    db = get_session()
+    manager_id = None
+    if manager_email:
+        manager = db.scalars(select(User).where(User.email == manager_email.lower())).first()
+        if manager is None:
+            raise click.ClickException(f"No user with email {manager_email}.")
+        manager_id = manager.id
+    if password is None:
+        password = getpass.getpass("Password: ")
+    raw = {
+        "email": email,
+        "name": name,
+        "role": role,
+        "function": function_,
+        "manager_id": manager_id,
+        "timezone": timezone,
+        "password": password,
+    }
+    try:
+        data = user_create_schema.load(raw)
+        user = create_user(db, None, data)
+    except ValidationError as exc:
+        raise click.ClickException(_describe(exc.messages)) from exc
+    except InvalidInput as exc:
+        raise click.ClickException(_describe(exc.fields or exc.message)) from exc
+    click.echo(f"Created {user.role} {user.email} (id {user.id}).")
+
+
+def _describe(messages: object) -> str:
+    if isinstance(messages, dict):
+        return "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in messages.items())
+    return str(messages)
+
+
+@click.command("vapid-keys")
+@click.option("--force", is_flag=True, help="Replace keys that already exist.")
+def vapid_keys_command(force: bool) -> None:
+    """Generate the VAPID key pair for Web Push, store it, print the public key."""
+    from coachapp.nudges.vapid import ensure_vapid_keys
+
+    public_key, created, where = ensure_vapid_keys(current_app, force=force)
+    if created:
+        click.echo(f"Stored a new VAPID key pair in {where}.", err=True)
+    else:
+        click.echo(f"Using the VAPID key pair from {where}.", err=True)
+    click.echo(public_key)
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Run one round, then exit.")
+def worker_command(once: bool) -> None:
+    """Evaluate nudge rules and send what is due; runs until stopped."""
+    from coachapp.worker import run_forever, run_once
+
+    if once:
+        report = run_once(current_app)
+        click.echo(report.summary())
+        sys.exit(0 if report.ok else 1)
+    run_forever(current_app)
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(db_cli)
+    for command in (seed_demo_command, create_user_command, vapid_keys_command, worker_command):
+        app.cli.add_command(command)

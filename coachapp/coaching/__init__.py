@@ -1,0 +1,1 @@
+"""Coaching guides, sessions and follow-ups."""

@@ -1,0 +1,162 @@
+"""Domain errors and the one error handler that answers in HTML or in the JSON error shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    412: "precondition_failed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    428: "precondition_required",
+    429: "too_many_requests",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+class DomainError(Exception):
+    """A rule of the domain refused an operation; views map it to a response."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, fields: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+
+
+class NotFound(DomainError):
+    """Missing, or outside the caller's scope: the two look the same on purpose."""
+
+    status = 404
+    code = "not_found"
+
+    def __init__(self, message: str = "Not found.") -> None:
+        super().__init__(message)
+
+
+class PermissionDenied(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class InvalidInput(DomainError):
+    status = 422
+    code = "validation_error"
+
+
+class Throttled(DomainError):
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def error_body(status: int, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": ERROR_CODES.get(status, "error"), "message": message}
+    if fields:
+        body["fields"] = fields
+    return {"error": body}
+
+
+def error_response(
+    status: int,
+    message: str,
+    fields: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[Response, int, dict[str, str]]:
+    if wants_json():
+        return jsonify(error_body(status, message, fields)), status, headers or {}
+    html = render_template("errors/error.html", status=status, message=message)
+    return Response(html, mimetype="text/html"), status, headers or {}
+
+
+def _flatten_webargs_messages(messages: Any) -> dict[str, Any]:
+    """webargs nests errors by location ({"json": {...}}); clients only need the fields."""
+    if not isinstance(messages, dict):
+        return {"_schema": messages}
+    fields: dict[str, Any] = {}
+    for location, errors in messages.items():
+        if location in {"json", "query", "form", "headers", "files", "path", "view_args"}:
+            if isinstance(errors, dict):
+                fields.update(errors)
+            else:
+                fields["_schema"] = errors
+        else:
+            fields[location] = errors
+    return fields
+
+
+HTTP_MESSAGES = {
+    400: "The request could not be understood.",
+    401: "Sign in or send a valid API token.",
+    403: "You are not allowed to do that.",
+    404: "Not found.",
+    405: "That method is not allowed here.",
+    413: "The request body is too large (1 MiB at most).",
+    415: "Send the body as JSON (Content-Type: application/json).",
+    422: "Some fields are not valid.",
+    429: "Too many requests; wait a moment and try again.",
+    500: "Something went wrong on our side; it has been logged.",
+}
+
+
+def handle_http_exception(error: HTTPException) -> Any:
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    fields: dict[str, Any] | None = None
+    message = HTTP_MESSAGES.get(status, error.description or error.name)
+    if "messages" in data:
+        fields = _flatten_webargs_messages(data["messages"])
+        if status == 400 and "Invalid JSON body." in str(data["messages"]):
+            message, fields = "The body is not valid JSON.", None
+    if "message" in data:
+        message = data["message"]
+    if "errors" in data:
+        fields = data["errors"]
+    headers = dict(data.get("headers") or {})
+    valid_methods = getattr(error, "valid_methods", None)
+    if status == 405 and valid_methods:
+        headers["Allow"] = ", ".join(valid_methods)
+    if status >= 500:
+        message = HTTP_MESSAGES[500]
+    return error_response(status, message, fields, headers)
+
+
+def handle_domain_error(error: DomainError) -> Any:
+    headers = {}
+    if isinstance(error, Throttled):
+        headers["Retry-After"] = str(error.retry_after)
+    return error_response(error.status, error.message, error.fields or None, headers)
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(DomainError, handle_domain_error)

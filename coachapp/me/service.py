@@ -1,0 +1,64 @@
+"""Changing one's own profile and password."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates
+from sqlalchemy.orm import Session
+
+from coachapp import audit
+from coachapp.auth.passwords import hash_password, password_problem, verify_password
+from coachapp.auth.service import end_all_sessions
+from coachapp.errors import InvalidInput
+from coachapp.models import User
+from coachapp.timezones import is_valid_timezone
+
+
+class ProfileSchema(Schema):
+    name = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=120),
+        error_messages={"required": "Enter your name."},
+    )
+    timezone = fields.String(required=True, validate=validate.Length(max=64))
+
+    @validates("timezone")
+    def _timezone(self, value: str, **_: Any) -> None:
+        if not is_valid_timezone(value):
+            raise ValidationError("Choose a time zone from the list, e.g. America/Chicago.")
+
+
+class PasswordSchema(Schema):
+    current_password = fields.String(
+        required=True, error_messages={"required": "Enter your current password."}
+    )
+    new_password = fields.String(
+        required=True, error_messages={"required": "Enter a new password."}
+    )
+
+
+profile_schema = ProfileSchema()
+password_schema = PasswordSchema()
+
+
+def update_profile(db: Session, user: User, data: dict[str, Any]) -> None:
+    user.name = data["name"].strip()
+    user.timezone = data["timezone"]
+    db.commit()
+
+
+def change_password(db: Session, user: User, current: str, new: str) -> None:
+    """Sets a new password and signs the user out everywhere else."""
+    if not verify_password(user.password_hash, current):
+        raise InvalidInput(
+            "Your current password is not right.",
+            {"current_password": ["This is not your current password."]},
+        )
+    problem = password_problem(new, email=user.email)
+    if problem:
+        raise InvalidInput(problem, {"new_password": [problem]})
+    user.password_hash = hash_password(new)
+    end_all_sessions(db, user)
+    audit.record(db, user, "user.password_change", "user", user.id)
+    db.commit()

@@ -1,0 +1,57 @@
+"""The Me page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import login_required, login_user
+
+from coachapp.auth.roles import viewer
+from coachapp.db import get_session
+from coachapp.errors import InvalidInput
+from coachapp.forms import form_values, load_form
+from coachapp.me import bp, service
+from coachapp.timezones import all_timezones
+
+
+def _page(status: int = 200, **context: Any) -> tuple[str, int]:
+    user = viewer()
+    context.setdefault("profile", {"name": user.name, "timezone": user.timezone})
+    context.setdefault("profile_errors", {})
+    context.setdefault("password_errors", {})
+    return render_template("me/index.html", timezones=all_timezones(), **context), status
+
+
+@bp.get("/me")
+@login_required
+def index() -> tuple[str, int]:
+    return _page()
+
+
+@bp.post("/me/profile")
+@login_required
+def profile() -> Any:
+    data, errors = load_form(service.profile_schema, request.form)
+    if data is None:
+        return _page(422, profile=form_values(request.form), profile_errors=errors)
+    service.update_profile(get_session(), viewer(), data)
+    flash("Profile saved.", "success")
+    return redirect(url_for("me.index"))
+
+
+@bp.post("/me/password")
+@login_required
+def password() -> Any:
+    data, errors = load_form(service.password_schema, request.form)
+    if data is None:
+        return _page(422, password_errors=errors)
+    user = viewer()
+    try:
+        service.change_password(get_session(), user, data["current_password"], data["new_password"])
+    except InvalidInput as exc:
+        return _page(422, password_errors=exc.fields)
+    # Other browsers are signed out; this one carries on with the new session token.
+    login_user(user)
+    flash("Password changed. Other devices have been signed out.", "success")
+    return redirect(url_for("me.index"))

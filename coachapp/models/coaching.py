@@ -1,0 +1,276 @@
+"""Coaching guides, coaching sessions, follow-ups, development focus and cadence targets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coachapp.db import Base, utcnow
+from coachapp.models.org import Account, User, str_enum
+from coachapp.models.plans import AccountPlan, PlanActionItem
+
+
+class GuideStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    RETIRED = "retired"
+
+
+RATING_SCALE = (
+    (1, "Developing"),
+    (2, "Building"),
+    (3, "Proficient"),
+    (4, "Role model"),
+)
+NOT_OBSERVED_LABEL = "Not observed"
+
+
+class CoachingGuide(Base):
+    """A guide maintained by enablement; its content lives in immutable versions."""
+
+    __tablename__ = "coaching_guides"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(160), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    # Functions the guide is meant for; empty means every function.
+    target_functions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    versions: Mapped[list[GuideVersion]] = relationship(
+        back_populates="guide", order_by="GuideVersion.number"
+    )
+
+
+class GuideVersion(Base):
+    __tablename__ = "guide_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guide_id: Mapped[int] = mapped_column(ForeignKey("coaching_guides.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[GuideStatus] = mapped_column(
+        str_enum(GuideStatus, "guide_status"), default=GuideStatus.DRAFT
+    )
+    published_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    guide: Mapped[CoachingGuide] = relationship(back_populates="versions")
+    sections: Mapped[list[GuideSection]] = relationship(
+        back_populates="version", order_by="GuideSection.position", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (UniqueConstraint("guide_id", "number", name="uq_guide_versions_number"),)
+
+
+class GuideSection(Base):
+    __tablename__ = "guide_sections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("guide_versions.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    title: Mapped[str] = mapped_column(String(160))
+
+    version: Mapped[GuideVersion] = relationship(back_populates="sections")
+    competencies: Mapped[list[Competency]] = relationship(
+        back_populates="section", order_by="Competency.position", cascade="all, delete-orphan"
+    )
+
+
+class Competency(Base):
+    """An observable behaviour with its indicators and coaching questions."""
+
+    __tablename__ = "competencies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    section_id: Mapped[int] = mapped_column(
+        ForeignKey("guide_sections.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    # Stable across versions, so progress on one behaviour can be followed over time.
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(160))
+    indicators: Mapped[list[str]] = mapped_column(JSON, default=list)
+    questions: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    section: Mapped[GuideSection] = relationship(back_populates="competencies")
+
+
+class SessionType(enum.StrEnum):
+    RIDE_ALONG = "ride_along"
+    VIRTUAL_CALL = "virtual_call"
+    ONE_ON_ONE = "one_on_one"
+    PLAN_REVIEW = "plan_review"
+
+
+SESSION_TYPE_LABELS = {
+    SessionType.RIDE_ALONG: "Ride-along",
+    SessionType.VIRTUAL_CALL: "Virtual call",
+    SessionType.ONE_ON_ONE: "1:1",
+    SessionType.PLAN_REVIEW: "Plan review",
+}
+
+
+class SessionStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SHARED = "shared"
+    ACKNOWLEDGED = "acknowledged"
+
+
+class CoachingSession(Base):
+    """One coaching conversation between a manager and a rep."""
+
+    __tablename__ = "coaching_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_uuid: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=uuid.uuid4)
+    manager_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    rep_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("account_plans.id"))
+    guide_version_id: Mapped[int] = mapped_column(ForeignKey("guide_versions.id"))
+    type: Mapped[SessionType] = mapped_column(str_enum(SessionType, "session_type"))
+    occurred_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    status: Mapped[SessionStatus] = mapped_column(
+        str_enum(SessionStatus, "session_status"), default=SessionStatus.DRAFT
+    )
+    strengths: Mapped[str] = mapped_column(Text, default="")
+    development_focus: Mapped[str] = mapped_column(Text, default="")
+    private_notes: Mapped[str] = mapped_column(Text, default="")
+    self_assessment: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    shared_at: Mapped[dt.datetime | None]
+    acknowledged_at: Mapped[dt.datetime | None]
+    ack_comment: Mapped[str | None] = mapped_column(Text)
+    addendum: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    manager: Mapped[User] = relationship(foreign_keys=[manager_id])
+    rep: Mapped[User] = relationship(foreign_keys=[rep_id])
+    account: Mapped[Account | None] = relationship()
+    plan: Mapped[AccountPlan | None] = relationship()
+    guide_version: Mapped[GuideVersion] = relationship()
+    ratings: Mapped[list[SessionRating]] = relationship(
+        back_populates="session", cascade="all, delete-orphan", order_by="SessionRating.id"
+    )
+    follow_ups: Mapped[list[FollowUp]] = relationship(
+        back_populates="session", order_by="FollowUp.due_date"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        CheckConstraint("manager_id <> rep_id", name="not_self"),
+        CheckConstraint("status = 'draft' OR shared_at IS NOT NULL", name="shared_has_timestamp"),
+    )
+
+
+class SessionRating(Base):
+    __tablename__ = "session_ratings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("coaching_sessions.id", ondelete="CASCADE"), index=True
+    )
+    competency_id: Mapped[int] = mapped_column(ForeignKey("competencies.id"))
+    # None means "not observed".
+    score: Mapped[int | None] = mapped_column(Integer)
+    evidence: Mapped[str] = mapped_column(Text, default="")
+
+    session: Mapped[CoachingSession] = relationship(back_populates="ratings")
+    competency: Mapped[Competency] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("session_id", "competency_id", name="uq_session_ratings_competency"),
+        CheckConstraint("score IS NULL OR (score >= 1 AND score <= 4)", name="score_range"),
+    )
+
+
+class FollowUpStatus(enum.StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class FollowUp(Base):
+    """A commitment from a coaching session or a plan action, with an owner and a date."""
+
+    __tablename__ = "follow_ups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("coaching_sessions.id", ondelete="CASCADE"), index=True
+    )
+    action_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("plan_action_items.id", ondelete="SET NULL"), index=True
+    )
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    due_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    status: Mapped[FollowUpStatus] = mapped_column(
+        str_enum(FollowUpStatus, "follow_up_status"), default=FollowUpStatus.OPEN
+    )
+    completed_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    session: Mapped[CoachingSession | None] = relationship(back_populates="follow_ups")
+    action_item: Mapped[PlanActionItem | None] = relationship()
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+
+
+class DevelopmentFocus(Base):
+    """A rep's learning journey: one or two focus competencies for a period."""
+
+    __tablename__ = "development_focuses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rep_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    competency_key: Mapped[str] = mapped_column(String(64))
+    period: Mapped[str] = mapped_column(String(16))
+    checkin_days: Mapped[int] = mapped_column(Integer, default=14)
+    goal: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("rep_id", "competency_key", "period", name="uq_development_focus"),
+        CheckConstraint("checkin_days > 0", name="checkin_positive"),
+    )
+
+
+class CadenceTarget(Base):
+    """Expected coaching frequency: organisation-wide, or for one manager's team."""
+
+    __tablename__ = "cadence_targets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # None: the organisation default; otherwise the manager whose team it overrides.
+    team_manager_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), unique=True
+    )
+    any_coaching_days: Mapped[int] = mapped_column(Integer, default=14)
+    ride_along_days: Mapped[int] = mapped_column(Integer, default=30)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("any_coaching_days > 0 AND ride_along_days > 0", name="positive"),
+    )

@@ -1,0 +1,208 @@
+"""People, customer accounts, credentials and the audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import secrets
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import Enum as SAEnum
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coachapp.db import Base, utcnow
+
+
+def str_enum(enum_cls: type[enum.StrEnum], name: str) -> SAEnum:
+    """A portable enum column: VARCHAR plus a named CHECK constraint."""
+    return SAEnum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class Role(enum.StrEnum):
+    REP = "rep"
+    MANAGER = "manager"
+    DIRECTOR = "director"
+    ADMIN = "admin"
+
+
+class Function(enum.StrEnum):
+    SALES = "sales"
+    KEY_ACCOUNT = "key_account"
+    MSL = "msl"
+    MARKET_ACCESS = "market_access"
+    REIMBURSEMENT = "reimbursement"
+    NURSE_EDUCATOR = "nurse_educator"
+    OTHER = "other"
+
+
+FUNCTION_LABELS = {
+    Function.SALES: "Sales",
+    Function.KEY_ACCOUNT: "Key account",
+    Function.MSL: "Medical science liaison",
+    Function.MARKET_ACCESS: "Market access",
+    Function.REIMBURSEMENT: "Reimbursement",
+    Function.NURSE_EDUCATOR: "Nurse educator",
+    Function.OTHER: "Other",
+}
+
+ROLE_LABELS = {
+    Role.REP: "Rep / account team member",
+    Role.MANAGER: "First-line manager",
+    Role.DIRECTOR: "Director",
+    Role.ADMIN: "Admin / enablement",
+}
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
+    function: Mapped[Function] = mapped_column(str_enum(Function, "function"))
+    manager_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # flask-login identifies a signed-in browser by this, not by the id, so that
+    # rotating it (password change, deactivation) ends every existing session.
+    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    manager: Mapped[User | None] = relationship(remote_side=[id], back_populates="reports")
+    reports: Mapped[list[User]] = relationship(back_populates="manager")
+
+    __table_args__ = (
+        CheckConstraint("manager_id IS NULL OR manager_id <> id", name="not_own_manager"),
+        CheckConstraint("email = lower(email)", name="email_lowercase"),
+    )
+
+    # flask-login protocol
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    def rotate_session_token(self) -> None:
+        self.session_token = new_session_token()
+
+    @property
+    def function_label(self) -> str:
+        return FUNCTION_LABELS[self.function]
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS[self.role]
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email} {self.role}>"
+
+
+class AccountType(enum.StrEnum):
+    IDN = "idn"
+    HEALTH_SYSTEM = "health_system"
+    MEDICAL_GROUP = "medical_group"
+    ACADEMIC_CENTER = "academic_center"
+    PAYER = "payer"
+    OTHER = "other"
+
+
+ACCOUNT_TYPE_LABELS = {
+    AccountType.IDN: "Integrated delivery network",
+    AccountType.HEALTH_SYSTEM: "Health system",
+    AccountType.MEDICAL_GROUP: "Medical group",
+    AccountType.ACADEMIC_CENTER: "Academic medical center",
+    AccountType.PAYER: "Payer",
+    AccountType.OTHER: "Other",
+}
+
+
+class Account(Base):
+    """An organised customer: an IDN, a health system, a large medical group."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    type: Mapped[AccountType] = mapped_column(str_enum(AccountType, "account_type"))
+    region: Mapped[str] = mapped_column(String(80), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    @property
+    def type_label(self) -> str:
+        return ACCOUNT_TYPE_LABELS[self.type]
+
+
+class ApiToken(Base):
+    """A bearer token for the JSON API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80), default="api")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+    last_used_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
+
+    user: Mapped[User] = relationship()
+
+
+class AuditEvent(Base):
+    """Who changed what, when: coaching notes, plans, users."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(64))
+    object_id: Mapped[int | None]
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    ip: Mapped[str | None] = mapped_column(String(64))
+
+    actor: Mapped[User | None] = relationship()
+
+    __table_args__ = (Index("ix_audit_events_object", "object_type", "object_id"),)
+
+
+class LoginAttempt(Base):
+    """Recent sign-in attempts, for throttling by address and by email."""
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    ip: Mapped[str] = mapped_column(String(64), index=True)
+    succeeded: Mapped[bool] = mapped_column(Boolean)

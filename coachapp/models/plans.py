@@ -1,0 +1,167 @@
+"""Account plans: one consistent template shared by the whole account team."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from coachapp.db import Base, utcnow
+from coachapp.models.org import Account, User, str_enum
+
+
+class PlanStatus(enum.StrEnum):
+    DRAFT = "draft"
+    ACTIVE = "active"
+    ARCHIVED = "archived"
+
+
+class GoalStatus(enum.StrEnum):
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+    OFF_TRACK = "off_track"
+    DONE = "done"
+
+
+class ActionStatus(enum.StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class DecisionRole(enum.StrEnum):
+    DECISION_MAKER = "decision_maker"
+    INFLUENCER = "influencer"
+    GATEKEEPER = "gatekeeper"
+    CHAMPION = "champion"
+    USER = "user"
+    OTHER = "other"
+
+
+class Relationship(enum.StrEnum):
+    NONE = "none"
+    WEAK = "weak"
+    NEUTRAL = "neutral"
+    GOOD = "good"
+    STRONG = "strong"
+
+
+PROFILE_AREAS = ("business", "clinical", "operational", "reimbursement")
+
+
+class AccountPlan(Base):
+    __tablename__ = "account_plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    period: Mapped[str] = mapped_column(String(16))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[PlanStatus] = mapped_column(
+        str_enum(PlanStatus, "plan_status"), default=PlanStatus.DRAFT
+    )
+    strategic_priorities: Mapped[str] = mapped_column(Text, default="")
+    profile_business: Mapped[str] = mapped_column(Text, default="")
+    profile_clinical: Mapped[str] = mapped_column(Text, default="")
+    profile_operational: Mapped[str] = mapped_column(Text, default="")
+    profile_reimbursement: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    account: Mapped[Account] = relationship()
+    owner: Mapped[User] = relationship()
+    goals: Mapped[list[PlanGoal]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan", order_by="PlanGoal.position"
+    )
+    action_items: Mapped[list[PlanActionItem]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan", order_by="PlanActionItem.due_date"
+    )
+    stakeholders: Mapped[list[PlanStakeholder]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan", order_by="PlanStakeholder.id"
+    )
+    team: Mapped[list[PlanTeamMember]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan", order_by="PlanTeamMember.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (UniqueConstraint("account_id", "period", name="uq_account_plans_period"),)
+
+
+class PlanGoal(Base):
+    __tablename__ = "plan_goals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(
+        ForeignKey("account_plans.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    title: Mapped[str] = mapped_column(String(200))
+    measure: Mapped[str] = mapped_column(String(200), default="")
+    target_date: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[GoalStatus] = mapped_column(
+        str_enum(GoalStatus, "goal_status"), default=GoalStatus.ON_TRACK
+    )
+    value: Mapped[str | None] = mapped_column(String(80))
+
+    plan: Mapped[AccountPlan] = relationship(back_populates="goals")
+
+
+class PlanActionItem(Base):
+    __tablename__ = "plan_action_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(
+        ForeignKey("account_plans.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    due_date: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[ActionStatus] = mapped_column(
+        str_enum(ActionStatus, "action_status"), default=ActionStatus.OPEN
+    )
+    completed_at: Mapped[dt.datetime | None]
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    plan: Mapped[AccountPlan] = relationship(back_populates="action_items")
+    owner: Mapped[User] = relationship()
+
+
+class PlanStakeholder(Base):
+    """A person on the customer side and their part in decisions."""
+
+    __tablename__ = "plan_stakeholders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(
+        ForeignKey("account_plans.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(120))
+    title: Mapped[str] = mapped_column(String(120), default="")
+    decision_role: Mapped[DecisionRole] = mapped_column(
+        str_enum(DecisionRole, "decision_role"), default=DecisionRole.INFLUENCER
+    )
+    relationship_strength: Mapped[Relationship] = mapped_column(
+        "relationship", str_enum(Relationship, "relationship"), default=Relationship.NEUTRAL
+    )
+
+    plan: Mapped[AccountPlan] = relationship(back_populates="stakeholders")
+
+
+class PlanTeamMember(Base):
+    """An internal member of the account team and what they are responsible for."""
+
+    __tablename__ = "plan_team_members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(
+        ForeignKey("account_plans.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    responsibility: Mapped[str] = mapped_column(String(200), default="")
+
+    plan: Mapped[AccountPlan] = relationship(back_populates="team")
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (UniqueConstraint("plan_id", "user_id", name="uq_plan_team_members_member"),)

@@ -1,0 +1,73 @@
+"""The bottom navigation each role sees, and other values every template needs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, request, url_for
+from flask_login import current_user
+
+from coachapp.db import get_session
+from coachapp.models import FUNCTION_LABELS, Role
+from coachapp.timezones import local_time
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: str
+    icon: str
+    # Other endpoints under this tab, so it stays highlighted on their pages.
+    also: tuple[str, ...] = ()
+
+    @property
+    def url(self) -> str:
+        return url_for(self.endpoint)
+
+    @property
+    def current(self) -> bool:
+        return request.endpoint == self.endpoint or request.endpoint in self.also
+
+
+INBOX = NavItem("inbox.index", "Inbox", "inbox")
+ME = NavItem("me.index", "Me", "person")
+
+NAV_BY_ROLE = {
+    Role.MANAGER: (
+        NavItem("team.today", "Today", "today"),
+        NavItem("team.team", "Team", "team", also=("team.person",)),
+        INBOX,
+        ME,
+    ),
+    Role.REP: (NavItem("team.my_page", "Today", "today"), INBOX, ME),
+    Role.DIRECTOR: (NavItem("dashboard.index", "Teams", "team", also=("team.person",)), INBOX, ME),
+    Role.ADMIN: (
+        NavItem("admin.users", "People", "team", also=("admin.edit_user", "admin.new_user")),
+        ME,
+    ),
+}
+
+
+def template_globals() -> dict[str, Any]:
+    if not current_user.is_authenticated:
+        return {"nav_items": (), "unread_count": 0, "function_labels": FUNCTION_LABELS}
+    from coachapp.inbox.service import unread_count
+
+    return {
+        "nav_items": NAV_BY_ROLE[current_user.role],
+        "unread_count": unread_count(get_session(), current_user),
+        "function_labels": FUNCTION_LABELS,
+    }
+
+
+def localtime(value: dt.datetime, fmt: str = "%-d %b %Y, %H:%M") -> str:
+    """A UTC timestamp shown in the signed-in user's time zone."""
+    name = current_user.timezone if current_user.is_authenticated else "UTC"
+    return local_time(value, name).strftime(fmt)
+
+
+def init_app(app: Flask) -> None:
+    app.context_processor(template_globals)
+    app.add_template_filter(localtime, "localtime")

@@ -1,0 +1,1 @@
+"""Nudges: rules, the notification outbox and Web Push delivery."""

@@ -1,0 +1,212 @@
+"""Who may see what: DESIGN.md's visibility table, the one place it is written.
+
+Every page, API endpoint and worker query filters through these functions.
+Objects outside the caller's scope are reported as missing (404), so their
+existence does not leak.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true
+from sqlalchemy.orm import Session, aliased
+
+from coachapp.errors import NotFound
+from coachapp.models import (
+    AccountPlan,
+    CoachingSession,
+    FollowUp,
+    PlanTeamMember,
+    Role,
+    SessionStatus,
+    User,
+)
+
+T = TypeVar("T")
+
+VISIBLE_TO_OTHERS = (SessionStatus.SHARED, SessionStatus.ACKNOWLEDGED)
+
+
+def direct_report_ids(viewer: User) -> Select[tuple[int]]:
+    return select(User.id).where(User.manager_id == viewer.id)
+
+
+def subtree_ids(viewer: User) -> Select[tuple[int]]:
+    """Everyone below the viewer in the reporting line, at any depth."""
+    below = select(User.id).where(User.manager_id == viewer.id).cte("subtree", recursive=True)
+    child = aliased(User)
+    below = below.union_all(select(child.id).where(child.manager_id == below.c.id))
+    return select(below.c.id)
+
+
+def managed_ids(viewer: User) -> Select[tuple[int]] | None:
+    """Whose work the viewer oversees: a manager's reports, a director's subtree."""
+    if viewer.role == Role.MANAGER:
+        return direct_report_ids(viewer)
+    if viewer.role == Role.DIRECTOR:
+        return subtree_ids(viewer)
+    return None
+
+
+# People ---------------------------------------------------------------------
+
+
+def people_scope(viewer: User) -> ColumnElement[bool]:
+    """People whose pages the viewer may open (their own page is always theirs)."""
+    managed = managed_ids(viewer)
+    if managed is None:
+        return User.id == viewer.id
+    return or_(User.id == viewer.id, User.id.in_(managed))
+
+
+def reps_scope(viewer: User) -> ColumnElement[bool]:
+    """Reps the viewer may list: a rep only themself; admins see the whole organisation."""
+    if viewer.role == Role.ADMIN:
+        return User.role == Role.REP
+    managed = managed_ids(viewer)
+    if managed is None:
+        return User.id == viewer.id
+    return and_(User.role == Role.REP, User.id.in_(managed))
+
+
+def visible_reps(viewer: User) -> Select[tuple[User]]:
+    return select(User).where(reps_scope(viewer), User.active.is_(True)).order_by(User.name)
+
+
+def person_or_404(db: Session, viewer: User, user_id: int) -> User:
+    if viewer.role == Role.ADMIN and user_id != viewer.id:
+        raise NotFound()
+    return _one_or_404(db, select(User).where(User.id == user_id, people_scope(viewer)))
+
+
+# Account plans ----------------------------------------------------------------
+
+
+def _on_plan_team(user_ids: Select[tuple[int]] | ColumnElement[int] | int) -> ColumnElement[bool]:
+    member = PlanTeamMember
+    condition = (
+        member.user_id.in_(user_ids) if isinstance(user_ids, Select) else member.user_id == user_ids
+    )
+    return exists().where(member.plan_id == AccountPlan.id, condition)
+
+
+def plans_scope(viewer: User) -> ColumnElement[bool]:
+    if viewer.role == Role.REP:
+        return or_(AccountPlan.owner_id == viewer.id, _on_plan_team(viewer.id))
+    managed = managed_ids(viewer)
+    if managed is None:
+        return false()
+    return or_(AccountPlan.owner_id.in_(managed), _on_plan_team(managed))
+
+
+def visible_plans(viewer: User) -> Select[tuple[AccountPlan]]:
+    return select(AccountPlan).where(plans_scope(viewer))
+
+
+def plan_or_404(db: Session, viewer: User, plan_id: int) -> AccountPlan:
+    return _one_or_404(db, visible_plans(viewer).where(AccountPlan.id == plan_id))
+
+
+def can_edit_plan(viewer: User, plan: AccountPlan) -> bool:
+    return viewer.role == Role.REP and plan.owner_id == viewer.id
+
+
+def can_comment_on_plan(viewer: User, plan: AccountPlan) -> bool:
+    return viewer.role == Role.MANAGER and plan.owner.manager_id == viewer.id
+
+
+# Coaching sessions --------------------------------------------------------------
+
+
+def sessions_scope(viewer: User) -> ColumnElement[bool]:
+    shared = CoachingSession.status.in_(VISIBLE_TO_OTHERS)
+    if viewer.role == Role.REP:
+        return and_(CoachingSession.rep_id == viewer.id, shared)
+    if viewer.role == Role.MANAGER:
+        return or_(
+            CoachingSession.manager_id == viewer.id,
+            and_(CoachingSession.rep_id.in_(direct_report_ids(viewer)), shared),
+        )
+    if viewer.role == Role.DIRECTOR:
+        return and_(CoachingSession.rep_id.in_(subtree_ids(viewer)), shared)
+    return false()
+
+
+def visible_sessions(viewer: User) -> Select[tuple[CoachingSession]]:
+    return select(CoachingSession).where(sessions_scope(viewer))
+
+
+def session_or_404(db: Session, viewer: User, session_id: int) -> CoachingSession:
+    return _one_or_404(db, visible_sessions(viewer).where(CoachingSession.id == session_id))
+
+
+def can_see_private_notes(viewer: User, coaching_session: CoachingSession) -> bool:
+    """Private notes and drafts belong to their author alone."""
+    return coaching_session.manager_id == viewer.id
+
+
+def can_edit_session(viewer: User, coaching_session: CoachingSession) -> bool:
+    return coaching_session.manager_id == viewer.id
+
+
+# Follow-ups -------------------------------------------------------------------
+
+
+def follow_ups_scope(viewer: User) -> ColumnElement[bool]:
+    """A follow-up is visible to its owner and to whoever may see its session.
+
+    A follow-up on a draft stays with the draft's author until the note is shared.
+    """
+    session_visible = exists().where(
+        CoachingSession.id == FollowUp.session_id, sessions_scope(viewer)
+    )
+    not_on_draft = or_(
+        FollowUp.session_id.is_(None),
+        exists().where(
+            CoachingSession.id == FollowUp.session_id,
+            or_(
+                CoachingSession.status.in_(VISIBLE_TO_OTHERS),
+                CoachingSession.manager_id == viewer.id,
+            ),
+        ),
+    )
+    own = and_(FollowUp.owner_id == viewer.id, not_on_draft)
+    managed = managed_ids(viewer)
+    if viewer.role == Role.ADMIN:
+        return false()
+    if managed is None:
+        return or_(own, session_visible)
+    # Managers and directors follow their people's plan-action follow-ups too.
+    plan_follow_up = and_(FollowUp.session_id.is_(None), FollowUp.owner_id.in_(managed))
+    return or_(own, session_visible, plan_follow_up)
+
+
+def visible_follow_ups(viewer: User) -> Select[tuple[FollowUp]]:
+    return select(FollowUp).where(follow_ups_scope(viewer))
+
+
+def follow_up_or_404(db: Session, viewer: User, follow_up_id: int) -> FollowUp:
+    return _one_or_404(db, visible_follow_ups(viewer).where(FollowUp.id == follow_up_id))
+
+
+# Administration ---------------------------------------------------------------
+
+
+def can_manage_organisation(viewer: User) -> bool:
+    return viewer.role == Role.ADMIN
+
+
+def can_read_guides(viewer: User) -> bool:
+    return viewer.is_active
+
+
+def organisation_scope(viewer: User) -> ColumnElement[bool]:
+    return true() if can_manage_organisation(viewer) else false()
+
+
+def _one_or_404(db: Session, query: Select[tuple[T]]) -> T:
+    found = db.scalars(query.limit(1)).first()
+    if found is None:
+        raise NotFound()
+    return found

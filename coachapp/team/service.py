@@ -1,0 +1,153 @@
+"""A manager's team and a rep's page: who is on it, their accounts, their coaching."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coachapp import policy
+from coachapp.coaching.cadence import RepCadence, cadence_for_reps
+from coachapp.models import (
+    Account,
+    AccountPlan,
+    CoachingSession,
+    FollowUp,
+    FollowUpStatus,
+    PlanStatus,
+    PlanTeamMember,
+    Role,
+    SessionStatus,
+    User,
+)
+
+
+@dataclass
+class TeamRow:
+    rep: User
+    cadence: RepCadence
+    accounts: list[str] = field(default_factory=list)
+
+
+def accounts_by_person(db: Session, user_ids: list[int]) -> dict[int, list[str]]:
+    """Account names each person works on, as plan owner or account-team member."""
+    if not user_ids:
+        return {}
+    live = AccountPlan.status != PlanStatus.ARCHIVED
+    owned = (
+        select(AccountPlan.owner_id, Account.name)
+        .join(Account)
+        .where(AccountPlan.owner_id.in_(user_ids), live)
+    )
+    member = (
+        select(PlanTeamMember.user_id, Account.name)
+        .join(AccountPlan, PlanTeamMember.plan_id == AccountPlan.id)
+        .join(Account)
+        .where(PlanTeamMember.user_id.in_(user_ids), live)
+    )
+    names: dict[int, set[str]] = {}
+    for user_id, name in db.execute(owned.union(member)).all():
+        names.setdefault(user_id, set()).add(name)
+    return {user_id: sorted(found) for user_id, found in names.items()}
+
+
+def team_rows(db: Session, reps: list[User], today: dt.date) -> list[TeamRow]:
+    cadence = cadence_for_reps(db, [(r.id, r.manager_id) for r in reps], today)
+    accounts = accounts_by_person(db, [r.id for r in reps])
+    return [TeamRow(rep, cadence[rep.id], accounts.get(rep.id, [])) for rep in reps]
+
+
+def team_of(db: Session, viewer: User, today: dt.date) -> list[TeamRow]:
+    """The viewer's visible reps, most in need of coaching first."""
+    reps = list(db.scalars(policy.visible_reps(viewer)).all())
+    rows = team_rows(db, reps, today)
+    return sorted(rows, key=lambda row: (-(row.cadence.days_since_last or 10_000), row.rep.name))
+
+
+@dataclass
+class ManagerTeam:
+    manager: User
+    rows: list[TeamRow]
+
+    @property
+    def overdue(self) -> int:
+        return sum(1 for row in self.rows if row.cadence.status in {"overdue", "never"})
+
+
+def teams_under(db: Session, director: User, today: dt.date) -> list[ManagerTeam]:
+    """A director's managers with their teams, in one pass over the subtree."""
+    people = db.scalars(
+        select(User)
+        .where(User.id.in_(policy.subtree_ids(director)), User.active.is_(True))
+        .order_by(User.name)
+    ).all()
+    managers = [p for p in people if p.role == Role.MANAGER]
+    reps = [p for p in people if p.role == Role.REP]
+    rows = team_rows(db, reps, today)
+    by_manager: dict[int | None, list[TeamRow]] = {}
+    for row in rows:
+        by_manager.setdefault(row.rep.manager_id, []).append(row)
+    return [ManagerTeam(m, by_manager.get(m.id, [])) for m in managers]
+
+
+@dataclass
+class PersonPage:
+    person: User
+    cadence: RepCadence | None
+    plans: list[AccountPlan]
+    sessions: list[CoachingSession]
+    open_follow_ups: list[FollowUp]
+
+
+def person_page(db: Session, viewer: User, person_id: int, today: dt.date) -> PersonPage:
+    person = policy.person_or_404(db, viewer, person_id)
+    cadence = None
+    if person.role == Role.REP:
+        cadence = cadence_for_reps(db, [(person.id, person.manager_id)], today)[person.id]
+    plans = db.scalars(
+        policy.visible_plans(viewer)
+        .where(
+            (AccountPlan.owner_id == person.id)
+            | AccountPlan.team.any(PlanTeamMember.user_id == person.id)
+        )
+        .order_by(AccountPlan.period.desc(), AccountPlan.id)
+    ).all()
+    sessions = db.scalars(
+        policy.visible_sessions(viewer)
+        .where(CoachingSession.rep_id == person.id)
+        .order_by(CoachingSession.occurred_on.desc(), CoachingSession.id.desc())
+        .limit(10)
+    ).all()
+    follow_ups = db.scalars(
+        policy.visible_follow_ups(viewer)
+        .where(FollowUp.owner_id == person.id, FollowUp.status == FollowUpStatus.OPEN)
+        .order_by(FollowUp.due_date)
+    ).all()
+    return PersonPage(person, cadence, list(plans), list(sessions), list(follow_ups))
+
+
+def drafts_of(db: Session, manager: User) -> list[CoachingSession]:
+    return list(
+        db.scalars(
+            select(CoachingSession)
+            .where(
+                CoachingSession.manager_id == manager.id,
+                CoachingSession.status == SessionStatus.DRAFT,
+            )
+            .order_by(CoachingSession.updated_at.desc())
+        ).all()
+    )
+
+
+def follow_ups_due(db: Session, viewer: User, until: dt.date) -> list[FollowUp]:
+    """Open follow-ups the viewer can see, due by a date (overdue included)."""
+    return list(
+        db.scalars(
+            policy.visible_follow_ups(viewer)
+            .where(FollowUp.status == FollowUpStatus.OPEN, FollowUp.due_date <= until)
+            .order_by(FollowUp.due_date)
+            .limit(50)
+        ).all()
+    )

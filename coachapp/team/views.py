@@ -1,0 +1,61 @@
+"""Today, Team and person pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import render_template
+from flask_login import login_required
+
+from coachapp.auth.roles import roles_required, viewer
+from coachapp.db import get_session
+from coachapp.htmx import render_page_or_fragment
+from coachapp.models import Role
+from coachapp.team import bp, service
+from coachapp.timezones import local_today
+
+DUE_SOON_DAYS = 3
+
+
+@bp.get("/today")
+@roles_required(Role.MANAGER)
+def today() -> str:
+    user = viewer()
+    db = get_session()
+    day = local_today(user.timezone)
+    rows = service.team_of(db, user, day)
+    return render_template(
+        "team/today.html",
+        today=day,
+        needs_coaching=[r for r in rows if r.cadence.status in {"overdue", "never", "due_soon"}],
+        rows=rows,
+        drafts=service.drafts_of(db, user),
+        follow_ups=service.follow_ups_due(db, user, day + dt.timedelta(days=DUE_SOON_DAYS)),
+    )
+
+
+@bp.get("/team")
+@roles_required(Role.MANAGER)
+def team() -> str:
+    user = viewer()
+    day = local_today(user.timezone)
+    rows = service.team_of(get_session(), user, day)
+    return render_page_or_fragment("team/team.html", "team/_team_list.html", rows=rows, today=day)
+
+
+@bp.get("/people/<int:person_id>")
+@login_required
+def person(person_id: int) -> str:
+    user = viewer()
+    day = local_today(user.timezone)
+    page = service.person_page(get_session(), user, person_id, day)
+    return render_template("team/person.html", page=page, today=day)
+
+
+@bp.get("/my")
+@roles_required(Role.REP)
+def my_page() -> str:
+    user = viewer()
+    day = local_today(user.timezone)
+    page = service.person_page(get_session(), user, user.id, day)
+    return render_template("team/person.html", page=page, today=day, own=True)
