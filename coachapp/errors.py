@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 ERROR_CODES = {
@@ -114,6 +115,8 @@ def _flatten_webargs_messages(messages: Any) -> dict[str, Any]:
     return fields
 
 
+CSRF_MESSAGE = "This form has expired or did not come from this app. Reload the page and try again."
+
 HTTP_MESSAGES = {
     400: "The request could not be understood.",
     401: "Sign in or send a valid API token.",
@@ -137,6 +140,8 @@ def handle_http_exception(error: HTTPException) -> Any:
         fields = _flatten_webargs_messages(data["messages"])
         if status == 400 and "Invalid JSON body." in str(data["messages"]):
             message, fields = "The body is not valid JSON.", None
+    if isinstance(error, CSRFError):
+        message = f"{CSRF_MESSAGE} ({error.description})"
     if "message" in data:
         message = data["message"]
     if "errors" in data:

@@ -1,0 +1,59 @@
+# Coachapp: `make run` starts the app with demo data; `make test` runs every check.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app coachapp
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install chromium lint typecheck pytest screenshots bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	@$(FLASK) db upgrade
+	@$(FLASK) seed-demo --if-empty
+	@$(FLASK) vapid-keys > /dev/null
+	@echo ""
+	@echo "  Coachapp is running at http://$(HOST):$(PORT)/"
+	@echo "  Sign in as manager@example.com (or rep1@, director@, admin@) with password demo-password"
+	@echo "  Stop with Ctrl-C."
+	@echo ""
+	@trap 'kill 0' EXIT; $(FLASK) worker & $(FLASK) run --host $(HOST) --port $(PORT)
+
+# Browser tests drive Debian's Chromium; install it when missing.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian chromium for the browser tests..."; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+pytest: install chromium
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+screenshots: install chromium
+	$(BIN)/python -m bench.screenshots
+
+bench: install
+	$(BIN)/python -m bench.pages
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,234 @@
+"""Builders for test data: make_user(db, ...) and friends, and a small organisation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import uuid
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from coachapp.auth.passwords import hash_password
+from coachapp.db import utcnow
+from coachapp.models import (
+    Account,
+    AccountPlan,
+    AccountType,
+    CoachingGuide,
+    CoachingSession,
+    Competency,
+    FollowUp,
+    Function,
+    GuideSection,
+    GuideStatus,
+    GuideVersion,
+    Notification,
+    PlanStatus,
+    PlanTeamMember,
+    Role,
+    SessionRating,
+    SessionStatus,
+    SessionType,
+    User,
+)
+
+PASSWORD = "correct horse battery"
+_sequence = itertools.count(1)
+
+
+@cache
+def password_hash() -> str:
+    # Hashing once keeps builders fast; argon2 is deliberately slow.
+    return hash_password(PASSWORD)
+
+
+def make_user(db: Session, **kw: Any) -> User:
+    n = next(_sequence)
+    values: dict[str, Any] = {
+        "email": f"person{n}-{uuid.uuid4().hex[:6]}@example.com",
+        "name": f"Person {n}",
+        "role": Role.REP,
+        "function": Function.SALES,
+        "timezone": "America/New_York",
+        "password_hash": password_hash(),
+    }
+    values.update(kw)
+    user = User(**values)
+    db.add(user)
+    db.flush()
+    return user
+
+
+def make_account(db: Session, **kw: Any) -> Account:
+    n = next(_sequence)
+    values: dict[str, Any] = {
+        "name": f"Account {n} Health",
+        "type": AccountType.IDN,
+        "region": "Midwest",
+    }
+    values.update(kw)
+    account = Account(**values)
+    db.add(account)
+    db.flush()
+    return account
+
+
+def make_plan(db: Session, owner: User, team: tuple[User, ...] = (), **kw: Any) -> AccountPlan:
+    values: dict[str, Any] = {
+        "account": kw.pop("account", None) or make_account(db),
+        "period": "2026-H2",
+        "owner_id": owner.id,
+        "status": PlanStatus.ACTIVE,
+        "strategic_priorities": "Win formulary access at the system P&T committee.",
+    }
+    values.update(kw)
+    plan = AccountPlan(**values)
+    plan.team = [PlanTeamMember(user_id=owner.id, responsibility="Plan owner")] + [
+        PlanTeamMember(user_id=member.id, responsibility="Account team") for member in team
+    ]
+    db.add(plan)
+    db.flush()
+    return plan
+
+
+def make_guide_version(db: Session) -> GuideVersion:
+    guide = CoachingGuide(name=f"Test guide {next(_sequence)}")
+    version = GuideVersion(
+        guide=guide, number=1, status=GuideStatus.PUBLISHED, published_at=utcnow()
+    )
+    section = GuideSection(version=version, position=0, title="Collaboration")
+    section.competencies = [
+        Competency(
+            key="shares_plan", name="Shares the plan", indicators=["Shares"], questions=["How?"]
+        ),
+        Competency(key="listens", name="Listens", indicators=["Listens"], questions=["What?"]),
+    ]
+    db.add_all([guide, version, section])
+    db.flush()
+    return version
+
+
+def make_session(
+    db: Session, manager: User, rep: User, status: SessionStatus = SessionStatus.SHARED, **kw: Any
+) -> CoachingSession:
+    version = kw.pop("guide_version", None) or make_guide_version(db)
+    shared_at = None if status == SessionStatus.DRAFT else utcnow()
+    values: dict[str, Any] = {
+        "client_uuid": uuid.uuid4(),
+        "manager_id": manager.id,
+        "rep_id": rep.id,
+        "guide_version_id": version.id,
+        "type": SessionType.RIDE_ALONG,
+        "occurred_on": dt.date.today() - dt.timedelta(days=3),
+        "status": status,
+        "strengths": "Opened with the customer's own goals.",
+        "development_focus": "Bring the MSL in earlier.",
+        "private_notes": "PRIVATE-NOTE-MARKER",
+        "shared_at": shared_at,
+    }
+    if status == SessionStatus.ACKNOWLEDGED:
+        values.update(acknowledged_at=utcnow(), ack_comment="Thanks, agreed.")
+    values.update(kw)
+    coaching = CoachingSession(**values)
+    coaching.ratings = [
+        SessionRating(competency_id=c.id, score=3, evidence="Seen on the call")
+        for c in version.sections[0].competencies
+    ]
+    db.add(coaching)
+    db.flush()
+    return coaching
+
+
+def make_follow_up(db: Session, owner: User, created_by: User, **kw: Any) -> FollowUp:
+    values: dict[str, Any] = {
+        "owner_id": owner.id,
+        "created_by_id": created_by.id,
+        "title": "Send the formulary dossier",
+        "due_date": dt.date.today() + dt.timedelta(days=2),
+    }
+    values.update(kw)
+    follow_up = FollowUp(**values)
+    db.add(follow_up)
+    db.flush()
+    return follow_up
+
+
+def make_notification(db: Session, recipient: User, **kw: Any) -> Notification:
+    values: dict[str, Any] = {
+        "recipient_id": recipient.id,
+        "kind": "note_shared",
+        "title": "New coaching note",
+        "url": "/inbox",
+        "dedupe_key": f"test:{uuid.uuid4().hex}",
+    }
+    values.update(kw)
+    notification = Notification(**values)
+    db.add(notification)
+    db.flush()
+    return notification
+
+
+@dataclass
+class Org:
+    """Everyone by their part in the tests, and objects in every visibility state."""
+
+    people: dict[str, User] = field(default_factory=dict)
+    plans: dict[str, AccountPlan] = field(default_factory=dict)
+    sessions: dict[str, CoachingSession] = field(default_factory=dict)
+    follow_ups: dict[str, FollowUp] = field(default_factory=dict)
+    notifications: dict[str, Notification] = field(default_factory=dict)
+
+
+def build_org(db: Session) -> Org:
+    """director ─ manager ─ rep, rep2
+             └ manager2 ─ other_rep
+    director2 ─ manager3 ─ far_rep;   admin
+    """
+    org = Org()
+    p = org.people
+    p["admin"] = make_user(db, role=Role.ADMIN, name="Ada Admin", function=Function.OTHER)
+    p["director"] = make_user(db, role=Role.DIRECTOR, name="Dana Director")
+    p["manager"] = make_user(
+        db, role=Role.MANAGER, name="Morgan Manager", manager_id=p["director"].id
+    )
+    p["manager2"] = make_user(db, role=Role.MANAGER, name="Mo Manager", manager_id=p["director"].id)
+    p["rep"] = make_user(db, name="Riley Rep", manager_id=p["manager"].id)
+    p["rep2"] = make_user(db, name="Robin Msl", function=Function.MSL, manager_id=p["manager"].id)
+    p["other_rep"] = make_user(db, name="Oli Other", manager_id=p["manager2"].id)
+    p["director2"] = make_user(db, role=Role.DIRECTOR, name="Drew Director")
+    p["manager3"] = make_user(db, role=Role.MANAGER, name="Max Far", manager_id=p["director2"].id)
+    p["far_rep"] = make_user(db, name="Fran Far", manager_id=p["manager3"].id)
+
+    org.plans["rep"] = make_plan(db, p["rep"], team=(p["rep2"],))
+    org.plans["other_rep_with_rep"] = make_plan(db, p["other_rep"], team=(p["rep"],))
+    org.plans["far"] = make_plan(db, p["far_rep"])
+
+    version = make_guide_version(db)
+    s = org.sessions
+    s["draft"] = make_session(
+        db, p["manager"], p["rep"], SessionStatus.DRAFT, guide_version=version
+    )
+    s["shared"] = make_session(
+        db, p["manager"], p["rep"], SessionStatus.SHARED, guide_version=version
+    )
+    s["acknowledged"] = make_session(
+        db, p["manager"], p["rep"], SessionStatus.ACKNOWLEDGED, guide_version=version
+    )
+    s["other_team"] = make_session(db, p["manager2"], p["other_rep"], guide_version=version)
+    s["far"] = make_session(db, p["manager3"], p["far_rep"], guide_version=version)
+
+    org.follow_ups["rep_shared"] = make_follow_up(
+        db, p["rep"], p["manager"], session_id=s["shared"].id
+    )
+    org.follow_ups["rep_draft"] = make_follow_up(
+        db, p["rep"], p["manager"], session_id=s["draft"].id
+    )
+    org.follow_ups["far"] = make_follow_up(db, p["far_rep"], p["manager3"], session_id=s["far"].id)
+
+    org.notifications["rep"] = make_notification(db, p["rep"])
+    org.notifications["manager"] = make_notification(db, p["manager"])
+    db.commit()
+    return org

@@ -1,0 +1,181 @@
+"""Fixtures: an app per database backend, a rolled-back transaction per test, builders, login."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Connection, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from coachapp import create_app, migrate
+from coachapp.db import Database
+from tests.builders import Org, build_org
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+BACKENDS = ("sqlite", "postgresql")
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+def postgres_base_url() -> str:
+    return os.environ.get("COACHAPP_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+
+
+def postgres_available(url: str) -> str | None:
+    """None when the server answers, else why not."""
+    try:
+        engine = create_engine(url, connect_args={"connect_timeout": 3})
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def new_database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh, empty database for this run: a SQLite file or a PostgreSQL schema of its own."""
+    if backend == "sqlite":
+        path = tmp_path_factory.mktemp("sqlite") / "coachapp.sqlite3"
+        yield f"sqlite:///{path}"
+        return
+    base = postgres_base_url()
+    problem = postgres_available(base)
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI and not reachable at {base}: {problem}")
+        pytest.skip(f"PostgreSQL not reachable at {base}: {problem}")
+    schema = f"coachapp_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    yield from new_database_url(request.param, tmp_path_factory)
+
+
+def settings_for(database_url: str, **extra: Any) -> dict[str, Any]:
+    settings: dict[str, Any] = {
+        "TESTING": True,
+        "ENV": "development",
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-for-tests",
+        "VAPID_SUBJECT": "mailto:test@example.com",
+    }
+    settings.update(extra)
+    return settings
+
+
+class HttpsClient(FlaskClient):
+    """A test client on https://localhost, so secure cookies behave as in production."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("base_url", "https://localhost")
+        return super().open(*args, **kwargs)
+
+    def csrf_token(self, path: str = "/login") -> str:
+        page = self.get(path)
+        found = CSRF_META.search(page.get_data(as_text=True))
+        assert found, f"no CSRF token on {path} ({page.status_code})"
+        return found.group(1)
+
+    def post_form(self, path: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        """Posts a form with the CSRF token the signed-in page would carry."""
+        token = self.csrf_token("/me" if self.is_signed_in() else "/login")
+        return self.post(path, data={**(data or {}), "csrf_token": token}, **kwargs)
+
+    def is_signed_in(self) -> bool:
+        return (
+            self.get_cookie("coachapp_session") is not None and self.get("/me").status_code == 200
+        )
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str) -> Iterator[Flask]:
+    application = create_app(settings_for(database_url))
+    application.test_client_class = HttpsClient
+    migrate.upgrade(application)
+    yield application
+    application.extensions["coachapp.db"].engine.dispose()
+
+
+@pytest.fixture
+def connection(app: Flask) -> Iterator[Connection]:
+    """One transaction per test, rolled back at the end; the app's sessions join it."""
+    database: Database = app.extensions["coachapp.db"]
+    original = database.sessionmaker
+    with database.engine.connect() as conn:
+        outer = conn.begin()
+        database.sessionmaker = sessionmaker(
+            bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+        try:
+            yield conn
+        finally:
+            database.sessionmaker = original
+            outer.rollback()
+
+
+@pytest.fixture
+def db(app: Flask, connection: Connection) -> Iterator[Session]:
+    """A session inside the test's transaction. No app context stays pushed: requests made
+    by the test client must each get their own (and their own `g`), as in production."""
+    database: Database = app.extensions["coachapp.db"]
+    session = database.sessionmaker()
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def client(app: Flask, connection: Connection) -> HttpsClient:
+    return app.test_client()  # type: ignore[return-value]
+
+
+@pytest.fixture
+def runner(app: Flask, connection: Connection) -> Any:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def org(db: Session) -> Org:
+    """A small organisation with every role, plans and coaching notes in every state."""
+    return build_org(db)
+
+
+def login(client: HttpsClient, email: str, password: str = "") -> Any:
+    from tests.builders import PASSWORD
+
+    token = client.csrf_token("/login")
+    return client.post(
+        "/login", data={"email": email, "password": password or PASSWORD, "csrf_token": token}
+    )
+
+
+@pytest.fixture
+def login_as(client: HttpsClient, org: Org) -> Any:
+    """login_as("manager") signs the test client in as that person of the org."""
+
+    def sign_in(who: str) -> HttpsClient:
+        response = login(client, org.people[who].email)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return sign_in
