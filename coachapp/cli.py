@@ -7,7 +7,7 @@ import sys
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
 from coachapp import migrate
@@ -45,6 +45,7 @@ def db_current() -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--scale", default=1, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--if-empty", is_flag=True, help="Only seed a database that has no users.")
 def seed_demo_command(scale: int, if_empty: bool) -> None:
@@ -62,6 +63,7 @@ def seed_demo_command(scale: int, if_empty: bool) -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.option("--email", prompt=True)
 @click.option("--name", prompt=True)
 @click.option("--role", type=click.Choice(["rep", "manager", "director", "admin"]), prompt=True)
@@ -120,6 +122,7 @@ def _describe(messages: object) -> str:
 
 
 @click.command("vapid-keys")
+@with_appcontext
 @click.option("--force", is_flag=True, help="Replace keys that already exist.")
 def vapid_keys_command(force: bool) -> None:
     """Generate the VAPID key pair for Web Push, store it, print the public key."""
@@ -134,6 +137,7 @@ def vapid_keys_command(force: bool) -> None:
 
 
 @click.command("worker")
+@with_appcontext
 @click.option("--once", is_flag=True, help="Run one round, then exit.")
 def worker_command(once: bool) -> None:
     """Evaluate nudge rules and send what is due; runs until stopped."""

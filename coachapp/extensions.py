@@ -13,7 +13,7 @@ from coachapp import errors
 from coachapp.api.schemas import ErrorSchema
 
 
-class CoachApi(Api):  # type: ignore[misc]
+class CoachApi(Api):
     """flask-smorest with our JSON error shape instead of its own."""
 
     ERROR_SCHEMA = ErrorSchema

@@ -28,11 +28,11 @@ T = TypeVar("T")
 VISIBLE_TO_OTHERS = (SessionStatus.SHARED, SessionStatus.ACKNOWLEDGED)
 
 
-def direct_report_ids(viewer: User) -> Select[tuple[int]]:
+def direct_report_ids(viewer: User) -> Select[int]:
     return select(User.id).where(User.manager_id == viewer.id)
 
 
-def subtree_ids(viewer: User) -> Select[tuple[int]]:
+def subtree_ids(viewer: User) -> Select[int]:
     """Everyone below the viewer in the reporting line, at any depth."""
     below = select(User.id).where(User.manager_id == viewer.id).cte("subtree", recursive=True)
     child = aliased(User)
@@ -40,7 +40,7 @@ def subtree_ids(viewer: User) -> Select[tuple[int]]:
     return select(below.c.id)
 
 
-def managed_ids(viewer: User) -> Select[tuple[int]] | None:
+def managed_ids(viewer: User) -> Select[int] | None:
     """Whose work the viewer oversees: a manager's reports, a director's subtree."""
     if viewer.role == Role.MANAGER:
         return direct_report_ids(viewer)
@@ -70,7 +70,7 @@ def reps_scope(viewer: User) -> ColumnElement[bool]:
     return and_(User.role == Role.REP, User.id.in_(managed))
 
 
-def visible_reps(viewer: User) -> Select[tuple[User]]:
+def visible_reps(viewer: User) -> Select[User]:
     return select(User).where(reps_scope(viewer), User.active.is_(True)).order_by(User.name)
 
 
@@ -83,7 +83,7 @@ def person_or_404(db: Session, viewer: User, user_id: int) -> User:
 # Account plans ----------------------------------------------------------------
 
 
-def _on_plan_team(user_ids: Select[tuple[int]] | ColumnElement[int] | int) -> ColumnElement[bool]:
+def _on_plan_team(user_ids: Select[int] | ColumnElement[int] | int) -> ColumnElement[bool]:
     member = PlanTeamMember
     condition = (
         member.user_id.in_(user_ids) if isinstance(user_ids, Select) else member.user_id == user_ids
@@ -100,7 +100,7 @@ def plans_scope(viewer: User) -> ColumnElement[bool]:
     return or_(AccountPlan.owner_id.in_(managed), _on_plan_team(managed))
 
 
-def visible_plans(viewer: User) -> Select[tuple[AccountPlan]]:
+def visible_plans(viewer: User) -> Select[AccountPlan]:
     return select(AccountPlan).where(plans_scope(viewer))
 
 
@@ -133,7 +133,7 @@ def sessions_scope(viewer: User) -> ColumnElement[bool]:
     return false()
 
 
-def visible_sessions(viewer: User) -> Select[tuple[CoachingSession]]:
+def visible_sessions(viewer: User) -> Select[CoachingSession]:
     return select(CoachingSession).where(sessions_scope(viewer))
 
 
@@ -182,7 +182,7 @@ def follow_ups_scope(viewer: User) -> ColumnElement[bool]:
     return or_(own, session_visible, plan_follow_up)
 
 
-def visible_follow_ups(viewer: User) -> Select[tuple[FollowUp]]:
+def visible_follow_ups(viewer: User) -> Select[FollowUp]:
     return select(FollowUp).where(follow_ups_scope(viewer))
 
 
@@ -205,7 +205,7 @@ def organisation_scope(viewer: User) -> ColumnElement[bool]:
     return true() if can_manage_organisation(viewer) else false()
 
 
-def _one_or_404(db: Session, query: Select[tuple[T]]) -> T:
+def _one_or_404(db: Session, query: Select[T]) -> T:
     found = db.scalars(query.limit(1)).first()
     if found is None:
         raise NotFound()

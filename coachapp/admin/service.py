@@ -46,7 +46,7 @@ class UserSchema(Schema):
         if not is_valid_timezone(value):
             raise ValidationError("Choose a time zone from the list, e.g. America/New_York.")
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _password(self, data: dict[str, Any], **_: Any) -> None:
         if "password" in data:
             problem = password_problem(data["password"], email=data.get("email", ""))

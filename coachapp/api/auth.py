@@ -22,7 +22,7 @@ from coachapp.models import ApiToken, User
 
 F = TypeVar("F", bound=Callable[..., Any])
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-BEARER_SECURITY = [{"bearerAuth": []}]
+BEARER_SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
 
 class Unauthenticated(DomainError):

@@ -10,7 +10,8 @@ from coachapp.models import Function, Role
 class ErrorDetailSchema(Schema):
     code = fields.String(required=True)
     message = fields.String(required=True)
-    fields = fields.Dict(keys=fields.String())
+    # "fields" would shadow Schema.fields, so the attribute has another name.
+    field_errors = fields.Dict(keys=fields.String(), data_key="fields")
 
 
 class ErrorSchema(Schema):

@@ -1,0 +1,99 @@
+"""The stable commands: create-user, vapid-keys, worker --once."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coachapp.auth.passwords import verify_password
+from coachapp.models import AuditEvent, Role, User
+from tests.builders import Org
+
+
+def test_create_user_makes_someone_who_can_sign_in(runner: Any, db: Session, org: Org) -> None:
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "--email", "New.Rep@Example.com",
+            "--name", "Nia Newrep",
+            "--role", "rep",
+            "--function", "msl",
+            "--manager-email", org.people["manager"].email,
+            "--timezone", "America/Chicago",
+            "--password", "a long enough phrase",
+        ]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    user = db.scalars(select(User).where(User.email == "new.rep@example.com")).one()
+    assert user.role == Role.REP
+    assert user.manager_id == org.people["manager"].id
+    assert verify_password(user.password_hash, "a long enough phrase")
+    assert user.password_hash.startswith("$argon2id$")
+    assert db.scalars(select(AuditEvent).where(AuditEvent.object_id == user.id)).first()
+
+
+def test_create_user_explains_bad_input(runner: Any, org: Org) -> None:
+    result = runner.invoke(
+        args=["create-user", "--email", "not-an-email", "--name", "X", "--role", "rep",
+              "--password", "password"]
+    )  # fmt: skip
+    assert result.exit_code != 0
+    assert "email" in result.output
+    assert "Traceback" not in result.output
+    duplicate = runner.invoke(
+        args=["create-user", "--email", org.people["rep"].email, "--name", "X", "--role",
+              "admin", "--password", "another long phrase"]
+    )  # fmt: skip
+    assert duplicate.exit_code != 0
+    assert "already used" in duplicate.output
+    no_manager = runner.invoke(
+        args=["create-user", "--email", "x@example.com", "--name", "X", "--role", "rep",
+              "--password", "another long phrase"]
+    )  # fmt: skip
+    assert no_manager.exit_code != 0
+    assert "manager" in no_manager.output.lower()
+
+
+def _b64decode(value: str) -> bytes:
+    return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+
+
+def test_vapid_keys_are_generated_once_and_printed(
+    app: Flask, tmp_path: Path, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(app, "instance_path", str(tmp_path))
+    monkeypatch.setitem(app.config, "VAPID_PRIVATE_KEY", "")
+    monkeypatch.setitem(app.config, "VAPID_PUBLIC_KEY", "")
+    runner = (
+        app.test_cli_runner(mix_stderr=False) if _mix_stderr_supported() else app.test_cli_runner()
+    )
+    first = runner.invoke(args=["vapid-keys"])
+    assert first.exit_code == 0, first.output
+    public = first.stdout.strip().splitlines()[-1]
+    assert len(_b64decode(public)) == 65 and _b64decode(public)[0] == 4
+    stored = json.loads((tmp_path / "vapid.json").read_text())
+    assert len(_b64decode(stored["private_key"])) == 32
+    assert (tmp_path / "vapid.json").stat().st_mode & 0o077 == 0
+    again = runner.invoke(args=["vapid-keys"])
+    assert again.stdout.strip().splitlines()[-1] == public
+
+
+def _mix_stderr_supported() -> bool:
+    import inspect
+
+    from click.testing import CliRunner
+
+    return "mix_stderr" in inspect.signature(CliRunner.__init__).parameters
+
+
+def test_worker_once_runs_every_job_and_exits(runner: Any) -> None:
+    result = runner.invoke(args=["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "purge_expired_tokens=" in result.output
+    assert "FAILED" not in result.output
