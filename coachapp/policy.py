@@ -34,7 +34,7 @@ def direct_report_ids(viewer: User) -> Select[int]:
 
 def subtree_ids(viewer: User) -> Select[int]:
     """Everyone below the viewer in the reporting line, at any depth."""
-    below = select(User.id).where(User.manager_id == viewer.id).cte("subtree", recursive=True)
+    below = select(User.id).where(User.manager_id == viewer.id).cte(recursive=True)
     child = aliased(User)
     below = below.union_all(select(child.id).where(child.manager_id == below.c.id))
     return select(below.c.id)

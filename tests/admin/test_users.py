@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coachapp.models import ApiToken, AuditEvent, Role, User
+from coachapp.models import ApiToken, AuditEvent, User
 from tests.builders import Org
 from tests.conftest import HttpsClient, login
 
@@ -186,5 +186,4 @@ def test_search_and_role_filter(login_as: Any, org: Org, client: HttpsClient) ->
 def test_unknown_user_id_is_404(login_as: Any, org: Org, client: HttpsClient) -> None:
     login_as("admin")
     assert client.get("/admin/users/999999").status_code == 404
-    assert client.post_form("/admin/users/999999/active", {"active": "0"}).status_code in {302, 404}
-    assert Role.ADMIN == org.people["admin"].role
+    assert client.post_form("/admin/users/999999/active", {"active": "0"}).status_code == 404
