@@ -1,0 +1,79 @@
+"""The demo organisation of DESIGN.md's stable contract, seeded idempotently."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from coachapp.auth.passwords import verify_password
+from coachapp.coaching.cadence import cadence_for_reps
+from coachapp.demo import seed_demo
+from coachapp.models import CoachingGuide, CoachingSession, Role, SessionStatus, User
+
+TODAY = dt.date(2026, 11, 20)
+
+
+def by_email(db: Session, email: str) -> User:
+    return db.scalars(select(User).where(User.email == email)).one()
+
+
+def test_demo_organisation_matches_the_contract(db: Session) -> None:
+    seed_demo(db, today=TODAY)
+    director = by_email(db, "director@example.com")
+    manager = by_email(db, "manager@example.com")
+    assert director.role == Role.DIRECTOR and manager.manager_id == director.id
+    reps = [by_email(db, f"rep{n}@example.com") for n in range(1, 9)]
+    assert all(r.role == Role.REP and r.manager_id == manager.id for r in reps)
+    assert len({r.function for r in reps}) >= 4  # mixed functions
+    for email in ("manager2@example.com", "manager3@example.com"):
+        other = by_email(db, email)
+        assert other.manager_id == director.id
+        assert db.scalar(select(func.count()).where(User.manager_id == other.id))
+    assert by_email(db, "admin@example.com").role == Role.ADMIN
+    assert verify_password(manager.password_hash, "demo-password")
+    assert db.scalars(
+        select(CoachingGuide).where(CoachingGuide.name == "Account management field coaching")
+    ).one()
+
+
+def test_history_has_realistic_spread(db: Session) -> None:
+    seed_demo(db, today=TODAY)
+    manager = by_email(db, "manager@example.com")
+    reps = db.scalars(select(User).where(User.manager_id == manager.id)).all()
+    cadence = cadence_for_reps(db, [(r.id, r.manager_id) for r in reps], TODAY)
+    statuses = {c.status for c in cadence.values()}
+    assert {"on_track", "overdue", "never"} <= statuses
+    assert db.scalar(
+        select(func.count()).where(
+            CoachingSession.status == SessionStatus.DRAFT, CoachingSession.manager_id == manager.id
+        )
+    )
+    oldest = db.scalar(select(func.min(CoachingSession.occurred_on)))
+    assert oldest is not None and (TODAY - oldest).days > 90
+
+
+def test_seeding_twice_adds_nothing(db: Session) -> None:
+    seed_demo(db, today=TODAY)
+    counts = [db.scalar(select(func.count()).select_from(t)) for t in (User, CoachingSession)]
+    again = seed_demo(db, today=TODAY)
+    assert not any(again.values())
+    assert counts == [
+        db.scalar(select(func.count()).select_from(t)) for t in (User, CoachingSession)
+    ]
+
+
+def test_scale_makes_copies_with_their_own_people(db: Session) -> None:
+    seed_demo(db, scale=2, today=TODAY)
+    assert by_email(db, "s2.manager@example.com").role == Role.MANAGER
+    assert db.scalar(select(func.count()).select_from(User)) == 1 + 2 * 22
+
+
+def test_seed_demo_command_if_empty(runner: Any, db: Session) -> None:
+    first = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert first.exit_code == 0, first.output
+    assert "demo-password" in first.output
+    second = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert "already has users" in second.output
