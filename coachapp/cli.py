@@ -141,8 +141,13 @@ def vapid_keys_command(force: bool) -> None:
 @click.option("--once", is_flag=True, help="Run one round, then exit.")
 def worker_command(once: bool) -> None:
     """Evaluate nudge rules and send what is due; runs until stopped."""
+    import logging
+
     from coachapp.worker import run_forever, run_once
 
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     if once:
         report = run_once(current_app)
         click.echo(report.summary())

@@ -1,0 +1,1 @@
+"""Benchmarks and tooling that print numbers."""

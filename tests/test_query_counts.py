@@ -1,0 +1,43 @@
+"""Pages that list people run a fixed number of SQL statements, whatever the team size."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from bench.pages import counting_statements
+from coachapp.models import SessionStatus
+from tests.builders import Org, make_plan, make_session, make_user
+from tests.conftest import HttpsClient, login
+
+
+def statements_for(app: Flask, client: HttpsClient, path: str) -> int:
+    with counting_statements(app.extensions["coachapp.db"].engine) as statements:
+        assert client.get(path).status_code == 200
+    return len(statements)
+
+
+def grow_team(db: Session, org: Org, size: int) -> None:
+    manager = org.people["manager"]
+    for _ in range(size):
+        rep = make_user(db, manager_id=manager.id)
+        make_plan(db, rep)
+        make_session(db, manager, rep, SessionStatus.ACKNOWLEDGED)
+    db.commit()
+
+
+def test_team_and_director_pages_do_not_query_per_rep(
+    app: Flask, login_as: Any, org: Org, db: Session, client: HttpsClient
+) -> None:
+    director_client = app.test_client()
+    login(director_client, org.people["director"].email)
+    login_as("manager")
+    paths = ["/team", "/api/v1/reps"]
+    before = {p: statements_for(app, client, p) for p in paths}
+    org_before = statements_for(app, director_client, "/org")  # type: ignore[arg-type]
+    grow_team(db, org, 6)
+    after = {p: statements_for(app, client, p) for p in paths}
+    assert after == before
+    assert statements_for(app, director_client, "/org") == org_before  # type: ignore[arg-type]
