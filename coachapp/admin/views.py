@@ -7,7 +7,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 
 from coachapp.admin import bp, service
-from coachapp.auth.roles import roles_required, viewer
+from coachapp.auth.roles import fresh_login_for_changes, roles_required, viewer
 from coachapp.db import get_session
 from coachapp.errors import InvalidInput, NotFound
 from coachapp.forms import form_values, load_form
@@ -43,6 +43,7 @@ def users() -> str:
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
+@fresh_login_for_changes
 def new_user() -> Any:
     values: dict[str, Any] = {"timezone": "America/New_York", "role": "rep", "function": "sales"}
     errors: dict[str, list[str]] = {}
@@ -64,6 +65,7 @@ def new_user() -> Any:
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
+@fresh_login_for_changes
 def edit_user(user_id: int) -> Any:
     db = get_session()
     user = db.get(User, user_id)
@@ -94,6 +96,7 @@ def edit_user(user_id: int) -> Any:
 
 @bp.post("/users/<int:user_id>/active")
 @roles_required(Role.ADMIN)
+@fresh_login_for_changes
 def set_active(user_id: int) -> Any:
     active = request.form.get("active") == "1"
     try:

@@ -1,4 +1,4 @@
-"""Role gates for pages: outside the role, a page does not exist (404)."""
+"""Role gates for pages (outside the role, a page is 404) and fresh sign-in for changes."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask_login import current_user, login_required
+from flask import request
+from flask_login import current_user, login_fresh, login_required
 
 from coachapp.errors import NotFound
+from coachapp.extensions import login_manager
 from coachapp.models import Role, User
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -31,3 +33,16 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
 def viewer() -> User:
     """The signed-in user, typed."""
     return cast(User, current_user._get_current_object())
+
+
+def fresh_login_for_changes(view: F) -> F:
+    """Changes (POST) need a password typed in this session, not one restored from
+    "remember me"; reading does not."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if request.method == "POST" and not login_fresh():
+            return login_manager.needs_refresh()
+        return view(*args, **kwargs)
+
+    return cast(F, wrapped)

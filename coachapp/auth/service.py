@@ -14,11 +14,11 @@ from coachapp.auth import throttle
 from coachapp.auth.passwords import hash_password, needs_rehash, verify_password
 from coachapp.db import utcnow
 from coachapp.errors import DomainError
-from coachapp.models import ApiToken, User
+from coachapp.models import ApiToken, BrowserSession, User
 
 BAD_CREDENTIALS = "Email or password is incorrect."
 TOKEN_PREFIX = "cap_"  # noqa: S105 - a marker, not a secret
-# Writing last_used_at on every API call would make every read a write.
+# Writing last-used times on every request would make every read a write.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
 
 
@@ -53,6 +53,57 @@ def authenticate(db: Session, email: str, password: str, ip: str) -> User:
 
 def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_browser_session(
+    db: Session, user: User, *, remember: bool, ip: str = "", user_agent: str = ""
+) -> str:
+    """Records a signed-in browser and returns the token its cookie will carry."""
+    config = current_app.config
+    lifetime = config["REMEMBER_COOKIE_DURATION" if remember else "PERMANENT_SESSION_LIFETIME"]
+    token = secrets.token_urlsafe(32)
+    db.add(
+        BrowserSession(
+            user_id=user.id,
+            token_hash=_token_digest(token),
+            remember=remember,
+            expires_at=utcnow() + dt.timedelta(seconds=int(lifetime)),
+            ip=ip[:64],
+            user_agent=user_agent[:300],
+        )
+    )
+    db.commit()
+    user.browser_token = token
+    return token
+
+
+def user_for_browser_token(db: Session, token: str) -> User | None:
+    """The active user of a live browser session, or None (ended, expired, deactivated)."""
+    if not token or len(token) > 200:
+        return None
+    row = db.scalars(
+        select(BrowserSession).where(BrowserSession.token_hash == _token_digest(token))
+    ).first()
+    now = utcnow()
+    if row is None or row.ended_at is not None or row.expires_at <= now or not row.user.active:
+        return None
+    if now - row.last_seen_at > LAST_USED_RESOLUTION:
+        row.last_seen_at = now
+        db.commit()
+    row.user.browser_token = token
+    return row.user
+
+
+def end_browser_session(db: Session, token: str | None) -> None:
+    """Signing out ends the session on the server: a copied cookie stops working too."""
+    if not token:
+        return
+    db.execute(
+        update(BrowserSession)
+        .where(BrowserSession.token_hash == _token_digest(token), BrowserSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
+    db.commit()
 
 
 def issue_api_token(db: Session, user: User, name: str = "api") -> tuple[str, ApiToken]:
@@ -98,6 +149,10 @@ def revoke_all_tokens(db: Session, user: User) -> None:
 
 
 def end_all_sessions(db: Session, user: User) -> None:
-    """Signs the user out everywhere: browsers (session token) and API tokens. Caller commits."""
-    user.rotate_session_token()
+    """Signs the user out everywhere: every browser session and API token. Caller commits."""
+    db.execute(
+        update(BrowserSession)
+        .where(BrowserSession.user_id == user.id, BrowserSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
     revoke_all_tokens(db, user)

@@ -1,11 +1,11 @@
-"""flask-login wiring: loading the signed-in user by their rotating session token."""
+"""flask-login wiring: the signed-in user is found through their server-side browser session."""
 
 from __future__ import annotations
 
 from flask import Flask, current_app, redirect, request, url_for
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from coachapp.auth.service import user_for_browser_token
 from coachapp.db import get_session
 from coachapp.errors import error_response, wants_json
 from coachapp.extensions import login_manager
@@ -17,15 +17,15 @@ def init_login(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in to continue."
     login_manager.login_message_category = "info"
+    login_manager.refresh_view = "auth.login"
+    login_manager.needs_refresh_message = "Confirm your password to make this change."
+    login_manager.needs_refresh_message_category = "info"
     login_manager.user_loader(load_user)
     login_manager.unauthorized_handler(unauthorized)
 
 
-def load_user(session_token: str) -> User | None:
-    user = get_session().scalars(select(User).where(User.session_token == session_token)).first()
-    if user is None or not user.active:
-        return None
-    return user
+def load_user(browser_token: str) -> User | None:
+    return user_for_browser_token(get_session(), browser_token)
 
 
 def unauthorized() -> Response | tuple[object, int, dict[str, str]]:

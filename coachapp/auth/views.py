@@ -5,12 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_fresh, login_required, login_user, logout_user
 from marshmallow import Schema, fields, validate
 from werkzeug.wrappers import Response
 
 from coachapp.auth import bp
-from coachapp.auth.service import InvalidCredentials, authenticate
+from coachapp.auth.roles import viewer
+from coachapp.auth.service import (
+    InvalidCredentials,
+    authenticate,
+    end_browser_session,
+    start_browser_session,
+)
 from coachapp.db import get_session
 from coachapp.errors import Throttled
 from coachapp.forms import form_values, load_form
@@ -37,7 +43,9 @@ login_form = LoginForm()
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
-    if current_user.is_authenticated:
+    # Signed in with a password this session: nothing to do. Restored from "remember me":
+    # the form asks for the password again before a change (fresh_login_for_changes).
+    if current_user.is_authenticated and login_fresh():
         return redirect(url_for("home.index"))
     values: dict[str, Any] = {"next": request.args.get("next", "")}
     errors: dict[str, list[str]] = {}
@@ -60,7 +68,16 @@ def login() -> Any:
                 headers["Retry-After"] = str(exc.retry_after)
             else:
                 # A fresh session on sign-in: nothing from before survives (fixation).
+                if current_user.is_authenticated:
+                    end_browser_session(get_session(), viewer().browser_token)
                 session.clear()
+                start_browser_session(
+                    get_session(),
+                    user,
+                    remember=data["remember"],
+                    ip=request.remote_addr or "",
+                    user_agent=request.user_agent.string,
+                )
                 login_user(user, remember=data["remember"])
                 session.permanent = True
                 return redirect(safe_local_path(data["next"]) or url_for("home.index"))
@@ -73,6 +90,7 @@ def login() -> Any:
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
+    end_browser_session(get_session(), viewer().browser_token)
     logout_user()
     session.clear()
     flash("You are signed out.", "info")

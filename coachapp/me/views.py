@@ -8,6 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required, login_user
 
 from coachapp.auth.roles import viewer
+from coachapp.auth.service import start_browser_session
 from coachapp.db import get_session
 from coachapp.errors import InvalidInput
 from coachapp.forms import form_values, load_form
@@ -51,7 +52,14 @@ def password() -> Any:
         service.change_password(get_session(), user, data["current_password"], data["new_password"])
     except InvalidInput as exc:
         return _page(422, password_errors=exc.fields)
-    # Other browsers are signed out; this one carries on with the new session token.
+    # Every session ended with the change; this browser carries on in a new one.
+    start_browser_session(
+        get_session(),
+        user,
+        remember=False,
+        ip=request.remote_addr or "",
+        user_agent=request.user_agent.string,
+    )
     login_user(user)
     flash("Password changed. Other devices have been signed out.", "success")
     return redirect(url_for("me.index"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import secrets
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, String
@@ -62,10 +61,6 @@ ROLE_LABELS = {
 }
 
 
-def new_session_token() -> str:
-    return secrets.token_urlsafe(32)
-
-
 class User(Base):
     __tablename__ = "users"
 
@@ -80,9 +75,6 @@ class User(Base):
     )
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # flask-login identifies a signed-in browser by this, not by the id, so that
-    # rotating it (password change, deactivation) ends every existing session.
-    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -107,11 +99,18 @@ class User(Base):
     def is_anonymous(self) -> bool:
         return False
 
-    def get_id(self) -> str:
-        return self.session_token
+    # Plain attributes such as browser_token below are not columns.
+    __allow_unmapped__ = True
 
-    def rotate_session_token(self) -> None:
-        self.session_token = new_session_token()
+    # The token of the browser session this request belongs to; set at sign-in and by
+    # the user loader. flask-login keeps it in the cookie instead of the user's id, so
+    # ending the server-side session (sign-out, deactivation) ends the cookie too.
+    browser_token: str | None = None
+
+    def get_id(self) -> str:
+        if not self.browser_token:
+            raise RuntimeError("sign in through coachapp.auth.service.start_browser_session")
+        return self.browser_token
 
     @property
     def function_label(self) -> str:
@@ -194,6 +193,25 @@ class AuditEvent(Base):
     actor: Mapped[User | None] = relationship()
 
     __table_args__ = (Index("ix_audit_events_object", "object_type", "object_id"),)
+
+
+class BrowserSession(Base):
+    """A signed-in browser; only a hash of its token is stored."""
+
+    __tablename__ = "browser_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[dt.datetime | None]
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+
+    user: Mapped[User] = relationship()
 
 
 class LoginAttempt(Base):

@@ -187,3 +187,32 @@ def test_unknown_user_id_is_404(login_as: Any, org: Org, client: HttpsClient) ->
     login_as("admin")
     assert client.get("/admin/users/999999").status_code == 404
     assert client.post_form("/admin/users/999999/active", {"active": "0"}).status_code == 404
+
+
+def test_changes_need_a_fresh_sign_in(login_as: Any, org: Org, client: HttpsClient) -> None:
+    """A session restored from "remember me" may read but must confirm the password to change."""
+    login_as("admin")
+    token = client.csrf_token("/admin/users")
+    with client.session_transaction() as session:
+        session["_fresh"] = False
+    assert client.get("/admin/users").status_code == 200
+    response = client.post(
+        f"/admin/users/{org.people['rep'].id}/active", data={"active": "0", "csrf_token": token}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=")
+    # Confirming the password on the sign-in form makes the session fresh again.
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200 and "Confirm your password" in page.get_data(as_text=True)
+    confirm = client.post(
+        "/login",
+        data={
+            "email": org.people["admin"].email,
+            "password": "correct horse battery",
+            "next": f"/admin/users/{org.people['rep'].id}",
+            "csrf_token": client.csrf_token("/login"),
+        },
+    )
+    assert confirm.headers["Location"] == f"/admin/users/{org.people['rep'].id}"
+    changed = client.post_form(f"/admin/users/{org.people['rep'].id}/active", {"active": "0"})
+    assert changed.headers["Location"] == "/admin/users"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from flask import Flask
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coachapp.models import User
+from coachapp.models import BrowserSession, User
 from tests.builders import PASSWORD, Org
 from tests.conftest import HttpsClient, login
 
@@ -159,6 +161,23 @@ def test_deactivation_ends_existing_sessions(client: HttpsClient, org: Org, db: 
     rep = db.get(User, org.people["rep"].id)
     assert rep is not None
     rep.active = False
-    rep.rotate_session_token()
     db.commit()
     assert client.get("/my").status_code == 302
+
+
+def test_sign_out_ends_the_session_on_the_server(app: Flask, client: HttpsClient, org: Org) -> None:
+    login(client, org.people["rep"].email)
+    stolen = client.get_cookie("coachapp_session")
+    assert stolen is not None
+    client.post_form("/logout")
+    thief = app.test_client()
+    thief.set_cookie("coachapp_session", stolen.value, domain="localhost", secure=True)
+    assert thief.get("/my").status_code == 302
+
+
+def test_browser_sessions_are_stored_hashed(client: HttpsClient, org: Org, db: Session) -> None:
+    login(client, org.people["rep"].email)
+    cookie = client.get_cookie("coachapp_session")
+    assert cookie is not None
+    rows = db.scalars(select(BrowserSession)).all()
+    assert rows and all(len(row.token_hash) == 64 for row in rows)

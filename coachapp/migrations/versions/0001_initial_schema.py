@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 02:37:19.975086
+Create Date: 2026-11-23 02:49:54.392573
 """
 
 from collections.abc import Sequence
@@ -110,7 +110,6 @@ def upgrade() -> None:
         sa.Column("manager_id", sa.Integer(), nullable=True),
         sa.Column("timezone", sa.String(length=64), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("session_token", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("email = lower(email)", name=op.f("ck_users_email_lowercase")),
@@ -125,7 +124,6 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("email", name=op.f("uq_users_email")),
-        sa.UniqueConstraint("session_token", name=op.f("uq_users_session_token")),
     )
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_users_manager_id"), ["manager_id"], unique=False)
@@ -212,6 +210,30 @@ def upgrade() -> None:
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_audit_events_at"), ["at"], unique=False)
         batch_op.create_index("ix_audit_events_object", ["object_type", "object_id"], unique=False)
+
+    op.create_table(
+        "browser_sessions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("remember", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("ip", sa.String(length=64), nullable=False),
+        sa.Column("user_agent", sa.String(length=300), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_browser_sessions_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_browser_sessions")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_browser_sessions_token_hash")),
+    )
+    with op.batch_alter_table("browser_sessions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_browser_sessions_user_id"), ["user_id"], unique=False)
 
     op.create_table(
         "cadence_targets",
@@ -776,6 +798,10 @@ def downgrade() -> None:
 
     op.drop_table("development_focuses")
     op.drop_table("cadence_targets")
+    with op.batch_alter_table("browser_sessions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_browser_sessions_user_id"))
+
+    op.drop_table("browser_sessions")
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.drop_index("ix_audit_events_object")
         batch_op.drop_index(batch_op.f("ix_audit_events_at"))
