@@ -25,9 +25,23 @@ def alembic_config(url: str) -> Config:
 def _run(app: Flask, operation: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
     database: Database = app.extensions["coachapp.db"]
     config = alembic_config(app.config["DATABASE_URL"])
-    with database.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        operation(config, *args, **kwargs)
+    with database.engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite alters a table by copying it and dropping the old one; with foreign keys
+            # on, that drop would cascade and delete the rows of every child table.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                operation(config, *args, **kwargs)
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"migration left broken foreign keys: {broken[:5]}")
+        finally:
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
 def upgrade(app: Flask, revision: str = "head") -> None:

@@ -55,3 +55,49 @@ def test_upgrade_twice_is_harmless(empty_database_url: str) -> None:
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
     app.extensions["coachapp.db"].engine.dispose()
+
+
+def test_0002_upgrades_a_database_that_already_has_plans(empty_database_url: str) -> None:
+    """New NOT NULL columns get values for existing rows (server defaults)."""
+    from sqlalchemy import text
+
+    app = create_app(settings_for(empty_database_url))
+    engine = app.extensions["coachapp.db"].engine
+    migrate.upgrade(app, "0001")
+    now = "2026-01-01 00:00:00+00:00"
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO users (id, email, name, password_hash, role, function, timezone,"
+                " active, created_at, updated_at) VALUES (1, 'a@example.com', 'A', 'x', 'rep',"
+                " 'sales', 'UTC', true, :now, :now)"
+            ),
+            {"now": now},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO accounts (id, name, type, region, created_at)"
+                " VALUES (1, 'Acme Health', 'idn', 'West', :now)"
+            ),
+            {"now": now},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO account_plans (id, account_id, period, owner_id, status,"
+                " strategic_priorities, profile_business, profile_clinical, profile_operational,"
+                " profile_reimbursement, version, created_at, updated_at)"
+                " VALUES (1, 1, '2026-H1', 1, 'active', '', '', '', '', '', 3, :now, :now)"
+            ),
+            {"now": now},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO plan_goals (id, plan_id, position, title, measure, status)"
+                " VALUES (1, 1, 0, 'Formulary win', 'P&T approval', 'on_track')"
+            )
+        )
+    migrate.upgrade(app)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT version FROM plan_goals")).scalar_one() == 1
+        assert connection.execute(text("SELECT last_activity_at FROM account_plans")).scalar_one()
+    engine.dispose()

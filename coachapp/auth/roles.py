@@ -10,7 +10,6 @@ from flask import request
 from flask_login import current_user, login_fresh, login_required
 
 from coachapp.errors import NotFound
-from coachapp.extensions import login_manager
 from coachapp.models import Role, User
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -42,6 +41,8 @@ def fresh_login_for_changes(view: F) -> F:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if request.method == "POST" and not login_fresh():
+            from coachapp.extensions import login_manager  # the extensions import the views
+
             return login_manager.needs_refresh()
         return view(*args, **kwargs)
 

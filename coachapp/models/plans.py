@@ -5,7 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coachapp.db import Base, utcnow
@@ -69,6 +78,9 @@ class AccountPlan(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Any change to the plan or one of its items; items are versioned on their own, so
+    # this is written without touching the plan's version.
+    last_activity_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
 
     account: Mapped[Account] = relationship()
     owner: Mapped[User] = relationship()
@@ -83,6 +95,9 @@ class AccountPlan(Base):
     )
     team: Mapped[list[PlanTeamMember]] = relationship(
         back_populates="plan", cascade="all, delete-orphan", order_by="PlanTeamMember.id"
+    )
+    comments: Mapped[list[PlanComment]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan", order_by="PlanComment.created_at"
     )
 
     __mapper_args__ = {"version_id_col": version}
@@ -104,8 +119,12 @@ class PlanGoal(Base):
         str_enum(GoalStatus, "goal_status"), default=GoalStatus.ON_TRACK
     )
     value: Mapped[str | None] = mapped_column(String(80))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     plan: Mapped[AccountPlan] = relationship(back_populates="goals")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class PlanActionItem(Base):
@@ -122,10 +141,13 @@ class PlanActionItem(Base):
         str_enum(ActionStatus, "action_status"), default=ActionStatus.OPEN
     )
     completed_at: Mapped[dt.datetime | None]
+    version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     plan: Mapped[AccountPlan] = relationship(back_populates="action_items")
     owner: Mapped[User] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class PlanStakeholder(Base):
@@ -146,7 +168,12 @@ class PlanStakeholder(Base):
         "relationship", str_enum(Relationship, "relationship"), default=Relationship.NEUTRAL
     )
 
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
     plan: Mapped[AccountPlan] = relationship(back_populates="stakeholders")
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class PlanTeamMember(Base):
@@ -165,3 +192,39 @@ class PlanTeamMember(Base):
     user: Mapped[User] = relationship()
 
     __table_args__ = (UniqueConstraint("plan_id", "user_id", name="uq_plan_team_members_member"),)
+
+
+class PlanComment(Base):
+    """A manager's (or teammate's) comment on a plan; plans are read and commented on."""
+
+    __tablename__ = "plan_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(
+        ForeignKey("account_plans.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    plan: Mapped[AccountPlan] = relationship(back_populates="comments")
+    author: Mapped[User] = relationship()
+
+
+class ProfilingGuide(Base):
+    """Guide questions for one profiling area, maintained by enablement."""
+
+    __tablename__ = "profiling_guides"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area: Mapped[str] = mapped_column(String(32), unique=True)
+    title: Mapped[str] = mapped_column(String(120))
+    questions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    __table_args__ = (
+        CheckConstraint(
+            "area IN ('business', 'clinical', 'operational', 'reimbursement')", name="area"
+        ),
+    )
