@@ -27,10 +27,11 @@ def _run(app: Flask, operation: Callable[..., Any], *args: Any, **kwargs: Any) -
     config = alembic_config(app.config["DATABASE_URL"])
     with database.engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
-        if sqlite:
+        raw = connection.connection.driver_connection
+        if sqlite and raw is not None:
             # SQLite alters a table by copying it and dropping the old one; with foreign keys
             # on, that drop would cascade and delete the rows of every child table.
-            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+            raw.execute("PRAGMA foreign_keys=OFF")
         try:
             with connection.begin():
                 config.attributes["connection"] = connection
@@ -40,8 +41,8 @@ def _run(app: Flask, operation: Callable[..., Any], *args: Any, **kwargs: Any) -
                     if broken:
                         raise RuntimeError(f"migration left broken foreign keys: {broken[:5]}")
         finally:
-            if sqlite:
-                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+            if sqlite and raw is not None:
+                raw.execute("PRAGMA foreign_keys=ON")
 
 
 def upgrade(app: Flask, revision: str = "head") -> None:
