@@ -1633,6 +1633,7 @@ class _CopyBuilder:
             profile_reimbursement=profile["reimbursement"],
             created_at=created,
             updated_at=updated,
+            last_activity_at=updated,
         )
         self._add(plan, kind="account_plans")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError
+from marshmallow import EXCLUDE, Schema, ValidationError, fields
 from werkzeug.datastructures import MultiDict
 
 
@@ -14,10 +14,23 @@ def form_values(formdata: MultiDict[str, str]) -> dict[str, Any]:
 
 
 def load_form(
-    schema: Schema, formdata: MultiDict[str, str]
+    schema: Schema, formdata: MultiDict[str, str], *, keep_empty: bool = False
 ) -> tuple[dict[str, Any] | None, dict[str, list[str]]]:
-    """Validated data, or None and per-field messages. Empty inputs count as missing."""
-    raw = {k: v for k, v in form_values(formdata).items() if v not in (None, "")}
+    """Validated data, or None and per-field messages.
+
+    Empty inputs count as missing, except with keep_empty (editing what exists): then an
+    emptied text field becomes "" and an emptied optional field (a date, say) None.
+    """
+    raw: dict[str, Any] = {}
+    for key, value in form_values(formdata).items():
+        if value not in (None, ""):
+            raw[key] = value
+        elif keep_empty and key in schema.fields:
+            field = schema.fields[key]
+            if isinstance(field, fields.String):
+                raw[key] = ""
+            elif field.allow_none:
+                raw[key] = None
     try:
         data = schema.load(raw, unknown=EXCLUDE)
     except ValidationError as exc:

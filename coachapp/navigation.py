@@ -32,17 +32,29 @@ class NavItem:
 
 
 INBOX = NavItem("inbox.index", "Inbox", "inbox")
+PLANS = NavItem(
+    "plans.index",
+    "Plans",
+    "plans",
+    also=("plans.show", "plans.new", "plans.history", "plans.team_qbr", "plans.qbr"),
+)
 ME = NavItem("me.index", "Me", "person")
 
 NAV_BY_ROLE = {
     Role.MANAGER: (
         NavItem("team.today", "Today", "today"),
         NavItem("team.team", "Team", "team", also=("team.person",)),
+        PLANS,
         INBOX,
         ME,
     ),
-    Role.REP: (NavItem("team.my_page", "Today", "today"), INBOX, ME),
-    Role.DIRECTOR: (NavItem("dashboard.index", "Teams", "team", also=("team.person",)), INBOX, ME),
+    Role.REP: (NavItem("team.my_page", "Today", "today"), PLANS, INBOX, ME),
+    Role.DIRECTOR: (
+        NavItem("dashboard.index", "Teams", "team", also=("team.person",)),
+        PLANS,
+        INBOX,
+        ME,
+    ),
     Role.ADMIN: (
         NavItem("admin.users", "People", "team", also=("admin.edit_user", "admin.new_user")),
         ME,

@@ -1,0 +1,64 @@
+"""How complete and current a plan is: a score and a short list of what to fix."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from coachapp.models import PROFILE_AREAS, AccountPlan, ActionStatus
+from coachapp.plans.profiling import AREA_TITLES
+
+STALE_AFTER_DAYS = 60
+
+
+@dataclass
+class Completeness:
+    score: int
+    missing: list[str] = field(default_factory=list)
+    empty_profile_areas: list[str] = field(default_factory=list)
+    overdue_actions: int = 0
+
+
+def plan_completeness(plan: AccountPlan, today: dt.date) -> Completeness:
+    """Checks the template section by section; each check weighs the same."""
+    missing: list[str] = []
+    checks = 0
+
+    def check(ok: bool, message: str) -> None:
+        nonlocal checks
+        checks += 1
+        if not ok:
+            missing.append(message)
+
+    check(bool(plan.strategic_priorities.strip()), "Strategic priorities are empty")
+    empty_areas = [area for area in PROFILE_AREAS if not getattr(plan, f"profile_{area}").strip()]
+    for area in PROFILE_AREAS:
+        check(area not in empty_areas, f"Empty profiling area: {AREA_TITLES[area]}")
+
+    live_goals = [g for g in plan.goals if g.status != "done"]
+    check(bool(plan.goals), "No goals yet")
+    undated = [g for g in live_goals if g.target_date is None]
+    check(not undated, f"{len(undated)} goal(s) without a target date")
+    unmeasured = [g for g in plan.goals if not g.measure.strip()]
+    check(not unmeasured, f"{len(unmeasured)} goal(s) without a measure")
+
+    check(bool(plan.action_items), "No action items yet")
+    overdue = [
+        a
+        for a in plan.action_items
+        if a.status == ActionStatus.OPEN and a.due_date is not None and a.due_date < today
+    ]
+    check(not overdue, f"{len(overdue)} overdue action(s)")
+
+    check(bool(plan.stakeholders), "No customer stakeholders")
+    owner_function = plan.owner.function
+    other_functions = {m.user.function for m in plan.team if m.user_id != plan.owner_id}
+    check(
+        bool(other_functions - {owner_function}),
+        "No team members from other functions",
+    )
+    idle_days = (today - plan.last_activity_at.date()).days
+    check(idle_days <= STALE_AFTER_DAYS, f"Not updated in {idle_days} days")
+
+    score = round(100 * (checks - len(missing)) / checks)
+    return Completeness(score, missing, empty_areas, len(overdue))

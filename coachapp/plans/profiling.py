@@ -1,0 +1,91 @@
+"""Profiling guides: the questions that turn what an account team learns into plan content."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coachapp import audit
+from coachapp.errors import InvalidInput
+from coachapp.models import PROFILE_AREAS, ProfilingGuide, User
+
+AREA_TITLES = {
+    "business": "Business insight",
+    "clinical": "Clinical insight",
+    "operational": "Operational insight",
+    "reimbursement": "Reimbursement insight",
+}
+
+DEFAULT_QUESTIONS: dict[str, tuple[str, ...]] = {
+    "business": (
+        "How is the system organised, and where are decisions on our therapy area made?",
+        "What are leadership's top financial and strategic priorities this year?",
+        "Which risk-based contracts or GPO agreements shape what they buy?",
+        "Who signs off above the formulary budget threshold?",
+    ),
+    "clinical": (
+        "Which service lines and clinical leaders drive practice in our therapy area?",
+        "What evidence do their P&T and value analysis committees ask for?",
+        "Which pathways or order sets decide whether our product is used?",
+        "Where does the MSL's scientific exchange fit with their clinical agenda?",
+    ),
+    "operational": (
+        "Where are their capacity bottlenecks (infusion chairs, clinic slots, staffing)?",
+        "How do patients flow between sites of care, and where do they drop out?",
+        "Which EHR build or workflow change would make adoption easier for staff?",
+        "Who runs in-service education, and how do nurse educators get time on units?",
+    ),
+    "reimbursement": (
+        "What is their payer mix, and which payers restrict our therapy?",
+        "How do they handle prior authorisation and denials today, and who owns it?",
+        "Which sites take part in 340B, and how does that change their economics?",
+        "Which coding or billing questions slow down the patients they already treat?",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class AreaGuide:
+    area: str
+    title: str
+    questions: tuple[str, ...]
+
+
+def profiling_guides(db: Session) -> dict[str, AreaGuide]:
+    """The guide for every area: what enablement wrote, or the defaults."""
+    stored = {row.area: row for row in db.scalars(select(ProfilingGuide)).all()}
+    guides = {}
+    for area in PROFILE_AREAS:
+        row = stored.get(area)
+        if row is not None:
+            guides[area] = AreaGuide(area, row.title, tuple(row.questions))
+        else:
+            guides[area] = AreaGuide(area, AREA_TITLES[area], DEFAULT_QUESTIONS[area])
+    return guides
+
+
+def update_profiling_guide(
+    db: Session, actor: User, area: str, title: str, questions: list[str]
+) -> AreaGuide:
+    if area not in PROFILE_AREAS:
+        raise InvalidInput("Unknown profiling area.", {"area": [f"One of {PROFILE_AREAS}."]})
+    cleaned = [q.strip() for q in questions if q.strip()]
+    if not cleaned:
+        raise InvalidInput("Write at least one question.", {"questions": ["Add a question."]})
+    if len(cleaned) > 12 or any(len(q) > 300 for q in cleaned):
+        raise InvalidInput(
+            "Keep the guide short.", {"questions": ["At most 12 questions of 300 characters."]}
+        )
+    row = db.scalars(select(ProfilingGuide).where(ProfilingGuide.area == area)).first()
+    if row is None:
+        row = ProfilingGuide(area=area, title=title.strip() or AREA_TITLES[area], questions=[])
+        db.add(row)
+    row.title = title.strip() or AREA_TITLES[area]
+    row.questions = cleaned
+    row.updated_by_id = actor.id
+    db.flush()
+    audit.record(db, actor, "profiling_guide.update", "profiling_guide", row.id, area=area)
+    db.commit()
+    return AreaGuide(area, row.title, tuple(cleaned))

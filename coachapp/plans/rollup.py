@@ -1,0 +1,134 @@
+"""The roll-up: every visible plan in one consistent view, for reviews and QBRs."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from coachapp import policy
+from coachapp.models import FUNCTION_LABELS, Account, AccountPlan, GoalStatus, PlanStatus, User
+from coachapp.plans.completeness import Completeness, plan_completeness
+from coachapp.plans.service import full_plan_options
+
+
+@dataclass
+class RollupFilters:
+    region: str = ""
+    function: str = ""
+    status: str = ""
+
+    @classmethod
+    def from_args(cls, args: dict[str, str]) -> RollupFilters:
+        """Unknown values are ignored rather than refused: a filter link never errors."""
+        function = args.get("function", "")
+        status = args.get("status", "")
+        return cls(
+            region=args.get("region", "")[:80],
+            function=function if function in FUNCTION_LABELS else "",
+            status=status if status in {s.value for s in PlanStatus} else "",
+        )
+
+    def as_args(self) -> dict[str, str]:
+        return {k: v for k, v in vars(self).items() if v}
+
+
+@dataclass
+class RollupRow:
+    plan: AccountPlan
+    completeness: Completeness
+    goals_by_status: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def overdue_actions(self) -> int:
+        return self.completeness.overdue_actions
+
+
+def rollup(
+    db: Session, viewer: User, today: dt.date, filters: RollupFilters | None = None
+) -> list[RollupRow]:
+    """Visible plans with completeness and goal status counts, in a fixed number of queries."""
+    filters = filters or RollupFilters()
+    owner = aliased(User)
+    query = (
+        policy.visible_plans(viewer)
+        .join(Account, AccountPlan.account_id == Account.id)
+        .join(owner, AccountPlan.owner_id == owner.id)
+        .options(*full_plan_options())
+        .order_by(Account.name, AccountPlan.period.desc())
+    )
+    if filters.region:
+        query = query.where(Account.region == filters.region)
+    if filters.function:
+        query = query.where(owner.function == filters.function)
+    if filters.status:
+        query = query.where(AccountPlan.status == filters.status)
+    else:
+        query = query.where(AccountPlan.status != PlanStatus.ARCHIVED)
+    plans = db.scalars(query).unique().all()
+    return [
+        RollupRow(plan, plan_completeness(plan, today), Counter(g.status.value for g in plan.goals))
+        for plan in plans
+    ]
+
+
+def regions(db: Session, viewer: User) -> Sequence[str]:
+    return db.scalars(
+        select(Account.region)
+        .join(AccountPlan, AccountPlan.account_id == Account.id)
+        .where(policy.plans_scope(viewer), Account.region != "")
+        .distinct()
+        .order_by(Account.region)
+    ).all()
+
+
+CSV_COLUMNS = (
+    "account",
+    "account_type",
+    "region",
+    "period",
+    "status",
+    "owner",
+    "owner_function",
+    "completeness",
+    *(f"goals_{s.value}" for s in GoalStatus),
+    "overdue_actions",
+    "last_update",
+    "missing",
+)
+
+
+def rollup_csv(rows: Sequence[RollupRow]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        plan = row.plan
+        writer.writerow(
+            [
+                _cell(plan.account.name),
+                plan.account.type.value,
+                _cell(plan.account.region),
+                plan.period,
+                plan.status.value,
+                _cell(plan.owner.name),
+                plan.owner.function.value,
+                row.completeness.score,
+                *(row.goals_by_status.get(s.value, 0) for s in GoalStatus),
+                row.overdue_actions,
+                plan.last_activity_at.date().isoformat(),
+                _cell("; ".join(row.completeness.missing)),
+            ]
+        )
+    return out.getvalue()
+
+
+def _cell(value: str) -> str:
+    """Neutralises spreadsheet formulas (CSV injection) in free text."""
+    return "'" + value if value[:1] in {"=", "+", "-", "@", "\t", "\r"} else value

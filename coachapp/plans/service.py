@@ -1,0 +1,583 @@
+"""Account plans: reading, writing piece by piece, concurrency, and the plan's history.
+
+Pages, the API and the worker all come here. Every read goes through coachapp.policy;
+every write checks who may make it and records it in the audit trail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from coachapp import audit, policy
+from coachapp.db import utcnow
+from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from coachapp.models import (
+    Account,
+    AccountPlan,
+    ActionStatus,
+    AuditEvent,
+    PlanActionItem,
+    PlanComment,
+    PlanGoal,
+    PlanStakeholder,
+    PlanTeamMember,
+    Role,
+    User,
+)
+from coachapp.versioning import StaleVersion, VersionRequired, check_version, merge_fields
+
+PLAN_FIELDS = (
+    "period",
+    "status",
+    "strategic_priorities",
+    "profile_business",
+    "profile_clinical",
+    "profile_operational",
+    "profile_reimbursement",
+)
+GOAL_FIELDS = ("title", "measure", "target_date", "status", "value")
+ACTION_FIELDS = ("title", "owner_id", "due_date", "status")
+# What a teammate may change on an action they own in someone else's plan.
+ACTION_FIELDS_FOR_ASSIGNEE = ("due_date", "status")
+STAKEHOLDER_FIELDS = ("name", "title", "decision_role", "relationship")
+
+
+def full_plan_options() -> list[Any]:
+    """Everything the plan page, completeness and the API need, in a fixed number of queries."""
+    return [
+        joinedload(AccountPlan.account),
+        joinedload(AccountPlan.owner),
+        selectinload(AccountPlan.goals),
+        selectinload(AccountPlan.action_items).joinedload(PlanActionItem.owner),
+        selectinload(AccountPlan.stakeholders),
+        selectinload(AccountPlan.team).joinedload(PlanTeamMember.user),
+    ]
+
+
+# Reading ----------------------------------------------------------------------
+
+
+def get_plan(db: Session, viewer: User, plan_id: int) -> AccountPlan:
+    plan = db.scalars(
+        policy.visible_plans(viewer).where(AccountPlan.id == plan_id).options(*full_plan_options())
+    ).first()
+    if plan is None:
+        raise NotFound()
+    return plan
+
+
+def plans_of_person(db: Session, viewer: User, person_id: int) -> Sequence[AccountPlan]:
+    """Plans a person owns or is on the team of, as far as the viewer may see them."""
+    if person_id != viewer.id:
+        policy.person_or_404(db, viewer, person_id)
+    return (
+        db.scalars(
+            policy.visible_plans(viewer)
+            .where(
+                (AccountPlan.owner_id == person_id)
+                | AccountPlan.team.any(PlanTeamMember.user_id == person_id)
+            )
+            .options(*full_plan_options())
+            .order_by(AccountPlan.period.desc(), AccountPlan.id)
+        )
+        .unique()
+        .all()
+    )
+
+
+def accounts_for_new_plan(db: Session) -> Sequence[Account]:
+    return db.scalars(select(Account).order_by(Account.name)).all()
+
+
+def possible_team_members(db: Session, plan: AccountPlan) -> Sequence[User]:
+    """Active reps of any function who are not yet on the account team."""
+    on_team = {member.user_id for member in plan.team}
+    people = db.scalars(
+        select(User).where(User.active.is_(True), User.role == Role.REP).order_by(User.name)
+    ).all()
+    return [p for p in people if p.id not in on_team]
+
+
+def history(db: Session, viewer: User, plan_id: int, limit: int = 100) -> Sequence[AuditEvent]:
+    plan = get_plan(db, viewer, plan_id)
+    return db.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.object_type == "plan", AuditEvent.object_id == plan.id)
+        .options(joinedload(AuditEvent.actor))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(limit)
+    ).all()
+
+
+# Permissions ------------------------------------------------------------------
+
+
+def _require_owner(viewer: User, plan: AccountPlan) -> None:
+    if not policy.can_edit_plan(viewer, plan):
+        raise PermissionDenied("Only the plan's owner can change this part of the plan.")
+
+
+def _editable_plan(db: Session, viewer: User, plan_id: int) -> AccountPlan:
+    plan = get_plan(db, viewer, plan_id)
+    _require_owner(viewer, plan)
+    return plan
+
+
+def _touch(db: Session, plan: AccountPlan) -> None:
+    """Marks activity on the plan without bumping its own version (items have theirs)."""
+    now = utcnow()
+    db.execute(update(AccountPlan).where(AccountPlan.id == plan.id).values(last_activity_at=now))
+    db.expire(plan, ["last_activity_at"])
+
+
+def _values(obj: Any, names: Sequence[str]) -> dict[str, Any]:
+    return {name: _plain(getattr(obj, _attribute(name))) for name in names}
+
+
+def _attribute(name: str) -> str:
+    return "relationship_strength" if name == "relationship" else name
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value.value if hasattr(value, "value") else value
+
+
+def _record(db: Session, viewer: User, plan: AccountPlan, action: str, **details: Any) -> None:
+    audit.record(db, viewer, action, "plan", plan.id, **details)
+
+
+def _comparable(value: Any) -> str:
+    """Form posts, JSON and the database compare as text: None and "" alike."""
+    plain = _plain(value)
+    return "" if plain is None else str(plain)
+
+
+def _apply(
+    db: Session,
+    viewer: User,
+    plan: AccountPlan,
+    obj: Any,
+    names: Sequence[str],
+    changes: dict[str, Any],
+    *,
+    expected_version: int | None,
+    bases: dict[str, Any] | None,
+    require_version: bool,
+    action: str,
+    item: str,
+    also: dict[str, Any] | None = None,
+) -> dict[str, list[Any]]:
+    """Applies validated changes to a plan or one of its items under optimistic locking.
+
+    `bases` (HTML autosave) checks field by field; otherwise the whole object's version.
+    `also` are attributes that follow from the change (e.g. completed_at).
+    """
+    changes = {k: v for k, v in changes.items() if k in names}
+    current = _values(obj, names)
+    before = {k: _comparable(v) for k, v in current.items()}
+    after = {k: _comparable(v) for k, v in changes.items()}
+    if bases is not None:
+        merge_fields(
+            obj.version,
+            before,
+            after,
+            {k: _comparable(v) for k, v in bases.items() if k in changes},
+        )
+    else:
+        if expected_version is None and require_version:
+            raise VersionRequired()
+        check_version(obj.version, expected_version, current)
+    wanted = {k: v for k, v in changes.items() if after[k] != before[k]}
+    if not wanted:
+        return {}
+    for name, value in {**wanted, **(also or {})}.items():
+        setattr(obj, _attribute(name), value)
+    try:
+        db.flush()
+    except IntegrityError as exc:
+        db.rollback()
+        raise Conflict(
+            "That would clash with another plan for the same account and period."
+        ) from exc
+    _touch(db, plan)
+    diff = {k: [current[k], _plain(v)] for k, v in wanted.items()}
+    _record(db, viewer, plan, action, item=item, item_id=obj.id, changes=_short(diff))
+    _commit_versioned(db, obj)
+    return diff
+
+
+def _commit_versioned(db: Session, obj: Any) -> None:
+    from sqlalchemy.orm.exc import StaleDataError
+
+    try:
+        db.commit()
+    except StaleDataError as exc:
+        # Another writer committed between our read and our write: same answer as If-Match.
+        db.rollback()
+        db.refresh(obj)
+        raise StaleVersion(obj.version) from exc
+
+
+def _short(diff: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """Audit details keep long texts short; the plan itself holds the full text."""
+    return {
+        k: [v[:200] + "…" if isinstance(v, str) and len(v) > 200 else v for v in pair]
+        for k, pair in diff.items()
+    }
+
+
+# Plans ------------------------------------------------------------------------
+
+
+def create_plan(db: Session, viewer: User, data: dict[str, Any]) -> AccountPlan:
+    """A rep starts a plan for an account (existing, or new by name) and a period."""
+    if viewer.role != Role.REP:
+        raise PermissionDenied("Plans are written by the account team member who owns them.")
+    account = _account_for(db, data)
+    exists = db.scalar(
+        select(func.count()).where(
+            AccountPlan.account_id == account.id, AccountPlan.period == data["period"]
+        )
+    )
+    if exists:
+        raise Conflict(
+            f"{account.name} already has a plan for {data['period']}.",
+            {"period": ["There is already a plan for this account and period."]},
+        )
+    plan = AccountPlan(
+        account_id=account.id,
+        period=data["period"],
+        owner_id=viewer.id,
+        status=data.get("status") or "draft",
+        strategic_priorities=data.get("strategic_priorities") or "",
+    )
+    plan.team = [PlanTeamMember(user_id=viewer.id, responsibility="Plan owner")]
+    db.add(plan)
+    try:
+        db.flush()
+    except IntegrityError as exc:
+        db.rollback()
+        raise Conflict(f"{account.name} already has a plan for {data['period']}.") from exc
+    _record(db, viewer, plan, "plan.create", account=account.name, period=plan.period)
+    db.commit()
+    return get_plan(db, viewer, plan.id)
+
+
+def _account_for(db: Session, data: dict[str, Any]) -> Account:
+    if data.get("account_id"):
+        account = db.get(Account, data["account_id"])
+        if account is None:
+            raise InvalidInput("Choose an account from the list.", {"account_id": ["Unknown."]})
+        return account
+    name = (data.get("account_name") or "").strip()
+    if not name:
+        raise InvalidInput(
+            "Choose an account or name a new one.",
+            {"account_id": ["Choose an account or enter a new account's name."]},
+        )
+    existing = db.scalars(select(Account).where(func.lower(Account.name) == name.lower())).first()
+    if existing is not None:
+        return existing
+    account = Account(
+        name=name, type=data.get("account_type") or "idn", region=data.get("account_region") or ""
+    )
+    db.add(account)
+    db.flush()
+    return account
+
+
+def update_plan(
+    db: Session,
+    viewer: User,
+    plan_id: int,
+    changes: dict[str, Any],
+    *,
+    expected_version: int | None = None,
+    bases: dict[str, Any] | None = None,
+    require_version: bool = False,
+) -> AccountPlan:
+    plan = _editable_plan(db, viewer, plan_id)
+    _apply(
+        db, viewer, plan, plan, PLAN_FIELDS, changes,
+        expected_version=expected_version, bases=bases, require_version=require_version,
+        action="plan.update", item="plan",
+    )  # fmt: skip
+    return plan
+
+
+# Goals ------------------------------------------------------------------------
+
+
+def _item(plan: AccountPlan, items: Sequence[Any], item_id: int) -> Any:
+    for item in items:
+        if item.id == item_id:
+            return item
+    raise NotFound()
+
+
+def add_goal(db: Session, viewer: User, plan_id: int, data: dict[str, Any]) -> PlanGoal:
+    plan = _editable_plan(db, viewer, plan_id)
+    goal = PlanGoal(position=len(plan.goals), **_only(data, GOAL_FIELDS))
+    plan.goals.append(goal)
+    db.flush()
+    _touch(db, plan)
+    _record(db, viewer, plan, "plan.goal.add", item="goal", item_id=goal.id, title=goal.title)
+    db.commit()
+    return goal
+
+
+def update_goal(
+    db: Session,
+    viewer: User,
+    plan_id: int,
+    goal_id: int,
+    changes: dict[str, Any],
+    *,
+    expected_version: int | None = None,
+    bases: dict[str, Any] | None = None,
+    require_version: bool = False,
+) -> PlanGoal:
+    plan = _editable_plan(db, viewer, plan_id)
+    goal: PlanGoal = _item(plan, plan.goals, goal_id)
+    _apply(
+        db, viewer, plan, goal, GOAL_FIELDS, changes,
+        expected_version=expected_version, bases=bases, require_version=require_version,
+        action="plan.goal.update", item="goal",
+    )  # fmt: skip
+    return goal
+
+
+def delete_goal(db: Session, viewer: User, plan_id: int, goal_id: int) -> None:
+    plan = _editable_plan(db, viewer, plan_id)
+    goal: PlanGoal = _item(plan, plan.goals, goal_id)
+    plan.goals.remove(goal)
+    _touch(db, plan)
+    _record(db, viewer, plan, "plan.goal.delete", item="goal", item_id=goal_id, title=goal.title)
+    db.commit()
+
+
+# Action items -----------------------------------------------------------------
+
+
+def _check_owner_on_team(plan: AccountPlan, owner_id: int) -> None:
+    if owner_id not in {member.user_id for member in plan.team}:
+        raise InvalidInput(
+            "The owner must be on the account team.",
+            {"owner_id": ["Add this person to the account team first."]},
+        )
+
+
+def add_action(db: Session, viewer: User, plan_id: int, data: dict[str, Any]) -> PlanActionItem:
+    plan = _editable_plan(db, viewer, plan_id)
+    _check_owner_on_team(plan, data["owner_id"])
+    action = PlanActionItem(**_only(data, ACTION_FIELDS))
+    if action.status == ActionStatus.DONE:
+        action.completed_at = utcnow()
+    plan.action_items.append(action)
+    db.flush()
+    _touch(db, plan)
+    _record(
+        db, viewer, plan, "plan.action.add", item="action", item_id=action.id, title=action.title
+    )
+    db.commit()
+    return action
+
+
+def can_update_action(viewer: User, plan: AccountPlan, action: PlanActionItem) -> bool:
+    return policy.can_edit_plan(viewer, plan) or (
+        viewer.role == Role.REP and action.owner_id == viewer.id
+    )
+
+
+def update_action(
+    db: Session,
+    viewer: User,
+    plan_id: int,
+    action_id: int,
+    changes: dict[str, Any],
+    *,
+    expected_version: int | None = None,
+    bases: dict[str, Any] | None = None,
+    require_version: bool = False,
+) -> PlanActionItem:
+    """The plan owner changes anything; a teammate updates the date and status of their own."""
+    plan = get_plan(db, viewer, plan_id)
+    action: PlanActionItem = _item(plan, plan.action_items, action_id)
+    if not can_update_action(viewer, plan, action):
+        raise PermissionDenied("Only the plan owner or the action's owner can update it.")
+    allowed = ACTION_FIELDS if policy.can_edit_plan(viewer, plan) else ACTION_FIELDS_FOR_ASSIGNEE
+    refused = sorted(set(changes) - set(allowed))
+    if refused:
+        raise PermissionDenied(
+            "You can update the status and due date of your own actions; the plan owner "
+            "changes the rest.",
+            {name: ["Only the plan owner can change this."] for name in refused},
+        )
+    if "owner_id" in changes:
+        _check_owner_on_team(plan, changes["owner_id"])
+    also = {}
+    if "status" in changes and changes["status"] != action.status:
+        also["completed_at"] = utcnow() if changes["status"] == ActionStatus.DONE else None
+    _apply(
+        db, viewer, plan, action, allowed, changes,
+        expected_version=expected_version, bases=bases, require_version=require_version,
+        action="plan.action.update", item="action", also=also,
+    )  # fmt: skip
+    return action
+
+
+def delete_action(db: Session, viewer: User, plan_id: int, action_id: int) -> None:
+    plan = _editable_plan(db, viewer, plan_id)
+    action: PlanActionItem = _item(plan, plan.action_items, action_id)
+    plan.action_items.remove(action)
+    _touch(db, plan)
+    _record(
+        db, viewer, plan, "plan.action.delete", item="action", item_id=action_id, title=action.title
+    )
+    db.commit()
+
+
+# Stakeholders -----------------------------------------------------------------
+
+
+def add_stakeholder(
+    db: Session, viewer: User, plan_id: int, data: dict[str, Any]
+) -> PlanStakeholder:
+    plan = _editable_plan(db, viewer, plan_id)
+    values = _only(data, STAKEHOLDER_FIELDS)
+    if "relationship" in values:
+        values["relationship_strength"] = values.pop("relationship")
+    person = PlanStakeholder(**values)
+    plan.stakeholders.append(person)
+    db.flush()
+    _touch(db, plan)
+    _record(
+        db, viewer, plan, "plan.stakeholder.add", item="stakeholder", item_id=person.id,
+        name=person.name,
+    )  # fmt: skip
+    db.commit()
+    return person
+
+
+def update_stakeholder(
+    db: Session,
+    viewer: User,
+    plan_id: int,
+    stakeholder_id: int,
+    changes: dict[str, Any],
+    *,
+    expected_version: int | None = None,
+    bases: dict[str, Any] | None = None,
+    require_version: bool = False,
+) -> PlanStakeholder:
+    plan = _editable_plan(db, viewer, plan_id)
+    person: PlanStakeholder = _item(plan, plan.stakeholders, stakeholder_id)
+    _apply(
+        db, viewer, plan, person, STAKEHOLDER_FIELDS, changes,
+        expected_version=expected_version, bases=bases, require_version=require_version,
+        action="plan.stakeholder.update", item="stakeholder",
+    )  # fmt: skip
+    return person
+
+
+def delete_stakeholder(db: Session, viewer: User, plan_id: int, stakeholder_id: int) -> None:
+    plan = _editable_plan(db, viewer, plan_id)
+    person: PlanStakeholder = _item(plan, plan.stakeholders, stakeholder_id)
+    plan.stakeholders.remove(person)
+    _touch(db, plan)
+    _record(
+        db, viewer, plan, "plan.stakeholder.delete", item="stakeholder", item_id=stakeholder_id,
+        name=person.name,
+    )  # fmt: skip
+    db.commit()
+
+
+# Account team -----------------------------------------------------------------
+
+
+def add_team_member(
+    db: Session, viewer: User, plan_id: int, data: dict[str, Any]
+) -> PlanTeamMember:
+    plan = _editable_plan(db, viewer, plan_id)
+    person = db.get(User, data["user_id"])
+    if person is None or not person.active or person.role != Role.REP:
+        raise InvalidInput(
+            "Choose an active colleague.", {"user_id": ["Choose someone from the list."]}
+        )
+    if any(member.user_id == person.id for member in plan.team):
+        raise Conflict(
+            f"{person.name} is already on the account team.",
+            {"user_id": ["Already on the team."]},
+        )
+    member = PlanTeamMember(user=person, responsibility=data.get("responsibility") or "")
+    plan.team.append(member)
+    db.flush()
+    _touch(db, plan)
+    _record(
+        db, viewer, plan, "plan.team.add", item="team", item_id=member.id, name=person.name,
+        function=person.function.value,
+    )  # fmt: skip
+    db.commit()
+    return member
+
+
+def remove_team_member(db: Session, viewer: User, plan_id: int, user_id: int) -> None:
+    plan = _editable_plan(db, viewer, plan_id)
+    member = next((m for m in plan.team if m.user_id == user_id), None)
+    if member is None:
+        raise NotFound()
+    if user_id == plan.owner_id:
+        raise Conflict("The plan's owner stays on the account team.")
+    open_actions = [
+        a for a in plan.action_items if a.owner_id == user_id and a.status == ActionStatus.OPEN
+    ]
+    if open_actions:
+        raise Conflict(
+            f"{member.user.name} still owns {len(open_actions)} open action(s); "
+            "reassign or close them first."
+        )
+    plan.team.remove(member)
+    _touch(db, plan)
+    _record(db, viewer, plan, "plan.team.remove", item="team", name=member.user.name)
+    db.commit()
+
+
+# Comments ---------------------------------------------------------------------
+
+
+def can_comment(viewer: User, plan: AccountPlan) -> bool:
+    return policy.can_comment_on_plan(viewer, plan) or policy.can_edit_plan(viewer, plan)
+
+
+def add_comment(db: Session, viewer: User, plan_id: int, body: str) -> PlanComment:
+    plan = get_plan(db, viewer, plan_id)
+    if not can_comment(viewer, plan):
+        raise PermissionDenied("Only the plan owner and their manager comment on a plan.")
+    comment = PlanComment(author_id=viewer.id, body=body.strip())
+    plan.comments.append(comment)
+    db.flush()
+    _touch(db, plan)
+    _record(db, viewer, plan, "plan.comment", item="comment", item_id=comment.id)
+    db.commit()
+    return comment
+
+
+def comments(db: Session, plan: AccountPlan) -> Sequence[PlanComment]:
+    return db.scalars(
+        select(PlanComment)
+        .where(PlanComment.plan_id == plan.id)
+        .options(joinedload(PlanComment.author))
+        .order_by(PlanComment.created_at)
+    ).all()
+
+
+def _only(data: dict[str, Any], names: Sequence[str]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k in names}

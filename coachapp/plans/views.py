@@ -1,0 +1,423 @@
+"""Plan pages: the roll-up, one plan section by section, editing one piece at a time.
+
+Every form works as a plain POST (redirecting back to the plan) and, with htmx, saves
+in place: an item autosaves into its own status line; adding or removing re-renders
+its section; a conflict or a validation error re-renders the form with what was typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from flask import Response, make_response, redirect, render_template, request, url_for
+from flask_login import login_required
+from marshmallow import Schema
+
+from coachapp.auth.roles import roles_required, viewer
+from coachapp.db import get_session, utcnow
+from coachapp.errors import DomainError
+from coachapp.forms import form_values, load_form
+from coachapp.htmx import is_fragment_request
+from coachapp.models import (
+    ACCOUNT_TYPE_LABELS,
+    FUNCTION_LABELS,
+    PROFILE_AREAS,
+    AccountPlan,
+    ActionStatus,
+    DecisionRole,
+    GoalStatus,
+    PlanStatus,
+    Relationship,
+    Role,
+)
+from coachapp.plans import bp, rollup, schemas, service
+from coachapp.plans.completeness import plan_completeness
+from coachapp.plans.profiling import profiling_guides
+from coachapp.timezones import local_today
+from coachapp.versioning import StaleVersion
+
+LABELS = {
+    "goal_status": {s.value: s.value.replace("_", " ").capitalize() for s in GoalStatus},
+    "action_status": {s.value: s.value.capitalize() for s in ActionStatus},
+    "plan_status": {s.value: s.value.capitalize() for s in PlanStatus},
+    "decision_role": {r.value: r.value.replace("_", " ").capitalize() for r in DecisionRole},
+    "relationship": {r.value: r.value.capitalize() for r in Relationship},
+    "function": FUNCTION_LABELS,
+    "account_type": ACCOUNT_TYPE_LABELS,
+}
+SECTION_FIELDS = ("strategic_priorities", *(f"profile_{a}" for a in PROFILE_AREAS))
+
+
+def _today() -> Any:
+    return local_today(viewer().timezone)
+
+
+def _context(plan: AccountPlan, **extra: Any) -> dict[str, Any]:
+    db = get_session()
+    user = viewer()
+    return {
+        "plan": plan,
+        "can_edit": service.policy.can_edit_plan(user, plan),
+        "can_comment": service.can_comment(user, plan),
+        "completeness": plan_completeness(plan, _today()),
+        "guides": profiling_guides(db),
+        "labels": LABELS,
+        "today": _today(),
+        "viewer": user,
+        "can_update_action": lambda action: service.can_update_action(user, plan, action),
+        **extra,
+    }
+
+
+# Roll-up ----------------------------------------------------------------------
+
+
+@bp.get("/plans")
+@login_required
+def index() -> str:
+    db = get_session()
+    user = viewer()
+    filters = rollup.RollupFilters.from_args(request.args)
+    rows = rollup.rollup(db, user, _today(), filters)
+    return render_template(
+        "plans/index.html",
+        rows=rows,
+        filters=filters,
+        regions=rollup.regions(db, user),
+        labels=LABELS,
+        can_create=user.role == Role.REP,
+    )
+
+
+@bp.get("/plans.csv")
+@login_required
+def export_csv() -> Response:
+    filters = rollup.RollupFilters.from_args(request.args)
+    rows = rollup.rollup(get_session(), viewer(), _today(), filters)
+    response = make_response(rollup.rollup_csv(rows))
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    stamp = utcnow().strftime("%Y%m%d")
+    response.headers["Content-Disposition"] = f'attachment; filename="account-plans-{stamp}.csv"'
+    return response
+
+
+@bp.get("/plans/qbr")
+@login_required
+def team_qbr() -> str:
+    """The printable quarterly business review of every plan in the current filter."""
+    filters = rollup.RollupFilters.from_args(request.args)
+    rows = rollup.rollup(get_session(), viewer(), _today(), filters)
+    return render_template(
+        "plans/qbr.html", rows=rows, labels=LABELS, today=_today(), filters=filters
+    )
+
+
+# One plan ---------------------------------------------------------------------
+
+
+@bp.route("/plans/new", methods=["GET", "POST"])
+@roles_required(Role.REP)
+def new() -> Any:
+    db = get_session()
+    values: dict[str, Any] = {"period": default_period(), "account_type": "idn"}
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        values = form_values(request.form)
+        data, errors = load_form(schemas.plan_create_schema, request.form)
+        if data is not None:
+            try:
+                plan = service.create_plan(db, viewer(), data)
+            except DomainError as exc:
+                errors = {"_form": [exc.message], **exc.fields}
+            else:
+                return redirect(url_for("plans.show", plan_id=plan.id))
+        status = 422 if errors else 200
+    return render_template(
+        "plans/new.html",
+        values=values,
+        errors=errors,
+        accounts=service.accounts_for_new_plan(db),
+        labels=LABELS,
+    ), status
+
+
+def default_period() -> str:
+    today = local_today(viewer().timezone)
+    return f"{today.year}-{'H1' if today.month <= 6 else 'H2'}"
+
+
+@bp.get("/plans/<int:plan_id>")
+@login_required
+def show(plan_id: int) -> str:
+    db = get_session()
+    plan = service.get_plan(db, viewer(), plan_id)
+    return render_template(
+        "plans/show.html",
+        **_context(
+            plan,
+            comments=service.comments(db, plan),
+            candidates=service.possible_team_members(db, plan),
+        ),
+    )
+
+
+@bp.get("/plans/<int:plan_id>/completeness")
+@login_required
+def completeness(plan_id: int) -> str:
+    plan = service.get_plan(get_session(), viewer(), plan_id)
+    return render_template("plans/_completeness.html", **_context(plan))
+
+
+@bp.get("/plans/<int:plan_id>/history")
+@login_required
+def history(plan_id: int) -> str:
+    db = get_session()
+    plan = service.get_plan(db, viewer(), plan_id)
+    events = service.history(db, viewer(), plan_id)
+    return render_template("plans/history.html", plan=plan, events=events)
+
+
+@bp.get("/plans/<int:plan_id>/qbr")
+@login_required
+def qbr(plan_id: int) -> str:
+    plan = service.get_plan(get_session(), viewer(), plan_id)
+    row = rollup.RollupRow(plan, plan_completeness(plan, _today()))
+    return render_template("plans/qbr.html", rows=[row], labels=LABELS, today=_today())
+
+
+# Saving pieces ------------------------------------------------------------------
+
+
+def _bases(names: tuple[str, ...] | list[str]) -> dict[str, str]:
+    return {n: request.form[f"base_{n}"] for n in names if f"base_{n}" in request.form}
+
+
+def _save(
+    plan_id: int,
+    schema: Schema,
+    apply: Callable[[dict[str, Any], dict[str, str]], Any],
+    *,
+    fragment: str,
+    form_id: str,
+    context: Callable[[], dict[str, Any]],
+) -> Any:
+    """Validates and applies one form; answers with the autosave line, or the form again."""
+    typed = form_values(request.form)
+    data, errors = load_form(schema, request.form, keep_empty=True)
+    conflict: StaleVersion | None = None
+    if data is not None:
+        try:
+            apply(data, _bases(list(data)))
+        except StaleVersion as exc:
+            conflict = exc
+        except DomainError as exc:
+            if exc.status in {403, 404}:
+                raise
+            errors = exc.fields or {"_form": [exc.message]}
+    if data is not None and not errors and conflict is None:
+        if not is_fragment_request():
+            return redirect(url_for("plans.show", plan_id=plan_id) + f"#{form_id}")
+        response = make_response(
+            render_template("plans/_autosave.html", bases=_typed_bases(typed), saved_at=utcnow())
+        )
+        response.headers["HX-Trigger"] = "plan-changed"
+        return response
+    status = 412 if conflict else 422
+    ctx = {**context(), "typed": typed, "errors": errors, "conflict": conflict}
+    if not is_fragment_request():
+        return render_template("plans/edit_piece.html", fragment=fragment, **ctx), status
+    response = make_response(render_template(fragment, **ctx), status)
+    response.headers["HX-Retarget"] = f"#{form_id}"
+    response.headers["HX-Reswap"] = "outerHTML"
+    return response
+
+
+def _typed_bases(typed: dict[str, Any]) -> dict[str, Any]:
+    """After a save, what was typed is the new base for the next autosave."""
+    return {k: v for k, v in typed.items() if not k.startswith("base_")}
+
+
+def _plan_for(plan_id: int) -> AccountPlan:
+    return service.get_plan(get_session(), viewer(), plan_id)
+
+
+@bp.post("/plans/<int:plan_id>/fields")
+@login_required
+def save_fields(plan_id: int) -> Any:
+    field_names = [n for n in request.form if n in service.PLAN_FIELDS]
+    form_id = f"field-{field_names[0]}" if len(field_names) == 1 else "plan-settings"
+
+    def apply(data: dict[str, Any], bases: dict[str, str]) -> None:
+        service.update_plan(get_session(), viewer(), plan_id, data, bases=bases)
+
+    fragment = "plans/_field.html" if len(field_names) == 1 else "plans/_settings.html"
+    return _save(
+        plan_id,
+        schemas.plan_update_schema,
+        apply,
+        fragment=fragment,
+        form_id=form_id,
+        context=lambda: _context(_plan_for(plan_id), field=field_names[0] if field_names else ""),
+    )
+
+
+def _item_route(kind: str, schema: Schema, update: Callable[..., Any]) -> Callable[..., Any]:
+    def save(plan_id: int, item_id: int) -> Any:
+        def apply(data: dict[str, Any], bases: dict[str, str]) -> None:
+            update(get_session(), viewer(), plan_id, item_id, data, bases=bases)
+
+        def context() -> dict[str, Any]:
+            plan = _plan_for(plan_id)
+            items: dict[str, Sequence[Any]] = {
+                "goal": plan.goals,
+                "action": plan.action_items,
+                "stakeholder": plan.stakeholders,
+            }
+            item = next((i for i in items[kind] if i.id == item_id), None)
+            return _context(plan, item=item)
+
+        return _save(
+            plan_id, schema, apply, fragment=f"plans/_{kind}.html", form_id=f"{kind}-{item_id}",
+            context=context,
+        )  # fmt: skip
+
+    save.__name__ = f"save_{kind}"
+    return save
+
+
+bp.add_url_rule(
+    "/plans/<int:plan_id>/goals/<int:item_id>",
+    view_func=login_required(_item_route("goal", schemas.goal_update_schema, service.update_goal)),
+    methods=["POST"],
+)
+bp.add_url_rule(
+    "/plans/<int:plan_id>/actions/<int:item_id>",
+    view_func=login_required(
+        _item_route("action", schemas.action_update_schema, service.update_action)
+    ),
+    methods=["POST"],
+)
+bp.add_url_rule(
+    "/plans/<int:plan_id>/stakeholders/<int:item_id>",
+    view_func=login_required(
+        _item_route("stakeholder", schemas.stakeholder_update_schema, service.update_stakeholder)
+    ),
+    methods=["POST"],
+)
+
+
+# Adding and removing: the section is rendered again ------------------------------
+
+
+SECTION_TEMPLATES = {
+    "goals": "plans/_goals.html",
+    "actions": "plans/_actions.html",
+    "stakeholders": "plans/_stakeholders.html",
+    "team": "plans/_team.html",
+    "comments": "plans/_comments.html",
+}
+
+
+def _section_response(plan_id: int, section: str, status: int = 200, **extra: Any) -> Any:
+    if not is_fragment_request() and status < 400:
+        return redirect(url_for("plans.show", plan_id=plan_id) + f"#{section}")
+    db = get_session()
+    plan = _plan_for(plan_id)
+    ctx = _context(
+        plan,
+        comments=service.comments(db, plan),
+        candidates=service.possible_team_members(db, plan),
+        **extra,
+    )
+    if not is_fragment_request():
+        ctx["fragment"] = SECTION_TEMPLATES[section]
+        return render_template("plans/edit_piece.html", **ctx), status
+    response = make_response(render_template(SECTION_TEMPLATES[section], **ctx), status)
+    if status < 400:
+        response.headers["HX-Trigger"] = "plan-changed"
+    return response
+
+
+def _add(plan_id: int, section: str, schema: Schema, add: Callable[..., Any]) -> Any:
+    typed = form_values(request.form)
+    data, errors = load_form(schema, request.form)
+    if data is not None:
+        try:
+            add(get_session(), viewer(), plan_id, data)
+        except DomainError as exc:
+            if exc.status in {403, 404}:
+                raise
+            errors = exc.fields or {"_form": [exc.message]}
+    if errors:
+        return _section_response(
+            plan_id, section, 422, new_typed=typed, new_errors=errors, new_section=section
+        )
+    return _section_response(plan_id, section)
+
+
+@bp.post("/plans/<int:plan_id>/goals")
+@login_required
+def add_goal(plan_id: int) -> Any:
+    return _add(plan_id, "goals", schemas.goal_schema, service.add_goal)
+
+
+@bp.post("/plans/<int:plan_id>/actions")
+@login_required
+def add_action(plan_id: int) -> Any:
+    return _add(plan_id, "actions", schemas.action_schema, service.add_action)
+
+
+@bp.post("/plans/<int:plan_id>/stakeholders")
+@login_required
+def add_stakeholder(plan_id: int) -> Any:
+    return _add(plan_id, "stakeholders", schemas.stakeholder_schema, service.add_stakeholder)
+
+
+@bp.post("/plans/<int:plan_id>/team")
+@login_required
+def add_team_member(plan_id: int) -> Any:
+    return _add(plan_id, "team", schemas.team_member_schema, service.add_team_member)
+
+
+@bp.post("/plans/<int:plan_id>/comments")
+@login_required
+def add_comment(plan_id: int) -> Any:
+    def add(db: Any, user: Any, pid: int, data: dict[str, Any]) -> Any:
+        return service.add_comment(db, user, pid, data["body"])
+
+    return _add(plan_id, "comments", schemas.comment_schema, add)
+
+
+@bp.post("/plans/<int:plan_id>/goals/<int:item_id>/delete")
+@login_required
+def delete_goal(plan_id: int, item_id: int) -> Any:
+    service.delete_goal(get_session(), viewer(), plan_id, item_id)
+    return _section_response(plan_id, "goals")
+
+
+@bp.post("/plans/<int:plan_id>/actions/<int:item_id>/delete")
+@login_required
+def delete_action(plan_id: int, item_id: int) -> Any:
+    service.delete_action(get_session(), viewer(), plan_id, item_id)
+    return _section_response(plan_id, "actions")
+
+
+@bp.post("/plans/<int:plan_id>/stakeholders/<int:item_id>/delete")
+@login_required
+def delete_stakeholder(plan_id: int, item_id: int) -> Any:
+    service.delete_stakeholder(get_session(), viewer(), plan_id, item_id)
+    return _section_response(plan_id, "stakeholders")
+
+
+@bp.post("/plans/<int:plan_id>/team/<int:user_id>/delete")
+@login_required
+def remove_team_member(plan_id: int, user_id: int) -> Any:
+    try:
+        service.remove_team_member(get_session(), viewer(), plan_id, user_id)
+    except DomainError as exc:
+        if exc.status in {403, 404}:
+            raise
+        return _section_response(plan_id, "team", 409, team_error=exc.message)
+    return _section_response(plan_id, "team")
