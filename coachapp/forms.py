@@ -7,6 +7,8 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, ValidationError, fields
 from werkzeug.datastructures import MultiDict
 
+NUL_MESSAGE = "Contains a character that cannot be saved (NUL)."
+
 
 def form_values(formdata: MultiDict[str, str]) -> dict[str, Any]:
     """What the user typed, as given (minus the CSRF token), to re-fill the form."""
@@ -22,7 +24,12 @@ def load_form(
     emptied text field becomes "" and an emptied optional field (a date, say) None.
     """
     raw: dict[str, Any] = {}
-    for key, value in form_values(formdata).items():
+    typed = form_values(formdata)
+    unstorable = {k: [NUL_MESSAGE] for k, v in typed.items() if isinstance(v, str) and "\x00" in v}
+    if unstorable:
+        # PostgreSQL cannot store NUL in text; say so instead of failing on save.
+        return None, unstorable
+    for key, value in typed.items():
         if value not in (None, ""):
             raw[key] = value
         elif keep_empty and key in schema.fields:

@@ -25,6 +25,7 @@ class StaleVersion(DomainError):
         )
         self.current_version = current_version
         self.current = current or {}
+        self.headers["ETag"] = etag(current_version)
 
 
 class VersionRequired(DomainError):

@@ -279,9 +279,13 @@ def _item_route(kind: str, schema: Schema, update: Callable[..., Any]) -> Callab
             return _context(plan, item=item)
 
         return _save(
-            plan_id, schema, apply, fragment=f"plans/_{kind}_form.html", form_id=f"{kind}-{item_id}",
+            plan_id,
+            schema,
+            apply,
+            fragment=f"plans/_{kind}_form.html",
+            form_id=f"{kind}-{item_id}",
             context=context,
-        )  # fmt: skip
+        )
 
     save.__name__ = f"save_{kind}"
     return save

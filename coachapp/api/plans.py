@@ -1,0 +1,319 @@
+"""Account plans over JSON: read with an ETag, write piece by piece with If-Match."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response, make_response, request
+from flask.views import MethodView
+from marshmallow import Schema, fields, validate
+
+from coachapp.api.auth import api_user
+from coachapp.api.parsing import Blueprint
+from coachapp.api.responses import authenticated
+from coachapp.db import get_session
+from coachapp.models import (
+    PROFILE_AREAS,
+    AccountPlan,
+    AccountType,
+    ActionStatus,
+    DecisionRole,
+    Function,
+    GoalStatus,
+    PlanStatus,
+    Relationship,
+)
+from coachapp.plans import schemas as inputs
+from coachapp.plans import service
+from coachapp.plans.completeness import plan_completeness
+from coachapp.timezones import local_today
+from coachapp.versioning import etag, parse_if_match
+
+blp = Blueprint("api_plans", __name__, description="Account plans")
+
+READ_ERRORS = (404,)
+WRITE_ERRORS = (400, 403, 404, 409, 413, 415, 422)
+VERSIONED_WRITE_ERRORS = (*WRITE_ERRORS, 412, 428)
+
+
+# Output shapes (DESIGN.md "account plan") ------------------------------------------
+
+
+class AccountOutSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    type = fields.Enum(AccountType, by_value=True, required=True)
+    region = fields.String(required=True)
+
+
+class GoalOutSchema(Schema):
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    measure = fields.String(required=True)
+    target_date = fields.Date(required=True, allow_none=True)
+    status = fields.Enum(GoalStatus, by_value=True, required=True)
+    value = fields.String(required=True, allow_none=True)
+    version = fields.Integer(required=True)
+
+
+class ActionOutSchema(Schema):
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    owner_id = fields.Integer(required=True)
+    due_date = fields.Date(required=True, allow_none=True)
+    status = fields.Enum(ActionStatus, by_value=True, required=True)
+    version = fields.Integer(required=True)
+
+
+class StakeholderOutSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    title = fields.String(required=True)
+    decision_role = fields.Enum(DecisionRole, by_value=True, required=True)
+    relationship = fields.Enum(
+        Relationship, by_value=True, required=True, attribute="relationship_strength"
+    )
+    version = fields.Integer(required=True)
+
+
+class TeamMemberOutSchema(Schema):
+    user_id = fields.Integer(required=True)
+    name = fields.String(required=True, attribute="user.name")
+    function = fields.Enum(Function, by_value=True, required=True, attribute="user.function")
+    responsibility = fields.String(required=True)
+
+
+class ProfileSchema(Schema):
+    business = fields.String(validate=inputs.LONG_TEXT)
+    clinical = fields.String(validate=inputs.LONG_TEXT)
+    operational = fields.String(validate=inputs.LONG_TEXT)
+    reimbursement = fields.String(validate=inputs.LONG_TEXT)
+
+
+class CompletenessSchema(Schema):
+    score = fields.Integer(required=True, validate=validate.Range(0, 100))
+    missing = fields.List(fields.String(), required=True)
+
+
+class PlanOutSchema(Schema):
+    id = fields.Integer(required=True)
+    account = fields.Nested(AccountOutSchema, required=True)
+    period = fields.String(required=True)
+    owner_id = fields.Integer(required=True)
+    status = fields.Enum(PlanStatus, by_value=True, required=True)
+    strategic_priorities = fields.String(required=True)
+    profile = fields.Method(
+        "_profile",
+        required=True,
+        metadata={"type": "object", "properties": {a: {"type": "string"} for a in PROFILE_AREAS}},
+    )
+    goals = fields.List(fields.Nested(GoalOutSchema), required=True)
+    action_items = fields.List(fields.Nested(ActionOutSchema), required=True)
+    stakeholders = fields.List(fields.Nested(StakeholderOutSchema), required=True)
+    team = fields.List(fields.Nested(TeamMemberOutSchema), required=True)
+    completeness = fields.Method(
+        "_completeness",
+        required=True,
+        metadata={
+            "type": "object",
+            "properties": {
+                "score": {"type": "integer", "minimum": 0, "maximum": 100},
+                "missing": {"type": "array", "items": {"type": "string"}},
+            },
+        },
+    )
+    version = fields.Integer(required=True)
+    updated_at = fields.AwareDateTime(required=True, attribute="last_activity_at")
+
+    def _profile(self, plan: AccountPlan) -> dict[str, str]:
+        return {area: getattr(plan, f"profile_{area}") for area in PROFILE_AREAS}
+
+    def _completeness(self, plan: AccountPlan) -> dict[str, Any]:
+        result = plan_completeness(plan, _today())
+        return {"score": result.score, "missing": result.missing}
+
+
+class PlanPatchSchema(Schema):
+    period = fields.String(validate=validate.Regexp(inputs.PERIOD, error="Use e.g. 2026-H2."))
+    status = fields.Enum(PlanStatus, by_value=True)
+    strategic_priorities = fields.String(validate=inputs.LONG_TEXT)
+    profile = fields.Nested(ProfileSchema)
+
+
+class PlanListQuerySchema(Schema):
+    region = fields.String(validate=validate.Length(max=80))
+    function = fields.Enum(Function, by_value=True)
+    status = fields.Enum(PlanStatus, by_value=True)
+
+
+# Partial copies for PATCH, named apart so the OpenAPI document keeps one schema per name.
+class GoalPatchSchema(inputs.GoalSchema):
+    pass
+
+
+class ActionItemPatchSchema(inputs.ActionSchema):
+    pass
+
+
+class StakeholderPatchSchema(inputs.StakeholderSchema):
+    pass
+
+
+def _today() -> dt.date:
+    return local_today(api_user().timezone)
+
+
+def _with_etag(obj: Any, schema: Schema, status: int = 200) -> Response:
+    response = make_response(schema.dump(obj), status)
+    response.headers["ETag"] = etag(obj.version)
+    return response
+
+
+def _if_match() -> int | None:
+    return parse_if_match(request.headers.get("If-Match"))
+
+
+plan_out = PlanOutSchema()
+
+
+# Plans ----------------------------------------------------------------------------
+
+
+@blp.get("/reps/<int:rep_id>/account-plans")
+@blp.response(200, PlanOutSchema(many=True))
+@authenticated(blp, *READ_ERRORS)
+def plans_of_rep(rep_id: int) -> Any:
+    """Plans a rep owns or is on the account team of (404 outside the caller's scope)."""
+    return service.plans_of_person(get_session(), api_user(), rep_id)
+
+
+@blp.route("/account-plans")
+class Plans(MethodView):
+    @blp.arguments(PlanListQuerySchema, location="query")
+    @blp.response(200, PlanOutSchema(many=True))
+    @authenticated(blp, 422)
+    def get(self, query: dict[str, Any]) -> Any:
+        """Every plan visible to the caller (draft and active unless a status is given)."""
+        from coachapp.plans.rollup import RollupFilters, rollup
+
+        filters = RollupFilters(
+            region=query.get("region", ""),
+            function=query["function"].value if query.get("function") else "",
+            status=query["status"].value if query.get("status") else "",
+        )
+        return [row.plan for row in rollup(get_session(), api_user(), _today(), filters)]
+
+    @blp.arguments(inputs.PlanCreateSchema)
+    @blp.response(201, PlanOutSchema, headers={"ETag": {"schema": {"type": "string"}}})
+    @authenticated(blp, *WRITE_ERRORS)
+    def post(self, body: dict[str, Any]) -> Response:
+        """Start a plan (reps, for themselves): an existing account_id or a new account_name."""
+        plan = service.create_plan(get_session(), api_user(), body)
+        return _with_etag(plan, plan_out, 201)
+
+
+@blp.route("/account-plans/<int:plan_id>")
+class PlanResource(MethodView):
+    @blp.response(200, PlanOutSchema, headers={"ETag": {"schema": {"type": "string"}}})
+    @authenticated(blp, *READ_ERRORS)
+    def get(self, plan_id: int) -> Response:
+        """One plan, with its ETag (the version) for a later PATCH."""
+        return _with_etag(service.get_plan(get_session(), api_user(), plan_id), plan_out)
+
+    @blp.arguments(PlanPatchSchema)
+    @blp.response(200, PlanOutSchema, headers={"ETag": {"schema": {"type": "string"}}})
+    @blp.doc(parameters=[{"in": "header", "name": "If-Match", "required": True,
+                          "schema": {"type": "string"}}])  # fmt: skip
+    @authenticated(blp, *VERSIONED_WRITE_ERRORS)
+    def patch(self, body: dict[str, Any], plan_id: int) -> Response:
+        """Change plan fields; If-Match must name the current version (412 when stale)."""
+        changes = {k: v for k, v in body.items() if k != "profile"}
+        changes.update({f"profile_{k}": v for k, v in body.get("profile", {}).items()})
+        plan = service.update_plan(
+            get_session(), api_user(), plan_id, changes,
+            expected_version=_if_match(), require_version=True,
+        )  # fmt: skip
+        return _with_etag(service.get_plan(get_session(), api_user(), plan.id), plan_out)
+
+
+# Items: goals, action items, stakeholders ----------------------------------------------
+
+
+def _item_endpoints(
+    path: str,
+    name: str,
+    create_schema: Schema,
+    update_schema: Schema,
+    out_schema: Schema,
+    add: Callable[..., Any],
+    update: Callable[..., Any],
+    delete: Callable[..., Any],
+) -> None:
+    class Collection(MethodView):
+        @blp.arguments(create_schema)
+        @blp.response(201, out_schema, headers={"ETag": {"schema": {"type": "string"}}})
+        @authenticated(blp, *WRITE_ERRORS)
+        def post(self, body: dict[str, Any], plan_id: int) -> Response:
+            return _with_etag(add(get_session(), api_user(), plan_id, body), out_schema, 201)
+
+    class Item(MethodView):
+        @blp.arguments(update_schema)
+        @blp.response(200, out_schema, headers={"ETag": {"schema": {"type": "string"}}})
+        @blp.doc(parameters=[{"in": "header", "name": "If-Match", "required": True,
+                              "schema": {"type": "string"}}])  # fmt: skip
+        @authenticated(blp, *VERSIONED_WRITE_ERRORS)
+        def patch(self, body: dict[str, Any], plan_id: int, item_id: int) -> Response:
+            item = update(
+                get_session(), api_user(), plan_id, item_id, body,
+                expected_version=_if_match(), require_version=True,
+            )  # fmt: skip
+            return _with_etag(item, out_schema)
+
+        @blp.response(204)
+        @authenticated(blp, 403, 404)
+        def delete(self, plan_id: int, item_id: int) -> None:
+            delete(get_session(), api_user(), plan_id, item_id)
+
+    Collection.__name__ = f"{name}Collection"
+    Item.__name__ = f"{name}Item"
+    blp.route(f"/account-plans/<int:plan_id>/{path}", endpoint=f"{path}_collection")(Collection)
+    blp.route(f"/account-plans/<int:plan_id>/{path}/<int:item_id>", endpoint=f"{path}_item")(Item)
+
+
+_item_endpoints(
+    "goals", "Goal", inputs.GoalSchema(), GoalPatchSchema(partial=True), GoalOutSchema(),
+    service.add_goal, service.update_goal, service.delete_goal,
+)  # fmt: skip
+_item_endpoints(
+    "action-items", "ActionItem", inputs.ActionSchema(), ActionItemPatchSchema(partial=True),
+    ActionOutSchema(), service.add_action, service.update_action, service.delete_action,
+)  # fmt: skip
+_item_endpoints(
+    "stakeholders", "Stakeholder", inputs.StakeholderSchema(),
+    StakeholderPatchSchema(partial=True), StakeholderOutSchema(),
+    service.add_stakeholder, service.update_stakeholder, service.delete_stakeholder,
+)  # fmt: skip
+
+
+# Account team -------------------------------------------------------------------
+
+
+@blp.route("/account-plans/<int:plan_id>/team")
+class Team(MethodView):
+    @blp.arguments(inputs.TeamMemberSchema)
+    @blp.response(201, TeamMemberOutSchema)
+    @authenticated(blp, *WRITE_ERRORS)
+    def post(self, body: dict[str, Any], plan_id: int) -> Any:
+        """Add a colleague of any function to the account team."""
+        return service.add_team_member(get_session(), api_user(), plan_id, body)
+
+
+@blp.route("/account-plans/<int:plan_id>/team/<int:user_id>")
+class TeamMember(MethodView):
+    @blp.response(204)
+    @authenticated(blp, 403, 404, 409)
+    def delete(self, plan_id: int, user_id: int) -> None:
+        """Remove a colleague (409 while they own open actions)."""
+        service.remove_team_member(get_session(), api_user(), plan_id, user_id)
