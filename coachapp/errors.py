@@ -37,6 +37,8 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message
         self.fields = fields or {}
+        # Response headers that go with the error (e.g. the current ETag on a 412).
+        self.headers: dict[str, str] = {}
 
 
 class NotFound(DomainError):
@@ -93,10 +95,14 @@ def error_response(
     fields: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> tuple[Response, int, dict[str, str]]:
+    headers = dict(headers or {})
+    if status == 401 and request.path.startswith("/api/"):
+        # RFC 9110: a 401 names the scheme that would work.
+        headers.setdefault("WWW-Authenticate", "Bearer")
     if wants_json():
-        return jsonify(error_body(status, message, fields)), status, headers or {}
+        return jsonify(error_body(status, message, fields)), status, headers
     html = render_template("errors/error.html", status=status, message=message)
-    return Response(html, mimetype="text/html"), status, headers or {}
+    return Response(html, mimetype="text/html"), status, headers
 
 
 def _flatten_webargs_messages(messages: Any) -> dict[str, Any]:
@@ -156,7 +162,7 @@ def handle_http_exception(error: HTTPException) -> Any:
 
 
 def handle_domain_error(error: DomainError) -> Any:
-    headers = {}
+    headers = dict(error.headers)
     if isinstance(error, Throttled):
         headers["Retry-After"] = str(error.retry_after)
     return error_response(error.status, error.message, error.fields or None, headers)
