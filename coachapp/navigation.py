@@ -57,6 +57,7 @@ NAV_BY_ROLE = {
     ),
     Role.ADMIN: (
         NavItem("admin.users", "People", "team", also=("admin.edit_user", "admin.new_user")),
+        NavItem("admin.profiling", "Guides", "plans"),
         ME,
     ),
 }

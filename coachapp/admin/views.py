@@ -12,6 +12,7 @@ from coachapp.db import get_session
 from coachapp.errors import InvalidInput, NotFound
 from coachapp.forms import form_values, load_form
 from coachapp.models import FUNCTION_LABELS, ROLE_LABELS, Role, User
+from coachapp.plans.profiling import profiling_guides, update_profiling_guide
 from coachapp.timezones import all_timezones
 
 
@@ -106,3 +107,29 @@ def set_active(user_id: int) -> Any:
         return redirect(url_for("admin.edit_user", user_id=user_id))
     flash(f"{user.name} is {'active' if user.active else 'deactivated and signed out'}.", "success")
     return redirect(url_for("admin.users"))
+
+
+@bp.route("/profiling", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+@fresh_login_for_changes
+def profiling() -> Any:
+    """Enablement edits the guide questions shown beside each profiling area of every plan."""
+    db = get_session()
+    errors: dict[str, dict[str, list[str]]] = {}
+    typed: dict[str, dict[str, str]] = {}
+    if request.method == "POST":
+        area = request.form.get("area", "")
+        title = request.form.get("title", "")[:120]
+        questions = request.form.get("questions", "")
+        try:
+            update_profiling_guide(db, viewer(), area, title, questions.splitlines())
+        except InvalidInput as exc:
+            errors[area] = {"_form": [exc.message]}
+            typed[area] = {"title": title, "questions": questions}
+        else:
+            flash("Profiling questions saved; every plan shows them now.", "success")
+            return redirect(url_for("admin.profiling") + f"#area-{area}")
+    status = 422 if errors else 200
+    return render_template(
+        "admin/profiling.html", guides=profiling_guides(db), errors=errors, typed=typed
+    ), status

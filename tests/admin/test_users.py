@@ -216,3 +216,28 @@ def test_changes_need_a_fresh_sign_in(login_as: Any, org: Org, client: HttpsClie
     assert confirm.headers["Location"] == f"/admin/users/{org.people['rep'].id}"
     changed = client.post_form(f"/admin/users/{org.people['rep'].id}/active", {"active": "0"})
     assert changed.headers["Location"] == "/admin/users"
+
+
+def test_admin_edits_profiling_questions_that_plans_then_show(
+    login_as: Any, org: Org, client: HttpsClient, app: Any
+) -> None:
+    login_as("admin")
+    saved = client.post_form(
+        "/admin/profiling",
+        {
+            "area": "reimbursement",
+            "title": "Access and reimbursement",
+            "questions": "Which payers require step therapy?\n\nWho owns PA appeals?",
+        },
+    )
+    assert saved.status_code == 302
+    empty = client.post_form(
+        "/admin/profiling", {"area": "clinical", "title": "Clinical", "questions": "  "}
+    )
+    assert empty.status_code == 422 and "Write at least one question." in empty.get_data(
+        as_text=True
+    )
+    rep = app.test_client()
+    login(rep, org.people["rep"].email)
+    page = rep.get(f"/plans/{org.plans['rep'].id}").get_data(as_text=True)
+    assert "Access and reimbursement" in page and "Who owns PA appeals?" in page
