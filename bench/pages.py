@@ -24,9 +24,9 @@ from coachapp.demo import seed_demo
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 PAGES = {
-    "manager@example.com": ["/today", "/team", "/inbox", "/api/v1/reps"],
-    "rep1@example.com": ["/my"],
-    "director@example.com": ["/org", "/api/v1/reps"],
+    "manager@example.com": ["/today", "/team", "/inbox", "/plans", "/api/v1/reps"],
+    "rep1@example.com": ["/my", "/plans", "/plans/1"],
+    "director@example.com": ["/org", "/plans", "/plans.csv", "/plans/qbr", "/api/v1/reps"],
     "admin@example.com": ["/admin/users"],
 }
 
@@ -47,7 +47,7 @@ def counting_statements(engine: Any) -> Iterator[list[str]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--scale", type=int, default=5)
+    parser.add_argument("--scale", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
@@ -83,7 +83,7 @@ def main() -> None:
                         timings.append((time.perf_counter() - begin) * 1000)
                     assert response.status_code == 200, (path, response.status_code)
                     queries = len(statements)
-                p95 = statistics.quantiles(timings, n=20)[-1]
+                p95 = statistics.quantiles(timings, n=20)[-1] if len(timings) > 1 else timings[0]
                 p50 = statistics.median(timings)
                 print(f"{email:24} {path:16} {p50:8.1f} {p95:8.1f} {queries:8d}")
 
