@@ -1,0 +1,173 @@
+"""Screenshots of every role's home on a phone (390x844), for the README and reviews.
+
+    python -m bench.screenshots [--out docs/screenshots]
+
+Self-contained: a temporary SQLite database, migrated and seeded with the demo organisation,
+served on a free port of 127.0.0.1 in a thread, and Debian's Chromium (never a downloaded one).
+Images are at device scale factor 2. Long pages are taken "tall": the viewport grows to the
+page's height, at most TALL_MAX_HEIGHT CSS px, so the fixed bottom navigation sits at the
+bottom of the image (a full-page capture would leave it floating over the content) and each
+file stays well under 400 KB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import secrets
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from coachapp import create_app, migrate
+from coachapp.db import get_session
+from coachapp.demo import DEMO_PASSWORD, seed_demo
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_OUT = ROOT / "docs" / "screenshots"
+PHONE: ViewportSize = {"width": 390, "height": 844}
+TALL_MAX_HEIGHT = 1500
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+]
+
+
+@dataclass(frozen=True)
+class Shot:
+    file: str
+    email: str | None  # None: signed out
+    path: str
+    tall: bool = False
+    color_scheme: Literal["light", "dark"] = "light"
+
+
+SHOTS = (
+    Shot("login.png", None, "/login"),
+    # Shown in the README: keep it one screen.
+    Shot("manager-today.png", "manager@example.com", "/today"),
+    Shot("manager-today-dark.png", "manager@example.com", "/today", color_scheme="dark"),
+    Shot("manager-team.png", "manager@example.com", "/team", tall=True),
+    Shot("rep-home.png", "rep1@example.com", "/my", tall=True),
+    Shot("director-teams.png", "director@example.com", "/org", tall=True),
+    Shot("admin-people.png", "admin@example.com", "/admin/users", tall=True),
+)
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+@contextmanager
+def demo_server() -> Iterator[str]:
+    """The app with the demo organisation on a temporary SQLite file; yields its base URL."""
+    with tempfile.TemporaryDirectory(prefix="coachapp-screenshots-") as directory:
+        app = create_app(
+            {
+                "ENV": "development",
+                "DATABASE_URL": f"sqlite:///{Path(directory) / 'demo.sqlite3'}",
+                "SECRET_KEY": secrets.token_urlsafe(32),
+            }
+        )
+        migrate.upgrade(app)
+        with app.app_context():
+            seed_demo(get_session())
+        server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+        thread = threading.Thread(target=server.serve_forever, name="screenshots", daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_port}"
+        finally:
+            server.shutdown()
+            server.server_close()
+            thread.join(timeout=10)
+            app.extensions["coachapp.db"].engine.dispose()
+
+
+def sign_in(page: Page, email: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def take(browser: Browser, base_url: str, shot: Shot, out: Path) -> Path:
+    context = browser.new_context(
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        color_scheme=shot.color_scheme,
+        base_url=base_url,
+    )
+    errors: list[str] = []
+    try:
+        page = context.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        if shot.email:
+            sign_in(page, shot.email)
+        page.goto(shot.path)
+        page.wait_for_load_state("networkidle")
+        if shot.tall:
+            height = page.evaluate("document.documentElement.scrollHeight")
+            page.set_viewport_size(
+                {"width": PHONE["width"], "height": min(height, TALL_MAX_HEIGHT)}
+            )
+        if errors:
+            raise RuntimeError(f"{shot.file}: the page reported errors: {errors}")
+        target = out / shot.file
+        page.screenshot(path=str(target), animations="disabled")
+        return target
+    finally:
+        context.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for the PNG files")
+    parser.add_argument(
+        "--only", default="", help="regular expression: only the screenshots whose file matches"
+    )
+    args = parser.parse_args(argv)
+    executable = shutil.which("chromium")
+    if executable is None:
+        print("chromium is not installed: apt-get install chromium (or make chromium)")
+        return 1
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    with demo_server() as base_url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            for shot in SHOTS:
+                if args.only and not re.search(args.only, shot.file):
+                    continue
+                target = take(browser, base_url, shot, out)
+                print(f"{target}  {target.stat().st_size // 1024} KB")
+        finally:
+            browser.close()
+    print(f"done in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

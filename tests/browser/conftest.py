@@ -1,0 +1,236 @@
+"""Live server, Chromium and phone pages for the browser tests.
+
+The live server runs the real app, migrated and seeded with the demo organisation, once per
+database backend; every test shares it, so tests here read data and never change it (the one
+wrong-password attempt uses a user no other test signs in as).
+
+Each page records console errors, uncaught exceptions and Content-Security-Policy violations;
+a test fails when any occurred that it did not declare as expected.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from flask import Flask
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    ViewportSize,
+    sync_playwright,
+)
+from sqlalchemy import select
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from coachapp import create_app, migrate
+from coachapp.db import get_session
+from coachapp.demo import DEMO_PASSWORD, seed_demo
+from coachapp.models import User
+from tests.conftest import BACKENDS, new_database_url, settings_for
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE: ViewportSize = {"width": 390, "height": 844}
+
+# The page reports CSP violations to the test through a binding; test init scripts are not
+# subject to the app's policy, the app's own scripts are.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__coachappCspViolation(
+    `${event.effectiveDirective} blocked ${event.blockedURI || "inline"}`
+    + ` at ${event.sourceFile || event.documentURI}:${event.lineNumber}`
+  );
+});
+"""
+
+HOME_PATHS = {
+    "manager@example.com": "/today",
+    "rep1@example.com": "/my",
+    "director@example.com": "/org",
+    "admin@example.com": "/admin/users",
+}
+
+
+class QuietHandler(WSGIRequestHandler):
+    """No access log on stderr for every request the browser makes."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def live_app(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Flask]:
+    """The app on a fresh database of this backend, migrated, with the demo organisation."""
+    for url in new_database_url(request.param, tmp_path_factory):
+        app = create_app(settings_for(url))
+        migrate.upgrade(app)
+        with app.app_context():
+            seed_demo(get_session())
+        try:
+            yield app
+        finally:
+            app.extensions["coachapp.db"].engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app: Flask) -> Iterator[str]:
+    """The base URL of the app served on a free port of 127.0.0.1, in a daemon thread."""
+    server = make_server("127.0.0.1", 0, live_app, threaded=True, request_handler=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@dataclass(frozen=True)
+class DemoTeam:
+    manager: str
+    reps: tuple[str, ...]
+
+
+@pytest.fixture(scope="session")
+def demo_team(live_app: Flask) -> DemoTeam:
+    """manager@example.com and the names of their direct reports, from the database."""
+    with live_app.app_context():
+        db = get_session()
+        manager = db.scalars(select(User).where(User.email == "manager@example.com")).one()
+        reps = db.scalars(select(User.name).where(User.manager_id == manager.id)).all()
+        return DemoTeam(manager=manager.name, reps=tuple(sorted(reps)))
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.skip("Chromium is not installed (apt-get install chromium, or `make chromium`)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@dataclass
+class PageProblems:
+    """Console errors, uncaught exceptions and CSP violations seen by a test's pages."""
+
+    seen: list[str] = field(default_factory=list)
+    expected: list[re.Pattern[str]] = field(default_factory=list)
+
+    def expect(self, pattern: str) -> None:
+        """Declares a problem the test provokes on purpose (e.g. a 401 page load)."""
+        self.expected.append(re.compile(pattern))
+
+    def unexpected(self) -> list[str]:
+        return [p for p in self.seen if not any(e.search(p) for e in self.expected)]
+
+    def watch(self, context: BrowserContext) -> None:
+        context.expose_function(
+            "__coachappCspViolation", lambda text: self.seen.append(f"CSP violation: {text}")
+        )
+        context.add_init_script(CSP_LISTENER)
+        context.on("page", self._watch_page)
+
+    def _watch_page(self, page: Page) -> None:
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda error: self.seen.append(f"uncaught {error}"))
+
+    def _on_console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.seen.append(f"console error: {message.text} ({message.location.get('url')})")
+
+
+@pytest.fixture
+def page_problems() -> PageProblems:
+    return PageProblems()
+
+
+@pytest.fixture
+def new_phone(
+    browser: Browser, live_server: str, page_problems: PageProblems
+) -> Iterator[Callable[..., Page]]:
+    """new_phone(**context_options) opens a page in a fresh phone context (390x844, touch)."""
+    contexts: list[BrowserContext] = []
+
+    def open_page(**options: Any) -> Page:
+        settings: dict[str, Any] = {
+            "viewport": PHONE,
+            "is_mobile": True,
+            "has_touch": True,
+            "base_url": live_server,
+            **options,
+        }
+        context = browser.new_context(**settings)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page_problems.watch(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    problems = page_problems.unexpected()
+    assert not problems, "the browser reported problems:\n" + "\n".join(problems)
+
+
+@pytest.fixture
+def phone(new_phone: Callable[..., Page]) -> Page:
+    return new_phone()
+
+
+@pytest.fixture(scope="session")
+def saved_sign_ins(live_server: str) -> dict[str, Any]:
+    """Storage states (cookies) of users signed in earlier against this live server."""
+    return {}
+
+
+@pytest.fixture
+def signed_in_phone(
+    new_phone: Callable[..., Page], saved_sign_ins: dict[str, Any]
+) -> Callable[..., Page]:
+    """signed_in_phone(email, **context_options): a phone page signed in as that user, on
+    their home page. The sign-in cookie is reused across tests; the form is used again when
+    it no longer works (e.g. signed out elsewhere)."""
+
+    def open_page(email: str, **options: Any) -> Page:
+        page = new_phone(storage_state=saved_sign_ins.get(email), **options)
+        page.goto(HOME_PATHS.get(email, "/"))
+        if "/login" in page.url:
+            sign_in(page, email)
+            saved_sign_ins[email] = page.context.storage_state()
+        return page
+
+    return open_page
+
+
+def sign_in(page: Page, email: str, password: str = DEMO_PASSWORD) -> None:
+    """Signs in through the login form, by accessible names, and waits for the home page."""
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    if password == DEMO_PASSWORD:
+        home = HOME_PATHS.get(email)
+        page.wait_for_url(
+            re.compile(re.escape(home) + "$") if home else lambda url: "/login" not in url
+        )

@@ -1,0 +1,82 @@
+"""htmx 4 loads under the Content Security Policy and sends the CSRF token with its requests."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import PageProblems
+
+pytestmark = pytest.mark.browser
+
+
+def test_htmx_request_carries_the_csrf_token_and_swaps_the_team_list(
+    signed_in_phone: Callable[..., Page],
+) -> None:
+    page = signed_in_phone("manager@example.com")
+    page.goto("/team")
+    page.wait_for_function("typeof window.htmx === 'object' && typeof htmx.ajax === 'function'")
+    token = page.locator('meta[name="csrf-token"]').get_attribute("content")
+    assert token
+    page.locator("#team-list").evaluate("(list) => list.dataset.before = 'swap'")
+
+    with page.expect_request(
+        lambda r: r.url.endswith("/team") and r.resource_type == "fetch"
+    ) as info:
+        page.evaluate('htmx.ajax("GET", "/team", {target: "#team-list", swap: "outerHTML"})')
+    request = info.value
+    headers = request.all_headers()
+    assert headers.get("x-csrftoken") == token
+    assert headers.get("hx-request") == "true"
+    response = request.response()
+    assert response is not None and response.ok
+    assert response.text().lstrip().startswith("<ul")  # the fragment, not the whole page
+
+    expect(page.locator("#team-list[data-before]")).to_have_count(0)
+    expect(page.locator("#team-list")).to_have_count(1)
+    expect(page.locator("#team-list > li")).to_have_count(8)
+    expect(page.locator("header.topbar")).to_have_count(1)
+
+
+def test_pages_load_only_their_own_scripts_and_styles(signed_in_phone: Callable[..., Page]) -> None:
+    page = signed_in_phone("manager@example.com")
+    loaded: list[str] = []
+    page.on("requestfinished", lambda r: loaded.append(r.url))
+    page.reload()
+    page.wait_for_function("typeof window.htmx === 'object'")
+    origin = re.match(r"https?://[^/]+", page.url)
+    assert origin
+    assert all(url.startswith(origin.group(0)) for url in loaded), loaded
+    assert any(url.endswith("/static/vendor/htmx-4.0.1.min.js") for url in loaded)
+    assert any(url.endswith("/static/js/app.js") for url in loaded)
+    assert any(url.endswith("/static/css/app.css") for url in loaded)
+
+
+def test_the_watch_catches_csp_violations(phone: Page, page_problems: PageProblems) -> None:
+    """The page fixtures really see a blocked inline script and a console error (so their
+    silence in the other tests means something)."""
+    phone.goto("/login")
+    phone.evaluate(
+        """() => {
+          const script = document.createElement("script");
+          script.textContent = "window.inlineRan = true";
+          document.head.append(script);
+          console.error("made by the test");
+        }"""
+    )
+
+    def seen() -> tuple[bool, bool]:
+        csp = any(p.startswith("CSP violation: script-src") for p in page_problems.seen)
+        console = any(p.startswith("console error: made by the test") for p in page_problems.seen)
+        return csp, console
+
+    for _ in range(50):
+        if all(seen()):
+            break
+        phone.wait_for_timeout(100)
+    assert seen() == (True, True), page_problems.seen
+    assert phone.evaluate("window.inlineRan") is None
+    page_problems.expect(r"Content Security Policy|CSP violation|made by the test")
