@@ -338,7 +338,11 @@ def _section_response(plan_id: int, section: str, status: int = 200, **extra: An
     if not is_fragment_request():
         ctx["fragment"] = SECTION_TEMPLATES[section]
         return render_template("plans/edit_piece.html", **ctx), status
-    response = make_response(render_template(SECTION_TEMPLATES[section], **ctx), status)
+    html = render_template(SECTION_TEMPLATES[section], **ctx)
+    if section == "team" and status < 400:
+        # Action owners come from the team: the actions section follows along (out of band).
+        html += render_template(SECTION_TEMPLATES["actions"], **ctx, oob=True)
+    response = make_response(html, status)
     if status < 400:
         response.headers["HX-Trigger"] = "plan-changed"
     return response
