@@ -40,7 +40,9 @@ def mark_read(db: Session, user: User, notification_id: int) -> Notification:
     """Marks the user's own notification read; anyone else's is not found."""
     found = db.scalars(
         select(Notification).where(
-            Notification.id == notification_id, Notification.recipient_id == user.id
+            Notification.id == notification_id,
+            Notification.recipient_id == user.id,
+            Notification.not_before <= utcnow(),
         )
     ).first()
     if found is None:

@@ -1,0 +1,581 @@
+"""Who may do what, as data: one row per (endpoint, method) and variation, one code per actor.
+
+SECURITY.md: "Keep an actor x resource x action matrix as data and generate the tests from
+it; a new route without a row fails the suite". tests/test_access_matrix.py turns every
+row x actor into a test and fails when a URL rule has no row.
+
+Reading a row: `path` and the values of `data` and `headers` are `str.format` templates filled with
+`p` (org.people), `n` (org.notifications), `s` (org.sessions), `plans` (org.plans), `i` (the
+plan items of `add_plan_items`) and `me` (the acting user; a stand-in for `anonymous`).
+`expect` lists the status code for each actor in the order of ACTORS.
+
+The conventions the codes follow (DESIGN.md "Who may see what"):
+- a page the role may not see, or an object outside the caller's scope, answers 404, not 403;
+- a change the caller may not make to an object they may read answers 403;
+- an anonymous page request is redirected (302) to /login; an anonymous htmx request and an
+  anonymous API call answer 401;
+- signed-in actors call the API with a bearer token from POST /api/v1/tokens.
+
+`World` is the organisation of tests.builders.build_org kept in one open transaction, with
+every actor signed in once, through the sign-in form. Each test runs inside a savepoint that
+is rolled back, so rows that change data (sign-out, profile, plans, tokens) do not leak.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import Connection
+from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.test import TestResponse
+
+from coachapp.auth import service as auth_service
+from coachapp.auth.service import issue_api_token
+from coachapp.db import Database, utcnow
+from coachapp.models import ActionStatus, PlanActionItem, PlanGoal, PlanStakeholder
+from tests.builders import PASSWORD, Org, build_org, password_hash
+from tests.conftest import HttpsClient, login
+
+ANONYMOUS = "anonymous"
+ACTORS = (
+    ANONYMOUS,
+    "rep",
+    "rep2",
+    "other_rep",
+    "manager",
+    "manager2",
+    "director",
+    "director2",
+    "admin",
+)
+SIGNED_IN = ACTORS[1:]
+SESSION_COOKIE = "coachapp_session"
+PRIVATE_NOTE_MARKER = "PRIVATE-NOTE-MARKER"
+# Each author's private notes, told apart: build_org gives every session the same marker, and
+# the World leaves it only on the notes `manager` wrote (draft, shared, acknowledged).
+PRIVATE_NOTES = {
+    "manager": PRIVATE_NOTE_MARKER,
+    "manager2": "PRIVATE-NOTE-BY-MANAGER2",
+    "manager3": "PRIVATE-NOTE-BY-MANAGER3",
+}
+MISSING_ID = 999_999_999
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+@dataclass(frozen=True)
+class Row:
+    endpoint: str
+    method: str
+    path: str
+    expect: tuple[int, ...]
+    variant: str = ""
+    data: Mapping[str, str] | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    # Answers without signing in (login page, health probes, the OpenAPI document, tokens).
+    public: bool = False
+    # An htmx fragment, not a whole page.
+    fragment: bool = False
+
+    def __post_init__(self) -> None:
+        if len(self.expect) != len(ACTORS):
+            raise ValueError(f"{self.label}: {len(self.expect)} codes for {len(ACTORS)} actors")
+
+    @property
+    def label(self) -> str:
+        return f"{self.endpoint}:{self.method}" + (f":{self.variant}" if self.variant else "")
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.endpoint, self.method
+
+    @property
+    def api(self) -> bool:
+        return self.path.startswith("/api/")
+
+    @property
+    def safe(self) -> bool:
+        return self.method in {"GET", "HEAD", "OPTIONS"}
+
+    def expected(self, actor: str) -> int:
+        return self.expect[ACTORS.index(actor)]
+
+    def fill(
+        self, org: Org, me: Any, items: Mapping[str, Any] | None = None
+    ) -> tuple[str, dict[str, str] | None, dict[str, str]]:
+        names = {
+            "i": items or {},
+            "p": org.people,
+            "n": org.notifications,
+            "s": org.sessions,
+            "plans": org.plans,
+            "me": me,
+            "missing": MISSING_ID,
+            "password": PASSWORD,
+        }
+        data = None
+        if self.data is not None:
+            data = {key: value.format(**names) for key, value in self.data.items()}
+        headers = {key: value.format(**names) for key, value in self.headers.items()}
+        return self.path.format(**names), data, headers
+
+
+def row(endpoint: str, method: str, path: str, *, expect: tuple[int, ...], **kw: Any) -> Row:
+    return Row(endpoint, method, path, expect, **kw)
+
+
+EDIT_REP_FORM = {
+    "name": "{p[rep].name}",
+    "role": "rep",
+    "function": "sales",
+    "manager_id": "{p[manager].id}",
+    "timezone": "America/New_York",
+}
+
+IF_MATCH_PLAN = {"If-Match": '"{plans[rep].version}"'}
+IF_MATCH_ITEM = {"If-Match": '"1"'}
+
+# fmt: off
+MATRIX: tuple[Row, ...] = (
+    #           anon rep  rep2 oth  mgr  mgr2 dir  dir2 admin
+    row("health.healthz", "GET", "/healthz", public=True,
+        expect=(200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    row("health.readyz", "GET", "/readyz", public=True,
+        expect=(200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    row("home.index", "GET", "/",
+        expect=(302, 302, 302, 302, 302, 302, 302, 302, 302)),
+    row("auth.login", "GET", "/login", public=True,
+        expect=(200, 302, 302, 302, 302, 302, 302, 302, 302)),
+    row("auth.login", "POST", "/login",
+        public=True, data={"email": "{p[rep].email}", "password": "{password}"},
+        expect=(302, 302, 302, 302, 302, 302, 302, 302, 302)),
+    row("auth.login", "POST", "/login",
+        variant="wrong_password", public=True,
+        data={"email": "{p[rep].email}", "password": "not the password"},
+        expect=(401, 302, 302, 302, 302, 302, 302, 302, 302)),
+    row("auth.logout", "POST", "/logout",
+        expect=(302, 302, 302, 302, 302, 302, 302, 302, 302)),
+    row("team.today", "GET", "/today",
+        expect=(302, 404, 404, 404, 200, 200, 404, 404, 404)),
+    row("team.team", "GET", "/team",
+        expect=(302, 404, 404, 404, 200, 200, 404, 404, 404)),
+    row("team.team", "GET", "/team",
+        variant="htmx_fragment", fragment=True, headers={"HX-Request": "true"},
+        expect=(401, 404, 404, 404, 200, 200, 404, 404, 404)),
+    # A person page: one's own, one's reports', one's subtree's; everyone else's is missing.
+    row("team.person", "GET", "/people/{p[rep].id}", variant="rep",
+        expect=(302, 200, 404, 404, 200, 404, 200, 404, 404)),
+    row("team.person", "GET", "/people/{p[rep2].id}", variant="rep2",
+        expect=(302, 404, 200, 404, 200, 404, 200, 404, 404)),
+    row("team.person", "GET", "/people/{p[other_rep].id}", variant="other_rep",
+        expect=(302, 404, 404, 200, 404, 200, 200, 404, 404)),
+    row("team.person", "GET", "/people/{p[far_rep].id}", variant="far_rep",
+        expect=(302, 404, 404, 404, 404, 404, 404, 200, 404)),
+    row("team.person", "GET", "/people/{p[manager].id}", variant="manager",
+        expect=(302, 404, 404, 404, 200, 404, 200, 404, 404)),
+    row("team.person", "GET", "/people/{p[director].id}", variant="director",
+        expect=(302, 404, 404, 404, 404, 404, 200, 404, 404)),
+    row("team.person", "GET", "/people/{p[admin].id}", variant="admin",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 200)),
+    row("team.person", "GET", "/people/{missing}", variant="missing",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 404)),
+    row("team.my_page", "GET", "/my",
+        expect=(302, 200, 200, 200, 404, 404, 404, 404, 404)),
+    row("dashboard.index", "GET", "/org",
+        expect=(302, 404, 404, 404, 404, 404, 200, 200, 404)),
+    row("inbox.index", "GET", "/inbox",
+        expect=(302, 200, 200, 200, 200, 200, 200, 200, 200)),
+    # Opening a notification: one's own only; anyone else's is missing.
+    row("inbox.open_notification", "POST", "/inbox/{n[rep].id}/open", variant="of_rep",
+        expect=(302, 302, 404, 404, 404, 404, 404, 404, 404)),
+    row("inbox.open_notification", "POST", "/inbox/{n[manager].id}/open", variant="of_manager",
+        expect=(302, 404, 404, 404, 302, 404, 404, 404, 404)),
+    row("inbox.open_notification", "POST", "/inbox/{missing}/open", variant="missing",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 404)),
+    row("me.index", "GET", "/me",
+        expect=(302, 200, 200, 200, 200, 200, 200, 200, 200)),
+    row("me.profile", "POST", "/me/profile",
+        data={"name": "{me.name}", "timezone": "America/Chicago"},
+        expect=(302, 302, 302, 302, 302, 302, 302, 302, 302)),
+    # An empty form: allowed to try (422), without paying for two argon2 hashes per actor.
+    row("me.password", "POST", "/me/password", data={},
+        expect=(302, 422, 422, 422, 422, 422, 422, 422, 422)),
+    # Account plans. plans[rep]: owned by rep, rep2 on its team; manager and director read it.
+    # Writes on a plan one may read but not change answer 403 (its existence is no secret);
+    # on a plan outside one's scope, 404.
+    #           anon rep  rep2 oth  mgr  mgr2 dir  dir2 admin
+    row("plans.index", "GET", "/plans",
+        expect=(302, 200, 200, 200, 200, 200, 200, 200, 200)),
+    row("plans.export_csv", "GET", "/plans.csv",
+        expect=(302, 200, 200, 200, 200, 200, 200, 200, 200)),
+    row("plans.team_qbr", "GET", "/plans/qbr",
+        expect=(302, 200, 200, 200, 200, 200, 200, 200, 200)),
+    row("plans.new", "GET", "/plans/new",
+        expect=(302, 200, 200, 200, 404, 404, 404, 404, 404)),
+    row("plans.new", "POST", "/plans/new", data={},
+        expect=(302, 422, 422, 422, 404, 404, 404, 404, 404)),
+    row("plans.show", "GET", "/plans/{plans[rep].id}", variant="of_rep",
+        expect=(302, 200, 200, 404, 200, 404, 200, 404, 404)),
+    row("plans.show", "GET", "/plans/{plans[other_rep_with_rep].id}", variant="rep_on_team",
+        expect=(302, 200, 404, 200, 200, 200, 200, 404, 404)),
+    row("plans.show", "GET", "/plans/{plans[far].id}", variant="far",
+        expect=(302, 404, 404, 404, 404, 404, 404, 200, 404)),
+    row("plans.show", "GET", "/plans/{missing}", variant="missing",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 404)),
+    row("plans.completeness", "GET", "/plans/{plans[rep].id}/completeness", fragment=True,
+        expect=(302, 200, 200, 404, 200, 404, 200, 404, 404)),
+    row("plans.history", "GET", "/plans/{plans[rep].id}/history",
+        expect=(302, 200, 200, 404, 200, 404, 200, 404, 404)),
+    row("plans.qbr", "GET", "/plans/{plans[rep].id}/qbr",
+        expect=(302, 200, 200, 404, 200, 404, 200, 404, 404)),
+    row("plans.save_fields", "POST", "/plans/{plans[rep].id}/fields",
+        data={"strategic_priorities": "Win the formulary vote."},
+        expect=(302, 302, 403, 404, 403, 404, 403, 404, 404)),
+    row("plans.save_fields", "POST", "/plans/{missing}/fields", variant="missing",
+        data={"strategic_priorities": "Win the formulary vote."},
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 404)),
+    row("plans.save_goal", "POST", "/plans/{plans[rep].id}/goals/{i[goal].id}",
+        data={"title": "Win the P&T vote by March"},
+        expect=(302, 302, 403, 404, 403, 404, 403, 404, 404)),
+    # An item of another plan, reached through one's own plan: missing.
+    row("plans.save_goal", "POST", "/plans/{plans[rep].id}/goals/{i[other_goal].id}",
+        variant="goal_of_another_plan", data={"title": "Hijacked"},
+        expect=(302, 404, 403, 404, 403, 404, 403, 404, 404)),
+    # A teammate updates the status and date of an action they own.
+    row("plans.save_action", "POST", "/plans/{plans[rep].id}/actions/{i[action].id}",
+        data={"status": "open"},
+        expect=(302, 302, 302, 404, 403, 404, 403, 404, 404)),
+    row("plans.save_action", "POST", "/plans/{plans[rep].id}/actions/{i[action].id}",
+        variant="title", data={"title": "Renamed by someone"},
+        expect=(302, 302, 403, 404, 403, 404, 403, 404, 404)),
+    row("plans.save_stakeholder", "POST", "/plans/{plans[rep].id}/stakeholders/{i[stakeholder].id}",
+        data={"title": "Chair of P&T"},
+        expect=(302, 302, 403, 404, 403, 404, 403, 404, 404)),
+    row("plans.add_goal", "POST", "/plans/{plans[rep].id}/goals",
+        data={"title": "Add a second IDN"},
+        expect=(302, 302, 403, 404, 403, 404, 403, 404, 404)),
+    row("plans.add_action", "POST", "/plans/{plans[rep].id}/actions",
+        data={"title": "Call the chair", "owner_id": "{p[rep].id}"},
+        expect=(302, 302, 403, 404, 403, 404, 403, 404, 404)),
+    row("plans.add_stakeholder", "POST", "/plans/{plans[rep].id}/stakeholders",
+        data={"name": "Dr. Lee"},
+        expect=(302, 302, 403, 404, 403, 404, 403, 404, 404)),
+    row("plans.add_team_member", "POST", "/plans/{plans[rep].id}/team",
+        data={"user_id": "{p[other_rep].id}"},
+        expect=(302, 302, 403, 404, 403, 404, 403, 404, 404)),
+    # The owner and their manager comment; the director and teammates read.
+    row("plans.add_comment", "POST", "/plans/{plans[rep].id}/comments",
+        data={"body": "Bring the MSL to the March meeting."},
+        expect=(302, 302, 403, 404, 302, 404, 403, 404, 404)),
+    row("plans.delete_goal", "POST", "/plans/{plans[rep].id}/goals/{i[goal].id}/delete",
+        expect=(302, 302, 403, 404, 403, 404, 403, 404, 404)),
+    row("plans.delete_action", "POST", "/plans/{plans[rep].id}/actions/{i[action].id}/delete",
+        expect=(302, 302, 403, 404, 403, 404, 403, 404, 404)),
+    row("plans.delete_stakeholder", "POST",
+        "/plans/{plans[rep].id}/stakeholders/{i[stakeholder].id}/delete",
+        expect=(302, 302, 403, 404, 403, 404, 403, 404, 404)),
+    row("plans.remove_team_member", "POST", "/plans/{plans[rep].id}/team/{p[rep2].id}/delete",
+        expect=(302, 302, 403, 404, 403, 404, 403, 404, 404)),
+    # Administration.
+    #           anon rep  rep2 oth  mgr  mgr2 dir  dir2 admin
+    row("admin.users", "GET", "/admin/users",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 200)),
+    row("admin.new_user", "GET", "/admin/users/new",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 200)),
+    row("admin.new_user", "POST", "/admin/users/new", data={},
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 422)),
+    row("admin.edit_user", "GET", "/admin/users/{p[rep].id}",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 200)),
+    row("admin.edit_user", "GET", "/admin/users/{missing}", variant="missing",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 404)),
+    row("admin.edit_user", "POST", "/admin/users/{p[rep].id}", data=EDIT_REP_FORM,
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 302)),
+    row("admin.set_active", "POST", "/admin/users/{p[rep].id}/active", data={"active": "1"},
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 302)),
+    row("admin.profiling", "GET", "/admin/profiling",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 200)),
+    row("admin.profiling", "POST", "/admin/profiling",
+        data={"area": "business", "title": "Business", "questions": "Who decides?"},
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 302)),
+    # The JSON API: signed-in actors send a bearer token; anonymous calls answer 401.
+    #           anon rep  rep2 oth  mgr  mgr2 dir  dir2 admin
+    row("api-docs.openapi_json", "GET", "/api/v1/openapi.json", public=True,
+        expect=(200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    row("api_tokens.Tokens", "POST", "/api/v1/tokens",
+        public=True, data={"email": "{me.email}", "password": "{password}"},
+        expect=(401, 201, 201, 201, 201, 201, 201, 201, 201)),
+    row("api_tokens.Tokens", "DELETE", "/api/v1/tokens",
+        expect=(401, 204, 204, 204, 204, 204, 204, 204, 204)),
+    row("api_people.me", "GET", "/api/v1/me",
+        expect=(401, 200, 200, 200, 200, 200, 200, 200, 200)),
+    row("api_people.reps", "GET", "/api/v1/reps",
+        expect=(401, 200, 200, 200, 200, 200, 200, 200, 200)),
+    # Account plans over JSON: the same scope as the pages; writes need If-Match (428 without).
+    #           anon rep  rep2 oth  mgr  mgr2 dir  dir2 admin
+    row("api_plans.Plans", "GET", "/api/v1/account-plans",
+        expect=(401, 200, 200, 200, 200, 200, 200, 200, 200)),
+    row("api_plans.Plans", "POST", "/api/v1/account-plans",
+        data={"account_name": "Lakeside Health", "period": "2027-H1"},
+        expect=(401, 201, 201, 201, 403, 403, 403, 403, 403)),
+    row("api_plans.PlanResource", "GET", "/api/v1/account-plans/{plans[rep].id}",
+        expect=(401, 200, 200, 404, 200, 404, 200, 404, 404)),
+    row("api_plans.PlanResource", "GET", "/api/v1/account-plans/{plans[far].id}", variant="far",
+        expect=(401, 404, 404, 404, 404, 404, 404, 200, 404)),
+    row("api_plans.PlanResource", "PATCH", "/api/v1/account-plans/{plans[rep].id}",
+        data={"strategic_priorities": "Win the formulary vote."}, headers=IF_MATCH_PLAN,
+        expect=(401, 200, 403, 404, 403, 404, 403, 404, 404)),
+    row("api_plans.PlanResource", "PATCH", "/api/v1/account-plans/{plans[rep].id}",
+        variant="no_if_match", data={"strategic_priorities": "Win the formulary vote."},
+        expect=(401, 428, 403, 404, 403, 404, 403, 404, 404)),
+    row("api_plans.plans_of_rep", "GET", "/api/v1/reps/{p[rep].id}/account-plans",
+        expect=(401, 200, 404, 404, 200, 404, 200, 404, 404)),
+    row("api_plans.plans_of_rep", "GET", "/api/v1/reps/{p[far_rep].id}/account-plans",
+        variant="far_rep",
+        expect=(401, 404, 404, 404, 404, 404, 404, 200, 404)),
+    row("api_plans.goals_collection", "POST", "/api/v1/account-plans/{plans[rep].id}/goals",
+        data={"title": "Add a second IDN"},
+        expect=(401, 201, 403, 404, 403, 404, 403, 404, 404)),
+    row("api_plans.goals_item", "PATCH",
+        "/api/v1/account-plans/{plans[rep].id}/goals/{i[goal].id}",
+        data={"title": "Win the P&T vote by March"}, headers=IF_MATCH_ITEM,
+        expect=(401, 200, 403, 404, 403, 404, 403, 404, 404)),
+    row("api_plans.goals_item", "PATCH",
+        "/api/v1/account-plans/{plans[rep].id}/goals/{i[other_goal].id}",
+        variant="goal_of_another_plan", data={"title": "Hijacked"}, headers=IF_MATCH_ITEM,
+        expect=(401, 404, 403, 404, 403, 404, 403, 404, 404)),
+    row("api_plans.goals_item", "DELETE",
+        "/api/v1/account-plans/{plans[rep].id}/goals/{i[goal].id}",
+        expect=(401, 204, 403, 404, 403, 404, 403, 404, 404)),
+    row("api_plans.action-items_collection", "POST",
+        "/api/v1/account-plans/{plans[rep].id}/action-items",
+        data={"title": "Call the chair", "owner_id": "{p[rep].id}"},
+        expect=(401, 201, 403, 404, 403, 404, 403, 404, 404)),
+    # The teammate who owns an action updates its status.
+    row("api_plans.action-items_item", "PATCH",
+        "/api/v1/account-plans/{plans[rep].id}/action-items/{i[action].id}",
+        data={"status": "open"}, headers=IF_MATCH_ITEM,
+        expect=(401, 200, 200, 404, 403, 404, 403, 404, 404)),
+    row("api_plans.action-items_item", "DELETE",
+        "/api/v1/account-plans/{plans[rep].id}/action-items/{i[action].id}",
+        expect=(401, 204, 403, 404, 403, 404, 403, 404, 404)),
+    row("api_plans.stakeholders_collection", "POST",
+        "/api/v1/account-plans/{plans[rep].id}/stakeholders",
+        data={"name": "Dr. Lee"},
+        expect=(401, 201, 403, 404, 403, 404, 403, 404, 404)),
+    row("api_plans.stakeholders_item", "PATCH",
+        "/api/v1/account-plans/{plans[rep].id}/stakeholders/{i[stakeholder].id}",
+        data={"title": "Chair of P&T"}, headers=IF_MATCH_ITEM,
+        expect=(401, 200, 403, 404, 403, 404, 403, 404, 404)),
+    row("api_plans.stakeholders_item", "DELETE",
+        "/api/v1/account-plans/{plans[rep].id}/stakeholders/{i[stakeholder].id}",
+        expect=(401, 204, 403, 404, 403, 404, 403, 404, 404)),
+    row("api_plans.Team", "POST", "/api/v1/account-plans/{plans[rep].id}/team",
+        data={"user_id": "{p[other_rep].id}"},
+        expect=(401, 201, 403, 404, 403, 404, 403, 404, 404)),
+    row("api_plans.TeamMember", "DELETE",
+        "/api/v1/account-plans/{plans[rep].id}/team/{p[rep2].id}",
+        expect=(401, 204, 403, 404, 403, 404, 403, 404, 404)),
+)
+# fmt: on
+
+GET_ROWS = tuple(r for r in MATRIX if r.method == "GET")
+FORM_POST_ROWS = tuple(r for r in MATRIX if r.method == "POST" and not r.api)
+API_WRITE_ROWS = tuple(r for r in MATRIX if r.api and not r.safe and not r.public)
+
+
+def rows_by_key() -> dict[tuple[str, str], list[Row]]:
+    found: dict[tuple[str, str], list[Row]] = {}
+    for item in MATRIX:
+        found.setdefault(item.key, []).append(item)
+    return found
+
+
+def routes_of(app: Flask) -> set[tuple[str, str]]:
+    """Every (endpoint, method) the app answers, minus static files, HEAD and OPTIONS."""
+    return {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        for method in rule.methods or ()
+        if method not in {"HEAD", "OPTIONS"}
+    }
+
+
+# The world the matrix runs in --------------------------------------------------------------
+
+
+@dataclass
+class Credentials:
+    """What an actor's browser and API client carry."""
+
+    cookie: str | None
+    csrf_token: str
+    bearer: str | None
+
+
+NOBODY = SimpleNamespace(id=MISSING_ID, email="nobody@example.com", name="Nobody")
+
+
+@dataclass
+class World:
+    app: Flask
+    connection: Connection
+    org: Org
+    credentials: dict[str, Credentials]
+    items: dict[str, Any]
+
+    def user(self, actor: str) -> Any:
+        return NOBODY if actor == ANONYMOUS else self.org.people[actor]
+
+    @contextmanager
+    def savepoint(self) -> Iterator[World]:
+        """Whatever one test changes is rolled back before the next."""
+        nested = self.connection.begin_nested()
+        try:
+            yield self
+        finally:
+            if nested.is_active:
+                nested.rollback()
+
+    def client(self, actor: str, *, cookie: bool = True) -> HttpsClient:
+        client: HttpsClient = self.app.test_client()  # type: ignore[assignment]
+        value = self.credentials[actor].cookie
+        if cookie and value is not None:
+            client.set_cookie(SESSION_COOKIE, value, domain="localhost")
+        return client
+
+    def call(
+        self,
+        item: Row,
+        actor: str,
+        *,
+        csrf: bool = True,
+        auth: str = "default",
+        headers: Mapping[str, str] | None = None,
+        data: Mapping[str, str] | None = None,
+    ) -> TestResponse:
+        """Calls a row as an actor.
+
+        auth: "default" (pages by cookie, API by bearer token), "cookie" (the browser's
+        session, also on the API), "bearer" (token only) or "none".
+        csrf: send the CSRF token (form field on pages, X-CSRFToken header on cookie API calls).
+        headers, data: added to the row's own.
+        """
+        if auth == "default":
+            auth = "bearer" if item.api else "cookie"
+        credentials = self.credentials[actor]
+        path, row_data, row_headers = item.fill(self.org, self.user(actor), self.items)
+        all_headers = {**row_headers, **(headers or {})}
+        if data is not None:
+            row_data = {**(row_data or {}), **data}
+        client = self.client(actor, cookie=auth == "cookie")
+        if auth == "bearer" and credentials.bearer is not None:
+            all_headers["Authorization"] = f"Bearer {credentials.bearer}"
+        if item.api:
+            if auth == "cookie" and csrf and not item.safe:
+                all_headers["X-CSRFToken"] = credentials.csrf_token
+            return client.open(path, method=item.method, headers=all_headers, json=row_data)
+        form = dict(row_data or {})
+        if csrf and not item.safe:
+            form["csrf_token"] = credentials.csrf_token
+        return client.open(
+            path, method=item.method, headers=all_headers, data=form if not item.safe else None
+        )
+
+
+def add_plan_items(db: Session, org: Org) -> dict[str, Any]:
+    """A goal, an action (owned by teammate rep2, done) and a stakeholder on plans[rep]."""
+    plan, other = org.plans["rep"], org.plans["other_rep_with_rep"]
+    items: dict[str, Any] = {
+        "goal": PlanGoal(plan_id=plan.id, title="Win the P&T vote"),
+        "action": PlanActionItem(
+            plan_id=plan.id,
+            title="Send the dossier",
+            owner_id=org.people["rep2"].id,
+            status=ActionStatus.DONE,
+            completed_at=utcnow(),
+        ),
+        "stakeholder": PlanStakeholder(plan_id=plan.id, name="Dr. Pat Chair"),
+        "other_goal": PlanGoal(plan_id=other.id, title="Keep the contract"),
+    }
+    db.add_all(items.values())
+    db.commit()
+    return items
+
+
+def _csrf_token(client: HttpsClient, path: str) -> str:
+    page = client.get(path)
+    found = CSRF_META.search(page.get_data(as_text=True))
+    assert found, f"no CSRF token on {path} ({page.status_code})"
+    return found.group(1)
+
+
+@contextmanager
+def quick_password_check() -> Iterator[None]:
+    """Checks the builders' one hash of PASSWORD by comparison instead of argon2.
+
+    Same answers for every user tests.builders makes (all share that hash), without the
+    50-700 ms argon2 costs per sign-in; any other hash still goes through argon2. Signing in
+    itself (sessions, cookies, tokens, throttling) is unchanged.
+    """
+    real = auth_service.verify_password
+    known = password_hash()
+
+    def verify(stored: str | None, password: str) -> bool:
+        if stored == known:
+            return password == PASSWORD
+        return real(stored, password)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(auth_service, "verify_password", verify)
+        yield
+
+
+@contextmanager
+def open_world(app: Flask) -> Iterator[World]:
+    """build_org in one open transaction, every actor signed in once, rolled back at the end.
+
+    The app's sessions join that transaction as conftest's `connection` fixture does; keep
+    tests that use conftest's `db`/`client` out of the World's lifetime (a test class scope).
+    """
+    database: Database = app.extensions["coachapp.db"]
+    original = database.sessionmaker
+    with database.engine.connect() as connection, quick_password_check():
+        outer = connection.begin()
+        database.sessionmaker = sessionmaker(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+        try:
+            db = database.sessionmaker()
+            org = build_org(db)
+            org.sessions["other_team"].private_notes = PRIVATE_NOTES["manager2"]
+            org.sessions["far"].private_notes = PRIVATE_NOTES["manager3"]
+            items = add_plan_items(db, org)
+            credentials: dict[str, Credentials] = {}
+            with app.app_context():
+                tokens = {who: issue_api_token(db, org.people[who])[0] for who in SIGNED_IN}
+            db.close()  # org's objects stay loaded, detached: only ids, emails and names are read
+            for who in ACTORS:
+                client: HttpsClient = app.test_client()  # type: ignore[assignment]
+                if who == ANONYMOUS:
+                    token = _csrf_token(client, "/login")
+                else:
+                    response = login(client, org.people[who].email)
+                    assert response.status_code == 302, f"{who} cannot sign in"
+                    token = _csrf_token(client, "/me")
+                cookie = client.get_cookie(SESSION_COOKIE)
+                credentials[who] = Credentials(
+                    cookie=cookie.value if cookie else None,
+                    csrf_token=token,
+                    bearer=tokens.get(who),
+                )
+            yield World(app, connection, org, credentials, items)
+        finally:
+            database.sessionmaker = original
+            outer.rollback()

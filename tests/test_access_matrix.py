@@ -1,0 +1,331 @@
+"""Access control, generated from tests/access_matrix.py: every route x every actor.
+
+Also: a route without a row fails; form posts need the CSRF token; a cookie alone never
+authorises an API write; private notes reach nobody but their author; a role change or a
+deactivation takes effect on the next request.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
+
+from coachapp.auth.service import issue_api_token
+from coachapp.models import User
+from tests.access_matrix import (
+    ACTORS,
+    ANONYMOUS,
+    API_WRITE_ROWS,
+    FORM_POST_ROWS,
+    GET_ROWS,
+    MATRIX,
+    PRIVATE_NOTES,
+    SESSION_COOKIE,
+    SIGNED_IN,
+    Row,
+    World,
+    open_world,
+    quick_password_check,
+    routes_of,
+    rows_by_key,
+)
+from tests.builders import Org
+from tests.conftest import HttpsClient, login
+
+
+@pytest.fixture(scope="class")
+def world(app: Flask) -> Iterator[World]:
+    with open_world(app) as opened:
+        yield opened
+
+
+@pytest.fixture
+def quick_passwords() -> Iterator[None]:
+    with quick_password_check():
+        yield
+
+
+@pytest.fixture
+def w(world: World) -> Iterator[World]:
+    with world.savepoint():
+        yield world
+
+
+CSRF_META = re.compile(r'<meta name="csrf-token" content="[^"]*">')
+# Routes whose matrix rows include a "missing" variant, to compare "not yours" against.
+SCOPED = (
+    ("team.person", "GET"),
+    ("admin.edit_user", "GET"),
+    ("inbox.open_notification", "POST"),
+)
+
+
+def cases(rows: tuple[Row, ...], actors: tuple[str, ...] = ACTORS) -> list[object]:
+    return [pytest.param(r, a, id=f"{r.label}-as-{a}") for r in rows for a in actors]
+
+
+def first_allowed(item: Row) -> str:
+    """A signed-in actor the row lets through (2xx or a redirect), else rep."""
+    return next((a for a in SIGNED_IN if 200 <= item.expected(a) < 400), "rep")
+
+
+def describe(response: TestResponse) -> str:
+    location = response.headers.get("Location", "")
+    return f"got {response.status_code} {location}\n{response.get_data(as_text=True)[:300]}"
+
+
+# The matrix itself ------------------------------------------------------------------------
+
+
+class TestMatrix:
+    @pytest.mark.parametrize(("item", "actor"), cases(MATRIX))
+    def test_status(self, w: World, item: Row, actor: str) -> None:
+        response = w.call(item, actor)
+        assert response.status_code == item.expected(actor), describe(response)
+        if actor == ANONYMOUS and not item.public and not item.api and not item.fragment:
+            # Anonymous page requests go to the sign-in page, and come back afterwards.
+            assert response.headers["Location"].startswith("/login?next="), describe(response)
+        if item.api and response.status_code >= 400:
+            assert response.is_json and "error" in response.get_json(), describe(response)
+
+    def test_every_row_path_reaches_its_endpoint(self, w: World) -> None:
+        adapter = w.app.url_map.bind("localhost", url_scheme="https")
+        for item in MATRIX:
+            path, _, _ = item.fill(w.org, w.user("rep"), w.items)
+            endpoint, _ = adapter.match(path, method=item.method)
+            assert endpoint == item.endpoint, f"{item.label}: {path} goes to {endpoint}"
+
+    @pytest.mark.parametrize("item", [pytest.param(r, id=r.label) for r in FORM_POST_ROWS])
+    def test_form_post_without_csrf_token_is_refused(self, w: World, item: Row) -> None:
+        allowed = first_allowed(item)
+        for actor in (allowed, ANONYMOUS):
+            response = w.call(item, actor, csrf=False)
+            assert response.status_code == 400, f"{actor}: {describe(response)}"
+            assert "did not come from this app" in response.get_data(as_text=True)
+        # A token from someone else's session does not do either.
+        other = "rep" if allowed != "rep" else "rep2"
+        stolen = w.credentials[other].csrf_token
+        response = w.call(item, allowed, csrf=False, headers={"X-CSRFToken": stolen})
+        assert response.status_code == 400, describe(response)
+        response = w.call(item, allowed, csrf=False, headers={}, data={"csrf_token": stolen})
+        assert response.status_code == 400, describe(response)
+
+    @pytest.mark.parametrize("item", [pytest.param(r, id=r.label) for r in API_WRITE_ROWS])
+    def test_api_write_from_cookie_session_needs_csrf_header(self, world: World, item: Row) -> None:
+        def call(actor: str, auth: str, csrf: bool) -> TestResponse:
+            with world.savepoint():  # each call starts from the same data
+                return world.call(item, actor, auth=auth, csrf=csrf)
+
+        for actor in SIGNED_IN:
+            without = call(actor, "cookie", csrf=False)
+            assert without.status_code == 401, f"{actor}: {describe(without)}"
+            assert without.get_json()["error"]["code"] == "unauthorized"
+        allowed = first_allowed(item)
+        with_header = call(allowed, "cookie", csrf=True)
+        assert with_header.status_code == item.expected(allowed), describe(with_header)
+        # A bearer token needs no CSRF token: it is not sent by the browser on its own.
+        bearer = call(allowed, "bearer", csrf=False)
+        assert bearer.status_code == item.expected(allowed), describe(bearer)
+
+    @pytest.mark.parametrize("actor", SIGNED_IN)
+    def test_out_of_scope_looks_exactly_like_missing(self, w: World, actor: str) -> None:
+        """Same status and same page for "not yours" and "does not exist": nothing leaks."""
+
+        def page(item: Row) -> str:
+            return CSRF_META.sub("", w.call(item, actor).get_data(as_text=True))
+
+        for key in SCOPED:
+            (missing,) = [r for r in rows_by_key()[key] if r.variant == "missing"]
+            expected = page(missing)
+            for item in rows_by_key()[key]:
+                if item.expected(actor) == 404:
+                    assert page(item) == expected, item.label
+
+    @pytest.mark.parametrize(
+        "item", [pytest.param(r, id=r.label) for r in MATRIX if r.api and not r.public]
+    )
+    def test_unknown_or_malformed_authorization_is_refused(self, w: World, item: Row) -> None:
+        for header in ("Bearer cap_not-a-real-token", "Bearer ", "Basic cmVwOnBhc3N3b3Jk"):
+            response = w.call(item, "rep", auth="none", headers={"Authorization": header})
+            assert response.status_code == 401, f"{header!r}: {describe(response)}"
+        # A signed-in browser that also sends a bad token is refused too: no fallback.
+        response = w.call(
+            item, "rep", auth="cookie", headers={"Authorization": "Bearer cap_not-a-real-token"}
+        )
+        assert response.status_code == 401, describe(response)
+
+    @pytest.mark.parametrize("actor", ACTORS)
+    def test_private_notes_never_reach_anyone_but_their_author(
+        self, world: World, actor: str
+    ) -> None:
+        # Only the author may see a note's private notes (no page shows them yet at all).
+        forbidden = [note for author, note in PRIVATE_NOTES.items() if author != actor]
+        for item in GET_ROWS:
+            with world.savepoint():
+                text = world.call(item, actor).get_data(as_text=True)
+            for note in forbidden:
+                assert note not in text, f"{item.label} as {actor} shows {note}"
+
+    @pytest.mark.parametrize(
+        ("actor", "expected"),
+        [
+            ("rep", {"rep"}),
+            ("rep2", {"rep2"}),
+            ("other_rep", {"other_rep"}),
+            ("manager", {"rep", "rep2"}),
+            ("manager2", {"other_rep"}),
+            ("director", {"rep", "rep2", "other_rep"}),
+            ("director2", {"far_rep"}),
+            ("admin", {"rep", "rep2", "other_rep", "far_rep"}),
+        ],
+    )
+    def test_reps_api_lists_only_the_callers_scope(
+        self, w: World, actor: str, expected: set[str]
+    ) -> None:
+        (reps_row,) = rows_by_key()[("api_people.reps", "GET")]
+        response = w.call(reps_row, actor)
+        ids = {item["id"] for item in response.get_json()}
+        assert ids == {w.org.people[who].id for who in expected}
+
+    @pytest.mark.parametrize("actor", SIGNED_IN)
+    def test_api_me_is_the_caller(self, w: World, actor: str) -> None:
+        (me_row,) = rows_by_key()[("api_people.me", "GET")]
+        body = w.call(me_row, actor).get_json()
+        person = w.org.people[actor]
+        assert (body["id"], body["email"], body["role"]) == (
+            person.id,
+            person.email,
+            person.role.value,
+        )
+
+
+# A new route without a row fails ---------------------------------------------------------
+
+
+def test_every_route_has_a_row(app: Flask) -> None:
+    missing = sorted(routes_of(app) - rows_by_key().keys())
+    assert not missing, (
+        "routes without a row in tests/access_matrix.py (add who may call them): "
+        + ", ".join(f"{method} {endpoint}" for endpoint, method in missing)
+    )
+
+
+def test_every_row_is_a_route(app: Flask) -> None:
+    stale = sorted(rows_by_key().keys() - routes_of(app))
+    assert not stale, f"rows for routes that no longer exist: {stale}"
+
+
+def test_matrix_has_no_duplicate_rows() -> None:
+    labels = [item.label for item in MATRIX]
+    assert len(labels) == len(set(labels))
+
+
+# Changes to who someone is take effect on the next request -------------------------------
+
+
+def _sign_in(app: Flask, email: str) -> HttpsClient:
+    client: HttpsClient = app.test_client()  # type: ignore[assignment]
+    response = login(client, email)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
+def _token_for(app: Flask, db: Session, user: User) -> str:
+    with app.app_context():
+        return issue_api_token(db, user)[0]
+
+
+@pytest.mark.usefixtures("quick_passwords")
+def test_role_change_by_admin_signs_the_user_out(
+    app: Flask, client: HttpsClient, org: Org, db: Session
+) -> None:
+    rep = org.people["rep"]
+    rep_browser = _sign_in(app, rep.email)
+    token = _token_for(app, db, rep)
+    assert rep_browser.get("/my").status_code == 200
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+    login(client, org.people["admin"].email)
+    response = client.post_form(
+        f"/admin/users/{rep.id}",
+        {
+            "name": rep.name,
+            "role": "manager",
+            "function": "sales",
+            "manager_id": str(org.people["director"].id),
+            "timezone": rep.timezone,
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+    after = rep_browser.get("/my")
+    assert after.status_code == 302
+    assert after.headers["Location"].startswith("/login")
+    api = app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 401
+    # Signing in again gives the new role's pages.
+    again = _sign_in(app, rep.email)
+    assert again.get("/today").status_code == 200
+    assert again.get("/my").status_code == 404
+
+
+@pytest.mark.usefixtures("quick_passwords")
+def test_edit_without_role_change_keeps_the_user_signed_in(
+    app: Flask, client: HttpsClient, org: Org, db: Session
+) -> None:
+    rep = org.people["rep"]
+    rep_browser = _sign_in(app, rep.email)
+    token = _token_for(app, db, rep)
+    login(client, org.people["admin"].email)
+    response = client.post_form(
+        f"/admin/users/{rep.id}",
+        {
+            "name": "Riley Renamed",
+            "role": "rep",
+            "function": "sales",
+            "manager_id": str(org.people["manager"].id),
+            "timezone": rep.timezone,
+        },
+    )
+    assert response.status_code == 302
+    assert rep_browser.get("/my").status_code == 200
+    api = app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 200
+    assert api.get_json()["name"] == "Riley Renamed"
+
+
+@pytest.mark.usefixtures("quick_passwords")
+def test_deactivation_signs_the_user_out(
+    app: Flask, client: HttpsClient, org: Org, db: Session
+) -> None:
+    rep = org.people["rep"]
+    rep_browser = _sign_in(app, rep.email)
+    token = _token_for(app, db, rep)
+    login(client, org.people["admin"].email)
+    response = client.post_form(f"/admin/users/{rep.id}/active", {"active": "0"})
+    assert response.status_code == 302
+    after = rep_browser.get("/my")
+    assert after.status_code == 302
+    assert after.headers["Location"].startswith("/login")
+    api = app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 401
+
+
+@pytest.mark.usefixtures("quick_passwords")
+def test_a_copy_of_the_session_cookie_dies_with_sign_out(
+    app: Flask, client: HttpsClient, org: Org
+) -> None:
+    """SECURITY.md: "logout invalidates on the server"."""
+    browser = _sign_in(app, org.people["rep"].email)
+    cookie = browser.get_cookie(SESSION_COOKIE)
+    assert cookie is not None
+    assert browser.post_form("/logout").status_code == 302
+    thief: HttpsClient = app.test_client()  # type: ignore[assignment]
+    thief.set_cookie(SESSION_COOKIE, cookie.value, domain="localhost")
+    response = thief.get("/my")
+    assert response.status_code == 302, "the signed-out session cookie still opens pages"
