@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flask_smorest import Blueprint
-
 from coachapp import policy
 from coachapp.api.auth import api_user
+from coachapp.api.parsing import Blueprint
 from coachapp.api.responses import authenticated
 from coachapp.api.schemas import MeSchema, RepSchema
 from coachapp.db import get_session

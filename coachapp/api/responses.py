@@ -24,13 +24,34 @@ DESCRIPTIONS = {
     429: "Too many requests",
 }
 
+# Headers an error answer always carries (coachapp.errors adds them).
+HEADERS: dict[int, dict[str, Any]] = {
+    401: {
+        "WWW-Authenticate": {
+            "description": "The scheme to authenticate with: Bearer",
+            "required": True,
+            "schema": {"type": "string"},
+        }
+    },
+    429: {
+        "Retry-After": {
+            "description": "Seconds to wait before trying again",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+}
+
 
 def errors(blp: Blueprint, *statuses: int) -> Callable[[Any], Any]:
     def decorator(view: Any) -> Any:
         for status in statuses:
-            view = blp.alt_response(status, schema=ErrorSchema, description=DESCRIPTIONS[status])(
-                view
-            )
+            view = blp.alt_response(
+                status,
+                schema=ErrorSchema,
+                description=DESCRIPTIONS[status],
+                headers=HEADERS.get(status),
+            )(view)
         return view
 
     return decorator

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from typing import Any
 
+from marshmallow import Schema, ValidationError, fields, validate, validates
+
+from coachapp.api.parsing import TEXT_PATTERN, UNSTORABLE_TEXT
+from coachapp.auth.service import normalise_email
 from coachapp.models import Function, Role
+
+EMAIL_MAX_LENGTH = 254
+# The parser refuses such text in any JSON body; this documents it on request fields.
+STORABLE_TEXT = validate.Regexp(TEXT_PATTERN, error=UNSTORABLE_TEXT)
 
 
 class ErrorDetailSchema(Schema):
@@ -19,9 +27,19 @@ class ErrorSchema(Schema):
 
 
 class TokenRequestSchema(Schema):
-    email = fields.String(required=True, validate=validate.Length(min=1, max=254))
-    password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
-    name = fields.String(validate=validate.Length(min=1, max=80))
+    email = fields.String(
+        required=True, validate=[validate.Length(min=1, max=EMAIL_MAX_LENGTH), STORABLE_TEXT]
+    )
+    password = fields.String(
+        required=True, validate=[validate.Length(min=1, max=1024), STORABLE_TEXT]
+    )
+    name = fields.String(validate=[validate.Length(min=1, max=80), STORABLE_TEXT])
+
+    @validates("email")
+    def _fits_once_normalised(self, value: str, **_: Any) -> None:
+        # Lower-casing can lengthen text ("İ" becomes two characters); the column holds 254.
+        if len(normalise_email(value)) > EMAIL_MAX_LENGTH:
+            raise ValidationError(f"Longer than maximum length {EMAIL_MAX_LENGTH}.")
 
 
 class TokenSchema(Schema):

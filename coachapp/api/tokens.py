@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import g, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from coachapp.api.parsing import Blueprint
 from coachapp.api.responses import authenticated, errors
 from coachapp.api.schemas import TokenRequestSchema, TokenSchema
 from coachapp.auth.service import authenticate, issue_api_token, revoke_token
