@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter, Map
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -32,6 +33,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from coachapp.nudges.vapid import apply_stored_keys
 
     apply_stored_keys(app)
+    # Ids in URLs fit the database's integer columns; a larger number is simply not found.
+    app.url_map.converters["int"] = DatabaseIdConverter
     db.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -53,6 +56,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.register_error_handlers(app)
     cli.init_app(app)
     return app
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:...>` limited to a 32-bit positive integer, the range of every id column."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def _register_blueprints(app: Flask) -> None:

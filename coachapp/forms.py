@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from werkzeug.datastructures import MultiDict
 
-NUL_MESSAGE = "Contains a character that cannot be saved (NUL)."
+UNSTORABLE_TEXT = "Contains a NUL character or an unpaired surrogate."
+# For the OpenAPI document (Python and ECMA-262 alike): no NUL. Unpaired surrogates are not
+# text at all, and a pattern excluding them would exclude emoji in ECMA-262's UTF-16 reading.
+TEXT_PATTERN = r"^[^\u0000]*$"
+# Every free-text input field carries this, so the documented schema says what is refused.
+STORABLE_TEXT = validate.Regexp(TEXT_PATTERN, error=UNSTORABLE_TEXT)
 
 
 def form_values(formdata: MultiDict[str, str]) -> dict[str, Any]:
@@ -25,7 +30,9 @@ def load_form(
     """
     raw: dict[str, Any] = {}
     typed = form_values(formdata)
-    unstorable = {k: [NUL_MESSAGE] for k, v in typed.items() if isinstance(v, str) and "\x00" in v}
+    unstorable = {
+        k: [UNSTORABLE_TEXT] for k, v in typed.items() if isinstance(v, str) and "\x00" in v
+    }
     if unstorable:
         # PostgreSQL cannot store NUL in text; say so instead of failing on save.
         return None, unstorable

@@ -1,4 +1,4 @@
-"""gunicorn settings for production: `gunicorn -c config/gunicorn.conf.py 'coachapp:create_app()'`."""
+"""gunicorn settings: `gunicorn -c config/gunicorn.conf.py 'coachapp:create_app()'`."""
 
 import multiprocessing
 import os

@@ -62,13 +62,25 @@ def resolve_caller() -> tuple[User, ApiToken | None]:
     raise Unauthenticated()
 
 
+def identify_caller() -> None:
+    """Resolves the caller once per request (401 when there is none)."""
+    if "api_user" not in g:
+        g.api_user, g.api_token = resolve_caller()
+
+
 def api_login_required(view: F) -> F:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        g.api_user, g.api_token = resolve_caller()
+        identify_caller()
         return view(*args, **kwargs)
 
     return cast(F, wrapped)
+
+
+def callers_only(blueprint: Any) -> None:
+    """Every endpoint of the blueprint needs a caller, checked before its body is read:
+    an anonymous request gets 401, not a validation error that reveals the schema."""
+    blueprint.before_request(identify_caller)
 
 
 def api_user() -> User:

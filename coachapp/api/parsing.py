@@ -19,10 +19,8 @@ from webargs import core
 from webargs.flaskparser import FlaskParser, abort, is_json_request
 from werkzeug.exceptions import UnsupportedMediaType
 
-UNSTORABLE_TEXT = "Contains a NUL character or an unpaired surrogate."
-# For the OpenAPI document (Python and ECMA-262 alike): no NUL. Unpaired surrogates are not
-# text at all, and a pattern excluding them would exclude emoji in ECMA-262's UTF-16 reading.
-TEXT_PATTERN = r"^[^\u0000]*$"
+from coachapp.forms import UNSTORABLE_TEXT
+
 TOO_DEEP = "The JSON body is nested too deeply."
 _UNSTORABLE = re.compile(r"[\u0000\ud800-\udfff]")
 

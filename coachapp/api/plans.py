@@ -8,9 +8,9 @@ from typing import Any
 
 from flask import Response, make_response, request
 from flask.views import MethodView
-from marshmallow import Schema, fields, validate
+from marshmallow import RAISE, Schema, fields, validate
 
-from coachapp.api.auth import api_user
+from coachapp.api.auth import api_user, callers_only
 from coachapp.api.parsing import Blueprint
 from coachapp.api.responses import authenticated
 from coachapp.db import get_session
@@ -32,6 +32,7 @@ from coachapp.timezones import local_today
 from coachapp.versioning import etag, parse_if_match
 
 blp = Blueprint("api_plans", __name__, description="Account plans")
+callers_only(blp)
 
 READ_ERRORS = (404,)
 WRITE_ERRORS = (400, 403, 404, 409, 413, 415, 422)
@@ -136,7 +137,7 @@ class PlanOutSchema(Schema):
 
 
 class PlanPatchSchema(Schema):
-    period = fields.String(validate=validate.Regexp(inputs.PERIOD, error="Use e.g. 2026-H2."))
+    period = fields.String(validate=validate.Regexp(inputs.PERIOD, error=inputs.PERIOD_MESSAGE))
     status = fields.Enum(PlanStatus, by_value=True)
     strategic_priorities = fields.String(validate=inputs.LONG_TEXT)
     profile = fields.Nested(ProfileSchema)
@@ -191,7 +192,7 @@ def plans_of_rep(rep_id: int) -> Any:
 
 @blp.route("/account-plans")
 class Plans(MethodView):
-    @blp.arguments(PlanListQuerySchema, location="query")
+    @blp.arguments(PlanListQuerySchema, location="query", unknown=RAISE)
     @blp.response(200, PlanOutSchema(many=True))
     @authenticated(blp, 422)
     def get(self, query: dict[str, Any]) -> Any:

@@ -6,13 +6,11 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from coachapp.api.parsing import TEXT_PATTERN, UNSTORABLE_TEXT
 from coachapp.auth.service import normalise_email
+from coachapp.forms import STORABLE_TEXT
 from coachapp.models import Function, Role
 
 EMAIL_MAX_LENGTH = 254
-# The parser refuses such text in any JSON body; this documents it on request fields.
-STORABLE_TEXT = validate.Regexp(TEXT_PATTERN, error=UNSTORABLE_TEXT)
 
 
 class ErrorDetailSchema(Schema):

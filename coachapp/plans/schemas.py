@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, fields, validate
 
+from coachapp.forms import STORABLE_TEXT
 from coachapp.models import (
     AccountType,
     ActionStatus,
@@ -17,7 +17,8 @@ from coachapp.models import (
 )
 
 PERIOD = re.compile(r"^20\d\d-(H1|H2|Q[1-4]|FY)$")
-LONG_TEXT = validate.Length(max=5000)
+PERIOD_MESSAGE = "Use a period like 2026-H2, 2026-Q3 or 2026-FY."
+LONG_TEXT = [validate.Length(max=5000), STORABLE_TEXT]
 
 
 def _text(max_length: int, required_message: str) -> fields.String:
@@ -27,6 +28,7 @@ def _text(max_length: int, required_message: str) -> fields.String:
         validate=[
             validate.Length(min=1, error=required_message),
             validate.Length(max=max_length),
+            STORABLE_TEXT,
         ],
         error_messages={"required": required_message},
     )
@@ -34,24 +36,24 @@ def _text(max_length: int, required_message: str) -> fields.String:
 
 class PlanCreateSchema(Schema):
     account_id = fields.Integer(load_default=None, allow_none=True, strict=False)
-    account_name = fields.String(load_default=None, validate=validate.Length(max=200))
+    account_name = fields.String(
+        load_default=None, validate=[validate.Length(max=200), STORABLE_TEXT]
+    )
     account_type = fields.Enum(AccountType, by_value=True, load_default=AccountType.IDN)
-    account_region = fields.String(load_default="", validate=validate.Length(max=80))
+    account_region = fields.String(
+        load_default="", validate=[validate.Length(max=80), STORABLE_TEXT]
+    )
     period = fields.String(
         required=True,
+        validate=validate.Regexp(PERIOD, error=PERIOD_MESSAGE),
         error_messages={"required": "Enter the period, e.g. 2026-H2."},
     )
     status = fields.Enum(PlanStatus, by_value=True, load_default=PlanStatus.DRAFT)
     strategic_priorities = fields.String(load_default="", validate=LONG_TEXT)
 
-    @validates("period")
-    def _period(self, value: str, **_: Any) -> None:
-        if not PERIOD.match(value):
-            raise ValidationError("Use a period like 2026-H2, 2026-Q3 or 2026-FY.")
-
 
 class PlanUpdateSchema(Schema):
-    period = fields.String()
+    period = fields.String(validate=validate.Regexp(PERIOD, error=PERIOD_MESSAGE))
     status = fields.Enum(PlanStatus, by_value=True)
     strategic_priorities = fields.String(validate=LONG_TEXT)
     profile_business = fields.String(validate=LONG_TEXT)
@@ -59,18 +61,15 @@ class PlanUpdateSchema(Schema):
     profile_operational = fields.String(validate=LONG_TEXT)
     profile_reimbursement = fields.String(validate=LONG_TEXT)
 
-    @validates("period")
-    def _period(self, value: str, **_: Any) -> None:
-        if not PERIOD.match(value):
-            raise ValidationError("Use a period like 2026-H2, 2026-Q3 or 2026-FY.")
-
 
 class GoalSchema(Schema):
     title = _text(200, "Name the goal.")
-    measure = fields.String(load_default="", validate=validate.Length(max=200))
+    measure = fields.String(load_default="", validate=[validate.Length(max=200), STORABLE_TEXT])
     target_date = fields.Date(load_default=None, allow_none=True)
     status = fields.Enum(GoalStatus, by_value=True, load_default=GoalStatus.ON_TRACK)
-    value = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=80))
+    value = fields.String(
+        load_default=None, allow_none=True, validate=[validate.Length(max=80), STORABLE_TEXT]
+    )
 
 
 class ActionSchema(Schema):
@@ -84,7 +83,7 @@ class ActionSchema(Schema):
 
 class StakeholderSchema(Schema):
     name = _text(120, "Enter the person's name.")
-    title = fields.String(load_default="", validate=validate.Length(max=120))
+    title = fields.String(load_default="", validate=[validate.Length(max=120), STORABLE_TEXT])
     decision_role = fields.Enum(DecisionRole, by_value=True, load_default=DecisionRole.INFLUENCER)
     relationship = fields.Enum(Relationship, by_value=True, load_default=Relationship.NEUTRAL)
 
@@ -93,7 +92,9 @@ class TeamMemberSchema(Schema):
     user_id = fields.Integer(
         required=True, strict=False, error_messages={"required": "Choose a colleague."}
     )
-    responsibility = fields.String(load_default="", validate=validate.Length(max=200))
+    responsibility = fields.String(
+        load_default="", validate=[validate.Length(max=200), STORABLE_TEXT]
+    )
 
 
 class CommentSchema(Schema):

@@ -31,10 +31,23 @@ from tests.conftest import HttpsClient, settings_for
 
 # The operations this file answers for; add others here once their blueprint is settled.
 PATHS = ["/api/v1/tokens", "/api/v1/me", "/api/v1/reps"]
+PLAN_PATHS = [
+    "/api/v1/reps/{rep_id}/account-plans",
+    "/api/v1/account-plans",
+    "/api/v1/account-plans/{plan_id}",
+    "/api/v1/account-plans/{plan_id}/goals",
+    "/api/v1/account-plans/{plan_id}/goals/{item_id}",
+    "/api/v1/account-plans/{plan_id}/action-items",
+    "/api/v1/account-plans/{plan_id}/action-items/{item_id}",
+    "/api/v1/account-plans/{plan_id}/stakeholders",
+    "/api/v1/account-plans/{plan_id}/stakeholders/{item_id}",
+    "/api/v1/account-plans/{plan_id}/team",
+    "/api/v1/account-plans/{plan_id}/team/{user_id}",
+]
 
 schema = schemathesis.openapi.from_wsgi(
     "/api/v1/openapi.json", create_app(settings_for("sqlite://"))
-).include(path=PATHS)
+).include(path=PATHS + PLAN_PATHS)
 
 
 @pytest.fixture
