@@ -70,6 +70,7 @@ def _register_blueprints(app: Flask) -> None:
     from coachapp import health, home
     from coachapp.admin import bp as admin_bp
     from coachapp.auth import bp as auth_bp
+    from coachapp.coaching import bp as coaching_bp
     from coachapp.dashboard import bp as dashboard_bp
     from coachapp.inbox import bp as inbox_bp
     from coachapp.me import bp as me_bp
@@ -84,4 +85,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(inbox_bp)
     app.register_blueprint(me_bp)
     app.register_blueprint(plans_bp)
+    app.register_blueprint(coaching_bp)
     app.register_blueprint(admin_bp)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,13 +43,24 @@ ME = NavItem("me.index", "Me", "person")
 
 NAV_BY_ROLE = {
     Role.MANAGER: (
-        NavItem("team.today", "Today", "today"),
-        NavItem("team.team", "Team", "team", also=("team.person",)),
+        NavItem("team.today", "Today", "today", also=("coaching.follow_ups",)),
+        NavItem(
+            "team.team",
+            "Team",
+            "team",
+            also=("team.person", "coaching.edit", "coaching.show", "coaching.index"),
+        ),
         PLANS,
         INBOX,
         ME,
     ),
-    Role.REP: (NavItem("team.my_page", "Today", "today"), PLANS, INBOX, ME),
+    Role.REP: (
+        NavItem("team.my_page", "Today", "today", also=("coaching.follow_ups",)),
+        NavItem("coaching.index", "Notes", "notes", also=("coaching.show",)),
+        PLANS,
+        INBOX,
+        ME,
+    ),
     Role.DIRECTOR: (
         NavItem("dashboard.index", "Teams", "team", also=("team.person",)),
         PLANS,
@@ -65,13 +77,19 @@ NAV_BY_ROLE = {
 
 def template_globals() -> dict[str, Any]:
     if not current_user.is_authenticated:
-        return {"nav_items": (), "unread_count": 0, "function_labels": FUNCTION_LABELS}
+        return {
+            "nav_items": (),
+            "unread_count": 0,
+            "function_labels": FUNCTION_LABELS,
+            "new_client_uuid": lambda: str(uuid.uuid4()),
+        }
     from coachapp.inbox.service import unread_count
 
     return {
         "nav_items": NAV_BY_ROLE[current_user.role],
         "unread_count": unread_count(get_session(), current_user),
         "function_labels": FUNCTION_LABELS,
+        "new_client_uuid": lambda: str(uuid.uuid4()),
     }
 
 

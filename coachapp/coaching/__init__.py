@@ -1,1 +1,7 @@
-"""Coaching guides, sessions and follow-ups."""
+"""Coaching guides, coaching conversations, acknowledgement and follow-ups."""
+
+from flask import Blueprint
+
+bp = Blueprint("coaching", __name__)
+
+import coachapp.coaching.views  # noqa: E402,F401

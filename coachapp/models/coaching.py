@@ -156,6 +156,8 @@ class CoachingSession(Base):
     self_assessment: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     shared_at: Mapped[dt.datetime | None]
     acknowledged_at: Mapped[dt.datetime | None]
+    # When the rep first opened the shared note: unread until then.
+    rep_seen_at: Mapped[dt.datetime | None]
     ack_comment: Mapped[str | None] = mapped_column(Text)
     addendum: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -1,0 +1,167 @@
+"""What to coach on next: the rep's plan and last conversation turned into concrete questions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coachapp import policy
+from coachapp.models import (
+    AccountPlan,
+    ActionStatus,
+    CoachingSession,
+    FollowUp,
+    FollowUpStatus,
+    GoalStatus,
+    PlanStatus,
+    PlanTeamMember,
+    SessionStatus,
+    User,
+)
+from coachapp.plans.completeness import plan_completeness
+from coachapp.plans.profiling import AREA_TITLES
+from coachapp.plans.service import full_plan_options
+
+# At most this many prompts of one kind, so the list stays readable on a phone.
+PER_KIND = 3
+
+
+@dataclass(frozen=True)
+class Prompt:
+    kind: str
+    fact: str
+    question: str
+
+
+def rep_plans(db: Session, viewer: User, rep: User) -> Sequence[AccountPlan]:
+    """The rep's live plans (owned or on the team), most recently active first."""
+    return (
+        db.scalars(
+            policy.visible_plans(viewer)
+            .where(
+                (AccountPlan.owner_id == rep.id)
+                | AccountPlan.team.any(PlanTeamMember.user_id == rep.id),
+                AccountPlan.status != PlanStatus.ARCHIVED,
+            )
+            .options(*full_plan_options())
+            .order_by(AccountPlan.last_activity_at.desc())
+        )
+        .unique()
+        .all()
+    )
+
+
+def last_session(db: Session, viewer: User, rep: User) -> CoachingSession | None:
+    return db.scalars(
+        policy.visible_sessions(viewer)
+        .where(CoachingSession.rep_id == rep.id, CoachingSession.status != SessionStatus.DRAFT)
+        .order_by(CoachingSession.occurred_on.desc(), CoachingSession.id.desc())
+        .limit(1)
+    ).first()
+
+
+def prepare(
+    db: Session, viewer: User, rep: User, plan: AccountPlan | None, today: dt.date
+) -> list[Prompt]:
+    prompts: list[Prompt] = []
+    first = rep.name.split(" ")[0]
+    if plan is not None:
+        account = plan.account.name
+        risky = [g for g in plan.goals if g.status in {GoalStatus.AT_RISK, GoalStatus.OFF_TRACK}]
+        for goal in risky[:PER_KIND]:
+            label = "off track" if goal.status == GoalStatus.OFF_TRACK else "at risk"
+            prompts.append(
+                Prompt(
+                    "goal",
+                    f"Goal {label}: {goal.title}",
+                    f"What is getting in the way of “{goal.title}”, and who on the account "
+                    "team could help move it?",
+                )
+            )
+        overdue = [
+            a
+            for a in plan.action_items
+            if a.status == ActionStatus.OPEN and a.due_date is not None and a.due_date < today
+        ]
+        for action in overdue[:PER_KIND]:
+            days = (today - action.due_date).days if action.due_date else 0
+            prompts.append(
+                Prompt(
+                    "action",
+                    f"Overdue {days} days: {action.title} ({action.owner.name})",
+                    f"What would it take to close “{action.title}” this week, and what do "
+                    f"you need from {action.owner.name.split(' ')[0]}?",
+                )
+            )
+        completeness = plan_completeness(plan, today)
+        for area in completeness.empty_profile_areas[:PER_KIND]:
+            prompts.append(
+                Prompt(
+                    "profile",
+                    f"Empty profile area at {account}: {AREA_TITLES[area]}",
+                    f"What do we know about {account}'s {area} situation, and who could "
+                    "find out before the next call?",
+                )
+            )
+        others = [
+            m for m in plan.team if m.user_id not in {rep.id} and m.user.function != rep.function
+        ]
+        for member in others[:PER_KIND]:
+            open_actions = [
+                a
+                for a in plan.action_items
+                if a.owner_id == member.user_id and a.status == ActionStatus.OPEN
+            ]
+            detail = f"; open: {open_actions[0].title}" if open_actions else ""
+            prompts.append(
+                Prompt(
+                    "team",
+                    f"{member.user.name} ({member.user.function_label}){detail}",
+                    f"How are you and {member.user.name.split(' ')[0]} coordinating on "
+                    f"{account}, and what does the customer hear from each of you?",
+                )
+            )
+    previous = last_session(db, viewer, rep)
+    if previous is not None and previous.development_focus.strip():
+        prompts.append(
+            Prompt(
+                "focus",
+                f"Last focus ({previous.occurred_on.strftime('%-d %b')}): "
+                f"{previous.development_focus.strip()[:160]}",
+                f"What did {first} try on last time's focus, and what happened?",
+            )
+        )
+    open_follow_ups = db.scalars(
+        policy.visible_follow_ups(viewer)
+        .where(FollowUp.owner_id == rep.id, FollowUp.status == FollowUpStatus.OPEN)
+        .order_by(FollowUp.due_date)
+        .limit(PER_KIND)
+    ).all()
+    for item in open_follow_ups:
+        late = " (overdue)" if item.due_date < today else ""
+        prompts.append(
+            Prompt(
+                "follow_up",
+                f"Open follow-up{late}: {item.title}",
+                f"Where are you with “{item.title}”?",
+            )
+        )
+    return prompts
+
+
+def default_plan(plans: Sequence[AccountPlan], db: Session, rep: User) -> AccountPlan | None:
+    """Pre-select the plan of the most recent conversation, else the most active plan."""
+    recent_plan_id = db.scalar(
+        select(CoachingSession.plan_id)
+        .where(CoachingSession.rep_id == rep.id, CoachingSession.plan_id.is_not(None))
+        .order_by(CoachingSession.occurred_on.desc(), CoachingSession.id.desc())
+        .limit(1)
+    )
+    for plan in plans:
+        if plan.id == recent_plan_id:
+            return plan
+    return plans[0] if plans else None

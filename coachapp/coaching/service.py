@@ -1,0 +1,552 @@
+"""Coaching conversations: logging, the draft → shared → acknowledged life cycle, follow-ups.
+
+Pages, the API and the worker all come here. Reads go through coachapp.policy; every
+change after sharing is audited; acknowledged notes are immutable (an addendum may be
+appended). Private notes belong to their author alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from coachapp import audit, policy
+from coachapp.db import utcnow
+from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from coachapp.models import (
+    ActionStatus,
+    AuditEvent,
+    CoachingSession,
+    Competency,
+    FollowUp,
+    FollowUpStatus,
+    GuideSection,
+    GuideStatus,
+    GuideVersion,
+    Notification,
+    PlanActionItem,
+    Role,
+    SessionRating,
+    SessionStatus,
+    SessionType,
+    User,
+)
+from coachapp.versioning import StaleVersion, VersionRequired, check_version
+
+CONTENT_FIELDS = (
+    "type",
+    "occurred_on",
+    "account_id",
+    "plan_id",
+    "strengths",
+    "development_focus",
+    "private_notes",
+)
+
+
+# Guides -------------------------------------------------------------------------
+
+
+def published_versions(db: Session) -> Sequence[GuideVersion]:
+    """The newest published version of every guide, with sections and competencies."""
+    versions = db.scalars(
+        select(GuideVersion)
+        .where(GuideVersion.status == GuideStatus.PUBLISHED)
+        .options(
+            joinedload(GuideVersion.guide),
+            selectinload(GuideVersion.sections).selectinload(GuideSection.competencies),
+        )
+        .order_by(GuideVersion.guide_id, GuideVersion.number.desc())
+    ).all()
+    newest: dict[int, GuideVersion] = {}
+    for version in versions:
+        newest.setdefault(version.guide_id, version)
+    return list(newest.values())
+
+
+def guide_for(db: Session, rep: User) -> GuideVersion:
+    """The guide a conversation with this rep uses: one targeting their function, else any."""
+    versions = published_versions(db)
+    if not versions:
+        raise Conflict("No coaching guide is published yet; an admin publishes one first.")
+    for version in versions:
+        if rep.function.value in (version.guide.target_functions or []):
+            return version
+    general = [v for v in versions if not v.guide.target_functions]
+    return (general or list(versions))[0]
+
+
+def competencies_of(version: GuideVersion) -> dict[int, Competency]:
+    return {c.id: c for section in version.sections for c in section.competencies}
+
+
+# Notifications (the outbox; delivery is the worker's) -------------------------------
+
+
+def notify(
+    db: Session, recipient_id: int, kind: str, title: str, url: str, dedupe_key: str, body: str = ""
+) -> None:
+    """Adds an in-app notification to the caller's transaction, once per dedupe key.
+
+    Titles and bodies stay free of confidential content: they may show on a lock screen.
+    """
+    exists = db.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key))
+    if exists is None:
+        db.add(
+            Notification(
+                recipient_id=recipient_id,
+                kind=kind,
+                title=title,
+                body=body,
+                url=url,
+                dedupe_key=dedupe_key,
+            )
+        )
+
+
+# Reading ------------------------------------------------------------------------
+
+
+def session_options() -> list[Any]:
+    return [
+        joinedload(CoachingSession.manager),
+        joinedload(CoachingSession.rep),
+        joinedload(CoachingSession.account),
+        selectinload(CoachingSession.ratings).joinedload(SessionRating.competency),
+        selectinload(CoachingSession.follow_ups).joinedload(FollowUp.owner),
+    ]
+
+
+def get_session(db: Session, viewer: User, session_id: int) -> CoachingSession:
+    found = db.scalars(
+        policy.visible_sessions(viewer)
+        .where(CoachingSession.id == session_id)
+        .options(*session_options())
+    ).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def sessions_about(
+    db: Session, viewer: User, rep_id: int, limit: int = 20
+) -> Sequence[CoachingSession]:
+    return db.scalars(
+        policy.visible_sessions(viewer)
+        .where(CoachingSession.rep_id == rep_id)
+        .options(*session_options())
+        .order_by(CoachingSession.occurred_on.desc(), CoachingSession.id.desc())
+        .limit(limit)
+    ).all()
+
+
+def notes_for_rep(db: Session, rep: User) -> Sequence[CoachingSession]:
+    """The rep's shared and acknowledged notes, newest first."""
+    return sessions_about(db, rep, rep.id, limit=50)
+
+
+# Writing ------------------------------------------------------------------------
+
+
+def _coached_rep(db: Session, manager: User, rep_id: int) -> User:
+    """Managers log coaching for their direct reports; anyone else is not found."""
+    if manager.role != Role.MANAGER:
+        raise PermissionDenied("Coaching notes are written by a rep's manager.")
+    rep = db.get(User, rep_id)
+    if rep is None or rep.manager_id != manager.id or not rep.active:
+        raise NotFound()
+    return rep
+
+
+def _check_plan(db: Session, manager: User, rep: User, data: dict[str, Any]) -> None:
+    plan_id = data.get("plan_id")
+    if plan_id is None:
+        return
+    plan = policy.plan_or_404(db, manager, plan_id)
+    on_plan = plan.owner_id == rep.id or any(m.user_id == rep.id for m in plan.team)
+    if not on_plan:
+        raise InvalidInput(
+            "That plan is not one of this rep's.", {"plan_id": ["Choose one of the rep's plans."]}
+        )
+    data["account_id"] = plan.account_id
+
+
+def _ratings(version: GuideVersion, ratings: list[dict[str, Any]]) -> list[SessionRating]:
+    known = competencies_of(version)
+    rows: list[SessionRating] = []
+    seen: set[int] = set()
+    for index, rating in enumerate(ratings):
+        competency_id = rating["competency_id"]
+        if competency_id not in known:
+            raise InvalidInput(
+                "A rating names a competency that is not in this guide version.",
+                {"ratings": {str(index): {"competency_id": ["Not in the guide used."]}}},
+            )
+        if competency_id in seen:
+            raise InvalidInput(
+                "A competency is rated twice.",
+                {"ratings": {str(index): {"competency_id": ["Rated twice."]}}},
+            )
+        seen.add(competency_id)
+        rows.append(
+            SessionRating(
+                competency_id=competency_id,
+                score=rating.get("score"),
+                evidence=rating.get("evidence") or "",
+            )
+        )
+    return rows
+
+
+def _follow_ups(
+    session: CoachingSession, manager: User, items: list[dict[str, Any]]
+) -> list[FollowUp]:
+    rows = []
+    for index, item in enumerate(items):
+        owner_id = item.get("owner_id") or session.rep_id
+        if owner_id not in {session.rep_id, manager.id}:
+            raise InvalidInput(
+                "A follow-up is owned by the rep or by you.",
+                {"follow_ups": {str(index): {"owner_id": ["The rep or the manager."]}}},
+            )
+        rows.append(
+            FollowUp(
+                owner_id=owner_id,
+                created_by_id=manager.id,
+                title=item["title"],
+                due_date=item["due_date"],
+                action_item_id=item.get("action_item_id"),
+            )
+        )
+    return rows
+
+
+def create_session(
+    db: Session, manager: User, data: dict[str, Any]
+) -> tuple[CoachingSession, bool]:
+    """Logs a conversation as a draft. The same client_uuid again returns the same session
+    (an offline phone replaying its queue): (session, created)."""
+    client_uuid = data.get("client_uuid") or uuid.uuid4()
+    existing = db.scalars(
+        select(CoachingSession).where(CoachingSession.client_uuid == client_uuid)
+    ).first()
+    if existing is not None:
+        if existing.manager_id != manager.id:
+            raise Conflict("That client_uuid belongs to another note.")
+        return get_session(db, manager, existing.id), False
+    rep = _coached_rep(db, manager, data["rep_id"])
+    _check_plan(db, manager, rep, data)
+    version = (
+        db.get(GuideVersion, data["guide_version_id"])
+        if data.get("guide_version_id")
+        else guide_for(db, rep)
+    )
+    if version is None or version.status != GuideStatus.PUBLISHED:
+        raise InvalidInput(
+            "Choose a published guide version.", {"guide_version_id": ["Not a published guide."]}
+        )
+    session = CoachingSession(
+        client_uuid=client_uuid,
+        manager_id=manager.id,
+        rep_id=rep.id,
+        guide_version_id=version.id,
+        type=data.get("type") or SessionType.RIDE_ALONG,
+        occurred_on=data.get("occurred_on") or dt.date.today(),
+        account_id=data.get("account_id"),
+        plan_id=data.get("plan_id"),
+        strengths=data.get("strengths") or "",
+        development_focus=data.get("development_focus") or "",
+        private_notes=data.get("private_notes") or "",
+        status=SessionStatus.DRAFT,
+    )
+    session.ratings = _ratings(version, data.get("ratings") or [])
+    db.add(session)
+    try:
+        db.flush()
+    except IntegrityError as exc:
+        # Two replays of one note raced; the other one won.
+        db.rollback()
+        found = db.scalars(
+            select(CoachingSession).where(CoachingSession.client_uuid == client_uuid)
+        ).first()
+        if found is None or found.manager_id != manager.id:
+            raise Conflict("That client_uuid belongs to another note.") from exc
+        return get_session(db, manager, found.id), False
+    for row in _follow_ups(session, manager, data.get("follow_ups") or []):
+        session.follow_ups.append(row)
+    audit.record(db, manager, "session.create", "coaching_session", session.id, rep_id=rep.id)
+    db.commit()
+    return get_session(db, manager, session.id), True
+
+
+def update_session(
+    db: Session,
+    viewer: User,
+    session_id: int,
+    changes: dict[str, Any],
+    *,
+    expected_version: int | None = None,
+    require_version: bool = False,
+) -> CoachingSession:
+    """The author edits; after sharing each change is audited; after acknowledgement never."""
+    session = get_session(db, viewer, session_id)
+    if not policy.can_edit_session(viewer, session):
+        raise PermissionDenied("Only the note's author can change it.")
+    if session.status == SessionStatus.ACKNOWLEDGED:
+        raise Conflict("The rep has acknowledged this note; add an addendum instead.")
+    if expected_version is None and require_version:
+        raise VersionRequired()
+    check_version(session.version, expected_version, {})
+    if "plan_id" in changes and changes["plan_id"] is not None:
+        _check_plan(db, viewer, session.rep, changes)
+    before = {name: _plain(getattr(session, name)) for name in CONTENT_FIELDS}
+    for name in CONTENT_FIELDS:
+        if name in changes:
+            setattr(session, name, changes[name])
+    if "ratings" in changes:
+        session.ratings = _ratings(session.guide_version, changes["ratings"] or [])
+    if "follow_ups" in changes:
+        _replace_follow_ups(db, session, viewer, changes["follow_ups"] or [])
+    after = {name: _plain(getattr(session, name)) for name in CONTENT_FIELDS}
+    diff = {k: [before[k], after[k]] for k in CONTENT_FIELDS if before[k] != after[k]}
+    if "ratings" in changes:
+        diff["ratings"] = ["changed", "changed"]
+    if session.status == SessionStatus.SHARED and diff:
+        # The rep sees what changed after sharing; private notes stay out of their view.
+        visible = sorted(k for k in diff if k != "private_notes")
+        audit.record(
+            db, viewer, "session.edit_after_share", "coaching_session", session.id,
+            fields=visible, private_changed="private_notes" in diff,
+        )  # fmt: skip
+    elif diff:
+        audit.record(
+            db, viewer, "session.update", "coaching_session", session.id, fields=sorted(diff)
+        )
+    session.updated_at = utcnow()
+    _commit(db, session)
+    return get_session(db, viewer, session.id)
+
+
+def _replace_follow_ups(
+    db: Session, session: CoachingSession, manager: User, items: list[dict[str, Any]]
+) -> None:
+    """Follow-ups given by id keep their row (and status); the rest are new; missing ones go."""
+    by_id = {f.id: f for f in session.follow_ups}
+    keep: list[FollowUp] = []
+    new_items = []
+    for item in items:
+        row = by_id.get(item.get("id") or -1)
+        if row is None:
+            new_items.append(item)
+            continue
+        row.title = item.get("title", row.title)
+        row.due_date = item.get("due_date", row.due_date)
+        if item.get("status"):
+            row.status = item["status"]
+        keep.append(row)
+    for row in session.follow_ups:
+        if row not in keep:
+            db.delete(row)
+    session.follow_ups = keep + _follow_ups(session, manager, new_items)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value.value if hasattr(value, "value") else value
+
+
+def _commit(db: Session, session: CoachingSession) -> None:
+    try:
+        db.commit()
+    except StaleDataError as exc:
+        db.rollback()
+        db.refresh(session)
+        raise StaleVersion(session.version) from exc
+
+
+def share_session(db: Session, viewer: User, session_id: int) -> CoachingSession:
+    session = get_session(db, viewer, session_id)
+    if not policy.can_edit_session(viewer, session):
+        raise PermissionDenied("Only the note's author can share it.")
+    if session.status != SessionStatus.DRAFT:
+        return session  # sharing twice is harmless (a double tap, a replay)
+    session.status = SessionStatus.SHARED
+    session.shared_at = utcnow()
+    audit.record(db, viewer, "session.share", "coaching_session", session.id)
+    notify(
+        db, session.rep_id, "note_shared", "New coaching note from your manager",
+        f"/notes/{session.id}", f"note_shared:{session.id}",
+    )  # fmt: skip
+    _commit(db, session)
+    return session
+
+
+def acknowledge_session(
+    db: Session, viewer: User, session_id: int, comment: str = ""
+) -> CoachingSession:
+    session = get_session(db, viewer, session_id)
+    if session.rep_id != viewer.id:
+        raise PermissionDenied("Only the rep the note is about acknowledges it.")
+    if session.status == SessionStatus.ACKNOWLEDGED:
+        return session
+    session.status = SessionStatus.ACKNOWLEDGED
+    session.acknowledged_at = utcnow()
+    session.ack_comment = comment.strip() or None
+    audit.record(
+        db, viewer, "session.acknowledge", "coaching_session", session.id,
+        with_comment=bool(session.ack_comment),
+    )  # fmt: skip
+    if session.ack_comment:
+        notify(
+            db, session.manager_id, "note_acknowledged", "A rep replied to your coaching note",
+            f"/notes/{session.id}", f"note_acknowledged:{session.id}",
+        )  # fmt: skip
+    _commit(db, session)
+    return session
+
+
+def add_addendum(db: Session, viewer: User, session_id: int, text: str) -> CoachingSession:
+    session = get_session(db, viewer, session_id)
+    if not policy.can_edit_session(viewer, session):
+        raise PermissionDenied("Only the note's author adds an addendum.")
+    if session.status != SessionStatus.ACKNOWLEDGED:
+        raise Conflict("Edit the note itself until the rep acknowledges it.")
+    stamp = utcnow().strftime("%Y-%m-%d %H:%M UTC")
+    addition = f"[{stamp}] {text.strip()}"
+    session.addendum = f"{session.addendum}\n{addition}" if session.addendum else addition
+    audit.record(db, viewer, "session.addendum", "coaching_session", session.id)
+    _commit(db, session)
+    return session
+
+
+def set_self_assessment(
+    db: Session, viewer: User, session_id: int, ratings: list[dict[str, Any]]
+) -> CoachingSession:
+    """The rep rates themself on the same scale, before or after reading the note."""
+    session = get_session(db, viewer, session_id)
+    if session.rep_id != viewer.id:
+        raise PermissionDenied("Only the rep rates themself.")
+    rows = _ratings(session.guide_version, ratings)
+    session.self_assessment = {
+        "ratings": [{"competency_id": r.competency_id, "score": r.score} for r in rows],
+        "at": utcnow().isoformat(),
+    }
+    audit.record(db, viewer, "session.self_assessment", "coaching_session", session.id)
+    _commit(db, session)
+    return session
+
+
+# Follow-ups ---------------------------------------------------------------------
+
+
+def follow_ups_for(
+    db: Session, viewer: User, status: FollowUpStatus | None = FollowUpStatus.OPEN
+) -> Sequence[FollowUp]:
+    query = policy.visible_follow_ups(viewer).options(joinedload(FollowUp.owner))
+    if status is not None:
+        query = query.where(FollowUp.status == status)
+    return db.scalars(query.order_by(FollowUp.due_date, FollowUp.id).limit(200)).all()
+
+
+def update_follow_up(
+    db: Session, viewer: User, follow_up_id: int, changes: dict[str, Any]
+) -> FollowUp:
+    """Its owner or the note's author completes, cancels or re-dates a follow-up; a linked
+    plan action follows its status."""
+    follow_up = policy.follow_up_or_404(db, viewer, follow_up_id)
+    author_id = follow_up.session.manager_id if follow_up.session else follow_up.created_by_id
+    if viewer.id not in {follow_up.owner_id, author_id}:
+        raise PermissionDenied("Only the follow-up's owner or its author changes it.")
+    if "due_date" in changes and changes["due_date"] is not None:
+        follow_up.due_date = changes["due_date"]
+    if changes.get("title"):
+        follow_up.title = changes["title"]
+    if "status" in changes and changes["status"] != follow_up.status:
+        follow_up.status = changes["status"]
+        follow_up.completed_at = utcnow() if follow_up.status == FollowUpStatus.DONE else None
+        _sync_action(db, follow_up)
+    audit.record(
+        db, viewer, "follow_up.update", "follow_up", follow_up.id,
+        fields=sorted(k for k in changes if k in {"status", "due_date", "title"}),
+    )  # fmt: skip
+    db.commit()
+    return follow_up
+
+
+def _sync_action(db: Session, follow_up: FollowUp) -> None:
+    action: PlanActionItem | None = follow_up.action_item
+    if action is None:
+        return
+    if follow_up.status == FollowUpStatus.DONE and action.status != ActionStatus.DONE:
+        action.status = ActionStatus.DONE
+        action.completed_at = utcnow()
+    elif follow_up.status == FollowUpStatus.OPEN and action.status == ActionStatus.DONE:
+        action.status = ActionStatus.OPEN
+        action.completed_at = None
+
+
+def guide_version_or_404(db: Session, version_id: int) -> GuideVersion:
+    version = db.scalars(
+        select(GuideVersion)
+        .where(GuideVersion.id == version_id)
+        .options(selectinload(GuideVersion.sections).selectinload(GuideSection.competencies))
+    ).first()
+    if version is None:
+        raise NotFound()
+    return version
+
+
+# For the pages --------------------------------------------------------------------
+
+
+def coached_rep(db: Session, manager: User, rep_id: int) -> User:
+    """The manager's direct report; anyone else is not found."""
+    return _coached_rep(db, manager, rep_id)
+
+
+def mark_seen(db: Session, session: CoachingSession) -> None:
+    """The rep opened the shared note: it is no longer unread."""
+    if session.rep_seen_at is None:
+        db.execute(
+            update(CoachingSession)
+            .where(CoachingSession.id == session.id, CoachingSession.rep_seen_at.is_(None))
+            .values(rep_seen_at=utcnow())
+        )
+        db.commit()
+
+
+def changes_after_share(db: Session, session: CoachingSession) -> Sequence[AuditEvent]:
+    """Edits made after the rep could see the note, for everyone who can see it."""
+    return db.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.object_type == "coaching_session",
+            AuditEvent.object_id == session.id,
+            AuditEvent.action == "session.edit_after_share",
+        )
+        .order_by(AuditEvent.at)
+    ).all()
+
+
+def notes_list(db: Session, viewer: User, limit: int = 50) -> Sequence[CoachingSession]:
+    """A rep's notes, or the notes a manager wrote (drafts first), newest first."""
+    query = policy.visible_sessions(viewer).options(
+        joinedload(CoachingSession.rep), joinedload(CoachingSession.account)
+    )
+    if viewer.role == Role.MANAGER:
+        query = query.where(CoachingSession.manager_id == viewer.id).order_by(
+            (CoachingSession.status == SessionStatus.DRAFT).desc()
+        )
+    elif viewer.role == Role.REP:
+        query = query.where(CoachingSession.rep_id == viewer.id)
+    return db.scalars(
+        query.order_by(CoachingSession.occurred_on.desc(), CoachingSession.id.desc()).limit(limit)
+    ).all()

@@ -1,0 +1,427 @@
+"""Coaching pages: log a conversation from the rep's page, share it, read and acknowledge it.
+
+The debrief form saves as a plain POST and, with htmx, autosaves into its status line;
+"Share with rep" saves what is on the form first, so nothing typed is lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from flask import flash, make_response, redirect, render_template, request, url_for
+from flask_login import login_required
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
+
+from coachapp.auth.roles import roles_required, viewer
+from coachapp.coaching import bp, preparation, service
+from coachapp.db import get_session, utcnow
+from coachapp.errors import DomainError, InvalidInput, NotFound
+from coachapp.forms import UNSTORABLE_TEXT
+from coachapp.htmx import is_fragment_request
+from coachapp.models import (
+    NOT_OBSERVED_LABEL,
+    RATING_SCALE,
+    SESSION_TYPE_LABELS,
+    FollowUpStatus,
+    Role,
+    SessionStatus,
+    SessionType,
+)
+from coachapp.security import safe_local_path
+from coachapp.timezones import local_today
+from coachapp.versioning import StaleVersion
+
+STRENGTH_CHIPS = (
+    "Clear pre-call plan",
+    "Linked the call to the account plan",
+    "Strong open questions",
+    "Listened and summarised",
+    "Brought in the right teammate",
+    "Handled objections with evidence",
+    "Agreed clear next steps",
+)
+FOCUS_CHIPS = (
+    "Plan the call with the account team",
+    "Ask deeper business questions",
+    "Use the profiling guide",
+    "Coordinate earlier with the MSL",
+    "Confirm next steps in writing within 24 h",
+    "Align the team without authority",
+    "Update the plan after each call",
+)
+DUE_CHOICES = ((7, "In 1 week"), (14, "In 2 weeks"), (30, "In a month"))
+TEXT_LIMIT = 5000
+
+
+def _today() -> dt.date:
+    return local_today(viewer().timezone)
+
+
+# Starting a note ----------------------------------------------------------------
+
+
+@bp.post("/people/<int:rep_id>/coaching")
+@roles_required(Role.MANAGER)
+def start(rep_id: int) -> Response:
+    """ "Log coaching": a draft exists from the first tap, so autosave has somewhere to go.
+    The form carries a client_uuid, so a double tap still makes one draft."""
+    db = get_session()
+    user = viewer()
+    try:
+        client_uuid = uuid.UUID(request.form.get("client_uuid", ""))
+    except ValueError:
+        client_uuid = uuid.uuid4()
+    rep = service.coached_rep(db, user, rep_id)
+    plans = preparation.rep_plans(db, user, rep)
+    plan = preparation.default_plan(plans, db, rep)
+    session, _ = service.create_session(
+        db,
+        user,
+        {
+            "client_uuid": client_uuid,
+            "rep_id": rep_id,
+            "plan_id": plan.id if plan else None,
+            "occurred_on": _today(),
+        },
+    )
+    return redirect(url_for("coaching.edit", session_id=session.id))
+
+
+# The debrief form ---------------------------------------------------------------
+
+
+def _split_chips(text: str, chips: tuple[str, ...]) -> tuple[list[str], str]:
+    """Which chips a saved text holds (one per line), and the rest of the text."""
+    lines = [line for line in text.splitlines()]
+    chosen = [chip for chip in chips if chip in lines]
+    rest = "\n".join(line for line in lines if line not in chosen).strip()
+    return chosen, rest
+
+
+def _join_chips(chosen: list[str], text: str, chips: tuple[str, ...]) -> str:
+    ordered = [chip for chip in chips if chip in chosen]
+    return "\n".join([*ordered, text.strip()]).strip()
+
+
+def parse_debrief(form: MultiDict[str, str], competency_ids: set[int]) -> dict[str, Any]:
+    """The debrief form as service changes; raises InvalidInput with per-field messages."""
+    errors: dict[str, list[str]] = {}
+    changes: dict[str, Any] = {}
+    for name in ("strengths", "development_focus", "private_notes"):
+        value = form.get(name, "")
+        if "\x00" in value:
+            errors[name] = [UNSTORABLE_TEXT]
+        elif len(value) > TEXT_LIMIT:
+            errors[name] = [f"Keep it under {TEXT_LIMIT} characters."]
+    kind = form.get("type", SessionType.RIDE_ALONG.value)
+    if kind not in {t.value for t in SessionType}:
+        errors["type"] = ["Choose the kind of conversation."]
+    else:
+        changes["type"] = SessionType(kind)
+    try:
+        occurred_on = dt.date.fromisoformat(form.get("occurred_on", ""))
+    except ValueError:
+        errors["occurred_on"] = ["Enter the date of the conversation."]
+    else:
+        if occurred_on > dt.date.today() + dt.timedelta(days=1):
+            errors["occurred_on"] = ["The conversation cannot be in the future."]
+        changes["occurred_on"] = occurred_on
+    plan = form.get("plan_id", "")
+    changes["plan_id"] = int(plan) if plan.isdigit() else None
+    if changes["plan_id"] is None:
+        changes["account_id"] = None
+    ratings = []
+    for competency_id in sorted(competency_ids):
+        score = form.get(f"score-{competency_id}", "")
+        evidence = form.get(f"evidence-{competency_id}", "").strip()
+        if "\x00" in evidence:
+            errors[f"evidence-{competency_id}"] = [UNSTORABLE_TEXT]
+        if score in {"1", "2", "3", "4"}:
+            ratings.append(
+                {"competency_id": competency_id, "score": int(score), "evidence": evidence}
+            )
+        elif score == "n":
+            ratings.append({"competency_id": competency_id, "score": None, "evidence": evidence})
+    changes["ratings"] = ratings
+    if errors:
+        raise InvalidInput("Please correct the fields marked below.", errors)
+    changes["strengths"] = _join_chips(
+        form.getlist("strength_chip"), form.get("strengths", ""), STRENGTH_CHIPS
+    )
+    changes["development_focus"] = _join_chips(
+        form.getlist("focus_chip"), form.get("development_focus", ""), FOCUS_CHIPS
+    )
+    changes["private_notes"] = form.get("private_notes", "")
+    return changes
+
+
+def _editable(session_id: int) -> Any:
+    session = service.get_session(get_session(), viewer(), session_id)
+    if session.manager_id != viewer().id:
+        raise NotFound()
+    return session
+
+
+def _edit_context(session: Any, **extra: Any) -> dict[str, Any]:
+    db = get_session()
+    user = viewer()
+    plans = preparation.rep_plans(db, user, session.rep)
+    plan = next((p for p in plans if p.id == session.plan_id), None)
+    strengths, strengths_text = _split_chips(session.strengths, STRENGTH_CHIPS)
+    focus, focus_text = _split_chips(session.development_focus, FOCUS_CHIPS)
+    return {
+        "note": session,
+        "plans": plans,
+        "prompts": preparation.prepare(db, user, session.rep, plan, _today()),
+        "sections": session.guide_version.sections,
+        "scores": {r.competency_id: r for r in session.ratings},
+        "scale": RATING_SCALE,
+        "not_observed": NOT_OBSERVED_LABEL,
+        "types": SESSION_TYPE_LABELS,
+        "strength_chips": STRENGTH_CHIPS,
+        "focus_chips": FOCUS_CHIPS,
+        "chosen_strengths": strengths,
+        "strengths_text": strengths_text,
+        "chosen_focus": focus,
+        "focus_text": focus_text,
+        "due_choices": DUE_CHOICES,
+        "today": _today(),
+        "errors": {},
+        "typed": None,
+        **extra,
+    }
+
+
+def _typed_context(form: MultiDict[str, str]) -> dict[str, Any]:
+    """What the user typed, to show again after a refusal."""
+    return {
+        "typed": form,
+        "chosen_strengths": form.getlist("strength_chip"),
+        "strengths_text": form.get("strengths", ""),
+        "chosen_focus": form.getlist("focus_chip"),
+        "focus_text": form.get("development_focus", ""),
+    }
+
+
+def _save_form(session: Any) -> Any:
+    """Applies the posted form; returns the saved note, or raises the refusal."""
+    competencies = {c.id for s in session.guide_version.sections for c in s.competencies}
+    changes = parse_debrief(request.form, competencies)
+    version = request.form.get("version", "")
+    return service.update_session(
+        get_session(),
+        viewer(),
+        session.id,
+        changes,
+        expected_version=int(version) if version.isdigit() else None,
+    )
+
+
+@bp.route("/notes/<int:session_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.MANAGER)
+def edit(session_id: int) -> Any:
+    session = _editable(session_id)
+    if session.status == SessionStatus.ACKNOWLEDGED:
+        return redirect(url_for("coaching.show", session_id=session.id))
+    if request.method == "GET":
+        return render_template("coaching/edit.html", **_edit_context(session))
+    try:
+        saved = _save_form(session)
+    except StaleVersion as exc:
+        fresh = _editable(session_id)
+        ctx = _edit_context(fresh, conflict=exc, **_typed_context(request.form))
+        return _refused(ctx, 412)
+    except DomainError as exc:
+        if exc.status in {403, 404}:
+            raise
+        ctx = _edit_context(session, errors=exc.fields or {"_form": [exc.message]})
+        ctx.update(_typed_context(request.form))
+        return _refused(ctx, 422)
+    if is_fragment_request():
+        return render_template("coaching/_autosave.html", note=saved, saved_at=utcnow())
+    flash("Draft saved.", "success")
+    return redirect(url_for("coaching.edit", session_id=saved.id))
+
+
+def _refused(ctx: dict[str, Any], status: int) -> Any:
+    if is_fragment_request():
+        response = make_response(render_template("coaching/_debrief_form.html", **ctx), status)
+        response.headers["HX-Retarget"] = "#debrief"
+        response.headers["HX-Reswap"] = "outerHTML"
+        return response
+    return render_template("coaching/edit.html", **ctx), status
+
+
+@bp.post("/notes/<int:session_id>/share")
+@roles_required(Role.MANAGER)
+def share(session_id: int) -> Any:
+    """ "Share with rep": saves what is on the form, then publishes it."""
+    session = _editable(session_id)
+    if "version" in request.form:
+        try:
+            session = _save_form(session)
+        except StaleVersion as exc:
+            fresh = _editable(session_id)
+            return _refused(_edit_context(fresh, conflict=exc, **_typed_context(request.form)), 412)
+        except DomainError as exc:
+            if exc.status in {403, 404}:
+                raise
+            ctx = _edit_context(session, errors=exc.fields or {"_form": [exc.message]})
+            ctx.update(_typed_context(request.form))
+            return _refused(ctx, 422)
+    service.share_session(get_session(), viewer(), session.id)
+    flash(f"Shared with {session.rep.name}.", "success")
+    target = url_for("coaching.show", session_id=session.id)
+    if is_fragment_request():
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
+@bp.post("/notes/<int:session_id>/follow-ups")
+@roles_required(Role.MANAGER)
+def add_follow_up(session_id: int) -> Any:
+    session = _editable(session_id)
+    title = request.form.get("title", "").strip()
+    errors: dict[str, list[str]] = {}
+    if not title:
+        errors["follow_up_title"] = ["Say what will be done."]
+    elif len(title) > 200 or "\x00" in title:
+        errors["follow_up_title"] = ["Use at most 200 plain characters."]
+    due = request.form.get("due_date", "")
+    due_in = request.form.get("due_in", "")
+    try:
+        due_date = (
+            dt.date.fromisoformat(due)
+            if due
+            else _today() + dt.timedelta(days=int(due_in))
+            if due_in.isdigit()
+            else None
+        )
+    except ValueError:
+        due_date = None
+    if due_date is None:
+        errors["follow_up_due"] = ["Pick when it is due."]
+    owner = request.form.get("owner_id", "")
+    owner_id = int(owner) if owner.isdigit() else session.rep_id
+    if not errors:
+        items = [{"id": f.id} for f in session.follow_ups]
+        items.append({"title": title, "owner_id": owner_id, "due_date": due_date})
+        try:
+            session = service.update_session(
+                get_session(), viewer(), session.id, {"follow_ups": items}
+            )
+        except InvalidInput as exc:
+            errors = {"follow_up_owner": [exc.message]}
+    ctx = _edit_context(session, follow_up_errors=errors)
+    if errors:
+        ctx["follow_up_typed"] = request.form
+    if is_fragment_request():
+        return render_template("coaching/_follow_ups.html", **ctx), 422 if errors else 200
+    if errors:
+        return render_template("coaching/edit.html", **ctx), 422
+    return redirect(url_for("coaching.edit", session_id=session.id) + "#follow-ups")
+
+
+@bp.post("/notes/<int:session_id>/follow-ups/<int:follow_up_id>/delete")
+@roles_required(Role.MANAGER)
+def remove_follow_up(session_id: int, follow_up_id: int) -> Any:
+    session = _editable(session_id)
+    items = [{"id": f.id} for f in session.follow_ups if f.id != follow_up_id]
+    session = service.update_session(get_session(), viewer(), session.id, {"follow_ups": items})
+    if is_fragment_request():
+        return render_template("coaching/_follow_ups.html", **_edit_context(session))
+    return redirect(url_for("coaching.edit", session_id=session.id) + "#follow-ups")
+
+
+# Reading and acknowledging ---------------------------------------------------------
+
+
+@bp.get("/notes/<int:session_id>")
+@login_required
+def show(session_id: int) -> str:
+    db = get_session()
+    user = viewer()
+    session = service.get_session(db, user, session_id)
+    if session.rep_id == user.id:
+        service.mark_seen(db, session)
+    return render_template(
+        "coaching/show.html",
+        note=session,
+        sections=session.guide_version.sections,
+        scores={r.competency_id: r for r in session.ratings},
+        scale=dict(RATING_SCALE),
+        not_observed=NOT_OBSERVED_LABEL,
+        types=SESSION_TYPE_LABELS,
+        is_author=session.manager_id == user.id,
+        is_rep=session.rep_id == user.id,
+        changes=service.changes_after_share(db, session),
+        today=_today(),
+    )
+
+
+@bp.post("/notes/<int:session_id>/acknowledge")
+@roles_required(Role.REP)
+def acknowledge(session_id: int) -> Response:
+    comment = request.form.get("comment", "")[:2000].replace("\x00", "")
+    service.acknowledge_session(get_session(), viewer(), session_id, comment)
+    flash("Acknowledged. Your manager can see your comment.", "success")
+    return redirect(url_for("coaching.show", session_id=session_id))
+
+
+@bp.post("/notes/<int:session_id>/addendum")
+@roles_required(Role.MANAGER)
+def addendum(session_id: int) -> Response:
+    text = request.form.get("text", "").strip()[:2000].replace("\x00", "")
+    if text:
+        service.add_addendum(get_session(), viewer(), session_id, text)
+        flash("Addendum added.", "success")
+    return redirect(url_for("coaching.show", session_id=session_id))
+
+
+@bp.get("/notes")
+@login_required
+def index() -> str:
+    db = get_session()
+    user = viewer()
+    return render_template(
+        "coaching/index.html",
+        notes=service.notes_list(db, user),
+        types=SESSION_TYPE_LABELS,
+        is_rep=user.role == Role.REP,
+    )
+
+
+# Follow-ups -----------------------------------------------------------------------
+
+
+@bp.get("/follow-ups")
+@login_required
+def follow_ups() -> str:
+    today = _today()
+    items = service.follow_ups_for(get_session(), viewer(), FollowUpStatus.OPEN)
+    groups = {
+        "Overdue": [f for f in items if f.due_date < today],
+        "Due this week": [f for f in items if today <= f.due_date <= today + dt.timedelta(days=7)],
+        "Later": [f for f in items if f.due_date > today + dt.timedelta(days=7)],
+    }
+    return render_template("coaching/follow_ups.html", groups=groups, today=today)
+
+
+@bp.post("/follow-ups/<int:follow_up_id>")
+@login_required
+def update_follow_up(follow_up_id: int) -> Any:
+    changes: dict[str, Any] = {}
+    action = request.form.get("action", "")
+    if action == "done":
+        changes["status"] = FollowUpStatus.DONE
+    elif action == "reopen":
+        changes["status"] = FollowUpStatus.OPEN
+    elif action.startswith("push-") and action[5:].isdigit():
+        changes["due_date"] = _today() + dt.timedelta(days=int(action[5:]))
+    service.update_follow_up(get_session(), viewer(), follow_up_id, changes)
+    return redirect(safe_local_path(request.form.get("next_url")) or url_for("coaching.follow_ups"))

@@ -1,0 +1,156 @@
+"""A manager logs a debrief from the rep's page and shares it; the rep reads and acknowledges."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coachapp.models import CoachingSession, FollowUp, Notification, SessionStatus
+from tests.builders import Org, make_guide_version
+from tests.conftest import HttpsClient, login
+
+HX = {"HX-Request": "true"}
+
+
+def start_note(client: HttpsClient, rep_id: int, client_uuid: str | None = None) -> int:
+    response = client.post_form(
+        f"/people/{rep_id}/coaching", {"client_uuid": client_uuid or str(uuid.uuid4())}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    found = re.search(r"/notes/(\d+)/edit", response.headers["Location"])
+    assert found
+    return int(found.group(1))
+
+
+def debrief(db: Session, note_id: int) -> dict[str, str]:
+    note = db.get(CoachingSession, note_id)
+    assert note is not None
+    competencies = [c for s in note.guide_version.sections for c in s.competencies]
+    form = {
+        "version": str(note.version),
+        "type": "ride_along",
+        "occurred_on": note.occurred_on.isoformat(),
+        "plan_id": str(note.plan_id or ""),
+        "strengths": "Opened with the customer's own goals.",
+        "development_focus": "",
+        "private_notes": "PRIVATE-NOTE-MARKER: watch the pace",
+    }
+    form[f"score-{competencies[0].id}"] = "3"
+    form[f"evidence-{competencies[0].id}"] = "Asked about the P&T timeline"
+    form[f"score-{competencies[1].id}"] = "n"
+    return form
+
+
+def test_log_share_read_acknowledge(app: Flask, db: Session, org: Org, client: HttpsClient) -> None:
+    make_guide_version(db)
+    db.commit()
+    rep, manager = org.people["rep"], org.people["manager"]
+    login(client, manager.email)
+    page = client.get(f"/people/{rep.id}").get_data(as_text=True)
+    assert "Log coaching" in page
+    note_id = start_note(client, rep.id)
+    edit = client.get(f"/notes/{note_id}/edit").get_data(as_text=True)
+    assert "Share with rep" in edit and "What to coach on" in edit
+
+    form = debrief(db, note_id)
+    form["focus_chip"] = "Use the profiling guide"
+    saved = client.post_form(f"/notes/{note_id}/edit", form, headers=HX)
+    assert saved.status_code == 200 and "Draft saved" in saved.get_data(as_text=True)
+    added = client.post_form(
+        f"/notes/{note_id}/follow-ups", {"title": "Send the dossier", "due_in": "7"}, headers=HX
+    )
+    assert added.status_code == 200 and "Send the dossier" in added.get_data(as_text=True)
+    shared = client.post_form(f"/notes/{note_id}/share")
+    assert shared.status_code == 302
+    db.expire_all()
+    note = db.get(CoachingSession, note_id)
+    assert note is not None and note.status == SessionStatus.SHARED
+    assert note.development_focus == "Use the profiling guide"
+    assert [f.title for f in note.follow_ups] == ["Send the dossier"]
+
+    rep_client = app.test_client()
+    login(rep_client, rep.email)
+    listing = rep_client.get("/notes").get_data(as_text=True)
+    assert "Unread" in listing
+    view = rep_client.get(f"/notes/{note_id}").get_data(as_text=True)
+    assert "Acknowledge" in view and "Asked about the P&amp;T timeline" in view
+    assert "PRIVATE-NOTE-MARKER" not in view
+    assert (
+        "Unread"
+        not in rep_client.get("/notes").get_data(as_text=True).split(f"/notes/{note_id}")[0][-300:]
+    )
+    ack = rep_client.post_form(f"/notes/{note_id}/acknowledge", {"comment": "Agreed, thanks."})
+    assert ack.status_code == 302
+    manager_view = client.get(f"/notes/{note_id}").get_data(as_text=True)
+    assert "Agreed, thanks." in manager_view and "PRIVATE-NOTE-MARKER" in manager_view
+    kinds = db.scalars(select(Notification.kind)).all()
+    assert {"note_shared", "note_acknowledged"} <= set(kinds)
+    titles = " ".join(db.scalars(select(Notification.title)).all())
+    assert "PRIVATE" not in titles
+
+
+def test_double_tap_makes_one_draft(db: Session, org: Org, client: HttpsClient) -> None:
+    make_guide_version(db)
+    db.commit()
+    login(client, org.people["manager"].email)
+    same = str(uuid.uuid4())
+    assert start_note(client, org.people["rep"].id, same) == start_note(
+        client, org.people["rep"].id, same
+    )
+
+
+def test_only_the_reps_manager_logs_coaching(app: Flask, db: Session, org: Org) -> None:
+    make_guide_version(db)
+    db.commit()
+    other = app.test_client()
+    login(other, org.people["manager2"].email)
+    assert other.post_form(f"/people/{org.people['rep'].id}/coaching").status_code == 404
+    rep = app.test_client()
+    login(rep, org.people["rep"].email)
+    assert rep.post_form(f"/people/{org.people['rep2'].id}/coaching").status_code == 404
+
+
+def test_invalid_debrief_keeps_what_was_typed(db: Session, org: Org, client: HttpsClient) -> None:
+    make_guide_version(db)
+    db.commit()
+    login(client, org.people["manager"].email)
+    note_id = start_note(client, org.people["rep"].id)
+    form = debrief(db, note_id)
+    form["occurred_on"] = "not a date"
+    form["strengths"] = "Keep this strength text"
+    response = client.post_form(f"/notes/{note_id}/edit", form)
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert "Enter the date of the conversation." in text and "Keep this strength text" in text
+
+
+def test_stale_draft_save_is_a_conflict_not_an_overwrite(
+    db: Session, org: Org, client: HttpsClient
+) -> None:
+    make_guide_version(db)
+    db.commit()
+    login(client, org.people["manager"].email)
+    note_id = start_note(client, org.people["rep"].id)
+    form = debrief(db, note_id)
+    assert client.post_form(f"/notes/{note_id}/edit", form, headers=HX).status_code == 200
+    form["strengths"] = "From the second phone"
+    clash = client.post_form(f"/notes/{note_id}/edit", form, headers=HX)  # same old version
+    assert clash.status_code == 412
+    assert "From the second phone" in clash.get_data(as_text=True)
+
+
+def test_follow_up_done_with_one_tap(
+    db: Session, org: Org, client: HttpsClient, login_as: Any
+) -> None:
+    follow_up = org.follow_ups["rep_shared"]
+    client = login_as("rep")
+    page = client.get("/follow-ups").get_data(as_text=True)
+    assert follow_up.title in page
+    client.post_form(f"/follow-ups/{follow_up.id}", {"action": "done"})
+    db.expire_all()
+    assert db.get(FollowUp, follow_up.id).status.value == "done"  # type: ignore[union-attr]
