@@ -8,6 +8,7 @@ from flask import render_template
 from flask_login import login_required
 
 from coachapp.auth.roles import roles_required, viewer
+from coachapp.coaching import preparation
 from coachapp.db import get_session
 from coachapp.htmx import render_page_or_fragment
 from coachapp.models import Role
@@ -48,8 +49,14 @@ def team() -> str:
 def person(person_id: int) -> str:
     user = viewer()
     day = local_today(user.timezone)
-    page = service.person_page(get_session(), user, person_id, day)
-    return render_template("team/person.html", page=page, today=day)
+    db = get_session()
+    page = service.person_page(db, user, person_id, day)
+    prompts = []
+    if page.person.manager_id == user.id and user.role == Role.MANAGER:
+        plans = preparation.rep_plans(db, user, page.person)
+        plan = preparation.default_plan(plans, db, page.person)
+        prompts = preparation.prepare(db, user, page.person, plan, day)
+    return render_template("team/person.html", page=page, today=day, prompts=prompts)
 
 
 @bp.get("/my")
