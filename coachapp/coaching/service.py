@@ -21,6 +21,8 @@ from coachapp import audit, policy
 from coachapp.db import utcnow
 from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from coachapp.models import (
+    RATING_SCALE,
+    Account,
     ActionStatus,
     AuditEvent,
     CoachingSession,
@@ -40,6 +42,7 @@ from coachapp.models import (
 )
 from coachapp.versioning import StaleVersion, VersionRequired, check_version
 
+SCORES = frozenset(value for value, _label in RATING_SCALE)
 CONTENT_FIELDS = (
     "type",
     "occurred_on",
@@ -168,6 +171,9 @@ def _coached_rep(db: Session, manager: User, rep_id: int) -> User:
 def _check_plan(db: Session, manager: User, rep: User, data: dict[str, Any]) -> None:
     plan_id = data.get("plan_id")
     if plan_id is None:
+        account_id = data.get("account_id")
+        if account_id is not None and db.get(Account, account_id) is None:
+            raise InvalidInput("No such account.", {"account_id": ["Choose an account."]})
         return
     plan = policy.plan_or_404(db, manager, plan_id)
     on_plan = plan.owner_id == rep.id or any(m.user_id == rep.id for m in plan.team)
@@ -195,10 +201,16 @@ def _ratings(version: GuideVersion, ratings: list[dict[str, Any]]) -> list[Sessi
                 {"ratings": {str(index): {"competency_id": ["Rated twice."]}}},
             )
         seen.add(competency_id)
+        score = rating.get("score")
+        if score is not None and score not in SCORES:
+            raise InvalidInput(
+                "A rating is not on the guide's scale.",
+                {"ratings": {str(index): {"score": ["1 to 4, or empty for not observed."]}}},
+            )
         rows.append(
             SessionRating(
                 competency_id=competency_id,
-                score=rating.get("score"),
+                score=score,
                 evidence=rating.get("evidence") or "",
             )
         )
@@ -206,7 +218,7 @@ def _ratings(version: GuideVersion, ratings: list[dict[str, Any]]) -> list[Sessi
 
 
 def _follow_ups(
-    session: CoachingSession, manager: User, items: list[dict[str, Any]]
+    db: Session, session: CoachingSession, manager: User, items: list[dict[str, Any]]
 ) -> list[FollowUp]:
     rows = []
     for index, item in enumerate(items):
@@ -216,16 +228,31 @@ def _follow_ups(
                 "A follow-up is owned by the rep or by you.",
                 {"follow_ups": {str(index): {"owner_id": ["The rep or the manager."]}}},
             )
+        action_item_id = item.get("action_item_id")
+        if action_item_id is not None and not _action_visible(db, manager, action_item_id):
+            raise InvalidInput(
+                "A follow-up is linked to an action of a plan you cannot see.",
+                {"follow_ups": {str(index): {"action_item_id": ["Not an action you can see."]}}},
+            )
         rows.append(
             FollowUp(
                 owner_id=owner_id,
                 created_by_id=manager.id,
                 title=item["title"],
                 due_date=item["due_date"],
-                action_item_id=item.get("action_item_id"),
+                action_item_id=action_item_id,
             )
         )
     return rows
+
+
+def _action_visible(db: Session, viewer: User, action_item_id: int) -> bool:
+    found = db.scalar(
+        select(PlanActionItem.id)
+        .join(PlanActionItem.plan)
+        .where(PlanActionItem.id == action_item_id, policy.plans_scope(viewer))
+    )
+    return found is not None
 
 
 def create_session(
@@ -279,7 +306,7 @@ def create_session(
         if found is None or found.manager_id != manager.id:
             raise Conflict("That client_uuid belongs to another note.") from exc
         return get_session(db, manager, found.id), False
-    for row in _follow_ups(session, manager, data.get("follow_ups") or []):
+    for row in _follow_ups(db, session, manager, data.get("follow_ups") or []):
         session.follow_ups.append(row)
     audit.record(db, manager, "session.create", "coaching_session", session.id, rep_id=rep.id)
     db.commit()
@@ -304,14 +331,19 @@ def update_session(
     if expected_version is None and require_version:
         raise VersionRequired()
     check_version(session.version, expected_version, {})
-    if "plan_id" in changes and changes["plan_id"] is not None:
+    if changes.get("plan_id") is not None or changes.get("account_id") is not None:
         _check_plan(db, viewer, session.rep, changes)
+    if "ratings" in changes:
+        ratings = _ratings(session.guide_version, changes["ratings"] or [])
+        # The old rows go first: a competency is rated once per session (a unique key),
+        # and the unit of work would otherwise insert the new rows before deleting these.
+        session.ratings.clear()
+        db.flush()
+        session.ratings = ratings
     before = {name: _plain(getattr(session, name)) for name in CONTENT_FIELDS}
     for name in CONTENT_FIELDS:
         if name in changes:
             setattr(session, name, changes[name])
-    if "ratings" in changes:
-        session.ratings = _ratings(session.guide_version, changes["ratings"] or [])
     if "follow_ups" in changes:
         _replace_follow_ups(db, session, viewer, changes["follow_ups"] or [])
     after = {name: _plain(getattr(session, name)) for name in CONTENT_FIELDS}
@@ -354,7 +386,7 @@ def _replace_follow_ups(
     for row in session.follow_ups:
         if row not in keep:
             db.delete(row)
-    session.follow_ups = keep + _follow_ups(session, manager, new_items)
+    session.follow_ups = keep + _follow_ups(db, session, manager, new_items)
 
 
 def _plain(value: Any) -> Any:
@@ -550,3 +582,39 @@ def notes_list(db: Session, viewer: User, limit: int = 50) -> Sequence[CoachingS
     return db.scalars(
         query.order_by(CoachingSession.occurred_on.desc(), CoachingSession.id.desc()).limit(limit)
     ).all()
+
+
+def add_follow_up(db: Session, viewer: User, session_id: int, item: dict[str, Any]) -> FollowUp:
+    """A follow-up on the note, without touching the note's own version (the debrief form
+    open beside it keeps saving)."""
+    session = get_session(db, viewer, session_id)
+    if not policy.can_edit_session(viewer, session):
+        raise PermissionDenied("Only the note's author adds follow-ups to it.")
+    if session.status == SessionStatus.ACKNOWLEDGED:
+        raise Conflict("The rep has acknowledged this note; add an addendum instead.")
+    (row,) = _follow_ups(db, session, viewer, [item])
+    session.follow_ups.append(row)
+    db.flush()
+    audit.record(
+        db, viewer, "session.follow_up_add", "coaching_session", session.id, follow_up_id=row.id
+    )
+    db.commit()
+    return row
+
+
+def remove_follow_up(db: Session, viewer: User, session_id: int, follow_up_id: int) -> None:
+    session = get_session(db, viewer, session_id)
+    if not policy.can_edit_session(viewer, session):
+        raise PermissionDenied("Only the note's author removes its follow-ups.")
+    if session.status == SessionStatus.ACKNOWLEDGED:
+        raise Conflict("The rep has acknowledged this note; add an addendum instead.")
+    row = next((f for f in session.follow_ups if f.id == follow_up_id), None)
+    if row is None:
+        raise NotFound()
+    session.follow_ups.remove(row)
+    db.delete(row)
+    audit.record(
+        db, viewer, "session.follow_up_remove", "coaching_session", session.id,
+        follow_up_id=follow_up_id,
+    )  # fmt: skip
+    db.commit()

@@ -309,14 +309,16 @@ def add_follow_up(session_id: int) -> Any:
     owner = request.form.get("owner_id", "")
     owner_id = int(owner) if owner.isdigit() else session.rep_id
     if not errors:
-        items = [{"id": f.id} for f in session.follow_ups]
-        items.append({"title": title, "owner_id": owner_id, "due_date": due_date})
         try:
-            session = service.update_session(
-                get_session(), viewer(), session.id, {"follow_ups": items}
+            service.add_follow_up(
+                get_session(),
+                viewer(),
+                session.id,
+                {"title": title, "owner_id": owner_id, "due_date": due_date},
             )
         except InvalidInput as exc:
             errors = {"follow_up_owner": [exc.message]}
+        session = _editable(session_id)
     ctx = _edit_context(session, follow_up_errors=errors)
     if errors:
         ctx["follow_up_typed"] = request.form
@@ -330,9 +332,8 @@ def add_follow_up(session_id: int) -> Any:
 @bp.post("/notes/<int:session_id>/follow-ups/<int:follow_up_id>/delete")
 @roles_required(Role.MANAGER)
 def remove_follow_up(session_id: int, follow_up_id: int) -> Any:
+    service.remove_follow_up(get_session(), viewer(), session_id, follow_up_id)
     session = _editable(session_id)
-    items = [{"id": f.id} for f in session.follow_ups if f.id != follow_up_id]
-    session = service.update_session(get_session(), viewer(), session.id, {"follow_ups": items})
     if is_fragment_request():
         return render_template("coaching/_follow_ups.html", **_edit_context(session))
     return redirect(url_for("coaching.edit", session_id=session.id) + "#follow-ups")
