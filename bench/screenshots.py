@@ -67,6 +67,11 @@ SHOTS = (
     Shot("rep-home.png", "rep1@example.com", "/my", tall=True),
     Shot("director-teams.png", "director@example.com", "/org", tall=True),
     Shot("admin-people.png", "admin@example.com", "/admin/users", tall=True),
+    # Demo ids are stable: rep1 is user 6 and owns plan 1.
+    Shot("manager-rep-page.png", "manager@example.com", "/people/6", tall=True),
+    Shot("rep-plan.png", "rep1@example.com", "/plans/1", tall=True),
+    Shot("director-plans.png", "director@example.com", "/plans", tall=True),
+    Shot("rep-notes.png", "rep1@example.com", "/notes", tall=True),
 )
 
 

@@ -110,7 +110,7 @@ def prepare(
         others = [
             m for m in plan.team if m.user_id not in {rep.id} and m.user.function != rep.function
         ]
-        for member in others[:PER_KIND]:
+        for member in others[:2]:
             open_actions = [
                 a
                 for a in plan.action_items
