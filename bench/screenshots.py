@@ -18,7 +18,6 @@ import secrets
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,8 +26,8 @@ from pathlib import Path
 from typing import Literal
 
 from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
-from werkzeug.serving import WSGIRequestHandler, make_server
 
+from bench.live import serving
 from coachapp import create_app, migrate
 from coachapp.db import get_session
 from coachapp.demo import DEMO_PASSWORD, seed_demo
@@ -75,11 +74,6 @@ SHOTS = (
 )
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass
-
-
 @contextmanager
 def demo_server() -> Iterator[str]:
     """The app with the demo organisation on a temporary SQLite file; yields its base URL."""
@@ -94,15 +88,10 @@ def demo_server() -> Iterator[str]:
         migrate.upgrade(app)
         with app.app_context():
             seed_demo(get_session())
-        server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
-        thread = threading.Thread(target=server.serve_forever, name="screenshots", daemon=True)
-        thread.start()
         try:
-            yield f"http://127.0.0.1:{server.server_port}"
+            with serving(app, "screenshots") as url:
+                yield url
         finally:
-            server.shutdown()
-            server.server_close()
-            thread.join(timeout=10)
             app.extensions["coachapp.db"].engine.dispose()
 
 

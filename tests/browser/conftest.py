@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,8 +27,8 @@ from playwright.sync_api import (
     sync_playwright,
 )
 from sqlalchemy import select
-from werkzeug.serving import WSGIRequestHandler, make_server
 
+from bench.live import serving
 from coachapp import create_app, migrate
 from coachapp.db import get_session
 from coachapp.demo import DEMO_PASSWORD, seed_demo
@@ -66,13 +65,6 @@ HOME_PATHS = {
 }
 
 
-class QuietHandler(WSGIRequestHandler):
-    """No access log on stderr for every request the browser makes."""
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass
-
-
 @pytest.fixture(scope="session", params=BACKENDS)
 def live_app(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -92,15 +84,8 @@ def live_app(
 @pytest.fixture(scope="session")
 def live_server(live_app: Flask) -> Iterator[str]:
     """The base URL of the app served on a free port of 127.0.0.1, in a daemon thread."""
-    server = make_server("127.0.0.1", 0, live_app, threaded=True, request_handler=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with serving(live_app) as url:
+        yield url
 
 
 @dataclass(frozen=True)
