@@ -361,6 +361,10 @@ def show(session_id: int) -> str:
         is_author=session.manager_id == user.id,
         is_rep=session.rep_id == user.id,
         changes=service.changes_after_share(db, session),
+        self_scores={
+            r["competency_id"]: r["score"]
+            for r in (session.self_assessment or {}).get("ratings", [])
+        },
         today=_today(),
     )
 
@@ -426,3 +430,20 @@ def update_follow_up(follow_up_id: int) -> Any:
         changes["due_date"] = _today() + dt.timedelta(days=int(action[5:]))
     service.update_follow_up(get_session(), viewer(), follow_up_id, changes)
     return redirect(safe_local_path(request.form.get("next_url")) or url_for("coaching.follow_ups"))
+
+
+@bp.post("/notes/<int:session_id>/self-assessment")
+@roles_required(Role.REP)
+def self_assessment(session_id: int) -> Response:
+    """The rep rates themself on the competencies of the note, on the same scale."""
+    session = service.get_session(get_session(), viewer(), session_id)
+    ratings = []
+    for rating in session.ratings:
+        score = request.form.get(f"self-{rating.competency_id}", "")
+        if score in {"1", "2", "3", "4"}:
+            ratings.append({"competency_id": rating.competency_id, "score": int(score)})
+        elif score == "n":
+            ratings.append({"competency_id": rating.competency_id, "score": None})
+    service.set_self_assessment(get_session(), viewer(), session.id, ratings)
+    flash("Your self-assessment is saved; your manager sees it beside their ratings.", "success")
+    return redirect(url_for("coaching.show", session_id=session.id) + "#ratings-heading")

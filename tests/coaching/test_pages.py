@@ -154,3 +154,20 @@ def test_follow_up_done_with_one_tap(
     client.post_form(f"/follow-ups/{follow_up.id}", {"action": "done"})
     db.expire_all()
     assert db.get(FollowUp, follow_up.id).status.value == "done"  # type: ignore[union-attr]
+
+
+def test_rep_rates_themself_beside_the_managers_ratings(
+    db: Session, org: Org, client: HttpsClient, login_as: Any
+) -> None:
+    note = org.sessions["shared"]
+    rated = note.ratings[0].competency_id
+    client = login_as("rep")
+    page = client.get(f"/notes/{note.id}").get_data(as_text=True)
+    assert "Rate yourself" in page
+    saved = client.post_form(f"/notes/{note.id}/self-assessment", {f"self-{rated}": "2"})
+    assert saved.status_code == 302
+    assert "Self: 2 · Building" in client.get(f"/notes/{note.id}").get_data(as_text=True)
+    db.expire_all()
+    stored = db.get(CoachingSession, note.id)
+    assert stored is not None and stored.self_assessment is not None
+    assert stored.self_assessment["ratings"][0] == {"competency_id": rated, "score": 2}
