@@ -16,15 +16,16 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from coachapp.auth.roles import roles_required, viewer
-from coachapp.coaching import bp, preparation, service
+from coachapp.coaching import bp, focus, preparation, service
 from coachapp.db import get_session, utcnow
-from coachapp.errors import DomainError, InvalidInput, NotFound
+from coachapp.errors import Conflict, DomainError, InvalidInput, NotFound
 from coachapp.forms import UNSTORABLE_TEXT
 from coachapp.htmx import is_fragment_request
 from coachapp.models import (
     NOT_OBSERVED_LABEL,
     RATING_SCALE,
     SESSION_TYPE_LABELS,
+    DevelopmentFocus,
     FollowUpStatus,
     Role,
     SessionStatus,
@@ -437,7 +438,7 @@ def update_follow_up(follow_up_id: int) -> Any:
 def self_assessment(session_id: int) -> Response:
     """The rep rates themself on the competencies of the note, on the same scale."""
     session = service.get_session(get_session(), viewer(), session_id)
-    ratings = []
+    ratings: list[dict[str, Any]] = []
     for rating in session.ratings:
         score = request.form.get(f"self-{rating.competency_id}", "")
         if score in {"1", "2", "3", "4"}:
@@ -447,3 +448,30 @@ def self_assessment(session_id: int) -> Response:
     service.set_self_assessment(get_session(), viewer(), session.id, ratings)
     flash("Your self-assessment is saved; your manager sees it beside their ratings.", "success")
     return redirect(url_for("coaching.show", session_id=session.id) + "#ratings-heading")
+
+
+@bp.post("/people/<int:rep_id>/focus")
+@roles_required(Role.MANAGER)
+def set_focus(rep_id: int) -> Response:
+    try:
+        focus.set_focus(
+            get_session(),
+            viewer(),
+            rep_id,
+            request.form.get("competency_key", "")[:64],
+            _today(),
+            request.form.get("goal", "").replace("\x00", ""),
+        )
+    except (InvalidInput, Conflict) as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("team.person", person_id=rep_id) + "#focus-heading")
+
+
+@bp.post("/focus/<int:focus_id>/end")
+@roles_required(Role.MANAGER)
+def end_focus(focus_id: int) -> Response:
+    db = get_session()
+    found = db.get(DevelopmentFocus, focus_id)
+    focus.end_focus(db, viewer(), focus_id)
+    target = url_for("team.person", person_id=found.rep_id) if found else url_for("team.team")
+    return redirect(target + "#focus-heading")

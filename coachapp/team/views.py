@@ -8,7 +8,7 @@ from flask import render_template
 from flask_login import login_required
 
 from coachapp.auth.roles import roles_required, viewer
-from coachapp.coaching import preparation
+from coachapp.coaching import focus, preparation
 from coachapp.db import get_session
 from coachapp.htmx import render_page_or_fragment
 from coachapp.models import Role
@@ -56,7 +56,16 @@ def person(person_id: int) -> str:
         plans = preparation.rep_plans(db, user, page.person)
         plan = preparation.default_plan(plans, db, page.person)
         prompts = preparation.prepare(db, user, page.person, plan, day)
-    return render_template("team/person.html", page=page, today=day, prompts=prompts)
+    trends = focus.focus_of(db, user, page.person) if page.person.role == Role.REP else []
+    choices = focus.competencies_to_choose(db) if page.person.manager_id == user.id else []
+    return render_template(
+        "team/person.html",
+        page=page,
+        today=day,
+        prompts=prompts,
+        trends=trends,
+        focus_choices=choices,
+    )
 
 
 @bp.get("/my")
@@ -64,5 +73,7 @@ def person(person_id: int) -> str:
 def my_page() -> str:
     user = viewer()
     day = local_today(user.timezone)
-    page = service.person_page(get_session(), user, user.id, day)
-    return render_template("team/person.html", page=page, today=day, own=True)
+    db = get_session()
+    page = service.person_page(db, user, user.id, day)
+    trends = focus.focus_of(db, user, user)
+    return render_template("team/person.html", page=page, today=day, own=True, trends=trends)

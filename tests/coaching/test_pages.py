@@ -171,3 +171,19 @@ def test_rep_rates_themself_beside_the_managers_ratings(
     stored = db.get(CoachingSession, note.id)
     assert stored is not None and stored.self_assessment is not None
     assert stored.self_assessment["ratings"][0] == {"competency_id": rated, "score": 2}
+
+
+def test_manager_sets_a_focus_and_sees_the_trend(
+    db: Session, org: Org, client: HttpsClient, login_as: Any
+) -> None:
+    rep = org.people["rep"]
+    key = org.sessions["shared"].ratings[0].competency.key
+    client = login_as("manager")
+    page = client.get(f"/people/{rep.id}").get_data(as_text=True)
+    assert "Development focus" in page and "Set focus" in page
+    client.post_form(f"/people/{rep.id}/focus", {"competency_key": key, "goal": "Lead P&T prep"})
+    page = client.get(f"/people/{rep.id}").get_data(as_text=True)
+    assert "Lead P&amp;T prep" in page and 'class="trend-point"' in page
+    again = client.post_form(f"/people/{rep.id}/focus", {"competency_key": key})
+    assert again.status_code == 302
+    assert "already a focus" in client.get(f"/people/{rep.id}").get_data(as_text=True)

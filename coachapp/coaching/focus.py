@@ -1,0 +1,150 @@
+"""Development focus (the learning journey): one or two competencies per rep and period,
+and how the rep's ratings on them move from one conversation to the next."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coachapp import audit, policy
+from coachapp.errors import Conflict, InvalidInput, NotFound
+from coachapp.models import (
+    CoachingSession,
+    Competency,
+    DevelopmentFocus,
+    SessionRating,
+    SessionStatus,
+    User,
+)
+
+MAX_ACTIVE = 2
+TREND_POINTS = 6
+
+
+def current_period(today: dt.date) -> str:
+    return f"{today.year}-{'H1' if today.month <= 6 else 'H2'}"
+
+
+@dataclass
+class FocusTrend:
+    focus: DevelopmentFocus
+    name: str
+    points: list[tuple[dt.date, int | None]] = field(default_factory=list)
+
+    @property
+    def direction(self) -> str:
+        scores = [s for _, s in self.points if s is not None]
+        if len(scores) < 2:
+            return "new"
+        return "up" if scores[-1] > scores[0] else "down" if scores[-1] < scores[0] else "steady"
+
+
+def _names_by_key(db: Session, keys: set[str]) -> dict[str, str]:
+    if not keys:
+        return {}
+    rows = db.execute(
+        select(Competency.key, Competency.name)
+        .where(Competency.key.in_(keys))
+        .order_by(Competency.id)
+    ).all()
+    return {key: name for key, name in rows}
+
+
+def focus_of(db: Session, viewer: User, rep: User) -> list[FocusTrend]:
+    """The rep's active focus competencies with the ratings of the last conversations."""
+    focuses = db.scalars(
+        select(DevelopmentFocus)
+        .where(DevelopmentFocus.rep_id == rep.id, DevelopmentFocus.active.is_(True))
+        .order_by(DevelopmentFocus.created_at)
+    ).all()
+    keys = {f.competency_key for f in focuses}
+    names = _names_by_key(db, keys)
+    rows = (
+        db.execute(
+            select(Competency.key, CoachingSession.occurred_on, SessionRating.score)
+            .join(SessionRating, SessionRating.competency_id == Competency.id)
+            .join(CoachingSession, CoachingSession.id == SessionRating.session_id)
+            .where(
+                Competency.key.in_(keys),
+                CoachingSession.rep_id == rep.id,
+                CoachingSession.status != SessionStatus.DRAFT,
+                policy.sessions_scope(viewer),
+            )
+            .order_by(CoachingSession.occurred_on)
+        ).all()
+        if keys
+        else []
+    )
+    trends = {f.id: FocusTrend(f, names.get(f.competency_key, f.competency_key)) for f in focuses}
+    for key, occurred_on, score in rows:
+        for trend in trends.values():
+            if trend.focus.competency_key == key:
+                trend.points.append((occurred_on, score))
+    for trend in trends.values():
+        trend.points = trend.points[-TREND_POINTS:]
+    return list(trends.values())
+
+
+def set_focus(
+    db: Session, manager: User, rep_id: int, competency_key: str, today: dt.date, goal: str = ""
+) -> DevelopmentFocus:
+    rep = db.get(User, rep_id)
+    if rep is None or rep.manager_id != manager.id:
+        raise NotFound()
+    if not _names_by_key(db, {competency_key}):
+        raise InvalidInput("Choose a competency from the guide.", {"competency_key": ["Unknown."]})
+    period = current_period(today)
+    active = db.scalars(
+        select(DevelopmentFocus).where(
+            DevelopmentFocus.rep_id == rep.id, DevelopmentFocus.active.is_(True)
+        )
+    ).all()
+    if any(f.competency_key == competency_key for f in active):
+        raise Conflict("That competency is already a focus.")
+    if len(active) >= MAX_ACTIVE:
+        raise Conflict(f"Keep to {MAX_ACTIVE} focus competencies; end one first.")
+    existing = db.scalars(
+        select(DevelopmentFocus).where(
+            DevelopmentFocus.rep_id == rep.id,
+            DevelopmentFocus.competency_key == competency_key,
+            DevelopmentFocus.period == period,
+        )
+    ).first()
+    focus = existing or DevelopmentFocus(
+        rep_id=rep.id, competency_key=competency_key, period=period, created_by_id=manager.id
+    )
+    focus.active = True
+    focus.goal = goal.strip()[:500]
+    db.add(focus)
+    db.flush()
+    audit.record(db, manager, "focus.set", "user", rep.id, competency=competency_key)
+    db.commit()
+    return focus
+
+
+def end_focus(db: Session, manager: User, focus_id: int) -> None:
+    focus = db.get(DevelopmentFocus, focus_id)
+    rep = db.get(User, focus.rep_id) if focus else None
+    if focus is None or rep is None or rep.manager_id != manager.id:
+        raise NotFound()
+    if not focus.active:
+        return
+    focus.active = False
+    audit.record(db, manager, "focus.end", "user", rep.id, competency=focus.competency_key)
+    db.commit()
+
+
+def competencies_to_choose(db: Session) -> Sequence[tuple[str, str]]:
+    """(key, name) of every competency in the published guides, each key once."""
+    from coachapp.coaching.service import published_versions
+
+    seen: dict[str, str] = {}
+    for version in published_versions(db):
+        for section in version.sections:
+            for competency in section.competencies:
+                seen.setdefault(competency.key, competency.name)
+    return list(seen.items())
