@@ -16,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from coachapp.auth.roles import roles_required, viewer
-from coachapp.coaching import bp, focus, preparation, service
+from coachapp.coaching import bp, calendar, focus, preparation, service
 from coachapp.db import get_session, utcnow
 from coachapp.errors import Conflict, DomainError, InvalidInput, NotFound
 from coachapp.forms import UNSTORABLE_TEXT
@@ -475,3 +475,46 @@ def end_focus(focus_id: int) -> Response:
     focus.end_focus(db, viewer(), focus_id)
     target = url_for("team.person", person_id=found.rep_id) if found else url_for("team.team")
     return redirect(target + "#focus-heading")
+
+
+@bp.post("/people/<int:rep_id>/ride-alongs")
+@roles_required(Role.MANAGER)
+def plan_ride_along(rep_id: int) -> Response:
+    plan = request.form.get("plan_id", "")
+    try:
+        day = dt.date.fromisoformat(request.form.get("day", ""))
+        calendar.plan_ride_along(
+            get_session(),
+            viewer(),
+            rep_id,
+            day,
+            _today(),
+            int(plan) if plan.isdigit() else None,
+            request.form.get("note", "").replace("\x00", ""),
+        )
+    except ValueError:
+        flash("Pick the day of the ride-along.", "error")
+    except InvalidInput as exc:
+        flash(exc.message, "error")
+    else:
+        flash("Ride-along planned. Add it to your calendar below.", "success")
+    return redirect(url_for("team.person", person_id=rep_id) + "#ride-along-heading")
+
+
+@bp.get("/ride-alongs/<int:ride_id>.ics")
+@login_required
+def ride_along_ics(ride_id: int) -> Response:
+    ride = calendar.ride_along_for(get_session(), viewer(), ride_id)
+    target = url_for("team.person", person_id=ride.rep_id, _external=True)
+    response = make_response(calendar.ics(ride, target))
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="ride-along-{ride.day}.ics"'
+    return response
+
+
+@bp.post("/ride-alongs/<int:ride_id>/cancel")
+@roles_required(Role.MANAGER)
+def cancel_ride_along(ride_id: int) -> Response:
+    ride = calendar.ride_along_for(get_session(), viewer(), ride_id)
+    calendar.cancel(get_session(), viewer(), ride_id)
+    return redirect(url_for("team.person", person_id=ride.rep_id) + "#ride-along-heading")

@@ -276,3 +276,23 @@ class CadenceTarget(Base):
     __table_args__ = (
         CheckConstraint("any_coaching_days > 0 AND ride_along_days > 0", name="positive"),
     )
+
+
+class PlannedRideAlong(Base):
+    """A ride-along the manager has planned with a rep, with the plan to prepare from."""
+
+    __tablename__ = "planned_ride_alongs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    manager_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    rep_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("account_plans.id", ondelete="SET NULL"))
+    day: Mapped[dt.date] = mapped_column(Date, index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    uid: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=uuid.uuid4)
+    cancelled_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    rep: Mapped[User] = relationship(foreign_keys=[rep_id])
+    manager: Mapped[User] = relationship(foreign_keys=[manager_id])
+    plan: Mapped[AccountPlan | None] = relationship()

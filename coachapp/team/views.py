@@ -8,7 +8,7 @@ from flask import render_template
 from flask_login import login_required
 
 from coachapp.auth.roles import roles_required, viewer
-from coachapp.coaching import focus, preparation
+from coachapp.coaching import calendar, focus, preparation
 from coachapp.db import get_session
 from coachapp.htmx import render_page_or_fragment
 from coachapp.models import Role
@@ -58,6 +58,7 @@ def person(person_id: int) -> str:
         prompts = preparation.prepare(db, user, page.person, plan, day)
     trends = focus.focus_of(db, user, page.person) if page.person.role == Role.REP else []
     choices = focus.competencies_to_choose(db) if page.person.manager_id == user.id else []
+    rides = calendar.upcoming(db, user, page.person, day) if page.person.role == Role.REP else []
     return render_template(
         "team/person.html",
         page=page,
@@ -65,6 +66,8 @@ def person(person_id: int) -> str:
         prompts=prompts,
         trends=trends,
         focus_choices=choices,
+        rides=rides,
+        can_plan_ride=page.person.manager_id == user.id and user.role == Role.MANAGER,
     )
 
 
@@ -76,4 +79,7 @@ def my_page() -> str:
     db = get_session()
     page = service.person_page(db, user, user.id, day)
     trends = focus.focus_of(db, user, user)
-    return render_template("team/person.html", page=page, today=day, own=True, trends=trends)
+    rides = calendar.upcoming(db, user, user, day)
+    return render_template(
+        "team/person.html", page=page, today=day, own=True, trends=trends, rides=rides
+    )

@@ -187,3 +187,35 @@ def test_manager_sets_a_focus_and_sees_the_trend(
     again = client.post_form(f"/people/{rep.id}/focus", {"competency_key": key})
     assert again.status_code == 302
     assert "already a focus" in client.get(f"/people/{rep.id}").get_data(as_text=True)
+
+
+def test_manager_plans_a_ride_along_and_both_get_a_calendar_file(
+    app: Flask, db: Session, org: Org, client: HttpsClient, login_as: Any
+) -> None:
+    import datetime as dt
+
+    rep = org.people["rep"]
+    day = dt.date.today() + dt.timedelta(days=10)
+    client = login_as("manager")
+    planned = client.post_form(
+        f"/people/{rep.id}/ride-alongs",
+        {"day": day.isoformat(), "plan_id": str(org.plans["rep"].id), "note": "Infusion centre"},
+    )
+    assert planned.status_code == 302
+    page = client.get(f"/people/{rep.id}").get_data(as_text=True)
+    found = re.search(r'href="(/ride-alongs/\d+\.ics)"', page)
+    assert found and "Infusion centre" in page
+    calendar_file = client.get(found.group(1))
+    assert calendar_file.headers["Content-Type"].startswith("text/calendar")
+    text = calendar_file.get_data(as_text=True)
+    assert f"DTSTART;VALUE=DATE:{day.strftime('%Y%m%d')}" in text
+    assert "BEGIN:VEVENT" in text and "\r\n" in text
+    rep_client = app.test_client()
+    login(rep_client, rep.email)
+    assert rep_client.get(found.group(1)).status_code == 200
+    outsider = app.test_client()
+    login(outsider, org.people["manager2"].email)
+    assert outsider.get(found.group(1)).status_code == 404
+    past = client.post_form(f"/people/{rep.id}/ride-alongs", {"day": "2020-01-01"})
+    assert past.status_code == 302
+    assert "Pick a day from today" in client.get(f"/people/{rep.id}").get_data(as_text=True)
