@@ -69,7 +69,8 @@ NAV_BY_ROLE = {
     ),
     Role.ADMIN: (
         NavItem("admin.users", "People", "team", also=("admin.edit_user", "admin.new_user")),
-        NavItem("admin.profiling", "Guides", "plans"),
+        NavItem("admin.guides", "Guides", "notes", also=("admin.guide",)),
+        NavItem("admin.profiling", "Profiling", "plans"),
         ME,
     ),
 }

@@ -180,6 +180,7 @@ class Org:
     sessions: dict[str, CoachingSession] = field(default_factory=dict)
     follow_ups: dict[str, FollowUp] = field(default_factory=dict)
     notifications: dict[str, Notification] = field(default_factory=dict)
+    guide_ids: dict[str, int] = field(default_factory=dict)
 
 
 def build_org(db: Session) -> Org:
@@ -207,6 +208,7 @@ def build_org(db: Session) -> Org:
     org.plans["far"] = make_plan(db, p["far_rep"])
 
     version = make_guide_version(db)
+    org.guide_ids["main"] = version.guide_id
     s = org.sessions
     s["draft"] = make_session(
         db, p["manager"], p["rep"], SessionStatus.DRAFT, guide_version=version

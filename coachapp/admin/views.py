@@ -8,10 +8,11 @@ from flask import flash, redirect, render_template, request, url_for
 
 from coachapp.admin import bp, service
 from coachapp.auth.roles import fresh_login_for_changes, roles_required, viewer
+from coachapp.coaching import guides as guide_service
 from coachapp.db import get_session
-from coachapp.errors import InvalidInput, NotFound
+from coachapp.errors import Conflict, InvalidInput, NotFound
 from coachapp.forms import form_values, load_form
-from coachapp.models import FUNCTION_LABELS, ROLE_LABELS, Role, User
+from coachapp.models import FUNCTION_LABELS, ROLE_LABELS, Competency, GuideSection, Role, User
 from coachapp.plans.profiling import profiling_guides, update_profiling_guide
 from coachapp.timezones import all_timezones
 
@@ -133,3 +134,119 @@ def profiling() -> Any:
     return render_template(
         "admin/profiling.html", guides=profiling_guides(db), errors=errors, typed=typed
     ), status
+
+
+# Coaching guides --------------------------------------------------------------------
+
+
+@bp.get("/guides")
+@roles_required(Role.ADMIN)
+def guides() -> str:
+    return render_template("admin/guides.html", guides=guide_service.guides(get_session()))
+
+
+@bp.get("/guides/<int:guide_id>")
+@roles_required(Role.ADMIN)
+def guide(guide_id: int) -> str:
+    db = get_session()
+    found = guide_service.guide_or_404(db, guide_id)
+    return render_template(
+        "admin/guide.html",
+        guide=found,
+        draft=guide_service.draft_of(db, found),
+        published=guide_service.latest_published(db, found),
+        functions=FUNCTION_LABELS,
+    )
+
+
+def _back_to_guide(guide_id: int, anchor: str = "") -> Any:
+    return redirect(url_for("admin.guide", guide_id=guide_id) + anchor)
+
+
+@bp.post("/guides/<int:guide_id>/draft")
+@roles_required(Role.ADMIN)
+@fresh_login_for_changes
+def start_guide_draft(guide_id: int) -> Any:
+    db = get_session()
+    guide_service.start_draft(db, viewer(), guide_service.guide_or_404(db, guide_id))
+    flash("Draft started from the published version; publish it when ready.", "success")
+    return _back_to_guide(guide_id)
+
+
+@bp.post("/guides/<int:guide_id>/targets")
+@roles_required(Role.ADMIN)
+@fresh_login_for_changes
+def guide_targets(guide_id: int) -> Any:
+    db = get_session()
+    found = guide_service.guide_or_404(db, guide_id)
+    guide_service.set_target_functions(db, viewer(), found, request.form.getlist("function"))
+    flash("Saved who the guide is for.", "success")
+    return _back_to_guide(guide_id)
+
+
+@bp.post("/guides/<int:guide_id>/publish")
+@roles_required(Role.ADMIN)
+@fresh_login_for_changes
+def publish_guide(guide_id: int) -> Any:
+    db = get_session()
+    try:
+        version = guide_service.publish(db, viewer(), guide_service.guide_or_404(db, guide_id))
+    except (InvalidInput, Conflict) as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"Version {version.number} is published; new conversations use it.", "success")
+    return _back_to_guide(guide_id)
+
+
+@bp.post("/guides/competencies/<int:competency_id>")
+@roles_required(Role.ADMIN)
+@fresh_login_for_changes
+def save_competency(competency_id: int) -> Any:
+    db = get_session()
+    try:
+        competency = guide_service.update_competency(
+            db,
+            viewer(),
+            competency_id,
+            request.form.get("name", ""),
+            request.form.get("indicators", ""),
+            request.form.get("questions", ""),
+        )
+    except (InvalidInput, Conflict) as exc:
+        flash(exc.message + " " + " ".join(m for ms in exc.fields.values() for m in ms), "error")
+        found = db.get(Competency, competency_id)
+        return _back_to_guide(found.section.version.guide_id if found else 0)
+    flash(f"Saved “{competency.name}”.", "success")
+    return _back_to_guide(competency.section.version.guide_id, f"#competency-{competency.id}")
+
+
+@bp.post("/guides/sections/<int:section_id>/competencies")
+@roles_required(Role.ADMIN)
+@fresh_login_for_changes
+def add_competency(section_id: int) -> Any:
+    db = get_session()
+    try:
+        competency = guide_service.add_competency(
+            db, viewer(), section_id, request.form.get("name", "")
+        )
+    except (InvalidInput, Conflict) as exc:
+        flash(exc.message, "error")
+        found = db.get(GuideSection, section_id)
+        return _back_to_guide(found.version.guide_id if found else 0)
+    return _back_to_guide(competency.section.version.guide_id, f"#competency-{competency.id}")
+
+
+@bp.post("/guides/competencies/<int:competency_id>/delete")
+@roles_required(Role.ADMIN)
+@fresh_login_for_changes
+def remove_competency(competency_id: int) -> Any:
+    db = get_session()
+    found = db.get(Competency, competency_id)
+    if found is None:
+        raise NotFound()
+    guide_id = found.section.version.guide_id
+    try:
+        guide_service.remove_competency(db, viewer(), competency_id)
+    except Conflict as exc:
+        flash(exc.message, "error")
+    return _back_to_guide(guide_id)

@@ -1,0 +1,195 @@
+"""Editing coaching guides: a draft version, changed freely, published as a new immutable one."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from coachapp import audit
+from coachapp.db import utcnow
+from coachapp.errors import Conflict, InvalidInput, NotFound
+from coachapp.models import (
+    FUNCTION_LABELS,
+    CoachingGuide,
+    Competency,
+    GuideSection,
+    GuideStatus,
+    GuideVersion,
+    User,
+)
+
+MAX_LINES = 8
+MAX_LINE = 300
+
+
+def guides(db: Session) -> Sequence[CoachingGuide]:
+    return db.scalars(
+        select(CoachingGuide)
+        .options(selectinload(CoachingGuide.versions))
+        .order_by(CoachingGuide.name)
+    ).all()
+
+
+def guide_or_404(db: Session, guide_id: int) -> CoachingGuide:
+    guide = db.get(CoachingGuide, guide_id)
+    if guide is None:
+        raise NotFound()
+    return guide
+
+
+def _load_version(db: Session, version_id: int) -> GuideVersion:
+    version = db.scalars(
+        select(GuideVersion)
+        .where(GuideVersion.id == version_id)
+        .options(selectinload(GuideVersion.sections).selectinload(GuideSection.competencies))
+    ).first()
+    if version is None:
+        raise NotFound()
+    return version
+
+
+def draft_of(db: Session, guide: CoachingGuide) -> GuideVersion | None:
+    version_id = db.scalar(
+        select(GuideVersion.id).where(
+            GuideVersion.guide_id == guide.id, GuideVersion.status == GuideStatus.DRAFT
+        )
+    )
+    return _load_version(db, version_id) if version_id else None
+
+
+def latest_published(db: Session, guide: CoachingGuide) -> GuideVersion | None:
+    version_id = db.scalar(
+        select(GuideVersion.id)
+        .where(GuideVersion.guide_id == guide.id, GuideVersion.status == GuideStatus.PUBLISHED)
+        .order_by(GuideVersion.number.desc())
+        .limit(1)
+    )
+    return _load_version(db, version_id) if version_id else None
+
+
+def start_draft(db: Session, admin: User, guide: CoachingGuide) -> GuideVersion:
+    """The guide's draft, made as a copy of the newest published version when there is none."""
+    existing = draft_of(db, guide)
+    if existing is not None:
+        return existing
+    source = latest_published(db, guide)
+    number = (
+        db.scalar(select(func.max(GuideVersion.number)).where(GuideVersion.guide_id == guide.id))
+        or 0
+    ) + 1
+    draft = GuideVersion(guide_id=guide.id, number=number, status=GuideStatus.DRAFT)
+    if source is not None:
+        draft.sections = [
+            GuideSection(
+                position=section.position,
+                title=section.title,
+                competencies=[
+                    Competency(
+                        position=c.position,
+                        key=c.key,
+                        name=c.name,
+                        indicators=list(c.indicators),
+                        questions=list(c.questions),
+                    )
+                    for c in section.competencies
+                ],
+            )
+            for section in source.sections
+        ]
+    db.add(draft)
+    db.flush()
+    audit.record(db, admin, "guide.draft", "coaching_guide", guide.id, number=number)
+    db.commit()
+    return _load_version(db, draft.id)
+
+
+def _draft_competency(db: Session, competency_id: int) -> Competency:
+    competency = db.get(Competency, competency_id)
+    if competency is None:
+        raise NotFound()
+    if competency.section.version.status != GuideStatus.DRAFT:
+        raise Conflict("Published guide versions cannot change; edit the draft.")
+    return competency
+
+
+def _lines(text: str, field: str) -> list[str]:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(lines) > MAX_LINES or any(len(line) > MAX_LINE for line in lines) or "\x00" in text:
+        raise InvalidInput(
+            "Keep it short.", {field: [f"At most {MAX_LINES} lines of {MAX_LINE} characters."]}
+        )
+    return lines
+
+
+def update_competency(
+    db: Session, admin: User, competency_id: int, name: str, indicators: str, questions: str
+) -> Competency:
+    competency = _draft_competency(db, competency_id)
+    name = name.strip()
+    if not name or len(name) > 160 or "\x00" in name:
+        raise InvalidInput("Name the behaviour.", {"name": ["1 to 160 characters."]})
+    competency.name = name
+    competency.indicators = _lines(indicators, "indicators")
+    competency.questions = _lines(questions, "questions")
+    audit.record(
+        db, admin, "guide.competency", "coaching_guide", competency.section.version.guide_id
+    )
+    db.commit()
+    return competency
+
+
+def add_competency(db: Session, admin: User, section_id: int, name: str) -> Competency:
+    section = db.get(GuideSection, section_id)
+    if section is None:
+        raise NotFound()
+    if section.version.status != GuideStatus.DRAFT:
+        raise Conflict("Published guide versions cannot change; edit the draft.")
+    name = name.strip()
+    if not name or len(name) > 160 or "\x00" in name:
+        raise InvalidInput("Name the behaviour.", {"name": ["1 to 160 characters."]})
+    taken = {c.key for s in section.version.sections for c in s.competencies}
+    base = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:50] or "competency"
+    key, n = base, 2
+    while key in taken:
+        key, n = f"{base}_{n}", n + 1
+    competency = Competency(key=key, name=name, position=len(section.competencies))
+    section.competencies.append(competency)
+    db.flush()
+    audit.record(db, admin, "guide.competency_add", "coaching_guide", section.version.guide_id)
+    db.commit()
+    return competency
+
+
+def remove_competency(db: Session, admin: User, competency_id: int) -> None:
+    competency = _draft_competency(db, competency_id)
+    guide_id = competency.section.version.guide_id
+    competency.section.competencies.remove(competency)
+    audit.record(db, admin, "guide.competency_remove", "coaching_guide", guide_id)
+    db.commit()
+
+
+def set_target_functions(
+    db: Session, admin: User, guide: CoachingGuide, functions: list[str]
+) -> None:
+    chosen = sorted({f for f in functions if f in {k.value for k in FUNCTION_LABELS}})
+    guide.target_functions = chosen
+    audit.record(db, admin, "guide.targets", "coaching_guide", guide.id, functions=chosen)
+    db.commit()
+
+
+def publish(db: Session, admin: User, guide: CoachingGuide) -> GuideVersion:
+    """The draft becomes the newest published version; earlier ones stay as they were, for
+    the conversations that used them."""
+    draft = draft_of(db, guide)
+    if draft is None:
+        raise Conflict("There is no draft to publish.")
+    if not any(section.competencies for section in draft.sections):
+        raise InvalidInput("A guide needs at least one competency.", {"_form": ["Add one."]})
+    draft.status = GuideStatus.PUBLISHED
+    draft.published_at = utcnow()
+    audit.record(db, admin, "guide.publish", "coaching_guide", guide.id, number=draft.number)
+    db.commit()
+    return draft
