@@ -1,0 +1,555 @@
+"""Coaching guides, coaching sessions and follow-ups over JSON (DESIGN.md "Stable contract").
+
+Thin views over coachapp.coaching.service, the same service the pages use. A session is
+read with an ETag (its version) and changed with If-Match; creating one is idempotent by
+client_uuid (an offline phone replaying its queue). Private notes are in a session's JSON
+for its author only: for anyone else the key is absent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask import Response, make_response, request
+from flask.views import MethodView
+from marshmallow import RAISE, Schema, fields, validate
+
+from coachapp import policy
+from coachapp.api.auth import api_user, callers_only
+from coachapp.api.parsing import Blueprint
+from coachapp.api.responses import authenticated
+from coachapp.coaching import service
+from coachapp.db import get_session
+from coachapp.errors import NotFound
+from coachapp.forms import STORABLE_TEXT
+from coachapp.models import (
+    NOT_OBSERVED_LABEL,
+    RATING_SCALE,
+    CoachingSession,
+    FollowUpStatus,
+    GuideStatus,
+    GuideVersion,
+    SessionStatus,
+    SessionType,
+    User,
+)
+from coachapp.versioning import etag, parse_if_match
+
+blp = Blueprint("api_coaching", __name__, description="Coaching guides, sessions and follow-ups")
+callers_only(blp)
+
+READ_ERRORS = (404,)
+LIST_ERRORS = (422,)
+WRITE_ERRORS = (400, 403, 404, 409, 413, 415, 422)
+VERSIONED_WRITE_ERRORS = (*WRITE_ERRORS, 412, 428)
+ETAG_HEADER = {"ETag": {"description": "The session's version", "schema": {"type": "string"}}}
+IF_MATCH = [
+    {
+        "in": "header",
+        "name": "If-Match",
+        "required": True,
+        "description": "The ETag of the version being changed (428 without, 412 when stale)",
+        "schema": {"type": "string"},
+    }
+]
+
+SCORE_MIN, SCORE_MAX = RATING_SCALE[0][0], RATING_SCALE[-1][0]
+SCORE_DESCRIPTION = (
+    f"{SCORE_MIN}-{SCORE_MAX} on the guide's scale ("
+    + ", ".join(f"{value} {label}" for value, label in RATING_SCALE)
+    + f"), or null for {NOT_OBSERVED_LABEL.lower()}"
+)
+# Every id column is a 32-bit integer: a larger id names nothing, and must not reach the database.
+MAX_ID = 2**31 - 1
+MAX_RATINGS = 100
+MAX_FOLLOW_UPS = 50
+FOLLOW_UP_FILTERS = ("open", "done", "cancelled", "all")
+
+
+class FormId(fields.Integer):
+    """An id: a JSON integer, or the digits an HTML form sends (never 5.5 read as 5)."""
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(strict=True, validate=validate.Range(1, MAX_ID), **kw)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> int:
+        if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10:
+            value = int(value)
+        return int(super()._deserialize(value, attr, data, **kw))
+
+
+def _text(max_length: int, **kw: Any) -> fields.String:
+    return fields.String(validate=[validate.Length(max=max_length), STORABLE_TEXT], **kw)
+
+
+def _required_text(max_length: int, message: str) -> fields.String:
+    return fields.String(
+        required=True,
+        validate=[
+            validate.Length(min=1, error=message),
+            validate.Length(max=max_length),
+            STORABLE_TEXT,
+        ],
+        error_messages={"required": message},
+    )
+
+
+def _id(**kw: Any) -> fields.Integer:
+    return fields.Integer(strict=True, validate=validate.Range(1, MAX_ID), **kw)
+
+
+def _score(**kw: Any) -> fields.Integer:
+    return fields.Integer(
+        strict=True,
+        allow_none=True,
+        validate=validate.Range(SCORE_MIN, SCORE_MAX),
+        metadata={"description": SCORE_DESCRIPTION},
+        **kw,
+    )
+
+
+# Guides ---------------------------------------------------------------------------------
+
+
+class ScaleValueSchema(Schema):
+    value = fields.Integer(required=True)
+    label = fields.String(required=True)
+
+
+class CompetencyOutSchema(Schema):
+    id = fields.Integer(required=True)
+    key = fields.String(required=True)
+    name = fields.String(required=True)
+    indicators = fields.List(fields.String(), required=True)
+    questions = fields.List(fields.String(), required=True)
+
+
+class GuideSectionOutSchema(Schema):
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    competencies = fields.List(fields.Nested(CompetencyOutSchema), required=True)
+
+
+class GuideVersionOutSchema(Schema):
+    id = fields.Integer(required=True)
+    guide_id = fields.Integer(required=True)
+    name = fields.String(required=True, attribute="guide.name")
+    version = fields.Integer(required=True, attribute="number")
+    status = fields.Enum(GuideStatus, by_value=True, required=True)
+    published_at = fields.AwareDateTime(required=True, allow_none=True)
+    target_functions = fields.List(
+        fields.String(), required=True, attribute="guide.target_functions"
+    )
+    scale = fields.Method(
+        "_scale",
+        required=True,
+        metadata={
+            "description": f"Scores a rating may take; null means {NOT_OBSERVED_LABEL.lower()}",
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"value": {"type": "integer"}, "label": {"type": "string"}},
+                "required": ["value", "label"],
+            },
+        },
+    )
+    not_observed = fields.Method(
+        "_not_observed",
+        required=True,
+        metadata={
+            "description": "A rating of null: the behaviour was not observed",
+            "type": "object",
+            "properties": {
+                "value": {"type": "integer", "nullable": True},
+                "label": {"type": "string"},
+            },
+            "required": ["value", "label"],
+        },
+    )
+    sections = fields.List(fields.Nested(GuideSectionOutSchema), required=True)
+
+    def _scale(self, _version: GuideVersion) -> list[dict[str, Any]]:
+        return [{"value": value, "label": label} for value, label in RATING_SCALE]
+
+    def _not_observed(self, _version: GuideVersion) -> dict[str, Any]:
+        return {"value": None, "label": NOT_OBSERVED_LABEL}
+
+
+# Sessions: output -----------------------------------------------------------------------
+
+
+class RatingOutSchema(Schema):
+    competency_id = fields.Integer(required=True)
+    score = fields.Integer(
+        required=True, allow_none=True, metadata={"description": SCORE_DESCRIPTION}
+    )
+    evidence = fields.String(required=True)
+
+
+class FollowUpOutSchema(Schema):
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    owner_id = fields.Integer(required=True)
+    due_date = fields.Date(required=True)
+    status = fields.Enum(FollowUpStatus, by_value=True, required=True)
+    session_id = fields.Integer(required=True, allow_none=True)
+    action_item_id = fields.Integer(required=True, allow_none=True)
+
+
+class AcknowledgementOutSchema(Schema):
+    comment = fields.String(required=True, allow_none=True)
+    at = fields.AwareDateTime(required=True)
+
+
+class SelfRatingOutSchema(Schema):
+    competency_id = fields.Integer(required=True)
+    score = fields.Integer(
+        required=True, allow_none=True, metadata={"description": SCORE_DESCRIPTION}
+    )
+
+
+class SelfAssessmentOutSchema(Schema):
+    ratings = fields.List(fields.Nested(SelfRatingOutSchema), required=True)
+    at = fields.String(required=True, metadata={"format": "date-time"})
+
+
+class SessionOutSchema(Schema):
+    id = fields.Integer(required=True)
+    client_uuid = fields.UUID(required=True)
+    rep_id = fields.Integer(required=True)
+    manager_id = fields.Integer(required=True)
+    guide_version_id = fields.Integer(required=True)
+    type = fields.Enum(SessionType, by_value=True, required=True)
+    occurred_on = fields.Date(required=True)
+    account_id = fields.Integer(required=True, allow_none=True)
+    plan_id = fields.Integer(required=True, allow_none=True)
+    ratings = fields.List(fields.Nested(RatingOutSchema), required=True)
+    strengths = fields.String(required=True)
+    development_focus = fields.String(required=True)
+    private_notes = fields.String(
+        metadata={"description": "Present for the note's author only; absent for anyone else"}
+    )
+    follow_ups = fields.List(fields.Nested(FollowUpOutSchema), required=True)
+    status = fields.Enum(SessionStatus, by_value=True, required=True)
+    version = fields.Integer(required=True)
+    shared_at = fields.AwareDateTime(required=True, allow_none=True)
+    acknowledgement = fields.Method(
+        "_acknowledgement",
+        required=True,
+        metadata={
+            "description": "The rep's acknowledgement, or null until they acknowledge",
+            "type": "object",
+            "nullable": True,
+            "properties": {
+                "comment": {"type": "string", "nullable": True},
+                "at": {"type": "string", "format": "date-time"},
+            },
+            "required": ["comment", "at"],
+        },
+    )
+    addendum = fields.String(required=True, allow_none=True)
+    self_assessment = fields.Nested(SelfAssessmentOutSchema, required=True, allow_none=True)
+    updated_at = fields.AwareDateTime(required=True)
+
+    def _acknowledgement(self, session: CoachingSession) -> dict[str, Any] | None:
+        if session.acknowledged_at is None:
+            return None
+        return AcknowledgementOutSchema().dump(
+            {"comment": session.ack_comment, "at": session.acknowledged_at}
+        )
+
+
+# Sessions: input ------------------------------------------------------------------------
+
+
+class RatingInSchema(Schema):
+    competency_id = _id(required=True)
+    score = _score(load_default=None)
+    evidence = _text(2000, load_default="")
+
+
+class FollowUpInSchema(Schema):
+    title = _required_text(200, "Describe the follow-up.")
+    owner_id = _id(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "The rep (the default) or the note's author"},
+    )
+    due_date = fields.Date(required=True, error_messages={"required": "Give a due date."})
+    action_item_id = _id(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "A plan action item this follow-up completes with it"},
+    )
+
+
+class FollowUpChangeSchema(FollowUpInSchema):
+    """A follow-up in a PATCH: with the id of an existing one it is kept (and changed)."""
+
+    id = _id(metadata={"description": "An existing follow-up of this session"})
+    status = fields.Enum(FollowUpStatus, by_value=True)
+
+
+class SessionCreateSchema(Schema):
+    client_uuid = fields.UUID(
+        load_default=None,
+        metadata={"description": "Made by the client; the same value again returns that note"},
+    )
+    rep_id = FormId(required=True, error_messages={"required": "Choose the rep."})
+    guide_version_id = _id(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Defaults to the guide for the rep's function"},
+    )
+    type = fields.Enum(SessionType, by_value=True, load_default=SessionType.RIDE_ALONG)
+    occurred_on = fields.Date(load_default=None)
+    account_id = _id(load_default=None, allow_none=True)
+    plan_id = _id(load_default=None, allow_none=True)
+    ratings = fields.List(
+        fields.Nested(RatingInSchema), load_default=list, validate=validate.Length(max=MAX_RATINGS)
+    )
+    strengths = _text(5000, load_default="")
+    development_focus = _text(5000, load_default="")
+    private_notes = _text(5000, load_default="")
+    follow_ups = fields.List(
+        fields.Nested(FollowUpInSchema),
+        load_default=list,
+        validate=validate.Length(max=MAX_FOLLOW_UPS),
+    )
+
+
+class SessionPatchSchema(Schema):
+    type = fields.Enum(SessionType, by_value=True)
+    occurred_on = fields.Date()
+    account_id = _id(allow_none=True)
+    plan_id = _id(allow_none=True)
+    ratings = fields.List(
+        fields.Nested(RatingInSchema),
+        validate=validate.Length(max=MAX_RATINGS),
+        metadata={"description": "Replaces every rating"},
+    )
+    strengths = _text(5000)
+    development_focus = _text(5000)
+    private_notes = _text(5000)
+    follow_ups = fields.List(
+        fields.Nested(FollowUpChangeSchema),
+        validate=validate.Length(max=MAX_FOLLOW_UPS),
+        metadata={"description": "The note's follow-ups: those left out are removed"},
+    )
+
+
+class AcknowledgeSchema(Schema):
+    comment = _text(2000, load_default="")
+
+
+class AddendumSchema(Schema):
+    text = _required_text(5000, "Write the addendum.")
+
+
+class SelfRatingInSchema(Schema):
+    competency_id = _id(required=True)
+    score = _score(required=True)
+
+
+class SelfAssessmentInSchema(Schema):
+    ratings = fields.List(
+        fields.Nested(SelfRatingInSchema),
+        load_default=list,
+        validate=validate.Length(max=MAX_RATINGS),
+        metadata={"description": "Replaces the rep's earlier self-assessment; [] clears it"},
+    )
+
+
+class SessionListQuerySchema(Schema):
+    rep_id = fields.Integer(validate=validate.Range(1, MAX_ID))
+    status = fields.Enum(SessionStatus, by_value=True)
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+
+
+# Follow-ups ----------------------------------------------------------------------------
+
+
+class FollowUpListQuerySchema(Schema):
+    status = fields.String(load_default="open", validate=validate.OneOf(FOLLOW_UP_FILTERS))
+
+
+class FollowUpPatchSchema(Schema):
+    status = fields.Enum(FollowUpStatus, by_value=True)
+    due_date = fields.Date()
+    title = fields.String(validate=[validate.Length(min=1, max=200), STORABLE_TEXT])
+
+
+# Helpers ---------------------------------------------------------------------------------
+
+
+session_for_author = SessionOutSchema()
+session_for_others = SessionOutSchema(exclude=("private_notes",))
+follow_up_out = FollowUpOutSchema()
+
+
+def session_json(session: CoachingSession, viewer: User) -> dict[str, Any]:
+    """The session as the viewer may see it: private notes for their author alone."""
+    schema = (
+        session_for_author if policy.can_see_private_notes(viewer, session) else session_for_others
+    )
+    data: dict[str, Any] = schema.dump(session)
+    return data
+
+
+def _with_etag(session: CoachingSession, status: int = 200) -> Response:
+    response = make_response(session_json(session, api_user()), status)
+    response.headers["ETag"] = etag(session.version)
+    return response
+
+
+def _list(sessions: Iterable[CoachingSession]) -> Response:
+    viewer = api_user()
+    return make_response([session_json(s, viewer) for s in sessions], 200)
+
+
+def _if_match() -> int | None:
+    return parse_if_match(request.headers.get("If-Match"))
+
+
+# Guides ---------------------------------------------------------------------------------
+
+
+@blp.get("/guides")
+@blp.response(200, GuideVersionOutSchema(many=True))
+@authenticated(blp)
+def guides() -> Any:
+    """The newest published version of every coaching guide, with its competencies.
+
+    Ratings use the scale 1 Developing, 2 Building, 3 Proficient, 4 Role model; a score of
+    null means "not observed".
+    """
+    return service.published_versions(get_session())
+
+
+@blp.get("/guides/<int:version_id>")
+@blp.response(200, GuideVersionOutSchema)
+@authenticated(blp, *READ_ERRORS)
+def guide_version(version_id: int) -> Any:
+    """One published (or retired) guide version, e.g. the one an older session used."""
+    version = service.guide_version_or_404(get_session(), version_id)
+    if version.status == GuideStatus.DRAFT:
+        raise NotFound()
+    return version
+
+
+# Sessions ---------------------------------------------------------------------------------
+
+
+@blp.route("/coaching-sessions")
+class Sessions(MethodView):
+    @blp.arguments(SessionListQuerySchema, location="query", unknown=RAISE)
+    @blp.response(200, SessionOutSchema(many=True))
+    @authenticated(blp, *LIST_ERRORS)
+    def get(self, query: dict[str, Any]) -> Response:
+        """Sessions visible to the caller, newest first; rep_id narrows them to one rep."""
+        statement = policy.visible_sessions(api_user()).options(*service.session_options())
+        if query.get("rep_id") is not None:
+            statement = statement.where(CoachingSession.rep_id == query["rep_id"])
+        if query.get("status") is not None:
+            statement = statement.where(CoachingSession.status == query["status"])
+        statement = statement.order_by(
+            CoachingSession.occurred_on.desc(), CoachingSession.id.desc()
+        ).limit(query["limit"])
+        return _list(get_session().scalars(statement).all())
+
+    @blp.arguments(SessionCreateSchema)
+    @blp.response(201, SessionOutSchema, headers=ETAG_HEADER)
+    @blp.alt_response(
+        200,
+        schema=SessionOutSchema,
+        description="That client_uuid was seen before: the session it made",
+        headers=ETAG_HEADER,
+    )
+    @authenticated(blp, *WRITE_ERRORS)
+    def post(self, body: dict[str, Any]) -> Response:
+        """Log a conversation as a draft (a rep's manager). Idempotent by client_uuid."""
+        session, created = service.create_session(get_session(), api_user(), body)
+        return _with_etag(session, 201 if created else 200)
+
+
+@blp.route("/coaching-sessions/<int:session_id>")
+class SessionResource(MethodView):
+    @blp.response(200, SessionOutSchema, headers=ETAG_HEADER)
+    @authenticated(blp, *READ_ERRORS)
+    def get(self, session_id: int) -> Response:
+        """One session, with its ETag (the version) for a later PATCH."""
+        return _with_etag(service.get_session(get_session(), api_user(), session_id))
+
+    @blp.arguments(SessionPatchSchema)
+    @blp.response(200, SessionOutSchema, headers=ETAG_HEADER)
+    @blp.doc(parameters=IF_MATCH)
+    @authenticated(blp, *VERSIONED_WRITE_ERRORS)
+    def patch(self, body: dict[str, Any], session_id: int) -> Response:
+        """Change a note (its author); 409 once the rep has acknowledged it."""
+        session = service.update_session(
+            get_session(), api_user(), session_id, body,
+            expected_version=_if_match(), require_version=True,
+        )  # fmt: skip
+        return _with_etag(session)
+
+
+@blp.post("/coaching-sessions/<int:session_id>/share")
+@blp.response(200, SessionOutSchema, headers=ETAG_HEADER)
+@authenticated(blp, 403, 404)
+def share(session_id: int) -> Response:
+    """Share a draft with the rep (its author): draft → shared. Sharing again changes nothing."""
+    return _with_etag(service.share_session(get_session(), api_user(), session_id))
+
+
+@blp.post("/coaching-sessions/<int:session_id>/acknowledge")
+@blp.arguments(AcknowledgeSchema)
+@blp.response(200, SessionOutSchema, headers=ETAG_HEADER)
+@authenticated(blp, *WRITE_ERRORS)
+def acknowledge(body: dict[str, Any], session_id: int) -> Response:
+    """The rep acknowledges a shared note, optionally with a comment: shared → acknowledged."""
+    session = service.acknowledge_session(get_session(), api_user(), session_id, body["comment"])
+    return _with_etag(session)
+
+
+@blp.post("/coaching-sessions/<int:session_id>/addendum")
+@blp.arguments(AddendumSchema)
+@blp.response(200, SessionOutSchema, headers=ETAG_HEADER)
+@authenticated(blp, *WRITE_ERRORS)
+def addendum(body: dict[str, Any], session_id: int) -> Response:
+    """Append to an acknowledged note (its author); the note itself no longer changes."""
+    return _with_etag(service.add_addendum(get_session(), api_user(), session_id, body["text"]))
+
+
+@blp.put("/coaching-sessions/<int:session_id>/self-assessment")
+@blp.arguments(SelfAssessmentInSchema)
+@blp.response(200, SessionOutSchema, headers=ETAG_HEADER)
+@authenticated(blp, *WRITE_ERRORS)
+def self_assessment(body: dict[str, Any], session_id: int) -> Response:
+    """The rep rates themself on the same scale and competencies (replaces any earlier one)."""
+    session = service.set_self_assessment(get_session(), api_user(), session_id, body["ratings"])
+    return _with_etag(session)
+
+
+# Follow-ups --------------------------------------------------------------------------------
+
+
+@blp.get("/follow-ups")
+@blp.arguments(FollowUpListQuerySchema, location="query", unknown=RAISE)
+@blp.response(200, FollowUpOutSchema(many=True))
+@authenticated(blp, *LIST_ERRORS)
+def follow_ups(query: dict[str, Any]) -> Any:
+    """The caller's visible follow-ups by due date: status open (default), done, cancelled
+    or all."""
+    status = None if query["status"] == "all" else FollowUpStatus(query["status"])
+    return service.follow_ups_for(get_session(), api_user(), status)
+
+
+@blp.patch("/follow-ups/<int:follow_up_id>")
+@blp.arguments(FollowUpPatchSchema)
+@blp.response(200, FollowUpOutSchema)
+@authenticated(blp, *WRITE_ERRORS)
+def update_follow_up(body: dict[str, Any], follow_up_id: int) -> Any:
+    """Complete, cancel, re-open or re-date a follow-up (its owner or the note's author); a
+    linked plan action follows its status."""
+    return service.update_follow_up(get_session(), api_user(), follow_up_id, body)

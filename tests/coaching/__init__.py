@@ -1,0 +1,1 @@
+"""Tests of coaching: the API and its state machine."""
