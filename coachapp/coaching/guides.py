@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from coachapp import audit
+from coachapp.coaching.service import guide_version_or_404
 from coachapp.db import utcnow
 from coachapp.errors import Conflict, InvalidInput, NotFound
 from coachapp.models import (
@@ -41,14 +42,7 @@ def guide_or_404(db: Session, guide_id: int) -> CoachingGuide:
 
 
 def _load_version(db: Session, version_id: int) -> GuideVersion:
-    version = db.scalars(
-        select(GuideVersion)
-        .where(GuideVersion.id == version_id)
-        .options(selectinload(GuideVersion.sections).selectinload(GuideSection.competencies))
-    ).first()
-    if version is None:
-        raise NotFound()
-    return version
+    return guide_version_or_404(db, version_id)
 
 
 def draft_of(db: Session, guide: CoachingGuide) -> GuideVersion | None:

@@ -229,22 +229,30 @@ def edit(session_id: int) -> Any:
         return redirect(url_for("coaching.show", session_id=session.id))
     if request.method == "GET":
         return render_template("coaching/edit.html", **_edit_context(session))
+    saved, refusal = _save_or_refuse(session)
+    if refusal is not None:
+        return refusal
+    if is_fragment_request():
+        return render_template("coaching/_autosave.html", note=saved, saved_at=utcnow())
+    flash("Draft saved.", "success")
+    return redirect(url_for("coaching.edit", session_id=saved.id))
+
+
+def _save_or_refuse(session: Any) -> tuple[Any, Any]:
+    """(the saved note, None), or (the note, the response showing the form again)."""
     try:
-        saved = _save_form(session)
+        return _save_form(session), None
     except StaleVersion as exc:
-        fresh = _editable(session_id)
-        ctx = _edit_context(fresh, conflict=exc, **_typed_context(request.form))
-        return _refused(ctx, 412)
+        fresh = _editable(session.id)
+        return session, _refused(
+            _edit_context(fresh, conflict=exc, **_typed_context(request.form)), 412
+        )
     except DomainError as exc:
         if exc.status in {403, 404}:
             raise
         ctx = _edit_context(session, errors=exc.fields or {"_form": [exc.message]})
         ctx.update(_typed_context(request.form))
-        return _refused(ctx, 422)
-    if is_fragment_request():
-        return render_template("coaching/_autosave.html", note=saved, saved_at=utcnow())
-    flash("Draft saved.", "success")
-    return redirect(url_for("coaching.edit", session_id=saved.id))
+        return session, _refused(ctx, 422)
 
 
 def _refused(ctx: dict[str, Any], status: int) -> Any:
@@ -262,17 +270,9 @@ def share(session_id: int) -> Any:
     """ "Share with rep": saves what is on the form, then publishes it."""
     session = _editable(session_id)
     if "version" in request.form:
-        try:
-            session = _save_form(session)
-        except StaleVersion as exc:
-            fresh = _editable(session_id)
-            return _refused(_edit_context(fresh, conflict=exc, **_typed_context(request.form)), 412)
-        except DomainError as exc:
-            if exc.status in {403, 404}:
-                raise
-            ctx = _edit_context(session, errors=exc.fields or {"_form": [exc.message]})
-            ctx.update(_typed_context(request.form))
-            return _refused(ctx, 422)
+        session, refusal = _save_or_refuse(session)
+        if refusal is not None:
+            return refusal
     service.share_session(get_session(), viewer(), session.id)
     flash(f"Shared with {session.rep.name}.", "success")
     target = url_for("coaching.show", session_id=session.id)
