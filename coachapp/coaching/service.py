@@ -43,6 +43,8 @@ from coachapp.models import (
 from coachapp.versioning import StaleVersion, VersionRequired, check_version
 
 SCORES = frozenset(value for value, _label in RATING_SCALE)
+# Edits after sharing whose before and after the rep sees (private notes never).
+SHOWN_AFTER_SHARE = ("type", "occurred_on", "strengths", "development_focus")
 CONTENT_FIELDS = (
     "type",
     "occurred_on",
@@ -353,10 +355,14 @@ def update_session(
     if session.status == SessionStatus.SHARED and diff:
         # The rep sees what changed after sharing; private notes stay out of their view.
         visible = sorted(k for k in diff if k != "private_notes")
-        audit.record(
-            db, viewer, "session.edit_after_share", "coaching_session", session.id,
-            fields=visible, private_changed="private_notes" in diff,
-        )  # fmt: skip
+        if visible:
+            audit.record(
+                db, viewer, "session.edit_after_share", "coaching_session", session.id,
+                fields=visible,
+                texts={k: diff[k] for k in SHOWN_AFTER_SHARE if k in diff},
+            )  # fmt: skip
+        else:
+            audit.record(db, viewer, "session.update", "coaching_session", session.id)
     elif diff:
         audit.record(
             db, viewer, "session.update", "coaching_session", session.id, fields=sorted(diff)

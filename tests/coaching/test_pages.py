@@ -219,3 +219,19 @@ def test_manager_plans_a_ride_along_and_both_get_a_calendar_file(
     past = client.post_form(f"/people/{rep.id}/ride-alongs", {"day": "2020-01-01"})
     assert past.status_code == 302
     assert "Pick a day from today" in client.get(f"/people/{rep.id}").get_data(as_text=True)
+
+
+def test_rep_sees_what_changed_after_sharing_but_not_private_notes(
+    app: Flask, db: Session, org: Org, client: HttpsClient
+) -> None:
+    note = org.sessions["shared"]
+    login(client, org.people["manager"].email)
+    form = debrief(db, note.id)
+    form["strengths"] = "Clear opening, strong close"
+    form["private_notes"] = "PRIVATE-NOTE-MARKER changed"
+    assert client.post_form(f"/notes/{note.id}/edit", form).status_code == 302
+    rep = app.test_client()
+    login(rep, org.people["rep"].email)
+    page = rep.get(f"/notes/{note.id}").get_data(as_text=True)
+    assert "Changed after sharing" in page and "Clear opening, strong close" in page
+    assert "PRIVATE-NOTE-MARKER" not in page and "Private notes" not in page
