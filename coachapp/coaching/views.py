@@ -25,6 +25,7 @@ from coachapp.models import (
     NOT_OBSERVED_LABEL,
     RATING_SCALE,
     SESSION_TYPE_LABELS,
+    ActionStatus,
     DevelopmentFocus,
     FollowUpStatus,
     Role,
@@ -177,6 +178,9 @@ def _edit_context(session: Any, **extra: Any) -> dict[str, Any]:
         "note": session,
         "plans": plans,
         "prompts": preparation.prepare(db, user, session.rep, plan, _today()),
+        "plan_actions": [a for a in plan.action_items if a.status == ActionStatus.OPEN]
+        if plan
+        else [],
         "sections": session.guide_version.sections,
         "scores": {r.competency_id: r for r in session.ratings},
         "scale": RATING_SCALE,
@@ -288,6 +292,13 @@ def share(session_id: int) -> Any:
 def add_follow_up(session_id: int) -> Any:
     session = _editable(session_id)
     title = request.form.get("title", "").strip()
+    linked = request.form.get("action_item_id", "")
+    action_item_id = int(linked) if linked.isdigit() else None
+    if not title and action_item_id is not None:
+        chosen = next(
+            (a for a in _edit_context(session)["plan_actions"] if a.id == action_item_id), None
+        )
+        title = chosen.title if chosen else ""
     errors: dict[str, list[str]] = {}
     if not title:
         errors["follow_up_title"] = ["Say what will be done."]
@@ -315,7 +326,12 @@ def add_follow_up(session_id: int) -> Any:
                 get_session(),
                 viewer(),
                 session.id,
-                {"title": title, "owner_id": owner_id, "due_date": due_date},
+                {
+                    "title": title,
+                    "owner_id": owner_id,
+                    "due_date": due_date,
+                    "action_item_id": action_item_id,
+                },
             )
         except InvalidInput as exc:
             errors = {"follow_up_owner": [exc.message]}

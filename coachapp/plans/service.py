@@ -22,6 +22,8 @@ from coachapp.models import (
     AccountPlan,
     ActionStatus,
     AuditEvent,
+    FollowUp,
+    FollowUpStatus,
     PlanActionItem,
     PlanComment,
     PlanGoal,
@@ -426,12 +428,34 @@ def update_action(
     also = {}
     if "status" in changes and changes["status"] != action.status:
         also["completed_at"] = utcnow() if changes["status"] == ActionStatus.DONE else None
-    _apply(
+    diff = _apply(
         db, viewer, plan, action, allowed, changes,
         expected_version=expected_version, bases=bases, require_version=require_version,
         action="plan.action.update", item="action", also=also,
     )  # fmt: skip
+    if "status" in diff:
+        _follow_linked_follow_ups(db, action)
     return action
+
+
+def _follow_linked_follow_ups(db: Session, action: PlanActionItem) -> None:
+    """Follow-ups made from this action take its new status (and the other way round in
+    coachapp.coaching.service), so one tap closes both."""
+    now = utcnow()
+    if action.status == ActionStatus.DONE:
+        values: dict[str, Any] = {"status": FollowUpStatus.DONE, "completed_at": now}
+        current = FollowUpStatus.OPEN
+    elif action.status == ActionStatus.CANCELLED:
+        values, current = {"status": FollowUpStatus.CANCELLED}, FollowUpStatus.OPEN
+    else:
+        values = {"status": FollowUpStatus.OPEN, "completed_at": None}
+        current = FollowUpStatus.DONE
+    db.execute(
+        update(FollowUp)
+        .where(FollowUp.action_item_id == action.id, FollowUp.status == current)
+        .values(**values, updated_at=now)
+    )
+    db.commit()
 
 
 def delete_action(db: Session, viewer: User, plan_id: int, action_id: int) -> None:

@@ -235,3 +235,34 @@ def test_rep_sees_what_changed_after_sharing_but_not_private_notes(
     page = rep.get(f"/notes/{note.id}").get_data(as_text=True)
     assert "Changed after sharing" in page and "Clear opening, strong close" in page
     assert "PRIVATE-NOTE-MARKER" not in page and "Private notes" not in page
+
+
+def test_follow_up_from_a_plan_action_closes_with_it(
+    app: Flask, db: Session, org: Org, client: HttpsClient, login_as: Any
+) -> None:
+    from coachapp.models import ActionStatus, PlanActionItem
+
+    client = login_as("manager")
+    note_id = start_note(client, org.people["rep"].id)
+    note = db.get(CoachingSession, note_id)
+    assert note is not None and note.plan_id is not None  # the most recent plan, pre-selected
+    action = PlanActionItem(
+        plan_id=note.plan_id, title="Send the RWE deck", owner_id=org.people["rep"].id
+    )
+    db.add(action)
+    db.commit()
+    added = client.post_form(
+        f"/notes/{note_id}/follow-ups", {"action_item_id": str(action.id), "due_in": "14"}
+    )
+    assert added.status_code == 302
+    db.expire_all()
+    follow_up = db.scalars(select(FollowUp).where(FollowUp.action_item_id == action.id)).one()
+    assert follow_up.title == "Send the RWE deck"
+    rep = app.test_client()
+    login(rep, org.people["rep"].email)
+    rep.post_form(
+        f"/plans/{note.plan_id}/actions/{action.id}", {"status": "done", "base_status": "open"}
+    )
+    db.expire_all()
+    assert db.get(FollowUp, follow_up.id).status.value == "done"  # type: ignore[union-attr]
+    assert db.get(PlanActionItem, action.id).status == ActionStatus.DONE  # type: ignore[union-attr]
