@@ -7,7 +7,11 @@ two people both land while a real clash is shown instead of silently overwritten
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from coachapp.errors import DomainError
 
@@ -76,3 +80,21 @@ def merge_fields(
     if clashes:
         raise StaleVersion(current_version, clashes)
     return {name: value for name, value in changes.items() if value != current[name]}
+
+
+def plain_value(value: Any) -> Any:
+    """A field's value as JSON and forms carry it: dates as ISO text, enums as their value."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value.value if hasattr(value, "value") else value
+
+
+def commit_versioned(db: Session, obj: Any) -> None:
+    """Commits a change to a versioned row; a writer who committed between our read and our
+    write gets the same answer as a stale If-Match."""
+    try:
+        db.commit()
+    except StaleDataError as exc:
+        db.rollback()
+        db.refresh(obj)
+        raise StaleVersion(obj.version) from exc

@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from coachapp import audit, policy
 from coachapp.db import utcnow
@@ -40,7 +39,7 @@ from coachapp.models import (
     SessionType,
     User,
 )
-from coachapp.versioning import StaleVersion, VersionRequired, check_version
+from coachapp.versioning import VersionRequired, check_version, commit_versioned, plain_value
 
 SCORES = frozenset(value for value, _label in RATING_SCALE)
 # Edits after sharing whose before and after the rep sees (private notes never).
@@ -342,13 +341,13 @@ def update_session(
         session.ratings.clear()
         db.flush()
         session.ratings = ratings
-    before = {name: _plain(getattr(session, name)) for name in CONTENT_FIELDS}
+    before = {name: plain_value(getattr(session, name)) for name in CONTENT_FIELDS}
     for name in CONTENT_FIELDS:
         if name in changes:
             setattr(session, name, changes[name])
     if "follow_ups" in changes:
         _replace_follow_ups(db, session, viewer, changes["follow_ups"] or [])
-    after = {name: _plain(getattr(session, name)) for name in CONTENT_FIELDS}
+    after = {name: plain_value(getattr(session, name)) for name in CONTENT_FIELDS}
     diff = {k: [before[k], after[k]] for k in CONTENT_FIELDS if before[k] != after[k]}
     if "ratings" in changes:
         diff["ratings"] = ["changed", "changed"]
@@ -368,7 +367,7 @@ def update_session(
             db, viewer, "session.update", "coaching_session", session.id, fields=sorted(diff)
         )
     session.updated_at = utcnow()
-    _commit(db, session)
+    commit_versioned(db, session)
     return get_session(db, viewer, session.id)
 
 
@@ -395,21 +394,6 @@ def _replace_follow_ups(
     session.follow_ups = keep + _follow_ups(db, session, manager, new_items)
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value.value if hasattr(value, "value") else value
-
-
-def _commit(db: Session, session: CoachingSession) -> None:
-    try:
-        db.commit()
-    except StaleDataError as exc:
-        db.rollback()
-        db.refresh(session)
-        raise StaleVersion(session.version) from exc
-
-
 def share_session(db: Session, viewer: User, session_id: int) -> CoachingSession:
     session = get_session(db, viewer, session_id)
     if not policy.can_edit_session(viewer, session):
@@ -423,7 +407,7 @@ def share_session(db: Session, viewer: User, session_id: int) -> CoachingSession
         db, session.rep_id, "note_shared", "New coaching note from your manager",
         f"/notes/{session.id}", f"note_shared:{session.id}",
     )  # fmt: skip
-    _commit(db, session)
+    commit_versioned(db, session)
     return session
 
 
@@ -447,7 +431,7 @@ def acknowledge_session(
             db, session.manager_id, "note_acknowledged", "A rep replied to your coaching note",
             f"/notes/{session.id}", f"note_acknowledged:{session.id}",
         )  # fmt: skip
-    _commit(db, session)
+    commit_versioned(db, session)
     return session
 
 
@@ -461,7 +445,7 @@ def add_addendum(db: Session, viewer: User, session_id: int, text: str) -> Coach
     addition = f"[{stamp}] {text.strip()}"
     session.addendum = f"{session.addendum}\n{addition}" if session.addendum else addition
     audit.record(db, viewer, "session.addendum", "coaching_session", session.id)
-    _commit(db, session)
+    commit_versioned(db, session)
     return session
 
 
@@ -478,7 +462,7 @@ def set_self_assessment(
         "at": utcnow().isoformat(),
     }
     audit.record(db, viewer, "session.self_assessment", "coaching_session", session.id)
-    _commit(db, session)
+    commit_versioned(db, session)
     return session
 
 

@@ -6,7 +6,6 @@ every write checks who may make it and records it in the audit trail.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,7 +31,13 @@ from coachapp.models import (
     Role,
     User,
 )
-from coachapp.versioning import StaleVersion, VersionRequired, check_version, merge_fields
+from coachapp.versioning import (
+    VersionRequired,
+    check_version,
+    commit_versioned,
+    merge_fields,
+    plain_value,
+)
 
 PLAN_FIELDS = (
     "period",
@@ -139,17 +144,11 @@ def _touch(db: Session, plan: AccountPlan) -> None:
 
 
 def _values(obj: Any, names: Sequence[str]) -> dict[str, Any]:
-    return {name: _plain(getattr(obj, _attribute(name))) for name in names}
+    return {name: plain_value(getattr(obj, _attribute(name))) for name in names}
 
 
 def _attribute(name: str) -> str:
     return "relationship_strength" if name == "relationship" else name
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value.value if hasattr(value, "value") else value
 
 
 def _record(db: Session, viewer: User, plan: AccountPlan, action: str, **details: Any) -> None:
@@ -158,7 +157,7 @@ def _record(db: Session, viewer: User, plan: AccountPlan, action: str, **details
 
 def _comparable(value: Any) -> str:
     """Form posts, JSON and the database compare as text: None and "" alike."""
-    plain = _plain(value)
+    plain = plain_value(value)
     return "" if plain is None else str(plain)
 
 
@@ -210,22 +209,10 @@ def _apply(
             "That would clash with another plan for the same account and period."
         ) from exc
     _touch(db, plan)
-    diff = {k: [current[k], _plain(v)] for k, v in wanted.items()}
+    diff = {k: [current[k], plain_value(v)] for k, v in wanted.items()}
     _record(db, viewer, plan, action, item=item, item_id=obj.id, changes=_short(diff))
-    _commit_versioned(db, obj)
+    commit_versioned(db, obj)
     return diff
-
-
-def _commit_versioned(db: Session, obj: Any) -> None:
-    from sqlalchemy.orm.exc import StaleDataError
-
-    try:
-        db.commit()
-    except StaleDataError as exc:
-        # Another writer committed between our read and our write: same answer as If-Match.
-        db.rollback()
-        db.refresh(obj)
-        raise StaleVersion(obj.version) from exc
 
 
 def _short(diff: dict[str, list[Any]]) -> dict[str, list[Any]]:
