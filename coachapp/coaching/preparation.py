@@ -17,14 +17,12 @@ from coachapp.models import (
     FollowUp,
     FollowUpStatus,
     GoalStatus,
-    PlanStatus,
-    PlanTeamMember,
     SessionStatus,
     User,
 )
 from coachapp.plans.completeness import plan_completeness
 from coachapp.plans.profiling import AREA_TITLES
-from coachapp.plans.service import full_plan_options
+from coachapp.plans.service import plans_with_person
 
 # At most this many prompts of one kind, so the list stays readable on a phone.
 PER_KIND = 3
@@ -39,20 +37,7 @@ class Prompt:
 
 def rep_plans(db: Session, viewer: User, rep: User) -> Sequence[AccountPlan]:
     """The rep's live plans (owned or on the team), most recently active first."""
-    return (
-        db.scalars(
-            policy.visible_plans(viewer)
-            .where(
-                (AccountPlan.owner_id == rep.id)
-                | AccountPlan.team.any(PlanTeamMember.user_id == rep.id),
-                AccountPlan.status != PlanStatus.ARCHIVED,
-            )
-            .options(*full_plan_options())
-            .order_by(AccountPlan.last_activity_at.desc())
-        )
-        .unique()
-        .all()
-    )
+    return plans_with_person(db, viewer, rep.id, live_only=True, order="recent_activity")
 
 
 def last_session(db: Session, viewer: User, rep: User) -> CoachingSession | None:

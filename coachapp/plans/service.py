@@ -7,7 +7,7 @@ every write checks who may make it and records it in the audit trail.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -27,6 +27,7 @@ from coachapp.models import (
     PlanComment,
     PlanGoal,
     PlanStakeholder,
+    PlanStatus,
     PlanTeamMember,
     Role,
     User,
@@ -79,23 +80,40 @@ def get_plan(db: Session, viewer: User, plan_id: int) -> AccountPlan:
     return plan
 
 
+# How lists of a person's plans are ordered: the plans page and the API by period; the
+# coaching preparation by where the account team was last busy.
+PLAN_ORDERS = {
+    "period": (AccountPlan.period.desc(), AccountPlan.id),
+    "recent_activity": (AccountPlan.last_activity_at.desc(),),
+}
+
+
+def plans_with_person(
+    db: Session,
+    viewer: User,
+    person_id: int,
+    *,
+    live_only: bool = False,
+    order: Literal["period", "recent_activity"] = "period",
+) -> Sequence[AccountPlan]:
+    """Plans a person owns or is on the account team of, as far as the viewer may see them,
+    loaded in full (see full_plan_options). live_only leaves archived plans out."""
+    query = policy.visible_plans(viewer).where(
+        (AccountPlan.owner_id == person_id)
+        | AccountPlan.team.any(PlanTeamMember.user_id == person_id)
+    )
+    if live_only:
+        query = query.where(AccountPlan.status != PlanStatus.ARCHIVED)
+    query = query.options(*full_plan_options()).order_by(*PLAN_ORDERS[order])
+    return db.scalars(query).unique().all()
+
+
 def plans_of_person(db: Session, viewer: User, person_id: int) -> Sequence[AccountPlan]:
-    """Plans a person owns or is on the team of, as far as the viewer may see them."""
+    """Every plan of a person the viewer may see, newest period first; anyone outside the
+    viewer's scope is not found."""
     if person_id != viewer.id:
         policy.person_or_404(db, viewer, person_id)
-    return (
-        db.scalars(
-            policy.visible_plans(viewer)
-            .where(
-                (AccountPlan.owner_id == person_id)
-                | AccountPlan.team.any(PlanTeamMember.user_id == person_id)
-            )
-            .options(*full_plan_options())
-            .order_by(AccountPlan.period.desc(), AccountPlan.id)
-        )
-        .unique()
-        .all()
-    )
+    return plans_with_person(db, viewer, person_id)
 
 
 def accounts_for_new_plan(db: Session) -> Sequence[Account]:
