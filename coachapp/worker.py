@@ -1,4 +1,9 @@
-"""The background worker: each round runs every job in an app context, logging failures."""
+"""The background worker: each round runs the jobs that are due, each in an app context.
+
+Jobs: evaluate the nudge rules, push the outbox, purge spent tokens and sign-in attempts.
+`run_once` runs every job (for cron and tests); `run_forever` runs each job at its own
+interval until SIGTERM or SIGINT, finishing the round it is in.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,12 @@ import datetime as dt
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import FrameType
 
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
@@ -39,9 +45,30 @@ def purge_login_attempts(db: Session) -> int:
     return count
 
 
-JOBS: dict[str, Job] = {
-    "purge_expired_tokens": purge_expired_tokens,
-    "purge_login_attempts": purge_login_attempts,
+def evaluate_nudge_rules(db: Session) -> int:
+    from coachapp.nudges.rules import evaluate
+
+    return evaluate(db)
+
+
+def push_outbox(db: Session) -> int:
+    """Sends every notification that is due; the number of pushes that reached a device."""
+    from coachapp.nudges.delivery import PushSettings, send_due
+
+    settings = PushSettings.from_config(current_app.config)
+    if not settings.vapid_private_key:
+        # Notifications wait in the outbox (and show in the inbox) until keys exist.
+        log.warning("no VAPID key: run `flask --app coachapp vapid-keys`; pushes wait")
+        return 0
+    return send_due(db, settings).pushes
+
+
+# Name -> (job, the config key giving its interval in run_forever; None: every round).
+JOBS: dict[str, tuple[Job, str | None]] = {
+    "nudge_rules": (evaluate_nudge_rules, "NUDGE_RULES_INTERVAL_SECONDS"),
+    "push": (push_outbox, None),
+    "purge_expired_tokens": (purge_expired_tokens, "PURGE_INTERVAL_SECONDS"),
+    "purge_login_attempts": (purge_login_attempts, "PURGE_INTERVAL_SECONDS"),
 }
 
 
@@ -60,9 +87,11 @@ class RoundReport:
         return "worker round: " + ", ".join(parts)
 
 
-def run_once(app: Flask) -> RoundReport:
+def run_once(app: Flask, only: set[str] | None = None) -> RoundReport:
     report = RoundReport()
-    for name, job in JOBS.items():
+    for name, (job, _interval) in JOBS.items():
+        if only is not None and name not in only:
+            continue
         with app.app_context():
             db = get_session()
             try:
@@ -86,7 +115,18 @@ def run_forever(app: Flask, stop: threading.Event | None = None) -> None:
         signal.signal(signal.SIGINT, request_stop)
     interval = float(app.config["WORKER_INTERVAL_SECONDS"])
     log.info("worker started; a round every %.0f s", interval)
+    last_run: dict[str, float] = {}
     while not stop.is_set():
-        report = run_once(app)
-        log.info(report.summary())
+        now = time.monotonic()
+        due = {
+            name
+            for name, (_job, key) in JOBS.items()
+            if key is None
+            or name not in last_run
+            or now - last_run[name] >= float(app.config.get(key, interval))
+        }
+        report = run_once(app, due)
+        last_run.update(dict.fromkeys(due, now))
+        if any(report.counts.values()) or report.failures:
+            log.info(report.summary())
         stop.wait(interval)

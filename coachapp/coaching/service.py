@@ -31,7 +31,6 @@ from coachapp.models import (
     GuideSection,
     GuideStatus,
     GuideVersion,
-    Notification,
     PlanActionItem,
     Role,
     SessionRating,
@@ -39,6 +38,7 @@ from coachapp.models import (
     SessionType,
     User,
 )
+from coachapp.nudges.outbox import notify
 from coachapp.versioning import VersionRequired, check_version, commit_versioned, plain_value
 
 SCORES = frozenset(value for value, _label in RATING_SCALE)
@@ -89,30 +89,6 @@ def guide_for(db: Session, rep: User) -> GuideVersion:
 
 def competencies_of(version: GuideVersion) -> dict[int, Competency]:
     return {c.id: c for section in version.sections for c in section.competencies}
-
-
-# Notifications (the outbox; delivery is the worker's) -------------------------------
-
-
-def notify(
-    db: Session, recipient_id: int, kind: str, title: str, url: str, dedupe_key: str, body: str = ""
-) -> None:
-    """Adds an in-app notification to the caller's transaction, once per dedupe key.
-
-    Titles and bodies stay free of confidential content: they may show on a lock screen.
-    """
-    exists = db.scalar(select(Notification.id).where(Notification.dedupe_key == dedupe_key))
-    if exists is None:
-        db.add(
-            Notification(
-                recipient_id=recipient_id,
-                kind=kind,
-                title=title,
-                body=body,
-                url=url,
-                dedupe_key=dedupe_key,
-            )
-        )
 
 
 # Reading ------------------------------------------------------------------------

@@ -12,14 +12,22 @@ from coachapp.models import Notification, User
 PAGE_SIZE = 50
 
 
-def inbox_of(db: Session, user: User, limit: int = PAGE_SIZE) -> list[Notification]:
+def inbox_of(
+    db: Session,
+    user: User,
+    limit: int = PAGE_SIZE,
+    unread_only: bool = False,
+    before: int | None = None,
+) -> list[Notification]:
+    query = select(Notification).where(
+        Notification.recipient_id == user.id, Notification.not_before <= utcnow()
+    )
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    if before is not None:
+        query = query.where(Notification.id < before)
     return list(
-        db.scalars(
-            select(Notification)
-            .where(Notification.recipient_id == user.id, Notification.not_before <= utcnow())
-            .order_by(Notification.created_at.desc(), Notification.id.desc())
-            .limit(limit)
-        ).all()
+        db.scalars(query.order_by(Notification.id.desc()).limit(min(limit, PAGE_SIZE))).all()
     )
 
 

@@ -19,7 +19,13 @@ from coachapp.models.coaching import (
     SessionStatus,
     SessionType,
 )
-from coachapp.models.notifications import Notification, NotificationStatus, PushSubscription
+from coachapp.models.notifications import (
+    Notification,
+    NotificationPreference,
+    NotificationStatus,
+    PushDelivery,
+    PushSubscription,
+)
 from coachapp.models.org import (
     ACCOUNT_TYPE_LABELS,
     FUNCTION_LABELS,
@@ -80,6 +86,7 @@ __all__ = [
     "GuideVersion",
     "LoginAttempt",
     "Notification",
+    "NotificationPreference",
     "NotificationStatus",
     "PlanActionItem",
     "PlanComment",
@@ -89,6 +96,7 @@ __all__ = [
     "PlanTeamMember",
     "PlannedRideAlong",
     "ProfilingGuide",
+    "PushDelivery",
     "PushSubscription",
     "Relationship",
     "Role",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coachapp.db import Base, utcnow
@@ -37,7 +37,13 @@ class Notification(Base):
     )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # When the push may next be tried (a retry's backoff, the end of quiet hours);
+    # None: as soon as not_before has passed. The inbox shows it meanwhile.
+    next_attempt_at: Mapped[dt.datetime | None]
+    # Set while a worker holds the notification; a lapsed lease means the worker died.
     lease_until: Mapped[dt.datetime | None]
+    # Devices the push reached (0: in the inbox only).
+    push_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[dt.datetime | None]
     read_at: Mapped[dt.datetime | None]
@@ -64,3 +70,35 @@ class PushSubscription(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
 
     user: Mapped[User] = relationship()
+
+
+class PushDelivery(Base):
+    """A notification that reached one subscription: a retry never sends it there again."""
+
+    __tablename__ = "push_deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id", ondelete="CASCADE"))
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("push_subscriptions.id", ondelete="CASCADE"), index=True
+    )
+    status_code: Mapped[int] = mapped_column(Integer)
+    delivered_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("notification_id", "subscription_id"),)
+
+
+class NotificationPreference(Base):
+    """What a user wants pushed and when; the inbox always gets everything."""
+
+    __tablename__ = "notification_preferences"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    muted_kinds: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Local times in the user's time zone; both None: no quiet hours.
+    quiet_start: Mapped[dt.time | None] = mapped_column(Time)
+    quiet_end: Mapped[dt.time | None] = mapped_column(Time)
+    daily_cap: Mapped[int] = mapped_column(Integer, default=10)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -65,3 +65,8 @@ def apply_stored_keys(app: Flask) -> None:
     stored = load_stored_keys(app)
     if stored is not None:
         app.config["VAPID_PRIVATE_KEY"], app.config["VAPID_PUBLIC_KEY"] = stored
+
+
+def public_key_of(app: Flask) -> str:
+    """The public key browsers subscribe with ("" until keys exist)."""
+    return str(app.config.get("VAPID_PUBLIC_KEY") or "")

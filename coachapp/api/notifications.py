@@ -1,0 +1,130 @@
+"""Push subscriptions and the caller's inbox over JSON (DESIGN.md "Stable contract")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app, make_response, request
+from marshmallow import RAISE, Schema, fields, validate
+
+from coachapp.api.auth import api_user, callers_only
+from coachapp.api.parsing import Blueprint
+from coachapp.api.responses import authenticated
+from coachapp.db import get_session
+from coachapp.inbox import service as inbox
+from coachapp.models import PushSubscription
+from coachapp.nudges import subscriptions
+from coachapp.nudges.vapid import public_key_of
+
+blp = Blueprint("api_notifications", __name__, description="Notifications and push subscriptions")
+callers_only(blp)
+
+WRITE_ERRORS = (400, 404, 413, 415, 422)
+
+
+class SubscriptionOutSchema(Schema):
+    id = fields.Integer(required=True)
+    endpoint = fields.String(required=True)
+    user_agent = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+    last_success_at = fields.DateTime(allow_none=True)
+
+
+class NotificationOutSchema(Schema):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    title = fields.String(required=True)
+    body = fields.String(required=True)
+    url = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+    read_at = fields.DateTime(allow_none=True)
+
+
+class InboxOutSchema(Schema):
+    items = fields.List(fields.Nested(NotificationOutSchema), required=True)
+    unread = fields.Integer(required=True)
+
+
+class InboxQuerySchema(Schema):
+    unread = fields.Boolean(load_default=False, metadata={"description": "Only unread ones"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, inbox.PAGE_SIZE))
+    before = fields.Integer(
+        load_default=None,
+        validate=validate.Range(1, 2**31 - 1),
+        metadata={"description": "Only notifications older than this id (the next page)"},
+    )
+
+
+class PushKeySchema(Schema):
+    public_key = fields.String(
+        required=True, metadata={"description": "applicationServerKey for pushManager.subscribe"}
+    )
+
+
+@blp.get("/push-subscriptions/key")
+@blp.response(200, PushKeySchema)
+@authenticated(blp)
+def push_key() -> Any:
+    """The server's VAPID public key (base64url of the uncompressed P-256 point)."""
+    return {"public_key": public_key_of(current_app)}
+
+
+@blp.get("/push-subscriptions")
+@blp.response(200, SubscriptionOutSchema(many=True))
+@authenticated(blp)
+def list_subscriptions() -> Any:
+    """The caller's devices that get push notifications."""
+    return subscriptions.subscriptions_of(get_session(), api_user())
+
+
+@blp.post("/push-subscriptions")
+@blp.arguments(subscriptions.SubscriptionSchema)
+@blp.response(201, SubscriptionOutSchema)
+@blp.alt_response(200, schema=SubscriptionOutSchema, description="Already kept; refreshed")
+@authenticated(blp, *WRITE_ERRORS)
+def subscribe(body: dict[str, Any]) -> Response:
+    """Keeps the browser's PushSubscription.toJSON() for the caller (one per device)."""
+    found, created = subscriptions.subscribe(
+        get_session(),
+        api_user(),
+        body,
+        user_agent=request.user_agent.string,
+        allow_private=bool(current_app.config.get("PUSH_ALLOW_PRIVATE_ENDPOINTS")),
+    )
+    return _subscription(found, 201 if created else 200)
+
+
+@blp.delete("/push-subscriptions")
+@blp.arguments(subscriptions.EndpointSchema)
+@blp.response(204)
+@authenticated(blp, *WRITE_ERRORS)
+def unsubscribe(body: dict[str, Any]) -> None:
+    """Stops pushing to the endpoint (the body may be the whole PushSubscription.toJSON())."""
+    subscriptions.unsubscribe(get_session(), api_user(), body["endpoint"])
+
+
+@blp.get("/notifications")
+@blp.arguments(InboxQuerySchema, location="query", unknown=RAISE)
+@blp.response(200, InboxOutSchema)
+@authenticated(blp, 422)
+def notifications(query: dict[str, Any]) -> Any:
+    """The caller's inbox, newest first, with the number unread."""
+    db, user = get_session(), api_user()
+    return {
+        "items": inbox.inbox_of(
+            db, user, limit=query["limit"], unread_only=query["unread"], before=query["before"]
+        ),
+        "unread": inbox.unread_count(db, user),
+    }
+
+
+@blp.post("/notifications/<int:notification_id>/read")
+@blp.response(200, NotificationOutSchema)
+@authenticated(blp, 404)
+def mark_read(notification_id: int) -> Any:
+    """Marks one of the caller's notifications read."""
+    return inbox.mark_read(get_session(), api_user(), notification_id)
+
+
+def _subscription(found: PushSubscription, status: int) -> Response:
+    return make_response(SubscriptionOutSchema().dump(found), status)

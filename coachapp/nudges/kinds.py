@@ -1,0 +1,42 @@
+"""The kinds of notification: what a user can mute, and how urgently each is pushed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DAY = 24 * 3600
+
+
+@dataclass(frozen=True)
+class Kind:
+    key: str
+    label: str  # as shown on the preferences page
+    urgency: str  # RFC 8030: very-low, low, normal, high
+    ttl: int  # seconds the push service keeps it for an offline device
+
+
+KINDS: dict[str, Kind] = {
+    kind.key: kind
+    for kind in (
+        Kind("note_shared", "A coaching note is shared with me", "normal", 3 * DAY),
+        Kind("note_unacknowledged", "A coaching note waits for acknowledgement", "normal", DAY),
+        Kind("note_acknowledged", "A rep replies to my coaching note", "normal", 3 * DAY),
+        Kind("follow_up_due", "A follow-up is due tomorrow", "normal", DAY),
+        Kind("follow_up_overdue", "A follow-up is overdue", "normal", DAY),
+        Kind("cadence_overdue", "A rep is not coached within the cadence target", "low", 2 * DAY),
+        Kind("ride_along_tomorrow", "A ride-along is planned for tomorrow", "high", DAY),
+        Kind("draft_unfinished", "A coaching draft is left unfinished", "low", DAY),
+        Kind("weekly_digest", "Weekly digest of teams below target", "low", 3 * DAY),
+        Kind("test", "Test notifications", "high", 3600),
+    )
+}
+
+FALLBACK = Kind("other", "Other", "normal", DAY)
+
+
+def kind_of(key: str) -> Kind:
+    return KINDS.get(key, FALLBACK)
+
+
+# Kinds a user may switch off; a test notification is always sent when asked for.
+MUTABLE_KINDS = tuple(key for key in KINDS if key != "test")

@@ -1,0 +1,221 @@
+"""The time-based nudge rules (DESIGN.md, Nudges), evaluated by the worker.
+
+Each rule yields nudges whose ``dedupe_key`` names the rule, the subject and the period,
+so evaluating the rules any number of times, by any number of workers at once, creates
+each nudge once. "Tomorrow" and "overdue" are judged on the recipient's own calendar.
+Event rules (a note shared, acknowledged with a comment) are written by the coaching
+service in the same transaction as the change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from coachapp import policy
+from coachapp.coaching.cadence import cadence_for_reps
+from coachapp.db import utcnow
+from coachapp.models import (
+    CoachingSession,
+    FollowUp,
+    FollowUpStatus,
+    PlannedRideAlong,
+    Role,
+    SessionStatus,
+    User,
+)
+from coachapp.nudges.outbox import notify
+from coachapp.timezones import local_today
+
+ACK_REMINDER_AFTER = dt.timedelta(days=3)
+ACK_ESCALATION_AFTER = dt.timedelta(days=5)  # the rep was reminded two days earlier
+DRAFT_IDLE_AFTER = dt.timedelta(hours=24)
+LOOKBACK = dt.timedelta(days=14)  # older subjects are not nudged about any more
+OVERDUE_LOOKBACK_DAYS = 30
+MANAGER_OVERDUE_DAYS = 3
+
+
+@dataclass(frozen=True)
+class Nudge:
+    recipient_id: int
+    kind: str
+    title: str
+    url: str
+    dedupe_key: str
+    body: str = ""
+
+
+Rule = Callable[[Session, dt.datetime], Iterator[Nudge]]
+
+
+def unacknowledged_notes(db: Session, now: dt.datetime) -> Iterator[Nudge]:
+    sessions = db.scalars(
+        select(CoachingSession)
+        .where(
+            CoachingSession.status == SessionStatus.SHARED,
+            CoachingSession.shared_at <= now - ACK_REMINDER_AFTER,
+            CoachingSession.shared_at >= now - LOOKBACK,
+        )
+        .options(joinedload(CoachingSession.rep))
+    )
+    for session in sessions:
+        url = f"/notes/{session.id}"
+        yield Nudge(
+            session.rep_id, "note_unacknowledged", "A coaching note waits for your acknowledgement",
+            url, f"note_unacknowledged:{session.id}:rep",
+        )  # fmt: skip
+        assert session.shared_at is not None
+        if session.shared_at <= now - ACK_ESCALATION_AFTER:
+            yield Nudge(
+                session.manager_id, "note_unacknowledged", "A coaching note is not acknowledged",
+                url, f"note_unacknowledged:{session.id}:manager",
+                f"{session.rep.name} has not acknowledged the note of {session.occurred_on}.",
+            )  # fmt: skip
+
+
+def follow_ups(db: Session, now: dt.datetime) -> Iterator[Nudge]:
+    today_utc = now.date()
+    items = db.scalars(
+        select(FollowUp)
+        .where(
+            FollowUp.status == FollowUpStatus.OPEN,
+            FollowUp.due_date <= today_utc + dt.timedelta(days=2),
+            FollowUp.due_date >= today_utc - dt.timedelta(days=OVERDUE_LOOKBACK_DAYS),
+        )
+        .options(joinedload(FollowUp.owner))
+    )
+    for item in items:
+        owner = item.owner
+        if not owner.active:
+            continue
+        today = local_today(owner.timezone, now)
+        subject = f"{item.id}:{item.due_date.isoformat()}"  # re-dating makes a new nudge
+        if item.due_date == today + dt.timedelta(days=1):
+            yield Nudge(
+                owner.id, "follow_up_due", "A follow-up is due tomorrow", "/follow-ups",
+                f"follow_up_due:{subject}", item.title,
+            )  # fmt: skip
+        elif item.due_date < today:
+            yield Nudge(
+                owner.id, "follow_up_overdue", "A follow-up is overdue", "/follow-ups",
+                f"follow_up_overdue:{subject}", item.title,
+            )  # fmt: skip
+            late = (today - item.due_date).days
+            if owner.role == Role.REP and owner.manager_id and late >= MANAGER_OVERDUE_DAYS:
+                yield Nudge(
+                    owner.manager_id, "follow_up_overdue", "A rep's follow-up is overdue",
+                    f"/people/{owner.id}", f"follow_up_overdue_manager:{subject}",
+                    f"{owner.name}: {item.title} ({late} days overdue)",
+                )  # fmt: skip
+
+
+def cadence(db: Session, now: dt.datetime) -> Iterator[Nudge]:
+    reps = db.scalars(
+        select(User)
+        .where(User.role == Role.REP, User.active.is_(True), User.manager_id.is_not(None))
+        .options(joinedload(User.manager))
+    ).all()
+    figures = cadence_for_reps(db, [(rep.id, rep.manager_id) for rep in reps], now.date())
+    for rep in reps:
+        figure = figures[rep.id]
+        if figure.status not in ("overdue", "never") or rep.manager is None:
+            continue
+        last = figure.last_coached_on.isoformat() if figure.last_coached_on else "never"
+        since = (
+            f"last coached {figure.days_since_last} days ago"
+            if figure.days_since_last is not None
+            else "not coached yet"
+        )
+        yield Nudge(
+            rep.manager.id, "cadence_overdue", "A rep on your team is due for coaching",
+            f"/people/{rep.id}", f"cadence_overdue:{rep.id}:{last}",
+            f"{rep.name}: {since} (target every {figure.target_days} days).",
+        )  # fmt: skip
+
+
+def ride_alongs(db: Session, now: dt.datetime) -> Iterator[Nudge]:
+    today_utc = now.date()
+    rides = db.scalars(
+        select(PlannedRideAlong)
+        .where(
+            PlannedRideAlong.cancelled_at.is_(None),
+            PlannedRideAlong.day >= today_utc,
+            PlannedRideAlong.day <= today_utc + dt.timedelta(days=2),
+        )
+        .options(joinedload(PlannedRideAlong.rep), joinedload(PlannedRideAlong.manager))
+    )
+    for ride in rides:
+        prepare = f"/plans/{ride.plan_id}" if ride.plan_id else f"/people/{ride.rep_id}"
+        for person, url in ((ride.manager, f"/people/{ride.rep_id}"), (ride.rep, prepare)):
+            if person.active and ride.day == local_today(person.timezone, now) + dt.timedelta(1):
+                yield Nudge(
+                    person.id, "ride_along_tomorrow", "Ride-along tomorrow: prepare from the plan",
+                    url, f"ride_along_tomorrow:{ride.id}:{person.id}:{ride.day.isoformat()}",
+                )  # fmt: skip
+
+
+def idle_drafts(db: Session, now: dt.datetime) -> Iterator[Nudge]:
+    drafts = db.scalars(
+        select(CoachingSession).where(
+            CoachingSession.status == SessionStatus.DRAFT,
+            CoachingSession.updated_at <= now - DRAFT_IDLE_AFTER,
+            CoachingSession.updated_at >= now - LOOKBACK,
+        )
+    )
+    for draft in drafts:
+        yield Nudge(
+            draft.manager_id, "draft_unfinished", "A coaching draft is not shared yet",
+            f"/notes/{draft.id}/edit", f"draft_unfinished:{draft.id}",
+        )  # fmt: skip
+
+
+def weekly_digest(db: Session, now: dt.datetime) -> Iterator[Nudge]:
+    directors = db.scalars(
+        select(User).where(User.role == Role.DIRECTOR, User.active.is_(True))
+    ).all()
+    for director in directors:
+        reps = db.scalars(
+            select(User).where(
+                User.id.in_(policy.subtree_ids(director)),
+                User.role == Role.REP,
+                User.active.is_(True),
+            )
+        ).all()
+        figures = cadence_for_reps(db, [(r.id, r.manager_id) for r in reps], now.date())
+        behind = {r.manager_id for r in reps if figures[r.id].status in ("overdue", "never")}
+        if not behind:
+            continue
+        year, week, _ = local_today(director.timezone, now).isocalendar()
+        teams = "team is" if len(behind) == 1 else "teams are"
+        yield Nudge(
+            director.id, "weekly_digest", f"Weekly digest: {len(behind)} {teams} below target",
+            "/org", f"weekly_digest:{director.id}:{year}-W{week:02d}",
+        )  # fmt: skip
+
+
+RULES: dict[str, Rule] = {
+    "unacknowledged_notes": unacknowledged_notes,
+    "follow_ups": follow_ups,
+    "cadence": cadence,
+    "ride_alongs": ride_alongs,
+    "idle_drafts": idle_drafts,
+    "weekly_digest": weekly_digest,
+}
+
+
+def evaluate(db: Session, now: dt.datetime | None = None) -> int:
+    """Writes every nudge that is due and not yet written; the number written."""
+    now = now or utcnow()
+    created = 0
+    for rule in RULES.values():
+        for nudge in list(rule(db, now)):
+            created += notify(
+                db, nudge.recipient_id, nudge.kind, nudge.title, nudge.url, nudge.dedupe_key,
+                body=nudge.body,
+            )  # fmt: skip
+    db.commit()
+    return created
