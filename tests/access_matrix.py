@@ -39,7 +39,13 @@ from werkzeug.test import TestResponse
 from coachapp.auth import service as auth_service
 from coachapp.auth.service import issue_api_token
 from coachapp.db import Database, utcnow
-from coachapp.models import ActionStatus, PlanActionItem, PlanGoal, PlanStakeholder
+from coachapp.models import (
+    ActionStatus,
+    PlanActionItem,
+    PlanGoal,
+    PlanStakeholder,
+    PushSubscription,
+)
 from tests.builders import PASSWORD, Org, build_org, password_hash
 from tests.conftest import HttpsClient, login
 
@@ -76,7 +82,7 @@ class Row:
     path: str
     expect: tuple[int, ...]
     variant: str = ""
-    data: Mapping[str, str] | None = None
+    data: Mapping[str, Any] | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
     # Answers without signing in (login page, health probes, the OpenAPI document, tokens).
     public: bool = False
@@ -108,7 +114,7 @@ class Row:
 
     def fill(
         self, org: Org, me: Any, items: Mapping[str, Any] | None = None
-    ) -> tuple[str, dict[str, str] | None, dict[str, str]]:
+    ) -> tuple[str, dict[str, Any] | None, dict[str, str]]:
         names = {
             "i": items or {},
             "p": org.people,
@@ -121,9 +127,15 @@ class Row:
             "missing": MISSING_ID,
             "password": PASSWORD,
         }
+
+        def filled(value: Any) -> Any:
+            if isinstance(value, Mapping):
+                return {key: filled(inner) for key, inner in value.items()}
+            return value.format(**names) if isinstance(value, str) else value
+
         data = None
         if self.data is not None:
-            data = {key: value.format(**names) for key, value in self.data.items()}
+            data = filled(self.data)
         headers = {key: value.format(**names) for key, value in self.headers.items()}
         return self.path.format(**names), data, headers
 
@@ -139,6 +151,16 @@ EDIT_REP_FORM = {
     "manager_id": "{p[manager].id}",
     "timezone": "America/New_York",
 }
+
+# A browser's subscription (keys valid on P-256) at a public address: accepted by the server.
+DEVICE_KEYS = {
+    "p256dh": (
+        "BN9dafEBSXL9t87kswoSPf8lcYVCJJnpJTPa34CCRMTdH-Qm34N4_r0LSPexmNKQE2RXDAPe71jmOpXYQEfWT28"
+    ),
+    "auth": "tBHItJI5svbpez7KI4CCXg",
+}
+NEW_DEVICE = {"endpoint": "https://93.184.216.34/push/new-device", "keys": DEVICE_KEYS}
+REP_DEVICE_ENDPOINT = "https://93.184.216.34/push/rep-device"
 
 IF_MATCH_PLAN = {"If-Match": '"{plans[rep].version}"'}
 IF_MATCH_ITEM = {"If-Match": '"1"'}
@@ -191,6 +213,25 @@ MATRIX: tuple[Row, ...] = (
         expect=(302, 200, 200, 200, 404, 404, 404, 404, 404)),
     row("dashboard.index", "GET", "/org",
         expect=(302, 404, 404, 404, 404, 404, 200, 200, 404)),
+    # Notification settings and devices: one's own only.
+    row("nudges.settings", "GET", "/me/notifications",
+        expect=(302, 200, 200, 200, 200, 200, 200, 200, 200)),
+    row("nudges.save_settings", "POST", "/me/notifications",
+        data={"daily_cap": "5", "push": "note_shared", "quiet_start": "", "quiet_end": ""},
+        expect=(302, 302, 302, 302, 302, 302, 302, 302, 302)),
+    row("nudges.send_test", "POST", "/me/notifications/test",
+        expect=(302, 302, 302, 302, 302, 302, 302, 302, 302)),
+    row("nudges.remove_device", "POST", "/me/notifications/devices/{i[device].id}/remove",
+        expect=(302, 302, 404, 404, 404, 404, 404, 404, 404)),
+    row("nudges.remove_device", "POST", "/me/notifications/devices/{missing}/remove",
+        variant="missing",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 404)),
+    row("nudges.service_worker", "GET", "/sw.js", public=True,
+        expect=(200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    row("inbox.follow", "GET", "/inbox/{n[rep].id}",
+        expect=(302, 302, 404, 404, 404, 404, 404, 404, 404)),
+    row("inbox.follow", "GET", "/inbox/{missing}", variant="missing",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 404)),
     row("inbox.index", "GET", "/inbox",
         expect=(302, 200, 200, 200, 200, 200, 200, 200, 200)),
     # Opening a notification: one's own only; anyone else's is missing.
@@ -357,6 +398,20 @@ MATRIX: tuple[Row, ...] = (
         expect=(302, 404, 404, 404, 404, 404, 404, 404, 404)),
     row("admin.remove_competency", "POST", "/admin/guides/competencies/{missing}/delete",
         expect=(302, 404, 404, 404, 404, 404, 404, 404, 404)),
+    # Sections change in a draft only: the World's guide has none, so adding one is refused
+    # (flashed, 302) even for the admin.
+    row("admin.add_section", "POST", "/admin/guides/{g[main]}/sections", data={"title": "x"},
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 302)),
+    row("admin.add_section", "POST", "/admin/guides/{missing}/sections", variant="missing",
+        data={"title": "x"},
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 404)),
+    row("admin.rename_section", "POST", "/admin/guides/sections/{missing}", data={"title": "x"},
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 404)),
+    row("admin.move_section", "POST", "/admin/guides/sections/{missing}/move",
+        data={"direction": "up"},
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 404)),
+    row("admin.remove_section", "POST", "/admin/guides/sections/{missing}/delete",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 404)),
     row("admin.users", "GET", "/admin/users",
         expect=(302, 404, 404, 404, 404, 404, 404, 404, 200)),
     row("admin.new_user", "GET", "/admin/users/new",
@@ -454,6 +509,24 @@ MATRIX: tuple[Row, ...] = (
     row("api_plans.TeamMember", "DELETE",
         "/api/v1/account-plans/{plans[rep].id}/team/{p[rep2].id}",
         expect=(401, 204, 403, 404, 403, 404, 403, 404, 404)),
+    # Push subscriptions and the inbox over JSON: the caller's own.
+    #           anon rep  rep2 oth  mgr  mgr2 dir  dir2 admin
+    row("api_notifications.push_key", "GET", "/api/v1/push-subscriptions/key",
+        expect=(401, 200, 200, 200, 200, 200, 200, 200, 200)),
+    row("api_notifications.list_subscriptions", "GET", "/api/v1/push-subscriptions",
+        expect=(401, 200, 200, 200, 200, 200, 200, 200, 200)),
+    row("api_notifications.subscribe", "POST", "/api/v1/push-subscriptions", data=NEW_DEVICE,
+        expect=(401, 201, 201, 201, 201, 201, 201, 201, 201)),
+    row("api_notifications.unsubscribe", "DELETE", "/api/v1/push-subscriptions",
+        data={"endpoint": REP_DEVICE_ENDPOINT},
+        expect=(401, 204, 404, 404, 404, 404, 404, 404, 404)),
+    row("api_notifications.notifications", "GET", "/api/v1/notifications",
+        expect=(401, 200, 200, 200, 200, 200, 200, 200, 200)),
+    row("api_notifications.mark_read", "POST", "/api/v1/notifications/{n[rep].id}/read",
+        expect=(401, 200, 404, 404, 404, 404, 404, 404, 404)),
+    row("api_notifications.mark_read", "POST", "/api/v1/notifications/{missing}/read",
+        variant="missing",
+        expect=(401, 404, 404, 404, 404, 404, 404, 404, 404)),
     # Coaching over JSON: guides for everyone; sessions as on the pages (drafts and private
     # notes are the author's; shared notes reach the rep and the director; the rest is 404).
     #           anon rep  rep2 oth  mgr  mgr2 dir  dir2 admin
@@ -654,6 +727,12 @@ def add_plan_items(db: Session, org: Org) -> dict[str, Any]:
         ),
         "stakeholder": PlanStakeholder(plan_id=plan.id, name="Dr. Pat Chair"),
         "other_goal": PlanGoal(plan_id=other.id, title="Keep the contract"),
+        "device": PushSubscription(
+            user_id=org.people["rep"].id,
+            endpoint=REP_DEVICE_ENDPOINT,
+            p256dh=DEVICE_KEYS["p256dh"],
+            auth=DEVICE_KEYS["auth"],
+        ),
     }
     db.add_all(items.values())
     db.commit()

@@ -250,3 +250,80 @@ def remove_competency(competency_id: int) -> Any:
     except Conflict as exc:
         flash(exc.message, "error")
     return _back_to_guide(guide_id)
+
+
+# Sections of a draft guide ------------------------------------------------------------
+
+
+def _section_refused(exc: InvalidInput | Conflict) -> None:
+    flash(" ".join([exc.message, *(m for ms in exc.fields.values() for m in ms)]), "error")
+
+
+@bp.post("/guides/<int:guide_id>/sections")
+@roles_required(Role.ADMIN)
+@fresh_login_for_changes
+def add_section(guide_id: int) -> Any:
+    db = get_session()
+    found = guide_service.guide_or_404(db, guide_id)
+    try:
+        section = guide_service.add_section(db, viewer(), found, request.form.get("title", ""))
+    except (InvalidInput, Conflict) as exc:
+        _section_refused(exc)
+        return _back_to_guide(guide_id, "#new-section")
+    flash(f"Added the section “{section.title}”; add its behaviours next.", "success")
+    return _back_to_guide(guide_id, f"#section-{section.id}")
+
+
+def _guide_of_section(section_id: int) -> int:
+    found = get_session().get(GuideSection, section_id)
+    if found is None:
+        raise NotFound()
+    return found.version.guide_id
+
+
+@bp.post("/guides/sections/<int:section_id>")
+@roles_required(Role.ADMIN)
+@fresh_login_for_changes
+def rename_section(section_id: int) -> Any:
+    guide_id = _guide_of_section(section_id)
+    try:
+        section = guide_service.rename_section(
+            get_session(), viewer(), section_id, request.form.get("title", "")
+        )
+    except (InvalidInput, Conflict) as exc:
+        _section_refused(exc)
+    else:
+        flash(f"Renamed the section to “{section.title}”.", "success")
+    return _back_to_guide(guide_id, f"#section-{section_id}")
+
+
+@bp.post("/guides/sections/<int:section_id>/move")
+@roles_required(Role.ADMIN)
+@fresh_login_for_changes
+def move_section(section_id: int) -> Any:
+    guide_id = _guide_of_section(section_id)
+    direction = request.form.get("direction", "")
+    if direction not in {"up", "down"}:
+        flash("Move a section up or down.", "error")
+        return _back_to_guide(guide_id)
+    try:
+        guide_service.move_section(
+            get_session(), viewer(), section_id, -1 if direction == "up" else 1
+        )
+    except Conflict as exc:
+        _section_refused(exc)
+    return _back_to_guide(guide_id, f"#section-{section_id}")
+
+
+@bp.post("/guides/sections/<int:section_id>/delete")
+@roles_required(Role.ADMIN)
+@fresh_login_for_changes
+def remove_section(section_id: int) -> Any:
+    guide_id = _guide_of_section(section_id)
+    try:
+        guide_service.remove_section(get_session(), viewer(), section_id)
+    except Conflict as exc:
+        _section_refused(exc)
+        return _back_to_guide(guide_id, f"#section-{section_id}")
+    flash("Section removed.", "success")
+    return _back_to_guide(guide_id, "#draft-heading")

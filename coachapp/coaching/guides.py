@@ -165,6 +165,97 @@ def remove_competency(db: Session, admin: User, competency_id: int) -> None:
     db.commit()
 
 
+# Sections of a draft ---------------------------------------------------------------
+
+
+def _draft_section(db: Session, section_id: int) -> GuideSection:
+    section = db.get(GuideSection, section_id)
+    if section is None:
+        raise NotFound()
+    if section.version.status != GuideStatus.DRAFT:
+        raise Conflict("Published guide versions cannot change; edit the draft.")
+    return section
+
+
+def _section_title(version: GuideVersion, title: str, section: GuideSection | None = None) -> str:
+    title = title.strip()
+    if not title or len(title) > 160 or "\x00" in title:
+        raise InvalidInput("Name the section.", {"title": ["1 to 160 characters."]})
+    taken = {s.title.casefold() for s in version.sections if s is not section}
+    if title.casefold() in taken:
+        raise InvalidInput(
+            "The guide already has a section of that name.", {"title": ["Choose another name."]}
+        )
+    return title
+
+
+def _renumber(version: GuideVersion) -> None:
+    """Positions 0, 1, 2… in the order shown, so moving one swaps two neighbours."""
+    for position, section in enumerate(version.sections):
+        section.position = position
+
+
+def add_section(db: Session, admin: User, guide: CoachingGuide, title: str) -> GuideSection:
+    """A new, empty section at the end of the guide's draft."""
+    draft = draft_of(db, guide)
+    if draft is None:
+        raise Conflict("Start a draft to change the guide.")
+    section = GuideSection(title=_section_title(draft, title), position=len(draft.sections))
+    draft.sections.append(section)
+    _renumber(draft)
+    db.flush()
+    audit.record(db, admin, "guide.section_add", "coaching_guide", guide.id, title=section.title)
+    db.commit()
+    return section
+
+
+def rename_section(db: Session, admin: User, section_id: int, title: str) -> GuideSection:
+    section = _draft_section(db, section_id)
+    before = section.title
+    section.title = _section_title(section.version, title, section)
+    audit.record(
+        db, admin, "guide.section_rename", "coaching_guide", section.version.guide_id,
+        before=before, after=section.title,
+    )  # fmt: skip
+    db.commit()
+    return section
+
+
+def move_section(db: Session, admin: User, section_id: int, step: int) -> GuideSection:
+    """Moves a section one place up (step -1) or down (+1); at either end it stays put."""
+    section = _draft_section(db, section_id)
+    version = section.version
+    order = list(version.sections)
+    index = order.index(section)
+    target = index + (1 if step > 0 else -1)
+    if 0 <= target < len(order):
+        order[index], order[target] = order[target], order[index]
+        for position, item in enumerate(order):
+            item.position = position
+        audit.record(
+            db, admin, "guide.section_move", "coaching_guide", version.guide_id,
+            title=section.title, position=target,
+        )  # fmt: skip
+        db.commit()
+    return section
+
+
+def remove_section(db: Session, admin: User, section_id: int) -> None:
+    """Removes a section with no behaviours left; one that has some keeps them safe."""
+    section = _draft_section(db, section_id)
+    if section.competencies:
+        raise Conflict(
+            f"“{section.title}” still has behaviours; remove them first, then the section."
+        )
+    version = section.version
+    version.sections.remove(section)
+    _renumber(version)
+    audit.record(
+        db, admin, "guide.section_remove", "coaching_guide", version.guide_id, title=section.title
+    )
+    db.commit()
+
+
 def set_target_functions(
     db: Session, admin: User, guide: CoachingGuide, functions: list[str]
 ) -> None:
@@ -182,6 +273,13 @@ def publish(db: Session, admin: User, guide: CoachingGuide) -> GuideVersion:
         raise Conflict("There is no draft to publish.")
     if not any(section.competencies for section in draft.sections):
         raise InvalidInput("A guide needs at least one competency.", {"_form": ["Add one."]})
+    empty = [section.title for section in draft.sections if not section.competencies]
+    if empty:
+        # A published heading with nothing to rate under it would sit empty on every debrief.
+        raise InvalidInput(
+            f"Add a behaviour to “{empty[0]}” or remove the section before publishing.",
+            {"_form": ["Every section needs a behaviour."]},
+        )
     draft.status = GuideStatus.PUBLISHED
     draft.published_at = utcnow()
     audit.record(db, admin, "guide.publish", "coaching_guide", guide.id, number=draft.number)

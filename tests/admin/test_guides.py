@@ -72,3 +72,101 @@ def test_admin_guide_pages_render(client: HttpsClient, login_as: Any, org: Org) 
     guide_id = org.sessions["shared"].guide_version.guide_id
     page = client.get(f"/admin/guides/{guide_id}").get_data(as_text=True)
     assert "Edit in a new draft" in page
+
+
+def _draft(db: Session, guide_id: int) -> GuideVersion:
+    db.expire_all()
+    return db.scalars(
+        select(GuideVersion).where(
+            GuideVersion.guide_id == guide_id, GuideVersion.status == GuideStatus.DRAFT
+        )
+    ).one()
+
+
+def _titles(version: GuideVersion) -> list[str]:
+    return [section.title for section in version.sections]
+
+
+def test_admin_adds_renames_reorders_and_removes_sections_in_the_draft(
+    db: Session, org: Org, client: HttpsClient, login_as: Any
+) -> None:
+    old = org.sessions["shared"].guide_version
+    guide_id = old.guide_id
+    client = login_as("admin")
+    # No draft yet: nothing to add a section to.
+    refused = client.post_form(f"/admin/guides/{guide_id}/sections", {"title": "Coordination"})
+    assert refused.status_code == 302
+    assert "Start a draft" in client.get(f"/admin/guides/{guide_id}").get_data(as_text=True)
+
+    client.post_form(f"/admin/guides/{guide_id}/draft")
+    added = client.post_form(f"/admin/guides/{guide_id}/sections", {"title": " Coordination "})
+    assert added.status_code == 302
+    draft = _draft(db, guide_id)
+    assert _titles(draft) == ["Collaboration", "Coordination"]
+    new_section = draft.sections[1]
+    assert added.headers["Location"].endswith(f"#section-{new_section.id}")
+    page = client.get(f"/admin/guides/{guide_id}").get_data(as_text=True)
+    assert "Move up: Coordination" in page and "Move down: Collaboration" in page
+    assert "Add section" in page and "Remove section" in page
+
+    for bad in ("", "   ", "x" * 161, "collaboration"):
+        client.post_form(f"/admin/guides/{guide_id}/sections", {"title": bad})
+    assert _titles(_draft(db, guide_id)) == ["Collaboration", "Coordination"]
+    page = client.get(f"/admin/guides/{guide_id}").get_data(as_text=True)
+    assert "already has a section of that name" in page
+
+    client.post_form(f"/admin/guides/sections/{new_section.id}", {"title": "Coordinating the team"})
+    client.post_form(f"/admin/guides/sections/{new_section.id}/move", {"direction": "up"})
+    draft = _draft(db, guide_id)
+    assert _titles(draft) == ["Coordinating the team", "Collaboration"]
+    assert [s.position for s in draft.sections] == [0, 1]
+    # At the top it stays put; an unknown direction changes nothing.
+    client.post_form(f"/admin/guides/sections/{new_section.id}/move", {"direction": "up"})
+    client.post_form(f"/admin/guides/sections/{new_section.id}/move", {"direction": "sideways"})
+    assert _titles(_draft(db, guide_id)) == ["Coordinating the team", "Collaboration"]
+
+    # An empty section blocks publishing; a section with behaviours cannot be removed.
+    client.post_form(f"/admin/guides/{guide_id}/publish")
+    assert _draft(db, guide_id).status == GuideStatus.DRAFT
+    page = client.get(f"/admin/guides/{guide_id}").get_data(as_text=True)
+    assert "or remove the section before publishing" in page
+    full = _draft(db, guide_id).sections[1]
+    client.post_form(f"/admin/guides/sections/{full.id}/delete")
+    assert len(_draft(db, guide_id).sections) == 2
+    assert "still has behaviours" in client.get(f"/admin/guides/{guide_id}").get_data(as_text=True)
+
+    client.post_form(f"/admin/guides/{guide_id}/sections", {"title": "Leftover"})
+    leftover = _draft(db, guide_id).sections[2]
+    removed = client.post_form(f"/admin/guides/sections/{leftover.id}/delete")
+    assert removed.status_code == 302
+    assert _titles(_draft(db, guide_id)) == ["Coordinating the team", "Collaboration"]
+
+    client.post_form(
+        f"/admin/guides/sections/{new_section.id}/competencies", {"name": "Aligns the MSL"}
+    )
+    client.post_form(f"/admin/guides/{guide_id}/publish")
+    db.expire_all()
+    published = db.get(GuideVersion, draft.id)
+    assert published is not None and published.status == GuideStatus.PUBLISHED
+    assert _titles(published) == ["Coordinating the team", "Collaboration"]
+    assert [c.name for c in published.sections[0].competencies] == ["Aligns the MSL"]
+    old_again = db.get(GuideVersion, old.id)
+    assert old_again is not None and _titles(old_again) == ["Collaboration"]
+
+
+def test_published_sections_never_change(
+    db: Session, org: Org, client: HttpsClient, login_as: Any
+) -> None:
+    old = org.sessions["shared"].guide_version
+    section = old.sections[0]
+    client = login_as("admin")
+    client.post_form(f"/admin/guides/{old.guide_id}/sections", {"title": "Sneaked in"})
+    client.post_form(f"/admin/guides/sections/{section.id}", {"title": "Renamed"})
+    client.post_form(f"/admin/guides/sections/{section.id}/move", {"direction": "down"})
+    client.post_form(f"/admin/guides/sections/{section.id}/delete")
+    page = client.get(f"/admin/guides/{old.guide_id}").get_data(as_text=True)
+    assert "Published guide versions cannot change" in page
+    db.expire_all()
+    again = db.get(GuideVersion, old.id)
+    assert again is not None and _titles(again) == ["Collaboration"]
+    assert [c.key for c in again.sections[0].competencies] == ["shares_plan", "listens"]
