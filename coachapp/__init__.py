@@ -74,6 +74,7 @@ def _register_blueprints(app: Flask) -> None:
     from coachapp.dashboard import bp as dashboard_bp
     from coachapp.inbox import bp as inbox_bp
     from coachapp.me import bp as me_bp
+    from coachapp.nudges import bp as nudges_bp
     from coachapp.plans import bp as plans_bp
     from coachapp.team import bp as team_bp
 
@@ -84,6 +85,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(me_bp)
+    app.register_blueprint(nudges_bp)
     app.register_blueprint(plans_bp)
     app.register_blueprint(coaching_bp)
     app.register_blueprint(admin_bp)

@@ -18,6 +18,13 @@ def index() -> str:
     return render_template("inbox/index.html", items=service.inbox_of(get_session(), viewer()))
 
 
+@bp.get("/inbox/<int:notification_id>")
+@login_required
+def follow(notification_id: int) -> Response:
+    """Where a pushed notification leads: marks it read and opens its page."""
+    return open_notification(notification_id)
+
+
 @bp.post("/inbox/<int:notification_id>/open")
 @login_required
 def open_notification(notification_id: int) -> Response:

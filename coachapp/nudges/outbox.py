@@ -50,9 +50,9 @@ def notify(
             created_at=now,
         )
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(Notification.id)
     )
-    result = db.execute(statement)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return db.execute(statement).first() is not None
 
 
 def topic_for(notification: Notification) -> str:

@@ -52,7 +52,7 @@ class PreferencesSchema(Schema):
         error_messages={"required": "Enter how many notifications a day at most."},
     )
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _quiet_hours(self, data: dict[str, Any], **_: Any) -> None:
         start, end = data.get("quiet_start"), data.get("quiet_end")
         if (start is None) != (end is None):

@@ -27,3 +27,8 @@ document.addEventListener("htmx:before:request", (event) => {
     body.append(key, value);
   }
 });
+
+// The service worker shows pushed nudges; registering it on every page keeps it current.
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker.register("/sw.js").catch(() => {});
+}

@@ -1,0 +1,125 @@
+"""The notification settings page, the test notification and the service worker script."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_login import login_required
+from werkzeug.wrappers import Response
+
+from coachapp.auth.roles import viewer
+from coachapp.db import get_session, utcnow
+from coachapp.forms import form_values, load_form
+from coachapp.nudges import bp, preferences, subscriptions
+from coachapp.nudges.kinds import KINDS, MUTABLE_KINDS
+from coachapp.nudges.outbox import notify
+from coachapp.nudges.vapid import public_key_of
+
+
+def _page(status: int = 200, **context: Any) -> tuple[str, int]:
+    db, user = get_session(), viewer()
+    prefs = preferences.preferences_of(db, user.id)
+    context.setdefault(
+        "values",
+        {
+            "quiet_start": prefs.quiet_start.strftime("%H:%M") if prefs.quiet_start else "",
+            "quiet_end": prefs.quiet_end.strftime("%H:%M") if prefs.quiet_end else "",
+            "daily_cap": prefs.daily_cap,
+            "enabled": [kind for kind in MUTABLE_KINDS if kind not in prefs.muted_kinds],
+        },
+    )
+    context.setdefault("errors", {})
+    return render_template(
+        "nudges/settings.html",
+        kinds=[KINDS[kind] for kind in MUTABLE_KINDS],
+        devices=subscriptions.subscriptions_of(db, user),
+        public_key=public_key_of(current_app),
+        **context,
+    ), status
+
+
+@bp.get("/me/notifications")
+@login_required
+def settings() -> tuple[str, int]:
+    return _page()
+
+
+@bp.post("/me/notifications")
+@login_required
+def save_settings() -> Any:
+    enabled = [kind for kind in request.form.getlist("push") if kind in MUTABLE_KINDS]
+    data, errors = load_form(preferences.preferences_schema, request.form)
+    if data is None:
+        values = {**form_values(request.form), "enabled": enabled}
+        return _page(422, values=values, errors=errors)
+    data["muted_kinds"] = [kind for kind in MUTABLE_KINDS if kind not in enabled]
+    preferences.update_preferences(get_session(), viewer(), data)
+    flash("Notification settings saved.", "success")
+    return redirect(url_for("nudges.settings"))
+
+
+@bp.post("/me/notifications/test")
+@login_required
+def send_test() -> Response:
+    user = viewer()
+    db = get_session()
+    stamp = utcnow().strftime("%Y%m%d%H%M%S%f")
+    notify(
+        db, user.id, "test", "Test notification from Coachapp", "/me/notifications",
+        f"test:{user.id}:{stamp}", body="Notifications reach this account.",
+    )  # fmt: skip
+    db.commit()
+    if subscriptions.subscriptions_of(db, user):
+        flash("Test notification sent: it arrives on your devices within a few seconds.", "success")
+    else:
+        flash(
+            "Test notification is in your inbox. Turn on notifications on this device to get "
+            "them on your phone too.",
+            "success",
+        )
+    return redirect(url_for("nudges.settings"))
+
+
+@bp.post("/me/notifications/devices/<int:subscription_id>/remove")
+@login_required
+def remove_device(subscription_id: int) -> Response:
+    subscriptions.remove_device(get_session(), viewer(), subscription_id)
+    flash("That device gets no more notifications.", "success")
+    return redirect(url_for("nudges.settings"))
+
+
+@bp.get("/sw.js")
+def service_worker() -> Response:
+    """The service worker, from the root so that its scope is the whole app."""
+    response = send_from_directory(current_app.static_folder or "static", "sw.js", max_age=0)
+    response.headers["Service-Worker-Allowed"] = "/"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+BROWSERS = (("Edg/", "Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Safari/", "Safari"))
+SYSTEMS = (
+    ("Android", "Android"),
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "Mac"),
+    ("Linux", "Linux"),
+)
+
+
+@bp.app_template_filter("device_name")
+def device_name(user_agent: str) -> str:
+    """'Chrome on Android' from a User-Agent string; 'A browser' when unknown."""
+    browser = next((name for mark, name in BROWSERS if mark in user_agent), "A browser")
+    system = next((name for mark, name in SYSTEMS if mark in user_agent), "")
+    return f"{browser} on {system}" if system else browser

@@ -1,0 +1,127 @@
+// "Turn on notifications" on the notification settings page.
+// Permission is asked only when the user taps the button; the subscription goes to the
+// server with the page's CSRF token (the API accepts the signed-in session that way).
+
+const panel = document.querySelector("[data-push]");
+const csrf = document.querySelector('meta[name="csrf-token"]');
+
+function urlBase64ToBytes(text) {
+  const padded = (text + "=".repeat((4 - (text.length % 4)) % 4))
+    .replace(/-/g, "+")
+    .replace(/_/g, "/");
+  return Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
+}
+
+function isAppleMobile() {
+  return /iPhone|iPad|iPod/.test(navigator.userAgent) ||
+    (navigator.platform === "MacIntel" && navigator.maxTouchPoints > 1);
+}
+
+function isStandalone() {
+  return window.matchMedia("(display-mode: standalone)").matches || navigator.standalone === true;
+}
+
+async function send(method, subscription) {
+  const response = await fetch(panel.dataset.subscribeUrl, {
+    method,
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-CSRFToken": csrf ? csrf.content : "" },
+    body: JSON.stringify(subscription.toJSON()),
+  });
+  if (!response.ok && response.status !== 404) {
+    let message = `The server answered ${response.status}.`;
+    try {
+      message = (await response.json()).error.message || message;
+    } catch (_error) {
+      // keep the status line
+    }
+    throw new Error(message);
+  }
+}
+
+if (panel) {
+  const status = panel.querySelector("[data-push-status]");
+  const onButton = panel.querySelector("[data-push-on]");
+  const offButton = panel.querySelector("[data-push-off]");
+  const iosHint = panel.querySelector("[data-push-ios]");
+  const say = (text) => {
+    status.textContent = text;
+  };
+  const showState = (subscribed) => {
+    onButton.hidden = subscribed;
+    offButton.hidden = !subscribed;
+    say(
+      subscribed
+        ? "Notifications are on for this device."
+        : "Notifications are off for this device. Your Inbox still gets everything.",
+    );
+  };
+
+  const supported = "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
+  if (!supported) {
+    if (isAppleMobile() && !isStandalone()) {
+      iosHint.hidden = false;
+      say("This browser can show notifications only from the Home Screen app.");
+    } else {
+      say("This browser cannot show notifications. Your Inbox still gets everything.");
+    }
+  } else if (!panel.dataset.publicKey) {
+    say("Notifications are not set up on this server yet.");
+  } else {
+    const ready = navigator.serviceWorker.register("/sw.js").then(() => navigator.serviceWorker.ready);
+    ready
+      .then((registration) => registration.pushManager.getSubscription())
+      .then((existing) => {
+        if (Notification.permission === "denied") {
+          say("Notifications are blocked for this site. Allow them in the browser's site settings.");
+          onButton.hidden = true;
+          return;
+        }
+        showState(Boolean(existing));
+        if (existing) {
+          // Keep the server's copy current (keys can change, the device may be new to it).
+          send("POST", existing).catch(() => {});
+        }
+      })
+      .catch(() => say("Notifications could not be set up in this browser."));
+
+    onButton.addEventListener("click", async () => {
+      onButton.disabled = true;
+      try {
+        const permission = await Notification.requestPermission();
+        if (permission !== "granted") {
+          say("Notifications were not allowed. You can allow them later in the browser's site settings.");
+          return;
+        }
+        const registration = await ready;
+        const subscription = await registration.pushManager.subscribe({
+          userVisibleOnly: true,
+          applicationServerKey: urlBase64ToBytes(panel.dataset.publicKey),
+        });
+        await send("POST", subscription);
+        window.location.reload(); // the device list now shows this device
+      } catch (error) {
+        say(`Notifications could not be turned on: ${error.message}`);
+      } finally {
+        onButton.disabled = false;
+      }
+    });
+
+    offButton.addEventListener("click", async () => {
+      offButton.disabled = true;
+      try {
+        const registration = await ready;
+        const subscription = await registration.pushManager.getSubscription();
+        if (subscription) {
+          await send("DELETE", subscription);
+          await subscription.unsubscribe();
+        }
+        window.location.reload();
+      } catch (error) {
+        say(`Notifications could not be turned off: ${error.message}`);
+      } finally {
+        offButton.disabled = false;
+      }
+    });
+  }
+}

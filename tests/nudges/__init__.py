@@ -1,0 +1,1 @@
+"""Tests of nudges: the rules, the inbox and preferences, and delivery by Web Push."""

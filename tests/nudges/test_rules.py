@@ -1,0 +1,188 @@
+"""The time-based nudge rules: each nudge once per rule, subject and period, judged on the
+recipient's own calendar, with titles fit for a lock screen."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coachapp.models import FollowUp, Notification, PlannedRideAlong, SessionStatus
+from coachapp.nudges import rules
+from coachapp.nudges.outbox import notify
+from tests.builders import Org, make_follow_up, make_session
+
+# 03:00 UTC on a Tuesday: still Monday evening in New York, where the org's people live.
+NOW = dt.datetime(2026, 3, 10, 3, 0, tzinfo=dt.UTC)
+NY_TODAY = dt.date(2026, 3, 9)
+
+
+def keys(db: Session) -> dict[str, Notification]:
+    db.expire_all()
+    return {n.dedupe_key: n for n in db.scalars(select(Notification))}
+
+
+def test_evaluating_again_creates_nothing_new(db: Session, org: Org) -> None:
+    first = rules.evaluate(db, NOW)
+    assert first > 0
+    count = len(keys(db))
+    assert rules.evaluate(db, NOW) == 0
+    assert rules.evaluate(db, NOW + dt.timedelta(minutes=5)) == 0
+    assert len(keys(db)) == count
+
+
+def test_the_outbox_writes_a_key_once(db: Session, org: Org) -> None:
+    rep = org.people["rep"]
+    assert notify(db, rep.id, "test", "Hello", "/inbox", "same-key")
+    assert not notify(db, rep.id, "test", "Hello again", "/inbox", "same-key")
+    db.commit()
+    assert keys(db)["same-key"].title == "Hello"
+
+
+def test_a_shared_note_not_acknowledged_reminds_the_rep_then_the_manager(
+    db: Session, org: Org
+) -> None:
+    note = org.sessions["shared"]
+    note.shared_at = NOW - dt.timedelta(days=2)
+    db.commit()
+    rules.evaluate(db, NOW)
+    assert f"note_unacknowledged:{note.id}:rep" not in keys(db)
+
+    rules.evaluate(db, NOW + dt.timedelta(days=1, hours=1))
+    found = keys(db)
+    reminder = found[f"note_unacknowledged:{note.id}:rep"]
+    assert reminder.recipient_id == org.people["rep"].id
+    assert reminder.url == f"/notes/{note.id}"
+    assert f"note_unacknowledged:{note.id}:manager" not in found
+
+    rules.evaluate(db, NOW + dt.timedelta(days=3, hours=1))
+    escalation = keys(db)[f"note_unacknowledged:{note.id}:manager"]
+    assert escalation.recipient_id == org.people["manager"].id
+
+
+def test_an_acknowledged_note_is_not_chased(db: Session, org: Org) -> None:
+    note = org.sessions["acknowledged"]
+    note.shared_at = NOW - dt.timedelta(days=4)
+    db.commit()
+    rules.evaluate(db, NOW)
+    assert not any(key.startswith(f"note_unacknowledged:{note.id}:") for key in keys(db))
+
+
+def test_follow_up_due_tomorrow_on_the_owners_calendar(db: Session, org: Org) -> None:
+    rep, manager = org.people["rep"], org.people["manager"]
+    # Due 10 March: "today" in UTC, but tomorrow for the rep in New York.
+    item = make_follow_up(db, rep, manager, due_date=NY_TODAY + dt.timedelta(days=1))
+    db.commit()
+    rules.evaluate(db, NOW)
+    nudge = keys(db)[f"follow_up_due:{item.id}:{item.due_date.isoformat()}"]
+    assert nudge.recipient_id == rep.id and nudge.kind == "follow_up_due"
+    assert nudge.url == "/follow-ups"
+    assert item.title not in nudge.title  # titles may show on a lock screen
+
+
+def test_overdue_follow_ups_go_to_the_owner_and_after_three_days_to_the_manager(
+    db: Session, org: Org
+) -> None:
+    rep, manager = org.people["rep"], org.people["manager"]
+    late2 = make_follow_up(db, rep, manager, due_date=NY_TODAY - dt.timedelta(days=2))
+    late3 = make_follow_up(db, rep, manager, due_date=NY_TODAY - dt.timedelta(days=3))
+    own = make_follow_up(db, manager, manager, due_date=NY_TODAY - dt.timedelta(days=5))
+    done = make_follow_up(db, rep, manager, due_date=NY_TODAY - dt.timedelta(days=5))
+    done.status = "done"  # type: ignore[assignment]
+    db.commit()
+    rules.evaluate(db, NOW)
+    found = keys(db)
+    for item in (late2, late3, own):
+        assert found[f"follow_up_overdue:{item.id}:{item.due_date}"].recipient_id == item.owner_id
+    assert f"follow_up_overdue_manager:{late2.id}:{late2.due_date}" not in found
+    assert (
+        found[f"follow_up_overdue_manager:{late3.id}:{late3.due_date}"].recipient_id == manager.id
+    )
+    assert f"follow_up_overdue_manager:{own.id}:{own.due_date}" not in found  # a manager's own
+    assert not any(key.startswith(f"follow_up_overdue:{done.id}:") for key in found)
+
+
+def test_re_dating_a_follow_up_makes_a_new_reminder(db: Session, org: Org) -> None:
+    rep, manager = org.people["rep"], org.people["manager"]
+    item = make_follow_up(db, rep, manager, due_date=NY_TODAY + dt.timedelta(days=1))
+    db.commit()
+    rules.evaluate(db, NOW)
+    item = db.get(FollowUp, item.id)  # type: ignore[assignment]
+    item.due_date = NY_TODAY + dt.timedelta(days=2)
+    db.commit()
+    rules.evaluate(db, NOW + dt.timedelta(days=1))
+    found = keys(db)
+    assert f"follow_up_due:{item.id}:{NY_TODAY + dt.timedelta(days=1)}" in found
+    assert f"follow_up_due:{item.id}:{NY_TODAY + dt.timedelta(days=2)}" in found
+
+
+def test_a_rep_never_coached_or_past_target_nudges_the_manager_once(db: Session, org: Org) -> None:
+    rules.evaluate(db, dt.datetime.now(dt.UTC))
+    found = keys(db)
+    never = found[f"cadence_overdue:{org.people['rep2'].id}:never"]
+    assert never.recipient_id == org.people["manager"].id
+    assert never.url == f"/people/{org.people['rep2'].id}"
+    assert org.people["rep2"].name not in never.title
+    # rep was coached three days ago: on track.
+    assert not any(k.startswith(f"cadence_overdue:{org.people['rep'].id}:") for k in found)
+
+
+def test_a_ride_along_tomorrow_reminds_manager_and_rep_with_where_to_prepare(
+    db: Session, org: Org
+) -> None:
+    rep, manager = org.people["rep"], org.people["manager"]
+    ride = PlannedRideAlong(
+        manager_id=manager.id, rep_id=rep.id, plan_id=org.plans["rep"].id,
+        day=NY_TODAY + dt.timedelta(days=1),
+    )  # fmt: skip
+    later = PlannedRideAlong(
+        manager_id=manager.id, rep_id=rep.id, day=NY_TODAY + dt.timedelta(days=2)
+    )
+    db.add_all([ride, later])
+    db.commit()
+    rules.evaluate(db, NOW)
+    found = keys(db)
+    day = ride.day.isoformat()
+    assert found[f"ride_along_tomorrow:{ride.id}:{manager.id}:{day}"].url == f"/people/{rep.id}"
+    assert found[f"ride_along_tomorrow:{ride.id}:{rep.id}:{day}"].url == (
+        f"/plans/{org.plans['rep'].id}"
+    )
+    assert not any(k.startswith(f"ride_along_tomorrow:{later.id}:") for k in found)
+
+
+def test_a_draft_left_for_a_day_reminds_its_author(db: Session, org: Org) -> None:
+    draft = make_session(db, org.people["manager"], org.people["rep2"], SessionStatus.DRAFT)
+    fresh = make_session(db, org.people["manager"], org.people["rep2"], SessionStatus.DRAFT)
+    db.commit()
+    draft.updated_at = NOW - dt.timedelta(hours=25)
+    fresh.updated_at = NOW - dt.timedelta(hours=2)
+    db.commit()
+    rules.evaluate(db, NOW)
+    found = keys(db)
+    assert found[f"draft_unfinished:{draft.id}"].recipient_id == org.people["manager"].id
+    assert found[f"draft_unfinished:{draft.id}"].url == f"/notes/{draft.id}/edit"
+    assert f"draft_unfinished:{fresh.id}" not in found
+
+
+@pytest.mark.parametrize(
+    ("later", "new_digest"), [(dt.timedelta(days=1), False), (dt.timedelta(days=7), True)]
+)
+def test_the_weekly_digest_comes_once_a_week(
+    db: Session, org: Org, later: dt.timedelta, new_digest: bool
+) -> None:
+    director = org.people["director"]
+
+    def digests() -> list[Notification]:
+        return [
+            n
+            for n in keys(db).values()
+            if n.kind == "weekly_digest" and n.recipient_id == director.id
+        ]
+
+    rules.evaluate(db, NOW)
+    assert len(digests()) == 1  # rep2 has never been coached: the team is below target
+    assert digests()[0].url == "/org"
+    rules.evaluate(db, NOW + later)
+    assert len(digests()) == (2 if new_digest else 1)
