@@ -33,6 +33,7 @@ from coachapp import create_app, migrate
 from coachapp.db import get_session
 from coachapp.demo import DEMO_PASSWORD, seed_demo
 from coachapp.models import User
+from coachapp.nudges.vapid import generate_vapid_keys
 from tests.conftest import BACKENDS, new_database_url, settings_for
 
 CHROMIUM_ARGS = [
@@ -70,8 +71,17 @@ def live_app(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Flask]:
     """The app on a fresh database of this backend, migrated, with the demo organisation."""
+    private_key, public_key = generate_vapid_keys()
     for url in new_database_url(request.param, tmp_path_factory):
-        app = create_app(settings_for(url))
+        # Push endpoints of the tests' own push service are on 127.0.0.1.
+        app = create_app(
+            settings_for(
+                url,
+                VAPID_PRIVATE_KEY=private_key,
+                VAPID_PUBLIC_KEY=public_key,
+                PUSH_ALLOW_PRIVATE_ENDPOINTS=True,
+            )
+        )
         migrate.upgrade(app)
         with app.app_context():
             seed_demo(get_session())

@@ -1,0 +1,188 @@
+"""Push on a phone, end to end: turn notifications on, the server pushes through a push
+service, the real service worker shows the notification, and opening it lands on its page.
+
+Headless Chromium has no push service to subscribe with, so the test stands in for
+PushManager.subscribe: it returns a subscription at the test's own push service, with keys
+the test holds. Everything after that is real: the page posts the subscription, the worker
+encrypts and sends with VAPID, the push service verifies and decrypts, and the decrypted
+message is delivered to the service worker through the DevTools protocol.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from coachapp.db import get_session
+from coachapp.models import Notification, PushSubscription, User
+from coachapp.worker import run_once
+from tests.push_service import PushService
+
+pytestmark = pytest.mark.browser
+
+EMAIL = "rep7@example.com"  # no other browser test signs in as rep7
+
+# Stands in for the browser's push service registration; keeps the subscription across
+# reloads like a real one.
+FAKE_PUSH_MANAGER = """
+(() => {
+  if (!self.PushManager) { return; }
+  const subscription = %s;
+  const make = () => ({
+    endpoint: subscription.endpoint,
+    expirationTime: null,
+    toJSON: () => subscription,
+    unsubscribe: async () => { localStorage.removeItem("fakePush"); return true; },
+  });
+  PushManager.prototype.subscribe = async function () {
+    localStorage.setItem("fakePush", "1");
+    return make();
+  };
+  PushManager.prototype.getSubscription = async function () {
+    return localStorage.getItem("fakePush") ? make() : null;
+  };
+})();
+"""
+
+LISTEN_TO_WORKER = """
+window.__fromWorker = [];
+navigator.serviceWorker.addEventListener(
+  "message", (event) => window.__fromWorker.push(event.data)
+);
+"""
+
+
+def user_id(app: Flask, email: str) -> int:
+    with app.app_context():
+        return int(get_session().scalars(select(User.id).where(User.email == email)).one())
+
+
+def wait_until(page: Page, expression: str, seconds: float = 10) -> None:
+    """Polls a page expression (wait_for_function would eval inside the page's strict CSP)."""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
+        page.wait_for_timeout(100)
+
+
+def wait_for_worker_control(page: Page) -> None:
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()
+    wait_until(page, "navigator.serviceWorker.controller !== null")
+
+
+def test_push_reaches_the_service_worker_and_opens_its_page(
+    live_app: Flask, live_server: str, signed_in_phone: Callable[..., Page]
+) -> None:
+    with PushService() as service:
+        subscription = service.subscription("rep7-phone")
+        page = signed_in_phone(EMAIL)
+        context = page.context
+        context.grant_permissions(["notifications"], origin=live_server)
+        context.add_init_script(FAKE_PUSH_MANAGER % json.dumps(subscription))
+
+        registrations: dict[str, str] = {}
+        registered = threading.Event()
+        cdp = context.new_cdp_session(page)
+
+        def on_registrations(event: dict[str, Any]) -> None:
+            for registration in event["registrations"]:
+                if not registration.get("isDeleted"):
+                    registrations[registration["scopeURL"]] = registration["registrationId"]
+                    registered.set()
+
+        cdp.on("ServiceWorker.workerRegistrationUpdated", on_registrations)
+        cdp.send("ServiceWorker.enable")
+
+        # Turn notifications on, as a user would.
+        page.goto("/me/notifications")
+        wait_for_worker_control(page)
+        status = page.get_by_role("status")
+        expect(status).to_contain_text("Notifications are off for this device")
+        page.get_by_role("button", name="Turn on notifications").click()
+        expect(page.get_by_role("status")).to_contain_text("Notifications are on for this device")
+        expect(
+            page.get_by_role("button", name="Turn off notifications on this device")
+        ).to_be_visible()
+        expect(page.get_by_role("button", name=re.compile(r"^Remove "))).to_have_count(1)
+        with live_app.app_context():
+            devices = (
+                get_session()
+                .scalars(
+                    select(PushSubscription).where(
+                        PushSubscription.user_id == user_id(live_app, EMAIL)
+                    )
+                )
+                .all()
+            )
+            assert [d.endpoint for d in devices] == [subscription["endpoint"]]
+
+        # The server pushes a test notification through the push service.
+        page.get_by_role("button", name="Send a test notification").click()
+        expect(page.get_by_text("Test notification sent")).to_be_visible()
+        report = run_once(live_app, {"push"})
+        assert report.ok, report.summary()
+        assert service.problems == []
+        arrived = service.answered("rep7-phone")
+        assert len(arrived) == 1
+        payload = arrived[0].payload
+        assert payload is not None
+        assert payload["title"] == "Test notification from Coachapp"
+        assert payload["url"] == "/me/notifications"
+        assert set(payload) == {"id", "kind", "title", "url", "tag"}  # nothing confidential
+
+        # The service worker gets the push and shows it.
+        page.goto("/inbox")
+        wait_until(page, "navigator.serviceWorker.controller !== null")
+        page.evaluate(LISTEN_TO_WORKER)
+        assert registered.wait(10), "no service worker registration reported"
+        registration_id = registrations.get(live_server + "/") or next(iter(registrations.values()))
+        cdp.send(
+            "ServiceWorker.deliverPushMessage",
+            {"origin": live_server, "registrationId": registration_id, "data": json.dumps(payload)},
+        )
+        wait_until(page, "window.__fromWorker.some((m) => m.type === 'push-shown')")
+        shown = page.evaluate(
+            """navigator.serviceWorker.ready
+              .then((registration) => registration.getNotifications())
+              .then((items) => items.map((n) => ({title: n.title, tag: n.tag, data: n.data})))"""
+        )
+        assert len(shown) == 1
+        assert shown[0]["title"] == "Test notification from Coachapp"
+        assert shown[0]["tag"] == payload["tag"]
+        assert shown[0]["data"]["url"] == live_server + "/me/notifications"
+
+        # Opening it (the click handler's path) lands on its page and marks it read.
+        page.evaluate(
+            "(message) => navigator.serviceWorker.controller.postMessage(message)",
+            {"type": "open-target", "url": payload["url"], "id": payload["id"]},
+        )
+        page.wait_for_url(live_server + "/me/notifications")
+        with live_app.app_context():
+            opened = get_session().get(Notification, payload["id"])
+            assert opened is not None and opened.read_at is not None
+
+        # Turning it off removes the device on the server.
+        page.get_by_role("button", name="Turn off notifications on this device").click()
+        expect(page.get_by_role("status")).to_contain_text("Notifications are off for this device")
+        with live_app.app_context():
+            assert (
+                get_session()
+                .scalars(
+                    select(PushSubscription).where(
+                        PushSubscription.user_id == user_id(live_app, EMAIL)
+                    )
+                )
+                .all()
+                == []
+            )
+        cdp.detach()
