@@ -31,6 +31,7 @@ from bench.live import serving
 from coachapp import create_app, migrate
 from coachapp.db import get_session
 from coachapp.demo import DEMO_PASSWORD, seed_demo
+from coachapp.nudges.rules import evaluate
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "docs" / "screenshots"
@@ -71,6 +72,10 @@ SHOTS = (
     Shot("rep-plan.png", "rep1@example.com", "/plans/1", tall=True),
     Shot("director-plans.png", "director@example.com", "/plans", tall=True),
     Shot("rep-notes.png", "rep1@example.com", "/notes", tall=True),
+    Shot("manager-inbox.png", "manager@example.com", "/inbox", tall=True),
+    Shot(
+        "manager-notification-settings.png", "manager@example.com", "/me/notifications", tall=True
+    ),
 )
 
 
@@ -88,6 +93,7 @@ def demo_server() -> Iterator[str]:
         migrate.upgrade(app)
         with app.app_context():
             seed_demo(get_session())
+            evaluate(get_session())  # the nudges a running worker would have written
         try:
             with serving(app, "screenshots") as url:
                 yield url
