@@ -124,9 +124,21 @@ def _describe(messages: object) -> str:
 @click.command("vapid-keys")
 @with_appcontext
 @click.option("--force", is_flag=True, help="Replace keys that already exist.")
-def vapid_keys_command(force: bool) -> None:
+@click.option(
+    "--env",
+    "as_env",
+    is_flag=True,
+    help="Print a new pair as VAPID_PRIVATE_KEY=/VAPID_PUBLIC_KEY= lines; store nothing.",
+)
+def vapid_keys_command(force: bool, as_env: bool) -> None:
     """Generate the VAPID key pair for Web Push, store it, print the public key."""
-    from coachapp.nudges.vapid import ensure_vapid_keys
+    from coachapp.nudges.vapid import ensure_vapid_keys, generate_vapid_keys
+
+    if as_env:
+        private, public = generate_vapid_keys()
+        click.echo(f"VAPID_PRIVATE_KEY={private}")
+        click.echo(f"VAPID_PUBLIC_KEY={public}")
+        return
 
     public_key, created, where = ensure_vapid_keys(current_app, force=force)
     if created:

@@ -84,6 +84,18 @@ def test_vapid_keys_are_generated_once_and_printed(
     assert again.stdout.strip().splitlines()[-1] == public
 
 
+def test_vapid_keys_for_the_environment_are_printed_not_stored(
+    app: Flask, tmp_path: Path, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(app, "instance_path", str(tmp_path))
+    result = app.test_cli_runner().invoke(args=["vapid-keys", "--env"])
+    assert result.exit_code == 0, result.output
+    lines = dict(line.split("=", 1) for line in result.output.strip().splitlines())
+    assert len(_b64decode(lines["VAPID_PRIVATE_KEY"])) == 32
+    assert len(_b64decode(lines["VAPID_PUBLIC_KEY"])) == 65
+    assert not (tmp_path / "vapid.json").exists()
+
+
 def _mix_stderr_supported() -> bool:
     import inspect
 
@@ -95,5 +107,6 @@ def _mix_stderr_supported() -> bool:
 def test_worker_once_runs_every_job_and_exits(runner: Any) -> None:
     result = runner.invoke(args=["worker", "--once"])
     assert result.exit_code == 0, result.output
-    assert "purge_expired_tokens=" in result.output
+    for job in ("nudge_rules=", "push=", "purge_expired_tokens=", "purge_login_attempts="):
+        assert job in result.output
     assert "FAILED" not in result.output
