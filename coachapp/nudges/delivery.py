@@ -303,11 +303,14 @@ class Batch:
         self.report.claimed = len(ids)
         if not ids:
             return self.report
+        # The caller's session may already hold these objects (sessions keep values across
+        # commits); the claim has just changed status and attempts, which decide the outcome.
         notifications = self.db.scalars(
             select(Notification)
             .where(Notification.id.in_(ids))
             .options(joinedload(Notification.recipient))
             .order_by(Notification.id)
+            .execution_options(populate_existing=True)
         ).all()
         recipients = {n.recipient_id for n in notifications}
         prefs = preferences_for(self.db, recipients)

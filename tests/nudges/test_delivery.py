@@ -1,0 +1,576 @@
+"""Pushing the outbox to a local push service: what arrives, what each answer does to the
+notification and the device, preferences, and endpoint safety."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from coachapp.coaching.service import share_session
+from coachapp.db import utcnow
+from coachapp.inbox.service import inbox_of
+from coachapp.models import (
+    Notification,
+    NotificationPreference,
+    NotificationStatus,
+    PushDelivery,
+    PushSubscription,
+    User,
+)
+from coachapp.nudges.delivery import BatchReport, PushSettings, send_due
+from coachapp.nudges.endpoints import EndpointRefused, check_endpoint
+from coachapp.nudges.kinds import KINDS
+from coachapp.nudges.outbox import notify, topic_for
+from coachapp.nudges.subscriptions import subscribe
+from coachapp.nudges.vapid import generate_vapid_keys
+from tests.builders import Org, make_notification, make_user
+from tests.push_service import PushService
+
+NEW_YORK = ZoneInfo("America/New_York")
+SUBJECT = "mailto:test@example.com"
+MAX_ATTEMPTS = 3
+TIMEOUT = 0.5
+
+
+@pytest.fixture(scope="module")
+def vapid_keys() -> tuple[str, str]:
+    return generate_vapid_keys()
+
+
+def push_config(vapid_keys: tuple[str, str], **extra: Any) -> dict[str, Any]:
+    private, public = vapid_keys
+    return {
+        "VAPID_PRIVATE_KEY": private,
+        "VAPID_PUBLIC_KEY": public,
+        "VAPID_SUBJECT": SUBJECT,
+        "PUSH_ALLOW_PRIVATE_ENDPOINTS": True,  # the push service is on 127.0.0.1
+        "PUSH_TIMEOUT_SECONDS": TIMEOUT,
+        "PUSH_MAX_ATTEMPTS": MAX_ATTEMPTS,
+        **extra,
+    }
+
+
+@pytest.fixture
+def push_app(app: Flask, monkeypatch: pytest.MonkeyPatch, vapid_keys: tuple[str, str]) -> Flask:
+    """The test app with a VAPID key pair, allowed to push to the local service."""
+    for key, value in push_config(vapid_keys).items():
+        monkeypatch.setitem(app.config, key, value)
+    return app
+
+
+@pytest.fixture
+def settings(push_app: Flask) -> PushSettings:
+    return PushSettings.from_config(push_app.config)
+
+
+@pytest.fixture
+def service() -> Iterator[PushService]:
+    with PushService() as running:
+        yield running
+        assert running.problems == [], "the push service refused what it got"
+
+
+def add_device(db: Session, user: User, service: PushService, name: str) -> PushSubscription:
+    device, _created = subscribe(
+        db, user, service.subscription(name), "Test browser", allow_private=True
+    )
+    return device
+
+
+def send(db: Session, settings: PushSettings, when: dt.datetime) -> BatchReport:
+    return send_due(db, settings, now=lambda: when)
+
+
+def fresh(db: Session, thing: Any) -> Any:
+    db.refresh(thing)
+    return thing
+
+
+def local(day: dt.date, clock: str) -> dt.datetime:
+    """A wall-clock time in New York (the builders' time zone), as UTC."""
+    hours, minutes = map(int, clock.split(":"))
+    return dt.datetime.combine(day, dt.time(hours, minutes), tzinfo=NEW_YORK).astimezone(dt.UTC)
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+# The whole path ------------------------------------------------------------------------
+
+
+def test_a_shared_note_reaches_the_reps_phone_signed_and_encrypted(
+    db: Session, org: Org, service: PushService, push_app: Flask, vapid_keys: tuple[str, str]
+) -> None:
+    rep, manager, draft = org.people["rep"], org.people["manager"], org.sessions["draft"]
+    phone = add_device(db, rep, service, "rep-phone")
+    share_session(db, manager, draft.id)
+    notification = db.scalars(
+        select(Notification).where(Notification.dedupe_key == f"note_shared:{draft.id}")
+    ).one()
+
+    result = push_app.test_cli_runner().invoke(args=["worker", "--once"])
+
+    assert result.exit_code == 0, result.output
+    [received] = [r for r in service.to("rep-phone") if r.notification_id == notification.id]
+    assert received.status == 201
+    assert received.payload == {
+        "id": notification.id,
+        "kind": "note_shared",
+        "title": "New coaching note from your manager",
+        "url": f"/notes/{draft.id}",
+        "tag": topic_for(notification),
+    }
+    for secret in (draft.private_notes, draft.strengths, draft.development_focus):
+        assert secret and secret not in str(received.payload)
+    now = time.time()
+    assert received.claims is not None
+    assert received.claims["aud"] == service.origin
+    assert now < received.claims["exp"] <= now + 24 * 3600
+    assert received.claims["sub"] == SUBJECT
+    assert received.vapid_key == vapid_keys[1]
+    headers = received.headers
+    assert headers["ttl"] == str(KINDS["note_shared"].ttl)
+    assert headers["urgency"] == "normal"
+    assert headers["topic"] == topic_for(notification) and len(headers["topic"]) <= 32
+    assert headers["content-encoding"] == "aes128gcm"
+    fresh(db, notification)
+    assert notification.status == NotificationStatus.SENT
+    assert notification.push_count == 1
+    assert fresh(db, phone).last_success_at is not None
+
+
+def test_notify_then_send_due_records_the_delivery(
+    db: Session, service: PushService, settings: PushSettings
+) -> None:
+    rep = make_user(db)
+    phone = add_device(db, rep, service, "phone")
+    assert notify(db, rep.id, "follow_up_due", "A follow-up is due tomorrow", "/follow-ups", "k1")
+    db.commit()
+    notification = db.scalars(select(Notification).where(Notification.dedupe_key == "k1")).one()
+    now = utcnow()
+
+    report = send(db, settings, now)
+
+    assert (report.claimed, report.sent, report.pushes) == (1, 1, 1)
+    assert service.delivered[notification.id] == 1
+    assert service.to("phone")[0].headers["urgency"] == KINDS["follow_up_due"].urgency
+    fresh(db, notification)
+    assert notification.status == NotificationStatus.SENT
+    assert (notification.attempts, notification.push_count) == (1, 1)
+    assert notification.sent_at == now and notification.lease_until is None
+    delivery = db.scalars(
+        select(PushDelivery).where(PushDelivery.notification_id == notification.id)
+    ).one()
+    assert (delivery.subscription_id, delivery.status_code) == (phone.id, 201)
+    fresh(db, phone)
+    assert phone.last_success_at == now and phone.failures == 0
+
+
+# What each answer of the push service does -------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [404, 410])
+def test_a_device_the_service_no_longer_knows_is_forgotten(
+    db: Session, service: PushService, settings: PushSettings, status: int
+) -> None:
+    rep = make_user(db)
+    add_device(db, rep, service, "old-phone")
+    service.answer("old-phone", status)
+    first = make_notification(db, rep)
+    db.commit()
+
+    send(db, settings, utcnow())
+
+    assert db.scalar(select(func.count()).where(PushSubscription.user_id == rep.id)) == 0
+    fresh(db, first)
+    assert first.status == NotificationStatus.SENT and first.push_count == 0  # inbox only
+    second = make_notification(db, rep)
+    db.commit()
+    send(db, settings, utcnow() + dt.timedelta(hours=1))
+    assert len(service.to("old-phone")) == 1
+    assert fresh(db, second).status == NotificationStatus.SENT
+
+
+def test_a_payload_too_large_is_not_retried(
+    db: Session, service: PushService, settings: PushSettings
+) -> None:
+    rep = make_user(db)
+    phone = add_device(db, rep, service, "phone")
+    service.answer("phone", 413)
+    notification = make_notification(db, rep)
+    db.commit()
+    now = utcnow()
+
+    send(db, settings, now)
+    send(db, settings, now + dt.timedelta(days=1))
+
+    fresh(db, notification)
+    assert notification.status == NotificationStatus.DEAD
+    assert notification.attempts == 1 and notification.next_attempt_at is None
+    assert "413" in (notification.last_error or "")
+    assert len(service.to("phone")) == 1
+    assert fresh(db, phone).failures == 1  # the device itself is kept
+
+
+def test_too_many_requests_waits_for_retry_after_then_sends(
+    db: Session, service: PushService, settings: PushSettings
+) -> None:
+    rep = make_user(db)
+    add_device(db, rep, service, "phone")
+    service.answer("phone", 429, retry_after="600")
+    notification = make_notification(db, rep)
+    db.commit()
+    now = utcnow()
+
+    send(db, settings, now)
+
+    fresh(db, notification)
+    assert notification.status == NotificationStatus.FAILED
+    assert notification.next_attempt_at is not None
+    assert notification.next_attempt_at >= now + dt.timedelta(seconds=600)
+    retry_at = notification.next_attempt_at
+    service.answer("phone", 201)
+    assert send(db, settings, now + dt.timedelta(seconds=599)).claimed == 0
+    assert len(service.to("phone")) == 1
+
+    send(db, settings, retry_at)
+
+    fresh(db, notification)
+    assert notification.status == NotificationStatus.SENT and notification.attempts == 2
+    assert [r.status for r in service.to("phone")] == [429, 201]
+    assert service.delivered[notification.id] == 1
+
+
+@pytest.mark.parametrize("failure", [500, 503, "timeout"])
+def test_a_failing_service_is_retried_with_growing_delays_until_dead(
+    db: Session, service: PushService, settings: PushSettings, failure: int | str
+) -> None:
+    rep = make_user(db)
+    phone = add_device(db, rep, service, "phone")
+    if failure == "timeout":
+        service.answer("phone", 201, delay=TIMEOUT + 0.2)  # answers after the sender gave up
+    else:
+        service.answer("phone", int(failure))
+    notification = make_notification(db, rep)
+    db.commit()
+    now = utcnow()
+    delays = []
+
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        report = send(db, settings, now)
+        assert report.claimed == 1, f"attempt {attempt} was not made"
+        fresh(db, notification)
+        assert notification.attempts == attempt
+        if attempt < MAX_ATTEMPTS:
+            assert notification.status == NotificationStatus.FAILED
+            assert notification.next_attempt_at is not None
+            delays.append((notification.next_attempt_at - now).total_seconds())
+            early = notification.next_attempt_at - dt.timedelta(seconds=1)
+            assert send(db, settings, early).claimed == 0
+            now = notification.next_attempt_at
+
+    assert notification.status == NotificationStatus.DEAD
+    assert notification.next_attempt_at is None
+    base = settings.backoff_base
+    # Exponential with jitter: attempt n waits between half and all of base * 2**(n-1).
+    for n, delay in enumerate(delays, start=1):
+        assert base * 2 ** (n - 1) / 2 <= delay <= base * 2 ** (n - 1)
+    assert len(service.to("phone")) == MAX_ATTEMPTS
+    assert service.delivered[notification.id] == 0
+    assert fresh(db, phone).failures == MAX_ATTEMPTS
+    expected = "Timeout" if failure == "timeout" else str(failure)
+    assert expected in (notification.last_error or "")
+    if failure == "timeout":  # each late answer found the sender gone
+        wait_for(lambda: len(service.abandoned) == MAX_ATTEMPTS, 3, "the late answers")
+
+
+def test_a_timeout_is_retried_and_then_delivered_once(
+    db: Session, service: PushService, settings: PushSettings
+) -> None:
+    rep = make_user(db)
+    add_device(db, rep, service, "phone")
+    service.answer("phone", 201, delay=TIMEOUT + 0.2)
+    notification = make_notification(db, rep)
+    db.commit()
+    now = utcnow()
+
+    send(db, settings, now)
+
+    fresh(db, notification)
+    assert notification.status == NotificationStatus.FAILED
+    assert "Timeout" in (notification.last_error or "")
+    service.answer("phone", 201)
+    assert notification.next_attempt_at is not None
+    send(db, settings, notification.next_attempt_at)
+    assert fresh(db, notification).status == NotificationStatus.SENT
+    wait_for(lambda: len(service.abandoned) == 1, 3, "the late answer to the first attempt")
+    assert service.delivered[notification.id] == 1
+
+
+def test_a_retry_goes_only_to_the_device_that_failed(
+    db: Session, service: PushService, settings: PushSettings
+) -> None:
+    rep = make_user(db)
+    phone = add_device(db, rep, service, "phone")
+    laptop = add_device(db, rep, service, "laptop")
+    service.answer("laptop", 503)
+    notification = make_notification(db, rep)
+    db.commit()
+    now = utcnow()
+
+    send(db, settings, now)
+
+    fresh(db, notification)
+    assert notification.status == NotificationStatus.FAILED
+    assert notification.push_count == 1
+    assert notification.next_attempt_at is not None
+    service.answer("laptop", 201)
+
+    send(db, settings, notification.next_attempt_at)
+
+    fresh(db, notification)
+    assert notification.status == NotificationStatus.SENT and notification.push_count == 2
+    assert [r.status for r in service.to("phone")] == [201]
+    assert [r.status for r in service.to("laptop")] == [503, 201]
+    assert service.delivered[notification.id] == 2
+    reached = db.scalars(
+        select(PushDelivery.subscription_id).where(PushDelivery.notification_id == notification.id)
+    ).all()
+    assert sorted(reached) == sorted([phone.id, laptop.id])
+
+
+def test_a_redirect_from_the_push_service_is_not_followed(
+    db: Session, service: PushService, settings: PushSettings
+) -> None:
+    rep = make_user(db)
+    add_device(db, rep, service, "phone")
+    service.subscription("elsewhere")
+    service.answer("phone", 307, location=service.endpoint("elsewhere"))
+    notification = make_notification(db, rep)
+    db.commit()
+
+    send(db, settings, utcnow())
+
+    assert service.to("elsewhere") == []
+    fresh(db, notification)
+    assert notification.status == NotificationStatus.DEAD
+    assert "redirect" in (notification.last_error or "")
+
+
+# Preferences ---------------------------------------------------------------------------
+
+
+def set_preferences(db: Session, user: User, **values: Any) -> None:
+    values.setdefault("muted_kinds", [])
+    values.setdefault("daily_cap", 10)
+    db.add(NotificationPreference(user_id=user.id, **values))
+    db.commit()
+
+
+@pytest.mark.parametrize(
+    ("quiet", "clock", "resumes"),
+    [
+        (("22:00", "07:00"), (0, "23:30"), (1, "07:00")),  # wraps midnight, before it
+        (("22:00", "07:00"), (1, "05:15"), (1, "07:00")),  # wraps midnight, after it
+        (("12:30", "14:00"), (0, "13:00"), (0, "14:00")),
+        (("22:00", "07:00"), (0, "21:00"), None),  # outside: pushed now
+    ],
+)
+def test_quiet_hours_defer_the_push_but_not_the_inbox(
+    db: Session,
+    service: PushService,
+    settings: PushSettings,
+    quiet: tuple[str, str],
+    clock: tuple[int, str],
+    resumes: tuple[int, str] | None,
+) -> None:
+    rep = make_user(db, timezone="America/New_York")
+    add_device(db, rep, service, "phone")
+    start, end = (dt.time.fromisoformat(t) for t in quiet)
+    set_preferences(db, rep, quiet_start=start, quiet_end=end)
+    notification = make_notification(db, rep)
+    db.commit()
+    day = (utcnow().astimezone(NEW_YORK) + dt.timedelta(days=2)).date()
+    now = local(day + dt.timedelta(days=clock[0]), clock[1])
+
+    report = send(db, settings, now)
+
+    assert notification in inbox_of(db, rep)
+    fresh(db, notification)
+    if resumes is None:
+        assert notification.status == NotificationStatus.SENT
+        assert service.delivered[notification.id] == 1
+        return
+    expected = local(day + dt.timedelta(days=resumes[0]), resumes[1])
+    assert report.deferred == 1
+    assert notification.status == NotificationStatus.PENDING
+    assert notification.next_attempt_at == expected
+    assert notification.attempts == 0  # waiting for morning is not a failed attempt
+    assert service.received == []
+    assert send(db, settings, expected - dt.timedelta(minutes=1)).claimed == 0
+
+    send(db, settings, expected)
+
+    assert fresh(db, notification).status == NotificationStatus.SENT
+    assert notification.attempts == 1
+    assert service.delivered[notification.id] == 1
+
+
+def test_the_daily_cap_keeps_further_notifications_in_the_inbox_only(
+    db: Session, service: PushService, settings: PushSettings
+) -> None:
+    rep = make_user(db, timezone="America/New_York")
+    add_device(db, rep, service, "phone")
+    set_preferences(db, rep, daily_cap=2)
+    first_batch = [make_notification(db, rep) for _ in range(4)]
+    db.commit()
+    day = (utcnow().astimezone(NEW_YORK) + dt.timedelta(days=2)).date()
+
+    report = send(db, settings, local(day, "09:00"))
+
+    assert (report.sent, report.inbox_only, report.pushes) == (2, 2, 2)
+    assert len(service.received) == 2
+    assert all(fresh(db, n).status == NotificationStatus.SENT for n in first_batch)
+    assert sorted(n.push_count for n in first_batch) == [0, 0, 1, 1]
+    assert all(n in inbox_of(db, rep) for n in first_batch)
+    later_that_day = make_notification(db, rep)
+    db.commit()
+    send(db, settings, local(day, "18:00"))
+    assert fresh(db, later_that_day).push_count == 0
+    next_day = make_notification(db, rep)
+    db.commit()
+    send(db, settings, local(day + dt.timedelta(days=1), "09:00"))
+    assert fresh(db, next_day).push_count == 1
+    assert len(service.received) == 3
+
+
+def test_muted_kinds_are_not_pushed(
+    db: Session, service: PushService, settings: PushSettings
+) -> None:
+    rep = make_user(db)
+    add_device(db, rep, service, "phone")
+    set_preferences(db, rep, muted_kinds=["note_shared"])
+    muted = make_notification(db, rep, kind="note_shared")
+    wanted = make_notification(db, rep, kind="follow_up_due")
+    db.commit()
+
+    send(db, settings, utcnow())
+
+    assert service.delivered[wanted.id] == 1
+    assert service.delivered[muted.id] == 0
+    fresh(db, muted)
+    assert muted.status == NotificationStatus.SENT and muted.push_count == 0
+    assert muted in inbox_of(db, rep)
+
+
+def test_a_test_notification_ignores_mute_quiet_hours_and_the_cap(
+    db: Session, service: PushService, settings: PushSettings
+) -> None:
+    rep = make_user(db, timezone="America/New_York")
+    add_device(db, rep, service, "phone")
+    set_preferences(
+        db, rep, muted_kinds=["note_shared", "test"], daily_cap=1,
+        quiet_start=dt.time(12, 0), quiet_end=dt.time(23, 0),
+    )  # fmt: skip
+    day = (utcnow().astimezone(NEW_YORK) + dt.timedelta(days=2)).date()
+    morning = make_notification(db, rep, kind="follow_up_due")
+    db.commit()
+    send(db, settings, local(day, "09:00"))  # reaches the cap
+    test = make_notification(db, rep, kind="test")
+    waits = make_notification(db, rep, kind="follow_up_due")
+    muted = make_notification(db, rep, kind="note_shared")
+    db.commit()
+
+    in_quiet_hours = send(db, settings, local(day, "13:00"))
+
+    assert (in_quiet_hours.sent, in_quiet_hours.deferred, in_quiet_hours.inbox_only) == (1, 1, 1)
+    assert service.delivered[morning.id] == 1
+    assert service.delivered[test.id] == 1
+    assert service.delivered[muted.id] == 0
+    another_test = make_notification(db, rep, kind="test")
+    db.commit()
+    send(db, settings, local(day, "23:00"))  # quiet hours over, but the cap is spent
+    assert service.delivered[another_test.id] == 1
+    assert service.delivered[waits.id] == 0
+    assert fresh(db, waits).status == NotificationStatus.SENT and waits.push_count == 0
+
+
+def test_one_run_that_outlasts_the_backoff_retries_within_itself(
+    db: Session, service: PushService, settings: PushSettings
+) -> None:
+    rep = make_user(db)
+    add_device(db, rep, service, "phone")
+    service.answer("phone", 503)
+    notification_id = make_notification(db, rep).id
+    db.commit()
+    db.expunge_all()  # the worker's session starts empty
+    clock = iter(utcnow() + dt.timedelta(hours=hour) for hour in range(10))
+
+    report = send_due(db, settings, now=lambda: next(clock), max_batches=MAX_ATTEMPTS + 1)
+
+    assert report.claimed == MAX_ATTEMPTS and report.dead == 1
+    notification = db.get(Notification, notification_id, populate_existing=True)
+    assert notification is not None
+    assert notification.status == NotificationStatus.DEAD
+    assert notification.attempts == MAX_ATTEMPTS
+    assert len(service.to("phone")) == MAX_ATTEMPTS
+
+
+# Endpoint safety -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "http://127.0.0.1:8080/push/1",
+        "https://127.0.0.1/push/1",
+        "https://10.0.0.1/push/1",
+        "https://192.168.1.20/push/1",
+        "https://169.254.169.254/latest",
+        "https://localhost/push/1",
+        "https://push.localhost/push/1",
+        "https://[::1]/push/1",
+        "https://[fd00::1]/push/1",
+        "http://push.example.com/push/1",
+        "https://user:pass@push.example.com/push/1",
+    ],
+)
+def test_private_or_plain_endpoints_are_refused(endpoint: str) -> None:
+    with pytest.raises(EndpointRefused):
+        check_endpoint(endpoint, allow_private=False)
+
+
+def test_public_https_endpoints_are_accepted() -> None:
+    assert check_endpoint("https://8.8.8.8/push/1", allow_private=False)
+    name = "https://fcm.googleapis.com/fcm/send/abc"
+    assert check_endpoint(name, allow_private=False, resolve=False) == name
+
+
+def test_a_stored_private_endpoint_is_not_called_when_private_endpoints_are_off(
+    db: Session, service: PushService, settings: PushSettings
+) -> None:
+    rep = make_user(db)
+    add_device(db, rep, service, "phone")  # stored while private endpoints were allowed
+    notification = make_notification(db, rep)
+    db.commit()
+    strict = PushSettings(**{**settings.__dict__, "allow_private": False})
+
+    send(db, strict, utcnow())
+
+    assert service.received == []
+    fresh(db, notification)
+    assert notification.status == NotificationStatus.DEAD
+    assert "https" in (notification.last_error or "")
