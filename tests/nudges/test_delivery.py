@@ -1,11 +1,19 @@
 """Pushing the outbox to a local push service: what arrives, what each answer does to the
-notification and the device, preferences, and endpoint safety."""
+notification and the device, preferences, endpoint safety, and — on databases of their
+own, with real commits — concurrent workers and a worker killed mid-batch."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,6 +22,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from coachapp import create_app, migrate
 from coachapp.coaching.service import share_session
 from coachapp.db import utcnow
 from coachapp.inbox.service import inbox_of
@@ -32,8 +41,11 @@ from coachapp.nudges.outbox import notify, topic_for
 from coachapp.nudges.subscriptions import subscribe
 from coachapp.nudges.vapid import generate_vapid_keys
 from tests.builders import Org, make_notification, make_user
+from tests.conftest import new_database_url, settings_for
+from tests.push_load import make_due_pushes
 from tests.push_service import PushService
 
+REPO = Path(__file__).resolve().parents[2]
 NEW_YORK = ZoneInfo("America/New_York")
 SUBJECT = "mailto:test@example.com"
 MAX_ATTEMPTS = 3
@@ -574,3 +586,148 @@ def test_a_stored_private_endpoint_is_not_called_when_private_endpoints_are_off(
     fresh(db, notification)
     assert notification.status == NotificationStatus.DEAD
     assert "https" in (notification.last_error or "")
+
+
+# Concurrency and durability, with real commits ------------------------------------------
+
+
+@pytest.fixture
+def durable_app(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    vapid_keys: tuple[str, str],
+) -> Iterator[Flask]:
+    """An app on a database of its own (migrated, dropped after), so commits are real."""
+    backend: str = request.param
+    with contextlib.contextmanager(new_database_url)(backend, tmp_path_factory) as url:
+        config = push_config(vapid_keys, PUSH_TIMEOUT_SECONDS=10)
+        application = create_app(settings_for(url, **config))
+        migrate.upgrade(application)
+        try:
+            yield application
+        finally:
+            application.extensions["coachapp.db"].engine.dispose()
+            if backend == "sqlite":
+                path = Path(url.removeprefix("sqlite:///"))
+                for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                    leftover.unlink(missing_ok=True)
+
+
+def new_session(app: Flask) -> Session:
+    session: Session = app.extensions["coachapp.db"].sessionmaker()
+    return session
+
+
+def count_by_status(app: Flask) -> dict[str, int]:
+    with new_session(app) as session:
+        rows = session.execute(
+            select(Notification.status, func.count()).group_by(Notification.status)
+        ).all()
+    return {str(status): count for status, count in rows}
+
+
+def worker_environment(app: Flask, tmp_path: Path, **config: Any) -> dict[str, str]:
+    """The environment a deployed worker gets: database and keys, settings from a file."""
+    config_file = tmp_path / "worker.toml"
+    config_file.write_text("".join(f"{key} = {value}\n" for key, value in config.items()))
+    return {
+        **os.environ,
+        "DATABASE_URL": app.config["DATABASE_URL"],
+        "SECRET_KEY": app.config["SECRET_KEY"],
+        "VAPID_PRIVATE_KEY": app.config["VAPID_PRIVATE_KEY"],
+        "VAPID_PUBLIC_KEY": app.config["VAPID_PUBLIC_KEY"],
+        "VAPID_SUBJECT": SUBJECT,
+        "PUSH_ALLOW_PRIVATE_ENDPOINTS": "1",
+        "COACHAPP_CONFIG": str(config_file),
+    }
+
+
+WORKER = [sys.executable, "-m", "flask", "--app", "coachapp", "worker"]
+
+
+@pytest.mark.parametrize("durable_app", ["postgresql"], indirect=True)
+def test_two_workers_send_each_notification_exactly_once(
+    durable_app: Flask, service: PushService
+) -> None:
+    with new_session(durable_app) as session:
+        ids = make_due_pushes(session, service.subscription, users=250, per_user=4)
+    assert len(ids) == 1000
+    settings = PushSettings.from_config({**durable_app.config, "PUSH_BATCH_SIZE": 25})
+    start = threading.Barrier(2)
+    reports: list[BatchReport] = []
+    failures: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            with new_session(durable_app) as session:  # a session (connection) of its own
+                start.wait()
+                reports.append(send_due(session, settings))
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert failures == []
+    assert all(report.claimed > 0 for report in reports), "one worker did everything"
+    assert sum(report.claimed for report in reports) == 1000
+    assert len(service.received) == 1000
+    assert set(service.delivered) == set(ids)
+    assert set(service.delivered.values()) == {1}
+    assert count_by_status(durable_app) == {"sent": 1000}
+    with new_session(durable_app) as session:
+        assert session.scalar(select(func.count()).select_from(PushDelivery)) == 1000
+
+
+@pytest.mark.parametrize("durable_app", ["sqlite", "postgresql"], indirect=True)
+def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_nothing(
+    durable_app: Flask, service: PushService, tmp_path: Path
+) -> None:
+    with new_session(durable_app) as session:
+        ids = make_due_pushes(session, service.subscription, users=30, per_user=2)
+    environment = worker_environment(
+        durable_app, tmp_path, PUSH_LEASE_SECONDS=1, PUSH_BATCH_SIZE=20, PUSH_CONCURRENCY=4,
+        WORKER_INTERVAL_SECONDS=0.2,
+    )  # fmt: skip
+    answered_first = 7
+    service.hold(after=answered_first)
+    log = (tmp_path / "worker.log").open("w")
+    # The command is fixed: this interpreter running the app's own worker.
+    worker = subprocess.Popen(WORKER, cwd=REPO, env=environment, stdout=log, stderr=log)  # noqa: S603
+    try:
+        wait_for(
+            lambda: (
+                count_by_status(durable_app).get("sent") == answered_first and service.holding > 0
+            ),
+            timeout=30,
+            what=f"{answered_first} sent and the rest held",
+        )
+        worker.send_signal(signal.SIGKILL)
+        assert worker.wait(timeout=10) == -signal.SIGKILL
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        log.close()
+    held = service.holding
+    service.release()
+    wait_for(lambda: service.holding == 0, timeout=5, what="held requests to end")
+    assert len(service.abandoned) == held  # nobody was there to hear a 201
+
+    with new_session(durable_app) as session:
+        leases = session.scalars(
+            select(Notification.lease_until).where(
+                Notification.status == NotificationStatus.SENDING
+            )
+        ).all()
+    assert leases, "the worker died holding nothing"
+    lapse = max(lease for lease in leases if lease is not None)
+    time.sleep(max((lapse - utcnow()).total_seconds(), 0) + 0.2)
+    again = durable_app.test_cli_runner().invoke(args=["worker", "--once"])
+
+    assert again.exit_code == 0, again.output
+    assert count_by_status(durable_app) == {"sent": len(ids)}
+    assert set(service.delivered) == set(ids)
+    assert set(service.delivered.values()) == {1}, "a notification was answered 201 twice"
