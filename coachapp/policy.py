@@ -17,6 +17,7 @@ from coachapp.models import (
     AccountPlan,
     CoachingSession,
     FollowUp,
+    PendingSelfAssessment,
     PlanTeamMember,
     Role,
     SessionStatus,
@@ -148,6 +149,34 @@ def can_see_private_notes(viewer: User, coaching_session: CoachingSession) -> bo
 
 def can_edit_session(viewer: User, coaching_session: CoachingSession) -> bool:
     return coaching_session.manager_id == viewer.id
+
+
+# Self-assessments made before the next note --------------------------------------------
+
+
+def self_assessment_scope(viewer: User) -> ColumnElement[bool]:
+    """Reps whose self-assessment before their next note the viewer may read: a rep their
+    own, a manager their direct reports' (to see it while writing). Nobody else sees it
+    until it joins a shared note."""
+    if viewer.role == Role.REP:
+        return and_(User.id == viewer.id, User.role == Role.REP)
+    if viewer.role == Role.MANAGER:
+        return and_(User.role == Role.REP, User.id.in_(direct_report_ids(viewer)))
+    return false()
+
+
+def self_assessing_rep_or_404(db: Session, viewer: User, rep_id: int) -> User:
+    return _one_or_404(db, select(User).where(User.id == rep_id, self_assessment_scope(viewer)))
+
+
+def visible_pending_self_assessments(viewer: User) -> Select[PendingSelfAssessment]:
+    reps = select(User.id).where(self_assessment_scope(viewer))
+    return select(PendingSelfAssessment).where(PendingSelfAssessment.rep_id.in_(reps))
+
+
+def can_self_assess(viewer: User, rep: User) -> bool:
+    """Only the rep rates themself."""
+    return viewer.role == Role.REP and viewer.id == rep.id
 
 
 # Follow-ups -------------------------------------------------------------------

@@ -21,7 +21,7 @@ from coachapp.api.parsing import Blueprint
 from coachapp.api.responses import authenticated
 from coachapp.coaching import service
 from coachapp.db import get_session
-from coachapp.errors import NotFound
+from coachapp.errors import Conflict, NotFound
 from coachapp.forms import STORABLE_TEXT
 from coachapp.models import (
     NOT_OBSERVED_LABEL,
@@ -30,6 +30,7 @@ from coachapp.models import (
     FollowUpStatus,
     GuideStatus,
     GuideVersion,
+    PendingSelfAssessment,
     SessionStatus,
     SessionType,
     User,
@@ -212,6 +213,26 @@ class SelfRatingOutSchema(Schema):
 class SelfAssessmentOutSchema(Schema):
     ratings = fields.List(fields.Nested(SelfRatingOutSchema), required=True)
     at = fields.String(required=True, metadata={"format": "date-time"})
+    before_note = fields.Boolean(
+        dump_default=False,
+        metadata={"description": "Made before the note was written, and joined it then"},
+    )
+
+
+class PendingSelfAssessmentOutSchema(Schema):
+    rep_id = fields.Integer(required=True)
+    guide_version_id = fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "The guide version rated on; with nothing saved, the one to rate on"
+            " (null while no guide is published)"
+        },
+    )
+    ratings = fields.List(fields.Nested(SelfRatingOutSchema), required=True)
+    updated_at = fields.AwareDateTime(
+        required=True, allow_none=True, metadata={"description": "Null: nothing saved"}
+    )
 
 
 class SessionOutSchema(Schema):
@@ -358,6 +379,20 @@ class SelfAssessmentInSchema(Schema):
         load_default=list,
         validate=validate.Length(max=MAX_RATINGS),
         metadata={"description": "Replaces the rep's earlier self-assessment; [] clears it"},
+    )
+
+
+class PendingSelfAssessmentInSchema(Schema):
+    guide_version_id = _id(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "A published guide version; defaults to the rep's guide"},
+    )
+    ratings = fields.List(
+        fields.Nested(SelfRatingInSchema),
+        load_default=list,
+        validate=validate.Length(max=MAX_RATINGS),
+        metadata={"description": "Replaces the waiting self-assessment; [] clears it"},
     )
 
 
@@ -529,6 +564,48 @@ def self_assessment(body: dict[str, Any], session_id: int) -> Response:
     """The rep rates themself on the same scale and competencies (replaces any earlier one)."""
     session = service.set_self_assessment(get_session(), api_user(), session_id, body["ratings"])
     return _with_etag(session)
+
+
+# A rep's self-assessment before the next note -------------------------------------------
+
+
+def _pending_json(rep_id: int, pending: PendingSelfAssessment | None) -> dict[str, Any]:
+    if pending is not None:
+        return {
+            "rep_id": rep_id,
+            "guide_version_id": pending.guide_version_id,
+            "ratings": pending.ratings,
+            "updated_at": pending.updated_at,
+        }
+    db = get_session()
+    rep = db.get(User, rep_id)
+    try:
+        version_id: int | None = service.guide_for(db, rep).id if rep else None
+    except Conflict:
+        version_id = None  # no guide published yet
+    return {"rep_id": rep_id, "guide_version_id": version_id, "ratings": [], "updated_at": None}
+
+
+@blp.route("/reps/<int:rep_id>/self-assessment")
+class RepSelfAssessment(MethodView):
+    @blp.response(200, PendingSelfAssessmentOutSchema)
+    @authenticated(blp, *READ_ERRORS)
+    def get(self, rep_id: int) -> Any:
+        """The rep's self-assessment before their next coaching note (the rep and their
+        manager; 404 for anyone else). The next note the manager logs takes it over."""
+        pending = service.pending_self_assessment(get_session(), api_user(), rep_id)
+        return _pending_json(rep_id, pending)
+
+    @blp.arguments(PendingSelfAssessmentInSchema)
+    @blp.response(200, PendingSelfAssessmentOutSchema)
+    @authenticated(blp, *WRITE_ERRORS)
+    def put(self, body: dict[str, Any], rep_id: int) -> Any:
+        """The rep rates themself before their next coaching (the rep only; replaces any
+        earlier one). Scores and competencies must be on the guide version's."""
+        pending = service.save_pending_self_assessment(
+            get_session(), api_user(), rep_id, body["ratings"], body["guide_version_id"]
+        )
+        return _pending_json(rep_id, pending)
 
 
 # Follow-ups --------------------------------------------------------------------------------

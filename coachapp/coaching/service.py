@@ -31,6 +31,7 @@ from coachapp.models import (
     GuideSection,
     GuideStatus,
     GuideVersion,
+    PendingSelfAssessment,
     PlanActionItem,
     Role,
     SessionRating,
@@ -271,6 +272,7 @@ def create_session(
         status=SessionStatus.DRAFT,
     )
     session.ratings = _ratings(version, data.get("ratings") or [])
+    joined = _take_pending_self_assessment(db, manager, session, version)
     db.add(session)
     try:
         db.flush()
@@ -285,7 +287,10 @@ def create_session(
         return get_session(db, manager, found.id), False
     for row in _follow_ups(db, session, manager, data.get("follow_ups") or []):
         session.follow_ups.append(row)
-    audit.record(db, manager, "session.create", "coaching_session", session.id, rep_id=rep.id)
+    audit.record(
+        db, manager, "session.create", "coaching_session", session.id,
+        rep_id=rep.id, self_assessment_joined=joined,
+    )  # fmt: skip
     db.commit()
     return get_session(db, manager, session.id), True
 
@@ -379,6 +384,9 @@ def share_session(db: Session, viewer: User, session_id: int) -> CoachingSession
     session.status = SessionStatus.SHARED
     session.shared_at = utcnow()
     audit.record(db, viewer, "session.share", "coaching_session", session.id)
+    # The rep may have rated themself (again) while the note was being written.
+    if _take_pending_self_assessment(db, viewer, session, session.guide_version):
+        audit.record(db, viewer, "session.self_assessment_joined", "coaching_session", session.id)
     notify(
         db, session.rep_id, "note_shared", "New coaching note from your manager",
         f"/notes/{session.id}", f"note_shared:{session.id}",
@@ -440,6 +448,136 @@ def set_self_assessment(
     audit.record(db, viewer, "session.self_assessment", "coaching_session", session.id)
     commit_versioned(db, session)
     return session
+
+
+# Self-assessment before the next note --------------------------------------------
+
+
+def pending_self_assessment(db: Session, viewer: User, rep_id: int) -> PendingSelfAssessment | None:
+    """The rep's self-assessment waiting for their next note; 404 for anyone but the rep and
+    their manager."""
+    policy.self_assessing_rep_or_404(db, viewer, rep_id)
+    return db.scalars(
+        policy.visible_pending_self_assessments(viewer)
+        .where(PendingSelfAssessment.rep_id == rep_id)
+        .options(
+            selectinload(PendingSelfAssessment.guide_version)
+            .selectinload(GuideVersion.sections)
+            .selectinload(GuideSection.competencies)
+        )
+    ).first()
+
+
+def save_pending_self_assessment(
+    db: Session,
+    viewer: User,
+    rep_id: int,
+    ratings: list[dict[str, Any]],
+    guide_version_id: int | None = None,
+) -> PendingSelfAssessment | None:
+    """The rep rates themself before their next coaching, on their guide (or the published
+    version named); it replaces any earlier one, and no ratings clear it."""
+    rep = policy.self_assessing_rep_or_404(db, viewer, rep_id)
+    if not policy.can_self_assess(viewer, rep):
+        raise PermissionDenied("Only the rep rates themself.")
+    if guide_version_id is None:
+        version = guide_for(db, rep)
+    else:
+        found = db.get(GuideVersion, guide_version_id)
+        if found is None or found.status != GuideStatus.PUBLISHED:
+            raise InvalidInput(
+                "Rate yourself on a published guide.",
+                {"guide_version_id": ["Not a published guide."]},
+            )
+        version = found
+    rows = [
+        {"competency_id": row.competency_id, "score": row.score}
+        for row in _ratings(version, ratings)
+    ]
+    pending = db.scalars(
+        select(PendingSelfAssessment).where(PendingSelfAssessment.rep_id == rep.id)
+    ).first()
+    if not rows:
+        if pending is not None:
+            db.delete(pending)
+            audit.record(db, viewer, "self_assessment.clear", "user", rep.id)
+            db.commit()
+        return None
+    if pending is None:
+        pending = PendingSelfAssessment(rep_id=rep.id)
+        db.add(pending)
+    pending.guide_version_id = version.id
+    pending.ratings = rows
+    pending.updated_at = utcnow()
+    audit.record(
+        db, viewer, "self_assessment.before_note", "user", rep.id, guide_version_id=version.id
+    )
+    try:
+        db.commit()
+    except IntegrityError as exc:
+        # One per rep: the first of two saves at the same moment (two tabs) is kept.
+        db.rollback()
+        raise Conflict("Your self-assessment was just saved elsewhere; save again.") from exc
+    return pending
+
+
+def _onto_version(pending: PendingSelfAssessment, version: GuideVersion) -> list[dict[str, Any]]:
+    """The pending ratings on another guide version's competencies, matched by their stable
+    key; competencies the version does not have are left out."""
+    source = competencies_of(pending.guide_version)
+    by_key = {c.key: c.id for c in competencies_of(version).values()}
+    mapped = []
+    for rating in pending.ratings:
+        competency = source.get(rating["competency_id"])
+        if competency is not None and competency.key in by_key:
+            mapped.append({"competency_id": by_key[competency.key], "score": rating["score"]})
+    return mapped
+
+
+def pending_scores(pending: PendingSelfAssessment, version: GuideVersion) -> dict[int, int | None]:
+    """A waiting self-assessment as scores per competency of the given guide version."""
+    return {r["competency_id"]: r["score"] for r in _onto_version(pending, version)}
+
+
+def _take_pending_self_assessment(
+    db: Session, manager: User, session: CoachingSession, version: GuideVersion
+) -> bool:
+    """The rep's self-assessment made before this note joins it, beside the manager's
+    ratings: whether one did."""
+    pending = db.scalars(
+        policy.visible_pending_self_assessments(manager).where(
+            PendingSelfAssessment.rep_id == session.rep_id
+        )
+    ).first()
+    if pending is None:
+        return False
+    ratings = _onto_version(pending, version)
+    if not ratings:
+        return False  # made on a guide with nothing in common with this note's; it waits
+    session.self_assessment = {
+        "ratings": ratings,
+        "at": pending.updated_at.isoformat(),
+        "before_note": True,
+    }
+    db.delete(pending)
+    return True
+
+
+def self_scores(db: Session, viewer: User, session: CoachingSession) -> dict[int, int | None]:
+    """The rep's own score per competency of the note. While the author writes a draft, a
+    self-assessment still waiting for it shows as it will join the note when shared."""
+    if session.status == SessionStatus.DRAFT and policy.can_edit_session(viewer, session):
+        pending = db.scalars(
+            policy.visible_pending_self_assessments(viewer).where(
+                PendingSelfAssessment.rep_id == session.rep_id
+            )
+        ).first()
+        waiting = pending_scores(pending, session.guide_version) if pending else {}
+        if waiting:
+            return waiting
+    return {
+        r["competency_id"]: r["score"] for r in (session.self_assessment or {}).get("ratings", [])
+    }
 
 
 # Follow-ups ---------------------------------------------------------------------

@@ -193,6 +193,7 @@ def _edit_context(session: Any, **extra: Any) -> dict[str, Any]:
         "chosen_focus": focus,
         "focus_text": focus_text,
         "due_choices": DUE_CHOICES,
+        "self_scores": service.self_scores(db, user, session),
         "today": _today(),
         "errors": {},
         "typed": None,
@@ -378,10 +379,8 @@ def show(session_id: int) -> str:
         is_author=session.manager_id == user.id,
         is_rep=session.rep_id == user.id,
         changes=service.changes_after_share(db, session),
-        self_scores={
-            r["competency_id"]: r["score"]
-            for r in (session.self_assessment or {}).get("ratings", [])
-        },
+        self_scores=service.self_scores(db, user, session),
+        self_before_note=bool((session.self_assessment or {}).get("before_note")),
         today=_today(),
     )
 
@@ -410,11 +409,13 @@ def addendum(session_id: int) -> Response:
 def index() -> str:
     db = get_session()
     user = viewer()
+    is_rep = user.role == Role.REP
     return render_template(
         "coaching/index.html",
         notes=service.notes_list(db, user),
         types=SESSION_TYPE_LABELS,
-        is_rep=user.role == Role.REP,
+        is_rep=is_rep,
+        pending=service.pending_self_assessment(db, user, user.id) if is_rep else None,
     )
 
 
@@ -454,16 +455,96 @@ def update_follow_up(follow_up_id: int) -> Any:
 def self_assessment(session_id: int) -> Response:
     """The rep rates themself on the competencies of the note, on the same scale."""
     session = service.get_session(get_session(), viewer(), session_id)
+    rated = {r.competency_id for r in session.ratings}
+    rated |= {r["competency_id"] for r in (session.self_assessment or {}).get("ratings", [])}
     ratings: list[dict[str, Any]] = []
-    for rating in session.ratings:
-        score = request.form.get(f"self-{rating.competency_id}", "")
+    for competency_id in sorted(rated):
+        score = request.form.get(f"self-{competency_id}", "")
         if score in {"1", "2", "3", "4"}:
-            ratings.append({"competency_id": rating.competency_id, "score": int(score)})
+            ratings.append({"competency_id": competency_id, "score": int(score)})
         elif score == "n":
-            ratings.append({"competency_id": rating.competency_id, "score": None})
+            ratings.append({"competency_id": competency_id, "score": None})
     service.set_self_assessment(get_session(), viewer(), session.id, ratings)
     flash("Your self-assessment is saved; your manager sees it beside their ratings.", "success")
     return redirect(url_for("coaching.show", session_id=session.id) + "#ratings-heading")
+
+
+# Rating yourself before the next coaching ------------------------------------------------
+
+
+def parse_self_ratings(form: MultiDict[str, str], competency_ids: set[int]) -> list[dict[str, Any]]:
+    """The self-assessment form as ratings; raises InvalidInput for a score off the scale or
+    a competency not in the guide."""
+    errors: dict[str, list[str]] = {}
+    ratings: list[dict[str, Any]] = []
+    for name in form:
+        if not name.startswith("self-"):
+            continue
+        value = form.get(name, "")
+        competency = name.removeprefix("self-")
+        if not competency.isdigit() or int(competency) not in competency_ids:
+            errors["_form"] = ["The guide has changed since the page was opened; rate again."]
+        elif value in {"1", "2", "3", "4"}:
+            ratings.append({"competency_id": int(competency), "score": int(value)})
+        elif value == "n":
+            ratings.append({"competency_id": int(competency), "score": None})
+        elif value:
+            errors[name] = ["Choose 1 to 4, or not observed."]
+    if errors:
+        raise InvalidInput("Please correct the ratings marked below.", errors)
+    return ratings
+
+
+@bp.route("/self-assessment", methods=["GET", "POST"])
+@roles_required(Role.REP)
+def rate_yourself() -> Any:
+    """The rep rates themself before their next coaching; the manager sees it beside their
+    own ratings while writing that note, and it stays on the note."""
+    db = get_session()
+    user = viewer()
+    pending = service.pending_self_assessment(db, user, user.id)
+    version = service.guide_for(db, user)
+    errors: dict[str, list[str]] = {}
+    chosen: dict[str, str] = {}
+    if request.method == "POST":
+        # What was chosen, to show again if it is refused.
+        chosen = {k: v for k, v in request.form.items() if k.startswith("self-")}
+        posted = request.form.get("guide_version_id", "")
+        if posted != str(version.id):
+            # Published since the page was opened: the form no longer matches the guide.
+            errors = {"_form": ["The guide has changed since the page was opened; rate again."]}
+        else:
+            try:
+                competencies = set(service.competencies_of(version))
+                ratings = parse_self_ratings(request.form, competencies)
+                if "clear" in request.form:
+                    ratings = []
+                service.save_pending_self_assessment(db, user, user.id, ratings, version.id)
+            except (InvalidInput, Conflict) as exc:
+                errors = exc.fields or {"_form": [exc.message]}
+            else:
+                flash(
+                    "Saved. Your manager sees it beside their ratings when they write your "
+                    "next coaching note."
+                    if ratings
+                    else "Your self-assessment is cleared.",
+                    "success",
+                )
+                return redirect(url_for("coaching.rate_yourself"))
+    if request.method == "GET" and pending is not None:
+        chosen = {
+            f"self-{competency_id}": "n" if score is None else str(score)
+            for competency_id, score in service.pending_scores(pending, version).items()
+        }
+    return render_template(
+        "coaching/self_assessment.html",
+        version=version,
+        pending=pending,
+        chosen=chosen,
+        errors=errors,
+        scale=RATING_SCALE,
+        not_observed=NOT_OBSERVED_LABEL,
+    ), (422 if errors else 200)
 
 
 @bp.post("/people/<int:rep_id>/focus")

@@ -183,6 +183,27 @@ class CoachingSession(Base):
     )
 
 
+class PendingSelfAssessment(Base):
+    """A rep's self-assessment made before their next coaching note, waiting to join it.
+
+    One per rep. The note the manager logs next takes it over (and a newer one made before
+    that note is shared replaces it there); then this row goes.
+    """
+
+    __tablename__ = "pending_self_assessments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rep_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    guide_version_id: Mapped[int] = mapped_column(ForeignKey("guide_versions.id"))
+    # [{"competency_id", "score"}] on the competencies of guide_version; None: not observed.
+    ratings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    rep: Mapped[User] = relationship()
+    guide_version: Mapped[GuideVersion] = relationship()
+
+
 class SessionRating(Base):
     __tablename__ = "session_ratings"
 

@@ -9,6 +9,7 @@ from flask_login import login_required
 
 from coachapp.auth.roles import roles_required, viewer
 from coachapp.coaching import calendar, focus, preparation
+from coachapp.coaching import service as coaching_service
 from coachapp.db import get_session
 from coachapp.htmx import render_page_or_fragment
 from coachapp.models import Role
@@ -81,5 +82,11 @@ def my_page() -> str:
     trends = focus.focus_of(db, user, user)
     rides = calendar.upcoming(db, user, user, day)
     return render_template(
-        "team/person.html", page=page, today=day, own=True, trends=trends, rides=rides
+        "team/person.html",
+        page=page,
+        today=day,
+        own=True,
+        trends=trends,
+        rides=rides,
+        pending=coaching_service.pending_self_assessment(db, user, user.id),
     )

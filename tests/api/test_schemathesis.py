@@ -55,6 +55,7 @@ COACHING_PATHS = [
     "/api/v1/coaching-sessions/{session_id}/self-assessment",
     "/api/v1/follow-ups",
     "/api/v1/follow-ups/{follow_up_id}",
+    "/api/v1/reps/{rep_id}/self-assessment",
 ]
 NOTIFICATION_PATHS = [
     "/api/v1/push-subscriptions",
