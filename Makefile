@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app coachapp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install chromium lint typecheck pytest screenshots bench clean
+.PHONY: run test install chromium lint typecheck pytest screenshots bench bench-push clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,9 @@ screenshots: install chromium
 
 bench: install
 	$(BIN)/python -m bench.pages
+
+bench-push: install
+	$(BIN)/python -m bench.push
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
