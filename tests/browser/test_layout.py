@@ -128,7 +128,7 @@ def test_manager_pages(signed_in_phone: Callable[..., Page]) -> None:
 
 
 def test_rep_pages(signed_in_phone: Callable[..., Page]) -> None:
-    check_pages(signed_in_phone("rep1@example.com"), ["/my"])
+    check_pages(signed_in_phone("rep1@example.com"), ["/my", "/notes", "/self-assessment"])
 
 
 def test_director_pages(signed_in_phone: Callable[..., Page]) -> None:
