@@ -366,13 +366,15 @@ class Batch:
             if quiet_end is not None:
                 self.finish(
                     notification, NotificationStatus.PENDING, next_attempt_at=quiet_end,
-                    attempts=notification.attempts - 1,
+                    attempts=notification.attempts - 1, pushes=len(reached[notification.id]),
                 )  # fmt: skip
                 self.report.deferred += 1
                 self.log(notification, None, Outcome("deferred", error="quiet hours"))
                 return None
             if self.pushed_today(user.id, user.timezone) >= prefs.daily_cap:
-                self.finish(notification, NotificationStatus.SENT, pushes=0)
+                self.finish(
+                    notification, NotificationStatus.SENT, pushes=len(reached[notification.id])
+                )
                 self.report.inbox_only += 1
                 self.log(notification, None, Outcome("inbox_only", error="daily cap"))
                 return None
