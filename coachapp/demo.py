@@ -73,6 +73,7 @@ class _Leader:
     role: Role
     timezone: str
     manager: str | None
+    region: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,11 +96,13 @@ class _Rep:
     joined_days_ago: int = 540
 
 
+# A rep's region is that of the account whose plan they own (see _CopyBuilder._users); a
+# manager's is where most of the team works; the director's covers all three teams.
 LEADERS = (
-    _Leader("director", "Denise Whitfield", Role.DIRECTOR, "America/Chicago", None),
-    _Leader("manager", "Marcus Bell", Role.MANAGER, "America/New_York", "director"),
-    _Leader("manager2", "Elena Vásquez", Role.MANAGER, "America/Denver", "director"),
-    _Leader("manager3", "Rajesh Iyer", Role.MANAGER, "America/Chicago", "director"),
+    _Leader("director", "Denise Whitfield", Role.DIRECTOR, "America/Chicago", None, "National"),
+    _Leader("manager", "Marcus Bell", Role.MANAGER, "America/New_York", "director", "Northeast"),
+    _Leader("manager2", "Elena Vásquez", Role.MANAGER, "America/Denver", "director", "West"),
+    _Leader("manager3", "Rajesh Iyer", Role.MANAGER, "America/Chicago", "director", "Midwest"),
 )
 
 REPS = (
@@ -1556,6 +1559,7 @@ class _CopyBuilder:
                 role=leader.role,
                 function=Function.SALES,
                 timezone=leader.timezone,
+                region=leader.region,
                 manager=users[leader.manager] if leader.manager else None,
                 created_at=self.now - _days(900),
             )
@@ -1567,6 +1571,7 @@ class _CopyBuilder:
                 role=Role.REP,
                 function=rep.function,
                 timezone=rep.timezone,
+                region=_ACCOUNTS_BY_SHORT[rep.account].region,
                 manager=users[rep.manager],
                 created_at=self.now - _days(rep.joined_days_ago),
             )

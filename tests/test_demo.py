@@ -33,6 +33,10 @@ def test_demo_organisation_matches_the_contract(db: Session) -> None:
         assert other.manager_id == director.id
         assert db.scalar(select(func.count()).where(User.manager_id == other.id))
     assert by_email(db, "admin@example.com").role == Role.ADMIN
+    # Reps work in the region of their account; each team has one or two regions.
+    assert {r.region for r in reps} == {"Northeast", "Southeast"}
+    assert by_email(db, "rep9@example.com").region in {"West", "Southwest"}
+    assert manager.region and director.region
     assert verify_password(manager.password_hash, "demo-password")
     assert db.scalars(
         select(CoachingGuide).where(CoachingGuide.name == "Account management field coaching")

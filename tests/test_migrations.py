@@ -101,3 +101,26 @@ def test_0002_upgrades_a_database_that_already_has_plans(empty_database_url: str
         assert connection.execute(text("SELECT version FROM plan_goals")).scalar_one() == 1
         assert connection.execute(text("SELECT last_activity_at FROM account_plans")).scalar_one()
     engine.dispose()
+
+
+def test_0007_gives_existing_people_an_empty_region(empty_database_url: str) -> None:
+    from sqlalchemy import text
+
+    app = create_app(settings_for(empty_database_url))
+    engine = app.extensions["coachapp.db"].engine
+    migrate.upgrade(app, "0006")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO users (id, email, name, password_hash, role, function, timezone,"
+                " active, created_at, updated_at) VALUES (1, 'a@example.com', 'A', 'x', 'rep',"
+                " 'sales', 'UTC', true, :now, :now)"
+            ),
+            {"now": "2026-01-01 00:00:00+00:00"},
+        )
+    migrate.upgrade(app)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT region FROM users")).scalar_one() == ""
+    migrate.downgrade(app, "0006")
+    assert "region" not in {c["name"] for c in inspect(engine).get_columns("users")}
+    engine.dispose()

@@ -12,6 +12,7 @@ from coachapp import audit, policy
 from coachapp.auth.passwords import hash_password, password_problem
 from coachapp.auth.service import end_all_sessions, normalise_email
 from coachapp.errors import InvalidInput, NotFound
+from coachapp.forms import STORABLE_TEXT
 from coachapp.models import Function, Role, User
 from coachapp.timezones import is_valid_timezone
 
@@ -39,6 +40,8 @@ class UserSchema(Schema):
     function = fields.Enum(Function, by_value=True, load_default=Function.OTHER)
     manager_id = fields.Integer(load_default=None, allow_none=True, strict=False)
     timezone = fields.String(load_default="UTC", validate=validate.Length(max=64))
+    # An emptied field clears the region, so it loads as "" rather than staying unchanged.
+    region = fields.String(load_default="", validate=[validate.Length(max=80), STORABLE_TEXT])
     password = fields.String(load_only=True, required=True)
 
     @validates("timezone")
@@ -97,6 +100,7 @@ def create_user(db: Session, actor: User | None, data: dict[str, Any]) -> User:
         function=Function(data.get("function") or Function.OTHER),
         manager_id=data.get("manager_id"),
         timezone=data.get("timezone") or "UTC",
+        region=(data.get("region") or "").strip(),
         password_hash=hash_password(data["password"]),
     )
     db.add(user)
@@ -112,8 +116,10 @@ def update_user(db: Session, actor: User, user_id: int, data: dict[str, Any]) ->
         raise NotFound()
     role = Role(data["role"])
     _check_manager(db, user, role, data.get("manager_id"))
+    if "region" in data:
+        data = {**data, "region": data["region"].strip()}
     changes = {}
-    for name in ("name", "role", "function", "manager_id", "timezone"):
+    for name in ("name", "role", "function", "manager_id", "timezone", "region"):
         if name in data and getattr(user, name) != data[name]:
             changes[name] = [str(getattr(user, name)), str(data[name])]
             setattr(user, name, data[name])
@@ -161,4 +167,11 @@ def possible_managers(db: Session) -> list[User]:
             .where(User.active.is_(True), User.role.in_([Role.MANAGER, Role.DIRECTOR]))
             .order_by(User.role, User.name)
         ).all()
+    )
+
+
+def known_regions(db: Session) -> list[str]:
+    """Regions already in use, offered as suggestions so one region keeps one spelling."""
+    return list(
+        db.scalars(select(User.region).where(User.region != "").distinct().order_by(User.region))
     )

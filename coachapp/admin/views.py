@@ -26,6 +26,7 @@ def _form_page(template: str, status: int = 200, **context: Any) -> tuple[str, i
             functions=FUNCTION_LABELS,
             managers=service.possible_managers(db),
             timezones=all_timezones(),
+            regions=service.known_regions(db),
             **context,
         ),
         status,
@@ -79,6 +80,7 @@ def edit_user(user_id: int) -> Any:
         "function": user.function.value,
         "manager_id": str(user.manager_id or ""),
         "timezone": user.timezone,
+        "region": user.region,
     }
     errors: dict[str, list[str]] = {}
     if request.method == "POST":

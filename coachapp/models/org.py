@@ -74,6 +74,8 @@ class User(Base):
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # The sales region the person works in (free text, e.g. "Northeast"); "" when unknown.
+    region: Mapped[str] = mapped_column(String(80), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)

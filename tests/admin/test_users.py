@@ -118,6 +118,37 @@ def test_moving_a_rep_to_another_manager_is_audited(
     ]
 
 
+def test_admin_sets_and_clears_a_region_shown_on_the_form_and_the_list(
+    login_as: Any, org: Org, db: Session, client: HttpsClient
+) -> None:
+    login_as("admin")
+    rep = org.people["rep"]
+    form = {
+        "name": rep.name,
+        "role": "rep",
+        "function": "sales",
+        "manager_id": str(org.people["manager"].id),
+        "timezone": rep.timezone,
+        "region": "  Northeast ",
+    }
+    assert client.post_form(f"/admin/users/{rep.id}", form).status_code == 302
+    db.expire_all()
+    assert db.get(User, rep.id).region == "Northeast"  # type: ignore[union-attr]
+    page = client.get(f"/admin/users/{rep.id}").get_data(as_text=True)
+    assert 'name="region" type="text" value="Northeast"' in page
+    assert '<option value="Northeast">' in page  # suggested for the next person
+    assert "· Northeast" in client.get("/admin/users").get_data(as_text=True)
+    too_long = client.post_form(f"/admin/users/{rep.id}", {**form, "region": "x" * 81})
+    assert too_long.status_code == 422
+    assert client.post_form(f"/admin/users/{rep.id}", {**form, "region": ""}).status_code == 302
+    db.expire_all()
+    assert db.get(User, rep.id).region == ""  # type: ignore[union-attr]
+    new = new_person(manager_id=str(org.people["manager"].id), region="West")
+    assert client.post_form("/admin/users/new", new).status_code == 302
+    created = db.scalars(select(User).where(User.email == new["email"])).one()
+    assert created.region == "West"
+
+
 def test_a_manager_cannot_report_to_their_own_team(
     login_as: Any, org: Org, client: HttpsClient
 ) -> None:
