@@ -76,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
     from coachapp.me import bp as me_bp
     from coachapp.nudges import bp as nudges_bp
     from coachapp.plans import bp as plans_bp
+    from coachapp.pwa import bp as pwa_bp
     from coachapp.team import bp as team_bp
 
     app.register_blueprint(health.bp)
@@ -86,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(inbox_bp)
     app.register_blueprint(me_bp)
     app.register_blueprint(nudges_bp)
+    app.register_blueprint(pwa_bp)
     app.register_blueprint(plans_bp)
     app.register_blueprint(coaching_bp)
     app.register_blueprint(admin_bp)

@@ -94,4 +94,5 @@ def logout() -> Response:
     logout_user()
     session.clear()
     flash("You are signed out.", "info")
-    return redirect(url_for("auth.login"))
+    # The login page then clears the pages this phone kept for offline use.
+    return redirect(url_for("auth.login", signed_out=1))

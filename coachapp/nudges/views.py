@@ -10,7 +10,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
 from flask_login import login_required
@@ -95,15 +94,6 @@ def remove_device(subscription_id: int) -> Response:
     subscriptions.remove_device(get_session(), viewer(), subscription_id)
     flash("That device gets no more notifications.", "success")
     return redirect(url_for("nudges.settings"))
-
-
-@bp.get("/sw.js")
-def service_worker() -> Response:
-    """The service worker, from the root so that its scope is the whole app."""
-    response = send_from_directory(current_app.static_folder or "static", "sw.js", max_age=0)
-    response.headers["Service-Worker-Allowed"] = "/"
-    response.headers["Cache-Control"] = "no-cache"
-    return response
 
 
 BROWSERS = (("Edg/", "Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Safari/", "Safari"))

@@ -28,7 +28,63 @@ document.addEventListener("htmx:before:request", (event) => {
   }
 });
 
-// The service worker shows pushed nudges; registering it on every page keeps it current.
-if ("serviceWorker" in navigator) {
-  navigator.serviceWorker.register("/sw.js").catch(() => {});
+// The service worker keeps the app working without signal and shows pushed nudges.
+// A new version installs in the background and waits; the page offers "Update".
+function offerUpdate(waiting) {
+  if (document.querySelector("[data-update]")) {
+    return;
+  }
+  const bar = document.createElement("div");
+  bar.className = "update-bar";
+  bar.dataset.update = "";
+  bar.setAttribute("role", "status");
+  const text = document.createElement("span");
+  text.textContent = "A new version of Coachapp is ready.";
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "button button-small button-primary";
+  button.textContent = "Update";
+  button.addEventListener("click", () => {
+    updating = true;
+    waiting.postMessage({ type: "skip-waiting" });
+  });
+  bar.append(text, button);
+  document.body.append(bar);
 }
+
+let updating = false;
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker.addEventListener("controllerchange", () => {
+    if (updating) {
+      window.location.reload();
+    }
+  });
+  navigator.serviceWorker
+    .register("/sw.js")
+    .then((registration) => {
+      if (registration.waiting && navigator.serviceWorker.controller) {
+        offerUpdate(registration.waiting);
+      }
+      registration.addEventListener("updatefound", () => {
+        const installing = registration.installing;
+        installing.addEventListener("statechange", () => {
+          if (installing.state === "installed" && navigator.serviceWorker.controller) {
+            offerUpdate(installing);
+          }
+        });
+      });
+    })
+    .catch(() => {});
+}
+
+// Offer installing the app where the browser supports it (not on iOS: Share, then
+// "Add to Home Screen", as the notification settings explain).
+window.addEventListener("beforeinstallprompt", (event) => {
+  event.preventDefault();
+  const slot = document.querySelector("[data-install]");
+  if (!slot) {
+    return;
+  }
+  slot.hidden = false;
+  slot.addEventListener("click", () => event.prompt(), { once: true });
+});

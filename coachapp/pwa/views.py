@@ -1,0 +1,133 @@
+"""Manifest, service worker, the offline page and the note form that works offline."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response, current_app, render_template, send_from_directory, url_for
+from sqlalchemy.orm import Session
+
+from coachapp import policy
+from coachapp.auth.roles import roles_required, viewer
+from coachapp.coaching import service as coaching
+from coachapp.coaching.views import FOCUS_CHIPS, STRENGTH_CHIPS
+from coachapp.db import get_session
+from coachapp.errors import Conflict
+from coachapp.models import NOT_OBSERVED_LABEL, RATING_SCALE, SESSION_TYPE_LABELS, Role, User
+from coachapp.pwa import bp
+from coachapp.pwa.assets import asset_version, shell_urls
+from coachapp.timezones import local_today
+
+THEME_COLOR = "#0f5c63"
+
+
+@bp.get("/manifest.webmanifest")
+def manifest() -> Response:
+    static = current_app.static_url_path or "/static"
+    document = {
+        "id": "/",
+        "name": "Coachapp: field coaching",
+        "short_name": "Coachapp",
+        "description": "Coaching notes tied to account plans, logged on the phone.",
+        "start_url": "/?source=home-screen",
+        "scope": "/",
+        "display": "standalone",
+        "orientation": "portrait",
+        "background_color": "#f4f6f6",
+        "theme_color": THEME_COLOR,
+        "icons": [
+            {"src": f"{static}/icons/icon-192.png", "sizes": "192x192", "type": "image/png"},
+            {"src": f"{static}/icons/icon-512.png", "sizes": "512x512", "type": "image/png"},
+            {
+                "src": f"{static}/icons/maskable-512.png",
+                "sizes": "512x512",
+                "type": "image/png",
+                "purpose": "maskable",
+            },
+        ],
+        "shortcuts": [
+            {
+                "name": "Log coaching",
+                "short_name": "Log",
+                "url": "/team",
+                "description": "Pick a rep and log a conversation",
+            },
+            {"name": "Note without signal", "short_name": "Offline note", "url": "/notes/offline"},
+            {"name": "Follow-ups", "url": "/follow-ups"},
+            {"name": "Inbox", "url": "/inbox"},
+        ],
+    }
+    response = current_app.response_class(
+        json.dumps(document, indent=1), mimetype="application/manifest+json"
+    )
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/sw.js")
+def service_worker() -> Response:
+    """The service worker, from the root so that its scope is the whole app. Its text
+    changes with every static file, which is what makes browsers offer the update."""
+    script = render_template(
+        "pwa/sw.js",
+        version=asset_version(current_app),
+        shell=shell_urls(current_app),
+    )
+    response = current_app.response_class(script, mimetype="text/javascript")
+    response.headers["Service-Worker-Allowed"] = "/"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for it whatever the page's icon link says."""
+    return send_from_directory(
+        str(current_app.static_folder), "icons/icon-192.png", mimetype="image/png", max_age=86400
+    )
+
+
+@bp.get("/offline")
+def offline() -> str:
+    """Shown for a page that was never opened on this phone while there is no connection."""
+    return render_template("pwa/offline.html")
+
+
+def _guides_by_rep(db: Session, reps: list[User]) -> tuple[dict[int, Any], dict[int, int]]:
+    versions: dict[int, Any] = {}
+    of_rep: dict[int, int] = {}
+    for rep in reps:
+        version = coaching.guide_for(db, rep)
+        versions[version.id] = version
+        of_rep[rep.id] = version.id
+    return versions, of_rep
+
+
+@bp.get("/notes/offline")
+@roles_required(Role.MANAGER)
+def offline_note() -> tuple[str, int]:
+    """A debrief that is kept on the phone and sent when there is a connection.
+
+    The page holds nothing about one rep in particular, so the copy the service worker
+    keeps serves every rep (the rep is chosen on the page or from ?rep=)."""
+    db, user = get_session(), viewer()
+    reps = list(db.scalars(policy.visible_reps(user).where(User.manager_id == user.id)))
+    try:
+        versions, guide_of_rep = _guides_by_rep(db, reps)
+    except Conflict as exc:
+        return render_template("pwa/offline_note.html", problem=exc.message, reps=[]), 409
+    return render_template(
+        "pwa/offline_note.html",
+        problem=None,
+        reps=reps,
+        versions=versions,
+        guide_of_rep=guide_of_rep,
+        scale=RATING_SCALE,
+        not_observed=NOT_OBSERVED_LABEL,
+        types=SESSION_TYPE_LABELS,
+        strength_chips=STRENGTH_CHIPS,
+        focus_chips=FOCUS_CHIPS,
+        today=local_today(user.timezone),
+        api_url=url_for("api_coaching.Sessions"),
+    ), 200

@@ -1,0 +1,430 @@
+// The outbox: what was done without a connection waits here (IndexedDB) and is sent once
+// the connection returns — on page load, on the "online" event, when the service worker's
+// Background Sync fires, and right after it was kept. The server makes every replay safe:
+// a new note carries its client_uuid (the same note again is the same note), a draft
+// carries its version (a newer save elsewhere is a conflict, shown, never overwritten),
+// "Done" and "Acknowledge" are idempotent.
+//
+// Item kinds: "note" (a debrief written on /notes/offline, sent through the API),
+// "form" (a form post kept as it was: follow-up updates, acknowledgements, draft changes).
+// States: "pending", "auth" (the session expired: sign in again), "conflict", "refused".
+
+const DB_NAME = "coachapp";
+const STORE = "outbox";
+const LOCK = "coachapp-outbox";
+const csrfMeta = document.querySelector('meta[name="csrf-token"]');
+
+function csrfToken() {
+  return csrfMeta ? csrfMeta.content : "";
+}
+
+function openDb() {
+  return new Promise((resolve, reject) => {
+    const opening = indexedDB.open(DB_NAME, 1);
+    opening.onupgradeneeded = () => opening.result.createObjectStore(STORE, { keyPath: "id" });
+    opening.onsuccess = () => resolve(opening.result);
+    opening.onerror = () => reject(opening.error);
+  });
+}
+
+async function withStore(mode, work) {
+  const db = await openDb();
+  try {
+    return await new Promise((resolve, reject) => {
+      const tx = db.transaction(STORE, mode);
+      const result = work(tx.objectStore(STORE));
+      tx.oncomplete = () => resolve(result && "result" in result ? result.result : undefined);
+      tx.onerror = () => reject(tx.error);
+    });
+  } finally {
+    db.close();
+  }
+}
+
+export const outbox = {
+  all: () => withStore("readonly", (store) => store.getAll()).then((items) => items || []),
+  put: (item) => withStore("readwrite", (store) => store.put(item)),
+  remove: (id) => withStore("readwrite", (store) => store.delete(id)),
+};
+
+// Sending ------------------------------------------------------------------------------
+
+class Offline extends Error {}
+
+async function send(url, options) {
+  let response;
+  try {
+    response = await fetch(url, { credentials: "same-origin", ...options });
+  } catch (_error) {
+    throw new Offline("no connection");
+  }
+  if (response.status >= 500) {
+    throw new Offline(`the server answered ${response.status}`); // try again later
+  }
+  return response;
+}
+
+function jsonHeaders() {
+  return { "Content-Type": "application/json", "X-CSRFToken": csrfToken() };
+}
+
+async function refusal(item, response) {
+  if (response.status === 401 || new URL(response.url, location.href).pathname === "/login") {
+    return { ...item, state: "auth" };
+  }
+  if (response.status === 409 || response.status === 412) {
+    return { ...item, state: "conflict", error: "Changed on another device meanwhile." };
+  }
+  let message = `Refused (${response.status}).`;
+  try {
+    message = (await response.clone().json()).error.message || message;
+  } catch (_error) {
+    // an HTML answer: keep the status
+  }
+  return { ...item, state: "refused", error: message };
+}
+
+async function sendNote(item) {
+  let current = item;
+  if (!current.session_id) {
+    const created = await send(current.api, {
+      method: "POST",
+      headers: jsonHeaders(),
+      body: JSON.stringify(current.body),
+    });
+    if (!created.ok) {
+      return refusal(current, created);
+    }
+    const session = await created.json();
+    current = { ...current, session_id: session.id };
+    await outbox.put(current); // a replay after this point shares, never creates again
+  }
+  if (current.share) {
+    const shared = await send(`${current.api}/${current.session_id}/share`, {
+      method: "POST",
+      headers: jsonHeaders(),
+    });
+    if (!shared.ok) {
+      return refusal(current, shared);
+    }
+  }
+  return null;
+}
+
+async function sendForm(item) {
+  // The CSRF token kept with the form may predate a new sign-in: send the page's own.
+  const body = new URLSearchParams(item.body);
+  if (body.has("csrf_token")) {
+    body.set("csrf_token", csrfToken());
+  }
+  const response = await send(item.url, { method: "POST", body });
+  if (response.ok && new URL(response.url, location.href).pathname !== "/login") {
+    return null;
+  }
+  return refusal(item, response);
+}
+
+let running = null;
+
+async function syncNow() {
+  const items = (await outbox.all()).filter((i) => i.state === "pending" || i.state === "auth");
+  for (const item of items.sort((a, b) => a.created_at.localeCompare(b.created_at))) {
+    try {
+      const left = item.kind === "note" ? await sendNote(item) : await sendForm(item);
+      if (left === null) {
+        await outbox.remove(item.id);
+      } else {
+        await outbox.put(left);
+      }
+    } catch (error) {
+      if (error instanceof Offline) {
+        break; // no connection (or the server is down): the rest waits too
+      }
+      throw error;
+    }
+  }
+}
+
+export async function sync() {
+  if (!csrfToken()) {
+    return; // signed out: nothing can be sent yet
+  }
+  if (running) {
+    return running;
+  }
+  const run = navigator.locks
+    ? navigator.locks.request(LOCK, syncNow) // one tab at a time
+    : syncNow();
+  running = run.finally(() => {
+    running = null;
+    showStatus();
+  });
+  return running;
+}
+
+export async function keep(item) {
+  await outbox.put({ state: "pending", created_at: new Date().toISOString(), ...item });
+  showStatus();
+  try {
+    const registration = await navigator.serviceWorker.ready;
+    if (registration.sync) {
+      await registration.sync.register("outbox");
+    }
+  } catch (_error) {
+    // no Background Sync here: page loads and "online" events still send it
+  }
+  sync();
+}
+
+// What the user sees ---------------------------------------------------------------------
+
+function statusElement() {
+  let element = document.querySelector("[data-outbox-status]");
+  if (!element) {
+    element = document.createElement("div");
+    element.className = "outbox-status";
+    element.dataset.outboxStatus = "";
+    element.setAttribute("role", "status");
+    const main = document.querySelector("main");
+    if (!main) {
+      return null;
+    }
+    main.prepend(element);
+  }
+  return element;
+}
+
+function line(text, href, linkText) {
+  const p = document.createElement("p");
+  p.append(text);
+  if (href) {
+    const a = document.createElement("a");
+    a.href = href;
+    a.textContent = linkText;
+    p.append(" ", a);
+  }
+  return p;
+}
+
+export async function showStatus() {
+  const items = await outbox.all();
+  const element = statusElement();
+  if (!element) {
+    return;
+  }
+  element.replaceChildren();
+  element.hidden = items.length === 0;
+  const pending = items.filter((i) => i.state === "pending");
+  const auth = items.filter((i) => i.state === "auth");
+  if (pending.length) {
+    const noun = pending.length === 1 ? "item" : "items";
+    element.append(line(`Saved on this phone — will sync (${pending.length} ${noun} waiting).`));
+  }
+  if (auth.length) {
+    const next = encodeURIComponent(location.pathname);
+    element.append(line(`Sign in again to send ${auth.length} kept on this phone.`, `/login?next=${next}`, "Sign in"));
+  }
+  for (const item of items.filter((i) => i.state === "conflict" || i.state === "refused")) {
+    const where = item.kind === "form" ? item.url.replace(/\/(share)$/, "") : null;
+    element.append(line(`${item.label || "A change"} was not sent: ${item.error}`, where, "Open"));
+  }
+  renderConflicts(items);
+}
+
+// A draft changed offline and elsewhere: both versions are shown; the user picks.
+function renderConflicts(items) {
+  const form = document.querySelector("form[data-autosave]");
+  if (!form) {
+    return;
+  }
+  const action = new URL(form.action, location.href).pathname;
+  const mine = items.find((i) => i.kind === "form" && i.url === action && i.state === "conflict");
+  let panel = document.querySelector("[data-offline-conflict]");
+  if (!mine) {
+    if (panel) {
+      panel.remove();
+    }
+    return;
+  }
+  if (!panel) {
+    panel = document.createElement("section");
+    panel.className = "conflict card stack";
+    panel.dataset.offlineConflict = "";
+    panel.setAttribute("aria-label", "Your offline version");
+    form.before(panel);
+  }
+  const typed = new URLSearchParams(mine.body);
+  const list = document.createElement("dl");
+  for (const name of ["strengths", "development_focus", "private_notes"]) {
+    if (typed.get(name)) {
+      const term = document.createElement("dt");
+      term.textContent = name.replace("_", " ");
+      const value = document.createElement("dd");
+      value.textContent = typed.get(name);
+      list.append(term, value);
+    }
+  }
+  const use = document.createElement("button");
+  use.type = "button";
+  use.className = "button button-primary";
+  use.textContent = "Use my offline version";
+  use.addEventListener("click", async () => {
+    for (const [name, value] of typed) {
+      if (name === "csrf_token" || name === "version" || name.startsWith("base-")) {
+        continue;
+      }
+      for (const field of form.querySelectorAll(`[name="${CSS.escape(name)}"]`)) {
+        if (field.type === "radio" || field.type === "checkbox") {
+          field.checked = typed.getAll(name).includes(field.value);
+        } else {
+          field.value = value;
+        }
+      }
+    }
+    await outbox.remove(mine.id);
+    form.dispatchEvent(new Event("change", { bubbles: true })); // autosave it now
+    showStatus();
+  });
+  const drop = document.createElement("button");
+  drop.type = "button";
+  drop.className = "button";
+  drop.textContent = "Keep the version below";
+  drop.addEventListener("click", async () => {
+    await outbox.remove(mine.id);
+    showStatus();
+  });
+  const heading = document.createElement("p");
+  heading.innerHTML = "<strong>You changed this note offline, and it was saved from another device meanwhile.</strong> Below is the saved version; here is yours:";
+  panel.replaceChildren(heading, list, use, drop);
+}
+
+// Autosave without a connection: keep the whole form, one entry per draft.
+document.addEventListener("htmx:error", (event) => {
+  const ctx = event.detail.ctx || {};
+  const form = ctx.sourceElement && ctx.sourceElement.closest("form[data-autosave]");
+  if (!form) {
+    return;
+  }
+  const action = new URL(form.action, location.href).pathname;
+  keep({
+    id: `form:${action}`,
+    kind: "form",
+    url: action,
+    body: new URLSearchParams(new FormData(form)).toString(),
+    label: "Draft changes",
+  });
+  const status = form.querySelector(".autosave");
+  if (status) {
+    status.textContent = "Saved on this phone — will sync.";
+  }
+});
+
+// The note form that works offline ---------------------------------------------------------
+
+function joinChips(form, chipName, textName) {
+  const chips = [...form.querySelectorAll(`input[name="${chipName}"]:checked`)].map((c) => c.value);
+  const text = form.elements[textName].value.trim();
+  return [...chips, text].filter(Boolean).join("\n");
+}
+
+function noteBody(form) {
+  const repSelect = form.elements.rep_id;
+  const guide = repSelect.selectedOptions[0].dataset.guide;
+  const section = form.querySelector(`[data-guide-version="${guide}"]`);
+  const ratings = [];
+  for (const checked of section.querySelectorAll('input[type="radio"]:checked')) {
+    const competencyId = Number(checked.name.replace("score-", ""));
+    const evidence = section.querySelector(`input[name="evidence-${competencyId}"]`);
+    ratings.push({
+      competency_id: competencyId,
+      score: checked.value === "n" ? null : Number(checked.value),
+      evidence: evidence ? evidence.value.trim() : "",
+    });
+  }
+  const followUps = [];
+  const title = form.elements.follow_up_title.value.trim();
+  if (title) {
+    followUps.push({ title, due_date: form.elements.follow_up_due.value });
+  }
+  return {
+    client_uuid: self.crypto.randomUUID(),
+    rep_id: Number(repSelect.value),
+    guide_version_id: Number(guide),
+    type: form.querySelector('input[name="type"]:checked').value,
+    occurred_on: form.elements.occurred_on.value || null,
+    ratings,
+    strengths: joinChips(form, "strength_chip", "strengths"),
+    development_focus: joinChips(form, "focus_chip", "development_focus"),
+    private_notes: form.elements.private_notes.value,
+    follow_ups: followUps,
+  };
+}
+
+function setUpNoteForm(form) {
+  const repSelect = form.elements.rep_id;
+  const wanted = new URLSearchParams(location.search).get("rep");
+  if (wanted && [...repSelect.options].some((o) => o.value === wanted)) {
+    repSelect.value = wanted;
+  }
+  const showGuide = () => {
+    const guide = repSelect.selectedOptions[0].dataset.guide;
+    for (const section of form.querySelectorAll("[data-guide-version]")) {
+      const visible = section.dataset.guideVersion === guide;
+      section.hidden = !visible;
+      for (const input of section.querySelectorAll("input")) {
+        input.disabled = !visible;
+      }
+    }
+  };
+  repSelect.addEventListener("change", showGuide);
+  showGuide();
+  const problem = form.querySelector("[data-offline-error]");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = noteBody(form);
+    if (body.follow_ups.length && !body.follow_ups[0].due_date) {
+      problem.textContent = "Give the follow-up a due date.";
+      problem.hidden = false;
+      form.elements.follow_up_due.focus();
+      return;
+    }
+    problem.hidden = true;
+    const share = event.submitter && event.submitter.value === "share";
+    const rep = repSelect.selectedOptions[0].textContent;
+    await keep({
+      id: body.client_uuid,
+      kind: "note",
+      api: form.dataset.api,
+      body,
+      share,
+      label: `Note for ${rep}`,
+    });
+    form.reset();
+    repSelect.value = String(body.rep_id);
+    showGuide();
+    form.before(line(`Note for ${rep} saved on this phone — will sync${share ? " and share" : ""}.`));
+    window.scrollTo(0, 0);
+  });
+}
+
+// Start ----------------------------------------------------------------------------------
+
+if (new URLSearchParams(location.search).has("signed_out") && "caches" in window) {
+  caches.delete("pages"); // pages kept for offline use are the signed-out user's
+}
+const noteForm = document.querySelector("form[data-offline-note]");
+if (noteForm) {
+  setUpNoteForm(noteForm);
+}
+if (new URLSearchParams(location.search).has("kept")) {
+  statusElement();
+}
+window.addEventListener("online", () => sync());
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker.addEventListener("message", (event) => {
+    if (event.data && event.data.type === "sync-outbox") {
+      sync();
+    }
+  });
+}
+showStatus().then(() => sync());
