@@ -1,0 +1,203 @@
+"""The app without signal, in Chromium at phone size: installable, pages opened before still
+open, a note written offline reaches the server exactly once (after a reload while still
+offline, with two tabs syncing at once, and when the first attempt gets a 500), and a draft
+changed offline and elsewhere shows both versions until the manager picks one."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Page, Route, expect
+from sqlalchemy import func, select
+
+from coachapp.db import get_session
+from coachapp.models import CoachingSession, SessionStatus, User
+
+pytestmark = pytest.mark.browser
+
+OFFLINE = r"ERR_INTERNET_DISCONNECTED|Failed to fetch|net::ERR_FAILED|status of 500"
+
+
+def wait_until(page: Page, expression: str, seconds: float = 10) -> Any:
+    """Polls a page expression (wait_for_function would eval inside the page's strict CSP)."""
+    deadline = time.monotonic() + seconds
+    while not (value := page.evaluate(expression)):
+        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
+        page.wait_for_timeout(100)
+    return value
+
+
+def controlled(page: Page) -> None:
+    """The service worker is installed and controls the page."""
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()
+    wait_until(page, "navigator.serviceWorker.controller !== null")
+
+
+def person(app: Flask, email: str) -> tuple[int, str]:
+    with app.app_context():
+        user = get_session().scalars(select(User).where(User.email == email)).one()
+        return user.id, user.name
+
+
+def sessions_with(app: Flask, text: str) -> list[CoachingSession]:
+    with app.app_context():
+        return list(
+            get_session().scalars(
+                select(CoachingSession).where(CoachingSession.strengths.contains(text))
+            )
+        )
+
+
+def test_installable_and_visited_pages_open_offline(
+    live_app: Flask, signed_in_phone: Callable[..., Page], page_problems: Any
+) -> None:
+    page_problems.expect(OFFLINE)
+    rep_id, rep_name = person(live_app, "rep3@example.com")
+    page = signed_in_phone("manager@example.com")
+    page.goto("/team")
+    controlled(page)
+    cdp = page.context.new_cdp_session(page)
+    manifest = cdp.send("Page.getAppManifest")
+    cdp.detach()
+    assert manifest["errors"] == [], manifest["errors"]
+    assert '"display": "standalone"' in manifest["data"]
+    assert "maskable" in manifest["data"]
+    page.goto(f"/people/{rep_id}")
+    expect(page.get_by_role("button", name="Log coaching")).to_be_visible()
+    page.goto("/notes/offline")  # kept for writing without signal
+
+    page.context.set_offline(True)
+    page.goto("/team")
+    expect(page.get_by_text(rep_name).first).to_be_visible()
+    page.goto(f"/people/{rep_id}")
+    expect(page.get_by_role("button", name="Log coaching")).to_be_visible()
+    page.goto("/plans/qbr")  # never opened here
+    expect(page.get_by_role("heading", name="No connection")).to_be_visible()
+
+    # "Log coaching" without signal opens the note form that works offline, for this rep.
+    page.goto(f"/people/{rep_id}")
+    page.get_by_role("button", name="Log coaching").click()
+    expect(page.get_by_label("Rep")).to_have_value(str(rep_id))
+    page.context.set_offline(False)
+
+
+def test_a_note_written_offline_reaches_the_server_exactly_once(
+    live_app: Flask, signed_in_phone: Callable[..., Page], page_problems: Any
+) -> None:
+    page_problems.expect(OFFLINE)
+    rep_id, rep_name = person(live_app, "rep4@example.com")
+    marker = f"Offline marker {uuid.uuid4().hex[:8]}"
+    page = signed_in_phone("manager@example.com")
+    page.goto("/notes/offline")
+    controlled(page)
+
+    page.context.set_offline(True)
+    page.reload()  # served by the service worker
+    page.get_by_label("Rep").select_option(str(rep_id))
+    page.locator("fieldset.rating").first.locator(".segmented-scale label").nth(2).click()
+    page.get_by_label("Strengths in your words").fill(marker)
+    page.get_by_label("Follow-up", exact=True).fill("Send the dossier")
+    page.get_by_role("button", name="Share with rep").click()
+    expect(page.get_by_role("alert")).to_have_text("Give the follow-up a due date.")
+    page.get_by_label("Due").fill("2030-01-15")
+    page.get_by_role("button", name="Share with rep").click()
+    expect(page.get_by_text(f"Note for {rep_name} saved on this phone")).to_be_visible()
+    expect(page.get_by_text("Saved on this phone — will sync (1 item waiting).")).to_be_visible()
+
+    # Reloaded while still offline: the note is still kept.
+    page.reload()
+    expect(page.get_by_text("Saved on this phone — will sync (1 item waiting).")).to_be_visible()
+    assert sessions_with(live_app, marker) == []
+
+    # Back online: the first attempt meets a server error and the note waits.
+    failures = {"left": 1}
+
+    def first_fails(route: Route) -> None:
+        if route.request.method == "POST" and failures["left"]:
+            failures["left"] -= 1
+            route.fulfill(status=500, body="{}", content_type="application/json")
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/coaching-sessions", first_fails)
+    page.context.set_offline(False)
+    page.reload()
+    expect(page.get_by_text("Saved on this phone — will sync (1 item waiting).")).to_be_visible()
+    assert failures["left"] == 0
+    assert sessions_with(live_app, marker) == []
+
+    # Two tabs sync at the same moment: still one note.
+    second = page.context.new_page()
+    second.goto("/notes/offline")
+    page.reload()
+    for tab in (page, second):
+        wait_until(
+            tab,
+            "!document.querySelector('[data-outbox-status]')"
+            " || document.querySelector('[data-outbox-status]').hidden",
+        )
+    found = sessions_with(live_app, marker)
+    assert len(found) == 1
+    assert found[0].rep_id == rep_id
+    assert found[0].status == SessionStatus.SHARED
+    with live_app.app_context():
+        assert (
+            get_session().scalar(
+                select(func.count()).where(CoachingSession.client_uuid == found[0].client_uuid)
+            )
+            == 1
+        )
+
+
+def test_a_draft_changed_offline_and_elsewhere_shows_both_versions(
+    live_app: Flask, signed_in_phone: Callable[..., Page], page_problems: Any
+) -> None:
+    page_problems.expect(OFFLINE + r"|status of 412")
+    rep_id, _ = person(live_app, "rep5@example.com")
+    page = signed_in_phone("manager@example.com")
+    page.goto(f"/people/{rep_id}")
+    controlled(page)
+    page.get_by_role("button", name="Log coaching").click()
+    expect(page.get_by_role("button", name="Share with rep")).to_be_visible()
+    note_id = int(page.url.rstrip("/").split("/")[-2])
+
+    page.context.set_offline(True)
+    mine = f"Mine, typed offline {uuid.uuid4().hex[:6]}"
+    page.get_by_label("Strengths in your words").fill(mine)
+    expect(page.get_by_text("Saved on this phone — will sync.")).to_be_visible()
+
+    # Meanwhile the same draft is saved from another device.
+    theirs = f"Theirs, from the laptop {uuid.uuid4().hex[:6]}"
+    with live_app.app_context():
+        db = get_session()
+        note = db.get(CoachingSession, note_id)
+        assert note is not None
+        note.strengths = theirs
+        note.version += 1
+        db.commit()
+
+    page.context.set_offline(False)
+    page.goto(f"/notes/{note_id}/edit")
+    panel = page.get_by_role("region", name="Your offline version")
+    expect(panel).to_be_visible()
+    expect(panel.get_by_text(mine)).to_be_visible()
+    expect(page.get_by_label("Strengths in your words")).to_have_value(theirs)
+    with live_app.app_context():
+        assert get_session().get(CoachingSession, note_id).strengths == theirs  # type: ignore[union-attr]
+
+    panel.get_by_role("button", name="Use my offline version").click()
+    expect(page.get_by_label("Strengths in your words")).to_have_value(mine)
+    deadline = time.monotonic() + 10
+    while True:
+        with live_app.app_context():
+            saved = get_session().get(CoachingSession, note_id)
+            if saved is not None and mine in saved.strengths:
+                break
+        assert time.monotonic() < deadline, "my offline version was not saved"
+        page.wait_for_timeout(200)
