@@ -16,7 +16,8 @@ from playwright.sync_api import Page, Route, expect
 from sqlalchemy import func, select
 
 from coachapp.db import get_session
-from coachapp.models import CoachingSession, SessionStatus, User
+from coachapp.models import CoachingSession, FollowUp, FollowUpStatus, SessionStatus, User
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -200,4 +201,45 @@ def test_a_draft_changed_offline_and_elsewhere_shows_both_versions(
             if saved is not None and mine in saved.strengths:
                 break
         assert time.monotonic() < deadline, "my offline version was not saved"
+        page.wait_for_timeout(200)
+
+
+def test_follow_up_done_offline_waits_through_an_expired_session(
+    live_app: Flask, signed_in_phone: Callable[..., Page], page_problems: Any
+) -> None:
+    page_problems.expect(OFFLINE + r"|status of 401")
+    email = "rep6@example.com"
+    rep_id, _ = person(live_app, email)
+    with live_app.app_context():
+        db = get_session()
+        item = db.scalars(
+            select(FollowUp)
+            .where(FollowUp.owner_id == rep_id, FollowUp.status == FollowUpStatus.OPEN)
+            .order_by(FollowUp.due_date, FollowUp.id)
+        ).first()
+        assert item is not None, "the demo gives rep6 open follow-ups"
+        item_id, title = item.id, item.title
+    page = signed_in_phone(email)
+    page.goto("/follow-ups")
+    controlled(page)
+
+    page.context.set_offline(True)
+    page.get_by_role("button", name=f"Mark {title} done").click()
+    expect(page.get_by_text("Saved on this phone — will sync (1 item waiting).")).to_be_visible()
+
+    # The session ends while the phone is offline; back online it asks to sign in again.
+    page.context.clear_cookies()
+    page.context.set_offline(False)
+    page.goto("/login")
+    expect(page.get_by_text("Sign in again to send 1 kept on this phone.")).to_be_visible()
+    with live_app.app_context():
+        assert get_session().get(FollowUp, item_id).status == FollowUpStatus.OPEN  # type: ignore[union-attr]
+
+    sign_in(page, email)
+    deadline = time.monotonic() + 10
+    while True:
+        with live_app.app_context():
+            if get_session().get(FollowUp, item_id).status == FollowUpStatus.DONE:  # type: ignore[union-attr]
+                break
+        assert time.monotonic() < deadline, "the kept follow-up update was not sent"
         page.wait_for_timeout(200)

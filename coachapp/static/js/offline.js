@@ -13,6 +13,7 @@ const DB_NAME = "coachapp";
 const STORE = "outbox";
 const LOCK = "coachapp-outbox";
 const csrfMeta = document.querySelector('meta[name="csrf-token"]');
+const signedIn = Boolean(document.querySelector('meta[name="signed-in"]'));
 
 function csrfToken() {
   return csrfMeta ? csrfMeta.content : "";
@@ -69,7 +70,9 @@ function jsonHeaders() {
 }
 
 async function refusal(item, response) {
-  if (response.status === 401 || new URL(response.url, location.href).pathname === "/login") {
+  const toLogin = new URL(response.url, location.href).pathname === "/login";
+  // 400 on a kept form: its CSRF token belongs to a session that has ended.
+  if (response.status === 401 || toLogin || (item.kind === "form" && response.status === 400)) {
     return { ...item, state: "auth" };
   }
   if (response.status === 409 || response.status === 412) {
@@ -146,8 +149,8 @@ async function syncNow() {
 }
 
 export async function sync() {
-  if (!csrfToken()) {
-    return; // signed out: nothing can be sent yet
+  if (!signedIn || !csrfToken()) {
+    return; // signed out: nothing can be sent until the user signs in again
   }
   if (running) {
     return running;
@@ -214,8 +217,9 @@ export async function showStatus() {
   }
   element.replaceChildren();
   element.hidden = items.length === 0;
-  const pending = items.filter((i) => i.state === "pending");
-  const auth = items.filter((i) => i.state === "auth");
+  const waiting = items.filter((i) => i.state === "pending" || i.state === "auth");
+  const pending = signedIn ? items.filter((i) => i.state === "pending") : [];
+  const auth = signedIn ? items.filter((i) => i.state === "auth") : waiting;
   if (pending.length) {
     const noun = pending.length === 1 ? "item" : "items";
     element.append(line(`Saved on this phone — will sync (${pending.length} ${noun} waiting).`));
