@@ -68,7 +68,20 @@ NAV_BY_ROLE = {
         ME,
     ),
     Role.ADMIN: (
-        NavItem("admin.users", "People", "team", also=("admin.edit_user", "admin.new_user")),
+        NavItem(
+            "admin.users",
+            "People",
+            "team",
+            also=(
+                "admin.edit_user",
+                "admin.new_user",
+                "admin.org_import_page",
+                "admin.preview_org_import",
+                "admin.apply_org_import",
+                "admin.cadence_targets_page",
+                "admin.save_cadence_target",
+            ),
+        ),
         NavItem("admin.guides", "Guides", "notes", also=("admin.guide",)),
         NavItem("admin.profiling", "Profiling", "plans"),
         ME,

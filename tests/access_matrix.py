@@ -162,6 +162,12 @@ DEVICE_KEYS = {
 NEW_DEVICE = {"endpoint": "https://93.184.216.34/push/new-device", "keys": DEVICE_KEYS}
 REP_DEVICE_ENDPOINT = "https://93.184.216.34/push/rep-device"
 
+# One new rep in the manager's team.
+IMPORT_CSV = (
+    "email,name,role,function,manager email,time zone\n"
+    "new.hire@example.com,New Hire,rep,sales,{p[manager].email},UTC\n"
+)
+
 IF_MATCH_PLAN = {"If-Match": '"{plans[rep].version}"'}
 IF_MATCH_ITEM = {"If-Match": '"1"'}
 
@@ -449,6 +455,24 @@ MATRIX: tuple[Row, ...] = (
         expect=(302, 404, 404, 404, 404, 404, 404, 404, 200)),
     row("admin.profiling", "POST", "/admin/profiling",
         data={"area": "business", "title": "Business", "questions": "Who decides?"},
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 302)),
+    # Importing the organisation from CSV: the preview of a valid file answers 200; applying
+    # without the preview's fingerprint finds it stale (409, nothing changed).
+    row("admin.org_import_page", "GET", "/admin/import",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 200)),
+    row("admin.preview_org_import", "POST", "/admin/import/preview", data={"csv_text": IMPORT_CSV},
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 200)),
+    row("admin.apply_org_import", "POST", "/admin/import/apply", data={"csv_text": IMPORT_CSV},
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 409)),
+    row("admin.set_password", "POST", "/admin/users/{p[rep].id}/password",
+        data={"password": "a first password"},
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 302)),
+    row("admin.cadence_targets_page", "GET", "/admin/cadence-targets",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 200)),
+    row("admin.save_cadence_target", "POST", "/admin/cadence-targets",
+        data={"form": "{p[manager].id}", "any_coaching_days": "10", "ride_along_days": "20"},
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 302)),
+    row("admin.remove_cadence_target", "POST", "/admin/cadence-targets/{p[manager].id}/delete",
         expect=(302, 404, 404, 404, 404, 404, 404, 404, 302)),
     # The JSON API: signed-in actors send a bearer token; anonymous calls answer 401.
     #           anon rep  rep2 oth  mgr  mgr2 dir  dir2 admin

@@ -9,9 +9,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coachapp import audit, policy
-from coachapp.auth.passwords import hash_password, password_problem
+from coachapp.auth.passwords import (
+    UNUSABLE_PREFIX,
+    has_usable_password,
+    hash_password,
+    password_problem,
+)
 from coachapp.auth.service import end_all_sessions, normalise_email
-from coachapp.errors import InvalidInput, NotFound
+from coachapp.errors import Conflict, InvalidInput, NotFound
 from coachapp.forms import STORABLE_TEXT
 from coachapp.models import Function, Role, User
 from coachapp.timezones import is_valid_timezone
@@ -174,4 +179,31 @@ def known_regions(db: Session) -> list[str]:
     """Regions already in use, offered as suggestions so one region keeps one spelling."""
     return list(
         db.scalars(select(User.region).where(User.region != "").distinct().order_by(User.region))
+    )
+
+
+def set_initial_password(db: Session, actor: User, user_id: int, password: str) -> User:
+    """Gives someone without a password (added by an org import) their first one."""
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound()
+    if has_usable_password(user.password_hash):
+        raise Conflict(f"{user.name} already has a password; they can change it under Me.")
+    problem = password_problem(password, email=user.email)
+    if problem:
+        raise InvalidInput("Choose another password.", {"password": [problem]})
+    user.password_hash = hash_password(password)
+    audit.record(db, actor, "user.set_password", "user", user.id)
+    db.commit()
+    return user
+
+
+def people_without_password(db: Session) -> list[User]:
+    """Active people who cannot sign in yet: an admin has to set their first password."""
+    return list(
+        db.scalars(
+            select(User)
+            .where(User.active.is_(True), User.password_hash.startswith(UNUSABLE_PREFIX))
+            .order_by(User.name)
+        ).all()
     )

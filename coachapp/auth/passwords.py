@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from functools import cache
 from importlib import resources
 
@@ -16,13 +17,30 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("coachapp-timing-equaliser")
 
 
+# Marks a stored hash that no password matches: people created by an org import sign in
+# only once an admin has set a password for them.
+UNUSABLE_PREFIX = "!"
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def unusable_password_hash() -> str:
+    """A stored value that no password verifies against (random, so no two are alike)."""
+    return UNUSABLE_PREFIX + secrets.token_hex(16)
+
+
+def has_usable_password(password_hash: str | None) -> bool:
+    return bool(password_hash) and not (password_hash or "").startswith(UNUSABLE_PREFIX)
+
+
 def verify_password(password_hash: str | None, password: str) -> bool:
+    usable = has_usable_password(password_hash)
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        # Without a usable hash, verify against the dummy so the answer takes as long.
+        stored = password_hash if password_hash and usable else _DUMMY_HASH
+        return _hasher.verify(stored, password) and usable
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

@@ -1,0 +1,745 @@
+"""Loading the organisation from a CSV file: a dry run listing every change and every error by
+line, then an all-or-nothing apply that checks the file again against the database as it is."""
+
+from __future__ import annotations
+
+import csv
+import enum
+import hashlib
+import io
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from marshmallow import ValidationError, validate
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coachapp import audit
+from coachapp.admin.service import ALLOWED_MANAGER_ROLES
+from coachapp.auth.passwords import unusable_password_hash
+from coachapp.auth.service import end_all_sessions, normalise_email
+from coachapp.errors import Conflict, InvalidInput
+from coachapp.models import FUNCTION_LABELS, ROLE_LABELS, Function, Role, User
+from coachapp.timezones import all_timezones
+
+MAX_IMPORT_BYTES = 400_000
+MAX_IMPORT_ROWS = 2_000
+MAX_EMAIL_LENGTH = 254
+MAX_NAME_LENGTH = 120
+DEFAULT_REGION_LENGTH = 80
+
+REQUIRED_COLUMNS = ("email", "name", "role", "function", "manager_email", "timezone")
+COLUMN_TITLES = {
+    "email": "email",
+    "name": "name",
+    "role": "role",
+    "function": "function",
+    "manager_email": "manager email",
+    "timezone": "time zone",
+    "region": "region",
+}
+# Header cells are compared without case, spaces, underscores or hyphens.
+HEADER_ALIASES = {
+    "email": "email",
+    "name": "name",
+    "role": "role",
+    "function": "function",
+    "manageremail": "manager_email",
+    "timezone": "timezone",
+    "region": "region",
+}
+_EMAIL = validate.Email()
+
+
+def region_supported() -> bool:
+    """Whether people have a region; checked when used, as the column may arrive later."""
+    return hasattr(User, "region")
+
+
+def _region_length() -> int:
+    column = User.__table__.c.get("region")
+    length = getattr(getattr(column, "type", None), "length", None)
+    return int(length) if length else DEFAULT_REGION_LENGTH
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    """One thing wrong with the file; line None is about the file as a whole."""
+
+    line: int | None
+    message: str
+
+
+@dataclass
+class ImportRow:
+    """One person as the file describes them; valid once every value could be read."""
+
+    line: int
+    email: str
+    name: str = ""
+    role: Role | None = None
+    function: Function | None = None
+    manager_email: str = ""
+    timezone: str = ""
+    region: str | None = None  # None: the file has no region column
+    valid: bool = True
+
+
+class ChangeKind(enum.StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    REACTIVATE = "reactivate"
+    DEACTIVATE = "deactivate"
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    name: str  # the column, e.g. "manager_email"
+    before: str
+    after: str
+
+    @property
+    def title(self) -> str:
+        return COLUMN_TITLES.get(self.name, self.name)
+
+
+@dataclass(frozen=True)
+class PersonChange:
+    kind: ChangeKind
+    email: str
+    name: str
+    line: int | None
+    user_id: int | None
+    fields: tuple[FieldChange, ...] = ()
+
+    @property
+    def role_changed(self) -> bool:
+        return any(f.name == "role" for f in self.fields)
+
+    @property
+    def ends_sessions(self) -> bool:
+        """A role change or a deactivation signs the person out everywhere."""
+        return self.kind == ChangeKind.DEACTIVATE or (
+            self.kind != ChangeKind.CREATE and self.role_changed
+        )
+
+
+@dataclass
+class ImportPlan:
+    """What applying the file would do, or why it cannot be applied."""
+
+    deactivate_missing: bool
+    rows: list[ImportRow] = field(default_factory=list)
+    problems: list[ImportProblem] = field(default_factory=list)
+    changes: list[PersonChange] = field(default_factory=list)
+    unchanged: int = 0
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def of_kind(self, kind: ChangeKind) -> list[PersonChange]:
+        return [c for c in self.changes if c.kind == kind]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {kind.value: len(self.of_kind(kind)) for kind in ChangeKind}
+
+    @property
+    def fingerprint(self) -> str:
+        """Identifies the changes listed, so applying can tell the preview has gone stale."""
+        listed = [
+            [c.kind.value, c.email, [[f.name, f.before, f.after] for f in c.fields]]
+            for c in self.changes
+        ]
+        text = json.dumps([self.deactivate_missing, listed], separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+class ImportRefused(InvalidInput):
+    """The file has errors; nothing was applied."""
+
+    def __init__(self, plan: ImportPlan) -> None:
+        count = len(plan.problems)
+        super().__init__(
+            f"The file has {count} {'error' if count == 1 else 'errors'}; nothing was changed."
+        )
+        self.plan = plan
+
+
+class StaleImport(Conflict):
+    """The organisation changed since the preview; nothing was applied."""
+
+    def __init__(self, plan: ImportPlan) -> None:
+        super().__init__(
+            "The organisation changed since the preview, so these changes differ from the ones "
+            "you saw. Nothing was changed; check them again."
+        )
+        self.plan = plan
+
+
+# Reading the file ---------------------------------------------------------------------------
+
+
+def decode_upload(content: bytes) -> tuple[str | None, list[ImportProblem]]:
+    """The file as text, or why it cannot be read at all."""
+    if len(content) > MAX_IMPORT_BYTES:
+        return None, [
+            ImportProblem(
+                None,
+                f"The file is {len(content):,} bytes; at most {MAX_IMPORT_BYTES:,} at a time. "
+                "Split it by region or team.",
+            )
+        ]
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None, [
+            ImportProblem(
+                None,
+                "The file is not UTF-8 text. Save it as “CSV UTF-8 (comma delimited)” and "
+                "upload it again.",
+            )
+        ]
+    if not text.strip():
+        return None, [ImportProblem(None, "The file is empty.")]
+    return text, []
+
+
+def _delimiter(text: str) -> str:
+    # Spreadsheets in some locales save "CSV" with semicolons.
+    first = text.split("\n", 1)[0]
+    if "," not in first:
+        for candidate in (";", "\t"):
+            if candidate in first:
+                return candidate
+    return ","
+
+
+def _read_header(cells: list[str]) -> tuple[dict[str, int], list[ImportProblem]]:
+    positions: dict[str, int] = {}
+    problems = []
+    accepted = ", ".join(COLUMN_TITLES[c] for c in REQUIRED_COLUMNS) + " (and optionally region)"
+    for index, cell in enumerate(cells):
+        key = re.sub(r"[\s_\-]+", "", cell.strip().lower())
+        column = HEADER_ALIASES.get(key)
+        if column is None:
+            shown = cell.strip()[:40] or "(empty)"
+            problems.append(
+                ImportProblem(1, f"Column “{shown}” is not recognised. The columns are {accepted}.")
+            )
+        elif column in positions:
+            problems.append(ImportProblem(1, f"Column “{COLUMN_TITLES[column]}” appears twice."))
+        else:
+            positions[column] = index
+    missing = [COLUMN_TITLES[c] for c in REQUIRED_COLUMNS if c not in positions]
+    if missing:
+        problems.append(ImportProblem(1, "The header lacks " + ", ".join(missing) + "."))
+    return positions, problems
+
+
+def _choice(raw: str, labels: dict[Any, str]) -> Any:
+    """The enum member a cell names, by value or label, ignoring case and spacing."""
+    key = re.sub(r"[\s\-]+", "_", raw.strip().lower())
+    for member, label in labels.items():
+        if key == member.value or raw.strip().lower() == label.lower():
+            return member
+    return None
+
+
+@cache
+def _canonical_timezones() -> dict[str, str]:
+    return {name.lower(): name for name in all_timezones()}
+
+
+def _read_row(
+    line: int, cells: list[str], positions: dict[str, int], width: int
+) -> tuple[ImportRow, list[ImportProblem]]:
+    problems: list[ImportProblem] = []
+
+    def refuse(message: str) -> None:
+        problems.append(ImportProblem(line, message))
+
+    if len(cells) != width:
+        found = "value" if len(cells) == 1 else "values"
+        email = cells[positions["email"]].strip() if len(cells) > positions["email"] else ""
+        refuse(f"Expected {width} values as in the header, found {len(cells)} {found}.")
+        return ImportRow(line, normalise_email(email), valid=False), problems
+    if any("\x00" in cell for cell in cells):
+        refuse("Contains a NUL character; the file may not be a text file.")
+        return ImportRow(line, "", valid=False), problems
+
+    def cell(column: str) -> str:
+        return cells[positions[column]].strip()
+
+    row = ImportRow(line, normalise_email(cell("email")))
+    if not row.email:
+        refuse("The email is empty.")
+    elif len(row.email) > MAX_EMAIL_LENGTH:
+        refuse(f"The email is longer than {MAX_EMAIL_LENGTH} characters.")
+    else:
+        try:
+            _EMAIL(row.email)
+        except ValidationError:
+            refuse(f"“{row.email[:80]}” is not a valid email.")
+    row.name = cell("name")
+    if not row.name:
+        refuse("The name is empty.")
+    elif len(row.name) > MAX_NAME_LENGTH:
+        refuse(f"The name is longer than {MAX_NAME_LENGTH} characters.")
+    row.role = _choice(cell("role"), ROLE_LABELS)
+    if row.role is None:
+        refuse(
+            f"Unknown role “{cell('role')[:40]}”; use one of "
+            + ", ".join(r.value for r in Role)
+            + "."
+        )
+    row.function = _choice(cell("function"), FUNCTION_LABELS)
+    if row.function is None:
+        refuse(
+            f"Unknown function “{cell('function')[:40]}”; use one of "
+            + ", ".join(f.value for f in Function)
+            + "."
+        )
+    manager = normalise_email(cell("manager_email"))
+    if manager:
+        try:
+            _EMAIL(manager)
+        except ValidationError:
+            refuse(f"The manager email “{manager[:80]}” is not a valid email.")
+            manager = ""
+    row.manager_email = manager
+    zone = cell("timezone")
+    canonical = _canonical_timezones().get(zone.lower()) if len(zone) <= 64 else None
+    if canonical is None:
+        refuse(f"Unknown time zone “{zone[:64]}”; use a name such as America/New_York.")
+    row.timezone = canonical or ""
+    if "region" in positions:
+        row.region = cell("region")
+        if len(row.region) > _region_length():
+            refuse(f"The region is longer than {_region_length()} characters.")
+    row.valid = not problems
+    return row, problems
+
+
+def read_rows(text: str) -> tuple[list[ImportRow], list[ImportProblem], bool]:
+    """Every row of the file and every problem with single rows; also whether the file has a
+    region column."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
+    rows: list[ImportRow] = []
+    problems: list[ImportProblem] = []
+    positions: dict[str, int] | None = None
+    width = 0
+    data_rows = 0
+    while True:
+        line = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(ImportProblem(line, f"Cannot read this line as CSV ({exc})."))
+            if positions is None:
+                return [], problems, False
+            continue
+        if not any(c.strip() for c in cells):
+            continue  # blank lines, and rows of empty cells that spreadsheets leave behind
+        if positions is None:
+            positions, header_problems = _read_header(cells)
+            if header_problems:
+                return [], header_problems, False
+            width = len(cells)
+            continue
+        data_rows += 1
+        if data_rows > MAX_IMPORT_ROWS:
+            return (
+                [],
+                [
+                    ImportProblem(
+                        None,
+                        f"The file has more than {MAX_IMPORT_ROWS:,} people; import at most "
+                        f"{MAX_IMPORT_ROWS:,} at a time (split it by region or team).",
+                    )
+                ],
+                False,
+            )
+        row, row_problems = _read_row(line, cells, positions, width)
+        rows.append(row)
+        problems.extend(row_problems)
+    if positions is None:
+        problems.append(ImportProblem(None, "The file is empty."))
+    elif not rows and not problems:
+        problems.append(ImportProblem(None, "The file has a header but nobody in it."))
+    return rows, problems, positions is not None and "region" in positions
+
+
+# Checking the file against the organisation ------------------------------------------------
+
+
+@dataclass
+class _Person:
+    """Someone's state once the file is applied."""
+
+    email: str
+    role: Role | None
+    manager_email: str
+    active: bool
+    row: ImportRow | None  # None: not in the file (as they are in the database)
+
+
+def _reporting_loops(people: dict[str, _Person]) -> list[list[str]]:
+    """Every loop in the reporting lines, each as the emails around it."""
+    state: dict[str, int] = {}  # 1: on the current walk, 2: done
+    loops = []
+    for start in people:
+        walk: list[str] = []
+        email = start
+        while email in people and state.get(email) is None:
+            state[email] = 1
+            walk.append(email)
+            email = people[email].manager_email
+        if email in people and state.get(email) == 1:
+            loops.append(walk[walk.index(email) :])
+        for seen in walk:
+            state[seen] = 2
+    return loops
+
+
+def _role_phrase(role: Role) -> str:
+    allowed = sorted(r.value for r in ALLOWED_MANAGER_ROLES[role])
+    if not allowed:
+        return f"An {role.value} reports to nobody"
+    article = "An" if role == Role.ADMIN else "A"
+    return f"{article} {role.value} reports to a " + " or a ".join(allowed)
+
+
+def plan_org_import(
+    db: Session,
+    actor: User,
+    content: bytes,
+    *,
+    deactivate_missing: bool = False,
+    lock: bool = False,
+) -> ImportPlan:
+    """Everything the file would change, and every problem with it; changes nothing."""
+    plan = ImportPlan(deactivate_missing=deactivate_missing)
+    text, plan.problems = decode_upload(content)
+    if text is None:
+        return plan
+    plan.rows, plan.problems, has_region = read_rows(text)
+    if not plan.rows:
+        return plan
+    if has_region and not region_supported():
+        plan.notices.append("The region column is ignored: people have no region here yet.")
+
+    query = select(User).order_by(User.id)
+    users = list(db.scalars(query.with_for_update() if lock else query).all())
+    by_email = {u.email: u for u in users}
+    email_of = {u.id: u.email for u in users}
+
+    # Duplicates: the first row counts, later ones are errors.
+    first_line: dict[str, int] = {}
+    in_file: dict[str, ImportRow] = {}
+    for row in plan.rows:
+        if not row.email:
+            continue
+        if row.email in first_line:
+            plan.problems.append(
+                ImportProblem(
+                    row.line,
+                    f"{row.email} is also on line {first_line[row.email]} "
+                    "(emails are compared without case).",
+                )
+            )
+            row.valid = False
+            continue
+        first_line[row.email] = row.line
+        in_file[row.email] = row
+
+    people: dict[str, _Person] = {}
+    for user in users:
+        leaving = deactivate_missing and user.email not in in_file and user.id != actor.id
+        people[user.email] = _Person(
+            user.email,
+            user.role,
+            email_of.get(user.manager_id, "") if user.manager_id else "",
+            user.active and not leaving,
+            None,
+        )
+    for email, row in in_file.items():
+        existing = people.get(email)
+        if not row.valid:
+            # Rows with errors keep the person as they are, so other rows are checked fairly.
+            if existing is None:
+                people[email] = _Person(email, None, "", True, None)
+            continue
+        people[email] = _Person(email, row.role, row.manager_email, True, row)
+
+    if deactivate_missing and actor.email not in in_file and actor.active:
+        plan.notices.append(f"You ({actor.email}) are not in the file but stay active.")
+
+    _check_managers(plan, people)
+    _check_loops(plan, people)
+    _check_actor(plan, actor, in_file)
+    plan.problems.sort(key=lambda p: p.line or 0)
+    _list_changes(plan, people, by_email, email_of, in_file, has_region and region_supported())
+    return plan
+
+
+def _check_managers(plan: ImportPlan, people: dict[str, _Person]) -> None:
+    for person in people.values():
+        row = person.row
+        if row is not None and row.role is not None:
+            _check_row_manager(plan, people, row)
+        elif person.active and person.role is not None and person.manager_email:
+            # Someone the file leaves as they are, whose manager the file changes.
+            manager = people.get(person.manager_email)
+            if manager is None or manager.row is None or manager.role is None:
+                continue
+            if manager.role not in ALLOWED_MANAGER_ROLES[person.role]:
+                plan.problems.append(
+                    ImportProblem(
+                        manager.row.line,
+                        f"{person.email} (not in the file, a {person.role.value}) reports to "
+                        f"{manager.email}, who would become a {manager.role.value}. "
+                        f"{_role_phrase(person.role)}; add them to the file with a new manager.",
+                    )
+                )
+
+
+def _check_row_manager(plan: ImportPlan, people: dict[str, _Person], row: ImportRow) -> None:
+    assert row.role is not None
+
+    def refuse(message: str) -> None:
+        plan.problems.append(ImportProblem(row.line, message))
+
+    if not row.manager_email:
+        if row.role in {Role.REP, Role.MANAGER}:
+            refuse(f"{_role_phrase(row.role)}: the manager email is empty.")
+        return
+    if row.manager_email == row.email:
+        return  # a loop of one, reported with the other loops
+    manager = people.get(row.manager_email)
+    if manager is None:
+        refuse(f"The manager {row.manager_email} is neither in the file nor in Coachapp.")
+        return
+    if not manager.active:
+        refuse(
+            f"The manager {row.manager_email} is deactivated"
+            + (" (missing from the file)." if manager.row is None else ".")
+        )
+        return
+    if manager.role is not None and manager.role not in ALLOWED_MANAGER_ROLES[row.role]:
+        refuse(
+            f"The manager {row.manager_email} is a {manager.role.value}. {_role_phrase(row.role)}."
+        )
+
+
+def _check_loops(plan: ImportPlan, people: dict[str, _Person]) -> None:
+    for loop in _reporting_loops(people):
+        rows = [people[email].row for email in loop]
+        lines = [row.line for row in rows if row is not None]
+        if not lines:
+            continue  # not the file's doing
+        if len(loop) == 1:
+            message = f"{loop[0]} would report to themself."
+        else:
+            message = "Reporting loop: " + " → ".join([*loop, loop[0]]) + "."
+        for line in sorted(lines):
+            plan.problems.append(ImportProblem(line, message))
+
+
+def _check_actor(plan: ImportPlan, actor: User, in_file: dict[str, ImportRow]) -> None:
+    row = in_file.get(actor.email)
+    if row is not None and row.valid and row.role is not None and row.role != actor.role:
+        plan.problems.append(
+            ImportProblem(
+                row.line,
+                "You cannot change your own role in an import; ask another admin to do it.",
+            )
+        )
+
+
+def _list_changes(
+    plan: ImportPlan,
+    people: dict[str, _Person],
+    by_email: dict[str, User],
+    email_of: dict[int, str],
+    in_file: dict[str, ImportRow],
+    with_region: bool,
+) -> None:
+    for email, row in in_file.items():
+        if not row.valid:
+            continue
+        user = by_email.get(email)
+        after = _values_of_row(row, with_region)
+        if user is None:
+            fields = tuple(FieldChange(k, "", v) for k, v in after.items() if k != "email")
+            plan.changes.append(
+                PersonChange(ChangeKind.CREATE, email, row.name, row.line, None, fields)
+            )
+            continue
+        before = _values_of_user(user, email_of, with_region)
+        fields = tuple(FieldChange(k, before[k], v) for k, v in after.items() if before[k] != v)
+        if not user.active:
+            kind = ChangeKind.REACTIVATE
+        elif fields:
+            kind = ChangeKind.UPDATE
+        else:
+            plan.unchanged += 1
+            continue
+        plan.changes.append(PersonChange(kind, email, row.name, row.line, user.id, fields))
+    for email, user in by_email.items():
+        if user.active and email not in in_file and not people[email].active:
+            plan.changes.append(
+                PersonChange(ChangeKind.DEACTIVATE, email, user.name, None, user.id)
+            )
+
+
+def _values_of_row(row: ImportRow, with_region: bool) -> dict[str, str]:
+    assert row.role is not None and row.function is not None
+    values = {
+        "email": row.email,
+        "name": row.name,
+        "role": row.role.value,
+        "function": row.function.value,
+        "manager_email": row.manager_email,
+        "timezone": row.timezone,
+    }
+    if with_region and row.region is not None:
+        values["region"] = row.region
+    return values
+
+
+def _values_of_user(user: User, email_of: dict[int, str], with_region: bool) -> dict[str, str]:
+    values = {
+        "email": user.email,
+        "name": user.name,
+        "role": user.role.value,
+        "function": user.function.value,
+        "manager_email": email_of.get(user.manager_id, "") if user.manager_id else "",
+        "timezone": user.timezone,
+    }
+    if with_region:
+        values["region"] = getattr(user, "region", None) or ""
+    return values
+
+
+# Applying ---------------------------------------------------------------------------------
+
+
+def apply_org_import(
+    db: Session,
+    actor: User,
+    content: bytes,
+    *,
+    deactivate_missing: bool,
+    previewed: str,
+) -> ImportPlan:
+    """Applies the file in one transaction, or nothing at all.
+
+    The file is checked again against the database as it is now (the preview may be old);
+    when its changes differ from the ones previewed (`previewed`, the preview's fingerprint),
+    nothing is applied and the new plan comes back in StaleImport.
+    """
+    try:
+        plan = plan_org_import(db, actor, content, deactivate_missing=deactivate_missing, lock=True)
+        if not plan.ok:
+            raise ImportRefused(plan)
+        if plan.fingerprint != previewed:
+            raise StaleImport(plan)
+        _apply(db, actor, plan)
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+    return plan
+
+
+def _apply(db: Session, actor: User, plan: ImportPlan) -> None:
+    with_region = region_supported()
+    users = {u.email: u for u in db.scalars(select(User)).all()}
+    rows = {r.email: r for r in plan.rows if r.valid}
+    for change in plan.of_kind(ChangeKind.CREATE):
+        row = rows[change.email]
+        assert row.role is not None and row.function is not None
+        user = User(
+            email=row.email,
+            name=row.name,
+            role=row.role,
+            function=row.function,
+            timezone=row.timezone,
+            password_hash=unusable_password_hash(),
+            active=True,
+        )
+        db.add(user)
+        users[row.email] = user
+    db.flush()
+    for change in plan.changes:
+        user = users[change.email]
+        if change.kind == ChangeKind.DEACTIVATE:
+            user.active = False
+        else:
+            _set_from_row(user, rows[change.email], users, with_region)
+        if change.ends_sessions:
+            end_all_sessions(db, user)
+    db.flush()
+    for change in plan.changes:
+        _audit_change(db, actor, users[change.email], change)
+    audit.record(
+        db,
+        actor,
+        "org.import",
+        "organisation",
+        None,
+        counts=plan.counts,
+        unchanged=plan.unchanged,
+        deactivate_missing=plan.deactivate_missing,
+    )
+
+
+def _set_from_row(user: User, row: ImportRow, users: dict[str, User], with_region: bool) -> None:
+    assert row.role is not None and row.function is not None
+    user.name = row.name
+    user.role = row.role
+    user.function = row.function
+    user.timezone = row.timezone
+    user.manager_id = users[row.manager_email].id if row.manager_email else None
+    user.active = True
+    if with_region and row.region is not None:
+        user.region = row.region
+
+
+def _audit_change(db: Session, actor: User, user: User, change: PersonChange) -> None:
+    fields = {f.name: [f.before, f.after] for f in change.fields}
+    if change.kind == ChangeKind.CREATE:
+        audit.record(
+            db,
+            actor,
+            "user.create",
+            "user",
+            user.id,
+            email=user.email,
+            role=user.role.value,
+            source="import",
+        )
+        return
+    if change.kind == ChangeKind.DEACTIVATE:
+        audit.record(db, actor, "user.deactivate", "user", user.id, source="import")
+        return
+    if change.kind == ChangeKind.REACTIVATE:
+        audit.record(db, actor, "user.activate", "user", user.id, source="import")
+    if fields:
+        audit.record(db, actor, "user.update", "user", user.id, changes=fields, source="import")
+
+
+def describe(problems: Iterable[ImportProblem]) -> str:
+    """The problems as text, one per line (for logs and the command line)."""
+    return "\n".join(
+        (f"line {p.line}: " if p.line is not None else "") + p.message for p in problems
+    )
