@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from coachapp.db import get_session
 from coachapp.models import CoachingSession, FollowUp, FollowUpStatus, SessionStatus, User
+from coachapp.pwa import views as pwa_views
 from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
@@ -245,3 +246,25 @@ def test_follow_up_done_offline_waits_through_an_expired_session(
                 break
         assert time.monotonic() < deadline, "the kept follow-up update was not sent"
         page.wait_for_timeout(200)
+
+
+def test_a_new_version_is_offered_and_taken_on_update(
+    live_app: Flask, signed_in_phone: Callable[..., Page], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = signed_in_phone("manager@example.com")
+    page.goto("/team")
+    controlled(page)
+    first = page.evaluate("navigator.serviceWorker.controller.scriptURL")
+
+    # A deployment changes the static files: the worker's text (its version) changes.
+    monkeypatch.setattr(pwa_views, "asset_version", lambda _app: "next-release")
+    page.evaluate("navigator.serviceWorker.ready.then((r) => r.update()).then(() => true)")
+    update = page.get_by_role("button", name="Update")
+    expect(page.get_by_text("A new version of Coachapp is ready.")).to_be_visible()
+    with page.expect_navigation():
+        update.click()
+    wait_until(page, "navigator.serviceWorker.controller !== null")
+    names = page.evaluate("caches.keys()")
+    assert "shell-next-release" in names
+    assert not any(name.startswith("shell-") and name != "shell-next-release" for name in names)
+    assert page.evaluate("navigator.serviceWorker.controller.scriptURL") == first
