@@ -309,13 +309,15 @@ document.addEventListener("htmx:error", (event) => {
   if (!form) {
     return;
   }
-  const action = new URL(form.action, location.href).pathname;
+  // "Share with rep" posts the same form elsewhere: keep where it was going.
+  const target = ctx.sourceElement.getAttribute("hx-post") || form.action;
+  const action = new URL(target, location.href).pathname;
   keep({
     id: `form:${action}`,
     kind: "form",
     url: action,
     body: new URLSearchParams(new FormData(form)).toString(),
-    label: "Draft changes",
+    label: action.endsWith("/share") ? "Sharing a note" : "Draft changes",
   });
   const status = form.querySelector(".autosave");
   if (status) {
