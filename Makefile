@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app coachapp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install chromium lint typecheck pytest screenshots bench bench-push clean
+.PHONY: run test install chromium lint typecheck pytest screenshots bench bench-push lighthouse clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,13 @@ bench: install
 
 bench-push: install
 	$(BIN)/python -m bench.push
+
+# Lighthouse from npm (pinned in bench/package-lock.json) drives Debian's Chromium through
+# CHROME_PATH; it never downloads a browser. Reports go to docs/lighthouse/.
+lighthouse: install chromium
+	@test -x bench/node_modules/.bin/lighthouse || \
+	  PUPPETEER_SKIP_DOWNLOAD=1 npm ci --prefix bench --no-audit --no-fund
+	$(BIN)/python -m bench.lighthouse
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
