@@ -573,8 +573,10 @@ def _list_changes(
     in_file: dict[str, ImportRow],
     with_region: bool,
 ) -> None:
+    # Rows with errors are left out of the changes listed.
+    refused = {p.line for p in plan.problems}
     for email, row in in_file.items():
-        if not row.valid:
+        if not row.valid or row.line in refused:
             continue
         user = by_email.get(email)
         after = _values_of_row(row, with_region)

@@ -211,6 +211,17 @@ def test_every_error_of_a_file_is_listed_at_once(org: Org, db: Session) -> None:
     assert [p.line for p in plan.problems] == [3, 4, 5, 6]
 
 
+def test_rows_with_errors_are_left_out_of_the_changes_listed(org: Org, db: Session) -> None:
+    e = emails(org)
+    text = csv_text(
+        "ghostly@example.com,Has A Ghost Manager,rep,sales,ghost@example.com,UTC",
+        f"fine@example.com,Fine,rep,sales,{e['manager']},UTC",
+    )
+    plan = plan_org_import(db, org.people["admin"], text.encode())
+    assert [p.line for p in plan.problems] == [2]
+    assert [(c.kind, c.line) for c in plan.changes] == [(ChangeKind.CREATE, 3)]
+
+
 # Reporting loops, after applying the file -------------------------------------------------
 
 
@@ -312,7 +323,7 @@ def test_dry_run_lists_every_change_and_changes_nothing(
         assert name in page
     assert "No password yet: set one on their page after the import." in page
     # The rep's changes, before → after; rep2 is unchanged; nobody is deactivated unasked.
-    rep_item = page.split(org.people["rep"].email)[1].split("</li>")[0]
+    rep_item = page.split(org.people["rep"].email)[1].split("</ul>")[0]
     assert "Europe/Paris" in rep_item and "America/New_York" in rep_item
     assert org.people["manager2"].email in rep_item
     assert "<strong>1</strong> unchanged" in page
