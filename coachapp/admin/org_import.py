@@ -16,6 +16,7 @@ from typing import Any
 
 from marshmallow import ValidationError, validate
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from coachapp import audit
@@ -657,6 +658,13 @@ def apply_org_import(
             raise StaleImport(plan)
         _apply(db, actor, plan)
         db.commit()
+    except IntegrityError:
+        # Someone added one of the file's people at the same moment: nothing is applied, and
+        # the admin gets the preview as things are now.
+        db.rollback()
+        raise StaleImport(
+            plan_org_import(db, actor, content, deactivate_missing=deactivate_missing)
+        ) from None
     except BaseException:
         db.rollback()
         raise

@@ -194,6 +194,9 @@ def save_cadence_target() -> Any:
             )
         except (InvalidInput, Conflict) as exc:
             errors = exc.fields or {"_form": [exc.message]}
+            if form_key != "new" and "team_manager_id" in errors:
+                # A team's own form has no manager field to mark: say it at the top.
+                errors = {"_form": errors["team_manager_id"]}
         else:
             whose = "the organisation" if target.team_manager_id is None else "the team"
             flash(f"Saved the cadence target for {whose}.", "success")

@@ -166,10 +166,23 @@ def test_only_an_active_first_line_manager_has_a_team_target(
         set_cadence_target(db, org.people["admin"], org.people["rep2"].id, 7, 28)
 
 
-def test_a_team_target_of_someone_who_left_stays_visible(org: Org, db: Session) -> None:
+def test_a_team_target_of_someone_who_left_stays_visible_and_removable(
+    login_as: Any, org: Org, db: Session, client: HttpsClient
+) -> None:
     manager = org.people["manager3"]
     set_cadence_target(db, org.people["admin"], manager.id, 21, 45)
     manager.active = False
     db.commit()
     (team,) = cadence_targets(db).teams
     assert (team.manager.id, team.any_coaching_days, team.ride_along_days) == (manager.id, 21, 45)
+    login_as("admin")
+    page = client.get("/admin/cadence-targets").get_data(as_text=True)
+    assert "Inactive" in page.split(f'id="team-{manager.id}"')[1]
+    edited = client.post_form(
+        "/admin/cadence-targets",
+        {"form": str(manager.id), "any_coaching_days": "10", "ride_along_days": "20"},
+    )
+    assert edited.status_code == 422
+    assert "Choose an active first-line manager." in edited.get_data(as_text=True)
+    client.post_form(f"/admin/cadence-targets/{manager.id}/delete")
+    assert targets(db) == {}

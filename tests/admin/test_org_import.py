@@ -473,6 +473,28 @@ def test_apply_checks_the_file_again_and_refuses_a_stale_preview(
     assert db.get(User, org.people["rep"].id).name == "Riley Renamed"  # type: ignore[union-attr]
 
 
+def test_someone_added_at_the_same_moment_makes_the_preview_stale(
+    org: Org, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another admin adds one of the file's people between the check and the write."""
+    admin, manager = org.people["admin"], org.people["manager"]
+    text = csv_text(f"new@example.com,New,rep,sales,{manager.email},UTC").encode()
+    previewed = plan_org_import(db, admin, text).fingerprint
+    real = org_import.plan_org_import
+
+    def racing(*args: Any, **kw: Any) -> org_import.ImportPlan:
+        plan = real(*args, **kw)
+        if kw.get("lock"):
+            make_user(db, email="new@example.com", manager_id=manager.id)
+        return plan
+
+    monkeypatch.setattr(org_import, "plan_org_import", racing)
+    before = snapshot(db)
+    with pytest.raises(StaleImport):
+        apply_org_import(db, admin, text, deactivate_missing=False, previewed=previewed)
+    assert snapshot(db) == before
+
+
 def test_a_file_that_became_invalid_is_refused_at_apply(
     login_as: Any, org: Org, db: Session, client: HttpsClient
 ) -> None:
