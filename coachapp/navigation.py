@@ -48,7 +48,13 @@ NAV_BY_ROLE = {
             "team.team",
             "Team",
             "team",
-            also=("team.person", "coaching.edit", "coaching.show", "coaching.index"),
+            also=(
+                "team.person",
+                "coaching.edit",
+                "coaching.show",
+                "coaching.index",
+                "dashboard.team_summary",
+            ),
         ),
         PLANS,
         INBOX,
@@ -62,7 +68,12 @@ NAV_BY_ROLE = {
         ME,
     ),
     Role.DIRECTOR: (
-        NavItem("dashboard.index", "Teams", "team", also=("team.person",)),
+        NavItem(
+            "dashboard.index",
+            "Teams",
+            "team",
+            also=("team.person", "dashboard.team", "dashboard.team_summary", "coaching.show"),
+        ),
         PLANS,
         INBOX,
         ME,

@@ -75,6 +75,20 @@ def visible_reps(viewer: User) -> Select[User]:
     return select(User).where(reps_scope(viewer), User.active.is_(True)).order_by(User.name)
 
 
+def cadence_scope(viewer: User) -> ColumnElement[bool]:
+    """Reps whose coaching figures (cadence, acknowledgements, ratings) the viewer may see:
+    exactly those whose shared notes they may read. Admins manage cadence targets but read no
+    coaching, so they see no figures."""
+    if viewer.role == Role.ADMIN:
+        return false()
+    return reps_scope(viewer)
+
+
+def visible_cadence_reps(viewer: User) -> Select[User]:
+    """Active reps in the viewer's cadence scope; deactivated people drop out of the figures."""
+    return select(User).where(cadence_scope(viewer), User.active.is_(True)).order_by(User.name)
+
+
 def person_or_404(db: Session, viewer: User, user_id: int) -> User:
     if viewer.role == Role.ADMIN and user_id != viewer.id:
         raise NotFound()

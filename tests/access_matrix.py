@@ -219,6 +219,34 @@ MATRIX: tuple[Row, ...] = (
         expect=(302, 200, 200, 200, 404, 404, 404, 404, 404)),
     row("dashboard.index", "GET", "/org",
         expect=(302, 404, 404, 404, 404, 404, 200, 200, 404)),
+    row("dashboard.index", "GET", "/org?period=30&region=Midwest&function=msl",
+        variant="filtered",
+        expect=(302, 404, 404, 404, 404, 404, 200, 200, 404)),
+    # Drill-down to a manager's team: a director's subtree only; not a rep, not oneself.
+    row("dashboard.team", "GET", "/org/teams/{p[manager].id}",
+        expect=(302, 404, 404, 404, 404, 404, 200, 404, 404)),
+    row("dashboard.team", "GET", "/org/teams/{p[manager3].id}", variant="far",
+        expect=(302, 404, 404, 404, 404, 404, 404, 200, 404)),
+    row("dashboard.team", "GET", "/org/teams/{p[rep].id}", variant="not_a_manager",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 404)),
+    row("dashboard.team", "GET", "/org/teams/{missing}", variant="missing",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 404)),
+    # The printable team summary: the director's teams, and a manager's own.
+    row("dashboard.team_summary", "GET", "/org/teams/{p[manager].id}/summary",
+        expect=(302, 404, 404, 404, 200, 404, 200, 404, 404)),
+    row("dashboard.team_summary", "GET", "/org/teams/{p[manager2].id}/summary",
+        variant="manager2",
+        expect=(302, 404, 404, 404, 404, 200, 200, 404, 404)),
+    row("dashboard.team_summary", "GET", "/org/teams/{missing}/summary", variant="missing",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 404)),
+    # Exports of the viewer's scope: managers and directors.
+    row("dashboard.cadence_csv", "GET", "/org/cadence.csv",
+        expect=(302, 404, 404, 404, 200, 200, 200, 200, 404)),
+    row("dashboard.sessions_csv", "GET", "/org/sessions.csv",
+        expect=(302, 404, 404, 404, 200, 200, 200, 200, 404)),
+    row("dashboard.sessions_csv", "GET", "/org/sessions.csv?period=180&manager_id={p[manager].id}",
+        variant="filtered",
+        expect=(302, 404, 404, 404, 200, 200, 200, 200, 404)),
     # Notification settings and devices: one's own only.
     row("nudges.settings", "GET", "/me/notifications",
         expect=(302, 200, 200, 200, 200, 200, 200, 200, 200)),
@@ -486,6 +514,13 @@ MATRIX: tuple[Row, ...] = (
     row("api_people.me", "GET", "/api/v1/me",
         expect=(401, 200, 200, 200, 200, 200, 200, 200, 200)),
     row("api_people.reps", "GET", "/api/v1/reps",
+        expect=(401, 200, 200, 200, 200, 200, 200, 200, 200)),
+    # Cadence over JSON: every caller gets their scope (an admin's is empty).
+    row("api_cadence.cadence", "GET", "/api/v1/cadence",
+        expect=(401, 200, 200, 200, 200, 200, 200, 200, 200)),
+    row("api_cadence.cadence", "GET", "/api/v1/cadence?window_days=0", variant="bad_window",
+        expect=(401, 422, 422, 422, 422, 422, 422, 422, 422)),
+    row("api_cadence.cadence_teams", "GET", "/api/v1/cadence/teams",
         expect=(401, 200, 200, 200, 200, 200, 200, 200, 200)),
     # Account plans over JSON: the same scope as the pages; writes need If-Match (428 without).
     #           anon rep  rep2 oth  mgr  mgr2 dir  dir2 admin

@@ -60,6 +60,8 @@ CSRF_META = re.compile(r'<meta name="csrf-token" content="[^"]*">')
 # Routes whose matrix rows include a "missing" variant, to compare "not yours" against.
 SCOPED = (
     ("team.person", "GET"),
+    ("dashboard.team", "GET"),
+    ("dashboard.team_summary", "GET"),
     ("admin.edit_user", "GET"),
     ("inbox.open_notification", "POST"),
 )
@@ -97,7 +99,7 @@ class TestMatrix:
         adapter = w.app.url_map.bind("localhost", url_scheme="https")
         for item in MATRIX:
             path, _, _ = item.fill(w.org, w.user("rep"), w.items)
-            endpoint, _ = adapter.match(path, method=item.method)
+            endpoint, _ = adapter.match(path.partition("?")[0], method=item.method)
             assert endpoint == item.endpoint, f"{item.label}: {path} goes to {endpoint}"
 
     @pytest.mark.parametrize("item", [pytest.param(r, id=r.label) for r in FORM_POST_ROWS])
@@ -191,6 +193,35 @@ class TestMatrix:
         response = w.call(reps_row, actor)
         ids = {item["id"] for item in response.get_json()}
         assert ids == {w.org.people[who].id for who in expected}
+
+    @pytest.mark.parametrize(
+        ("actor", "expected"),
+        [
+            ("rep", {"rep"}),
+            ("other_rep", {"other_rep"}),
+            ("manager", {"rep", "rep2"}),
+            ("manager2", {"other_rep"}),
+            ("director", {"rep", "rep2", "other_rep"}),
+            ("director2", {"far_rep"}),
+            ("admin", set()),  # admins manage targets but read no coaching
+        ],
+    )
+    def test_cadence_api_and_csv_cover_only_the_callers_scope(
+        self, w: World, actor: str, expected: set[str]
+    ) -> None:
+        (cadence_row,) = rows_by_key()[("api_cadence.cadence", "GET")][:1]
+        rows = w.call(cadence_row, actor).get_json()
+        assert {item["rep_id"] for item in rows} == {w.org.people[who].id for who in expected}
+        (teams_row,) = rows_by_key()[("api_cadence.cadence_teams", "GET")]
+        teams = w.call(teams_row, actor).get_json()
+        assert sum(team["rep_count"] for team in teams) == len(expected)
+        (csv_row,) = rows_by_key()[("dashboard.cadence_csv", "GET")]
+        response = w.call(csv_row, actor)
+        if response.status_code == 200:
+            emails = {
+                line.split(",")[3] for line in response.get_data(as_text=True).splitlines()[1:]
+            }
+            assert emails == {w.org.people[who].email for who in expected}
 
     @pytest.mark.parametrize("actor", SIGNED_IN)
     def test_api_me_is_the_caller(self, w: World, actor: str) -> None:

@@ -47,7 +47,8 @@ def test_history_has_realistic_spread(db: Session) -> None:
     seed_demo(db, today=TODAY)
     manager = by_email(db, "manager@example.com")
     reps = db.scalars(select(User).where(User.manager_id == manager.id)).all()
-    cadence = cadence_for_reps(db, [(r.id, r.manager_id) for r in reps], TODAY)
+    now = dt.datetime.combine(TODAY, dt.time(18), tzinfo=dt.UTC)
+    cadence = cadence_for_reps(db, reps, now)
     statuses = {c.status for c in cadence.values()}
     assert {"on_track", "overdue", "never"} <= statuses
     assert db.scalar(

@@ -11,13 +11,20 @@ if TYPE_CHECKING:
 
 
 def register_api(app: Flask, api: CoachApi) -> None:
-    from coachapp.api import coaching, notifications, people, plans, tokens
+    from coachapp.api import cadence, coaching, notifications, people, plans, tokens
     from coachapp.extensions import csrf
 
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "POST /api/v1/tokens"}
     )
-    for blueprint in (tokens.blp, people.blp, plans.blp, coaching.blp, notifications.blp):
+    for blueprint in (
+        tokens.blp,
+        people.blp,
+        plans.blp,
+        coaching.blp,
+        cadence.blp,
+        notifications.blp,
+    ):
         # Token-authenticated; browser calls are CSRF-checked in api.auth instead.
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint, url_prefix="/api/v1")

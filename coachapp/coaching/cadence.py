@@ -1,19 +1,51 @@
-"""Cadence figures: when each rep was last coached and whether that meets the target."""
+"""Cadence figures: how often each rep is coached against the target, and what a team adds up to.
+
+Every page, API endpoint, export and nudge that shows a cadence figure takes it from here, so
+the Team page, the director's dashboard, `GET /api/v1/cadence` and the CSV cannot disagree.
+Figures are judged on a controlled clock: `now` (aware UTC) gives each rep's own local date,
+so everyone who looks at a rep sees the same figures whatever their own time zone. Only
+shared and acknowledged notes count: a draft is nobody's coaching until it is shared, and
+follow-ups on drafts are not commitments yet. Loading runs a fixed number of queries
+whatever the number of reps.
+
+Which reps a viewer may see figures for is decided by coachapp.policy (cadence_scope);
+callers pass the reps they got from there.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable
-from dataclasses import dataclass
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
-from coachapp.models import CadenceTarget, CoachingSession, FollowUp, FollowUpStatus, SessionStatus
+from coachapp.models import (
+    CadenceTarget,
+    CoachingSession,
+    Competency,
+    DevelopmentFocus,
+    FollowUp,
+    FollowUpStatus,
+    SessionStatus,
+    SessionType,
+    User,
+)
+from coachapp.timezones import local_today
 
 DEFAULT_ANY_COACHING_DAYS = 14
 DEFAULT_RIDE_ALONG_DAYS = 30
+# "Sessions in the window", acknowledgements and follow-up completion look this far back.
+DEFAULT_WINDOW_DAYS = 90
+WINDOW_CHOICES = (30, 90, 180)
+MAX_WINDOW_DAYS = 366
+TREND_WEEKS = 13
+# Due soon: three quarters of the target gone.
+DUE_SOON_SHARE = 0.75
 HELD = (SessionStatus.SHARED, SessionStatus.ACKNOWLEDGED)
 
 
@@ -30,6 +62,13 @@ CADENCE_LABELS = {
     CadenceStatus.OVERDUE: "Overdue",
     CadenceStatus.NEVER: "Not yet coached",
 }
+RIDE_ALONG_LABELS = {
+    CadenceStatus.ON_TRACK: "Ride-along on track",
+    CadenceStatus.DUE_SOON: "Ride-along due soon",
+    CadenceStatus.OVERDUE: "Ride-along overdue",
+    CadenceStatus.NEVER: "No ride-along yet",
+}
+BEHIND = (CadenceStatus.OVERDUE, CadenceStatus.NEVER)
 
 
 @dataclass(frozen=True)
@@ -39,17 +78,297 @@ class Target:
 
 
 @dataclass(frozen=True)
+class Focus:
+    """A development-focus competency, by its key (stable across guide versions)."""
+
+    key: str
+    name: str
+
+
+@dataclass(frozen=True)
 class RepCadence:
     rep_id: int
+    manager_id: int | None
+    # The rep's local date the figures are judged on, and the window ending on it.
+    today: dt.date
+    window_days: int
+    target_days: int
+    ride_along_target_days: int
     last_coached_on: dt.date | None
     days_since_last: int | None
-    target_days: int
-    overdue_follow_ups: int
     status: CadenceStatus
+    sessions_in_window: int = 0
+    last_ride_along_on: dt.date | None = None
+    days_since_ride_along: int | None = None
+    ride_along_status: CadenceStatus = CadenceStatus.NEVER
+    ride_alongs_in_window: int = 0
+    open_follow_ups: int = 0
+    overdue_follow_ups: int = 0
+    # Follow-ups whose due date fell in the window before today (cancelled ones aside),
+    # and how many of them are done.
+    follow_ups_due: int = 0
+    follow_ups_done: int = 0
+    # Notes held in the window, how many the rep acknowledged, and how long each took.
+    notes_shared: int = 0
+    notes_acknowledged: int = 0
+    hours_to_acknowledge: tuple[float, ...] = ()
+    focus: tuple[Focus, ...] = ()
 
     @property
     def label(self) -> str:
         return CADENCE_LABELS[self.status]
+
+    @property
+    def ride_along_label(self) -> str:
+        return RIDE_ALONG_LABELS[self.ride_along_status]
+
+    @property
+    def window_start(self) -> dt.date:
+        return window_start(self.today, self.window_days)
+
+    @property
+    def next_due_on(self) -> dt.date | None:
+        """When the next coaching is due; None when the rep was never coached (due now)."""
+        if self.last_coached_on is None:
+            return None
+        return self.last_coached_on + dt.timedelta(days=self.target_days)
+
+    @property
+    def days_until_due(self) -> int | None:
+        """Negative when overdue; None when never coached."""
+        due = self.next_due_on
+        return None if due is None else (due - self.today).days
+
+    @property
+    def urgency(self) -> tuple[int, int]:
+        """Sorts who needs coaching next first: never coached, then the soonest due."""
+        days = self.days_until_due
+        return (0, 0) if days is None else (1, days)
+
+    @property
+    def acknowledged_share(self) -> float | None:
+        return _share(self.notes_acknowledged, self.notes_shared)
+
+    @property
+    def median_hours_to_acknowledge(self) -> float | None:
+        return _median(self.hours_to_acknowledge)
+
+    @property
+    def follow_up_completion(self) -> float | None:
+        return _share(self.follow_ups_done, self.follow_ups_due)
+
+
+@dataclass(frozen=True)
+class CadenceSummary:
+    """The figures of a group of reps (a manager's team, a director's scope) added up."""
+
+    reps: tuple[RepCadence, ...]
+
+    @property
+    def rep_count(self) -> int:
+        return len(self.reps)
+
+    @property
+    def by_status(self) -> Counter[str]:
+        return Counter(r.status.value for r in self.reps)
+
+    @property
+    def within_target(self) -> int:
+        return sum(1 for r in self.reps if r.status not in BEHIND)
+
+    @property
+    def behind(self) -> int:
+        return self.rep_count - self.within_target
+
+    @property
+    def within_target_share(self) -> float | None:
+        return _share(self.within_target, self.rep_count)
+
+    @property
+    def sessions_in_window(self) -> int:
+        return sum(r.sessions_in_window for r in self.reps)
+
+    @property
+    def ride_alongs_in_window(self) -> int:
+        return sum(r.ride_alongs_in_window for r in self.reps)
+
+    @property
+    def behind_on_ride_alongs(self) -> int:
+        return sum(1 for r in self.reps if r.ride_along_status in BEHIND)
+
+    @property
+    def open_follow_ups(self) -> int:
+        return sum(r.open_follow_ups for r in self.reps)
+
+    @property
+    def overdue_follow_ups(self) -> int:
+        return sum(r.overdue_follow_ups for r in self.reps)
+
+    @property
+    def follow_ups_due(self) -> int:
+        return sum(r.follow_ups_due for r in self.reps)
+
+    @property
+    def follow_ups_done(self) -> int:
+        return sum(r.follow_ups_done for r in self.reps)
+
+    @property
+    def follow_up_completion(self) -> float | None:
+        return _share(self.follow_ups_done, self.follow_ups_due)
+
+    @property
+    def notes_shared(self) -> int:
+        return sum(r.notes_shared for r in self.reps)
+
+    @property
+    def notes_acknowledged(self) -> int:
+        return sum(r.notes_acknowledged for r in self.reps)
+
+    @property
+    def acknowledged_share(self) -> float | None:
+        return _share(self.notes_acknowledged, self.notes_shared)
+
+    @property
+    def median_hours_to_acknowledge(self) -> float | None:
+        """The median over every acknowledged note of the group, not a median of medians."""
+        return _median([h for r in self.reps for h in r.hours_to_acknowledge])
+
+    def focus(self, limit: int = 3) -> list[tuple[Focus, int]]:
+        """The focus competencies most reps of the group work on, with how many do."""
+        counts = Counter(f for r in self.reps for f in r.focus)
+        return sorted(counts.items(), key=lambda item: (-item[1], item[0].name))[:limit]
+
+
+@dataclass(frozen=True)
+class WeeklyTrend:
+    """One figure for each of the last weeks, oldest first; None where there is nothing to
+    measure (no follow-up due that week, no rep on the team yet)."""
+
+    name: str
+    unit: str  # "count" or "percent"
+    week_ends: tuple[dt.date, ...]
+    values: tuple[float | None, ...]
+
+    @property
+    def latest(self) -> float | None:
+        return self.values[-1] if self.values else None
+
+
+@dataclass(frozen=True)
+class Trends:
+    conversations: WeeklyTrend
+    within_target: WeeklyTrend
+    follow_up_completion: WeeklyTrend
+
+    def __iter__(self) -> Iterator[WeeklyTrend]:
+        return iter((self.conversations, self.within_target, self.follow_up_completion))
+
+
+@dataclass(frozen=True)
+class _Held:
+    rep_id: int
+    occurred_on: dt.date
+    ride_along: bool
+    shared_at: dt.datetime | None
+    acknowledged_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class _Tally:
+    """How many follow-ups one owner has due on one day in one status."""
+
+    owner_id: int
+    due_date: dt.date
+    status: FollowUpStatus
+    count: int
+
+
+@dataclass
+class CadenceBook:
+    """Everything loaded for a set of reps: their figures, and the rows trends are drawn from."""
+
+    now: dt.datetime
+    window_days: int
+    since: dt.date
+    people: dict[int, User]
+    targets: dict[int | None, Target]
+    reps: dict[int, RepCadence] = field(default_factory=dict)
+    held: list[_Held] = field(default_factory=list)
+    tallies: list[_Tally] = field(default_factory=list)
+    # Last coaching (any, ride-along) before `since`, per rep.
+    earlier: dict[int, tuple[dt.date | None, dt.date | None]] = field(default_factory=dict)
+
+    def summary(self, rep_ids: Iterable[int] | None = None) -> CadenceSummary:
+        ids = self.reps.keys() if rep_ids is None else rep_ids
+        return CadenceSummary(tuple(self.reps[i] for i in ids if i in self.reps))
+
+    def target_for(self, manager_id: int | None) -> Target:
+        return self.targets.get(manager_id, self.targets[None])
+
+    def trends(self, rep_ids: Iterable[int], end: dt.date, weeks: int = TREND_WEEKS) -> Trends:
+        """Weekly figures of these reps over the last `weeks` seven-day weeks ending on `end`.
+
+        Coverage at the end of each week uses each rep's current target, and counts a rep
+        only from the day their account was created.
+        """
+        ids = {i for i in rep_ids if i in self.reps}
+        week_ends = tuple(end - dt.timedelta(days=7 * (weeks - 1 - n)) for n in range(weeks))
+        if week_ends[0] - dt.timedelta(days=6) < self.since:
+            raise ValueError("load_cadence(..., trend_weeks=weeks) first: rows start too late")
+        held_by_rep: dict[int, list[_Held]] = {}
+        for row in self.held:
+            if row.rep_id in ids:
+                held_by_rep.setdefault(row.rep_id, []).append(row)
+
+        conversations: list[float | None] = []
+        within: list[float | None] = []
+        completion: list[float | None] = []
+        for week_end in week_ends:
+            first = week_end - dt.timedelta(days=6)
+            conversations.append(
+                float(
+                    sum(
+                        1
+                        for rows in held_by_rep.values()
+                        for row in rows
+                        if first <= row.occurred_on <= week_end
+                    )
+                )
+            )
+            present = covered = 0
+            for rep_id in ids:
+                person = self.people.get(rep_id)
+                if person is not None and person.created_at.date() > week_end:
+                    continue
+                present += 1
+                last = max(
+                    (
+                        r.occurred_on
+                        for r in held_by_rep.get(rep_id, [])
+                        if r.occurred_on <= week_end
+                    ),
+                    default=self.earlier.get(rep_id, (None, None))[0],
+                )
+                target = self.reps[rep_id].target_days
+                if last is not None and (week_end - last).days <= target:
+                    covered += 1
+            within.append(_percent(covered, present))
+            due = done = 0
+            for tally in self.tallies:
+                if tally.owner_id in ids and first <= tally.due_date <= week_end:
+                    due += tally.count
+                    done += tally.count if tally.status == FollowUpStatus.DONE else 0
+            completion.append(_percent(done, due))
+        return Trends(
+            WeeklyTrend("Conversations per week", "count", week_ends, tuple(conversations)),
+            WeeklyTrend("Reps coached within target", "percent", week_ends, tuple(within)),
+            WeeklyTrend("Follow-ups done, by week due", "percent", week_ends, tuple(completion)),
+        )
+
+
+def window_start(today: dt.date, window_days: int) -> dt.date:
+    """The first day of a window of `window_days` days ending with today."""
+    return today - dt.timedelta(days=window_days - 1)
 
 
 def targets_by_manager(db: Session, manager_ids: Iterable[int]) -> dict[int | None, Target]:
@@ -68,66 +387,205 @@ def targets_by_manager(db: Session, manager_ids: Iterable[int]) -> dict[int | No
     return targets
 
 
-def last_coached_on(db: Session, rep_ids: Iterable[int]) -> dict[int, dt.date]:
-    ids = list(set(rep_ids))
-    if not ids:
-        return {}
-    rows = db.execute(
-        select(CoachingSession.rep_id, func.max(CoachingSession.occurred_on))
-        .where(CoachingSession.rep_id.in_(ids), CoachingSession.status.in_(HELD))
-        .group_by(CoachingSession.rep_id)
-    ).all()
-    return {rep_id: last for rep_id, last in rows}
-
-
-def overdue_follow_up_counts(
-    db: Session, owner_ids: Iterable[int], today: dt.date
-) -> dict[int, int]:
-    ids = list(set(owner_ids))
-    if not ids:
-        return {}
-    rows = db.execute(
-        select(FollowUp.owner_id, func.count())
-        .where(
-            FollowUp.owner_id.in_(ids),
-            FollowUp.status == FollowUpStatus.OPEN,
-            FollowUp.due_date < today,
-        )
-        .group_by(FollowUp.owner_id)
-    ).all()
-    return {owner_id: count for owner_id, count in rows}
-
-
 def cadence_status(days_since: int | None, target_days: int) -> CadenceStatus:
     if days_since is None:
         return CadenceStatus.NEVER
     if days_since > target_days:
         return CadenceStatus.OVERDUE
-    if days_since >= target_days * 0.75:
+    if days_since >= target_days * DUE_SOON_SHARE:
         return CadenceStatus.DUE_SOON
     return CadenceStatus.ON_TRACK
 
 
 def cadence_for_reps(
-    db: Session, reps: Iterable[tuple[int, int | None]], today: dt.date
+    db: Session,
+    reps: Sequence[User],
+    now: dt.datetime,
+    window_days: int = DEFAULT_WINDOW_DAYS,
 ) -> dict[int, RepCadence]:
-    """Cadence per rep, given (rep_id, manager_id) pairs; three queries whatever the team size."""
-    pairs = list(reps)
-    rep_ids = [rep_id for rep_id, _ in pairs]
-    targets = targets_by_manager(db, {m for _, m in pairs if m is not None})
-    last = last_coached_on(db, rep_ids)
-    overdue = overdue_follow_up_counts(db, rep_ids, today)
-    result = {}
-    for rep_id, manager_id in pairs:
-        target = targets.get(manager_id, targets[None])
-        last_on = last.get(rep_id)
-        days = (today - last_on).days if last_on else None
-        result[rep_id] = RepCadence(
-            rep_id=rep_id,
-            last_coached_on=last_on,
-            days_since_last=days,
-            target_days=target.any_coaching_days,
-            overdue_follow_ups=overdue.get(rep_id, 0),
-            status=cadence_status(days, target.any_coaching_days),
+    """Each rep's figures (see RepCadence), in a fixed number of queries."""
+    return load_cadence(db, reps, now, window_days).reps
+
+
+def load_cadence(
+    db: Session,
+    reps: Sequence[User],
+    now: dt.datetime,
+    window_days: int = DEFAULT_WINDOW_DAYS,
+    trend_weeks: int = 0,
+) -> CadenceBook:
+    """The figures of these reps and, with trend_weeks, the rows to draw weekly trends from.
+
+    Five queries whatever the number of reps: targets, coaching before the rows, the held
+    notes since the earliest day any figure needs, follow-up tallies and focus competencies.
+    """
+    if not 1 <= window_days <= MAX_WINDOW_DAYS:
+        raise ValueError(f"window_days must be 1-{MAX_WINDOW_DAYS}")
+    people = {rep.id: rep for rep in reps}
+    # A day before the earliest local date of any rep (UTC-12 is a day behind UTC at most).
+    lookback = max(window_days, 7 * trend_weeks)
+    since = now.astimezone(dt.UTC).date() - dt.timedelta(days=lookback + 1)
+    book = CadenceBook(
+        now=now,
+        window_days=window_days,
+        since=since,
+        people=people,
+        targets=targets_by_manager(db, {r.manager_id for r in reps if r.manager_id is not None}),
+    )
+    if not people:
+        return book
+    ids = list(people)
+    book.earlier = _coaching_before(db, ids, since)
+    book.held = _held_since(db, ids, since)
+    book.tallies = _follow_up_tallies(db, ids, since)
+    focus = _focus_of(db, ids)
+
+    held_by_rep: dict[int, list[_Held]] = {}
+    for row in book.held:
+        held_by_rep.setdefault(row.rep_id, []).append(row)
+    tallies_by_owner: dict[int, list[_Tally]] = {}
+    for tally in book.tallies:
+        tallies_by_owner.setdefault(tally.owner_id, []).append(tally)
+
+    for rep in reps:
+        today = local_today(rep.timezone, now)
+        start = window_start(today, window_days)
+        target = book.target_for(rep.manager_id)
+        # Notes dated in the future (typed ahead) count once their day comes.
+        held = [r for r in held_by_rep.get(rep.id, []) if r.occurred_on <= today]
+        earlier_any, earlier_ride = book.earlier.get(rep.id, (None, None))
+        last = max((r.occurred_on for r in held), default=earlier_any)
+        last_ride = max((r.occurred_on for r in held if r.ride_along), default=earlier_ride)
+        days = (today - last).days if last else None
+        ride_days = (today - last_ride).days if last_ride else None
+        in_window = [r for r in held if r.occurred_on >= start]
+        hours = sorted(
+            (r.acknowledged_at - r.shared_at).total_seconds() / 3600
+            for r in in_window
+            if r.acknowledged_at is not None and r.shared_at is not None
         )
-    return result
+        tallies = tallies_by_owner.get(rep.id, [])
+        open_items = [t for t in tallies if t.status == FollowUpStatus.OPEN]
+        due_in_window = [t for t in tallies if start <= t.due_date < today]
+        book.reps[rep.id] = RepCadence(
+            rep_id=rep.id,
+            manager_id=rep.manager_id,
+            today=today,
+            window_days=window_days,
+            target_days=target.any_coaching_days,
+            ride_along_target_days=target.ride_along_days,
+            last_coached_on=last,
+            days_since_last=days,
+            status=cadence_status(days, target.any_coaching_days),
+            sessions_in_window=len(in_window),
+            last_ride_along_on=last_ride,
+            days_since_ride_along=ride_days,
+            ride_along_status=cadence_status(ride_days, target.ride_along_days),
+            ride_alongs_in_window=sum(1 for r in in_window if r.ride_along),
+            open_follow_ups=sum(t.count for t in open_items),
+            overdue_follow_ups=sum(t.count for t in open_items if t.due_date < today),
+            follow_ups_due=sum(t.count for t in due_in_window),
+            follow_ups_done=sum(t.count for t in due_in_window if t.status == FollowUpStatus.DONE),
+            notes_shared=len(in_window),
+            notes_acknowledged=sum(1 for r in in_window if r.acknowledged_at is not None),
+            hours_to_acknowledge=tuple(hours),
+            focus=focus.get(rep.id, ()),
+        )
+    return book
+
+
+# Queries ------------------------------------------------------------------------------------
+
+
+def _coaching_before(
+    db: Session, rep_ids: list[int], before: dt.date
+) -> dict[int, tuple[dt.date | None, dt.date | None]]:
+    ride_along_day = case(
+        (CoachingSession.type == SessionType.RIDE_ALONG, CoachingSession.occurred_on)
+    )
+    rows = db.execute(
+        select(
+            CoachingSession.rep_id,
+            func.max(CoachingSession.occurred_on),
+            func.max(ride_along_day),
+        )
+        .where(
+            CoachingSession.rep_id.in_(rep_ids),
+            CoachingSession.status.in_(HELD),
+            CoachingSession.occurred_on < before,
+        )
+        .group_by(CoachingSession.rep_id)
+    ).all()
+    return {rep_id: (last, last_ride) for rep_id, last, last_ride in rows}
+
+
+def _held_since(db: Session, rep_ids: list[int], since: dt.date) -> list[_Held]:
+    rows = db.execute(
+        select(
+            CoachingSession.rep_id,
+            CoachingSession.occurred_on,
+            CoachingSession.type,
+            CoachingSession.shared_at,
+            CoachingSession.acknowledged_at,
+        ).where(
+            CoachingSession.rep_id.in_(rep_ids),
+            CoachingSession.status.in_(HELD),
+            CoachingSession.occurred_on >= since,
+        )
+    ).all()
+    return [
+        _Held(rep_id, occurred_on, kind == SessionType.RIDE_ALONG, shared_at, acknowledged_at)
+        for rep_id, occurred_on, kind, shared_at, acknowledged_at in rows
+    ]
+
+
+def _follow_up_tallies(db: Session, owner_ids: list[int], since: dt.date) -> list[_Tally]:
+    """Open follow-ups (any due date) and those due since `since`, by owner, day and status;
+    never those on drafts, which stay their author's until shared."""
+    rows = db.execute(
+        select(FollowUp.owner_id, FollowUp.due_date, FollowUp.status, func.count())
+        .outerjoin(CoachingSession, CoachingSession.id == FollowUp.session_id)
+        .where(
+            FollowUp.owner_id.in_(owner_ids),
+            FollowUp.status != FollowUpStatus.CANCELLED,
+            or_(FollowUp.session_id.is_(None), CoachingSession.status.in_(HELD)),
+            or_(FollowUp.status == FollowUpStatus.OPEN, FollowUp.due_date >= since),
+        )
+        .group_by(FollowUp.owner_id, FollowUp.due_date, FollowUp.status)
+    ).all()
+    return [_Tally(owner, due, FollowUpStatus(status), n) for owner, due, status, n in rows]
+
+
+def _focus_of(db: Session, rep_ids: list[int]) -> dict[int, tuple[Focus, ...]]:
+    """Active development-focus competencies per rep, named as in the newest guide."""
+    newest_name = (
+        select(Competency.name)
+        .where(Competency.key == DevelopmentFocus.competency_key)
+        .order_by(Competency.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    rows = db.execute(
+        select(DevelopmentFocus.rep_id, DevelopmentFocus.competency_key, newest_name)
+        .where(DevelopmentFocus.rep_id.in_(rep_ids), DevelopmentFocus.active.is_(True))
+        .order_by(DevelopmentFocus.rep_id, DevelopmentFocus.created_at, DevelopmentFocus.id)
+    ).all()
+    found: dict[int, list[Focus]] = {}
+    for rep_id, key, name in rows:
+        found.setdefault(rep_id, []).append(Focus(key, name or key))
+    return {rep_id: tuple(items) for rep_id, items in found.items()}
+
+
+# Arithmetic ---------------------------------------------------------------------------------
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def _median(values: Sequence[float]) -> float | None:
+    return statistics.median(values) if values else None

@@ -1,21 +1,94 @@
-"""The director's home: managers, their teams and how coaching keeps pace."""
+"""The director's dashboard, the drill-down to a manager's team, the printable team summary
+and the CSV exports of cadence and coaching notes."""
 
 from __future__ import annotations
 
-from flask import render_template
+from dataclasses import replace
+
+from flask import Response, render_template, request
 
 from coachapp.auth.roles import roles_required, viewer
-from coachapp.dashboard import bp
-from coachapp.db import get_session
-from coachapp.models import Role
-from coachapp.team.service import teams_under
+from coachapp.coaching.cadence import TREND_WEEKS, WINDOW_CHOICES
+from coachapp.csvfiles import csv_download
+from coachapp.dashboard import bp, exports, service
+from coachapp.dashboard.charts import bar_chart
+from coachapp.db import get_session, utcnow
+from coachapp.models import FUNCTION_LABELS, Role
 from coachapp.timezones import local_today
+
+
+def _context(**extra: object) -> dict[str, object]:
+    return {
+        "windows": WINDOW_CHOICES,
+        "functions": FUNCTION_LABELS,
+        "trend_weeks": TREND_WEEKS,
+        "bar_chart": bar_chart,
+        **extra,
+    }
 
 
 @bp.get("/org")
 @roles_required(Role.DIRECTOR)
 def index() -> str:
+    """One row per manager with their team's cadence, follow-ups and acknowledgements."""
     user = viewer()
-    day = local_today(user.timezone)
-    teams = teams_under(get_session(), user, day)
-    return render_template("dashboard/index.html", teams=teams, today=day)
+    now = utcnow()
+    filters = service.CadenceFilters.from_args(request.args)
+    board = service.dashboard(get_session(), user, filters, now, local_today(user.timezone, now))
+    return render_template("dashboard/index.html", **_context(board=board, filters=filters))
+
+
+@bp.get("/org/teams/<int:manager_id>")
+@roles_required(Role.DIRECTOR)
+def team(manager_id: int) -> str:
+    """One manager's team, rep by rep, most in need of coaching first."""
+    user = viewer()
+    db = get_session()
+    manager = service.team_manager_or_404(db, user, manager_id)
+    now = utcnow()
+    today = local_today(user.timezone, now)
+    filters = replace(service.CadenceFilters.from_args(request.args), manager_id=manager.id)
+    figures = service.team_of_manager(db, user, manager, filters, now, today)
+    return render_template(
+        "dashboard/team.html",
+        **_context(manager=manager, team=figures, filters=filters, today=today),
+    )
+
+
+@bp.get("/org/teams/<int:manager_id>/summary")
+@roles_required(Role.DIRECTOR, Role.MANAGER)
+def team_summary(manager_id: int) -> str:
+    """A one-page team summary to print: a director's teams, or a manager's own."""
+    user = viewer()
+    db = get_session()
+    manager = service.team_manager_or_404(db, user, manager_id)
+    now = utcnow()
+    today = local_today(user.timezone, now)
+    filters = replace(service.CadenceFilters.from_args(request.args), manager_id=manager.id)
+    figures = service.team_of_manager(db, user, manager, filters, now, today)
+    return render_template(
+        "dashboard/summary.html",
+        **_context(manager=manager, team=figures, filters=filters, today=today),
+    )
+
+
+@bp.get("/org/cadence.csv")
+@roles_required(Role.DIRECTOR, Role.MANAGER)
+def cadence_csv() -> Response:
+    """The cadence table of every rep in scope, as filtered."""
+    user = viewer()
+    now = utcnow()
+    filters = service.CadenceFilters.from_args(request.args)
+    text = exports.cadence_csv(get_session(), user, filters, now, local_today(user.timezone, now))
+    return csv_download(text, "coaching-cadence")
+
+
+@bp.get("/org/sessions.csv")
+@roles_required(Role.DIRECTOR, Role.MANAGER)
+def sessions_csv() -> Response:
+    """Coaching notes in scope and in the period, without private notes."""
+    user = viewer()
+    filters = service.CadenceFilters.from_args(request.args)
+    today = local_today(user.timezone, utcnow())
+    text = exports.sessions_csv(get_session(), user, filters, today)
+    return csv_download(text, "coaching-notes")

@@ -119,7 +119,7 @@ def cadence(db: Session, now: dt.datetime) -> Iterator[Nudge]:
         .where(User.role == Role.REP, User.active.is_(True), User.manager_id.is_not(None))
         .options(joinedload(User.manager))
     ).all()
-    figures = cadence_for_reps(db, [(rep.id, rep.manager_id) for rep in reps], now.date())
+    figures = cadence_for_reps(db, reps, now)
     for rep in reps:
         figure = figures[rep.id]
         if figure.status not in ("overdue", "never") or rep.manager is None:
@@ -185,7 +185,7 @@ def weekly_digest(db: Session, now: dt.datetime) -> Iterator[Nudge]:
                 User.active.is_(True),
             )
         ).all()
-        figures = cadence_for_reps(db, [(r.id, r.manager_id) for r in reps], now.date())
+        figures = cadence_for_reps(db, reps, now)
         behind = {r.manager_id for r in reps if figures[r.id].status in ("overdue", "never")}
         if not behind:
             continue

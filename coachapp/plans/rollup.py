@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from coachapp import policy
+from coachapp.csvfiles import safe_cell
 from coachapp.models import FUNCTION_LABELS, Account, AccountPlan, GoalStatus, PlanStatus, User
 from coachapp.plans.completeness import Completeness, plan_completeness
 from coachapp.plans.service import full_plan_options
@@ -112,23 +113,18 @@ def rollup_csv(rows: Sequence[RollupRow]) -> str:
         plan = row.plan
         writer.writerow(
             [
-                _cell(plan.account.name),
+                safe_cell(plan.account.name),
                 plan.account.type.value,
-                _cell(plan.account.region),
+                safe_cell(plan.account.region),
                 plan.period,
                 plan.status.value,
-                _cell(plan.owner.name),
+                safe_cell(plan.owner.name),
                 plan.owner.function.value,
                 row.completeness.score,
                 *(row.goals_by_status.get(s.value, 0) for s in GoalStatus),
                 row.overdue_actions,
                 plan.last_activity_at.date().isoformat(),
-                _cell("; ".join(row.completeness.missing)),
+                safe_cell("; ".join(row.completeness.missing)),
             ]
         )
     return out.getvalue()
-
-
-def _cell(value: str) -> str:
-    """Neutralises spreadsheet formulas (CSV injection) in free text."""
-    return "'" + value if value[:1] in {"=", "+", "-", "@", "\t", "\r"} else value

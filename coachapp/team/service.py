@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coachapp import policy
-from coachapp.coaching.cadence import RepCadence, cadence_for_reps
+from coachapp.coaching.cadence import DEFAULT_WINDOW_DAYS, RepCadence, cadence_for_reps
+from coachapp.dashboard.service import CadenceFilters, RepRow, cadence_rows
 from coachapp.models import (
     Account,
     AccountPlan,
@@ -53,43 +54,17 @@ def accounts_by_person(db: Session, user_ids: list[int]) -> dict[int, list[str]]
     return {user_id: sorted(found) for user_id, found in names.items()}
 
 
-def team_rows(db: Session, reps: list[User], today: dt.date) -> list[TeamRow]:
-    cadence = cadence_for_reps(db, [(r.id, r.manager_id) for r in reps], today)
-    accounts = accounts_by_person(db, [r.id for r in reps])
-    return [TeamRow(rep, cadence[rep.id], accounts.get(rep.id, [])) for rep in reps]
+def team_rows(db: Session, rows: list[RepRow]) -> list[TeamRow]:
+    accounts = accounts_by_person(db, [row.rep.id for row in rows])
+    return [TeamRow(row.rep, row.cadence, accounts.get(row.rep.id, [])) for row in rows]
 
 
-def team_of(db: Session, viewer: User, today: dt.date) -> list[TeamRow]:
-    """The viewer's visible reps, most in need of coaching first."""
-    reps = list(db.scalars(policy.visible_reps(viewer)).all())
-    rows = team_rows(db, reps, today)
-    return sorted(rows, key=lambda row: (-(row.cadence.days_since_last or 10_000), row.rep.name))
-
-
-@dataclass
-class ManagerTeam:
-    manager: User
-    rows: list[TeamRow]
-
-    @property
-    def overdue(self) -> int:
-        return sum(1 for row in self.rows if row.cadence.status in {"overdue", "never"})
-
-
-def teams_under(db: Session, director: User, today: dt.date) -> list[ManagerTeam]:
-    """A director's managers with their teams, in one pass over the subtree."""
-    people = db.scalars(
-        select(User)
-        .where(User.id.in_(policy.subtree_ids(director)), User.active.is_(True))
-        .order_by(User.name)
-    ).all()
-    managers = [p for p in people if p.role == Role.MANAGER]
-    reps = [p for p in people if p.role == Role.REP]
-    rows = team_rows(db, reps, today)
-    by_manager: dict[int | None, list[TeamRow]] = {}
-    for row in rows:
-        by_manager.setdefault(row.rep.manager_id, []).append(row)
-    return [ManagerTeam(m, by_manager.get(m.id, [])) for m in managers]
+def team_of(
+    db: Session, viewer: User, now: dt.datetime, window_days: int = DEFAULT_WINDOW_DAYS
+) -> list[TeamRow]:
+    """The viewer's reps with their cadence figures, who needs coaching next first."""
+    filters = CadenceFilters(window_days=window_days)
+    return team_rows(db, cadence_rows(db, viewer, filters, now))
 
 
 @dataclass
@@ -101,11 +76,11 @@ class PersonPage:
     open_follow_ups: list[FollowUp]
 
 
-def person_page(db: Session, viewer: User, person_id: int, today: dt.date) -> PersonPage:
+def person_page(db: Session, viewer: User, person_id: int, now: dt.datetime) -> PersonPage:
     person = policy.person_or_404(db, viewer, person_id)
     cadence = None
     if person.role == Role.REP:
-        cadence = cadence_for_reps(db, [(person.id, person.manager_id)], today)[person.id]
+        cadence = cadence_for_reps(db, [person], now)[person.id]
     plans = db.scalars(
         policy.visible_plans(viewer)
         .where(

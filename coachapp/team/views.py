@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import render_template
+from flask import render_template, request
 from flask_login import login_required
 
 from coachapp.auth.roles import roles_required, viewer
 from coachapp.coaching import calendar, focus, preparation
 from coachapp.coaching import service as coaching_service
-from coachapp.db import get_session
+from coachapp.coaching.cadence import WINDOW_CHOICES
+from coachapp.dashboard.service import CadenceFilters
+from coachapp.db import get_session, utcnow
 from coachapp.htmx import render_page_or_fragment
 from coachapp.models import Role
 from coachapp.team import bp, service
@@ -24,8 +26,9 @@ DUE_SOON_DAYS = 3
 def today() -> str:
     user = viewer()
     db = get_session()
-    day = local_today(user.timezone)
-    rows = service.team_of(db, user, day)
+    now = utcnow()
+    day = local_today(user.timezone, now)
+    rows = service.team_of(db, user, now)
     return render_template(
         "team/today.html",
         today=day,
@@ -39,19 +42,30 @@ def today() -> str:
 @bp.get("/team")
 @roles_required(Role.MANAGER)
 def team() -> str:
+    """The manager's reps with their cadence figures, who needs coaching next first."""
     user = viewer()
-    day = local_today(user.timezone)
-    rows = service.team_of(get_session(), user, day)
-    return render_page_or_fragment("team/team.html", "team/_team_list.html", rows=rows, today=day)
+    now = utcnow()
+    day = local_today(user.timezone, now)
+    filters = CadenceFilters.from_args(request.args)
+    rows = service.team_of(get_session(), user, now, filters.window_days)
+    return render_page_or_fragment(
+        "team/team.html",
+        "team/_team_list.html",
+        rows=rows,
+        today=day,
+        filters=filters,
+        windows=WINDOW_CHOICES,
+    )
 
 
 @bp.get("/people/<int:person_id>")
 @login_required
 def person(person_id: int) -> str:
     user = viewer()
-    day = local_today(user.timezone)
+    now = utcnow()
+    day = local_today(user.timezone, now)
     db = get_session()
-    page = service.person_page(db, user, person_id, day)
+    page = service.person_page(db, user, person_id, now)
     prompts = []
     if page.person.manager_id == user.id and user.role == Role.MANAGER:
         plans = preparation.rep_plans(db, user, page.person)
@@ -76,9 +90,10 @@ def person(person_id: int) -> str:
 @roles_required(Role.REP)
 def my_page() -> str:
     user = viewer()
-    day = local_today(user.timezone)
+    now = utcnow()
+    day = local_today(user.timezone, now)
     db = get_session()
-    page = service.person_page(db, user, user.id, day)
+    page = service.person_page(db, user, user.id, now)
     trends = focus.focus_of(db, user, user)
     rides = calendar.upcoming(db, user, user, day)
     return render_template(

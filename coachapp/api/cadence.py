@@ -1,0 +1,202 @@
+"""GET /api/v1/cadence (DESIGN.md "Stable contract") and /api/v1/cadence/teams.
+
+Thin views over coachapp.dashboard.service, the code behind the director's dashboard, the
+Team page and the cadence CSV. Rows cover the caller's scope (coachapp.policy): a manager's
+reps, a director's subtree, a rep themself; admins read no coaching and get none.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import RAISE, Schema, fields, validate
+
+from coachapp.api.auth import api_user, callers_only
+from coachapp.api.parsing import Blueprint
+from coachapp.api.responses import authenticated
+from coachapp.coaching.cadence import (
+    DEFAULT_WINDOW_DAYS,
+    MAX_WINDOW_DAYS,
+    CadenceStatus,
+    CadenceSummary,
+)
+from coachapp.dashboard.service import CadenceFilters, RepRow, TeamFigures, cadence_rows, teams_of
+from coachapp.db import get_session, utcnow
+from coachapp.forms import STORABLE_TEXT
+from coachapp.models import Function
+from coachapp.timezones import local_today
+
+blp = Blueprint("api_cadence", __name__, description="Coaching cadence")
+callers_only(blp)
+
+MAX_ID = 2**31 - 1
+
+
+class CadenceQuerySchema(Schema):
+    window_days = fields.Integer(
+        load_default=DEFAULT_WINDOW_DAYS,
+        validate=validate.Range(1, MAX_WINDOW_DAYS),
+        metadata={"description": "Days, ending with each rep's today, that window figures cover"},
+    )
+    region = fields.String(validate=[validate.Length(max=80), STORABLE_TEXT])
+    function = fields.Enum(Function, by_value=True)
+    manager_id = fields.Integer(
+        strict=False,
+        validate=validate.Range(1, MAX_ID),
+        metadata={"description": "Only the reps who report to this manager"},
+    )
+
+
+class FocusSchema(Schema):
+    key = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+def _count(description: str) -> fields.Integer:
+    return fields.Integer(required=True, metadata={"description": description})
+
+
+def _nullable(field: type[fields.Field], description: str) -> fields.Field:
+    return field(required=True, allow_none=True, metadata={"description": description})
+
+
+class CadenceRowSchema(Schema):
+    rep_id = fields.Integer(required=True)
+    rep_email = fields.String(required=True)
+    rep_name = fields.String(required=True)
+    manager_id = fields.Integer(required=True, allow_none=True)
+    function = fields.Enum(Function, by_value=True, required=True)
+    region = fields.String(required=True)
+    as_of = fields.Date(required=True, metadata={"description": "The rep's local date"})
+    window_days = _count("Days the window figures cover, ending on as_of")
+    last_coached_on = _nullable(fields.Date, "Date of the last shared coaching note")
+    days_since_last = _nullable(fields.Integer, "Days since then; null when never coached")
+    sessions_in_window = _count("Shared coaching notes dated in the window")
+    target_days = _count("Coaching expected at least every this many days")
+    next_due_on = _nullable(fields.Date, "When the next coaching is due; null when never")
+    status = fields.Enum(CadenceStatus, by_value=True, required=True)
+    ride_along_target_days = _count("A ride-along expected at least every this many days")
+    last_ride_along_on = _nullable(fields.Date, "Date of the last ride-along")
+    days_since_ride_along = _nullable(fields.Integer, "Days since then")
+    ride_alongs_in_window = _count("Ride-alongs dated in the window")
+    ride_along_status = fields.Enum(CadenceStatus, by_value=True, required=True)
+    open_follow_ups = _count("The rep's open follow-ups")
+    overdue_follow_ups = _count("Of those, past their due date")
+    follow_ups_due = _count("Follow-ups due in the window before today (not cancelled)")
+    follow_ups_done = _count("Of those, done")
+    notes_shared = _count("Shared notes dated in the window")
+    notes_acknowledged = _count("Of those, acknowledged by the rep")
+    acknowledged_share = _nullable(fields.Float, "notes_acknowledged / notes_shared")
+    median_hours_to_acknowledge = _nullable(fields.Float, "From sharing to acknowledgement")
+    focus_competencies = fields.List(fields.Nested(FocusSchema), required=True)
+
+
+class TeamCadenceSchema(Schema):
+    manager_id = fields.Integer(required=True, allow_none=True)
+    manager_email = fields.String(required=True, allow_none=True)
+    manager_name = fields.String(required=True, allow_none=True)
+    target_days = _count("The team's coaching target")
+    ride_along_target_days = _count("The team's ride-along target")
+    rep_count = _count("Active reps in view on the team")
+    within_target = _count("Reps coached within target (on track or due soon)")
+    overdue = _count("Reps past their target")
+    never_coached = _count("Reps without a shared note yet")
+    sessions_in_window = _count("Shared notes dated in the window")
+    ride_alongs_in_window = _count("Ride-alongs dated in the window")
+    open_follow_ups = _count("Open follow-ups of the team's reps")
+    overdue_follow_ups = _count("Of those, past their due date")
+    follow_up_completion = _nullable(fields.Float, "Done share of follow-ups due in the window")
+    acknowledged_share = _nullable(fields.Float, "Acknowledged share of the window's notes")
+    median_hours_to_acknowledge = _nullable(fields.Float, "Over every acknowledged note")
+
+
+def _filters(query: dict[str, Any]) -> CadenceFilters:
+    function = query.get("function")
+    return CadenceFilters(
+        window_days=query["window_days"],
+        region=query.get("region", ""),
+        function=function.value if function else "",
+        manager_id=query.get("manager_id"),
+    )
+
+
+def rep_json(row: RepRow) -> dict[str, Any]:
+    rep, c = row.rep, row.cadence
+    return {
+        "rep_id": rep.id,
+        "rep_email": rep.email,
+        "rep_name": rep.name,
+        "manager_id": rep.manager_id,
+        "function": rep.function,
+        "region": rep.region,
+        "as_of": c.today,
+        "window_days": c.window_days,
+        "last_coached_on": c.last_coached_on,
+        "days_since_last": c.days_since_last,
+        "sessions_in_window": c.sessions_in_window,
+        "target_days": c.target_days,
+        "next_due_on": c.next_due_on,
+        "status": c.status,
+        "ride_along_target_days": c.ride_along_target_days,
+        "last_ride_along_on": c.last_ride_along_on,
+        "days_since_ride_along": c.days_since_ride_along,
+        "ride_alongs_in_window": c.ride_alongs_in_window,
+        "ride_along_status": c.ride_along_status,
+        "open_follow_ups": c.open_follow_ups,
+        "overdue_follow_ups": c.overdue_follow_ups,
+        "follow_ups_due": c.follow_ups_due,
+        "follow_ups_done": c.follow_ups_done,
+        "notes_shared": c.notes_shared,
+        "notes_acknowledged": c.notes_acknowledged,
+        "acknowledged_share": c.acknowledged_share,
+        "median_hours_to_acknowledge": c.median_hours_to_acknowledge,
+        "focus_competencies": [{"key": f.key, "name": f.name} for f in c.focus],
+    }
+
+
+def team_json(team: TeamFigures) -> dict[str, Any]:
+    s: CadenceSummary = team.summary
+    manager = team.manager
+    return {
+        "manager_id": manager.id if manager else None,
+        "manager_email": manager.email if manager else None,
+        "manager_name": manager.name if manager else None,
+        "target_days": team.target.any_coaching_days,
+        "ride_along_target_days": team.target.ride_along_days,
+        "rep_count": s.rep_count,
+        "within_target": s.within_target,
+        "overdue": s.by_status[CadenceStatus.OVERDUE.value],
+        "never_coached": s.by_status[CadenceStatus.NEVER.value],
+        "sessions_in_window": s.sessions_in_window,
+        "ride_alongs_in_window": s.ride_alongs_in_window,
+        "open_follow_ups": s.open_follow_ups,
+        "overdue_follow_ups": s.overdue_follow_ups,
+        "follow_up_completion": s.follow_up_completion,
+        "acknowledged_share": s.acknowledged_share,
+        "median_hours_to_acknowledge": s.median_hours_to_acknowledge,
+    }
+
+
+@blp.get("/cadence")
+@blp.arguments(CadenceQuerySchema, location="query", unknown=RAISE)
+@blp.response(200, CadenceRowSchema(many=True))
+@authenticated(blp, 422)
+def cadence(query: dict[str, Any]) -> Any:
+    """Per visible rep: last coaching date, days since, sessions in the window, the target,
+    ride-alongs, follow-ups, acknowledgements and focus competencies, and a status
+    (on_track, due_soon, overdue, never). Who needs coaching next comes first. Figures are
+    judged on each rep's local date; only shared and acknowledged notes count."""
+    rows = cadence_rows(get_session(), api_user(), _filters(query), utcnow())
+    return [rep_json(row) for row in rows]
+
+
+@blp.get("/cadence/teams")
+@blp.arguments(CadenceQuerySchema, location="query", unknown=RAISE)
+@blp.response(200, TeamCadenceSchema(many=True))
+@authenticated(blp, 422)
+def cadence_teams(query: dict[str, Any]) -> Any:
+    """The same figures added up per manager: one row per team in the caller's scope."""
+    user = api_user()
+    now = utcnow()
+    teams, _ = teams_of(get_session(), user, _filters(query), now, local_today(user.timezone, now))
+    return [team_json(team) for team in teams]

@@ -1,0 +1,206 @@
+"""CSV exports for the viewer's scope: the cadence table and the coaching notes.
+
+The cadence table comes from the same figures as the pages and the API. Notes are those the
+viewer may read (coachapp.policy): never a private note, never someone else's draft.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from coachapp import policy
+from coachapp.coaching.cadence import window_start
+from coachapp.csvfiles import csv_text, safe_cell
+from coachapp.dashboard.service import CadenceFilters, TeamFigures, teams_of
+from coachapp.models import (
+    CoachingSession,
+    FollowUpStatus,
+    Function,
+    SessionRating,
+    User,
+)
+
+CADENCE_COLUMNS = (
+    "manager_email",
+    "manager_name",
+    "rep_id",
+    "rep_email",
+    "rep_name",
+    "function",
+    "region",
+    "status",
+    "last_coached_on",
+    "days_since_last",
+    "target_days",
+    "next_due_on",
+    "window_start",
+    "window_end",
+    "sessions_in_window",
+    "ride_alongs_in_window",
+    "last_ride_along_on",
+    "days_since_ride_along",
+    "ride_along_target_days",
+    "ride_along_status",
+    "open_follow_ups",
+    "overdue_follow_ups",
+    "follow_ups_due_in_window",
+    "follow_ups_done_in_window",
+    "notes_shared_in_window",
+    "notes_acknowledged_in_window",
+    "acknowledged_share",
+    "median_hours_to_acknowledge",
+    "focus_competencies",
+)
+
+SESSION_COLUMNS = (
+    "session_id",
+    "occurred_on",
+    "type",
+    "status",
+    "rep_email",
+    "rep_name",
+    "rep_function",
+    "rep_region",
+    "manager_email",
+    "manager_name",
+    "account",
+    "shared_at",
+    "acknowledged_at",
+    "hours_to_acknowledge",
+    "ratings_given",
+    "average_rating",
+    "ratings",
+    "strengths",
+    "development_focus",
+    "acknowledgement_comment",
+    "follow_ups",
+    "open_follow_ups",
+)
+
+
+def cadence_csv(
+    db: Session, viewer: User, filters: CadenceFilters, now: dt.datetime, today: dt.date
+) -> str:
+    teams, _ = teams_of(db, viewer, filters, now, today)
+    return csv_text(CADENCE_COLUMNS, _cadence_lines(teams))
+
+
+def _cadence_lines(teams: Sequence[TeamFigures]) -> Iterator[list[Any]]:
+    for team in teams:
+        manager = team.manager
+        for row in team.rows:
+            rep, c = row.rep, row.cadence
+            yield [
+                manager.email if manager else "",
+                safe_cell(manager.name) if manager else "",
+                rep.id,
+                rep.email,
+                safe_cell(rep.name),
+                rep.function.value,
+                safe_cell(rep.region),
+                c.status.value,
+                _date(c.last_coached_on),
+                _number(c.days_since_last),
+                c.target_days,
+                _date(c.next_due_on),
+                c.window_start.isoformat(),
+                c.today.isoformat(),
+                c.sessions_in_window,
+                c.ride_alongs_in_window,
+                _date(c.last_ride_along_on),
+                _number(c.days_since_ride_along),
+                c.ride_along_target_days,
+                c.ride_along_status.value,
+                c.open_follow_ups,
+                c.overdue_follow_ups,
+                c.follow_ups_due,
+                c.follow_ups_done,
+                c.notes_shared,
+                c.notes_acknowledged,
+                _number(c.acknowledged_share, 3),
+                _number(c.median_hours_to_acknowledge, 1),
+                safe_cell("; ".join(f.name for f in c.focus)),
+            ]
+
+
+def sessions_csv(db: Session, viewer: User, filters: CadenceFilters, today: dt.date) -> str:
+    """Notes the viewer may read, dated in the window ending today, newest first."""
+    rep = User
+    query = (
+        policy.visible_sessions(viewer)
+        .join(rep, rep.id == CoachingSession.rep_id)
+        .where(
+            CoachingSession.occurred_on >= window_start(today, filters.window_days),
+            CoachingSession.occurred_on <= today,
+        )
+        .options(
+            joinedload(CoachingSession.rep),
+            joinedload(CoachingSession.manager),
+            joinedload(CoachingSession.account),
+            selectinload(CoachingSession.ratings).joinedload(SessionRating.competency),
+            selectinload(CoachingSession.follow_ups),
+        )
+        .order_by(CoachingSession.occurred_on.desc(), CoachingSession.id.desc())
+    )
+    if filters.region:
+        query = query.where(rep.region == filters.region)
+    if filters.function:
+        query = query.where(rep.function == Function(filters.function))
+    if filters.manager_id is not None:
+        query = query.where(rep.manager_id == filters.manager_id)
+    sessions = db.scalars(query).unique().all()
+    return csv_text(SESSION_COLUMNS, (_session_line(s) for s in sessions))
+
+
+def _session_line(session: CoachingSession) -> list[Any]:
+    # Private notes are deliberately absent: no column reads them.
+    scored = [r.score for r in session.ratings if r.score is not None]
+    hours = None
+    if session.shared_at and session.acknowledged_at:
+        hours = (session.acknowledged_at - session.shared_at).total_seconds() / 3600
+    ratings = "; ".join(
+        f"{r.competency.name}: {r.score if r.score is not None else 'not observed'}"
+        for r in session.ratings
+    )
+    return [
+        session.id,
+        session.occurred_on.isoformat(),
+        session.type.value,
+        session.status.value,
+        session.rep.email,
+        safe_cell(session.rep.name),
+        session.rep.function.value,
+        safe_cell(session.rep.region),
+        session.manager.email,
+        safe_cell(session.manager.name),
+        safe_cell(session.account.name) if session.account else "",
+        _moment(session.shared_at),
+        _moment(session.acknowledged_at),
+        _number(hours, 1),
+        len(scored),
+        _number(sum(scored) / len(scored) if scored else None, 2),
+        safe_cell(ratings),
+        safe_cell(session.strengths),
+        safe_cell(session.development_focus),
+        safe_cell(session.ack_comment or ""),
+        len(session.follow_ups),
+        sum(1 for f in session.follow_ups if f.status == FollowUpStatus.OPEN),
+    ]
+
+
+def _date(value: dt.date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def _moment(value: dt.datetime | None) -> str:
+    return value.astimezone(dt.UTC).isoformat(timespec="seconds") if value else ""
+
+
+def _number(value: float | None, digits: int = 0) -> str:
+    if value is None:
+        return ""
+    return str(round(value)) if digits == 0 else f"{value:.{digits}f}"
