@@ -317,7 +317,9 @@ def _read_row(
     row.manager_email = manager
     zone = cell("timezone")
     canonical = _canonical_timezones().get(zone.lower()) if len(zone) <= 64 else None
-    if canonical is None:
+    if not zone:
+        refuse("The time zone is empty; use a name such as America/New_York.")
+    elif canonical is None:
         refuse(f"Unknown time zone “{zone[:64]}”; use a name such as America/New_York.")
     row.timezone = canonical or ""
     if "region" in positions:

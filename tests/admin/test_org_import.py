@@ -91,6 +91,11 @@ ERROR_CASES = {
         2,
         "Unknown time zone",
     ),
+    "empty time zone": (
+        ["new@example.com,New Person,rep,sales,{manager},"],
+        2,
+        "The time zone is empty",
+    ),
     "name too long": (
         ["new@example.com," + LONG_NAME + ",rep,sales,{manager},UTC"],
         2,
