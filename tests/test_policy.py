@@ -73,6 +73,31 @@ def test_visible_reps_leave_out_deactivated_people(db: Session, org: Org) -> Non
     }
 
 
+def test_cadence_figures_cover_the_reps_whose_shared_notes_one_may_read(
+    db: Session, org: Org
+) -> None:
+    seen = seen_by_everyone(db, org, policy.visible_cadence_reps, org.people)
+    assert seen == {
+        "rep": {"rep"},
+        "rep2": {"rep2"},
+        "other_rep": {"other_rep"},
+        "far_rep": {"far_rep"},
+        "manager": {"rep", "rep2"},
+        "manager2": {"other_rep"},
+        "manager3": {"far_rep"},
+        "director": {"rep", "rep2", "other_rep"},
+        "director2": {"far_rep"},
+        "admin": set(),  # admins manage cadence targets but read no coaching
+    }
+    # The same people whose shared notes each viewer may read.
+    for who in EVERYONE:
+        viewer = org.people[who]
+        readable = {
+            s.rep_id for s in db.scalars(policy.visible_sessions(viewer)) if s.status != "draft"
+        }
+        assert readable <= {org.people[name].id for name in seen[who]}, who
+
+
 def test_person_pages_one_may_open(db: Session, org: Org) -> None:
     opens = {
         who: {other for other in EVERYONE if _opens(db, org.people[who], org.people[other].id)}

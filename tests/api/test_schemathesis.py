@@ -57,6 +57,7 @@ COACHING_PATHS = [
     "/api/v1/follow-ups/{follow_up_id}",
     "/api/v1/reps/{rep_id}/self-assessment",
 ]
+CADENCE_PATHS = ["/api/v1/cadence", "/api/v1/cadence/teams"]
 NOTIFICATION_PATHS = [
     "/api/v1/push-subscriptions",
     "/api/v1/push-subscriptions/key",
@@ -104,7 +105,7 @@ CONFIG = schemathesis.Config.from_dict(
 
 schema = schemathesis.openapi.from_wsgi(
     "/api/v1/openapi.json", create_app(settings_for("sqlite://")), config=CONFIG
-).include(path=PATHS + PLAN_PATHS + COACHING_PATHS + NOTIFICATION_PATHS)
+).include(path=PATHS + PLAN_PATHS + COACHING_PATHS + CADENCE_PATHS + NOTIFICATION_PATHS)
 
 
 @pytest.fixture

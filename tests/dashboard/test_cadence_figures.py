@@ -27,12 +27,7 @@ from coachapp.dashboard.service import (
 )
 from coachapp.models import Role, SessionStatus, SessionType, User
 from tests.builders import make_follow_up, make_guide_version, make_session
-from tests.dashboard.history import NOW, TODAY, History, build_history, day, held, person
-
-
-@pytest.fixture
-def h(db: Session) -> History:
-    return build_history(db)
+from tests.dashboard.history import NOW, TODAY, History, day, held, person
 
 
 def figures(db: Session, h: History, *names: str, window: int = 90) -> dict[str, object]:

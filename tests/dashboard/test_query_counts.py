@@ -1,0 +1,90 @@
+"""The dashboard, the drill-down, the summary, the Team page, the exports and the cadence API run
+a fixed number of SQL statements, however many teams, reps, notes and follow-ups there are."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from bench.pages import counting_statements
+from coachapp.models import DevelopmentFocus, FollowUpStatus, Role, SessionStatus, SessionType
+from tests.builders import Org, make_follow_up, make_guide_version, make_session, make_user
+from tests.conftest import HttpsClient, login
+
+
+def statements(app: Flask, client: Any, path: str) -> int:
+    with counting_statements(app.extensions["coachapp.db"].engine) as seen:
+        response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return len(seen)
+
+
+def grow(db: Session, org: Org, teams: int, reps: int) -> None:
+    """More teams under the director, more reps on manager's team, each with a history."""
+    version = make_guide_version(db)
+    today = dt.date.today()
+    managers = [org.people["manager"]] + [
+        make_user(db, role=Role.MANAGER, manager_id=org.people["director"].id) for _ in range(teams)
+    ]
+    for manager in managers:
+        for n in range(reps):
+            rep = make_user(db, manager_id=manager.id, region=f"Region {n % 3}")
+            for weeks, kind in ((1, SessionType.RIDE_ALONG), (5, SessionType.ONE_ON_ONE)):
+                note = make_session(
+                    db, manager, rep, SessionStatus.ACKNOWLEDGED, guide_version=version,
+                    occurred_on=today - dt.timedelta(weeks=weeks), type=kind,
+                )  # fmt: skip
+                make_follow_up(db, rep, manager, session_id=note.id, due_date=today)
+                make_follow_up(
+                    db, rep, manager, session_id=note.id, status=FollowUpStatus.DONE,
+                    due_date=today - dt.timedelta(days=3),
+                )  # fmt: skip
+            make_session(db, manager, rep, SessionStatus.DRAFT, guide_version=version)
+            db.add(
+                DevelopmentFocus(
+                    rep_id=rep.id, competency_key="listens", period="2026-H1",
+                    created_by_id=manager.id,
+                )
+            )  # fmt: skip
+    db.commit()
+
+
+def test_cadence_pages_exports_and_api_do_not_query_per_team_or_rep(
+    app: Flask, org: Org, db: Session, client: HttpsClient
+) -> None:
+    manager_id = org.people["manager"].id
+    org.people["rep"].region = "Region 1"  # the filtered page has someone from the start
+    db.commit()
+    director_paths = [
+        "/org",
+        "/org?period=30&region=Region+1",
+        f"/org/teams/{manager_id}",
+        f"/org/teams/{manager_id}/summary",
+        "/org/cadence.csv",
+        "/org/sessions.csv?period=180",
+        "/api/v1/cadence",
+        "/api/v1/cadence/teams",
+    ]
+    manager_paths = ["/team", "/org/cadence.csv", "/org/sessions.csv", "/api/v1/cadence"]
+    director: Any = app.test_client()
+    login(director, org.people["director"].email)
+    manager: Any = app.test_client()
+    login(manager, org.people["manager"].email)
+
+    def measure() -> dict[str, int]:
+        counts = {f"director {p}": statements(app, director, p) for p in director_paths}
+        counts.update({f"manager {p}": statements(app, manager, p) for p in manager_paths})
+        return counts
+
+    before = measure()
+    grow(db, org, teams=3, reps=4)
+    after = measure()
+    assert after == before
+    grow(db, org, teams=2, reps=6)
+    assert measure() == before
+    # Recorded so a change shows in review: the dashboard reads users, targets, coaching
+    # before the window, notes in it, follow-ups, focus, ratings and the regions list.
+    assert before["director /org"] <= 14, before
