@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app coachapp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install chromium lint typecheck pytest screenshots bench bench-push lighthouse clean
+.PHONY: run test install chromium lint typecheck pytest screenshots bench bench-cadence bench-push lighthouse clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,9 @@ screenshots: install chromium
 
 bench: install
 	$(BIN)/python -m bench.pages
+
+bench-cadence: install
+	$(BIN)/python -m bench.cadence --scale 20
 
 bench-push: install
 	$(BIN)/python -m bench.push
