@@ -169,7 +169,8 @@ class TestMatrix:
         forbidden = [note for author, note in PRIVATE_NOTES.items() if author != actor]
         for item in GET_ROWS:
             with world.savepoint():
-                text = world.call(item, actor).get_data(as_text=True)
+                body = world.call(item, actor).get_data()
+            text = body.decode("utf-8", errors="replace")  # an icon is bytes, not text
             for note in forbidden:
                 assert note not in text, f"{item.label} as {actor} shows {note}"
 
