@@ -14,6 +14,7 @@ callers pass the reps they got from there.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import enum
 import statistics
@@ -297,6 +298,8 @@ class CadenceBook:
     tallies: list[_Tally] = field(default_factory=list)
     # Last coaching (any, ride-along) before `since`, per rep.
     earlier: dict[int, tuple[dt.date | None, dt.date | None]] = field(default_factory=dict)
+    held_by_rep: dict[int, list[_Held]] = field(default_factory=dict)
+    tallies_by_owner: dict[int, list[_Tally]] = field(default_factory=dict)
 
     def summary(self, rep_ids: Iterable[int] | None = None) -> CadenceSummary:
         ids = self.reps.keys() if rep_ids is None else rep_ids
@@ -311,54 +314,51 @@ class CadenceBook:
         Coverage at the end of each week uses each rep's current target, and counts a rep
         only from the day their account was created.
         """
-        ids = {i for i in rep_ids if i in self.reps}
+        ids = [i for i in dict.fromkeys(rep_ids) if i in self.reps]
         week_ends = tuple(end - dt.timedelta(days=7 * (weeks - 1 - n)) for n in range(weeks))
         if week_ends[0] - dt.timedelta(days=6) < self.since:
             raise ValueError("load_cadence(..., trend_weeks=weeks) first: rows start too late")
-        held_by_rep: dict[int, list[_Held]] = {}
-        for row in self.held:
-            if row.rep_id in ids:
-                held_by_rep.setdefault(row.rep_id, []).append(row)
+        first_day = week_ends[0] - dt.timedelta(days=6)
 
-        conversations: list[float | None] = []
-        within: list[float | None] = []
-        completion: list[float | None] = []
-        for week_end in week_ends:
-            first = week_end - dt.timedelta(days=6)
-            conversations.append(
-                float(
-                    sum(
-                        1
-                        for rows in held_by_rep.values()
-                        for row in rows
-                        if first <= row.occurred_on <= week_end
-                    )
-                )
-            )
-            present = covered = 0
-            for rep_id in ids:
-                person = self.people.get(rep_id)
-                if person is not None and person.created_at.date() > week_end:
+        def week_of(value: dt.date) -> int | None:
+            """Which week a day falls in (0 the oldest), or None outside them."""
+            if value < first_day or value > end:
+                return None
+            return (value - first_day).days // 7
+
+        conversations = [0] * weeks
+        due = [0] * weeks
+        done = [0] * weeks
+        for rep_id in ids:
+            for row in self.held_by_rep.get(rep_id, ()):
+                week = week_of(row.occurred_on)
+                if week is not None:
+                    conversations[week] += 1
+            for tally in self.tallies_by_owner.get(rep_id, ()):
+                week = week_of(tally.due_date)
+                if week is not None:
+                    due[week] += tally.count
+                    if tally.status == FollowUpStatus.DONE:
+                        done[week] += tally.count
+
+        present = [0] * weeks
+        covered = [0] * weeks
+        for rep_id in ids:
+            person = self.people.get(rep_id)
+            joined = person.created_at.date() if person is not None else dt.date.min
+            days = sorted(r.occurred_on for r in self.held_by_rep.get(rep_id, ()))
+            earlier = self.earlier.get(rep_id, (None, None))[0]
+            target = self.reps[rep_id].target_days
+            for week, week_end in enumerate(week_ends):
+                if joined > week_end:
                     continue
-                present += 1
-                last = max(
-                    (
-                        r.occurred_on
-                        for r in held_by_rep.get(rep_id, [])
-                        if r.occurred_on <= week_end
-                    ),
-                    default=self.earlier.get(rep_id, (None, None))[0],
-                )
-                target = self.reps[rep_id].target_days
+                present[week] += 1
+                index = bisect.bisect_right(days, week_end)
+                last = days[index - 1] if index else earlier
                 if last is not None and (week_end - last).days <= target:
-                    covered += 1
-            within.append(_percent(covered, present))
-            due = done = 0
-            for tally in self.tallies:
-                if tally.owner_id in ids and first <= tally.due_date <= week_end:
-                    due += tally.count
-                    done += tally.count if tally.status == FollowUpStatus.DONE else 0
-            completion.append(_percent(done, due))
+                    covered[week] += 1
+        within = [_percent(c, n) for c, n in zip(covered, present, strict=True)]
+        completion = [_percent(d, n) for d, n in zip(done, due, strict=True)]
         return Trends(
             WeeklyTrend("Conversations per week", "count", week_ends, tuple(conversations)),
             WeeklyTrend("Reps coached within target", "percent", week_ends, tuple(within)),
@@ -440,19 +440,17 @@ def load_cadence(
     book.tallies = _follow_up_tallies(db, ids, since)
     focus = _focus_of(db, ids)
 
-    held_by_rep: dict[int, list[_Held]] = {}
     for row in book.held:
-        held_by_rep.setdefault(row.rep_id, []).append(row)
-    tallies_by_owner: dict[int, list[_Tally]] = {}
+        book.held_by_rep.setdefault(row.rep_id, []).append(row)
     for tally in book.tallies:
-        tallies_by_owner.setdefault(tally.owner_id, []).append(tally)
+        book.tallies_by_owner.setdefault(tally.owner_id, []).append(tally)
 
     for rep in reps:
         today = local_today(rep.timezone, now)
         start = window_start(today, window_days)
         target = book.target_for(rep.manager_id)
         # Notes dated in the future (typed ahead) count once their day comes.
-        held = [r for r in held_by_rep.get(rep.id, []) if r.occurred_on <= today]
+        held = [r for r in book.held_by_rep.get(rep.id, []) if r.occurred_on <= today]
         earlier_any, earlier_ride = book.earlier.get(rep.id, (None, None))
         last = max((r.occurred_on for r in held), default=earlier_any)
         last_ride = max((r.occurred_on for r in held if r.ride_along), default=earlier_ride)
@@ -464,7 +462,7 @@ def load_cadence(
             for r in in_window
             if r.acknowledged_at is not None and r.shared_at is not None
         )
-        tallies = tallies_by_owner.get(rep.id, [])
+        tallies = book.tallies_by_owner.get(rep.id, [])
         open_items = [t for t in tallies if t.status == FollowUpStatus.OPEN]
         due_in_window = [t for t in tallies if start <= t.due_date < today]
         book.reps[rep.id] = RepCadence(
@@ -553,7 +551,7 @@ def _follow_up_tallies(db: Session, owner_ids: list[int], since: dt.date) -> lis
         )
         .group_by(FollowUp.owner_id, FollowUp.due_date, FollowUp.status)
     ).all()
-    return [_Tally(owner, due, FollowUpStatus(status), n) for owner, due, status, n in rows]
+    return [_Tally(owner, due, status, n) for owner, due, status, n in rows]
 
 
 def _focus_of(db: Session, rep_ids: list[int]) -> dict[int, tuple[Focus, ...]]:
