@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULTS_FILE = Path(__file__).resolve().parent.parent / "config" / "defaults.toml"
-DEVELOPMENT_SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105 - refused in production
+DEVELOPMENT_SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105 - refused in production  # nosec B105
 
 # Environment variables read as they are (strings) or as booleans.
 ENV_STRINGS = (

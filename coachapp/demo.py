@@ -41,7 +41,7 @@ from coachapp.models import (
     User,
 )
 
-DEMO_PASSWORD = "demo-password"  # noqa: S105 - the documented password of every demo user
+DEMO_PASSWORD = "demo-password"  # noqa: S105 - the documented password of every demo user  # nosec B105
 DOMAIN = "example.com"
 ADMIN_EMAIL = f"admin@{DOMAIN}"
 HISTORY_DAYS = 182
@@ -1459,7 +1459,7 @@ class _CopyBuilder:
         self.guide_version_id = guide_version_id
         self.competencies = competencies
         # str seeds are hashed deterministically (not affected by PYTHONHASHSEED).
-        self.rng = random.Random(f"coachapp-demo-{n}")
+        self.rng = random.Random(f"coachapp-demo-{n}")  # made-up demo data  # nosec B311
         self.period, self.period_start, self.period_end = _half_year(today)
         self.previous_period, self.previous_start, self.previous_end = _half_year(
             self.period_start - _days(1)

@@ -17,7 +17,7 @@ from coachapp.errors import DomainError
 from coachapp.models import ApiToken, BrowserSession, User
 
 BAD_CREDENTIALS = "Email or password is incorrect."
-TOKEN_PREFIX = "cap_"  # noqa: S105 - a marker, not a secret
+TOKEN_PREFIX = "cap_"  # noqa: S105 - a marker, not a secret  # nosec B105
 # Writing last-used times on every request would make every read a write.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
 

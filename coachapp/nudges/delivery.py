@@ -280,7 +280,7 @@ def claim(db: Session, now: dt.datetime, lease: dt.datetime, limit: int) -> list
 def backoff_seconds(attempt: int, settings: PushSettings, retry_after: float | None) -> float:
     """Exponential backoff with jitter, never sooner than the service's Retry-After."""
     ceiling = min(settings.backoff_cap, settings.backoff_base * 2 ** max(attempt - 1, 0))
-    delay = random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not a secret
+    delay = random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not a secret  # nosec B311
     return max(delay, retry_after or 0.0)
 
 

@@ -15,7 +15,7 @@
 const VERSION = "{{ version }}";
 const SHELL_CACHE = `shell-${VERSION}`;
 const PAGES_CACHE = "pages";
-const SHELL = {{ shell | tojson }};
+const SHELL = {{ shell_urls | tojson }};
 const MAX_PAGES = 60;
 const ICON = "/static/icons/icon-192.png";
 const BADGE = "/static/icons/badge-96.png";
