@@ -135,7 +135,7 @@ def test_director_pages(signed_in_phone: Callable[..., Page]) -> None:
     page = signed_in_phone("director@example.com")
     manager_page = first_href(page, "main h2 a")
     rep_page = first_href(page, "main a.list-row")
-    check_pages(page, ["/org", manager_page, rep_page])
+    check_pages(page, ["/org", manager_page, f"{manager_page}/summary", rep_page])
 
 
 def test_admin_pages(signed_in_phone: Callable[..., Page]) -> None:
