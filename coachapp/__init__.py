@@ -10,7 +10,7 @@ from werkzeug.routing import IntegerConverter, Map
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, database, extensions, blueprints, commands."""
-    from coachapp import cli, db, errors, security
+    from coachapp import cli, db, errors, request_log, security
     from coachapp.config import check_production, load_config
     from coachapp.extensions import api, csrf, login_manager
 
@@ -35,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     apply_stored_keys(app)
     # Ids in URLs fit the database's integer columns; a larger number is simply not found.
     app.url_map.converters["int"] = DatabaseIdConverter
+    request_log.init_app(app)  # first, so that it times and logs everything after it
     db.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
