@@ -91,6 +91,7 @@ NAV_BY_ROLE = {
                 "admin.apply_org_import",
                 "admin.cadence_targets_page",
                 "admin.save_cadence_target",
+                "admin.worker_page",
             ),
         ),
         NavItem("admin.guides", "Guides", "notes", also=("admin.guide",)),

@@ -2,14 +2,17 @@
 
 Jobs: evaluate the nudge rules, push the outbox, purge spent tokens and sign-in attempts.
 `run_once` runs every job (for cron and tests); `run_forever` runs each job at its own
-interval until SIGTERM or SIGINT, finishing the round it is in.
+interval until SIGTERM or SIGINT, finishing the round it is in. Every round ends with a
+heartbeat row (`worker_heartbeats`) that the admin's worker page reads.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -22,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from coachapp.auth.throttle import purge_old_attempts
 from coachapp.db import get_session, utcnow
-from coachapp.models import ApiToken
+from coachapp.models import ApiToken, WorkerHeartbeat
 
 log = logging.getLogger("coachapp.worker")
 
@@ -87,6 +90,40 @@ class RoundReport:
         return "worker round: " + ", ".join(parts)
 
 
+HEARTBEAT_KEPT_FOR = dt.timedelta(days=7)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:200]
+
+
+def record_heartbeat(db: Session, report: RoundReport, now: dt.datetime | None = None) -> None:
+    """This worker finished a round: its time and what each job that ran did."""
+    now = now or utcnow()
+    name = worker_name()
+    row = db.get(WorkerHeartbeat, name)
+    if row is None:
+        row = WorkerHeartbeat(worker=name, started_at=now, rounds=0, jobs={})
+        db.add(row)
+    jobs = {job: dict(entry) for job, entry in (row.jobs or {}).items()}
+    for job in [*report.counts, *report.failures]:
+        entry = jobs.setdefault(job, {"count": 0, "total": 0, "failures": 0})
+        entry["at"] = now.isoformat()
+        if job in report.counts:
+            entry.update(count=report.counts[job], error=None)
+            entry["total"] = entry.get("total", 0) + report.counts[job]
+        else:
+            entry.update(count=None, error=report.failures[job][:500])
+            entry["failures"] = entry.get("failures", 0) + 1
+    row.jobs = jobs  # a new dict: changes inside a JSON value are not tracked
+    row.rounds += 1
+    row.last_round_at = now
+    db.execute(
+        delete(WorkerHeartbeat).where(WorkerHeartbeat.last_round_at < now - HEARTBEAT_KEPT_FOR)
+    )
+    db.commit()
+
+
 def run_once(app: Flask, only: set[str] | None = None) -> RoundReport:
     report = RoundReport()
     for name, (job, _interval) in JOBS.items():
@@ -100,6 +137,13 @@ def run_once(app: Flask, only: set[str] | None = None) -> RoundReport:
                 db.rollback()
                 log.exception("worker job %s failed", name)
                 report.failures[name] = f"{type(exc).__name__}: {exc}"
+    with app.app_context():
+        db = get_session()
+        try:
+            record_heartbeat(db, report)
+        except Exception:  # the database may be down: the next round tries again
+            db.rollback()
+            log.exception("worker heartbeat not recorded")
     return report
 
 

@@ -502,6 +502,8 @@ MATRIX: tuple[Row, ...] = (
         expect=(302, 404, 404, 404, 404, 404, 404, 404, 302)),
     row("admin.remove_cadence_target", "POST", "/admin/cadence-targets/{p[manager].id}/delete",
         expect=(302, 404, 404, 404, 404, 404, 404, 404, 302)),
+    row("admin.worker_page", "GET", "/admin/worker",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 200)),
     # The JSON API: signed-in actors send a bearer token; anonymous calls answer 401.
     #           anon rep  rep2 oth  mgr  mgr2 dir  dir2 admin
     row("api-docs.openapi_json", "GET", "/api/v1/openapi.json", public=True,

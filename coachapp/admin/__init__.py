@@ -1,7 +1,7 @@
-"""Administration: people, the organisation structure and cadence targets."""
+"""Administration: people, the organisation structure, cadence targets and the worker."""
 
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from coachapp.admin import org_views, views  # noqa: E402,F401
+from coachapp.admin import org_views, views, worker_views  # noqa: E402,F401

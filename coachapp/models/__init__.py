@@ -56,6 +56,7 @@ from coachapp.models.plans import (
     ProfilingGuide,
     Relationship,
 )
+from coachapp.models.worker import WorkerHeartbeat
 
 __all__ = [
     "ACCOUNT_TYPE_LABELS",
@@ -106,4 +107,5 @@ __all__ = [
     "SessionStatus",
     "SessionType",
     "User",
+    "WorkerHeartbeat",
 ]
