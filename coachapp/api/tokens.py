@@ -11,6 +11,7 @@ from coachapp.api.parsing import Blueprint
 from coachapp.api.responses import authenticated, errors
 from coachapp.api.schemas import TokenRequestSchema, TokenSchema
 from coachapp.auth.service import authenticate, issue_api_token, revoke_token
+from coachapp.auth.throttle import check_token_issue_allowed
 from coachapp.db import get_session
 
 blp = Blueprint("api_tokens", __name__, description="API tokens")
@@ -25,6 +26,7 @@ class Tokens(MethodView):
         """Sign in with email and password; the token is shown once."""
         db = get_session()
         user = authenticate(db, body["email"], body["password"], request.remote_addr or "")
+        check_token_issue_allowed(db, user.id)
         token, row = issue_api_token(db, user, body.get("name", "api"))
         return {"token": token, "expires_at": row.expires_at}
 

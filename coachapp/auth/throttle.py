@@ -1,7 +1,9 @@
-"""Sign-in throttling by (email, address), by address and by email.
+"""Sign-in throttling by (email, address), by address and by email; API tokens per person.
 
 Limits are per address first, so an attacker elsewhere cannot lock a user out;
-the per-email limit is far higher and only slows a distributed guess.
+the per-email limit is far higher and only slows a distributed guess. Failed token
+requests count as failed sign-ins; successful ones are limited per person over the same
+window, so a leaked password or a runaway script cannot mint tokens without end.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from sqlalchemy.orm import Session
 
 from coachapp.db import utcnow
 from coachapp.errors import Throttled
-from coachapp.models import LoginAttempt
+from coachapp.models import ApiToken, LoginAttempt
 
 THROTTLED_MESSAGE = "Too many sign-in attempts. Wait {minutes} minutes and try again."
+TOKENS_THROTTLED_MESSAGE = "Too many new API tokens. Wait {minutes} minutes and try again."
 
 
 def _failures_since(
@@ -46,10 +49,33 @@ def check_login_allowed(db: Session, email: str, ip: str) -> None:
     for match, limit in limits:
         count, oldest = _failures_since(db, since, **match)
         if count >= limit:
-            reopens = (oldest or now) + window
-            retry_after = max(1, int((reopens - now).total_seconds()))
-            minutes = max(1, -(-retry_after // 60))
-            raise Throttled(THROTTLED_MESSAGE.format(minutes=minutes), retry_after=retry_after)
+            raise _throttled(THROTTLED_MESSAGE, oldest, now, window)
+
+
+def check_token_issue_allowed(db: Session, user_id: int) -> None:
+    """Raises Throttled when this person was issued the most tokens the window allows."""
+    config = current_app.config
+    window = dt.timedelta(seconds=config["LOGIN_WINDOW_SECONDS"])
+    now = utcnow()
+    count, oldest = db.execute(
+        select(func.count(), func.min(ApiToken.created_at)).where(
+            ApiToken.user_id == user_id, ApiToken.created_at >= now - window
+        )
+    ).one()
+    if count >= config["API_TOKENS_MAX_PER_USER"]:
+        raise _throttled(TOKENS_THROTTLED_MESSAGE, oldest, now, window)
+
+
+def _throttled(
+    message: str, oldest: dt.datetime | None, now: dt.datetime, window: dt.timedelta
+) -> Throttled:
+    """Refused until the oldest counted attempt leaves the window."""
+    if oldest is not None and oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=dt.UTC)
+    reopens = (oldest or now) + window
+    retry_after = max(1, int((reopens - now).total_seconds()))
+    minutes = max(1, -(-retry_after // 60))
+    return Throttled(message.format(minutes=minutes), retry_after=retry_after)
 
 
 def record_attempt(db: Session, email: str, ip: str, *, succeeded: bool) -> None:

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 
 import pytest
+from flask import Flask
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
@@ -159,6 +160,53 @@ def test_throttling_is_per_address(client: HttpsClient, org: Org) -> None:
         environ_base={"REMOTE_ADDR": "10.9.8.7"},
     )
     assert elsewhere.status_code == 201
+
+
+def test_one_person_gets_only_so_many_tokens_per_window(
+    app: Flask, client: HttpsClient, org: Org, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(app.config, "API_TOKENS_MAX_PER_USER", 3)
+    email = org.people["rep"].email
+    for _ in range(3):
+        assert client.post(TOKENS, json={"email": email, "password": PASSWORD}).status_code == 201
+    throttled = client.post(TOKENS, json={"email": email, "password": PASSWORD})
+    error = assert_error_shape(throttled, 429)
+    assert error["code"] == "too_many_requests"
+    assert "Too many new API tokens" in error["message"]
+    assert 0 < int(throttled.headers["Retry-After"]) <= 15 * 60
+    assert len(rows_for(db, org.people["rep"])) == 3
+    # Someone else is not held up, and from another address the same person is still limited.
+    other = client.post(TOKENS, json={"email": org.people["rep2"].email, "password": PASSWORD})
+    assert other.status_code == 201
+    elsewhere = client.post(
+        TOKENS,
+        json={"email": email, "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "10.9.8.7"},
+    )
+    assert elsewhere.status_code == 429
+
+
+def test_the_token_limit_reopens_as_old_tokens_leave_the_window(
+    app: Flask, client: HttpsClient, org: Org, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(app.config, "API_TOKENS_MAX_PER_USER", 2)
+    rep = org.people["rep"]
+    for _ in range(2):
+        client.post(TOKENS, json={"email": rep.email, "password": PASSWORD})
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=16)
+    db.execute(update(ApiToken).where(ApiToken.user_id == rep.id).values(created_at=past))
+    db.commit()
+    assert client.post(TOKENS, json={"email": rep.email, "password": PASSWORD}).status_code == 201
+
+
+def test_a_wrong_password_is_not_told_about_the_token_limit(
+    app: Flask, client: HttpsClient, org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(app.config, "API_TOKENS_MAX_PER_USER", 1)
+    email = org.people["rep"].email
+    client.post(TOKENS, json={"email": email, "password": PASSWORD})
+    wrong = client.post(TOKENS, json={"email": email, "password": "wrong one"})
+    assert_unauthorized(wrong)
 
 
 # Using a token that no longer works -------------------------------------------------------------
