@@ -72,7 +72,10 @@ def build_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN")
+            # IMMEDIATE: a transaction that reads and then writes cannot fail at its first
+            # write because another request wrote meanwhile (SQLite answers that at once,
+            # without waiting); writers queue for the lock within the busy timeout instead.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)

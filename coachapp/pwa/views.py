@@ -58,11 +58,9 @@ def manifest() -> Response:
             {"name": "Inbox", "url": "/inbox"},
         ],
     }
-    response = current_app.response_class(
+    return current_app.response_class(
         json.dumps(document, indent=1), mimetype="application/manifest+json"
     )
-    response.headers["Cache-Control"] = "no-cache"
-    return response
 
 
 @bp.get("/sw.js")
@@ -77,16 +75,17 @@ def service_worker() -> Response:
     )
     response = current_app.response_class(script, mimetype="text/javascript")
     response.headers["Service-Worker-Allowed"] = "/"
-    response.headers["Cache-Control"] = "no-cache"
-    return response
+    return response  # never stored (no-store, as every answer that is not a static file)
 
 
 @bp.get("/favicon.ico")
 def favicon() -> Response:
     """Browsers ask for it whatever the page's icon link says."""
-    return send_from_directory(
-        str(current_app.static_folder), "icons/icon-192.png", mimetype="image/png", max_age=86400
+    response = send_from_directory(
+        str(current_app.static_folder), "icons/icon-192.png", mimetype="image/png"
     )
+    response.headers["Cache-Control"] = "no-store"  # outside /static/: like every page
+    return response
 
 
 @bp.get("/offline")
