@@ -66,6 +66,10 @@ SHOTS = (
     Shot("manager-team.png", "manager@example.com", "/team", tall=True),
     Shot("rep-home.png", "rep1@example.com", "/my", tall=True),
     Shot("director-teams.png", "director@example.com", "/org", tall=True),
+    Shot("director-teams-dark.png", "director@example.com", "/org", color_scheme="dark"),
+    # manager@example.com is user 3.
+    Shot("director-team.png", "director@example.com", "/org/teams/3", tall=True),
+    Shot("team-summary.png", "director@example.com", "/org/teams/3/summary", tall=True),
     Shot("admin-people.png", "admin@example.com", "/admin/users", tall=True),
     # Demo ids are stable: rep1 is user 6 and owns plan 1.
     Shot("manager-rep-page.png", "manager@example.com", "/people/6", tall=True),
