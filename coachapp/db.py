@@ -75,7 +75,9 @@ def build_engine(url: str, **kwargs: Any) -> Engine:
             # IMMEDIATE: a transaction that reads and then writes cannot fail at its first
             # write because another request wrote meanwhile (SQLite answers that at once,
             # without waiting); writers queue for the lock within the busy timeout instead.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # A connection that only reads may ask for a plain BEGIN (see ping).
+            mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+            connection.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
@@ -115,5 +117,6 @@ def _close_session(_exc: BaseException | None) -> None:
 
 
 def ping() -> None:
+    """The database answers (a read: it does not queue behind writers)."""
     with database().engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
+        connection.execution_options(sqlite_begin="DEFERRED").execute(text("SELECT 1"))
