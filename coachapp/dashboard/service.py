@@ -40,6 +40,7 @@ from coachapp.models import (
     User,
 )
 
+MAX_ID = 2**31 - 1
 # Below this many ratings an average says more about the few notes than about the team.
 MIN_RATINGS = 5
 
@@ -56,14 +57,20 @@ class CadenceFilters:
         """Unknown values are ignored rather than refused: a filter link never errors."""
         window = args.get("period", "")
         function = args.get("function", "")
+        region = args.get("region", "")[:80]
         manager = args.get("manager_id", "")
         return cls(
             window_days=(
                 int(window) if window in {str(w) for w in WINDOW_CHOICES} else DEFAULT_WINDOW_DAYS
             ),
-            region=args.get("region", "")[:80],
+            # No stored region holds a NUL (PostgreSQL refuses to compare one).
+            region="" if "\x00" in region else region,
             function=function if function in FUNCTION_LABELS else "",
-            manager_id=int(manager) if manager.isascii() and manager.isdigit() else None,
+            manager_id=(
+                int(manager)
+                if manager.isascii() and manager.isdigit() and int(manager) <= MAX_ID
+                else None
+            ),
         )
 
     def as_args(self, with_manager: bool = True) -> dict[str, str]:

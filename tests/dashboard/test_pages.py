@@ -114,6 +114,14 @@ def test_filters_by_period_region_and_function(sign_in: SignIn, h: History) -> N
     # A filter that means nothing is ignored, not an error.
     odd = page(director, "/org?period=7&function=pilot&region=" + "x" * 200)
     assert "last 90 days" in odd
+    for path in (
+        "/org",
+        "/org/cadence.csv",
+        "/org/sessions.csv",
+        f"/org/teams/{h['manager_a'].id}",
+    ):
+        for query in ("region=%00", "manager_id=99999999999999999999", "manager_id=-1"):
+            assert director.get(f"{path}?{query}").status_code == 200, (path, query)
 
 
 def test_a_director_sees_nothing_outside_their_subtree(sign_in: SignIn, h: History) -> None:
