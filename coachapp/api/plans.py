@@ -14,6 +14,7 @@ from coachapp.api.auth import api_user, callers_only
 from coachapp.api.parsing import Blueprint
 from coachapp.api.responses import authenticated
 from coachapp.db import get_session
+from coachapp.forms import STORABLE_TEXT
 from coachapp.models import (
     PROFILE_AREAS,
     AccountPlan,
@@ -144,7 +145,7 @@ class PlanPatchSchema(Schema):
 
 
 class PlanListQuerySchema(Schema):
-    region = fields.String(validate=validate.Length(max=80))
+    region = fields.String(validate=[validate.Length(max=80), STORABLE_TEXT])
     function = fields.Enum(Function, by_value=True)
     status = fields.Enum(PlanStatus, by_value=True)
 

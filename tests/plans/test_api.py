@@ -231,3 +231,11 @@ def test_bad_input_gets_the_error_shape(client: HttpsClient, org: Org, bearer: A
         ).status_code
         == 422
     )
+
+
+def test_a_region_filter_holding_nul_is_refused_not_a_server_error(
+    client: HttpsClient, bearer: Any
+) -> None:
+    response = client.get("/api/v1/account-plans?region=%00", headers=bearer("director"))
+    assert response.status_code == 422
+    assert "region" in str(response.get_json()["error"]["fields"])
