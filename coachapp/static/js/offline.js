@@ -13,7 +13,11 @@ const DB_NAME = "coachapp";
 const STORE = "outbox";
 const LOCK = "coachapp-outbox";
 const csrfMeta = document.querySelector('meta[name="csrf-token"]');
-const signedIn = Boolean(document.querySelector('meta[name="signed-in"]'));
+const signedInMeta = document.querySelector('meta[name="signed-in"]');
+const signedIn = Boolean(signedInMeta);
+// Whose items these are: a phone may be shared, and what one person kept is never sent
+// with someone else's session.
+const me = signedInMeta ? signedInMeta.content : null;
 
 function csrfToken() {
   return csrfMeta ? csrfMeta.content : "";
@@ -42,8 +46,19 @@ async function withStore(mode, work) {
   }
 }
 
+async function everything() {
+  const items = (await withStore("readonly", (store) => store.getAll())) || [];
+  // Kept by the service worker (it knows no user): the page that shows them first is the
+  // same person's, reloaded from the phone's copy right after.
+  for (const item of items.filter((i) => !i.user && me)) {
+    item.user = me;
+    await withStore("readwrite", (store) => store.put(item));
+  }
+  return items;
+}
+
 export const outbox = {
-  all: () => withStore("readonly", (store) => store.getAll()).then((items) => items || []),
+  all: () => everything().then((items) => items.filter((i) => !me || i.user === me)),
   put: (item) => withStore("readwrite", (store) => store.put(item)),
   remove: (id) => withStore("readwrite", (store) => store.delete(id)),
 };
@@ -166,7 +181,7 @@ export async function sync() {
 }
 
 export async function keep(item) {
-  await outbox.put({ state: "pending", created_at: new Date().toISOString(), ...item });
+  await outbox.put({ state: "pending", created_at: new Date().toISOString(), user: me, ...item });
   showStatus();
   try {
     const registration = await navigator.serviceWorker.ready;
