@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app coachapp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install chromium lint typecheck pytest screenshots bench bench-cadence bench-push lighthouse clean
+.PHONY: run test install chromium lint typecheck pytest screenshots bench bench-cadence bench-push lighthouse axe clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,12 @@ lighthouse: install chromium
 	@test -x bench/node_modules/.bin/lighthouse || \
 	  PUPPETEER_SKIP_DOWNLOAD=1 npm ci --prefix bench --no-audit --no-fund
 	$(BIN)/python -m bench.lighthouse
+
+# axe-core (from the same npm packages) on every role's pages, light and dark.
+axe: install chromium
+	@test -f bench/node_modules/axe-core/axe.min.js || \
+	  PUPPETEER_SKIP_DOWNLOAD=1 npm ci --prefix bench --no-audit --no-fund
+	$(BIN)/python -m bench.axe
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
