@@ -42,23 +42,17 @@ def index() -> str:
 @roles_required(Role.DIRECTOR)
 def team(manager_id: int) -> str:
     """One manager's team, rep by rep, most in need of coaching first."""
-    user = viewer()
-    db = get_session()
-    manager = service.team_manager_or_404(db, user, manager_id)
-    now = utcnow()
-    today = local_today(user.timezone, now)
-    filters = replace(service.CadenceFilters.from_args(request.args), manager_id=manager.id)
-    figures = service.team_of_manager(db, user, manager, filters, now, today)
-    return render_template(
-        "dashboard/team.html",
-        **_context(manager=manager, team=figures, filters=filters, today=today),
-    )
+    return _team_page(manager_id, "dashboard/team.html")
 
 
 @bp.get("/org/teams/<int:manager_id>/summary")
 @roles_required(Role.DIRECTOR, Role.MANAGER)
 def team_summary(manager_id: int) -> str:
     """A one-page team summary to print: a director's teams, or a manager's own."""
+    return _team_page(manager_id, "dashboard/summary.html")
+
+
+def _team_page(manager_id: int, template: str) -> str:
     user = viewer()
     db = get_session()
     manager = service.team_manager_or_404(db, user, manager_id)
@@ -67,8 +61,7 @@ def team_summary(manager_id: int) -> str:
     filters = replace(service.CadenceFilters.from_args(request.args), manager_id=manager.id)
     figures = service.team_of_manager(db, user, manager, filters, now, today)
     return render_template(
-        "dashboard/summary.html",
-        **_context(manager=manager, team=figures, filters=filters, today=today),
+        template, **_context(manager=manager, team=figures, filters=filters, today=today)
     )
 
 

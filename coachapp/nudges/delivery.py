@@ -29,10 +29,9 @@ import requests
 from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
 from sqlalchemy import and_, delete, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
-from coachapp.db import utcnow
+from coachapp.db import insert_for, utcnow
 from coachapp.models import (
     Notification,
     NotificationPreference,
@@ -464,13 +463,8 @@ class Batch:
         ):  # fmt: skip
             return
         if delivered:
-            insert = (
-                postgresql.insert
-                if self.db.get_bind().dialect.name == "postgresql"
-                else sqlite.insert
-            )
             self.db.execute(
-                insert(PushDelivery)
+                insert_for(self.db)(PushDelivery)
                 .values(
                     [
                         {

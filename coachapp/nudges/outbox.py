@@ -6,10 +6,9 @@ import datetime as dt
 import hashlib
 import json
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from coachapp.db import utcnow
+from coachapp.db import insert_for, utcnow
 from coachapp.models import Notification, NotificationStatus
 
 TITLE_MAX = 120
@@ -31,8 +30,7 @@ def notify(
     several workers at once create each nudge once. Titles and bodies stay free of
     confidential content: they may show on a lock screen.
     """
-    dialect = db.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = insert_for(db)
     now = utcnow()
     statement = (
         insert(Notification)

@@ -18,12 +18,14 @@ DEFAULT_DAILY_CAP = 10
 MAX_DAILY_CAP = 100
 
 
+def default_preferences(user_id: int) -> NotificationPreference:
+    """Nothing muted, no quiet hours, 10 a day (not stored until the user saves)."""
+    return NotificationPreference(user_id=user_id, muted_kinds=[], daily_cap=DEFAULT_DAILY_CAP)
+
+
 def preferences_of(db: Session, user_id: int) -> NotificationPreference:
-    """The stored preferences, or the defaults (nothing muted, no quiet hours, 10 a day)."""
-    found = db.get(NotificationPreference, user_id)
-    if found is None:
-        found = NotificationPreference(user_id=user_id, muted_kinds=[], daily_cap=DEFAULT_DAILY_CAP)
-    return found
+    """The stored preferences, or the defaults."""
+    return db.get(NotificationPreference, user_id) or default_preferences(user_id)
 
 
 def preferences_for(db: Session, user_ids: Iterable[int]) -> dict[int, NotificationPreference]:
@@ -34,7 +36,7 @@ def preferences_for(db: Session, user_ids: Iterable[int]) -> dict[int, Notificat
             select(NotificationPreference).where(NotificationPreference.user_id.in_(ids))
         )
     }
-    return {user_id: stored.get(user_id) or preferences_of(db, user_id) for user_id in ids}
+    return {user_id: stored.get(user_id) or default_preferences(user_id) for user_id in ids}
 
 
 class PreferencesSchema(Schema):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -216,6 +217,16 @@ def signed_in_phone(
         return page
 
     return open_page
+
+
+def wait_until(page: Page, expression: str, seconds: float = 10) -> Any:
+    """Polls a page expression until it is truthy and returns it (wait_for_function would
+    evaluate inside the page, where the strict CSP forbids eval)."""
+    deadline = time.monotonic() + seconds
+    while not (value := page.evaluate(expression)):
+        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
+        page.wait_for_timeout(100)
+    return value
 
 
 def sign_in(page: Page, email: str, password: str = DEMO_PASSWORD) -> None:

@@ -18,20 +18,11 @@ from sqlalchemy import func, select
 from coachapp.db import get_session
 from coachapp.models import CoachingSession, FollowUp, FollowUpStatus, SessionStatus, User
 from coachapp.pwa import views as pwa_views
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sign_in, wait_until
 
 pytestmark = pytest.mark.browser
 
 OFFLINE = r"ERR_INTERNET_DISCONNECTED|Failed to fetch|net::ERR_FAILED|status of 500"
-
-
-def wait_until(page: Page, expression: str, seconds: float = 10) -> Any:
-    """Polls a page expression (wait_for_function would eval inside the page's strict CSP)."""
-    deadline = time.monotonic() + seconds
-    while not (value := page.evaluate(expression)):
-        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
-        page.wait_for_timeout(100)
-    return value
 
 
 def controlled(page: Page) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import re
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +24,7 @@ from sqlalchemy import select
 from coachapp.db import get_session
 from coachapp.models import Notification, PushSubscription, User
 from coachapp.worker import run_once
+from tests.browser.conftest import wait_until
 from tests.push_service import PushService
 
 pytestmark = pytest.mark.browser
@@ -64,14 +64,6 @@ navigator.serviceWorker.addEventListener(
 def user_id(app: Flask, email: str) -> int:
     with app.app_context():
         return int(get_session().scalars(select(User.id).where(User.email == email)).one())
-
-
-def wait_until(page: Page, expression: str, seconds: float = 10) -> None:
-    """Polls a page expression (wait_for_function would eval inside the page's strict CSP)."""
-    deadline = time.monotonic() + seconds
-    while not page.evaluate(expression):
-        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
-        page.wait_for_timeout(100)
 
 
 def wait_for_worker_control(page: Page) -> None:
