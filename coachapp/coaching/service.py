@@ -78,7 +78,11 @@ def published_versions(db: Session) -> Sequence[GuideVersion]:
 
 def guide_for(db: Session, rep: User) -> GuideVersion:
     """The guide a conversation with this rep uses: one targeting their function, else any."""
-    versions = published_versions(db)
+    return guide_among(published_versions(db), rep)
+
+
+def guide_among(versions: Sequence[GuideVersion], rep: User) -> GuideVersion:
+    """guide_for with the published versions already at hand (for many reps at once)."""
     if not versions:
         raise Conflict("No coaching guide is published yet; an admin publishes one first.")
     for version in versions:

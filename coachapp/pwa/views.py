@@ -95,10 +95,11 @@ def offline() -> str:
 
 
 def _guides_by_rep(db: Session, reps: list[User]) -> tuple[dict[int, Any], dict[int, int]]:
+    published = coaching.published_versions(db)
     versions: dict[int, Any] = {}
     of_rep: dict[int, int] = {}
     for rep in reps:
-        version = coaching.guide_for(db, rep)
+        version = coaching.guide_among(published, rep)
         versions[version.id] = version
         of_rep[rep.id] = version.id
     return versions, of_rep
