@@ -1,5 +1,6 @@
 """The domain model, split by feature; import names from here."""
 
+from coachapp.models.coach_notes import CoachTheCoachNote
 from coachapp.models.coaching import (
     NOT_OBSERVED_LABEL,
     RATING_SCALE,
@@ -74,6 +75,7 @@ __all__ = [
     "AuditEvent",
     "BrowserSession",
     "CadenceTarget",
+    "CoachTheCoachNote",
     "CoachingGuide",
     "CoachingSession",
     "Competency",

@@ -160,6 +160,10 @@ class CoachingSession(Base):
     rep_seen_at: Mapped[dt.datetime | None]
     ack_comment: Mapped[str | None] = mapped_column(Text)
     addendum: Mapped[str | None] = mapped_column(Text)
+    # Blind self-rating (coachapp.coaching.blind): the rep sees the manager's ratings only
+    # once they have rated themself on this note, or declined to, or acknowledged it.
+    self_rated_at: Mapped[dt.datetime | None]
+    self_rating_skipped_at: Mapped[dt.datetime | None]
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -292,10 +296,16 @@ class CadenceTarget(Base):
     )
     any_coaching_days: Mapped[int] = mapped_column(Integer, default=14)
     ride_along_days: Mapped[int] = mapped_column(Integer, default=30)
+    # Days a rep has to acknowledge a shared note; on the organisation's row only (None:
+    # ACK_DEADLINE_DAYS from the configuration).
+    ack_deadline_days: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     __table_args__ = (
         CheckConstraint("any_coaching_days > 0 AND ride_along_days > 0", name="positive"),
+        CheckConstraint(
+            "ack_deadline_days IS NULL OR ack_deadline_days > 0", name="ack_deadline_positive"
+        ),
     )
 
 
