@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app coachapp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install chromium lint typecheck pytest screenshots bench bench-cadence bench-push lighthouse axe clean
+.PHONY: run test install chromium lint typecheck pytest screenshots bench bench-cadence bench-perf bench-push lighthouse axe clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,10 @@ bench: install
 
 bench-cadence: install
 	$(BIN)/python -m bench.cadence --scale 20
+
+# Needs PostgreSQL on 127.0.0.1:5432 (COACHAPP_BENCH_POSTGRES); writes docs/performance.md.
+bench-perf: install
+	$(BIN)/python -m bench.perf
 
 bench-push: install
 	$(BIN)/python -m bench.push
