@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from coachapp.htmx import is_fragment_request
 
 ERROR_CODES = {
     400: "bad_request",
@@ -76,7 +78,9 @@ class Throttled(DomainError):
 
 
 def wants_json() -> bool:
-    if request.path.startswith("/api/"):
+    """The API and htmx requests get the JSON error shape (app.js shows its message rather
+    than swapping it into the page); pages and boosted navigation get an HTML page."""
+    if request.path.startswith("/api/") or is_fragment_request():
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json"
@@ -129,7 +133,8 @@ HTTP_MESSAGES = {
     403: "You are not allowed to do that.",
     404: "Not found.",
     405: "That method is not allowed here.",
-    413: "The request body is too large (1 MiB at most).",
+    413: "That was too much to send at once ({limit} at most). Go back, shorten it or choose a "
+    "smaller file, and try again.",
     415: "Send the body as JSON (Content-Type: application/json).",
     422: "Some fields are not valid.",
     429: "Too many requests; wait a moment and try again.",
@@ -156,9 +161,19 @@ def handle_http_exception(error: HTTPException) -> Any:
     valid_methods = getattr(error, "valid_methods", None)
     if status == 405 and valid_methods:
         headers["Allow"] = ", ".join(valid_methods)
+    if status == 413:
+        message = message.format(limit=_size(current_app.config.get("MAX_CONTENT_LENGTH")))
     if status >= 500:
         message = HTTP_MESSAGES[500]
     return error_response(status, message, fields, headers)
+
+
+def _size(limit: int | None) -> str:
+    if not limit:
+        return "less"
+    if limit % (1024 * 1024) == 0:
+        return f"{limit // (1024 * 1024)} MiB"
+    return f"{max(1, limit // 1024)} KiB"
 
 
 def handle_domain_error(error: DomainError) -> Any:

@@ -34,6 +34,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
 
 from coachapp.auth import service as auth_service
@@ -269,6 +270,9 @@ MATRIX: tuple[Row, ...] = (
     row("pwa.favicon", "GET", "/favicon.ico", public=True,
         expect=(200, 200, 200, 200, 200, 200, 200, 200, 200)),
     row("pwa.offline", "GET", "/offline", public=True,
+        expect=(200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    # Static files (CSS, JS, icons) are public; the pages that use them are not.
+    row("static", "GET", "/static/css/app.css", public=True,
         expect=(200, 200, 200, 200, 200, 200, 200, 200, 200)),
     row("pwa.offline_note", "GET", "/notes/offline",
         expect=(302, 404, 404, 404, 200, 200, 404, 404, 404)),
@@ -709,14 +713,33 @@ def rows_by_key() -> dict[tuple[str, str], list[Row]]:
     return found
 
 
+def automatic_methods(rule: Rule) -> set[str]:
+    """What the framework adds to a rule by itself: HEAD beside GET, OPTIONS answered by Flask.
+    A view that declares either itself gets no pass."""
+    added = {"HEAD"} if "GET" in (rule.methods or ()) else set()
+    if getattr(rule, "provide_automatic_options", False):
+        added.add("OPTIONS")
+    return added
+
+
 def routes_of(app: Flask) -> set[tuple[str, str]]:
-    """Every (endpoint, method) the app answers, minus static files, HEAD and OPTIONS."""
+    """Every (endpoint, method) the app answers, static files and the API included, minus the
+    HEAD and OPTIONS the framework answers on its own."""
     return {
         (rule.endpoint, method)
         for rule in app.url_map.iter_rules()
-        if rule.endpoint != "static"
         for method in rule.methods or ()
-        if method not in {"HEAD", "OPTIONS"}
+        if method not in automatic_methods(rule)
+    }
+
+
+def rules_of(app: Flask) -> set[tuple[str, str]]:
+    """Every (URL rule, method): an endpoint given a second URL needs a row for that URL too."""
+    return {
+        (rule.rule, method)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods or ()
+        if method not in automatic_methods(rule)
     }
 
 

@@ -15,6 +15,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
+from coachapp import create_app
 from coachapp.auth.service import issue_api_token
 from coachapp.models import User
 from tests.access_matrix import (
@@ -33,9 +34,10 @@ from tests.access_matrix import (
     quick_password_check,
     routes_of,
     rows_by_key,
+    rules_of,
 )
 from tests.builders import Org
-from tests.conftest import HttpsClient, login
+from tests.conftest import HttpsClient, login, settings_for
 
 
 @pytest.fixture(scope="class")
@@ -97,10 +99,15 @@ class TestMatrix:
 
     def test_every_row_path_reaches_its_endpoint(self, w: World) -> None:
         adapter = w.app.url_map.bind("localhost", url_scheme="https")
+        reached: set[tuple[str, str]] = set()
         for item in MATRIX:
             path, _, _ = item.fill(w.org, w.user("rep"), w.items)
-            endpoint, _ = adapter.match(path.partition("?")[0], method=item.method)
-            assert endpoint == item.endpoint, f"{item.label}: {path} goes to {endpoint}"
+            rule, _ = adapter.match(path.partition("?")[0], method=item.method, return_rule=True)
+            assert rule.endpoint == item.endpoint, f"{item.label}: {path} goes to {rule.endpoint}"
+            reached.add((rule.rule, item.method))
+        # Rows are keyed by endpoint; a second URL for an endpoint must be walked as well.
+        unreached = sorted(rules_of(w.app) - reached)
+        assert not unreached, f"URL rules no row calls: {unreached}"
 
     @pytest.mark.parametrize("item", [pytest.param(r, id=r.label) for r in FORM_POST_ROWS])
     def test_form_post_without_csrf_token_is_refused(self, w: World, item: Row) -> None:
@@ -245,6 +252,35 @@ def test_every_route_has_a_row(app: Flask) -> None:
         "routes without a row in tests/access_matrix.py (add who may call them): "
         + ", ".join(f"{method} {endpoint}" for endpoint, method in missing)
     )
+
+
+def test_a_route_added_without_a_row_is_caught(database_url: str) -> None:
+    """The check above reads the app's URL map itself: a page, an API write, a second URL
+    for a known endpoint and a view that answers OPTIONS itself are all noticed."""
+    app = create_app(settings_for(database_url))
+
+    def view() -> str:
+        return ""
+
+    app.add_url_rule("/unlisted", "unlisted.page", view)
+    app.add_url_rule("/api/v1/unlisted", "unlisted.api", view, methods=["DELETE"])
+    app.add_url_rule("/also-healthz", "health.healthz", app.view_functions["health.healthz"])
+    app.add_url_rule(
+        "/unlisted-options",
+        "unlisted.options",
+        view,
+        methods=["OPTIONS"],
+        provide_automatic_options=False,
+    )
+    missing = routes_of(app) - rows_by_key().keys()
+    assert missing == {
+        ("unlisted.page", "GET"),
+        ("unlisted.api", "DELETE"),
+        ("unlisted.options", "OPTIONS"),
+    }
+    assert ("static", "GET") in routes_of(app)
+    assert ("/also-healthz", "GET") in rules_of(app)
+    app.extensions["coachapp.db"].engine.dispose()
 
 
 def test_every_row_is_a_route(app: Flask) -> None:

@@ -16,7 +16,9 @@ import pytest
 from flask import Flask
 from werkzeug.test import TestResponse
 
-from tests.access_matrix import ACTORS, GET_ROWS, Row, World, open_world
+from tests.access_matrix import ACTORS, FORM_POST_ROWS, GET_ROWS, Row, World, open_world
+from tests.builders import PASSWORD, Org
+from tests.conftest import HttpsClient
 
 VENDOR = Path(__file__).resolve().parent.parent / "coachapp" / "static" / "vendor"
 HTMX = "htmx-4.0.1.min.js"
@@ -75,25 +77,82 @@ def is_page(response: TestResponse) -> bool:
     return response.mimetype == "text/html" and not 300 <= response.status_code < 400
 
 
-def check_headers(response: TestResponse, where: str) -> list[str]:
+# Sources that let a page run or style itself from inline code, eval, or anywhere at all.
+UNSAFE_SOURCES = {
+    "'unsafe-inline'",
+    "'unsafe-eval'",
+    "'unsafe-hashes'",
+    "'wasm-unsafe-eval'",
+    "*",
+    "data:",
+    "blob:",
+    "http:",
+    "https:",
+}
+# Each directive falls back to the next one named, then to default-src (CSP Level 3).
+SCRIPT_AND_STYLE_DIRECTIVES = {
+    "script-src": (),
+    "script-src-elem": ("script-src",),
+    "script-src-attr": ("script-src",),
+    "style-src": (),
+    "style-src-elem": ("style-src",),
+    "style-src-attr": ("style-src",),
+}
+
+
+def effective_sources(csp: dict[str, list[str]], directive: str) -> list[str] | None:
+    for name in (directive, *SCRIPT_AND_STYLE_DIRECTIVES[directive], "default-src"):
+        if name in csp:
+            return csp[name]
+    return None
+
+
+def csp_problems(header: str) -> list[str]:
+    """What makes a policy weaker than "scripts and styles from this origin's files only"."""
+    csp = csp_directives(header)
+    problems = []
+    for directive in SCRIPT_AND_STYLE_DIRECTIVES:
+        sources = effective_sources(csp, directive)
+        if sources is None:
+            problems.append(f"{directive} is unrestricted")
+        elif unsafe := sorted(UNSAFE_SOURCES & {s.lower() for s in sources}):
+            problems.append(f"{directive} allows {' '.join(unsafe)}")
+    for name in ("object-src", "base-uri", "frame-ancestors"):
+        if csp.get(name) != ["'none'"]:
+            problems.append(f"{name} is {csp.get(name)}")
+    return problems
+
+
+def cookie_problems(response: TestResponse) -> list[str]:
+    """Every cookie the app sets is Secure, HttpOnly and SameSite (deletions excepted)."""
+    problems = []
+    for header in response.headers.getlist("Set-Cookie"):
+        name, _, rest = header.partition("=")
+        attributes = {part.strip().split("=")[0].lower() for part in rest.split(";")[1:]}
+        deleted = "max-age=0" in header.lower().replace(" ", "") or "1970" in header
+        if deleted:
+            continue
+        for flag in ("secure", "httponly", "samesite"):
+            if flag not in attributes:
+                problems.append(f"cookie {name} without {flag}")
+    return problems
+
+
+def check_headers(response: TestResponse, where: str, path: str = "") -> list[str]:
     problems = []
     headers = response.headers
     if headers.get("X-Content-Type-Options") != "nosniff":
         problems.append("X-Content-Type-Options is not nosniff")
     if headers.get("Referrer-Policy") not in REFERRER_POLICIES:
         problems.append(f"Referrer-Policy is {headers.get('Referrer-Policy')!r}")
-    if "no-store" not in headers.get("Cache-Control", ""):
+    # Static files (versioned CSS, JS, icons) may be cached; nothing else may.
+    if not path.startswith("/static/") and "no-store" not in headers.get("Cache-Control", ""):
         problems.append(f"Cache-Control is {headers.get('Cache-Control')!r}")
     if "Strict-Transport-Security" not in headers:
         problems.append("no Strict-Transport-Security over https")
     if is_page(response):
-        csp = csp_directives(headers.get("Content-Security-Policy", ""))
-        script_src = csp.get("script-src", csp.get("default-src", []))
-        if "'self'" not in script_src or "'unsafe-inline'" in script_src:
-            problems.append(f"script-src is {script_src}")
-        for name in ("object-src", "base-uri", "frame-ancestors"):
-            if csp.get(name) != ["'none'"]:
-                problems.append(f"{name} is {csp.get(name)}")
+        problems += csp_problems(headers.get("Content-Security-Policy", ""))
+    problems += cookie_problems(response)
     return [f"{where}: {problem}" for problem in problems]
 
 
@@ -117,12 +176,28 @@ class TestEveryRenderedPage:
             with world.savepoint():
                 response = world.call(item, actor)
             where = f"{item.label} as {actor} ({response.status_code})"
-            problems += check_headers(response, where)
+            path = item.fill(world.org, world.user(actor), world.items)[0]
+            problems += check_headers(response, where, path)
             if not item.api:
                 problems += check_page(response, item, where)
                 pages += is_page(response)
         assert not problems, "\n".join(problems)
         assert pages >= (2 if actor == "anonymous" else 5), "too few pages checked"
+
+    @pytest.mark.parametrize("actor", ACTORS)
+    def test_pages_answering_a_form_post_are_as_strict(self, world: World, actor: str) -> None:
+        """Forms shown again with their errors, refusals and sign-in are pages too."""
+        problems: list[str] = []
+        pages = 0
+        for item in FORM_POST_ROWS:
+            with world.savepoint():
+                response = world.call(item, actor)
+            where = f"{item.label} as {actor} ({response.status_code})"
+            problems += check_headers(response, where)
+            problems += check_page(response, item, where)
+            pages += is_page(response)
+        assert not problems, "\n".join(problems)
+        assert pages >= (1 if actor == "anonymous" else 3), "too few pages checked"
 
 
 def test_the_page_checks_catch_inline_code() -> None:
@@ -146,13 +221,69 @@ def test_the_page_checks_catch_inline_code() -> None:
 
 def test_csp_is_strict(client: object) -> None:
     response = client.get("/login")  # type: ignore[attr-defined]
-    csp = csp_directives(response.headers["Content-Security-Policy"])
-    assert "'self'" in csp["script-src"]
-    assert not {"'unsafe-inline'", "'unsafe-eval'", "*", "data:"} & set(csp["script-src"])
-    assert csp["object-src"] == ["'none'"]
-    assert csp["base-uri"] == ["'none'"]
-    assert csp["frame-ancestors"] == ["'none'"]
+    header = response.headers["Content-Security-Policy"]
+    assert csp_problems(header) == []
+    csp = csp_directives(header)
+    assert csp["script-src"] == ["'self'"]
+    assert csp["style-src"] == ["'self'"]
     assert response.headers["X-Frame-Options"] == "DENY"
+
+
+STRICT = "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+
+
+@pytest.mark.parametrize(
+    ("policy", "problem"),
+    [
+        (f"{STRICT}; script-src 'self' 'unsafe-eval'", "script-src allows 'unsafe-eval'"),
+        (f"{STRICT}; style-src 'self' 'unsafe-inline'", "style-src allows 'unsafe-inline'"),
+        (STRICT.replace("'self'", "'self' 'unsafe-inline'", 1), "script-src allows"),
+        (f"{STRICT}; script-src-attr 'unsafe-hashes'", "script-src-attr allows"),
+        (f"{STRICT}; style-src-elem 'self' *", "style-src-elem allows *"),
+        ("script-src 'self'; object-src 'none'", "style-src is unrestricted"),
+        ("default-src 'self'", "frame-ancestors is None"),
+    ],
+)
+def test_the_csp_check_catches_weak_policies(policy: str, problem: str) -> None:
+    assert csp_problems(STRICT) == []
+    found = csp_problems(policy)
+    assert any(p.startswith(problem) for p in found), found
+
+
+def test_the_cookie_check_catches_a_missing_flag() -> None:
+    response = TestResponse(
+        [],
+        "200 OK",
+        [
+            ("Set-Cookie", "a=1; Secure; HttpOnly; Path=/; SameSite=Lax"),
+            ("Set-Cookie", "b=2; Secure; Path=/; SameSite=Lax"),
+            ("Set-Cookie", "c=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/"),
+        ],
+        request=None,  # type: ignore[arg-type]
+    )
+    assert cookie_problems(response) == ["cookie b without httponly"]
+
+
+def test_sign_in_with_remember_me_and_sign_out_set_only_flagged_cookies(
+    client: HttpsClient, org: Org
+) -> None:
+    """The session cookie, the remember-me cookie and whatever else the app sets."""
+    token = client.csrf_token()
+    signed_in = client.post(
+        "/login",
+        data={
+            "email": org.people["rep"].email,
+            "password": PASSWORD,
+            "remember": "true",
+            "csrf_token": token,
+        },
+    )
+    names = {h.partition("=")[0] for h in signed_in.headers.getlist("Set-Cookie")}
+    assert {"coachapp_session", "coachapp_remember"} <= names
+    assert cookie_problems(signed_in) == []
+    assert "SameSite=Lax" in signed_in.headers["Set-Cookie"]
+    signed_out = client.post_form("/logout")
+    assert cookie_problems(signed_out) == []
 
 
 def test_hsts_only_over_tls(app: Flask) -> None:
@@ -160,6 +291,18 @@ def test_hsts_only_over_tls(app: Flask) -> None:
     assert "Strict-Transport-Security" in client.get("/healthz").headers
     plain = client.get("/healthz", base_url="http://localhost")
     assert "Strict-Transport-Security" not in plain.headers
+
+
+def test_a_forwarded_proto_header_alone_does_not_turn_on_hsts(app: Flask) -> None:
+    """The app trusts no X-Forwarded-Proto itself: gunicorn sets the scheme, and only for the
+    proxy named in FORWARDED_ALLOW_IPS (tests/test_behind_proxy.py runs it)."""
+    for name, value in [
+        ("X-Forwarded-Proto", "https"),
+        ("X-Forwarded-Ssl", "on"),
+        ("Forwarded", "proto=https"),
+    ]:
+        plain = app.test_client().get("/login", base_url="http://localhost", headers={name: value})
+        assert "Strict-Transport-Security" not in plain.headers, name
 
 
 def test_static_files_carry_nosniff_and_may_be_cached(app: Flask) -> None:

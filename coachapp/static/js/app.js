@@ -28,6 +28,44 @@ document.addEventListener("htmx:before:request", (event) => {
   }
 });
 
+// An error the server answers in the JSON error shape (too many changes, too large, not
+// found) is shown, never swapped into the page; an HTML answer (a form with its errors) still
+// swaps. An autosaving form says it beside its save status; anything else, at the top.
+document.addEventListener("htmx:after:request", (event) => {
+  const ctx = event.detail.ctx;
+  const type = (ctx.response && ctx.response.headers.get("Content-Type")) || "";
+  if (!ctx.response || ctx.response.status < 400 || !type.startsWith("application/json")) {
+    return;
+  }
+  event.preventDefault();
+  let message = `Not saved (${ctx.response.status}).`;
+  try {
+    message = JSON.parse(ctx.text).error.message || message;
+  } catch (_error) {
+    // not the error shape after all: keep the status
+  }
+  const form = ctx.sourceElement && ctx.sourceElement.closest("form");
+  const status = form && form.querySelector(".autosave");
+  if (status) {
+    status.textContent = message;
+    return;
+  }
+  const main = document.querySelector("main");
+  let flashes = main && main.querySelector(".flashes");
+  if (main && !flashes) {
+    flashes = document.createElement("div");
+    flashes.className = "flashes";
+    flashes.setAttribute("role", "status");
+    main.prepend(flashes);
+  }
+  if (flashes) {
+    const line = document.createElement("p");
+    line.className = "flash flash-error";
+    line.textContent = message;
+    flashes.replaceChildren(line);
+  }
+});
+
 // The service worker keeps the app working without signal and shows pushed nudges.
 // A new version installs in the background and waits; the page offers "Update".
 function offerUpdate(waiting) {
