@@ -57,6 +57,9 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
     if overrides:
         settings.update(overrides)
     settings.setdefault("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+    days = settings.get("ACK_DEADLINE_DAYS", 3)
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 365:
+        raise ConfigError("ACK_DEADLINE_DAYS must be a whole number of days from 1 to 365")
     if not settings.get("DATABASE_URL"):
         settings["DATABASE_URL"] = "sqlite:///" + str(Path(instance_path) / "coachapp.sqlite3")
     return settings

@@ -16,6 +16,7 @@ from coachapp.errors import NotFound
 from coachapp.models import (
     AccountPlan,
     CoachingSession,
+    CoachTheCoachNote,
     FollowUp,
     PendingSelfAssessment,
     PlanTeamMember,
@@ -165,6 +166,40 @@ def can_edit_session(viewer: User, coaching_session: CoachingSession) -> bool:
     return coaching_session.manager_id == viewer.id
 
 
+# Blind self-rating -------------------------------------------------------------------
+
+
+def self_rating_settled() -> ColumnElement[bool]:
+    """The rep has rated themself on the note, declined to, or acknowledged it."""
+    return or_(
+        CoachingSession.self_rated_at.is_not(None),
+        CoachingSession.self_rating_skipped_at.is_not(None),
+        CoachingSession.status == SessionStatus.ACKNOWLEDGED,
+    )
+
+
+def manager_ratings_scope(viewer: User) -> ColumnElement[bool]:
+    """Notes whose manager's ratings the viewer may read, among those they may see: the rep
+    only once their self-rating of the note is settled (rated, declined or acknowledged)."""
+    if viewer.role == Role.REP:
+        return and_(sessions_scope(viewer), self_rating_settled())
+    return sessions_scope(viewer)
+
+
+def is_self_rating_settled(coaching_session: CoachingSession) -> bool:
+    """self_rating_settled for one note in memory."""
+    return (
+        coaching_session.self_rated_at is not None
+        or coaching_session.self_rating_skipped_at is not None
+        or coaching_session.status == SessionStatus.ACKNOWLEDGED
+    )
+
+
+def can_see_manager_ratings(viewer: User, coaching_session: CoachingSession) -> bool:
+    """manager_ratings_scope for one note already found in the viewer's scope."""
+    return coaching_session.rep_id != viewer.id or is_self_rating_settled(coaching_session)
+
+
 # Self-assessments made before the next note --------------------------------------------
 
 
@@ -191,6 +226,42 @@ def visible_pending_self_assessments(viewer: User) -> Select[PendingSelfAssessme
 def can_self_assess(viewer: User, rep: User) -> bool:
     """Only the rep rates themself."""
     return viewer.role == Role.REP and viewer.id == rep.id
+
+
+# Coach-the-coach notes ----------------------------------------------------------
+
+
+def coach_notes_scope(viewer: User) -> ColumnElement[bool]:
+    """A director's own notes to their managers (drafts too); a manager's notes from their
+    director once shared. Nobody else sees them, not even a director higher up."""
+    if viewer.role == Role.DIRECTOR:
+        return CoachTheCoachNote.director_id == viewer.id
+    if viewer.role == Role.MANAGER:
+        return and_(
+            CoachTheCoachNote.manager_id == viewer.id,
+            CoachTheCoachNote.status.in_(VISIBLE_TO_OTHERS),
+        )
+    return false()
+
+
+def visible_coach_notes(viewer: User) -> Select[CoachTheCoachNote]:
+    return select(CoachTheCoachNote).where(coach_notes_scope(viewer))
+
+
+def coached_managers(viewer: User) -> Select[User]:
+    """Managers the viewer may write a coach-the-coach note to: the active first-line
+    managers reporting directly to the viewer, a director."""
+    if viewer.role != Role.DIRECTOR:
+        return select(User).where(false())
+    return (
+        select(User)
+        .where(User.manager_id == viewer.id, User.role == Role.MANAGER, User.active.is_(True))
+        .order_by(User.name)
+    )
+
+
+def coached_manager_or_404(db: Session, viewer: User, manager_id: int) -> User:
+    return _one_or_404(db, coached_managers(viewer).where(User.id == manager_id))
 
 
 # Follow-ups -------------------------------------------------------------------

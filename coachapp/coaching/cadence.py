@@ -8,6 +8,9 @@ shared and acknowledged notes count: a draft is nobody's coaching until it is sh
 follow-ups on drafts are not commitments yet. Loading runs a fixed number of queries
 whatever the number of reps.
 
+The acknowledgement deadline of a note (ack_deadline) and the coaching-quality figures a
+director reads per manager (load_cadence(..., quality=True)) are computed here too.
+
 Which reps a viewer may see figures for is decided by coachapp.policy (cadence_scope);
 callers pass the reps they got from there.
 """
@@ -22,9 +25,11 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from flask import current_app, has_app_context
 from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
+from coachapp.coaching.blind import gaps_between, stored_self_scores
 from coachapp.models import (
     CadenceTarget,
     CoachingSession,
@@ -32,14 +37,18 @@ from coachapp.models import (
     DevelopmentFocus,
     FollowUp,
     FollowUpStatus,
+    SessionRating,
     SessionStatus,
     SessionType,
     User,
 )
-from coachapp.timezones import local_today
+from coachapp.timezones import local_today, zone
 
 DEFAULT_ANY_COACHING_DAYS = 14
 DEFAULT_RIDE_ALONG_DAYS = 30
+# Days a rep has to acknowledge a shared note, unless configured (ACK_DEADLINE_DAYS) or set
+# for the organisation (its cadence target).
+DEFAULT_ACK_DEADLINE_DAYS = 3
 # "Sessions in the window", acknowledgements and follow-up completion look this far back.
 DEFAULT_WINDOW_DAYS = 90
 WINDOW_CHOICES = (30, 90, 180)
@@ -113,6 +122,10 @@ class RepCadence:
     notes_shared: int = 0
     notes_acknowledged: int = 0
     hours_to_acknowledge: tuple[float, ...] = ()
+    # Of the window's notes, those acknowledged after their deadline; and shared notes of any
+    # date still unacknowledged with their deadline gone.
+    notes_acknowledged_late: int = 0
+    notes_past_deadline: int = 0
     focus: tuple[Focus, ...] = ()
 
     @property
@@ -234,6 +247,14 @@ class CadenceSummary:
         """The median over every acknowledged note of the group, not a median of medians."""
         return _median([h for r in self.reps for h in r.hours_to_acknowledge])
 
+    @property
+    def notes_acknowledged_late(self) -> int:
+        return sum(r.notes_acknowledged_late for r in self.reps)
+
+    @property
+    def notes_past_deadline(self) -> int:
+        return sum(r.notes_past_deadline for r in self.reps)
+
     def focus(self, limit: int = 3) -> list[tuple[Focus, int]]:
         """The focus competencies most reps of the group work on, with how many do."""
         counts = Counter(f for r in self.reps for f in r.focus)
@@ -246,7 +267,7 @@ class WeeklyTrend:
     measure (no follow-up due that week, no rep on the team yet)."""
 
     name: str
-    unit: str  # "count" or "percent"
+    unit: str  # "count", "percent" or "points" (rating points)
     week_ends: tuple[dt.date, ...]
     values: tuple[float | None, ...]
 
@@ -275,6 +296,113 @@ class _Held:
 
 
 @dataclass(frozen=True)
+class AckDeadline:
+    """When a shared note is to be acknowledged: by the end of `due_on` on the rep's own
+    calendar, `days` after the day it was shared there."""
+
+    days: int
+    due_on: dt.date
+    # The rep's today, and the rep's date of the acknowledgement if there is one.
+    today: dt.date
+    acknowledged_on: dt.date | None
+
+    @property
+    def missed(self) -> bool:
+        """Still unacknowledged and the deadline is gone."""
+        return self.acknowledged_on is None and self.today > self.due_on
+
+    @property
+    def acknowledged_late(self) -> bool:
+        return self.acknowledged_on is not None and self.acknowledged_on > self.due_on
+
+    @property
+    def days_over(self) -> int:
+        """Days past the deadline: until the acknowledgement, or until today."""
+        return max(0, ((self.acknowledged_on or self.today) - self.due_on).days)
+
+    @property
+    def days_left(self) -> int:
+        """Days until the deadline (0 on its last day; negative once missed)."""
+        return (self.due_on - self.today).days
+
+
+def ack_deadline(
+    shared_at: dt.datetime,
+    acknowledged_at: dt.datetime | None,
+    timezone_name: str,
+    days: int,
+    now: dt.datetime,
+) -> AckDeadline:
+    """A note's acknowledgement deadline, judged on its rep's calendar (timezone_name)."""
+    tz = zone(timezone_name)
+    return AckDeadline(
+        days=days,
+        due_on=shared_at.astimezone(tz).date() + dt.timedelta(days=days),
+        today=now.astimezone(tz).date(),
+        acknowledged_on=acknowledged_at.astimezone(tz).date() if acknowledged_at else None,
+    )
+
+
+def configured_ack_deadline_days() -> int:
+    """ACK_DEADLINE_DAYS from the configuration, else the built-in 3 days."""
+    if has_app_context():
+        return int(current_app.config.get("ACK_DEADLINE_DAYS", DEFAULT_ACK_DEADLINE_DAYS))
+    return DEFAULT_ACK_DEADLINE_DAYS
+
+
+def ack_deadline_days(db: Session) -> int:
+    """Days a rep has to acknowledge a note: the organisation's setting, else the
+    configuration's."""
+    stored = db.scalar(
+        select(CadenceTarget.ack_deadline_days).where(CadenceTarget.team_manager_id.is_(None))
+    )
+    return stored or configured_ack_deadline_days()
+
+
+def deadline_of(db: Session, session: CoachingSession, now: dt.datetime) -> AckDeadline | None:
+    """The deadline of one note (its rep loaded); None while it is a draft."""
+    if session.shared_at is None:
+        return None
+    return ack_deadline(
+        session.shared_at, session.acknowledged_at, session.rep.timezone, ack_deadline_days(db), now
+    )
+
+
+@dataclass(frozen=True)
+class _QualityNote:
+    """What the quality figures need of one held note."""
+
+    rep_id: int
+    occurred_on: dt.date
+    specific: bool
+    # |self - manager| per competency both scored, where the rep rated themself.
+    gaps: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Quality:
+    """How well a group of reps is coached, beside how often: from their notes in the
+    window (ending on each rep's today)."""
+
+    notes: int
+    notes_with_specific_evidence: int
+    # Every |self - manager| of the window's notes, where the rep rated themself.
+    gaps: tuple[int, ...]
+
+    @property
+    def specific_evidence_share(self) -> float | None:
+        return _share(self.notes_with_specific_evidence, self.notes)
+
+    @property
+    def mean_absolute_gap(self) -> float | None:
+        return sum(self.gaps) / len(self.gaps) if self.gaps else None
+
+    @property
+    def rated_pairs(self) -> int:
+        return len(self.gaps)
+
+
+@dataclass(frozen=True)
 class _Tally:
     """How many follow-ups one owner has due on one day in one status."""
 
@@ -300,6 +428,46 @@ class CadenceBook:
     earlier: dict[int, tuple[dt.date | None, dt.date | None]] = field(default_factory=dict)
     held_by_rep: dict[int, list[_Held]] = field(default_factory=dict)
     tallies_by_owner: dict[int, list[_Tally]] = field(default_factory=dict)
+    ack_deadline_days: int = DEFAULT_ACK_DEADLINE_DAYS
+    # With quality=True: per rep, their held notes since `since` as the quality figures see them.
+    quality_notes: dict[int, list[_QualityNote]] | None = None
+
+    def quality(self, rep_ids: Iterable[int] | None = None) -> Quality:
+        """Coaching quality of these reps' notes in the window (load with quality=True)."""
+        if self.quality_notes is None:
+            raise ValueError("load_cadence(..., quality=True) first")
+        ids = self.reps.keys() if rep_ids is None else rep_ids
+        notes = [
+            note
+            for rep_id in ids
+            if rep_id in self.reps
+            for note in self.quality_notes.get(rep_id, ())
+            if self.reps[rep_id].window_start <= note.occurred_on <= self.reps[rep_id].today
+        ]
+        return Quality(
+            notes=len(notes),
+            notes_with_specific_evidence=sum(1 for n in notes if n.specific),
+            gaps=tuple(gap for n in notes for gap in n.gaps),
+        )
+
+    def gap_trend(
+        self, rep_ids: Iterable[int], end: dt.date, weeks: int = TREND_WEEKS
+    ) -> WeeklyTrend:
+        """The mean |self - manager| rating gap of these reps' notes, week by week (None in a
+        week without a self-rated note)."""
+        if self.quality_notes is None:
+            raise ValueError("load_cadence(..., quality=True) first")
+        week_ends = _week_ends(end, weeks)
+        if week_ends[0] - dt.timedelta(days=6) < self.since:
+            raise ValueError("load_cadence(..., trend_weeks=weeks) first: rows start too late")
+        first_day = week_ends[0] - dt.timedelta(days=6)
+        gaps: list[list[int]] = [[] for _ in range(weeks)]
+        for rep_id in dict.fromkeys(rep_ids):
+            for note in self.quality_notes.get(rep_id, ()):
+                if first_day <= note.occurred_on <= end:
+                    gaps[(note.occurred_on - first_day).days // 7].extend(note.gaps)
+        values = tuple(None if not week else round(sum(week) / len(week), 2) for week in gaps)
+        return WeeklyTrend("Self/manager rating gap", "points", week_ends, values)
 
     def summary(self, rep_ids: Iterable[int] | None = None) -> CadenceSummary:
         ids = self.reps.keys() if rep_ids is None else rep_ids
@@ -315,7 +483,7 @@ class CadenceBook:
         only from the day their account was created.
         """
         ids = [i for i in dict.fromkeys(rep_ids) if i in self.reps]
-        week_ends = tuple(end - dt.timedelta(days=7 * (weeks - 1 - n)) for n in range(weeks))
+        week_ends = _week_ends(end, weeks)
         if week_ends[0] - dt.timedelta(days=6) < self.since:
             raise ValueError("load_cadence(..., trend_weeks=weeks) first: rows start too late")
         first_day = week_ends[0] - dt.timedelta(days=6)
@@ -366,6 +534,10 @@ class CadenceBook:
         )
 
 
+def _week_ends(end: dt.date, weeks: int) -> tuple[dt.date, ...]:
+    return tuple(end - dt.timedelta(days=7 * (weeks - 1 - n)) for n in range(weeks))
+
+
 def window_start(today: dt.date, window_days: int) -> dt.date:
     """The first day of a window of `window_days` days ending with today."""
     return today - dt.timedelta(days=window_days - 1)
@@ -373,12 +545,19 @@ def window_start(today: dt.date, window_days: int) -> dt.date:
 
 def targets_by_manager(db: Session, manager_ids: Iterable[int]) -> dict[int | None, Target]:
     """The organisation default under None, plus any per-team overrides."""
+    return _targets_from(_target_rows(db, manager_ids))
+
+
+def _target_rows(db: Session, manager_ids: Iterable[int]) -> Sequence[CadenceTarget]:
     ids = set(manager_ids)
-    rows = db.scalars(
+    return db.scalars(
         select(CadenceTarget).where(
             CadenceTarget.team_manager_id.is_(None) | CadenceTarget.team_manager_id.in_(ids)
         )
     ).all()
+
+
+def _targets_from(rows: Iterable[CadenceTarget]) -> dict[int | None, Target]:
     targets: dict[int | None, Target] = {
         None: Target(DEFAULT_ANY_COACHING_DAYS, DEFAULT_RIDE_ALONG_DAYS)
     }
@@ -413,11 +592,15 @@ def load_cadence(
     now: dt.datetime,
     window_days: int = DEFAULT_WINDOW_DAYS,
     trend_weeks: int = 0,
+    quality: bool = False,
 ) -> CadenceBook:
-    """The figures of these reps and, with trend_weeks, the rows to draw weekly trends from.
+    """The figures of these reps and, with trend_weeks, the rows to draw weekly trends from;
+    with quality, the coaching-quality figures too (CadenceBook.quality, .gap_trend).
 
     Five queries whatever the number of reps: targets, coaching before the rows, the held
-    notes since the earliest day any figure needs, follow-up tallies and focus competencies.
+    notes since the earliest day any figure needs (and every note still waiting for its
+    acknowledgement), follow-up tallies and focus competencies; quality adds two (the notes
+    with their ratings).
     """
     if not 1 <= window_days <= MAX_WINDOW_DAYS:
         raise ValueError(f"window_days must be 1-{MAX_WINDOW_DAYS}")
@@ -425,23 +608,38 @@ def load_cadence(
     # A day before the earliest local date of any rep (UTC-12 is a day behind UTC at most).
     lookback = max(window_days, 7 * trend_weeks)
     since = now.astimezone(dt.UTC).date() - dt.timedelta(days=lookback + 1)
+    target_rows = _target_rows(db, {r.manager_id for r in reps if r.manager_id is not None})
     book = CadenceBook(
         now=now,
         window_days=window_days,
         since=since,
         people=people,
-        targets=targets_by_manager(db, {r.manager_id for r in reps if r.manager_id is not None}),
+        targets=_targets_from(target_rows),
+        ack_deadline_days=next(
+            (r.ack_deadline_days for r in target_rows if r.team_manager_id is None), None
+        )
+        or configured_ack_deadline_days(),
     )
     if not people:
+        if quality:
+            book.quality_notes = {}
         return book
     ids = list(people)
     book.earlier = _coaching_before(db, ids, since)
-    book.held = _held_since(db, ids, since)
+    rows = _held_since(db, ids, since)
+    # Older notes come along only while they wait for an acknowledgement.
+    book.held = [r for r in rows if r.occurred_on >= since]
+    waiting = [r for r in rows if r.occurred_on < since]
     book.tallies = _follow_up_tallies(db, ids, since)
     focus = _focus_of(db, ids)
+    if quality:
+        book.quality_notes = _quality_notes(db, ids, since)
 
     for row in book.held:
         book.held_by_rep.setdefault(row.rep_id, []).append(row)
+    waiting_by_rep: dict[int, list[_Held]] = {}
+    for row in waiting:
+        waiting_by_rep.setdefault(row.rep_id, []).append(row)
     for tally in book.tallies:
         book.tallies_by_owner.setdefault(tally.owner_id, []).append(tally)
 
@@ -462,6 +660,13 @@ def load_cadence(
             for r in in_window
             if r.acknowledged_at is not None and r.shared_at is not None
         )
+        deadlines = {
+            id(r): ack_deadline(
+                r.shared_at, r.acknowledged_at, rep.timezone, book.ack_deadline_days, now
+            )
+            for r in [*book.held_by_rep.get(rep.id, []), *waiting_by_rep.get(rep.id, [])]
+            if r.shared_at is not None
+        }
         tallies = book.tallies_by_owner.get(rep.id, [])
         open_items = [t for t in tallies if t.status == FollowUpStatus.OPEN]
         due_in_window = [t for t in tallies if start <= t.due_date < today]
@@ -487,6 +692,10 @@ def load_cadence(
             notes_shared=len(in_window),
             notes_acknowledged=sum(1 for r in in_window if r.acknowledged_at is not None),
             hours_to_acknowledge=tuple(hours),
+            notes_acknowledged_late=sum(
+                1 for r in in_window if id(r) in deadlines and deadlines[id(r)].acknowledged_late
+            ),
+            notes_past_deadline=sum(1 for d in deadlines.values() if d.missed),
             focus=focus.get(rep.id, ()),
         )
     return book
@@ -528,13 +737,47 @@ def _held_since(db: Session, rep_ids: list[int], since: dt.date) -> list[_Held]:
         ).where(
             CoachingSession.rep_id.in_(rep_ids),
             CoachingSession.status.in_(HELD),
-            CoachingSession.occurred_on >= since,
+            or_(
+                CoachingSession.occurred_on >= since,
+                CoachingSession.status == SessionStatus.SHARED,
+            ),
         )
     ).all()
     return [
         _Held(rep_id, occurred_on, kind == SessionType.RIDE_ALONG, shared_at, acknowledged_at)
         for rep_id, occurred_on, kind, shared_at, acknowledged_at in rows
     ]
+
+
+def _quality_notes(
+    db: Session, rep_ids: list[int], since: dt.date
+) -> dict[int, list[_QualityNote]]:
+    """Held notes since `since` as the quality figures see them: whether they carry specific
+    evidence (coachapp.coaching.specificity) and the rating gaps where the rep rated
+    themself. Two queries: the notes (with account), their ratings (with competency); each
+    note's rep is one of `rep_ids`, already loaded."""
+    from coachapp.coaching.specificity import has_specific_evidence
+
+    notes = db.scalars(
+        select(CoachingSession)
+        .where(
+            CoachingSession.rep_id.in_(rep_ids),
+            CoachingSession.status.in_(HELD),
+            CoachingSession.occurred_on >= since,
+        )
+        .options(
+            joinedload(CoachingSession.account),
+            selectinload(CoachingSession.ratings).joinedload(SessionRating.competency),
+        )
+    ).all()
+    found: dict[int, list[_QualityNote]] = {}
+    for note in notes:
+        own = stored_self_scores(note) if note.self_rated_at is not None else {}
+        gaps = tuple(abs(gap.difference) for gap in gaps_between(note.ratings, own))
+        found.setdefault(note.rep_id, []).append(
+            _QualityNote(note.rep_id, note.occurred_on, has_specific_evidence(note), gaps)
+        )
+    return found
 
 
 def _follow_up_tallies(db: Session, owner_ids: list[int], since: dt.date) -> list[_Tally]:

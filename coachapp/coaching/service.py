@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from coachapp import audit, policy
+from coachapp.coaching import blind
 from coachapp.db import utcnow
 from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from coachapp.models import (
@@ -407,6 +408,7 @@ def acknowledge_session(
         raise PermissionDenied("Only the rep the note is about acknowledges it.")
     if session.status == SessionStatus.ACKNOWLEDGED:
         return session
+    blind.settle_on_acknowledgement(db, viewer, session)
     session.status = SessionStatus.ACKNOWLEDGED
     session.acknowledged_at = utcnow()
     session.ack_comment = comment.strip() or None
@@ -440,16 +442,40 @@ def add_addendum(db: Session, viewer: User, session_id: int, text: str) -> Coach
 def set_self_assessment(
     db: Session, viewer: User, session_id: int, ratings: list[dict[str, Any]]
 ) -> CoachingSession:
-    """The rep rates themself on the same scale, before or after reading the note."""
+    """The rep rates themself on the note's competencies, on the same scale, before seeing
+    the manager's ratings (blind): once they are open to the rep it is final (409). No
+    ratings at all declines the self-rating."""
     session = get_session(db, viewer, session_id)
     if session.rep_id != viewer.id:
         raise PermissionDenied("Only the rep rates themself.")
     rows = _ratings(session.guide_version, ratings)
+    blind.refuse_after_reveal(session)
+    now = utcnow()
     session.self_assessment = {
         "ratings": [{"competency_id": r.competency_id, "score": r.score} for r in rows],
-        "at": utcnow().isoformat(),
+        "at": now.isoformat(),
     }
-    audit.record(db, viewer, "session.self_assessment", "coaching_session", session.id)
+    if rows:
+        session.self_rated_at = now
+    else:
+        session.self_rating_skipped_at = now
+    audit.record(
+        db, viewer, "session.self_assessment", "coaching_session", session.id, rated=len(rows)
+    )
+    commit_versioned(db, session)
+    return session
+
+
+def skip_self_rating(db: Session, viewer: User, session_id: int) -> CoachingSession:
+    """ "Skip self-rating": the rep declines to rate themself on the note and reads their
+    manager's ratings. Skipping a settled self-rating changes nothing."""
+    session = get_session(db, viewer, session_id)
+    if session.rep_id != viewer.id:
+        raise PermissionDenied("Only the rep the note is about decides on their self-rating.")
+    if blind.self_rating_state(session) != blind.SelfRatingState.PENDING:
+        return session
+    session.self_rating_skipped_at = utcnow()
+    audit.record(db, viewer, "session.self_rating_skipped", "coaching_session", session.id)
     commit_versioned(db, session)
     return session
 
@@ -563,13 +589,16 @@ def _take_pending_self_assessment(
         "at": pending.updated_at.isoformat(),
         "before_note": True,
     }
+    session.self_rated_at = pending.updated_at
     db.delete(pending)
     return True
 
 
-def self_scores(db: Session, viewer: User, session: CoachingSession) -> dict[int, int | None]:
-    """The rep's own score per competency of the note. While the author writes a draft, a
-    self-assessment still waiting for it shows as it will join the note when shared."""
+def rating_view(db: Session, viewer: User, session: CoachingSession) -> blind.RatingView:
+    """The note's ratings, the rep's own and the gaps as the viewer may see them (blind
+    self-rating, coachapp.coaching.blind). While the author writes a draft, a self-assessment
+    still waiting for it shows as it will join the note when shared."""
+    waiting: dict[int, int | None] = {}
     if session.status == SessionStatus.DRAFT and policy.can_edit_session(viewer, session):
         pending = db.scalars(
             policy.visible_pending_self_assessments(viewer).where(
@@ -577,11 +606,12 @@ def self_scores(db: Session, viewer: User, session: CoachingSession) -> dict[int
             )
         ).first()
         waiting = pending_scores(pending, session.guide_version) if pending else {}
-        if waiting:
-            return waiting
-    return {
-        r["competency_id"]: r["score"] for r in (session.self_assessment or {}).get("ratings", [])
-    }
+    return blind.rating_view(viewer, session, waiting)
+
+
+def self_scores(db: Session, viewer: User, session: CoachingSession) -> dict[int, int | None]:
+    """The rep's own score per competency of the note, as the viewer may see it."""
+    return rating_view(db, viewer, session).self_scores
 
 
 # Follow-ups ---------------------------------------------------------------------

@@ -193,12 +193,18 @@ def _edit_context(session: Any, **extra: Any) -> dict[str, Any]:
         "chosen_focus": focus,
         "focus_text": focus_text,
         "due_choices": DUE_CHOICES,
-        "self_scores": service.self_scores(db, user, session),
+        **_self_scores_of(service.rating_view(db, user, session)),
         "today": _today(),
         "errors": {},
         "typed": None,
         **extra,
     }
+
+
+def _self_scores_of(view: Any) -> dict[str, Any]:
+    """The rep's own scores the author may see while writing (double-blind), and how many
+    wait until they rate those behaviours."""
+    return {"self_scores": view.self_scores, "self_held_back": view.self_scores_held_back}
 
 
 def _typed_context(form: MultiDict[str, str]) -> dict[str, Any]:

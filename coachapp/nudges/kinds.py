@@ -27,6 +27,8 @@ KINDS: dict[str, Kind] = {
         Kind("ride_along_tomorrow", "A ride-along is planned for tomorrow", "high", DAY),
         Kind("draft_unfinished", "A coaching draft is left unfinished", "low", DAY),
         Kind("weekly_digest", "Weekly digest of teams below target", "low", 3 * DAY),
+        Kind("coach_note_shared", "My director shares a note on my coaching", "normal", 3 * DAY),
+        Kind("coach_note_acknowledged", "A manager replies to my coaching note", "normal", 3 * DAY),
         Kind("test", "Test notifications", "high", 3600),
     )
 }

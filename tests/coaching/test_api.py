@@ -560,8 +560,8 @@ def test_self_assessment_by_the_rep(call: Call, org: Org) -> None:
     ):
         assert_error_shape(call("rep", "PUT", f"{url}/self-assessment", json={"ratings": bad}), 422)
     assert_error_shape(call("rep", "PUT", f"{url}/self-assessment", json={"mood": 3}), 422)
-    cleared = call("rep", "PUT", f"{url}/self-assessment", json={})
-    assert cleared.status_code == 200 and cleared.get_json()["self_assessment"]["ratings"] == []
+    # The manager's ratings are open to the rep now: the self-rating is final (blind).
+    assert_error_shape(call("rep", "PUT", f"{url}/self-assessment", json={}), 409)
 
 
 # Follow-ups -------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""A rep rates themself before their next coaching; the manager sees it beside their own
-ratings while writing the next note, and it stays on that note."""
+"""A rep rates themself before their next coaching; it joins the next note, and the manager
+sees each of the rep's own scores once they have rated that behaviour themself (double-blind)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from coachapp.auth.service import issue_api_token
 from coachapp.models import CoachingSession, GuideStatus, GuideVersion, PendingSelfAssessment
 from tests.api.helpers import assert_error_shape
 from tests.builders import Org
-from tests.coaching.test_pages import start_note
+from tests.coaching.test_pages import debrief, start_note
 from tests.conftest import HttpsClient, login
 
 Call = Callable[..., TestResponse]
@@ -38,6 +38,11 @@ def rate(client: HttpsClient, version: GuideVersion, **scores: str) -> TestRespo
     ids = {c.key: c.id for s in version.sections for c in s.competencies}
     form = {f"self-{ids[key]}": value for key, value in scores.items()}
     return client.post_form("/self-assessment", {"guide_version_id": str(version.id), **form})
+
+
+def rated(db: Session, note_id: int) -> dict[str, str]:
+    """The debrief form with both behaviours rated (the first 3, the second not observed)."""
+    return {**debrief(db, note_id), "development_focus": "Ask about the P&T timeline first"}
 
 
 def pending_count(db: Session) -> int:
@@ -62,11 +67,15 @@ def test_rep_rates_themself_before_the_note_and_it_joins_the_next_one(
     assert f'id="self-{listens}-n" name="self-{listens}" value="n" checked' in again
     assert "Your self-assessment" in rep.get("/notes").get_data(as_text=True)
 
-    # The manager logs the next conversation: the self-assessment is on the debrief.
+    # The manager logs the next conversation: the self-assessment joins it, and each of the
+    # rep's scores shows once the manager has rated that behaviour (double-blind).
     manager = signed_in(app, org, "manager")
     note_id = start_note(manager, org.people["rep"].id)
-    debrief = manager.get(f"/notes/{note_id}/edit").get_data(as_text=True)
-    assert "Self: 2 · Building" in debrief and "Self: Not observed" in debrief
+    page = manager.get(f"/notes/{note_id}/edit").get_data(as_text=True)
+    assert "rated themself too" in page and "Self:" not in page
+    assert manager.post_form(f"/notes/{note_id}/edit", rated(db, note_id)).status_code == 302
+    page = manager.get(f"/notes/{note_id}/edit").get_data(as_text=True)
+    assert "Self: 2 · Building" in page and "Self: Not observed" in page
     db.expire_all()
     note = db.get(CoachingSession, note_id)
     assert note is not None and note.self_assessment is not None
@@ -98,6 +107,7 @@ def test_rating_while_the_note_is_written_shows_on_the_debrief_and_joins_at_shar
     note_id = start_note(manager, org.people["rep"].id)
     # The rep changes their mind before the note is shared: the newer one wins.
     rate(rep, version, shares_plan="3")
+    assert manager.post_form(f"/notes/{note_id}/edit", rated(db, note_id)).status_code == 302
     assert "Self: 3 · Proficient" in manager.get(f"/notes/{note_id}/edit").get_data(as_text=True)
     db.expire_all()
     assert db.get(CoachingSession, note_id).self_assessment["ratings"][0]["score"] == 2  # type: ignore[union-attr,index]

@@ -9,6 +9,7 @@ order on a few fresh notes. After every step the API must agree with a model of 
 - an acknowledged note's content never changes again (an addendum may be appended);
 - private notes reach nobody but their author;
 - drafts are invisible (404) to everyone but their author;
+- the rep rates themself once, blind: after rating, declining or acknowledging, never again;
 - every answer is an expected, documented status, never a 500.
 """
 
@@ -90,6 +91,8 @@ class Note:
     content: dict[str, Any] = field(default_factory=dict)
     addenda: int = 0
     acknowledged_with_comment: bool = False
+    # The rep has rated themself on it, declined to, or acknowledged it.
+    self_rating_settled: bool = False
 
 
 @dataclass
@@ -335,6 +338,7 @@ class SessionMachine(RuleBasedStateMachine):
         else:
             self.expect(response, 200, note)
             assert note.status == "acknowledged"
+            note.self_rating_settled = True
             if was == "shared":
                 note.acknowledged_with_comment = bool((comment or "").strip())
                 assert response.get_json()["acknowledgement"]["comment"] == (
@@ -385,9 +389,12 @@ class SessionMachine(RuleBasedStateMachine):
             self.expect(response, 404)
         elif actor != note.subject:
             self.expect(response, 403)
+        elif note.self_rating_settled:
+            self.expect(response, 409)
         else:
             self.expect(response, 200, note)
             assert response.get_json()["self_assessment"]["ratings"] == ratings
+            note.self_rating_settled = True
 
     @rule(index=st.integers(0, len(SUBJECTS) - 1))
     def replay_create(self, index: int) -> None:

@@ -1,0 +1,234 @@
+"""Coach the coach: a director's short note to one of their managers on how they coach.
+
+Situation, action, result — what the director saw, what the manager did, what came of it —
+each required and short. The director above the manager drafts it and shares it; the manager
+is told (inbox and push, kind coach_note_shared) and acknowledges it with a comment, as a rep
+does a coaching note; from then on it never changes. Everything after the draft is audited.
+Only that director and that manager ever see it (coachapp.policy.coach_notes_scope); anyone
+else gets 404. Pages and the API both come here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload
+
+from coachapp import audit, policy
+from coachapp.db import utcnow
+from coachapp.errors import Conflict, NotFound, PermissionDenied
+from coachapp.forms import STORABLE_TEXT
+from coachapp.models import CoachTheCoachNote, SessionStatus, User
+from coachapp.nudges.outbox import notify
+from coachapp.versioning import VersionRequired, check_version, commit_versioned, plain_value
+
+# Short on purpose: one situation, one action, one result a manager reads in a minute.
+TEXT_LIMIT = 600
+COMMENT_LIMIT = 2000
+PARTS = ("situation", "action", "result")
+PART_LABELS = {
+    "situation": "Situation",
+    "action": "Action",
+    "result": "Result",
+}
+PART_HINTS = {
+    "situation": "What you saw: the ride-along, the note, the team meeting.",
+    "action": "What the manager did there, in a sentence or two.",
+    "result": "What came of it, and what to keep or change.",
+}
+
+
+def _part(name: str) -> fields.String:
+    message = f"Write the {name} in a sentence or two."
+    return fields.String(
+        required=True,
+        validate=[
+            validate.Length(min=1, error=message),
+            validate.Length(max=TEXT_LIMIT, error=f"Keep it to {TEXT_LIMIT} characters."),
+            STORABLE_TEXT,
+        ],
+        error_messages={"required": message},
+    )
+
+
+class CoachNoteSchema(Schema):
+    """The three parts, required and short: the form and the API validate with this."""
+
+    situation = _part("situation")
+    action = _part("action")
+    result = _part("result")
+
+
+note_schema = CoachNoteSchema()
+note_changes_schema = CoachNoteSchema(partial=True)
+
+
+def _options() -> list[Any]:
+    return [joinedload(CoachTheCoachNote.director), joinedload(CoachTheCoachNote.manager)]
+
+
+def notes_for(db: Session, viewer: User, limit: int = 100) -> Sequence[CoachTheCoachNote]:
+    """The viewer's notes: a director's drafts first, then newest first."""
+    return db.scalars(
+        policy.visible_coach_notes(viewer)
+        .options(*_options())
+        .order_by(
+            (CoachTheCoachNote.status == SessionStatus.DRAFT).desc(),
+            CoachTheCoachNote.created_at.desc(),
+            CoachTheCoachNote.id.desc(),
+        )
+        .limit(limit)
+    ).all()
+
+
+def unacknowledged_for(db: Session, manager: User) -> Sequence[CoachTheCoachNote]:
+    """Notes shared with the manager that wait for their acknowledgement."""
+    return db.scalars(
+        policy.visible_coach_notes(manager)
+        .where(
+            CoachTheCoachNote.manager_id == manager.id,
+            CoachTheCoachNote.status == SessionStatus.SHARED,
+        )
+        .options(*_options())
+        .order_by(CoachTheCoachNote.shared_at.desc())
+    ).all()
+
+
+def get_note(db: Session, viewer: User, note_id: int) -> CoachTheCoachNote:
+    found = db.scalars(
+        policy.visible_coach_notes(viewer)
+        .where(CoachTheCoachNote.id == note_id)
+        .options(*_options())
+    ).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def create_note(
+    db: Session, director: User, data: dict[str, Any]
+) -> tuple[CoachTheCoachNote, bool]:
+    """A draft to one of the director's managers; the same client_uuid again returns the
+    same note (a replay): (note, created). `data` is validated by CoachNoteSchema."""
+    client_uuid = data.get("client_uuid") or uuid.uuid4()
+    existing = db.scalars(
+        select(CoachTheCoachNote).where(CoachTheCoachNote.client_uuid == client_uuid)
+    ).first()
+    if existing is not None:
+        if existing.director_id != director.id:
+            raise Conflict("That client_uuid belongs to another note.")
+        return get_note(db, director, existing.id), False
+    manager = policy.coached_manager_or_404(db, director, data["manager_id"])
+    note = CoachTheCoachNote(
+        client_uuid=client_uuid,
+        director_id=director.id,
+        manager_id=manager.id,
+        situation=data["situation"].strip(),
+        action=data["action"].strip(),
+        result=data["result"].strip(),
+        status=SessionStatus.DRAFT,
+    )
+    db.add(note)
+    try:
+        db.flush()
+    except IntegrityError as exc:
+        db.rollback()
+        found = db.scalars(
+            select(CoachTheCoachNote).where(CoachTheCoachNote.client_uuid == client_uuid)
+        ).first()
+        if found is None or found.director_id != director.id:
+            raise Conflict("That client_uuid belongs to another note.") from exc
+        return get_note(db, director, found.id), False
+    audit.record(db, director, "coach_note.create", "coach_note", note.id, manager_id=manager.id)
+    db.commit()
+    return get_note(db, director, note.id), True
+
+
+def _authored(db: Session, viewer: User, note_id: int) -> CoachTheCoachNote:
+    note = get_note(db, viewer, note_id)
+    if note.director_id != viewer.id:
+        raise PermissionDenied("Only the director who wrote the note changes it.")
+    return note
+
+
+def update_note(
+    db: Session,
+    viewer: User,
+    note_id: int,
+    changes: dict[str, Any],
+    *,
+    expected_version: int | None = None,
+    require_version: bool = False,
+) -> CoachTheCoachNote:
+    """The director edits the three parts until the manager acknowledges; after sharing,
+    each change is audited with its before and after."""
+    note = _authored(db, viewer, note_id)
+    if note.status == SessionStatus.ACKNOWLEDGED:
+        raise Conflict("The manager has acknowledged this note; it no longer changes.")
+    if expected_version is None and require_version:
+        raise VersionRequired()
+    check_version(note.version, expected_version, {})
+    before = {name: plain_value(getattr(note, name)) for name in PARTS}
+    for name in PARTS:
+        if name in changes:
+            setattr(note, name, changes[name].strip())
+    diff = {n: [before[n], getattr(note, n)] for n in PARTS if before[n] != getattr(note, n)}
+    if diff:
+        action = (
+            "coach_note.edit_after_share"
+            if note.status == SessionStatus.SHARED
+            else "coach_note.update"
+        )
+        audit.record(db, viewer, action, "coach_note", note.id, changes=diff)
+        note.updated_at = utcnow()
+    commit_versioned(db, note)
+    return note
+
+
+def share_note(db: Session, viewer: User, note_id: int) -> CoachTheCoachNote:
+    """Draft → shared; the manager is told. Sharing again changes nothing."""
+    note = _authored(db, viewer, note_id)
+    if note.status != SessionStatus.DRAFT:
+        return note
+    note.status = SessionStatus.SHARED
+    note.shared_at = utcnow()
+    audit.record(db, viewer, "coach_note.share", "coach_note", note.id, manager_id=note.manager_id)
+    # Nothing of the note itself: a push may show on a lock screen.
+    notify(
+        db, note.manager_id, "coach_note_shared", "A coaching note from your director",
+        f"/coach-the-coach/{note.id}", f"coach_note_shared:{note.id}",
+    )  # fmt: skip
+    commit_versioned(db, note)
+    return note
+
+
+def acknowledge_note(
+    db: Session, viewer: User, note_id: int, comment: str = ""
+) -> CoachTheCoachNote:
+    """The manager acknowledges, optionally with a comment: shared → acknowledged, and the
+    note is final. The director hears of a comment."""
+    note = get_note(db, viewer, note_id)
+    if note.manager_id != viewer.id:
+        raise PermissionDenied("Only the manager the note is for acknowledges it.")
+    if note.status == SessionStatus.ACKNOWLEDGED:
+        return note
+    note.status = SessionStatus.ACKNOWLEDGED
+    note.acknowledged_at = utcnow()
+    note.ack_comment = comment.strip()[:COMMENT_LIMIT] or None
+    audit.record(
+        db, viewer, "coach_note.acknowledge", "coach_note", note.id,
+        with_comment=bool(note.ack_comment),
+    )  # fmt: skip
+    if note.ack_comment:
+        notify(
+            db, note.director_id, "coach_note_acknowledged",
+            "A manager replied to your coaching note", f"/coach-the-coach/{note.id}",
+            f"coach_note_acknowledged:{note.id}",
+        )  # fmt: skip
+    commit_versioned(db, note)
+    return note

@@ -1,0 +1,180 @@
+"""Blind self-rating: who sees which ratings of a note when, and the gap between the rep's own
+score and the manager's as a talking point.
+
+The rules (README, "Blind self-rating"):
+
+- The rep sees their manager's ratings of a note (scores and evidence) only once their own
+  self-rating of it is settled: they rated themself on it (a self-assessment made before the
+  note joins it and counts), declined to ("Skip self-rating"), or acknowledged the note
+  (acknowledging first is declining). Pages and the API keep the ratings back until then.
+- Once the manager's ratings are open to the rep, the self-rating is final: changed after
+  seeing the manager's it would no longer be blind, and the gap would mean nothing.
+- Double-blind: while the manager writes the note, the rep's own score of a behaviour shows
+  only once the manager has rated that behaviour; after sharing, all of it.
+- The gap is self minus manager per competency both scored (not observed on either side has
+  no gap); 2 points or more apart is a talking point. Directors see it on shared notes.
+
+Which notes a viewer may see at all is coachapp.policy's; this module narrows within them.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from coachapp import audit, policy
+from coachapp.db import utcnow
+from coachapp.errors import Conflict
+from coachapp.models import (
+    CoachingSession,
+    Competency,
+    SessionRating,
+    SessionStatus,
+    User,
+)
+
+# A gap this large (in points on the 1-4 scale) is offered as a talking point.
+TALKING_POINT_GAP = 2
+
+
+class SelfRatingState(enum.StrEnum):
+    PENDING = "pending"  # the rep has not rated themself on the note yet
+    SUBMITTED = "submitted"
+    SKIPPED = "skipped"  # declined, or acknowledged without rating
+
+
+def self_rating_state(session: CoachingSession) -> SelfRatingState:
+    if session.self_rated_at is not None:
+        return SelfRatingState.SUBMITTED
+    if policy.is_self_rating_settled(session):
+        return SelfRatingState.SKIPPED
+    return SelfRatingState.PENDING
+
+
+def ratings_hidden_from(viewer: User, session: CoachingSession) -> bool:
+    """Whether the manager's ratings of the note are kept back from this viewer."""
+    return not policy.can_see_manager_ratings(viewer, session)
+
+
+def manager_ratings(viewer: User, session: CoachingSession) -> list[SessionRating]:
+    """The note's ratings as the viewer may see them: none while they are hidden."""
+    return [] if ratings_hidden_from(viewer, session) else list(session.ratings)
+
+
+def stored_self_scores(session: CoachingSession) -> dict[int, int | None]:
+    """The rep's own score per competency as kept on the note."""
+    return {
+        r["competency_id"]: r["score"] for r in (session.self_assessment or {}).get("ratings", [])
+    }
+
+
+def shown_self_scores(
+    viewer: User, session: CoachingSession, scores: Mapping[int, int | None]
+) -> dict[int, int | None]:
+    """The rep's scores as the viewer may see them. The author of a draft sees the score of a
+    behaviour only once they have rated it themself (double-blind)."""
+    if session.status == SessionStatus.DRAFT and policy.can_edit_session(viewer, session):
+        rated = {r.competency_id for r in session.ratings}
+        return {cid: score for cid, score in scores.items() if cid in rated}
+    return dict(scores)
+
+
+@dataclass(frozen=True)
+class Gap:
+    competency: Competency
+    self_score: int
+    manager_score: int
+
+    @property
+    def difference(self) -> int:
+        """Self minus manager: positive when the rep sees themself higher."""
+        return self.self_score - self.manager_score
+
+    @property
+    def talking_point(self) -> bool:
+        return abs(self.difference) >= TALKING_POINT_GAP
+
+
+def gaps_between(
+    ratings: Iterable[SessionRating], self_scores: Mapping[int, int | None]
+) -> list[Gap]:
+    """Per competency scored by both (in the note's order), self minus manager."""
+    found = []
+    for rating in ratings:
+        own = self_scores.get(rating.competency_id)
+        if rating.score is not None and own is not None:
+            found.append(Gap(rating.competency, own, rating.score))
+    return found
+
+
+@dataclass(frozen=True)
+class RatingView:
+    """What one viewer sees of a note's ratings."""
+
+    state: SelfRatingState
+    hidden: bool  # the manager's ratings are kept back from this viewer
+    ratings: list[SessionRating]
+    self_scores: dict[int, int | None]
+    # Self scores the viewer may not see yet (the author of a draft, before rating those).
+    self_scores_held_back: int
+    gaps: list[Gap]
+
+    @property
+    def talking_points(self) -> list[Gap]:
+        return sorted((g for g in self.gaps if g.talking_point), key=lambda g: -abs(g.difference))
+
+
+def rating_view(
+    viewer: User, session: CoachingSession, waiting: Mapping[int, int | None] | None = None
+) -> RatingView:
+    """The note's ratings, the rep's own and the gaps, as this viewer may see them.
+
+    `waiting`: the rep's self-assessment still waiting to join this draft, as scores on its
+    guide version (coaching.service.self_scores): the author sees it as it will join."""
+    stored = dict(waiting) if waiting else stored_self_scores(session)
+    shown = shown_self_scores(viewer, session, stored)
+    ratings = manager_ratings(viewer, session)
+    return RatingView(
+        state=self_rating_state(session),
+        hidden=ratings_hidden_from(viewer, session),
+        ratings=ratings,
+        self_scores=shown,
+        self_scores_held_back=len(stored) - len(shown),
+        gaps=gaps_between(ratings, shown),
+    )
+
+
+def settle_on_acknowledgement(db: Session, viewer: User, session: CoachingSession) -> None:
+    """Acknowledging a note before rating oneself on it declines the self-rating."""
+    if self_rating_state(session) == SelfRatingState.PENDING:
+        session.self_rating_skipped_at = utcnow()
+        audit.record(
+            db, viewer, "session.self_rating_skipped", "coaching_session", session.id,
+            by="acknowledge",
+        )  # fmt: skip
+
+
+def refuse_after_reveal(session: CoachingSession) -> None:
+    """A self-rating is taken only while the manager's ratings are still hidden from the rep."""
+    if self_rating_state(session) != SelfRatingState.PENDING:
+        raise Conflict(
+            "Your self-rating of this note is settled and your manager's ratings are open to "
+            "you; it stays as it is, so the gap stays a fair talking point."
+        )
+
+
+def talking_point_texts(gaps: Sequence[Gap], rep_first_name: str) -> list[str]:
+    """Talking points as one line each, for the next conversation's preparation."""
+    lines = []
+    for gap in gaps:
+        if not gap.talking_point:
+            continue
+        higher = "higher" if gap.difference > 0 else "lower"
+        lines.append(
+            f"{gap.competency.name}: {rep_first_name} {gap.self_score}, you {gap.manager_score} "
+            f"({abs(gap.difference)} points {higher} in their own eyes)"
+        )
+    return lines

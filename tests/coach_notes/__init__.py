@@ -1,0 +1,1 @@
+"""Tests of coach-the-coach notes: a director to one of their managers."""
