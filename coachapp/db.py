@@ -9,6 +9,7 @@ from flask import Flask, current_app, g
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -120,6 +121,17 @@ def _close_session(_exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
         session.close()
+
+
+def discard_session() -> None:
+    """Drops the request's session after its database went away: closing it may fail too,
+    and anything later in the request gets a new session (and a pre-pinged connection)."""
+    session = g.pop("db_session", None)
+    if session is not None:
+        try:
+            session.close()
+        except SQLAlchemyError:
+            session.invalidate()
 
 
 def ping() -> None:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask_login import AnonymousUserMixin
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from coachapp.db import discard_session
 from coachapp.htmx import is_fragment_request
 
 ERROR_CODES = {
@@ -139,7 +144,24 @@ HTTP_MESSAGES = {
     422: "Some fields are not valid.",
     429: "Too many requests; wait a moment and try again.",
     500: "Something went wrong on our side; it has been logged.",
+    503: "The service is unavailable for a moment. Wait a few seconds and try again.",
 }
+DATABASE_RETRY_AFTER_SECONDS = 2
+# SQLite raises OperationalError for a missing table too; only these result codes (busy,
+# locked, I/O error, cannot open) say the database is unavailable rather than wrong.
+SQLITE_UNAVAILABLE = {5, 6, 10, 14}
+
+
+def database_unavailable(error: Exception) -> bool:
+    """The database went away under a request (a restart, a failover) or could not be had in
+    time (a lock, every pooled connection busy): nothing is wrong with the request itself."""
+    if isinstance(error, PoolTimeout | InterfaceError):
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    if isinstance(error.orig, sqlite3.Error):
+        return getattr(error.orig, "sqlite_errorcode", 0) & 0xFF in SQLITE_UNAVAILABLE
+    return True  # PostgreSQL's operational errors: connection lost, shutting down, ...
 
 
 def handle_http_exception(error: HTTPException) -> Any:
@@ -183,6 +205,34 @@ def handle_domain_error(error: DomainError) -> Any:
     return error_response(error.status, error.message, error.fields or None, headers)
 
 
+def handle_database_unavailable(error: Exception) -> Any:
+    """503 with Retry-After for a database that cannot be reached: the client may retry (the
+    API's writes are idempotent by client_uuid and If-Match), and the next request is served
+    on a fresh connection (pool_pre_ping). The page is drawn without asking the database
+    anything more: no signed-in user, no unread count."""
+    if not database_unavailable(error):
+        raise error  # a mistake of ours after all: logged and answered 500 as any other
+    current_app.logger.warning(
+        "database unavailable on %s %s: %s",
+        request.method,
+        request.path,
+        str(error).splitlines()[0][:300],
+    )
+    discard_session()
+    headers = {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
+    message = HTTP_MESSAGES[503]
+    if wants_json():
+        return jsonify(error_body(503, message)), 503, headers
+    # Straight from the template: render_template's context processors ask the database for
+    # the signed-in user and their unread count; the page is the same without them.
+    page = current_app.jinja_env.get_template("errors/error.html").render(
+        status=503, message=message, current_user=AnonymousUserMixin(), nav_items=()
+    )
+    return Response(page, mimetype="text/html"), 503, headers
+
+
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DomainError, handle_domain_error)
+    for unavailable in (OperationalError, InterfaceError, PoolTimeout):
+        app.register_error_handler(unavailable, handle_database_unavailable)
