@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from coachapp import policy
 from coachapp.models import (
@@ -17,10 +17,13 @@ from coachapp.models import (
     FollowUp,
     FollowUpStatus,
     GoalStatus,
+    PlanActionItem,
+    PlanStatus,
+    PlanTeamMember,
     SessionStatus,
     User,
 )
-from coachapp.plans.completeness import plan_completeness
+from coachapp.plans.completeness import empty_profile_areas
 from coachapp.plans.profiling import AREA_TITLES
 from coachapp.plans.service import plans_with_person
 
@@ -35,12 +38,50 @@ class Prompt:
     question: str
 
 
-def rep_plans(db: Session, viewer: User, rep: User) -> Sequence[AccountPlan]:
-    """The rep's live plans (owned or on the team), most recently active first."""
-    return plans_with_person(db, viewer, rep.id, live_only=True, order="recent_activity")
+def live_by_activity(plans: Iterable[AccountPlan]) -> list[AccountPlan]:
+    """The plans that are not archived, where the account team was last busy first."""
+    live = [plan for plan in plans if plan.status != PlanStatus.ARCHIVED]
+    return sorted(live, key=lambda plan: plan.last_activity_at, reverse=True)
 
 
-def last_session(db: Session, viewer: User, rep: User) -> CoachingSession | None:
+def rep_plans(db: Session, viewer: User, rep: User) -> list[AccountPlan]:
+    """The rep's live plans (owned or on the team), most recently active first, with their
+    accounts; with_details adds what the prompts read of the one chosen."""
+    return live_by_activity(
+        plans_with_person(db, viewer, rep.id, options=[joinedload(AccountPlan.account)])
+    )
+
+
+def with_details(db: Session, plan: AccountPlan | None) -> AccountPlan | None:
+    """The plan with what prepare() reads of it: its goals, action items and their owners,
+    and the account team (loaded for this one plan, not for every plan of the rep)."""
+    if plan is None:
+        return None
+    return db.scalars(
+        select(AccountPlan)
+        .where(AccountPlan.id == plan.id)
+        .options(
+            joinedload(AccountPlan.account),
+            selectinload(AccountPlan.goals),
+            selectinload(AccountPlan.action_items).joinedload(PlanActionItem.owner),
+            selectinload(AccountPlan.team).joinedload(PlanTeamMember.user),
+        )
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def last_session(
+    db: Session,
+    viewer: User,
+    rep: User,
+    recent: Sequence[CoachingSession] = (),
+) -> CoachingSession | None:
+    """The rep's latest conversation that is not a draft, as the viewer may see it.
+    `recent`: the viewer's visible conversations with the rep, newest first, when a page
+    has them already; the database is asked only when none of them is shared."""
+    shared = next((s for s in recent if s.status != SessionStatus.DRAFT), None)
+    if shared is not None:
+        return shared
     return db.scalars(
         policy.visible_sessions(viewer)
         .where(CoachingSession.rep_id == rep.id, CoachingSession.status != SessionStatus.DRAFT)
@@ -49,9 +90,30 @@ def last_session(db: Session, viewer: User, rep: User) -> CoachingSession | None
     ).first()
 
 
+def open_follow_ups_of(
+    db: Session, viewer: User, rep: User, limit: int | None = None
+) -> Sequence[FollowUp]:
+    """The rep's open follow-ups the viewer may see, soonest due first."""
+    return db.scalars(
+        policy.visible_follow_ups(viewer)
+        .where(FollowUp.owner_id == rep.id, FollowUp.status == FollowUpStatus.OPEN)
+        .order_by(FollowUp.due_date)
+        .limit(limit)
+    ).all()
+
+
 def prepare(
-    db: Session, viewer: User, rep: User, plan: AccountPlan | None, today: dt.date
+    db: Session,
+    viewer: User,
+    rep: User,
+    plan: AccountPlan | None,
+    today: dt.date,
+    *,
+    recent_sessions: Sequence[CoachingSession] = (),
+    open_follow_ups: Sequence[FollowUp] | None = None,
 ) -> list[Prompt]:
+    """Prompts from the plan (loaded with_details) and the last conversation. A page that
+    has the rep's recent conversations and open follow-ups already passes them in."""
     prompts: list[Prompt] = []
     first = rep.name.split(" ")[0]
     if plan is not None:
@@ -82,8 +144,7 @@ def prepare(
                     f"you need from {action.owner.name.split(' ')[0]}?",
                 )
             )
-        completeness = plan_completeness(plan, today)
-        for area in completeness.empty_profile_areas[:PER_KIND]:
+        for area in empty_profile_areas(plan)[:PER_KIND]:
             prompts.append(
                 Prompt(
                     "profile",
@@ -110,7 +171,7 @@ def prepare(
                     f"{account}, and what does the customer hear from each of you?",
                 )
             )
-    previous = last_session(db, viewer, rep)
+    previous = last_session(db, viewer, rep, recent_sessions)
     if previous is not None and previous.development_focus.strip():
         prompts.append(
             Prompt(
@@ -120,13 +181,9 @@ def prepare(
                 f"What did {first} try on last time's focus, and what happened?",
             )
         )
-    open_follow_ups = db.scalars(
-        policy.visible_follow_ups(viewer)
-        .where(FollowUp.owner_id == rep.id, FollowUp.status == FollowUpStatus.OPEN)
-        .order_by(FollowUp.due_date)
-        .limit(PER_KIND)
-    ).all()
-    for item in open_follow_ups:
+    if open_follow_ups is None:
+        open_follow_ups = open_follow_ups_of(db, viewer, rep, limit=PER_KIND)
+    for item in open_follow_ups[:PER_KIND]:
         late = " (overdue)" if item.due_date < today else ""
         prompts.append(
             Prompt(

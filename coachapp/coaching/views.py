@@ -171,7 +171,7 @@ def _edit_context(session: Any, **extra: Any) -> dict[str, Any]:
     db = get_session()
     user = viewer()
     plans = preparation.rep_plans(db, user, session.rep)
-    plan = next((p for p in plans if p.id == session.plan_id), None)
+    plan = preparation.with_details(db, next((p for p in plans if p.id == session.plan_id), None))
     strengths, strengths_text = _split_chips(session.strengths, STRENGTH_CHIPS)
     focus, focus_text = _split_chips(session.development_focus, FOCUS_CHIPS)
     return {

@@ -19,6 +19,11 @@ class Completeness:
     overdue_actions: int = 0
 
 
+def empty_profile_areas(plan: AccountPlan) -> list[str]:
+    """The profiling areas (business, clinical, ...) the plan says nothing about yet."""
+    return [area for area in PROFILE_AREAS if not getattr(plan, f"profile_{area}").strip()]
+
+
 def plan_completeness(plan: AccountPlan, today: dt.date) -> Completeness:
     """Checks the template section by section; each check weighs the same."""
     missing: list[str] = []
@@ -31,7 +36,7 @@ def plan_completeness(plan: AccountPlan, today: dt.date) -> Completeness:
             missing.append(message)
 
     check(bool(plan.strategic_priorities.strip()), "Strategic priorities are empty")
-    empty_areas = [area for area in PROFILE_AREAS if not getattr(plan, f"profile_{area}").strip()]
+    empty_areas = empty_profile_areas(plan)
     for area in PROFILE_AREAS:
         check(area not in empty_areas, f"Empty profiling area: {AREA_TITLES[area]}")
 

@@ -7,7 +7,7 @@ every write checks who may make it and records it in the audit trail.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -27,7 +27,6 @@ from coachapp.models import (
     PlanComment,
     PlanGoal,
     PlanStakeholder,
-    PlanStatus,
     PlanTeamMember,
     Role,
     User,
@@ -80,31 +79,22 @@ def get_plan(db: Session, viewer: User, plan_id: int) -> AccountPlan:
     return plan
 
 
-# How lists of a person's plans are ordered: the plans page and the API by period; the
-# coaching preparation by where the account team was last busy.
-PLAN_ORDERS = {
-    "period": (AccountPlan.period.desc(), AccountPlan.id),
-    "recent_activity": (AccountPlan.last_activity_at.desc(),),
-}
-
-
 def plans_with_person(
     db: Session,
     viewer: User,
     person_id: int,
     *,
-    live_only: bool = False,
-    order: Literal["period", "recent_activity"] = "period",
+    options: Sequence[Any] | None = None,
 ) -> Sequence[AccountPlan]:
     """Plans a person owns or is on the account team of, as far as the viewer may see them,
-    loaded in full (see full_plan_options). live_only leaves archived plans out."""
+    newest period first; loaded in full (full_plan_options) unless `options` say otherwise."""
     query = policy.visible_plans(viewer).where(
         (AccountPlan.owner_id == person_id)
         | AccountPlan.team.any(PlanTeamMember.user_id == person_id)
     )
-    if live_only:
-        query = query.where(AccountPlan.status != PlanStatus.ARCHIVED)
-    query = query.options(*full_plan_options()).order_by(*PLAN_ORDERS[order])
+    query = query.options(*(full_plan_options() if options is None else options)).order_by(
+        AccountPlan.period.desc(), AccountPlan.id
+    )
     return db.scalars(query).unique().all()
 
 

@@ -6,10 +6,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from coachapp import policy
 from coachapp.coaching.cadence import DEFAULT_WINDOW_DAYS, RepCadence, cadence_for_reps
+from coachapp.coaching.preparation import open_follow_ups_of
 from coachapp.dashboard.service import CadenceFilters, RepRow, cadence_rows
 from coachapp.models import (
     Account,
@@ -23,6 +24,7 @@ from coachapp.models import (
     SessionStatus,
     User,
 )
+from coachapp.plans.service import plans_with_person
 
 
 @dataclass
@@ -81,25 +83,14 @@ def person_page(db: Session, viewer: User, person_id: int, now: dt.datetime) -> 
     cadence = None
     if person.role == Role.REP:
         cadence = cadence_for_reps(db, [person], now)[person.id]
-    plans = db.scalars(
-        policy.visible_plans(viewer)
-        .where(
-            (AccountPlan.owner_id == person.id)
-            | AccountPlan.team.any(PlanTeamMember.user_id == person.id)
-        )
-        .order_by(AccountPlan.period.desc(), AccountPlan.id)
-    ).all()
+    plans = plans_with_person(db, viewer, person.id, options=[joinedload(AccountPlan.account)])
     sessions = db.scalars(
         policy.visible_sessions(viewer)
         .where(CoachingSession.rep_id == person.id)
         .order_by(CoachingSession.occurred_on.desc(), CoachingSession.id.desc())
         .limit(10)
     ).all()
-    follow_ups = db.scalars(
-        policy.visible_follow_ups(viewer)
-        .where(FollowUp.owner_id == person.id, FollowUp.status == FollowUpStatus.OPEN)
-        .order_by(FollowUp.due_date)
-    ).all()
+    follow_ups = open_follow_ups_of(db, viewer, person)
     return PersonPage(person, cadence, list(plans), list(sessions), list(follow_ups))
 
 

@@ -68,9 +68,17 @@ def person(person_id: int) -> str:
     page = service.person_page(db, user, person_id, now)
     prompts = []
     if page.person.manager_id == user.id and user.role == Role.MANAGER:
-        plans = preparation.rep_plans(db, user, page.person)
-        plan = preparation.default_plan(plans, db, page.person)
-        prompts = preparation.prepare(db, user, page.person, plan, day)
+        # The page has the rep's plans, conversations and follow-ups already.
+        plan = preparation.default_plan(preparation.live_by_activity(page.plans), db, page.person)
+        prompts = preparation.prepare(
+            db,
+            user,
+            page.person,
+            preparation.with_details(db, plan),
+            day,
+            recent_sessions=page.sessions,
+            open_follow_ups=page.open_follow_ups,
+        )
     trends = focus.focus_of(db, user, page.person) if page.person.role == Role.REP else []
     choices = focus.competencies_to_choose(db) if page.person.manager_id == user.id else []
     rides = calendar.upcoming(db, user, page.person, day) if page.person.role == Role.REP else []
