@@ -72,11 +72,10 @@ lighthouse: install chromium
 	  PUPPETEER_SKIP_DOWNLOAD=1 npm ci --prefix bench --no-audit --no-fund
 	$(BIN)/python -m bench.lighthouse
 
-# axe-core (from the same npm packages) on every role's pages, light and dark.
+# axe-core on every page of every role (the accessibility test of the suite, alone, with
+# its page counts and timings printed).
 axe: install chromium
-	@test -f bench/node_modules/axe-core/axe.min.js || \
-	  PUPPETEER_SKIP_DOWNLOAD=1 npm ci --prefix bench --no-audit --no-fund
-	$(BIN)/python -m bench.axe
+	$(BIN)/pytest tests/browser/test_axe.py -q -s -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,222 @@
+"""Every HTML page of every role, for the accessibility checks.
+
+The list is derived, not written by hand: each GET row of the access matrix
+(tests/access_matrix.py) that answers 200 to a role is a page that role sees, so a new page
+is covered as soon as it has its row (and tests/test_access_matrix.py fails a route without
+one). The matrix's cast (`rep`, `manager`, ...) is played by the demo organisation, signed in
+as its documented users. On top of the matrix: the form POST rows that answer a page with
+errors (400-499 except 403/404) or a preview, and states no GET row reaches (an acknowledged
+note, the not-found page).
+
+Whether an answer is HTML is decided when it is fetched: CSV exports, the service worker,
+the manifest and the health probes are in the matrix too, and are left out then.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coachapp.coaching import service as coaching
+from coachapp.demo import ADMIN_EMAIL
+from coachapp.models import AccountPlan, CoachingSession, PlanStatus, SessionStatus, User
+from tests.access_matrix import ANONYMOUS, FORM_POST_ROWS, GET_ROWS, MISSING_ID, Row
+from tests.builders import Org
+
+# The roles of the production-readiness checklist, as the matrix names them, and who plays
+# them in the demo organisation (None: signed out).
+ROLES: dict[str, str | None] = {
+    ANONYMOUS: None,
+    "rep": "rep1@example.com",
+    "manager": "manager@example.com",
+    "director": "director@example.com",
+    "admin": ADMIN_EMAIL,
+}
+# Everyone but the rep is played by the demo user of the same handle.
+DEMO_HANDLES = {
+    "rep": "rep1",
+    "rep2": "rep2",
+    "manager": "manager",
+    "manager2": "manager2",
+    "manager3": "manager3",
+    "director": "director",
+}
+# Answers of a form POST that show a page (the form with its errors, a preview, a conflict)
+# rather than redirecting or refusing.
+PAGE_ANSWERS = frozenset({200, 401, 409, 412, 422})
+
+
+@dataclass(frozen=True)
+class State:
+    """A page in a state the matrix's rows do not reach."""
+
+    label: str
+    path: str
+    roles: tuple[str, ...]
+    status: int = 200
+
+
+STATES = (
+    State("acknowledged_note", "/notes/{s[acknowledged].id}", ("rep", "manager", "director")),
+    State("not_found", "/people/{missing}", ("manager",), status=404),
+    State("not_found_signed_out", "/no-such-page", (ANONYMOUS,), status=404),
+)
+
+
+@dataclass(frozen=True)
+class PageView:
+    """One page as one role sees it: a GET, or a form POSTed the way the browser would."""
+
+    role: str
+    endpoint: str
+    label: str
+    path: str
+    status: int = 200
+    form: Mapping[str, Any] | None = None
+
+    @property
+    def name(self) -> str:
+        method = "POST " if self.form is not None else ""
+        return f"{self.role} {method}{self.path} ({self.label})"
+
+
+def demo_cast(db: Session) -> Org:
+    """The matrix's cast in the demo organisation, for `Row.fill`.
+
+    The demo has, for rep1, a draft and acknowledged notes but no note waiting for
+    acknowledgement: one is logged and shared here through the coaching service, so the
+    rep's "Acknowledge" form is checked. Handles the demo has no one for (a second
+    director's subtree) stay missing, and rows that need them are left out.
+    """
+    users = {u.email: u for u in db.scalars(select(User))}
+    org = Org()
+    for handle, demo in DEMO_HANDLES.items():
+        org.people[handle] = users[f"{demo}@example.com"]
+    org.people["admin"] = users[ADMIN_EMAIL]
+    rep, manager = org.people["rep"], org.people["manager"]
+
+    notes = db.scalars(select(CoachingSession).order_by(CoachingSession.id.desc())).all()
+
+    def latest(author: User, status: SessionStatus, about: User | None = None) -> Any:
+        return next(
+            (
+                n
+                for n in notes
+                if n.manager_id == author.id
+                and n.status == status
+                and (about is None or n.rep_id == about.id)
+            ),
+            None,
+        )
+
+    plans = db.scalars(select(AccountPlan).order_by(AccountPlan.id)).all()
+    own = [p for p in plans if p.owner_id == rep.id and p.status == PlanStatus.ACTIVE]
+    if own:
+        org.plans["rep"] = own[0]
+    teammate = [p for p in plans if p.owner_id != rep.id and rep.id in {m.user_id for m in p.team}]
+    if teammate:
+        org.plans["other_rep_with_rep"] = teammate[0]
+
+    for name, status in (
+        ("draft", SessionStatus.DRAFT),
+        ("acknowledged", SessionStatus.ACKNOWLEDGED),
+    ):
+        if (found := latest(manager, status, rep)) is not None:
+            org.sessions[name] = found
+    org.sessions["shared"] = latest(manager, SessionStatus.SHARED, rep) or _shared_note(
+        db, manager, rep, org.plans.get("rep")
+    )
+    other_team = latest(org.people["manager2"], SessionStatus.SHARED)
+    if other_team is not None:
+        org.sessions["other_team"] = other_team
+        org.people["other_rep"] = other_team.rep
+    org.guide_ids["main"] = org.sessions["shared"].guide_version.guide_id
+    return org
+
+
+def _shared_note(
+    db: Session, manager: User, rep: User, plan: AccountPlan | None
+) -> CoachingSession:
+    version = coaching.guide_for(db, rep)
+    competencies = list(coaching.competencies_of(version))[:3]
+    data: dict[str, Any] = {
+        "rep_id": rep.id,
+        "guide_version_id": version.id,
+        "plan_id": plan.id if plan else None,
+        "account_id": plan.account_id if plan else None,
+        "occurred_on": dt.date.today() - dt.timedelta(days=1),
+        "ratings": [
+            {"competency_id": cid, "score": score, "evidence": "Seen on the ride-along."}
+            for cid, score in zip(competencies, (3, 2, None), strict=False)
+        ],
+        "strengths": "Opened with the customer's own goals.",
+        "development_focus": "Bring the MSL in before the P&T meeting.",
+        "follow_ups": [
+            {"title": "Send the formulary dossier", "due_date": dt.date.today() + dt.timedelta(7)}
+        ],
+    }
+    note, _created = coaching.create_session(db, manager, data)
+    return coaching.share_session(db, manager, note.id)
+
+
+def page_views(org: Org, roles: Iterable[str] = ROLES) -> list[PageView]:
+    """Every page each role sees, with the demo's ids."""
+    wanted = tuple(roles)
+    views: list[PageView] = []
+    for item in GET_ROWS:
+        if not (item.api or item.fragment):
+            views += _views_of(item, org, wanted, {200})
+    for item in FORM_POST_ROWS:
+        views += _views_of(item, org, wanted, PAGE_ANSWERS, post=True)
+    for state in STATES:
+        path = _filled(state.path, org)
+        if path is not None:
+            views += [
+                PageView(role, "(state)", state.label, path, state.status)
+                for role in state.roles
+                if role in wanted
+            ]
+    return views
+
+
+def _views_of(
+    item: Row, org: Org, roles: tuple[str, ...], answers: Iterable[int], *, post: bool = False
+) -> list[PageView]:
+    views = []
+    for role in roles:
+        status = item.expected(role)
+        if status not in answers:
+            continue
+        me = org.people.get(role)
+        try:
+            path, data, _headers = item.fill(org, me)
+        except (KeyError, AttributeError):
+            continue  # the demo has no one in that part (e.g. a second director's subtree)
+        views.append(
+            PageView(role, item.endpoint, item.label, path, status, (data or {}) if post else None)
+        )
+    return views
+
+
+def _filled(template: str, org: Org) -> str | None:
+    try:
+        return template.format(p=org.people, s=org.sessions, plans=org.plans, missing=MISSING_ID)
+    except (KeyError, AttributeError):
+        return None
+
+
+def uncovered(views: Iterable[PageView], roles: Iterable[str] = ROLES) -> list[str]:
+    """Pages (endpoint, role) the matrix says a role sees that no view reaches."""
+    reached = {(v.endpoint, v.role) for v in views}
+    return sorted(
+        f"{item.endpoint} as {role}"
+        for item in GET_ROWS
+        if not (item.api or item.fragment)
+        for role in roles
+        if item.expected(role) == 200 and (item.endpoint, role) not in reached
+    )

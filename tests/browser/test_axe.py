@@ -1,0 +1,355 @@
+"""axe-core on every page of every role: phone size in the light and the dark theme, and the
+main pages at desktop width, with zero violations.
+
+The pages come from tests/browser/pages.py (the access matrix played by the demo
+organisation, plus forms with errors and note states). axe-core is the copy bundled in the
+PyPI package axe-playwright-python, loaded into each page as an init script through the
+DevTools protocol, which the pages' Content-Security-Policy does not govern; every rule axe
+runs by default is checked (WCAG 2.0/2.1/2.2 A and AA, and best practices).
+
+The markup does not depend on the database backend, so this runs on one SQLite copy of the
+demo organisation of its own, which it may change freely (it adds a shared note and the
+nudges a running worker would have written, so inboxes are not empty).
+
+`make axe` runs this file alone.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlencode
+
+import pytest
+from axe_playwright_python.base import AXE_FILE_PATH
+from flask import Flask
+from playwright.sync_api import Browser, BrowserContext, Page, Route, ViewportSize
+
+from bench.live import serving
+from coachapp import create_app, migrate
+from coachapp.db import get_session
+from coachapp.demo import seed_demo
+from coachapp.nudges.rules import evaluate
+from tests.access_matrix import ANONYMOUS
+from tests.browser.conftest import PHONE, PageProblems, sign_in
+from tests.browser.pages import ROLES, PageView, demo_cast, page_views, uncovered
+from tests.builders import Org
+from tests.conftest import settings_for
+
+pytestmark = pytest.mark.browser
+
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+Scheme = Literal["light", "dark"]
+SCHEMES: tuple[Scheme, ...] = ("light", "dark")
+# Every rule axe-core runs by default (experimental ones aside), violations only.
+AXE_ALL_RULES: dict[str, Any] = {"resultTypes": ["violations"]}
+# The dark theme changes colours and nothing else (app.css), so its pass runs the rules that
+# read colours; they are also most of the time a pass takes.
+AXE_COLOUR_RULES: dict[str, Any] = {
+    "resultTypes": ["violations"],
+    "runOnly": {"type": "rule", "values": ["color-contrast", "link-in-text-block"]},
+}
+# Pages whose main landmark is what a person lands on from the bottom navigation or a list:
+# checked at desktop width too.
+DESKTOP_ENDPOINTS = frozenset(
+    {
+        "auth.login",
+        "team.today",
+        "team.team",
+        "team.person",
+        "team.my_page",
+        "dashboard.index",
+        "dashboard.team",
+        "dashboard.team_summary",
+        "plans.index",
+        "plans.show",
+        "plans.team_qbr",
+        "coaching.edit",
+        "coaching.show",
+        "coaching.index",
+        "coaching.follow_ups",
+        "coaching.rate_yourself",
+        "inbox.index",
+        "me.index",
+        "admin.users",
+        "admin.guide",
+        "admin.org_import_page",
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The demo organisation on a SQLite file of this module's own."""
+    path = tmp_path_factory.mktemp("axe") / "coachapp.sqlite3"
+    app = create_app(settings_for(f"sqlite:///{path}"))
+    migrate.upgrade(app)
+    with app.app_context():
+        seed_demo(get_session())
+    yield app
+    app.extensions["coachapp.db"].engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def cast(demo_app: Flask) -> Org:
+    with demo_app.app_context():
+        db = get_session()
+        org = demo_cast(db)
+        evaluate(db)  # the nudges a running worker would have written: inboxes with items
+        return org
+
+
+@pytest.fixture(scope="module")
+def demo_server(demo_app: Flask) -> Iterator[str]:
+    with serving(demo_app, "axe-server") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def sign_ins() -> dict[str, Any]:
+    """Storage states of the roles signed in once in this module."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def kinds() -> dict[str, str]:
+    """The content type each endpoint answers, learnt once in this module."""
+    return {}
+
+
+def open_role(
+    browser: Browser,
+    base_url: str,
+    role: str,
+    sign_ins: dict[str, Any],
+    problems: PageProblems,
+    *,
+    desktop: bool = False,
+) -> Page:
+    """A page signed in as the role (once per module), with axe-core in every document."""
+    size: dict[str, Any] = (
+        {"viewport": DESKTOP}
+        if desktop
+        else {"viewport": PHONE, "is_mobile": True, "has_touch": True}
+    )
+    context: BrowserContext = browser.new_context(
+        base_url=base_url,
+        service_workers="block",
+        storage_state=sign_ins.get(role),
+        **size,
+    )
+    context.set_default_timeout(15_000)
+    problems.watch(context)
+    context.add_init_script(path=Path(AXE_FILE_PATH))
+    page = context.new_page()
+    email = ROLES[role]
+    if email is not None and role not in sign_ins:
+        sign_in(page, email)
+        sign_ins[role] = context.storage_state()
+    return page
+
+
+def post_form(page: Page, url: str, form: dict[str, Any], csrf_token: str) -> Any:
+    """Navigates to the answer of the form POSTed as the browser would send it."""
+    body = urlencode({**form, "csrf_token": csrf_token}, doseq=True)
+
+    def as_post(route: Route) -> None:
+        headers = {**route.request.headers, "content-type": "application/x-www-form-urlencoded"}
+        route.continue_(method="POST", post_data=body, headers=headers)
+
+    def matches(candidate: str) -> bool:
+        return candidate == url
+
+    page.route(matches, as_post)
+    try:
+        return page.goto(url)
+    finally:
+        page.unroute(matches, as_post)
+
+
+# Runs axe-core with the options given and describes each node it flags by its selector and
+# by what a reader finds on the page: tag, id, classes and the start of its text.
+AXE_RUN = """
+async (options) => {
+  const describe = (el) => {
+    const id = el.id ? "#" + el.id : "";
+    const classes = typeof el.className === "string" && el.className.trim()
+      ? "." + el.className.trim().split(/\\s+/).join(".") : "";
+    const text = (el.innerText || el.value || el.getAttribute("aria-label") || "").trim();
+    return `${el.tagName.toLowerCase()}${id}${classes} "${text.slice(0, 40)}"`;
+  };
+  const results = await axe.run(document, options);
+  return results.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map((node) => {
+      const selector = node.target.join(" ");
+      const found = typeof node.target[0] === "string" ? document.querySelector(selector) : null;
+      return `${selector} = ${found ? describe(found) : node.html}`;
+    }),
+  }));
+}
+"""
+
+
+def axe_violations(page: Page, where: str, options: dict[str, Any] = AXE_ALL_RULES) -> list[str]:
+    """One line per violation: the page, the rule, its impact and the nodes it flags."""
+    lines = []
+    for violation in page.evaluate(AXE_RUN, options):
+        nodes = violation["nodes"]
+        more = f" and {len(nodes) - 5} more" if len(nodes) > 5 else ""
+        lines.append(
+            f"{where}: {violation['id']} ({violation['impact']}) {violation['help']}"
+            f" at {'; '.join(nodes[:5])}{more}"
+        )
+    return lines
+
+
+class Scan:
+    """Visits page views in one signed-in page and collects what axe-core finds.
+
+    kinds: the content type of each endpoint's answer, learnt once for all roles (a CSV
+    export is CSV whoever asks), so a page is fetched once more only the first time.
+    """
+
+    def __init__(
+        self, page: Page, base_url: str, problems: PageProblems, kinds: dict[str, str]
+    ) -> None:
+        self.page = page
+        self.base_url = base_url
+        self.problems = problems
+        self.kinds = kinds
+        self.views = 0
+        self.skipped: list[str] = []
+        self.found: list[str] = []
+        self.csrf_token = ""
+        self.axe_seconds = 0.0
+
+    def visit(self, view: PageView, schemes: tuple[Scheme, ...], label: str = "") -> None:
+        page = self.page
+        if view.form is None:
+            # CSV exports, the service worker, the manifest and the probes are not pages.
+            if view.endpoint not in self.kinds:
+                head = page.context.request.get(view.path, max_redirects=0)
+                if head.status == view.status:
+                    self.kinds[view.endpoint] = head.headers.get("content-type", "")
+                head.dispose()
+            kind = self.kinds.get(view.endpoint, "text/html")
+            if not kind.startswith("text/html"):
+                self.skipped.append(f"{view.name}: {kind}")
+                return
+            response = page.goto(view.path)
+        else:
+            if not self.csrf_token:
+                self.csrf_token = self._csrf_token()
+            url = self.base_url + view.path
+            response = post_form(page, url, dict(view.form), self.csrf_token)
+        status = response.status if response else 0
+        if status != view.status:
+            self.found.append(f"{view.name}{label}: HTTP {status}, expected {view.status}")
+            return
+        if status >= 400:
+            self.problems.expect(f"status of {status}")
+        for scheme in schemes:
+            page.emulate_media(color_scheme=scheme)
+            options = AXE_ALL_RULES if scheme == "light" else AXE_COLOUR_RULES
+            started = time.monotonic()
+            self.found += axe_violations(page, f"{view.name}{label} [{scheme}]", options)
+            self.axe_seconds += time.monotonic() - started
+            self.views += 1
+        page.emulate_media(color_scheme=None)
+
+    def _csrf_token(self) -> str:
+        # Any page of the session carries its token; the page shown is one.
+        token = self.page.locator('meta[name="csrf-token"]').get_attribute("content")
+        assert token, f"no CSRF token on {self.page.url}"
+        return token
+
+
+def report(scan: Scan, started: float, what: str) -> str:
+    summary = (
+        f"axe-core ({what}): {scan.views} page views in {time.monotonic() - started:.1f} s"
+        f" ({scan.axe_seconds:.1f} s in axe),"
+        f" {len(scan.found)} violations; {len(scan.skipped)} answers not HTML"
+    )
+    print(summary)
+    return summary + "\n" + "\n".join(scan.found)
+
+
+def test_every_page_of_the_matrix_is_reached(cast: Org) -> None:
+    """Each page the access matrix lets one of the roles see has a view with demo ids."""
+    assert not uncovered(page_views(cast)), uncovered(page_views(cast))
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_every_page_has_no_axe_violations_on_a_phone(
+    role: str,
+    browser: Browser,
+    demo_server: str,
+    cast: Org,
+    sign_ins: dict[str, Any],
+    kinds: dict[str, str],
+    page_problems: PageProblems,
+) -> None:
+    started = time.monotonic()
+    page = open_role(browser, demo_server, role, sign_ins, page_problems)
+    scan = Scan(page, demo_server, page_problems, kinds)
+    views = page_views(cast, roles=[role])
+    assert views, f"no pages for {role}"
+    if role == ANONYMOUS:
+        page.goto("/login")
+    for view in views:
+        scan.visit(view, SCHEMES)
+    page.context.close()
+    assert not scan.found, report(scan, started, f"{role}, phone, light and dark")
+    assert not page_problems.unexpected(), page_problems.unexpected()
+    report(scan, started, f"{role}, phone, light and dark")
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_main_pages_have_no_axe_violations_on_a_desktop(
+    role: str,
+    browser: Browser,
+    demo_server: str,
+    cast: Org,
+    sign_ins: dict[str, Any],
+    kinds: dict[str, str],
+    page_problems: PageProblems,
+) -> None:
+    started = time.monotonic()
+    page = open_role(browser, demo_server, role, sign_ins, page_problems, desktop=True)
+    scan = Scan(page, demo_server, page_problems, kinds)
+    seen: set[str] = set()
+    for view in page_views(cast, roles=[role]):
+        if view.form is None and view.endpoint in DESKTOP_ENDPOINTS and view.endpoint not in seen:
+            seen.add(view.endpoint)
+            scan.visit(view, ("light",), label=" at 1280 px")
+    page.context.close()
+    assert not scan.found, report(scan, started, f"{role}, desktop")
+    report(scan, started, f"{role}, desktop")
+
+
+def test_the_axe_check_names_page_rule_and_target(
+    browser: Browser, demo_server: str, sign_ins: dict[str, Any], page_problems: PageProblems
+) -> None:
+    """The check does see a violation (so its silence elsewhere means something)."""
+    page = open_role(browser, demo_server, ANONYMOUS, sign_ins, page_problems)
+    page.goto("/login")
+    assert axe_violations(page, "signed out /login") == []
+    page.locator(".login-tagline").evaluate(
+        "(p) => { p.style.color = '#ccc'; p.insertAdjacentHTML('beforeend', '<img src=x.png>'); }"
+    )
+    page_problems.expect(r"x\.png")
+    found = axe_violations(page, "signed out /login")
+    assert any(
+        line.startswith("signed out /login: color-contrast (serious)")
+        and 'p.login-tagline "Coach your' in line
+        for line in found
+    ), found
+    assert any(
+        line.startswith("signed out /login: image-alt (critical)") and "= img" in line
+        for line in found
+    ), found
+    print("\n".join(found))
+    page.context.close()
