@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app coachapp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install chromium lint typecheck pytest screenshots bench bench-cadence bench-perf bench-push lighthouse axe clean
+.PHONY: run test install chromium lint typecheck pytest screenshots bench bench-cadence bench-perf bench-push load drills lighthouse axe clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,15 @@ bench-perf: install
 
 bench-push: install
 	$(BIN)/python -m bench.push
+
+# The production stack under 50 people for 3 minutes, and its fault drills (the database
+# restarting, the push service hanging, the worker killed). Need PostgreSQL on 127.0.0.1:5432
+# and, for the database drill, its Debian binaries; results go into docs/reliability.md.
+load: install
+	$(BIN)/python -m bench.load --doc docs/reliability.md
+
+drills: install
+	$(BIN)/python -m bench.drills --doc docs/reliability.md
 
 # Lighthouse from npm (pinned in bench/package-lock.json) drives Debian's Chromium through
 # CHROME_PATH; it never downloads a browser. Reports go to docs/lighthouse/.
