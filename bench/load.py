@@ -80,6 +80,30 @@ class Sample:
     at: float
 
 
+@dataclass
+class ServerError:
+    """A 5xx as the client saw it: does it say when to come back, in the right shape?"""
+
+    at: float
+    route: str
+    status: int
+    retry_after: str | None
+    shape: str  # "json" (the API error shape), "html" (an error page) or what it was
+
+
+def error_shape(response: requests.Response) -> str:
+    kind = response.headers.get("Content-Type", "")
+    if kind.startswith("application/json"):
+        try:
+            error = response.json()["error"]
+        except (ValueError, KeyError, TypeError):
+            return "json without the error shape"
+        return "json" if {"code", "message"} <= set(error) else "json without code/message"
+    if kind.startswith("text/html") and "<main" in response.text:
+        return "html"
+    return kind or "no content type"
+
+
 class Recorder:
     """Every response and every failed request, from every thread."""
 
@@ -87,6 +111,7 @@ class Recorder:
         self.lock = threading.Lock()
         self.samples: list[Sample] = []
         self.failures: list[tuple[float, str, str, str]] = []  # at, role, route, error
+        self.server_errors: list[ServerError] = []
         self.active = False  # signing in and subscribing are set-up, not counted
 
     def observer(self, role: str) -> Callable[[requests.Response], None]:
@@ -101,8 +126,15 @@ class Recorder:
                 response.elapsed.total_seconds() * 1000,
                 time.time(),
             )
+            error = None
+            if response.status_code >= 500:
+                retry_after = response.headers.get("Retry-After")
+                shape = error_shape(response)
+                error = ServerError(sample.at, sample.route, sample.status, retry_after, shape)
             with self.lock:
                 self.samples.append(sample)
+                if error is not None:
+                    self.server_errors.append(error)
 
         return observe
 
@@ -888,9 +920,11 @@ class Report:
         return all(check.ok for check in self.checks)
 
 
-def check_requests(run: LoadRun, report: Report) -> None:
+def check_requests(run: LoadRun, report: Report, *, outage: bool = False) -> None:
+    """No 5xx; or, through an `outage` of the database, only 503 with Retry-After in the
+    error shape (JSON for the API and htmx, an HTML page otherwise)."""
     samples = run.recorder.samples
-    server_errors = [s for s in samples if s.status >= 500]
+    server_errors = [s for s in samples if s.status >= 500 and not (outage and s.status == 503)]
     by_status = Counter(s.status for s in samples)
     report.numbers["requests"] = len(samples)
     report.numbers["by_status"] = dict(sorted(by_status.items()))
@@ -906,7 +940,19 @@ def check_requests(run: LoadRun, report: Report) -> None:
     if server_errors:
         routes = Counter(f"{s.status} {s.route}" for s in server_errors)
         detail += ": " + ", ".join(f"{k} x{v}" for k, v in routes.most_common(8))
-    report.check("no 5xx", not server_errors, detail)
+    report.check("no 5xx other than 503" if outage else "no 5xx", not server_errors, detail)
+    if outage:
+        unavailable = [e for e in run.recorder.server_errors if e.status == 503]
+        unclear = [e for e in unavailable if not e.retry_after or e.shape not in ("json", "html")]
+        shapes = Counter(e.shape for e in unavailable)
+        report.numbers["unavailable"] = len(unavailable)
+        report.check(
+            "every 503 says Retry-After, in the error shape",
+            not unclear,
+            f"{len(unavailable)} answers 503 ("
+            + ", ".join(f"{k} {v}" for k, v in shapes.items())
+            + f"), {len(unclear)} without Retry-After or the shape",
+        )
     failures = run.recorder.failures
     report.check(
         "every request answered",
@@ -1156,9 +1202,9 @@ def latency_table(
     return rows[: top + 1]
 
 
-def verify(run: LoadRun, report: Report | None = None) -> Report:
+def verify(run: LoadRun, report: Report | None = None, *, outage: bool = False) -> Report:
     report = report or Report()
-    check_requests(run, report)
+    check_requests(run, report, outage=outage)
     check_writes(run, report)
     check_notifications(run, report)
     check_server_log(run, report)
@@ -1233,6 +1279,20 @@ def markdown(run: LoadRun, report: Report, mix: Mix, title: str = "Load test") -
     return "\n".join(lines) + "\n"
 
 
+def replace_section(path: Path, name: str, text: str) -> None:
+    """Puts `text` between ``<!-- name:begin -->`` and ``<!-- name:end -->`` in the Markdown
+    file (appended when the markers are not there yet); the prose around stays."""
+    begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
+    document = path.read_text() if path.exists() else ""
+    block = f"{begin}\n{text.rstrip()}\n{end}"
+    if begin in document and end in document:
+        head, rest = document.split(begin, 1)
+        document = head + block + rest.split(end, 1)[1]
+    else:
+        document = document.rstrip() + ("\n\n" if document else "") + block + "\n"
+    path.write_text(document)
+
+
 def print_report(report: Report) -> None:
     for check in report.checks:
         print(f"{'PASS' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
@@ -1251,7 +1311,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--web-concurrency", type=int, default=None)
     parser.add_argument("--commit", help="run this commit (git archive) instead of the tree")
     parser.add_argument("--markdown", type=Path, help="write the results there as Markdown")
+    parser.add_argument(
+        "--doc", type=Path, help="put the results in this file's bench.load section"
+    )
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", action="store_true", help="keep the logs (run directory)")
     args = parser.parse_args(argv)
     mix = Mix.for_users(args.users)
     # Rules every minute (300 s in production) so a short run sees the worker evaluate them
@@ -1266,11 +1330,13 @@ def main(argv: list[str] | None = None) -> int:
             "push": True,
             "config": config,
             "web_concurrency": args.web_concurrency,
+            "keep": args.keep,
         }
         if source is not None:
             stack_args["source"] = source
         print(f"starting the stack (seed-demo --scale {mix.scale})...", flush=True)
         with Stack(**stack_args) as stack:
+            print(f"logs in {stack.run_dir}" if args.keep else "", flush=True)
             settings = Settings(think=args.think)
             recorder, ledger, people = start_people(stack, mix, settings, args.seed)
             first = stack.query("SELECT coalesce(max(id), 0) + 1 AS n FROM notifications")[0].n
@@ -1286,6 +1352,8 @@ def main(argv: list[str] | None = None) -> int:
             print_report(report)
             if args.markdown:
                 args.markdown.write_text(text)
+            if args.doc:
+                replace_section(args.doc, "bench.load", text)
     return 0 if report.ok else 1
 
 
