@@ -251,6 +251,11 @@ class Scan:
             return
         if status >= 400:
             self.problems.expect(f"status of {status}")
+        # What collapsed sections hold (the plan's item forms, the guides' help) is checked
+        # too: axe-core passes over what is hidden.
+        page.evaluate(
+            "() => document.querySelectorAll('details').forEach((d) => { d.open = true; })"
+        )
         for scheme in schemes:
             page.emulate_media(color_scheme=scheme)
             options = AXE_ALL_RULES if scheme == "light" else AXE_COLOUR_RULES
