@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from bench.pages import counting_statements
 from coachapp.models import SessionStatus
-from tests.builders import Org, make_plan, make_session, make_user
+from tests.builders import Org, make_follow_up, make_plan, make_session, make_user
 from tests.conftest import HttpsClient, login
 
 
@@ -41,3 +41,20 @@ def test_team_and_director_pages_do_not_query_per_rep(
     after = {p: statements_for(app, client, p) for p in paths}
     assert after == before
     assert statements_for(app, director_client, "/org") == org_before  # type: ignore[arg-type]
+
+
+def test_today_does_not_query_per_draft_or_follow_up(
+    app: Flask, login_as: Any, org: Org, db: Session, client: HttpsClient
+) -> None:
+    manager = org.people["manager"]
+    login_as("manager")
+    before = statements_for(app, client, "/today")
+    for who in ("rep", "rep2", "rep"):  # drafts naming more accounts, more follow-ups due
+        rep = org.people[who]
+        plan = make_plan(db, rep)
+        make_session(
+            db, manager, rep, SessionStatus.DRAFT, plan_id=plan.id, account_id=plan.account_id
+        )
+        make_follow_up(db, rep, manager)
+    db.commit()
+    assert statements_for(app, client, "/today") == before

@@ -95,6 +95,7 @@ def person_page(db: Session, viewer: User, person_id: int, now: dt.datetime) -> 
 
 
 def drafts_of(db: Session, manager: User) -> list[CoachingSession]:
+    """The manager's unfinished notes, with the rep and account each one names."""
     return list(
         db.scalars(
             select(CoachingSession)
@@ -102,6 +103,7 @@ def drafts_of(db: Session, manager: User) -> list[CoachingSession]:
                 CoachingSession.manager_id == manager.id,
                 CoachingSession.status == SessionStatus.DRAFT,
             )
+            .options(joinedload(CoachingSession.rep), joinedload(CoachingSession.account))
             .order_by(CoachingSession.updated_at.desc())
         ).all()
     )
@@ -113,6 +115,7 @@ def follow_ups_due(db: Session, viewer: User, until: dt.date) -> list[FollowUp]:
         db.scalars(
             policy.visible_follow_ups(viewer)
             .where(FollowUp.status == FollowUpStatus.OPEN, FollowUp.due_date <= until)
+            .options(joinedload(FollowUp.owner))
             .order_by(FollowUp.due_date)
             .limit(50)
         ).all()
