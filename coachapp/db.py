@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -121,6 +123,23 @@ def _close_session(_exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
         session.close()
+
+
+# SQLite raises OperationalError for a missing table too; only these result codes (busy,
+# locked, I/O error, cannot open) say the database is unavailable rather than wrong.
+SQLITE_UNAVAILABLE = {5, 6, 10, 14}
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """The database went away (a restart, a failover) or could not be had in time (a lock,
+    every pooled connection busy): trying again later may work; nothing else is wrong."""
+    if isinstance(error, PoolTimeout | InterfaceError):
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    if isinstance(error.orig, sqlite3.Error):
+        return getattr(error.orig, "sqlite_errorcode", 0) & 0xFF in SQLITE_UNAVAILABLE
+    return True  # PostgreSQL's operational errors: connection lost, shutting down, ...
 
 
 def discard_session() -> None:

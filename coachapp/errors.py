@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
@@ -12,7 +11,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from coachapp.db import discard_session
+from coachapp.db import database_unavailable, discard_session
 from coachapp.htmx import is_fragment_request
 
 ERROR_CODES = {
@@ -147,21 +146,6 @@ HTTP_MESSAGES = {
     503: "The service is unavailable for a moment. Wait a few seconds and try again.",
 }
 DATABASE_RETRY_AFTER_SECONDS = 2
-# SQLite raises OperationalError for a missing table too; only these result codes (busy,
-# locked, I/O error, cannot open) say the database is unavailable rather than wrong.
-SQLITE_UNAVAILABLE = {5, 6, 10, 14}
-
-
-def database_unavailable(error: Exception) -> bool:
-    """The database went away under a request (a restart, a failover) or could not be had in
-    time (a lock, every pooled connection busy): nothing is wrong with the request itself."""
-    if isinstance(error, PoolTimeout | InterfaceError):
-        return True
-    if not isinstance(error, OperationalError):
-        return False
-    if isinstance(error.orig, sqlite3.Error):
-        return getattr(error.orig, "sqlite_errorcode", 0) & 0xFF in SQLITE_UNAVAILABLE
-    return True  # PostgreSQL's operational errors: connection lost, shutting down, ...
 
 
 def handle_http_exception(error: HTTPException) -> Any:

@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from coachapp import create_app
-from coachapp.errors import database_unavailable
+from coachapp.db import database_unavailable
 from tests.conftest import CSRF_META, HttpsClient, settings_for
 
 NOBODY = {"email": "nobody@example.com", "password": "not-the-password"}

@@ -29,9 +29,10 @@ import requests
 from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
 from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, joinedload
 
-from coachapp.db import insert_for, utcnow
+from coachapp.db import database_unavailable, insert_for, utcnow
 from coachapp.models import (
     Notification,
     NotificationPreference,
@@ -52,6 +53,11 @@ from coachapp.nudges.preferences import (
 log = logging.getLogger("coachapp.push")
 
 VAPID_EXPIRY = dt.timedelta(hours=12)
+# Recording a batch's pushes through a database outage: pauses between tries, and the part
+# of the lease left over when it gives up (the next worker then pushes again).
+RECORD_RETRY_FIRST_PAUSE = 0.5
+RECORD_RETRY_MAX_PAUSE = 5.0
+RECORD_RETRY_MARGIN = 1.0
 RETRY_AFTER_LIMIT = 24 * 3600.0
 UNCONDITIONAL_KINDS = {"test"}  # asked for by the user: no mute, quiet hours or cap
 
@@ -294,6 +300,7 @@ class Batch:
         self.pusher = pusher
         self.now = now
         self.lease = now + dt.timedelta(seconds=settings.lease_seconds)
+        self.started = time.monotonic()  # the lease's clock, whatever `now` says
         self.report = BatchReport()
         self._pushed_today: dict[int, int] = {}
 
@@ -435,7 +442,12 @@ class Batch:
     def settle(
         self, notification: Notification, results: list[tuple[Job, Outcome]], reached_before: int
     ) -> None:
-        """Records one notification's pushes in one transaction, if our lease still holds."""
+        """Records one notification's pushes in one transaction, if our lease still holds.
+
+        The pushes have been made whatever the database does next: when it goes away now (a
+        restart, a failover), the record is tried again while the lease lasts, so that a short
+        outage does not leave the next worker to push the same notification again.
+        """
         delivered = [job for job, outcome in results if outcome.result == OK]
         transient = [outcome for _, outcome in results if outcome.result == TRANSIENT]
         permanent = [outcome for _, outcome in results if outcome.result == PERMANENT]
@@ -443,20 +455,46 @@ class Batch:
         errors = "; ".join(o.error or "" for _, o in results if o.result != OK) or None
         if transient:
             if notification.attempts >= self.settings.max_attempts:
-                status, next_at = NotificationStatus.DEAD, None
-                self.report.dead += 1
+                status, next_at, counter = NotificationStatus.DEAD, None, "dead"
             else:
                 retry_after = max((o.retry_after or 0.0) for o in transient)
                 delay = backoff_seconds(notification.attempts, self.settings, retry_after)
-                status, next_at = NotificationStatus.FAILED, self.now + dt.timedelta(seconds=delay)
-                self.report.retrying += 1
+                status, counter = NotificationStatus.FAILED, "retrying"
+                next_at = self.now + dt.timedelta(seconds=delay)
         elif permanent and pushes == 0:
-            status, next_at = NotificationStatus.DEAD, None
-            self.report.dead += 1
+            status, next_at, counter = NotificationStatus.DEAD, None, "dead"
         else:
-            status, next_at = NotificationStatus.SENT, None
-            self.report.sent += 1
+            status, next_at, counter = NotificationStatus.SENT, None, "sent"
+        pause = RECORD_RETRY_FIRST_PAUSE
+        while True:
+            try:
+                self.record(notification, results, status, pushes, next_at, errors)
+                break
+            except SQLAlchemyError as exc:
+                self.db.rollback()
+                lease_left = self.settings.lease_seconds - (time.monotonic() - self.started)
+                if not database_unavailable(exc) or lease_left < pause + RECORD_RETRY_MARGIN:
+                    raise
+                log.warning(
+                    "notification %s: recording its pushes failed, retrying in %.1f s: %s",
+                    notification.id, pause, str(exc).splitlines()[0][:200],
+                )  # fmt: skip
+                time.sleep(pause)
+                pause = min(pause * 2, RECORD_RETRY_MAX_PAUSE)
+        setattr(self.report, counter, getattr(self.report, counter) + 1)
         self.report.pushes += len(delivered)
+
+    def record(
+        self,
+        notification: Notification,
+        results: list[tuple[Job, Outcome]],
+        status: NotificationStatus,
+        pushes: int,
+        next_at: dt.datetime | None,
+        errors: str | None,
+    ) -> None:
+        """The outcome, the devices reached and the devices' health, in one transaction."""
+        delivered = [job for job, outcome in results if outcome.result == OK]
         if not self.finish(
             notification, status, pushes=pushes, next_attempt_at=next_at, error=errors,
             commit=False,

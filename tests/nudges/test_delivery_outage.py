@@ -1,0 +1,105 @@
+"""The database going away between a push and its record: the worker keeps what it sent and
+records it once the database answers again, so nothing is pushed twice."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import event, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from coachapp.db import utcnow
+from coachapp.models import Notification, NotificationStatus, PushDelivery
+from coachapp.nudges.delivery import PushSettings, send_due
+from coachapp.nudges.outbox import notify
+from coachapp.nudges.subscriptions import subscribe
+from coachapp.nudges.vapid import generate_vapid_keys
+from tests.builders import make_user
+from tests.push_service import PushService
+
+
+@pytest.fixture
+def settings(app: Flask) -> PushSettings:
+    private, _public = generate_vapid_keys()
+    return PushSettings(
+        vapid_private_key=private,
+        vapid_subject="mailto:test@example.com",
+        allow_private=True,
+        timeout=2.0,
+        lease_seconds=60.0,
+    )
+
+
+@pytest.fixture
+def service() -> Iterator[PushService]:
+    with PushService() as running:
+        yield running
+        assert running.problems == []
+
+
+@contextmanager
+def recording_fails(app: Flask, times: int) -> Iterator[list[str]]:
+    """The next `times` statements recording an outcome fail as on a lost connection."""
+    engine = app.extensions["coachapp.db"].engine
+    failed: list[str] = []
+
+    def lost_connection(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        recording = statement.startswith("UPDATE notifications") and "push_count" in statement
+        if recording and len(failed) < times:
+            failed.append(statement)
+            gone = Exception("server closed the connection unexpectedly")
+            raise OperationalError(statement, {}, gone)
+
+    event.listen(engine, "before_cursor_execute", lost_connection)
+    try:
+        yield failed
+    finally:
+        event.remove(engine, "before_cursor_execute", lost_connection)
+
+
+def test_pushes_are_recorded_after_a_short_outage_and_not_sent_again(
+    app: Flask, db: Session, service: PushService, settings: PushSettings
+) -> None:
+    rep = make_user(db)
+    for device in ("phone", "laptop"):
+        subscribe(db, rep, service.subscription(device), "Test browser", allow_private=True)
+    notify(db, rep.id, "follow_up_due", "A follow-up is due tomorrow", "/follow-ups", "outage")
+    db.commit()
+
+    with recording_fails(app, times=2) as failed:
+        report = send_due(db, settings, now=utcnow)
+    again = send_due(db, settings, now=utcnow)
+
+    assert len(failed) == 2
+    assert (report.sent, report.pushes, again.claimed) == (1, 2, 0)
+    notification = db.scalars(select(Notification).filter_by(dedupe_key="outage")).one()
+    db.refresh(notification)
+    assert notification.status == NotificationStatus.SENT
+    assert notification.push_count == 2
+    deliveries = db.scalars(select(PushDelivery).filter_by(notification_id=notification.id))
+    assert len(deliveries.all()) == 2
+    assert [len(service.answered(device)) for device in ("phone", "laptop")] == [1, 1]
+
+
+def test_a_longer_outage_leaves_the_notification_to_the_next_worker(
+    app: Flask, db: Session, service: PushService, settings: PushSettings
+) -> None:
+    """Past the lease another worker may already have it: stop trying and fail the round."""
+    rep = make_user(db)
+    subscribe(db, rep, service.subscription("phone"), "Test browser", allow_private=True)
+    notify(db, rep.id, "follow_up_due", "A follow-up is due tomorrow", "/follow-ups", "long")
+    db.commit()
+    short_lease = PushSettings(**{**settings.__dict__, "lease_seconds": 2.0})
+
+    with recording_fails(app, times=100), pytest.raises(OperationalError):
+        send_due(db, short_lease, now=utcnow)
+
+    notification = db.scalars(select(Notification).filter_by(dedupe_key="long")).one()
+    db.refresh(notification)
+    assert notification.status == NotificationStatus.SENDING  # until the lease lapses
+    assert len(service.answered("phone")) == 1
