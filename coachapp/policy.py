@@ -19,6 +19,7 @@ from coachapp.models import (
     CoachTheCoachNote,
     FollowUp,
     PendingSelfAssessment,
+    PlannedRideAlong,
     PlanTeamMember,
     Role,
     SessionStatus,
@@ -262,6 +263,31 @@ def coached_managers(viewer: User) -> Select[User]:
 
 def coached_manager_or_404(db: Session, viewer: User, manager_id: int) -> User:
     return _one_or_404(db, coached_managers(viewer).where(User.id == manager_id))
+
+
+# Ride-along days --------------------------------------------------------------
+
+
+def ride_alongs_scope(viewer: User) -> ColumnElement[bool]:
+    """A planned ride-along (its preparation, pre-brief and calls) is its manager's and its
+    rep's alone; a director sees the coaching note it becomes, once shared."""
+    if viewer.role not in {Role.MANAGER, Role.REP}:
+        return false()
+    return or_(PlannedRideAlong.manager_id == viewer.id, PlannedRideAlong.rep_id == viewer.id)
+
+
+def visible_ride_alongs(viewer: User) -> Select[PlannedRideAlong]:
+    return select(PlannedRideAlong).where(ride_alongs_scope(viewer))
+
+
+def can_prepare_ride_along(viewer: User, ride: PlannedRideAlong) -> bool:
+    """The rep leads the preparation: what they want help with, the accounts, objectives."""
+    return viewer.id == ride.rep_id
+
+
+def can_capture_calls(viewer: User, ride: PlannedRideAlong) -> bool:
+    """The calls captured during the day are the manager's working notes, like a draft."""
+    return viewer.id == ride.manager_id
 
 
 # Follow-ups -------------------------------------------------------------------

@@ -531,9 +531,11 @@ class SessionResource(MethodView):
 
 @blp.post("/coaching-sessions/<int:session_id>/share")
 @blp.response(200, SessionOutSchema, headers=ETAG_HEADER)
-@authenticated(blp, 403, 404)
+@authenticated(blp, 403, 404, 422)
 def share(session_id: int) -> Response:
-    """Share a draft with the rep (its author): draft → shared. Sharing again changes nothing."""
+    """Share a draft with the rep (its author): draft → shared. Sharing again changes nothing.
+    A note is shared with one or two development focus areas and at most three strengths
+    (one per line); otherwise 422 says what is missing."""
     return _with_etag(service.share_session(get_session(), api_user(), session_id))
 
 

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session, joinedload
 
 from coachapp import audit, policy
 from coachapp.db import utcnow
-from coachapp.errors import InvalidInput, NotFound
-from coachapp.models import PlannedRideAlong, User
+from coachapp.errors import InvalidInput, NotFound, PermissionDenied
+from coachapp.models import PlannedRideAlong, Role, User
 
 HORIZON_DAYS = 365
 
@@ -25,6 +25,8 @@ def plan_ride_along(
     plan_id: int | None = None,
     note: str = "",
 ) -> PlannedRideAlong:
+    if manager.role != Role.MANAGER:
+        raise PermissionDenied("Ride-alongs are planned by a rep's manager.")
     rep = db.get(User, rep_id)
     if rep is None or rep.manager_id != manager.id or not rep.active:
         raise NotFound()
@@ -64,11 +66,8 @@ def upcoming(db: Session, viewer: User, rep: User, today: dt.date) -> Sequence[P
 
 def ride_along_for(db: Session, viewer: User, ride_id: int) -> PlannedRideAlong:
     ride = db.scalars(
-        select(PlannedRideAlong)
-        .where(
-            PlannedRideAlong.id == ride_id,
-            or_(PlannedRideAlong.manager_id == viewer.id, PlannedRideAlong.rep_id == viewer.id),
-        )
+        policy.visible_ride_alongs(viewer)
+        .where(PlannedRideAlong.id == ride_id)
         .options(joinedload(PlannedRideAlong.plan), joinedload(PlannedRideAlong.rep))
     ).first()
     if ride is None:

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from coachapp import audit, policy
-from coachapp.coaching import blind
+from coachapp.coaching import blind, caps
 from coachapp.db import utcnow
 from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from coachapp.models import (
@@ -252,6 +252,7 @@ def create_session(
             raise Conflict("That client_uuid belongs to another note.")
         return get_session(db, manager, existing.id), False
     rep = _coached_rep(db, manager, data["rep_id"])
+    caps.check_changes({k: data[k] for k in ("strengths", "development_focus") if data.get(k)})
     _check_plan(db, manager, rep, data)
     version = (
         db.get(GuideVersion, data["guide_version_id"])
@@ -318,6 +319,15 @@ def update_session(
     if expected_version is None and require_version:
         raise VersionRequired()
     check_version(session.version, expected_version, {})
+    # Caps apply to what changes: a note from before them keeps its text until edited.
+    caps.check_changes(
+        {
+            name: changes[name] or ""
+            for name in ("strengths", "development_focus")
+            if name in changes and (changes[name] or "") != getattr(session, name)
+        },
+        shared=session.status == SessionStatus.SHARED,
+    )
     if changes.get("plan_id") is not None or changes.get("account_id") is not None:
         _check_plan(db, viewer, session.rep, changes)
     if "ratings" in changes:
@@ -386,6 +396,7 @@ def share_session(db: Session, viewer: User, session_id: int) -> CoachingSession
         raise PermissionDenied("Only the note's author can share it.")
     if session.status != SessionStatus.DRAFT:
         return session  # sharing twice is harmless (a double tap, a replay)
+    caps.check_shareable(session.strengths, session.development_focus)
     session.status = SessionStatus.SHARED
     session.shared_at = utcnow()
     audit.record(db, viewer, "session.share", "coaching_session", session.id)
@@ -629,8 +640,8 @@ def follow_ups_for(
 def update_follow_up(
     db: Session, viewer: User, follow_up_id: int, changes: dict[str, Any]
 ) -> FollowUp:
-    """Its owner or the note's author completes, cancels or re-dates a follow-up; a linked
-    plan action follows its status."""
+    """Its owner or the note's author completes, cancels or re-dates a follow-up, with a line
+    of evidence that it was done if they like; a linked plan action follows its status."""
     follow_up = policy.follow_up_or_404(db, viewer, follow_up_id)
     author_id = follow_up.session.manager_id if follow_up.session else follow_up.created_by_id
     if viewer.id not in {follow_up.owner_id, author_id}:
@@ -639,13 +650,15 @@ def update_follow_up(
         follow_up.due_date = changes["due_date"]
     if changes.get("title"):
         follow_up.title = changes["title"]
+    if "evidence" in changes:
+        follow_up.evidence = (changes["evidence"] or "").strip() or None
     if "status" in changes and changes["status"] != follow_up.status:
         follow_up.status = changes["status"]
         follow_up.completed_at = utcnow() if follow_up.status == FollowUpStatus.DONE else None
         _sync_action(db, follow_up)
     audit.record(
         db, viewer, "follow_up.update", "follow_up", follow_up.id,
-        fields=sorted(k for k in changes if k in {"status", "due_date", "title"}),
+        fields=sorted(k for k in changes if k in {"status", "due_date", "title", "evidence"}),
     )  # fmt: skip
     db.commit()
     return follow_up

@@ -284,7 +284,14 @@ def share(session_id: int) -> Any:
         session, refusal = _save_or_refuse(session)
         if refusal is not None:
             return refusal
-    service.share_session(get_session(), viewer(), session.id)
+    try:
+        service.share_session(get_session(), viewer(), session.id)
+    except InvalidInput as exc:
+        # Saved, not shared: the note misses what sharing needs (e.g. a development focus).
+        ctx = _edit_context(_editable(session.id), errors={**exc.fields, "_form": [exc.message]})
+        if "version" in request.form:
+            ctx.update(_typed_context(request.form))
+        return _refused(ctx, 422)
     flash(f"Shared with {session.rep.name}.", "success")
     target = url_for("coaching.show", session_id=session.id)
     if is_fragment_request():

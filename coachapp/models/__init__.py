@@ -57,6 +57,7 @@ from coachapp.models.plans import (
     ProfilingGuide,
     Relationship,
 )
+from coachapp.models.ride_alongs import RideAlongCall, RideAlongStop
 from coachapp.models.worker import WorkerHeartbeat
 
 __all__ = [
@@ -104,6 +105,8 @@ __all__ = [
     "PushDelivery",
     "PushSubscription",
     "Relationship",
+    "RideAlongCall",
+    "RideAlongStop",
     "Role",
     "SessionRating",
     "SessionStatus",

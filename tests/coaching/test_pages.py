@@ -37,7 +37,7 @@ def debrief(db: Session, note_id: int) -> dict[str, str]:
         "occurred_on": note.occurred_on.isoformat(),
         "plan_id": str(note.plan_id or ""),
         "strengths": "Opened with the customer's own goals.",
-        "development_focus": "",
+        "development_focus": note.development_focus,
         "private_notes": "PRIVATE-NOTE-MARKER: watch the pace",
     }
     form[f"score-{competencies[0].id}"] = "3"

@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from coachapp.auth.service import issue_api_token
+from coachapp.coaching.caps import MAX_FOCUS, MAX_STRENGTHS, MIN_FOCUS_TO_SHARE, points
 from coachapp.db import Database
 from coachapp.models import Notification
 from tests.api.helpers import assert_error_shape
@@ -91,6 +92,9 @@ class Note:
     content: dict[str, Any] = field(default_factory=dict)
     addenda: int = 0
     acknowledged_with_comment: bool = False
+    # Strengths and focus as last saved: the caps decide whether a change or a share passes.
+    strengths: str = "Clear agenda"
+    focus: str = "Ask about the P&T timeline"
     # The rep has rated themself on it, declined to, or acknowledged it.
     self_rating_settled: bool = False
 
@@ -280,6 +284,8 @@ class SessionMachine(RuleBasedStateMachine):
             expected = 428
         elif if_match == "stale":
             expected = 412
+        elif self.over_the_caps(note, strengths, focus):
+            expected = 422
         else:
             expected = 200
         self.expect(response, expected, note)
@@ -288,6 +294,8 @@ class SessionMachine(RuleBasedStateMachine):
             for key in ("strengths", "development_focus", "private_notes"):
                 if key in body:
                     assert data[key] == body[key], key
+            note.strengths = data["strengths"]
+            note.focus = data["development_focus"]
             if drop_follow_ups:
                 assert data["follow_ups"] == []
 
@@ -314,6 +322,8 @@ class SessionMachine(RuleBasedStateMachine):
             self.expect(response, 404)
         elif actor != "manager":
             self.expect(response, 403)
+        elif was == "draft" and not self.shareable(note):
+            self.expect(response, 422)
         else:
             self.expect(response, 200, note)
             assert note.status == ("shared" if was == "draft" else was)
@@ -462,6 +472,25 @@ class SessionMachine(RuleBasedStateMachine):
                 assert (note.id in statuses) == self.sees(actor, note), (actor, note)
 
     # Helpers -------------------------------------------------------------------------------------
+
+    def over_the_caps(self, note: Note, strengths: str | None, focus: str | None) -> bool:
+        """At most 3 strengths and 2 focus areas; a shared note keeps a focus. Only a field
+        that changes is checked."""
+        changed_strengths = strengths is not None and strengths != note.strengths
+        if changed_strengths and len(points(strengths or "")) > MAX_STRENGTHS:
+            return True
+        if focus is not None and focus != note.focus:
+            count = len(points(focus))
+            if count > MAX_FOCUS or (note.status == "shared" and count < MIN_FOCUS_TO_SHARE):
+                return True
+        return False
+
+    def shareable(self, note: Note) -> bool:
+        focus = len(points(note.focus))
+        return (
+            MIN_FOCUS_TO_SHARE <= focus <= MAX_FOCUS
+            and len(points(note.strengths)) <= MAX_STRENGTHS
+        )
 
     def due(self, check: str) -> bool:
         """Whether an invariant has writes to look at since it last ran."""

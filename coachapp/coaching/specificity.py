@@ -1,0 +1,198 @@
+"""The vague-praise check: does a strength or focus say what was observed?
+
+Clear coaching in the car turns into vague written praise ("great job", "good call"). This
+is a plain rule, so a manager can see why a point was flagged. A point (one line of the
+strengths or the development focus) is vague when all three hold:
+
+- no competency is tied to it: it names no competency rated on the note;
+- it has no example: no number, no quoted words, no account or person named, no
+  "when / after / during ..." clause;
+- its words are only general praise and filler ("great", "job", "rapport", "needs to
+  improve", the rep's own name).
+
+The debrief shows a prompt beside a flagged point; nothing is refused. The coaching-quality
+figures count notes with specific evidence through has_specific_evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from coachapp.coaching.caps import points
+
+if TYPE_CHECKING:
+    from coachapp.models import CoachingSession
+
+
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Praise, intensifiers and words that name no behaviour. Words that describe what someone
+# did (asked, summarised, objection, next steps, formulary, plan) are deliberately absent.
+GENERAL_WORDS = _word_set(
+    """
+    great good very really so excellent nice strong solid awesome fantastic amazing
+    outstanding superb brilliant wonderful terrific impressive fine ok okay decent better best
+    well super positive professional professionally confident engaging effective polished
+    proactive passionate enthusiastic energetic personable friendly knowledgeable prepared
+    organised organized overall generally always quite pretty much more most lot lots bit
+    little real true truly clear clearly natural smooth keep keeps kept continue continues
+    perfect perfectly incredible incredibly exceptional exceptionally lovely cool top notch
+    job jobs work working worked call calls visit visits meeting meetings day days today
+    week time performance performances effort efforts energy attitude rapport relationship
+    relationships presence communication communications skill skills style approach manner
+    engagement professionalism confidence customer customers client clients hcp hcps doctor
+    doctors physician physicians account accounts team everyone people stuff thing things
+    area areas improvement improvements progress knowledge selling sales presentation
+    presentations delivery execution listening questioning follow through detail details
+    focus planning preparation energy interaction interactions conversation conversations
+    is was be been being are were has had have do did does done doing get gets got need
+    needs needed improve improves improving improved show showed shown shows demonstrate
+    demonstrated demonstrates display displayed displays make made makes try trying tried
+    grow growing develop developing developed build building keep up continue
+    """
+)
+FILLER_WORDS = _word_set(
+    """
+    a an the and or but with of to in on at for by from as it its it's this that these those
+    he she they them his her their him you your i we our us me my all some any there here
+    again too also just off out over about around s re ll ve d t
+    when whenever after during while before once until soon
+    """
+)
+NUMBER_WORDS = _word_set("two three four five six seven eight nine ten eleven twelve")
+
+# Curly quotes and apostrophes are written as escapes: they look like their plain cousins.
+WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)*")
+DIGIT = re.compile(r"\d")
+QUOTED = re.compile(
+    r"[\"\u201c\u201d\u201e\u00ab\u00bb]\s*[^\"\u201c\u201d\u201e\u00ab\u00bb\s]"
+    r"|(?:^|\s)['\u2018][^'\u2019]{2,}['\u2019]"
+)
+CLAUSE = re.compile(r"\b(?:when|whenever|after|during|while|before|once|until|as soon as)\s+\w+")
+TITLED_PERSON = re.compile(r"\b(?:Dr|Prof|Mr|Mrs|Ms|Mx|Nurse|Sister)\.?\s+[A-Z]")
+
+STRENGTH_PROMPT = (
+    "Reads as general praise. Add what you saw: which call, what {first} said or did, "
+    "a number or their words."
+)
+FOCUS_PROMPT = (
+    "Reads as general advice. Say what {first} should do differently, and where you saw it."
+)
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A point flagged as vague praise, with the prompt shown beside it."""
+
+    field: str  # "strengths" or "development_focus"
+    text: str
+    prompt: str
+
+
+def _words(text: str) -> list[str]:
+    words = []
+    for word in WORD.findall(text.lower()):
+        word = word.replace("\u2019", "'")
+        words.append(word.removesuffix("'s"))
+    return words
+
+
+def _names_competency(text: str, competencies: Iterable[str]) -> bool:
+    lowered = text.lower()
+    return any(name and name.lower() in lowered for name in competencies)
+
+
+def _has_example(text: str, words: list[str], names: Iterable[str]) -> bool:
+    lowered = text.lower()
+    return bool(
+        DIGIT.search(text)
+        or QUOTED.search(text)
+        or TITLED_PERSON.search(text)
+        or any(w in NUMBER_WORDS for w in words)
+        or any(name and name.lower() in lowered for name in names)
+        or _concrete_clause(text)
+    )
+
+
+def _concrete_clause(text: str) -> bool:
+    """A "when/after/during ..." clause that says something ("during the day" does not)."""
+    for match in CLAUSE.finditer(text.lower()):
+        rest = _words(text[match.start() :])[1:]
+        if any(w not in GENERAL_WORDS and w not in FILLER_WORDS for w in rest[:6]):
+            return True
+    return False
+
+
+def is_vague(
+    text: str,
+    *,
+    competencies: Iterable[str] = (),
+    names: Iterable[str] = (),
+    people: Iterable[str] = (),
+) -> bool:
+    """Whether one point is vague praise.
+
+    competencies: names of the competencies rated on the note (naming one ties the point
+    to what was rated and its evidence); names: accounts or people that make an example
+    when named; people: names that add nothing (the rep's own), read as filler.
+    """
+    if not text.strip():
+        return False
+    if _names_competency(text, competencies):
+        return False
+    words = _words(text)
+    if _has_example(text, words, names):
+        return False
+    filler = FILLER_WORDS | {part.lower() for name in people for part in _words(name)}
+    return all(w in GENERAL_WORDS or w in filler for w in words)
+
+
+def flags(
+    strengths: str,
+    development_focus: str,
+    *,
+    competencies: Iterable[str] = (),
+    names: Iterable[str] = (),
+    rep_name: str = "",
+) -> list[Flag]:
+    """Every point of a note's strengths and focus that reads as vague praise."""
+    competencies, names = list(competencies), list(names)
+    first = rep_name.split(" ")[0] if rep_name else "the rep"
+    found = []
+    for field, text, prompt in (
+        ("strengths", strengths, STRENGTH_PROMPT),
+        ("development_focus", development_focus, FOCUS_PROMPT),
+    ):
+        for point in points(text):
+            if is_vague(point, competencies=competencies, names=names, people=[rep_name]):
+                found.append(Flag(field, point, prompt.format(first=first)))
+    return found
+
+
+def rated_competency_names(session: CoachingSession) -> list[str]:
+    """Names of the competencies rated (observed) on a note."""
+    return [r.competency.name for r in session.ratings if r.score is not None]
+
+
+def note_flags(session: CoachingSession) -> list[Flag]:
+    """The vague points of a note (its ratings, rep and account loaded)."""
+    return flags(
+        session.strengths,
+        session.development_focus,
+        competencies=rated_competency_names(session),
+        names=[session.account.name] if session.account else [],
+        rep_name=session.rep.name,
+    )
+
+
+def has_specific_evidence(session: CoachingSession) -> bool:
+    """A note with specific evidence: it has strengths or focus, and no point of them is
+    vague praise. The one definition the coaching-quality figures count."""
+    if not points(session.strengths) and not points(session.development_focus):
+        return False
+    return not note_flags(session)

@@ -1,0 +1,49 @@
+"""Building a ride-along day for the tests: planned, prepared by the rep, with a last note whose
+agreements the pre-brief shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from coachapp.coaching import calendar
+from coachapp.models import CoachingSession, FollowUp, PlannedRideAlong, SessionStatus
+from tests.builders import Org, make_follow_up, make_session
+
+
+@dataclass
+class Day:
+    ride: PlannedRideAlong
+    last_note: CoachingSession
+    rep_agreement: FollowUp
+    manager_agreement: FollowUp
+    competencies: list[int]
+
+
+def plan_day(db: Session, org: Org, day: dt.date | None = None) -> Day:
+    """manager plans a ride-along with rep on their plan; rep's last note (shared yesterday)
+    has two agreements, one each."""
+    manager, rep = org.people["manager"], org.people["rep"]
+    version = org.sessions["shared"].guide_version
+    last = make_session(
+        db,
+        manager,
+        rep,
+        SessionStatus.SHARED,
+        guide_version=version,
+        occurred_on=dt.date.today() - dt.timedelta(days=1),
+    )
+    rep_agreement = make_follow_up(
+        db, rep, manager, session_id=last.id, title="Send the pharmacy the dosing summary"
+    )
+    manager_agreement = make_follow_up(
+        db, manager, manager, session_id=last.id, title="Introduce Riley to the GPO lead"
+    )
+    db.commit()
+    ride = calendar.plan_ride_along(
+        db, manager, rep.id, day or dt.date.today(), dt.date.today(), org.plans["rep"].id
+    )
+    competencies = [c.id for s in version.sections for c in s.competencies]
+    return Day(ride, last, rep_agreement, manager_agreement, competencies)
