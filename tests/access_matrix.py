@@ -23,6 +23,7 @@ is rolled back, so rows that change data (sign-out, profile, plans, tokens) do n
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -42,10 +43,14 @@ from coachapp.auth.service import issue_api_token
 from coachapp.db import Database, utcnow
 from coachapp.models import (
     ActionStatus,
+    FollowUp,
     PlanActionItem,
     PlanGoal,
+    PlannedRideAlong,
     PlanStakeholder,
     PushSubscription,
+    RideAlongCall,
+    RideAlongStop,
 )
 from tests.builders import PASSWORD, Org, build_org, password_hash
 from tests.conftest import HttpsClient, login
@@ -170,6 +175,7 @@ IMPORT_CSV = (
 )
 
 IF_MATCH_PLAN = {"If-Match": '"{plans[rep].version}"'}
+NEXT_WEEK = (dt.date.today() + dt.timedelta(days=7)).isoformat()
 IF_MATCH_ITEM = {"If-Match": '"1"'}
 
 # fmt: off
@@ -698,6 +704,42 @@ MATRIX: tuple[Row, ...] = (
     row("api_coaching.update_follow_up", "PATCH", "/api/v1/follow-ups/{missing}",
         variant="missing", data={"status": "done"},
         expect=(401, 404, 404, 404, 404, 404, 404, 404, 404)),
+    # The ride-along day (i[ride]: manager with rep): its manager and its rep, nobody else. The
+    # rep prepares it and closes the last agreements; the manager plans, captures calls (their
+    # working notes: the rep gets 404) and writes the note.
+    #           anon rep  rep2 oth  mgr  mgr2 dir  dir2 admin
+    row("api_ride_alongs.RideAlongs", "GET", "/api/v1/ride-alongs",
+        expect=(401, 200, 200, 200, 200, 200, 200, 200, 200)),
+    row("api_ride_alongs.RideAlongs", "GET", "/api/v1/ride-alongs?limit=0", variant="bad_limit",
+        expect=(401, 422, 422, 422, 422, 422, 422, 422, 422)),
+    row("api_ride_alongs.RideAlongs", "POST", "/api/v1/ride-alongs",
+        data={"rep_id": "{p[rep].id}", "day": NEXT_WEEK},
+        expect=(401, 403, 403, 403, 201, 404, 403, 403, 403)),
+    row("api_ride_alongs.RideAlongResource", "GET", "/api/v1/ride-alongs/{i[ride].id}",
+        expect=(401, 200, 404, 404, 200, 404, 404, 404, 404)),
+    row("api_ride_alongs.RideAlongResource", "GET", "/api/v1/ride-alongs/{missing}",
+        variant="missing",
+        expect=(401, 404, 404, 404, 404, 404, 404, 404, 404)),
+    row("api_ride_alongs.RideAlongResource", "PATCH", "/api/v1/ride-alongs/{i[ride].id}",
+        data={"help_request": "The budget objection"}, headers={"If-Match": '"1"'},
+        expect=(401, 200, 404, 404, 403, 404, 404, 404, 404)),
+    row("api_ride_alongs.RideAlongResource", "PATCH", "/api/v1/ride-alongs/{i[ride].id}",
+        variant="no_if_match", data={"help_request": "The budget objection"},
+        expect=(401, 428, 404, 404, 403, 404, 404, 404, 404)),
+    row("api_ride_alongs.agreement_done", "POST",
+        "/api/v1/ride-alongs/{i[ride].id}/agreements/{i[agreement].id}/done",
+        data={"evidence": "Sent on Monday"},
+        expect=(401, 200, 404, 404, 403, 404, 404, 404, 404)),
+    row("api_ride_alongs.Calls", "GET", "/api/v1/ride-alongs/{i[ride].id}/calls",
+        expect=(401, 404, 404, 404, 200, 404, 404, 404, 404)),
+    row("api_ride_alongs.Calls", "POST", "/api/v1/ride-alongs/{i[ride].id}/calls",
+        data={"account_name": "Lakeside Clinic", "evidence": "Asked about the P&T date"},
+        expect=(401, 403, 404, 404, 201, 404, 404, 404, 404)),
+    row("api_ride_alongs.remove_call", "DELETE",
+        "/api/v1/ride-alongs/{i[ride].id}/calls/{i[call].id}",
+        expect=(401, 404, 404, 404, 204, 404, 404, 404, 404)),
+    row("api_ride_alongs.write_note", "POST", "/api/v1/ride-alongs/{i[ride].id}/note",
+        expect=(401, 403, 404, 404, 201, 404, 404, 404, 404)),
 )
 # fmt: on
 
@@ -851,6 +893,29 @@ def add_plan_items(db: Session, org: Org) -> dict[str, Any]:
     return items
 
 
+def add_ride_along_day(db: Session, org: Org) -> dict[str, Any]:
+    """A ride-along today (manager with rep) with a stop and a call, and an agreement of the
+    rep's last note (the acknowledged one) for the pre-brief."""
+    manager, rep = org.people["manager"], org.people["rep"]
+    ride = PlannedRideAlong(
+        manager_id=manager.id, rep_id=rep.id, plan_id=org.plans["rep"].id, day=dt.date.today()
+    )
+    ride.stops = [RideAlongStop(name="Lakeside Clinic", objective="Agree the P&T submission date")]
+    agreement = FollowUp(
+        session_id=org.sessions["acknowledged"].id,
+        owner_id=rep.id,
+        created_by_id=manager.id,
+        title="Send the dosing summary",
+        due_date=dt.date.today(),
+    )
+    db.add_all([ride, agreement])
+    db.flush()
+    call = RideAlongCall(ride_id=ride.id, account_name="Lakeside Clinic", evidence="Asked first")
+    db.add(call)
+    db.commit()
+    return {"ride": ride, "agreement": agreement, "call": call}
+
+
 def _csrf_token(client: HttpsClient, path: str) -> str:
     page = client.get(path)
     found = CSRF_META.search(page.get_data(as_text=True))
@@ -899,6 +964,7 @@ def open_world(app: Flask) -> Iterator[World]:
             org.sessions["other_team"].private_notes = PRIVATE_NOTES["manager2"]
             org.sessions["far"].private_notes = PRIVATE_NOTES["manager3"]
             items = add_plan_items(db, org)
+            items.update(add_ride_along_day(db, org))
             credentials: dict[str, Credentials] = {}
             with app.app_context():
                 tokens = {who: issue_api_token(db, org.people[who])[0] for who in SIGNED_IN}

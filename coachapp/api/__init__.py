@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 
 def register_api(app: Flask, api: CoachApi) -> None:
-    from coachapp.api import cadence, coaching, notifications, people, plans, tokens
+    from coachapp.api import cadence, coaching, notifications, people, plans, ride_alongs, tokens
     from coachapp.extensions import csrf
 
     api.spec.components.security_scheme(
@@ -22,6 +22,7 @@ def register_api(app: Flask, api: CoachApi) -> None:
         people.blp,
         plans.blp,
         coaching.blp,
+        ride_alongs.blp,
         cadence.blp,
         notifications.blp,
     ):

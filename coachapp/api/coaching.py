@@ -19,7 +19,7 @@ from coachapp import policy
 from coachapp.api.auth import api_user, callers_only
 from coachapp.api.parsing import Blueprint
 from coachapp.api.responses import authenticated
-from coachapp.coaching import service
+from coachapp.coaching import service, specificity
 from coachapp.db import get_session
 from coachapp.errors import Conflict, NotFound
 from coachapp.forms import STORABLE_TEXT
@@ -196,6 +196,15 @@ class FollowUpOutSchema(Schema):
     status = fields.Enum(FollowUpStatus, by_value=True, required=True)
     session_id = fields.Integer(required=True, allow_none=True)
     action_item_id = fields.Integer(required=True, allow_none=True)
+    evidence = fields.String(
+        required=True, allow_none=True, metadata={"description": "What shows it was done"}
+    )
+
+
+class VaguePraiseOutSchema(Schema):
+    field = fields.String(required=True, metadata={"description": "strengths or development_focus"})
+    text = fields.String(required=True, metadata={"description": "The point (one line)"})
+    prompt = fields.String(required=True, metadata={"description": "What to add"})
 
 
 class AcknowledgementOutSchema(Schema):
@@ -272,6 +281,27 @@ class SessionOutSchema(Schema):
     addendum = fields.String(required=True, allow_none=True)
     self_assessment = fields.Nested(SelfAssessmentOutSchema, required=True, allow_none=True)
     updated_at = fields.AwareDateTime(required=True)
+    vague_praise = fields.Method(
+        "_vague_praise",
+        metadata={
+            "description": "For the note's author only: strengths and focus points that read "
+            "as vague praise (no rated competency named, no example, only general words), with "
+            "a prompt; never a refusal",
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "field": {"type": "string"},
+                    "text": {"type": "string"},
+                    "prompt": {"type": "string"},
+                },
+                "required": ["field", "text", "prompt"],
+            },
+        },
+    )
+
+    def _vague_praise(self, session: CoachingSession) -> list[dict[str, Any]]:
+        return [VaguePraiseOutSchema().dump(flag) for flag in specificity.note_flags(session)]
 
     def _acknowledgement(self, session: CoachingSession) -> dict[str, Any] | None:
         if session.acknowledged_at is None:
@@ -413,13 +443,16 @@ class FollowUpPatchSchema(Schema):
     status = fields.Enum(FollowUpStatus, by_value=True)
     due_date = fields.Date()
     title = fields.String(validate=[validate.Length(min=1, max=200), STORABLE_TEXT])
+    evidence = _text(
+        300, allow_none=True, metadata={"description": "One line: what shows it was done"}
+    )
 
 
 # Helpers ---------------------------------------------------------------------------------
 
 
 session_for_author = SessionOutSchema()
-session_for_others = SessionOutSchema(exclude=("private_notes",))
+session_for_others = SessionOutSchema(exclude=("private_notes", "vague_praise"))
 follow_up_out = FollowUpOutSchema()
 
 

@@ -58,6 +58,14 @@ COACHING_PATHS = [
     "/api/v1/reps/{rep_id}/self-assessment",
 ]
 CADENCE_PATHS = ["/api/v1/cadence", "/api/v1/cadence/teams"]
+RIDE_ALONG_PATHS = [
+    "/api/v1/ride-alongs",
+    "/api/v1/ride-alongs/{ride_id}",
+    "/api/v1/ride-alongs/{ride_id}/agreements/{follow_up_id}/done",
+    "/api/v1/ride-alongs/{ride_id}/calls",
+    "/api/v1/ride-alongs/{ride_id}/calls/{call_id}",
+    "/api/v1/ride-alongs/{ride_id}/note",
+]
 NOTIFICATION_PATHS = [
     "/api/v1/push-subscriptions",
     "/api/v1/push-subscriptions/key",
@@ -92,6 +100,19 @@ CONFIG = schemathesis.Config.from_dict(
                 "include-method": "POST",
                 "checks": _checks(SEMANTIC),
             },
+            # Ride-along days are a manager's with their own reps: generated days, reps, calls
+            # and agreements are mostly nobody's (404), out of range (422) or closed (409), and
+            # the preparation's PATCH needs a current version as above.
+            {
+                "include-path-regex": "^/api/v1/ride-alongs",
+                "include-method": "POST",
+                "checks": _checks(SEMANTIC),
+            },
+            {
+                "include-path": "/api/v1/ride-alongs/{ride_id}",
+                "include-method": "PATCH",
+                "checks": _checks({**VERSIONED, **MISSING_IF_MATCH}),
+            },
             # A generated subscription names an endpoint no browser would (a private or
             # unresolvable host: 422) and keys that are rarely a point on P-256 (422); a
             # generated endpoint to unsubscribe is nobody's (404).
@@ -105,7 +126,9 @@ CONFIG = schemathesis.Config.from_dict(
 
 schema = schemathesis.openapi.from_wsgi(
     "/api/v1/openapi.json", create_app(settings_for("sqlite://")), config=CONFIG
-).include(path=PATHS + PLAN_PATHS + COACHING_PATHS + CADENCE_PATHS + NOTIFICATION_PATHS)
+).include(
+    path=PATHS + PLAN_PATHS + COACHING_PATHS + CADENCE_PATHS + RIDE_ALONG_PATHS + NOTIFICATION_PATHS
+)
 
 
 @pytest.fixture

@@ -1,0 +1,389 @@
+"""The ride-along day over JSON: planning, the rep's preparation and pre-brief, the calls the
+manager captures (idempotent by client_uuid), and the end-of-day note.
+
+Thin views over coachapp.coaching.ride_alongs, the service the pages use. A ride-along is its
+manager's and its rep's (404 for anyone else); its calls are the manager's working notes. The
+preparation is read with an ETag and changed with If-Match.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Response, make_response, request
+from flask.views import MethodView
+from marshmallow import RAISE, Schema, fields, validate
+
+from coachapp.api.auth import api_user, callers_only
+from coachapp.api.coaching import (
+    ETAG_HEADER,
+    IF_MATCH,
+    MAX_ID,
+    READ_ERRORS,
+    SCORE_MAX,
+    SCORE_MIN,
+    VERSIONED_WRITE_ERRORS,
+    WRITE_ERRORS,
+    FollowUpOutSchema,
+    FormId,
+    SessionOutSchema,
+    session_json,
+)
+from coachapp.api.parsing import Blueprint
+from coachapp.api.responses import authenticated
+from coachapp.coaching import calendar, ride_alongs
+from coachapp.db import get_session
+from coachapp.forms import STORABLE_TEXT
+from coachapp.models import PlannedRideAlong, RideAlongCall
+from coachapp.timezones import local_today
+from coachapp.versioning import etag, parse_if_match
+
+blp = Blueprint(
+    "api_ride_alongs",
+    __name__,
+    description="The ride-along day: preparation, pre-brief, calls and the end-of-day note",
+)
+callers_only(blp)
+
+LIST_DAYS_BACK = 30
+
+
+def _text(max_length: int, **kw: Any) -> fields.String:
+    return fields.String(validate=[validate.Length(max=max_length), STORABLE_TEXT], **kw)
+
+
+def _id(**kw: Any) -> fields.Integer:
+    return fields.Integer(strict=True, validate=validate.Range(1, MAX_ID), **kw)
+
+
+# Output ----------------------------------------------------------------------------------
+
+
+class StopOutSchema(Schema):
+    id = fields.Integer(required=True)
+    position = fields.Integer(required=True)
+    plan_id = fields.Integer(required=True, allow_none=True)
+    account_id = fields.Integer(required=True, allow_none=True)
+    name = fields.String(required=True)
+    objective = fields.String(required=True)
+
+
+class AgreementOutSchema(FollowUpOutSchema):
+    completed_at = fields.AwareDateTime(required=True, allow_none=True)
+
+
+class PreBriefOutSchema(Schema):
+    note_id = fields.Integer(
+        required=True, allow_none=True, metadata={"description": "The last shared note"}
+    )
+    occurred_on = fields.Date(required=True, allow_none=True)
+    agreements = fields.List(fields.Nested(AgreementOutSchema), required=True)
+
+
+class RideAlongOutSchema(Schema):
+    id = fields.Integer(required=True)
+    manager_id = fields.Integer(required=True)
+    rep_id = fields.Integer(required=True)
+    day = fields.Date(required=True)
+    plan_id = fields.Integer(required=True, allow_none=True)
+    note = fields.String(required=True, metadata={"description": "The manager's note on it"})
+    cancelled = fields.Method("_cancelled", required=True, metadata={"type": "boolean"})
+    help_request = fields.String(
+        required=True, metadata={"description": 'The rep\'s "What do you want help with?"'}
+    )
+    prepared_at = fields.AwareDateTime(required=True, allow_none=True)
+    stops = fields.List(
+        fields.Nested(StopOutSchema),
+        required=True,
+        metadata={"description": "The day's accounts, each with a call objective"},
+    )
+    guide_version_id = fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The guide the calls are rated on; fixed at the first call"},
+    )
+    session_id = fields.Integer(
+        required=True, allow_none=True, metadata={"description": "The end-of-day note"}
+    )
+    version = fields.Integer(required=True)
+
+    def _cancelled(self, ride: PlannedRideAlong) -> bool:
+        return ride.cancelled_at is not None
+
+
+class RideAlongDetailOutSchema(RideAlongOutSchema):
+    pre_brief = fields.Nested(
+        PreBriefOutSchema,
+        required=True,
+        metadata={"description": "The last shared note's agreements, with their status"},
+    )
+
+
+class CallRatingOutSchema(Schema):
+    competency_id = fields.Integer(required=True)
+    score = fields.Integer(required=True)
+
+
+class CallOutSchema(Schema):
+    id = fields.Integer(required=True)
+    client_uuid = fields.UUID(required=True)
+    ride_id = fields.Integer(required=True)
+    stop_id = fields.Integer(required=True, allow_none=True)
+    account_name = fields.String(required=True)
+    ratings = fields.List(fields.Nested(CallRatingOutSchema), required=True)
+    evidence = fields.String(required=True)
+    captured_at = fields.AwareDateTime(required=True)
+
+
+# Input -----------------------------------------------------------------------------------
+
+
+class RideAlongListQuerySchema(Schema):
+    since = fields.Date(
+        metadata={"description": f"From this day on; default {LIST_DAYS_BACK} days ago"}
+    )
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+
+
+class RideAlongCreateSchema(Schema):
+    rep_id = FormId(required=True, error_messages={"required": "Choose the rep."})
+    day = fields.Date(required=True, error_messages={"required": "Pick the day."})
+    plan_id = _id(load_default=None, allow_none=True)
+    note = _text(500, load_default="")
+
+
+class StopInSchema(Schema):
+    plan_id = _id(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "One of the rep's account plans (its account names the stop)"},
+    )
+    name = _text(160, load_default="", metadata={"description": "An account without a plan"})
+    objective = _text(300, required=True, metadata={"description": "What this call is for"})
+
+
+class PreparationSchema(Schema):
+    help_request = _text(1000, metadata={"description": 'Answer to "What do you want help with?"'})
+    stops = fields.List(
+        fields.Nested(StopInSchema),
+        validate=validate.Length(max=ride_alongs.MAX_STOPS),
+        metadata={"description": "The day's accounts in visiting order; replaces the list"},
+    )
+
+
+class AgreementDoneSchema(Schema):
+    evidence = fields.String(
+        required=True,
+        validate=[
+            validate.Length(min=1, max=ride_alongs.AGREEMENT_EVIDENCE_LIMIT),
+            STORABLE_TEXT,
+        ],
+        metadata={"description": "One line: what shows it is done"},
+    )
+
+
+class CallRatingInSchema(Schema):
+    competency_id = _id(required=True)
+    score = fields.Integer(
+        strict=True,
+        required=True,
+        validate=validate.Range(SCORE_MIN, SCORE_MAX),
+        metadata={"description": "On the guide's scale: only competencies observed are rated"},
+    )
+
+
+class CallInSchema(Schema):
+    client_uuid = fields.UUID(
+        load_default=None,
+        metadata={"description": "Made on the phone; the same value again returns that call"},
+    )
+    stop_id = _id(
+        load_default=None, allow_none=True, metadata={"description": "One of the day's accounts"}
+    )
+    account_name = _text(160, load_default="", metadata={"description": "Another account"})
+    guide_version_id = _id(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "The guide the ratings are on (fixes the day's at its first)"},
+    )
+    ratings = fields.List(
+        fields.Nested(CallRatingInSchema), load_default=list, validate=validate.Length(max=100)
+    )
+    evidence = _text(ride_alongs.EVIDENCE_LIMIT, load_default="")
+    captured_at = fields.AwareDateTime(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "When it was captured on the phone (default: now)"},
+    )
+
+
+# Helpers ------------------------------------------------------------------------------------
+
+
+ride_out = RideAlongOutSchema()
+ride_detail_out = RideAlongDetailOutSchema()
+call_out = CallOutSchema()
+
+
+@dataclass
+class RideView:
+    """A ride-along with its pre-brief, as the detail schema reads it."""
+
+    ride: PlannedRideAlong
+    pre_brief: dict[str, Any]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.ride, name)
+
+
+def _ride_response(ride: PlannedRideAlong, status: int = 200) -> Response:
+    brief = ride_alongs.pre_brief(get_session(), api_user(), ride)
+    view = RideView(
+        ride,
+        {
+            "note_id": brief.note.id if brief.note else None,
+            "occurred_on": brief.note.occurred_on if brief.note else None,
+            "agreements": brief.agreements,
+        },
+    )
+    response = make_response(ride_detail_out.dump(view), status)
+    response.headers["ETag"] = etag(ride.version)
+    return response
+
+
+def _call_response(call: RideAlongCall, status: int) -> Response:
+    return make_response(call_out.dump(call), status)
+
+
+# Ride-alongs ---------------------------------------------------------------------------------
+
+
+@blp.route("/ride-alongs")
+class RideAlongs(MethodView):
+    @blp.arguments(RideAlongListQuerySchema, location="query", unknown=RAISE)
+    @blp.response(200, RideAlongOutSchema(many=True))
+    @authenticated(blp, 422)
+    def get(self, query: dict[str, Any]) -> Any:
+        """The caller's ride-along days (as manager or rep), soonest first; cancelled ones
+        left out."""
+        user = api_user()
+        since = query.get("since") or local_today(user.timezone) - dt.timedelta(days=LIST_DAYS_BACK)
+        return ride_alongs.rides_of(get_session(), user, since, query["limit"])
+
+    @blp.arguments(RideAlongCreateSchema)
+    @blp.response(201, RideAlongDetailOutSchema, headers=ETAG_HEADER)
+    @authenticated(blp, *WRITE_ERRORS)
+    def post(self, body: dict[str, Any]) -> Response:
+        """Plan a ride-along with one of your reps (a manager), from today to a year ahead."""
+        db, user = get_session(), api_user()
+        ride = calendar.plan_ride_along(
+            db,
+            user,
+            body["rep_id"],
+            body["day"],
+            local_today(user.timezone),
+            body["plan_id"],
+            body["note"],
+        )
+        return _ride_response(ride_alongs.get_ride(db, user, ride.id), 201)
+
+
+@blp.route("/ride-alongs/<int:ride_id>")
+class RideAlongResource(MethodView):
+    @blp.response(200, RideAlongDetailOutSchema, headers=ETAG_HEADER)
+    @authenticated(blp, *READ_ERRORS)
+    def get(self, ride_id: int) -> Response:
+        """One ride-along day with the rep's preparation and the pre-brief (the last shared
+        note's agreements and their status), with its ETag."""
+        return _ride_response(ride_alongs.get_ride(get_session(), api_user(), ride_id))
+
+    @blp.arguments(PreparationSchema)
+    @blp.response(200, RideAlongDetailOutSchema, headers=ETAG_HEADER)
+    @blp.doc(parameters=IF_MATCH)
+    @authenticated(blp, *VERSIONED_WRITE_ERRORS)
+    def patch(self, body: dict[str, Any], ride_id: int) -> Response:
+        """The rep prepares the day: what they want help with, and the accounts with a call
+        objective each (the rep only; 409 once the note is written)."""
+        db, user = get_session(), api_user()
+        current = ride_alongs.get_ride(db, user, ride_id)
+        ride = ride_alongs.prepare(
+            db,
+            user,
+            ride_id,
+            body.get("help_request", current.help_request),
+            body["stops"]
+            if "stops" in body
+            else [
+                {"plan_id": s.plan_id, "name": s.name, "objective": s.objective}
+                for s in current.stops
+            ],
+            expected_version=parse_if_match(request.headers.get("If-Match")),
+            require_version=True,
+        )
+        return _ride_response(ride)
+
+
+@blp.post("/ride-alongs/<int:ride_id>/agreements/<int:follow_up_id>/done")
+@blp.arguments(AgreementDoneSchema)
+@blp.response(200, AgreementOutSchema)
+@authenticated(blp, *WRITE_ERRORS)
+def agreement_done(body: dict[str, Any], ride_id: int, follow_up_id: int) -> Any:
+    """Before the visit the rep marks an agreement of the last note done, with one line of
+    evidence the manager sees (the follow-up's owner; 404 for a follow-up not in the
+    pre-brief)."""
+    return ride_alongs.complete_agreement(
+        get_session(), api_user(), ride_id, follow_up_id, body["evidence"]
+    )
+
+
+@blp.route("/ride-alongs/<int:ride_id>/calls")
+class Calls(MethodView):
+    @blp.response(200, CallOutSchema(many=True))
+    @authenticated(blp, *READ_ERRORS)
+    def get(self, ride_id: int) -> Any:
+        """The calls captured on the day (the manager's; 404 for the rep, who rates
+        themself blind on the note)."""
+        db, user = get_session(), api_user()
+        return ride_alongs.calls_of(db, user, ride_alongs.get_ride(db, user, ride_id))
+
+    @blp.arguments(CallInSchema)
+    @blp.response(201, CallOutSchema)
+    @blp.alt_response(
+        200, schema=CallOutSchema, description="That client_uuid was seen before: its call"
+    )
+    @authenticated(blp, *WRITE_ERRORS)
+    def post(self, body: dict[str, Any], ride_id: int) -> Response:
+        """Capture a call (the manager): the account, the competencies observed with a rating
+        each, a line of evidence. Idempotent by client_uuid; 409 once the note is written."""
+        call, created = ride_alongs.capture_call(get_session(), api_user(), ride_id, body)
+        return _call_response(call, 201 if created else 200)
+
+
+@blp.delete("/ride-alongs/<int:ride_id>/calls/<int:call_id>")
+@blp.response(204)
+@authenticated(blp, 404, 409)
+def remove_call(ride_id: int, call_id: int) -> Response:
+    """Take back a call captured by mistake (the manager, before the note is written)."""
+    ride_alongs.remove_call(get_session(), api_user(), ride_id, call_id)
+    return make_response("", 204)
+
+
+@blp.post("/ride-alongs/<int:ride_id>/note")
+@blp.response(201, SessionOutSchema, headers=ETAG_HEADER)
+@blp.alt_response(
+    200,
+    schema=SessionOutSchema,
+    description="The note was written before: that note",
+    headers=ETAG_HEADER,
+)
+@authenticated(blp, 403, 404, 409, 422)
+def write_note(ride_id: int) -> Response:
+    """End of the day: the calls become one ride-along coaching note (a draft of the
+    manager's), pre-filled with the ratings per competency and suggested strengths and
+    focus with their evidence. Asking again returns the same note."""
+    session, created = ride_alongs.write_note(get_session(), api_user(), ride_id)
+    response = make_response(session_json(session, api_user()), 201 if created else 200)
+    response.headers["ETag"] = etag(session.version)
+    return response
