@@ -63,7 +63,7 @@ def push_outbox(db: Session) -> int:
         # Notifications wait in the outbox (and show in the inbox) until keys exist.
         log.warning("no VAPID key: run `flask --app coachapp vapid-keys`; pushes wait")
         return 0
-    return send_due(db, settings).pushes
+    return send_due(db, settings, budget_seconds=settings.round_seconds).pushes
 
 
 # Name -> (job, the config key giving its interval in run_forever; None: every round).

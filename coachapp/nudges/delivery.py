@@ -74,6 +74,7 @@ class PushSettings:
     max_attempts: int = 6
     backoff_base: float = 30.0
     backoff_cap: float = 3600.0
+    round_seconds: float = 60.0
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> PushSettings:
@@ -88,6 +89,7 @@ class PushSettings:
             max_attempts=int(config.get("PUSH_MAX_ATTEMPTS", cls.max_attempts)),
             backoff_base=float(config.get("PUSH_BACKOFF_BASE_SECONDS", cls.backoff_base)),
             backoff_cap=float(config.get("PUSH_BACKOFF_CAP_SECONDS", cls.backoff_cap)),
+            round_seconds=float(config.get("PUSH_ROUND_SECONDS", cls.round_seconds)),
         )
 
 
@@ -613,15 +615,24 @@ def send_due(
     settings: PushSettings,
     now: Callable[[], dt.datetime] = utcnow,
     max_batches: int | None = None,
+    budget_seconds: float | None = None,
 ) -> BatchReport:
-    """Sends everything due now, batch after batch, until nothing is left to claim."""
+    """Sends everything due now, batch after batch, until nothing is left to claim, or until
+    `budget_seconds` have gone (checked between batches): a worker round that ends lets its
+    heartbeat and the nudge rules go on while a push service hangs; the rest waits for the
+    next round."""
     pusher = Pusher(settings)
     total = BatchReport()
     batches = 0
+    started = time.monotonic()
     while max_batches is None or batches < max_batches:
         report = send_batch(db, settings, pusher, now())
         total.add(report)
         batches += 1
         if report.claimed == 0:
+            break
+        if budget_seconds is not None and time.monotonic() - started >= budget_seconds:
+            log.info("push round ends after %d batches (%.0f s); the rest goes next", batches,
+                     time.monotonic() - started)  # fmt: skip
             break
     return total

@@ -1,8 +1,11 @@
-"""The database going away between a push and its record: the worker keeps what it sent and
-records it once the database answers again, so nothing is pushed twice."""
+"""Outages around push delivery. The database going away between a push and its record: the
+worker keeps what it sent and records it once the database answers again, so nothing is
+pushed twice. A push service that hangs: a round stops pushing after its budget, so the
+worker's rounds (heartbeat, nudge rules) go on."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -103,3 +106,28 @@ def test_a_longer_outage_leaves_the_notification_to_the_next_worker(
     db.refresh(notification)
     assert notification.status == NotificationStatus.SENDING  # until the lease lapses
     assert len(service.answered("phone")) == 1
+
+
+def test_a_hanging_push_service_does_not_hold_the_round_up(
+    db: Session, service: PushService, settings: PushSettings
+) -> None:
+    rep = make_user(db)
+    subscribe(db, rep, service.subscription("phone"), "Test browser", allow_private=True)
+    service.answer("phone", delay=1.0)  # past the sender's timeout: every push times out
+    for n in range(6):
+        notify(db, rep.id, "follow_up_due", "A follow-up is due", f"/follow-ups/{n}", f"hang-{n}")
+    db.commit()
+    hanging = PushSettings(
+        **{**settings.__dict__, "timeout": 0.3, "batch_size": 2, "concurrency": 1}
+    )
+
+    started = time.monotonic()
+    report = send_due(db, hanging, now=utcnow, budget_seconds=0.5)
+    took = time.monotonic() - started
+
+    assert report.claimed == 2 and report.retrying == 2  # one batch, then the round ends
+    assert took < 2.0
+    waiting = db.scalars(
+        select(Notification.status).where(Notification.dedupe_key.like("hang-%"))
+    ).all()
+    assert sorted(waiting) == ["failed"] * 2 + ["pending"] * 4  # for the next rounds
