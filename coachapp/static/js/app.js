@@ -8,6 +8,19 @@ document.addEventListener("htmx:config:request", (event) => {
   }
 });
 
+// A choice drawn as a button (segmented controls, chips) hides its radio or checkbox at the
+// start of the row, so the browser scrolls that spot into view when keyboard focus lands on
+// it; show the button the person sees instead (clear of the sticky bars: scroll-padding).
+document.addEventListener("focusin", (event) => {
+  const input = event.target;
+  if (input instanceof HTMLInputElement && input.matches(".segmented input, .chips input")) {
+    const label = input.labels && input.labels[0];
+    if (label) {
+      label.scrollIntoView({ block: "nearest", inline: "nearest" });
+    }
+  }
+});
+
 // Autosaving forms queue their saves (hx-sync "queue last"). htmx reads a form when the
 // save is triggered, so a queued save would carry the version and bases of the page before
 // the previous save returned, and be refused as a conflict. Re-read the form as the
