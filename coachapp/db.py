@@ -122,7 +122,14 @@ def get_session() -> Session:
 def _close_session(_exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
-        session.close()
+        try:
+            session.close()
+        except SQLAlchemyError as exc:
+            # The answer is made; the connection under its transaction went away since (the
+            # server restarted). Drop the connection rather than spoil the answer.
+            if not database_unavailable(exc):
+                raise
+            session.invalidate()
 
 
 # SQLite raises OperationalError for a missing table too; only these result codes (busy,

@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from coachapp import create_app
-from coachapp.db import database_unavailable
+from coachapp.db import database_unavailable, get_session
 from tests.conftest import CSRF_META, HttpsClient, settings_for
 
 NOBODY = {"email": "nobody@example.com", "password": "not-the-password"}
@@ -135,6 +135,32 @@ def test_readiness_follows_the_database(outage_app: Flask, database_url: str) ->
         if sqlite:
             client.post("/api/v1/tokens", json=NOBODY)  # something that waits for the lock
     assert client.get("/readyz").status_code == 200
+
+
+def test_a_connection_lost_after_the_answer_is_made_spoils_nothing(
+    outage_app: Flask, database_url: str
+) -> None:
+    """A page was made while its transaction was still open; closing the session at the end
+    of the request finds the connection gone (the server restarted meanwhile): the answer
+    stands, and the next request gets a new connection."""
+    engine = outage_app.extensions["coachapp.db"].engine
+    with outage_app.test_request_context():
+        session = get_session()
+        session.execute(text("SELECT 1"))  # a transaction open until the request ends
+        if engine.dialect.name == "postgresql":
+            pid = session.connection().connection.dbapi_connection.info.backend_pid
+            admin = create_engine(database_url)
+            with admin.connect() as killer:
+                killer.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
+            admin.dispose()
+        else:
+
+            def rollback_fails(_conn: Any) -> None:
+                raise OperationalError("ROLLBACK", {}, sqlite_error("SELECT * FROM t"))
+
+            event.listen(engine, "rollback", rollback_fails, once=True)
+    # Leaving the request context closed the session without raising.
+    assert outage_app.test_client().get("/readyz").status_code == 200
 
 
 def sqlite_error(*statements: str) -> sqlite3.Error:
