@@ -8,16 +8,20 @@ document.addEventListener("htmx:config:request", (event) => {
   }
 });
 
-// A choice drawn as a button (segmented controls, chips) hides its radio or checkbox at the
-// start of the row, so the browser scrolls that spot into view when keyboard focus lands on
-// it; show the button the person sees instead (clear of the sticky bars: scroll-padding).
+// A choice drawn as a button (segmented controls, chips) hides its radio or checkbox, often
+// at the start of the row, so the browser scrolls that spot into view when keyboard focus
+// lands on it; show the button the person sees instead (clear of the sticky bars:
+// scroll-padding).
 document.addEventListener("focusin", (event) => {
   const input = event.target;
-  if (input instanceof HTMLInputElement && input.matches(".segmented input, .chips input")) {
-    const label = input.labels && input.labels[0];
-    if (label) {
-      label.scrollIntoView({ block: "nearest", inline: "nearest" });
-    }
+  if (
+    input instanceof HTMLInputElement &&
+    (input.type === "radio" || input.type === "checkbox") &&
+    getComputedStyle(input).opacity === "0" &&
+    input.labels &&
+    input.labels[0]
+  ) {
+    input.labels[0].scrollIntoView({ block: "nearest", inline: "nearest" });
   }
 });
 
