@@ -21,6 +21,7 @@ lost nothing, and prints a timeline and a verdict:
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 import tempfile
 import threading
@@ -59,6 +60,8 @@ DRILL_CONFIG: dict[str, Any] = {
     "PUSH_BACKOFF_BASE_SECONDS": 2,
     "PUSH_BACKOFF_CAP_SECONDS": 15,
     "PUSH_LEASE_SECONDS": 20,
+    "PUSH_BATCH_SIZE": 16,
+    "PUSH_ROUND_SECONDS": 5,
 }
 
 
@@ -270,6 +273,17 @@ def push_timeout(stack: Stack, people: int, seconds: float, seed: int) -> Drill:
     drained = drain(stack, timeout=180)
     timeline.mark(f"outbox drained ({drained:.0f} s after the load)")
     beats.stop()
+    caught = stack.query(
+        "SELECT count(*) AS n, max(sent_at) AS last FROM notifications WHERE id >= :first"
+        " AND created_at <= :end AND attempts > 1",
+        first=run.first_notification,
+        end=dt.datetime.fromtimestamp(window["end"], dt.UTC),
+    )[0]
+    if caught.n:
+        timeline.mark(
+            f"the last of the {caught.n} notifications caught by the hang delivered",
+            caught.last.timestamp(),
+        )
     report = Report()
     verify(run, report)
     during = [v for t, v in beats.values if window["start"] <= t <= window["end"]]
@@ -313,12 +327,17 @@ def worker_kill(stack: Stack, people: int, seconds: float, seed: int) -> Drill:
         time.sleep(seconds / 4)
         stack.push.hold(after=3)  # the batch in flight stalls after three pushes
         timeline.mark("push service starts holding requests after 3 more")
-        deadline = time.time() + 60
-        while stack.push.stats()["holding"] == 0 and time.time() < deadline:
+        # Kill while several pushes are in flight (the retried ones pile up meanwhile).
+        deadline = time.time() + 40
+        while stack.push.stats()["holding"] < 4 and time.time() < deadline:
             time.sleep(0.1)
         held = stack.push.stats()["holding"]
-        events["kill"] = timeline.mark(f"SIGKILL the worker mid-batch ({held} pushes in flight)")
         stack.worker.kill()
+        claimed = stack.query("SELECT count(*) AS n FROM notifications WHERE status = 'sending'")
+        events["kill"] = timeline.mark(
+            f"SIGKILL the worker mid-batch ({held} pushes in flight, "
+            f"{claimed[0].n} notifications claimed under its lease)"
+        )
         stack.push.release()
         timeline.mark("push service answers again (the killed worker's requests are abandoned)")
         time.sleep(down)
