@@ -268,8 +268,9 @@ class Person:
         self.settings = settings
         self.rng = rng
         observe = recorder.observer(self.role)
-        self.web = WebClient(stack.base_url, observe).sign_in(email)
-        self.api = ApiClient(stack.base_url, observe).sign_in(email)
+        password = stack.password_for(email)
+        self.web = WebClient(stack.base_url, observe).sign_in(email, password)
+        self.api = ApiClient(stack.base_url, observe).sign_in(email, password)
         self.me = self.api.get("/api/v1/me").json()
         self.actions_done: Counter[str] = Counter()
         self.writes_sent = 0

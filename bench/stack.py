@@ -26,7 +26,7 @@ The pieces work alone too, each as a context manager:
   ``start()`` and ``restart()`` for the database drills.
 - ``prepare_database(url, scale, admins)``: ``flask --app coachapp db upgrade`` and
   ``seed-demo --scale N``, plus extra admins (``admin2@example.com`` ...) made with
-  ``create-user``, all with the demo password.
+  ``create-user`` with passwords of their own (``stack.password_for(email)``).
 - ``Process``: a subprocess with its log file, ``start()``, ``stop()`` (SIGTERM, then
   SIGKILL), ``kill()`` (SIGKILL at once) and ``restart()``; ``stack.web`` is gunicorn,
   ``stack.worker`` is ``flask --app coachapp worker``.
@@ -252,17 +252,24 @@ def admin_emails(admins: int) -> list[str]:
     return ["admin@example.com"] + [f"admin{n}@example.com" for n in range(2, admins + 1)]
 
 
-def prepare_database(url: str, scale: int = 1, admins: int = 1, source: Path = ROOT) -> None:
-    """Migrates and seeds (``--scale``); ``admins`` > 1 adds admin2@ ... with the demo password."""
+def prepare_database(
+    url: str, scale: int = 1, admins: int = 1, source: Path = ROOT
+) -> dict[str, str]:
+    """Migrates and seeds (``--scale``); ``admins`` > 1 adds admin2@ ... through
+    ``create-user``, which refuses the well-known demo password: they get a password of
+    their own, returned by email."""
     env = {"DATABASE_URL": url}
     flask_command("db", "upgrade", env=env, source=source)
     flask_command("seed-demo", "--scale", str(scale), env=env, source=source)
+    passwords = {}
     for email in admin_emails(admins)[1:]:
+        passwords[email] = secrets.token_urlsafe(18)
         flask_command(
             "create-user", "--email", email, "--name", f"Admin {email.split('@')[0]}",
-            "--role", "admin", "--timezone", "America/New_York", "--password", DEMO_PASSWORD,
-            env=env, source=source,
+            "--role", "admin", "--timezone", "America/New_York",
+            "--password", passwords[email], env=env, source=source,
         )  # fmt: skip
+    return passwords
 
 
 def export_commit(revision: str, directory: Path) -> Path:
@@ -627,6 +634,7 @@ class Stack:
         self.worker: Process
         self._engine: Engine | None = None
         self._exit = contextlib.ExitStack()
+        self.passwords: dict[str, str] = {}  # of the extra admins; demo users: demo-password
 
     # Setting up -----------------------------------------------------------------------
 
@@ -680,7 +688,9 @@ class Stack:
                 )
             else:
                 self.db = self._exit.enter_context(SharedDatabase())
-            prepare_database(self.database_url, self.scale, self.admins, self.source)
+            self.passwords = prepare_database(
+                self.database_url, self.scale, self.admins, self.source
+            )
             if self.with_push:
                 self.push = self._exit.enter_context(PushServiceProcess())
             env = self.environment()
@@ -725,13 +735,16 @@ class Stack:
 
     # Using it -------------------------------------------------------------------------
 
+    def password_for(self, email: str) -> str:
+        return self.passwords.get(email, DEMO_PASSWORD)
+
     def web_client(self, email: str, observer: Observer | None = None) -> WebClient:
-        """A signed-in browser session for a demo user (password ``demo-password``)."""
-        return WebClient(self.base_url, observer).sign_in(email)
+        """A signed-in browser session for a demo user (or an extra admin)."""
+        return WebClient(self.base_url, observer).sign_in(email, self.password_for(email))
 
     def api_client(self, email: str, observer: Observer | None = None) -> ApiClient:
-        """An API client with a fresh token for a demo user."""
-        return ApiClient(self.base_url, observer).sign_in(email)
+        """An API client with a fresh token for a demo user (or an extra admin)."""
+        return ApiClient(self.base_url, observer).sign_in(email, self.password_for(email))
 
     @property
     def engine(self) -> Engine:
