@@ -916,6 +916,14 @@ def add_ride_along_day(db: Session, org: Org) -> dict[str, Any]:
     return {"ride": ride, "agreement": agreement, "call": call}
 
 
+def add_items(db: Session, org: Org) -> dict[str, Any]:
+    """Every object the rows name as `i[...]`, on any organisation with the matrix's cast
+    (the World's, or the demo's for tests/browser/pages.py)."""
+    items = add_plan_items(db, org)
+    items.update(add_ride_along_day(db, org))
+    return items
+
+
 def _csrf_token(client: HttpsClient, path: str) -> str:
     page = client.get(path)
     found = CSRF_META.search(page.get_data(as_text=True))
@@ -963,8 +971,7 @@ def open_world(app: Flask) -> Iterator[World]:
             org = build_org(db)
             org.sessions["other_team"].private_notes = PRIVATE_NOTES["manager2"]
             org.sessions["far"].private_notes = PRIVATE_NOTES["manager3"]
-            items = add_plan_items(db, org)
-            items.update(add_ride_along_day(db, org))
+            items = add_items(db, org)
             credentials: dict[str, Credentials] = {}
             with app.app_context():
                 tokens = {who: issue_api_token(db, org.people[who])[0] for who in SIGNED_IN}

@@ -4,9 +4,10 @@ The list is derived, not written by hand: each GET row of the access matrix
 (tests/access_matrix.py) that answers 200 to a role is a page that role sees, so a new page
 is covered as soon as it has its row (and tests/test_access_matrix.py fails a route without
 one). The matrix's cast (`rep`, `manager`, ...) is played by the demo organisation, signed in
-as its documented users. On top of the matrix: the form POST rows that answer a page with
-errors (400-499 except 403/404) or a preview, and states no GET row reaches (an acknowledged
-note, the not-found page).
+as its documented users, with the matrix's own objects (`add_items`) added to it. On top of
+the matrix: the form POST rows that are refused with a page (the form and its errors; a
+refused POST changes nothing, so the demo stays as it is), and states no GET row reaches (an
+acknowledged note, the not-found page).
 
 Whether an answer is HTML is decided when it is fetched: CSV exports, the service worker,
 the manifest and the health probes are in the matrix too, and are left out then.
@@ -24,8 +25,23 @@ from sqlalchemy.orm import Session
 
 from coachapp.coaching import service as coaching
 from coachapp.demo import ADMIN_EMAIL
-from coachapp.models import AccountPlan, CoachingSession, PlanStatus, SessionStatus, User
-from tests.access_matrix import ANONYMOUS, FORM_POST_ROWS, GET_ROWS, MISSING_ID, Row
+from coachapp.models import (
+    AccountPlan,
+    CoachingSession,
+    PlanStatus,
+    PlanTeamMember,
+    SessionStatus,
+    User,
+)
+from tests.access_matrix import (
+    ANONYMOUS,
+    FORM_POST_ROWS,
+    GET_ROWS,
+    MISSING_ID,
+    NOBODY,
+    Row,
+    add_items,
+)
 from tests.builders import Org
 
 # The roles of the production-readiness checklist, as the matrix names them, and who plays
@@ -37,7 +53,7 @@ ROLES: dict[str, str | None] = {
     "director": "director@example.com",
     "admin": ADMIN_EMAIL,
 }
-# Everyone but the rep is played by the demo user of the same handle.
+# Who plays the matrix's handles in the demo organisation (`other_rep` is found below).
 DEMO_HANDLES = {
     "rep": "rep1",
     "rep2": "rep2",
@@ -46,9 +62,8 @@ DEMO_HANDLES = {
     "manager3": "manager3",
     "director": "director",
 }
-# Answers of a form POST that show a page (the form with its errors, a preview, a conflict)
-# rather than redirecting or refusing.
-PAGE_ANSWERS = frozenset({200, 401, 409, 412, 422})
+# Refusals of a form POST that show a page: the form with its errors, a stale preview.
+PAGE_ANSWERS = frozenset({401, 409, 412, 422})
 
 
 @dataclass(frozen=True)
@@ -85,13 +100,22 @@ class PageView:
         return f"{self.role} {method}{self.path} ({self.label})"
 
 
-def demo_cast(db: Session) -> Org:
+@dataclass(frozen=True)
+class Cast:
+    """What `Row.fill` needs: the organisation and the objects named `i[...]`."""
+
+    org: Org
+    items: dict[str, Any]
+
+
+def demo_cast(db: Session) -> Cast:
     """The matrix's cast in the demo organisation, for `Row.fill`.
 
     The demo has, for rep1, a draft and acknowledged notes but no note waiting for
     acknowledgement: one is logged and shared here through the coaching service, so the
-    rep's "Acknowledge" form is checked. Handles the demo has no one for (a second
-    director's subtree) stay missing, and rows that need them are left out.
+    rep's "Acknowledge" form is checked; and rep1 is on no teammate's plan, so they join one.
+    Handles the demo has no one for (a second director's subtree) stay missing, and rows that
+    need them are left out.
     """
     users = {u.email: u for u in db.scalars(select(User))}
     org = Org()
@@ -99,6 +123,18 @@ def demo_cast(db: Session) -> Org:
         org.people[handle] = users[f"{demo}@example.com"]
     org.people["admin"] = users[ADMIN_EMAIL]
     rep, manager = org.people["rep"], org.people["manager"]
+
+    plans = db.scalars(select(AccountPlan).order_by(AccountPlan.id)).all()
+    org.plans["rep"] = next(
+        p for p in plans if p.owner_id == rep.id and p.status == PlanStatus.ACTIVE
+    )
+    on_team = [p for p in plans if p.owner_id != rep.id and rep in [m.user for m in p.team]]
+    if not on_team:
+        joined = next(p for p in plans if p.owner_id != rep.id and p.status == PlanStatus.ACTIVE)
+        joined.team.append(PlanTeamMember(user_id=rep.id, responsibility="Account team"))
+        db.commit()
+        on_team = [joined]
+    org.plans["other_rep_with_rep"] = on_team[0]
 
     notes = db.scalars(select(CoachingSession).order_by(CoachingSession.id.desc())).all()
 
@@ -114,14 +150,6 @@ def demo_cast(db: Session) -> Org:
             None,
         )
 
-    plans = db.scalars(select(AccountPlan).order_by(AccountPlan.id)).all()
-    own = [p for p in plans if p.owner_id == rep.id and p.status == PlanStatus.ACTIVE]
-    if own:
-        org.plans["rep"] = own[0]
-    teammate = [p for p in plans if p.owner_id != rep.id and rep.id in {m.user_id for m in p.team}]
-    if teammate:
-        org.plans["other_rep_with_rep"] = teammate[0]
-
     for name, status in (
         ("draft", SessionStatus.DRAFT),
         ("acknowledged", SessionStatus.ACKNOWLEDGED),
@@ -129,26 +157,24 @@ def demo_cast(db: Session) -> Org:
         if (found := latest(manager, status, rep)) is not None:
             org.sessions[name] = found
     org.sessions["shared"] = latest(manager, SessionStatus.SHARED, rep) or _shared_note(
-        db, manager, rep, org.plans.get("rep")
+        db, manager, rep, org.plans["rep"]
     )
     other_team = latest(org.people["manager2"], SessionStatus.SHARED)
     if other_team is not None:
         org.sessions["other_team"] = other_team
         org.people["other_rep"] = other_team.rep
     org.guide_ids["main"] = org.sessions["shared"].guide_version.guide_id
-    return org
+    return Cast(org, add_items(db, org))
 
 
-def _shared_note(
-    db: Session, manager: User, rep: User, plan: AccountPlan | None
-) -> CoachingSession:
+def _shared_note(db: Session, manager: User, rep: User, plan: AccountPlan) -> CoachingSession:
     version = coaching.guide_for(db, rep)
     competencies = list(coaching.competencies_of(version))[:3]
     data: dict[str, Any] = {
         "rep_id": rep.id,
         "guide_version_id": version.id,
-        "plan_id": plan.id if plan else None,
-        "account_id": plan.account_id if plan else None,
+        "plan_id": plan.id,
+        "account_id": plan.account_id,
         "occurred_on": dt.date.today() - dt.timedelta(days=1),
         "ratings": [
             {"competency_id": cid, "score": score, "evidence": "Seen on the ride-along."}
@@ -164,50 +190,46 @@ def _shared_note(
     return coaching.share_session(db, manager, note.id)
 
 
-def page_views(org: Org, roles: Iterable[str] = ROLES) -> list[PageView]:
+def page_views(cast: Cast, roles: Iterable[str] = ROLES) -> list[PageView]:
     """Every page each role sees, with the demo's ids."""
     wanted = tuple(roles)
     views: list[PageView] = []
     for item in GET_ROWS:
         if not (item.api or item.fragment):
-            views += _views_of(item, org, wanted, {200})
+            views += _views_of(item, cast, wanted, {200})
     for item in FORM_POST_ROWS:
-        views += _views_of(item, org, wanted, PAGE_ANSWERS, post=True)
+        views += _views_of(item, cast, wanted, PAGE_ANSWERS, post=True)
     for state in STATES:
-        path = _filled(state.path, org)
-        if path is not None:
-            views += [
-                PageView(role, "(state)", state.label, path, state.status)
-                for role in state.roles
-                if role in wanted
-            ]
+        try:
+            path = state.path.format(s=cast.org.sessions, missing=MISSING_ID)
+        except KeyError:
+            continue
+        views += [
+            PageView(role, "(state)", state.label, path, state.status)
+            for role in state.roles
+            if role in wanted
+        ]
     return views
 
 
 def _views_of(
-    item: Row, org: Org, roles: tuple[str, ...], answers: Iterable[int], *, post: bool = False
+    item: Row, cast: Cast, roles: tuple[str, ...], answers: Iterable[int], *, post: bool = False
 ) -> list[PageView]:
     views = []
     for role in roles:
         status = item.expected(role)
         if status not in answers:
             continue
-        me = org.people.get(role)
         try:
-            path, data, _headers = item.fill(org, me)
+            path, data, _headers = item.fill(
+                cast.org, cast.org.people.get(role, NOBODY), cast.items
+            )
         except (KeyError, AttributeError):
             continue  # the demo has no one in that part (e.g. a second director's subtree)
         views.append(
             PageView(role, item.endpoint, item.label, path, status, (data or {}) if post else None)
         )
     return views
-
-
-def _filled(template: str, org: Org) -> str | None:
-    try:
-        return template.format(p=org.people, s=org.sessions, plans=org.plans, missing=MISSING_ID)
-    except (KeyError, AttributeError):
-        return None
 
 
 def uncovered(views: Iterable[PageView], roles: Iterable[str] = ROLES) -> list[str]:

@@ -34,8 +34,7 @@ from coachapp.demo import seed_demo
 from coachapp.nudges.rules import evaluate
 from tests.access_matrix import ANONYMOUS
 from tests.browser.conftest import PHONE, PageProblems, sign_in
-from tests.browser.pages import ROLES, PageView, demo_cast, page_views, uncovered
-from tests.builders import Org
+from tests.browser.pages import ROLES, Cast, PageView, demo_cast, page_views, uncovered
 from tests.conftest import settings_for
 
 pytestmark = pytest.mark.browser
@@ -93,12 +92,12 @@ def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 
 
 @pytest.fixture(scope="module")
-def cast(demo_app: Flask) -> Org:
+def cast(demo_app: Flask) -> Cast:
     with demo_app.app_context():
         db = get_session()
-        org = demo_cast(db)
+        found = demo_cast(db)
         evaluate(db)  # the nudges a running worker would have written: inboxes with items
-        return org
+        return found
 
 
 @pytest.fixture(scope="module")
@@ -282,7 +281,7 @@ def report(scan: Scan, started: float, what: str) -> str:
     return summary + "\n" + "\n".join(scan.found)
 
 
-def test_every_page_of_the_matrix_is_reached(cast: Org) -> None:
+def test_every_page_of_the_matrix_is_reached(cast: Cast) -> None:
     """Each page the access matrix lets one of the roles see has a view with demo ids."""
     assert not uncovered(page_views(cast)), uncovered(page_views(cast))
 
@@ -292,7 +291,7 @@ def test_every_page_has_no_axe_violations_on_a_phone(
     role: str,
     browser: Browser,
     demo_server: str,
-    cast: Org,
+    cast: Cast,
     sign_ins: dict[str, Any],
     kinds: dict[str, str],
     page_problems: PageProblems,
@@ -317,7 +316,7 @@ def test_main_pages_have_no_axe_violations_on_a_desktop(
     role: str,
     browser: Browser,
     demo_server: str,
-    cast: Org,
+    cast: Cast,
     sign_ins: dict[str, Any],
     kinds: dict[str, str],
     page_problems: PageProblems,
