@@ -27,13 +27,15 @@ from sqlalchemy import select
 
 from coachapp.db import get_session
 from coachapp.demo import DEMO_PASSWORD
-from coachapp.models import User
+from coachapp.models import AccountPlan, PlanStatus, User
 
 pytestmark = pytest.mark.browser
 
 REP_EMAIL = "rep2@example.com"
 FOLLOW_UP = "Book the MSL for the P&T prep (keyboard)"
 COMMENT = "Agreed, I will bring the MSL to the next call."
+PLAN_OWNER = "rep2@example.com"
+NEW_GOAL = "Add the cancer centre to the pathway (keyboard)"
 # Pixels of slack when comparing positions: controls on one line may differ by a border.
 SAME_LINE = 8
 
@@ -306,6 +308,53 @@ def test_main_flows_with_the_keyboard_only(live_app: Flask, new_phone: Callable[
         f"keyboard only: {manager.presses} keys for the manager, {rep.presses} for the rep,"
         f" {director.presses} for the director; {len(stops)} stops in order on the debrief"
     )
+
+
+def own_active_plan(app: Flask, email: str) -> int:
+    with app.app_context():
+        found = get_session().scalars(
+            select(AccountPlan.id)
+            .join(User, User.id == AccountPlan.owner_id)
+            .where(User.email == email, AccountPlan.status == PlanStatus.ACTIVE)
+            .order_by(AccountPlan.id)
+        )
+        plan_id = found.first()
+    assert plan_id is not None, f"{email} owns no active plan"
+    return plan_id
+
+
+def test_focus_stays_on_the_plan_when_a_goal_is_added_and_removed(
+    live_app: Flask, new_phone: Callable[..., Page]
+) -> None:
+    """Adding or removing a goal replaces the Goals section (the button pressed is gone, and
+    removing asks for confirmation first): focus lands on the section's heading."""
+    rep = KeyboardUser(new_phone(), "rep")
+    page = rep.page
+    rep.sign_in(PLAN_OWNER, "/my")
+    rep.follow(nav_link(page, "Plans"), re.compile(r"/plans$"))
+    plan_path = f"/plans/{own_active_plan(live_app, PLAN_OWNER)}"
+    rep.follow(page.locator(f'main a[href="{plan_path}"]'), re.compile(re.escape(plan_path) + "$"))
+
+    goals = page.locator("#goals")
+    rep.tab_to(goals.get_by_text("Add a goal"))
+    rep.press("Enter")
+    rep.tab_to(page.get_by_label("New goal", exact=True))
+    rep.type(NEW_GOAL)
+    rep.tab_to(goals.get_by_role("button", name="Add goal"))
+    page.keyboard.press("Enter")
+    expect(goals.locator("summary", has_text=NEW_GOAL)).to_be_visible()
+    state = rep.check("adding a goal (an htmx swap)")
+    assert state["id"] == "goals-heading", state
+
+    rep.tab_to(goals.locator("summary", has_text=NEW_GOAL))
+    rep.press("Enter")
+    card = goals.locator("details", has=page.locator("summary", has_text=NEW_GOAL))
+    rep.tab_to(card.get_by_role("button", name="Remove goal"))
+    page.once("dialog", lambda dialog: dialog.accept())  # "Remove this goal?": OK
+    page.keyboard.press("Enter")
+    expect(goals.get_by_text(NEW_GOAL)).to_have_count(0)
+    state = rep.check("removing a goal after its confirmation (an htmx swap)")
+    assert state["id"] == "goals-heading", state
 
 
 def test_the_focus_checks_notice_a_hidden_ring_a_covered_control_and_a_wrong_order(
