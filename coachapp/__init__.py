@@ -10,7 +10,7 @@ from werkzeug.routing import IntegerConverter, Map
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, database, extensions, blueprints, commands."""
-    from coachapp import cli, db, errors, request_log, security
+    from coachapp import cli, db, errors, request_log, security, write_limit
     from coachapp.config import check_production, load_config
     from coachapp.extensions import api, csrf, login_manager
 
@@ -40,6 +40,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     security.init_app(app)
+    write_limit.init_app(app)
     errors.register_error_handlers(app)
 
     from coachapp.auth.session import init_login
@@ -49,7 +50,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     init_navigation(app)
     _register_blueprints(app)
-    api.init_app(app, spec_kwargs={"info": {"description": "Coachapp JSON API."}})
+    from coachapp.api.responses import CommonAnswerDocs
+
+    api.init_app(
+        app,
+        spec_kwargs={
+            "info": {"description": "Coachapp JSON API."},
+            "extra_plugins": [CommonAnswerDocs()],
+        },
+    )
     from coachapp.api import register_api
 
     register_api(app, api)

@@ -19,6 +19,8 @@ ENV_STRINGS = (
     "VAPID_SUBJECT",
 )
 ENV_BOOLEANS = ("PUSH_ALLOW_PRIVATE_ENDPOINTS",)
+# Whole numbers at least as large as given here.
+ENV_INTEGERS = {"WRITE_RATE_PER_MINUTE": 0, "WRITE_BURST": 1}
 
 
 class ConfigError(RuntimeError):
@@ -27,6 +29,13 @@ class ConfigError(RuntimeError):
 
 def _truthy(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _integer(name: str, value: str) -> int:
+    try:
+        return int(value.strip())
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}") from exc
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -52,11 +61,18 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
     for name in ENV_BOOLEANS:
         if name in os.environ:
             settings[name] = _truthy(os.environ[name])
+    for name in ENV_INTEGERS:
+        if os.environ.get(name):
+            settings[name] = _integer(name, os.environ[name])
     if os.environ.get("COACHAPP_ENV"):
         settings["ENV"] = os.environ["COACHAPP_ENV"]
     if overrides:
         settings.update(overrides)
     settings.setdefault("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+    for name, least in ENV_INTEGERS.items():
+        value = settings.get(name, least)
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise ConfigError(f"{name} must be a whole number, at least {least}")
     days = settings.get("ACK_DEADLINE_DAYS", 3)
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 365:
         raise ConfigError("ACK_DEADLINE_DAYS must be a whole number of days from 1 to 365")

@@ -5,10 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from apispec import BasePlugin
 from flask_smorest import Blueprint
 
 from coachapp.api.auth import BEARER_SECURITY, api_login_required
 from coachapp.api.schemas import ErrorSchema
+from coachapp.write_limit import EXEMPT_ENDPOINTS, WRITE_METHODS
+
+# Where flask-smorest puts ErrorSchema in the document's components.
+ERROR_SCHEMA_REF = "#/components/schemas/Error"
 
 DESCRIPTIONS = {
     400: "Malformed request (e.g. invalid JSON)",
@@ -41,6 +46,34 @@ HEADERS: dict[int, dict[str, Any]] = {
         }
     },
 }
+
+
+class CommonAnswerDocs(BasePlugin):
+    """Answers operations give beyond their own, written into the OpenAPI document once
+    instead of on every view: 429 on every write the per-person limit counts
+    (coachapp.write_limit)."""
+
+    def operation_helper(
+        self, path: str | None = None, operations: dict[str, Any] | None = None, **kwargs: Any
+    ) -> None:
+        rule = kwargs.get("rule")
+        for method, operation in (operations or {}).items():
+            responses = operation.setdefault("responses", {})
+            limited = rule is not None and rule.endpoint not in EXEMPT_ENDPOINTS
+            wanted = [429] if limited and method.upper() in WRITE_METHODS else []
+            for status in wanted:
+                if status not in responses and str(status) not in responses:
+                    responses[status] = _error_doc(status)
+
+
+def _error_doc(status: int) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "description": DESCRIPTIONS[status],
+        "content": {"application/json": {"schema": {"$ref": ERROR_SCHEMA_REF}}},
+    }
+    if status in HEADERS:
+        doc["headers"] = HEADERS[status]
+    return doc
 
 
 def errors(blp: Blueprint, *statuses: int) -> Callable[[Any], Any]:

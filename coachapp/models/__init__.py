@@ -21,6 +21,7 @@ from coachapp.models.coaching import (
     SessionStatus,
     SessionType,
 )
+from coachapp.models.limits import WriteAllowance
 from coachapp.models.notifications import (
     Notification,
     NotificationPreference,
@@ -113,4 +114,5 @@ __all__ = [
     "SessionType",
     "User",
     "WorkerHeartbeat",
+    "WriteAllowance",
 ]

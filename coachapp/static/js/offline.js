@@ -67,6 +67,20 @@ export const outbox = {
 
 class Offline extends Error {}
 
+// 429: this person sent too many changes in a short time. Nothing is wrong with the item;
+// it stays pending and goes again once the server's Retry-After has passed.
+class Throttled extends Offline {
+  constructor(seconds) {
+    super("too many changes at once");
+    this.seconds = seconds;
+  }
+}
+
+function retryAfter(response) {
+  const seconds = Number(response.headers.get("Retry-After"));
+  return Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds, 900) : 30;
+}
+
 async function send(url, options) {
   let response;
   try {
@@ -74,10 +88,24 @@ async function send(url, options) {
   } catch (_error) {
     throw new Offline("no connection");
   }
+  if (response.status === 429) {
+    throw new Throttled(retryAfter(response));
+  }
   if (response.status >= 500) {
     throw new Offline(`the server answered ${response.status}`); // try again later
   }
   return response;
+}
+
+let retryTimer = null;
+
+function syncAgainIn(seconds) {
+  if (retryTimer === null) {
+    retryTimer = setTimeout(() => {
+      retryTimer = null;
+      sync();
+    }, seconds * 1000);
+  }
 }
 
 function jsonHeaders() {
@@ -155,8 +183,11 @@ async function syncNow() {
         await outbox.put(left);
       }
     } catch (error) {
+      if (error instanceof Throttled) {
+        syncAgainIn(error.seconds);
+      }
       if (error instanceof Offline) {
-        break; // no connection (or the server is down): the rest waits too
+        break; // no connection, the server is down or busy: the rest waits too
       }
       throw error;
     }
@@ -317,9 +348,9 @@ function renderConflicts(items) {
   panel.replaceChildren(heading, list, use, drop);
 }
 
-// Autosave without a connection: keep the whole form, one entry per draft.
-document.addEventListener("htmx:error", (event) => {
-  const ctx = event.detail.ctx || {};
+// Autosave without a connection, or refused for now (429): keep the whole form, one entry
+// per draft.
+function keepAutosave(ctx, statusText) {
   const form = ctx.sourceElement && ctx.sourceElement.closest("form[data-autosave]");
   if (!form) {
     return;
@@ -334,9 +365,21 @@ document.addEventListener("htmx:error", (event) => {
     body: new URLSearchParams(new FormData(form)).toString(),
     label: action.endsWith("/share") ? "Sharing a note" : "Draft changes",
   });
-  const status = form.querySelector(".autosave");
+  // The save state only: the autosave block also holds the form's version and bases.
+  const status = form.querySelector(".autosave .save-state");
   if (status) {
-    status.textContent = "Saved on this phone — will sync.";
+    status.textContent = statusText;
+  }
+}
+
+document.addEventListener("htmx:error", (event) => {
+  keepAutosave(event.detail.ctx || {}, "Saved on this phone — will sync.");
+});
+
+document.addEventListener("htmx:after:request", (event) => {
+  const ctx = event.detail.ctx || {};
+  if (ctx.response && ctx.response.status === 429) {
+    keepAutosave(ctx, "Many changes at once — saved on this phone, will sync shortly.");
   }
 });
 
