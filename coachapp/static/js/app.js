@@ -25,6 +25,34 @@ document.addEventListener("focusin", (event) => {
   }
 });
 
+// A swap that replaces the focused control (a section re-rendered after adding or removing an
+// item) would drop focus to <body>, and a keyboard or screen-reader user would start again
+// from the top of the page. htmx 4 restores focus to an element with the same id and then
+// to an [autofocus] one in the new content; when neither is there, focus the heading of
+// what was swapped in (or the swapped element itself).
+let focusedBeforeSwap = null;
+document.addEventListener("htmx:before:swap", () => {
+  focusedBeforeSwap = document.activeElement;
+});
+document.addEventListener("htmx:after:settle", (event) => {
+  const lost = !document.activeElement || document.activeElement === document.body;
+  const hadFocus = focusedBeforeSwap && focusedBeforeSwap !== document.body;
+  focusedBeforeSwap = null;
+  const swapped = event.target;
+  if (!lost || !hadFocus || !(swapped instanceof HTMLElement) || !swapped.isConnected) {
+    return;
+  }
+  if (swapped.querySelector("[autofocus]")) {
+    return;
+  }
+  const heading = swapped.matches("h1, h2, h3") ? swapped : swapped.querySelector("h1, h2, h3");
+  const landing = heading || swapped;
+  if (!landing.hasAttribute("tabindex")) {
+    landing.setAttribute("tabindex", "-1");
+  }
+  landing.focus();
+});
+
 // Autosaving forms queue their saves (hx-sync "queue last"). htmx reads a form when the
 // save is triggered, so a queued save would carry the version and bases of the page before
 // the previous save returned, and be refused as a conflict. Re-read the form as the
