@@ -5,8 +5,9 @@ it; a new route without a row fails the suite". tests/test_access_matrix.py turn
 row x actor into a test and fails when a URL rule has no row.
 
 Reading a row: `path` and the values of `data` and `headers` are `str.format` templates filled with
-`p` (org.people), `n` (org.notifications), `s` (org.sessions), `plans` (org.plans), `i` (the
-plan items of `add_plan_items`) and `me` (the acting user; a stand-in for `anonymous`).
+`p` (org.people), `n` (org.notifications), `s` (org.sessions), `plans` (org.plans), `c`
+(org.coach_notes), `i` (the plan items of `add_plan_items`) and `me` (the acting user; a
+stand-in for `anonymous`).
 `expect` lists the status code for each actor in the order of ACTORS.
 
 The conventions the codes follow (DESIGN.md "Who may see what"):
@@ -128,6 +129,7 @@ class Row:
             "s": org.sessions,
             "f": org.follow_ups,
             "g": org.guide_ids,
+            "c": org.coach_notes,
             "plans": org.plans,
             "me": me,
             "missing": MISSING_ID,
@@ -680,6 +682,36 @@ MATRIX: tuple[Row, ...] = (
     row("api_coaching.self_assessment", "PUT",
         "/api/v1/coaching-sessions/{s[shared].id}/self-assessment", data={},
         expect=(401, 200, 404, 404, 403, 404, 403, 404, 404)),
+    # Blind self-rating: only the note's rep declines to rate themself.
+    row("api_coaching.skip_self_rating", "POST",
+        "/api/v1/coaching-sessions/{s[shared].id}/skip-self-rating",
+        expect=(401, 200, 404, 404, 403, 404, 403, 404, 404)),
+    row("api_coaching.skip_self_rating", "POST",
+        "/api/v1/coaching-sessions/{s[draft].id}/skip-self-rating", variant="draft",
+        expect=(401, 404, 404, 404, 403, 404, 404, 404, 404)),
+    # Coach the coach: the director above a manager writes; that manager reads once shared.
+    row("api_coach_notes.CoachNotes", "GET", "/api/v1/coach-the-coach-notes",
+        expect=(401, 200, 200, 200, 200, 200, 200, 200, 200)),
+    row("api_coach_notes.CoachNotes", "POST", "/api/v1/coach-the-coach-notes",
+        data={"manager_id": "{p[manager].id}", "situation": "Team meeting, 2 March.",
+              "action": "You let the reps set the agenda.", "result": "Two asked for help."},
+        expect=(401, 404, 404, 404, 404, 404, 201, 404, 404)),
+    row("api_coach_notes.CoachNoteResource", "GET", "/api/v1/coach-the-coach-notes/{c[shared].id}",
+        expect=(401, 404, 404, 404, 200, 404, 200, 404, 404)),
+    row("api_coach_notes.CoachNoteResource", "GET", "/api/v1/coach-the-coach-notes/{c[draft].id}",
+        variant="draft",
+        expect=(401, 404, 404, 404, 404, 404, 200, 404, 404)),
+    row("api_coach_notes.CoachNoteResource", "PATCH",
+        "/api/v1/coach-the-coach-notes/{c[shared].id}",
+        data={"result": "Two reps asked for a ride-along."},
+        headers={"If-Match": '"{c[shared].version}"'},
+        expect=(401, 404, 404, 404, 403, 404, 200, 404, 404)),
+    row("api_coach_notes.share", "POST", "/api/v1/coach-the-coach-notes/{c[draft].id}/share",
+        expect=(401, 404, 404, 404, 404, 404, 200, 404, 404)),
+    row("api_coach_notes.acknowledge", "POST",
+        "/api/v1/coach-the-coach-notes/{c[shared].id}/acknowledge",
+        data={"comment": "Thanks, I will keep doing that."},
+        expect=(401, 404, 404, 404, 200, 404, 403, 404, 404)),
     # A rep's self-assessment before the next note: the rep writes it, their manager reads it.
     row("api_coaching.RepSelfAssessment", "GET", "/api/v1/reps/{p[rep].id}/self-assessment",
         expect=(401, 200, 404, 404, 200, 404, 404, 404, 404)),

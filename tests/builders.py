@@ -19,6 +19,7 @@ from coachapp.models import (
     AccountType,
     CoachingGuide,
     CoachingSession,
+    CoachTheCoachNote,
     Competency,
     FollowUp,
     Function,
@@ -171,6 +172,31 @@ def make_notification(db: Session, recipient: User, **kw: Any) -> Notification:
     return notification
 
 
+def make_coach_note(
+    db: Session,
+    director: User,
+    manager: User,
+    status: SessionStatus = SessionStatus.SHARED,
+    **kw: Any,
+) -> CoachTheCoachNote:
+    values: dict[str, Any] = {
+        "director_id": director.id,
+        "manager_id": manager.id,
+        "situation": "Ride-along debrief in the car park.",
+        "action": "Asked the rep to rate the call first.",
+        "result": "The rep named the next step themself.",
+        "status": status,
+        "shared_at": None if status == SessionStatus.DRAFT else utcnow(),
+    }
+    if status == SessionStatus.ACKNOWLEDGED:
+        values.update(acknowledged_at=utcnow(), ack_comment="Noted, thanks.")
+    values.update(kw)
+    note = CoachTheCoachNote(**values)
+    db.add(note)
+    db.flush()
+    return note
+
+
 @dataclass
 class Org:
     """Everyone by their part in the tests, and objects in every visibility state."""
@@ -181,6 +207,7 @@ class Org:
     follow_ups: dict[str, FollowUp] = field(default_factory=dict)
     notifications: dict[str, Notification] = field(default_factory=dict)
     guide_ids: dict[str, int] = field(default_factory=dict)
+    coach_notes: dict[str, CoachTheCoachNote] = field(default_factory=dict)
 
 
 def build_org(db: Session) -> Org:
@@ -232,5 +259,7 @@ def build_org(db: Session) -> Org:
 
     org.notifications["rep"] = make_notification(db, p["rep"])
     org.notifications["manager"] = make_notification(db, p["manager"])
+    for state in (SessionStatus.DRAFT, SessionStatus.SHARED):
+        org.coach_notes[state.value] = make_coach_note(db, p["director"], p["manager"], state)
     db.commit()
     return org

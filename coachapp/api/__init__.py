@@ -11,7 +11,16 @@ if TYPE_CHECKING:
 
 
 def register_api(app: Flask, api: CoachApi) -> None:
-    from coachapp.api import cadence, coaching, notifications, people, plans, ride_alongs, tokens
+    from coachapp.api import (
+        cadence,
+        coach_notes,
+        coaching,
+        notifications,
+        people,
+        plans,
+        ride_alongs,
+        tokens,
+    )
     from coachapp.extensions import csrf
 
     api.spec.components.security_scheme(
@@ -24,6 +33,7 @@ def register_api(app: Flask, api: CoachApi) -> None:
         coaching.blp,
         ride_alongs.blp,
         cadence.blp,
+        coach_notes.blp,
         notifications.blp,
     ):
         # Token-authenticated; browser calls are CSRF-checked in api.auth instead.

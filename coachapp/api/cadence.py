@@ -88,6 +88,8 @@ class CadenceRowSchema(Schema):
     notes_acknowledged = _count("Of those, acknowledged by the rep")
     acknowledged_share = _nullable(fields.Float, "notes_acknowledged / notes_shared")
     median_hours_to_acknowledge = _nullable(fields.Float, "From sharing to acknowledgement")
+    notes_acknowledged_late = _count("Of the window's notes, acknowledged after their deadline")
+    notes_past_deadline = _count("Shared notes of any date, unacknowledged past their deadline")
     focus_competencies = fields.List(fields.Nested(FocusSchema), required=True)
 
 
@@ -108,6 +110,8 @@ class TeamCadenceSchema(Schema):
     follow_up_completion = _nullable(fields.Float, "Done share of follow-ups due in the window")
     acknowledged_share = _nullable(fields.Float, "Acknowledged share of the window's notes")
     median_hours_to_acknowledge = _nullable(fields.Float, "Over every acknowledged note")
+    notes_acknowledged_late = _count("Of the window's notes, acknowledged after their deadline")
+    notes_past_deadline = _count("Shared notes of any date, unacknowledged past their deadline")
 
 
 def _filters(query: dict[str, Any]) -> CadenceFilters:
@@ -150,6 +154,8 @@ def rep_json(row: RepRow) -> dict[str, Any]:
         "notes_acknowledged": c.notes_acknowledged,
         "acknowledged_share": c.acknowledged_share,
         "median_hours_to_acknowledge": c.median_hours_to_acknowledge,
+        "notes_acknowledged_late": c.notes_acknowledged_late,
+        "notes_past_deadline": c.notes_past_deadline,
         "focus_competencies": [{"key": f.key, "name": f.name} for f in c.focus],
     }
 
@@ -174,6 +180,8 @@ def team_json(team: TeamFigures) -> dict[str, Any]:
         "follow_up_completion": s.follow_up_completion,
         "acknowledged_share": s.acknowledged_share,
         "median_hours_to_acknowledge": s.median_hours_to_acknowledge,
+        "notes_acknowledged_late": s.notes_acknowledged_late,
+        "notes_past_deadline": s.notes_past_deadline,
     }
 
 

@@ -4,11 +4,17 @@ Thin views over coachapp.coaching.service, the same service the pages use. A ses
 read with an ETag (its version) and changed with If-Match; creating one is idempotent by
 client_uuid (an offline phone replaying its queue). Private notes are in a session's JSON
 for its author only: for anyone else the key is absent.
+
+Blind self-rating (coachapp.coaching.blind): until the rep has rated themself on a note,
+declined or acknowledged it, their JSON of it has "ratings": [] and "ratings_hidden": true;
+the keys stay, so clients built on the stable contract keep working.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, make_response, request
@@ -19,8 +25,9 @@ from coachapp import policy
 from coachapp.api.auth import api_user, callers_only
 from coachapp.api.parsing import Blueprint
 from coachapp.api.responses import authenticated
-from coachapp.coaching import service, specificity
-from coachapp.db import get_session
+from coachapp.coaching import blind, service, specificity
+from coachapp.coaching.cadence import AckDeadline, ack_deadline, ack_deadline_days
+from coachapp.db import get_session, utcnow
 from coachapp.errors import Conflict, NotFound
 from coachapp.forms import STORABLE_TEXT
 from coachapp.models import (
@@ -220,16 +227,73 @@ class SelfRatingOutSchema(Schema):
 
 
 class SelfAssessmentOutSchema(Schema):
-    ratings = fields.List(fields.Nested(SelfRatingOutSchema), required=True)
+    ratings = fields.List(
+        fields.Nested(SelfRatingOutSchema),
+        required=True,
+        metadata={
+            "description": "The rep's own scores the caller may see: the note's author sees a "
+            "behaviour's score once they have rated it, or once the note is shared"
+        },
+    )
     at = fields.String(required=True, metadata={"format": "date-time"})
     before_note = fields.Boolean(
         dump_default=False,
         metadata={"description": "Made before the note was written, and joined it then"},
     )
+    held_back = fields.Integer(
+        dump_default=0,
+        metadata={"description": "The rep's scores not shown yet (double-blind)"},
+    )
+
+
+class SelfRatingStateSchema(Schema):
+    state = fields.Enum(
+        blind.SelfRatingState,
+        by_value=True,
+        required=True,
+        metadata={
+            "description": "pending: the rep has not rated themself on the note yet (the "
+            "manager's ratings are hidden from them); submitted; skipped: declined, or "
+            "acknowledged without rating"
+        },
+    )
+    at = fields.AwareDateTime(required=True, allow_none=True)
+
+
+class RatingGapSchema(Schema):
+    competency_id = fields.Integer(required=True)
+    self_score = fields.Integer(required=True)
+    manager_score = fields.Integer(required=True)
+    gap = fields.Integer(required=True, metadata={"description": "self_score - manager_score"})
+    talking_point = fields.Boolean(
+        required=True, metadata={"description": f"|gap| >= {blind.TALKING_POINT_GAP}"}
+    )
+
+
+class AckDeadlineSchema(Schema):
+    due_on = fields.Date(
+        required=True,
+        metadata={"description": "Acknowledge by the end of this day, on the rep's calendar"},
+    )
+    days = fields.Integer(required=True, metadata={"description": "Days after sharing"})
+    missed = fields.Boolean(
+        required=True, metadata={"description": "Unacknowledged and the deadline is gone"}
+    )
+    acknowledged_late = fields.Boolean(required=True)
+    days_over = fields.Integer(
+        required=True, metadata={"description": "Days past the deadline (0 when in time)"}
+    )
 
 
 class PendingSelfAssessmentOutSchema(Schema):
     rep_id = fields.Integer(required=True)
+    held_back = fields.Integer(
+        dump_default=0,
+        metadata={
+            "description": "Scores saved but not shown to the caller: the manager sees them "
+            "on the next note, once they have rated those behaviours (double-blind)"
+        },
+    )
     guide_version_id = fields.Integer(
         required=True,
         allow_none=True,
@@ -298,6 +362,25 @@ class SessionOutSchema(Schema):
                 "required": ["field", "text", "prompt"],
             },
         },
+    )
+    ratings_hidden = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "True for the note's rep until they rate themself on it, skip or "
+            "acknowledge it: ratings is [] meanwhile (blind self-rating)"
+        },
+    )
+    self_rating = fields.Nested(SelfRatingStateSchema, required=True)
+    rating_gaps = fields.List(
+        fields.Nested(RatingGapSchema),
+        required=True,
+        metadata={"description": "Per competency both scored and the caller may see"},
+    )
+    acknowledgement_deadline = fields.Nested(
+        AckDeadlineSchema,
+        required=True,
+        allow_none=True,
+        metadata={"description": "Null for a draft"},
     )
 
     def _vague_praise(self, session: CoachingSession) -> list[dict[str, Any]]:
@@ -451,17 +534,93 @@ class FollowUpPatchSchema(Schema):
 # Helpers ---------------------------------------------------------------------------------
 
 
-session_for_author = SessionOutSchema()
-session_for_others = SessionOutSchema(exclude=("private_notes", "vague_praise"))
+SESSION_DERIVED = ("ratings_hidden", "self_rating", "rating_gaps", "acknowledgement_deadline")
+session_for_author = SessionOutSchema(exclude=SESSION_DERIVED)
+session_for_others = SessionOutSchema(exclude=("private_notes", "vague_praise", *SESSION_DERIVED))
+rating_out = RatingOutSchema(many=True)
+self_state_out = SelfRatingStateSchema()
+gap_out = RatingGapSchema(many=True)
+deadline_out = AckDeadlineSchema()
 follow_up_out = FollowUpOutSchema()
 
 
-def session_json(session: CoachingSession, viewer: User) -> dict[str, Any]:
-    """The session as the viewer may see it: private notes for their author alone."""
+@dataclass(frozen=True)
+class Reading:
+    """What showing notes to one caller takes besides the notes: what they may see of each
+    note's ratings, and the acknowledgement deadline."""
+
+    views: dict[int, blind.RatingView]
+    deadline_days: int
+    now: dt.datetime
+
+
+def reading_of(sessions: Sequence[CoachingSession], viewer: User) -> Reading:
+    db = get_session()
+    return Reading(service.rating_views(db, viewer, sessions), ack_deadline_days(db), utcnow())
+
+
+def _deadline(session: CoachingSession, reading: Reading) -> AckDeadline | None:
+    if session.shared_at is None:
+        return None
+    return ack_deadline(
+        session.shared_at,
+        session.acknowledged_at,
+        session.rep.timezone,
+        reading.deadline_days,
+        reading.now,
+    )
+
+
+def session_json(
+    session: CoachingSession, viewer: User, reading: Reading | None = None
+) -> dict[str, Any]:
+    """The session as the viewer may see it: private notes for their author alone; the
+    manager's ratings kept back from the rep until their self-rating is settled, and the
+    rep's own scores from the author of a draft until they rate those behaviours."""
+    reading = reading or reading_of([session], viewer)
+    view = reading.views[session.id]
     schema = (
         session_for_author if policy.can_see_private_notes(viewer, session) else session_for_others
     )
     data: dict[str, Any] = schema.dump(session)
+    data["ratings"] = rating_out.dump(view.ratings)
+    if data["self_assessment"] is not None:
+        stored = blind.stored_self_scores(session)
+        shown = blind.shown_self_scores(viewer, session, stored)
+        data["self_assessment"]["ratings"] = [
+            {"competency_id": cid, "score": score} for cid, score in shown.items()
+        ]
+        data["self_assessment"]["held_back"] = len(stored) - len(shown)
+    data["ratings_hidden"] = view.hidden
+    data["self_rating"] = self_state_out.dump(
+        {"state": view.state, "at": session.self_rated_at or session.self_rating_skipped_at}
+    )
+    data["rating_gaps"] = gap_out.dump(
+        [
+            {
+                "competency_id": g.competency.id,
+                "self_score": g.self_score,
+                "manager_score": g.manager_score,
+                "gap": g.difference,
+                "talking_point": g.talking_point,
+            }
+            for g in view.gaps
+        ]
+    )
+    deadline = _deadline(session, reading)
+    data["acknowledgement_deadline"] = (
+        None
+        if deadline is None
+        else deadline_out.dump(
+            {
+                "due_on": deadline.due_on,
+                "days": deadline.days,
+                "missed": deadline.missed,
+                "acknowledged_late": deadline.acknowledged_late,
+                "days_over": deadline.days_over,
+            }
+        )
+    )
     return data
 
 
@@ -473,7 +632,9 @@ def _with_etag(session: CoachingSession, status: int = 200) -> Response:
 
 def _list(sessions: Iterable[CoachingSession]) -> Response:
     viewer = api_user()
-    return make_response([session_json(s, viewer) for s in sessions], 200)
+    notes = list(sessions)
+    reading = reading_of(notes, viewer)
+    return make_response([session_json(s, viewer, reading) for s in notes], 200)
 
 
 def _if_match() -> int | None:
@@ -596,9 +757,20 @@ def addendum(body: dict[str, Any], session_id: int) -> Response:
 @blp.response(200, SessionOutSchema, headers=ETAG_HEADER)
 @authenticated(blp, *WRITE_ERRORS)
 def self_assessment(body: dict[str, Any], session_id: int) -> Response:
-    """The rep rates themself on the same scale and competencies (replaces any earlier one)."""
+    """The rep rates themself on the note's guide competencies, on the same scale, before
+    seeing the manager's ratings (blind); [] declines. Once the manager's ratings are open to
+    the rep the self-rating is final: 409."""
     session = service.set_self_assessment(get_session(), api_user(), session_id, body["ratings"])
     return _with_etag(session)
+
+
+@blp.post("/coaching-sessions/<int:session_id>/skip-self-rating")
+@blp.response(200, SessionOutSchema, headers=ETAG_HEADER)
+@authenticated(blp, 403, 404)
+def skip_self_rating(session_id: int) -> Response:
+    """The rep declines to rate themself on the note and reads the manager's ratings. Once
+    the self-rating is settled this changes nothing."""
+    return _with_etag(service.skip_self_rating(get_session(), api_user(), session_id))
 
 
 # A rep's self-assessment before the next note -------------------------------------------
@@ -606,10 +778,12 @@ def self_assessment(body: dict[str, Any], session_id: int) -> Response:
 
 def _pending_json(rep_id: int, pending: PendingSelfAssessment | None) -> dict[str, Any]:
     if pending is not None:
+        shown = blind.pending_ratings_shown(api_user(), pending)
         return {
             "rep_id": rep_id,
             "guide_version_id": pending.guide_version_id,
-            "ratings": pending.ratings,
+            "ratings": shown,
+            "held_back": len(pending.ratings) - len(shown),
             "updated_at": pending.updated_at,
         }
     db = get_session()
@@ -627,7 +801,9 @@ class RepSelfAssessment(MethodView):
     @authenticated(blp, *READ_ERRORS)
     def get(self, rep_id: int) -> Any:
         """The rep's self-assessment before their next coaching note (the rep and their
-        manager; 404 for anyone else). The next note the manager logs takes it over."""
+        manager; 404 for anyone else). The next note the manager logs takes it over. The
+        manager gets no scores (held_back counts them): they see each on that note once they
+        have rated the behaviour themself (double-blind)."""
         pending = service.pending_self_assessment(get_session(), api_user(), rep_id)
         return _pending_json(rep_id, pending)
 

@@ -72,11 +72,16 @@ def _options() -> list[Any]:
     return [joinedload(CoachTheCoachNote.director), joinedload(CoachTheCoachNote.manager)]
 
 
-def notes_for(db: Session, viewer: User, limit: int = 100) -> Sequence[CoachTheCoachNote]:
-    """The viewer's notes: a director's drafts first, then newest first."""
+def notes_for(
+    db: Session, viewer: User, status: SessionStatus | None = None, limit: int = 100
+) -> Sequence[CoachTheCoachNote]:
+    """The viewer's notes (in one status, if given): a director's drafts first, then newest
+    first."""
+    query = policy.visible_coach_notes(viewer)
+    if status is not None:
+        query = query.where(CoachTheCoachNote.status == status)
     return db.scalars(
-        policy.visible_coach_notes(viewer)
-        .options(*_options())
+        query.options(*_options())
         .order_by(
             (CoachTheCoachNote.status == SessionStatus.DRAFT).desc(),
             CoachTheCoachNote.created_at.desc(),

@@ -22,6 +22,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -31,6 +32,7 @@ from coachapp.errors import Conflict
 from coachapp.models import (
     CoachingSession,
     Competency,
+    PendingSelfAssessment,
     SessionRating,
     SessionStatus,
     User,
@@ -80,6 +82,12 @@ def shown_self_scores(
         rated = {r.competency_id for r in session.ratings}
         return {cid: score for cid, score in scores.items() if cid in rated}
     return dict(scores)
+
+
+def pending_ratings_shown(viewer: User, pending: PendingSelfAssessment) -> list[dict[str, Any]]:
+    """A self-assessment waiting for the next note is the rep's to see; their manager learns
+    only that it is there, until it joins a note and they rate those behaviours."""
+    return list(pending.ratings) if pending.rep_id == viewer.id else []
 
 
 @dataclass(frozen=True)

@@ -609,15 +609,38 @@ def rating_view(db: Session, viewer: User, session: CoachingSession) -> blind.Ra
     """The note's ratings, the rep's own and the gaps as the viewer may see them (blind
     self-rating, coachapp.coaching.blind). While the author writes a draft, a self-assessment
     still waiting for it shows as it will join the note when shared."""
-    waiting: dict[int, int | None] = {}
-    if session.status == SessionStatus.DRAFT and policy.can_edit_session(viewer, session):
-        pending = db.scalars(
-            policy.visible_pending_self_assessments(viewer).where(
-                PendingSelfAssessment.rep_id == session.rep_id
+    return rating_views(db, viewer, [session])[session.id]
+
+
+def rating_views(
+    db: Session, viewer: User, sessions: Sequence[CoachingSession]
+) -> dict[int, blind.RatingView]:
+    """rating_view for many notes: one query for the self-assessments waiting for drafts."""
+    drafts = [
+        s
+        for s in sessions
+        if s.status == SessionStatus.DRAFT and policy.can_edit_session(viewer, s)
+    ]
+    waiting: dict[int, PendingSelfAssessment] = {}
+    if drafts:
+        waiting = {
+            p.rep_id: p
+            for p in db.scalars(
+                policy.visible_pending_self_assessments(viewer)
+                .where(PendingSelfAssessment.rep_id.in_({s.rep_id for s in drafts}))
+                .options(
+                    selectinload(PendingSelfAssessment.guide_version)
+                    .selectinload(GuideVersion.sections)
+                    .selectinload(GuideSection.competencies)
+                )
             )
-        ).first()
-        waiting = pending_scores(pending, session.guide_version) if pending else {}
-    return blind.rating_view(viewer, session, waiting)
+        }
+    views = {}
+    for session in sessions:
+        pending = waiting.get(session.rep_id) if session in drafts else None
+        scores = pending_scores(pending, session.guide_version) if pending else None
+        views[session.id] = blind.rating_view(viewer, session, scores)
+    return views
 
 
 def self_scores(db: Session, viewer: User, session: CoachingSession) -> dict[int, int | None]:

@@ -53,6 +53,8 @@ CADENCE_COLUMNS = (
     "notes_acknowledged_in_window",
     "acknowledged_share",
     "median_hours_to_acknowledge",
+    "notes_acknowledged_late_in_window",
+    "notes_past_deadline",
     "focus_competencies",
 )
 
@@ -123,6 +125,8 @@ def _cadence_lines(teams: Sequence[TeamFigures]) -> Iterator[list[Any]]:
                 c.notes_acknowledged,
                 _number(c.acknowledged_share, 3),
                 _number(c.median_hours_to_acknowledge, 1),
+                c.notes_acknowledged_late,
+                c.notes_past_deadline,
                 safe_cell("; ".join(f.name for f in c.focus)),
             ]
 

@@ -53,6 +53,7 @@ COACHING_PATHS = [
     "/api/v1/coaching-sessions/{session_id}/acknowledge",
     "/api/v1/coaching-sessions/{session_id}/addendum",
     "/api/v1/coaching-sessions/{session_id}/self-assessment",
+    "/api/v1/coaching-sessions/{session_id}/skip-self-rating",
     "/api/v1/follow-ups",
     "/api/v1/follow-ups/{follow_up_id}",
     "/api/v1/reps/{rep_id}/self-assessment",
@@ -65,6 +66,12 @@ RIDE_ALONG_PATHS = [
     "/api/v1/ride-alongs/{ride_id}/calls",
     "/api/v1/ride-alongs/{ride_id}/calls/{call_id}",
     "/api/v1/ride-alongs/{ride_id}/note",
+]
+COACH_NOTE_PATHS = [
+    "/api/v1/coach-the-coach-notes",
+    "/api/v1/coach-the-coach-notes/{note_id}",
+    "/api/v1/coach-the-coach-notes/{note_id}/share",
+    "/api/v1/coach-the-coach-notes/{note_id}/acknowledge",
 ]
 NOTIFICATION_PATHS = [
     "/api/v1/push-subscriptions",
@@ -100,6 +107,19 @@ CONFIG = schemathesis.Config.from_dict(
                 "include-method": "POST",
                 "checks": _checks(SEMANTIC),
             },
+            # Coach-the-coach notes are written by a director to their own managers: the
+            # manager's generated notes name nobody they may write to (404), and a PATCH
+            # needs a current version as above.
+            {
+                "include-path": "/api/v1/coach-the-coach-notes",
+                "include-method": "POST",
+                "checks": _checks(SEMANTIC),
+            },
+            {
+                "include-path": "/api/v1/coach-the-coach-notes/{note_id}",
+                "include-method": "PATCH",
+                "checks": _checks({**VERSIONED, **MISSING_IF_MATCH}),
+            },
             # Ride-along days are a manager's with their own reps: generated days, reps, calls
             # and agreements are mostly nobody's (404), out of range (422) or closed (409), and
             # the preparation's PATCH needs a current version as above.
@@ -127,7 +147,13 @@ CONFIG = schemathesis.Config.from_dict(
 schema = schemathesis.openapi.from_wsgi(
     "/api/v1/openapi.json", create_app(settings_for("sqlite://")), config=CONFIG
 ).include(
-    path=PATHS + PLAN_PATHS + COACHING_PATHS + CADENCE_PATHS + RIDE_ALONG_PATHS + NOTIFICATION_PATHS
+    path=PATHS
+    + PLAN_PATHS
+    + COACHING_PATHS
+    + CADENCE_PATHS
+    + COACH_NOTE_PATHS
+    + RIDE_ALONG_PATHS
+    + NOTIFICATION_PATHS
 )
 
 

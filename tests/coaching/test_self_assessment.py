@@ -211,13 +211,14 @@ def test_it_follows_the_competencies_into_a_newer_guide_version(
 def call(app: Flask, client: HttpsClient, db: Session, org: Org) -> Call:
     tokens: dict[str, str] = {}
 
-    def request(who: str, method: str, url: str, json: Any = None) -> TestResponse:
+    def request(
+        who: str, method: str, url: str, json: Any = None, headers: dict[str, str] | None = None
+    ) -> TestResponse:
         if who not in tokens:
             with app.app_context():
                 tokens[who], _ = issue_api_token(db, org.people[who])
-        return client.open(
-            url, method=method, headers={"Authorization": f"Bearer {tokens[who]}"}, json=json
-        )
+        sent = {"Authorization": f"Bearer {tokens[who]}", **(headers or {})}
+        return client.open(url, method=method, headers=sent, json=json)
 
     return request
 
@@ -232,6 +233,7 @@ def test_api_the_rep_writes_it_their_manager_reads_it_nobody_else(call: Call, or
         "rep_id": org.people["rep"].id,
         "guide_version_id": version.id,
         "ratings": [],
+        "held_back": 0,
         "updated_at": None,
     }
     ratings = [
@@ -241,7 +243,10 @@ def test_api_the_rep_writes_it_their_manager_reads_it_nobody_else(call: Call, or
     saved = call("rep", "PUT", url, json={"ratings": ratings})
     assert saved.status_code == 200 and saved.get_json()["ratings"] == ratings
     assert saved.get_json()["updated_at"] is not None
-    assert call("manager", "GET", url).get_json()["ratings"] == ratings
+    # Double-blind: the manager learns it is there, and sees the scores on the next note once
+    # they have rated those behaviours themself.
+    seen = call("manager", "GET", url).get_json()
+    assert seen["ratings"] == [] and seen["held_back"] == 2 and seen["updated_at"] is not None
     for outsider in ("rep2", "other_rep", "manager2", "director", "director2", "admin"):
         assert_error_shape(call(outsider, "GET", url), 404)
         assert_error_shape(call(outsider, "PUT", url, json={"ratings": []}), 404)
@@ -292,8 +297,25 @@ def test_api_a_note_logged_next_carries_it(call: Call, org: Org) -> None:
     call("rep", "PUT", f"/api/v1/reps/{rep_id}/self-assessment", json={"ratings": ratings})
     created = call("manager", "POST", "/api/v1/coaching-sessions", json={"rep_id": rep_id})
     assert created.status_code == 201
-    assert created.get_json()["self_assessment"]["ratings"] == ratings
-    assert created.get_json()["self_assessment"]["before_note"] is True
+    joined = created.get_json()["self_assessment"]
+    assert joined["ratings"] == [] and joined["held_back"] == 1 and joined["before_note"] is True
+    # The manager rates that behaviour: the rep's own score shows beside it, with the gap.
+    rated = call(
+        "manager", "PATCH", f"/api/v1/coaching-sessions/{created.get_json()['id']}",
+        json={"ratings": [{"competency_id": competency, "score": 2}]},
+        headers={"If-Match": created.headers["ETag"]},
+    )  # fmt: skip
+    assert rated.status_code == 200, rated.get_data(as_text=True)
+    assert rated.get_json()["self_assessment"]["ratings"] == ratings
+    assert rated.get_json()["rating_gaps"] == [
+        {
+            "competency_id": competency,
+            "self_score": 4,
+            "manager_score": 2,
+            "gap": 2,
+            "talking_point": True,
+        }
+    ]
     after = call("rep", "GET", f"/api/v1/reps/{rep_id}/self-assessment").get_json()
     assert after["ratings"] == [] and after["updated_at"] is None
     cleared = call("rep", "PUT", f"/api/v1/reps/{rep_id}/self-assessment", json={"ratings": []})

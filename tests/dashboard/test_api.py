@@ -80,6 +80,8 @@ def test_rows_have_the_contract_shape_and_the_figures(call: Any, h: History) -> 
         "notes_acknowledged": 3,
         "acknowledged_share": 1.0,
         "median_hours_to_acknowledge": 10.0,
+        "notes_acknowledged_late": 0,
+        "notes_past_deadline": 0,
         "focus_competencies": [{"key": "shares_plan", "name": "Shares the plan"}],
     }
     ben = next(r for r in rows if r["rep_name"] == "Ben Blank")
@@ -137,5 +139,8 @@ def test_teams_add_up_per_manager(call: Any, h: History) -> None:
         "follow_up_completion": 0.25,
         "acknowledged_share": pytest.approx(5 / 6),
         "median_hours_to_acknowledge": 10.0,
+        # Cat's note of 24 February waits for her since the 27th (three days, in Los Angeles).
+        "notes_acknowledged_late": 0,
+        "notes_past_deadline": 1,
     }
     assert (teams[1]["target_days"], teams[1]["ride_along_target_days"]) == (7, 20)
