@@ -28,6 +28,7 @@ import random
 import re
 import runpy
 import shutil
+import signal
 import statistics
 import subprocess  # nosec B404 - git and nproc-like facts for the report
 import sys
@@ -624,6 +625,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         args.endpoints = ENDPOINTS
 
+    # Stopped with SIGTERM, the run still stops gunicorn and the worker and drops its databases.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     machine = Machine.now()
     print(f"load average at start: {machine.load_at_start}", flush=True)
     counts: dict[int, dict[str, set[int]]] = {}
