@@ -30,6 +30,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from coachapp.coaching.blind import gaps_between, stored_self_scores
+from coachapp.coaching.specificity import has_specific_evidence
 from coachapp.models import (
     CadenceTarget,
     CoachingSession,
@@ -756,8 +757,6 @@ def _quality_notes(
     evidence (coachapp.coaching.specificity) and the rating gaps where the rep rated
     themself. Two queries: the notes (with account), their ratings (with competency); each
     note's rep is one of `rep_ids`, already loaded."""
-    from coachapp.coaching.specificity import has_specific_evidence
-
     notes = db.scalars(
         select(CoachingSession)
         .where(
