@@ -61,6 +61,10 @@ SUGGESTED_STRENGTHS = 2
 CAPTURED_AT_PAST = dt.timedelta(days=30)
 CAPTURED_AT_FUTURE = dt.timedelta(minutes=10)
 SCORE_LABELS = dict(RATING_SCALE)
+# What a captured call needs, said the same on the server and on a phone without signal.
+NEED_ACCOUNT = "Pick one of the day's accounts or name the account."
+NEED_SCORE = "Give each competency you ticked a rating, or untick it."
+NEED_SOMETHING = "Rate a competency you observed or write a line of evidence."
 
 
 # Reading ------------------------------------------------------------------------------
@@ -390,7 +394,7 @@ def capture_call(
     elif stop is not None:
         account_name = stop.name
     elif not account_name:
-        errors["account_name"] = ["Pick one of the day's accounts or name the account."]
+        errors["account_name"] = [NEED_ACCOUNT]
     elif len(account_name) > NAME_LIMIT:
         errors["account_name"] = [f"At most {NAME_LIMIT} characters."]
     evidence = " ".join((data.get("evidence") or "").split())
@@ -407,10 +411,7 @@ def capture_call(
     version = _fix_guide(db, ride, data.get("guide_version_id"))
     ratings = _call_ratings(version, data.get("ratings") or [])
     if not ratings and not evidence:
-        raise InvalidInput(
-            "Rate a competency you observed or write a line of evidence.",
-            {"ratings": ["Rate at least one competency, or add evidence."]},
-        )
+        raise InvalidInput(NEED_SOMETHING, {"ratings": [NEED_SOMETHING]})
     call = RideAlongCall(
         client_uuid=client_uuid,
         ride_id=ride.id,

@@ -16,7 +16,16 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from coachapp.auth.roles import roles_required, viewer
-from coachapp.coaching import bp, calendar, focus, preparation, service
+from coachapp.coaching import (
+    bp,
+    calendar,
+    caps,
+    focus,
+    preparation,
+    ride_alongs,
+    service,
+    specificity,
+)
 from coachapp.db import get_session, utcnow
 from coachapp.errors import Conflict, DomainError, InvalidInput, NotFound
 from coachapp.forms import UNSTORABLE_TEXT
@@ -167,17 +176,41 @@ def _editable(session_id: int) -> Any:
     return session
 
 
+def point_checks(session: Any) -> dict[str, dict[str, Any]]:
+    """What the debrief says under strengths and focus: how many points of the cap are used,
+    and which points read as vague praise (a prompt, not a refusal)."""
+    flags = specificity.note_flags(session)
+    return {
+        field: {
+            "count": len(caps.points(getattr(session, field))),
+            "max": maximum,
+            "flags": [flag for flag in flags if flag.field == field],
+        }
+        for field, maximum in (
+            ("strengths", caps.MAX_STRENGTHS),
+            ("development_focus", caps.MAX_FOCUS),
+        )
+    }
+
+
 def _edit_context(session: Any, **extra: Any) -> dict[str, Any]:
     db = get_session()
     user = viewer()
     plans = preparation.rep_plans(db, user, session.rep)
     plan = preparation.with_details(db, next((p for p in plans if p.id == session.plan_id), None))
+    prompts = preparation.prepare(db, user, session.rep, plan, _today())
+    # A note written from a ride-along day: what the rep asked for and each call's objective.
+    ride = ride_alongs.ride_for_note(db, user, session.id)
+    if ride is not None:
+        prompts = [*ride_alongs.note_prompts(ride), *prompts]
     strengths, strengths_text = _split_chips(session.strengths, STRENGTH_CHIPS)
     focus, focus_text = _split_chips(session.development_focus, FOCUS_CHIPS)
     return {
         "note": session,
         "plans": plans,
-        "prompts": preparation.prepare(db, user, session.rep, plan, _today()),
+        "prompts": prompts,
+        "ride": ride,
+        "point_checks": point_checks(session),
         "plan_actions": [a for a in plan.action_items if a.status == ActionStatus.OPEN]
         if plan
         else [],
@@ -244,7 +277,11 @@ def edit(session_id: int) -> Any:
     if refusal is not None:
         return refusal
     if is_fragment_request():
-        return render_template("coaching/_autosave.html", note=saved, saved_at=utcnow())
+        return render_template(
+            "coaching/_autosave.html", note=saved, saved_at=utcnow()
+        ) + render_template(
+            "coaching/_point_checks.html", point_checks=point_checks(saved), oob=True
+        )
     flash("Draft saved.", "success")
     return redirect(url_for("coaching.edit", session_id=saved.id))
 
