@@ -49,7 +49,7 @@ from typing import Any
 
 import requests
 
-from bench.stack import ApiClient, Stack, WebClient, admin_emails, export_commit
+from bench.stack import ApiClient, Stack, WebClient, admin_emails, export_commit, resent
 
 ROLES = ("manager", "rep", "director", "admin")
 RETRYABLE = {502, 503, 504}
@@ -112,6 +112,7 @@ class Recorder:
         self.samples: list[Sample] = []
         self.failures: list[tuple[float, str, str, str]] = []  # at, role, route, error
         self.server_errors: list[ServerError] = []
+        self.resent = 0  # requests sent again after a reset keep-alive connection
         self.active = False  # signing in and subscribing are set-up, not counted
 
     def observer(self, role: str) -> Callable[[requests.Response], None]:
@@ -131,8 +132,10 @@ class Recorder:
                 retry_after = response.headers.get("Retry-After")
                 shape = error_shape(response)
                 error = ServerError(sample.at, sample.route, sample.status, retry_after, shape)
+            again = resent(response)
             with self.lock:
                 self.samples.append(sample)
+                self.resent += again
                 if error is not None:
                     self.server_errors.append(error)
 
@@ -739,7 +742,7 @@ class Director(Person):
 
     def open_pages(self) -> None:
         team = self.rng.choice(self.managers)
-        self.browse(["/org", f"/org/teams/{team}", "/plans", "/plans/qbr", "/team"])
+        self.browse(["/org", f"/org/teams/{team}", "/plans", "/plans/qbr"])
 
     def api_reads(self) -> None:
         path = self.rng.choice(["/api/v1/cadence", "/api/v1/cadence/teams", "/api/v1/reps"])
@@ -931,6 +934,7 @@ def check_requests(run: LoadRun, report: Report, *, outage: bool = False) -> Non
     report.numbers["by_status"] = dict(sorted(by_status.items()))
     report.numbers["server_errors"] = len(server_errors)
     report.numbers["failures"] = len(run.recorder.failures)
+    report.numbers["resent"] = run.recorder.resent
     report.numbers["by_role"] = dict(Counter(s.role for s in samples))
     report.numbers["rate"] = len(samples) / max(run.seconds, 1)
     per_minute = [p.writes_sent / max(run.seconds, 1) * 60 for p in run.people if p.writes_sent]
@@ -1244,6 +1248,7 @@ def markdown(run: LoadRun, report: Report, mix: Mix, title: str = "Load test") -
         "requests": f"{n['requests']} ({n['rate']:.1f}/s); by role: "
         + ", ".join(f"{k} {v}" for k, v in n["by_role"].items()),
         "statuses": ", ".join(f"{k}: {v}" for k, v in n["by_status"].items()),
+        "requests sent again after a keep-alive reset": str(n["resent"]),
         "writes sent per person": "{:.1f}/min on average, {:.1f}/min at most".format(
             *n["writes_per_minute"]
         ),

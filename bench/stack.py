@@ -40,7 +40,8 @@ The pieces work alone too, each as a context manager:
   (gunicorn trusts it from ``FORWARDED_ALLOW_IPS``, 127.0.0.1 by default). Posts carry the
   CSRF token from the last page's ``<meta name="csrf-token">``. Both take an ``observer``
   called with every ``requests.Response`` (redirect hops included), for latency and status
-  counts.
+  counts. Like a browser, they send a request again once when the keep-alive connection it
+  went out on was reset (``resent(response)`` tells).
 
 The processes run the working tree; ``Stack(source=export_commit("HEAD", directory))``
 runs one commit instead, unaffected by edits made meanwhile.
@@ -74,7 +75,9 @@ from pathlib import Path
 from typing import Any
 
 import requests
+import requests.adapters
 from sqlalchemy import Engine, create_engine, text
+from urllib3.util.retry import Retry
 
 from coachapp.demo import DEMO_PASSWORD
 from coachapp.nudges.vapid import generate_vapid_keys
@@ -477,11 +480,26 @@ class PushServiceProcess:
 # HTTP clients -------------------------------------------------------------------------
 
 
+# A request sent on a keep-alive connection just as gunicorn closed it (its `keepalive` is 5 s)
+# is reset before the server read it; browsers send it again, once, and so do these clients.
+# The retry is seen in `response.raw.retries.history` (see `resent`).
+RESEND_ON_RESET = Retry(
+    total=1, connect=1, read=1, status=0, other=0, allowed_methods=None, raise_on_status=False
+)
+
+
+def resent(response: requests.Response) -> bool:
+    """The request was sent again after its connection was reset (RESEND_ON_RESET)."""
+    retries = getattr(response.raw, "retries", None)
+    return bool(retries and any(attempt.error for attempt in retries.history))
+
+
 class _Client:
     def __init__(self, base_url: str, observer: Observer | None = None, timeout: float = 30.0):
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.http = requests.Session()
+        self.http.mount("http://", requests.adapters.HTTPAdapter(max_retries=RESEND_ON_RESET))
         self.http.headers["User-Agent"] = "coachapp-bench"
         if observer is not None:
             self.http.hooks["response"].append(lambda response, *a, **kw: observer(response))

@@ -561,6 +561,8 @@ MATRIX: tuple[Row, ...] = (
         expect=(401, 422, 422, 422, 422, 422, 422, 422, 422)),
     row("api_cadence.cadence_teams", "GET", "/api/v1/cadence/teams",
         expect=(401, 200, 200, 200, 200, 200, 200, 200, 200)),
+    row("api_cadence.cadence_quality", "GET", "/api/v1/cadence/quality",
+        expect=(401, 200, 200, 200, 200, 200, 200, 200, 200)),
     # Account plans over JSON: the same scope as the pages; writes need If-Match (428 without).
     #           anon rep  rep2 oth  mgr  mgr2 dir  dir2 admin
     row("api_plans.Plans", "GET", "/api/v1/account-plans",

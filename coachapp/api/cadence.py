@@ -17,8 +17,10 @@ from coachapp.api.responses import authenticated
 from coachapp.coaching.cadence import (
     DEFAULT_WINDOW_DAYS,
     MAX_WINDOW_DAYS,
+    TREND_WEEKS,
     CadenceStatus,
     CadenceSummary,
+    Quality,
 )
 from coachapp.dashboard.service import CadenceFilters, RepRow, TeamFigures, cadence_rows, teams_of
 from coachapp.db import get_session, utcnow
@@ -112,6 +114,33 @@ class TeamCadenceSchema(Schema):
     median_hours_to_acknowledge = _nullable(fields.Float, "Over every acknowledged note")
     notes_acknowledged_late = _count("Of the window's notes, acknowledged after their deadline")
     notes_past_deadline = _count("Shared notes of any date, unacknowledged past their deadline")
+    notes_with_specific_evidence = _count(
+        "Of the window's notes, those whose strengths and focus name observed behaviour "
+        "(none reads as vague praise)"
+    )
+    specific_evidence_share = _nullable(fields.Float, "notes_with_specific_evidence / notes")
+    mean_rating_gap = _nullable(
+        fields.Float,
+        "Mean |self - manager| score over every competency both rated on the window's notes",
+    )
+    rating_gap_pairs = _count("How many (self, manager) score pairs mean_rating_gap rests on")
+
+
+class TrendPointSchema(Schema):
+    week_end = fields.Date(required=True)
+    value = fields.Float(required=True, allow_none=True)
+
+
+class QualitySchema(TeamCadenceSchema):
+    notes = _count("The team's shared notes dated in the window")
+    rating_gap_trend = fields.List(
+        fields.Nested(TrendPointSchema),
+        required=True,
+        metadata={
+            "description": f"Mean |self - manager| per seven-day week, {TREND_WEEKS} weeks to "
+            "the caller's today; null in a week without a self-rated note"
+        },
+    )
 
 
 def _filters(query: dict[str, Any]) -> CadenceFilters:
@@ -163,6 +192,7 @@ def rep_json(row: RepRow) -> dict[str, Any]:
 def team_json(team: TeamFigures) -> dict[str, Any]:
     s: CadenceSummary = team.summary
     manager = team.manager
+    q: Quality | None = team.quality
     return {
         "manager_id": manager.id if manager else None,
         "manager_email": manager.email if manager else None,
@@ -182,6 +212,20 @@ def team_json(team: TeamFigures) -> dict[str, Any]:
         "median_hours_to_acknowledge": s.median_hours_to_acknowledge,
         "notes_acknowledged_late": s.notes_acknowledged_late,
         "notes_past_deadline": s.notes_past_deadline,
+        "notes_with_specific_evidence": q.notes_with_specific_evidence if q else 0,
+        "specific_evidence_share": q.specific_evidence_share if q else None,
+        "mean_rating_gap": q.mean_absolute_gap if q else None,
+        "rating_gap_pairs": q.rated_pairs if q else 0,
+    }
+
+
+def quality_json(team: TeamFigures) -> dict[str, Any]:
+    trend = team.gap_trend
+    points = zip(trend.week_ends, trend.values, strict=True) if trend else ()
+    return {
+        **team_json(team),
+        "notes": team.quality.notes if team.quality else 0,
+        "rating_gap_trend": [{"week_end": end, "value": value} for end, value in points],
     }
 
 
@@ -203,8 +247,28 @@ def cadence(query: dict[str, Any]) -> Any:
 @blp.response(200, TeamCadenceSchema(many=True))
 @authenticated(blp, 422)
 def cadence_teams(query: dict[str, Any]) -> Any:
-    """The same figures added up per manager: one row per team in the caller's scope."""
+    """The same figures added up per manager: one row per team in the caller's scope, with
+    the coaching-quality figures of each team's notes in the window."""
     user = api_user()
     now = utcnow()
-    teams, _ = teams_of(get_session(), user, _filters(query), now, local_today(user.timezone, now))
+    teams, _ = teams_of(
+        get_session(), user, _filters(query), now, local_today(user.timezone, now), quality=True
+    )
     return [team_json(team) for team in teams]
+
+
+@blp.get("/cadence/quality")
+@blp.arguments(CadenceQuerySchema, location="query", unknown=RAISE)
+@blp.response(200, QualitySchema(many=True))
+@authenticated(blp, 422)
+def cadence_quality(query: dict[str, Any]) -> Any:
+    """Coaching quality per manager, for a director: the team figures above with how long
+    reps take to acknowledge (median hours), follow-up completion, the share of notes with
+    specific evidence, and the self/manager rating gap with its 13-week trend."""
+    user = api_user()
+    now = utcnow()
+    teams, _ = teams_of(
+        get_session(), user, _filters(query), now, local_today(user.timezone, now),
+        TREND_WEEKS, quality=True,
+    )  # fmt: skip
+    return [quality_json(team) for team in teams]

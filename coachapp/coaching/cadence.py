@@ -24,12 +24,14 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import current_app, has_app_context
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from coachapp.coaching.blind import gaps_between, stored_self_scores
+from coachapp.coaching.specificity import has_specific_evidence
 from coachapp.models import (
     CadenceTarget,
     CoachingSession,
@@ -756,8 +758,6 @@ def _quality_notes(
     evidence (coachapp.coaching.specificity) and the rating gaps where the rep rated
     themself. Two queries: the notes (with account), their ratings (with competency); each
     note's rep is one of `rep_ids`, already loaded."""
-    from coachapp.coaching.specificity import has_specific_evidence
-
     notes = db.scalars(
         select(CoachingSession)
         .where(
@@ -797,15 +797,20 @@ def _follow_up_tallies(db: Session, owner_ids: list[int], since: dt.date) -> lis
     return [_Tally(owner, due, status, n) for owner, due, status, n in rows]
 
 
-def _focus_of(db: Session, rep_ids: list[int]) -> dict[int, tuple[Focus, ...]]:
-    """Active development-focus competencies per rep, named as in the newest guide."""
-    newest_name = (
+def newest_competency_name(key: Any) -> Any:
+    """The name a competency key has in the newest guide version holding it (a subquery)."""
+    return (
         select(Competency.name)
-        .where(Competency.key == DevelopmentFocus.competency_key)
+        .where(Competency.key == key)
         .order_by(Competency.id.desc())
         .limit(1)
         .scalar_subquery()
     )
+
+
+def _focus_of(db: Session, rep_ids: list[int]) -> dict[int, tuple[Focus, ...]]:
+    """Active development-focus competencies per rep, named as in the newest guide."""
+    newest_name = newest_competency_name(DevelopmentFocus.competency_key)
     rows = db.execute(
         select(DevelopmentFocus.rep_id, DevelopmentFocus.competency_key, newest_name)
         .where(DevelopmentFocus.rep_id.in_(rep_ids), DevelopmentFocus.active.is_(True))

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coachapp import audit, policy
+from coachapp.coaching.cadence import newest_competency_name
 from coachapp.errors import Conflict, InvalidInput, NotFound
 from coachapp.models import (
     CoachingSession,
@@ -56,13 +57,14 @@ def _names_by_key(db: Session, keys: set[str]) -> dict[str, str]:
 
 def focus_of(db: Session, viewer: User, rep: User) -> list[FocusTrend]:
     """The rep's active focus competencies with the ratings of the last conversations."""
-    focuses = db.scalars(
-        select(DevelopmentFocus)
+    named = db.execute(
+        select(DevelopmentFocus, newest_competency_name(DevelopmentFocus.competency_key))
         .where(DevelopmentFocus.rep_id == rep.id, DevelopmentFocus.active.is_(True))
         .order_by(DevelopmentFocus.created_at)
     ).all()
+    focuses = [focus for focus, _ in named]
+    names = {focus.id: name or focus.competency_key for focus, name in named}
     keys = {f.competency_key for f in focuses}
-    names = _names_by_key(db, keys)
     rows = (
         db.execute(
             select(Competency.key, CoachingSession.occurred_on, SessionRating.score)
@@ -79,7 +81,7 @@ def focus_of(db: Session, viewer: User, rep: User) -> list[FocusTrend]:
         if keys
         else []
     )
-    trends = {f.id: FocusTrend(f, names.get(f.competency_key, f.competency_key)) for f in focuses}
+    trends = {f.id: FocusTrend(f, names[f.id]) for f in focuses}
     for key, occurred_on, score in rows:
         for trend in trends.values():
             if trend.focus.competency_key == key:

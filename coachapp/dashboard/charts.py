@@ -16,6 +16,7 @@ HEIGHT = 32
 GAP = 2
 # A week with nothing to measure gets a faint stub, so "no data" never looks like zero.
 STUB = 2.0
+POINTS_MAX = 3.0
 
 
 @dataclass(frozen=True)
@@ -59,10 +60,13 @@ class BarChart:
 
 
 def bar_chart(trend: WeeklyTrend, width: int = WIDTH, height: int = HEIGHT) -> BarChart:
-    """Percentages on a 0-100 scale; counts on a scale up to the largest week."""
+    """Percentages on a 0-100 scale; rating points on 0-3 (the widest gap on a 1-4 scale);
+    counts on a scale up to the largest week."""
     values = trend.values
     if trend.unit == "percent":
         scale_max = 100.0
+    elif trend.unit == "points":
+        scale_max = POINTS_MAX
     else:
         scale_max = max((v for v in values if v is not None), default=0.0) or 1.0
     count = max(len(values), 1)
@@ -88,4 +92,6 @@ def _format(value: float | None, unit: str) -> str:
         return "none"
     if unit == "percent":
         return f"{value:.0f}%"
+    if unit == "points":
+        return f"{value:.1f} points"
     return f"{value:.1f}".removesuffix(".0")

@@ -22,9 +22,11 @@ from coachapp.coaching.cadence import (
     WINDOW_CHOICES,
     CadenceBook,
     CadenceSummary,
+    Quality,
     RepCadence,
     Target,
     Trends,
+    WeeklyTrend,
     load_cadence,
     window_start,
 )
@@ -104,6 +106,10 @@ class TeamFigures:
     rows: list[RepRow]
     summary: CadenceSummary
     trends: Trends | None = None
+    # Coaching quality (teams_of(..., quality=True)): the team's notes in the window, and the
+    # self/manager rating gap week by week with the trends.
+    quality: Quality | None = None
+    gap_trend: WeeklyTrend | None = None
 
     @property
     def manager_id(self) -> int | None:
@@ -165,6 +171,8 @@ class Dashboard:
     trends: Trends
     heatmap: Heatmap
     regions: list[str]
+    quality: Quality | None = None
+    gap_trend: WeeklyTrend | None = None
 
 
 # Scope --------------------------------------------------------------------------------------
@@ -238,9 +246,10 @@ def teams_of(
     now: dt.datetime,
     today: dt.date,
     trend_weeks: int = 0,
+    quality: bool = False,
 ) -> tuple[list[TeamFigures], CadenceBook]:
     reps = scoped_reps(db, viewer, filters)
-    book = load_cadence(db, reps, now, filters.window_days, trend_weeks)
+    book = load_cadence(db, reps, now, filters.window_days, trend_weeks, quality)
     leaders = _leaders(db, viewer, reps, filters)
     by_manager: dict[int | None, list[RepRow]] = {}
     for rep in reps:
@@ -258,10 +267,13 @@ def teams_of(
         rows = _urgent_first(rows)
         target = book.target_for(manager.id if manager else None)
         summary = book.summary(row.rep.id for row in rows)
-        trends = (
-            book.trends([row.rep.id for row in rows], today, trend_weeks) if trend_weeks else None
-        )
-        teams.append(TeamFigures(manager, target, rows, summary, trends))
+        ids = [row.rep.id for row in rows]
+        trends = book.trends(ids, today, trend_weeks) if trend_weeks else None
+        figures = TeamFigures(manager, target, rows, summary, trends)
+        if quality:
+            figures.quality = book.quality(ids)
+            figures.gap_trend = book.gap_trend(ids, today, trend_weeks) if trend_weeks else None
+        teams.append(figures)
     return teams, book
 
 
@@ -276,19 +288,23 @@ def team_of_manager(
 ) -> TeamFigures:
     """One manager's team (found with team_manager_or_404), even when no rep matches."""
     filters = replace(filters, manager_id=manager.id)
-    teams, book = teams_of(db, viewer, filters, now, today, trend_weeks)
+    teams, book = teams_of(db, viewer, filters, now, today, trend_weeks, quality=True)
     for team in teams:
         if team.manager_id == manager.id:
             return team
     trends = book.trends([], today, trend_weeks) if trend_weeks else None
-    return TeamFigures(manager, book.target_for(manager.id), [], book.summary([]), trends)
+    return TeamFigures(
+        manager, book.target_for(manager.id), [], book.summary([]), trends, book.quality([]),
+        book.gap_trend([], today, trend_weeks) if trend_weeks else None,
+    )  # fmt: skip
 
 
 def dashboard(
     db: Session, viewer: User, filters: CadenceFilters, now: dt.datetime, today: dt.date
 ) -> Dashboard:
-    """A director's teams with their figures, 13-week trends and the competency heatmap."""
-    teams, book = teams_of(db, viewer, filters, now, today, TREND_WEEKS)
+    """A director's teams with their figures, coaching quality, 13-week trends and the
+    competency heatmap."""
+    teams, book = teams_of(db, viewer, filters, now, today, TREND_WEEKS, quality=True)
     return Dashboard(
         filters=filters,
         today=today,
@@ -297,6 +313,8 @@ def dashboard(
         trends=book.trends(book.reps.keys(), today, TREND_WEEKS),
         heatmap=competency_heatmap(db, teams, filters.window_days, today),
         regions=regions_in_scope(db, viewer),
+        quality=book.quality(),
+        gap_trend=book.gap_trend(book.reps.keys(), today, TREND_WEEKS),
     )
 
 

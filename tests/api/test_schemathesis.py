@@ -58,7 +58,7 @@ COACHING_PATHS = [
     "/api/v1/follow-ups/{follow_up_id}",
     "/api/v1/reps/{rep_id}/self-assessment",
 ]
-CADENCE_PATHS = ["/api/v1/cadence", "/api/v1/cadence/teams"]
+CADENCE_PATHS = ["/api/v1/cadence", "/api/v1/cadence/teams", "/api/v1/cadence/quality"]
 RIDE_ALONG_PATHS = [
     "/api/v1/ride-alongs",
     "/api/v1/ride-alongs/{ride_id}",

@@ -128,6 +128,11 @@ class KeyboardUser:
         self.presses += 1
         return self.check(key)
 
+    def press_unchecked(self, key: str) -> None:
+        """A key that leaves the page or starts a swap: the caller waits, then checks."""
+        self.page.keyboard.press(key)
+        self.presses += 1
+
     def type(self, text: str) -> None:
         self.page.keyboard.type(text)
 
@@ -159,8 +164,7 @@ class KeyboardUser:
     def follow(self, target: Locator, url: re.Pattern[str], *, backwards: bool = False) -> None:
         """Tabs to a link or button, presses Enter and lands on the next page."""
         self.tab_to(target, backwards=backwards)
-        self.page.keyboard.press("Enter")
-        self.presses += 1
+        self.press_unchecked("Enter")
         self.page.wait_for_url(url)
         self.arrive()
 
@@ -171,7 +175,7 @@ class KeyboardUser:
         self.type(email)
         self.press("Tab")
         self.type(DEMO_PASSWORD)
-        self.page.keyboard.press("Enter")
+        self.press_unchecked("Enter")
         self.page.wait_for_url(re.compile(re.escape(home) + "$"))
         self.arrive()
 
@@ -234,13 +238,13 @@ def test_main_flows_with_the_keyboard_only(live_app: Flask, new_phone: Callable[
     follow_ups = page.locator("#follow-ups")
     manager.tab_to(page.get_by_label("New follow-up"))
     manager.type(FOLLOW_UP)
-    page.keyboard.press("Enter")
+    manager.press_unchecked("Enter")
     expect(follow_ups.get_by_text(FOLLOW_UP)).to_be_visible()
     state = manager.check("adding a follow-up with Enter (an htmx swap)")
     assert state["id"] == "follow_up_title", state
     manager.type("Call the pharmacy director")
     manager.tab_to(page.get_by_role("button", name="Add follow-up"))
-    page.keyboard.press("Enter")
+    manager.press_unchecked("Enter")
     expect(follow_ups.get_by_text("Call the pharmacy director")).to_be_visible()
     state = manager.check("adding a follow-up with its button (an htmx swap)")
     assert state["id"] == "add-follow-up", state
@@ -248,7 +252,7 @@ def test_main_flows_with_the_keyboard_only(live_app: Flask, new_phone: Callable[
         page.get_by_role("button", name="Remove follow-up Call the pharmacy director"),
         backwards=True,
     )
-    page.keyboard.press("Enter")
+    manager.press_unchecked("Enter")
     expect(follow_ups.get_by_text("Call the pharmacy director")).to_have_count(0)
     state = manager.check("removing a follow-up (an htmx swap)")
     assert state["id"] == "follow-ups-heading", state
@@ -265,7 +269,7 @@ def test_main_flows_with_the_keyboard_only(live_app: Flask, new_phone: Callable[
 
     # Share with rep, then the note as shared.
     manager.tab_to(page.get_by_role("button", name="Share with rep"))
-    page.keyboard.press("Enter")
+    manager.press_unchecked("Enter")
     page.wait_for_url(re.compile(r"/notes/\d+$"))
     expect(page.get_by_text(f"Shared with {rep_name}.")).to_be_visible()
     note_path = re.sub(r"^https?://[^/]+", "", page.url)
@@ -280,7 +284,7 @@ def test_main_flows_with_the_keyboard_only(live_app: Flask, new_phone: Callable[
     rep.tab_to(page.get_by_label("Your comment (optional)"))
     rep.type(COMMENT)
     rep.tab_to(page.get_by_role("button", name="Acknowledge"))
-    page.keyboard.press("Enter")
+    rep.press_unchecked("Enter")
     page.wait_for_url(re.compile(re.escape(note_path) + "$"))
     expect(page.get_by_text("Acknowledged. Your manager can see your comment.")).to_be_visible()
     expect(page.get_by_text(COMMENT)).to_be_visible()
@@ -290,7 +294,7 @@ def test_main_flows_with_the_keyboard_only(live_app: Flask, new_phone: Callable[
     rep.follow(nav_link(page, "Today"), re.compile(r"/my$"))
     rep.follow(page.get_by_role("link", name="All follow-ups"), re.compile(r"/follow-ups$"))
     rep.tab_to(page.get_by_role("button", name=f"Mark {FOLLOW_UP} done"))
-    page.keyboard.press("Enter")
+    rep.press_unchecked("Enter")
     page.wait_for_url(re.compile(r"/follow-ups$"))
     expect(page.get_by_text(FOLLOW_UP)).to_have_count(0)
     rep.arrive()
@@ -299,8 +303,9 @@ def test_main_flows_with_the_keyboard_only(live_app: Flask, new_phone: Callable[
     director = KeyboardUser(new_phone(), "director")
     page = director.page
     director.sign_in("director@example.com", "/org")
+    team_of = person_name(live_app, "manager@example.com")
     director.follow(
-        page.locator("main h2 a", has_text="Marcus Bell"), re.compile(r"/org/teams/\d+(\?.*)?$")
+        page.locator("main h2 a", has_text=team_of), re.compile(r"/org/teams/\d+(\?.*)?$")
     )
     director.follow(page.locator("main a.list-row", has_text=rep_name), re.compile(r"/people/\d+$"))
     expect(page.get_by_role("heading", name=rep_name, level=1)).to_be_visible()
@@ -341,7 +346,7 @@ def test_focus_stays_on_the_plan_when_a_goal_is_added_and_removed(
     rep.tab_to(page.get_by_label("New goal", exact=True))
     rep.type(NEW_GOAL)
     rep.tab_to(goals.get_by_role("button", name="Add goal"))
-    page.keyboard.press("Enter")
+    rep.press_unchecked("Enter")
     expect(goals.locator("summary", has_text=NEW_GOAL)).to_be_visible()
     state = rep.check("adding a goal (an htmx swap)")
     assert state["id"] == "goals-heading", state
@@ -351,7 +356,7 @@ def test_focus_stays_on_the_plan_when_a_goal_is_added_and_removed(
     card = goals.locator("details", has=page.locator("summary", has_text=NEW_GOAL))
     rep.tab_to(card.get_by_role("button", name="Remove goal"))
     page.once("dialog", lambda dialog: dialog.accept())  # "Remove this goal?": OK
-    page.keyboard.press("Enter")
+    rep.press_unchecked("Enter")
     expect(goals.get_by_text(NEW_GOAL)).to_have_count(0)
     state = rep.check("removing a goal after its confirmation (an htmx swap)")
     assert state["id"] == "goals-heading", state

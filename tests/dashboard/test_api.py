@@ -142,5 +142,10 @@ def test_teams_add_up_per_manager(call: Any, h: History) -> None:
         # Cat's note of 24 February waits for her since the 27th (three days, in Los Angeles).
         "notes_acknowledged_late": 0,
         "notes_past_deadline": 1,
+        # Every note of the history names what was seen; no rep has rated themself.
+        "notes_with_specific_evidence": 6,
+        "specific_evidence_share": 1.0,
+        "mean_rating_gap": None,
+        "rating_gap_pairs": 0,
     }
     assert (teams[1]["target_days"], teams[1]["ride_along_target_days"]) == (7, 20)
