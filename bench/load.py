@@ -805,6 +805,8 @@ class LoadRun:
     started: float = 0.0
     ended: float = 0.0
     first_notification: int = 0
+    log_offset: int = 0  # where the run's requests begin in gunicorn's log
+    load_before: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
     @property
     def seconds(self) -> float:
@@ -865,6 +867,8 @@ def run_people(run: LoadRun, seconds: float, during: Callable[[], None] | None =
         threading.Thread(target=person.run, args=(stop,), name=person.email, daemon=True)
         for person in run.people
     ]
+    run.log_offset = run.stack.web.log.stat().st_size
+    run.load_before = os.getloadavg()
     run.started = time.time()
     run.recorder.active = True
     for thread in threads:
@@ -1160,15 +1164,28 @@ def check_notifications(run: LoadRun, report: Report) -> None:
 
 
 def check_server_log(run: LoadRun, report: Report) -> None:
-    """The server's own view: request-log lines with 5xx, and tracebacks."""
+    """The server's own view: request-log lines with 5xx, tracebacks, and how long the run's
+    requests spent in the app (the rest of what clients saw is waiting for a free gunicorn
+    thread, and for the CPU)."""
     log = run.stack.web.log.read_text(errors="replace")
-    statuses = Counter()
+    with run.stack.web.log.open("rb") as fh:
+        fh.seek(run.log_offset)
+        during = fh.read().decode(errors="replace")
+    statuses: Counter[int] = Counter()
     for line in log.splitlines():
         if line.startswith("{") and '"status"' in line:
             try:
                 statuses[json.loads(line)["status"]] += 1
             except (ValueError, KeyError):
                 continue
+    in_app = []
+    for line in during.splitlines():
+        if line.startswith("{") and '"duration_ms"' in line:
+            try:
+                in_app.append(float(json.loads(line)["duration_ms"]))
+            except (ValueError, KeyError):
+                continue
+    report.numbers["server_ms"] = [percentile(in_app, q) for q in (50, 95, 99, 100)]
     report.numbers["server_5xx_logged"] = sum(n for s, n in statuses.items() if s >= 500)
     report.numbers["server_tracebacks"] = log.count("Traceback (most recent call last)")
     worker_log = run.stack.worker.log.read_text(errors="replace")
@@ -1219,13 +1236,15 @@ def verify(run: LoadRun, report: Report | None = None, *, outage: bool = False) 
 # Printing -------------------------------------------------------------------------------
 
 
-def machine() -> dict[str, str]:
+def machine(before: tuple[float, float, float] | None = None) -> dict[str, str]:
     with open("/proc/meminfo") as fh:
         total_kib = int(fh.readline().split()[1])
     load = os.getloadavg()
+    facts = {"cores": str(os.cpu_count()), "memory": f"{total_kib / 1024 / 1024:.1f} GiB"}
+    if before is not None:
+        facts["load average (1, 5, 15 min) at the start"] = ", ".join(f"{x:.2f}" for x in before)
     return {
-        "cores": str(os.cpu_count()),
-        "memory": f"{total_kib / 1024 / 1024:.1f} GiB",
+        **facts,
         "load average (1, 5, 15 min) at the end": ", ".join(f"{x:.2f}" for x in load),
         "python": platform.python_version(),
         "os": platform.platform(terse=True),
@@ -1238,7 +1257,7 @@ def markdown(run: LoadRun, report: Report, mix: Mix, title: str = "Load test") -
     n = report.numbers
     lines = [f"### {title}", ""]
     facts = {
-        **machine(),
+        **machine(run.load_before),
         "PostgreSQL": version,
         "gunicorn": f"{stack.web_concurrency or 'default (2 x cores + 1)'} workers x "
         f"{stack.threads or 'default (2)'} threads, config/gunicorn.conf.py",
@@ -1276,6 +1295,9 @@ def markdown(run: LoadRun, report: Report, mix: Mix, title: str = "Load test") -
     lines += [
         f"Server log: {n['server_5xx_logged']} requests logged with 5xx, "
         f"{n['server_tracebacks']} tracebacks; worker log: {n['worker_tracebacks']} tracebacks.",
+        "Time in the app for the run's requests (gunicorn's request log, duration_ms): p50 {:.0f}"
+        " ms, p95 {:.0f} ms, p99 {:.0f} ms, max {:.0f} ms; the rest of the latency below is"
+        " waiting for one of gunicorn's threads and for the CPU.".format(*n["server_ms"]),
         "",
         "| route | requests | p50 ms | p95 ms | p99 ms | max ms |",
         "|---|---:|---:|---:|---:|---:|",
