@@ -17,6 +17,8 @@ from coachapp.models import (
     CoachingSession,
     Competency,
     DevelopmentFocus,
+    GuideSection,
+    GuideVersion,
     SessionRating,
     SessionStatus,
     User,
@@ -141,12 +143,18 @@ def end_focus(db: Session, manager: User, focus_id: int) -> None:
 
 
 def competencies_to_choose(db: Session) -> Sequence[tuple[str, str]]:
-    """(key, name) of every competency in the published guides, each key once."""
-    from coachapp.coaching.service import published_versions
+    """(key, name) of every competency in the published guides, each key once, in the
+    guides' order: one query for the names alone, not the guides loaded whole."""
+    from coachapp.coaching.service import newest_published_version_ids
 
+    rows = db.execute(
+        select(Competency.key, Competency.name)
+        .join(GuideSection, GuideSection.id == Competency.section_id)
+        .join(GuideVersion, GuideVersion.id == GuideSection.version_id)
+        .where(GuideVersion.id.in_(newest_published_version_ids()))
+        .order_by(GuideVersion.guide_id, GuideSection.position, Competency.position)
+    ).all()
     seen: dict[str, str] = {}
-    for version in published_versions(db):
-        for section in version.sections:
-            for competency in section.competencies:
-                seen.setdefault(competency.key, competency.name)
+    for key, name in rows:
+        seen.setdefault(key, name)
     return list(seen.items())

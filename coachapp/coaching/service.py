@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -60,21 +60,31 @@ CONTENT_FIELDS = (
 # Guides -------------------------------------------------------------------------
 
 
+def newest_published_version_ids() -> Select[int]:
+    """The id of the newest published version of every guide (a subquery)."""
+    newest = (
+        select(GuideVersion.guide_id, func.max(GuideVersion.number).label("number"))
+        .where(GuideVersion.status == GuideStatus.PUBLISHED)
+        .group_by(GuideVersion.guide_id)
+        .subquery()
+    )
+    return select(GuideVersion.id).join(
+        newest,
+        and_(GuideVersion.guide_id == newest.c.guide_id, GuideVersion.number == newest.c.number),
+    )
+
+
 def published_versions(db: Session) -> Sequence[GuideVersion]:
     """The newest published version of every guide, with sections and competencies."""
-    versions = db.scalars(
+    return db.scalars(
         select(GuideVersion)
-        .where(GuideVersion.status == GuideStatus.PUBLISHED)
+        .where(GuideVersion.id.in_(newest_published_version_ids()))
         .options(
             joinedload(GuideVersion.guide),
             selectinload(GuideVersion.sections).selectinload(GuideSection.competencies),
         )
-        .order_by(GuideVersion.guide_id, GuideVersion.number.desc())
+        .order_by(GuideVersion.guide_id)
     ).all()
-    newest: dict[int, GuideVersion] = {}
-    for version in versions:
-        newest.setdefault(version.guide_id, version)
-    return list(newest.values())
 
 
 def guide_for(db: Session, rep: User) -> GuideVersion:
