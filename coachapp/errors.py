@@ -90,8 +90,11 @@ def wants_json() -> bool:
     return best == "application/json"
 
 
-def error_body(status: int, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {"code": ERROR_CODES.get(status, "error"), "message": message}
+def error_body(
+    status: int, message: str, fields: dict[str, Any] | None = None, code: str | None = None
+) -> dict[str, Any]:
+    """The JSON error shape; `code` names a domain error more precisely than its status."""
+    body: dict[str, Any] = {"code": code or ERROR_CODES.get(status, "error"), "message": message}
     if fields:
         body["fields"] = fields
     return {"error": body}
@@ -102,13 +105,14 @@ def error_response(
     message: str,
     fields: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
+    code: str | None = None,
 ) -> tuple[Response, int, dict[str, str]]:
     headers = dict(headers or {})
     if status == 401 and request.path.startswith("/api/"):
         # RFC 9110: a 401 names the scheme that would work.
         headers.setdefault("WWW-Authenticate", "Bearer")
     if wants_json():
-        return jsonify(error_body(status, message, fields)), status, headers
+        return jsonify(error_body(status, message, fields, code)), status, headers
     html = render_template("errors/error.html", status=status, message=message)
     return Response(html, mimetype="text/html"), status, headers
 
@@ -186,7 +190,7 @@ def handle_domain_error(error: DomainError) -> Any:
     headers = dict(error.headers)
     if isinstance(error, Throttled):
         headers["Retry-After"] = str(error.retry_after)
-    return error_response(error.status, error.message, error.fields or None, headers)
+    return error_response(error.status, error.message, error.fields or None, headers, error.code)
 
 
 def handle_database_unavailable(error: Exception) -> Any:

@@ -102,7 +102,8 @@ NAV_BY_ROLE = {
 
 
 def template_globals() -> dict[str, Any]:
-    if not current_user.is_authenticated:
+    # Someone who must choose their own password first sees nothing else to go to.
+    if not current_user.is_authenticated or current_user.must_change_password:
         return {
             "nav_items": (),
             "unread_count": 0,

@@ -305,6 +305,10 @@ MATRIX: tuple[Row, ...] = (
     # An empty form: allowed to try (422), without paying for two argon2 hashes per actor.
     row("me.password", "POST", "/me/password", data={},
         expect=(302, 422, 422, 422, 422, 422, 422, 422, 422)),
+    # The page with only the password form (where someone whose password an admin chose is
+    # sent first); anyone signed in may open it.
+    row("me.password", "GET", "/me/password",
+        expect=(302, 200, 200, 200, 200, 200, 200, 200, 200)),
     # Account plans. plans[rep]: owned by rep, rep2 on its team; manager and director read it.
     # Writes on a plan one may read but not change answer 403 (its existence is no secret);
     # on a plan outside one's scope, 404.
@@ -532,6 +536,18 @@ MATRIX: tuple[Row, ...] = (
     row("admin.set_password", "POST", "/admin/users/{p[rep].id}/password",
         data={"password": "a first password"},
         expect=(302, 404, 404, 404, 404, 404, 404, 404, 302)),
+    # Resetting a password: a temporary one made up and shown once (200), or typed and refused
+    # by the policy (422, kept in the form); never one's own (403: under Me instead).
+    row("admin.reset_password", "POST", "/admin/users/{p[rep].id}/reset-password", data={},
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 200)),
+    row("admin.reset_password", "POST", "/admin/users/{p[rep].id}/reset-password",
+        variant="weak", data={"temporary_password": "short"},
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 422)),
+    row("admin.reset_password", "POST", "/admin/users/{me.id}/reset-password", variant="own",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 403)),
+    row("admin.reset_password", "POST", "/admin/users/{missing}/reset-password",
+        variant="missing",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 404)),
     row("admin.cadence_targets_page", "GET", "/admin/cadence-targets",
         expect=(302, 404, 404, 404, 404, 404, 404, 404, 200)),
     row("admin.save_cadence_target", "POST", "/admin/cadence-targets",

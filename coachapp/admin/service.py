@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
@@ -14,9 +15,10 @@ from coachapp.auth.passwords import (
     has_usable_password,
     hash_password,
     password_problem,
+    temporary_password,
 )
 from coachapp.auth.service import end_all_sessions, normalise_email
-from coachapp.errors import Conflict, InvalidInput, NotFound
+from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from coachapp.forms import STORABLE_TEXT
 from coachapp.models import Function, Role, User
 from coachapp.timezones import is_valid_timezone
@@ -107,6 +109,7 @@ def create_user(db: Session, actor: User | None, data: dict[str, Any]) -> User:
         timezone=data.get("timezone") or "UTC",
         region=(data.get("region") or "").strip(),
         password_hash=hash_password(data["password"]),
+        must_change_password=True,  # the admin knows it: the person chooses their own
     )
     db.add(user)
     db.flush()
@@ -189,13 +192,57 @@ def set_initial_password(db: Session, actor: User, user_id: int, password: str) 
         raise NotFound()
     if has_usable_password(user.password_hash):
         raise Conflict(f"{user.name} already has a password; they can change it under Me.")
-    problem = password_problem(password, email=user.email)
-    if problem:
-        raise InvalidInput("Choose another password.", {"password": [problem]})
-    user.password_hash = hash_password(password)
+    _set_temporary_password(user, password, field="password")
     audit.record(db, actor, "user.set_password", "user", user.id)
     db.commit()
     return user
+
+
+@dataclass(frozen=True)
+class PasswordReset:
+    user: User
+    # Shown to the admin once, to pass on; stored only hashed, never logged or audited.
+    password: str
+    browsers_signed_out: int
+    tokens_revoked: int
+
+
+def reset_password(
+    db: Session, actor: User, user_id: int, password: str | None = None
+) -> PasswordReset:
+    """Gives someone a temporary password (the one typed, or a random one) for a forgotten or
+    exposed password. They are signed out everywhere, and their API tokens end too: each was
+    issued for the old password, which may be known to someone else, so what it opened closes
+    with it (the admin is told how many). At their next sign-in they choose their own."""
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound()
+    if user.id == actor.id:
+        raise PermissionDenied("Change your own password under Me, with your current one.")
+    chosen = password or temporary_password()
+    _set_temporary_password(user, chosen, field="temporary_password")
+    signed_out = end_all_sessions(db, user)
+    audit.record(
+        db,
+        actor,
+        "user.reset_password",
+        "user",
+        user.id,
+        generated=not password,
+        browsers_signed_out=signed_out.browsers,
+        tokens_revoked=signed_out.tokens,
+    )
+    db.commit()
+    return PasswordReset(user, chosen, signed_out.browsers, signed_out.tokens)
+
+
+def _set_temporary_password(user: User, password: str, *, field: str) -> None:
+    """A password an admin chose: it meets the policy, and its owner must replace it."""
+    problem = password_problem(password, email=user.email)
+    if problem:
+        raise InvalidInput("Choose another password.", {field: [problem]})
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
 
 
 def people_without_password(db: Session) -> list[User]:

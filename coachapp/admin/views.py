@@ -66,15 +66,15 @@ def new_user() -> Any:
     return _form_page("admin/user_form.html", values=values, errors=errors, user=None)
 
 
-@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
-@fresh_login_for_changes
-def edit_user(user_id: int) -> Any:
-    db = get_session()
-    user = db.get(User, user_id)
+def _user_or_404(user_id: int) -> User:
+    user = get_session().get(User, user_id)
     if user is None:
         raise NotFound()
-    values: dict[str, Any] = {
+    return user
+
+
+def _stored_values(user: User) -> dict[str, Any]:
+    return {
         "name": user.name,
         "role": user.role.value,
         "function": user.function.value,
@@ -82,6 +82,15 @@ def edit_user(user_id: int) -> Any:
         "timezone": user.timezone,
         "region": user.region,
     }
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+@fresh_login_for_changes
+def edit_user(user_id: int) -> Any:
+    db = get_session()
+    user = _user_or_404(user_id)
+    values = _stored_values(user)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         values = form_values(request.form)
@@ -96,6 +105,29 @@ def edit_user(user_id: int) -> Any:
                 return redirect(url_for("admin.users"))
         return _form_page("admin/user_form.html", 422, values=values, errors=errors, user=user)
     return _form_page("admin/user_form.html", values=values, errors=errors, user=user)
+
+
+@bp.post("/users/<int:user_id>/reset-password")
+@roles_required(Role.ADMIN)
+@fresh_login_for_changes
+def reset_password(user_id: int) -> Any:
+    """A temporary password for someone who forgot theirs, shown once on the page that
+    answers (never in a redirect's flash message, which the session cookie would carry)."""
+    user = _user_or_404(user_id)
+    typed = request.form.get("temporary_password", "")
+    try:
+        reset = service.reset_password(get_session(), viewer(), user.id, typed)
+    except InvalidInput as exc:
+        return _form_page(
+            "admin/user_form.html",
+            422,
+            values=_stored_values(user),
+            errors={},
+            user=user,
+            reset_values={"temporary_password": typed},
+            reset_errors=exc.fields,
+        )
+    return render_template("admin/password_reset.html", reset=reset)
 
 
 @bp.post("/users/<int:user_id>/active")

@@ -15,6 +15,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms.validators import ValidationError as WTFValidationError
 
+from coachapp.auth.password_change import check_own_password
 from coachapp.auth.service import token_row
 from coachapp.db import get_session
 from coachapp.errors import DomainError
@@ -49,6 +50,7 @@ def resolve_caller() -> tuple[User, ApiToken | None]:
         row = token_row(get_session(), token)
         if row is None:
             raise Unauthenticated("The API token is unknown, expired or revoked.")
+        check_own_password(row.user)
         return row.user, row
     if "Authorization" in request.headers:
         raise Unauthenticated()
@@ -58,7 +60,9 @@ def resolve_caller() -> tuple[User, ApiToken | None]:
                 validate_csrf(request.headers.get("X-CSRFToken"))
             except (CSRFError, WTFValidationError) as exc:
                 raise Unauthenticated("Missing or invalid CSRF token.") from exc
-        return cast(User, current_user._get_current_object()), None
+        user = cast(User, current_user._get_current_object())
+        check_own_password(user)
+        return user, None
     raise Unauthenticated()
 
 

@@ -51,7 +51,8 @@ HEADERS: dict[int, dict[str, Any]] = {
 class CommonAnswerDocs(BasePlugin):
     """Answers operations give beyond their own, written into the OpenAPI document once
     instead of on every view: 429 on every write the per-person limit counts
-    (coachapp.write_limit)."""
+    (coachapp.write_limit), 403 on every authenticated operation (a caller who must first
+    choose their own password, coachapp.auth.password_change)."""
 
     def operation_helper(
         self, path: str | None = None, operations: dict[str, Any] | None = None, **kwargs: Any
@@ -61,6 +62,8 @@ class CommonAnswerDocs(BasePlugin):
             responses = operation.setdefault("responses", {})
             limited = rule is not None and rule.endpoint not in EXEMPT_ENDPOINTS
             wanted = [429] if limited and method.upper() in WRITE_METHODS else []
+            if operation.get("security"):
+                wanted.append(403)
             for status in wanted:
                 if status not in responses and str(status) not in responses:
                     responses[status] = _error_doc(status)

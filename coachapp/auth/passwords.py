@@ -22,6 +22,17 @@ _DUMMY_HASH = _hasher.hash("coachapp-timing-equaliser")
 UNUSABLE_PREFIX = "!"
 
 
+# Temporary passwords an admin passes on: letters and digits nobody misreads (no i, l, o, 0,
+# 1), in groups of four; 16 of 31 symbols are about 79 random bits.
+TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def temporary_password() -> str:
+    """A random password to read out or type on a phone, e.g. "k7dp-29mx-qa4t-8hvz"."""
+    groups = ("".join(secrets.choice(TEMPORARY_ALPHABET) for _ in range(4)) for _ in range(4))
+    return "-".join(groups)
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -139,20 +140,29 @@ def revoke_token(db: Session, row: ApiToken) -> None:
     db.commit()
 
 
-def revoke_all_tokens(db: Session, user: User) -> None:
-    """Ends every API token of the user; the caller commits."""
-    db.execute(
+class SignedOut(NamedTuple):
+    """What signing someone out everywhere ended."""
+
+    browsers: int
+    tokens: int
+
+
+def revoke_all_tokens(db: Session, user: User) -> int:
+    """Ends every API token of the user and says how many were live; the caller commits."""
+    result = db.execute(
         update(ApiToken)
         .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def end_all_sessions(db: Session, user: User) -> None:
+def end_all_sessions(db: Session, user: User) -> SignedOut:
     """Signs the user out everywhere: every browser session and API token. Caller commits."""
-    db.execute(
+    result = db.execute(
         update(BrowserSession)
         .where(BrowserSession.user_id == user.id, BrowserSession.ended_at.is_(None))
         .values(ended_at=utcnow())
     )
-    revoke_all_tokens(db, user)
+    browsers = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return SignedOut(browsers, revoke_all_tokens(db, user))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, current_app, redirect, request, url_for
 from werkzeug.wrappers import Response
 
+from coachapp.auth import password_change
 from coachapp.auth.service import user_for_browser_token
 from coachapp.db import get_session
 from coachapp.errors import error_response, wants_json
@@ -22,6 +23,7 @@ def init_login(app: Flask) -> None:
     login_manager.needs_refresh_message_category = "info"
     login_manager.user_loader(load_user)
     login_manager.unauthorized_handler(unauthorized)
+    password_change.init_app(app)
 
 
 def load_user(browser_token: str) -> User | None:

@@ -49,7 +49,7 @@ def update_profile(db: Session, user: User, data: dict[str, Any]) -> None:
 
 
 def change_password(db: Session, user: User, current: str, new: str) -> None:
-    """Sets a new password and signs the user out everywhere else."""
+    """Sets a new password of the user's own choosing and signs them out everywhere else."""
     if not verify_password(user.password_hash, current):
         raise InvalidInput(
             "Your current password is not right.",
@@ -58,7 +58,11 @@ def change_password(db: Session, user: User, current: str, new: str) -> None:
     problem = password_problem(new, email=user.email)
     if problem:
         raise InvalidInput(problem, {"new_password": [problem]})
+    if new == current:
+        message = "Choose a password different from the one you have now."
+        raise InvalidInput(message, {"new_password": [message]})
     user.password_hash = hash_password(new)
+    user.must_change_password = False
     end_all_sessions(db, user)
     audit.record(db, user, "user.password_change", "user", user.id)
     db.commit()

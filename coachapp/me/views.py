@@ -13,6 +13,7 @@ from coachapp.db import get_session
 from coachapp.errors import InvalidInput
 from coachapp.forms import form_values, load_form
 from coachapp.me import bp, service
+from coachapp.security import safe_local_path
 from coachapp.timezones import all_timezones
 
 
@@ -41,17 +42,31 @@ def profile() -> Any:
     return redirect(url_for("me.index"))
 
 
-@bp.post("/me/password")
+def _password_page(status: int = 200, **context: Any) -> tuple[str, int]:
+    """The page with only the password form: where someone whose password an admin chose is
+    sent before anything else (coachapp.auth.password_change)."""
+    context.setdefault("password_errors", {})
+    context.setdefault("next", safe_local_path(request.values.get("next")) or "")
+    return render_template("me/password.html", **context), status
+
+
+@bp.route("/me/password", methods=["GET", "POST"])
 @login_required
 def password() -> Any:
+    if request.method == "GET":
+        return _password_page()
+    # Errors show on the page the form was on: this one, or the Me page.
+    on_password_page = request.form.get("page") == "password"
+    show = _password_page if on_password_page else _page
     data, errors = load_form(service.password_schema, request.form)
     if data is None:
-        return _page(422, password_errors=errors)
+        return show(422, password_errors=errors)
     user = viewer()
+    chosen_by_admin = user.must_change_password
     try:
         service.change_password(get_session(), user, data["current_password"], data["new_password"])
     except InvalidInput as exc:
-        return _page(422, password_errors=exc.fields)
+        return show(422, password_errors=exc.fields)
     # Every session ended with the change; this browser carries on in a new one.
     start_browser_session(
         get_session(),
@@ -61,5 +76,8 @@ def password() -> Any:
         user_agent=request.user_agent.string,
     )
     login_user(user)
+    if chosen_by_admin:
+        flash("Your own password is set. Other devices have been signed out.", "success")
+        return redirect(safe_local_path(request.form.get("next")) or url_for("home.index"))
     flash("Password changed. Other devices have been signed out.", "success")
     return redirect(url_for("me.index"))
