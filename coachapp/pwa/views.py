@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from coachapp import policy
 from coachapp.auth.roles import roles_required, viewer
+from coachapp.coaching import caps
 from coachapp.coaching import service as coaching
 from coachapp.coaching.views import FOCUS_CHIPS, STRENGTH_CHIPS
 from coachapp.db import get_session
@@ -128,6 +129,7 @@ def offline_note() -> tuple[str, int]:
         not_observed=NOT_OBSERVED_LABEL,
         types=SESSION_TYPE_LABELS,
         strength_chips=STRENGTH_CHIPS,
+        caps=caps,
         focus_chips=FOCUS_CHIPS,
         today=local_today(user.timezone),
         api_url=url_for("api_coaching.Sessions"),

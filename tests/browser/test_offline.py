@@ -100,6 +100,12 @@ def test_a_note_written_offline_reaches_the_server_exactly_once(
     expect(page.get_by_role("alert")).to_have_text("Give the follow-up a due date.")
     page.get_by_label("Due").fill("2030-01-15")
     page.get_by_role("button", name="Share with rep").click()
+    # A note is shared with a development focus: said on the phone, before it is kept.
+    expect(page.get_by_role("alert")).to_have_text(
+        "Add a development focus before sharing: one or two, one per line."
+    )
+    page.get_by_label("Focus in your words").fill("Plan the call with the MSL")
+    page.get_by_role("button", name="Share with rep").click()
     expect(page.get_by_text(f"Note for {rep_name} saved on this phone")).to_be_visible()
     expect(page.get_by_text("Saved on this phone — will sync (1 item waiting).")).to_be_visible()
 

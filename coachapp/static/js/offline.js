@@ -118,7 +118,9 @@ async function refusal(item, response) {
   if (response.status === 401 || toLogin || (item.kind === "form" && response.status === 400)) {
     return { ...item, state: "auth" };
   }
-  if (response.status === 409 || response.status === 412) {
+  // A kept call refused because the day is closed (409) says why; otherwise a 409 or a 412
+  // means it was changed elsewhere meanwhile.
+  if (response.status === 412 || (response.status === 409 && item.kind !== "json")) {
     return { ...item, state: "conflict", error: "Changed on another device meanwhile." };
   }
   let message = `Refused (${response.status}).`;
@@ -157,6 +159,56 @@ async function sendNote(item) {
   return null;
 }
 
+// A call captured on the ride-along page, posted to the API as it was kept. Its client_uuid
+// makes a replay after a lost answer the same call (200), never a second one.
+async function sendJson(item) {
+  const response = await send(item.url, {
+    method: "POST",
+    headers: jsonHeaders(),
+    body: JSON.stringify(item.body),
+  });
+  return response.ok ? null : refusal(item, response);
+}
+
+// The ride-along page lists the calls the server has: once kept ones are sent, it asks for
+// the list again (the page's own URL answers it to htmx requests).
+async function refreshCalls() {
+  const section = document.querySelector("[data-ride-calls]");
+  if (!section) {
+    return;
+  }
+  try {
+    const response = await fetch(section.dataset.rideCalls, {
+      credentials: "same-origin",
+      headers: { "HX-Request": "true" },
+    });
+    if (!response.ok) {
+      return;
+    }
+    const template = document.createElement("template");
+    template.innerHTML = (await response.text()).trim();
+    const fresh = template.content.querySelector("[data-ride-calls]");
+    if (fresh) {
+      section.replaceWith(fresh);
+      showStatus();
+    }
+  } catch (_error) {
+    // offline again: the kept calls stay listed as kept
+  }
+}
+
+let refreshing = null;
+
+function refreshCallsSoon() {
+  if (!refreshing) {
+    refreshing = new Promise((resolve) => setTimeout(resolve, 200))
+      .then(refreshCalls)
+      .finally(() => {
+        refreshing = null;
+      });
+  }
+}
+
 async function sendForm(item) {
   // The CSRF token kept with the form may predate a new sign-in: send the page's own.
   const body = new URLSearchParams(item.body);
@@ -176,9 +228,13 @@ async function syncNow() {
   const items = (await outbox.all()).filter((i) => i.state === "pending" || i.state === "auth");
   for (const item of items.sort((a, b) => a.created_at.localeCompare(b.created_at))) {
     try {
-      const left = item.kind === "note" ? await sendNote(item) : await sendForm(item);
+      const sender = { note: sendNote, json: sendJson }[item.kind] || sendForm;
+      const left = await sender(item);
       if (left === null) {
         await outbox.remove(item.id);
+        if (item.page === location.pathname) {
+          refreshCallsSoon();
+        }
       } else {
         await outbox.put(left);
       }
@@ -279,6 +335,7 @@ export async function showStatus() {
     element.append(line(`${item.label || "A change"} was not sent: ${item.error}`, where, "Open"));
   }
   renderConflicts(items);
+  renderKeptCalls(items);
 }
 
 // A draft changed offline and elsewhere: both versions are shown; the user picks.
@@ -424,6 +481,20 @@ function noteBody(form) {
   };
 }
 
+// The note's caps (coachapp.coaching.caps, in its own words on the form), said before the
+// note is kept on the phone rather than when the server refuses it later.
+function capsProblem(form, body, share) {
+  const points = (text) => text.split("\n").filter((line) => line.trim()).length;
+  const focus = points(body.development_focus);
+  if (points(body.strengths) > Number(form.dataset.maxStrengths)) {
+    return form.dataset.tooManyStrengths;
+  }
+  if (focus > Number(form.dataset.maxFocus)) {
+    return form.dataset.tooManyFocus;
+  }
+  return share && focus < 1 ? form.dataset.focusToShare : null;
+}
+
 function setUpNoteForm(form) {
   const repSelect = form.elements.rep_id;
   const wanted = new URLSearchParams(location.search).get("rep");
@@ -452,8 +523,14 @@ function setUpNoteForm(form) {
       form.elements.follow_up_due.focus();
       return;
     }
-    problem.hidden = true;
     const share = event.submitter && event.submitter.value === "share";
+    const overCaps = capsProblem(form, body, share);
+    if (overCaps) {
+      problem.textContent = overCaps;
+      problem.hidden = false;
+      return;
+    }
+    problem.hidden = true;
     const rep = repSelect.selectedOptions[0].textContent;
     await keep({
       id: body.client_uuid,
@@ -471,6 +548,125 @@ function setUpNoteForm(form) {
   });
 }
 
+// The ride-along day: calls captured with or without a connection ------------------------
+
+// Calls of this page still on the phone, listed above the ones the server has.
+function renderKeptCalls(items) {
+  const list = document.querySelector("[data-kept-calls]");
+  if (!list) {
+    return;
+  }
+  const kept = items.filter((i) => i.kind === "json" && i.page === location.pathname);
+  list.replaceChildren(
+    ...kept.map((item) => {
+      const row = document.createElement("li");
+      row.className = "list-row call";
+      const main = document.createElement("span");
+      main.className = "list-main";
+      const title = document.createElement("span");
+      title.className = "list-title";
+      title.textContent = item.summary;
+      const meta = document.createElement("span");
+      meta.className = "list-meta kept";
+      const waiting = item.state === "pending" || item.state === "auth";
+      meta.textContent = waiting ? "Kept on this phone — will sync" : `Not sent: ${item.error}`;
+      main.append(title, meta);
+      row.append(main);
+      return row;
+    }),
+  );
+  list.hidden = kept.length === 0;
+  const none = document.querySelector("[data-no-calls]");
+  if (none) {
+    none.hidden = kept.length > 0;
+  }
+}
+
+// The capture form as the API's call body, or what is missing (the form says it in the
+// server's own words, kept on the form as data attributes).
+function callBody(form) {
+  const ratings = [];
+  for (const seen of form.querySelectorAll('input[name="seen"]:checked')) {
+    const score = form.querySelector(`input[name="score-${seen.value}"]:checked`);
+    if (!score) {
+      return { problem: form.dataset.needScore };
+    }
+    ratings.push({ competency_id: Number(seen.value), score: Number(score.value) });
+  }
+  const body = {
+    client_uuid: self.crypto.randomUUID(),
+    guide_version_id: Number(form.elements.guide_version_id.value) || null,
+    ratings,
+    evidence: form.elements.evidence.value.trim(),
+    captured_at: new Date().toISOString(),
+  };
+  const stop = form.querySelector('input[name="stop"]:checked');
+  let account = "";
+  if (stop && stop.value) {
+    body.stop_id = Number(stop.value);
+    account = form.querySelector(`label[for="${stop.id}"]`).textContent.trim();
+  } else {
+    account = form.elements.account_name.value.trim();
+    body.account_name = account;
+  }
+  if (!account) {
+    return { problem: form.dataset.needAccount };
+  }
+  if (!ratings.length && !body.evidence) {
+    return { problem: form.dataset.needSomething };
+  }
+  return { body, account };
+}
+
+function setUpCallForm(form) {
+  const problem = form.querySelector("[data-offline-error]");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const found = callBody(form);
+    if (found.problem) {
+      problem.textContent = found.problem;
+      problem.hidden = false;
+      return;
+    }
+    problem.hidden = true;
+    const rated = found.body.ratings.length;
+    await keep({
+      id: found.body.client_uuid,
+      kind: "json",
+      url: form.dataset.api,
+      body: found.body,
+      page: location.pathname,
+      summary: `${found.account} · ${rated} rated${found.body.evidence ? ` · ${found.body.evidence}` : ""}`,
+      label: `The call at ${found.account}`,
+    });
+    form.reset();
+    const calls = document.querySelector("[data-ride-calls]");
+    if (calls) {
+      calls.scrollIntoView({ block: "start" });
+    }
+  });
+}
+
+// "Write the note" waits for calls still on the phone: the note is made from what the
+// server has.
+function guardWriteNote(form) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const waiting = (await outbox.all()).filter(
+      (i) => i.kind === "json" && i.page === location.pathname && i.state === "pending",
+    );
+    if (!waiting.length) {
+      form.submit();
+      return;
+    }
+    const problem = form.querySelector("[data-write-note-error]");
+    const noun = waiting.length === 1 ? "call is" : "calls are";
+    problem.textContent = `${waiting.length} ${noun} still on this phone. They are sent as soon as there is a connection; then write the note.`;
+    problem.hidden = false;
+    sync();
+  });
+}
+
 // Start ----------------------------------------------------------------------------------
 
 if (new URLSearchParams(location.search).has("signed_out") && "caches" in window) {
@@ -479,6 +675,14 @@ if (new URLSearchParams(location.search).has("signed_out") && "caches" in window
 const noteForm = document.querySelector("form[data-offline-note]");
 if (noteForm) {
   setUpNoteForm(noteForm);
+}
+const callForm = document.querySelector("form[data-offline-call]");
+if (callForm) {
+  setUpCallForm(callForm);
+}
+const writeNoteForm = document.querySelector("form[data-write-note]");
+if (writeNoteForm) {
+  guardWriteNote(writeNoteForm);
 }
 if (new URLSearchParams(location.search).has("kept")) {
   statusElement();

@@ -7,7 +7,8 @@
 // - Pages: network first; the team list, rep pages, plans, guides and the offline note
 //   form are kept as they are visited, to be shown when there is no connection.
 // - "Log coaching", "Done" on a follow-up and "Acknowledge" sent without a connection are
-//   kept on the phone (IndexedDB, the same outbox the pages use) and sent when it returns.
+//   kept on the phone (IndexedDB, the same outbox the pages use) and sent when it returns;
+//   so are the calls captured on a ride-along day's page, which is kept as it is visited.
 // - Pushes carry no confidential content (they may show on a lock screen): an id, a kind,
 //   a short title, the URL of the page and a tag, so a newer push on the same subject
 //   replaces the older one.
@@ -32,6 +33,7 @@ const KEPT_PAGES = [
   /^\/follow-ups$/,
   /^\/notes\/offline$/,
   /^\/self-assessment$/,
+  /^\/ride-alongs\/\d+$/,
 ];
 
 // Form posts that may wait for a connection, replayed as they were.
