@@ -16,6 +16,7 @@ figures count notes with specific evidence through has_specific_evidence.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -95,11 +96,7 @@ class Flag:
 
 
 def _words(text: str) -> list[str]:
-    words = []
-    for word in WORD.findall(text.lower()):
-        word = word.replace("\u2019", "'")
-        words.append(word.removesuffix("'s"))
-    return words
+    return [w.replace("\u2019", "'").removesuffix("'s") for w in WORD.findall(text.lower())]
 
 
 def _names_competency(text: str, competencies: Iterable[str]) -> bool:
@@ -107,16 +104,25 @@ def _names_competency(text: str, competencies: Iterable[str]) -> bool:
     return any(name and name.lower() in lowered for name in competencies)
 
 
-def _has_example(text: str, words: list[str], names: Iterable[str]) -> bool:
-    lowered = text.lower()
-    return bool(
+@functools.lru_cache(maxsize=4096)
+def _read_point(text: str) -> tuple[tuple[str, ...], bool]:
+    """A point's words, and whether the text alone gives an example (a number, quoted
+    words, a titled person, a concrete clause). It depends on the text only, and the same
+    points (chips above all) come back note after note, so it is kept per process."""
+    words = _words(text)
+    example = bool(
         DIGIT.search(text)
         or QUOTED.search(text)
         or TITLED_PERSON.search(text)
         or any(w in NUMBER_WORDS for w in words)
-        or any(name and name.lower() in lowered for name in names)
         or _concrete_clause(text)
     )
+    return tuple(words), example
+
+
+def _names_any(text: str, names: Iterable[str]) -> bool:
+    lowered = text.lower()
+    return any(name and name.lower() in lowered for name in names)
 
 
 def _concrete_clause(text: str) -> bool:
@@ -145,11 +151,11 @@ def is_vague(
         return False
     if _names_competency(text, competencies):
         return False
-    words = _words(text)
-    if _has_example(text, words, names):
+    words, example = _read_point(text)
+    if example or _names_any(text, names):
         return False
-    filler = FILLER_WORDS | {part.lower() for name in people for part in _words(name)}
-    return all(w in GENERAL_WORDS or w in filler for w in words)
+    own_names = {part for name in people for part in _words(name)}
+    return all(w in GENERAL_WORDS or w in FILLER_WORDS or w in own_names for w in words)
 
 
 def flags(
