@@ -17,6 +17,7 @@ ENV_STRINGS = (
     "VAPID_PRIVATE_KEY",
     "VAPID_PUBLIC_KEY",
     "VAPID_SUBJECT",
+    "FORWARDED_ALLOW_IPS",
 )
 ENV_BOOLEANS = ("PUSH_ALLOW_PRIVATE_ENDPOINTS",)
 # Whole numbers at least as large as given here.
