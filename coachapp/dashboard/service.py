@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
@@ -190,7 +190,13 @@ def scoped_reps(db: Session, viewer: User, filters: CadenceFilters) -> list[User
     return list(db.scalars(query).all())
 
 
-def regions_in_scope(db: Session, viewer: User) -> list[str]:
+def regions_in_scope(
+    db: Session, viewer: User, everyone: Iterable[User] | None = None
+) -> list[str]:
+    """Regions of the active reps in the viewer's scope, for the region filter. `everyone`:
+    those reps, when a page has loaded them all already (no filter narrowed them)."""
+    if everyone is not None:
+        return sorted({rep.region for rep in everyone if rep.region})
     return list(
         db.scalars(
             select(User.region)
@@ -217,10 +223,15 @@ def _leaders(
     ids = {r.manager_id for r in reps if r.manager_id is not None}
     condition: ColumnElement[bool] = User.id.in_(ids)
     managed = policy.managed_ids(viewer)
-    if not filters.narrowed and filters.manager_id is None and managed is not None:
+    if not _filtered(filters) and managed is not None:
         empty_teams = and_(User.id.in_(managed), User.role == Role.MANAGER, User.active.is_(True))
         condition = or_(condition, empty_teams)
     return list(db.scalars(select(User).where(condition).order_by(User.name)).all())
+
+
+def _filtered(filters: CadenceFilters) -> bool:
+    """Whether scoped_reps leaves anyone in the viewer's scope out."""
+    return filters.narrowed or filters.manager_id is not None
 
 
 def _urgent_first(rows: list[RepRow]) -> list[RepRow]:
@@ -312,7 +323,7 @@ def dashboard(
         summary=book.summary(),
         trends=book.trends(book.reps.keys(), today, TREND_WEEKS),
         heatmap=competency_heatmap(db, teams, filters.window_days, today),
-        regions=regions_in_scope(db, viewer),
+        regions=regions_in_scope(db, viewer, None if _filtered(filters) else book.people.values()),
         quality=book.quality(),
         gap_trend=book.gap_trend(book.reps.keys(), today, TREND_WEEKS),
     )
