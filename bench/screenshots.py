@@ -13,6 +13,7 @@ file stays well under 400 KB.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import re
 import secrets
 import shutil
@@ -27,6 +28,7 @@ from typing import Literal
 
 from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
+from bench import blind_rating, ride_along
 from bench.live import serving
 from coachapp import create_app, migrate
 from coachapp.db import get_session
@@ -81,6 +83,10 @@ SHOTS = (
         "manager-notification-settings.png", "manager@example.com", "/me/notifications", tall=True
     ),
 )
+
+
+# The files bench.blind_rating takes.
+BLIND_RATING_SHOTS = "blind-|deadline-|-quality|coach-the-coach-"
 
 
 @contextmanager
@@ -145,6 +151,62 @@ def take(browser: Browser, base_url: str, shot: Shot, out: Path) -> Path:
         context.close()
 
 
+def take_ride_along(browser: Browser, base_url: str, out: Path, only: str) -> list[Path]:
+    """The ride-along day step by step (bench.ride_along): a rep and a manager, each on a
+    phone of their own; the manager captures calls with the network off."""
+    contexts = []
+    taken: list[Path] = []
+
+    def new_page(email: str) -> Page:
+        context = browser.new_context(
+            viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, base_url=base_url
+        )
+        contexts.append(context)
+        page = context.new_page()
+        sign_in(page, email)
+        return page
+
+    def shot(page: Page, name: str) -> None:
+        if not only or re.search(only, name):
+            page.screenshot(path=str(out / name), animations="disabled")
+            taken.append(out / name)
+
+    try:
+        ride_along.take_screenshots(new_page, shot, dt.date.today())
+    finally:
+        for context in contexts:
+            context.close()
+    return taken
+
+
+def take_blind_rating(browser: Browser, base_url: str, out: Path, only: str) -> list[Path]:
+    """Blind self-rating, the acknowledgement deadline, coaching quality and coach the coach,
+    step by step (bench.blind_rating), each person on a phone of their own."""
+    contexts = []
+    taken: list[Path] = []
+
+    def new_page(email: str) -> Page:
+        context = browser.new_context(
+            viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, base_url=base_url
+        )
+        contexts.append(context)
+        page = context.new_page()
+        sign_in(page, email)
+        return page
+
+    def shot(page: Page, name: str) -> None:
+        if not only or re.search(only, name):
+            page.screenshot(path=str(out / name), animations="disabled")
+            taken.append(out / name)
+
+    try:
+        blind_rating.take_screenshots(new_page, shot)
+    finally:
+        for context in contexts:
+            context.close()
+    return taken
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for the PNG files")
@@ -167,6 +229,12 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 target = take(browser, base_url, shot, out)
                 print(f"{target}  {target.stat().st_size // 1024} KB")
+            if not args.only or re.search(args.only, "ride-along-"):
+                for target in take_ride_along(browser, base_url, out, args.only):
+                    print(f"{target}  {target.stat().st_size // 1024} KB")
+            if not args.only or re.search(args.only, BLIND_RATING_SHOTS):
+                for target in take_blind_rating(browser, base_url, out, args.only):
+                    print(f"{target}  {target.stat().st_size // 1024} KB")
         finally:
             browser.close()
     print(f"done in {time.perf_counter() - started:.1f} s")
