@@ -42,7 +42,7 @@ from tests.access_matrix import (
     Row,
     add_items,
 )
-from tests.builders import Org
+from tests.builders import Org, make_coach_note
 
 # The roles of the production-readiness checklist, as the matrix names them, and who plays
 # them in the demo organisation (None: signed out).
@@ -78,6 +78,9 @@ class State:
 
 STATES = (
     State("acknowledged_note", "/notes/{s[acknowledged].id}", ("rep", "manager", "director")),
+    State(
+        "acknowledged_coach_note", "/coach-the-coach/{c[acknowledged].id}", ("manager", "director")
+    ),
     State("not_found", "/people/{missing}", ("manager",), status=404),
     State("not_found_signed_out", "/no-such-page", (ANONYMOUS,), status=404),
 )
@@ -113,7 +116,8 @@ def demo_cast(db: Session) -> Cast:
 
     The demo has, for rep1, a draft and acknowledged notes but no note waiting for
     acknowledgement: one is logged and shared here through the coaching service, so the
-    rep's "Acknowledge" form is checked; and rep1 is on no teammate's plan, so they join one.
+    rep's "Acknowledge" form is checked; rep1 is on no teammate's plan, so they join one; and
+    the director has written the manager no coach-the-coach notes: one in each state is added.
     Handles the demo has no one for (a second director's subtree) stay missing, and rows that
     need them are left out.
     """
@@ -164,6 +168,9 @@ def demo_cast(db: Session) -> Cast:
         org.sessions["other_team"] = other_team
         org.people["other_rep"] = other_team.rep
     org.guide_ids["main"] = org.sessions["shared"].guide_version.guide_id
+    for status in (SessionStatus.DRAFT, SessionStatus.SHARED, SessionStatus.ACKNOWLEDGED):
+        org.coach_notes[status.value] = make_coach_note(db, org.people["director"], manager, status)
+    db.commit()
     return Cast(org, add_items(db, org))
 
 
@@ -201,7 +208,9 @@ def page_views(cast: Cast, roles: Iterable[str] = ROLES) -> list[PageView]:
         views += _views_of(item, cast, wanted, PAGE_ANSWERS, post=True)
     for state in STATES:
         try:
-            path = state.path.format(s=cast.org.sessions, missing=MISSING_ID)
+            path = state.path.format(
+                s=cast.org.sessions, c=cast.org.coach_notes, missing=MISSING_ID
+            )
         except KeyError:
             continue
         views += [

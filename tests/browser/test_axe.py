@@ -283,7 +283,11 @@ def report(scan: Scan, started: float, what: str) -> str:
 
 def test_every_page_of_the_matrix_is_reached(cast: Cast) -> None:
     """Each page the access matrix lets one of the roles see has a view with demo ids."""
-    assert not uncovered(page_views(cast)), uncovered(page_views(cast))
+    missing = uncovered(page_views(cast))
+    assert not missing, (
+        "pages the access matrix lets a role see that tests/browser/pages.py cannot fill with"
+        f" the demo's ids (give demo_cast what their rows name): {missing}"
+    )
 
 
 @pytest.mark.parametrize("role", list(ROLES))
