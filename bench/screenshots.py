@@ -20,7 +20,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +28,7 @@ from typing import Literal
 
 from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
-from bench import blind_rating, ride_along
+from bench import ride_along
 from bench.live import serving
 from coachapp import create_app, migrate
 from coachapp.db import get_session
@@ -83,10 +83,6 @@ SHOTS = (
         "manager-notification-settings.png", "manager@example.com", "/me/notifications", tall=True
     ),
 )
-
-
-# The files bench.blind_rating takes.
-BLIND_RATING_SHOTS = "blind-|deadline-|-quality|coach-the-coach-"
 
 
 @contextmanager
@@ -151,9 +147,16 @@ def take(browser: Browser, base_url: str, shot: Shot, out: Path) -> Path:
         context.close()
 
 
-def take_ride_along(browser: Browser, base_url: str, out: Path, only: str) -> list[Path]:
-    """The ride-along day step by step (bench.ride_along): a rep and a manager, each on a
-    phone of their own; the manager captures calls with the network off."""
+def take_steps(
+    browser: Browser,
+    base_url: str,
+    out: Path,
+    only: str,
+    steps: Callable[[Callable[[str], Page], Callable[[Page, str], None]], None],
+) -> list[Path]:
+    """Screenshots along a story of steps (bench.ride_along, ...): steps(new_page, shot) signs
+    people in, each on a phone of their own, and calls shot(page, file) after each step; a
+    file is written when it matches --only."""
     contexts = []
     taken: list[Path] = []
 
@@ -172,35 +175,7 @@ def take_ride_along(browser: Browser, base_url: str, out: Path, only: str) -> li
             taken.append(out / name)
 
     try:
-        ride_along.take_screenshots(new_page, shot, dt.date.today())
-    finally:
-        for context in contexts:
-            context.close()
-    return taken
-
-
-def take_blind_rating(browser: Browser, base_url: str, out: Path, only: str) -> list[Path]:
-    """Blind self-rating, the acknowledgement deadline, coaching quality and coach the coach,
-    step by step (bench.blind_rating), each person on a phone of their own."""
-    contexts = []
-    taken: list[Path] = []
-
-    def new_page(email: str) -> Page:
-        context = browser.new_context(
-            viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, base_url=base_url
-        )
-        contexts.append(context)
-        page = context.new_page()
-        sign_in(page, email)
-        return page
-
-    def shot(page: Page, name: str) -> None:
-        if not only or re.search(only, name):
-            page.screenshot(path=str(out / name), animations="disabled")
-            taken.append(out / name)
-
-    try:
-        blind_rating.take_screenshots(new_page, shot)
+        steps(new_page, shot)
     finally:
         for context in contexts:
             context.close()
@@ -230,10 +205,14 @@ def main(argv: list[str] | None = None) -> int:
                 target = take(browser, base_url, shot, out)
                 print(f"{target}  {target.stat().st_size // 1024} KB")
             if not args.only or re.search(args.only, "ride-along-"):
-                for target in take_ride_along(browser, base_url, out, args.only):
-                    print(f"{target}  {target.stat().st_size // 1024} KB")
-            if not args.only or re.search(args.only, BLIND_RATING_SHOTS):
-                for target in take_blind_rating(browser, base_url, out, args.only):
+                day = dt.date.today()
+                for target in take_steps(
+                    browser,
+                    base_url,
+                    out,
+                    args.only,
+                    lambda new_page, shot: ride_along.take_screenshots(new_page, shot, day),
+                ):
                     print(f"{target}  {target.stat().st_size // 1024} KB")
         finally:
             browser.close()
