@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -14,34 +13,21 @@ from flask import Flask
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from coachapp.auth.service import issue_api_token
 from coachapp.coaching.caps import FOCUS_TO_SHARE, TOO_MANY_FOCUS, TOO_MANY_STRENGTHS
 from coachapp.models import CoachingSession, SessionStatus
 from tests.api.helpers import assert_error_shape
 from tests.builders import Org, make_session
+from tests.coaching.ride_along_helpers import Call, api_caller
 from tests.conftest import HttpsClient, login
 
 SESSIONS = "/api/v1/coaching-sessions"
 FOUR = "Opened with the CFO's goals\nUsed the budget model\nBrought the MSL in\nAgreed a date"
 THREE = "Ask about the P&T date\nPlan with the MSL\nSend the recap within 24 h"
 
-Call = Callable[..., TestResponse]
-
 
 @pytest.fixture
 def call(app: Flask, client: HttpsClient, db: Session, org: Org) -> Call:
-    tokens: dict[str, str] = {}
-
-    def request(who: str, method: str, url: str, json: Any = None, if_match: Any = None) -> Any:
-        if who not in tokens:
-            with app.app_context():
-                tokens[who], _ = issue_api_token(db, org.people[who])
-        headers = {"Authorization": f"Bearer {tokens[who]}"}
-        if if_match is not None:
-            headers["If-Match"] = f'"{if_match}"'
-        return client.open(url, method=method, headers=headers, json=json)
-
-    return request
+    return api_caller(app, client, db, org)
 
 
 def new_note(call: Call, org: Org, **body: Any) -> TestResponse:

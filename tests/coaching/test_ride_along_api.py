@@ -6,43 +6,26 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable
-from typing import Any
 
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from werkzeug.test import TestResponse
 
 from bench.pages import counting_statements
-from coachapp.auth.service import issue_api_token
 from coachapp.models import FollowUp, FollowUpStatus, RideAlongCall
 from tests.api.helpers import assert_error_shape
 from tests.builders import Org
-from tests.coaching.ride_along_helpers import plan_day
+from tests.coaching.ride_along_helpers import Call, api_caller, plan_day
 from tests.conftest import HttpsClient
 
 RIDES = "/api/v1/ride-alongs"
 OUTSIDERS = ("rep2", "other_rep", "manager2", "director", "director2", "admin")
 
-Call = Callable[..., TestResponse]
-
 
 @pytest.fixture
 def call(app: Flask, client: HttpsClient, db: Session, org: Org) -> Call:
-    tokens: dict[str, str] = {}
-
-    def request(who: str, method: str, url: str, json: Any = None, if_match: Any = None) -> Any:
-        if who not in tokens:
-            with app.app_context():
-                tokens[who], _ = issue_api_token(db, org.people[who])
-        headers = {"Authorization": f"Bearer {tokens[who]}"}
-        if if_match is not None:
-            headers["If-Match"] = f'"{if_match}"'
-        return client.open(url, method=method, headers=headers, json=json)
-
-    return request
+    return api_caller(app, client, db, org)
 
 
 def competencies(org: Org) -> list[int]:
