@@ -20,7 +20,7 @@ Which notes a viewer may see at all is coachapp.policy's; this module narrows wi
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,9 +68,12 @@ def manager_ratings(viewer: User, session: CoachingSession) -> list[SessionRatin
 
 def stored_self_scores(session: CoachingSession) -> dict[int, int | None]:
     """The rep's own score per competency as kept on the note."""
-    return {
-        r["competency_id"]: r["score"] for r in (session.self_assessment or {}).get("ratings", [])
-    }
+    return self_scores_in(session.self_assessment)
+
+
+def self_scores_in(self_assessment: Mapping[str, Any] | None) -> dict[int, int | None]:
+    """The rep's own score per competency in a note's stored self-assessment."""
+    return {r["competency_id"]: r["score"] for r in (self_assessment or {}).get("ratings", [])}
 
 
 def shown_self_scores(
@@ -110,12 +113,25 @@ def gaps_between(
     ratings: Iterable[SessionRating], self_scores: Mapping[int, int | None]
 ) -> list[Gap]:
     """Per competency scored by both (in the note's order), self minus manager."""
-    found = []
-    for rating in ratings:
-        own = self_scores.get(rating.competency_id)
-        if rating.score is not None and own is not None:
-            found.append(Gap(rating.competency, own, rating.score))
-    return found
+    ratings = list(ratings)
+    competencies = {rating.competency_id: rating for rating in ratings}
+    return [
+        Gap(competencies[competency_id].competency, own, score)
+        for competency_id, own, score in scored_by_both(
+            ((rating.competency_id, rating.score) for rating in ratings), self_scores
+        )
+    ]
+
+
+def scored_by_both(
+    manager_scores: Iterable[tuple[int, int | None]], self_scores: Mapping[int, int | None]
+) -> Iterator[tuple[int, int, int]]:
+    """(competency id, self score, manager score) of each competency the manager (given in
+    the note's order as (competency id, score)) and the rep both scored."""
+    for competency_id, score in manager_scores:
+        own = self_scores.get(competency_id)
+        if score is not None and own is not None:
+            yield competency_id, own, score
 
 
 @dataclass(frozen=True)

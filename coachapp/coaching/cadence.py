@@ -22,17 +22,18 @@ import datetime as dt
 import enum
 import statistics
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app, has_app_context
 from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session
 
-from coachapp.coaching.blind import gaps_between, stored_self_scores
-from coachapp.coaching.specificity import has_specific_evidence
+from coachapp.coaching.blind import scored_by_both, self_scores_in
+from coachapp.coaching.specificity import specific_evidence
 from coachapp.models import (
+    Account,
     CadenceTarget,
     CoachingSession,
     Competency,
@@ -635,7 +636,7 @@ def load_cadence(
     book.tallies = _follow_up_tallies(db, ids, since)
     focus = _focus_of(db, ids)
     if quality:
-        book.quality_notes = _quality_notes(db, ids, since)
+        book.quality_notes = _quality_notes(db, people, since)
 
     for row in book.held:
         book.held_by_rep.setdefault(row.rep_id, []).append(row)
@@ -752,31 +753,60 @@ def _held_since(db: Session, rep_ids: list[int], since: dt.date) -> list[_Held]:
 
 
 def _quality_notes(
-    db: Session, rep_ids: list[int], since: dt.date
+    db: Session, people: Mapping[int, User], since: dt.date
 ) -> dict[int, list[_QualityNote]]:
     """Held notes since `since` as the quality figures see them: whether they carry specific
     evidence (coachapp.coaching.specificity) and the rating gaps where the rep rated
-    themself. Two queries: the notes (with account), their ratings (with competency); each
-    note's rep is one of `rep_ids`, already loaded."""
-    notes = db.scalars(
-        select(CoachingSession)
-        .where(
-            CoachingSession.rep_id.in_(rep_ids),
-            CoachingSession.status.in_(HELD),
-            CoachingSession.occurred_on >= since,
+    themself. Two queries of plain columns, the notes (with their account's name) and their
+    ratings (with the competency's name): no note or rating is loaded as an object, as a
+    director's subtree holds hundreds of notes a quarter. Each note's rep is in `people`."""
+    held = (
+        CoachingSession.rep_id.in_(list(people)),
+        CoachingSession.status.in_(HELD),
+        CoachingSession.occurred_on >= since,
+    )
+    notes = db.execute(
+        select(
+            CoachingSession.id,
+            CoachingSession.rep_id,
+            CoachingSession.occurred_on,
+            CoachingSession.strengths,
+            CoachingSession.development_focus,
+            CoachingSession.self_rated_at,
+            CoachingSession.self_assessment,
+            Account.name,
         )
-        .options(
-            joinedload(CoachingSession.account),
-            selectinload(CoachingSession.ratings).joinedload(SessionRating.competency),
-        )
+        .outerjoin(Account, Account.id == CoachingSession.account_id)
+        .where(*held)
     ).all()
-    found: dict[int, list[_QualityNote]] = {}
-    for note in notes:
-        own = stored_self_scores(note) if note.self_rated_at is not None else {}
-        gaps = tuple(abs(gap.difference) for gap in gaps_between(note.ratings, own))
-        found.setdefault(note.rep_id, []).append(
-            _QualityNote(note.rep_id, note.occurred_on, has_specific_evidence(note), gaps)
+    ratings: dict[int, list[tuple[int, int | None, str]]] = {}
+    for session_id, competency_id, score, name in db.execute(
+        select(
+            SessionRating.session_id,
+            SessionRating.competency_id,
+            SessionRating.score,
+            Competency.name,
         )
+        .join(CoachingSession, CoachingSession.id == SessionRating.session_id)
+        .join(Competency, Competency.id == SessionRating.competency_id)
+        .where(*held)
+        .order_by(SessionRating.session_id, SessionRating.id)
+    ):
+        ratings.setdefault(session_id, []).append((competency_id, score, name))
+    found: dict[int, list[_QualityNote]] = {}
+    for note_id, rep_id, occurred_on, strengths, focus, self_rated_at, own, account in notes:
+        rated = ratings.get(note_id, [])
+        specific = specific_evidence(
+            strengths,
+            focus,
+            competencies=[name for _, score, name in rated if score is not None],
+            names=[account] if account else [],
+            rep_name=people[rep_id].name,
+        )
+        self_scores = self_scores_in(own) if self_rated_at is not None else {}
+        pairs = scored_by_both(((cid, score) for cid, score, _ in rated), self_scores)
+        gaps = tuple(abs(mine - theirs) for _, mine, theirs in pairs)
+        found.setdefault(rep_id, []).append(_QualityNote(rep_id, occurred_on, specific, gaps))
     return found
 
 

@@ -197,8 +197,28 @@ def note_flags(session: CoachingSession) -> list[Flag]:
 
 
 def has_specific_evidence(session: CoachingSession) -> bool:
+    """specific_evidence of a note (its ratings, rep and account loaded)."""
+    return specific_evidence(
+        session.strengths,
+        session.development_focus,
+        competencies=rated_competency_names(session),
+        names=[session.account.name] if session.account else [],
+        rep_name=session.rep.name,
+    )
+
+
+def specific_evidence(
+    strengths: str,
+    development_focus: str,
+    *,
+    competencies: Iterable[str] = (),
+    names: Iterable[str] = (),
+    rep_name: str = "",
+) -> bool:
     """A note with specific evidence: it has strengths or focus, and no point of them is
     vague praise. The one definition the coaching-quality figures count."""
-    if not points(session.strengths) and not points(session.development_focus):
+    if not points(strengths) and not points(development_focus):
         return False
-    return not note_flags(session)
+    return not flags(
+        strengths, development_focus, competencies=competencies, names=names, rep_name=rep_name
+    )
