@@ -201,3 +201,35 @@ def test_links_to_the_day_from_the_people_pages(
     assert f'href="{url}#prep-heading">Prepare it' in mine
     theirs = signed_in(app, org, "manager").get(f"/people/{org.people['rep'].id}")
     assert f'href="{url}"' in theirs.get_data(as_text=True)
+
+
+def test_the_days_page_does_not_query_per_call(app: Flask, db: Session, org: Org, day: Day) -> None:
+    from bench.pages import counting_statements
+    from coachapp.coaching import ride_alongs
+
+    manager = signed_in(app, org, "manager")
+    url = f"/ride-alongs/{day.ride.id}"
+    first = day.competencies[0]
+
+    def capture(n: int) -> None:
+        for i in range(n):
+            ride_alongs.capture_call(
+                db,
+                org.people["manager"],
+                day.ride.id,
+                {
+                    "account_name": f"Account {i}",
+                    "ratings": [{"competency_id": first, "score": 3}],
+                    "evidence": f"Call {i}: asked about the formulary timeline",
+                },
+            )
+
+    def statements() -> int:
+        with counting_statements(app.extensions["coachapp.db"].engine) as seen:
+            assert manager.get(url).status_code == 200
+        return len(seen)
+
+    capture(2)
+    few = statements()
+    capture(8)
+    assert statements() == few
