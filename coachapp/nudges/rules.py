@@ -149,11 +149,15 @@ def ride_alongs(db: Session, now: dt.datetime) -> Iterator[Nudge]:
         .options(joinedload(PlannedRideAlong.rep), joinedload(PlannedRideAlong.manager))
     )
     for ride in rides:
-        prepare = f"/plans/{ride.plan_id}" if ride.plan_id else f"/people/{ride.rep_id}"
-        for person, url in ((ride.manager, f"/people/{ride.rep_id}"), (ride.rep, prepare)):
+        # The day's page: the rep prepares it there, the manager reads the preparation.
+        url = f"/ride-alongs/{ride.id}"
+        for person, title in (
+            (ride.manager, "Ride-along tomorrow: see what your rep wants help with"),
+            (ride.rep, "Ride-along tomorrow: prepare your day"),
+        ):
             if person.active and ride.day == local_today(person.timezone, now) + dt.timedelta(1):
                 yield Nudge(
-                    person.id, "ride_along_tomorrow", "Ride-along tomorrow: prepare from the plan",
+                    person.id, "ride_along_tomorrow", title,
                     url, f"ride_along_tomorrow:{ride.id}:{person.id}:{ride.day.isoformat()}",
                 )  # fmt: skip
 

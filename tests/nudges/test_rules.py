@@ -145,9 +145,13 @@ def test_a_ride_along_tomorrow_reminds_manager_and_rep_with_where_to_prepare(
     rules.evaluate(db, NOW)
     found = keys(db)
     day = ride.day.isoformat()
-    assert found[f"ride_along_tomorrow:{ride.id}:{manager.id}:{day}"].url == f"/people/{rep.id}"
-    assert found[f"ride_along_tomorrow:{ride.id}:{rep.id}:{day}"].url == (
-        f"/plans/{org.plans['rep'].id}"
+    # Both to the day's page: the rep prepares it there, the manager reads the preparation.
+    for person in (manager, rep):
+        assert found[f"ride_along_tomorrow:{ride.id}:{person.id}:{day}"].url == (
+            f"/ride-alongs/{ride.id}"
+        )
+    assert found[f"ride_along_tomorrow:{ride.id}:{rep.id}:{day}"].title == (
+        "Ride-along tomorrow: prepare your day"
     )
     assert not any(k.startswith(f"ride_along_tomorrow:{later.id}:") for k in found)
 
