@@ -48,6 +48,7 @@ from bench.load import (
     run_people,
     start_people,
     verify,
+    what_ran,
 )
 from bench.stack import Stack, export_commit
 
@@ -131,10 +132,12 @@ class Drill:
     report: Report
     timeline: Timeline
     mix: Mix
+    ran: str = ""
 
     def markdown(self) -> str:
         n = self.report.numbers
-        lines = [f"### Drill: {self.name}", ""]
+        when = dt.datetime.now(dt.UTC)
+        lines = [f"**Drill: {self.name}** — run of {when:%Y-%m-%d %H:%M} UTC, {self.ran}.", ""]
         lines += ["| time | event |", "|---:|---|", *self.timeline.lines(), ""]
         lines += [
             f"{self.mix.total()} people, {self.run.seconds:.0f} s, {n['requests']} requests "
@@ -392,13 +395,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown drills: {', '.join(sorted(unknown))}")
     sections: list[str] = []
     verdicts: dict[str, bool] = {}
+    ran = what_ran(args.commit)
     with tempfile.TemporaryDirectory(prefix="coachapp-drills-") as tmp:
         source = export_commit(args.commit, Path(tmp) / "src") if args.commit else None
         for name in names:
             drill, database = DRILLS[name]
             mix = Mix.for_users(args.people)
             stack_args: dict[str, Any] = {
-                "scale": mix.scale, "admins": mix.admins, "database": database, "push": True,
+                "scale": mix.scale, "database": database, "push": True,
                 "config": DRILL_CONFIG, "web_concurrency": args.web_concurrency, "keep": args.keep,
             }  # fmt: skip
             if source is not None:
@@ -407,6 +411,7 @@ def main(argv: list[str] | None = None) -> int:
             with Stack(**stack_args) as stack:
                 print(f"logs in {stack.run_dir}" if args.keep else "", flush=True)
                 result = drill(stack, args.people, args.seconds, args.seed)
+                result.ran = ran
                 text = result.markdown()
             print(text)
             print_report(result.report)

@@ -36,6 +36,7 @@ import platform
 import random
 import re
 import statistics
+import subprocess  # nosec B404 - git, to say which code ran
 import sys
 import tempfile
 import threading
@@ -49,9 +50,17 @@ from typing import Any
 
 import requests
 
-from bench.stack import ApiClient, Stack, WebClient, admin_emails, export_commit, resent
+from bench.stack import (
+    ROOT,
+    ApiClient,
+    Stack,
+    WebClient,
+    export_commit,
+    resent,
+)
 
 ROLES = ("manager", "rep", "director", "admin")
+ADMIN_EMAIL = "admin@example.com"
 RETRYABLE = {502, 503, 504}
 STATUS_ORDER = {"draft": 0, "shared": 1, "acknowledged": 2}
 VERSION_INPUT = re.compile(r'name="version" value="(\d+)"')
@@ -271,9 +280,8 @@ class Person:
         self.settings = settings
         self.rng = rng
         observe = recorder.observer(self.role)
-        password = stack.password_for(email)
-        self.web = WebClient(stack.base_url, observe).sign_in(email, password)
-        self.api = ApiClient(stack.base_url, observe).sign_in(email, password)
+        self.web = WebClient(stack.base_url, observe).sign_in(email)
+        self.api = ApiClient(stack.base_url, observe).sign_in(email)
         self.me = self.api.get("/api/v1/me").json()
         self.actions_done: Counter[str] = Counter()
         self.writes_sent = 0
@@ -324,7 +332,8 @@ class Person:
 
     def subscribe_devices(self, count: int) -> None:
         for n in range(count):
-            endpoint_id = f"u{self.me['id']}-d{n}"
+            # Per person, not per user: the admins are sessions of one demo admin.
+            endpoint_id = f"u{self.me['id']}-{self.rng.getrandbits(32):08x}-d{n}"
             assert self.stack.push is not None
             subscription = self.stack.push.subscription(endpoint_id)
             response = self.api.post("/api/v1/push-subscriptions", json=subscription)
@@ -830,7 +839,8 @@ def choose_people(stack: Stack, mix: Mix) -> dict[str, list[str]]:
         "manager": managers,
         "rep": reps[: mix.reps],
         "director": stack.users("director")[: mix.directors],
-        "admin": admin_emails(mix.admins),
+        # The demo has one admin: each simulated admin is another session (and phone) of it.
+        "admin": [ADMIN_EMAIL] * mix.admins,
     }
 
 
@@ -850,8 +860,8 @@ def start_people(
         "admin": Admin,
     }
     for role in ROLES:
-        for email in chosen[role]:
-            rng = random.Random(f"{seed}:{email}")
+        for k, email in enumerate(chosen[role]):
+            rng = random.Random(f"{seed}:{email}:{k}")
             extra = {"favourite_reps": favourites} if role == "manager" else {}
             people.append(kinds[role](stack, email, recorder, ledger, settings, rng, **extra))
     if stack.push is not None:
@@ -1251,18 +1261,33 @@ def machine(before: tuple[float, float, float] | None = None) -> dict[str, str]:
     }
 
 
-def markdown(run: LoadRun, report: Report, mix: Mix, title: str = "Load test") -> str:
+def what_ran(revision: str | None) -> str:
+    """The code a run measures: a commit, or the working tree on top of one."""
+
+    def short(name: str) -> str:
+        return subprocess.run(  # noqa: S603 - fixed command
+            ["git", "rev-parse", "--short", name],  # noqa: S607 - git from PATH
+            cwd=ROOT, capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+
+    if revision:
+        return f"commit {short(revision)}"
+    return f"the working tree on {short('HEAD')} (with any uncommitted changes)"
+
+
+def markdown(run: LoadRun, report: Report, mix: Mix, ran: str = "") -> str:
     stack = run.stack
     version = stack.query("SHOW server_version")[0][0]
     n = report.numbers
-    lines = [f"### {title}", ""]
+    lines = [f"Run of {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {ran or what_ran(None)}.", ""]
     facts = {
         **machine(run.load_before),
         "PostgreSQL": version,
         "gunicorn": f"{stack.web_concurrency or 'default (2 x cores + 1)'} workers x "
         f"{stack.threads or 'default (2)'} threads, config/gunicorn.conf.py",
         "people": f"{mix.total()}: {mix.managers} managers, {mix.reps} reps, "
-        f"{mix.directors} directors, {mix.admins} admins (seed-demo --scale {stack.scale})",
+        f"{mix.directors} directors, {mix.admins} admins (sessions of the demo admin; "
+        f"seed-demo --scale {stack.scale})",
         "duration": f"{run.seconds:.0f} s, think time {run.people[0].settings.think:.1f} s mean",
         "requests": f"{n['requests']} ({n['rate']:.1f}/s); by role: "
         + ", ".join(f"{k} {v}" for k, v in n["by_role"].items()),
@@ -1349,11 +1374,11 @@ def main(argv: list[str] | None = None) -> int:
     # Rules every minute (300 s in production) so a short run sees the worker evaluate them
     # while people work; everything else is the production default.
     config = {"NUDGE_RULES_INTERVAL_SECONDS": 60}
+    ran = what_ran(args.commit)
     with tempfile.TemporaryDirectory(prefix="coachapp-load-") as tmp:
         source = export_commit(args.commit, Path(tmp) / "src") if args.commit else None
         stack_args: dict[str, Any] = {
             "scale": mix.scale,
-            "admins": mix.admins,
             "database": args.database,
             "push": True,
             "config": config,
@@ -1375,7 +1400,7 @@ def main(argv: list[str] | None = None) -> int:
             drained = drain(stack)
             report = verify(run)
             report.numbers["drain_seconds"] = drained
-            text = markdown(run, report, mix)
+            text = markdown(run, report, mix, ran)
             print(text)
             print_report(report)
             if args.markdown:

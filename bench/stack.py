@@ -24,9 +24,8 @@ The pieces work alone too, each as a context manager:
 - ``PrivateCluster()``: a throw-away cluster (initdb into a temporary directory with the
   Debian binaries, run as the ``postgres`` OS user on a free port) with ``stop()``,
   ``start()`` and ``restart()`` for the database drills.
-- ``prepare_database(url, scale, admins)``: ``flask --app coachapp db upgrade`` and
-  ``seed-demo --scale N``, plus extra admins (``admin2@example.com`` ...) made with
-  ``create-user`` with passwords of their own (``stack.password_for(email)``).
+- ``prepare_database(url, scale)``: ``flask --app coachapp db upgrade`` and
+  ``seed-demo --scale N``.
 - ``Process``: a subprocess with its log file, ``start()``, ``stop()`` (SIGTERM, then
   SIGKILL), ``kill()`` (SIGKILL at once) and ``restart()``; ``stack.web`` is gunicorn,
   ``stack.worker`` is ``flask --app coachapp worker``.
@@ -250,29 +249,11 @@ def flask_command(*args: str, env: Mapping[str, str], source: Path = ROOT) -> st
     return result.stdout + result.stderr
 
 
-def admin_emails(admins: int) -> list[str]:
-    """The demo admin and the extra ones ``prepare_database`` makes."""
-    return ["admin@example.com"] + [f"admin{n}@example.com" for n in range(2, admins + 1)]
-
-
-def prepare_database(
-    url: str, scale: int = 1, admins: int = 1, source: Path = ROOT
-) -> dict[str, str]:
-    """Migrates and seeds (``--scale``); ``admins`` > 1 adds admin2@ ... through
-    ``create-user``, which refuses the well-known demo password: they get a password of
-    their own, returned by email."""
+def prepare_database(url: str, scale: int = 1, source: Path = ROOT) -> None:
+    """``flask --app coachapp db upgrade`` and ``seed-demo --scale N`` on the database."""
     env = {"DATABASE_URL": url}
     flask_command("db", "upgrade", env=env, source=source)
     flask_command("seed-demo", "--scale", str(scale), env=env, source=source)
-    passwords = {}
-    for email in admin_emails(admins)[1:]:
-        passwords[email] = secrets.token_urlsafe(18)
-        flask_command(
-            "create-user", "--email", email, "--name", f"Admin {email.split('@')[0]}",
-            "--role", "admin", "--timezone", "America/New_York",
-            "--password", passwords[email], env=env, source=source,
-        )  # fmt: skip
-    return passwords
 
 
 def export_commit(revision: str, directory: Path) -> Path:
@@ -619,7 +600,6 @@ class Stack:
         self,
         *,
         scale: int = 1,
-        admins: int = 1,
         database: str = "shared",
         push: bool = False,
         config: Mapping[str, Any] | None = None,
@@ -633,7 +613,6 @@ class Stack:
         if database not in ("shared", "private"):
             raise ValueError("database is 'shared' or 'private'")
         self.scale = scale
-        self.admins = admins
         self.database_kind = database
         self.with_push = push
         self.config = dict(config or {})
@@ -652,7 +631,6 @@ class Stack:
         self.worker: Process
         self._engine: Engine | None = None
         self._exit = contextlib.ExitStack()
-        self.passwords: dict[str, str] = {}  # of the extra admins; demo users: demo-password
 
     # Setting up -----------------------------------------------------------------------
 
@@ -706,9 +684,7 @@ class Stack:
                 )
             else:
                 self.db = self._exit.enter_context(SharedDatabase())
-            self.passwords = prepare_database(
-                self.database_url, self.scale, self.admins, self.source
-            )
+            prepare_database(self.database_url, self.scale, self.source)
             if self.with_push:
                 self.push = self._exit.enter_context(PushServiceProcess())
             env = self.environment()
@@ -753,16 +729,13 @@ class Stack:
 
     # Using it -------------------------------------------------------------------------
 
-    def password_for(self, email: str) -> str:
-        return self.passwords.get(email, DEMO_PASSWORD)
-
     def web_client(self, email: str, observer: Observer | None = None) -> WebClient:
-        """A signed-in browser session for a demo user (or an extra admin)."""
-        return WebClient(self.base_url, observer).sign_in(email, self.password_for(email))
+        """A signed-in browser session for a demo user (password ``demo-password``)."""
+        return WebClient(self.base_url, observer).sign_in(email)
 
     def api_client(self, email: str, observer: Observer | None = None) -> ApiClient:
-        """An API client with a fresh token for a demo user (or an extra admin)."""
-        return ApiClient(self.base_url, observer).sign_in(email, self.password_for(email))
+        """An API client with a fresh token for a demo user."""
+        return ApiClient(self.base_url, observer).sign_in(email)
 
     @property
     def engine(self) -> Engine:
