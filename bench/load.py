@@ -200,14 +200,15 @@ class Ledger:
         with self.lock:
             self.notes[session_id].unanswered.append(content)
 
-    def status(self, session_id: int, status: str) -> None:
+    def status(self, session_id: int, status: str, *, counted: bool = True) -> None:
+        """The furthest status a client saw acknowledged; `counted`: a write of its own."""
         with self.lock:
             now = self.note_status.get(session_id, "draft")
             if STATUS_ORDER[status] >= STATUS_ORDER[now]:
                 self.note_status[session_id] = status
             if status == "shared":
                 self.shared.add(session_id)
-            self.count += 1
+            self.count += counted
 
     def add(self, what: str, key: Any, value: Any = None) -> None:
         with self.lock:
@@ -426,7 +427,7 @@ class Manager(Person):
         note = response.json()
         self.ledger.add("uuid", note["id"], client_uuid)
         self.ledger.note(note["id"], content, note["version"])
-        self.ledger.status(note["id"], "draft")
+        self.ledger.status(note["id"], "draft", counted=False)  # the create, counted above
         draft = {
             "id": note["id"],
             "etag": response.headers["ETag"],
