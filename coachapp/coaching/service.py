@@ -249,10 +249,12 @@ def _action_visible(db: Session, viewer: User, action_item_id: int) -> bool:
 
 
 def create_session(
-    db: Session, manager: User, data: dict[str, Any]
+    db: Session, manager: User, data: dict[str, Any], *, read_back: bool = True
 ) -> tuple[CoachingSession, bool]:
     """Logs a conversation as a draft. The same client_uuid again returns the same session
-    (an offline phone replaying its queue): (session, created)."""
+    (an offline phone replaying its queue): (session, created). A new note is read back
+    with everything get_session loads, unless read_back is False: a caller that needs no
+    more than its id (the page redirects to the note's form) saves those queries."""
     client_uuid = data.get("client_uuid") or uuid.uuid4()
     existing = db.scalars(
         select(CoachingSession).where(CoachingSession.client_uuid == client_uuid)
@@ -308,7 +310,7 @@ def create_session(
         rep_id=rep.id, self_assessment_joined=joined,
     )  # fmt: skip
     db.commit()
-    return get_session(db, manager, session.id), True
+    return (get_session(db, manager, session.id) if read_back else session), True
 
 
 def update_session(

@@ -97,6 +97,7 @@ def start(rep_id: int) -> Response:
             "plan_id": plan.id if plan else None,
             "occurred_on": _today(),
         },
+        read_back=False,
     )
     return redirect(url_for("coaching.edit", session_id=session.id))
 
