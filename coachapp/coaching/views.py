@@ -26,6 +26,8 @@ from coachapp.coaching import (
     service,
     specificity,
 )
+from coachapp.coaching.blind import SelfRatingState, behaviours_to_rate, talking_point_lines
+from coachapp.coaching.cadence import ack_deadline, ack_deadline_days, deadline_of
 from coachapp.db import get_session, utcnow
 from coachapp.errors import Conflict, DomainError, InvalidInput, NotFound
 from coachapp.forms import UNSTORABLE_TEXT
@@ -238,7 +240,27 @@ def _edit_context(session: Any, **extra: Any) -> dict[str, Any]:
 def _self_scores_of(view: Any) -> dict[str, Any]:
     """The rep's own scores the author may see while writing (double-blind), and how many
     wait until they rate those behaviours."""
-    return {"self_scores": view.self_scores, "self_held_back": view.self_scores_held_back}
+    return {
+        "self_scores": view.self_scores,
+        "self_held_back": view.self_scores_held_back,
+        "rating_view": view,
+    }
+
+
+def _self_slots(session: Any) -> str:
+    """After an autosave: the rep's own score beside each behaviour the manager has now
+    rated (double-blind), swapped into the debrief out of band."""
+    view = service.rating_view(get_session(), viewer(), session)
+    if not view.self_scores and not view.held_back:
+        return ""
+    return render_template(
+        "coaching/_self_slots.html",
+        note=session,
+        rating_view=view,
+        sections=session.guide_version.sections,
+        scale=RATING_SCALE,
+        not_observed=NOT_OBSERVED_LABEL,
+    )
 
 
 def _typed_context(form: MultiDict[str, str]) -> dict[str, Any]:
@@ -278,10 +300,12 @@ def edit(session_id: int) -> Any:
     if refusal is not None:
         return refusal
     if is_fragment_request():
-        return render_template(
-            "coaching/_autosave.html", note=saved, saved_at=utcnow()
-        ) + render_template(
-            "coaching/_point_checks.html", point_checks=point_checks(saved), oob=True
+        return (
+            render_template("coaching/_autosave.html", note=saved, saved_at=utcnow())
+            + render_template(
+                "coaching/_point_checks.html", point_checks=point_checks(saved), oob=True
+            )
+            + _self_slots(saved)
         )
     flash("Draft saved.", "success")
     return redirect(url_for("coaching.edit", session_id=saved.id))
@@ -419,21 +443,44 @@ def show(session_id: int) -> str:
     session = service.get_session(db, user, session_id)
     if session.rep_id == user.id:
         service.mark_seen(db, session)
-    return render_template(
-        "coaching/show.html",
-        note=session,
-        sections=session.guide_version.sections,
-        scores={r.competency_id: r for r in session.ratings},
-        scale=dict(RATING_SCALE),
-        not_observed=NOT_OBSERVED_LABEL,
-        types=SESSION_TYPE_LABELS,
-        is_author=session.manager_id == user.id,
-        is_rep=session.rep_id == user.id,
-        changes=service.changes_after_share(db, session),
-        self_scores=service.self_scores(db, user, session),
-        self_before_note=bool((session.self_assessment or {}).get("before_note")),
-        today=_today(),
-    )
+    return render_template("coaching/show.html", **_note_context(session))
+
+
+def _note_context(session: Any, **extra: Any) -> dict[str, Any]:
+    """The note as the viewer may see it: the manager's ratings kept back from the rep until
+    their self-rating is settled (blind), the gaps, and the acknowledgement deadline."""
+    db = get_session()
+    user = viewer()
+    view = service.rating_view(db, user, session)
+    is_rep = session.rep_id == user.id
+    first = session.rep.name.split(" ")[0]
+    return {
+        "note": session,
+        "sections": session.guide_version.sections,
+        "rating_view": view,
+        "scores": {r.competency_id: r for r in view.ratings},
+        "scale": dict(RATING_SCALE),
+        "not_observed": NOT_OBSERVED_LABEL,
+        "types": SESSION_TYPE_LABELS,
+        "is_author": session.manager_id == user.id,
+        "is_rep": is_rep,
+        "rate_first": is_rep
+        and session.status == SessionStatus.SHARED
+        and view.state == SelfRatingState.PENDING,
+        "changes": service.changes_after_share(db, session),
+        "self_scores": view.self_scores,
+        "self_before_note": bool((session.self_assessment or {}).get("before_note")),
+        "deadline": deadline_of(db, session, utcnow()),
+        # The talking points, ready in the rep's words for their acknowledgement.
+        "ack_prefill": "\n".join(talking_point_lines(view.gaps, first, to_rep=True))
+        if is_rep
+        else "",
+        "to_rate": behaviours_to_rate(session),
+        "self_errors": {},
+        "self_typed": {},
+        "today": _today(),
+        **extra,
+    }
 
 
 @bp.post("/notes/<int:session_id>/acknowledge")
@@ -461,9 +508,17 @@ def index() -> str:
     db = get_session()
     user = viewer()
     is_rep = user.role == Role.REP
+    notes = service.notes_list(db, user)
+    days = ack_deadline_days(db)
+    now = utcnow()
     return render_template(
         "coaching/index.html",
-        notes=service.notes_list(db, user),
+        notes=notes,
+        deadlines={
+            n.id: ack_deadline(n.shared_at, n.acknowledged_at, n.rep.timezone, days, now)
+            for n in notes
+            if n.shared_at is not None
+        },
         types=SESSION_TYPE_LABELS,
         is_rep=is_rep,
         pending=service.pending_self_assessment(db, user, user.id) if is_rep else None,
@@ -503,21 +558,39 @@ def update_follow_up(follow_up_id: int) -> Any:
 
 @bp.post("/notes/<int:session_id>/self-assessment")
 @roles_required(Role.REP)
-def self_assessment(session_id: int) -> Response:
-    """The rep rates themself on the competencies of the note, on the same scale."""
-    session = service.get_session(get_session(), viewer(), session_id)
-    rated = {r.competency_id for r in session.ratings}
-    rated |= {r["competency_id"] for r in (session.self_assessment or {}).get("ratings", [])}
-    ratings: list[dict[str, Any]] = []
-    for competency_id in sorted(rated):
-        score = request.form.get(f"self-{competency_id}", "")
-        if score in {"1", "2", "3", "4"}:
-            ratings.append({"competency_id": competency_id, "score": int(score)})
-        elif score == "n":
-            ratings.append({"competency_id": competency_id, "score": None})
-    service.set_self_assessment(get_session(), viewer(), session.id, ratings)
-    flash("Your self-assessment is saved; your manager sees it beside their ratings.", "success")
-    return redirect(url_for("coaching.show", session_id=session.id) + "#ratings-heading")
+def self_assessment(session_id: int) -> Any:
+    """The rep rates themself on the note's guide competencies, on the same scale, before
+    seeing the manager's ratings (blind); then both and the gap between them show."""
+    db = get_session()
+    session = service.get_session(db, viewer(), session_id)
+    typed = {k: v for k, v in request.form.items() if k.startswith("self-")}
+    try:
+        ratings = parse_self_ratings(
+            request.form, set(service.competencies_of(session.guide_version))
+        )
+        if not ratings:
+            raise InvalidInput(
+                "Rate at least one behaviour, or choose Skip self-rating.",
+                {"_form": ["Rate at least one behaviour, or choose Skip self-rating."]},
+            )
+        service.set_self_assessment(db, viewer(), session.id, ratings)
+    except InvalidInput as exc:
+        context = _note_context(session, self_errors=exc.fields, self_typed=typed)
+        return render_template("coaching/show.html", **context), 422
+    except Conflict as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("coaching.show", session_id=session.id))
+    flash("Saved. Your manager's ratings are open to you now, beside yours.", "success")
+    return redirect(url_for("coaching.show", session_id=session.id) + "#rated")
+
+
+@bp.post("/notes/<int:session_id>/skip-self-rating")
+@roles_required(Role.REP)
+def skip_self_rating(session_id: int) -> Response:
+    """ "Skip self-rating": the rep reads the manager's ratings without rating themself."""
+    service.skip_self_rating(get_session(), viewer(), session_id)
+    flash("Your manager's ratings are open to you now.", "success")
+    return redirect(url_for("coaching.show", session_id=session_id) + "#rated")
 
 
 # Rating yourself before the next coaching ------------------------------------------------
