@@ -28,7 +28,7 @@ from typing import Literal
 
 from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
-from bench import ride_along
+from bench import blind_rating, ride_along
 from bench.live import serving
 from coachapp import create_app, migrate
 from coachapp.db import get_session
@@ -212,6 +212,11 @@ def main(argv: list[str] | None = None) -> int:
                     out,
                     args.only,
                     lambda new_page, shot: ride_along.take_screenshots(new_page, shot, day),
+                ):
+                    print(f"{target}  {target.stat().st_size // 1024} KB")
+            if not args.only or any(re.search(args.only, f) for f in blind_rating.FILES):
+                for target in take_steps(
+                    browser, base_url, out, args.only, blind_rating.take_screenshots
                 ):
                     print(f"{target}  {target.stat().st_size // 1024} KB")
         finally:

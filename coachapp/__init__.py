@@ -81,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     from coachapp import health, home
     from coachapp.admin import bp as admin_bp
     from coachapp.auth import bp as auth_bp
+    from coachapp.coach_notes import bp as coach_notes_bp
     from coachapp.coaching import bp as coaching_bp
     from coachapp.dashboard import bp as dashboard_bp
     from coachapp.inbox import bp as inbox_bp
@@ -101,4 +102,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(pwa_bp)
     app.register_blueprint(plans_bp)
     app.register_blueprint(coaching_bp)
+    app.register_blueprint(coach_notes_bp)
     app.register_blueprint(admin_bp)

@@ -1190,6 +1190,14 @@ STRENGTHS = {
     "plan_review_discipline": "Keeps the {account} plan current: a working document, not a form.",
 }
 
+# Lines that say nothing observed: what written notes too often hold (no competency, no
+# example, only general words).
+VAGUE_PRAISE = (
+    "Great job today, very professional.",
+    "Good call overall, keep it up!",
+    "Really strong presence with the customer.",
+    "Excellent energy and attitude, well done.",
+)
 GENERAL_STRENGTHS = (
     "Well prepared: had the plan's goals and open actions to hand before the call.",
     "Good rapport with the {stakeholder}; the customer clearly trusts {rep_first}.",
@@ -1915,8 +1923,11 @@ class _CopyBuilder:
         scored = [(score, key) for key, score, _ in ratings if score is not None]
         strengths, development = self._summary(spec, scored, text)
 
+        client_uuid = uuid.UUID(int=rng.getrandbits(128), version=4)
+        self_assessment, self_rated_at = self._self_rating(client_uuid, ratings, shared, status)
+        strengths = self._now_and_then_vague(client_uuid, strengths)
         session = CoachingSession(
-            client_uuid=uuid.UUID(int=rng.getrandbits(128), version=4),
+            client_uuid=client_uuid,
             manager_id=manager.id,
             rep_id=rep.id,
             account_id=ctx.account.id,
@@ -1931,6 +1942,10 @@ class _CopyBuilder:
             shared_at=shared,
             acknowledged_at=acknowledged,
             ack_comment=ack_comment,
+            self_assessment=self_assessment,
+            self_rated_at=self_rated_at,
+            # Acknowledged without rating themself: the self-rating was declined then.
+            self_rating_skipped_at=acknowledged if self_rated_at is None else None,
             created_at=created,
             updated_at=updated,
         )
@@ -1948,6 +1963,40 @@ class _CopyBuilder:
             kind="session_ratings",
         )
         self._follow_ups(session, rep, manager, day, created, is_draft, text)
+
+    def _now_and_then_vague(self, client_uuid: uuid.UUID, strengths: str) -> str:
+        """About one note in five also says something that reads as general praise, as
+        written notes do (coachapp.coaching.specificity flags it). A stream of its own."""
+        rng = random.Random(f"vague-{client_uuid}")  # made-up demo data  # nosec B311
+        if rng.random() >= 0.2:
+            return strengths
+        return f"{strengths}\n{rng.choice(VAGUE_PRAISE)}".strip()
+
+    def _self_rating(
+        self,
+        client_uuid: uuid.UUID,
+        ratings: Sequence[tuple[str, int | None, str]],
+        shared: dt.datetime | None,
+        status: SessionStatus,
+    ) -> tuple[dict[str, object] | None, dt.datetime | None]:
+        """Most reps rated themselves, blind, on their acknowledged notes: mostly as their
+        manager did or a point higher, now and then two apart. A random stream of its own per
+        note, so the rest of the demo stays as it was."""
+        if status != SessionStatus.ACKNOWLEDGED or shared is None:
+            return None, None
+        rng = random.Random(f"self-rating-{client_uuid}")  # made-up demo data  # nosec B311
+        if rng.random() < 0.35:
+            return None, None
+        own = []
+        for key, score, _ in ratings:
+            if score is None:
+                continue
+            offset = rng.choices((-2, -1, 0, 1, 2), weights=(4, 14, 44, 30, 8))[0]
+            own.append(
+                {"competency_id": self.competencies[key], "score": max(1, min(4, score + offset))}
+            )
+        at = shared + dt.timedelta(minutes=rng.randint(20, 110))  # before acknowledging
+        return {"ratings": own, "at": at.isoformat()}, at
 
     def _ratings(
         self,

@@ -43,7 +43,12 @@ ME = NavItem("me.index", "Me", "person")
 
 NAV_BY_ROLE = {
     Role.MANAGER: (
-        NavItem("team.today", "Today", "today", also=("coaching.follow_ups",)),
+        NavItem(
+            "team.today",
+            "Today",
+            "today",
+            also=("coaching.follow_ups", "coach_notes.index", "coach_notes.show"),
+        ),
         NavItem(
             "team.team",
             "Team",
@@ -72,7 +77,17 @@ NAV_BY_ROLE = {
             "dashboard.index",
             "Teams",
             "team",
-            also=("team.person", "dashboard.team", "dashboard.team_summary", "coaching.show"),
+            also=(
+                "team.person",
+                "dashboard.team",
+                "dashboard.team_summary",
+                "coaching.show",
+                "coach_notes.index",
+                "coach_notes.new",
+                "coach_notes.create",
+                "coach_notes.show",
+                "coach_notes.update",
+            ),
         ),
         PLANS,
         INBOX,

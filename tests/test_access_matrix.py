@@ -66,6 +66,7 @@ SCOPED = (
     ("dashboard.team_summary", "GET"),
     ("admin.edit_user", "GET"),
     ("inbox.open_notification", "POST"),
+    ("coach_notes.show", "GET"),
 )
 
 

@@ -1,4 +1,5 @@
-"""Cadence targets: how often each rep should be coached, for the organisation and per team."""
+"""Cadence targets: how often each rep should be coached, for the organisation and per team;
+and the organisation's acknowledgement deadline (days a rep has to acknowledge a note)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from coachapp import audit
-from coachapp.coaching.cadence import DEFAULT_ANY_COACHING_DAYS, DEFAULT_RIDE_ALONG_DAYS
+from coachapp.coaching.cadence import (
+    DEFAULT_ACK_DEADLINE_DAYS,
+    DEFAULT_ANY_COACHING_DAYS,
+    DEFAULT_RIDE_ALONG_DAYS,
+    configured_ack_deadline_days,
+)
 from coachapp.errors import Conflict, InvalidInput
 from coachapp.models import CadenceTarget, Role, User
 
@@ -32,9 +38,20 @@ def _days(label: str) -> fields.Integer:
     )
 
 
+MAX_ACK_DEADLINE_DAYS = 30
+_ACK_DAYS_MESSAGE = f"A whole number of days from 1 to {MAX_ACK_DEADLINE_DAYS}."
+
+
 class CadenceTargetSchema(Schema):
     any_coaching_days = _days("how often any coaching is due")
     ride_along_days = _days("how often a ride-along is due")
+    # The organisation's form only; absent: left as it is.
+    ack_deadline_days = fields.Integer(
+        load_default=None,
+        strict=False,
+        validate=validate.Range(min=1, max=MAX_ACK_DEADLINE_DAYS, error=_ACK_DAYS_MESSAGE),
+        error_messages={"invalid": _ACK_DAYS_MESSAGE},
+    )
 
     @validates_schema
     def _ride_along_is_coaching(self, data: dict[str, Any], **_: Any) -> None:
@@ -62,6 +79,8 @@ class CadenceTargets:
     # True when the organisation default is still the built-in one (no row saved yet).
     built_in: bool
     teams: list[TeamTarget]
+    # Days a rep has to acknowledge a note: the organisation's, else the configuration's.
+    ack_deadline_days: int = DEFAULT_ACK_DEADLINE_DAYS
 
 
 def cadence_targets(db: Session) -> CadenceTargets:
@@ -78,9 +97,14 @@ def cadence_targets(db: Session) -> CadenceTargets:
         ),
         key=lambda t: t.manager.name.lower(),
     )
+    ack_days = (default.ack_deadline_days if default else None) or configured_ack_deadline_days()
     if default is None:
-        return CadenceTargets(DEFAULT_ANY_COACHING_DAYS, DEFAULT_RIDE_ALONG_DAYS, True, teams)
-    return CadenceTargets(default.any_coaching_days, default.ride_along_days, False, teams)
+        return CadenceTargets(
+            DEFAULT_ANY_COACHING_DAYS, DEFAULT_RIDE_ALONG_DAYS, True, teams, ack_days
+        )
+    return CadenceTargets(
+        default.any_coaching_days, default.ride_along_days, False, teams, ack_days
+    )
 
 
 def managers_for_targets(db: Session) -> list[User]:
@@ -98,8 +122,10 @@ def set_cadence_target(
     team_manager_id: int | None,
     any_coaching_days: int,
     ride_along_days: int,
+    ack_deadline_days: int | None = None,
 ) -> CadenceTarget:
-    """Saves the organisation default (team_manager_id None) or one team's override."""
+    """Saves the organisation default (team_manager_id None) or one team's override; the
+    acknowledgement deadline belongs to the organisation's (None leaves it as it is)."""
     if team_manager_id is not None:
         manager = db.get(User, team_manager_id)
         if manager is None or manager.role != Role.MANAGER or not manager.active:
@@ -115,11 +141,14 @@ def set_cadence_target(
         )
     ).first()
     before = None if target is None else [target.any_coaching_days, target.ride_along_days]
+    deadline_before = None if target is None else target.ack_deadline_days
     if target is None:
         target = CadenceTarget(team_manager_id=team_manager_id)
         db.add(target)
     target.any_coaching_days = any_coaching_days
     target.ride_along_days = ride_along_days
+    if team_manager_id is None and ack_deadline_days is not None:
+        target.ack_deadline_days = ack_deadline_days
     try:
         db.flush()
     except IntegrityError as exc:
@@ -135,6 +164,7 @@ def set_cadence_target(
         team_manager_id=team_manager_id,
         before=before,
         after=[any_coaching_days, ride_along_days],
+        ack_deadline_days=[deadline_before, target.ack_deadline_days],
     )
     db.commit()
     return target

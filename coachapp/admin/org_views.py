@@ -148,6 +148,7 @@ def _targets_page(
             errors=errors or {},
             typed=typed or {},
             max_days=cadence_targets.MAX_DAYS,
+            max_ack_days=cadence_targets.MAX_ACK_DEADLINE_DAYS,
         ),
         status,
     )
@@ -173,7 +174,7 @@ def save_cadence_target() -> Any:
     form_key = request.form.get("form", "default")[:20]
     typed = {
         key: request.form.get(key, "")[:20]
-        for key in ("any_coaching_days", "ride_along_days", "team_manager_id")
+        for key in ("any_coaching_days", "ride_along_days", "team_manager_id", "ack_deadline_days")
     }
     team_manager_id: int | None = None
     if form_key == "new":
@@ -191,6 +192,7 @@ def save_cadence_target() -> Any:
                 team_manager_id,
                 data["any_coaching_days"],
                 data["ride_along_days"],
+                data["ack_deadline_days"] if team_manager_id is None else None,
             )
         except (InvalidInput, Conflict) as exc:
             errors = exc.fields or {"_form": [exc.message]}

@@ -61,6 +61,15 @@ def ratings_hidden_from(viewer: User, session: CoachingSession) -> bool:
     return not policy.can_see_manager_ratings(viewer, session)
 
 
+def behaviours_to_rate(session: CoachingSession) -> set[int]:
+    """The competencies the rep rates themself on: those the manager rated on the note
+    (which behaviours were looked at, not how they were rated), else the whole guide."""
+    rated = {r.competency_id for r in session.ratings}
+    if rated:
+        return rated
+    return {c.id for section in session.guide_version.sections for c in section.competencies}
+
+
 def manager_ratings(viewer: User, session: CoachingSession) -> list[SessionRating]:
     """The note's ratings as the viewer may see them: none while they are hidden."""
     return [] if ratings_hidden_from(viewer, session) else list(session.ratings)
@@ -142,9 +151,17 @@ class RatingView:
     hidden: bool  # the manager's ratings are kept back from this viewer
     ratings: list[SessionRating]
     self_scores: dict[int, int | None]
-    # Self scores the viewer may not see yet (the author of a draft, before rating those).
-    self_scores_held_back: int
+    # Competencies whose self score the viewer may not see yet (the author of a draft,
+    # before rating them).
+    held_back: frozenset[int]
     gaps: list[Gap]
+
+    @property
+    def self_scores_held_back(self) -> int:
+        return len(self.held_back)
+
+    def gap_for(self, competency_id: int) -> Gap | None:
+        return next((g for g in self.gaps if g.competency.id == competency_id), None)
 
     @property
     def talking_points(self) -> list[Gap]:
@@ -166,7 +183,7 @@ def rating_view(
         hidden=ratings_hidden_from(viewer, session),
         ratings=ratings,
         self_scores=shown,
-        self_scores_held_back=len(stored) - len(shown),
+        held_back=frozenset(stored) - frozenset(shown),
         gaps=gaps_between(ratings, shown),
     )
 
@@ -190,15 +207,21 @@ def refuse_after_reveal(session: CoachingSession) -> None:
         )
 
 
-def talking_point_texts(gaps: Sequence[Gap], rep_first_name: str) -> list[str]:
-    """Talking points as one line each, for the next conversation's preparation."""
+def talking_point_lines(gaps: Sequence[Gap], rep_first_name: str, *, to_rep: bool) -> list[str]:
+    """The talking points (gaps of 2+ points), a line each: in the rep's words for their
+    acknowledgement, or in the manager's for preparing the next conversation."""
     lines = []
     for gap in gaps:
         if not gap.talking_point:
             continue
-        higher = "higher" if gap.difference > 0 else "lower"
-        lines.append(
-            f"{gap.competency.name}: {rep_first_name} {gap.self_score}, you {gap.manager_score} "
-            f"({abs(gap.difference)} points {higher} in their own eyes)"
-        )
+        if to_rep:
+            lines.append(
+                f"{gap.competency.name}: I rated myself {gap.self_score}, "
+                f"you rated me {gap.manager_score}."
+            )
+        else:
+            lines.append(
+                f"{gap.competency.name}: {rep_first_name} rated themself {gap.self_score}, "
+                f"you {gap.manager_score}"
+            )
     return lines

@@ -6,11 +6,12 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from coachapp import policy
+from coachapp.coaching import blind
 from coachapp.models import (
     AccountPlan,
     ActionStatus,
@@ -22,6 +23,7 @@ from coachapp.models import (
     PlanGoal,
     PlanStatus,
     PlanTeamMember,
+    SessionRating,
     SessionStatus,
     User,
 )
@@ -99,6 +101,36 @@ def last_session(
         .order_by(CoachingSession.occurred_on.desc(), CoachingSession.id.desc())
         .limit(1)
     ).first()
+
+
+def _gap_prompts(db: Session, previous: CoachingSession, first: str) -> list[Prompt]:
+    """The last note's talking points: where the rep's blind self-rating and the manager's
+    rating were 2+ points apart, each a question for the next conversation."""
+    if "ratings" in inspect(previous).unloaded:
+        ratings: Sequence[SessionRating] = db.scalars(
+            select(SessionRating)
+            .where(SessionRating.session_id == previous.id)
+            .options(joinedload(SessionRating.competency))
+            .order_by(SessionRating.id)
+        ).all()
+    else:
+        ratings = previous.ratings
+    gaps = [
+        g
+        for g in blind.gaps_between(ratings, blind.stored_self_scores(previous))
+        if g.talking_point
+    ]
+    day = previous.occurred_on.strftime("%-d %b")
+    lines = blind.talking_point_lines(gaps, first, to_rep=False)
+    return [
+        Prompt(
+            "gap",
+            f"Self-rating gap ({day}): {line}",
+            f"What did {first} see in “{gap.competency.name}” that you did not, or you that "
+            f"{first} did not, and what would show it on the next call?",
+        )
+        for gap, line in zip(gaps, lines, strict=True)
+    ][:PER_KIND]
 
 
 def open_follow_ups_of(
@@ -192,6 +224,8 @@ def prepare(
                 f"What did {first} try on last time's focus, and what happened?",
             )
         )
+    if previous is not None and previous.self_rated_at is not None:
+        prompts.extend(_gap_prompts(db, previous, first))
     if open_follow_ups is None:
         open_follow_ups = open_follow_ups_of(db, viewer, rep, limit=PER_KIND)
     for item in open_follow_ups[:PER_KIND]:

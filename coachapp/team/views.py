@@ -8,6 +8,7 @@ from flask import render_template, request
 from flask_login import login_required
 
 from coachapp.auth.roles import roles_required, viewer
+from coachapp.coach_notes import service as coach_notes
 from coachapp.coaching import calendar, focus, preparation
 from coachapp.coaching import service as coaching_service
 from coachapp.coaching.cadence import WINDOW_CHOICES
@@ -36,6 +37,7 @@ def today() -> str:
         rows=rows,
         drafts=service.drafts_of(db, user),
         follow_ups=service.follow_ups_due(db, user, day + dt.timedelta(days=DUE_SOON_DAYS)),
+        from_director=coach_notes.unacknowledged_for(db, user),
     )
 
 

@@ -78,7 +78,12 @@ def test_log_share_read_acknowledge(app: Flask, db: Session, org: Org, client: H
     listing = rep_client.get("/notes").get_data(as_text=True)
     assert "Unread" in listing
     view = rep_client.get(f"/notes/{note_id}").get_data(as_text=True)
-    assert "Acknowledge" in view and "Asked about the P&amp;T timeline" in view
+    # Blind self-rating: the rep rates themself (or skips) before the manager's ratings show.
+    assert "Acknowledge" in view and "Rate yourself first" in view
+    assert "Asked about the P&amp;T timeline" not in view
+    assert rep_client.post_form(f"/notes/{note_id}/skip-self-rating").status_code == 302
+    view = rep_client.get(f"/notes/{note_id}").get_data(as_text=True)
+    assert "Asked about the P&amp;T timeline" in view and "Rate yourself first" not in view
     assert "PRIVATE-NOTE-MARKER" not in view
     assert (
         "Unread"

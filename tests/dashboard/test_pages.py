@@ -82,8 +82,9 @@ def test_trends_are_inline_svg_without_inline_style_or_script(sign_in: SignIn) -
     assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
     assert "style-src 'self'" in CONTENT_SECURITY_POLICY
     charts = re.findall(r"<svg class=\"spark\".*?</svg>", text, re.S)
-    # The overall three, one per team in the table and one per team card.
-    assert len(charts) == 3 + 3 + 3
+    # The overall three and the rating gap, one per team in each of the two tables (the
+    # conversations, the rating gap) and one per team card.
+    assert len(charts) == 4 + 3 + 3 + 3
     for chart in charts:
         assert 'role="img"' in chart and "<title id=" in chart
         assert chart.count("<rect") == 13

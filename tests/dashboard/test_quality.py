@@ -107,3 +107,21 @@ def test_api_quality_covers_the_callers_scope(call: Any, rated: History) -> None
     assert call("ana", "/api/v1/cadence/quality").status_code == 200
     bad = call("director", "/api/v1/cadence/quality?window_days=0")
     assert bad.status_code == 422 and bad.get_json()["error"]["code"] == "validation_error"
+
+
+def test_the_director_sees_quality_per_manager_on_the_pages(sign_in: Any, rated: History) -> None:
+    director = sign_in("director")
+    board = director.get("/org").get_data(as_text=True)
+    quality = board.split('id="quality-heading"')[1].split("</table>")[0]
+    alma = quality.split("Alma Able")[1].split("</tr>")[0]
+    assert '<strong>83%</strong><span class="cell-meta">5 of 6</span>' in alma
+    assert '<strong>1.2</strong><span class="cell-meta">points · 5 pairs</span>' in alma
+    assert '<strong>10 h</strong><span class="cell-meta">median' in alma
+    # Cat's note waits past its deadline: said in words, in red.
+    assert '<span class="text-bad">1 past the deadline</span>' in alma
+    assert "Self/manager rating gap, weeks ending" in quality  # the trend, described
+    team = director.get(f"/org/teams/{rated['manager_a'].id}").get_data(as_text=True)
+    block = team.split('id="quality-heading"')[1].split("</section>")[0]
+    assert "Notes with specific evidence" in block and "83%" in block
+    assert "Self/manager rating gap" in block and "1.2" in block
+    assert f"/coach-the-coach/new?manager_id={rated['manager_a'].id}" in block

@@ -1,0 +1,183 @@
+"""Coach-the-coach pages: a director writes a situation/action/result note to one of their
+managers and shares it; the manager reads it and acknowledges it with a comment.
+
+Forms validate with the service's schema and keep what was typed when refused; every rule is
+coachapp.coach_notes.service's (the API calls the same functions).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from coachapp import policy
+from coachapp.auth.roles import roles_required, viewer
+from coachapp.coach_notes import bp, service
+from coachapp.db import get_session
+from coachapp.errors import Conflict, DomainError
+from coachapp.forms import form_values, load_form
+from coachapp.models import CoachTheCoachNote, Role, SessionStatus
+from coachapp.versioning import StaleVersion
+
+MAX_ID = 2**31 - 1
+
+
+def _context(**extra: Any) -> dict[str, Any]:
+    return {
+        "parts": service.PARTS,
+        "labels": service.PART_LABELS,
+        "hints": service.PART_HINTS,
+        "limit": service.TEXT_LIMIT,
+        "errors": {},
+        "typed": {},
+        **extra,
+    }
+
+
+def _manager_id(value: str) -> int | None:
+    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID else None
+
+
+@bp.get("/coach-the-coach")
+@roles_required(Role.DIRECTOR, Role.MANAGER)
+def index() -> str:
+    """A director's notes to their managers, with whom they may write to; a manager's notes
+    from their director."""
+    db = get_session()
+    user = viewer()
+    managers = db.scalars(policy.coached_managers(user)).all()
+    return render_template(
+        "coach_notes/index.html",
+        **_context(
+            notes=service.notes_for(db, user),
+            managers=managers,
+            is_director=user.role == Role.DIRECTOR,
+        ),
+    )
+
+
+@bp.get("/coach-the-coach/new")
+@roles_required(Role.DIRECTOR)
+def new() -> str:
+    db = get_session()
+    managers = db.scalars(policy.coached_managers(viewer())).all()
+    chosen = request.args.get("manager_id", "")
+    return render_template(
+        "coach_notes/new.html",
+        **_context(managers=managers, typed={"manager_id": chosen}, client_uuid=str(uuid.uuid4())),
+    )
+
+
+@bp.post("/coach-the-coach")
+@roles_required(Role.DIRECTOR)
+def create() -> Any:
+    """Saves the draft; "Share with manager" shares it at once."""
+    db = get_session()
+    user = viewer()
+    data, errors = load_form(service.note_schema, request.form)
+    manager_id = _manager_id(request.form.get("manager_id", ""))
+    if manager_id is None:
+        errors["manager_id"] = ["Choose the manager."]
+    if data is not None and manager_id is not None:
+        try:
+            client_uuid = uuid.UUID(request.form.get("client_uuid", ""))
+        except ValueError:
+            client_uuid = uuid.uuid4()
+        try:
+            note, _ = service.create_note(
+                db, user, {**data, "manager_id": manager_id, "client_uuid": client_uuid}
+            )
+        except DomainError as exc:
+            if exc.status != 404:
+                raise
+            errors["manager_id"] = ["Choose one of the managers reporting to you."]
+        else:
+            if "share" in request.form:
+                service.share_note(db, user, note.id)
+                flash(f"Shared with {note.manager.name}.", "success")
+            else:
+                flash("Draft saved. Only you can see it until you share it.", "success")
+            return redirect(url_for("coach_notes.show", note_id=note.id))
+    managers = db.scalars(policy.coached_managers(user)).all()
+    return render_template(
+        "coach_notes/new.html",
+        **_context(
+            managers=managers,
+            errors=errors,
+            typed=form_values(request.form),
+            client_uuid=request.form.get("client_uuid", "")[:36],
+        ),
+    ), 422
+
+
+@bp.get("/coach-the-coach/<int:note_id>")
+@roles_required(Role.DIRECTOR, Role.MANAGER)
+def show(note_id: int) -> str:
+    note = service.get_note(get_session(), viewer(), note_id)
+    return render_template("coach_notes/show.html", **_show_context(note))
+
+
+def _show_context(note: CoachTheCoachNote, **extra: Any) -> dict[str, Any]:
+    user = viewer()
+    return _context(
+        note=note,
+        is_author=note.director_id == user.id,
+        is_manager=note.manager_id == user.id,
+        editable=note.director_id == user.id and note.status != SessionStatus.ACKNOWLEDGED,
+        **extra,
+    )
+
+
+@bp.post("/coach-the-coach/<int:note_id>")
+@roles_required(Role.DIRECTOR)
+def update(note_id: int) -> Any:
+    """The director changes the note until the manager acknowledges it; "Share with
+    manager" on a draft saves and shares."""
+    db = get_session()
+    user = viewer()
+    note = service.get_note(db, user, note_id)
+    data, errors = load_form(service.note_schema, request.form)
+    if data is not None:
+        version = request.form.get("version", "")
+        try:
+            note = service.update_note(
+                db, user, note.id, data,
+                expected_version=int(version) if version.isdigit() and len(version) < 10 else None,
+                require_version=True,
+            )  # fmt: skip
+        except StaleVersion as exc:
+            db.expire_all()
+            fresh = service.get_note(db, user, note_id)
+            context = _show_context(fresh, typed=form_values(request.form), conflict=exc)
+            return render_template("coach_notes/show.html", **context), 412
+        except Conflict as exc:
+            flash(exc.message, "error")
+            return redirect(url_for("coach_notes.show", note_id=note.id))
+        if "share" in request.form and note.status == SessionStatus.DRAFT:
+            service.share_note(db, user, note.id)
+            flash(f"Shared with {note.manager.name}.", "success")
+        else:
+            flash("Saved.", "success")
+        return redirect(url_for("coach_notes.show", note_id=note.id))
+    context = _show_context(note, errors=errors, typed=form_values(request.form))
+    return render_template("coach_notes/show.html", **context), 422
+
+
+@bp.post("/coach-the-coach/<int:note_id>/share")
+@roles_required(Role.DIRECTOR)
+def share(note_id: int) -> Response:
+    note = service.share_note(get_session(), viewer(), note_id)
+    flash(f"Shared with {note.manager.name}.", "success")
+    return redirect(url_for("coach_notes.show", note_id=note.id))
+
+
+@bp.post("/coach-the-coach/<int:note_id>/acknowledge")
+@roles_required(Role.MANAGER)
+def acknowledge(note_id: int) -> Response:
+    comment = request.form.get("comment", "")[: service.COMMENT_LIMIT].replace("\x00", "")
+    service.acknowledge_note(get_session(), viewer(), note_id, comment)
+    flash("Acknowledged. Your director can see your comment.", "success")
+    return redirect(url_for("coach_notes.show", note_id=note_id))
