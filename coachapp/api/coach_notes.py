@@ -16,7 +16,7 @@ from flask.views import MethodView
 from marshmallow import RAISE, Schema, fields, validate
 
 from coachapp.api.auth import api_user, callers_only
-from coachapp.api.coaching import FormId
+from coachapp.api.coaching import FormId, acknowledgement_metadata
 from coachapp.api.parsing import Blueprint
 from coachapp.api.responses import authenticated
 from coachapp.coach_notes import service
@@ -60,16 +60,7 @@ class CoachNoteOutSchema(Schema):
     acknowledgement = fields.Method(
         "_acknowledgement",
         required=True,
-        metadata={
-            "description": "The manager's acknowledgement, or null until they acknowledge",
-            "type": "object",
-            "nullable": True,
-            "properties": {
-                "comment": {"type": "string", "nullable": True},
-                "at": {"type": "string", "format": "date-time"},
-            },
-            "required": ["comment", "at"],
-        },
+        metadata=acknowledgement_metadata("The manager's acknowledgement, or null until they do"),
     )
     version = fields.Integer(required=True)
     created_at = fields.AwareDateTime(required=True)

@@ -219,6 +219,20 @@ class AcknowledgementOutSchema(Schema):
     at = fields.AwareDateTime(required=True)
 
 
+def acknowledgement_metadata(description: str) -> dict[str, Any]:
+    """The OpenAPI description of an acknowledgement {comment, at}, or null before it."""
+    return {
+        "description": description,
+        "type": "object",
+        "nullable": True,
+        "properties": {
+            "comment": {"type": "string", "nullable": True},
+            "at": {"type": "string", "format": "date-time"},
+        },
+        "required": ["comment", "at"],
+    }
+
+
 class SelfRatingOutSchema(Schema):
     competency_id = fields.Integer(required=True)
     score = fields.Integer(
@@ -331,16 +345,7 @@ class SessionOutSchema(Schema):
     acknowledgement = fields.Method(
         "_acknowledgement",
         required=True,
-        metadata={
-            "description": "The rep's acknowledgement, or null until they acknowledge",
-            "type": "object",
-            "nullable": True,
-            "properties": {
-                "comment": {"type": "string", "nullable": True},
-                "at": {"type": "string", "format": "date-time"},
-            },
-            "required": ["comment", "at"],
-        },
+        metadata=acknowledgement_metadata("The rep's acknowledgement, or null until they do"),
     )
     addendum = fields.String(required=True, allow_none=True)
     self_assessment = fields.Nested(SelfAssessmentOutSchema, required=True, allow_none=True)

@@ -12,10 +12,10 @@ from flask import Flask
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from coachapp.auth.service import issue_api_token
 from coachapp.coach_notes.service import TEXT_LIMIT
 from tests.api.helpers import assert_error_shape
 from tests.builders import Org
+from tests.coaching.ride_along_helpers import api_caller
 from tests.conftest import HttpsClient
 
 NOTES = "/api/v1/coach-the-coach-notes"
@@ -29,18 +29,7 @@ Call = Callable[..., TestResponse]
 
 @pytest.fixture
 def call(app: Flask, client: HttpsClient, db: Session, org: Org) -> Call:
-    tokens: dict[str, str] = {}
-
-    def request(
-        who: str, method: str, url: str, json: Any = None, headers: dict[str, str] | None = None
-    ) -> TestResponse:
-        if who not in tokens:
-            with app.app_context():
-                tokens[who], _ = issue_api_token(db, org.people[who])
-        sent = {"Authorization": f"Bearer {tokens[who]}", **(headers or {})}
-        return client.open(url, method=method, headers=sent, json=json)
-
-    return request
+    return api_caller(app, client, db, org)
 
 
 def test_director_writes_shares_and_the_manager_acknowledges(call: Call, org: Org) -> None:
@@ -72,12 +61,10 @@ def test_director_writes_shares_and_the_manager_acknowledges(call: Call, org: Or
 
     patched = call(
         "director", "PATCH", url, json={"result": "Two reps asked for a ride-along."},
-        headers={"If-Match": created.headers["ETag"]},
+        if_match=note["version"],
     )  # fmt: skip
     assert patched.status_code == 200 and patched.get_json()["result"].startswith("Two reps")
-    assert_error_shape(
-        call("director", "PATCH", url, json={"result": "x"}, headers={"If-Match": '"1"'}), 412
-    )
+    assert_error_shape(call("director", "PATCH", url, json={"result": "x"}, if_match=1), 412)
     assert_error_shape(call("director", "PATCH", url, json={"result": "x"}), 428)
 
     shared = call("director", "POST", f"{url}/share")
@@ -96,7 +83,7 @@ def test_director_writes_shares_and_the_manager_acknowledges(call: Call, org: Or
             "PATCH",
             url,
             json={"result": "x"},
-            headers={"If-Match": shared.headers["ETag"]},
+            if_match=shared.get_json()["version"],
         ),
         403,
     )
@@ -110,7 +97,7 @@ def test_director_writes_shares_and_the_manager_acknowledges(call: Call, org: Or
             "PATCH",
             url,
             json={"result": "x"},
-            headers={"If-Match": acked.headers["ETag"]},
+            if_match=acked.get_json()["version"],
         ),
         409,
     )
