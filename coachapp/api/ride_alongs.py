@@ -20,7 +20,6 @@ from coachapp.api.auth import api_user, callers_only
 from coachapp.api.coaching import (
     ETAG_HEADER,
     IF_MATCH,
-    MAX_ID,
     READ_ERRORS,
     SCORE_MAX,
     SCORE_MIN,
@@ -29,6 +28,8 @@ from coachapp.api.coaching import (
     FollowUpOutSchema,
     FormId,
     SessionOutSchema,
+    _id,
+    _text,
     session_json,
 )
 from coachapp.api.parsing import Blueprint
@@ -48,14 +49,6 @@ blp = Blueprint(
 callers_only(blp)
 
 LIST_DAYS_BACK = 30
-
-
-def _text(max_length: int, **kw: Any) -> fields.String:
-    return fields.String(validate=[validate.Length(max=max_length), STORABLE_TEXT], **kw)
-
-
-def _id(**kw: Any) -> fields.Integer:
-    return fields.Integer(strict=True, validate=validate.Range(1, MAX_ID), **kw)
 
 
 # Output ----------------------------------------------------------------------------------
