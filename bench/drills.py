@@ -39,6 +39,7 @@ from bench.load import (
     Mix,
     Report,
     Settings,
+    add_run_options,
     drain,
     latency_table,
     machine,
@@ -380,14 +381,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default=",".join(DRILLS), help="database,push,worker")
     parser.add_argument("--people", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=90.0, help="load per drill")
-    parser.add_argument("--web-concurrency", type=int, default=None)
-    parser.add_argument("--commit", help="run this commit (git archive) instead of the tree")
-    parser.add_argument("--markdown", type=Path, help="write the results there as Markdown")
     parser.add_argument(
         "--doc", type=Path, help="put each drill's results in this file's bench.drills sections"
     )
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--keep", action="store_true", help="keep the logs (run directory)")
+    add_run_options(parser)
     args = parser.parse_args(argv)
     names = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = set(names) - set(DRILLS)

@@ -191,14 +191,19 @@ class Ledger:
         self.retried = 0
         self.count = 0
 
-    def note(self, session_id: int, content: dict[str, Any], version: int | None) -> None:
+    def saved(self, kind: str, key: int, content: dict[str, Any], version: int | None) -> None:
+        """A note's or a plan's content acknowledged (with its new version when known)."""
         with self.lock:
-            self.notes[session_id].ack(content, version)
+            self._contents(kind)[key].ack(content, version)
             self.count += 1
 
-    def note_unanswered(self, session_id: int, content: dict[str, Any]) -> None:
+    def unanswered(self, kind: str, key: int, content: dict[str, Any]) -> None:
+        """Content sent to a note or a plan whose answer never came: it may be there."""
         with self.lock:
-            self.notes[session_id].unanswered.append(content)
+            self._contents(kind)[key].unanswered.append(content)
+
+    def _contents(self, kind: str) -> dict[int, Written]:
+        return self.notes if kind == "note" else self.plans
 
     def status(self, session_id: int, status: str, *, counted: bool = True) -> None:
         """The furthest status a client saw acknowledged; `counted`: a write of its own."""
@@ -229,15 +234,6 @@ class Ledger:
                 self.note_uuid[key] = value
                 return  # part of the note's creation, counted there
             self.count += 1
-
-    def plan(self, plan_id: int, content: dict[str, Any], version: int | None) -> None:
-        with self.lock:
-            self.plans[plan_id].ack(content, version)
-            self.count += 1
-
-    def plan_unanswered(self, plan_id: int, content: dict[str, Any]) -> None:
-        with self.lock:
-            self.plans[plan_id].unanswered.append(content)
 
     def refuse(self, response: requests.Response) -> None:
         with self.lock:
@@ -363,6 +359,22 @@ class Person:
     def browse(self, paths: list[str]) -> None:
         self.read(self.web, self.rng.choice(paths))
 
+    def open_follow_up(self) -> int | None:
+        """One of the person's own open follow-ups, or None."""
+        response = self.read(self.api, "/api/v1/follow-ups?status=open")
+        if response is None or response.status_code != 200:
+            return None
+        mine = [f["id"] for f in response.json() if f["owner_id"] == self.me["id"]]
+        return int(self.rng.choice(mine)) if mine else None
+
+    def follow_up_done_by_api(self, follow_up_id: int) -> None:
+        path = f"/api/v1/follow-ups/{follow_up_id}"
+        done = self.write(
+            lambda: self.api.patch(path, json={"status": "done"}), "PATCH /api/v1/follow-ups/{id}"
+        )
+        if done.status_code == 200:
+            self.ledger.add("follow_up_done", follow_up_id)
+
 
 class Manager(Person):
     role = "manager"
@@ -426,7 +438,7 @@ class Manager(Person):
             return
         note = response.json()
         self.ledger.add("uuid", note["id"], client_uuid)
-        self.ledger.note(note["id"], content, note["version"])
+        self.ledger.saved("note", note["id"], content, note["version"])
         self.ledger.status(note["id"], "draft", counted=False)  # the create, counted above
         draft = {
             "id": note["id"],
@@ -467,7 +479,7 @@ class Manager(Person):
                 lambda: self.api.patch(path, json=body, headers={"If-Match": etag}), route
             )
         except Unanswered:
-            self.ledger.note_unanswered(draft["id"], content)
+            self.ledger.unanswered("note", draft["id"], content)
             raise
         if response.status_code == 412:
             # Our own earlier attempt may have landed before its answer was lost.
@@ -479,7 +491,7 @@ class Manager(Person):
         if response.status_code != 200:
             return None
         note = response.json()
-        self.ledger.note(draft["id"], content, note["version"])
+        self.ledger.saved("note", draft["id"], content, note["version"])
         return {**draft, "etag": response.headers["ETag"]}
 
     def share_by_api(self, draft: dict[str, Any]) -> None:
@@ -543,13 +555,13 @@ class Manager(Person):
                     retry=False,
                 )
             except Unanswered:
-                self.ledger.note_unanswered(note_id, content)
+                self.ledger.unanswered("note", note_id, content)
                 raise
             version = VERSION_INPUT.search(saved.text)
             if saved.status_code != 200 or not version:
                 return
             form["version"] = version.group(1)
-            self.ledger.note(note_id, content, int(version.group(1)))
+            self.ledger.saved("note", note_id, content, int(version.group(1)))
         self.think(0.3)
         shared = self.write(
             lambda: self.web.post(f"/notes/{note_id}/share", form, htmx=True),
@@ -561,19 +573,9 @@ class Manager(Person):
             self.read(self.web, shared.headers["HX-Redirect"])
 
     def follow_up_done(self) -> None:
-        response = self.read(self.api, "/api/v1/follow-ups?status=open")
-        if response is None or response.status_code != 200:
-            return
-        mine = [f for f in response.json() if f["owner_id"] == self.me["id"]]
-        if not mine:
-            return
-        chosen = self.rng.choice(mine)["id"]
-        path = f"/api/v1/follow-ups/{chosen}"
-        done = self.write(
-            lambda: self.api.patch(path, json={"status": "done"}), "PATCH /api/v1/follow-ups/{id}"
-        )
-        if done.status_code == 200:
-            self.ledger.add("follow_up_done", chosen)
+        chosen = self.open_follow_up()
+        if chosen is not None:
+            self.follow_up_done_by_api(chosen)
 
 
 class Rep(Person):
@@ -625,29 +627,20 @@ class Rep(Person):
                 self.ledger.add("acknowledged", note, comment.strip() or None)
 
     def follow_up_done(self) -> None:
-        response = self.read(self.api, "/api/v1/follow-ups?status=open")
-        if response is None or response.status_code != 200:
+        chosen = self.open_follow_up()
+        if chosen is None:
             return
-        mine = [f for f in response.json() if f["owner_id"] == self.me["id"]]
-        if not mine:
-            return
-        chosen = self.rng.choice(mine)["id"]
         self.read(self.web, "/follow-ups")
         if self.rng.random() < 0.5:
-            done = self.write(
-                lambda: self.web.post(
-                    f"/follow-ups/{chosen}", {"action": "done", "next_url": "/follow-ups"}
-                ),
-                "POST /follow-ups/{id}",
-            )
-            ok = done.status_code == 200 and done.url.endswith("/follow-ups")
-        else:
-            done = self.write(
-                lambda: self.api.patch(f"/api/v1/follow-ups/{chosen}", json={"status": "done"}),
-                "PATCH /api/v1/follow-ups/{id}",
-            )
-            ok = done.status_code == 200
-        if ok:
+            self.follow_up_done_by_api(chosen)
+            return
+        done = self.write(
+            lambda: self.web.post(
+                f"/follow-ups/{chosen}", {"action": "done", "next_url": "/follow-ups"}
+            ),
+            "POST /follow-ups/{id}",
+        )
+        if done.status_code == 200 and done.url.endswith("/follow-ups"):
             self.ledger.add("follow_up_done", chosen)
 
     def edit_plan_by_api(self) -> None:
@@ -667,7 +660,7 @@ class Rep(Person):
                 "PATCH /api/v1/account-plans/{id}",
             )
         except Unanswered:
-            self.ledger.plan_unanswered(plan, content)
+            self.ledger.unanswered("plan", plan, content)
             raise
         if response.status_code == 412:
             again = self.api.get(path)
@@ -677,7 +670,7 @@ class Rep(Person):
             ):
                 response = again
         if response.status_code == 200:
-            self.ledger.plan(plan, content, response.json()["version"])
+            self.ledger.saved("plan", plan, content, response.json()["version"])
 
     def edit_plan_on_page(self) -> None:
         if not self.plans:
@@ -698,10 +691,10 @@ class Rep(Person):
                 retry=False,
             )
         except Unanswered:
-            self.ledger.plan_unanswered(plan, content)
+            self.ledger.unanswered("plan", plan, content)
             raise
         if saved.status_code == 200:
-            self.ledger.plan(plan, content, None)
+            self.ledger.saved("plan", plan, content, None)
 
     def add_goal(self) -> None:
         if not self.plans:
@@ -990,18 +983,22 @@ def _content_matches(row: Any, written: Written, fields: Iterable[str]) -> bool:
     return any(all(actual[k] == c.get(k, actual[k]) for k in actual) for c in candidates)
 
 
+def rows_by_id(stack: Stack, columns: str, table: str, ids: Iterable[int], where: str = "") -> Any:
+    """{id: row} of the rows of `table` with those ids (and `where`), read afterwards."""
+    sql = f"SELECT {columns} FROM {table} WHERE id = ANY(:ids) {where}"  # noqa: S608 - ours
+    return {row.id: row for row in stack.query(sql, ids=list(ids))}
+
+
 def check_writes(run: LoadRun, report: Report) -> None:
     """Every acknowledged write is in the database with what it wrote."""
     ledger, stack = run.ledger, run.stack
     lost: list[str] = []
-    notes = {
-        row.id: row
-        for row in stack.query(
-            "SELECT id, client_uuid, strengths, development_focus, status, version, ack_comment"
-            " FROM coaching_sessions WHERE id = ANY(:ids)",
-            ids=list(ledger.note_status),
-        )
-    }
+    notes = rows_by_id(
+        stack,
+        "id, client_uuid, strengths, development_focus, status, version, ack_comment",
+        "coaching_sessions",
+        ledger.note_status,
+    )
     for note_id, status in ledger.note_status.items():
         row = notes.get(note_id)
         if row is None:
@@ -1021,22 +1018,13 @@ def check_writes(run: LoadRun, report: Report) -> None:
         if note_id in ledger.acknowledged and row.ack_comment != ledger.acknowledged[note_id]:
             lost.append(f"note {note_id}: comment {row.ack_comment!r}")
     done = {
-        row.id: row.status
-        for row in stack.query(
-            "SELECT id, status FROM follow_ups WHERE id = ANY(:ids)",
-            ids=list(ledger.follow_ups_done),
-        )
+        i: row.status
+        for i, row in rows_by_id(stack, "id, status", "follow_ups", ledger.follow_ups_done).items()
     }
     lost += [
         f"follow-up {i} is {done.get(i)}" for i in ledger.follow_ups_done if done.get(i) != "done"
     ]
-    plans = {
-        row.id: row
-        for row in stack.query(
-            "SELECT id, strategic_priorities, version FROM account_plans WHERE id = ANY(:ids)",
-            ids=list(ledger.plans),
-        )
-    }
+    plans = rows_by_id(stack, "id, strategic_priorities, version", "account_plans", ledger.plans)
     for plan_id, written in ledger.plans.items():
         row = plans.get(plan_id)
         if row is None or written.acked is None:
@@ -1046,24 +1034,12 @@ def check_writes(run: LoadRun, report: Report) -> None:
             lost.append(f"plan {plan_id} at version {row.version} < {written.version}")
         if not _content_matches(row, written, written.acked):
             lost.append(f"plan {plan_id}: strategic priorities differ from the last acknowledged")
-    goals = {
-        row.id: row
-        for row in stack.query(
-            "SELECT id, plan_id, title FROM plan_goals WHERE id = ANY(:ids)",
-            ids=list(ledger.goals),
-        )
-    }
+    goals = rows_by_id(stack, "id, plan_id, title", "plan_goals", ledger.goals)
     for goal_id, expected in ledger.goals.items():
         row = goals.get(goal_id)
         if row is None or row.title != expected["title"] or row.plan_id != expected["plan_id"]:
             lost.append(f"goal {goal_id} missing or changed")
-    read = {
-        row.id
-        for row in stack.query(
-            "SELECT id FROM notifications WHERE id = ANY(:ids) AND read_at IS NOT NULL",
-            ids=list(ledger.read),
-        )
-    }
+    read = set(rows_by_id(stack, "id", "notifications", ledger.read, "AND read_at IS NOT NULL"))
     lost += [f"notification {i} not read" for i in ledger.read - read]
     devices = {row.endpoint for row in stack.query("SELECT endpoint FROM push_subscriptions")}
     lost += [f"device {e} missing" for e in ledger.devices if e not in devices]
@@ -1356,20 +1332,25 @@ def print_report(report: Report) -> None:
 # The command ----------------------------------------------------------------------------
 
 
+def add_run_options(parser: argparse.ArgumentParser) -> None:
+    """Options the load test and the drills share."""
+    parser.add_argument("--web-concurrency", type=int, default=None)
+    parser.add_argument("--commit", help="run this commit (git archive) instead of the tree")
+    parser.add_argument("--markdown", type=Path, help="write the results there as Markdown")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", action="store_true", help="keep the logs (run directory)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=3.0)
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--think", type=float, default=2.0, help="mean seconds between actions")
     parser.add_argument("--database", choices=("shared", "private"), default="shared")
-    parser.add_argument("--web-concurrency", type=int, default=None)
-    parser.add_argument("--commit", help="run this commit (git archive) instead of the tree")
-    parser.add_argument("--markdown", type=Path, help="write the results there as Markdown")
     parser.add_argument(
         "--doc", type=Path, help="put the results in this file's bench.load section"
     )
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--keep", action="store_true", help="keep the logs (run directory)")
+    add_run_options(parser)
     args = parser.parse_args(argv)
     mix = Mix.for_users(args.users)
     # Rules every minute (300 s in production) so a short run sees the worker evaluate them
