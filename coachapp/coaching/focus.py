@@ -76,7 +76,8 @@ def focus_of(db: Session, viewer: User, rep: User) -> list[FocusTrend]:
                 Competency.key.in_(keys),
                 CoachingSession.rep_id == rep.id,
                 CoachingSession.status != SessionStatus.DRAFT,
-                policy.sessions_scope(viewer),
+                # The rep sees the scores of notes whose self-rating is settled (blind).
+                policy.manager_ratings_scope(viewer),
             )
             .order_by(CoachingSession.occurred_on)
         ).all()

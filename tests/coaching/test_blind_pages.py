@@ -211,3 +211,31 @@ def test_no_page_shows_a_drafts_ratings_or_deadline_to_the_rep(
     assert signed_in(app, org, "rep").get(f"/notes/{draft.id}").status_code == 404
     ratings = db.query(SessionRating).filter(SessionRating.session_id == draft.id).count()
     assert ratings == 2  # there is something to hide
+
+
+def test_the_reps_focus_trend_leaves_out_scores_they_may_not_see_yet(
+    app: Flask, db: Session, org: Org, note: CoachingSession
+) -> None:
+    from coachapp.models import DevelopmentFocus
+
+    first = note.ratings[0]
+    db.add(
+        DevelopmentFocus(
+            rep_id=org.people["rep"].id, competency_key=first.competency.key, period="2026-H2",
+            created_by_id=org.people["manager"].id,
+        )
+    )  # fmt: skip
+    db.commit()
+
+    def trend(who: str) -> list[str]:
+        page = signed_in(app, org, who).get(
+            "/my" if who == "rep" else f"/people/{org.people['rep'].id}"
+        )
+        return re.findall(
+            r'<span class="trend-point"[^>]*>([^<]*)</span>', page.get_data(as_text=True)
+        )
+
+    # The acknowledged note's 3 is open to the rep; the shared note's 3 waits for their rating.
+    assert trend("rep") == ["3"] and trend("manager") == ["3", "3"]
+    signed_in(app, org, "rep").post_form(f"/notes/{note.id}/skip-self-rating")
+    assert trend("rep") == ["3", "3"]
