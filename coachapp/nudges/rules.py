@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from coachapp import policy
-from coachapp.coaching.cadence import cadence_for_reps
+from coachapp.coaching.cadence import ack_deadline_days, cadence_for_reps
 from coachapp.db import utcnow
 from coachapp.models import (
     CoachingSession,
@@ -31,8 +31,7 @@ from coachapp.models import (
 from coachapp.nudges.outbox import notify
 from coachapp.timezones import local_today
 
-ACK_REMINDER_AFTER = dt.timedelta(days=3)
-ACK_ESCALATION_AFTER = dt.timedelta(days=5)  # the rep was reminded two days earlier
+ACK_ESCALATION_GRACE = dt.timedelta(days=2)  # the manager hears two days after the rep
 DRAFT_IDLE_AFTER = dt.timedelta(hours=24)
 LOOKBACK = dt.timedelta(days=14)  # older subjects are not nudged about any more
 OVERDUE_LOOKBACK_DAYS = 30
@@ -53,11 +52,14 @@ Rule = Callable[[Session, dt.datetime], Iterator[Nudge]]
 
 
 def unacknowledged_notes(db: Session, now: dt.datetime) -> Iterator[Nudge]:
+    """The rep once their acknowledgement deadline (the organisation's, 3 days by default)
+    has passed since the note was shared; the manager two days later."""
+    reminder_after = dt.timedelta(days=ack_deadline_days(db))
     sessions = db.scalars(
         select(CoachingSession)
         .where(
             CoachingSession.status == SessionStatus.SHARED,
-            CoachingSession.shared_at <= now - ACK_REMINDER_AFTER,
+            CoachingSession.shared_at <= now - reminder_after,
             CoachingSession.shared_at >= now - LOOKBACK,
         )
         .options(joinedload(CoachingSession.rep))
@@ -69,7 +71,7 @@ def unacknowledged_notes(db: Session, now: dt.datetime) -> Iterator[Nudge]:
             url, f"note_unacknowledged:{session.id}:rep",
         )  # fmt: skip
         assert session.shared_at is not None
-        if session.shared_at <= now - ACK_ESCALATION_AFTER:
+        if session.shared_at <= now - reminder_after - ACK_ESCALATION_GRACE:
             yield Nudge(
                 session.manager_id, "note_unacknowledged", "A coaching note is not acknowledged",
                 url, f"note_unacknowledged:{session.id}:manager",

@@ -62,6 +62,25 @@ def test_a_shared_note_not_acknowledged_reminds_the_rep_then_the_manager(
     assert escalation.recipient_id == org.people["manager"].id
 
 
+def test_the_reminder_follows_the_organisations_acknowledgement_deadline(
+    db: Session, org: Org
+) -> None:
+    from coachapp.admin.cadence_targets import set_cadence_target
+
+    set_cadence_target(db, org.people["admin"], None, 14, 30, ack_deadline_days=5)
+    note = org.sessions["shared"]
+    note.shared_at = NOW - dt.timedelta(days=4)
+    db.commit()
+    rules.evaluate(db, NOW)
+    assert f"note_unacknowledged:{note.id}:rep" not in keys(db)  # day 4 of 5
+
+    rules.evaluate(db, NOW + dt.timedelta(days=1, hours=1))
+    assert f"note_unacknowledged:{note.id}:rep" in keys(db)
+    assert f"note_unacknowledged:{note.id}:manager" not in keys(db)
+    rules.evaluate(db, NOW + dt.timedelta(days=3, hours=1))
+    assert f"note_unacknowledged:{note.id}:manager" in keys(db)
+
+
 def test_an_acknowledged_note_is_not_chased(db: Session, org: Org) -> None:
     note = org.sessions["acknowledged"]
     note.shared_at = NOW - dt.timedelta(days=4)
