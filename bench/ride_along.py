@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from playwright.sync_api import Page, expect
 
+from bench import blind_rating
+
 Shot = Callable[[Page, str], None]
 
 
@@ -120,8 +122,15 @@ def write_note(manager: Page, ride_id: int) -> int:
 # Screenshots of each step (python -m bench.screenshots) ----------------------------------
 
 # The demo's manager@example.com and rep1@example.com (user 6, one account plan and an open
-# agreement on their last note).
+# agreement on their last note), and their director.
 MANAGER, REP, REP_ID = "manager@example.com", "rep1@example.com", 6
+DIRECTOR = "director@example.com"
+# The blind self-rating steps' screenshots, under this story's names.
+AFTER_THE_NOTE = {
+    "blind-rate-first.png": "ride-along-12-rep-rates-blind.png",
+    "blind-gap.png": "ride-along-13-rep-sees-the-gap.png",
+    "blind-acknowledged.png": "ride-along-14-rep-acknowledges.png",
+}
 ENGAGEMENT = "Asks purposeful questions"
 LISTENING = "Listens and responds with empathy"
 NEXT_STEPS = "Agrees clear next steps"
@@ -152,6 +161,9 @@ def take_screenshots(new_page: Callable[[str], Page], shot: Shot, day: dt.date) 
     """The whole day on the demo organisation, a screenshot per step.
 
     new_page(email) gives a signed-in phone page; shot(page, file) saves what it shows."""
+    director = new_page(DIRECTOR)
+    director.goto("/org#quality-heading")
+    shot(director, "ride-along-0-director-quality-before.png")
     manager, rep = new_page(MANAGER), new_page(REP)
     for page in (manager, rep):
         # The service worker installs first (its shell loads the offline page, which would
@@ -213,3 +225,20 @@ def take_screenshots(new_page: Callable[[str], Page], shot: Shot, day: dt.date) 
     shot(manager, "ride-along-9-vague-praise-prompt.png")
     manager.locator("#development_focus").evaluate("box => box.scrollIntoView({block: 'center'})")
     shot(manager, "ride-along-10-focus-needed-to-share.png")
+    manager.get_by_label("Development focus in your words").fill(
+        "Summarise the customer's concern before answering it"
+    )
+    manager.get_by_role("button", name="Share with rep").click()
+    manager.wait_for_url(re.compile(r"/notes/\d+$"))
+    note_id = int(manager.url.rstrip("/").split("/")[-1])
+    shot(manager, "ride-along-11-note-shared.png")
+
+    def renamed(page: Page, name: str) -> None:
+        shot(page, AFTER_THE_NOTE.get(name, name))
+
+    rep.goto(f"/notes/{note_id}")
+    scores = blind_rating.rate_every_behaviour(rep, ("Role model",))
+    blind_rating.rate_yourself_blind(rep, note_id, scores, renamed)
+    blind_rating.acknowledge(rep, note_id, renamed)
+    director.goto("/org#quality-heading")
+    shot(director, "ride-along-15-director-quality-after.png")

@@ -1,7 +1,9 @@
-"""The ride-along day at 390x844 in Chromium: the rep prepares it (what they want help with,
-the day's accounts and objectives, the last agreements closed with evidence); the manager
-captures three calls with the network off, they reach the server exactly once when it
-returns, and the day becomes one note whose caps the debrief enforces."""
+"""The ride-along day at 390x844 in Chromium, across every role: the rep prepares it (what
+they want help with, the day's accounts and objectives, the last agreements closed with
+evidence); the manager captures three calls with the network off, they reach the server
+exactly once when it returns, and the day becomes one note whose caps the debrief enforces;
+the rep rates themself blind on that note, then sees the manager's ratings with the gap, and
+acknowledges; the director's coaching-quality figures for the manager change."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
+from bench.blind_rating import acknowledge, quality_row, rate_yourself_blind
 from bench.ride_along import (
     ENGAGEMENT,
     LISTENING,
@@ -34,6 +37,7 @@ from coachapp.models import (
     FollowUpStatus,
     PlannedRideAlong,
     RideAlongCall,
+    SessionRating,
     SessionStatus,
     User,
 )
@@ -85,6 +89,28 @@ def calls_of(app: Flask, ride_id: int) -> list[RideAlongCall]:
         )
 
 
+def director_of(app: Flask) -> tuple[str, str]:
+    """The email of the manager's director, and the manager's name as the director's
+    coaching-quality table shows it."""
+    with app.app_context():
+        db = get_session()
+        manager = db.scalars(select(User).where(User.email == MANAGER)).one()
+        director = db.get(User, manager.manager_id)
+        assert director is not None
+        return director.email, manager.name
+
+
+def manager_scores(app: Flask, note_id: int) -> dict[str, int]:
+    with app.app_context():
+        return {
+            r.competency.name: r.score
+            for r in get_session().scalars(
+                select(SessionRating).where(SessionRating.session_id == note_id)
+            )
+            if r.score is not None
+        }
+
+
 def looks_right(page: Page) -> None:
     """No sideways scroll, nothing off screen, 44 px targets, readable contrast at 390 px."""
     problems = layout_problems(page, 390) + low_contrast(page)
@@ -103,6 +129,9 @@ def test_the_ride_along_day_on_a_phone(
     page_problems.expect(OFFLINE + r"|status of 422")
     rep_id, first, accounts, today = rep_of(live_app)
     assert accounts, "the demo gives the rep an account plan"
+    director_email, manager_name = director_of(live_app)
+    director = signed_in_phone(director_email)
+    quality_before = quality_row(director, manager_name)
     manager = signed_in_phone(MANAGER)
     rep = signed_in_phone(REP)
     # The service worker installs first: its shell includes the offline page, whose load
@@ -214,3 +243,36 @@ def test_the_ride_along_day_on_a_phone(
         assert note.development_focus == "Summarise the customer's concern before answering it"
         written = db.scalar(select(func.count()).where(PlannedRideAlong.session_id == note_id))
         assert written == 1
+
+    # The rep rates themself blind: the manager's scores stay out of the page and the API.
+    scores = manager_scores(live_app, note_id)
+    assert scores, "the note carries the calls' ratings"
+    rep.goto(f"/notes/{note_id}")
+    expect(rep.get_by_role("heading", name="Rate yourself first")).to_be_visible()
+    expect(rep.locator(".rating-row")).to_have_count(0)
+    hidden = rep.evaluate(
+        "id => fetch(`/api/v1/coaching-sessions/${id}`).then(r => r.json())", note_id
+    )
+    assert hidden["ratings_hidden"] is True and hidden["ratings"] == [], hidden
+    looks_right(rep)
+    # Two points or more from the manager on every competency: each is a talking point.
+    own = {name: "Role model" if score <= 2 else "Developing" for name, score in scores.items()}
+    rate_yourself_blind(rep, note_id, own)
+    expect(rep.get_by_role("heading", name="Talking points")).to_be_visible()
+    expect(rep.locator(".gap-big")).to_have_count(len(own))
+    looks_right(rep)
+    shown = rep.evaluate(
+        "id => fetch(`/api/v1/coaching-sessions/${id}`).then(r => r.json())", note_id
+    )
+    assert shown["ratings_hidden"] is False
+    assert {r["score"] for r in shown["ratings"] if r["score"] is not None} == set(scores.values())
+    acknowledge(rep, note_id)
+    with live_app.app_context():
+        note = get_session().get(CoachingSession, note_id)
+        assert note is not None and note.status == SessionStatus.ACKNOWLEDGED
+        assert note.self_rated_at is not None
+
+    # The director sees the manager's coaching-quality figures move.
+    quality_after = quality_row(director, manager_name)
+    assert quality_after != quality_before, (quality_before, quality_after)
+    looks_right(director)
