@@ -91,8 +91,11 @@ def favicon() -> Response:
 
 @bp.get("/offline")
 def offline() -> str:
-    """Shown for a page that was never opened on this phone while there is no connection."""
-    return render_template("pwa/offline.html")
+    """Shown for a page that was never opened on this phone while there is no connection.
+
+    The service worker fetches it when it installs, perhaps between a form post and the
+    page it redirects to: it must not use up that page's flash message (keep_flashes)."""
+    return render_template("pwa/offline.html", keep_flashes=True)
 
 
 def _guides_by_rep(db: Session, reps: list[User]) -> tuple[dict[int, Any], dict[int, int]]:

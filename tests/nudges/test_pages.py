@@ -140,3 +140,13 @@ def test_service_worker_is_served_for_the_whole_app(client: Any) -> None:
     script = response.get_data(as_text=True)
     for handler in ('"push"', '"notificationclick"'):
         assert handler in script
+
+
+def test_the_offline_page_leaves_a_flash_message_for_the_next_page(login_as: Any) -> None:
+    # The service worker fetches /offline when it installs, which may fall between a form
+    # post and the page it redirects to.
+    client = login_as("manager")
+    with client.session_transaction() as session:
+        session["_flashes"] = [("success", "Ride-along planned.")]
+    assert "Ride-along planned." not in client.get("/offline").get_data(as_text=True)
+    assert "Ride-along planned." in client.get("/today").get_data(as_text=True)
