@@ -15,11 +15,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from marshmallow import Schema, fields, validate
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
-from coachapp import audit, policy
+from coachapp import audit, policy, replay
 from coachapp.db import utcnow
 from coachapp.errors import Conflict, NotFound, PermissionDenied
 from coachapp.forms import STORABLE_TEXT
@@ -29,6 +27,7 @@ from coachapp.versioning import VersionRequired, check_version, commit_versioned
 
 # Short on purpose: one situation, one action, one result a manager reads in a minute.
 TEXT_LIMIT = 600
+ANOTHER_NOTE = "That client_uuid belongs to another note."
 COMMENT_LIMIT = 2000
 PARTS = ("situation", "action", "result")
 PART_LABELS = {
@@ -121,12 +120,12 @@ def create_note(
     """A draft to one of the director's managers; the same client_uuid again returns the
     same note (a replay): (note, created). `data` is validated by CoachNoteSchema."""
     client_uuid = data.get("client_uuid") or uuid.uuid4()
-    existing = db.scalars(
-        select(CoachTheCoachNote).where(CoachTheCoachNote.client_uuid == client_uuid)
-    ).first()
+
+    def mine(found: CoachTheCoachNote) -> bool:
+        return found.director_id == director.id
+
+    existing = replay.made_before(db, CoachTheCoachNote, client_uuid, mine, ANOTHER_NOTE)
     if existing is not None:
-        if existing.director_id != director.id:
-            raise Conflict("That client_uuid belongs to another note.")
         return get_note(db, director, existing.id), False
     manager = policy.coached_manager_or_404(db, director, data["manager_id"])
     note = CoachTheCoachNote(
@@ -138,17 +137,9 @@ def create_note(
         result=data["result"].strip(),
         status=SessionStatus.DRAFT,
     )
-    db.add(note)
-    try:
-        db.flush()
-    except IntegrityError as exc:
-        db.rollback()
-        found = db.scalars(
-            select(CoachTheCoachNote).where(CoachTheCoachNote.client_uuid == client_uuid)
-        ).first()
-        if found is None or found.director_id != director.id:
-            raise Conflict("That client_uuid belongs to another note.") from exc
-        return get_note(db, director, found.id), False
+    raced = replay.add_new(db, note, mine, ANOTHER_NOTE)
+    if raced is not None:
+        return get_note(db, director, raced.id), False
     audit.record(db, director, "coach_note.create", "coach_note", note.id, manager_id=manager.id)
     db.commit()
     return get_note(db, director, note.id), True

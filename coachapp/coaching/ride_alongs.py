@@ -21,10 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from coachapp import audit, policy
+from coachapp import audit, policy, replay
 from coachapp.coaching import service
 from coachapp.coaching.preparation import Prompt
 from coachapp.db import utcnow
@@ -53,6 +52,7 @@ HELP_LIMIT = 1000
 OBJECTIVE_LIMIT = 300
 NAME_LIMIT = 160
 EVIDENCE_LIMIT = 500
+ANOTHER_CALL = "That client_uuid belongs to another call."
 AGREEMENT_EVIDENCE_LIMIT = 300
 # A rating's evidence on the note holds the lines of every call that rated it, up to this.
 NOTE_EVIDENCE_LIMIT = 2000
@@ -357,20 +357,6 @@ def _call_ratings(version: GuideVersion, ratings: list[dict[str, Any]]) -> list[
     return rows
 
 
-def _existing_call(db: Session, client_uuid: uuid.UUID) -> RideAlongCall | None:
-    return db.scalars(
-        select(RideAlongCall)
-        .where(RideAlongCall.client_uuid == client_uuid)
-        .options(joinedload(RideAlongCall.ride))
-    ).first()
-
-
-def _replayed(found: RideAlongCall, viewer: User, ride_id: int) -> RideAlongCall:
-    if found.ride_id != ride_id or found.ride.manager_id != viewer.id:
-        raise Conflict("That client_uuid belongs to another call.")
-    return found
-
-
 def capture_call(
     db: Session, viewer: User, ride_id: int, data: dict[str, Any]
 ) -> tuple[RideAlongCall, bool]:
@@ -381,9 +367,14 @@ def capture_call(
     ride = get_ride(db, viewer, ride_id)
     if not policy.can_capture_calls(viewer, ride):
         raise PermissionDenied("The manager on the ride-along captures its calls.")
-    existing = _existing_call(db, client_uuid)
+
+    def mine(found: RideAlongCall) -> bool:
+        return found.ride_id == ride.id and found.ride.manager_id == viewer.id
+
+    with_ride = joinedload(RideAlongCall.ride)
+    existing = replay.made_before(db, RideAlongCall, client_uuid, mine, ANOTHER_CALL, with_ride)
     if existing is not None:
-        return _replayed(existing, viewer, ride.id), False
+        return existing, False
     _open_for_changes(ride)
     errors: dict[str, list[str]] = {}
     stop_id = data.get("stop_id")
@@ -421,16 +412,9 @@ def capture_call(
         evidence=evidence,
         captured_at=captured_at,
     )
-    db.add(call)
-    try:
-        db.flush()
-    except IntegrityError as exc:
-        # Two replays of one call raced; the other one stored it.
-        db.rollback()
-        found = _existing_call(db, client_uuid)
-        if found is None:
-            raise Conflict("That client_uuid belongs to another call.") from exc
-        return _replayed(found, viewer, ride_id), False
+    raced = replay.add_new(db, call, mine, ANOTHER_CALL, with_ride)
+    if raced is not None:  # two replays of one call raced; the other one stored it
+        return raced, False
     audit.record(db, viewer, "ride_along.call", "ride_along", ride.id, call_id=call.id)
     db.commit()
     return call, True

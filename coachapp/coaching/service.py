@@ -16,7 +16,7 @@ from sqlalchemy import Select, and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from coachapp import audit, policy
+from coachapp import audit, policy, replay
 from coachapp.coaching import blind, caps
 from coachapp.db import utcnow
 from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -108,6 +108,9 @@ def competencies_of(version: GuideVersion) -> dict[int, Competency]:
 
 
 # Reading ------------------------------------------------------------------------
+
+
+ANOTHER_NOTE = "That client_uuid belongs to another note."
 
 
 def session_options() -> list[Any]:
@@ -256,12 +259,12 @@ def create_session(
     with everything get_session loads, unless read_back is False: a caller that needs no
     more than its id (the page redirects to the note's form) saves those queries."""
     client_uuid = data.get("client_uuid") or uuid.uuid4()
-    existing = db.scalars(
-        select(CoachingSession).where(CoachingSession.client_uuid == client_uuid)
-    ).first()
+
+    def mine(found: CoachingSession) -> bool:
+        return found.manager_id == manager.id
+
+    existing = replay.made_before(db, CoachingSession, client_uuid, mine, ANOTHER_NOTE)
     if existing is not None:
-        if existing.manager_id != manager.id:
-            raise Conflict("That client_uuid belongs to another note.")
         return get_session(db, manager, existing.id), False
     rep = _coached_rep(db, manager, data["rep_id"])
     caps.check_changes({k: data[k] for k in ("strengths", "development_focus") if data.get(k)})
@@ -291,18 +294,9 @@ def create_session(
     )
     session.ratings = _ratings(version, data.get("ratings") or [])
     joined = _take_pending_self_assessment(db, manager, session, version)
-    db.add(session)
-    try:
-        db.flush()
-    except IntegrityError as exc:
-        # Two replays of one note raced; the other one won.
-        db.rollback()
-        found = db.scalars(
-            select(CoachingSession).where(CoachingSession.client_uuid == client_uuid)
-        ).first()
-        if found is None or found.manager_id != manager.id:
-            raise Conflict("That client_uuid belongs to another note.") from exc
-        return get_session(db, manager, found.id), False
+    raced = replay.add_new(db, session, mine, ANOTHER_NOTE)
+    if raced is not None:  # two replays of one note raced; the other one won
+        return get_session(db, manager, raced.id), False
     for row in _follow_ups(db, session, manager, data.get("follow_ups") or []):
         session.follow_ups.append(row)
     audit.record(
