@@ -34,7 +34,12 @@ class Call:
 
 
 def tap_label_of(page: Page, role: str, name: str) -> None:
-    """Taps the visible label of a visually hidden checkbox or radio, as a thumb does."""
+    """Taps the visible label of a visually hidden checkbox or radio, as a thumb does. For a
+    competency, "Other competencies" is unfolded first when the form folds some away."""
+    if role == "checkbox":
+        folded = page.locator("details.more-competencies:not([open]) > summary")
+        if folded.count():
+            folded.click()
     control = page.get_by_role(role, name=name, exact=True)  # type: ignore[arg-type]
     page.locator(f"label[for='{control.get_attribute('id')}']").click()
 

@@ -33,6 +33,7 @@ from coachapp.models import (
     AccountPlan,
     CoachingSession,
     Competency,
+    DevelopmentFocus,
     FollowUp,
     FollowUpStatus,
     GuideStatus,
@@ -145,6 +146,27 @@ def calls_of(db: Session, viewer: User, ride: PlannedRideAlong) -> Sequence[Ride
         .where(RideAlongCall.ride_id == ride.id)
         .order_by(RideAlongCall.captured_at, RideAlongCall.id)
     ).all()
+
+
+def watch_first(
+    db: Session, ride: PlannedRideAlong, guide: GuideVersion, calls: Sequence[RideAlongCall]
+) -> set[int]:
+    """The guide's competencies the capture form offers first, the rest folded away: the
+    rep's active development focus, and what the manager rated on the day's earlier calls."""
+    keys = set(
+        db.scalars(
+            select(DevelopmentFocus.competency_key).where(
+                DevelopmentFocus.rep_id == ride.rep_id, DevelopmentFocus.active.is_(True)
+            )
+        )
+    )
+    seen = {int(r["competency_id"]) for call in calls for r in call.ratings}
+    return {
+        c.id
+        for section in guide.sections
+        for c in section.competencies
+        if c.key in keys or c.id in seen
+    }
 
 
 # Before the ride: the rep's preparation and the pre-brief -------------------------------

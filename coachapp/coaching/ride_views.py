@@ -59,6 +59,9 @@ def _page_context(ride: PlannedRideAlong, **extra: Any) -> dict[str, Any]:
     if is_manager:
         context["calls"] = ride_alongs.calls_of(db, user, ride)
         context["guide"] = ride_alongs.guide_of(db, ride)
+        context["shown_first"] = ride_alongs.watch_first(
+            db, ride, context["guide"], context["calls"]
+        )
         context["competency_names"] = {
             c.id: c.name for s in context["guide"].sections for c in s.competencies
         }

@@ -175,6 +175,10 @@ def test_the_ride_along_day_on_a_phone(
     manager.reload()  # served by the service worker
     expect(manager.get_by_role("heading", name="Log a call")).to_be_visible()
     calls = demo_calls(accounts[0])
+    # Another account: its name is typed in a field of its own, a full-size one.
+    tap_label_of(manager, "radio", "Another account")
+    expect(manager.get_by_label("Account visited")).to_be_visible()
+    looks_right(manager)
     # A ticked competency without a rating is said on the phone, before anything is kept.
     tap_label_of(manager, "checkbox", NEXT_STEPS)
     manager.get_by_role("button", name="Save call").click()

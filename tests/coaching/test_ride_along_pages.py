@@ -13,7 +13,13 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coachapp.models import CoachingSession, FollowUpStatus, PlannedRideAlong, RideAlongCall
+from coachapp.models import (
+    CoachingSession,
+    DevelopmentFocus,
+    FollowUpStatus,
+    PlannedRideAlong,
+    RideAlongCall,
+)
 from tests.builders import Org
 from tests.coaching.ride_along_helpers import Day, plan_day
 from tests.conftest import HttpsClient, login
@@ -233,3 +239,58 @@ def test_the_days_page_does_not_query_per_call(app: Flask, db: Session, org: Org
     few = statements()
     capture(8)
     assert statements() == few
+
+
+def capture_groups(page: str) -> tuple[str, str]:
+    """The capture form's competencies shown first, and those folded under "Other
+    competencies" (with the <details> tag, to see whether it opens)."""
+    form = page[page.index('id="capture"') :]
+    form = form[: form.index("</form>")]
+    if "more-competencies" not in form:
+        return form, ""
+    folded_at = form.index('<details class="more-competencies"')
+    return form[:folded_at], form[folded_at:]
+
+
+def test_the_capture_form_offers_the_reps_focus_and_the_days_ratings_first(
+    app: Flask, db: Session, org: Org, day: Day
+) -> None:
+    manager = signed_in(app, org, "manager")
+    url = f"/ride-alongs/{day.ride.id}"
+    shares = day.competencies[0]
+    # Nothing to go by yet: every competency, none folded.
+    shown, folded = capture_groups(manager.get(url).get_data(as_text=True))
+    assert "Shares the plan" in shown and "Listens" in shown and not folded
+
+    db.add(
+        DevelopmentFocus(
+            rep_id=org.people["rep"].id, competency_key="listens", period="2026-H2",
+            created_by_id=org.people["manager"].id,
+        )
+    )  # fmt: skip
+    db.commit()
+    shown, folded = capture_groups(manager.get(url).get_data(as_text=True))
+    assert "Focus and rated today" in shown and "Listens" in shown
+    assert "Shares the plan" not in shown
+    assert "Other competencies (1)" in folded and "Shares the plan" in folded
+    assert not re.search(r'<details class="more-competencies"\s+open', folded)
+
+    # Refused with a folded competency ticked: it stays ticked, unfolded.
+    call = {
+        "client_uuid": str(uuid.uuid4()),
+        "stop": "",
+        "account_name": "Corner pharmacy",
+        "seen": [str(shares)],
+        "evidence": "",
+    }
+    refused = manager.post_form(f"{url}/calls", call)
+    assert refused.status_code == 422
+    shown, folded = capture_groups(refused.get_data(as_text=True))
+    assert re.search(r'<details class="more-competencies"\s+open', folded)
+    assert re.search(rf'id="seen-{shares}"[^>]*checked', folded)
+
+    # Rated on a call of the day: offered first from then on.
+    call[f"score-{shares}"] = "3"
+    assert manager.post_form(f"{url}/calls", call).status_code == 302
+    shown, folded = capture_groups(manager.get(url).get_data(as_text=True))
+    assert "Shares the plan" in shown and "Listens" in shown and not folded
