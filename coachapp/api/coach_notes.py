@@ -16,7 +16,14 @@ from flask.views import MethodView
 from marshmallow import RAISE, Schema, fields, validate
 
 from coachapp.api.auth import api_user, callers_only
-from coachapp.api.coaching import FormId, acknowledgement_metadata
+from coachapp.api.coaching import (
+    IF_MATCH,
+    VERSIONED_WRITE_ERRORS,
+    WRITE_ERRORS,
+    FormId,
+    acknowledgement_json,
+    acknowledgement_metadata,
+)
 from coachapp.api.parsing import Blueprint
 from coachapp.api.responses import authenticated
 from coachapp.coach_notes import service
@@ -29,17 +36,7 @@ from coachapp.versioning import etag, parse_if_match
 blp = Blueprint("api_coach_notes", __name__, description="Coach-the-coach notes")
 callers_only(blp)
 
-WRITE_ERRORS = (400, 403, 404, 409, 413, 415, 422)
 ETAG_HEADER = {"ETag": {"description": "The note's version", "schema": {"type": "string"}}}
-IF_MATCH = [
-    {
-        "in": "header",
-        "name": "If-Match",
-        "required": True,
-        "description": "The ETag of the version being changed (428 without, 412 when stale)",
-        "schema": {"type": "string"},
-    }
-]
 
 
 class PersonOutSchema(Schema):
@@ -67,9 +64,7 @@ class CoachNoteOutSchema(Schema):
     updated_at = fields.AwareDateTime(required=True)
 
     def _acknowledgement(self, note: CoachTheCoachNote) -> dict[str, Any] | None:
-        if note.acknowledged_at is None:
-            return None
-        return {"comment": note.ack_comment, "at": note.acknowledged_at.isoformat()}
+        return acknowledgement_json(note.ack_comment, note.acknowledged_at)
 
 
 class CoachNoteCreateSchema(CoachNoteSchema):
@@ -144,7 +139,7 @@ class CoachNoteResource(MethodView):
     @blp.arguments(CoachNotePatchSchema(partial=True))
     @blp.response(200, CoachNoteOutSchema, headers=ETAG_HEADER)
     @blp.doc(parameters=IF_MATCH)
-    @authenticated(blp, *WRITE_ERRORS, 412, 428)
+    @authenticated(blp, *VERSIONED_WRITE_ERRORS)
     def patch(self, body: dict[str, Any], note_id: int) -> Response:
         """The director changes the note until the manager acknowledges it (409 after);
         changes after sharing are audited."""

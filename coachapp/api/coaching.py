@@ -26,7 +26,7 @@ from coachapp.api.auth import api_user, callers_only
 from coachapp.api.parsing import Blueprint
 from coachapp.api.responses import authenticated
 from coachapp.coaching import blind, service, specificity
-from coachapp.coaching.cadence import AckDeadline, ack_deadline, ack_deadline_days
+from coachapp.coaching.cadence import ack_deadline_days, deadline_of
 from coachapp.db import get_session, utcnow
 from coachapp.errors import Conflict, NotFound
 from coachapp.forms import STORABLE_TEXT
@@ -219,6 +219,13 @@ class AcknowledgementOutSchema(Schema):
     at = fields.AwareDateTime(required=True)
 
 
+def acknowledgement_json(comment: str | None, at: dt.datetime | None) -> dict[str, Any] | None:
+    """An acknowledgement {comment, at} as the API gives it; None before there is one."""
+    if at is None:
+        return None
+    return AcknowledgementOutSchema().dump({"comment": comment, "at": at})
+
+
 def acknowledgement_metadata(description: str) -> dict[str, Any]:
     """The OpenAPI description of an acknowledgement {comment, at}, or null before it."""
     return {
@@ -392,11 +399,7 @@ class SessionOutSchema(Schema):
         return [VaguePraiseOutSchema().dump(flag) for flag in specificity.note_flags(session)]
 
     def _acknowledgement(self, session: CoachingSession) -> dict[str, Any] | None:
-        if session.acknowledged_at is None:
-            return None
-        return AcknowledgementOutSchema().dump(
-            {"comment": session.ack_comment, "at": session.acknowledged_at}
-        )
+        return acknowledgement_json(session.ack_comment, session.acknowledged_at)
 
 
 # Sessions: input ------------------------------------------------------------------------
@@ -564,18 +567,6 @@ def reading_of(sessions: Sequence[CoachingSession], viewer: User) -> Reading:
     return Reading(service.rating_views(db, viewer, sessions), ack_deadline_days(db), utcnow())
 
 
-def _deadline(session: CoachingSession, reading: Reading) -> AckDeadline | None:
-    if session.shared_at is None:
-        return None
-    return ack_deadline(
-        session.shared_at,
-        session.acknowledged_at,
-        session.rep.timezone,
-        reading.deadline_days,
-        reading.now,
-    )
-
-
 def session_json(
     session: CoachingSession, viewer: User, reading: Reading | None = None
 ) -> dict[str, Any]:
@@ -612,20 +603,8 @@ def session_json(
             for g in view.gaps
         ]
     )
-    deadline = _deadline(session, reading)
-    data["acknowledgement_deadline"] = (
-        None
-        if deadline is None
-        else deadline_out.dump(
-            {
-                "due_on": deadline.due_on,
-                "days": deadline.days,
-                "missed": deadline.missed,
-                "acknowledged_late": deadline.acknowledged_late,
-                "days_over": deadline.days_over,
-            }
-        )
-    )
+    deadline = deadline_of(session, reading.deadline_days, reading.now)
+    data["acknowledgement_deadline"] = None if deadline is None else deadline_out.dump(deadline)
     return data
 
 

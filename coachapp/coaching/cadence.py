@@ -362,13 +362,12 @@ def ack_deadline_days(db: Session) -> int:
     return stored or configured_ack_deadline_days()
 
 
-def deadline_of(db: Session, session: CoachingSession, now: dt.datetime) -> AckDeadline | None:
-    """The deadline of one note (its rep loaded); None while it is a draft."""
+def deadline_of(session: CoachingSession, days: int, now: dt.datetime) -> AckDeadline | None:
+    """The deadline of one note (its rep loaded) when the organisation gives `days`
+    (ack_deadline_days); None while it is a draft."""
     if session.shared_at is None:
         return None
-    return ack_deadline(
-        session.shared_at, session.acknowledged_at, session.rep.timezone, ack_deadline_days(db), now
-    )
+    return ack_deadline(session.shared_at, session.acknowledged_at, session.rep.timezone, days, now)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from coachapp.coaching import (
     specificity,
 )
 from coachapp.coaching.blind import SelfRatingState, behaviours_to_rate, talking_point_lines
-from coachapp.coaching.cadence import ack_deadline, ack_deadline_days, deadline_of
+from coachapp.coaching.cadence import ack_deadline_days, deadline_of
 from coachapp.db import get_session, utcnow
 from coachapp.errors import Conflict, DomainError, InvalidInput, NotFound
 from coachapp.forms import UNSTORABLE_TEXT
@@ -470,7 +470,7 @@ def _note_context(session: Any, **extra: Any) -> dict[str, Any]:
         "changes": service.changes_after_share(db, session),
         "self_scores": view.self_scores,
         "self_before_note": bool((session.self_assessment or {}).get("before_note")),
-        "deadline": deadline_of(db, session, utcnow()),
+        "deadline": deadline_of(session, ack_deadline_days(db), utcnow()),
         # The talking points, ready in the rep's words for their acknowledgement.
         "ack_prefill": "\n".join(talking_point_lines(view.gaps, first, to_rep=True))
         if is_rep
@@ -515,9 +515,7 @@ def index() -> str:
         "coaching/index.html",
         notes=notes,
         deadlines={
-            n.id: ack_deadline(n.shared_at, n.acknowledged_at, n.rep.timezone, days, now)
-            for n in notes
-            if n.shared_at is not None
+            n.id: deadline for n in notes if (deadline := deadline_of(n, days, now)) is not None
         },
         types=SESSION_TYPE_LABELS,
         is_rep=is_rep,
