@@ -174,7 +174,7 @@ def rating_view(
     """The note's ratings, the rep's own and the gaps, as this viewer may see them.
 
     `waiting`: the rep's self-assessment still waiting to join this draft, as scores on its
-    guide version (coaching.service.self_scores): the author sees it as it will join."""
+    guide version (coaching.service.pending_scores): the author sees it as it will join."""
     stored = dict(waiting) if waiting else stored_self_scores(session)
     shown = shown_self_scores(viewer, session, stored)
     ratings = manager_ratings(viewer, session)

@@ -649,11 +649,6 @@ def rating_views(
     return views
 
 
-def self_scores(db: Session, viewer: User, session: CoachingSession) -> dict[int, int | None]:
-    """The rep's own score per competency of the note, as the viewer may see it."""
-    return rating_view(db, viewer, session).self_scores
-
-
 # Follow-ups ---------------------------------------------------------------------
 
 

@@ -11,7 +11,7 @@ strengths or the development focus) is vague when all three hold:
   improve", the rep's own name).
 
 The debrief shows a prompt beside a flagged point; nothing is refused. The coaching-quality
-figures count notes with specific evidence through has_specific_evidence.
+figures count notes with specific evidence through specific_evidence.
 """
 
 from __future__ import annotations
@@ -188,17 +188,6 @@ def rated_competency_names(session: CoachingSession) -> list[str]:
 def note_flags(session: CoachingSession) -> list[Flag]:
     """The vague points of a note (its ratings, rep and account loaded)."""
     return flags(
-        session.strengths,
-        session.development_focus,
-        competencies=rated_competency_names(session),
-        names=[session.account.name] if session.account else [],
-        rep_name=session.rep.name,
-    )
-
-
-def has_specific_evidence(session: CoachingSession) -> bool:
-    """specific_evidence of a note (its ratings, rep and account loaded)."""
-    return specific_evidence(
         session.strengths,
         session.development_focus,
         competencies=rated_competency_names(session),
