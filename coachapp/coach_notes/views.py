@@ -20,7 +20,7 @@ from coachapp.db import get_session
 from coachapp.errors import Conflict, DomainError
 from coachapp.forms import form_values, load_form
 from coachapp.models import CoachTheCoachNote, Role, SessionStatus
-from coachapp.versioning import StaleVersion
+from coachapp.versioning import StaleVersion, parse_if_match
 
 MAX_ID = 2**31 - 1
 
@@ -138,14 +138,12 @@ def update(note_id: int) -> Any:
     manager" on a draft saves and shares."""
     db = get_session()
     user = viewer()
-    note = service.get_note(db, user, note_id)
     data, errors = load_form(service.note_schema, request.form)
     if data is not None:
-        version = request.form.get("version", "")
         try:
             note = service.update_note(
-                db, user, note.id, data,
-                expected_version=int(version) if version.isdigit() and len(version) < 10 else None,
+                db, user, note_id, data,
+                expected_version=parse_if_match(request.form.get("version")),
                 require_version=True,
             )  # fmt: skip
         except StaleVersion as exc:
@@ -155,13 +153,14 @@ def update(note_id: int) -> Any:
             return render_template("coach_notes/show.html", **context), 412
         except Conflict as exc:
             flash(exc.message, "error")
-            return redirect(url_for("coach_notes.show", note_id=note.id))
+            return redirect(url_for("coach_notes.show", note_id=note_id))
         if "share" in request.form and note.status == SessionStatus.DRAFT:
             service.share_note(db, user, note.id)
             flash(f"Shared with {note.manager.name}.", "success")
         else:
             flash("Saved.", "success")
         return redirect(url_for("coach_notes.show", note_id=note.id))
+    note = service.get_note(db, user, note_id)
     context = _show_context(note, errors=errors, typed=form_values(request.form))
     return render_template("coach_notes/show.html", **context), 422
 

@@ -25,7 +25,7 @@ from coachapp.forms import UNSTORABLE_TEXT
 from coachapp.htmx import is_fragment_request
 from coachapp.models import NOT_OBSERVED_LABEL, RATING_SCALE, PlannedRideAlong, Role
 from coachapp.timezones import local_today
-from coachapp.versioning import StaleVersion
+from coachapp.versioning import StaleVersion, parse_if_match
 
 # Rows for accounts without a plan on the preparation form, beyond those already listed.
 FREE_ROWS = 2
@@ -119,7 +119,6 @@ def parse_preparation(form: MultiDict[str, str]) -> tuple[str, list[dict[str, An
 @roles_required(Role.MANAGER, Role.REP)
 def prepare_ride_along(ride_id: int) -> Any:
     ride = _ride(ride_id)
-    version = request.form.get("version", "")
     try:
         help_request, stops = parse_preparation(request.form)
         ride_alongs.prepare(
@@ -128,7 +127,7 @@ def prepare_ride_along(ride_id: int) -> Any:
             ride.id,
             help_request,
             stops,
-            expected_version=int(version) if version.isdigit() and len(version) < 10 else None,
+            expected_version=parse_if_match(request.form.get("version")),
         )
     except StaleVersion:
         errors = {"_form": ["Changed on another device meanwhile: check it and save again."]}
