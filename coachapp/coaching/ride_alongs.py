@@ -24,7 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from coachapp import audit, policy, replay
-from coachapp.coaching import service
+from coachapp.coaching import preparation, service
 from coachapp.coaching.preparation import Prompt
 from coachapp.db import utcnow
 from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -39,8 +39,6 @@ from coachapp.models import (
     GuideStatus,
     GuideVersion,
     PlannedRideAlong,
-    PlanStatus,
-    PlanTeamMember,
     RideAlongCall,
     RideAlongStop,
     SessionType,
@@ -115,17 +113,9 @@ def ride_for_note(db: Session, viewer: User, session_id: int) -> PlannedRideAlon
 
 
 def rep_plans(db: Session, viewer: User, ride: PlannedRideAlong) -> Sequence[AccountPlan]:
-    """The rep's live account plans (owned or on the team), to pick the day's accounts from."""
-    return db.scalars(
-        policy.visible_plans(viewer)
-        .where(
-            (AccountPlan.owner_id == ride.rep_id)
-            | AccountPlan.team.any(PlanTeamMember.user_id == ride.rep_id),
-            AccountPlan.status != PlanStatus.ARCHIVED,
-        )
-        .options(joinedload(AccountPlan.account))
-        .order_by(AccountPlan.last_activity_at.desc(), AccountPlan.id)
-    ).all()
+    """The rep's live account plans (owned or on the team), to pick the day's accounts from:
+    the plans a debrief offers (preparation.rep_plans)."""
+    return preparation.rep_plans(db, viewer, ride.rep)
 
 
 def guide_of(db: Session, ride: PlannedRideAlong) -> GuideVersion:

@@ -56,13 +56,12 @@ OFFLINE = r"ERR_INTERNET_DISCONNECTED|Failed to fetch|net::ERR_FAILED"
 
 def rep_of(app: Flask) -> tuple[int, str, list[str], dt.date]:
     """The rep's id, first name, accounts of their live plans, and today on their calendar."""
-    from coachapp.coaching import ride_alongs
+    from coachapp.coaching import preparation
 
     with app.app_context():
         db = get_session()
         rep = db.scalars(select(User).where(User.email == REP)).one()
-        ride = PlannedRideAlong(rep_id=rep.id, manager_id=rep.manager_id, day=dt.date.today())
-        plans = ride_alongs.rep_plans(db, rep, ride)
+        plans = preparation.rep_plans(db, rep, rep)
         return (
             rep.id,
             rep.name.split(" ")[0],
