@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from coachapp import audit, policy
+from coachapp.coaching import ride_alongs
 from coachapp.db import utcnow
 from coachapp.errors import InvalidInput, NotFound, PermissionDenied
 from coachapp.models import PlannedRideAlong, Role, User
@@ -64,24 +65,15 @@ def upcoming(db: Session, viewer: User, rep: User, today: dt.date) -> Sequence[P
     ).all()
 
 
-def ride_along_for(db: Session, viewer: User, ride_id: int) -> PlannedRideAlong:
-    ride = db.scalars(
-        policy.visible_ride_alongs(viewer)
-        .where(PlannedRideAlong.id == ride_id)
-        .options(joinedload(PlannedRideAlong.plan), joinedload(PlannedRideAlong.rep))
-    ).first()
-    if ride is None:
-        raise NotFound()
-    return ride
-
-
-def cancel(db: Session, viewer: User, ride_id: int) -> None:
-    ride = ride_along_for(db, viewer, ride_id)
+def cancel(db: Session, viewer: User, ride_id: int) -> PlannedRideAlong:
+    """The manager cancels a planned ride-along (anyone else: not found); the ride."""
+    ride = ride_alongs.get_ride(db, viewer, ride_id)
     if ride.manager_id != viewer.id:
         raise NotFound()
     ride.cancelled_at = utcnow()
     audit.record(db, viewer, "ride_along.cancel", "user", ride.rep_id)
     db.commit()
+    return ride
 
 
 def _escape(text: str) -> str:

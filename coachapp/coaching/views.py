@@ -723,7 +723,7 @@ def plan_ride_along(rep_id: int) -> Response:
 @bp.get("/ride-alongs/<int:ride_id>.ics")
 @login_required
 def ride_along_ics(ride_id: int) -> Response:
-    ride = calendar.ride_along_for(get_session(), viewer(), ride_id)
+    ride = ride_alongs.get_ride(get_session(), viewer(), ride_id)
     target = url_for("team.person", person_id=ride.rep_id, _external=True)
     response = make_response(calendar.ics(ride, target))
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
@@ -734,6 +734,5 @@ def ride_along_ics(ride_id: int) -> Response:
 @bp.post("/ride-alongs/<int:ride_id>/cancel")
 @roles_required(Role.MANAGER)
 def cancel_ride_along(ride_id: int) -> Response:
-    ride = calendar.ride_along_for(get_session(), viewer(), ride_id)
-    calendar.cancel(get_session(), viewer(), ride_id)
+    ride = calendar.cancel(get_session(), viewer(), ride_id)
     return redirect(url_for("team.person", person_id=ride.rep_id) + "#ride-along-heading")
