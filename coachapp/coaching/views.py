@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_login import login_required
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
@@ -36,12 +37,16 @@ from coachapp.models import (
     NOT_OBSERVED_LABEL,
     RATING_SCALE,
     SESSION_TYPE_LABELS,
+    AccountPlan,
     ActionStatus,
+    CoachingSession,
     DevelopmentFocus,
     FollowUpStatus,
+    PlanActionItem,
     Role,
     SessionStatus,
     SessionType,
+    User,
 )
 from coachapp.security import safe_local_path
 from coachapp.timezones import local_today
@@ -196,11 +201,24 @@ def point_checks(session: Any) -> dict[str, dict[str, Any]]:
     }
 
 
+def _note_plans(
+    db: Session, user: User, session: CoachingSession
+) -> tuple[list[AccountPlan], AccountPlan | None]:
+    """The rep's plans the debrief offers, and the note's own with its details (or None)."""
+    plans = preparation.rep_plans(db, user, session.rep)
+    return plans, preparation.with_details(
+        db, next((p for p in plans if p.id == session.plan_id), None)
+    )
+
+
+def _open_actions(plan: AccountPlan | None) -> list[PlanActionItem]:
+    return [a for a in plan.action_items if a.status == ActionStatus.OPEN] if plan else []
+
+
 def _edit_context(session: Any, **extra: Any) -> dict[str, Any]:
     db = get_session()
     user = viewer()
-    plans = preparation.rep_plans(db, user, session.rep)
-    plan = preparation.with_details(db, next((p for p in plans if p.id == session.plan_id), None))
+    plans, plan = _note_plans(db, user, session)
     prompts = preparation.prepare(db, user, session.rep, plan, _today())
     # A note written from a ride-along day: what the rep asked for and each call's objective.
     ride = ride_alongs.ride_for_note(db, user, session.id)
@@ -214,9 +232,7 @@ def _edit_context(session: Any, **extra: Any) -> dict[str, Any]:
         "prompts": prompts,
         "ride": ride,
         "point_checks": point_checks(session),
-        "plan_actions": [a for a in plan.action_items if a.status == ActionStatus.OPEN]
-        if plan
-        else [],
+        "plan_actions": _open_actions(plan),
         "sections": session.guide_version.sections,
         "scores": {r.competency_id: r for r in session.ratings},
         "scale": RATING_SCALE,
@@ -371,9 +387,8 @@ def add_follow_up(session_id: int) -> Any:
     linked = request.form.get("action_item_id", "")
     action_item_id = int(linked) if linked.isdigit() else None
     if not title and action_item_id is not None:
-        chosen = next(
-            (a for a in _edit_context(session)["plan_actions"] if a.id == action_item_id), None
-        )
+        _plans, plan = _note_plans(get_session(), viewer(), session)
+        chosen = next((a for a in _open_actions(plan) if a.id == action_item_id), None)
         title = chosen.title if chosen else ""
     errors: dict[str, list[str]] = {}
     if not title:
@@ -411,15 +426,17 @@ def add_follow_up(session_id: int) -> Any:
             )
         except InvalidInput as exc:
             errors = {"follow_up_owner": [exc.message]}
+        else:
+            if not is_fragment_request():
+                return redirect(url_for("coaching.edit", session_id=session.id) + "#follow-ups")
         session = _editable(session_id)
+    # The list again (htmx), or the page with what was typed and why it was refused.
     ctx = _edit_context(session, follow_up_errors=errors)
     if errors:
         ctx["follow_up_typed"] = request.form
     if is_fragment_request():
         return render_template("coaching/_follow_ups.html", **ctx), 422 if errors else 200
-    if errors:
-        return render_template("coaching/edit.html", **ctx), 422
-    return redirect(url_for("coaching.edit", session_id=session.id) + "#follow-ups")
+    return render_template("coaching/edit.html", **ctx), 422
 
 
 @bp.post("/notes/<int:session_id>/follow-ups/<int:follow_up_id>/delete")
