@@ -20,7 +20,7 @@ from coachapp import policy
 from coachapp.auth.roles import roles_required, viewer
 from coachapp.coaching import bp, ride_alongs
 from coachapp.db import get_session
-from coachapp.errors import Conflict, InvalidInput, NotFound
+from coachapp.errors import Conflict, InvalidInput
 from coachapp.forms import UNSTORABLE_TEXT
 from coachapp.htmx import is_fragment_request
 from coachapp.models import NOT_OBSERVED_LABEL, RATING_SCALE, PlannedRideAlong, Role
@@ -29,6 +29,20 @@ from coachapp.versioning import StaleVersion, parse_if_match
 
 # Rows for accounts without a plan on the preparation form, beyond those already listed.
 FREE_ROWS = 2
+
+
+def _calls_context(ride: PlannedRideAlong) -> dict[str, Any]:
+    """What the list of the day's calls shows (the manager's; anyone else: not found)."""
+    db, user = get_session(), viewer()
+    calls = ride_alongs.calls_of(db, user, ride)
+    guide = ride_alongs.guide_of(db, ride)
+    return {
+        "ride": ride,
+        "open": ride.cancelled_at is None and ride.session_id is None,
+        "calls": calls,
+        "guide": guide,
+        "competency_names": {c.id: c.name for s in guide.sections for c in s.competencies},
+    }
 
 
 def _page_context(ride: PlannedRideAlong, **extra: Any) -> dict[str, Any]:
@@ -57,14 +71,10 @@ def _page_context(ride: PlannedRideAlong, **extra: Any) -> dict[str, Any]:
         ]
         context["free_stops"] = free + [None] * FREE_ROWS
     if is_manager:
-        context["calls"] = ride_alongs.calls_of(db, user, ride)
-        context["guide"] = ride_alongs.guide_of(db, ride)
+        context.update(_calls_context(ride))
         context["shown_first"] = ride_alongs.watch_first(
             db, ride, context["guide"], context["calls"]
         )
-        context["competency_names"] = {
-            c.id: c.name for s in context["guide"].sections for c in s.competencies
-        }
         context["messages"] = {
             "account": ride_alongs.NEED_ACCOUNT,
             "score": ride_alongs.NEED_SCORE,
@@ -82,12 +92,9 @@ def _ride(ride_id: int) -> PlannedRideAlong:
 @roles_required(Role.MANAGER, Role.REP)
 def ride_along(ride_id: int) -> Any:
     ride = _ride(ride_id)
-    context = _page_context(ride)
-    if is_fragment_request():
-        if not context["is_manager"]:
-            raise NotFound()
-        return render_template("coaching/_ride_calls.html", **context)
-    return render_template("coaching/ride_along.html", **context)
+    if is_fragment_request():  # the calls again, after the phone has sent those it kept
+        return render_template("coaching/_ride_calls.html", **_calls_context(ride))
+    return render_template("coaching/ride_along.html", **_page_context(ride))
 
 
 # Before the ride ------------------------------------------------------------------------
