@@ -17,7 +17,7 @@ from coachapp.coaching.cadence import (
     DEFAULT_ACK_DEADLINE_DAYS,
     DEFAULT_ANY_COACHING_DAYS,
     DEFAULT_RIDE_ALONG_DAYS,
-    configured_ack_deadline_days,
+    org_ack_deadline_days,
 )
 from coachapp.errors import Conflict, InvalidInput
 from coachapp.models import CadenceTarget, Role, User
@@ -97,7 +97,7 @@ def cadence_targets(db: Session) -> CadenceTargets:
         ),
         key=lambda t: t.manager.name.lower(),
     )
-    ack_days = (default.ack_deadline_days if default else None) or configured_ack_deadline_days()
+    ack_days = org_ack_deadline_days(rows)
     if default is None:
         return CadenceTargets(
             DEFAULT_ANY_COACHING_DAYS, DEFAULT_RIDE_ALONG_DAYS, True, teams, ack_days

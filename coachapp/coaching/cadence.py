@@ -22,7 +22,7 @@ import datetime as dt
 import enum
 import statistics
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -356,9 +356,15 @@ def configured_ack_deadline_days() -> int:
 def ack_deadline_days(db: Session) -> int:
     """Days a rep has to acknowledge a note: the organisation's setting, else the
     configuration's."""
-    stored = db.scalar(
-        select(CadenceTarget.ack_deadline_days).where(CadenceTarget.team_manager_id.is_(None))
+    return org_ack_deadline_days(
+        db.scalars(select(CadenceTarget).where(CadenceTarget.team_manager_id.is_(None)))
     )
+
+
+def org_ack_deadline_days(rows: Iterable[CadenceTarget]) -> int:
+    """ack_deadline_days from cadence target rows already read: the organisation's row (the
+    one of no team), else the configuration's."""
+    stored = next((r.ack_deadline_days for r in rows if r.team_manager_id is None), None)
     return stored or configured_ack_deadline_days()
 
 
@@ -459,15 +465,13 @@ class CadenceBook:
         week without a self-rated note)."""
         if self.quality_notes is None:
             raise ValueError("load_cadence(..., quality=True) first")
-        week_ends = _week_ends(end, weeks)
-        if week_ends[0] - dt.timedelta(days=6) < self.since:
-            raise ValueError("load_cadence(..., trend_weeks=weeks) first: rows start too late")
-        first_day = week_ends[0] - dt.timedelta(days=6)
+        week_ends, week_of = self._weeks(end, weeks)
         gaps: list[list[int]] = [[] for _ in range(weeks)]
         for rep_id in dict.fromkeys(rep_ids):
             for note in self.quality_notes.get(rep_id, ()):
-                if first_day <= note.occurred_on <= end:
-                    gaps[(note.occurred_on - first_day).days // 7].extend(note.gaps)
+                week = week_of(note.occurred_on)
+                if week is not None:
+                    gaps[week].extend(note.gaps)
         values = tuple(None if not week else round(sum(week) / len(week), 2) for week in gaps)
         return WeeklyTrend("Self/manager rating gap", "points", week_ends, values)
 
@@ -478,6 +482,23 @@ class CadenceBook:
     def target_for(self, manager_id: int | None) -> Target:
         return self.targets.get(manager_id, self.targets[None])
 
+    def _weeks(
+        self, end: dt.date, weeks: int
+    ) -> tuple[tuple[dt.date, ...], Callable[[dt.date], int | None]]:
+        """The last days of `weeks` seven-day weeks ending on `end`, and which of them a day
+        falls in (0 the oldest; None outside them). The rows must reach back that far."""
+        week_ends = _week_ends(end, weeks)
+        first_day = week_ends[0] - dt.timedelta(days=6)
+        if first_day < self.since:
+            raise ValueError("load_cadence(..., trend_weeks=weeks) first: rows start too late")
+
+        def week_of(value: dt.date) -> int | None:
+            if value < first_day or value > end:
+                return None
+            return (value - first_day).days // 7
+
+        return week_ends, week_of
+
     def trends(self, rep_ids: Iterable[int], end: dt.date, weeks: int = TREND_WEEKS) -> Trends:
         """Weekly figures of these reps over the last `weeks` seven-day weeks ending on `end`.
 
@@ -485,17 +506,7 @@ class CadenceBook:
         only from the day their account was created.
         """
         ids = [i for i in dict.fromkeys(rep_ids) if i in self.reps]
-        week_ends = _week_ends(end, weeks)
-        if week_ends[0] - dt.timedelta(days=6) < self.since:
-            raise ValueError("load_cadence(..., trend_weeks=weeks) first: rows start too late")
-        first_day = week_ends[0] - dt.timedelta(days=6)
-
-        def week_of(value: dt.date) -> int | None:
-            """Which week a day falls in (0 the oldest), or None outside them."""
-            if value < first_day or value > end:
-                return None
-            return (value - first_day).days // 7
-
+        week_ends, week_of = self._weeks(end, weeks)
         conversations = [0] * weeks
         due = [0] * weeks
         done = [0] * weeks
@@ -617,10 +628,7 @@ def load_cadence(
         since=since,
         people=people,
         targets=_targets_from(target_rows),
-        ack_deadline_days=next(
-            (r.ack_deadline_days for r in target_rows if r.team_manager_id is None), None
-        )
-        or configured_ack_deadline_days(),
+        ack_deadline_days=org_ack_deadline_days(target_rows),
     )
     if not people:
         if quality:
