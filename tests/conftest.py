@@ -169,6 +169,14 @@ def login(client: HttpsClient, email: str, password: str = "") -> Any:
     )
 
 
+def signed_in(app: Flask, org: Org, who: str) -> HttpsClient:
+    """A test client of its own, signed in as that person of the org (several people at once,
+    where login_as signs the one client in)."""
+    client: HttpsClient = app.test_client()  # type: ignore[assignment]
+    assert login(client, org.people[who].email).status_code == 302
+    return client
+
+
 @pytest.fixture
 def login_as(client: HttpsClient, org: Org) -> Any:
     """login_as("manager") signs the test client in as that person of the org."""

@@ -9,19 +9,13 @@ from sqlalchemy.orm import Session
 
 from coachapp.models import CoachTheCoachNote, Notification, SessionStatus
 from tests.builders import Org
-from tests.conftest import HttpsClient, login
+from tests.conftest import signed_in
 
 TEXT = {
     "situation": "Riley's ride-along debrief on 3 March, in the car park.",
     "action": "You asked Riley to rate the call before giving your view.",
     "result": "Riley named the next step himself; keep asking first.",
 }
-
-
-def signed_in(app: Flask, org: Org, who: str) -> HttpsClient:
-    client: HttpsClient = app.test_client()  # type: ignore[assignment]
-    assert login(client, org.people[who].email).status_code == 302
-    return client
 
 
 def test_write_share_read_acknowledge(app: Flask, db: Session, org: Org) -> None:

@@ -17,13 +17,7 @@ from coachapp.db import utcnow
 from coachapp.models import CoachingSession, SessionRating, SessionStatus
 from tests.builders import Org, make_session
 from tests.coaching.test_pages import HX, debrief, start_note
-from tests.conftest import HttpsClient, login
-
-
-def signed_in(app: Flask, org: Org, who: str) -> HttpsClient:
-    client: HttpsClient = app.test_client()  # type: ignore[assignment]
-    assert login(client, org.people[who].email).status_code == 302
-    return client
+from tests.conftest import signed_in
 
 
 @pytest.fixture

@@ -22,20 +22,14 @@ from coachapp.models import (
 )
 from tests.builders import Org
 from tests.coaching.ride_along_helpers import Day, plan_day
-from tests.conftest import HttpsClient, login
-
-HX = {"HX-Request": "true"}
+from tests.coaching.test_pages import HX
+from tests.conftest import signed_in
+from tests.test_query_counts import statements_for
 
 
 @pytest.fixture
 def day(db: Session, org: Org) -> Day:
     return plan_day(db, org)
-
-
-def signed_in(app: Flask, org: Org, who: str) -> HttpsClient:
-    client: HttpsClient = app.test_client()  # type: ignore[assignment]
-    assert login(client, org.people[who].email).status_code == 302
-    return client
 
 
 def preparation(org: Org, day: Day, **extra: str) -> dict[str, Any]:
@@ -210,7 +204,6 @@ def test_links_to_the_day_from_the_people_pages(
 
 
 def test_the_days_page_does_not_query_per_call(app: Flask, db: Session, org: Org, day: Day) -> None:
-    from bench.pages import counting_statements
     from coachapp.coaching import ride_alongs
 
     manager = signed_in(app, org, "manager")
@@ -230,15 +223,10 @@ def test_the_days_page_does_not_query_per_call(app: Flask, db: Session, org: Org
                 },
             )
 
-    def statements() -> int:
-        with counting_statements(app.extensions["coachapp.db"].engine) as seen:
-            assert manager.get(url).status_code == 200
-        return len(seen)
-
     capture(2)
-    few = statements()
+    few = statements_for(app, manager, url)
     capture(8)
-    assert statements() == few
+    assert statements_for(app, manager, url) == few
 
 
 def capture_groups(page: str) -> tuple[str, str]:

@@ -17,15 +17,9 @@ from coachapp.models import CoachingSession, GuideStatus, GuideVersion, PendingS
 from tests.api.helpers import assert_error_shape
 from tests.builders import Org
 from tests.coaching.test_pages import debrief, start_note
-from tests.conftest import HttpsClient, login
+from tests.conftest import HttpsClient, signed_in
 
 Call = Callable[..., TestResponse]
-
-
-def signed_in(app: Flask, org: Org, who: str) -> HttpsClient:
-    client: HttpsClient = app.test_client()  # type: ignore[assignment]
-    assert login(client, org.people[who].email).status_code == 302
-    return client
 
 
 def guide_of(org: Org) -> GuideVersion:
