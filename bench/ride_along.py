@@ -17,12 +17,7 @@ from dataclasses import dataclass
 from playwright.sync_api import Page, expect
 
 from bench import blind_rating
-
-Shot = Callable[[Page, str], None]
-
-
-def no_shot(_page: Page, _name: str) -> None:
-    pass
+from bench.blind_rating import Shot, no_shot
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,7 @@ from sqlalchemy import select
 from bench.blind_rating import acknowledge, coach_the_coach, quality_row, rate_yourself_blind
 from coachapp.db import get_session
 from coachapp.models import RATING_SCALE, CoachingSession, SessionStatus, User
-from tests.browser.test_layout import layout_problems
-from tests.browser.test_theme import low_contrast
+from tests.browser.test_layout import looks_right
 
 pytestmark = pytest.mark.browser
 
@@ -26,11 +25,6 @@ pytestmark = pytest.mark.browser
 MANAGER = "manager3@example.com"
 DIRECTOR = "director@example.com"
 LABELS = dict(RATING_SCALE)
-
-
-def looks_right(page: Page) -> None:
-    problems = layout_problems(page, 390) + low_contrast(page)
-    assert not problems, "\n".join(problems)
 
 
 def pending_note(app: Flask) -> tuple[int, str, str, dict[str, str]]:

@@ -89,6 +89,12 @@ def layout_problems(page: Page, width: int) -> list[str]:
     return problems
 
 
+def looks_right(page: Page, width: int = 390) -> None:
+    """No sideways scroll, nothing off screen, 44 px targets, readable contrast at `width`."""
+    problems = layout_problems(page, width) + low_contrast(page)
+    assert not problems, "\n".join(problems)
+
+
 def check_pages(page: Page, paths: list[str]) -> None:
     """Checks these pages and every page the bottom navigation leads to."""
     nav_links = page.locator("nav.bottom-nav a[href]")

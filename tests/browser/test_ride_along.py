@@ -42,9 +42,8 @@ from coachapp.models import (
     User,
 )
 from coachapp.timezones import local_today
-from tests.browser.conftest import wait_until
-from tests.browser.test_layout import layout_problems
-from tests.browser.test_theme import low_contrast
+from tests.browser.test_layout import looks_right
+from tests.browser.test_offline import controlled
 
 pytestmark = pytest.mark.browser
 
@@ -108,18 +107,6 @@ def manager_scores(app: Flask, note_id: int) -> dict[str, int]:
             )
             if r.score is not None
         }
-
-
-def looks_right(page: Page) -> None:
-    """No sideways scroll, nothing off screen, 44 px targets, readable contrast at 390 px."""
-    problems = layout_problems(page, 390) + low_contrast(page)
-    assert not problems, "\n".join(problems)
-
-
-def controlled(page: Page) -> None:
-    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    page.reload()
-    wait_until(page, "navigator.serviceWorker.controller !== null")
 
 
 def test_the_ride_along_day_on_a_phone(
