@@ -83,13 +83,17 @@ document.addEventListener("htmx:after:request", (event) => {
     return;
   }
   event.preventDefault();
+  const source = ctx.sourceElement;
+  if (ctx.response.status === 429 && source && source.closest("form[data-autosave]")) {
+    return; // offline.js keeps the draft on the phone and says so beside its save status
+  }
   let message = `Not saved (${ctx.response.status}).`;
   try {
     message = JSON.parse(ctx.text).error.message || message;
   } catch (_error) {
     // not the error shape after all: keep the status
   }
-  const form = ctx.sourceElement && ctx.sourceElement.closest("form");
+  const form = source && source.closest("form");
   // The save state only: the autosave block also holds the form's version and bases.
   const status = form && form.querySelector(".autosave .save-state");
   if (status) {
