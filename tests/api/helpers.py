@@ -1,11 +1,20 @@
-"""Helpers shared by the API tests: a bearer token for someone, and the JSON error shape."""
+"""Helpers shared by the API tests: a bearer token for someone, the API called as someone,
+and the JSON error shape."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from flask import Flask
+from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
+
+from coachapp.auth.service import issue_api_token
 from tests.builders import PASSWORD, Org
 from tests.conftest import HttpsClient
+
+Call = Callable[..., TestResponse]
 
 TOKENS = "/api/v1/tokens"
 # DESIGN.md's error statuses, plus the ones HTTP itself needs (405, 413, 415, 428).
@@ -25,6 +34,30 @@ def token_for(client: HttpsClient, org: Org, who: str) -> str:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def api_caller(app: Flask, client: HttpsClient, db: Session, org: Org) -> Call:
+    """call("manager", "PATCH", url, json=..., if_match=3, headers={...}): the API as that
+    person of the org, by a token issued once per person."""
+    tokens: dict[str, str] = {}
+
+    def request(
+        who: str,
+        method: str,
+        url: str,
+        json: Any = None,
+        if_match: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> TestResponse:
+        if who not in tokens:
+            with app.app_context():
+                tokens[who], _ = issue_api_token(db, org.people[who])
+        sent = {"Authorization": f"Bearer {tokens[who]}", **(headers or {})}
+        if if_match is not None:
+            sent["If-Match"] = f'"{if_match}"'
+        return client.open(url, method=method, headers=sent, json=json)
+
+    return request
 
 
 def assert_error_shape(response: Any, status: int | set[int] | None = None) -> dict[str, Any]:

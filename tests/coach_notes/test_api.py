@@ -13,9 +13,8 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from coachapp.coach_notes.service import TEXT_LIMIT
-from tests.api.helpers import assert_error_shape
+from tests.api.helpers import api_caller, assert_error_shape
 from tests.builders import Org
-from tests.coaching.ride_along_helpers import api_caller
 from tests.conftest import HttpsClient
 
 NOTES = "/api/v1/coach-the-coach-notes"

@@ -4,37 +4,13 @@ pre-brief shows), and calling the API as one person of the org."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from flask import Flask
 from sqlalchemy.orm import Session
-from werkzeug.test import TestResponse
 
-from coachapp.auth.service import issue_api_token
 from coachapp.coaching import calendar
 from coachapp.models import CoachingSession, FollowUp, PlannedRideAlong, SessionStatus
 from tests.builders import Org, make_follow_up, make_session
-from tests.conftest import HttpsClient
-
-Call = Callable[..., TestResponse]
-
-
-def api_caller(app: Flask, client: HttpsClient, db: Session, org: Org) -> Call:
-    """call("manager", "PATCH", url, json=..., if_match=3): the API as that person, by token."""
-    tokens: dict[str, str] = {}
-
-    def request(who: str, method: str, url: str, json: Any = None, if_match: Any = None) -> Any:
-        if who not in tokens:
-            with app.app_context():
-                tokens[who], _ = issue_api_token(db, org.people[who])
-        headers = {"Authorization": f"Bearer {tokens[who]}"}
-        if if_match is not None:
-            headers["If-Match"] = f'"{if_match}"'
-        return client.open(url, method=method, headers=headers, json=json)
-
-    return request
 
 
 @dataclass

@@ -15,9 +15,8 @@ from werkzeug.test import TestResponse
 
 from coachapp.coaching.caps import FOCUS_TO_SHARE, TOO_MANY_FOCUS, TOO_MANY_STRENGTHS
 from coachapp.models import CoachingSession, SessionStatus
-from tests.api.helpers import assert_error_shape
+from tests.api.helpers import Call, api_caller, assert_error_shape
 from tests.builders import Org, make_session
-from tests.coaching.ride_along_helpers import Call, api_caller
 from tests.conftest import HttpsClient, login
 
 SESSIONS = "/api/v1/coaching-sessions"

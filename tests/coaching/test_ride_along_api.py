@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from bench.pages import counting_statements
 from coachapp.models import FollowUp, FollowUpStatus, RideAlongCall
-from tests.api.helpers import assert_error_shape
+from tests.api.helpers import Call, api_caller, assert_error_shape
 from tests.builders import Org
-from tests.coaching.ride_along_helpers import Call, api_caller, plan_day
+from tests.coaching.ride_along_helpers import plan_day
 from tests.conftest import HttpsClient
 
 RIDES = "/api/v1/ride-alongs"

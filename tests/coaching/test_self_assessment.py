@@ -3,7 +3,6 @@ sees each of the rep's own scores once they have rated that behaviour themself (
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -12,14 +11,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from coachapp.auth.service import issue_api_token
 from coachapp.models import CoachingSession, GuideStatus, GuideVersion, PendingSelfAssessment
-from tests.api.helpers import assert_error_shape
+from tests.api.helpers import Call, api_caller, assert_error_shape
 from tests.builders import Org
 from tests.coaching.test_pages import debrief, start_note
 from tests.conftest import HttpsClient, signed_in
-
-Call = Callable[..., TestResponse]
 
 
 def guide_of(org: Org) -> GuideVersion:
@@ -203,18 +199,7 @@ def test_it_follows_the_competencies_into_a_newer_guide_version(
 
 @pytest.fixture
 def call(app: Flask, client: HttpsClient, db: Session, org: Org) -> Call:
-    tokens: dict[str, str] = {}
-
-    def request(
-        who: str, method: str, url: str, json: Any = None, headers: dict[str, str] | None = None
-    ) -> TestResponse:
-        if who not in tokens:
-            with app.app_context():
-                tokens[who], _ = issue_api_token(db, org.people[who])
-        sent = {"Authorization": f"Bearer {tokens[who]}", **(headers or {})}
-        return client.open(url, method=method, headers=sent, json=json)
-
-    return request
+    return api_caller(app, client, db, org)
 
 
 def test_api_the_rep_writes_it_their_manager_reads_it_nobody_else(call: Call, org: Org) -> None:
