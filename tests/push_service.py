@@ -3,8 +3,10 @@
 Every POST to ``/push/<id>`` is recorded, its VAPID ``Authorization`` header verified
 (RFC 8292: an ES256 JWT signed by the ``k`` key, for this origin, expiring within 24 h)
 and its aes128gcm body decrypted (RFC 8291) with the keys of the subscription the service
-handed out. Per endpoint it answers 201, or any status it is told to (with Retry-After),
-answers late (past the sender's timeout), or holds requests until released.
+handed out. Like a push service that follows the standards to the letter, it refuses a push
+without ``Content-Type: application/octet-stream`` with 400 and says why in the body. Per
+endpoint it answers 201, or any status it is told to (with Retry-After and a body), answers
+late (past the sender's timeout), or holds requests until released.
 
     with PushService() as service:
         subscription = service.subscription("phone")  # like PushSubscription.toJSON()
@@ -36,6 +38,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 MAX_JWT_LIFETIME = 24 * 3600
+CONTENT_TYPE = "application/octet-stream"  # RFC 8030 §5: the push message is opaque bytes
+NO_CONTENT_TYPE = "Content-Type must be application/octet-stream"
 HOLD_LIMIT_SECONDS = 120.0  # a held request gives up eventually, so the service can stop
 
 
@@ -68,6 +72,7 @@ class Behaviour:
     retry_after: str | None = None
     location: str | None = None
     delay: float = 0.0  # seconds to wait before answering (to outlast the sender's timeout)
+    body: bytes = b""
 
 
 @dataclass
@@ -163,10 +168,11 @@ class PushService:
         retry_after: str | None = None,
         location: str | None = None,
         delay: float = 0.0,
+        body: bytes = b"",
     ) -> None:
         """From now on, answer this endpoint so (201 and no delay: the default)."""
         with self._lock:
-            self.behaviours[endpoint_id] = Behaviour(status, retry_after, location, delay)
+            self.behaviours[endpoint_id] = Behaviour(status, retry_after, location, delay, body)
 
     def hold(self, after: int = 0) -> None:
         """Let `after` more requests through, then hold every request until `release()`."""
@@ -214,6 +220,8 @@ class PushService:
 
     def _receive(self, endpoint_id: str, headers: dict[str, str], body: bytes) -> Received:
         received = Received(endpoint_id, headers, body, time.time())
+        if headers.get("content-type") != CONTENT_TYPE:
+            received.problems.append(f"{NO_CONTENT_TYPE} (got {headers.get('content-type')!r})")
         self._verify_vapid(received)
         self._decrypt(received)
         with self._lock:
@@ -359,7 +367,11 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {name.lower(): value for name, value in self.headers.items()}
         received = service._receive(endpoint_id, headers, body)
         behaviour = service._behaviour(endpoint_id)
-        status = 403 if received.problems else behaviour.status
+        status, answer = behaviour.status, behaviour.body
+        if received.problems:
+            refused = received.problems[0]
+            status = 400 if refused.startswith(NO_CONTENT_TYPE) else 403
+            answer = refused.encode()
         waited = False
         if service._must_hold():
             service._wait_for_release()
@@ -376,7 +388,7 @@ class _Handler(BaseHTTPRequestHandler):
             extra["Retry-After"] = behaviour.retry_after
         if behaviour.location is not None:
             extra["Location"] = behaviour.location
-        self._reply(status, headers=extra)
+        self._reply(status, answer, headers=extra)
 
     def _reply(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
         self.send_response(status)

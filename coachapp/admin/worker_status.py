@@ -1,15 +1,17 @@
-"""What the admin's worker page shows: the worker's heartbeats and the notification queue."""
+"""What the admin's worker page shows: the worker's heartbeats, the notification queue and the
+pushes that push services refused."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coachapp.db import UTCDateTime
-from coachapp.models import Notification, NotificationStatus, WorkerHeartbeat
+from coachapp.models import Notification, NotificationStatus, PushSubscription, WorkerHeartbeat
 
 # The statuses still waiting for the worker; `sent` is done.
 QUEUED_STATUSES = (
@@ -19,6 +21,7 @@ QUEUED_STATUSES = (
     NotificationStatus.DEAD,
 )
 RECENT_WORKERS = dt.timedelta(days=1)
+REFUSING_DEVICES_SHOWN = 10
 
 
 @dataclass
@@ -30,12 +33,30 @@ class QueueDepth:
     lapsed_leases: int
 
 
+@dataclass(frozen=True)
+class RefusingDevice:
+    """A device whose push service refused a push outright (e.g. 400): the host, how often,
+    and its last answer (status and body), for the admin to act on."""
+
+    host: str
+    refusals: int
+    last_refused_at: dt.datetime | None
+    last_refusal: str
+
+
+@dataclass
+class PushRefusals:
+    total: int  # over every device still kept
+    devices: list[RefusingDevice]  # the most recently refused first
+
+
 @dataclass
 class WorkerStatus:
     heartbeats: list[WorkerHeartbeat]
     stale_after: dt.timedelta
     now: dt.datetime
     queue: QueueDepth
+    refusals: PushRefusals
     last: WorkerHeartbeat | None = field(init=False)
 
     def __post_init__(self) -> None:
@@ -71,6 +92,26 @@ def queue_depth(db: Session, now: dt.datetime) -> QueueDepth:
     return QueueDepth(counts=counts, oldest_due=oldest_due, lapsed_leases=int(lapsed or 0))
 
 
+def push_refusals(db: Session) -> PushRefusals:
+    total = db.scalar(select(func.coalesce(func.sum(PushSubscription.refusals), 0)))
+    rows = db.execute(
+        select(
+            PushSubscription.endpoint,
+            PushSubscription.refusals,
+            PushSubscription.last_refused_at,
+            PushSubscription.last_refusal,
+        )
+        .where(PushSubscription.refusals > 0)
+        .order_by(PushSubscription.last_refused_at.desc(), PushSubscription.id.desc())
+        .limit(REFUSING_DEVICES_SHOWN)
+    ).all()
+    devices = [
+        RefusingDevice(urlsplit(endpoint).hostname or "", count, at, last or "")
+        for endpoint, count, at, last in rows
+    ]
+    return PushRefusals(total=int(total or 0), devices=devices)
+
+
 def worker_status(db: Session, now: dt.datetime, stale_after: dt.timedelta) -> WorkerStatus:
     heartbeats = list(
         db.scalars(
@@ -80,5 +121,9 @@ def worker_status(db: Session, now: dt.datetime, stale_after: dt.timedelta) -> W
         )
     )
     return WorkerStatus(
-        heartbeats=heartbeats, stale_after=stale_after, now=now, queue=queue_depth(db, now)
+        heartbeats=heartbeats,
+        stale_after=stale_after,
+        now=now,
+        queue=queue_depth(db, now),
+        refusals=push_refusals(db),
     )

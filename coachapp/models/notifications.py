@@ -68,6 +68,11 @@ class PushSubscription(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_success_at: Mapped[dt.datetime | None]
     failures: Mapped[int] = mapped_column(Integer, default=0)
+    # Pushes the push service refused outright (a 4xx other than 404/410/429): the device is
+    # kept, the notification is not retried, and the admin's worker page shows these.
+    refusals: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_refusal: Mapped[str | None] = mapped_column(Text)  # status and the service's answer
+    last_refused_at: Mapped[dt.datetime | None]
 
     user: Mapped[User] = relationship()
 

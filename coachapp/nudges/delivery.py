@@ -59,6 +59,8 @@ RECORD_RETRY_FIRST_PAUSE = 0.5
 RECORD_RETRY_MAX_PAUSE = 5.0
 RECORD_RETRY_MARGIN = 1.0
 RETRY_AFTER_LIMIT = 24 * 3600.0
+# What is kept of a push service's answer to a refused push (logged, and shown to the admin).
+ANSWER_LIMIT = 500
 UNCONDITIONAL_KINDS = {"test"}  # asked for by the user: no mute, quiet hours or cap
 
 
@@ -120,6 +122,13 @@ class Outcome:
     retry_after: float | None = None
     error: str | None = None
     elapsed_ms: float = 0.0
+    # The push service's answer to a push it did not accept, cut to ANSWER_LIMIT characters.
+    answer: str | None = None
+
+    @property
+    def refused(self) -> bool:
+        """The push service answered that it will never take this push (400, 401, 403, 413)."""
+        return self.result == PERMANENT and self.status_code is not None
 
 
 def parse_retry_after(value: str | None, now: dt.datetime) -> float | None:
@@ -193,6 +202,9 @@ class Pusher:
             check_endpoint(job.endpoint, self.settings.allow_private)
             headers = {
                 **self.authorization(job.endpoint),
+                # RFC 8291 bodies are binary; pywebpush names no type, and a push service that
+                # follows the standards to the letter refuses such a push with 400.
+                "Content-Type": "application/octet-stream",
                 "Urgency": job.urgency,
                 "Topic": job.topic,
             }
@@ -213,13 +225,29 @@ class Pusher:
             status = int(response.status_code)
             retry_after = parse_retry_after(response.headers.get("Retry-After"), utcnow())
             reason = f"{status} {response.reason or ''}".strip()
-            return done(classify(status), status_code=status, retry_after=retry_after, error=reason)
+            return done(
+                classify(status), status_code=status, retry_after=retry_after, error=reason,
+                answer=answer_of(response),
+            )  # fmt: skip
         except requests.TooManyRedirects:
             return done(PERMANENT, error="the push service redirected")
         except (requests.Timeout, requests.ConnectionError) as exc:
             return done(TRANSIENT, error=f"{type(exc).__name__}: {str(exc)[:200]}")
         status = int(getattr(response, "status_code", 201))
         return done(classify(status), status_code=status)
+
+
+def answer_of(response: requests.Response) -> str | None:
+    """The body of a push service's error answer, on one line and bounded; None when empty."""
+    text = response.content[: ANSWER_LIMIT * 4].decode("utf-8", errors="replace")
+    text = " ".join(text.split())
+    return text[:ANSWER_LIMIT] or None
+
+
+def refusal_text(outcome: Outcome) -> str:
+    """'400 Bad Request: <the service's answer>', as the admin reads it."""
+    reason = outcome.error or str(outcome.status_code)
+    return f"{reason}: {outcome.answer}" if outcome.answer else reason
 
 
 # A batch ----------------------------------------------------------------------------
@@ -234,10 +262,13 @@ class BatchReport:
     retrying: int = 0
     dead: int = 0
     pushes: int = 0
+    refused: int = 0  # pushes a push service refused outright
     outcomes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     def add(self, other: BatchReport) -> None:
-        for name in ("claimed", "sent", "inbox_only", "deferred", "retrying", "dead", "pushes"):
+        for name in (
+            "claimed", "sent", "inbox_only", "deferred", "retrying", "dead", "pushes", "refused",
+        ):  # fmt: skip
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for key, count in other.outcomes.items():
             self.outcomes[key] += count
@@ -454,7 +485,14 @@ class Batch:
         transient = [outcome for _, outcome in results if outcome.result == TRANSIENT]
         permanent = [outcome for _, outcome in results if outcome.result == PERMANENT]
         pushes = reached_before + len(delivered)
-        errors = "; ".join(o.error or "" for _, o in results if o.result != OK) or None
+        errors = (
+            "; ".join(
+                refusal_text(o) if o.refused else o.error or ""
+                for _, o in results
+                if o.result != OK
+            )
+            or None
+        )
         if transient:
             if notification.attempts >= self.settings.max_attempts:
                 status, next_at, counter = NotificationStatus.DEAD, None, "dead"
@@ -530,7 +568,7 @@ class Batch:
         failing = [
             job.subscription_id
             for job, outcome in results
-            if outcome.result in (PERMANENT, TRANSIENT)
+            if outcome.result in (PERMANENT, TRANSIENT) and not outcome.refused
         ]
         if failing:
             self.db.execute(
@@ -538,6 +576,20 @@ class Batch:
                 .where(PushSubscription.id.in_(failing))
                 .values(failures=PushSubscription.failures + 1)
             )
+        for job, outcome in results:
+            if outcome.refused:
+                # Kept, but counted where the admin looks: the device may be fine and our
+                # request at fault, which no number of retries would mend.
+                self.db.execute(
+                    update(PushSubscription)
+                    .where(PushSubscription.id == job.subscription_id)
+                    .values(
+                        failures=PushSubscription.failures + 1,
+                        refusals=PushSubscription.refusals + 1,
+                        last_refusal=refusal_text(outcome),
+                        last_refused_at=self.now,
+                    )
+                )
         self.db.commit()
 
     def finish(
@@ -583,7 +635,10 @@ class Batch:
 
     def log(self, notification: Notification, job: Job | None, outcome: Outcome) -> None:
         self.report.outcomes[outcome.result] += 1
-        log.info(
+        if outcome.refused:
+            self.report.refused += 1
+        log.log(
+            logging.WARNING if outcome.refused else logging.INFO,
             json.dumps(
                 {
                     "event": "push",
@@ -598,9 +653,10 @@ class Batch:
                     "retry_after": outcome.retry_after,
                     "ms": outcome.elapsed_ms,
                     "error": outcome.error,
+                    "answer": outcome.answer,
                 },
                 separators=(",", ":"),
-            )
+            ),
         )
 
 

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import html
+import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -34,7 +37,7 @@ from coachapp.models import (
     PushSubscription,
     User,
 )
-from coachapp.nudges.delivery import BatchReport, PushSettings, send_due
+from coachapp.nudges.delivery import ANSWER_LIMIT, BatchReport, PushSettings, send_due
 from coachapp.nudges.endpoints import EndpointRefused, check_endpoint
 from coachapp.nudges.kinds import KINDS
 from coachapp.nudges.outbox import notify, topic_for
@@ -158,6 +161,7 @@ def test_a_shared_note_reaches_the_reps_phone_signed_and_encrypted(
     assert headers["urgency"] == "normal"
     assert headers["topic"] == topic_for(notification) and len(headers["topic"]) <= 32
     assert headers["content-encoding"] == "aes128gcm"
+    assert headers["content-type"] == "application/octet-stream"
     fresh(db, notification)
     assert notification.status == NotificationStatus.SENT
     assert notification.push_count == 1
@@ -235,6 +239,71 @@ def test_a_payload_too_large_is_not_retried(
     assert "413" in (notification.last_error or "")
     assert len(service.to("phone")) == 1
     assert fresh(db, phone).failures == 1  # the device itself is kept
+
+
+def test_every_push_says_its_body_is_opaque_octets(
+    db: Session, service: PushService, settings: PushSettings
+) -> None:
+    """A push service that follows RFC 8030 to the letter refuses a push without
+    `Content-Type: application/octet-stream` (400); pywebpush sends none of its own."""
+    rep = make_user(db)
+    add_device(db, rep, service, "phone")
+    add_device(db, rep, service, "laptop")
+    first, second = make_notification(db, rep), make_notification(db, rep)
+    db.commit()
+
+    report = send(db, settings, utcnow())
+
+    assert report.pushes == 4 and report.refused == 0
+    received = service.to("phone") + service.to("laptop")
+    assert len(received) == 4
+    assert {r.headers.get("content-type") for r in received} == {"application/octet-stream"}
+    assert {r.status for r in received} == {201}
+    assert fresh(db, first).status == fresh(db, second).status == NotificationStatus.SENT
+
+
+def test_a_push_refused_with_400_is_logged_with_the_answer_and_counted_for_the_admin(
+    db: Session,
+    service: PushService,
+    settings: PushSettings,
+    caplog: pytest.LogCaptureFixture,
+    login_as: Any,
+    client: Any,
+) -> None:
+    rep = make_user(db)
+    phone = add_device(db, rep, service, "strict-phone")
+    answer = '{"code": 400, "errno": 110, "message": "Missing Content-Type header"}'
+    service.answer("strict-phone", 400, body=answer.encode() + b" " + b"x" * 2000)
+    notification = make_notification(db, rep)
+    db.commit()
+    now = utcnow()
+
+    with caplog.at_level("INFO", logger="coachapp.push"):
+        report = send(db, settings, now)
+        send(db, settings, now + dt.timedelta(days=1))  # not retried
+
+    assert report.refused == 1 and report.dead == 1
+    [line] = [
+        r for r in caplog.records if r.name == "coachapp.push" and '"status":400' in r.message
+    ]
+    assert line.levelname == "WARNING"
+    logged = json.loads(line.message)
+    assert logged["answer"].startswith(answer)
+    assert len(logged["answer"]) == ANSWER_LIMIT  # bounded, whatever the service sends
+    assert len(service.to("strict-phone")) == 1
+    fresh(db, notification)
+    assert notification.status == NotificationStatus.DEAD
+    assert answer in (notification.last_error or "")
+    fresh(db, phone)  # kept (SECURITY.md: only 404/410 forget a device), and counted
+    assert (phone.refusals, phone.failures, phone.last_refused_at) == (1, 1, now)
+    assert (phone.last_refusal or "").startswith(f"400 Bad Request: {answer}")
+
+    login_as("admin")
+    page = client.get("/admin/worker").get_data(as_text=True)
+    heading = re.search(r'id="refusals-heading">([^<]*)<span class="count">(\d+)<', page)
+    assert heading and heading.group(2) == str(phone.refusals)
+    assert "<code>127.0.0.1</code>: 1 refused" in page
+    assert answer in html.unescape(page)
 
 
 def test_too_many_requests_waits_for_retry_after_then_sends(
