@@ -445,7 +445,13 @@ class SessionCreateSchema(Schema):
         metadata={"description": "Defaults to the guide for the rep's function"},
     )
     type = fields.Enum(SessionType, by_value=True, load_default=SessionType.RIDE_ALONG)
-    occurred_on = fields.Date(load_default=None)
+    occurred_on = fields.Date(
+        load_default=None,
+        metadata={
+            "description": "The day of the conversation on the manager's calendar (their time "
+            "zone): today there when left out; a later day is refused (422)"
+        },
+    )
     account_id = _id(load_default=None, allow_none=True)
     plan_id = _id(load_default=None, allow_none=True)
     ratings = fields.List(
@@ -463,7 +469,9 @@ class SessionCreateSchema(Schema):
 
 class SessionPatchSchema(Schema):
     type = fields.Enum(SessionType, by_value=True)
-    occurred_on = fields.Date()
+    occurred_on = fields.Date(
+        metadata={"description": "Not after today on the author's calendar (422)"}
+    )
     account_id = _id(allow_none=True)
     plan_id = _id(allow_none=True)
     ratings = fields.List(

@@ -44,6 +44,7 @@ from coachapp.models import (
     SessionType,
     User,
 )
+from coachapp.timezones import local_today
 from coachapp.versioning import VersionRequired, check_version, commit_versioned
 
 MAX_STOPS = 8
@@ -564,7 +565,9 @@ def write_note(db: Session, viewer: User, ride_id: int) -> tuple[CoachingSession
             "rep_id": ride.rep_id,
             "guide_version_id": version.id,
             "type": SessionType.RIDE_ALONG,
-            "occurred_on": ride.day,
+            # Written before the day planned: the ride took place by today (a note is
+            # never dated in the future).
+            "occurred_on": min(ride.day, local_today(viewer.timezone)),
             "plan_id": _note_plan(db, viewer, ride, calls),
             "ratings": [
                 {"competency_id": r.competency.id, "score": r.score, "evidence": r.evidence}

@@ -41,6 +41,7 @@ from coachapp.models import (
     User,
 )
 from coachapp.nudges.outbox import notify
+from coachapp.timezones import local_today
 from coachapp.versioning import VersionRequired, check_version, commit_versioned, plain_value
 
 SCORES = frozenset(value for value, _label in RATING_SCALE)
@@ -111,6 +112,7 @@ def competencies_of(version: GuideVersion) -> dict[int, Competency]:
 
 
 ANOTHER_NOTE = "That client_uuid belongs to another note."
+IN_THE_FUTURE = "The conversation cannot be in the future."
 
 
 def session_options() -> list[Any]:
@@ -178,6 +180,18 @@ def _check_plan(db: Session, manager: User, rep: User, data: dict[str, Any]) -> 
             "That plan is not one of this rep's.", {"plan_id": ["Choose one of the rep's plans."]}
         )
     data["account_id"] = plan.account_id
+
+
+def occurred_on_for(author: User, day: dt.date | None) -> dt.date:
+    """The day a conversation took place, on its author's own calendar: today there when
+    none is given (not the server's day), never after it. Pages, the API and notes kept
+    offline all come through here."""
+    today = local_today(author.timezone)
+    if day is None:
+        return today
+    if day > today:
+        raise InvalidInput(IN_THE_FUTURE, {"occurred_on": [IN_THE_FUTURE]})
+    return day
 
 
 def _ratings(version: GuideVersion, ratings: list[dict[str, Any]]) -> list[SessionRating]:
@@ -278,13 +292,14 @@ def create_session(
         raise InvalidInput(
             "Choose a published guide version.", {"guide_version_id": ["Not a published guide."]}
         )
+    occurred_on = occurred_on_for(manager, data.get("occurred_on"))
     session = CoachingSession(
         client_uuid=client_uuid,
         manager_id=manager.id,
         rep_id=rep.id,
         guide_version_id=version.id,
         type=data.get("type") or SessionType.RIDE_ALONG,
-        occurred_on=data.get("occurred_on") or dt.date.today(),
+        occurred_on=occurred_on,
         account_id=data.get("account_id"),
         plan_id=data.get("plan_id"),
         strengths=data.get("strengths") or "",
@@ -334,6 +349,9 @@ def update_session(
         },
         shared=session.status == SessionStatus.SHARED,
     )
+    if "occurred_on" in changes and changes["occurred_on"] != session.occurred_on:
+        # A note dated before this rule keeps its day until the day itself is changed.
+        changes["occurred_on"] = occurred_on_for(viewer, changes["occurred_on"])
     if changes.get("plan_id") is not None or changes.get("account_id") is not None:
         _check_plan(db, viewer, session.rep, changes)
     if "ratings" in changes:

@@ -102,7 +102,6 @@ def start(rep_id: int) -> Response:
             "client_uuid": client_uuid,
             "rep_id": rep_id,
             "plan_id": plan.id if plan else None,
-            "occurred_on": _today(),
         },
         read_back=False,
     )
@@ -141,13 +140,10 @@ def parse_debrief(form: MultiDict[str, str], competency_ids: set[int]) -> dict[s
     else:
         changes["type"] = SessionType(kind)
     try:
-        occurred_on = dt.date.fromisoformat(form.get("occurred_on", ""))
+        # Not in the future: the service says so, on the author's calendar.
+        changes["occurred_on"] = dt.date.fromisoformat(form.get("occurred_on", ""))
     except ValueError:
         errors["occurred_on"] = ["Enter the date of the conversation."]
-    else:
-        if occurred_on > dt.date.today() + dt.timedelta(days=1):
-            errors["occurred_on"] = ["The conversation cannot be in the future."]
-        changes["occurred_on"] = occurred_on
     plan = form.get("plan_id", "")
     changes["plan_id"] = int(plan) if plan.isdigit() else None
     if changes["plan_id"] is None:

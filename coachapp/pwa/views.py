@@ -135,5 +135,6 @@ def offline_note() -> tuple[str, int]:
         caps=caps,
         focus_chips=FOCUS_CHIPS,
         today=local_today(user.timezone),
+        in_the_future=coaching.IN_THE_FUTURE,
         api_url=url_for("api_coaching.Sessions"),
     ), 200

@@ -24,6 +24,7 @@ from coachapp.models import (
     Notification,
     PlanActionItem,
 )
+from coachapp.timezones import local_today
 from tests.api.helpers import assert_error_shape
 from tests.builders import Org, make_guide_version
 from tests.conftest import HttpsClient
@@ -86,7 +87,7 @@ def new_session_body(org: Org, **extra: Any) -> dict[str, Any]:
         "rep_id": org.people["rep"].id,
         "guide_version_id": org.sessions["draft"].guide_version_id,
         "type": "ride_along",
-        "occurred_on": dt.date.today().isoformat(),
+        "occurred_on": local_today(org.people["manager"].timezone).isoformat(),
         "ratings": [
             {"competency_id": first, "score": 3, "evidence": "Asked about the P&T timeline"},
             {"competency_id": second, "score": None, "evidence": ""},

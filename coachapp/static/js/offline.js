@@ -448,6 +448,47 @@ function joinChips(form, chipName, textName) {
   return [...chips, text].filter(Boolean).join("\n");
 }
 
+// The day on the manager's own calendar (the time zone of their profile), as the server
+// counts it: a note kept without a date is dated the day it was written there.
+function localToday(timeZone) {
+  let parts;
+  try {
+    parts = new Intl.DateTimeFormat("en-US", {
+      timeZone: timeZone || undefined,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+    }).formatToParts(new Date());
+  } catch (_error) {
+    parts = new Intl.DateTimeFormat("en-US", {
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+    }).formatToParts(new Date()); // a zone this browser does not know: the phone's own
+  }
+  const part = (type) => parts.find((p) => p.type === type).value;
+  return `${part("year")}-${part("month")}-${part("day")}`;
+}
+
+// A message at the field it is about (and nothing typed is cleared).
+function fieldProblem(form, name, message) {
+  const slot = form.querySelector(`[data-field-error="${name}"]`);
+  const field = form.elements[name];
+  if (!slot || !field) {
+    return false;
+  }
+  slot.textContent = message;
+  slot.hidden = !message;
+  field.closest(".field").classList.toggle("has-error", Boolean(message));
+  if (message) {
+    field.setAttribute("aria-invalid", "true");
+    field.focus();
+  } else {
+    field.removeAttribute("aria-invalid");
+  }
+  return true;
+}
+
 function noteBody(form) {
   const repSelect = form.elements.rep_id;
   const guide = repSelect.selectedOptions[0].dataset.guide;
@@ -472,7 +513,7 @@ function noteBody(form) {
     rep_id: Number(repSelect.value),
     guide_version_id: Number(guide),
     type: form.querySelector('input[name="type"]:checked').value,
-    occurred_on: form.elements.occurred_on.value || null,
+    occurred_on: form.elements.occurred_on.value || localToday(form.dataset.timezone),
     ratings,
     strengths: joinChips(form, "strength_chip", "strengths"),
     development_focus: joinChips(form, "focus_chip", "development_focus"),
@@ -513,10 +554,22 @@ function setUpNoteForm(form) {
   };
   repSelect.addEventListener("change", showGuide);
   showGuide();
+  // The page may have been kept on the phone since an earlier day: today is today here.
+  const dated = () => {
+    const today = localToday(form.dataset.timezone);
+    form.elements.occurred_on.max = today;
+    form.elements.occurred_on.value = today;
+  };
+  dated();
   const problem = form.querySelector("[data-offline-error]");
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const body = noteBody(form);
+    const future = body.occurred_on > localToday(form.dataset.timezone);
+    fieldProblem(form, "occurred_on", future ? form.dataset.inTheFuture : "");
+    if (future) {
+      return;
+    }
     if (body.follow_ups.length && !body.follow_ups[0].due_date) {
       problem.textContent = "Give the follow-up a due date.";
       problem.hidden = false;
@@ -543,6 +596,7 @@ function setUpNoteForm(form) {
     form.reset();
     repSelect.value = String(body.rep_id);
     showGuide();
+    dated();
     form.before(line(`Note for ${rep} saved on this phone — will sync${share ? " and share" : ""}.`));
     window.scrollTo(0, 0);
   });
