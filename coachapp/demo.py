@@ -30,6 +30,7 @@ from coachapp.models import (
     GoalStatus,
     PlanActionItem,
     PlanGoal,
+    PlannedRideAlong,
     PlanStakeholder,
     PlanStatus,
     PlanTeamMember,
@@ -40,11 +41,17 @@ from coachapp.models import (
     SessionType,
     User,
 )
+from coachapp.timezones import local_today
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - the documented password of every demo user  # nosec B105
 DOMAIN = "example.com"
 ADMIN_EMAIL = f"admin@{DOMAIN}"
 HISTORY_DAYS = 182
+# A shared note from the last few days that the rep has not acknowledged is still unread
+# ("New"); the rep read everything older soon after it was shared.
+UNREAD_DAYS = 3
+# The manager's ride-along planned for tomorrow (on Today, and nudged the evening before).
+RIDE_TOMORROW = ("manager", 3, "Formulary committee prep; bring the MSL pack")
 
 COUNT_KEYS = (
     "guides",
@@ -60,6 +67,7 @@ COUNT_KEYS = (
     "follow_ups",
     "development_focuses",
     "cadence_targets",
+    "ride_alongs",
 )
 
 
@@ -1518,6 +1526,21 @@ class _CopyBuilder:
             manager = users[rep_spec.manager]
             self._sessions(rep_spec, rep, manager, current, previous)
             self._focus(rep_spec, rep, manager, current)
+        leader, rep_number, ride_note = RIDE_TOMORROW
+        manager = users[leader]
+        self._add(
+            PlannedRideAlong(
+                manager_id=manager.id,
+                rep_id=reps[rep_number].id,
+                plan_id=next(ctx.plan.id for spec, ctx, _ in plans if spec.number == rep_number),
+                day=local_today(manager.timezone, self.now) + _days(1),
+                note=ride_note,
+                uid=uuid.uuid5(uuid.NAMESPACE_URL, f"coachapp-demo-{self.n}-ride-tomorrow"),
+                created_at=self.now - _days(6),
+                updated_at=self.now - _days(6),
+            ),
+            kind="ride_alongs",
+        )
         self._add(
             CadenceTarget(
                 team_manager_id=users["manager3"].id, any_coaching_days=21, ride_along_days=45
@@ -1918,6 +1941,9 @@ class _CopyBuilder:
             if rng.random() < 0.75:
                 ack_comment = rng.choice(ACK_COMMENTS).format(**text)
         updated = acknowledged or shared or created
+        seen = None
+        if shared is not None and not (status == SessionStatus.SHARED and age <= UNREAD_DAYS):
+            seen = self._clamp(shared + dt.timedelta(minutes=15))  # before rating or replying
 
         ratings = self._ratings(spec, session_type, day, level, offsets, text)
         scored = [(score, key) for key, score, _ in ratings if score is not None]
@@ -1941,6 +1967,7 @@ class _CopyBuilder:
             private_notes=(rng.choice(PRIVATE_NOTES).format(**text) if rng.random() < 0.35 else ""),
             shared_at=shared,
             acknowledged_at=acknowledged,
+            rep_seen_at=seen,
             ack_comment=ack_comment,
             self_assessment=self_assessment,
             self_rated_at=self_rated_at,

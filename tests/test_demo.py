@@ -11,7 +11,14 @@ from sqlalchemy.orm import Session
 from coachapp.auth.passwords import verify_password
 from coachapp.coaching.cadence import cadence_for_reps
 from coachapp.demo import seed_demo
-from coachapp.models import CoachingGuide, CoachingSession, Role, SessionStatus, User
+from coachapp.models import (
+    CoachingGuide,
+    CoachingSession,
+    PlannedRideAlong,
+    Role,
+    SessionStatus,
+    User,
+)
 
 TODAY = dt.date(2026, 11, 20)
 
@@ -82,3 +89,25 @@ def test_seed_demo_command_if_empty(runner: Any, db: Session) -> None:
     assert "demo-password" in first.output
     second = runner.invoke(args=["seed-demo", "--if-empty"])
     assert "already has users" in second.output
+
+
+def test_the_manager_rides_along_tomorrow_and_only_recent_notes_are_unread(db: Session) -> None:
+    seed_demo(db, today=TODAY)
+    manager = by_email(db, "manager@example.com")
+    ride = db.scalars(
+        select(PlannedRideAlong).where(PlannedRideAlong.manager_id == manager.id)
+    ).one()
+    assert ride.day == TODAY + dt.timedelta(days=1)  # the manager's evening in New York
+    assert ride.rep.email == "rep3@example.com" and ride.plan is not None
+    assert ride.plan.owner_id == ride.rep_id
+    shown = db.scalars(
+        select(CoachingSession).where(CoachingSession.status != SessionStatus.DRAFT)
+    ).all()
+    unread = [s for s in shown if s.rep_seen_at is None]
+    assert unread, "a rep or two have a note they have not opened yet"
+    for note in unread:
+        assert note.status == SessionStatus.SHARED and (TODAY - note.occurred_on).days <= 3
+    for note in shown:
+        if note.rep_seen_at is not None:
+            assert note.shared_at is not None and note.shared_at <= note.rep_seen_at
+            assert note.acknowledged_at is None or note.rep_seen_at <= note.acknowledged_at

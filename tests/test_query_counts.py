@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import Flask
 from sqlalchemy.orm import Session
 
 from bench.pages import counting_statements
+from coachapp.coaching import calendar
+from coachapp.db import utcnow
 from coachapp.models import SessionStatus
+from coachapp.timezones import local_today
 from tests.builders import Org, make_follow_up, make_plan, make_session, make_user
 from tests.conftest import HttpsClient, login
 
@@ -43,18 +47,21 @@ def test_team_and_director_pages_do_not_query_per_rep(
     assert statements_for(app, director_client, "/org") == org_before  # type: ignore[arg-type]
 
 
-def test_today_does_not_query_per_draft_or_follow_up(
+def test_today_does_not_query_per_draft_follow_up_or_ride_along(
     app: Flask, login_as: Any, org: Org, db: Session, client: HttpsClient
 ) -> None:
     manager = org.people["manager"]
     login_as("manager")
     before = statements_for(app, client, "/today")
-    for who in ("rep", "rep2", "rep"):  # drafts naming more accounts, more follow-ups due
+    today = local_today(manager.timezone, utcnow())
+    for n, who in enumerate(("rep", "rep2", "rep")):  # more drafts, follow-ups, ride-alongs
         rep = org.people[who]
         plan = make_plan(db, rep)
         make_session(
             db, manager, rep, SessionStatus.DRAFT, plan_id=plan.id, account_id=plan.account_id
         )
         make_follow_up(db, rep, manager)
+        day = today + dt.timedelta(days=n % 2)
+        calendar.plan_ride_along(db, manager, rep.id, day, today, plan.id)
     db.commit()
     assert statements_for(app, client, "/today") == before

@@ -92,13 +92,22 @@ def get_ride(db: Session, viewer: User, ride_id: int) -> PlannedRideAlong:
 
 
 def rides_of(
-    db: Session, viewer: User, since: dt.date, limit: int = 50
+    db: Session,
+    viewer: User,
+    since: dt.date,
+    limit: int = 50,
+    until: dt.date | None = None,
+    options: Sequence[Any] | None = None,
 ) -> Sequence[PlannedRideAlong]:
-    """The viewer's ride-along days from a date on, soonest first; cancelled ones left out."""
+    """The viewer's ride-along days from a date on (to another, if given), soonest first;
+    cancelled ones left out. Loaded with ride_options() unless told what to load."""
+    query = policy.visible_ride_alongs(viewer).where(
+        PlannedRideAlong.day >= since, PlannedRideAlong.cancelled_at.is_(None)
+    )
+    if until is not None:
+        query = query.where(PlannedRideAlong.day <= until)
     return db.scalars(
-        policy.visible_ride_alongs(viewer)
-        .where(PlannedRideAlong.day >= since, PlannedRideAlong.cancelled_at.is_(None))
-        .options(*ride_options())
+        query.options(*(ride_options() if options is None else options))
         .order_by(PlannedRideAlong.day, PlannedRideAlong.id)
         .limit(limit)
     ).all()

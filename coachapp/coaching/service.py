@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, and_, func, select, update
@@ -679,6 +680,45 @@ def follow_ups_for(
     return db.scalars(query.order_by(FollowUp.due_date, FollowUp.id).limit(200)).all()
 
 
+# The follow-ups page groups open follow-ups by when they are due; Today counts the first two.
+DUE_THIS_WEEK_DAYS = 7
+OVERDUE, DUE_THIS_WEEK, LATER = "Overdue", "Due this week", "Later"
+
+
+def follow_up_groups(items: Sequence[FollowUp], today: dt.date) -> dict[str, list[FollowUp]]:
+    week_end = today + dt.timedelta(days=DUE_THIS_WEEK_DAYS)
+    return {
+        OVERDUE: [f for f in items if f.due_date < today],
+        DUE_THIS_WEEK: [f for f in items if today <= f.due_date <= week_end],
+        LATER: [f for f in items if f.due_date > week_end],
+    }
+
+
+@dataclass(frozen=True)
+class FollowUpCounts:
+    overdue: int
+    due_this_week: int
+
+
+def follow_up_counts(db: Session, viewer: User, today: dt.date) -> FollowUpCounts:
+    """How many of the follow-ups the viewer's follow-ups page lists are overdue and due
+    this week, in one query."""
+    week_end = today + dt.timedelta(days=DUE_THIS_WEEK_DAYS)
+    visible = (
+        policy.visible_follow_ups(viewer)
+        .where(FollowUp.status == FollowUpStatus.OPEN, FollowUp.due_date <= week_end)
+        .with_only_columns(FollowUp.due_date)
+        .subquery()
+    )
+    overdue, this_week = db.execute(
+        select(
+            func.count().filter(visible.c.due_date < today),
+            func.count().filter(visible.c.due_date >= today),
+        )
+    ).one()
+    return FollowUpCounts(overdue or 0, this_week or 0)
+
+
 def update_follow_up(
     db: Session, viewer: User, follow_up_id: int, changes: dict[str, Any]
 ) -> FollowUp:
@@ -761,12 +801,20 @@ def changes_after_share(db: Session, session: CoachingSession) -> Sequence[Audit
     ).all()
 
 
-def notes_list(db: Session, viewer: User, limit: int = 50) -> Sequence[CoachingSession]:
-    """A rep's notes, or the notes a manager wrote (drafts first), newest first."""
+def notes_list(
+    db: Session, viewer: User, limit: int = 50, drafts_only: bool = False
+) -> Sequence[CoachingSession]:
+    """A rep's notes, or the notes a manager wrote (drafts first, or only their drafts),
+    newest first."""
     query = policy.visible_sessions(viewer).options(
         joinedload(CoachingSession.rep), joinedload(CoachingSession.account)
     )
-    if viewer.role == Role.MANAGER:
+    if viewer.role == Role.MANAGER and drafts_only:
+        query = query.where(
+            CoachingSession.manager_id == viewer.id,
+            CoachingSession.status == SessionStatus.DRAFT,
+        )
+    elif viewer.role == Role.MANAGER:
         query = query.where(CoachingSession.manager_id == viewer.id).order_by(
             (CoachingSession.status == SessionStatus.DRAFT).desc()
         )

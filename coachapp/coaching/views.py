@@ -521,12 +521,15 @@ def index() -> str:
     db = get_session()
     user = viewer()
     is_rep = user.role == Role.REP
-    notes = service.notes_list(db, user)
+    # ?status=draft: the manager's unfinished notes, which Today counts.
+    drafts_only = user.role == Role.MANAGER and request.args.get("status") == "draft"
+    notes = service.notes_list(db, user, drafts_only=drafts_only)
     days = ack_deadline_days(db)
     now = utcnow()
     return render_template(
         "coaching/index.html",
         notes=notes,
+        drafts_only=drafts_only,
         deadlines={
             n.id: deadline for n in notes if (deadline := deadline_of(n, days, now)) is not None
         },
@@ -544,11 +547,7 @@ def index() -> str:
 def follow_ups() -> str:
     today = _today()
     items = service.follow_ups_for(get_session(), viewer(), FollowUpStatus.OPEN)
-    groups = {
-        "Overdue": [f for f in items if f.due_date < today],
-        "Due this week": [f for f in items if today <= f.due_date <= today + dt.timedelta(days=7)],
-        "Later": [f for f in items if f.due_date > today + dt.timedelta(days=7)],
-    }
+    groups = service.follow_up_groups(items, today)
     return render_template("coaching/follow_ups.html", groups=groups, today=today)
 
 

@@ -5,19 +5,21 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from coachapp import policy
+from coachapp.coaching import ride_alongs
 from coachapp.coaching.cadence import DEFAULT_WINDOW_DAYS, RepCadence, cadence_for_reps
 from coachapp.coaching.preparation import open_follow_ups_of
+from coachapp.coaching.service import FollowUpCounts, follow_up_counts
 from coachapp.dashboard.service import CadenceFilters, RepRow, cadence_rows
 from coachapp.models import (
     Account,
     AccountPlan,
     CoachingSession,
     FollowUp,
-    FollowUpStatus,
+    PlannedRideAlong,
     PlanStatus,
     PlanTeamMember,
     Role,
@@ -94,29 +96,49 @@ def person_page(db: Session, viewer: User, person_id: int, now: dt.datetime) -> 
     return PersonPage(person, cadence, list(plans), list(sessions), list(follow_ups))
 
 
-def drafts_of(db: Session, manager: User) -> list[CoachingSession]:
-    """The manager's unfinished notes, with the rep and account each one names."""
-    return list(
-        db.scalars(
-            select(CoachingSession)
-            .where(
-                CoachingSession.manager_id == manager.id,
-                CoachingSession.status == SessionStatus.DRAFT,
-            )
-            .options(joinedload(CoachingSession.rep), joinedload(CoachingSession.account))
-            .order_by(CoachingSession.updated_at.desc())
-        ).all()
+# Who is due for coaching: overdue, never coached, or due within a few days. Today counts
+# them and the Team page filtered with ?due=1 lists them.
+NEEDS_COACHING = frozenset({"overdue", "never", "due_soon"})
+
+
+def needs_coaching(rows: list[TeamRow]) -> list[TeamRow]:
+    return [row for row in rows if row.cadence.status in NEEDS_COACHING]
+
+
+@dataclass
+class TodayPage:
+    """A manager's day at a glance: how many of each thing wait, not every item (each count
+    links to the list it counts), and the ride-alongs of today and tomorrow."""
+
+    team_size: int
+    coaching_due: int
+    drafts: int
+    follow_ups: FollowUpCounts
+    rides: list[PlannedRideAlong]
+
+
+def today_page(db: Session, manager: User, now: dt.datetime, today: dt.date) -> TodayPage:
+    rows = cadence_rows(db, manager, CadenceFilters(), now)
+    drafts = db.scalar(
+        select(func.count()).where(
+            CoachingSession.manager_id == manager.id,
+            CoachingSession.status == SessionStatus.DRAFT,
+        )
     )
-
-
-def follow_ups_due(db: Session, viewer: User, until: dt.date) -> list[FollowUp]:
-    """Open follow-ups the viewer can see, due by a date (overdue included)."""
-    return list(
-        db.scalars(
-            policy.visible_follow_ups(viewer)
-            .where(FollowUp.status == FollowUpStatus.OPEN, FollowUp.due_date <= until)
-            .options(joinedload(FollowUp.owner))
-            .order_by(FollowUp.due_date)
-            .limit(50)
-        ).all()
+    rides = ride_alongs.rides_of(
+        db,
+        manager,
+        today,
+        until=today + dt.timedelta(days=1),
+        options=[
+            joinedload(PlannedRideAlong.rep),
+            joinedload(PlannedRideAlong.plan).joinedload(AccountPlan.account),
+        ],
+    )
+    return TodayPage(
+        team_size=len(rows),
+        coaching_due=sum(1 for row in rows if row.cadence.status in NEEDS_COACHING),
+        drafts=drafts or 0,
+        follow_ups=follow_up_counts(db, manager, today),
+        rides=[ride for ride in rides if ride.manager_id == manager.id],
     )

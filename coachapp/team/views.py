@@ -19,24 +19,21 @@ from coachapp.models import Role
 from coachapp.team import bp, service
 from coachapp.timezones import local_today
 
-DUE_SOON_DAYS = 3
-
 
 @bp.get("/today")
 @roles_required(Role.MANAGER)
 def today() -> str:
+    """The manager's day on one screen: counts that link to their lists, and the
+    ride-alongs of today and tomorrow."""
     user = viewer()
     db = get_session()
     now = utcnow()
     day = local_today(user.timezone, now)
-    rows = service.team_of(db, user, now)
     return render_template(
         "team/today.html",
         today=day,
-        needs_coaching=[r for r in rows if r.cadence.status in {"overdue", "never", "due_soon"}],
-        rows=rows,
-        drafts=service.drafts_of(db, user),
-        follow_ups=service.follow_ups_due(db, user, day + dt.timedelta(days=DUE_SOON_DAYS)),
+        tomorrow=day + dt.timedelta(days=1),
+        page=service.today_page(db, user, now, day),
         from_director=coach_notes.unacknowledged_for(db, user),
     )
 
@@ -44,16 +41,20 @@ def today() -> str:
 @bp.get("/team")
 @roles_required(Role.MANAGER)
 def team() -> str:
-    """The manager's reps with their cadence figures, who needs coaching next first."""
+    """The manager's reps with their cadence figures, who needs coaching next first; with
+    ?due=1 only those due for coaching (what Today counts)."""
     user = viewer()
     now = utcnow()
     day = local_today(user.timezone, now)
     filters = CadenceFilters.from_args(request.args)
     rows = service.team_of(get_session(), user, now, filters.window_days)
+    due_only = request.args.get("due") == "1"
     return render_page_or_fragment(
         "team/team.html",
         "team/_team_list.html",
-        rows=rows,
+        rows=service.needs_coaching(rows) if due_only else rows,
+        team_size=len(rows),
+        due_only=due_only,
         today=day,
         filters=filters,
         windows=WINDOW_CHOICES,

@@ -129,8 +129,13 @@ def test_sign_in_page(phone: Page) -> None:
 
 def test_manager_pages(signed_in_phone: Callable[..., Page]) -> None:
     page = signed_in_phone("manager@example.com")
+    page.goto("/team")
     rep_page = first_href(page, "#team-list a.list-row")
-    check_pages(page, ["/today", "/team", rep_page])
+    page.goto("/today")
+    ride_page = first_href(page, "#rides-heading ~ ul a")
+    check_pages(
+        page, ["/today", "/team", "/team?due=1", "/notes?status=draft", rep_page, ride_page]
+    )
 
 
 def test_rep_pages(signed_in_phone: Callable[..., Page]) -> None:

@@ -13,13 +13,12 @@ from tests.builders import Org, make_notification, make_session, make_user
 from tests.conftest import HttpsClient
 
 
-def test_manager_today_lists_the_team_most_overdue_first(
+def test_manager_team_lists_the_team_most_overdue_first(
     login_as: Any, org: Org, db: Session, client: HttpsClient
 ) -> None:
     p = org.people
     # rep was coached 3 days ago (builders); rep2 never.
-    text = login_as("manager").get("/today").get_data(as_text=True)
-    assert "Coaching due" in text
+    text = login_as("manager").get("/team").get_data(as_text=True)
     assert text.index("Robin Msl") < text.index("Riley Rep")
     assert "Not yet coached" in text
     assert "Oli Other" not in text  # manager2's rep
@@ -64,7 +63,7 @@ def test_drafts_count_for_the_author_not_for_cadence(
     login_as: Any, org: Org, client: HttpsClient
 ) -> None:
     text = login_as("manager").get("/today").get_data(as_text=True)
-    assert "Unfinished notes" in text
+    assert re.search(r'count-figure">1</strong>\s*<span class="count-label">Drafts<', text)
 
 
 def test_rep_home_shows_own_plans_shared_notes_and_follow_ups(
