@@ -148,6 +148,14 @@ class ImportPlan:
         return [c for c in self.changes if c.kind == kind]
 
     @property
+    def problems_by_line(self) -> list[tuple[int | None, list[str]]]:
+        """Every problem, grouped by line in file order (the file's own problems first)."""
+        grouped: dict[int | None, list[str]] = {}
+        for problem in sorted(self.problems, key=lambda p: p.line or 0):
+            grouped.setdefault(problem.line, []).append(problem.message)
+        return list(grouped.items())
+
+    @property
     def counts(self) -> dict[str, int]:
         return {kind.value: len(self.of_kind(kind)) for kind in ChangeKind}
 
@@ -393,6 +401,7 @@ class _Person:
     manager_email: str
     active: bool
     row: ImportRow | None  # None: not in the file (as they are in the database)
+    leaving: bool = False  # deactivated because the file leaves them out
 
 
 def _reporting_loops(people: dict[str, _Person]) -> list[list[str]]:
@@ -473,6 +482,7 @@ def plan_org_import(
             email_of.get(user.manager_id, "") if user.manager_id else "",
             user.active and not leaving,
             None,
+            leaving=user.active and leaving,
         )
     for email, row in in_file.items():
         existing = people.get(email)
@@ -495,11 +505,12 @@ def plan_org_import(
 
 
 def _check_managers(plan: ImportPlan, people: dict[str, _Person]) -> None:
+    # Every row's manager is checked, also on a row with errors of its own: the preview lists
+    # every error of a line at once, not one per round of corrections.
+    for row in plan.rows:
+        _check_row_manager(plan, people, row)
     for person in people.values():
-        row = person.row
-        if row is not None and row.role is not None:
-            _check_row_manager(plan, people, row)
-        elif person.active and person.role is not None and person.manager_email:
+        if person.row is None and person.active and person.role is not None:
             # Someone the file leaves as they are, whose manager the file changes.
             manager = people.get(person.manager_email)
             if manager is None or manager.row is None or manager.role is None:
@@ -516,7 +527,8 @@ def _check_managers(plan: ImportPlan, people: dict[str, _Person]) -> None:
 
 
 def _check_row_manager(plan: ImportPlan, people: dict[str, _Person], row: ImportRow) -> None:
-    assert row.role is not None
+    """The row's manager as the file leaves them; a role the row could not give is not
+    compared (its own error says why)."""
 
     def refuse(message: str) -> None:
         plan.problems.append(ImportProblem(row.line, message))
@@ -526,7 +538,9 @@ def _check_row_manager(plan: ImportPlan, people: dict[str, _Person], row: Import
             refuse(f"{_role_phrase(row.role)}: the manager email is empty.")
         return
     if row.manager_email == row.email:
-        return  # a loop of one, reported with the other loops
+        if not row.valid:  # a valid row's loop of one is reported with the other loops
+            refuse(f"{row.email} would report to themself.")
+        return
     manager = people.get(row.manager_email)
     if manager is None:
         refuse(f"The manager {row.manager_email} is neither in the file nor in Coachapp.")
@@ -534,10 +548,13 @@ def _check_row_manager(plan: ImportPlan, people: dict[str, _Person], row: Import
     if not manager.active:
         refuse(
             f"The manager {row.manager_email} is deactivated"
-            + (" (missing from the file)." if manager.row is None else ".")
+            + (" (missing from the file)." if manager.leaving else ".")
         )
-        return
-    if manager.role is not None and manager.role not in ALLOWED_MANAGER_ROLES[row.role]:
+    if (
+        row.role is not None
+        and manager.role is not None
+        and manager.role not in ALLOWED_MANAGER_ROLES[row.role]
+    ):
         refuse(
             f"The manager {row.manager_email} is a {manager.role.value}. {_role_phrase(row.role)}."
         )
@@ -559,7 +576,7 @@ def _check_loops(plan: ImportPlan, people: dict[str, _Person]) -> None:
 
 def _check_actor(plan: ImportPlan, actor: User, in_file: dict[str, ImportRow]) -> None:
     row = in_file.get(actor.email)
-    if row is not None and row.valid and row.role is not None and row.role != actor.role:
+    if row is not None and row.role is not None and row.role != actor.role:
         plan.problems.append(
             ImportProblem(
                 row.line,

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import request
-from flask_login import current_user, login_fresh, login_required
+from flask_login import current_user, login_required
 
+from coachapp.auth import reauth
 from coachapp.errors import NotFound
 from coachapp.models import Role, User
 
@@ -36,14 +36,14 @@ def viewer() -> User:
 
 def fresh_login_for_changes(view: F) -> F:
     """Changes (POST) need a password typed in this session, not one restored from
-    "remember me"; reading does not."""
+    "remember me"; reading does not. The password is asked for on the way to the change,
+    which then goes ahead as sent (coachapp.auth.reauth)."""
 
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if request.method == "POST" and not login_fresh():
-            from coachapp.extensions import login_manager  # the extensions import the views
-
-            return login_manager.needs_refresh()
+        asking = reauth.confirmation_needed()
+        if asking is not None:
+            return asking
         return view(*args, **kwargs)
 
     return cast(F, wrapped)

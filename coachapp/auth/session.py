@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, redirect, request, url_for
+from typing import Any
+
+from flask import Flask, current_app, redirect, request, session, url_for
+from flask_login import user_loaded_from_cookie
 from werkzeug.wrappers import Response
 
 from coachapp.auth import password_change
@@ -18,16 +21,24 @@ def init_login(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in to continue."
     login_manager.login_message_category = "info"
-    login_manager.refresh_view = "auth.login"
-    login_manager.needs_refresh_message = "Confirm your password to make this change."
-    login_manager.needs_refresh_message_category = "info"
     login_manager.user_loader(load_user)
     login_manager.unauthorized_handler(unauthorized)
+    user_loaded_from_cookie.connect(keep_remembered_session, app)
     password_change.init_app(app)
 
 
 def load_user(browser_token: str) -> User | None:
     return user_for_browser_token(get_session(), browser_token)
+
+
+def keep_remembered_session(app: Flask, user: User, **_: Any) -> None:
+    """A session restored from "remember me" stays signed in (not fresh) until it ends.
+
+    flask-login restores it without the browser identifier that strong session protection
+    compares on the next request, nor as permanent, so that request would sign it out again.
+    """
+    session["_id"] = login_manager._session_identifier_generator()
+    session.permanent = True
 
 
 def unauthorized() -> Response | tuple[object, int, dict[str, str]]:

@@ -216,6 +216,44 @@ def test_every_error_of_a_file_is_listed_at_once(org: Org, db: Session) -> None:
     assert [p.line for p in plan.problems] == [3, 4, 5, 6]
 
 
+def test_the_preview_lists_every_error_of_a_line(
+    login_as: Any, org: Org, client: HttpsClient, db: Session
+) -> None:
+    """A line's errors all at once, its manager's too, not one per round of corrections."""
+    e = emails(org)
+    org.people["manager2"].active = False
+    db.commit()
+    text = csv_text(
+        "not-an-email,,boss,juggler,ghost@example.com,Mars/Olympus",
+        f"ok@example.com,Ok,rep,sales,{e['manager']},UTC",
+        "OK@example.com,Ok Again,rep,sales,nobody@example.com,Nowhere/Town",
+        f"di@example.com,Di,director,sales,{e['manager2']},UTC",
+    )
+    login_as("admin")
+    response = preview(client, text)
+    assert response.status_code == 422
+    page = html.unescape(response.get_data(as_text=True))
+    problems = page.split("import-problem-lines", 1)[1].split("</div>", 1)[0]
+    line_2 = problems.split("Line 2 (6 errors):", 1)[1].split("Line 4", 1)[0]
+    for message in (
+        "“not-an-email” is not a valid email.",
+        "The name is empty.",
+        "Unknown role “boss”",
+        "Unknown function “juggler”",
+        "Unknown time zone “Mars/Olympus”",
+        "The manager ghost@example.com is neither in the file nor in Coachapp.",
+    ):
+        assert message in line_2, message
+    line_4 = problems.split("Line 4 (3 errors):", 1)[1].split("Line 5", 1)[0]
+    assert "Unknown time zone “Nowhere/Town”" in line_4
+    assert "ok@example.com is also on line 3" in line_4
+    assert "The manager nobody@example.com is neither in the file nor in Coachapp." in line_4
+    line_5 = problems.split("Line 5 (2 errors):", 1)[1]
+    assert f"The manager {e['manager2']} is deactivated." in line_5
+    assert f"The manager {e['manager2']} is a manager." in line_5
+    assert "Line 3" not in problems
+
+
 def test_rows_with_errors_are_left_out_of_the_changes_listed(org: Org, db: Session) -> None:
     e = emails(org)
     text = csv_text(
