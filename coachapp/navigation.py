@@ -121,15 +121,21 @@ def template_globals() -> dict[str, Any]:
     if not current_user.is_authenticated or current_user.must_change_password:
         return {
             "nav_items": (),
-            "unread_count": 0,
+            "nav_unread": {},
             "function_labels": FUNCTION_LABELS,
             "new_client_uuid": lambda: str(uuid.uuid4()),
         }
+    from coachapp.coaching.service import unread_notes_count
     from coachapp.inbox.service import unread_count
 
+    db = get_session()
+    # What each tab shows as unread: its badge, and in the link's name ("Notes, 2 unread").
+    unread = {"inbox.index": unread_count(db, current_user)}
+    if current_user.role == Role.REP:
+        unread["coaching.index"] = unread_notes_count(db, current_user)
     return {
         "nav_items": NAV_BY_ROLE[current_user.role],
-        "unread_count": unread_count(get_session(), current_user),
+        "nav_unread": unread,
         "function_labels": FUNCTION_LABELS,
         "new_client_uuid": lambda: str(uuid.uuid4()),
     }

@@ -447,6 +447,8 @@ def acknowledge_session(
     blind.settle_on_acknowledgement(db, viewer, session)
     session.status = SessionStatus.ACKNOWLEDGED
     session.acknowledged_at = utcnow()
+    # Acknowledged without opening the page (the API, a phone's queue): read all the same.
+    session.rep_seen_at = session.rep_seen_at or session.acknowledged_at
     session.ack_comment = comment.strip() or None
     audit.record(
         db, viewer, "session.acknowledge", "coaching_session", session.id,
@@ -775,6 +777,35 @@ def guide_version_or_404(db: Session, version_id: int) -> GuideVersion:
 def coached_rep(db: Session, manager: User, rep_id: int) -> User:
     """The manager's direct report; anyone else is not found."""
     return _coached_rep(db, manager, rep_id)
+
+
+def unread_notes_count(db: Session, rep: User) -> int:
+    """Notes shared with the rep that they have not opened yet (the Notes tab's badge, the
+    notes marked "New")."""
+    return int(
+        db.scalar(
+            policy.visible_sessions(rep)
+            .where(CoachingSession.rep_id == rep.id, CoachingSession.rep_seen_at.is_(None))
+            .with_only_columns(func.count())
+        )
+        or 0
+    )
+
+
+def notes_needing_action(db: Session, rep: User, limit: int = 3) -> Sequence[CoachingSession]:
+    """Shared notes waiting for the rep to rate themself or acknowledge, oldest first (the
+    nearest deadline)."""
+    return db.scalars(
+        policy.visible_sessions(rep)
+        .where(CoachingSession.rep_id == rep.id, CoachingSession.status == SessionStatus.SHARED)
+        .options(
+            joinedload(CoachingSession.manager),
+            joinedload(CoachingSession.rep),
+            joinedload(CoachingSession.account),
+        )
+        .order_by(CoachingSession.shared_at, CoachingSession.id)
+        .limit(limit)
+    ).all()
 
 
 def mark_seen(db: Session, session: CoachingSession) -> None:

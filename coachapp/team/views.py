@@ -11,11 +11,11 @@ from coachapp.auth.roles import roles_required, viewer
 from coachapp.coach_notes import service as coach_notes
 from coachapp.coaching import calendar, focus, preparation
 from coachapp.coaching import service as coaching_service
-from coachapp.coaching.cadence import WINDOW_CHOICES
+from coachapp.coaching.cadence import WINDOW_CHOICES, ack_deadline_days, deadline_of
 from coachapp.dashboard.service import CadenceFilters
 from coachapp.db import get_session, utcnow
 from coachapp.htmx import render_page_or_fragment
-from coachapp.models import Role
+from coachapp.models import SESSION_TYPE_LABELS, Role
 from coachapp.team import bp, service
 from coachapp.timezones import local_today
 
@@ -107,6 +107,8 @@ def my_page() -> str:
     page = service.person_page(db, user, user.id, now)
     trends = focus.focus_of(db, user, user)
     rides = calendar.upcoming(db, user, user, day)
+    to_act_on = coaching_service.notes_needing_action(db, user)
+    days = ack_deadline_days(db) if to_act_on else 0
     return render_template(
         "team/person.html",
         page=page,
@@ -115,4 +117,7 @@ def my_page() -> str:
         trends=trends,
         rides=rides,
         pending=coaching_service.pending_self_assessment(db, user, user.id),
+        to_act_on=to_act_on,
+        deadlines={note.id: deadline_of(note, days, now) for note in to_act_on},
+        types=SESSION_TYPE_LABELS,
     )

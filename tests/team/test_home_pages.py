@@ -109,10 +109,10 @@ def test_inbox_opens_the_page_a_notification_is_about(
     client = login_as("rep")
     inbox = client.get("/inbox").get_data(as_text=True)
     assert "Your note from Morgan" in inbox and "Unread" in inbox
-    assert 'aria-label="2 unread"' in inbox
+    assert 'aria-label="Inbox, 2 unread"' in inbox
     response = client.post_form(f"/inbox/{note.id}/open")
     assert response.headers["Location"] == "/my"
-    assert 'aria-label="1 unread"' in client.get("/inbox").get_data(as_text=True)
+    assert 'aria-label="Inbox, 1 unread"' in client.get("/inbox").get_data(as_text=True)
 
 
 def test_inbox_never_redirects_off_site(
