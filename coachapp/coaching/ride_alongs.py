@@ -169,6 +169,34 @@ def watch_first(
     }
 
 
+@dataclass(frozen=True)
+class CallAccount:
+    """The account a new call starts on: one of the day's stops, else a name typed in."""
+
+    stop_id: int | None = None
+    name: str = ""
+
+
+def next_call_account(ride: PlannedRideAlong, calls: Sequence[RideAlongCall]) -> CallAccount:
+    """What the capture form offers first: the last call's account (a manager logs call after
+    call where they are), else the account chosen when the ride was planned (the rep's stop
+    for it, or its name when the rep listed no stops), else the day's first stop."""
+    stops = {stop.id for stop in ride.stops}
+    if calls:
+        last = calls[-1]
+        if last.stop_id in stops:
+            return CallAccount(stop_id=last.stop_id)
+        return CallAccount(name=last.account_name)
+    planned = next((s for s in ride.stops if ride.plan_id and s.plan_id == ride.plan_id), None)
+    if planned is not None:
+        return CallAccount(stop_id=planned.id)
+    if ride.stops:
+        return CallAccount(stop_id=ride.stops[0].id)
+    if ride.plan is not None:
+        return CallAccount(name=ride.plan.account.name)
+    return CallAccount()
+
+
 # Before the ride: the rep's preparation and the pre-brief -------------------------------
 
 

@@ -75,6 +75,7 @@ def _page_context(ride: PlannedRideAlong, **extra: Any) -> dict[str, Any]:
         context["shown_first"] = ride_alongs.watch_first(
             db, ride, context["guide"], context["calls"]
         )
+        context["call_account"] = ride_alongs.next_call_account(ride, context["calls"])
         context["messages"] = {
             "account": ride_alongs.NEED_ACCOUNT,
             "score": ride_alongs.NEED_SCORE,

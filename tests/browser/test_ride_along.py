@@ -174,6 +174,11 @@ def test_the_ride_along_day_on_a_phone(
         capture(manager, call)
         kept = manager.get_by_role("list", name="Kept on this phone").get_by_role("listitem")
         expect(kept).to_have_count(index)
+        # The next call starts at the same account.
+        chosen = "Another account" if call.other else call.account
+        expect(manager.get_by_role("radio", name=chosen, exact=True)).to_be_checked()
+        if call.other:
+            expect(manager.get_by_label("Account visited")).to_have_value(call.account)
     expect(
         manager.get_by_text("Saved on this phone — will sync (3 items waiting).")
     ).to_be_visible()

@@ -282,3 +282,68 @@ def test_the_capture_form_offers_the_reps_focus_and_the_days_ratings_first(
     assert manager.post_form(f"{url}/calls", call).status_code == 302
     shown, folded = capture_groups(manager.get(url).get_data(as_text=True))
     assert "Shares the plan" in shown and "Listens" in shown and not folded
+
+
+def account_choice(page: str) -> tuple[str | None, str]:
+    """The capture form's chosen account: the checked stop's label (None for "another
+    account") and the name field's value."""
+    form = page[page.index('id="capture"') :]
+    checked = re.search(
+        r'<input type="radio" id="stop-(\w+)" name="stop" value="[^"]*" checked>', form
+    )
+    assert checked, "an account is chosen"
+    label = re.search(rf'<label for="stop-{checked.group(1)}">([^<]+)</label>', form)
+    name = re.search(r'id="account_name" name="account_name"[^>]*value="([^"]*)"', form)
+    assert label and name
+    return (None if checked.group(1) == "other" else label.group(1), name.group(1))
+
+
+def test_calls_start_on_the_planned_account_then_keep_the_last_one(
+    app: Flask, db: Session, org: Org, day: Day
+) -> None:
+    manager, rep = signed_in(app, org, "manager"), signed_in(app, org, "rep")
+    url = f"/ride-alongs/{day.ride.id}"
+    planned, other = org.plans["rep"], org.plans["other_rep_with_rep"]
+
+    def log(**fields: str) -> None:
+        call = {
+            "client_uuid": str(uuid.uuid4()),
+            "guide_version_id": str(org.sessions["shared"].guide_version_id),
+            "evidence": "Asked what would change the vote",
+            **fields,
+        }
+        assert manager.post_form(f"{url}/calls", call).status_code == 302
+
+    # The rep did not prepare: the account chosen when the ride was planned, typed in.
+    assert account_choice(manager.get(url).get_data(as_text=True)) == (
+        None,
+        planned.account.name,
+    )
+    log(stop="", account_name="Corner pharmacy")
+    assert account_choice(manager.get(url).get_data(as_text=True)) == (None, "Corner pharmacy")
+
+    # The rep lists the day: another account first, then the planned one. A fresh day (no
+    # call yet) starts on the planned account's stop, not simply the first.
+    db.execute(RideAlongCall.__table__.delete())
+    db.commit()
+    prepared = rep.post_form(
+        f"{url}/preparation",
+        {
+            "version": str(db.get(PlannedRideAlong, day.ride.id).version),  # type: ignore[union-attr]
+            "plan": [str(other.id), str(planned.id)],
+            f"objective-plan-{other.id}": "Meet the new nurse manager",
+            f"objective-plan-{planned.id}": "Agree the P&T submission date",
+        },
+    )
+    assert prepared.status_code == 302
+    page = manager.get(url).get_data(as_text=True)
+    chips = page[page.index('id="capture"') :]
+    assert chips.index(other.account.name) < chips.index(planned.account.name)
+    assert account_choice(page) == (planned.account.name, "")
+
+    # After a call at the other account, the next call starts there.
+    db.expire_all()
+    ride = db.get(PlannedRideAlong, day.ride.id)
+    assert ride is not None
+    log(stop=str(next(s.id for s in ride.stops if s.plan_id == other.id)))
+    assert account_choice(manager.get(url).get_data(as_text=True))[0] == other.account.name

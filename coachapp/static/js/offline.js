@@ -683,6 +683,9 @@ function setUpCallForm(form) {
       return;
     }
     problem.hidden = true;
+    // The next call is most likely at the same account: it stays chosen after the reset.
+    const stop = form.querySelector('input[name="stop"]:checked');
+    const accountName = form.elements.account_name.value;
     const rated = found.body.ratings.length;
     await keep({
       id: found.body.client_uuid,
@@ -694,6 +697,10 @@ function setUpCallForm(form) {
       label: `The call at ${found.account}`,
     });
     form.reset();
+    if (stop) {
+      stop.checked = true;
+    }
+    form.elements.account_name.value = accountName;
     const calls = document.querySelector("[data-ride-calls]");
     if (calls) {
       calls.scrollIntoView({ block: "start" });
