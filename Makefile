@@ -7,28 +7,48 @@ FLASK := $(BIN)/flask --app coachapp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install chromium lint typecheck pytest screenshots bench bench-cadence bench-perf bench-push load drills lighthouse axe clean
+.PHONY: run test test-fast install chromium lint typecheck pytest screenshots bench bench-cadence bench-perf bench-push load drills lighthouse axe clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+# What running needs (make run), and on top of it what the checks need (make test).
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed: pyproject.toml $(VENV)/.installed-run
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
 install: $(VENV)/.installed
 
-run: install
+# TLS=1 serves https with a self-signed certificate (instance/dev-cert.pem) for this machine's
+# addresses, to try the app on a phone over the local network (see README).
+SCHEME := $(if $(TLS),https,http)
+URL_HOST = $(if $(filter 0.0.0.0,$(HOST)),$(shell hostname -I 2>/dev/null | cut -d' ' -f1),$(HOST))
+
+# The web app and the worker log to instance/web.log and instance/worker.log, so the start-up
+# output ends with the URL once the app answers.
+run: $(VENV)/.installed-run
+	@mkdir -p instance
 	@$(FLASK) db upgrade
 	@$(FLASK) seed-demo --if-empty
-	@$(FLASK) vapid-keys > /dev/null
-	@echo ""
-	@echo "  Coachapp is running at http://$(HOST):$(PORT)/"
-	@echo "  Sign in as manager@example.com (or rep1@, director@, admin@) with password demo-password"
-	@echo "  Stop with Ctrl-C."
-	@echo ""
-	@trap 'kill 0' EXIT; $(FLASK) worker & $(FLASK) run --host $(HOST) --port $(PORT)
+	@$(FLASK) vapid-keys > /dev/null 2>&1
+	@$(if $(TLS),$(FLASK) dev-cert $(foreach h,$(shell hostname -I 2>/dev/null) $(filter-out 0.0.0.0,$(HOST)),--host $(h)) > /dev/null,true)
+	@trap 'kill 0' EXIT; \
+	  $(FLASK) worker >> instance/worker.log 2>&1 & \
+	  $(FLASK) run --host $(HOST) --port $(PORT) \
+	    $(if $(TLS),--cert instance/dev-cert.pem --key instance/dev-key.pem) >> instance/web.log 2>&1 & \
+	  $(BIN)/python -m coachapp.devserver --wait $(SCHEME)://127.0.0.1:$(PORT)/healthz || exit 1; \
+	  echo ""; \
+	  echo "  Sign in as manager@example.com, rep1@example.com, director@example.com or"; \
+	  echo "  admin@example.com, password demo-password. Logs: instance/web.log, instance/worker.log."; \
+	  echo "  Stop with Ctrl-C."; \
+	  echo ""; \
+	  echo "  Coachapp is running at $(SCHEME)://$(URL_HOST):$(PORT)/"; \
+	  wait
 
 # Browser tests drive Debian's Chromium; install it when missing.
 chromium:
@@ -48,6 +68,11 @@ pytest: install chromium
 	$(BIN)/pytest
 
 test: lint typecheck pytest
+
+# Before each commit, under a minute: lint, and the suite on SQLite without the browser tests.
+test-fast: install
+	$(BIN)/ruff check .
+	COACHAPP_TEST_BACKENDS=sqlite $(BIN)/pytest -q -n 2 -m "not browser" -p no:cacheprovider
 
 screenshots: install chromium
 	$(BIN)/python -m bench.screenshots

@@ -1,9 +1,11 @@
-"""Commands: flask --app coachapp db upgrade | seed-demo | create-user | vapid-keys | worker."""
+"""Commands: flask --app coachapp db upgrade | seed-demo | create-user | vapid-keys | worker |
+dev-cert."""
 
 from __future__ import annotations
 
 import getpass
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -167,7 +169,30 @@ def worker_command(once: bool) -> None:
     run_forever(current_app)
 
 
+@click.command("dev-cert")
+@with_appcontext
+@click.option(
+    "--host",
+    "hosts",
+    multiple=True,
+    help="A name or address the phone will use (repeatable); localhost is always included.",
+)
+def dev_cert_command(hosts: tuple[str, ...]) -> None:
+    """Make a self-signed certificate for trying the app on a phone over the local network
+    (`make run HOST=0.0.0.0 TLS=1`); prints the certificate and key paths."""
+    from coachapp.devserver import write_dev_certificate
+
+    cert, key = write_dev_certificate(Path(current_app.instance_path), ["localhost", *hosts])
+    click.echo(f"{cert} {key}")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(db_cli)
-    for command in (seed_demo_command, create_user_command, vapid_keys_command, worker_command):
+    for command in (
+        seed_demo_command,
+        create_user_command,
+        vapid_keys_command,
+        worker_command,
+        dev_cert_command,
+    ):
         app.cli.add_command(command)

@@ -20,7 +20,8 @@ from coachapp.db import Database
 from tests.builders import Org, build_org
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-BACKENDS = ("sqlite", "postgresql")
+# Every database test runs on each backend; `make test-fast` narrows it to SQLite.
+BACKENDS = tuple(os.environ.get("COACHAPP_TEST_BACKENDS", "sqlite,postgresql").split(","))
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 

@@ -110,3 +110,50 @@ def test_worker_once_runs_every_job_and_exits(runner: Any) -> None:
     for job in ("nudge_rules=", "push=", "purge_expired_tokens=", "purge_login_attempts="):
         assert job in result.output
     assert "FAILED" not in result.output
+
+
+def test_dev_cert_serves_tls_that_a_phone_on_the_network_can_trust(
+    app: Flask, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """`make run TLS=1`: the certificate names localhost and the addresses given, and a
+    client that trusts it completes a TLS handshake to a server using it."""
+    import socket
+    import ssl
+    import threading
+
+    from cryptography import x509
+
+    monkeypatch.setattr(app, "instance_path", str(tmp_path))
+    result = app.test_cli_runner().invoke(args=["dev-cert", "--host", "192.0.2.7"])
+    assert result.exit_code == 0, result.output
+    cert_path, key_path = (Path(p) for p in result.output.split())
+    assert key_path.stat().st_mode & 0o077 == 0
+    names = x509.load_pem_x509_certificate(
+        cert_path.read_bytes()
+    ).extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    assert "localhost" in names.value.get_values_for_type(x509.DNSName)
+    assert {str(a) for a in names.value.get_values_for_type(x509.IPAddress)} == {
+        "127.0.0.1",
+        "192.0.2.7",
+    }
+
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(cert_path, key_path)
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def serve_one() -> None:
+        connection, _ = listener.accept()
+        with server_context.wrap_socket(connection, server_side=True) as tls:
+            tls.sendall(b"hello")
+
+    thread = threading.Thread(target=serve_one, daemon=True)
+    thread.start()
+    client_context = ssl.create_default_context(cafile=str(cert_path))
+    with (
+        socket.create_connection(("127.0.0.1", port), timeout=5) as raw,
+        client_context.wrap_socket(raw, server_hostname="localhost") as tls,
+    ):
+        assert tls.recv(5) == b"hello"
+    thread.join(timeout=5)
+    listener.close()
