@@ -11,7 +11,6 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 from marshmallow import ValidationError, validate
@@ -25,7 +24,7 @@ from coachapp.auth.passwords import unusable_password_hash
 from coachapp.auth.service import end_all_sessions, normalise_email
 from coachapp.errors import Conflict, InvalidInput
 from coachapp.models import FUNCTION_LABELS, ROLE_LABELS, Function, Role, User
-from coachapp.timezones import all_timezones
+from coachapp.timezones import canonical_name
 
 MAX_IMPORT_BYTES = 400_000
 MAX_IMPORT_ROWS = 2_000
@@ -261,11 +260,6 @@ def _choice(raw: str, labels: dict[Any, str]) -> Any:
     return None
 
 
-@cache
-def _canonical_timezones() -> dict[str, str]:
-    return {name.lower(): name for name in all_timezones()}
-
-
 def _read_row(
     line: int, cells: list[str], positions: dict[str, int], width: int
 ) -> tuple[ImportRow, list[ImportProblem]]:
@@ -324,7 +318,7 @@ def _read_row(
             manager = ""
     row.manager_email = manager
     zone = cell("timezone")
-    canonical = _canonical_timezones().get(zone.lower()) if len(zone) <= 64 else None
+    canonical = canonical_name(zone)
     if not zone:
         refuse("The time zone is empty; use a name such as America/New_York.")
     elif canonical is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -21,7 +21,7 @@ from coachapp.auth.service import end_all_sessions, normalise_email
 from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from coachapp.forms import STORABLE_TEXT
 from coachapp.models import Function, Role, User
-from coachapp.timezones import is_valid_timezone
+from coachapp.timezones import check_timezone
 
 # Who may report to whom: a rep to a manager, a manager to a director.
 ALLOWED_MANAGER_ROLES = {
@@ -46,15 +46,10 @@ class UserSchema(Schema):
     role = fields.Enum(Role, by_value=True, required=True)
     function = fields.Enum(Function, by_value=True, load_default=Function.OTHER)
     manager_id = fields.Integer(load_default=None, allow_none=True, strict=False)
-    timezone = fields.String(load_default="UTC", validate=validate.Length(max=64))
+    timezone = fields.String(load_default="UTC", validate=check_timezone)
     # An emptied field clears the region, so it loads as "" rather than staying unchanged.
     region = fields.String(load_default="", validate=[validate.Length(max=80), STORABLE_TEXT])
     password = fields.String(load_only=True, required=True)
-
-    @validates("timezone")
-    def _timezone(self, value: str, **_: Any) -> None:
-        if not is_valid_timezone(value):
-            raise ValidationError("Choose a time zone from the list, e.g. America/New_York.")
 
     @validates_schema(skip_on_field_errors=False)
     def _password(self, data: dict[str, Any], **_: Any) -> None:

@@ -14,7 +14,7 @@ from coachapp.errors import Conflict, InvalidInput, NotFound
 from coachapp.forms import form_values, load_form
 from coachapp.models import FUNCTION_LABELS, ROLE_LABELS, Competency, GuideSection, Role, User
 from coachapp.plans.profiling import profiling_guides, update_profiling_guide
-from coachapp.timezones import all_timezones
+from coachapp.timezones import with_searched_zone, zone_picker, zones_in_use
 
 
 def _form_page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
@@ -25,7 +25,7 @@ def _form_page(template: str, status: int = 200, **context: Any) -> tuple[str, i
             roles=ROLE_LABELS,
             functions=FUNCTION_LABELS,
             managers=service.possible_managers(db),
-            timezones=all_timezones(),
+            timezones=zone_picker(zones_in_use(db), context["values"].get("timezone") or ""),
             regions=service.known_regions(db),
             **context,
         ),
@@ -52,7 +52,7 @@ def new_user() -> Any:
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         values = form_values(request.form)
-        data, errors = load_form(service.user_create_schema, request.form)
+        data, errors = load_form(service.user_create_schema, with_searched_zone(request.form))
         if data is not None:
             try:
                 user = service.create_user(get_session(), viewer(), data)
@@ -94,7 +94,7 @@ def edit_user(user_id: int) -> Any:
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         values = form_values(request.form)
-        data, errors = load_form(service.user_update_schema, request.form)
+        data, errors = load_form(service.user_update_schema, with_searched_zone(request.form))
         if data is not None:
             try:
                 service.update_user(db, viewer(), user.id, data)

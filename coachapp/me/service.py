@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import Session
 
 from coachapp import audit
@@ -12,7 +12,7 @@ from coachapp.auth.passwords import hash_password, password_problem, verify_pass
 from coachapp.auth.service import end_all_sessions
 from coachapp.errors import InvalidInput
 from coachapp.models import User
-from coachapp.timezones import is_valid_timezone
+from coachapp.timezones import check_timezone
 
 
 class ProfileSchema(Schema):
@@ -21,12 +21,11 @@ class ProfileSchema(Schema):
         validate=validate.Length(min=1, max=120),
         error_messages={"required": "Enter your name."},
     )
-    timezone = fields.String(required=True, validate=validate.Length(max=64))
-
-    @validates("timezone")
-    def _timezone(self, value: str, **_: Any) -> None:
-        if not is_valid_timezone(value):
-            raise ValidationError("Choose a time zone from the list, e.g. America/Chicago.")
+    timezone = fields.String(
+        required=True,
+        validate=check_timezone,
+        error_messages={"required": "Choose your time zone."},
+    )
 
 
 class PasswordSchema(Schema):

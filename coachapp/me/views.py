@@ -14,7 +14,7 @@ from coachapp.errors import InvalidInput
 from coachapp.forms import form_values, load_form
 from coachapp.me import bp, service
 from coachapp.security import safe_local_path
-from coachapp.timezones import all_timezones
+from coachapp.timezones import with_searched_zone, zone_picker, zones_in_use
 
 
 def _page(status: int = 200, **context: Any) -> tuple[str, int]:
@@ -22,7 +22,8 @@ def _page(status: int = 200, **context: Any) -> tuple[str, int]:
     context.setdefault("profile", {"name": user.name, "timezone": user.timezone})
     context.setdefault("profile_errors", {})
     context.setdefault("password_errors", {})
-    return render_template("me/index.html", timezones=all_timezones(), **context), status
+    timezones = zone_picker(zones_in_use(get_session()), context["profile"].get("timezone") or "")
+    return render_template("me/index.html", timezones=timezones, **context), status
 
 
 @bp.get("/me")
@@ -34,7 +35,7 @@ def index() -> tuple[str, int]:
 @bp.post("/me/profile")
 @login_required
 def profile() -> Any:
-    data, errors = load_form(service.profile_schema, request.form)
+    data, errors = load_form(service.profile_schema, with_searched_zone(request.form))
     if data is None:
         return _page(422, profile=form_values(request.form), profile_errors=errors)
     service.update_profile(get_session(), viewer(), data)

@@ -19,6 +19,7 @@ SHELL_STATIC = (
     "js/app.js",
     "js/offline.js",
     "js/push.js",
+    "js/timezone-picker.js",
     "vendor/htmx-4.0.1.min.js",
     "icons/icon.svg",
     "icons/icon-192.png",
