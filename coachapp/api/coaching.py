@@ -42,7 +42,7 @@ from coachapp.models import (
     SessionType,
     User,
 )
-from coachapp.versioning import etag, parse_if_match
+from coachapp.versioning import IfMatch, etag, parse_if_match
 
 blp = Blueprint("api_coaching", __name__, description="Coaching guides, sessions and follow-ups")
 callers_only(blp)
@@ -57,7 +57,10 @@ IF_MATCH = [
         "in": "header",
         "name": "If-Match",
         "required": True,
-        "description": "The ETag of the version being changed (428 without, 412 when stale)",
+        "description": (
+            "The ETag of the version being changed (428 without it or with *; 412 when it "
+            "matches no current version)"
+        ),
         "schema": {"type": "string"},
     }
 ]
@@ -629,7 +632,7 @@ def _list(sessions: Iterable[CoachingSession]) -> Response:
     return make_response([session_json(s, viewer, reading) for s in notes], 200)
 
 
-def _if_match() -> int | None:
+def _if_match() -> IfMatch | None:
     return parse_if_match(request.headers.get("If-Match"))
 
 

@@ -30,7 +30,7 @@ from coachapp.plans import schemas as inputs
 from coachapp.plans import service
 from coachapp.plans.completeness import plan_completeness
 from coachapp.timezones import local_today
-from coachapp.versioning import etag, parse_if_match
+from coachapp.versioning import IfMatch, etag, parse_if_match
 
 blp = Blueprint("api_plans", __name__, description="Account plans")
 callers_only(blp)
@@ -173,7 +173,7 @@ def _with_etag(obj: Any, schema: Schema, status: int = 200) -> Response:
     return response
 
 
-def _if_match() -> int | None:
+def _if_match() -> IfMatch | None:
     return parse_if_match(request.headers.get("If-Match"))
 
 

@@ -21,11 +21,11 @@ DESCRIPTIONS = {
     403: "Not allowed",
     404: "Not found, or outside the caller's scope",
     409: "Conflict with the current state",
-    412: "The If-Match version is stale",
+    412: "If-Match matches no current version (stale, unknown or malformed)",
     413: "Body too large",
     415: "Body is not JSON",
     422: "Invalid fields",
-    428: "If-Match is required",
+    428: "If-Match with a version is required",
     429: "Too many requests",
 }
 

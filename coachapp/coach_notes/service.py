@@ -23,7 +23,13 @@ from coachapp.errors import Conflict, NotFound, PermissionDenied
 from coachapp.forms import STORABLE_TEXT
 from coachapp.models import CoachTheCoachNote, SessionStatus, User
 from coachapp.nudges.outbox import notify
-from coachapp.versioning import VersionRequired, check_version, commit_versioned, plain_value
+from coachapp.versioning import (
+    ExpectedVersion,
+    VersionRequired,
+    check_version,
+    commit_versioned,
+    plain_value,
+)
 
 # Short on purpose: one situation, one action, one result a manager reads in a minute.
 TEXT_LIMIT = 600
@@ -158,7 +164,7 @@ def update_note(
     note_id: int,
     changes: dict[str, Any],
     *,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     require_version: bool = False,
 ) -> CoachTheCoachNote:
     """The director edits the three parts until the manager acknowledges; after sharing,

@@ -20,7 +20,7 @@ from coachapp.db import get_session
 from coachapp.errors import Conflict, DomainError
 from coachapp.forms import form_values, load_form
 from coachapp.models import CoachTheCoachNote, Role, SessionStatus
-from coachapp.versioning import StaleVersion, parse_if_match
+from coachapp.versioning import StaleVersion, form_version
 
 MAX_ID = 2**31 - 1
 
@@ -143,7 +143,7 @@ def update(note_id: int) -> Any:
         try:
             note = service.update_note(
                 db, user, note_id, data,
-                expected_version=parse_if_match(request.form.get("version")),
+                expected_version=form_version(request.form.get("version")),
                 require_version=True,
             )  # fmt: skip
         except StaleVersion as exc:

@@ -45,7 +45,12 @@ from coachapp.models import (
     User,
 )
 from coachapp.timezones import local_today
-from coachapp.versioning import VersionRequired, check_version, commit_versioned
+from coachapp.versioning import (
+    ExpectedVersion,
+    VersionRequired,
+    check_version,
+    commit_versioned,
+)
 
 MAX_STOPS = 8
 HELP_LIMIT = 1000
@@ -288,7 +293,7 @@ def prepare(
     help_request: str,
     stops: list[dict[str, Any]],
     *,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     require_version: bool = False,
 ) -> PlannedRideAlong:
     """The rep's preparation: what they want help with, and the day's accounts with a call

@@ -25,7 +25,7 @@ from coachapp.forms import UNSTORABLE_TEXT
 from coachapp.htmx import is_fragment_request
 from coachapp.models import NOT_OBSERVED_LABEL, RATING_SCALE, PlannedRideAlong, Role
 from coachapp.timezones import local_today
-from coachapp.versioning import StaleVersion, parse_if_match
+from coachapp.versioning import StaleVersion, form_version
 
 # Rows for accounts without a plan on the preparation form, beyond those already listed.
 FREE_ROWS = 2
@@ -135,7 +135,7 @@ def prepare_ride_along(ride_id: int) -> Any:
             ride.id,
             help_request,
             stops,
-            expected_version=parse_if_match(request.form.get("version")),
+            expected_version=form_version(request.form.get("version")),
         )
     except StaleVersion:
         errors = {"_form": ["Changed on another device meanwhile: check it and save again."]}

@@ -43,7 +43,13 @@ from coachapp.models import (
 )
 from coachapp.nudges.outbox import notify
 from coachapp.timezones import local_today
-from coachapp.versioning import VersionRequired, check_version, commit_versioned, plain_value
+from coachapp.versioning import (
+    ExpectedVersion,
+    VersionRequired,
+    check_version,
+    commit_versioned,
+    plain_value,
+)
 
 SCORES = frozenset(value for value, _label in RATING_SCALE)
 # Edits after sharing whose before and after the rep sees (private notes never).
@@ -329,7 +335,7 @@ def update_session(
     session_id: int,
     changes: dict[str, Any],
     *,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     require_version: bool = False,
 ) -> CoachingSession:
     """The author edits; after sharing each change is audited; after acknowledgement never."""

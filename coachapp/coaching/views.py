@@ -50,7 +50,7 @@ from coachapp.models import (
 )
 from coachapp.security import safe_local_path
 from coachapp.timezones import local_today
-from coachapp.versioning import StaleVersion
+from coachapp.versioning import StaleVersion, form_version
 
 STRENGTH_CHIPS = (
     "Clear pre-call plan",
@@ -290,13 +290,12 @@ def _save_form(session: Any) -> Any:
     """Applies the posted form; returns the saved note, or raises the refusal."""
     competencies = {c.id for s in session.guide_version.sections for c in s.competencies}
     changes = parse_debrief(request.form, competencies)
-    version = request.form.get("version", "")
     return service.update_session(
         get_session(),
         viewer(),
         session.id,
         changes,
-        expected_version=int(version) if version.isdigit() else None,
+        expected_version=form_version(request.form.get("version")),
     )
 
 

@@ -32,6 +32,7 @@ from coachapp.models import (
     User,
 )
 from coachapp.versioning import (
+    ExpectedVersion,
     VersionRequired,
     check_version,
     commit_versioned,
@@ -177,7 +178,7 @@ def _apply(
     names: Sequence[str],
     changes: dict[str, Any],
     *,
-    expected_version: int | None,
+    expected_version: ExpectedVersion,
     bases: dict[str, Any] | None,
     require_version: bool,
     action: str,
@@ -297,7 +298,7 @@ def update_plan(
     plan_id: int,
     changes: dict[str, Any],
     *,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     bases: dict[str, Any] | None = None,
     require_version: bool = False,
 ) -> AccountPlan:
@@ -338,7 +339,7 @@ def update_goal(
     goal_id: int,
     changes: dict[str, Any],
     *,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     bases: dict[str, Any] | None = None,
     require_version: bool = False,
 ) -> PlanGoal:
@@ -401,7 +402,7 @@ def update_action(
     action_id: int,
     changes: dict[str, Any],
     *,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     bases: dict[str, Any] | None = None,
     require_version: bool = False,
 ) -> PlanActionItem:
@@ -493,7 +494,7 @@ def update_stakeholder(
     stakeholder_id: int,
     changes: dict[str, Any],
     *,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     bases: dict[str, Any] | None = None,
     require_version: bool = False,
 ) -> PlanStakeholder:

@@ -280,9 +280,9 @@ class SessionMachine(RuleBasedStateMachine):
             expected = 403
         elif note.status == "acknowledged":
             expected = 409
-        elif if_match in {"missing", "garbage"}:
+        elif if_match == "missing":
             expected = 428
-        elif if_match == "stale":
+        elif if_match in {"stale", "garbage"}:  # RFC 9110 §13.1.1: matches no current version
             expected = 412
         elif self.over_the_caps(note, strengths, focus):
             expected = 422
