@@ -517,7 +517,10 @@ class Manager(Person):
         self.read(self.web, f"/people/{rep}")
         client_uuid = str(uuid.uuid4())
         response = self.write(
-            lambda: self.web.post(f"/people/{rep}/coaching", {"client_uuid": client_uuid}),
+            # "Start another note": a draft of its own even when the rep has one open.
+            lambda: self.web.post(
+                f"/people/{rep}/coaching", {"client_uuid": client_uuid, "another": "1"}
+            ),
             "POST /people/{id}/coaching",
         )
         found = NOTE_URL.search(response.url)

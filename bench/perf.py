@@ -81,9 +81,11 @@ class Endpoint:
 ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("today", "Manager home", "manager@example.com", "GET", "/today"),
     Endpoint("rep", "Rep page", "manager@example.com", "GET", "/people/{rep}"),
-    # What a tap on "Log coaching" sends: the page's form with a fresh client_uuid; it makes
-    # the draft and answers with a redirect to its form. Not made by manager@, so the drafts
-    # it leaves do not lengthen the Today page measured in the same run.
+    # What a tap on "Start another note" sends (another=1): the page's form with a fresh
+    # client_uuid; it makes a draft and answers with a redirect to its form ("Log coaching"
+    # itself opens the manager's draft about the rep once there is one). Not made by
+    # manager@, so the drafts it leaves do not lengthen the Today page measured in the same
+    # run.
     Endpoint(
         "log",
         "Log coaching (POST)",
@@ -243,7 +245,7 @@ def count_statements(
         form = {"csrf_token": found.group(1)}
 
         def post() -> Any:
-            data = {**form, "client_uuid": str(uuid.uuid4())}
+            data = {**form, "client_uuid": str(uuid.uuid4()), "another": "1"}
             return client.post(path, data=data, base_url=BASE_URL)
 
         return post, floor
@@ -359,7 +361,8 @@ def run_phase(
     def page_request(client: Client, path: str) -> requests.Response:
         if endpoint.method == "POST":
             assert isinstance(client, WebClient)
-            return client.post(path, {"client_uuid": str(uuid.uuid4())}, allow_redirects=False)
+            data = {"client_uuid": str(uuid.uuid4()), "another": "1"}
+            return client.post(path, data, allow_redirects=False)
         return client.get(path, allow_redirects=False)
 
     def loop(number: int, people: Sequence[tuple[Client, str]]) -> None:
@@ -523,8 +526,9 @@ def report(
             + (" (Bearer token)" if e.api else "")
             for e in args.endpoints
         )
-        + ". Log coaching is the form a tap on **Log coaching** posts (a fresh `client_uuid`);"
-        " it makes the draft and answers 302 to its form, which is not followed. It is made by "
+        + ". Log coaching is the form a tap on **Start another note** posts (a fresh "
+        "`client_uuid`, another=1; **Log coaching** opens the draft about the rep once there is"
+        " one); it makes a draft and answers 302 to its form, which is not followed. It is made by "
         "many managers because one person may make only `WRITE_RATE_PER_MINUTE` writes a "
         "minute (and manager@example.com's drafts would lengthen the Today page measured).",
         f"- The framework floor is `GET {FLOOR_PATH}` with the page's own credentials (the "

@@ -74,9 +74,10 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         value = settings.get(name, least)
         if isinstance(value, bool) or not isinstance(value, int) or value < least:
             raise ConfigError(f"{name} must be a whole number, at least {least}")
-    days = settings.get("ACK_DEADLINE_DAYS", 3)
-    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 365:
-        raise ConfigError("ACK_DEADLINE_DAYS must be a whole number of days from 1 to 365")
+    for name, default in (("ACK_DEADLINE_DAYS", 3), ("DRAFT_ABANDON_DAYS", 14)):
+        days = settings.get(name, default)
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 365:
+            raise ConfigError(f"{name} must be a whole number of days from 1 to 365")
     if not settings.get("DATABASE_URL"):
         settings["DATABASE_URL"] = "sqlite:///" + str(Path(instance_path) / "coachapp.sqlite3")
     return settings

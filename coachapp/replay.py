@@ -20,6 +20,16 @@ from coachapp.errors import Conflict
 T = TypeVar("T")
 
 
+def client_uuid_of(value: str | None) -> uuid.UUID | None:
+    """The client_uuid a form carried (made when the form was rendered or opened, kept
+    across its retries); None when there is none or it is not a UUID, and the service makes
+    one."""
+    try:
+        return uuid.UUID(value or "")
+    except ValueError:
+        return None
+
+
 def made_before(
     db: Session,
     model: type[T],

@@ -13,7 +13,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from coachapp import policy
+from coachapp import policy, replay
 from coachapp.auth.roles import roles_required, viewer
 from coachapp.coach_notes import bp, service
 from coachapp.db import get_session
@@ -82,10 +82,7 @@ def create() -> Any:
     if manager_id is None:
         errors["manager_id"] = ["Choose the manager."]
     if data is not None and manager_id is not None:
-        try:
-            client_uuid = uuid.UUID(request.form.get("client_uuid", ""))
-        except ValueError:
-            client_uuid = uuid.uuid4()
+        client_uuid = replay.client_uuid_of(request.form.get("client_uuid"))
         try:
             note, _ = service.create_note(
                 db, user, {**data, "manager_id": manager_id, "client_uuid": client_uuid}

@@ -9,14 +9,13 @@ answers the list of calls only, which the capture form refreshes after a sync.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from coachapp import policy
+from coachapp import policy, replay
 from coachapp.auth.roles import roles_required, viewer
 from coachapp.coaching import bp, ride_alongs
 from coachapp.db import get_session
@@ -178,11 +177,7 @@ def parse_call(form: MultiDict[str, str]) -> dict[str, Any]:
     observed and given a score."""
     errors: dict[str, list[str]] = {}
     data: dict[str, Any] = {"evidence": form.get("evidence", ""), "ratings": []}
-    key = form.get("client_uuid", "")
-    try:
-        data["client_uuid"] = uuid.UUID(key) if key else None
-    except ValueError:
-        data["client_uuid"] = None
+    data["client_uuid"] = replay.client_uuid_of(form.get("client_uuid"))
     stop = form.get("stop", "")
     if stop.isdigit() and len(stop) <= 10:
         data["stop_id"] = int(stop)

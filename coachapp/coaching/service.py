@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select, update
+from flask import current_app, has_app_context
+from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -33,8 +34,10 @@ from coachapp.models import (
     GuideSection,
     GuideStatus,
     GuideVersion,
+    Notification,
     PendingSelfAssessment,
     PlanActionItem,
+    PlannedRideAlong,
     Role,
     SessionRating,
     SessionStatus,
@@ -327,6 +330,161 @@ def create_session(
     )  # fmt: skip
     db.commit()
     return (get_session(db, manager, session.id) if read_back else session), True
+
+
+# "Log coaching": one open draft per rep ----------------------------------------------
+
+# A draft nobody has touched for this many days is abandoned, unless configured
+# (DRAFT_ABANDON_DAYS): its author is no longer nudged about it and is offered to discard it.
+DEFAULT_DRAFT_ABANDON_DAYS = 14
+NOT_A_DRAFT = "Only a draft is discarded; a shared note stays."
+
+
+def draft_abandon_days() -> int:
+    if has_app_context():
+        return int(current_app.config.get("DRAFT_ABANDON_DAYS", DEFAULT_DRAFT_ABANDON_DAYS))
+    return DEFAULT_DRAFT_ABANDON_DAYS
+
+
+def is_abandoned(session: CoachingSession, now: dt.datetime) -> bool:
+    return session.status == SessionStatus.DRAFT and session.updated_at <= now - dt.timedelta(
+        days=draft_abandon_days()
+    )
+
+
+def written_in() -> ColumnElement[bool]:
+    """A note with something written in it: a rating, a strength, a focus, private notes or
+    a follow-up (a draft merely opened has none of these)."""
+    return or_(
+        CoachingSession.strengths != "",
+        CoachingSession.development_focus != "",
+        CoachingSession.private_notes != "",
+        CoachingSession.ratings.any(),
+        CoachingSession.follow_ups.any(),
+    )
+
+
+def open_draft_about(db: Session, manager: User, rep_id: int) -> CoachingSession | None:
+    """The manager's draft about this rep touched last, if any: "Log coaching" opens it
+    rather than starting another."""
+    return db.scalars(
+        select(CoachingSession)
+        .where(
+            CoachingSession.manager_id == manager.id,
+            CoachingSession.rep_id == rep_id,
+            CoachingSession.status == SessionStatus.DRAFT,
+        )
+        .order_by(CoachingSession.updated_at.desc(), CoachingSession.id.desc())
+        .limit(1)
+    ).first()
+
+
+def start_draft(
+    db: Session, manager: User, rep_id: int, client_uuid: uuid.UUID | None, plan_id: int | None
+) -> CoachingSession:
+    """A new draft from the tap on the rep's page whose form carried this client_uuid (a
+    double tap, a retry: the same draft). When what that tap made is no longer a draft, the
+    page was shown before it was shared (e.g. back to a page the browser kept): a new note
+    was meant."""
+    data: dict[str, Any] = {"client_uuid": client_uuid, "rep_id": rep_id, "plan_id": plan_id}
+    session, created = create_session(db, manager, data, read_back=False)
+    if not created and session.status != SessionStatus.DRAFT:
+        session, _ = create_session(
+            db, manager, {**data, "client_uuid": uuid.uuid4()}, read_back=False
+        )
+    return session
+
+
+def discard_draft(db: Session, viewer: User, session_id: int, client_uuid: uuid.UUID | None) -> int:
+    """ "Discard draft": its author deletes a draft they will not finish, with its ratings
+    and follow-ups; the audit trail keeps who discarded what, when. A self-assessment the
+    rep made before it waits for the next note again; a ride-along day it was written from
+    can be written again. The form names the draft by its client_uuid too, so a repeat (a
+    double tap, a replay) answers as the first did and never takes a later note that
+    reused the id. Returns the rep's id."""
+    found = db.scalars(
+        policy.visible_sessions(viewer)
+        .where(CoachingSession.id == session_id)
+        .options(selectinload(CoachingSession.follow_ups))
+    ).first()
+    if found is None or (client_uuid is not None and found.client_uuid != client_uuid):
+        earlier = _discarded(db, viewer, session_id, client_uuid)
+        if earlier is None:
+            raise NotFound()
+        return earlier
+    if not policy.can_edit_session(viewer, found):
+        raise PermissionDenied("Only the note's author discards it.")
+    if found.status != SessionStatus.DRAFT:
+        raise Conflict(NOT_A_DRAFT)
+    _give_back_self_assessment(db, found)
+    db.execute(
+        update(PlannedRideAlong)
+        .where(PlannedRideAlong.session_id == found.id)
+        .values(session_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.execute(
+        delete(Notification)
+        .where(Notification.dedupe_key == f"draft_unfinished:{found.id}")
+        .execution_options(synchronize_session=False)
+    )
+    idle = utcnow() - found.updated_at
+    audit.record(
+        db, viewer, "session.discard", "coaching_session", found.id,
+        rep_id=found.rep_id, client_uuid=str(found.client_uuid),
+        occurred_on=found.occurred_on.isoformat(), ratings=len(found.ratings),
+        follow_ups=len(found.follow_ups), idle_days=idle.days,
+    )  # fmt: skip
+    rep_id = found.rep_id
+    for row in list(found.follow_ups):
+        db.delete(row)
+    db.delete(found)
+    db.commit()
+    return rep_id
+
+
+def _discarded(
+    db: Session, viewer: User, session_id: int, client_uuid: uuid.UUID | None
+) -> int | None:
+    """The rep of the draft this person discarded already, or None."""
+    events = db.scalars(
+        select(AuditEvent).where(
+            AuditEvent.action == "session.discard",
+            AuditEvent.object_type == "coaching_session",
+            AuditEvent.object_id == session_id,
+            AuditEvent.actor_id == viewer.id,
+        )
+    ).all()
+    for event in events:
+        if client_uuid is None or event.details.get("client_uuid") == str(client_uuid):
+            return int(event.details["rep_id"])
+    return None
+
+
+def _give_back_self_assessment(db: Session, session: CoachingSession) -> None:
+    """The rep's self-assessment that joined this draft waits for their next note again
+    (unless they have made a newer one meanwhile)."""
+    assessment = session.self_assessment or {}
+    if not assessment.get("before_note") or not assessment.get("ratings"):
+        return
+    waiting = db.scalars(
+        select(PendingSelfAssessment.id).where(PendingSelfAssessment.rep_id == session.rep_id)
+    ).first()
+    if waiting is not None:
+        return
+    at = dt.datetime.fromisoformat(assessment["at"]) if assessment.get("at") else utcnow()
+    db.add(
+        PendingSelfAssessment(
+            rep_id=session.rep_id,
+            guide_version_id=session.guide_version_id,
+            ratings=[
+                {"competency_id": r["competency_id"], "score": r["score"]}
+                for r in assessment["ratings"]
+            ],
+            created_at=at,
+            updated_at=at,
+        )
+    )
 
 
 def update_session(

@@ -7,7 +7,6 @@ The debrief form saves as a plain POST and, with htmx, autosaves into its status
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Any
 
 from flask import flash, make_response, redirect, render_template, request, url_for
@@ -16,6 +15,7 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
+from coachapp import replay
 from coachapp.auth.roles import roles_required, viewer
 from coachapp.coaching import (
     bp,
@@ -84,28 +84,42 @@ def _today() -> dt.date:
 @bp.post("/people/<int:rep_id>/coaching")
 @roles_required(Role.MANAGER)
 def start(rep_id: int) -> Response:
-    """ "Log coaching": a draft exists from the first tap, so autosave has somewhere to go.
-    The form carries a client_uuid, so a double tap still makes one draft."""
+    """ "Log coaching" opens the manager's draft about this rep, or starts one (a draft
+    exists from the first tap, so autosave has somewhere to go); "Start another note"
+    (another=1) starts one beside it. The form carries a client_uuid, so a double tap
+    still makes one draft."""
     db = get_session()
     user = viewer()
-    try:
-        client_uuid = uuid.UUID(request.form.get("client_uuid", ""))
-    except ValueError:
-        client_uuid = uuid.uuid4()
     rep = service.coached_rep(db, user, rep_id)
-    plans = preparation.rep_plans(db, user, rep)
-    plan = preparation.default_plan(plans, db, rep)
-    session, _ = service.create_session(
-        db,
-        user,
-        {
-            "client_uuid": client_uuid,
-            "rep_id": rep_id,
-            "plan_id": plan.id if plan else None,
-        },
-        read_back=False,
-    )
+    session = None if request.form.get("another") else service.open_draft_about(db, user, rep.id)
+    if session is None:
+        plan = preparation.default_plan(preparation.rep_plans(db, user, rep), db, rep)
+        session = service.start_draft(
+            db,
+            user,
+            rep.id,
+            replay.client_uuid_of(request.form.get("client_uuid")),
+            plan.id if plan else None,
+        )
     return redirect(url_for("coaching.edit", session_id=session.id))
+
+
+@bp.post("/notes/<int:session_id>/discard")
+@roles_required(Role.MANAGER)
+def discard(session_id: int) -> Response:
+    """ "Discard draft", confirmed on the draft's page: the draft goes (audited)."""
+    try:
+        rep_id = service.discard_draft(
+            get_session(),
+            viewer(),
+            session_id,
+            replay.client_uuid_of(request.form.get("client_uuid")),
+        )
+    except Conflict as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("coaching.show", session_id=session_id))
+    flash("Draft discarded.", "success")
+    return redirect(url_for("team.person", person_id=rep_id))
 
 
 # The debrief form ---------------------------------------------------------------
@@ -243,6 +257,8 @@ def _edit_context(session: Any, **extra: Any) -> dict[str, Any]:
         "due_choices": DUE_CHOICES,
         **_self_scores_of(service.rating_view(db, user, session)),
         "today": _today(),
+        "abandoned": service.is_abandoned(session, utcnow()),
+        "abandon_days": service.draft_abandon_days(),
         "errors": {},
         "typed": None,
         **extra,

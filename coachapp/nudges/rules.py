@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from coachapp import policy
+from coachapp.coaching import service as coaching
 from coachapp.coaching.cadence import ack_deadline_days, cadence_for_reps
 from coachapp.db import utcnow
 from coachapp.models import (
@@ -165,11 +166,16 @@ def ride_alongs(db: Session, now: dt.datetime) -> Iterator[Nudge]:
 
 
 def idle_drafts(db: Session, now: dt.datetime) -> Iterator[Nudge]:
+    """Its author, once, about a draft with something written in it and untouched for a
+    day. A draft merely opened is not nudged about, nor one abandoned (DRAFT_ABANDON_DAYS:
+    its page offers to discard it); a discarded draft is gone."""
+    abandoned = dt.timedelta(days=coaching.draft_abandon_days())
     drafts = db.scalars(
         select(CoachingSession).where(
             CoachingSession.status == SessionStatus.DRAFT,
             CoachingSession.updated_at <= now - DRAFT_IDLE_AFTER,
-            CoachingSession.updated_at >= now - LOOKBACK,
+            CoachingSession.updated_at > now - abandoned,
+            coaching.written_in(),
         )
     )
     for draft in drafts:

@@ -70,7 +70,9 @@ def person(person_id: int) -> str:
     db = get_session()
     page = service.person_page(db, user, person_id, now)
     prompts = []
+    open_draft = None
     if page.person.manager_id == user.id and user.role == Role.MANAGER:
+        open_draft = coaching_service.open_draft_about(db, user, page.person.id)
         # The page has the rep's plans, conversations and follow-ups already.
         plan = preparation.default_plan(preparation.live_by_activity(page.plans), db, page.person)
         prompts = preparation.prepare(
@@ -94,6 +96,7 @@ def person(person_id: int) -> str:
         focus_choices=choices,
         rides=rides,
         can_plan_ride=page.person.manager_id == user.id and user.role == Role.MANAGER,
+        open_draft=open_draft,
     )
 
 

@@ -133,7 +133,8 @@ def test_log_coaching_and_the_debrief_form_use_the_managers_day(
 ) -> None:
     login(client, far_east.people["manager"].email)
     started = client.post_form(
-        f"/people/{far_east.people['rep'].id}/coaching", {"client_uuid": str(uuid.uuid4())}
+        f"/people/{far_east.people['rep'].id}/coaching",
+        {"client_uuid": str(uuid.uuid4()), "another": "1"},
     )
     note_id = int(re.findall(r"/notes/(\d+)/edit", started.headers["Location"])[0])
     note = db.get(CoachingSession, note_id)

@@ -18,8 +18,11 @@ HX = {"HX-Request": "true"}
 
 
 def start_note(client: HttpsClient, rep_id: int, client_uuid: str | None = None) -> int:
+    """A new note about the rep: "Start another note" (the org's manager has a draft about
+    the rep already, which "Log coaching" would open)."""
     response = client.post_form(
-        f"/people/{rep_id}/coaching", {"client_uuid": client_uuid or str(uuid.uuid4())}
+        f"/people/{rep_id}/coaching",
+        {"client_uuid": client_uuid or str(uuid.uuid4()), "another": "1"},
     )
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     found = re.search(r"/notes/(\d+)/edit", response.headers["Location"])

@@ -189,6 +189,29 @@ def test_a_draft_left_for_a_day_reminds_its_author(db: Session, org: Org) -> Non
     assert f"draft_unfinished:{fresh.id}" not in found
 
 
+def test_drafts_merely_opened_or_abandoned_are_not_nudged_about(db: Session, org: Org) -> None:
+    """ "Log coaching" tapped and left (nothing written) is no unfinished note; a draft
+    untouched for DRAFT_ABANDON_DAYS (14 by default) is abandoned, its page offers to
+    discard it, and the reminders stop."""
+    manager, rep2 = org.people["manager"], org.people["rep2"]
+    opened = make_session(
+        db, manager, rep2, SessionStatus.DRAFT, strengths="", development_focus="",
+        private_notes="",
+    )  # fmt: skip
+    opened.ratings.clear()
+    abandoned = make_session(db, manager, rep2, SessionStatus.DRAFT)
+    written = make_session(db, manager, rep2, SessionStatus.DRAFT)
+    db.commit()
+    opened.updated_at = written.updated_at = NOW - dt.timedelta(days=2)
+    abandoned.updated_at = NOW - dt.timedelta(days=14, hours=1)
+    db.commit()
+    rules.evaluate(db, NOW)
+    found = keys(db)
+    assert f"draft_unfinished:{written.id}" in found
+    assert f"draft_unfinished:{opened.id}" not in found
+    assert f"draft_unfinished:{abandoned.id}" not in found
+
+
 @pytest.mark.parametrize(
     ("later", "new_digest"), [(dt.timedelta(days=1), False), (dt.timedelta(days=7), True)]
 )
