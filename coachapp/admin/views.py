@@ -12,7 +12,15 @@ from coachapp.coaching import guides as guide_service
 from coachapp.db import get_session
 from coachapp.errors import Conflict, InvalidInput, NotFound
 from coachapp.forms import form_values, load_form
-from coachapp.models import FUNCTION_LABELS, ROLE_LABELS, Competency, GuideSection, Role, User
+from coachapp.models import (
+    FUNCTION_LABELS,
+    ROLE_LABELS,
+    Competency,
+    GuideSection,
+    GuideVersion,
+    Role,
+    User,
+)
 from coachapp.plans.profiling import profiling_guides, update_profiling_guide
 from coachapp.timezones import with_searched_zone, zone_picker, zones_in_use
 
@@ -181,20 +189,75 @@ def guides() -> str:
 
 @bp.get("/guides/<int:guide_id>")
 @roles_required(Role.ADMIN)
-def guide(guide_id: int) -> str:
+def guide(guide_id: int) -> tuple[str, int]:
+    return _guide_page(guide_id)
+
+
+def _guide_page(
+    guide_id: int,
+    status: int = 200,
+    errors: dict[str, list[str]] | None = None,
+    typed: dict[str, str] | None = None,
+) -> tuple[str, int]:
+    """The guide with its draft; a refused change shows its errors at their fields (by the
+    field's id), listed at the top too, with what was typed."""
     db = get_session()
     found = guide_service.guide_or_404(db, guide_id)
+    draft = guide_service.draft_of(db, found)
+    errors = errors or {}
     return render_template(
         "admin/guide.html",
         guide=found,
-        draft=guide_service.draft_of(db, found),
+        draft=draft,
         published=guide_service.latest_published(db, found),
         functions=FUNCTION_LABELS,
-    )
+        errors=errors,
+        typed=typed or {},
+        problems=_problems_in_page_order(draft, errors),
+    ), status
+
+
+def _problems_in_page_order(
+    draft: GuideVersion | None, errors: dict[str, list[str]]
+) -> list[tuple[str, str, str]]:
+    """(field id, what the field is, message) for the summary at the top of the guide page."""
+    fields: list[tuple[str, str]] = []
+    for section in draft.sections if draft else []:
+        fields.append((f"section-title-{section.id}", f"Section “{section.title}”"))
+        for c in section.competencies:
+            fields.append((f"name-{c.id}", f"“{c.name}”: the behaviour"))
+            fields.append((f"indicators-{c.id}", f"“{c.name}”: observable indicators"))
+            fields.append((f"questions-{c.id}", f"“{c.name}”: coaching questions"))
+        fields.append((f"new-{section.id}", f"Section “{section.title}”"))
+    fields += [("new-section-title", "New section"), ("publish", "Publishing")]
+    return [(key, what, message) for key, what in fields for message in errors.get(key, [])]
+
+
+def _refused(guide_id: int, exc: InvalidInput, field_ids: dict[str, str]) -> tuple[str, int]:
+    """The guide page again with the refused form's errors at its fields and its text kept;
+    field_ids maps the service's field names to the ids of the page's fields."""
+    errors: dict[str, list[str]] = {}
+    for name, messages in (exc.fields or {"_form": [exc.message]}).items():
+        errors.setdefault(field_ids.get(name, "publish"), []).extend(messages)
+    typed = {
+        field_id: request.form[name] for name, field_id in field_ids.items() if name in request.form
+    }
+    return _guide_page(guide_id, 422, errors, typed)
 
 
 def _back_to_guide(guide_id: int, anchor: str = "") -> Any:
     return redirect(url_for("admin.guide", guide_id=guide_id) + anchor)
+
+
+def _publishing_field(name: str) -> str:
+    """The page's field for one of guides.publishing_problems' keys."""
+    kind, _, rest = name.partition(".")
+    if kind == "section":
+        return f"new-{rest}"  # where a behaviour is added to the empty section
+    if kind == "competency":
+        competency_id, _, field = rest.partition(".")
+        return f"{field}-{competency_id}"
+    return "publish"
 
 
 @bp.post("/guides/<int:guide_id>/draft")
@@ -225,7 +288,10 @@ def publish_guide(guide_id: int) -> Any:
     db = get_session()
     try:
         version = guide_service.publish(db, viewer(), guide_service.guide_or_404(db, guide_id))
-    except (InvalidInput, Conflict) as exc:
+    except InvalidInput as exc:
+        fields = {name: _publishing_field(name) for name in exc.fields}
+        return _refused(guide_id, exc, fields)
+    except Conflict as exc:
         flash(exc.message, "error")
     else:
         flash(f"Version {version.number} is published; new conversations use it.", "success")
@@ -237,6 +303,10 @@ def publish_guide(guide_id: int) -> Any:
 @fresh_login_for_changes
 def save_competency(competency_id: int) -> Any:
     db = get_session()
+    found = db.get(Competency, competency_id)
+    if found is None:
+        raise NotFound()
+    guide_id = found.section.version.guide_id
     try:
         competency = guide_service.update_competency(
             db,
@@ -246,12 +316,14 @@ def save_competency(competency_id: int) -> Any:
             request.form.get("indicators", ""),
             request.form.get("questions", ""),
         )
-    except (InvalidInput, Conflict) as exc:
-        flash(exc.message + " " + " ".join(m for ms in exc.fields.values() for m in ms), "error")
-        found = db.get(Competency, competency_id)
-        return _back_to_guide(found.section.version.guide_id if found else 0)
+    except InvalidInput as exc:
+        fields = {f: f"{f}-{competency_id}" for f in ("name", "indicators", "questions")}
+        return _refused(guide_id, exc, fields)
+    except Conflict as exc:
+        flash(exc.message, "error")
+        return _back_to_guide(guide_id)
     flash(f"Saved “{competency.name}”.", "success")
-    return _back_to_guide(competency.section.version.guide_id, f"#competency-{competency.id}")
+    return _back_to_guide(guide_id, f"#competency-{competency.id}")
 
 
 @bp.post("/guides/sections/<int:section_id>/competencies")
@@ -259,15 +331,17 @@ def save_competency(competency_id: int) -> Any:
 @fresh_login_for_changes
 def add_competency(section_id: int) -> Any:
     db = get_session()
+    guide_id = _guide_of_section(section_id)
     try:
         competency = guide_service.add_competency(
             db, viewer(), section_id, request.form.get("name", "")
         )
-    except (InvalidInput, Conflict) as exc:
+    except InvalidInput as exc:
+        return _refused(guide_id, exc, {"name": f"new-{section_id}"})
+    except Conflict as exc:
         flash(exc.message, "error")
-        found = db.get(GuideSection, section_id)
-        return _back_to_guide(found.version.guide_id if found else 0)
-    return _back_to_guide(competency.section.version.guide_id, f"#competency-{competency.id}")
+        return _back_to_guide(guide_id)
+    return _back_to_guide(guide_id, f"#competency-{competency.id}")
 
 
 @bp.post("/guides/competencies/<int:competency_id>/delete")
@@ -289,8 +363,8 @@ def remove_competency(competency_id: int) -> Any:
 # Sections of a draft guide ------------------------------------------------------------
 
 
-def _section_refused(exc: InvalidInput | Conflict) -> None:
-    flash(" ".join([exc.message, *(m for ms in exc.fields.values() for m in ms)]), "error")
+def _section_refused(exc: Conflict) -> None:
+    flash(exc.message, "error")
 
 
 @bp.post("/guides/<int:guide_id>/sections")
@@ -301,7 +375,9 @@ def add_section(guide_id: int) -> Any:
     found = guide_service.guide_or_404(db, guide_id)
     try:
         section = guide_service.add_section(db, viewer(), found, request.form.get("title", ""))
-    except (InvalidInput, Conflict) as exc:
+    except InvalidInput as exc:
+        return _refused(guide_id, exc, {"title": "new-section-title"})
+    except Conflict as exc:
         _section_refused(exc)
         return _back_to_guide(guide_id, "#new-section")
     flash(f"Added the section “{section.title}”; add its behaviours next.", "success")
@@ -324,7 +400,9 @@ def rename_section(section_id: int) -> Any:
         section = guide_service.rename_section(
             get_session(), viewer(), section_id, request.form.get("title", "")
         )
-    except (InvalidInput, Conflict) as exc:
+    except InvalidInput as exc:
+        return _refused(guide_id, exc, {"title": f"section-title-{section_id}"})
+    except Conflict as exc:
         _section_refused(exc)
     else:
         flash(f"Renamed the section to “{section.title}”.", "success")

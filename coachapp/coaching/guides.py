@@ -109,25 +109,46 @@ def _draft_competency(db: Session, competency_id: int) -> Competency:
     return competency
 
 
-def _lines(text: str, field: str) -> list[str]:
+NAME_PROBLEM = "Name the behaviour: 1 to 160 characters."
+LINES_PROBLEM = f"At most {MAX_LINES} lines of {MAX_LINE} characters each."
+NO_INDICATORS = "Add at least one observable indicator before publishing."
+NO_QUESTIONS = "Add at least one coaching question before publishing."
+
+
+def _name_problem(name: str) -> str | None:
+    return NAME_PROBLEM if not name or len(name) > 160 or "\x00" in name else None
+
+
+def _lines(text: str) -> tuple[list[str], str | None]:
+    """The non-empty lines of a text box, and what is wrong with them if anything."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if len(lines) > MAX_LINES or any(len(line) > MAX_LINE for line in lines) or "\x00" in text:
-        raise InvalidInput(
-            "Keep it short.", {field: [f"At most {MAX_LINES} lines of {MAX_LINE} characters."]}
-        )
-    return lines
+    too_long = len(lines) > MAX_LINES or any(len(line) > MAX_LINE for line in lines)
+    return lines, LINES_PROBLEM if too_long or "\x00" in text else None
 
 
 def update_competency(
     db: Session, admin: User, competency_id: int, name: str, indicators: str, questions: str
 ) -> Competency:
+    """Saves a behaviour of the draft; every field's problem is reported at once. A draft's
+    behaviour may lack indicators or questions for now: publishing asks for them."""
     competency = _draft_competency(db, competency_id)
     name = name.strip()
-    if not name or len(name) > 160 or "\x00" in name:
-        raise InvalidInput("Name the behaviour.", {"name": ["1 to 160 characters."]})
+    indicator_lines, indicators_problem = _lines(indicators)
+    question_lines, questions_problem = _lines(questions)
+    problems = {
+        field: [problem]
+        for field, problem in (
+            ("name", _name_problem(name)),
+            ("indicators", indicators_problem),
+            ("questions", questions_problem),
+        )
+        if problem
+    }
+    if problems:
+        raise InvalidInput("The behaviour was not saved.", problems)
     competency.name = name
-    competency.indicators = _lines(indicators, "indicators")
-    competency.questions = _lines(questions, "questions")
+    competency.indicators = indicator_lines
+    competency.questions = question_lines
     audit.record(
         db, admin, "guide.competency", "coaching_guide", competency.section.version.guide_id
     )
@@ -142,8 +163,8 @@ def add_competency(db: Session, admin: User, section_id: int, name: str) -> Comp
     if section.version.status != GuideStatus.DRAFT:
         raise Conflict("Published guide versions cannot change; edit the draft.")
     name = name.strip()
-    if not name or len(name) > 160 or "\x00" in name:
-        raise InvalidInput("Name the behaviour.", {"name": ["1 to 160 characters."]})
+    if _name_problem(name):
+        raise InvalidInput("The behaviour was not added.", {"name": [NAME_PROBLEM]})
     taken = {c.key for s in section.version.sections for c in s.competencies}
     base = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:50] or "competency"
     key, n = base, 2
@@ -180,12 +201,12 @@ def _draft_section(db: Session, section_id: int) -> GuideSection:
 def _section_title(version: GuideVersion, title: str, section: GuideSection | None = None) -> str:
     title = title.strip()
     if not title or len(title) > 160 or "\x00" in title:
-        raise InvalidInput("Name the section.", {"title": ["1 to 160 characters."]})
+        message = "Name the section: 1 to 160 characters."
+        raise InvalidInput(message, {"title": [message]})
     taken = {s.title.casefold() for s in version.sections if s is not section}
     if title.casefold() in taken:
-        raise InvalidInput(
-            "The guide already has a section of that name.", {"title": ["Choose another name."]}
-        )
+        message = "The guide already has a section of that name; choose another name."
+        raise InvalidInput(message, {"title": [message]})
     return title
 
 
@@ -265,20 +286,42 @@ def set_target_functions(
     db.commit()
 
 
+def publishing_problems(draft: GuideVersion) -> dict[str, list[str]]:
+    """What keeps a draft from being published, by where it is: "_form" for the guide,
+    "section.<id>" for an empty section, "competency.<id>.indicators" and
+    "competency.<id>.questions" for a behaviour with nothing to observe or ask."""
+    if not any(section.competencies for section in draft.sections):
+        return {"_form": ["A guide needs at least one behaviour to rate."]}
+    problems: dict[str, list[str]] = {}
+    for section in draft.sections:
+        if not section.competencies:
+            # A published heading with nothing to rate under it would sit empty on every
+            # debrief.
+            problems[f"section.{section.id}"] = [
+                f"Add a behaviour to “{section.title}” or remove the section before publishing."
+            ]
+        for competency in section.competencies:
+            # A behaviour with no indicators gives the manager nothing to look for; with no
+            # questions, nothing to ask the rep.
+            if not competency.indicators:
+                problems[f"competency.{competency.id}.indicators"] = [NO_INDICATORS]
+            if not competency.questions:
+                problems[f"competency.{competency.id}.questions"] = [NO_QUESTIONS]
+    return problems
+
+
 def publish(db: Session, admin: User, guide: CoachingGuide) -> GuideVersion:
     """The draft becomes the newest published version; earlier ones stay as they were, for
     the conversations that used them."""
     draft = draft_of(db, guide)
     if draft is None:
         raise Conflict("There is no draft to publish.")
-    if not any(section.competencies for section in draft.sections):
-        raise InvalidInput("A guide needs at least one competency.", {"_form": ["Add one."]})
-    empty = [section.title for section in draft.sections if not section.competencies]
-    if empty:
-        # A published heading with nothing to rate under it would sit empty on every debrief.
+    problems = publishing_problems(draft)
+    if problems:
+        count = sum(len(messages) for messages in problems.values())
         raise InvalidInput(
-            f"Add a behaviour to “{empty[0]}” or remove the section before publishing.",
-            {"_form": ["Every section needs a behaviour."]},
+            f"Not published: {count} {'thing' if count == 1 else 'things'} to fix first.",
+            problems,
         )
     draft.status = GuideStatus.PUBLISHED
     draft.published_at = utcnow()

@@ -41,6 +41,7 @@ def test_draft_edit_publish_keeps_old_versions(
         f"/admin/guides/sections/{draft.sections[0].id}/competencies",
         {"name": "Prepares the MSL"},
     )
+    fill_in(client, db, "Prepares the MSL")
     client.post_form(f"/admin/guides/{guide_id}/targets", {"function": ["msl", "sales"]})
     published = client.post_form(f"/admin/guides/{guide_id}/publish")
     assert published.status_code == 302
@@ -72,6 +73,19 @@ def test_admin_guide_pages_render(client: HttpsClient, login_as: Any, org: Org) 
     guide_id = org.sessions["shared"].guide_version.guide_id
     page = client.get(f"/admin/guides/{guide_id}").get_data(as_text=True)
     assert "Edit in a new draft" in page
+
+
+def fill_in(client: HttpsClient, db: Session, name: str) -> None:
+    """Gives a new behaviour of the draft what publishing asks of it."""
+    competency = db.scalars(
+        select(Competency).where(Competency.name == name).order_by(Competency.id.desc())
+    ).first()
+    assert competency is not None
+    saved = client.post_form(
+        f"/admin/guides/competencies/{competency.id}",
+        {"name": name, "indicators": "Briefs them before the call", "questions": "Who briefs?"},
+    )
+    assert saved.status_code == 302
 
 
 def _draft(db: Session, guide_id: int) -> GuideVersion:
@@ -110,10 +124,10 @@ def test_admin_adds_renames_reorders_and_removes_sections_in_the_draft(
     assert "Add section" in page and "Remove section" in page
 
     for bad in ("", "   ", "x" * 161, "collaboration"):
-        client.post_form(f"/admin/guides/{guide_id}/sections", {"title": bad})
+        refused = client.post_form(f"/admin/guides/{guide_id}/sections", {"title": bad})
+        assert refused.status_code == 422
     assert _titles(_draft(db, guide_id)) == ["Collaboration", "Coordination"]
-    page = client.get(f"/admin/guides/{guide_id}").get_data(as_text=True)
-    assert "already has a section of that name" in page
+    assert "already has a section of that name" in refused.get_data(as_text=True)
 
     client.post_form(f"/admin/guides/sections/{new_section.id}", {"title": "Coordinating the team"})
     client.post_form(f"/admin/guides/sections/{new_section.id}/move", {"direction": "up"})
@@ -126,10 +140,10 @@ def test_admin_adds_renames_reorders_and_removes_sections_in_the_draft(
     assert _titles(_draft(db, guide_id)) == ["Coordinating the team", "Collaboration"]
 
     # An empty section blocks publishing; a section with behaviours cannot be removed.
-    client.post_form(f"/admin/guides/{guide_id}/publish")
+    refused = client.post_form(f"/admin/guides/{guide_id}/publish")
+    assert refused.status_code == 422
     assert _draft(db, guide_id).status == GuideStatus.DRAFT
-    page = client.get(f"/admin/guides/{guide_id}").get_data(as_text=True)
-    assert "or remove the section before publishing" in page
+    assert "or remove the section before publishing" in refused.get_data(as_text=True)
     full = _draft(db, guide_id).sections[1]
     client.post_form(f"/admin/guides/sections/{full.id}/delete")
     assert len(_draft(db, guide_id).sections) == 2
@@ -144,6 +158,7 @@ def test_admin_adds_renames_reorders_and_removes_sections_in_the_draft(
     client.post_form(
         f"/admin/guides/sections/{new_section.id}/competencies", {"name": "Aligns the MSL"}
     )
+    fill_in(client, db, "Aligns the MSL")
     client.post_form(f"/admin/guides/{guide_id}/publish")
     db.expire_all()
     published = db.get(GuideVersion, draft.id)
