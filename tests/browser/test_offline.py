@@ -25,6 +25,14 @@ pytestmark = pytest.mark.browser
 OFFLINE = r"ERR_INTERNET_DISCONNECTED|Failed to fetch|net::ERR_FAILED|status of 500"
 
 
+# The outbox has nothing left waiting on the page: no status at all, or only "Synced".
+NOTHING_WAITING = (
+    "!document.querySelector('[data-outbox-status]')"
+    " || document.querySelector('[data-outbox-status]').hidden"
+    " || !document.querySelector('[data-outbox-status] [data-waiting]')"
+)
+
+
 def controlled(page: Page) -> None:
     """The service worker is installed and controls the page."""
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
@@ -137,11 +145,7 @@ def test_a_note_written_offline_reaches_the_server_exactly_once(
     second.goto("/notes/offline")
     page.reload()
     for tab in (page, second):
-        wait_until(
-            tab,
-            "!document.querySelector('[data-outbox-status]')"
-            " || document.querySelector('[data-outbox-status]').hidden",
-        )
+        wait_until(tab, NOTHING_WAITING)
     found = sessions_with(live_app, marker)
     assert len(found) == 1
     assert found[0].rep_id == rep_id

@@ -16,7 +16,13 @@ from sqlalchemy import delete, select
 
 from coachapp.db import get_session
 from coachapp.models import CoachingSession, SessionStatus, User, WriteAllowance
-from tests.browser.test_offline import OFFLINE, controlled, person, sessions_with
+from tests.browser.test_offline import (
+    NOTHING_WAITING,
+    OFFLINE,
+    controlled,
+    person,
+    sessions_with,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -82,12 +88,8 @@ def test_notes_kept_offline_wait_through_429_and_each_arrives_once(
     while not all(sessions_with(live_app, marker) for marker in markers):
         assert time.monotonic() < deadline, "the kept note was not sent after Retry-After"
         page.wait_for_timeout(200)
-    wait_hidden = (
-        "!document.querySelector('[data-outbox-status]')"
-        " || document.querySelector('[data-outbox-status]').hidden"
-    )
     deadline = time.monotonic() + 5
-    while not page.evaluate(wait_hidden):
+    while not page.evaluate(NOTHING_WAITING):
         assert time.monotonic() < deadline, "the outbox still shows a note"
         page.wait_for_timeout(100)
     for marker in markers:

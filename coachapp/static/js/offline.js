@@ -224,14 +224,17 @@ async function sendForm(item) {
 
 let running = null;
 
+// Sends what waits, oldest first; returns the items the server took.
 async function syncNow() {
   const items = (await outbox.all()).filter((i) => i.state === "pending" || i.state === "auth");
+  const sent = [];
   for (const item of items.sort((a, b) => a.created_at.localeCompare(b.created_at))) {
     try {
       const sender = { note: sendNote, json: sendJson }[item.kind] || sendForm;
       const left = await sender(item);
       if (left === null) {
         await outbox.remove(item.id);
+        sent.push(item);
         if (item.page === location.pathname) {
           refreshCallsSoon();
         }
@@ -248,6 +251,7 @@ async function syncNow() {
       throw error;
     }
   }
+  return sent;
 }
 
 export async function sync() {
@@ -260,10 +264,17 @@ export async function sync() {
   const run = navigator.locks
     ? navigator.locks.request(LOCK, syncNow) // one tab at a time
     : syncNow();
-  running = run.finally(() => {
-    running = null;
-    showStatus();
-  });
+  running = run
+    .then((sent) => {
+      if (sent && sent.length) {
+        synced.push(...sent);
+        refreshFigures(); // what the page counts has changed on the server
+      }
+    })
+    .finally(() => {
+      running = null;
+      showStatus();
+    });
   return running;
 }
 
@@ -311,6 +322,26 @@ function line(text, href, linkText) {
   return p;
 }
 
+// What this page's syncs have sent: said ("Synced") until the user leaves the page, so the
+// banner that said "Saved on this phone" does not just vanish.
+const synced = [];
+
+function syncedLine() {
+  const labels = [...new Set(synced.map((item) => item.label).filter(Boolean))];
+  const noun = synced.length === 1 ? "item" : "items";
+  const p = line(`Synced: ${synced.length} ${noun} sent${labels.length ? ` (${labels.join(", ")})` : ""}.`);
+  p.className = "synced";
+  p.dataset.synced = "";
+  return p;
+}
+
+// A line about something still on the phone (tests and the page wait on these).
+function waitingLine(...args) {
+  const p = line(...args);
+  p.dataset.waiting = "";
+  return p;
+}
+
 export async function showStatus() {
   const items = await outbox.all();
   const element = statusElement();
@@ -318,24 +349,181 @@ export async function showStatus() {
     return;
   }
   element.replaceChildren();
-  element.hidden = items.length === 0;
+  element.hidden = items.length === 0 && synced.length === 0;
   const waiting = items.filter((i) => i.state === "pending" || i.state === "auth");
   const pending = signedIn ? items.filter((i) => i.state === "pending") : [];
   const auth = signedIn ? items.filter((i) => i.state === "auth") : waiting;
+  if (synced.length) {
+    element.append(syncedLine());
+  }
   if (pending.length) {
     const noun = pending.length === 1 ? "item" : "items";
-    element.append(line(`Saved on this phone — will sync (${pending.length} ${noun} waiting).`));
+    element.append(waitingLine(`Saved on this phone — will sync (${pending.length} ${noun} waiting).`));
   }
   if (auth.length) {
     const next = encodeURIComponent(location.pathname);
-    element.append(line(`Sign in again to send ${auth.length} kept on this phone.`, `/login?next=${next}`, "Sign in"));
+    element.append(waitingLine(`Sign in again to send ${auth.length} kept on this phone.`, `/login?next=${next}`, "Sign in"));
   }
   for (const item of items.filter((i) => i.state === "conflict" || i.state === "refused")) {
     const where = item.kind === "form" ? item.url.replace(/\/(share)$/, "") : null;
-    element.append(line(`${item.label || "A change"} was not sent: ${item.error}`, where, "Open"));
+    element.append(waitingLine(`${item.label || "A change"} was not sent: ${item.error}`, where, "Open"));
   }
   renderConflicts(items);
   renderKeptCalls(items);
+}
+
+// Saved copies and fresh figures --------------------------------------------------------------
+
+// Set by the service worker on a page it served from its cache: when it was fetched (ms).
+const savedCopy = document.querySelector('meta[name="saved-copy"]');
+
+// What a saved copy cannot do: filters and downloads need the server, and so does every form
+// except those that wait on the phone (the offline note form, captured calls, autosaved
+// drafts, and forms the service worker keeps: data-can-wait).
+const WAITS_ON_THE_PHONE =
+  "[data-offline-note], [data-offline-call], [data-autosave], [data-can-wait]";
+const NEEDS_NETWORK_LINKS = 'a[download], a[href$=".csv"], a[href*=".csv?"], a[href$=".ics"]';
+
+function savedAtText(ms) {
+  const when = new Date(ms);
+  const time = when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+  if (when.toDateString() === new Date().toDateString()) {
+    return time;
+  }
+  const day = when.toLocaleDateString([], { weekday: "short", day: "numeric", month: "short" });
+  return `${day}, ${time}`;
+}
+
+function networkOnly(on) {
+  const main = document.querySelector("main");
+  if (!main) {
+    return;
+  }
+  if (on) {
+    for (const form of main.querySelectorAll("form")) {
+      if (form.matches(WAITS_ON_THE_PHONE)) {
+        continue;
+      }
+      for (const control of form.querySelectorAll("button, input, select, textarea")) {
+        if (!control.disabled && control.type !== "hidden") {
+          control.disabled = true;
+          control.dataset.offlineOff = "";
+        }
+      }
+    }
+    for (const link of main.querySelectorAll(NEEDS_NETWORK_LINKS)) {
+      link.setAttribute("aria-disabled", "true");
+      link.dataset.offlineOff = "";
+    }
+    return;
+  }
+  for (const element of main.querySelectorAll("[data-offline-off]")) {
+    if (element.tagName === "A") {
+      element.removeAttribute("aria-disabled");
+    } else {
+      element.disabled = false;
+    }
+    delete element.dataset.offlineOff;
+  }
+}
+
+// A link turned off on a saved copy does nothing when tapped (a download would fail).
+document.addEventListener(
+  "click",
+  (event) => {
+    const link = event.target instanceof Element && event.target.closest('a[aria-disabled="true"]');
+    if (link) {
+      event.preventDefault();
+    }
+  },
+  true,
+);
+
+function savedCopyBanner() {
+  let banner = document.querySelector("[data-saved-copy]");
+  if (!banner) {
+    banner = document.createElement("div");
+    banner.className = "saved-copy";
+    banner.dataset.savedCopy = "";
+    banner.setAttribute("role", "status");
+    const main = document.querySelector("main");
+    if (!main) {
+      return null;
+    }
+    main.prepend(banner);
+  }
+  return banner;
+}
+
+function showSavedCopy() {
+  const banner = savedCopyBanner();
+  if (!banner) {
+    return;
+  }
+  const ms = Number(savedCopy.content);
+  const from = ms ? ` from ${savedAtText(ms)}` : "";
+  banner.replaceChildren(
+    line(`Saved copy${from}, offline.`),
+    line("Filters, downloads and changes that need a connection are off until it returns."),
+  );
+  networkOnly(true);
+}
+
+// Online again on a saved copy: its controls work again, and it says how old it is.
+function backOnline() {
+  const banner = savedCopyBanner();
+  if (!banner) {
+    return;
+  }
+  const ms = Number(savedCopy.content);
+  banner.classList.add("saved-copy-online");
+  banner.replaceChildren(
+    line(`Back online. This page is a copy${ms ? ` from ${savedAtText(ms)}` : ""}.`, location.href, "Reload"),
+  );
+  networkOnly(false);
+}
+
+// Parts of a page marked data-sync-refresh (Today's counts, the team list, a rep's notes to
+// act on) are fetched again after a sync, so the figures follow what was just sent.
+let refreshes = 0;
+
+async function refreshFigures() {
+  const parts = [...document.querySelectorAll("[data-sync-refresh][id]")];
+  if (!parts.length && !savedCopy) {
+    return;
+  }
+  const mine = ++refreshes; // an earlier refresh that answers later is not shown
+  let fresh;
+  try {
+    const response = await fetch(location.pathname + location.search, {
+      credentials: "same-origin",
+      cache: "no-store",
+    });
+    if (!response.ok || new URL(response.url).pathname !== location.pathname) {
+      return;
+    }
+    fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+  } catch (_error) {
+    return; // offline again: the figures stay as they are
+  }
+  if (mine !== refreshes) {
+    return;
+  }
+  for (const part of [...document.querySelectorAll("[data-sync-refresh][id]")]) {
+    const replacement = fresh.getElementById(part.id);
+    if (!replacement) {
+      part.remove(); // nothing of the kind any more (no note left to act on)
+      continue;
+    }
+    const adopted = document.importNode(replacement, true);
+    part.replaceWith(adopted);
+    if (window.htmx && typeof window.htmx.process === "function") {
+      window.htmx.process(adopted);
+    }
+  }
+  if (savedCopy) {
+    backOnline();
+  }
 }
 
 // A draft changed offline and elsewhere: both versions are shown; the user picks.
@@ -748,7 +936,15 @@ if (writeNoteForm) {
 if (new URLSearchParams(location.search).has("kept")) {
   statusElement();
 }
-window.addEventListener("online", () => sync());
+if (savedCopy) {
+  showSavedCopy();
+}
+window.addEventListener("online", async () => {
+  await sync();
+  if (savedCopy && !synced.length) {
+    refreshFigures(); // nothing was sent (that refreshes by itself): still, live again
+  }
+});
 if ("serviceWorker" in navigator) {
   navigator.serviceWorker.addEventListener("message", (event) => {
     if (event.data && event.data.type === "sync-outbox") {

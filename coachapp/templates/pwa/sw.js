@@ -5,7 +5,8 @@
 //
 // - App shell (styles, scripts, icons, the offline page): precached, served cache first.
 // - Pages: network first; the team list, rep pages, plans, guides and the offline note
-//   form are kept as they are visited, to be shown when there is no connection.
+//   form are kept as they are visited, to be shown when there is no connection, marked as
+//   a saved copy with the time it was fetched.
 // - "Log coaching", "Done" on a follow-up and "Acknowledge" sent without a connection are
 //   kept on the phone (IndexedDB, the same outbox the pages use) and sent when it returns;
 //   so are the calls captured on a ride-along day's page, which is kept as it is visited.
@@ -18,6 +19,7 @@ const SHELL_CACHE = `shell-${VERSION}`;
 const PAGES_CACHE = "pages";
 const SHELL = {{ shell_urls | tojson }};
 const MAX_PAGES = 60;
+const SAVED_AT = "X-Coachapp-Saved-At";
 const ICON = "/static/icons/icon-192.png";
 const BADGE = "/static/icons/badge-96.png";
 
@@ -60,22 +62,42 @@ self.addEventListener("activate", (event) => {
   );
 });
 
+// A page is kept with the time it was fetched, which its saved copy says when shown.
 async function keepPage(request, response) {
   const cache = await caches.open(PAGES_CACHE);
-  await cache.put(request, response);
+  const headers = new Headers(response.headers);
+  headers.set(SAVED_AT, new Date().toISOString());
+  const body = await response.blob();
+  await cache.put(request, new Response(body, { status: response.status, headers }));
   const keys = await cache.keys();
   for (const old of keys.slice(0, Math.max(0, keys.length - MAX_PAGES))) {
     await cache.delete(old);
   }
 }
 
+// A saved copy says so: static/js/offline.js reads this meta, shows the copy's age and turns
+// off what needs the network. A meta tag, so the strict CSP has nothing to object to.
+async function savedCopy(cached) {
+  const savedAt = cached.headers.get(SAVED_AT) || cached.headers.get("Date") || "";
+  const text = await cached.text();
+  const meta = `<meta name="saved-copy" content="${new Date(savedAt).getTime() || ""}">`;
+  const headers = new Headers(cached.headers);
+  headers.delete("Content-Length");
+  return new Response(text.replace("<head>", `<head>\n  ${meta}`), {
+    status: cached.status,
+    headers,
+  });
+}
+
 async function page(request, url) {
   try {
     const response = await fetch(request);
+    // A filtered view (?due=1, ?period=90) is not kept: it would replace the page's own copy.
     const keep =
       response.ok &&
       !response.redirected &&
       response.type === "basic" &&
+      !url.search &&
       KEPT_PAGES.some((pattern) => pattern.test(url.pathname));
     if (keep) {
       await keepPage(new Request(url.pathname), response.clone());
@@ -83,7 +105,10 @@ async function page(request, url) {
     return response;
   } catch (_error) {
     const cached = await caches.match(new Request(url.pathname), { cacheName: PAGES_CACHE });
-    return cached || (await caches.match("/offline")) || Response.error();
+    if (cached) {
+      return savedCopy(cached);
+    }
+    return (await caches.match("/offline")) || Response.error();
   }
 }
 
