@@ -65,14 +65,14 @@ typecheck: install
 	$(BIN)/mypy
 
 pytest: install chromium
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist worksteal
 
 test: lint typecheck pytest
 
 # Before each commit, under a minute: lint, and the suite on SQLite without the browser tests.
 test-fast: install
 	$(BIN)/ruff check .
-	COACHAPP_TEST_BACKENDS=sqlite $(BIN)/pytest -q -n 2 -m "not browser" -p no:cacheprovider
+	COACHAPP_TEST_BACKENDS=sqlite $(BIN)/pytest -q -n 2 --dist worksteal -m "not browser" -p no:cacheprovider
 
 screenshots: install chromium
 	$(BIN)/python -m bench.screenshots

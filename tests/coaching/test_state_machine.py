@@ -532,7 +532,9 @@ def test_no_sequence_of_calls_breaks_the_rules(
     run_state_machine_as_test(
         machine,
         settings=settings(
-            max_examples=25,
+            # The rules are the same Python on both databases; PostgreSQL gets fewer runs of
+            # them, enough to meet every transition, to keep the suite within its time.
+            max_examples=25 if connection.dialect.name == "sqlite" else 10,
             stateful_step_count=15,
             deadline=None,
             suppress_health_check=[
