@@ -28,7 +28,7 @@ from typing import Literal
 
 from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
-from bench import blind_rating, ride_along
+from bench import blind_rating, offline, ride_along
 from bench.live import serving
 from coachapp import create_app, migrate
 from coachapp.db import get_session
@@ -62,11 +62,12 @@ class Shot:
 
 SHOTS = (
     Shot("login.png", None, "/login"),
-    # Shown in the README: keep it one screen.
+    # Shown in the README: one screen (counts that open their lists, tomorrow's ride-along).
     Shot("manager-today.png", "manager@example.com", "/today"),
     Shot("manager-today-dark.png", "manager@example.com", "/today", color_scheme="dark"),
     Shot("manager-team.png", "manager@example.com", "/team", tall=True),
-    Shot("rep-home.png", "rep1@example.com", "/my", tall=True),
+    # Shown as the first screen: rep4 has a note shared in the last days, to rate and acknowledge.
+    Shot("rep-home.png", "rep4@example.com", "/my"),
     Shot("director-teams.png", "director@example.com", "/org", tall=True),
     Shot("director-teams-dark.png", "director@example.com", "/org", color_scheme="dark"),
     # manager@example.com is user 3.
@@ -217,6 +218,12 @@ def main(argv: list[str] | None = None) -> int:
             if not args.only or any(re.search(args.only, f) for f in blind_rating.FILES):
                 for target in take_steps(
                     browser, base_url, out, args.only, blind_rating.take_screenshots
+                ):
+                    print(f"{target}  {target.stat().st_size // 1024} KB")
+            # Last: its note changes what Today counts.
+            if not args.only or any(re.search(args.only, f) for f in offline.FILES):
+                for target in take_steps(
+                    browser, base_url, out, args.only, offline.take_screenshots
                 ):
                     print(f"{target}  {target.stat().st_size // 1024} KB")
         finally:

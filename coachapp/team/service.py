@@ -99,6 +99,7 @@ def person_page(db: Session, viewer: User, person_id: int, now: dt.datetime) -> 
 # Who is due for coaching: overdue, never coached, or due within a few days. Today counts
 # them and the Team page filtered with ?due=1 lists them.
 NEEDS_COACHING = frozenset({"overdue", "never", "due_soon"})
+DUE_NAMES = 3
 
 
 def needs_coaching(rows: list[TeamRow]) -> list[TeamRow]:
@@ -112,6 +113,8 @@ class TodayPage:
 
     team_size: int
     coaching_due: int
+    # First names of those most in need of coaching, to say who without listing them.
+    due_names: list[str]
     drafts: int
     follow_ups: FollowUpCounts
     rides: list[PlannedRideAlong]
@@ -135,9 +138,11 @@ def today_page(db: Session, manager: User, now: dt.datetime, today: dt.date) -> 
             joinedload(PlannedRideAlong.plan).joinedload(AccountPlan.account),
         ],
     )
+    due = [row for row in rows if row.cadence.status in NEEDS_COACHING]
     return TodayPage(
         team_size=len(rows),
-        coaching_due=sum(1 for row in rows if row.cadence.status in NEEDS_COACHING),
+        coaching_due=len(due),
+        due_names=[row.rep.name.split(" ")[0] for row in due[:DUE_NAMES]],
         drafts=drafts or 0,
         follow_ups=follow_up_counts(db, manager, today),
         rides=[ride for ride in rides if ride.manager_id == manager.id],

@@ -15,10 +15,12 @@ from flask import Flask
 from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import select
 
+from bench import offline
+from bench.offline import back_online, keep_pages, write_note_offline
 from coachapp.coaching.service import unread_notes_count
 from coachapp.db import get_session
 from coachapp.models import SessionStatus, User
-from tests.browser.test_offline import OFFLINE, controlled, person, sessions_with
+from tests.browser.test_offline import OFFLINE, person, sessions_with
 
 pytestmark = pytest.mark.browser
 
@@ -73,12 +75,10 @@ def test_a_saved_copy_says_so_and_catches_up_after_sync(
 ) -> None:
     page_problems.expect(OFFLINE)
     rep_id, rep_name = person(live_app, "rep7@example.com")  # overdue for coaching
+    assert rep_name == offline.REP
     marker = f"Saved-copy marker {uuid.uuid4().hex[:8]}"
     page = signed_in_phone("manager@example.com")
-    page.goto("/team")
-    controlled(page)
-    page.goto("/today")
-    page.goto("/notes/offline")
+    keep_pages(page, ["/team", "/today", "/notes/offline"])
 
     # Without signal, the team page is the phone's copy: it says so and how old it is, and
     # the filter and the downloads are off.
@@ -93,14 +93,7 @@ def test_a_saved_copy_says_so_and_catches_up_after_sync(
     expect(page.get_by_role("link", name=rep_name)).to_be_visible()  # the rest still works
 
     # A note written without signal waits on the phone (its form works offline).
-    page.goto("/notes/offline")
-    expect(page.get_by_role("button", name="Share with rep")).to_be_enabled()
-    page.get_by_label("Rep").select_option(str(rep_id))
-    page.locator("fieldset.rating").first.locator(".segmented-scale label").nth(2).click()
-    page.get_by_label("Strengths in your words").fill(marker)
-    page.get_by_label("Focus in your words").fill("Name the next step before leaving")
-    page.get_by_role("button", name="Share with rep").click()
-    expect(page.get_by_text(f"Note for {rep_name} saved on this phone")).to_be_visible()
+    write_note_offline(page, rep_name, marker, "Name the next step before leaving")
 
     page.goto("/today")
     expect(page.locator("[data-saved-copy]")).to_contain_text("Saved copy from")
@@ -108,8 +101,7 @@ def test_a_saved_copy_says_so_and_catches_up_after_sync(
     due = count_of(page, "Coaching due")
 
     # Back online: the note is sent, the page says so, and the count follows, no reload.
-    page.context.set_offline(False)
-    page.evaluate("window.dispatchEvent(new Event('online'))")
+    back_online(page)
     expect(page.get_by_text(f"Synced: 1 item sent (Note for {rep_name}).")).to_be_visible()
     expect(page.get_by_text("will sync")).to_have_count(0)
     deadline = time.monotonic() + 10

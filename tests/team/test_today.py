@@ -64,9 +64,11 @@ def test_today_shows_counts_not_every_item(
         "Coaching due": 2,
         "Drafts": 2,
         "Follow-ups overdue": 2,
-        "Follow-ups due": 4,  # today, +2 (the org's), +6; not +12
+        "Follow-ups due this week": 4,  # today, +2 (the org's), +6; not +12
     }
     assert "of 3 people" in page
+    names = re.search(r'class="list-meta count-names">([^<]+)<', page)
+    assert names and sorted(names.group(1).split(", ")) == ["Nia", "Robin"]  # who, in short
     assert "Follow-up -9" not in page and "Riley Rep" not in page  # the items, one tap away
     assert 'href="/team">Your team (3)</a>' in page
 
@@ -92,7 +94,10 @@ def test_each_count_opens_the_list_it_counts(
     assert notes.count('class="list-row') == count
     assert "/edit" in notes and ">Shared<" not in notes
 
-    for label, section in (("Follow-ups overdue", "overdue"), ("Follow-ups due", "due-this-week")):
+    for label, section in (
+        ("Follow-ups overdue", "overdue"),
+        ("Follow-ups due this week", "due-this-week"),
+    ):
         count, link = found[label]
         path, anchor = link.split("#")
         assert (path, anchor) == ("/follow-ups", section)
@@ -143,7 +148,7 @@ def test_a_team_with_nothing_waiting_reads_calm(db: Session, client: HttpsClient
         "Coaching due": 0,
         "Drafts": 0,
         "Follow-ups overdue": 0,
-        "Follow-ups due": 0,
+        "Follow-ups due this week": 0,
     }
     assert "No ride-along today or tomorrow" in page
     due = main_of(client.get("/team?due=1").get_data(as_text=True))
