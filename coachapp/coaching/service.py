@@ -894,6 +894,9 @@ def update_follow_up(
     author_id = follow_up.session.manager_id if follow_up.session else follow_up.created_by_id
     if viewer.id not in {follow_up.owner_id, author_id}:
         raise PermissionDenied("Only the follow-up's owner or its author changes it.")
+    before = {
+        name: getattr(follow_up, name) for name in ("status", "due_date", "title", "evidence")
+    }
     if "due_date" in changes and changes["due_date"] is not None:
         follow_up.due_date = changes["due_date"]
     if changes.get("title"):
@@ -904,10 +907,10 @@ def update_follow_up(
         follow_up.status = changes["status"]
         follow_up.completed_at = utcnow() if follow_up.status == FollowUpStatus.DONE else None
         _sync_action(db, follow_up)
-    audit.record(
-        db, viewer, "follow_up.update", "follow_up", follow_up.id,
-        fields=sorted(k for k in changes if k in {"status", "due_date", "title", "evidence"}),
-    )  # fmt: skip
+    changed = sorted(name for name, value in before.items() if getattr(follow_up, name) != value)
+    if not changed:
+        return follow_up  # a repeat ("Done" tapped twice, a replay): the first one stands
+    audit.record(db, viewer, "follow_up.update", "follow_up", follow_up.id, fields=changed)
     db.commit()
     return follow_up
 

@@ -49,7 +49,7 @@ from coachapp.models import (
     User,
 )
 from coachapp.security import safe_local_path
-from coachapp.timezones import local_today
+from coachapp.timezones import local_time, local_today
 from coachapp.versioning import StaleVersion, form_version
 
 STRENGTH_CHIPS = (
@@ -367,9 +367,12 @@ def _refused(ctx: dict[str, Any], status: int) -> Any:
 @bp.post("/notes/<int:session_id>/share")
 @roles_required(Role.MANAGER)
 def share(session_id: int) -> Any:
-    """ "Share with rep": saves what is on the form, then publishes it."""
+    """ "Share with rep": saves what is on the form, then publishes it. "Share with rep"
+    is on drafts only: on a note shared already this is a repeat (a second tap, a phone
+    replaying its queue after a lost answer), answered as the first was, without saving
+    the form again over what may have changed since."""
     session = _editable(session_id)
-    if "version" in request.form:
+    if "version" in request.form and session.status == SessionStatus.DRAFT:
         session, refusal = _save_or_refuse(session)
         if refusal is not None:
             return refusal
@@ -515,8 +518,14 @@ def _note_context(session: Any, **extra: Any) -> dict[str, Any]:
 @roles_required(Role.REP)
 def acknowledge(session_id: int) -> Response:
     comment = request.form.get("comment", "")[:2000].replace("\x00", "")
-    service.acknowledge_session(get_session(), viewer(), session_id, comment)
-    flash("Acknowledged. Your manager can see your comment.", "success")
+    started = utcnow()
+    note = service.acknowledge_session(get_session(), viewer(), session_id, comment)
+    if note.acknowledged_at is not None and note.acknowledged_at < started:
+        # A repeat (a second tap, a replay): the note as the first acknowledgement left it.
+        when = local_time(note.acknowledged_at, viewer().timezone)
+        flash(f"You acknowledged this note on {when:%-d %b at %H:%M}.", "success")
+    else:
+        flash("Acknowledged. Your manager can see your comment.", "success")
     return redirect(url_for("coaching.show", session_id=session_id))
 
 

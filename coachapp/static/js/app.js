@@ -8,6 +8,121 @@ document.addEventListener("htmx:config:request", (event) => {
   }
 });
 
+// A tap sends once. While a form is being sent its submit buttons are locked (disabled, the
+// form aria-busy) and a second submit of it is dropped, so a double tap makes one request; the
+// server makes a repeat that still gets through harmless (client_uuid, idempotent changes).
+// Released when the htmx request that locked it ends (failed too), when a script that sends
+// the form itself says so ("coachapp:sent", offline.js), when the browser shows the page
+// again from its back-forward cache, and after LOCK_SECONDS whatever happened. Without
+// JavaScript (before it loads) forms post as they are.
+const LOCK_SECONDS = 10;
+const locks = new WeakMap(); // form (or lone button) -> { by: the element that sent, timer }
+const SENDS_ON_CLICK = "button[hx-post], button[hx-put], button[hx-patch], button[hx-delete]";
+
+function submitButtons(holder) {
+  return holder.matches("button")
+    ? [holder]
+    : [...holder.querySelectorAll('button:not([type="button"]):not([type="reset"]), input[type="submit"]')];
+}
+
+function release(holder) {
+  const lock = holder && locks.get(holder);
+  if (!lock) {
+    return;
+  }
+  locks.delete(holder);
+  clearTimeout(lock.timer);
+  holder.removeAttribute("aria-busy");
+  for (const button of submitButtons(holder)) {
+    if (button.hasAttribute("data-locked")) {
+      button.removeAttribute("data-locked");
+      button.disabled = false;
+    }
+  }
+}
+
+function lock(holder, by) {
+  locks.set(holder, { by, timer: setTimeout(() => release(holder), LOCK_SECONDS * 1000) });
+  holder.setAttribute("aria-busy", "true");
+  // After the browser (or htmx) has read the form: a disabled submitter would leave its
+  // name and value out of what is sent.
+  setTimeout(() => {
+    if (!locks.has(holder)) {
+      return;
+    }
+    for (const button of submitButtons(holder)) {
+      if (!button.disabled) {
+        button.disabled = true;
+        button.setAttribute("data-locked", "");
+      }
+    }
+  }, 0);
+}
+
+function holderOf(element) {
+  return element.form || element.closest("form") || element;
+}
+
+document.addEventListener(
+  "submit",
+  (event) => {
+    const form = event.target;
+    // Forms that change something: posted, or sent by a script (no action of their own,
+    // e.g. the note kept offline). Searches and filters (GET) are left alone.
+    const changes = form instanceof HTMLFormElement && (form.method === "post" || !form.hasAttribute("action"));
+    if (!changes) {
+      return;
+    }
+    if (locks.has(form)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      return;
+    }
+    lock(form, form);
+  },
+  true,
+);
+
+document.addEventListener(
+  "click",
+  (event) => {
+    const button = event.target instanceof Element && event.target.closest(SENDS_ON_CLICK);
+    if (!button) {
+      return;
+    }
+    const holder = holderOf(button);
+    if (locks.has(holder)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      return;
+    }
+    lock(holder, button);
+  },
+  true,
+);
+
+document.addEventListener("htmx:finally:request", (event) => {
+  const source = event.detail.ctx && event.detail.ctx.sourceElement;
+  if (!(source instanceof Element)) {
+    return;
+  }
+  const holder = holderOf(source);
+  const held = locks.get(holder);
+  if (held && held.by === source) {
+    release(holder);
+  }
+});
+
+document.addEventListener("coachapp:sent", (event) => release(event.target));
+
+window.addEventListener("pageshow", (event) => {
+  if (event.persisted) {
+    for (const form of document.querySelectorAll('[aria-busy="true"]')) {
+      release(form);
+    }
+  }
+});
+
 // A choice drawn as a button (segmented controls, chips) hides its radio or checkbox, often
 // at the start of the row, so the browser scrolls that spot into view when keyboard focus
 // lands on it; show the button the person sees instead (clear of the sticky bars:

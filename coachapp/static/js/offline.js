@@ -628,6 +628,46 @@ document.addEventListener("htmx:after:request", (event) => {
   }
 });
 
+// Forms sent from here -----------------------------------------------------------------------
+
+// The form is handled: app.js unlocks its buttons (it locks them while a form is sent).
+function sent(form) {
+  form.dispatchEvent(new CustomEvent("coachapp:sent", { bubbles: true }));
+}
+
+// One client_uuid per form instance: made when the form is opened here (a page kept on the
+// phone opens many times, so not the one it was rendered with) and kept across retries and
+// double taps, so the server makes one note or call of it however often it is sent. Once
+// what it made is kept, the instance is done: sending it again changes nothing, and the
+// first edit after that begins the next one, with a client_uuid of its own.
+function formInstance(form) {
+  let field = form.elements.client_uuid;
+  if (!field) {
+    field = document.createElement("input");
+    field.type = "hidden";
+    field.name = "client_uuid";
+    form.prepend(field);
+  }
+  const begin = () => {
+    field.value = self.crypto.randomUUID();
+    delete form.dataset.kept;
+  };
+  const next = () => {
+    if (form.dataset.kept !== undefined) {
+      begin();
+    }
+  };
+  begin();
+  form.addEventListener("input", next);
+  form.addEventListener("change", next);
+  return {
+    done: () => {
+      form.dataset.kept = "";
+    },
+    isDone: () => form.dataset.kept !== undefined,
+  };
+}
+
 // The note form that works offline ---------------------------------------------------------
 
 function joinChips(form, chipName, textName) {
@@ -697,7 +737,7 @@ function noteBody(form) {
     followUps.push({ title, due_date: form.elements.follow_up_due.value });
   }
   return {
-    client_uuid: self.crypto.randomUUID(),
+    client_uuid: form.elements.client_uuid.value,
     rep_id: Number(repSelect.value),
     guide_version_id: Number(guide),
     type: form.querySelector('input[name="type"]:checked').value,
@@ -749,9 +789,12 @@ function setUpNoteForm(form) {
     form.elements.occurred_on.value = today;
   };
   dated();
+  const instance = formInstance(form);
   const problem = form.querySelector("[data-offline-error]");
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
+  const keepNote = async (event) => {
+    if (instance.isDone()) {
+      return; // kept already: a second tap
+    }
     const body = noteBody(form);
     const future = body.occurred_on > localToday(form.dataset.timezone);
     fieldProblem(form, "occurred_on", future ? form.dataset.inTheFuture : "");
@@ -781,12 +824,17 @@ function setUpNoteForm(form) {
       share,
       label: `Note for ${rep}`,
     });
+    instance.done();
     form.reset();
     repSelect.value = String(body.rep_id);
     showGuide();
     dated();
     form.before(line(`Note for ${rep} saved on this phone — will sync${share ? " and share" : ""}.`));
     window.scrollTo(0, 0);
+  };
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    keepNote(event).finally(() => sent(form));
   });
 }
 
@@ -836,7 +884,7 @@ function callBody(form) {
     ratings.push({ competency_id: Number(seen.value), score: Number(score.value) });
   }
   const body = {
-    client_uuid: self.crypto.randomUUID(),
+    client_uuid: form.elements.client_uuid.value,
     guide_version_id: Number(form.elements.guide_version_id.value) || null,
     ratings,
     evidence: form.elements.evidence.value.trim(),
@@ -862,8 +910,11 @@ function callBody(form) {
 
 function setUpCallForm(form) {
   const problem = form.querySelector("[data-offline-error]");
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
+  const instance = formInstance(form);
+  const keepCall = async () => {
+    if (instance.isDone()) {
+      return; // kept already: a second tap
+    }
     const found = callBody(form);
     if (found.problem) {
       problem.textContent = found.problem;
@@ -884,6 +935,7 @@ function setUpCallForm(form) {
       summary: `${found.account} · ${rated} rated${found.body.evidence ? ` · ${found.body.evidence}` : ""}`,
       label: `The call at ${found.account}`,
     });
+    instance.done();
     form.reset();
     if (stop) {
       stop.checked = true;
@@ -893,6 +945,10 @@ function setUpCallForm(form) {
     if (calls) {
       calls.scrollIntoView({ block: "start" });
     }
+  };
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    keepCall().finally(() => sent(form));
   });
 }
 
@@ -912,6 +968,7 @@ function guardWriteNote(form) {
     const noun = waiting.length === 1 ? "call is" : "calls are";
     problem.textContent = `${waiting.length} ${noun} still on this phone. They are sent as soon as there is a connection; then write the note.`;
     problem.hidden = false;
+    sent(form);
     sync();
   });
 }

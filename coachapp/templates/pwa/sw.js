@@ -149,8 +149,14 @@ async function postOrKeep(request, url) {
       return Response.redirect(`/notes/offline?rep=${logging[1]}`, 303);
     }
     const body = await copy.text();
+    // The form's client_uuid (one per form instance) names the item: the same form sent
+    // twice (a double tap) is kept once. "Done" and "+1 week" of one follow-up are two.
+    const fields = new URLSearchParams(body);
+    const instance = fields.get("client_uuid");
     await enqueue({
-      id: self.crypto.randomUUID(),
+      id: instance
+        ? `form:${url.pathname}:${instance}:${fields.get("action") || ""}`
+        : self.crypto.randomUUID(),
       kind: "form",
       url: url.pathname,
       body,

@@ -1,0 +1,97 @@
+"""The server answers a repeat with the first result: the same form sent twice (a double tap
+that got through, a phone replaying its queue after a lost answer) makes or changes
+something once, and the second answer shows what the first one made, never an error page.
+The browser side (buttons locked while sending, one client_uuid per form) is
+tests/browser/test_exactly_once.py."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Flask
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from coachapp.models import AuditEvent, CoachingSession, FollowUpStatus, RideAlongCall
+from tests.builders import Org
+from tests.coaching.ride_along_helpers import plan_day
+from tests.coaching.test_pages import debrief, start_note
+from tests.conftest import signed_in
+
+
+def audits(db: Session, action: str, object_id: int) -> int:
+    return int(
+        db.scalar(
+            select(func.count()).where(
+                AuditEvent.action == action, AuditEvent.object_id == object_id
+            )
+        )
+        or 0
+    )
+
+
+def test_acknowledge_twice_answers_with_the_acknowledged_note(
+    app: Flask, db: Session, org: Org
+) -> None:
+    rep = signed_in(app, org, "rep")
+    note = org.sessions["shared"]
+    form = {"comment": "Agreed, booking the MSL", "client_uuid": str(uuid.uuid4())}
+    first = rep.post_form(f"/notes/{note.id}/acknowledge", form)
+    again = rep.post_form(f"/notes/{note.id}/acknowledge", {**form, "comment": "Second try"})
+    for response in (first, again):
+        assert response.status_code == 302
+        assert response.headers["Location"].endswith(f"/notes/{note.id}")
+    page = rep.get(f"/notes/{note.id}").get_data(as_text=True)
+    assert "You acknowledged this note on" in page and "Agreed, booking the MSL" in page
+    assert "Second try" not in page
+    assert audits(db, "session.acknowledge", note.id) == 1
+
+
+def test_done_twice_completes_once(app: Flask, db: Session, org: Org) -> None:
+    rep = signed_in(app, org, "rep")
+    item = org.follow_ups["rep_shared"]
+    form = {"action": "done", "client_uuid": str(uuid.uuid4())}
+    for _ in range(2):
+        assert rep.post_form(f"/follow-ups/{item.id}", form).status_code == 302
+    db.expire_all()
+    assert item.status == FollowUpStatus.DONE
+    assert audits(db, "follow_up.update", item.id) == 1
+
+
+def test_share_twice_answers_with_the_shared_note_and_keeps_later_changes(
+    app: Flask, db: Session, org: Org
+) -> None:
+    manager = signed_in(app, org, "manager")
+    note_id = start_note(manager, org.people["rep"].id)
+    form = debrief(db, note_id)
+    form["development_focus"] = "Summarise the concern before answering it"
+    first = manager.post_form(f"/notes/{note_id}/share", form)
+    assert first.status_code == 302 and first.headers["Location"].endswith(f"/notes/{note_id}")
+    # Changed after sharing (on another device), then the share is sent again with the form
+    # as it was: the same answer, and the change stays.
+    note = db.get(CoachingSession, note_id)
+    assert note is not None
+    note.private_notes = "Changed since"
+    db.commit()
+    again = manager.post_form(f"/notes/{note_id}/share", form)
+    assert again.status_code == 302 and again.headers["Location"].endswith(f"/notes/{note_id}")
+    db.expire_all()
+    assert db.get(CoachingSession, note_id).private_notes == "Changed since"  # type: ignore[union-attr]
+    assert audits(db, "session.share", note_id) == 1
+
+
+def test_save_call_twice_saves_one_call(app: Flask, db: Session, org: Org) -> None:
+    day = plan_day(db, org)
+    manager = signed_in(app, org, "manager")
+    form = {
+        "client_uuid": str(uuid.uuid4()),
+        "stop": "",
+        "account_name": "Lakeside Infusion Center",
+        "evidence": "Asked the nurse manager about the workflow",
+        "guide_version_id": "",
+    }
+    for _ in range(2):
+        response = manager.post_form(f"/ride-alongs/{day.ride.id}/calls", form)
+        assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    calls = db.scalars(select(RideAlongCall).where(RideAlongCall.ride_id == day.ride.id)).all()
+    assert [c.client_uuid for c in calls] == [uuid.UUID(form["client_uuid"])]
