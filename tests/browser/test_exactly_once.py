@@ -213,7 +213,7 @@ def test_a_double_tap_makes_one_record_online_and_offline(
             )
 
     manager.context.set_offline(False)
-    manager.evaluate("window.dispatchEvent(new Event('online'))")
+    manager.reload()  # sent when the page loads with a connection
     eventually(lambda: count(live_app, calls) >= 2, "the kept call was not sent")
     eventually(
         lambda: any(audits(live_app, "session.share", n) for n in offline_notes()),
@@ -270,3 +270,50 @@ def test_a_double_tap_makes_one_record_online_and_offline(
     outbox_empty(rep)
     assert audits(live_app, "session.acknowledge", second_id) == 1
     assert audits(live_app, "follow_up.update", second_item) == 1
+
+
+def test_a_note_refused_on_arrival_comes_back_to_its_form_as_typed(
+    live_app: Flask,
+    signed_in_phone: Callable[..., Page],
+    page_problems: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The phone's calendar is ahead of the manager's (here the server's clock is held in
+    March): the note kept today is refused when it arrives, said at the date, with
+    everything typed back in the form; fixed and kept again, it is made once."""
+    page_problems.expect(OFFLINE + r"|status of 422")
+    monkeypatch.setattr(
+        "coachapp.timezones.utcnow", lambda: dt.datetime(2026, 3, 10, 18, 0, tzinfo=dt.UTC)
+    )
+    marker = uuid.uuid4().hex[:8]
+    manager = signed_in_phone(MANAGER)
+    with live_app.app_context():
+        rep_id = get_session().scalars(select(User.id).where(User.email == REP)).one()
+    manager.goto(f"/notes/offline?rep={rep_id}")
+    manager.get_by_label("Strengths in your words").fill(f"Refused note {marker}")
+    manager.get_by_label("Private notes (only you see them)").fill("Keep this too")
+    manager.get_by_role("button", name="Keep as draft").click()
+    status = manager.locator("[data-outbox-status]")
+    expect(status).to_contain_text("was not sent: The conversation cannot be in the future.")
+
+    status.get_by_role("link", name="Fix it").click()
+    date = manager.get_by_label("Date", exact=True)
+    expect(date).to_have_attribute("aria-invalid", "true")
+    expect(manager.locator("#occurred_on-error")).to_have_text(
+        "The conversation cannot be in the future."
+    )
+    expect(manager.get_by_label("Strengths in your words")).to_have_value(f"Refused note {marker}")
+    expect(manager.get_by_label("Private notes (only you see them)")).to_have_value("Keep this too")
+    date.fill("2026-03-09")
+    manager.get_by_role("button", name="Keep as draft").click()
+    made = select(CoachingSession.occurred_on).where(
+        CoachingSession.strengths.contains(f"Refused note {marker}")
+    )
+
+    def dates() -> list[dt.date]:
+        with live_app.app_context():
+            return list(get_session().scalars(made))
+
+    eventually(lambda: bool(dates()), "the fixed note was not sent")
+    outbox_empty(manager)
+    assert dates() == [dt.date(2026, 3, 9)]

@@ -18,9 +18,12 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from coachapp.coaching import ride_alongs
 from coachapp.models import CoachingSession
+from coachapp.timezones import local_today
 from tests.api.helpers import Call, api_caller, assert_error_shape
 from tests.builders import Org
+from tests.coaching.ride_along_helpers import plan_day
 from tests.conftest import CSRF_META, HttpsClient, login
 
 SESSIONS = "/api/v1/coaching-sessions"
@@ -158,3 +161,10 @@ def test_log_coaching_and_the_debrief_form_use_the_managers_day(
     assert "Keep this strength text" in text
     db.expire_all()
     assert db.get(CoachingSession, note_id).occurred_on == KIRITIMATI_TODAY  # type: ignore[union-attr]
+
+
+def test_a_ride_along_note_written_before_its_day_is_dated_today(db: Session, org: Org) -> None:
+    day = plan_day(db, org, dt.date.today() + dt.timedelta(days=2))
+    manager = org.people["manager"]
+    note, created = ride_alongs.write_note(db, manager, day.ride.id)
+    assert created and note.occurred_on == local_today(manager.timezone)

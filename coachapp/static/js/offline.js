@@ -124,12 +124,15 @@ async function refusal(item, response) {
     return { ...item, state: "conflict", error: "Changed on another device meanwhile." };
   }
   let message = `Refused (${response.status}).`;
+  let fields = null;
   try {
-    message = (await response.clone().json()).error.message || message;
+    const error = (await response.clone().json()).error;
+    message = error.message || message;
+    fields = error.fields || null;
   } catch (_error) {
     // an HTML answer: keep the status
   }
-  return { ...item, state: "refused", error: message };
+  return { ...item, state: "refused", error: message, fields };
 }
 
 async function sendNote(item) {
@@ -365,8 +368,17 @@ export async function showStatus() {
     element.append(waitingLine(`Sign in again to send ${auth.length} kept on this phone.`, `/login?next=${next}`, "Sign in"));
   }
   for (const item of items.filter((i) => i.state === "conflict" || i.state === "refused")) {
-    const where = item.kind === "form" ? item.url.replace(/\/(share)$/, "") : null;
-    element.append(waitingLine(`${item.label || "A change"} was not sent: ${item.error}`, where, "Open"));
+    let where = item.kind === "form" ? item.url.replace(/\/(share)$/, "") : null;
+    let linkText = "Open";
+    if (item.kind === "note") {
+      // Made but not shared: its draft says why at the field. Refused outright: back into
+      // the note form, as it was typed, to fix and keep again.
+      where = item.session_id
+        ? `/notes/${item.session_id}/edit`
+        : `/notes/offline?fix=${encodeURIComponent(item.id)}`;
+      linkText = item.session_id ? "Open" : "Fix it";
+    }
+    element.append(waitingLine(`${item.label || "A change"} was not sent: ${item.error}`, where, linkText));
   }
   renderConflicts(items);
   renderKeptCalls(items);
@@ -836,6 +848,66 @@ function setUpNoteForm(form) {
     event.preventDefault();
     keepNote(event).finally(() => sent(form));
   });
+  const fixing = new URLSearchParams(location.search).get("fix");
+  if (fixing) {
+    refill(form, fixing, showGuide);
+  }
+}
+
+// A note the server refused (e.g. dated after today on the manager's calendar), back in the
+// form as it was typed, with what to fix at its field; kept again, it replaces the refused
+// one (the same client_uuid: nothing was made of it).
+async function refill(form, id, showGuide) {
+  const item = (await outbox.all()).find((i) => i.id === id && i.kind === "note" && !i.session_id);
+  if (!item) {
+    return;
+  }
+  const body = item.body;
+  form.elements.client_uuid.value = body.client_uuid;
+  form.elements.rep_id.value = String(body.rep_id);
+  showGuide();
+  for (const radio of form.querySelectorAll('input[name="type"]')) {
+    radio.checked = radio.value === body.type;
+  }
+  form.elements.occurred_on.value = body.occurred_on || "";
+  const section = form.querySelector(`[data-guide-version="${body.guide_version_id}"]`);
+  for (const rating of body.ratings || []) {
+    const value = rating.score === null ? "n" : String(rating.score);
+    const radio = section && section.querySelector(`input[name="score-${rating.competency_id}"][value="${value}"]`);
+    if (radio) {
+      radio.checked = true;
+    }
+    const evidence = section && section.querySelector(`input[name="evidence-${rating.competency_id}"]`);
+    if (evidence) {
+      evidence.value = rating.evidence || "";
+    }
+  }
+  for (const [chipName, textName] of [
+    ["strength_chip", "strengths"],
+    ["focus_chip", "development_focus"],
+  ]) {
+    const lines = (body[textName] || "").split("\n");
+    const chips = [...form.querySelectorAll(`input[name="${chipName}"]`)];
+    for (const chip of chips) {
+      chip.checked = lines.includes(chip.value);
+    }
+    const chosen = new Set(chips.filter((c) => c.checked).map((c) => c.value));
+    form.elements[textName].value = lines.filter((l) => !chosen.has(l)).join("\n").trim();
+  }
+  form.elements.private_notes.value = body.private_notes || "";
+  const followUp = (body.follow_ups || [])[0];
+  form.elements.follow_up_title.value = followUp ? followUp.title : "";
+  form.elements.follow_up_due.value = followUp ? followUp.due_date || "" : "";
+  const fields = item.fields || {};
+  const placed = Object.entries(fields).filter(
+    ([name, messages]) =>
+      Array.isArray(messages) && fieldProblem(form, name, messages.filter((m) => typeof m === "string").join(" ")),
+  );
+  if (!placed.length) {
+    const problem = form.querySelector("[data-offline-error]");
+    problem.textContent = item.error;
+    problem.hidden = false;
+  }
 }
 
 // The ride-along day: calls captured with or without a connection ------------------------
