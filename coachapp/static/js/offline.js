@@ -8,6 +8,10 @@
 // Item kinds: "note" (a debrief written on /notes/offline, sent through the API),
 // "form" (a form post kept as it was: follow-up updates, acknowledgements, draft changes).
 // States: "pending", "auth" (the session expired: sign in again), "conflict", "refused".
+//
+// What the user is told: what waits ("Saved on this phone — will sync"), what a sync sent
+// ("Synced: …", kept until they leave the page), and on a page the service worker served
+// from its cache, that it is a saved copy and from when, with what needs the network off.
 
 const DB_NAME = "coachapp";
 const STORE = "outbox";
