@@ -48,6 +48,8 @@ from coachapp.nudges.outbox import notify
 from coachapp.timezones import local_today
 from coachapp.versioning import (
     ExpectedVersion,
+    IfMatch,
+    StaleVersion,
     VersionRequired,
     check_version,
     commit_versioned,
@@ -504,7 +506,14 @@ def update_session(
         raise Conflict("The rep has acknowledged this note; add an addendum instead.")
     if expected_version is None and require_version:
         raise VersionRequired()
-    check_version(session.version, expected_version, {})
+    try:
+        check_version(session.version, expected_version, {})
+    except StaleVersion:
+        if _older(expected_version, session.version) and _made_already(session, changes):
+            # A repeat of a change that went through (a double tap, a replay after a lost
+            # answer): RFC 9110 §13.1.1 lets it succeed, as nothing would change.
+            return session
+        raise
     # Caps apply to what changes: a note from before them keeps its text until edited.
     caps.check_changes(
         {
@@ -554,6 +563,32 @@ def update_session(
     session.updated_at = utcnow()
     commit_versioned(db, session)
     return get_session(db, viewer, session.id)
+
+
+def _older(expected: ExpectedVersion, current: int) -> bool:
+    """The precondition names an earlier version of the note (not a tag never given out)."""
+    if isinstance(expected, IfMatch):
+        return any(version < current for version in expected.versions)
+    return expected is not None and expected < current
+
+
+def _made_already(session: CoachingSession, changes: dict[str, Any]) -> bool:
+    """The note already says all these changes say (follow-ups are not compared: a change
+    naming them is never taken for a repeat)."""
+    if "follow_ups" in changes:
+        return False
+    for name in CONTENT_FIELDS:
+        if name in changes and plain_value(changes[name]) != plain_value(getattr(session, name)):
+            return False
+    if "ratings" in changes:
+        wanted = {
+            (r["competency_id"], r.get("score"), r.get("evidence") or "")
+            for r in changes["ratings"] or []
+        }
+        stored = {(r.competency_id, r.score, r.evidence or "") for r in session.ratings}
+        if wanted != stored or len(wanted) != len(changes["ratings"] or []):
+            return False
+    return True
 
 
 def _replace_follow_ups(

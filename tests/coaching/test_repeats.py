@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coachapp.models import AuditEvent, CoachingSession, FollowUpStatus, RideAlongCall
+from tests.api.helpers import api_caller
 from tests.builders import Org
 from tests.coaching.ride_along_helpers import plan_day
 from tests.coaching.test_pages import debrief, start_note
@@ -95,3 +96,31 @@ def test_save_call_twice_saves_one_call(app: Flask, db: Session, org: Org) -> No
         assert response.status_code == 302, response.get_data(as_text=True)[:300]
     calls = db.scalars(select(RideAlongCall).where(RideAlongCall.ride_id == day.ride.id)).all()
     assert [c.client_uuid for c in calls] == [uuid.UUID(form["client_uuid"])]
+
+
+def test_a_save_sent_again_is_the_save_already_made(app: Flask, db: Session, org: Org) -> None:
+    """The debrief saved, its answer lost, and the same form sent again with the version it
+    started from: nothing would change, so it is answered as saved, not as a conflict
+    (RFC 9110 §13.1.1: the change requested has already succeeded). Anything else sent
+    with that old version is still refused."""
+    manager = signed_in(app, org, "manager")
+    note_id = start_note(manager, org.people["rep"].id)
+    form = debrief(db, note_id)
+    for _ in range(2):
+        response = manager.post_form(f"/notes/{note_id}/edit", form)
+        assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    changed = manager.post_form(f"/notes/{note_id}/edit", {**form, "strengths": "Other"})
+    assert changed.status_code == 412
+    assert audits(db, "session.update", note_id) == 1
+
+
+def test_a_patch_sent_again_with_its_if_match_succeeds(app: Flask, db: Session, org: Org) -> None:
+    call = api_caller(app, app.test_client(), db, org)  # type: ignore[arg-type]
+    url = f"/api/v1/coaching-sessions/{org.sessions['draft'].id}"
+    body = {"strengths": "Opened with the customer's goals", "private_notes": "Pace"}
+    first = call("manager", "PATCH", url, json=body, if_match=1)
+    again = call("manager", "PATCH", url, json=body, if_match=1)
+    assert first.status_code == again.status_code == 200
+    assert again.json["version"] == first.json["version"] == 2
+    other = call("manager", "PATCH", url, json={"strengths": "Something else"}, if_match=1)
+    assert other.status_code == 412
