@@ -32,7 +32,7 @@ class NavItem:
         return request.endpoint == self.endpoint or request.endpoint in self.also
 
 
-INBOX = NavItem("inbox.index", "Inbox", "inbox")
+INBOX = NavItem("inbox.index", "Inbox", "inbox", also=("inbox.mark_all_read",))
 PLANS = NavItem(
     "plans.index",
     "Plans",

@@ -297,6 +297,9 @@ MATRIX: tuple[Row, ...] = (
         expect=(302, 404, 404, 404, 302, 404, 404, 404, 404)),
     row("inbox.open_notification", "POST", "/inbox/{missing}/open", variant="missing",
         expect=(302, 404, 404, 404, 404, 404, 404, 404, 404)),
+    # "Mark all read": one's own inbox.
+    row("inbox.mark_all_read", "POST", "/inbox/read-all",
+        expect=(302, 302, 302, 302, 302, 302, 302, 302, 302)),
     row("me.index", "GET", "/me",
         expect=(302, 200, 200, 200, 200, 200, 200, 200, 200)),
     row("me.profile", "POST", "/me/profile",
@@ -500,6 +503,13 @@ MATRIX: tuple[Row, ...] = (
         expect=(302, 200, 200, 200, 200, 200, 200, 200, 200)),
     row("coaching.follow_ups", "GET", "/follow-ups",
         expect=(302, 200, 200, 200, 200, 200, 200, 200, 200)),
+    # One follow-up, where a nudge about it leads: seen by whoever sees the follow-up.
+    row("coaching.follow_up", "GET", "/follow-ups/{f[rep_shared].id}",
+        expect=(302, 200, 404, 404, 200, 404, 200, 404, 404)),
+    row("coaching.follow_up", "GET", "/follow-ups/{f[rep_draft].id}", variant="on_draft",
+        expect=(302, 404, 404, 404, 200, 404, 404, 404, 404)),
+    row("coaching.follow_up", "GET", "/follow-ups/{missing}", variant="missing",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 404)),
     row("coaching.update_follow_up", "POST", "/follow-ups/{f[rep_shared].id}",
         data={"action": "done"},
         expect=(302, 302, 404, 404, 302, 404, 403, 404, 404)),
@@ -693,6 +703,8 @@ MATRIX: tuple[Row, ...] = (
     row("api_notifications.mark_read", "POST", "/api/v1/notifications/{missing}/read",
         variant="missing",
         expect=(401, 404, 404, 404, 404, 404, 404, 404, 404)),
+    row("api_notifications.mark_all_read", "POST", "/api/v1/notifications/read-all",
+        expect=(401, 200, 200, 200, 200, 200, 200, 200, 200)),
     # Coaching over JSON: guides for everyone; sessions as on the pages (drafts and private
     # notes are the author's; shared notes reach the rep and the director; the rest is 404).
     #           anon rep  rep2 oth  mgr  mgr2 dir  dir2 admin

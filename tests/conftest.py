@@ -146,6 +146,16 @@ def db(app: Flask, connection: Connection) -> Iterator[Session]:
 
 
 @pytest.fixture
+def app_context(app: Flask) -> Iterator[None]:
+    """For tests that call services directly, outside any request: a service that writes a
+    notification builds its link with url_for (coachapp.nudges.links), which needs the app.
+    A test that also sends requests wraps its direct calls in `with app.app_context():`
+    instead, so that each request still gets a context (and a `g`) of its own."""
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
 def client(app: Flask, connection: Connection) -> HttpsClient:
     return app.test_client()  # type: ignore[return-value]
 

@@ -55,6 +55,11 @@ class InboxQuerySchema(Schema):
     )
 
 
+class MarkedReadSchema(Schema):
+    marked = fields.Integer(required=True, metadata={"description": "How many were unread"})
+    unread = fields.Integer(required=True)
+
+
 class PushKeySchema(Schema):
     public_key = fields.String(
         required=True, metadata={"description": "applicationServerKey for pushManager.subscribe"}
@@ -124,6 +129,16 @@ def notifications(query: dict[str, Any]) -> Any:
 def mark_read(notification_id: int) -> Any:
     """Marks one of the caller's notifications read."""
     return inbox.mark_read(get_session(), api_user(), notification_id)
+
+
+@blp.post("/notifications/read-all")
+@blp.response(200, MarkedReadSchema)
+@authenticated(blp)
+def mark_all_read() -> Any:
+    """Marks every notification of the caller read ("Mark all read")."""
+    db, user = get_session(), api_user()
+    marked = inbox.mark_all_read(db, user)
+    return {"marked": marked, "unread": inbox.unread_count(db, user)}
 
 
 def _subscription(found: PushSubscription, status: int) -> Response:

@@ -21,7 +21,10 @@ from coachapp import audit, policy, replay
 from coachapp.db import utcnow
 from coachapp.errors import Conflict, NotFound, PermissionDenied
 from coachapp.forms import STORABLE_TEXT
+from coachapp.inbox.service import mark_read_about
 from coachapp.models import CoachTheCoachNote, SessionStatus, User
+from coachapp.nudges import subjects, wording
+from coachapp.nudges.links import path_for
 from coachapp.nudges.outbox import notify
 from coachapp.versioning import (
     ExpectedVersion,
@@ -200,10 +203,12 @@ def share_note(db: Session, viewer: User, note_id: int) -> CoachTheCoachNote:
     note.status = SessionStatus.SHARED
     note.shared_at = utcnow()
     audit.record(db, viewer, "coach_note.share", "coach_note", note.id, manager_id=note.manager_id)
-    # Nothing of the note itself: a push may show on a lock screen.
+    # The push says only its kind's title (a lock screen); the inbox names the director.
     notify(
-        db, note.manager_id, "coach_note_shared", "A coaching note from your director",
-        f"/coach-the-coach/{note.id}", f"coach_note_shared:{note.id}",
+        db, note.manager_id, "coach_note_shared",
+        f"Note from {wording.first_name(note.director)} on your coaching",
+        path_for("coach_notes.show", note_id=note.id), f"coach_note_shared:{note.id}",
+        subject=subjects.coach_note(note.id),
     )  # fmt: skip
     commit_versioned(db, note)
     return note
@@ -226,11 +231,13 @@ def acknowledge_note(
         db, viewer, "coach_note.acknowledge", "coach_note", note.id,
         with_comment=bool(note.ack_comment),
     )  # fmt: skip
+    mark_read_about(db, subjects.coach_note(note.id))  # acknowledged: nothing left to ask
     if note.ack_comment:
         notify(
             db, note.director_id, "coach_note_acknowledged",
-            "A manager replied to your coaching note", f"/coach-the-coach/{note.id}",
-            f"coach_note_acknowledged:{note.id}",
+            f"{wording.first_name(note.manager)} replied to your note on their coaching",
+            path_for("coach_notes.show", note_id=note.id), f"coach_note_acknowledged:{note.id}",
+            body=wording.excerpt(note.ack_comment), subject=subjects.coach_note(note.id),
         )  # fmt: skip
     commit_versioned(db, note)
     return note

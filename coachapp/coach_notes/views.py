@@ -19,7 +19,9 @@ from coachapp.coach_notes import bp, service
 from coachapp.db import get_session
 from coachapp.errors import Conflict, DomainError
 from coachapp.forms import form_values, load_form
+from coachapp.inbox import service as inbox
 from coachapp.models import CoachTheCoachNote, Role, SessionStatus
+from coachapp.nudges import subjects
 from coachapp.versioning import StaleVersion, form_version
 
 MAX_ID = 2**31 - 1
@@ -113,7 +115,9 @@ def create() -> Any:
 @bp.get("/coach-the-coach/<int:note_id>")
 @roles_required(Role.DIRECTOR, Role.MANAGER)
 def show(note_id: int) -> str:
-    note = service.get_note(get_session(), viewer(), note_id)
+    db, user = get_session(), viewer()
+    note = service.get_note(db, user, note_id)
+    inbox.opened(db, user, subjects.coach_note(note.id))
     return render_template("coach_notes/show.html", **_show_context(note))
 
 

@@ -22,6 +22,7 @@ from coachapp import audit, policy, replay
 from coachapp.coaching import blind, caps
 from coachapp.db import utcnow
 from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from coachapp.inbox.service import mark_read_about
 from coachapp.models import (
     RATING_SCALE,
     Account,
@@ -44,6 +45,8 @@ from coachapp.models import (
     SessionType,
     User,
 )
+from coachapp.nudges import subjects, wording
+from coachapp.nudges.links import path_for
 from coachapp.nudges.outbox import notify
 from coachapp.timezones import local_today
 from coachapp.versioning import (
@@ -627,9 +630,13 @@ def share_session(db: Session, viewer: User, session_id: int) -> CoachingSession
     # The rep may have rated themself (again) while the note was being written.
     if _take_pending_self_assessment(db, viewer, session, session.guide_version):
         audit.record(db, viewer, "session.self_assessment_joined", "coaching_session", session.id)
+    mark_read_about(db, subjects.note(session.id))  # "draft not shared yet" is settled
     notify(
-        db, session.rep_id, "note_shared", "New coaching note from your manager",
-        f"/notes/{session.id}", f"note_shared:{session.id}",
+        db, session.rep_id, "note_shared",
+        f"Note from {wording.first_name(session.manager)} about {wording.note_topic(session)}",
+        path_for("coaching.show", session_id=session.id), f"note_shared:{session.id}",
+        body="Read it, rate yourself if you like, and acknowledge it.",
+        subject=subjects.note(session.id),
     )  # fmt: skip
     commit_versioned(db, session)
     return session
@@ -653,10 +660,15 @@ def acknowledge_session(
         db, viewer, "session.acknowledge", "coaching_session", session.id,
         with_comment=bool(session.ack_comment),
     )  # fmt: skip
+    # Its reminders (the rep's, and the manager's when it was late) have nothing left to ask.
+    mark_read_about(db, subjects.note(session.id))
     if session.ack_comment:
         notify(
-            db, session.manager_id, "note_acknowledged", "A rep replied to your coaching note",
-            f"/notes/{session.id}", f"note_acknowledged:{session.id}",
+            db, session.manager_id, "note_acknowledged",
+            f"{wording.first_name(session.rep)} replied to your note about "
+            f"{wording.note_topic(session)}",
+            path_for("coaching.show", session_id=session.id), f"note_acknowledged:{session.id}",
+            body=wording.excerpt(session.ack_comment), subject=subjects.note(session.id),
         )  # fmt: skip
     commit_versioned(db, session)
     return session
@@ -926,8 +938,7 @@ def update_follow_up(
     """Its owner or the note's author completes, cancels or re-dates a follow-up, with a line
     of evidence that it was done if they like; a linked plan action follows its status."""
     follow_up = policy.follow_up_or_404(db, viewer, follow_up_id)
-    author_id = follow_up.session.manager_id if follow_up.session else follow_up.created_by_id
-    if viewer.id not in {follow_up.owner_id, author_id}:
+    if not can_change_follow_up(viewer, follow_up):
         raise PermissionDenied("Only the follow-up's owner or its author changes it.")
     before = {
         name: getattr(follow_up, name) for name in ("status", "due_date", "title", "evidence")
@@ -946,8 +957,35 @@ def update_follow_up(
     if not changed:
         return follow_up  # a repeat ("Done" tapped twice, a replay): the first one stands
     audit.record(db, viewer, "follow_up.update", "follow_up", follow_up.id, fields=changed)
+    # Acted on (done, cancelled, re-dated): its reminders, to the owner and to the manager
+    # of a rep who was late, are read. A new date that comes due again is a new reminder.
+    mark_read_about(db, subjects.follow_up(follow_up.id))
     db.commit()
     return follow_up
+
+
+def can_change_follow_up(viewer: User, follow_up: FollowUp) -> bool:
+    """Its owner, or whoever set it (the note's author, or who added the plan action)."""
+    author_id = follow_up.session.manager_id if follow_up.session else follow_up.created_by_id
+    return viewer.id in {follow_up.owner_id, author_id}
+
+
+@dataclass(frozen=True)
+class FollowUpPage:
+    follow_up: FollowUp
+    note: CoachingSession | None  # the note it came from, when the viewer may read it
+    can_change: bool
+
+
+def follow_up_page(db: Session, viewer: User, follow_up_id: int) -> FollowUpPage:
+    """One follow-up, as a nudge about it opens it (404 outside the viewer's scope)."""
+    follow_up = policy.follow_up_or_404(db, viewer, follow_up_id)
+    note = None
+    if follow_up.session_id is not None:
+        note = db.scalars(
+            policy.visible_sessions(viewer).where(CoachingSession.id == follow_up.session_id)
+        ).first()
+    return FollowUpPage(follow_up, note, can_change_follow_up(viewer, follow_up))
 
 
 def _sync_action(db: Session, follow_up: FollowUp) -> None:

@@ -33,6 +33,7 @@ from coachapp.db import get_session, utcnow
 from coachapp.errors import Conflict, DomainError, InvalidInput, NotFound
 from coachapp.forms import UNSTORABLE_TEXT
 from coachapp.htmx import is_fragment_request
+from coachapp.inbox import service as inbox
 from coachapp.models import (
     NOT_OBSERVED_LABEL,
     RATING_SCALE,
@@ -48,6 +49,7 @@ from coachapp.models import (
     SessionType,
     User,
 )
+from coachapp.nudges import subjects
 from coachapp.security import safe_local_path
 from coachapp.timezones import local_time, local_today
 from coachapp.versioning import StaleVersion, form_version
@@ -322,6 +324,7 @@ def edit(session_id: int) -> Any:
     if session.status == SessionStatus.ACKNOWLEDGED:
         return redirect(url_for("coaching.show", session_id=session.id))
     if request.method == "GET":
+        inbox.opened(get_session(), viewer(), subjects.note(session.id))
         return render_template("coaching/edit.html", **_edit_context(session))
     saved, refusal = _save_or_refuse(session)
     if refusal is not None:
@@ -474,6 +477,7 @@ def show(session_id: int) -> str:
     session = service.get_session(db, user, session_id)
     if session.rep_id == user.id:
         service.mark_seen(db, session)
+    inbox.opened(db, user, subjects.note(session.id))
     return render_template("coaching/show.html", **_note_context(session))
 
 
@@ -573,6 +577,16 @@ def follow_ups() -> str:
     items = service.follow_ups_for(get_session(), viewer(), FollowUpStatus.OPEN)
     groups = service.follow_up_groups(items, today)
     return render_template("coaching/follow_ups.html", groups=groups, today=today)
+
+
+@bp.get("/follow-ups/<int:follow_up_id>")
+@login_required
+def follow_up(follow_up_id: int) -> str:
+    """One follow-up: where a nudge about it leads, with its Done and +1 week."""
+    db, user = get_session(), viewer()
+    page = service.follow_up_page(db, user, follow_up_id)
+    inbox.opened(db, user, subjects.follow_up(follow_up_id))
+    return render_template("coaching/follow_up.html", page=page, today=_today())
 
 
 @bp.post("/follow-ups/<int:follow_up_id>")

@@ -1,8 +1,9 @@
-"""Reading one's own notifications."""
+"""Reading one's own notifications, and marking them read: one by one, all at once, or by
+what they are about when that is opened or acted on."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from coachapp.db import utcnow
@@ -59,3 +60,37 @@ def mark_read(db: Session, user: User, notification_id: int) -> Notification:
         found.read_at = utcnow()
         db.commit()
     return found
+
+
+def mark_all_read(db: Session, user: User) -> int:
+    """Marks every notification the user can see read; the number that were unread."""
+    result = db.execute(
+        update(Notification)
+        .where(
+            Notification.recipient_id == user.id,
+            Notification.read_at.is_(None),
+            Notification.not_before <= utcnow(),
+        )
+        .values(read_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.commit()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def mark_read_about(db: Session, subject: str, recipient: User | None = None) -> None:
+    """In the caller's transaction: the notifications about `subject` are read — the
+    recipient's when they open it, everyone's when it is settled (a note acknowledged, a
+    follow-up done), since a reminder about something settled has nothing left to ask."""
+    query = update(Notification).where(
+        Notification.subject == subject, Notification.read_at.is_(None)
+    )
+    if recipient is not None:
+        query = query.where(Notification.recipient_id == recipient.id)
+    db.execute(query.values(read_at=utcnow()).execution_options(synchronize_session=False))
+
+
+def opened(db: Session, user: User, subject: str) -> None:
+    """The user opened the page of `subject`: their notifications about it are read."""
+    mark_read_about(db, subject, user)
+    db.commit()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from flask import redirect, render_template, url_for
+from typing import Any
+
+from flask import flash, redirect, render_template, url_for
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from coachapp.auth.roles import viewer
 from coachapp.db import get_session
+from coachapp.htmx import is_fragment_request
 from coachapp.inbox import bp, service
 from coachapp.security import safe_local_path
 
@@ -15,7 +18,30 @@ from coachapp.security import safe_local_path
 @bp.get("/inbox")
 @login_required
 def index() -> str:
-    return render_template("inbox/index.html", items=service.inbox_of(get_session(), viewer()))
+    db, user = get_session(), viewer()
+    return render_template(
+        "inbox/index.html",
+        items=service.inbox_of(db, user),
+        unread=service.unread_count(db, user),
+    )
+
+
+@bp.post("/inbox/read-all")
+@login_required
+def mark_all_read() -> Any:
+    """ "Mark all read": the list again (htmx, with the navigation's badge), or the page."""
+    db, user = get_session(), viewer()
+    marked = service.mark_all_read(db, user)
+    if is_fragment_request():
+        return render_template(
+            "inbox/_inbox.html",
+            items=service.inbox_of(db, user),
+            unread=0,
+            marked=marked,
+            oob_nav=True,
+        )
+    flash("All notifications marked read.", "success")
+    return redirect(url_for("inbox.index"))
 
 
 @bp.get("/inbox/<int:notification_id>")

@@ -29,6 +29,9 @@ class Notification(Base):
     title: Mapped[str] = mapped_column(String(120))
     body: Mapped[str] = mapped_column(Text, default="")
     url: Mapped[str] = mapped_column(String(500))
+    # What it is about ("coaching_session:12", "follow_up:5"; coachapp.nudges.subjects): acting
+    # on that thing, or opening it, marks the notification read. None: nothing to act on.
+    subject: Mapped[str | None] = mapped_column(String(80))
     # One nudge per (rule, subject, period): the key is unique in the database.
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
     not_before: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -53,6 +56,7 @@ class Notification(Base):
     __table_args__ = (
         Index("ix_notifications_inbox", "recipient_id", "created_at"),
         Index("ix_notifications_due", "status", "not_before"),
+        Index("ix_notifications_subject", "subject"),
     )
 
 

@@ -13,27 +13,41 @@ class Kind:
     label: str  # as shown on the preferences page
     urgency: str  # RFC 8030: very-low, low, normal, high
     ttl: int  # seconds the push service keeps it for an offline device
+    # The push's title: generic, since a push may show on a lock screen. The inbox, after
+    # sign-in, shows the notification's own title, which names the person and account.
+    push_title: str
 
 
 KINDS: dict[str, Kind] = {
     kind.key: kind
     for kind in (
-        Kind("note_shared", "A coaching note is shared with me", "normal", 3 * DAY),
-        Kind("note_unacknowledged", "A coaching note waits for acknowledgement", "normal", DAY),
-        Kind("note_acknowledged", "A rep replies to my coaching note", "normal", 3 * DAY),
-        Kind("follow_up_due", "A follow-up is due tomorrow", "normal", DAY),
-        Kind("follow_up_overdue", "A follow-up is overdue", "normal", DAY),
-        Kind("cadence_overdue", "A rep is not coached within the cadence target", "low", 2 * DAY),
-        Kind("ride_along_tomorrow", "A ride-along is planned for tomorrow", "high", DAY),
-        Kind("draft_unfinished", "A coaching draft is left unfinished", "low", DAY),
-        Kind("weekly_digest", "Weekly digest of teams below target", "low", 3 * DAY),
-        Kind("coach_note_shared", "My director shares a note on my coaching", "normal", 3 * DAY),
-        Kind("coach_note_acknowledged", "A manager replies to my coaching note", "normal", 3 * DAY),
-        Kind("test", "Test notifications", "high", 3600),
+        Kind("note_shared", "A coaching note is shared with me", "normal", 3 * DAY,
+             "New coaching note from your manager"),
+        Kind("note_unacknowledged", "A coaching note waits for acknowledgement", "normal", DAY,
+             "A coaching note waits for acknowledgement"),
+        Kind("note_acknowledged", "A rep replies to my coaching note", "normal", 3 * DAY,
+             "A rep replied to your coaching note"),
+        Kind("follow_up_due", "A follow-up is due tomorrow", "normal", DAY,
+             "A follow-up is due tomorrow"),
+        Kind("follow_up_overdue", "A follow-up is overdue", "normal", DAY,
+             "A follow-up is overdue"),
+        Kind("cadence_overdue", "A rep is not coached within the cadence target", "low", 2 * DAY,
+             "A rep on your team is due for coaching"),
+        Kind("ride_along_tomorrow", "A ride-along is planned for tomorrow", "high", DAY,
+             "Ride-along tomorrow"),
+        Kind("draft_unfinished", "A coaching draft is left unfinished", "low", DAY,
+             "A coaching draft is not shared yet"),
+        Kind("weekly_digest", "Weekly digest of teams below target", "low", 3 * DAY,
+             "Weekly coaching digest"),
+        Kind("coach_note_shared", "My director shares a note on my coaching", "normal", 3 * DAY,
+             "A coaching note from your director"),
+        Kind("coach_note_acknowledged", "A manager replies to my coaching note", "normal",
+             3 * DAY, "A manager replied to your coaching note"),
+        Kind("test", "Test notifications", "high", 3600, "Test notification from Coachapp"),
     )
-}
+}  # fmt: skip
 
-FALLBACK = Kind("other", "Other", "normal", DAY)
+FALLBACK = Kind("other", "Other", "normal", DAY, "Coachapp")
 
 
 def kind_of(key: str) -> Kind:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from coachapp.db import insert_for, utcnow
 from coachapp.models import Notification, NotificationStatus
+from coachapp.nudges.kinds import kind_of
 
 TITLE_MAX = 120
 
@@ -23,12 +24,15 @@ def notify(
     dedupe_key: str,
     body: str = "",
     not_before: dt.datetime | None = None,
+    subject: str | None = None,
 ) -> bool:
     """Adds a notification to the caller's transaction unless its key exists; True if added.
 
     The insert skips a key another transaction already wrote, so rules evaluated by
-    several workers at once create each nudge once. Titles and bodies stay free of
-    confidential content: they may show on a lock screen.
+    several workers at once create each nudge once. The title and body are for the inbox,
+    read after sign-in, so they name the person and the account; the push sends its kind's
+    generic title instead (payload_for). `subject` (coachapp.nudges.subjects) is the thing
+    whose opening or acting on marks the notification read.
     """
     insert = insert_for(db)
     now = utcnow()
@@ -37,10 +41,11 @@ def notify(
         .values(
             recipient_id=recipient_id,
             kind=kind,
-            title=title[:TITLE_MAX],
+            title=title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 1] + "…",
             body=body,
             url=url,
             dedupe_key=dedupe_key,
+            subject=subject,
             not_before=not_before or now,
             status=NotificationStatus.PENDING,
             attempts=0,
@@ -60,12 +65,13 @@ def topic_for(notification: Notification) -> str:
 
 
 def payload_for(notification: Notification) -> bytes:
-    """What travels through the push service: nothing confidential, a few hundred bytes."""
+    """What travels through the push service: nothing confidential, a few hundred bytes. The
+    title is the kind's, never the notification's own (which names people and accounts)."""
     return json.dumps(
         {
             "id": notification.id,
             "kind": notification.kind,
-            "title": notification.title,
+            "title": kind_of(notification.kind).push_title,
             "url": notification.url,
             "tag": topic_for(notification),
         },

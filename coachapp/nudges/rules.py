@@ -5,6 +5,10 @@ so evaluating the rules any number of times, by any number of workers at once, c
 each nudge once. "Tomorrow" and "overdue" are judged on the recipient's own calendar.
 Event rules (a note shared, acknowledged with a comment) are written by the coaching
 service in the same transaction as the change.
+
+Each nudge names its subject in the inbox ("Follow-up overdue: Send the formulary deck") and
+links to the page of that one thing, built from the URL map (coachapp.nudges.links); the
+push shows only the kind's generic title (coachapp.nudges.kinds).
 """
 
 from __future__ import annotations
@@ -29,7 +33,10 @@ from coachapp.models import (
     SessionStatus,
     User,
 )
+from coachapp.nudges import subjects
+from coachapp.nudges.links import path_for
 from coachapp.nudges.outbox import notify
+from coachapp.nudges.wording import day, first_name, note_topic
 from coachapp.timezones import local_today
 
 ACK_ESCALATION_GRACE = dt.timedelta(days=2)  # the manager hears two days after the rep
@@ -47,6 +54,7 @@ class Nudge:
     url: str
     dedupe_key: str
     body: str = ""
+    subject: str | None = None
 
 
 Rule = Callable[[Session, dt.datetime], Iterator[Nudge]]
@@ -63,20 +71,27 @@ def unacknowledged_notes(db: Session, now: dt.datetime) -> Iterator[Nudge]:
             CoachingSession.shared_at <= now - reminder_after,
             CoachingSession.shared_at >= now - LOOKBACK,
         )
-        .options(joinedload(CoachingSession.rep))
+        .options(
+            joinedload(CoachingSession.rep),
+            joinedload(CoachingSession.manager),
+            joinedload(CoachingSession.account),
+        )
     )
     for session in sessions:
-        url = f"/notes/{session.id}"
-        yield Nudge(
-            session.rep_id, "note_unacknowledged", "A coaching note waits for your acknowledgement",
-            url, f"note_unacknowledged:{session.id}:rep",
-        )  # fmt: skip
+        url = path_for("coaching.show", session_id=session.id)
+        topic, subject = note_topic(session), subjects.note(session.id)
         assert session.shared_at is not None
+        shared = f"Shared {(now - session.shared_at).days} days ago."
+        yield Nudge(
+            session.rep_id, "note_unacknowledged",
+            f"Acknowledge {first_name(session.manager)}'s note about {topic}",
+            url, f"note_unacknowledged:{session.id}:rep", shared, subject,
+        )  # fmt: skip
         if session.shared_at <= now - reminder_after - ACK_ESCALATION_GRACE:
             yield Nudge(
-                session.manager_id, "note_unacknowledged", "A coaching note is not acknowledged",
-                url, f"note_unacknowledged:{session.id}:manager",
-                f"{session.rep.name} has not acknowledged the note of {session.occurred_on}.",
+                session.manager_id, "note_unacknowledged",
+                f"{first_name(session.rep)} has not acknowledged your note about {topic}",
+                url, f"note_unacknowledged:{session.id}:manager", shared, subject,
             )  # fmt: skip
 
 
@@ -96,23 +111,25 @@ def follow_ups(db: Session, now: dt.datetime) -> Iterator[Nudge]:
         if not owner.active:
             continue
         today = local_today(owner.timezone, now)
-        subject = f"{item.id}:{item.due_date.isoformat()}"  # re-dating makes a new nudge
+        key = f"{item.id}:{item.due_date.isoformat()}"  # re-dating makes a new nudge
+        url = path_for("coaching.follow_up", follow_up_id=item.id)
+        subject, due = subjects.follow_up(item.id), f"Due {day(item.due_date)}."
         if item.due_date == today + dt.timedelta(days=1):
             yield Nudge(
-                owner.id, "follow_up_due", "A follow-up is due tomorrow", "/follow-ups",
-                f"follow_up_due:{subject}", item.title,
+                owner.id, "follow_up_due", f"Follow-up due tomorrow: {item.title}", url,
+                f"follow_up_due:{key}", due, subject,
             )  # fmt: skip
         elif item.due_date < today:
             yield Nudge(
-                owner.id, "follow_up_overdue", "A follow-up is overdue", "/follow-ups",
-                f"follow_up_overdue:{subject}", item.title,
+                owner.id, "follow_up_overdue", f"Follow-up overdue: {item.title}", url,
+                f"follow_up_overdue:{key}", due, subject,
             )  # fmt: skip
             late = (today - item.due_date).days
             if owner.role == Role.REP and owner.manager_id and late >= MANAGER_OVERDUE_DAYS:
                 yield Nudge(
-                    owner.manager_id, "follow_up_overdue", "A rep's follow-up is overdue",
-                    f"/people/{owner.id}", f"follow_up_overdue_manager:{subject}",
-                    f"{owner.name}: {item.title} ({late} days overdue)",
+                    owner.manager_id, "follow_up_overdue",
+                    f"{first_name(owner)}'s follow-up is {late} days overdue: {item.title}",
+                    url, f"follow_up_overdue_manager:{key}", f"{owner.name}. {due}", subject,
                 )  # fmt: skip
 
 
@@ -134,9 +151,10 @@ def cadence(db: Session, now: dt.datetime) -> Iterator[Nudge]:
             else "not coached yet"
         )
         yield Nudge(
-            rep.manager.id, "cadence_overdue", "A rep on your team is due for coaching",
-            f"/people/{rep.id}", f"cadence_overdue:{rep.id}:{last}",
-            f"{rep.name}: {since} (target every {figure.target_days} days).",
+            rep.manager.id, "cadence_overdue", f"{rep.name} is due for coaching",
+            path_for("team.person", person_id=rep.id), f"cadence_overdue:{rep.id}:{last}",
+            f"{since.capitalize()} (target every {figure.target_days} days).",
+            subjects.person(rep.id),
         )  # fmt: skip
 
 
@@ -153,15 +171,19 @@ def ride_alongs(db: Session, now: dt.datetime) -> Iterator[Nudge]:
     )
     for ride in rides:
         # The day's page: the rep prepares it there, the manager reads the preparation.
-        url = f"/ride-alongs/{ride.id}"
+        url = path_for("coaching.ride_along", ride_id=ride.id)
         for person, title in (
-            (ride.manager, "Ride-along tomorrow: see what your rep wants help with"),
-            (ride.rep, "Ride-along tomorrow: prepare your day"),
+            (
+                ride.manager,
+                f"Ride-along with {first_name(ride.rep)} tomorrow: see what they want help with",
+            ),
+            (ride.rep, f"Ride-along with {first_name(ride.manager)} tomorrow: prepare your day"),
         ):
             if person.active and ride.day == local_today(person.timezone, now) + dt.timedelta(1):
                 yield Nudge(
                     person.id, "ride_along_tomorrow", title,
                     url, f"ride_along_tomorrow:{ride.id}:{person.id}:{ride.day.isoformat()}",
+                    subject=subjects.ride_along(ride.id),
                 )  # fmt: skip
 
 
@@ -171,17 +193,21 @@ def idle_drafts(db: Session, now: dt.datetime) -> Iterator[Nudge]:
     its page offers to discard it); a discarded draft is gone."""
     abandoned = dt.timedelta(days=coaching.draft_abandon_days())
     drafts = db.scalars(
-        select(CoachingSession).where(
+        select(CoachingSession)
+        .where(
             CoachingSession.status == SessionStatus.DRAFT,
             CoachingSession.updated_at <= now - DRAFT_IDLE_AFTER,
             CoachingSession.updated_at > now - abandoned,
             coaching.written_in(),
         )
+        .options(joinedload(CoachingSession.rep), joinedload(CoachingSession.account))
     )
     for draft in drafts:
         yield Nudge(
-            draft.manager_id, "draft_unfinished", "A coaching draft is not shared yet",
-            f"/notes/{draft.id}/edit", f"draft_unfinished:{draft.id}",
+            draft.manager_id, "draft_unfinished",
+            f"Draft for {first_name(draft.rep)} about {note_topic(draft)}: not shared yet",
+            path_for("coaching.edit", session_id=draft.id), f"draft_unfinished:{draft.id}",
+            subject=subjects.note(draft.id),
         )  # fmt: skip
 
 
@@ -205,7 +231,7 @@ def weekly_digest(db: Session, now: dt.datetime) -> Iterator[Nudge]:
         teams = "team is" if len(behind) == 1 else "teams are"
         yield Nudge(
             director.id, "weekly_digest", f"Weekly digest: {len(behind)} {teams} below target",
-            "/org", f"weekly_digest:{director.id}:{year}-W{week:02d}",
+            path_for("dashboard.index"), f"weekly_digest:{director.id}:{year}-W{week:02d}",
         )  # fmt: skip
 
 
@@ -227,7 +253,7 @@ def evaluate(db: Session, now: dt.datetime | None = None) -> int:
         for nudge in list(rule(db, now)):
             created += notify(
                 db, nudge.recipient_id, nudge.kind, nudge.title, nudge.url, nudge.dedupe_key,
-                body=nudge.body,
+                body=nudge.body, subject=nudge.subject,
             )  # fmt: skip
     db.commit()
     return created

@@ -73,7 +73,7 @@ def send_test() -> Response:
     db = get_session()
     stamp = utcnow().strftime("%Y%m%d%H%M%S%f")
     notify(
-        db, user.id, "test", "Test notification from Coachapp", "/me/notifications",
+        db, user.id, "test", "Test notification from Coachapp", url_for("nudges.settings"),
         f"test:{user.id}:{stamp}", body="Notifications reach this account.",
     )  # fmt: skip
     db.commit()

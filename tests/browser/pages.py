@@ -42,7 +42,7 @@ from tests.access_matrix import (
     Row,
     add_items,
 )
-from tests.builders import Org, make_coach_note
+from tests.builders import Org, make_coach_note, make_follow_up
 
 # The roles of the production-readiness checklist, as the matrix names them, and who plays
 # them in the demo organisation (None: signed out).
@@ -116,8 +116,9 @@ def demo_cast(db: Session) -> Cast:
 
     The demo has, for rep1, a draft and acknowledged notes but no note waiting for
     acknowledgement: one is logged and shared here through the coaching service, so the
-    rep's "Acknowledge" form is checked; rep1 is on no teammate's plan, so they join one; and
-    the director has written the manager no coach-the-coach notes: one in each state is added.
+    rep's "Acknowledge" form is checked; rep1 is on no teammate's plan, so they join one; the
+    director has written the manager no coach-the-coach notes: one in each state is added;
+    and the rep gets a follow-up on the shared note and on the draft.
     Handles the demo has no one for (a second director's subtree) stay missing, and rows that
     need them are left out.
     """
@@ -170,6 +171,13 @@ def demo_cast(db: Session) -> Cast:
     org.guide_ids["main"] = org.sessions["shared"].guide_version.guide_id
     for status in (SessionStatus.DRAFT, SessionStatus.SHARED, SessionStatus.ACKNOWLEDGED):
         org.coach_notes[status.value] = make_coach_note(db, org.people["director"], manager, status)
+    # The rep's follow-ups of the manager's shared note and of the draft (a follow-up's page).
+    for name, note_name in (("rep_shared", "shared"), ("rep_draft", "draft")):
+        if note_name in org.sessions:
+            org.follow_ups[name] = make_follow_up(
+                db, rep, manager, session_id=org.sessions[note_name].id,
+                title="Send the pharmacy the dosing summary",
+            )  # fmt: skip
     db.commit()
     return Cast(org, add_items(db, org))
 

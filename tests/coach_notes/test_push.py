@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,6 +18,9 @@ from tests.builders import Org
 from tests.nudges import test_delivery as delivery
 from tests.nudges.test_delivery import add_device, fresh, send, set_preferences
 from tests.push_service import PushService
+
+# Services called directly write notifications, whose links need the app.
+pytestmark = pytest.mark.usefixtures("app_context")
 
 # The delivery tests' fixtures: a VAPID key pair, the app allowed to push to the local
 # push service, and that service.

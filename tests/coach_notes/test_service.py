@@ -15,6 +15,9 @@ from coachapp.models import AuditEvent, CoachTheCoachNote, Notification, Session
 from coachapp.versioning import StaleVersion
 from tests.builders import Org
 
+# Services called directly write notifications, whose links need the app.
+pytestmark = pytest.mark.usefixtures("app_context")
+
 TEXT = {
     "situation": "Ride-along debrief with Riley on 3 March, in the car park.",
     "action": "You asked Riley to rate the call first, then gave two specific examples.",

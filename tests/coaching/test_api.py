@@ -24,6 +24,7 @@ from coachapp.models import (
     Notification,
     PlanActionItem,
 )
+from coachapp.nudges.outbox import payload_for
 from coachapp.timezones import local_today
 from tests.api.helpers import assert_error_shape
 from tests.builders import Org, make_guide_version
@@ -522,8 +523,11 @@ def test_share_notifies_the_rep_and_acknowledge_the_manager(
     assert to_manager.url == f"/notes/{created['id']}"
     for note in (to_rep, to_manager):
         text = f"{note.title} {note.body}"
-        for secret in ("SECRET-CREATE-NOTE", "Clear opening", "Involve the MSL", "Will do"):
+        for secret in ("SECRET-CREATE-NOTE", "Clear opening", "Involve the MSL"):
             assert secret not in text
+        # The push (a lock screen) carries neither the note nor the rep's reply.
+        assert "Will do" not in payload_for(note).decode()
+    assert to_manager.body == "Will do, thanks"  # in the manager's inbox, after sign-in
     assert call("manager", "GET", url).get_json()["acknowledgement"]["comment"] == (
         "Will do, thanks"
     )

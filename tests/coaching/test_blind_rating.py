@@ -13,6 +13,9 @@ from coachapp.errors import Conflict, PermissionDenied
 from coachapp.models import AuditEvent, CoachingSession, SessionStatus
 from tests.builders import Org
 
+# Services called directly write notifications, whose links need the app.
+pytestmark = pytest.mark.usefixtures("app_context")
+
 
 def fresh(db: Session, org: Org, name: str = "shared") -> CoachingSession:
     db.expire_all()

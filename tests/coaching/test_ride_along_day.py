@@ -26,6 +26,9 @@ from coachapp.versioning import StaleVersion
 from tests.builders import Org
 from tests.coaching.ride_along_helpers import Day, plan_day
 
+# Services called directly write notifications, whose links need the app.
+pytestmark = pytest.mark.usefixtures("app_context")
+
 
 @pytest.fixture
 def day(db: Session, org: Org) -> Day:

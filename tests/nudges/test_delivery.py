@@ -131,7 +131,8 @@ def test_a_shared_note_reaches_the_reps_phone_signed_and_encrypted(
 ) -> None:
     rep, manager, draft = org.people["rep"], org.people["manager"], org.sessions["draft"]
     phone = add_device(db, rep, service, "rep-phone")
-    share_session(db, manager, draft.id)
+    with push_app.app_context():
+        share_session(db, manager, draft.id)
     notification = db.scalars(
         select(Notification).where(Notification.dedupe_key == f"note_shared:{draft.id}")
     ).one()

@@ -1,9 +1,11 @@
 """The time-based nudge rules: each nudge once per rule, subject and period, judged on the
-recipient's own calendar, with titles fit for a lock screen."""
+recipient's own calendar; its inbox title names what it is about and its link opens that one
+thing, while its push carries only the kind's generic title (it may show on a lock screen)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from sqlalchemy import select
@@ -11,8 +13,12 @@ from sqlalchemy.orm import Session
 
 from coachapp.models import FollowUp, Notification, PlannedRideAlong, SessionStatus
 from coachapp.nudges import rules
-from coachapp.nudges.outbox import notify
+from coachapp.nudges.kinds import KINDS
+from coachapp.nudges.outbox import notify, payload_for
 from tests.builders import Org, make_follow_up, make_session
+
+# Services called directly write notifications, whose links need the app.
+pytestmark = pytest.mark.usefixtures("app_context")
 
 # 03:00 UTC on a Tuesday: still Monday evening in New York, where the org's people live.
 NOW = dt.datetime(2026, 3, 10, 3, 0, tzinfo=dt.UTC)
@@ -97,8 +103,11 @@ def test_follow_up_due_tomorrow_on_the_owners_calendar(db: Session, org: Org) ->
     rules.evaluate(db, NOW)
     nudge = keys(db)[f"follow_up_due:{item.id}:{item.due_date.isoformat()}"]
     assert nudge.recipient_id == rep.id and nudge.kind == "follow_up_due"
-    assert nudge.url == "/follow-ups"
-    assert item.title not in nudge.title  # titles may show on a lock screen
+    assert nudge.url == f"/follow-ups/{item.id}"  # that follow-up, not the list
+    assert nudge.title == f"Follow-up due tomorrow: {item.title}"  # in the inbox, signed in
+    pushed = json.loads(payload_for(nudge))
+    assert pushed["title"] == KINDS["follow_up_due"].push_title  # on a lock screen
+    assert item.title not in json.dumps(pushed)
 
 
 def test_overdue_follow_ups_go_to_the_owner_and_after_three_days_to_the_manager(
@@ -143,7 +152,8 @@ def test_a_rep_never_coached_or_past_target_nudges_the_manager_once(db: Session,
     never = found[f"cadence_overdue:{org.people['rep2'].id}:never"]
     assert never.recipient_id == org.people["manager"].id
     assert never.url == f"/people/{org.people['rep2'].id}"
-    assert org.people["rep2"].name not in never.title
+    assert never.title == f"{org.people['rep2'].name} is due for coaching"
+    assert org.people["rep2"].name not in payload_for(never).decode()
     # rep was coached three days ago: on track.
     assert not any(k.startswith(f"cadence_overdue:{org.people['rep'].id}:") for k in found)
 
@@ -170,7 +180,10 @@ def test_a_ride_along_tomorrow_reminds_manager_and_rep_with_where_to_prepare(
             f"/ride-alongs/{ride.id}"
         )
     assert found[f"ride_along_tomorrow:{ride.id}:{rep.id}:{day}"].title == (
-        "Ride-along tomorrow: prepare your day"
+        "Ride-along with Morgan tomorrow: prepare your day"
+    )
+    assert found[f"ride_along_tomorrow:{ride.id}:{manager.id}:{day}"].title == (
+        "Ride-along with Riley tomorrow: see what they want help with"
     )
     assert not any(k.startswith(f"ride_along_tomorrow:{later.id}:") for k in found)
 

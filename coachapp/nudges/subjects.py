@@ -1,0 +1,25 @@
+"""What a notification is about, as one string per thing ("follow_up:5"): opening that thing,
+or acting on it, marks every notification about it read (coachapp.inbox.service)."""
+
+from __future__ import annotations
+
+
+def note(session_id: int) -> str:
+    return f"coaching_session:{session_id}"
+
+
+def follow_up(follow_up_id: int) -> str:
+    return f"follow_up:{follow_up_id}"
+
+
+def ride_along(ride_id: int) -> str:
+    return f"ride_along:{ride_id}"
+
+
+def coach_note(note_id: int) -> str:
+    return f"coach_note:{note_id}"
+
+
+def person(user_id: int) -> str:
+    """A rep a manager is nudged about (coaching due)."""
+    return f"user:{user_id}"
