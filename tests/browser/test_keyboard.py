@@ -239,19 +239,22 @@ def test_main_flows_with_the_keyboard_only(live_app: Flask, new_phone: Callable[
     manager.tab_to(page.get_by_label("New follow-up"))
     manager.type(FOLLOW_UP)
     manager.press_unchecked("Enter")
-    expect(follow_ups.get_by_text(FOLLOW_UP)).to_be_visible()
+    expect(follow_ups.get_by_text(FOLLOW_UP, exact=True)).to_be_visible()
     state = manager.check("adding a follow-up with Enter (an htmx swap)")
     assert state["id"] == "follow_up_title", state
     manager.type("Call the pharmacy director")
     manager.tab_to(page.get_by_role("button", name="Add follow-up"))
     manager.press_unchecked("Enter")
-    expect(follow_ups.get_by_text("Call the pharmacy director")).to_be_visible()
+    expect(follow_ups.get_by_text("Call the pharmacy director", exact=True)).to_be_visible()
     state = manager.check("adding a follow-up with its button (an htmx swap)")
     assert state["id"] == "add-follow-up", state
+    # Removing asks first: Enter on "Remove" opens the question, Tab reaches its button.
     manager.tab_to(
-        page.get_by_role("button", name="Remove follow-up Call the pharmacy director"),
+        follow_ups.locator("summary", has_text="Remove follow-up Call the pharmacy director"),
         backwards=True,
     )
+    manager.press("Enter")
+    manager.tab_to(page.get_by_role("button", name="Remove follow-up Call the pharmacy director"))
     manager.press_unchecked("Enter")
     expect(follow_ups.get_by_text("Call the pharmacy director")).to_have_count(0)
     state = manager.check("removing a follow-up (an htmx swap)")
@@ -293,6 +296,8 @@ def test_main_flows_with_the_keyboard_only(live_app: Flask, new_phone: Callable[
     # The rep marks the follow-up done from their Today page.
     rep.follow(nav_link(page, "Today"), re.compile(r"/my$"))
     rep.follow(page.get_by_role("link", name="All follow-ups"), re.compile(r"/follow-ups$"))
+    rep.tab_to(page.locator("summary", has_text=f"Done: {FOLLOW_UP}"))
+    rep.press("Enter")  # it asks first
     rep.tab_to(page.get_by_role("button", name=f"Mark {FOLLOW_UP} done"))
     rep.press_unchecked("Enter")
     page.wait_for_url(re.compile(r"/follow-ups$"))
@@ -354,8 +359,9 @@ def test_focus_stays_on_the_plan_when_a_goal_is_added_and_removed(
     rep.tab_to(goals.locator("summary", has_text=NEW_GOAL))
     rep.press("Enter")
     card = goals.locator("details", has=page.locator("summary", has_text=NEW_GOAL))
+    rep.tab_to(card.locator("summary", has_text="Remove goal"))
+    rep.press("Enter")  # "Remove the goal …?" opens below it
     rep.tab_to(card.get_by_role("button", name="Remove goal"))
-    page.once("dialog", lambda dialog: dialog.accept())  # "Remove this goal?": OK
     rep.press_unchecked("Enter")
     expect(goals.get_by_text(NEW_GOAL)).to_have_count(0)
     state = rep.check("removing a goal after its confirmation (an htmx swap)")

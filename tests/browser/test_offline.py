@@ -229,6 +229,7 @@ def test_follow_up_done_offline_waits_through_an_expired_session(
     controlled(page)
 
     page.context.set_offline(True)
+    page.locator("summary", has_text=f"Done: {title}").click()  # it asks first
     page.get_by_role("button", name=f"Mark {title} done").click()
     expect(page.get_by_text("Saved on this phone — will sync (1 item waiting).")).to_be_visible()
 

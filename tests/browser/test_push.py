@@ -105,7 +105,7 @@ def test_push_reaches_the_service_worker_and_opens_its_page(
         expect(
             page.get_by_role("button", name="Turn off notifications on this device")
         ).to_be_visible()
-        expect(page.get_by_role("button", name=re.compile(r"^Remove "))).to_have_count(1)
+        expect(page.locator("summary", has_text=re.compile(r"^Remove "))).to_have_count(1)
         with live_app.app_context():
             devices = (
                 get_session()
