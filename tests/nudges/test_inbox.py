@@ -9,11 +9,12 @@ import json
 import re
 from typing import Any
 
+import pytest
 from flask import Flask, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coachapp.models import Notification
+from coachapp.models import Notification, PlannedRideAlong
 from coachapp.nudges.kinds import KINDS
 from coachapp.nudges.outbox import payload_for
 from tests.api.helpers import api_caller
@@ -209,3 +210,45 @@ def test_mark_all_read_over_the_api(app: Flask, client: HttpsClient, db: Session
     assert answer.get_json() == {"marked": 2, "unread": 0}
     assert call("rep", "GET", "/api/v1/notifications").get_json()["unread"] == 0
     assert call("manager", "GET", "/api/v1/notifications").get_json()["unread"] == 1
+
+
+OPENED = {
+    # what a nudge is about: (who opens it, its page, its subject)
+    "a shared note": ("rep", "/notes/{s[shared].id}", "coaching_session:{s[shared].id}"),
+    "a draft": ("manager", "/notes/{s[draft].id}/edit", "coaching_session:{s[draft].id}"),
+    "a follow-up": ("rep", "/follow-ups/{f[rep_shared].id}", "follow_up:{f[rep_shared].id}"),
+    "a ride-along": ("rep", "/ride-alongs/{ride.id}", "ride_along:{ride.id}"),
+    "a coach-the-coach note": (
+        "manager",
+        "/coach-the-coach/{c[shared].id}",
+        "coach_note:{c[shared].id}",
+    ),
+    "a rep due for coaching": ("manager", "/people/{p[rep2].id}", "user:{p[rep2].id}"),
+}
+
+
+@pytest.mark.parametrize("what", OPENED)
+def test_opening_what_a_nudge_is_about_reads_it_however_it_was_reached(
+    what: str, app: Flask, db: Session, org: Org
+) -> None:
+    who, path, subject = OPENED[what]
+    ride = PlannedRideAlong(
+        manager_id=org.people["manager"].id, rep_id=org.people["rep"].id, day=dt.date.today()
+    )
+    db.add(ride)
+    db.flush()
+    names = {
+        "s": org.sessions, "f": org.follow_ups, "c": org.coach_notes, "p": org.people,
+        "ride": ride,
+    }  # fmt: skip
+    url, about = path.format(**names), subject.format(**names)
+    mine = make_notification(db, org.people[who], url=url, subject=about)
+    unrelated = make_notification(db, org.people[who], url="/inbox", subject="follow_up:0")
+    db.commit()
+
+    assert signed_in(app, org, who).get(url).status_code == 200  # not through the inbox
+
+    db.refresh(mine)
+    db.refresh(unrelated)
+    assert mine.read_at is not None
+    assert unrelated.read_at is None
