@@ -168,6 +168,7 @@ def test_coaching_follow_ups_focus_and_ride_along_ask_first(
             "session_id": org.sessions["draft"].id,
             "follow_up_id": draft_item.id,
         },
+        coaching__discard={"session_id": org.sessions["draft"].id},
         coaching__end_focus={"focus_id": focus_id},
         coaching__remove_call={"ride_id": ride.id, "call_id": call.id},
     )
@@ -188,6 +189,7 @@ def test_coaching_follow_ups_focus_and_ride_along_ask_first(
     draft_page = buttons_on(manager, f"/notes/{org.sessions['draft'].id}/edit")
     removed = asks_first(draft_page, url["coaching__remove_follow_up"])
     assert removed.name == f"Remove follow-up {draft_item.title}"
+    asks_first(draft_page, url["coaching__discard"])
     share = [b for b in draft_page if b.name == "Share with rep"]
     assert share and all(b.summary is None for b in share), "sharing stays one tap"
 

@@ -181,4 +181,4 @@ def test_an_abandoned_draft_offers_to_discard_it(app: Flask, db: Session, org: O
     db.commit()
     page = manager.get(f"/notes/{draft.id}/edit").get_data(as_text=True)
     assert "Nobody has touched this draft for 14 days or more" in page
-    assert '<details class="confirm-discard" open>' in page
+    assert '<details class="confirm confirm-block" open>' in page
