@@ -78,6 +78,7 @@ NOTIFICATION_PATHS = [
     "/api/v1/push-subscriptions/key",
     "/api/v1/notifications",
     "/api/v1/notifications/{notification_id}/read",
+    "/api/v1/notifications/read-all",
 ]
 
 # The manager authors coaching notes, so generated requests reach rules no schema can state:
