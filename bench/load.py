@@ -465,10 +465,11 @@ class Manager(Person):
             "ratings": [
                 {
                     "competency_id": c,
-                    "score": self.rng.choice([1, 2, 3, 4, None]),
+                    # One rated at least, or the note cannot be shared (coaching.counts).
+                    "score": self.rng.choice([1, 2, 3, 4] if index == 0 else [1, 2, 3, 4, None]),
                     "evidence": self.text("Seen on the call"),
                 }
-                for c in chosen
+                for index, c in enumerate(chosen)
             ],
         }
         path = f"/api/v1/coaching-sessions/{draft['id']}"

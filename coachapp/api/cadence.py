@@ -237,7 +237,8 @@ def cadence(query: dict[str, Any]) -> Any:
     """Per visible rep: last coaching date, days since, sessions in the window, the target,
     ride-alongs, follow-ups, acknowledgements and focus competencies, and a status
     (on_track, due_soon, overdue, never). Who needs coaching next comes first. Figures are
-    judged on each rep's local date; only shared and acknowledged notes count."""
+    judged on each rep's local date; only notes that count as coaching count: shared, and so
+    with a type, a competency rated 1-4 and a development focus (coachapp.coaching.counts)."""
     rows = cadence_rows(get_session(), api_user(), _filters(query), utcnow())
     return [rep_json(row) for row in rows]
 

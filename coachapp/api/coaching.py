@@ -338,7 +338,13 @@ class SessionOutSchema(Schema):
     rep_id = fields.Integer(required=True)
     manager_id = fields.Integer(required=True)
     guide_version_id = fields.Integer(required=True)
-    type = fields.Enum(SessionType, by_value=True, required=True)
+    type = fields.Enum(
+        SessionType,
+        by_value=True,
+        required=True,
+        allow_none=True,
+        metadata={"description": "Null only on a draft whose kind is not chosen yet"},
+    )
     occurred_on = fields.Date(required=True)
     account_id = fields.Integer(required=True, allow_none=True)
     plan_id = fields.Integer(required=True, allow_none=True)
@@ -447,7 +453,16 @@ class SessionCreateSchema(Schema):
         allow_none=True,
         metadata={"description": "Defaults to the guide for the rep's function"},
     )
-    type = fields.Enum(SessionType, by_value=True, load_default=SessionType.RIDE_ALONG)
+    type = fields.Enum(
+        SessionType,
+        by_value=True,
+        load_default=None,
+        metadata={
+            "description": "The kind of conversation, chosen: never defaulted. Left out, it is "
+            "ride_along only when a ride-along with the rep is planned on occurred_on; "
+            "otherwise 422 (fields.type)"
+        },
+    )
     occurred_on = fields.Date(
         load_default=None,
         metadata={
@@ -693,7 +708,9 @@ class Sessions(MethodView):
     @authenticated(blp, *WRITE_ERRORS)
     def post(self, body: dict[str, Any]) -> Response:
         """Log a conversation as a draft (a rep's manager). Idempotent by client_uuid."""
-        session, created = service.create_session(get_session(), api_user(), body)
+        session, created = service.create_session(
+            get_session(), api_user(), body, require_type=True
+        )
         return _with_etag(session, 201 if created else 200)
 
 
@@ -723,8 +740,10 @@ class SessionResource(MethodView):
 @authenticated(blp, 403, 404, 422)
 def share(session_id: int) -> Response:
     """Share a draft with the rep (its author): draft → shared. Sharing again changes nothing.
-    A note is shared with one or two development focus areas and at most three strengths
-    (one per line); otherwise 422 says what is missing."""
+    A note is shared when it would count as coaching (coachapp.coaching.counts): its type,
+    at least one competency rated 1-4, one or two development focus areas and at most three
+    strengths (one per line); otherwise 422 says what is missing, per field (`type`,
+    `ratings`, `development_focus`, `strengths`)."""
     return _with_etag(service.share_session(get_session(), api_user(), session_id))
 
 

@@ -3,10 +3,11 @@
 Every page, API endpoint, export and nudge that shows a cadence figure takes it from here, so
 the Team page, the director's dashboard, `GET /api/v1/cadence` and the CSV cannot disagree.
 Figures are judged on a controlled clock: `now` (aware UTC) gives each rep's own local date,
-so everyone who looks at a rep sees the same figures whatever their own time zone. Only
-shared and acknowledged notes count: a draft is nobody's coaching until it is shared, and
-follow-ups on drafts are not commitments yet. Loading runs a fixed number of queries
-whatever the number of reps.
+so everyone who looks at a rep sees the same figures whatever their own time zone. What counts
+as coaching is coachapp.coaching.counts' one definition (counted(): notes shared with the
+rep, which sharing lets through only when they say something); a draft is nobody's coaching
+until it is shared, and follow-ups on drafts are not commitments yet. Loading runs a fixed
+number of queries whatever the number of reps.
 
 The acknowledgement deadline of a note (ack_deadline) and the coaching-quality figures a
 director reads per manager (load_cadence(..., quality=True)) are computed here too.
@@ -31,6 +32,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from coachapp.coaching.blind import scored_by_both, self_scores_in
+from coachapp.coaching.counts import counted
 from coachapp.coaching.specificity import specific_evidence
 from coachapp.models import (
     Account,
@@ -59,7 +61,6 @@ MAX_WINDOW_DAYS = 366
 TREND_WEEKS = 13
 # Due soon: three quarters of the target gone.
 DUE_SOON_SHARE = 0.75
-HELD = (SessionStatus.SHARED, SessionStatus.ACKNOWLEDGED)
 
 
 class CadenceStatus(enum.StrEnum):
@@ -728,7 +729,7 @@ def _coaching_before(
         )
         .where(
             CoachingSession.rep_id.in_(rep_ids),
-            CoachingSession.status.in_(HELD),
+            counted(),
             CoachingSession.occurred_on < before,
         )
         .group_by(CoachingSession.rep_id)
@@ -746,7 +747,7 @@ def _held_since(db: Session, rep_ids: list[int], since: dt.date) -> list[_Held]:
             CoachingSession.acknowledged_at,
         ).where(
             CoachingSession.rep_id.in_(rep_ids),
-            CoachingSession.status.in_(HELD),
+            counted(),
             or_(
                 CoachingSession.occurred_on >= since,
                 CoachingSession.status == SessionStatus.SHARED,
@@ -769,7 +770,7 @@ def _quality_notes(
     director's subtree holds hundreds of notes a quarter. Each note's rep is in `people`."""
     held = (
         CoachingSession.rep_id.in_(list(people)),
-        CoachingSession.status.in_(HELD),
+        counted(),
         CoachingSession.occurred_on >= since,
     )
     notes = db.execute(
@@ -826,7 +827,7 @@ def _follow_up_tallies(db: Session, owner_ids: list[int], since: dt.date) -> lis
         .where(
             FollowUp.owner_id.in_(owner_ids),
             FollowUp.status != FollowUpStatus.CANCELLED,
-            or_(FollowUp.session_id.is_(None), CoachingSession.status.in_(HELD)),
+            or_(FollowUp.session_id.is_(None), counted()),
             or_(FollowUp.status == FollowUpStatus.OPEN, FollowUp.due_date >= since),
         )
         .group_by(FollowUp.owner_id, FollowUp.due_date, FollowUp.status)

@@ -1,5 +1,6 @@
 """Hard caps that keep a coaching note readable: at most three strengths, one or two
-development focus areas to share.
+development focus areas to share (what else a note needs to be shared and count as coaching
+is coachapp.coaching.counts).
 
 A note's strengths and development focus are text, one point per line (a chip or a line
 typed or dictated). Every writer of a note (pages, API, offline replay, the ride-along day)
@@ -41,25 +42,8 @@ def cap_problems(changes: dict[str, Any]) -> dict[str, list[str]]:
     return problems
 
 
-def check_changes(changes: dict[str, Any], *, shared: bool = False) -> None:
-    """Refuses strengths or focus over the caps; a shared note keeps at least one focus."""
+def check_changes(changes: dict[str, Any]) -> None:
+    """Refuses strengths or focus given in `changes` over the caps."""
     problems = cap_problems(changes)
-    if (
-        shared
-        and "development_focus" in changes
-        and "development_focus" not in problems
-        and len(points(changes["development_focus"])) < MIN_FOCUS_TO_SHARE
-    ):
-        problems["development_focus"] = ["A shared note keeps at least one development focus."]
     if problems:
         raise InvalidInput(next(iter(problems.values()))[0], problems)
-
-
-def check_shareable(strengths: str, development_focus: str) -> None:
-    """What a note needs before the rep sees it: 1-2 focus areas, at most 3 strengths."""
-    problems = cap_problems({"strengths": strengths, "development_focus": development_focus})
-    if len(points(development_focus)) < MIN_FOCUS_TO_SHARE:
-        problems["development_focus"] = [FOCUS_TO_SHARE]
-    if problems:
-        message = " ".join(messages[0] for messages in problems.values())
-        raise InvalidInput(message, problems)

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from coachapp import audit, policy, replay
-from coachapp.coaching import blind, caps
+from coachapp.coaching import blind, caps, counts
 from coachapp.db import utcnow
 from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from coachapp.inbox.service import mark_read_about
@@ -280,13 +280,38 @@ def _action_visible(db: Session, viewer: User, action_item_id: int) -> bool:
     return found is not None
 
 
+def planned_type(db: Session, manager: User, rep: User, day: dt.date) -> SessionType | None:
+    """The kind of a conversation the manager did not choose: a ride-along when one is planned
+    with the rep on that day (and not cancelled), else none: it is never guessed."""
+    planned = db.scalar(
+        select(PlannedRideAlong.id)
+        .where(
+            PlannedRideAlong.manager_id == manager.id,
+            PlannedRideAlong.rep_id == rep.id,
+            PlannedRideAlong.day == day,
+            PlannedRideAlong.cancelled_at.is_(None),
+        )
+        .limit(1)
+    )
+    return SessionType.RIDE_ALONG if planned is not None else None
+
+
 def create_session(
-    db: Session, manager: User, data: dict[str, Any], *, read_back: bool = True
+    db: Session,
+    manager: User,
+    data: dict[str, Any],
+    *,
+    read_back: bool = True,
+    require_type: bool = False,
 ) -> tuple[CoachingSession, bool]:
     """Logs a conversation as a draft. The same client_uuid again returns the same session
     (an offline phone replaying its queue): (session, created). A new note is read back
     with everything get_session loads, unless read_back is False: a caller that needs no
-    more than its id (the page redirects to the note's form) saves those queries."""
+    more than its id (the page redirects to the note's form) saves those queries.
+
+    Without a type the note takes one only from a ride-along planned that day (planned_type);
+    otherwise the draft has none until the manager chooses, unless require_type (the API,
+    whose body names it) refuses it."""
     client_uuid = data.get("client_uuid") or uuid.uuid4()
 
     def mine(found: CoachingSession) -> bool:
@@ -308,12 +333,15 @@ def create_session(
             "Choose a published guide version.", {"guide_version_id": ["Not a published guide."]}
         )
     occurred_on = occurred_on_for(manager, data.get("occurred_on"))
+    kind = data.get("type") or planned_type(db, manager, rep, occurred_on)
+    if kind is None and require_type:
+        raise InvalidInput(counts.CHOOSE_TYPE, {"type": [counts.CHOOSE_TYPE]})
     session = CoachingSession(
         client_uuid=client_uuid,
         manager_id=manager.id,
         rep_id=rep.id,
         guide_version_id=version.id,
-        type=data.get("type") or SessionType.RIDE_ALONG,
+        type=kind,
         occurred_on=occurred_on,
         account_id=data.get("account_id"),
         plan_id=data.get("plan_id"),
@@ -517,15 +545,22 @@ def update_session(
             # answer): RFC 9110 §13.1.1 lets it succeed, as nothing would change.
             return session
         raise
-    # Caps apply to what changes: a note from before them keeps its text until edited.
-    caps.check_changes(
-        {
-            name: changes[name] or ""
-            for name in ("strengths", "development_focus")
-            if name in changes and (changes[name] or "") != getattr(session, name)
-        },
-        shared=session.status == SessionStatus.SHARED,
-    )
+    # Caps and what a shared note keeps apply to what changes: a note from before them keeps
+    # its text (and ratings) until edited.
+    changed: dict[str, Any] = {
+        name: changes[name] or ""
+        for name in ("strengths", "development_focus")
+        if name in changes and (changes[name] or "") != getattr(session, name)
+    }
+    caps.check_changes(changed)
+    if session.status == SessionStatus.SHARED:
+        if "type" in changes:
+            changed["type"] = changes["type"]
+        if "ratings" in changes and _scores(changes["ratings"] or []) != _scores(
+            [{"competency_id": r.competency_id, "score": r.score} for r in session.ratings]
+        ):
+            changed["ratings"] = changes["ratings"]
+        counts.check_shared_edit(changed)
     if "occurred_on" in changes and changes["occurred_on"] != session.occurred_on:
         # A note dated before this rule keeps its day until the day itself is changed.
         changes["occurred_on"] = occurred_on_for(viewer, changes["occurred_on"])
@@ -594,6 +629,10 @@ def _made_already(session: CoachingSession, changes: dict[str, Any]) -> bool:
     return True
 
 
+def _scores(ratings: list[dict[str, Any]]) -> dict[int, int | None]:
+    return {r["competency_id"]: r.get("score") for r in ratings}
+
+
 def _replace_follow_ups(
     db: Session, session: CoachingSession, manager: User, items: list[dict[str, Any]]
 ) -> None:
@@ -623,7 +662,7 @@ def share_session(db: Session, viewer: User, session_id: int) -> CoachingSession
         raise PermissionDenied("Only the note's author can share it.")
     if session.status != SessionStatus.DRAFT:
         return session  # sharing twice is harmless (a double tap, a replay)
-    caps.check_shareable(session.strengths, session.development_focus)
+    counts.check_shareable(session)
     session.status = SessionStatus.SHARED
     session.shared_at = utcnow()
     audit.record(db, viewer, "session.share", "coaching_session", session.id)

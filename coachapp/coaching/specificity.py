@@ -10,6 +10,10 @@ strengths or the development focus) is vague when all three hold:
 - its words are only general praise and filler ("great", "job", "rapport", "needs to
   improve", the rep's own name).
 
+The ready-made chips of the debrief (STRENGTH_CHIPS, FOCUS_CHIPS) are flagged the same way
+when a field has nothing else that is specific: a chip names a habit, not what was observed,
+so chips alone say as little as "great job".
+
 The debrief shows a prompt beside a flagged point; nothing is refused. The coaching-quality
 figures count notes with specific evidence through specific_evidence.
 """
@@ -26,6 +30,28 @@ from coachapp.coaching.caps import points
 
 if TYPE_CHECKING:
     from coachapp.models import CoachingSession
+
+
+# The debrief's ready-made points, one tap each. They read well but say nothing about the
+# conversation on their own.
+STRENGTH_CHIPS = (
+    "Clear pre-call plan",
+    "Linked the call to the account plan",
+    "Strong open questions",
+    "Listened and summarised",
+    "Brought in the right teammate",
+    "Handled objections with evidence",
+    "Agreed clear next steps",
+)
+FOCUS_CHIPS = (
+    "Plan the call with the account team",
+    "Ask deeper business questions",
+    "Use the profiling guide",
+    "Coordinate earlier with the MSL",
+    "Confirm next steps in writing within 24 h",
+    "Align the team without authority",
+    "Update the plan after each call",
+)
 
 
 def _word_set(text: str) -> frozenset[str]:
@@ -83,6 +109,9 @@ STRENGTH_PROMPT = (
 )
 FOCUS_PROMPT = (
     "Reads as general advice. Say what {first} should do differently, and where you saw it."
+)
+CHIP_PROMPT = (
+    "A ready-made chip on its own. Add a line in your words: which call, what {first} said or did."
 )
 
 
@@ -170,12 +199,22 @@ def flags(
     competencies, names = list(competencies), list(names)
     first = rep_name.split(" ")[0] if rep_name else "the rep"
     found = []
-    for field, text, prompt in (
-        ("strengths", strengths, STRENGTH_PROMPT),
-        ("development_focus", development_focus, FOCUS_PROMPT),
+    for field, text, prompt, chips in (
+        ("strengths", strengths, STRENGTH_PROMPT, STRENGTH_CHIPS),
+        ("development_focus", development_focus, FOCUS_PROMPT, FOCUS_CHIPS),
     ):
+        vague = {
+            point: is_vague(point, competencies=competencies, names=names, people=[rep_name])
+            for point in points(text)
+            if point not in chips
+        }
+        # Chips pass when the field says something specific beside them.
+        chips_alone = all(vague.values())
         for point in points(text):
-            if is_vague(point, competencies=competencies, names=names, people=[rep_name]):
+            if point in chips:
+                if chips_alone:
+                    found.append(Flag(field, point, CHIP_PROMPT.format(first=first)))
+            elif vague[point]:
                 found.append(Flag(field, point, prompt.format(first=first)))
     return found
 

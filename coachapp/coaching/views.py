@@ -21,6 +21,7 @@ from coachapp.coaching import (
     bp,
     calendar,
     caps,
+    counts,
     focus,
     preparation,
     ride_alongs,
@@ -29,6 +30,7 @@ from coachapp.coaching import (
 )
 from coachapp.coaching.blind import SelfRatingState, behaviours_to_rate, talking_point_lines
 from coachapp.coaching.cadence import ack_deadline_days, deadline_of
+from coachapp.coaching.specificity import FOCUS_CHIPS, STRENGTH_CHIPS
 from coachapp.db import get_session, utcnow
 from coachapp.errors import Conflict, DomainError, InvalidInput, NotFound
 from coachapp.forms import UNSTORABLE_TEXT
@@ -54,24 +56,6 @@ from coachapp.security import safe_local_path
 from coachapp.timezones import local_time, local_today
 from coachapp.versioning import StaleVersion, form_version
 
-STRENGTH_CHIPS = (
-    "Clear pre-call plan",
-    "Linked the call to the account plan",
-    "Strong open questions",
-    "Listened and summarised",
-    "Brought in the right teammate",
-    "Handled objections with evidence",
-    "Agreed clear next steps",
-)
-FOCUS_CHIPS = (
-    "Plan the call with the account team",
-    "Ask deeper business questions",
-    "Use the profiling guide",
-    "Coordinate earlier with the MSL",
-    "Confirm next steps in writing within 24 h",
-    "Align the team without authority",
-    "Update the plan after each call",
-)
 DUE_CHOICES = ((7, "In 1 week"), (14, "In 2 weeks"), (30, "In a month"))
 TEXT_LIMIT = 5000
 
@@ -150,9 +134,12 @@ def parse_debrief(form: MultiDict[str, str], competency_ids: set[int]) -> dict[s
             errors[name] = [UNSTORABLE_TEXT]
         elif len(value) > TEXT_LIMIT:
             errors[name] = [f"Keep it under {TEXT_LIMIT} characters."]
-    kind = form.get("type", SessionType.RIDE_ALONG.value)
-    if kind not in {t.value for t in SessionType}:
-        errors["type"] = ["Choose the kind of conversation."]
+    # Never defaulted: a draft may wait for it; sharing needs it (coachapp.coaching.counts).
+    kind = form.get("type", "")
+    if not kind:
+        changes["type"] = None
+    elif kind not in {t.value for t in SessionType}:
+        errors["type"] = [counts.CHOOSE_TYPE]
     else:
         changes["type"] = SessionType(kind)
     try:

@@ -173,7 +173,7 @@ def _session_line(session: CoachingSession) -> list[Any]:
     return [
         session.id,
         session.occurred_on.isoformat(),
-        session.type.value,
+        session.type.value if session.type else "",
         session.status.value,
         session.rep.email,
         safe_cell(session.rep.name),

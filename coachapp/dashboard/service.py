@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from coachapp import policy
 from coachapp.coaching.cadence import (
     DEFAULT_WINDOW_DAYS,
-    HELD,
     TREND_WEEKS,
     WINDOW_CHOICES,
     CadenceBook,
@@ -30,6 +29,7 @@ from coachapp.coaching.cadence import (
     load_cadence,
     window_start,
 )
+from coachapp.coaching.counts import counted
 from coachapp.errors import NotFound
 from coachapp.models import (
     FUNCTION_LABELS,
@@ -353,7 +353,7 @@ def competency_heatmap(
         .join(GuideSection, GuideSection.id == Competency.section_id)
         .where(
             CoachingSession.rep_id.in_(list(rep_team)),
-            CoachingSession.status.in_(HELD),
+            counted(),
             CoachingSession.occurred_on >= window_start(today, window_days),
             CoachingSession.occurred_on <= today,
             SessionRating.score.is_not(None),

@@ -148,7 +148,9 @@ class CoachingSession(Base):
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("account_plans.id"))
     guide_version_id: Mapped[int] = mapped_column(ForeignKey("guide_versions.id"))
-    type: Mapped[SessionType] = mapped_column(str_enum(SessionType, "session_type"))
+    # Chosen by the manager, never defaulted: a draft may not have one yet; a shared note
+    # has one (coachapp.coaching.counts).
+    type: Mapped[SessionType | None] = mapped_column(str_enum(SessionType, "session_type"))
     occurred_on: Mapped[dt.date] = mapped_column(Date, index=True)
     status: Mapped[SessionStatus] = mapped_column(
         str_enum(SessionStatus, "session_status"), default=SessionStatus.DRAFT
@@ -187,6 +189,7 @@ class CoachingSession(Base):
     __table_args__ = (
         CheckConstraint("manager_id <> rep_id", name="not_self"),
         CheckConstraint("status = 'draft' OR shared_at IS NOT NULL", name="shared_has_timestamp"),
+        CheckConstraint("status = 'draft' OR type IS NOT NULL", name="shared_has_type"),
     )
 
 

@@ -12,7 +12,7 @@ from coachapp import policy
 from coachapp.auth.roles import roles_required, viewer
 from coachapp.coaching import caps
 from coachapp.coaching import service as coaching
-from coachapp.coaching.views import FOCUS_CHIPS, STRENGTH_CHIPS
+from coachapp.coaching.specificity import FOCUS_CHIPS, STRENGTH_CHIPS
 from coachapp.db import get_session
 from coachapp.errors import Conflict
 from coachapp.models import NOT_OBSERVED_LABEL, RATING_SCALE, SESSION_TYPE_LABELS, Role, User

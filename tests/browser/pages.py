@@ -31,6 +31,7 @@ from coachapp.models import (
     PlanStatus,
     PlanTeamMember,
     SessionStatus,
+    SessionType,
     User,
 )
 from tests.access_matrix import (
@@ -188,6 +189,7 @@ def _shared_note(db: Session, manager: User, rep: User, plan: AccountPlan) -> Co
     data: dict[str, Any] = {
         "rep_id": rep.id,
         "guide_version_id": version.id,
+        "type": SessionType.RIDE_ALONG,
         "plan_id": plan.id,
         "account_id": plan.account_id,
         "occurred_on": dt.date.today() - dt.timedelta(days=1),

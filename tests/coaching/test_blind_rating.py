@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from coachapp.coaching import blind, service
 from coachapp.errors import Conflict, PermissionDenied
-from coachapp.models import AuditEvent, CoachingSession, SessionStatus
+from coachapp.models import AuditEvent, CoachingSession, SessionStatus, SessionType
 from tests.builders import Org
 
 # Services called directly write notifications, whose links need the app.
@@ -135,7 +135,9 @@ def test_a_self_assessment_made_before_the_note_joins_it_blind_and_opens_it_at_s
         [{"competency_id": first, "score": 4}, {"competency_id": second, "score": 1}], version_id,
     )  # fmt: skip
     note, _ = service.create_session(
-        db, manager, {"rep_id": rep.id, "guide_version_id": version_id}
+        db,
+        manager,
+        {"rep_id": rep.id, "guide_version_id": version_id, "type": SessionType.ONE_ON_ONE},
     )
     # Double-blind: nothing of the rep's own shows until the manager rates each behaviour.
     drafting = service.rating_view(db, manager, note)

@@ -34,7 +34,15 @@ def new_note(call: Call, org: Org, **body: Any) -> TestResponse:
         "manager",
         "POST",
         SESSIONS,
-        json={"client_uuid": str(uuid.uuid4()), "rep_id": org.people["rep"].id, **body},
+        json={
+            "client_uuid": str(uuid.uuid4()),
+            "rep_id": org.people["rep"].id,
+            "type": "one_on_one",
+            "ratings": [
+                {"competency_id": org.sessions["draft"].ratings[0].competency_id, "score": 3}
+            ],
+            **body,
+        },
     )
 
 
@@ -111,6 +119,7 @@ def test_the_debrief_shows_the_refusal_to_share_and_keeps_what_was_typed(
         "version": str(note.version),
         "type": "ride_along",
         "occurred_on": note.occurred_on.isoformat(),
+        f"score-{note.ratings[0].competency_id}": "3",
         "strengths": "Opened with the CFO's goals",
         "development_focus": "",
         "private_notes": "typed just now",

@@ -22,6 +22,7 @@ from coachapp.models import (
     Notification,
     PendingSelfAssessment,
     SessionStatus,
+    SessionType,
 )
 from coachapp.team import service as team
 from tests.builders import Org, make_follow_up
@@ -95,6 +96,7 @@ def test_a_log_coaching_tap_from_before_the_note_was_shared_starts_a_new_one(
     note = db.get(CoachingSession, first)
     assert note is not None
     note.status, note.shared_at = SessionStatus.SHARED, note.updated_at
+    note.type = SessionType.ONE_ON_ONE  # a shared note has its kind chosen
     db.commit()
     again = log_coaching(manager, rep2.id, tap)
     assert again != first and drafts_about(db, org, "rep2") == [again]

@@ -171,6 +171,7 @@ def test_the_debrief_prompts_beside_vague_praise_and_updates_on_autosave(
         "version": str(note.version),
         "type": "ride_along",
         "occurred_on": note.occurred_on.isoformat(),
+        f"score-{day.competencies[0]}": "3",
         "strengths": "Great job\nAsked the CFO what would change the vote",
         "development_focus": "Needs to improve",
         "private_notes": "",

@@ -274,7 +274,12 @@ def test_api_a_note_logged_next_carries_it(call: Call, org: Org) -> None:
     rep_id = org.people["rep"].id
     ratings = [{"competency_id": competency, "score": 4}]
     call("rep", "PUT", f"/api/v1/reps/{rep_id}/self-assessment", json={"ratings": ratings})
-    created = call("manager", "POST", "/api/v1/coaching-sessions", json={"rep_id": rep_id})
+    created = call(
+        "manager",
+        "POST",
+        "/api/v1/coaching-sessions",
+        json={"rep_id": rep_id, "type": "one_on_one"},
+    )
     assert created.status_code == 201
     joined = created.get_json()["self_assessment"]
     assert joined["ratings"] == [] and joined["held_back"] == 1 and joined["before_note"] is True

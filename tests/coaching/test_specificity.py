@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from coachapp.coaching.specificity import flags, is_vague
+from coachapp.coaching.specificity import (
+    CHIP_PROMPT,
+    FOCUS_CHIPS,
+    STRENGTH_CHIPS,
+    flags,
+    is_vague,
+    specific_evidence,
+)
 
 REP = "Riley Rep"
 # Competencies rated on the note (names from the default guide).
@@ -99,3 +106,30 @@ def test_flags_point_by_point_with_a_prompt_naming_the_rep() -> None:
 def test_empty_text_is_not_flagged() -> None:
     assert flags("", "  \n ") == []
     assert not is_vague("   ")
+
+
+def test_ready_made_chips_alone_are_flagged_like_vague_praise() -> None:
+    """Four taps of chips say nothing about the conversation: each chip is flagged, and the
+    note has no specific evidence in the quality figures."""
+    found = flags("Strong open questions\nAgreed clear next steps", "Use the profiling guide")
+    assert [(f.field, f.text) for f in found] == [
+        ("strengths", "Strong open questions"),
+        ("strengths", "Agreed clear next steps"),
+        ("development_focus", "Use the profiling guide"),
+    ]
+    assert {f.prompt for f in flags("", FOCUS_CHIPS[0], rep_name=REP)} == {
+        CHIP_PROMPT.format(first="Riley")
+    }
+    assert not specific_evidence("\n".join(STRENGTH_CHIPS[:3]), FOCUS_CHIPS[0])
+    # Vague words beside a chip do not make it specific.
+    assert [f.text for f in flags("Strong open questions\nGreat job", "")] == [
+        "Strong open questions",
+        "Great job",
+    ]
+
+
+def test_chips_pass_beside_something_specific() -> None:
+    strengths = "Strong open questions\nAsked the CFO what would change the vote"
+    focus = "Use the profiling guide\nFill in the reimbursement insights for Mercy Health"
+    assert flags(strengths, focus, names=ACCOUNTS, rep_name=REP) == []
+    assert specific_evidence(strengths, focus, names=ACCOUNTS, rep_name=REP)

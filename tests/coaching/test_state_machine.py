@@ -5,7 +5,9 @@ director, calling create, PATCH, share, acknowledge, addendum and self-assessmen
 order on a few fresh notes. After every step the API must agree with a model of the rules
 (DESIGN.md "CoachingSession" and "Who may see what"):
 
-- status only moves draft → shared → acknowledged;
+- status only moves draft → shared → acknowledged, and a note is shared only when it counts
+  as coaching (a competency rated 1-4 and a focus, coachapp.coaching.counts), which an edit
+  cannot take away afterwards;
 - an acknowledged note's content never changes again (an addendum may be appended);
 - private notes reach nobody but their author;
 - drafts are invisible (404) to everyone but their author;
@@ -97,6 +99,8 @@ class Note:
     focus: str = "Ask about the P&T timeline"
     # The rep has rated themself on it, declined to, or acknowledged it.
     self_rating_settled: bool = False
+    # The manager's scores by competency (None: not observed): sharing needs one rated 1-4.
+    scores: dict[int, int | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -212,6 +216,7 @@ class SessionMachine(RuleBasedStateMachine):
                 "client_uuid": client_uuid,
                 "rep_id": org.people[subject].id,
                 "guide_version_id": self.world.guide_version_id,
+                "type": "ride_along",
                 "ratings": [
                     {"competency_id": first, "score": 2, "evidence": "Opened with the plan"},
                     {"competency_id": second, "score": None},
@@ -226,7 +231,15 @@ class SessionMachine(RuleBasedStateMachine):
             response = self.call("manager", "POST", SESSIONS, json=body)
             assert response.status_code == 201, response.get_data(as_text=True)
             created = response.get_json()
-            self.notes.append(Note(created["id"], client_uuid, subject, version=created["version"]))
+            self.notes.append(
+                Note(
+                    created["id"],
+                    client_uuid,
+                    subject,
+                    version=created["version"],
+                    scores={first: 2, second: None},
+                )
+            )
         self.share("manager", 1)
         self.share("manager", 2)
         self.acknowledge("subject", 2, "Thanks, agreed")
@@ -258,6 +271,7 @@ class SessionMachine(RuleBasedStateMachine):
         note = self.notes[index]
         actor = self.who(actor, note)
         body: dict[str, Any] = {}
+        scores: dict[int, int | None] | None = None
         if strengths is not None:
             body["strengths"] = strengths
         if focus is not None:
@@ -267,6 +281,7 @@ class SessionMachine(RuleBasedStateMachine):
             body["ratings"] = [
                 {"competency_id": competencies[i], "score": score} for i, score in enumerate(rated)
             ]
+            scores = {competencies[i]: score for i, score in enumerate(rated)}
         if new_private:
             body["private_notes"] = self.private()
         if drop_follow_ups:
@@ -284,7 +299,7 @@ class SessionMachine(RuleBasedStateMachine):
             expected = 428
         elif if_match in {"stale", "garbage"}:  # RFC 9110 §13.1.1: matches no current version
             expected = 412
-        elif self.over_the_caps(note, strengths, focus):
+        elif self.over_the_caps(note, strengths, focus) or self.uncounted(note, scores):
             expected = 422
         else:
             expected = 200
@@ -296,6 +311,8 @@ class SessionMachine(RuleBasedStateMachine):
                     assert data[key] == body[key], key
             note.strengths = data["strengths"]
             note.focus = data["development_focus"]
+            if scores is not None:
+                note.scores = scores
             if drop_follow_ups:
                 assert data["follow_ups"] == []
 
@@ -485,11 +502,24 @@ class SessionMachine(RuleBasedStateMachine):
                 return True
         return False
 
+    def uncounted(self, note: Note, scores: dict[int, int | None] | None) -> bool:
+        """A shared note keeps a competency rated 1-4 (what makes it count as coaching);
+        only ratings that change are checked."""
+        return (
+            note.status == "shared"
+            and scores is not None
+            and scores != note.scores
+            and all(score is None for score in scores.values())
+        )
+
     def shareable(self, note: Note) -> bool:
+        """What makes a note count as coaching (coachapp.coaching.counts): a type (every note
+        here has one), a competency rated 1-4, one or two focus areas; within the caps."""
         focus = len(points(note.focus))
         return (
             MIN_FOCUS_TO_SHARE <= focus <= MAX_FOCUS
             and len(points(note.strengths)) <= MAX_STRENGTHS
+            and any(score is not None for score in note.scores.values())
         )
 
     def due(self, check: str) -> bool:
