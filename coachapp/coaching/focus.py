@@ -4,7 +4,7 @@ and how the rep's ratings on them move from one conversation to the next."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -55,6 +55,27 @@ def _names_by_key(db: Session, keys: set[str]) -> dict[str, str]:
         .order_by(Competency.id)
     ).all()
     return {key: name for key, name in rows}
+
+
+def offered_first(
+    db: Session, rep_id: int, guide: GuideVersion, also: Iterable[int] = ()
+) -> set[int]:
+    """The guide's competencies a form offers first, the rest folded away: the rep's active
+    development focus, and those in `also` (rated on the day's calls, or on the note)."""
+    keys = set(
+        db.scalars(
+            select(DevelopmentFocus.competency_key).where(
+                DevelopmentFocus.rep_id == rep_id, DevelopmentFocus.active.is_(True)
+            )
+        )
+    )
+    wanted = set(also)
+    return {
+        c.id
+        for section in guide.sections
+        for c in section.competencies
+        if c.key in keys or c.id in wanted
+    }
 
 
 def focus_of(db: Session, viewer: User, rep: User) -> list[FocusTrend]:

@@ -24,7 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from coachapp import audit, policy, replay
-from coachapp.coaching import preparation, service
+from coachapp.coaching import focus, preparation, service
 from coachapp.coaching.preparation import Prompt
 from coachapp.db import utcnow
 from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -33,7 +33,6 @@ from coachapp.models import (
     AccountPlan,
     CoachingSession,
     Competency,
-    DevelopmentFocus,
     FollowUp,
     FollowUpStatus,
     GuideStatus,
@@ -158,20 +157,27 @@ def watch_first(
 ) -> set[int]:
     """The guide's competencies the capture form offers first, the rest folded away: the
     rep's active development focus, and what the manager rated on the day's earlier calls."""
-    keys = set(
-        db.scalars(
-            select(DevelopmentFocus.competency_key).where(
-                DevelopmentFocus.rep_id == ride.rep_id, DevelopmentFocus.active.is_(True)
-            )
+    return focus.offered_first(db, ride.rep_id, guide, rated_on(calls))
+
+
+def rated_on(calls: Sequence[RideAlongCall]) -> set[int]:
+    """The competencies rated on these calls."""
+    return {int(r["competency_id"]) for call in calls for r in call.ratings}
+
+
+def ride_of_day(db: Session, viewer: User, rep_id: int, day: dt.date) -> PlannedRideAlong | None:
+    """The viewer's ride-along with the rep on that day, if one was planned (not cancelled)."""
+    return db.scalars(
+        policy.visible_ride_alongs(viewer)
+        .where(
+            PlannedRideAlong.rep_id == rep_id,
+            PlannedRideAlong.day == day,
+            PlannedRideAlong.cancelled_at.is_(None),
         )
-    )
-    seen = {int(r["competency_id"]) for call in calls for r in call.ratings}
-    return {
-        c.id
-        for section in guide.sections
-        for c in section.competencies
-        if c.key in keys or c.id in seen
-    }
+        .options(*ride_options())
+        .order_by(PlannedRideAlong.id)
+        .limit(1)
+    ).first()
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from coachapp import replay
+from coachapp import policy, replay
 from coachapp.auth.roles import roles_required, viewer
 from coachapp.coaching import (
     bp,
@@ -46,6 +46,7 @@ from coachapp.models import (
     DevelopmentFocus,
     FollowUpStatus,
     PlanActionItem,
+    PlannedRideAlong,
     Role,
     SessionStatus,
     SessionType,
@@ -124,8 +125,35 @@ def _join_chips(chosen: list[str], text: str, chips: tuple[str, ...]) -> str:
     return "\n".join([*ordered, text.strip()]).strip()
 
 
-def parse_debrief(form: MultiDict[str, str], competency_ids: set[int]) -> dict[str, Any]:
-    """The debrief form as service changes; raises InvalidInput with per-field messages."""
+def _competency_point(name: str, evidence: str) -> str:
+    """A strength or focus point made of a rated competency: its name and what was seen."""
+    return f"{name}: {evidence}" if evidence else name
+
+
+def _split_marked(text: str, points: dict[int, str]) -> tuple[set[int], str]:
+    """Which rated competencies a saved strengths or focus text holds as the points their
+    Strength or Focus chip makes (`points`: each one's point as the chip writes it), and the
+    rest of the text. A line written otherwise stays text, as it was written."""
+    by_text = {point: cid for cid, point in points.items()}
+    lines = text.splitlines()
+    marked = {by_text[line] for line in lines if line in by_text}
+    rest = "\n".join(line for line in lines if line not in by_text).strip()
+    return marked, rest
+
+
+def _marked_points(
+    form: MultiDict[str, str], field: str, names: dict[int, str], rated: dict[int, str]
+) -> list[str]:
+    """The points of the competencies ticked as a strength (or focus) beside their rating,
+    in the guide's order: only those rated 1-4 (`rated`: their evidence)."""
+    ticked = {int(v) for v in form.getlist(field) if v.isdigit()} & rated.keys()
+    return [_competency_point(names[cid], rated[cid]) for cid in names if cid in ticked]
+
+
+def parse_debrief(form: MultiDict[str, str], competencies: dict[int, str]) -> dict[str, Any]:
+    """The debrief form as service changes; raises InvalidInput with per-field messages.
+    `competencies`: the guide's, by id, with their names, in the guide's order."""
+    competency_ids = set(competencies)
     errors: dict[str, list[str]] = {}
     changes: dict[str, Any] = {}
     for name in ("strengths", "development_focus", "private_notes"):
@@ -151,7 +179,7 @@ def parse_debrief(form: MultiDict[str, str], competency_ids: set[int]) -> dict[s
     changes["plan_id"] = int(plan) if plan.isdigit() else None
     if changes["plan_id"] is None:
         changes["account_id"] = None
-    ratings = []
+    ratings: list[dict[str, Any]] = []
     for competency_id in sorted(competency_ids):
         score = form.get(f"score-{competency_id}", "")
         evidence = form.get(f"evidence-{competency_id}", "").strip()
@@ -166,12 +194,21 @@ def parse_debrief(form: MultiDict[str, str], competency_ids: set[int]) -> dict[s
     changes["ratings"] = ratings
     if errors:
         raise InvalidInput("Please correct the fields marked below.", errors)
-    changes["strengths"] = _join_chips(
-        form.getlist("strength_chip"), form.get("strengths", ""), STRENGTH_CHIPS
-    )
-    changes["development_focus"] = _join_chips(
-        form.getlist("focus_chip"), form.get("development_focus", ""), FOCUS_CHIPS
-    )
+    rated: dict[int, str] = {
+        r["competency_id"]: r["evidence"] for r in ratings if r["score"] is not None
+    }
+    changes["strengths"] = "\n".join(
+        [
+            *_marked_points(form, "strength_of", competencies, rated),
+            _join_chips(form.getlist("strength_chip"), form.get("strengths", ""), STRENGTH_CHIPS),
+        ]
+    ).strip()
+    changes["development_focus"] = "\n".join(
+        [
+            *_marked_points(form, "focus_of", competencies, rated),
+            _join_chips(form.getlist("focus_chip"), form.get("development_focus", ""), FOCUS_CHIPS),
+        ]
+    ).strip()
     changes["private_notes"] = form.get("private_notes", "")
     return changes
 
@@ -223,10 +260,21 @@ def _edit_context(session: Any, **extra: Any) -> dict[str, Any]:
     ride = ride_alongs.ride_for_note(db, user, session.id)
     if ride is not None:
         prompts = [*ride_alongs.note_prompts(ride), *prompts]
-    strengths, strengths_text = _split_chips(session.strengths, STRENGTH_CHIPS)
-    focus, focus_text = _split_chips(session.development_focus, FOCUS_CHIPS)
+    names = _names(session)
+    points = {
+        r.competency_id: _competency_point(names[r.competency_id], r.evidence)
+        for r in session.ratings
+        if r.score is not None and r.competency_id in names
+    }
+    marked_strengths, strengths_rest = _split_marked(session.strengths, points)
+    marked_focus, focus_rest = _split_marked(session.development_focus, points)
+    strengths, strengths_text = _split_chips(strengths_rest, STRENGTH_CHIPS)
+    chosen_focus, focus_text = _split_chips(focus_rest, FOCUS_CHIPS)
     return {
+        "marked_strengths": marked_strengths,
+        "marked_focus": marked_focus,
         "note": session,
+        "shown_first": _shown_first(db, user, session, ride),
         "plans": plans,
         "prompts": prompts,
         "ride": ride,
@@ -241,7 +289,7 @@ def _edit_context(session: Any, **extra: Any) -> dict[str, Any]:
         "focus_chips": FOCUS_CHIPS,
         "chosen_strengths": strengths,
         "strengths_text": strengths_text,
-        "chosen_focus": focus,
+        "chosen_focus": chosen_focus,
         "focus_text": focus_text,
         "due_choices": DUE_CHOICES,
         **_self_scores_of(service.rating_view(db, user, session)),
@@ -252,6 +300,25 @@ def _edit_context(session: Any, **extra: Any) -> dict[str, Any]:
         "typed": None,
         **extra,
     }
+
+
+def _names(session: CoachingSession) -> dict[int, str]:
+    """The note's guide competencies by id, in the guide's order."""
+    return {c.id: c.name for s in session.guide_version.sections for c in s.competencies}
+
+
+def _shown_first(
+    db: Session, user: User, session: CoachingSession, ride: PlannedRideAlong | None
+) -> set[int]:
+    """The competencies the debrief offers first, the rest folded as on "Log a call": the
+    rep's development focus, those rated on the day's ride-along calls (the ride the note
+    was written from, else one planned that day) and those the note already rates."""
+    day = ride or ride_alongs.ride_of_day(db, user, session.rep_id, session.occurred_on)
+    on_calls: set[int] = set()
+    if day is not None and policy.can_capture_calls(user, day):
+        on_calls = ride_alongs.rated_on(ride_alongs.calls_of(db, user, day))
+    rated = {r.competency_id for r in session.ratings}
+    return focus.offered_first(db, session.rep_id, session.guide_version, rated | on_calls)
 
 
 def _self_scores_of(view: Any) -> dict[str, Any]:
@@ -284,6 +351,8 @@ def _typed_context(form: MultiDict[str, str]) -> dict[str, Any]:
     """What the user typed, to show again after a refusal."""
     return {
         "typed": form,
+        "marked_strengths": {int(v) for v in form.getlist("strength_of") if v.isdigit()},
+        "marked_focus": {int(v) for v in form.getlist("focus_of") if v.isdigit()},
         "chosen_strengths": form.getlist("strength_chip"),
         "strengths_text": form.get("strengths", ""),
         "chosen_focus": form.getlist("focus_chip"),
@@ -293,8 +362,7 @@ def _typed_context(form: MultiDict[str, str]) -> dict[str, Any]:
 
 def _save_form(session: Any) -> Any:
     """Applies the posted form; returns the saved note, or raises the refusal."""
-    competencies = {c.id for s in session.guide_version.sections for c in s.competencies}
-    changes = parse_debrief(request.form, competencies)
+    changes = parse_debrief(request.form, _names(session))
     return service.update_session(
         get_session(),
         viewer(),

@@ -224,14 +224,33 @@ def test_main_flows_with_the_keyboard_only(live_app: Flask, new_phone: Callable[
     )
     manager.follow(page.get_by_role("button", name="Log coaching"), re.compile(r"/notes/\d+/edit$"))
 
-    # Ratings with the segmented controls, a strength, a focus, a follow-up.
-    ratings = page.locator("fieldset.rating")
-    for index, score in ((0, 3), (1, 2), (2, 4)):
-        rate(manager, ratings.nth(index), score)
-    for chip in ("Strong open questions", "Use the profiling guide"):
-        manager.tab_to(page.get_by_label(chip, exact=True))
+    # The kind of conversation; ratings with the segmented controls (the rep's focus first,
+    # the others unfolded when there are fewer than three); a strength, a focus beside them;
+    # a follow-up.
+    manager.tab_to(page.locator("#type"))
+    for key in ("Space", "ArrowRight", "ArrowRight"):
+        manager.press(key)
+    expect(page.get_by_role("radio", name="1:1")).to_be_checked()
+    shown = page.locator(".rating-group fieldset.rating")
+    first = min(3, shown.count())
+    assert first, "the rep's focus competencies come first"
+    for index, score in zip(range(first), (3, 2, 4), strict=False):
+        rate(manager, shown.nth(index), score)
+    # The last rated is a strength (forward from it), the first the focus (back to it).
+    for chip, rating, backwards in (
+        ("Strength", shown.nth(first - 1), False),
+        ("Focus", shown.nth(0), True),
+    ):
+        label = f"{chip}: {rating.locator('legend').inner_text()}"
+        manager.tab_to(page.get_by_label(label, exact=True), backwards=backwards)
         manager.press("Space")
-        expect(page.get_by_label(chip, exact=True)).to_be_checked()
+        expect(page.get_by_label(label, exact=True)).to_be_checked()
+    if first < 3:
+        manager.tab_to(page.locator("details.more-competencies > summary"))
+        manager.press("Enter")
+        others = page.locator(".more-competencies fieldset.rating")
+        for index in range(3 - first):
+            rate(manager, others.nth(index), 3)
 
     # Follow-ups are added and removed by htmx swaps of their section: focus stays on the
     # field or the button used, or moves to the heading when the button pressed is gone.

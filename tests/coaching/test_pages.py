@@ -274,3 +274,47 @@ def test_follow_up_from_a_plan_action_closes_with_it(
     db.expire_all()
     assert db.get(FollowUp, follow_up.id).status.value == "done"  # type: ignore[union-attr]
     assert db.get(PlanActionItem, action.id).status == ActionStatus.DONE  # type: ignore[union-attr]
+
+
+def test_strength_and_focus_chips_beside_a_rating_make_specific_points(
+    app: Flask, db: Session, org: Org, client: HttpsClient
+) -> None:
+    """The quick path: rate a competency, note what was seen, tick Strength or Focus beside
+    it: the note's point names the competency and what was seen, so it is never vague."""
+    login(client, org.people["manager"].email)
+    note_id = start_note(client, org.people["rep2"].id)
+    note = db.get(CoachingSession, note_id)
+    assert note is not None
+    first, second = [c for s in note.guide_version.sections for c in s.competencies][:2]
+    form = {
+        "version": str(note.version),
+        "type": "one_on_one",
+        "occurred_on": note.occurred_on.isoformat(),
+        f"score-{first.id}": "4",
+        f"evidence-{first.id}": "Asked the CFO what would change the vote",
+        f"score-{second.id}": "2",
+        "strength_of": str(first.id),
+        "focus_of": str(second.id),
+        "strengths": "Kept the team to time",
+    }
+    assert client.post_form(f"/notes/{note_id}/edit", form, headers=HX).status_code == 200
+    db.expire_all()
+    saved = db.get(CoachingSession, note_id)
+    assert saved is not None
+    assert saved.strengths == (
+        f"{first.name}: Asked the CFO what would change the vote\nKept the team to time"
+    )
+    assert saved.development_focus == second.name
+    page = client.get(f"/notes/{note_id}/edit").get_data(as_text=True)
+    assert re.search(rf'id="strength-of-{first.id}"[^>]*checked', page)
+    assert re.search(rf'id="focus-of-{second.id}"[^>]*checked', page)
+    # The rest of the text stays in the field for the manager's own words.
+    assert ">Kept the team to time</textarea>" in page
+    # A chip ticked beside a behaviour marked not observed makes no point.
+    unrated = {**form, f"score-{second.id}": "n", "version": str(saved.version)}
+    assert client.post_form(f"/notes/{note_id}/edit", unrated, headers=HX).status_code == 200
+    db.expire_all()
+    unmarked = db.get(CoachingSession, note_id)
+    assert unmarked is not None and unmarked.development_focus == ""
+    shared = client.post_form(f"/notes/{note_id}/share", {**form, "version": str(unmarked.version)})
+    assert shared.status_code == 302, shared.get_data(as_text=True)[:400]
