@@ -21,7 +21,8 @@ def note_topic(session: CoachingSession) -> str:
     """What a coaching note is about: its account, else the conversation and its day."""
     if session.account is not None:
         return session.account.name
-    label = SESSION_TYPE_LABELS.get(session.type, "coaching")
+    # A draft's kind may not be chosen yet.
+    label = SESSION_TYPE_LABELS[session.type] if session.type else "coaching"
     return f"the {label.lower()} of {day(session.occurred_on)}"
 
 
