@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from coachapp import policy
 from coachapp.auth.roles import roles_required, viewer
-from coachapp.coaching import caps
+from coachapp.coaching import caps, counts
 from coachapp.coaching import service as coaching
 from coachapp.coaching.specificity import FOCUS_CHIPS, STRENGTH_CHIPS
 from coachapp.db import get_session
@@ -133,6 +133,7 @@ def offline_note() -> tuple[str, int]:
         types=SESSION_TYPE_LABELS,
         strength_chips=STRENGTH_CHIPS,
         caps=caps,
+        counts=counts,
         focus_chips=FOCUS_CHIPS,
         today=local_today(user.timezone),
         in_the_future=coaching.IN_THE_FUTURE,

@@ -22,6 +22,7 @@ from playwright.sync_api import Page, Request, expect
 from sqlalchemy import func, select
 
 from coachapp.coaching import calendar
+from coachapp.coaching.counts import CHOOSE_TYPE
 from coachapp.db import get_session
 from coachapp.models import (
     AuditEvent,
@@ -205,6 +206,7 @@ def test_a_double_tap_makes_one_record_online_and_offline(
     manager.goto(f"/people/{rep_id}")
     manager.get_by_role("button", name="Log coaching").dblclick()
     expect(manager.get_by_label("Rep")).to_have_value(str(rep_id))
+    manager.locator("label[for='type-one_on_one']").click()
     manager.locator("fieldset.rating").first.locator(".segmented-scale label").nth(2).click()
     manager.get_by_label("Strengths in your words").fill(f"Offline note {marker}")
     manager.get_by_label("Focus in your words").fill("Plan the call with the MSL")
@@ -304,6 +306,10 @@ def test_a_note_refused_on_arrival_comes_back_to_its_form_as_typed(
     manager.goto(f"/notes/offline?rep={rep_id}")
     manager.get_by_label("Strengths in your words").fill(f"Refused note {marker}")
     manager.get_by_label("Private notes (only you see them)").fill("Keep this too")
+    # The kind of conversation is chosen, never assumed: said at its buttons first.
+    manager.get_by_role("button", name="Keep as draft").click()
+    expect(manager.locator("#type-error")).to_have_text(CHOOSE_TYPE)
+    manager.locator("label[for='type-virtual_call']").click()
     manager.get_by_role("button", name="Keep as draft").click()
     status = manager.locator("[data-outbox-status]")
     expect(status).to_contain_text("was not sent: The conversation cannot be in the future.")
@@ -316,6 +322,7 @@ def test_a_note_refused_on_arrival_comes_back_to_its_form_as_typed(
     )
     expect(manager.get_by_label("Strengths in your words")).to_have_value(f"Refused note {marker}")
     expect(manager.get_by_label("Private notes (only you see them)")).to_have_value("Keep this too")
+    expect(manager.get_by_role("radio", name="Virtual call")).to_be_checked()
     date.fill("2026-03-09")
     manager.get_by_role("button", name="Keep as draft").click()
     made = select(CoachingSession.occurred_on).where(

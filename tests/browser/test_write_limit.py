@@ -66,6 +66,7 @@ def test_notes_kept_offline_wait_through_429_and_each_arrives_once(
     page.reload()
     for marker in markers:
         page.get_by_label("Rep").select_option(str(rep_id))
+        page.locator("label[for='type-one_on_one']").click()
         page.locator("fieldset.rating").first.locator(".segmented-scale label").nth(2).click()
         page.get_by_label("Strengths in your words").fill(marker)
         page.get_by_role("button", name="Keep as draft").click()

@@ -756,7 +756,7 @@ function noteBody(form) {
     client_uuid: form.elements.client_uuid.value,
     rep_id: Number(repSelect.value),
     guide_version_id: Number(guide),
-    type: form.querySelector('input[name="type"]:checked').value,
+    type: form.querySelector('input[name="type"]:checked')?.value || null,
     occurred_on: form.elements.occurred_on.value || localToday(form.dataset.timezone),
     ratings,
     strengths: joinChips(form, "strength_chip", "strengths"),
@@ -766,8 +766,9 @@ function noteBody(form) {
   };
 }
 
-// The note's caps (coachapp.coaching.caps, in its own words on the form), said before the
-// note is kept on the phone rather than when the server refuses it later.
+// The note's caps and what sharing needs (coachapp.coaching.caps and .counts, in their own
+// words on the form), said before the note is kept on the phone rather than when the server
+// refuses it later.
 function capsProblem(form, body, share) {
   const points = (text) => text.split("\n").filter((line) => line.trim()).length;
   const focus = points(body.development_focus);
@@ -777,7 +778,21 @@ function capsProblem(form, body, share) {
   if (focus > Number(form.dataset.maxFocus)) {
     return form.dataset.tooManyFocus;
   }
+  if (share && !body.ratings.some((rating) => rating.score !== null)) {
+    return form.dataset.ratingToShare;
+  }
   return share && focus < 1 ? form.dataset.focusToShare : null;
+}
+
+// The kind of conversation is chosen, never assumed: said at its buttons.
+function kindProblem(form, body) {
+  const slot = form.querySelector('[data-field-error="type"]');
+  slot.textContent = body.type ? "" : form.dataset.chooseType;
+  slot.hidden = Boolean(body.type);
+  if (!body.type) {
+    form.querySelector('input[name="type"]').focus();
+  }
+  return !body.type;
 }
 
 function setUpNoteForm(form) {
@@ -812,6 +827,9 @@ function setUpNoteForm(form) {
       return; // kept already: a second tap
     }
     const body = noteBody(form);
+    if (kindProblem(form, body)) {
+      return;
+    }
     const future = body.occurred_on > localToday(form.dataset.timezone);
     fieldProblem(form, "occurred_on", future ? form.dataset.inTheFuture : "");
     if (future) {
