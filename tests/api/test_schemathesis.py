@@ -17,11 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, settings
+from schemathesis.core.failures import AcceptedNegativeData, FailureGroup
 from sqlalchemy.orm import Session
 
 from coachapp import create_app
@@ -158,6 +160,19 @@ schema = schemathesis.openapi.from_wsgi(
 )
 
 
+def _lost_in_the_query_string(case: Any, response: Any, failures: FailureGroup) -> bool:
+    """True when the only failure is an accepted "additional query parameter" that was never
+    sent: schemathesis generates such parameters with an object or an empty list as their
+    value, which the query string cannot carry, so the request that left was a valid one."""
+    if not all(isinstance(f, AcceptedNegativeData) for f in failures.exceptions):
+        return False
+    if not all("query: violates `additionalProperties`" in f.message for f in failures.exceptions):
+        return False
+    declared = {parameter.name for parameter in case.operation.query}
+    sent = parse_qs(urlsplit(response.request.url).query, keep_blank_values=True)
+    return set(sent) <= declared
+
+
 @pytest.fixture
 def new_token(app: Flask, client: HttpsClient, db: Session, org: Org) -> Callable[[], str]:
     """A fresh token for the manager per case: a generated DELETE /tokens revokes the token it
@@ -180,7 +195,15 @@ def new_token(app: Flask, client: HttpsClient, db: Session, org: Org) -> Callabl
 )
 def test_api_conforms_to_its_schema(case: Any, app: Flask, new_token: Callable[[], str]) -> None:
     token = new_token()
-    response = case.call_and_validate(app=app, headers={"Authorization": f"Bearer {token}"})
+    headers = {"Authorization": f"Bearer {token}"}
+    response = case.call(app=app, headers=headers)
+    try:
+        case.validate_response(
+            response, headers=headers, transport_kwargs={"app": app, "headers": headers}
+        )
+    except FailureGroup as failures:
+        if not _lost_in_the_query_string(case, response, failures):
+            raise
     # The token really opens /me and /reps (negative cases drop or spoil it, and get 401).
     sent = response.request
     authenticated = token in sent.headers.get("Authorization", "")

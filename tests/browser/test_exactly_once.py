@@ -251,6 +251,7 @@ def test_a_double_tap_makes_one_record_online_and_offline(
     assert audits(live_app, "session.acknowledge", note_id) == 1
     (first_item, first_title), (second_item, second_title) = day["follow_ups"]
     rep.goto("/follow-ups")
+    rep.locator("summary", has_text=f"Done: {first_title}").click()  # Done asks first
     rep.get_by_role("button", name=f"Mark {first_title} done").dblclick()
     expect(rep.get_by_role("button", name=f"Mark {first_title} done")).to_have_count(0)
     assert rep_sent.count(f"follow-ups/{first_item}") == 1
@@ -263,6 +264,7 @@ def test_a_double_tap_makes_one_record_online_and_offline(
     rep.get_by_role("button", name="Acknowledge").dblclick()
     expect(rep.get_by_text("Saved on this phone — will sync (1 item waiting).")).to_be_visible()
     rep.goto("/follow-ups")
+    rep.locator("summary", has_text=f"Done: {second_title}").click()
     rep.get_by_role("button", name=f"Mark {second_title} done").dblclick()
     expect(rep.get_by_text("Saved on this phone — will sync (2 items waiting).")).to_be_visible()
     rep.context.set_offline(False)

@@ -8,7 +8,7 @@ document.addEventListener("htmx:config:request", (event) => {
   }
 });
 
-// A tap sends once. While a form is being sent its submit buttons are locked (disabled, the
+// A tap sends once. While a form is being sent its submit buttons are locked (aria-disabled, the
 // form aria-busy) and a second submit of it is dropped, so a double tap makes one request; the
 // server makes a repeat that still gets through harmless (client_uuid, idempotent changes).
 // Released when the htmx request that locked it ends (failed too), when a script that sends
@@ -36,7 +36,7 @@ function release(holder) {
   for (const button of submitButtons(holder)) {
     if (button.hasAttribute("data-locked")) {
       button.removeAttribute("data-locked");
-      button.disabled = false;
+      button.removeAttribute("aria-disabled");
     }
   }
 }
@@ -44,15 +44,16 @@ function release(holder) {
 function lock(holder, by) {
   locks.set(holder, { by, timer: setTimeout(() => release(holder), LOCK_SECONDS * 1000) });
   holder.setAttribute("aria-busy", "true");
-  // After the browser (or htmx) has read the form: a disabled submitter would leave its
-  // name and value out of what is sent.
+  // Marked, not disabled: a disabled button loses keyboard focus to the page, and the
+  // handlers below already drop what a locked form would send again. After the browser (or
+  // htmx) has read the form, so the submitter's name and value are sent.
   setTimeout(() => {
     if (!locks.has(holder)) {
       return;
     }
     for (const button of submitButtons(holder)) {
-      if (!button.disabled) {
-        button.disabled = true;
+      if (!button.disabled && button.getAttribute("aria-disabled") !== "true") {
+        button.setAttribute("aria-disabled", "true");
         button.setAttribute("data-locked", "");
       }
     }
