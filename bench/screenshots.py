@@ -28,7 +28,7 @@ from typing import Literal
 
 from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
-from bench import blind_rating, offline, ride_along
+from bench import blind_rating, debrief, offline, ride_along
 from bench.live import serving
 from coachapp import create_app, migrate
 from coachapp.db import get_session
@@ -224,6 +224,12 @@ def main(argv: list[str] | None = None) -> int:
             if not args.only or any(re.search(args.only, f) for f in offline.FILES):
                 for target in take_steps(
                     browser, base_url, out, args.only, offline.take_screenshots
+                ):
+                    print(f"{target}  {target.stat().st_size // 1024} KB")
+            # After everything: the draft it leaves open is in no screenshot above.
+            if not args.only or any(re.search(args.only, f) for f in debrief.FILES):
+                for target in take_steps(
+                    browser, base_url, out, args.only, debrief.take_screenshots
                 ):
                     print(f"{target}  {target.stat().st_size // 1024} KB")
         finally:
