@@ -9,9 +9,10 @@ from flask_login import AnonymousUserMixin
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from coachapp.db import database_unavailable, discard_session
+from coachapp.db import database_unavailable, discard_session, get_session
 from coachapp.htmx import is_fragment_request
 
 ERROR_CODES = {
@@ -219,8 +220,30 @@ def handle_database_unavailable(error: Exception) -> Any:
     return Response(page, mimetype="text/html"), 503, headers
 
 
+def handle_lost_update(error: StaleDataError) -> Any:
+    """A versioned row changed between our read and our write on a path that did not turn
+    that into a stale version itself (a flush before the commit): the change is refused as a
+    conflict, nothing half-saved, rather than a 500; the client reloads and decides again."""
+    current_app.logger.warning(
+        "concurrent change refused on %s %s: %s",
+        request.method,
+        request.path,
+        str(error).splitlines()[0][:300],
+    )
+    get_session().rollback()  # objects expire and reload on a fresh transaction
+    return error_response(
+        409,
+        "Someone changed this at the same moment, so your change was not saved. "
+        "Reload to see theirs, then make yours again.",
+        None,
+        {},
+        "conflict",
+    )
+
+
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(StaleDataError, handle_lost_update)
     for unavailable in (OperationalError, InterfaceError, PoolTimeout):
         app.register_error_handler(unavailable, handle_database_unavailable)
