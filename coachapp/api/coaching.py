@@ -370,8 +370,8 @@ class SessionOutSchema(Schema):
         "_vague_praise",
         metadata={
             "description": "For the note's author only: strengths and focus points that read "
-            "as vague praise (no rated competency named, no example, only general words), with "
-            "a prompt; never a refusal",
+            "as vague praise (no rated competency named, no example, only general words; or "
+            "ready-made chips with nothing specific beside them), with a prompt; never a refusal",
             "type": "array",
             "items": {
                 "type": "object",

@@ -318,3 +318,31 @@ def test_strength_and_focus_chips_beside_a_rating_make_specific_points(
     assert unmarked is not None and unmarked.development_focus == ""
     shared = client.post_form(f"/notes/{note_id}/share", {**form, "version": str(unmarked.version)})
     assert shared.status_code == 302, shared.get_data(as_text=True)[:400]
+
+
+def test_the_debrief_offers_the_reps_focus_first_and_folds_the_rest(
+    app: Flask, db: Session, org: Org, client: HttpsClient
+) -> None:
+    import datetime as dt
+
+    from coachapp.coaching import focus
+
+    rep2 = org.people["rep2"]
+    focus.set_focus(db, org.people["manager"], rep2.id, "listens", dt.date.today())
+    login(client, org.people["manager"].email)
+    note_id = start_note(client, rep2.id)
+    note = db.get(CoachingSession, note_id)
+    assert note is not None
+    shares_plan, listens = [c for s in note.guide_version.sections for c in s.competencies]
+    page = client.get(f"/notes/{note_id}/edit").get_data(as_text=True)
+    first, folded = page.split('<details class="more-competencies"', 1)
+    assert f'id="rating-{listens.id}"' in first and f'id="rating-{shares_plan.id}"' in folded
+    assert re.match(r">\s*<summary>Other competencies \(1\)</summary>", folded)  # closed
+    assert f'id="strength-of-{listens.id}"' in first  # chips beside the focus
+    # Rated from the folded part, it is offered first from then on.
+    form = {**debrief(db, note_id), f"score-{shares_plan.id}": "2"}
+    del form[f"score-{listens.id}"]
+    assert client.post_form(f"/notes/{note_id}/edit", form, headers=HX).status_code == 200
+    page = client.get(f"/notes/{note_id}/edit").get_data(as_text=True)
+    assert f'id="rating-{shares_plan.id}"' in page
+    assert "more-competencies" not in page  # nothing left to fold

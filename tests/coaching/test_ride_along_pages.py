@@ -19,6 +19,7 @@ from coachapp.models import (
     FollowUpStatus,
     PlannedRideAlong,
     RideAlongCall,
+    SessionType,
 )
 from tests.builders import Org
 from tests.coaching.ride_along_helpers import Day, plan_day
@@ -348,3 +349,34 @@ def test_calls_start_on_the_planned_account_then_keep_the_last_one(
     assert ride is not None
     log(stop=str(next(s.id for s in ride.stops if s.plan_id == other.id)))
     assert account_choice(manager.get(url).get_data(as_text=True))[0] == other.account.name
+
+
+def test_a_debrief_on_the_day_offers_first_what_the_calls_rated(
+    app: Flask, db: Session, org: Org, day: Day
+) -> None:
+    """ "Log coaching" on the ride-along's day: a ride-along (planned that day), with the
+    competency rated on the day's calls offered first and the rest folded."""
+    from coachapp.coaching import ride_alongs
+
+    rated, other = day.competencies[1], day.competencies[0]
+    ride_alongs.capture_call(
+        db,
+        org.people["manager"],
+        day.ride.id,
+        {
+            "account_name": "Lakeside Infusion Center",
+            "ratings": [{"competency_id": rated, "score": 2}],
+            "evidence": "Interrupted the nurse manager twice",
+        },
+    )
+    manager = signed_in(app, org, "manager")
+    started = manager.post_form(
+        f"/people/{org.people['rep'].id}/coaching",
+        {"client_uuid": str(uuid.uuid4()), "another": "1"},
+    )
+    note_id = int(started.headers["Location"].split("/")[-2])
+    note = db.get(CoachingSession, note_id)
+    assert note is not None and note.type == SessionType.RIDE_ALONG
+    page = manager.get(f"/notes/{note_id}/edit").get_data(as_text=True)
+    first, folded = page.split('<details class="more-competencies"', 1)
+    assert f'id="rating-{rated}"' in first and f'id="rating-{other}"' in folded
