@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
+from argon2 import profiles as argon2_profiles
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Connection, create_engine, text
@@ -16,6 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from coachapp import create_app, migrate
+from coachapp.auth import passwords
 from coachapp.db import Database
 from tests.builders import Org, build_org
 
@@ -23,6 +26,15 @@ DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 # Every database test runs on each backend; `make test-fast` narrows it to SQLite.
 BACKENDS = tuple(os.environ.get("COACHAPP_TEST_BACKENDS", "sqlite,postgresql").split(","))
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """argon2 at the library's cheapest parameters for the hashes tests make: every sign-in
+    verifies one, and the production parameters (64 MiB, 3 passes, 4 lanes) cost 0.1-0.7 s a
+    time on these 2-core machines. The algorithm and every code path are the same;
+    tests/auth/test_password_hashing.py checks what production uses, in a process of its own."""
+    passwords._hasher = PasswordHasher.from_parameters(argon2_profiles.CHEAPEST)
+    passwords._DUMMY_HASH = passwords._hasher.hash("coachapp-timing-equaliser")
 
 
 def postgres_base_url() -> str:
