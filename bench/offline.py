@@ -36,9 +36,11 @@ def keep_pages(page: Page, paths: list[str]) -> None:
 
 
 def write_note_offline(page: Page, rep: str, strengths: str, focus: str) -> None:
-    """On the note form that works without signal: one rating, a strength, a focus, shared."""
+    """On the note form that works without signal: a 1:1, one rating, a strength, a focus,
+    shared."""
     page.goto("/notes/offline")
     page.get_by_label("Rep").select_option(label=rep)
+    page.locator("label[for='type-one_on_one']").click()
     page.locator("fieldset.rating").first.locator(".segmented-scale label").nth(2).click()
     page.get_by_label("Strengths in your words").fill(strengths)
     page.get_by_label("Focus in your words").fill(focus)

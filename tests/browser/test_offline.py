@@ -15,6 +15,7 @@ from flask import Flask
 from playwright.sync_api import Page, Route, expect
 from sqlalchemy import func, select
 
+from coachapp.coaching.counts import CHOOSE_TYPE
 from coachapp.db import get_session
 from coachapp.models import CoachingSession, FollowUp, FollowUpStatus, SessionStatus, User
 from coachapp.pwa import views as pwa_views
@@ -104,6 +105,10 @@ def test_a_note_written_offline_reaches_the_server_exactly_once(
     page.locator("fieldset.rating").first.locator(".segmented-scale label").nth(2).click()
     page.get_by_label("Strengths in your words").fill(marker)
     page.get_by_label("Follow-up", exact=True).fill("Send the dossier")
+    # The kind of conversation is chosen, never assumed: said at its buttons.
+    page.get_by_role("button", name="Share with rep").click()
+    expect(page.locator("#type-error")).to_have_text(CHOOSE_TYPE)
+    page.locator("label[for='type-one_on_one']").click()
     page.get_by_role("button", name="Share with rep").click()
     expect(page.get_by_role("alert")).to_have_text("Give the follow-up a due date.")
     page.get_by_label("Due").fill("2030-01-15")
