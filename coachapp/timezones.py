@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from zoneinfo import TZPATH, ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -164,14 +164,27 @@ def zone_picker(
             tuple(sorted((_choice(n, now) for n in common), key=lambda z: (z.offset, z.place))),
         )
     ]
+    return ZonePicker((*groups, *_region_groups(_quarter_hour(now))))
+
+
+def _quarter_hour(now: dt.datetime) -> dt.datetime:
+    """The quarter of an hour `now` is in: offsets change only at such moments (transitions
+    fall on whole, half or quarter hours), so the regions' labels hold for all of it."""
+    return now.replace(minute=now.minute - now.minute % 15, second=0, microsecond=0)
+
+
+@lru_cache(maxsize=2)
+def _region_groups(at: dt.datetime) -> tuple[ZoneGroup, ...]:
+    """Every zone by region, by place, with its offset at `at`: some 430 zones, worked out
+    once a quarter of an hour rather than for every page that shows the picker."""
     by_region: dict[str, list[ZoneChoice]] = {}
     for name in _places():
-        by_region.setdefault(name.split("/", 1)[0], []).append(_choice(name, now))
-    for region, title in REGION_TITLES.items():
-        if by_region.get(region):
-            zones = sorted(by_region[region], key=lambda z: z.place.casefold())
-            groups.append(ZoneGroup(title, tuple(zones)))
-    return ZonePicker(tuple(groups))
+        by_region.setdefault(name.split("/", 1)[0], []).append(_choice(name, at))
+    return tuple(
+        ZoneGroup(title, tuple(sorted(by_region[region], key=lambda z: z.place.casefold())))
+        for region, title in REGION_TITLES.items()
+        if by_region.get(region)
+    )
 
 
 def canonical_name(typed: str) -> str | None:
