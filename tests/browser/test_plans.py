@@ -60,7 +60,7 @@ def test_rep_writes_a_new_plan_on_a_phone(
     page.get_by_label("Colleague").select_option(label=f"{msl} (Medical science liaison)")
     page.get_by_label("Responsibility").fill("Scientific exchange with the P&T chair")
     page.get_by_role("button", name="Add to team").click()
-    expect(page.locator("#team").get_by_text(msl)).to_be_visible()
+    expect(page.locator("#team").get_by_text(msl, exact=True)).to_be_visible()
 
     # A goal with a measure and a date.
     page.get_by_text("Add a goal").click()
@@ -68,7 +68,9 @@ def test_rep_writes_a_new_plan_on_a_phone(
     page.get_by_label("Measure of the new goal").fill("Approved at P&T")
     page.get_by_label("Target date of the new goal").fill("2027-04-30")
     page.get_by_role("button", name="Add goal").click()
-    expect(page.locator("#goals").get_by_text("System formulary listing")).to_be_visible()
+    expect(
+        page.locator("#goals").get_by_text("System formulary listing", exact=True)
+    ).to_be_visible()
 
     # An action owned by the MSL (the owner list already includes the new team member).
     page.get_by_text("Add an action").click()
@@ -81,7 +83,9 @@ def test_rep_writes_a_new_plan_on_a_phone(
     page.get_by_label("Due date of the new action").fill("2027-02-15")
     page.get_by_role("button", name="Add action").click()
     actions = page.locator("#actions")
-    expect(actions.get_by_text("Present real-world evidence to oncology pharmacy")).to_be_visible()
+    expect(
+        actions.get_by_text("Present real-world evidence to oncology pharmacy", exact=True)
+    ).to_be_visible()
     expect(
         actions.locator("summary").get_by_text(f"{msl} (Medical science liaison)")
     ).to_be_visible()

@@ -124,11 +124,16 @@ def test_push_reaches_the_service_worker_and_opens_its_page(
         report = run_once(live_app, {"push"})
         assert report.ok, report.summary()
         assert service.problems == []
-        arrived = service.answered("rep7-phone")
+        # Other tests on this live server may have left nudges waiting for rep7 (a note
+        # shared to them): the round pushes those too. This test follows its own.
+        arrived = [
+            r
+            for r in service.answered("rep7-phone")
+            if r.payload and r.payload["title"] == "Test notification from Coachapp"
+        ]
         assert len(arrived) == 1
         payload = arrived[0].payload
         assert payload is not None
-        assert payload["title"] == "Test notification from Coachapp"
         assert payload["url"] == "/me/notifications"
         assert set(payload) == {"id", "kind", "title", "url", "tag"}  # nothing confidential
 

@@ -205,15 +205,24 @@ async function refreshCalls() {
 }
 
 let refreshing = null;
+let refreshAgain = false;
 
+// One request for the list 200 ms after a kept call is sent; a call sent while that request
+// is on its way asks for one more after it, so the list ends with the last call in it.
 function refreshCallsSoon() {
-  if (!refreshing) {
-    refreshing = new Promise((resolve) => setTimeout(resolve, 200))
-      .then(refreshCalls)
-      .finally(() => {
-        refreshing = null;
-      });
+  if (refreshing) {
+    refreshAgain = true;
+    return;
   }
+  refreshing = new Promise((resolve) => setTimeout(resolve, 200))
+    .then(refreshCalls)
+    .finally(() => {
+      refreshing = null;
+      if (refreshAgain) {
+        refreshAgain = false;
+        refreshCallsSoon();
+      }
+    });
 }
 
 async function sendForm(item) {
