@@ -65,14 +65,15 @@ typecheck: install
 	$(BIN)/mypy
 
 pytest: install chromium
-	$(BIN)/pytest -n 2 --dist worksteal
+	$(BIN)/pytest -n 4 --dist worksteal
 
 test: lint typecheck pytest
 
-# Before each commit, under a minute: lint, and the suite on SQLite without the browser tests.
+# Before each commit, under a minute: lint, and the suite on SQLite without the browser tests
+# and the slow ones (tests/conftest.py SLOW_MODULES).
 test-fast: install
 	$(BIN)/ruff check .
-	COACHAPP_TEST_BACKENDS=sqlite $(BIN)/pytest -q -n 2 --dist worksteal -m "not browser" -p no:cacheprovider
+	COACHAPP_TEST_BACKENDS=sqlite $(BIN)/pytest -q -n 2 --dist worksteal -m "not browser and not slow" -p no:cacheprovider
 
 screenshots: install chromium
 	$(BIN)/python -m bench.screenshots

@@ -6,6 +6,7 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,6 +36,38 @@ def pytest_configure(config: pytest.Config) -> None:
     tests/auth/test_password_hashing.py checks what production uses, in a process of its own."""
     passwords._hasher = PasswordHasher.from_parameters(argon2_profiles.CHEAPEST)
     passwords._DUMMY_HASH = passwords._hasher.hash("coachapp-timing-equaliser")
+
+
+# What `make test-fast` leaves to `make test`: the exhaustive and the slow (every route for
+# every actor, generated API requests, the state machine, migrations up and down, the audits,
+# gunicorn behind a proxy). Marked here, in one place, as `slow`.
+SLOW_MODULES = frozenset(
+    {
+        "test_access_matrix.py",
+        "test_schemathesis.py",
+        "test_state_machine.py",
+        "test_audits.py",
+        "test_behind_proxy.py",
+        "test_migrations.py",
+        "test_migration_ride_along_day.py",
+        "test_migration_session_type.py",
+        "test_migration_subjects.py",
+    }
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """With -m "not slow", the slow modules are not even imported: collecting the schema
+    tests alone builds an app and its OpenAPI document, in every xdist worker."""
+    if collection_path.name in SLOW_MODULES and "not slow" in config.getoption("markexpr", ""):
+        return True
+    return None
 
 
 def postgres_base_url() -> str:

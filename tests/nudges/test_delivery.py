@@ -715,6 +715,7 @@ def worker_environment(app: Flask, tmp_path: Path, **config: Any) -> dict[str, s
 WORKER = [sys.executable, "-m", "flask", "--app", "coachapp", "worker"]
 
 
+@pytest.mark.slow  # two workers racing, and a worker killed: make test runs them
 @pytest.mark.parametrize("durable_app", ["postgresql"], indirect=True)
 def test_two_workers_send_each_notification_exactly_once(
     durable_app: Flask, service: PushService
@@ -752,6 +753,7 @@ def test_two_workers_send_each_notification_exactly_once(
         assert session.scalar(select(func.count()).select_from(PushDelivery)) == 1000
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("durable_app", ["sqlite", "postgresql"], indirect=True)
 def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_nothing(
     durable_app: Flask, service: PushService, tmp_path: Path
