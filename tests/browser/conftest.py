@@ -67,36 +67,6 @@ HOME_PATHS = {
 }
 
 
-# The browser tests whose story turns on what the database does (a replay after lost signal,
-# two writers, the outbox, the write limit shared by every process) run on PostgreSQL too;
-# the rest drive pages and scripts that read the same on either database, and run on SQLite
-# only, which keeps `make test` within its five minutes. The HTTP tests run every route and
-# rule on both databases.
-BOTH_DATABASES = frozenset(
-    {
-        "test_exactly_once.py",
-        "test_offline.py",
-        "test_ride_along.py",
-        "test_write_limit.py",
-        "test_blind_rating.py",
-    }
-)
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    sqlite_only = [
-        item
-        for item in items
-        if item.get_closest_marker("browser")
-        and "[postgresql" in item.nodeid
-        and item.path.name not in BOTH_DATABASES
-    ]
-    if sqlite_only:
-        dropped = set(map(id, sqlite_only))
-        items[:] = [item for item in items if id(item) not in dropped]
-        config.hook.pytest_deselected(items=sqlite_only)
-
-
 @pytest.fixture(scope="session", params=BACKENDS)
 def live_app(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
