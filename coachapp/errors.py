@@ -194,6 +194,13 @@ def handle_domain_error(error: DomainError) -> Any:
     return error_response(error.status, error.message, error.fields or None, headers, error.code)
 
 
+def log_refusal(what: str, error: Exception) -> None:
+    """One warning line naming the request and the first line of the database's error."""
+    current_app.logger.warning(
+        "%s on %s %s: %s", what, request.method, request.path, str(error).splitlines()[0][:300]
+    )
+
+
 def handle_database_unavailable(error: Exception) -> Any:
     """503 with Retry-After for a database that cannot be reached: the client may retry (the
     API's writes are idempotent by client_uuid and If-Match), and the next request is served
@@ -201,12 +208,7 @@ def handle_database_unavailable(error: Exception) -> Any:
     anything more: no signed-in user, no unread count."""
     if not database_unavailable(error):
         raise error  # a mistake of ours after all: logged and answered 500 as any other
-    current_app.logger.warning(
-        "database unavailable on %s %s: %s",
-        request.method,
-        request.path,
-        str(error).splitlines()[0][:300],
-    )
+    log_refusal("database unavailable", error)
     discard_session()
     headers = {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
     message = HTTP_MESSAGES[503]
@@ -224,12 +226,7 @@ def handle_lost_update(error: StaleDataError) -> Any:
     """A versioned row changed between our read and our write on a path that did not turn
     that into a stale version itself (a flush before the commit): the change is refused as a
     conflict, nothing half-saved, rather than a 500; the client reloads and decides again."""
-    current_app.logger.warning(
-        "concurrent change refused on %s %s: %s",
-        request.method,
-        request.path,
-        str(error).splitlines()[0][:300],
-    )
+    log_refusal("concurrent change refused", error)
     get_session().rollback()  # objects expire and reload on a fresh transaction
     return error_response(
         409,
