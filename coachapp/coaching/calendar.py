@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+import icalendar
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
@@ -13,6 +14,7 @@ from coachapp.coaching import ride_alongs
 from coachapp.db import utcnow
 from coachapp.errors import InvalidInput, NotFound, PermissionDenied
 from coachapp.models import PlannedRideAlong, Role, User
+from coachapp.plain_text import one_line
 
 HORIZON_DAYS = 365
 
@@ -76,47 +78,26 @@ def cancel(db: Session, viewer: User, ride_id: int) -> PlannedRideAlong:
     return ride
 
 
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+def ics(ride: PlannedRideAlong, prepare_url: str) -> bytes:
+    """An all-day event; the description carries only a link (the details need sign-in).
 
-
-def _fold(line: str) -> str:
-    """Lines longer than 75 octets continue on the next line after a space (RFC 5545 3.1)."""
-    encoded = line.encode()
-    if len(encoded) <= 75:
-        return line
-    parts: list[bytes] = []
-    current = b""
-    for char in line:
-        piece = char.encode()
-        if len(current) + len(piece) > (75 if not parts else 74):
-            parts.append(current)
-            current = b""
-        current += piece
-    parts.append(current)
-    return "\r\n ".join(part.decode() for part in parts)
-
-
-def ics(ride: PlannedRideAlong, prepare_url: str) -> str:
-    """An all-day event; the description carries only a link (the details need sign-in)."""
-    stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
-    summary = f"Ride-along: {ride.rep.name}"
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Coachapp//Ride-alongs//EN",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        "BEGIN:VEVENT",
-        f"UID:{ride.uid}@coachapp",
-        f"DTSTAMP:{stamp}",
-        f"DTSTART;VALUE=DATE:{ride.day.strftime('%Y%m%d')}",
-        f"DTEND;VALUE=DATE:{(ride.day + dt.timedelta(days=1)).strftime('%Y%m%d')}",
-        f"SUMMARY:{_escape(summary)}",
-        f"DESCRIPTION:{_escape('Prepare from the account plan: ' + prepare_url)}",
-        f"URL:{prepare_url}",
-        "STATUS:CANCELLED" if ride.cancelled_at else "STATUS:CONFIRMED",
-        "END:VEVENT",
-        "END:VCALENDAR",
-    ]
-    return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+    Built with icalendar, which escapes text and folds long lines as RFC 5545 says, so that
+    nothing stored in a name can end its line and start a property of its own. The summary
+    is made one line first: a name stored before names were checked may hold a line break.
+    """
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//Coachapp//Ride-alongs//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    event = icalendar.Event()
+    event.add("uid", f"{ride.uid}@coachapp")
+    event.add("dtstamp", utcnow())
+    event.add("dtstart", ride.day)
+    event.add("dtend", ride.day + dt.timedelta(days=1))
+    event.add("summary", f"Ride-along: {one_line(ride.rep.name)}")
+    event.add("description", f"Prepare from the account plan: {prepare_url}")
+    event.add("url", prepare_url)
+    event.add("status", "CANCELLED" if ride.cancelled_at else "CONFIRMED")
+    calendar.add_component(event)
+    return bytes(calendar.to_ical())
