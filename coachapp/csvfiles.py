@@ -1,9 +1,11 @@
-"""CSV downloads: cells a spreadsheet will not run as formulas, and the response carrying them."""
+"""CSV downloads: the one writer every export goes through, whose cells a spreadsheet will not
+run as formulas, and the response carrying them."""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -11,19 +13,29 @@ from flask import Response, make_response
 
 from coachapp.db import utcnow
 
-FORMULA_STARTS = {"=", "+", "-", "@", "\t", "\r"}
+# A cell starting with one of these is a formula to Excel, LibreOffice or Google Sheets
+# (=, +, - and @; tab, line breaks and NUL too, which some strip before looking; OWASP and
+# ASVS 5.0 1.2.10), and the full-width forms some of them also read as formulas.
+FORMULA_STARTS = frozenset("=+-@\t\r\n\x00\uff1d\uff0b\uff0d\uff20")
+# A plain number, such as -3 or -0.25, is a number to a spreadsheet, never a formula.
+_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 
-def safe_cell(value: str) -> str:
-    """Neutralises spreadsheet formulas (CSV injection) in free text."""
-    return "'" + value if value[:1] in FORMULA_STARTS else value
+def safe_cell(value: Any) -> Any:
+    """The value as a cell: text that a spreadsheet would read as a formula gets a leading
+    apostrophe (shown by none of them, read as "this is text"). Numbers stay numbers."""
+    if not isinstance(value, str) or value[:1] not in FORMULA_STARTS or _NUMBER.fullmatch(value):
+        return value
+    return "'" + value
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """Every CSV Coachapp writes: each cell passes safe_cell, whatever column it is in (an
+    email address can start with "=" too)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([safe_cell(cell) for cell in header])
+    writer.writerows([safe_cell(cell) for cell in row] for row in rows)
     return out.getvalue()
 
 

@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from marshmallow import ValidationError, validate
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -21,7 +20,8 @@ from sqlalchemy.orm import Session
 from coachapp import audit
 from coachapp.admin.service import ALLOWED_MANAGER_ROLES
 from coachapp.auth.passwords import unusable_password_hash
-from coachapp.auth.service import end_all_sessions, normalise_email
+from coachapp.auth.service import end_all_sessions
+from coachapp.email_addresses import email_problem, normalise_email
 from coachapp.errors import Conflict, InvalidInput
 from coachapp.models import FUNCTION_LABELS, ROLE_LABELS, Function, Role, User
 from coachapp.timezones import canonical_name
@@ -52,7 +52,6 @@ HEADER_ALIASES = {
     "timezone": "timezone",
     "region": "region",
 }
-_EMAIL = validate.Email()
 
 
 def region_supported() -> bool:
@@ -285,11 +284,8 @@ def _read_row(
         refuse("The email is empty.")
     elif len(row.email) > MAX_EMAIL_LENGTH:
         refuse(f"The email is longer than {MAX_EMAIL_LENGTH} characters.")
-    else:
-        try:
-            _EMAIL(row.email)
-        except ValidationError:
-            refuse(f"“{row.email[:80]}” is not a valid email.")
+    elif problem := email_problem(row.email):
+        refuse(f"“{row.email[:80]}” is not a valid email. {problem}")
     row.name = cell("name")
     if not row.name:
         refuse("The name is empty.")
@@ -310,12 +306,9 @@ def _read_row(
             + "."
         )
     manager = normalise_email(cell("manager_email"))
-    if manager:
-        try:
-            _EMAIL(manager)
-        except ValidationError:
-            refuse(f"The manager email “{manager[:80]}” is not a valid email.")
-            manager = ""
+    if manager and email_problem(manager):
+        refuse(f"The manager email “{manager[:80]}” is not a valid email.")
+        manager = ""
     row.manager_email = manager
     zone = cell("timezone")
     canonical = canonical_name(zone)

@@ -17,7 +17,9 @@ from coachapp.auth.passwords import (
     password_problem,
     temporary_password,
 )
-from coachapp.auth.service import end_all_sessions, normalise_email
+from coachapp.auth.service import end_all_sessions
+from coachapp.email_addresses import MAX_LENGTH as EMAIL_MAX_LENGTH
+from coachapp.email_addresses import PersonEmail, normalise_email
 from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from coachapp.forms import STORABLE_TEXT
 from coachapp.models import Function, Role, User
@@ -33,10 +35,10 @@ ALLOWED_MANAGER_ROLES = {
 
 
 class UserSchema(Schema):
-    email = fields.Email(
+    email = fields.String(
         required=True,
-        validate=validate.Length(max=254),
-        error_messages={"required": "Enter an email address.", "invalid": "Enter a valid email."},
+        validate=[validate.Length(max=EMAIL_MAX_LENGTH), PersonEmail()],
+        error_messages={"required": "Enter an email address."},
     )
     name = fields.String(
         required=True,

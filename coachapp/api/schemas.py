@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from coachapp.auth.service import normalise_email
+from coachapp.email_addresses import normalise_email
 from coachapp.forms import STORABLE_TEXT
 from coachapp.models import Function, Role
 

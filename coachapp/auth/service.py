@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from coachapp.auth import throttle
 from coachapp.auth.passwords import hash_password, needs_rehash, verify_password
 from coachapp.db import utcnow
+from coachapp.email_addresses import normalise_email
 from coachapp.errors import DomainError
 from coachapp.models import ApiToken, BrowserSession, User
 
@@ -29,10 +30,6 @@ class InvalidCredentials(DomainError):
 
     def __init__(self) -> None:
         super().__init__(BAD_CREDENTIALS)
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def authenticate(db: Session, email: str, password: str, ip: str) -> User:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from coachapp import policy
 from coachapp.coaching.cadence import window_start
-from coachapp.csvfiles import csv_text, safe_cell
+from coachapp.csvfiles import csv_text
 from coachapp.dashboard.service import CadenceFilters, TeamFigures, teams_of
 from coachapp.models import (
     CoachingSession,
@@ -98,12 +98,12 @@ def _cadence_lines(teams: Sequence[TeamFigures]) -> Iterator[list[Any]]:
             rep, c = row.rep, row.cadence
             yield [
                 manager.email if manager else "",
-                safe_cell(manager.name) if manager else "",
+                manager.name if manager else "",
                 rep.id,
                 rep.email,
-                safe_cell(rep.name),
+                rep.name,
                 rep.function.value,
-                safe_cell(rep.region),
+                rep.region,
                 c.status.value,
                 _date(c.last_coached_on),
                 _number(c.days_since_last),
@@ -127,7 +127,7 @@ def _cadence_lines(teams: Sequence[TeamFigures]) -> Iterator[list[Any]]:
                 _number(c.median_hours_to_acknowledge, 1),
                 c.notes_acknowledged_late,
                 c.notes_past_deadline,
-                safe_cell("; ".join(f.name for f in c.focus)),
+                "; ".join(f.name for f in c.focus),
             ]
 
 
@@ -176,21 +176,21 @@ def _session_line(session: CoachingSession) -> list[Any]:
         session.type.value if session.type else "",
         session.status.value,
         session.rep.email,
-        safe_cell(session.rep.name),
+        session.rep.name,
         session.rep.function.value,
-        safe_cell(session.rep.region),
+        session.rep.region,
         session.manager.email,
-        safe_cell(session.manager.name),
-        safe_cell(session.account.name) if session.account else "",
+        session.manager.name,
+        session.account.name if session.account else "",
         _moment(session.shared_at),
         _moment(session.acknowledged_at),
         _number(hours, 1),
         len(scored),
         _number(sum(scored) / len(scored) if scored else None, 2),
-        safe_cell(ratings),
-        safe_cell(session.strengths),
-        safe_cell(session.development_focus),
-        safe_cell(session.ack_comment or ""),
+        ratings,
+        session.strengths,
+        session.development_focus,
+        session.ack_comment or "",
         len(session.follow_ups),
         sum(1 for f in session.follow_ups if f.status == FollowUpStatus.OPEN),
     ]

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -13,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from coachapp import policy
-from coachapp.csvfiles import safe_cell
+from coachapp.csvfiles import csv_text
 from coachapp.models import FUNCTION_LABELS, Account, AccountPlan, GoalStatus, PlanStatus, User
 from coachapp.plans.completeness import Completeness, plan_completeness
 from coachapp.plans.service import full_plan_options
@@ -106,25 +104,22 @@ CSV_COLUMNS = (
 
 
 def rollup_csv(rows: Sequence[RollupRow]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        plan = row.plan
-        writer.writerow(
-            [
-                safe_cell(plan.account.name),
-                plan.account.type.value,
-                safe_cell(plan.account.region),
-                plan.period,
-                plan.status.value,
-                safe_cell(plan.owner.name),
-                plan.owner.function.value,
-                row.completeness.score,
-                *(row.goals_by_status.get(s.value, 0) for s in GoalStatus),
-                row.overdue_actions,
-                plan.last_activity_at.date().isoformat(),
-                safe_cell("; ".join(row.completeness.missing)),
-            ]
-        )
-    return out.getvalue()
+    return csv_text(CSV_COLUMNS, (_rollup_line(row) for row in rows))
+
+
+def _rollup_line(row: RollupRow) -> list[object]:
+    plan = row.plan
+    return [
+        plan.account.name,
+        plan.account.type.value,
+        plan.account.region,
+        plan.period,
+        plan.status.value,
+        plan.owner.name,
+        plan.owner.function.value,
+        row.completeness.score,
+        *(row.goals_by_status.get(s.value, 0) for s in GoalStatus),
+        row.overdue_actions,
+        plan.last_activity_at.date().isoformat(),
+        "; ".join(row.completeness.missing),
+    ]

@@ -15,6 +15,7 @@ from flask_login import login_required
 from marshmallow import Schema
 
 from coachapp.auth.roles import roles_required, viewer
+from coachapp.csvfiles import csv_download
 from coachapp.db import get_session, utcnow
 from coachapp.errors import DomainError
 from coachapp.forms import form_values, load_form
@@ -95,11 +96,7 @@ def index() -> str:
 def export_csv() -> Response:
     filters = rollup.RollupFilters.from_args(request.args)
     rows = rollup.rollup(get_session(), viewer(), _today(), filters)
-    response = make_response(rollup.rollup_csv(rows))
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    stamp = utcnow().strftime("%Y%m%d")
-    response.headers["Content-Disposition"] = f'attachment; filename="account-plans-{stamp}.csv"'
-    return response
+    return csv_download(rollup.rollup_csv(rows), "account-plans")
 
 
 @bp.get("/plans/qbr")

@@ -80,6 +80,16 @@ ERROR_CASES = {
     ),
     "bad email": (["not-an-email,New Person,rep,sales,{manager},UTC"], 2, "not a valid email"),
     "empty email": ([",New Person,rep,sales,{manager},UTC"], 2, "The email is empty"),
+    "email a spreadsheet runs as a formula": (
+        ["=cmd|'/ccalc'!a0@example.com,New Person,rep,sales,{manager},UTC"],
+        2,
+        "starts with a letter or digit",
+    ),
+    "manager email a spreadsheet runs as a formula": (
+        ["new@example.com,New Person,rep,sales,+sum|a@example.com,UTC"],
+        2,
+        "The manager email “+sum|a@example.com” is not a valid email.",
+    ),
     "unknown role": (["new@example.com,New Person,boss,sales,{manager},UTC"], 2, "Unknown role"),
     "unknown function": (
         ["new@example.com,New Person,rep,juggler,{manager},UTC"],

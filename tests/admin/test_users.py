@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -54,6 +56,59 @@ def test_invalid_new_user_keeps_what_was_typed(
     assert 'value="Casey Keepme"' in text
     assert 'value="not an email"' in text
     assert "short" not in text.split('id="password"')[1].split(">")[0]
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "=cmd|'/ccalc'!a0@example.com",
+        "+1-800@example.com",
+        "-x@example.com",
+        "a+@b@example.com",
+        "a|b@example.com",
+        '"quoted"@example.com',
+    ],
+)
+def test_admin_cannot_give_someone_an_address_a_spreadsheet_would_run(
+    login_as: Any, org: Org, db: Session, client: HttpsClient, email: str
+) -> None:
+    login_as("admin")
+    form = new_person(email=email, manager_id=str(org.people["manager"].id))
+    response = client.post_form("/admin/users/new", form)
+    assert response.status_code == 422
+    text = html.unescape(response.get_data(as_text=True))
+    assert "starts with a letter or digit" in text or "Enter a valid email." in text
+    assert db.scalars(select(User).where(User.name == "Casey Newhire")).first() is None
+
+
+@pytest.mark.parametrize(
+    "email", ["o'brien@example.com", "mei.chen+work@example.com", "jürgen_2@example.de"]
+)
+def test_work_addresses_are_accepted(
+    login_as: Any, org: Org, db: Session, client: HttpsClient, email: str
+) -> None:
+    login_as("admin")
+    form = new_person(email=email, manager_id=str(org.people["manager"].id))
+    assert client.post_form("/admin/users/new", form).status_code == 302
+    assert db.scalars(select(User).where(User.email == email)).one().name == "Casey Newhire"
+
+
+def test_the_command_line_refuses_the_same_addresses(runner: Any, org: Org) -> None:
+    result = runner.invoke(
+        args=[
+            "create-user",
+            "--email",
+            "=cmd|'/ccalc'!a0@example.com",
+            "--name",
+            "Casey",
+            "--role",
+            "admin",
+            "--password",
+            "first day on the job",
+        ]
+    )
+    assert result.exit_code != 0
+    assert "starts with a letter or digit" in result.output
 
 
 def test_rep_needs_a_manager_and_a_manager_reports_to_a_director(
