@@ -7,9 +7,19 @@ existence does not leak.
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    SQLColumnExpression,
+    and_,
+    exists,
+    false,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import Session, aliased
 
 from coachapp.errors import NotFound
@@ -293,28 +303,42 @@ def can_capture_calls(viewer: User, ride: PlannedRideAlong) -> bool:
 # Follow-ups -------------------------------------------------------------------
 
 
-def follow_ups_scope(viewer: User) -> ColumnElement[bool]:
-    """A follow-up is visible to its owner and to whoever may see its session.
+def _on_no_note_or_one(condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    return or_(
+        FollowUp.session_id.is_(None),
+        exists().where(CoachingSession.id == FollowUp.session_id, condition),
+    )
 
-    A follow-up on a draft stays with the draft's author until the note is shared.
-    """
+
+def follow_up_out_of_draft() -> ColumnElement[bool]:
+    """Follow-ups past any draft: set on no note (a plan action's) or on a note shared with
+    its rep. Only these are anyone's commitments, counted in figures or told to others."""
+    return _on_no_note_or_one(CoachingSession.status.in_(VISIBLE_TO_OTHERS))
+
+
+def follow_up_open_to(person_id: int | SQLColumnExpression[Any]) -> ColumnElement[bool]:
+    """Follow-ups whose title may reach this person by any way (a list, a page, a nudge in
+    the inbox or a push): out of draft, or on a draft the person wrote. Drafts belong to
+    their author alone, and so do their follow-ups until the note is shared, whoever owns
+    them. `person_id` may be a column (the worker asks it of each nudge's recipient)."""
+    return _on_no_note_or_one(
+        or_(
+            CoachingSession.status.in_(VISIBLE_TO_OTHERS),
+            CoachingSession.manager_id == person_id,
+        )
+    )
+
+
+def follow_ups_scope(viewer: User) -> ColumnElement[bool]:
+    """A follow-up is visible to its owner and to whoever may see its session; one on a
+    draft stays with the draft's author until the note is shared (follow_up_open_to)."""
+    if viewer.role == Role.ADMIN:
+        return false()
     session_visible = exists().where(
         CoachingSession.id == FollowUp.session_id, sessions_scope(viewer)
     )
-    not_on_draft = or_(
-        FollowUp.session_id.is_(None),
-        exists().where(
-            CoachingSession.id == FollowUp.session_id,
-            or_(
-                CoachingSession.status.in_(VISIBLE_TO_OTHERS),
-                CoachingSession.manager_id == viewer.id,
-            ),
-        ),
-    )
-    own = and_(FollowUp.owner_id == viewer.id, not_on_draft)
+    own = and_(FollowUp.owner_id == viewer.id, follow_up_open_to(viewer.id))
     managed = managed_ids(viewer)
-    if viewer.role == Role.ADMIN:
-        return false()
     if managed is None:
         return or_(own, session_visible)
     # Managers and directors follow their people's plan-action follow-ups too.

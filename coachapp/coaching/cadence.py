@@ -31,6 +31,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
+from coachapp import policy
 from coachapp.coaching.blind import scored_by_both, self_scores_in
 from coachapp.coaching.counts import counted
 from coachapp.coaching.specificity import specific_evidence
@@ -820,14 +821,13 @@ def _quality_notes(
 
 def _follow_up_tallies(db: Session, owner_ids: list[int], since: dt.date) -> list[_Tally]:
     """Open follow-ups (any due date) and those due since `since`, by owner, day and status;
-    never those on drafts, which stay their author's until shared."""
+    never those on drafts, which stay their author's until shared (policy)."""
     rows = db.execute(
         select(FollowUp.owner_id, FollowUp.due_date, FollowUp.status, func.count())
-        .outerjoin(CoachingSession, CoachingSession.id == FollowUp.session_id)
         .where(
             FollowUp.owner_id.in_(owner_ids),
             FollowUp.status != FollowUpStatus.CANCELLED,
-            or_(FollowUp.session_id.is_(None), counted()),
+            policy.follow_up_out_of_draft(),
             or_(FollowUp.status == FollowUpStatus.OPEN, FollowUp.due_date >= since),
         )
         .group_by(FollowUp.owner_id, FollowUp.due_date, FollowUp.status)

@@ -240,10 +240,14 @@ def prepare(
     return prompts
 
 
-def default_plan(plans: Sequence[AccountPlan], db: Session, rep: User) -> AccountPlan | None:
-    """Pre-select the plan of the most recent conversation, else the most active plan."""
+def default_plan(
+    plans: Sequence[AccountPlan], db: Session, viewer: User, rep: User
+) -> AccountPlan | None:
+    """Pre-select the plan of the most recent conversation the viewer may see (never another
+    manager's draft), else the most active plan."""
     recent_plan_id = db.scalar(
-        select(CoachingSession.plan_id)
+        policy.visible_sessions(viewer)
+        .with_only_columns(CoachingSession.plan_id)
         .where(CoachingSession.rep_id == rep.id, CoachingSession.plan_id.is_not(None))
         .order_by(CoachingSession.occurred_on.desc(), CoachingSession.id.desc())
         .limit(1)

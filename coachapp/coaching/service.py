@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -22,7 +22,7 @@ from coachapp import audit, policy, replay
 from coachapp.coaching import blind, caps, counts
 from coachapp.db import utcnow
 from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from coachapp.inbox.service import mark_read_about
+from coachapp.inbox.service import forget_about, mark_read_about
 from coachapp.models import (
     RATING_SCALE,
     Account,
@@ -35,7 +35,6 @@ from coachapp.models import (
     GuideSection,
     GuideStatus,
     GuideVersion,
-    Notification,
     PendingSelfAssessment,
     PlanActionItem,
     PlannedRideAlong,
@@ -456,10 +455,9 @@ def discard_draft(db: Session, viewer: User, session_id: int, client_uuid: uuid.
         .values(session_id=None)
         .execution_options(synchronize_session=False)
     )
-    db.execute(
-        delete(Notification)
-        .where(Notification.dedupe_key == f"draft_unfinished:{found.id}")
-        .execution_options(synchronize_session=False)
+    # Its reminders ("not shared yet", its follow-ups') go with it.
+    forget_about(
+        db, [subjects.note(found.id), *(subjects.follow_up(f.id) for f in found.follow_ups)]
     )
     idle = utcnow() - found.updated_at
     audit.record(
@@ -650,9 +648,10 @@ def _replace_follow_ups(
         if item.get("status"):
             row.status = item["status"]
         keep.append(row)
-    for row in session.follow_ups:
-        if row not in keep:
-            db.delete(row)
+    gone = [row for row in session.follow_ups if row not in keep]
+    forget_about(db, (subjects.follow_up(row.id) for row in gone))
+    for row in gone:
+        db.delete(row)
     session.follow_ups = keep + _follow_ups(db, session, manager, new_items)
 
 
@@ -1163,6 +1162,7 @@ def remove_follow_up(db: Session, viewer: User, session_id: int, follow_up_id: i
     if row is None:
         raise NotFound()
     session.follow_ups.remove(row)
+    forget_about(db, [subjects.follow_up(row.id)])
     db.delete(row)
     audit.record(
         db, viewer, "session.follow_up_remove", "coaching_session", session.id,

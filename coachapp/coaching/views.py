@@ -80,7 +80,7 @@ def start(rep_id: int) -> Response:
     rep = service.coached_rep(db, user, rep_id)
     session = None if request.form.get("another") else service.open_draft_about(db, user, rep.id)
     if session is None:
-        plan = preparation.default_plan(preparation.rep_plans(db, user, rep), db, rep)
+        plan = preparation.default_plan(preparation.rep_plans(db, user, rep), db, user, rep)
         session = service.start_draft(
             db,
             user,
@@ -215,7 +215,7 @@ def parse_debrief(form: MultiDict[str, str], competencies: dict[int, str]) -> di
 
 def _editable(session_id: int) -> Any:
     session = service.get_session(get_session(), viewer(), session_id)
-    if session.manager_id != viewer().id:
+    if not policy.can_edit_session(viewer(), session):
         raise NotFound()
     return session
 
@@ -552,7 +552,8 @@ def _note_context(session: Any, **extra: Any) -> dict[str, Any]:
         "scale": dict(RATING_SCALE),
         "not_observed": NOT_OBSERVED_LABEL,
         "types": SESSION_TYPE_LABELS,
-        "is_author": session.manager_id == user.id,
+        "is_author": policy.can_edit_session(user, session),
+        "sees_private_notes": policy.can_see_private_notes(user, session),
         "is_rep": is_rep,
         "rate_first": is_rep
         and session.status == SessionStatus.SHARED

@@ -1,9 +1,11 @@
 """Reading one's own notifications, and marking them read: one by one, all at once, or by
-what they are about when that is opened or acted on."""
+what they are about when that is opened or acted on; forgetting those about a thing deleted."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from collections.abc import Iterable
+
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from coachapp.db import utcnow
@@ -94,3 +96,17 @@ def opened(db: Session, user: User, subject: str) -> None:
     """The user opened the page of `subject`: their notifications about it are read."""
     mark_read_about(db, subject, user)
     db.commit()
+
+
+def forget_about(db: Session, subjects: Iterable[str]) -> None:
+    """In the caller's transaction: the notifications about these things go, read or not,
+    pushed or waiting, because the things are deleted (a draft discarded, a follow-up
+    removed): no inbox keeps a title naming them, no push is still sent for them, and no
+    link is left that would answer "not found"."""
+    about = list(subjects)
+    if about:
+        db.execute(
+            delete(Notification)
+            .where(Notification.subject.in_(about))
+            .execution_options(synchronize_session=False)
+        )

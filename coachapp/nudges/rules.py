@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from coachapp import policy
 from coachapp.coaching import service as coaching
@@ -96,17 +96,23 @@ def unacknowledged_notes(db: Session, now: dt.datetime) -> Iterator[Nudge]:
 
 
 def follow_ups(db: Session, now: dt.datetime) -> Iterator[Nudge]:
+    """The owner the day before a follow-up is due and once it is overdue; the manager of a
+    rep whose follow-up is 3+ days overdue. Each only about a follow-up they may see
+    (policy.follow_up_open_to): one on a draft names its title to nobody but the draft's
+    author, whoever owns it, until the note is shared; then the reminders due follow."""
     today_utc = now.date()
-    items = db.scalars(
-        select(FollowUp)
+    rows = db.execute(
+        select(FollowUp, policy.follow_up_open_to(User.manager_id).label("manager_may_know"))
+        .join(FollowUp.owner)
         .where(
             FollowUp.status == FollowUpStatus.OPEN,
             FollowUp.due_date <= today_utc + dt.timedelta(days=2),
             FollowUp.due_date >= today_utc - dt.timedelta(days=OVERDUE_LOOKBACK_DAYS),
+            policy.follow_up_open_to(FollowUp.owner_id),
         )
-        .options(joinedload(FollowUp.owner))
-    )
-    for item in items:
+        .options(contains_eager(FollowUp.owner))
+    ).all()
+    for item, manager_may_know in rows:
         owner = item.owner
         if not owner.active:
             continue
@@ -125,7 +131,8 @@ def follow_ups(db: Session, now: dt.datetime) -> Iterator[Nudge]:
                 f"follow_up_overdue:{key}", due, subject,
             )  # fmt: skip
             late = (today - item.due_date).days
-            if owner.role == Role.REP and owner.manager_id and late >= MANAGER_OVERDUE_DAYS:
+            escalate = owner.role == Role.REP and manager_may_know and late >= MANAGER_OVERDUE_DAYS
+            if escalate and owner.manager_id:
                 yield Nudge(
                     owner.manager_id, "follow_up_overdue",
                     f"{first_name(owner)}'s follow-up is {late} days overdue: {item.title}",

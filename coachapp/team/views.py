@@ -77,7 +77,9 @@ def person(person_id: int) -> str:
     if page.person.manager_id == user.id and user.role == Role.MANAGER:
         open_draft = coaching_service.open_draft_about(db, user, page.person.id)
         # The page has the rep's plans, conversations and follow-ups already.
-        plan = preparation.default_plan(preparation.live_by_activity(page.plans), db, page.person)
+        plan = preparation.default_plan(
+            preparation.live_by_activity(page.plans), db, user, page.person
+        )
         prompts = preparation.prepare(
             db,
             user,

@@ -123,6 +123,7 @@ def test_discarding_a_draft_is_confirmed_audited_and_answers_a_repeat(
         Notification(
             recipient_id=org.people["manager"].id, kind="draft_unfinished", title="Draft",
             url=f"/notes/{note_id}/edit", dedupe_key=f"draft_unfinished:{note_id}",
+            subject=f"coaching_session:{note_id}",
         )
     )  # fmt: skip
     db.commit()
