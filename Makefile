@@ -29,6 +29,17 @@ install: $(VENV)/.installed
 SCHEME := $(if $(TLS),https,http)
 URL_HOST = $(if $(filter 0.0.0.0,$(HOST)),$(shell hostname -I 2>/dev/null | cut -d' ' -f1),$(HOST))
 
+# The host names the app answers for (TRUSTED_HOSTS, coachapp/hosts.py; any other Host gets
+# 400): this machine's own, HOST when it names one, and with HOST=0.0.0.0 the machine's name
+# and IPv4 addresses on the local network, for a phone. An exported TRUSTED_HOSTS wins.
+comma := ,
+empty :=
+space := $(empty) $(empty)
+LAN_NAMES = $(if $(filter 0.0.0.0,$(HOST)),$(shell hostname 2>/dev/null) \
+  $(foreach a,$(shell hostname -I 2>/dev/null),$(if $(findstring :,$(a)),,$(a))))
+TRUSTED_HOSTS ?= $(subst $(space),$(comma),$(strip localhost 127.0.0.1 \
+  $(filter-out 0.0.0.0 localhost 127.0.0.1,$(HOST)) $(LAN_NAMES)))
+
 # The web app and the worker log to instance/web.log and instance/worker.log, so the start-up
 # output ends with the URL once the app answers.
 run: $(VENV)/.installed-run
@@ -39,7 +50,7 @@ run: $(VENV)/.installed-run
 	@$(if $(TLS),$(FLASK) dev-cert $(foreach h,$(shell hostname -I 2>/dev/null) $(filter-out 0.0.0.0,$(HOST)),--host $(h)) > /dev/null,true)
 	@trap 'kill 0' EXIT; \
 	  $(FLASK) worker >> instance/worker.log 2>&1 & \
-	  $(FLASK) run --host $(HOST) --port $(PORT) \
+	  TRUSTED_HOSTS="$(TRUSTED_HOSTS)" $(FLASK) run --host $(HOST) --port $(PORT) \
 	    $(if $(TLS),--cert instance/dev-cert.pem --key instance/dev-key.pem) >> instance/web.log 2>&1 & \
 	  $(BIN)/python -m coachapp.devserver --wait $(SCHEME)://127.0.0.1:$(PORT)/healthz || exit 1; \
 	  echo ""; \

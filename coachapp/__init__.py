@@ -10,7 +10,7 @@ from werkzeug.routing import IntegerConverter, Map
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, database, extensions, blueprints, commands."""
-    from coachapp import cli, db, errors, proxy, request_log, security, write_limit
+    from coachapp import cli, db, errors, hosts, proxy, request_log, security, write_limit
     from coachapp.config import check_production, load_config
     from coachapp.extensions import api, csrf, login_manager
 
@@ -34,6 +34,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     apply_stored_keys(app)
     proxy.init_app(app)
+    hosts.init_app(app)  # outermost: a request for another host goes no further
     # Ids in URLs fit the database's integer columns; a larger number is simply not found.
     app.url_map.converters["int"] = DatabaseIdConverter
     request_log.init_app(app)  # first, so that it times and logs everything after it

@@ -18,6 +18,7 @@ ENV_STRINGS = (
     "VAPID_PUBLIC_KEY",
     "VAPID_SUBJECT",
     "FORWARDED_ALLOW_IPS",
+    "TRUSTED_HOSTS",
 )
 ENV_BOOLEANS = ("PUSH_ALLOW_PRIVATE_ENDPOINTS",)
 # Whole numbers at least as large as given here.
