@@ -24,6 +24,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from coachapp.coaching import ride_alongs
 from coachapp.models import (
     CoachingSession,
     FollowUp,
@@ -38,6 +39,7 @@ from coachapp.nudges.subscriptions import subscribe
 from coachapp.nudges.vapid import generate_vapid_keys
 from coachapp.timezones import local_today
 from tests.builders import Org, make_follow_up, make_plan, make_session
+from tests.coaching.ride_along_helpers import plan_day
 from tests.conftest import HttpsClient, signed_in
 from tests.push_service import PushService
 
@@ -377,3 +379,72 @@ def test_log_coaching_never_starts_from_the_plan_of_another_managers_draft(
     note = db.get(CoachingSession, int(found.group(1)))
     assert note is not None and note.manager_id == new.id
     assert note.plan_id == busy.id != quiet.id
+
+
+def test_a_directors_draft_to_a_manager_stays_the_directors(
+    app: Flask, db: Session, org: Org
+) -> None:
+    """Coach-the-coach notes follow the same rule: the manager reads one once it is shared."""
+    note = org.coach_notes["draft"]
+    note.situation, note.action, note.result = "CTC-SITUATION-7Q", "CTC-ACTION-7Q", "CTC-RESULT-7Q"
+    db.commit()
+    worker_once(app)
+    paths = [
+        "/today", "/inbox", "/coach-the-coach", f"/coach-the-coach/{note.id}",
+        "/api/v1/notifications", "/api/v1/coach-the-coach-notes",
+        f"/api/v1/coach-the-coach-notes/{note.id}",
+    ]  # fmt: skip
+    secrets = ("CTC-SITUATION-7Q", "CTC-ACTION-7Q", "CTC-RESULT-7Q")
+    seen_by_author = " ".join(
+        signed_in(app, org, "director").get(path).get_data(as_text=True) for path in paths
+    )
+    assert all(secret in seen_by_author for secret in secrets)
+
+    for who in ("manager", "manager2", "director2", "rep", "admin"):
+        reader = signed_in(app, org, who)
+        for path in paths:
+            text = reader.get(path).get_data(as_text=True)
+            leaked = [secret for secret in secrets if secret in text]
+            assert not leaked, f"{who} reads {leaked} at {path}"
+
+
+def test_a_ride_along_days_calls_and_its_unshared_note_stay_the_managers(
+    app: Flask, db: Session, org: Org
+) -> None:
+    """The calls captured on the day are the manager's working notes, like a draft, and the
+    note written from them is a draft: the rep reads the day's page, its JSON, its calendar
+    file and their inbox, and finds neither (only that a note was written, by design)."""
+    day = plan_day(db, org)
+    listens = day.competencies[1]
+    with app.app_context():
+        ride_alongs.capture_call(
+            db, org.people["manager"], day.ride.id,
+            {"account_name": "Mercy", "evidence": "RIDE-CALL-7Q",
+             "ratings": [{"competency_id": listens, "score": 2}]},
+        )  # fmt: skip
+        note, _ = ride_alongs.write_note(db, org.people["manager"], day.ride.id)
+    make_follow_up(db, org.people["rep"], org.people["manager"], session_id=note.id,
+                   title="RIDE-FOLLOW-UP-7Q", due_date=days_ago(org.people["rep"], 3))  # fmt: skip
+    db.commit()
+    worker_once(app)
+    ride = day.ride.id
+    paths = [
+        f"/ride-alongs/{ride}", f"/ride-alongs/{ride}.ics", f"/api/v1/ride-alongs/{ride}",
+        f"/api/v1/ride-alongs/{ride}/calls", "/api/v1/ride-alongs", "/inbox", "/my",
+        "/api/v1/notifications", f"/notes/{note.id}", f"/api/v1/coaching-sessions/{note.id}",
+    ]  # fmt: skip
+    secrets = ("RIDE-CALL-7Q", "RIDE-FOLLOW-UP-7Q")
+    author = signed_in(app, org, "manager")
+    assert all(
+        secret in " ".join(author.get(path).get_data(as_text=True) for path in paths)
+        for secret in secrets
+    )
+
+    reader = signed_in(app, org, "rep")
+    for path in paths:
+        text = reader.get(path).get_data(as_text=True)
+        leaked = [secret for secret in secrets if secret in text]
+        assert not leaked, f"the rep reads {leaked} at {path}"
+    assert "has written the note from today" in reader.get(f"/ride-alongs/{ride}").get_data(
+        as_text=True
+    )
