@@ -86,9 +86,13 @@ def list_subscriptions() -> Any:
 @blp.arguments(subscriptions.SubscriptionSchema)
 @blp.response(201, SubscriptionOutSchema)
 @blp.alt_response(200, schema=SubscriptionOutSchema, description="Already kept; refreshed")
-@authenticated(blp, *WRITE_ERRORS)
+@authenticated(blp, *WRITE_ERRORS, 409)
 def subscribe(body: dict[str, Any]) -> Response:
-    """Keeps the browser's PushSubscription.toJSON() for the caller (one per device)."""
+    """Keeps the browser's PushSubscription.toJSON() for the caller (one per device).
+
+    The caller sending an endpoint they keep again refreshes its keys (200). An endpoint
+    another account keeps is refused with 409 and stays theirs, keys and all, until they
+    remove it or the push service reports it gone."""
     found, created = subscriptions.subscribe(
         get_session(),
         api_user(),
@@ -104,7 +108,8 @@ def subscribe(body: dict[str, Any]) -> Response:
 @blp.response(204)
 @authenticated(blp, *WRITE_ERRORS)
 def unsubscribe(body: dict[str, Any]) -> None:
-    """Stops pushing to the endpoint (the body may be the whole PushSubscription.toJSON())."""
+    """Stops pushing to the endpoint (the body may be the whole PushSubscription.toJSON());
+    404 unless the caller keeps it."""
     subscriptions.unsubscribe(get_session(), api_user(), body["endpoint"])
 
 

@@ -13,11 +13,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from coachapp.errors import InvalidInput, NotFound
+from coachapp.errors import Conflict, InvalidInput, NotFound
 from coachapp.models import PushSubscription, User
 from coachapp.nudges.endpoints import MAX_ENDPOINT_LENGTH, EndpointRefused, check_endpoint
 
 MAX_SUBSCRIPTIONS_PER_USER = 20
+ANOTHER_ACCOUNT = (
+    "This browser's notifications go to another account that turned them on here. "
+    "Turn notifications off on this device, then on again, to get yours."
+)
 
 
 def b64url_decode(value: str) -> bytes:
@@ -84,9 +88,12 @@ def subscriptions_of(db: Session, user: User) -> Sequence[PushSubscription]:
 def subscribe(
     db: Session, user: User, data: dict[str, Any], user_agent: str, allow_private: bool
 ) -> tuple[PushSubscription, bool]:
-    """Stores the subscription for the user (True) or refreshes the one kept (False).
+    """Stores the subscription for the user (True) or refreshes the one they keep (False).
 
-    A browser signed in as someone else before hands its endpoint to the new user."""
+    An endpoint stays with the person who registered it until they remove it or the push
+    service says it is gone (404/410): anyone else naming it gets a Conflict and the keeper's
+    row and keys stay as they were, so no one can redirect another person's pushes to keys
+    of their own. The keeper sending it again (new keys after a rotation) refreshes it."""
     try:
         endpoint = check_endpoint(data["endpoint"], allow_private)
     except EndpointRefused as exc:
@@ -102,16 +109,17 @@ def subscribe(
                 f"At most {MAX_SUBSCRIPTIONS_PER_USER} devices get notifications; "
                 "turn them off on a device you no longer use."
             )
-        found = PushSubscription(endpoint=endpoint)
+        found = PushSubscription(endpoint=endpoint, user_id=user.id)
         db.add(found)
-    found.user_id = user.id
+    elif found.user_id != user.id:
+        raise Conflict(ANOTHER_ACCOUNT, {"endpoint": [ANOTHER_ACCOUNT]})
     found.p256dh = keys["p256dh"]
     found.auth = keys["auth"]
     found.user_agent = user_agent[:300]
     found.failures = 0
     try:
         db.commit()
-    except IntegrityError:  # the same browser subscribed twice at once: keep the first
+    except IntegrityError:  # the same endpoint stored at the same moment: the first one won
         db.rollback()
         if not created:
             raise

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from coachapp.db import get_session
 from coachapp.models import Notification, PushSubscription, User
 from coachapp.worker import run_once
-from tests.browser.conftest import wait_until
+from tests.browser.conftest import sign_in, wait_until
 from tests.push_service import PushService
 
 pytestmark = pytest.mark.browser
@@ -183,3 +183,82 @@ def test_push_reaches_the_service_worker_and_opens_its_page(
                 == []
             )
         cdp.detach()
+
+
+# A browser's push registration as a real push service keeps it: the same subscription
+# until it is unsubscribed, a new endpoint at the next subscribe.
+FAKE_PUSH_SERVICE_REGISTRATION = """
+(() => {
+  if (!self.PushManager) { return; }
+  const subscriptions = %s;
+  const current = () => Number(localStorage.getItem("fakePushIndex") || "-1");
+  const make = (subscription) => ({
+    endpoint: subscription.endpoint,
+    expirationTime: null,
+    toJSON: () => subscription,
+    unsubscribe: async () => { localStorage.setItem("fakePushOff", "1"); return true; },
+  });
+  PushManager.prototype.subscribe = async function () {
+    let index = current();
+    if (index < 0 || localStorage.getItem("fakePushOff")) { index += 1; }
+    localStorage.setItem("fakePushIndex", String(index));
+    localStorage.removeItem("fakePushOff");
+    return make(subscriptions[index]);
+  };
+  PushManager.prototype.getSubscription = async function () {
+    const index = current();
+    return index < 0 || localStorage.getItem("fakePushOff") ? null : make(subscriptions[index]);
+  };
+})();
+"""
+
+
+def endpoints_of(app: Flask, email: str) -> list[str]:
+    with app.app_context():
+        return list(
+            get_session().scalars(
+                select(PushSubscription.endpoint).where(
+                    PushSubscription.user_id == user_id(app, email)
+                )
+            )
+        )
+
+
+def test_a_shared_browser_keeps_the_first_persons_notifications_until_turned_off(
+    live_app: Flask,
+    signed_in_phone: Callable[..., Page],
+    page_problems: Any,
+    live_server: str,
+) -> None:
+    """rep15 turns notifications on, signs out; rep16 signs in on the same phone. The
+    browser's subscription is rep15's, so the page says so rather than claiming it for
+    rep16 (409); rep16 turns them off and on again and gets a subscription of their own."""
+    first, second = "rep15@example.com", "rep16@example.com"  # in no other browser test
+    page_problems.expect(r"status of 409")  # the page's own refresh, refused
+    page_problems.expect(r"status of 404")  # turning off what is not rep16's to remove
+    with PushService() as service:
+        registrations = [service.subscription("shared-1"), service.subscription("shared-2")]
+        page = signed_in_phone(first)
+        page.context.grant_permissions(["notifications"], origin=live_server)
+        page.context.add_init_script(FAKE_PUSH_SERVICE_REGISTRATION % json.dumps(registrations))
+        page.goto("/me/notifications")
+        wait_for_worker_control(page)
+        page.get_by_role("button", name="Turn on notifications").click()
+        expect(page.get_by_role("status")).to_contain_text("Notifications are on for this device")
+        assert endpoints_of(live_app, first) == [registrations[0]["endpoint"]]
+
+        page.goto("/me")
+        page.get_by_role("button", name="Sign out").click()
+        sign_in(page, second)
+        page.goto("/me/notifications")
+        expect(page.get_by_role("status")).to_contain_text("another account")
+        assert endpoints_of(live_app, first) == [registrations[0]["endpoint"]]
+        assert endpoints_of(live_app, second) == []
+
+        page.get_by_role("button", name="Turn off notifications on this device").click()
+        expect(page.get_by_role("status")).to_contain_text("Notifications are off for this device")
+        page.get_by_role("button", name="Turn on notifications").click()
+        expect(page.get_by_role("status")).to_contain_text("Notifications are on for this device")
+        assert endpoints_of(live_app, second) == [registrations[1]["endpoint"]]
+        # rep15's stays until the push service reports it gone, at rep15's next push.
+        assert endpoints_of(live_app, first) == [registrations[0]["endpoint"]]

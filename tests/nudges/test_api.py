@@ -15,11 +15,13 @@ from werkzeug.test import TestResponse
 
 from coachapp.auth.service import issue_api_token
 from coachapp.models import Notification, PushSubscription
+from coachapp.nudges.delivery import PushSettings, send_due
 from coachapp.nudges.endpoints import EndpointRefused, check_endpoint
 from coachapp.nudges.vapid import generate_vapid_keys
 from tests.api.helpers import assert_error_shape
 from tests.builders import Org, make_notification
 from tests.conftest import HttpsClient
+from tests.push_service import PushService
 
 SUBSCRIPTIONS = "/api/v1/push-subscriptions"
 NOTIFICATIONS = "/api/v1/notifications"
@@ -81,17 +83,92 @@ def test_subscribe_keeps_the_device_once_and_refreshes_it(
     assert call("rep2", "GET", SUBSCRIPTIONS).json == []
 
 
-def test_several_devices_per_user_and_a_browser_passes_to_the_next_user(
-    call: Call, db: Session, org: Org
-) -> None:
+def test_several_devices_per_user(call: Call, db: Session, org: Org) -> None:
     phone, laptop = browser_subscription("phone"), browser_subscription("laptop")
     assert call("rep", "POST", SUBSCRIPTIONS, phone).status_code == 201
     assert call("rep", "POST", SUBSCRIPTIONS, laptop).status_code == 201
-    assert len(devices_of(db, org.people["rep"].id)) == 2
-    # rep2 signs in on rep's laptop: its pushes are rep2's now, not rep's.
-    assert call("rep2", "POST", SUBSCRIPTIONS, laptop).status_code == 200
-    assert [d.endpoint for d in devices_of(db, org.people["rep"].id)] == [phone["endpoint"]]
-    assert [d.endpoint for d in devices_of(db, org.people["rep2"].id)] == [laptop["endpoint"]]
+    assert {d.endpoint for d in devices_of(db, org.people["rep"].id)} == {
+        phone["endpoint"],
+        laptop["endpoint"],
+    }
+
+
+def kept(db: Session, endpoint: str) -> tuple[Any, ...]:
+    db.expire_all()
+    row = db.scalars(select(PushSubscription).where(PushSubscription.endpoint == endpoint)).one()
+    return (row.id, row.user_id, row.p256dh, row.auth, row.user_agent, row.created_at)
+
+
+@pytest.mark.parametrize("who", ["rep2", "manager", "admin"])
+def test_posting_someone_elses_endpoint_does_not_take_their_device(
+    call: Call, db: Session, org: Org, who: str
+) -> None:
+    """rep2 (or rep's own manager, or an admin) learnt the endpoint of rep's phone and posts
+    it with keys of their own: the pushes would go to them, readable with their keys."""
+    phone = browser_subscription("phone")
+    assert call("rep", "POST", SUBSCRIPTIONS, phone).status_code == 201
+    before = kept(db, phone["endpoint"])
+    stolen = {**phone, "keys": browser_subscription()["keys"]}
+
+    response = call(who, "POST", SUBSCRIPTIONS, stolen, headers={"User-Agent": "Attacker/1.0"})
+
+    error = assert_error_shape(response, 409)
+    assert error["code"] == "conflict"
+    assert "another account" in error["message"]
+    assert "endpoint" in error["fields"]
+    assert "id" not in response.get_data(as_text=True)  # nothing about rep's device
+    assert kept(db, phone["endpoint"]) == before  # still rep's, with rep's keys
+    assert devices_of(db, org.people[who].id) == []
+    assert call(who, "GET", SUBSCRIPTIONS).json == []
+    # Nor can they remove it by naming it.
+    assert_error_shape(call(who, "DELETE", SUBSCRIPTIONS, {"endpoint": phone["endpoint"]}), 404)
+    assert kept(db, phone["endpoint"]) == before
+
+
+def test_the_keeper_rotates_keys_and_a_removed_endpoint_is_free_again(
+    call: Call, db: Session, org: Org
+) -> None:
+    laptop = browser_subscription("laptop")
+    assert call("rep", "POST", SUBSCRIPTIONS, laptop).status_code == 201
+    # rep2 signs in on rep's laptop: its notifications stay rep's until rep turns them off.
+    assert_error_shape(call("rep2", "POST", SUBSCRIPTIONS, laptop), 409)
+    rotated = {**laptop, "keys": browser_subscription()["keys"]}
+    assert call("rep", "POST", SUBSCRIPTIONS, rotated).status_code == 200
+    assert [d.p256dh for d in devices_of(db, org.people["rep"].id)] == [rotated["keys"]["p256dh"]]
+    # Turning them off and on again gives the browser a new endpoint: rep2's own.
+    fresh_endpoint = browser_subscription("laptop-again")
+    assert call("rep2", "POST", SUBSCRIPTIONS, fresh_endpoint).status_code == 201
+    # Once rep removes the old one, it is no one's, and may be registered again.
+    assert call("rep", "DELETE", SUBSCRIPTIONS, {"endpoint": laptop["endpoint"]}).status_code == 204
+    assert call("rep2", "POST", SUBSCRIPTIONS, laptop).status_code == 201
+    assert {d.endpoint for d in devices_of(db, org.people["rep2"].id)} == {
+        laptop["endpoint"],
+        fresh_endpoint["endpoint"],
+    }
+
+
+def test_the_keepers_pushes_still_arrive_after_someone_posts_their_endpoint(
+    app: Flask, call: Call, db: Session, org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """End to end: rep2's refused registration leaves rep's phone getting rep's pushes,
+    encrypted to the keys rep's phone holds (the push service decrypts them with those)."""
+    monkeypatch.setitem(app.config, "PUSH_ALLOW_PRIVATE_ENDPOINTS", True)
+    rep = org.people["rep"]
+    with PushService() as service:
+        phone = service.subscription("rep-phone")
+        assert call("rep", "POST", SUBSCRIPTIONS, phone).status_code == 201
+        stolen = {**phone, "keys": browser_subscription()["keys"]}
+        assert_error_shape(call("rep2", "POST", SUBSCRIPTIONS, stolen), 409)
+        notification = make_notification(db, rep)
+        db.commit()
+
+        private, _public = generate_vapid_keys()
+        settings = PushSettings(private, "mailto:test@example.com", allow_private=True, timeout=5)
+        send_due(db, settings)
+
+        arrived = [r for r in service.to("rep-phone") if r.notification_id == notification.id]
+        assert [r.status for r in arrived] == [201]
+        assert service.problems == []  # decrypted with the keys of rep's phone
 
 
 def test_unsubscribe_only_ones_own_device(call: Call, db: Session, org: Org) -> None:

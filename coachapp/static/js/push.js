@@ -35,7 +35,9 @@ async function send(method, subscription) {
     } catch (_error) {
       // keep the status line
     }
-    throw new Error(message);
+    const error = new Error(message);
+    error.status = response.status;
+    throw error;
   }
 }
 
@@ -80,7 +82,13 @@ if (panel) {
         showState(Boolean(existing));
         if (existing) {
           // Keep the server's copy current (keys can change, the device may be new to it).
-          send("POST", existing).catch(() => {});
+          // 409: another account turned notifications on in this browser and keeps them;
+          // turning them off and on again gives this browser a subscription of its own.
+          send("POST", existing).catch((error) => {
+            if (error.status === 409) {
+              say(error.message);
+            }
+          });
         }
       })
       .catch(() => say("Notifications could not be set up in this browser."));
