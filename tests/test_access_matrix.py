@@ -38,6 +38,7 @@ from tests.access_matrix import (
 )
 from tests.builders import Org
 from tests.conftest import HttpsClient, login, settings_for
+from tests.page_checks import check_headers, check_page
 
 
 @pytest.fixture(scope="class")
@@ -90,6 +91,9 @@ def describe(response: TestResponse) -> str:
 class TestMatrix:
     @pytest.mark.parametrize(("item", "actor"), cases(MATRIX))
     def test_status(self, w: World, item: Row, actor: str) -> None:
+        """Each route as each actor: the status the matrix expects; and what every response
+        must carry (tests/page_checks.py: security headers, cookie flags, a strict CSP, no
+        inline code on a page), and no private note but the actor's own."""
         response = w.call(item, actor)
         assert response.status_code == item.expected(actor), describe(response)
         if actor == ANONYMOUS and not item.public and not item.api and not item.fragment:
@@ -97,6 +101,28 @@ class TestMatrix:
             assert response.headers["Location"].startswith("/login?next="), describe(response)
         if item.api and response.status_code >= 400:
             assert response.is_json and "error" in response.get_json(), describe(response)
+        if item.method == "GET" or item in FORM_POST_ROWS:
+            where = f"{item.label} as {actor} ({response.status_code})"
+            path = item.fill(w.org, w.user(actor), w.items)[0] if item.method == "GET" else ""
+            problems = check_headers(response, where, path)
+            if not item.api:
+                problems += check_page(response, item, where)
+            assert not problems, "\n".join(problems)
+        if item.method == "GET":
+            # Only the author may see a note's private notes.
+            text = response.get_data().decode("utf-8", errors="replace")  # an icon is bytes
+            for author, note in PRIVATE_NOTES.items():
+                assert author == actor or note not in text, f"{item.label} shows {note}"
+
+    @pytest.mark.parametrize("actor", ACTORS)
+    def test_the_matrix_renders_pages_for_every_actor(self, actor: str) -> None:
+        """The checks above run on real pages: each actor's rows include pages that render."""
+        pages = [r for r in GET_ROWS if not r.api and r.expected(actor) == 200]
+        forms = [
+            r for r in FORM_POST_ROWS if 200 <= r.expected(actor) < 300 or r.expected(actor) >= 400
+        ]
+        assert len(pages) >= (2 if actor == ANONYMOUS else 5), [r.label for r in pages]
+        assert len(forms) >= (1 if actor == ANONYMOUS else 3), [r.label for r in forms]
 
     def test_every_row_path_reaches_its_endpoint(self, w: World) -> None:
         adapter = w.app.url_map.bind("localhost", url_scheme="https")
@@ -168,19 +194,6 @@ class TestMatrix:
             item, "rep", auth="cookie", headers={"Authorization": "Bearer cap_not-a-real-token"}
         )
         assert response.status_code == 401, describe(response)
-
-    @pytest.mark.parametrize("actor", ACTORS)
-    def test_private_notes_never_reach_anyone_but_their_author(
-        self, world: World, actor: str
-    ) -> None:
-        # Only the author may see a note's private notes (no page shows them yet at all).
-        forbidden = [note for author, note in PRIVATE_NOTES.items() if author != actor]
-        for item in GET_ROWS:
-            with world.savepoint():
-                body = world.call(item, actor).get_data()
-            text = body.decode("utf-8", errors="replace")  # an icon is bytes, not text
-            for note in forbidden:
-                assert note not in text, f"{item.label} as {actor} shows {note}"
 
     @pytest.mark.parametrize(
         ("actor", "expected"),

@@ -1,203 +1,32 @@
 """Response headers and what pages may contain (SECURITY.md "Headers"; ASVS V3.4, V3.7).
 
-Every page the access matrix renders, for every actor, is checked: a strict CSP can only hold
-if no page relies on inline script, inline event handlers or inline styles.
+The checks live in tests/page_checks.py and the access matrix runs them on every page it
+renders, for every actor (a strict CSP can only hold if no page relies on inline script,
+inline event handlers or inline styles); here, the checks themselves, and the headers of
+sign-in, cookies, HSTS and static files.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from werkzeug.test import TestResponse
 
-from tests.access_matrix import ACTORS, FORM_POST_ROWS, GET_ROWS, Row, World, open_world
 from tests.builders import PASSWORD, Org
 from tests.conftest import HttpsClient
+from tests.page_checks import (
+    InlineCode,
+    cookie_problems,
+    csp_directives,
+    csp_problems,
+)
 
 VENDOR = Path(__file__).resolve().parent.parent / "coachapp" / "static" / "vendor"
 HTMX = "htmx-4.0.1.min.js"
-REFERRER_POLICIES = {
-    "no-referrer",
-    "same-origin",
-    "strict-origin",
-    "strict-origin-when-cross-origin",
-}
-
-
-@pytest.fixture(scope="class")
-def world(app: Flask) -> Iterator[World]:
-    with open_world(app) as opened:
-        yield opened
-
-
-def csp_directives(header: str) -> dict[str, list[str]]:
-    directives: dict[str, list[str]] = {}
-    for part in header.split(";"):
-        name, *values = part.split()
-        directives[name.lower()] = values
-    return directives
-
-
-class InlineCode(HTMLParser):
-    """Collects what a strict CSP would block or what smuggles script into a page."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.problems: list[str] = []
-        self.csrf_meta = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        names = {name.lower(): value for name, value in attrs}
-        if tag == "script" and "src" not in names:
-            self.problems.append("inline <script>")
-        if tag == "style":
-            self.problems.append("inline <style>")
-        for name, value in names.items():
-            if re.fullmatch(r"on\w+", name):
-                self.problems.append(f"<{tag} {name}=...> event handler")
-            if name == "style":
-                self.problems.append(f"<{tag} style=...>")
-            if name in {"href", "src", "action", "formaction"} and (
-                value or ""
-            ).strip().lower().startswith("javascript:"):
-                self.problems.append(f"<{tag} {name}=javascript:...>")
-        if tag == "meta" and names.get("name") == "csrf-token" and names.get("content"):
-            self.csrf_meta = True
-
-    handle_startendtag = handle_starttag
-
-
-def is_page(response: TestResponse) -> bool:
-    return response.mimetype == "text/html" and not 300 <= response.status_code < 400
-
-
-# Sources that let a page run or style itself from inline code, eval, or anywhere at all.
-UNSAFE_SOURCES = {
-    "'unsafe-inline'",
-    "'unsafe-eval'",
-    "'unsafe-hashes'",
-    "'wasm-unsafe-eval'",
-    "*",
-    "data:",
-    "blob:",
-    "http:",
-    "https:",
-}
-# Each directive falls back to the next one named, then to default-src (CSP Level 3).
-SCRIPT_AND_STYLE_DIRECTIVES = {
-    "script-src": (),
-    "script-src-elem": ("script-src",),
-    "script-src-attr": ("script-src",),
-    "style-src": (),
-    "style-src-elem": ("style-src",),
-    "style-src-attr": ("style-src",),
-}
-
-
-def effective_sources(csp: dict[str, list[str]], directive: str) -> list[str] | None:
-    for name in (directive, *SCRIPT_AND_STYLE_DIRECTIVES[directive], "default-src"):
-        if name in csp:
-            return csp[name]
-    return None
-
-
-def csp_problems(header: str) -> list[str]:
-    """What makes a policy weaker than "scripts and styles from this origin's files only"."""
-    csp = csp_directives(header)
-    problems = []
-    for directive in SCRIPT_AND_STYLE_DIRECTIVES:
-        sources = effective_sources(csp, directive)
-        if sources is None:
-            problems.append(f"{directive} is unrestricted")
-        elif unsafe := sorted(UNSAFE_SOURCES & {s.lower() for s in sources}):
-            problems.append(f"{directive} allows {' '.join(unsafe)}")
-    for name in ("object-src", "base-uri", "frame-ancestors"):
-        if csp.get(name) != ["'none'"]:
-            problems.append(f"{name} is {csp.get(name)}")
-    return problems
-
-
-def cookie_problems(response: TestResponse) -> list[str]:
-    """Every cookie the app sets is Secure, HttpOnly and SameSite (deletions excepted)."""
-    problems = []
-    for header in response.headers.getlist("Set-Cookie"):
-        name, _, rest = header.partition("=")
-        attributes = {part.strip().split("=")[0].lower() for part in rest.split(";")[1:]}
-        deleted = "max-age=0" in header.lower().replace(" ", "") or "1970" in header
-        if deleted:
-            continue
-        for flag in ("secure", "httponly", "samesite"):
-            if flag not in attributes:
-                problems.append(f"cookie {name} without {flag}")
-    return problems
-
-
-def check_headers(response: TestResponse, where: str, path: str = "") -> list[str]:
-    problems = []
-    headers = response.headers
-    if headers.get("X-Content-Type-Options") != "nosniff":
-        problems.append("X-Content-Type-Options is not nosniff")
-    if headers.get("Referrer-Policy") not in REFERRER_POLICIES:
-        problems.append(f"Referrer-Policy is {headers.get('Referrer-Policy')!r}")
-    # Static files (versioned CSS, JS, icons) may be cached; nothing else may.
-    if not path.startswith("/static/") and "no-store" not in headers.get("Cache-Control", ""):
-        problems.append(f"Cache-Control is {headers.get('Cache-Control')!r}")
-    if "Strict-Transport-Security" not in headers:
-        problems.append("no Strict-Transport-Security over https")
-    if is_page(response):
-        problems += csp_problems(headers.get("Content-Security-Policy", ""))
-    problems += cookie_problems(response)
-    return [f"{where}: {problem}" for problem in problems]
-
-
-def check_page(response: TestResponse, item: Row, where: str) -> list[str]:
-    if not is_page(response):
-        return []
-    parser = InlineCode()
-    parser.feed(response.get_data(as_text=True))
-    problems = list(parser.problems)
-    if not item.fragment and not parser.csrf_meta:
-        problems.append('no <meta name="csrf-token">')
-    return [f"{where}: {problem}" for problem in problems]
-
-
-class TestEveryRenderedPage:
-    @pytest.mark.parametrize("actor", ACTORS)
-    def test_headers_and_no_inline_code(self, world: World, actor: str) -> None:
-        problems: list[str] = []
-        pages = 0
-        for item in GET_ROWS:
-            with world.savepoint():
-                response = world.call(item, actor)
-            where = f"{item.label} as {actor} ({response.status_code})"
-            path = item.fill(world.org, world.user(actor), world.items)[0]
-            problems += check_headers(response, where, path)
-            if not item.api:
-                problems += check_page(response, item, where)
-                pages += is_page(response)
-        assert not problems, "\n".join(problems)
-        assert pages >= (2 if actor == "anonymous" else 5), "too few pages checked"
-
-    @pytest.mark.parametrize("actor", ACTORS)
-    def test_pages_answering_a_form_post_are_as_strict(self, world: World, actor: str) -> None:
-        """Forms shown again with their errors, refusals and sign-in are pages too."""
-        problems: list[str] = []
-        pages = 0
-        for item in FORM_POST_ROWS:
-            with world.savepoint():
-                response = world.call(item, actor)
-            where = f"{item.label} as {actor} ({response.status_code})"
-            problems += check_headers(response, where)
-            problems += check_page(response, item, where)
-            pages += is_page(response)
-        assert not problems, "\n".join(problems)
-        assert pages >= (1 if actor == "anonymous" else 3), "too few pages checked"
 
 
 def test_the_page_checks_catch_inline_code() -> None:
