@@ -48,6 +48,7 @@ SLOW_MODULES = frozenset(
         "test_state_machine.py",
         "test_audits.py",
         "test_behind_proxy.py",
+        "test_every_get_route.py",
         "test_migrations.py",
         "test_migration_ride_along_day.py",
         "test_migration_session_type.py",

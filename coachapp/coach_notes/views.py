@@ -19,7 +19,7 @@ from coachapp.coach_notes import bp, service
 from coachapp.db import get_session
 from coachapp.errors import Conflict, DomainError
 from coachapp.forms import form_values, load_form
-from coachapp.inbox import service as inbox
+from coachapp.inbox import reading as inbox
 from coachapp.models import CoachTheCoachNote, Role, SessionStatus
 from coachapp.nudges import subjects
 from coachapp.versioning import StaleVersion, form_version
@@ -117,7 +117,7 @@ def create() -> Any:
 def show(note_id: int) -> str:
     db, user = get_session(), viewer()
     note = service.get_note(db, user, note_id)
-    inbox.opened(db, user, subjects.coach_note(note.id))
+    inbox.page_opened(db, user, subjects.coach_note(note.id))
     return render_template("coach_notes/show.html", **_show_context(note))
 
 

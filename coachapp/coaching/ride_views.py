@@ -22,7 +22,7 @@ from coachapp.db import get_session
 from coachapp.errors import Conflict, InvalidInput
 from coachapp.forms import UNSTORABLE_TEXT
 from coachapp.htmx import is_fragment_request
-from coachapp.inbox import service as inbox
+from coachapp.inbox import reading as inbox
 from coachapp.models import NOT_OBSERVED_LABEL, RATING_SCALE, PlannedRideAlong, Role
 from coachapp.nudges import subjects
 from coachapp.timezones import local_today
@@ -96,7 +96,7 @@ def ride_along(ride_id: int) -> Any:
     ride = _ride(ride_id)
     if is_fragment_request():  # the calls again, after the phone has sent those it kept
         return render_template("coaching/_ride_calls.html", **_calls_context(ride))
-    inbox.opened(get_session(), viewer(), subjects.ride_along(ride.id))
+    inbox.page_opened(get_session(), viewer(), subjects.ride_along(ride.id))
     return render_template("coaching/ride_along.html", **_page_context(ride))
 
 

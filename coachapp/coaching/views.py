@@ -35,7 +35,7 @@ from coachapp.db import get_session, utcnow
 from coachapp.errors import Conflict, DomainError, InvalidInput, NotFound
 from coachapp.forms import UNSTORABLE_TEXT
 from coachapp.htmx import is_fragment_request
-from coachapp.inbox import service as inbox
+from coachapp.inbox import reading as inbox
 from coachapp.models import (
     NOT_OBSERVED_LABEL,
     RATING_SCALE,
@@ -379,7 +379,7 @@ def edit(session_id: int) -> Any:
     if session.status == SessionStatus.ACKNOWLEDGED:
         return redirect(url_for("coaching.show", session_id=session.id))
     if request.method == "GET":
-        inbox.opened(get_session(), viewer(), subjects.note(session.id))
+        inbox.page_opened(get_session(), viewer(), subjects.note(session.id))
         return render_template("coaching/edit.html", **_edit_context(session))
     saved, refusal = _save_or_refuse(session)
     if refusal is not None:
@@ -530,9 +530,9 @@ def show(session_id: int) -> str:
     db = get_session()
     user = viewer()
     session = service.get_session(db, user, session_id)
-    if session.rep_id == user.id:
-        service.mark_seen(db, session)
-    inbox.opened(db, user, subjects.note(session.id))
+    if session.rep_id == user.id and not inbox.speculative_request():
+        service.mark_seen(db, session)  # no longer "New" on the rep's lists
+    inbox.page_opened(db, user, subjects.note(session.id))
     return render_template("coaching/show.html", **_note_context(session))
 
 
@@ -641,7 +641,7 @@ def follow_up(follow_up_id: int) -> str:
     """One follow-up: where a nudge about it leads, with its Done and +1 week."""
     db, user = get_session(), viewer()
     page = service.follow_up_page(db, user, follow_up_id)
-    inbox.opened(db, user, subjects.follow_up(follow_up_id))
+    inbox.page_opened(db, user, subjects.follow_up(follow_up_id))
     return render_template("coaching/follow_up.html", page=page, today=_today())
 
 

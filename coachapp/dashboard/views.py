@@ -13,7 +13,9 @@ from coachapp.csvfiles import csv_download
 from coachapp.dashboard import bp, exports, service
 from coachapp.dashboard.charts import bar_chart
 from coachapp.db import get_session, utcnow
+from coachapp.inbox import reading
 from coachapp.models import FUNCTION_LABELS, Role
+from coachapp.nudges import subjects
 from coachapp.timezones import local_today
 
 
@@ -34,7 +36,9 @@ def index() -> str:
     user = viewer()
     now = utcnow()
     filters = service.CadenceFilters.from_args(request.args)
-    board = service.dashboard(get_session(), user, filters, now, local_today(user.timezone, now))
+    db = get_session()
+    reading.page_opened(db, user, subjects.org_dashboard())  # the weekly digest
+    board = service.dashboard(db, user, filters, now, local_today(user.timezone, now))
     return render_template("dashboard/index.html", **_context(board=board, filters=filters))
 
 

@@ -47,8 +47,8 @@ def unread_count(db: Session, user: User) -> int:
     )
 
 
-def mark_read(db: Session, user: User, notification_id: int) -> Notification:
-    """Marks the user's own notification read; anyone else's is not found."""
+def notification_of(db: Session, user: User, notification_id: int) -> Notification:
+    """The user's own notification (one in their inbox already); anyone else's is not found."""
     found = db.scalars(
         select(Notification).where(
             Notification.id == notification_id,
@@ -58,6 +58,12 @@ def mark_read(db: Session, user: User, notification_id: int) -> Notification:
     ).first()
     if found is None:
         raise NotFound()
+    return found
+
+
+def mark_read(db: Session, user: User, notification_id: int) -> Notification:
+    """Marks the user's own notification read; anyone else's is not found."""
+    found = notification_of(db, user, notification_id)
     if found.read_at is None:
         found.read_at = utcnow()
         db.commit()

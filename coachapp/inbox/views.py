@@ -1,4 +1,4 @@
-"""Inbox page; opening a notification marks it read and goes to what it is about."""
+"""Inbox page; opening a notification from it marks it read and goes to what it is about."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from coachapp.auth.roles import viewer
 from coachapp.db import get_session
 from coachapp.htmx import is_fragment_request
 from coachapp.inbox import bp, service
+from coachapp.models import Notification
 from coachapp.security import safe_local_path
 
 
@@ -47,12 +48,19 @@ def mark_all_read() -> Any:
 @bp.get("/inbox/<int:notification_id>")
 @login_required
 def follow(notification_id: int) -> Response:
-    """Where a pushed notification leads: marks it read and opens its page."""
-    return open_notification(notification_id)
+    """Where a pushed notification leads: to its page, changing nothing (a GET may be a
+    prefetch or a link preview). The page, once opened, marks the notifications about what
+    it shows read (coachapp.inbox.reading)."""
+    found = service.notification_of(get_session(), viewer(), notification_id)
+    return _to_page_of(found)
 
 
 @bp.post("/inbox/<int:notification_id>/open")
 @login_required
 def open_notification(notification_id: int) -> Response:
-    found = service.mark_read(get_session(), viewer(), notification_id)
-    return redirect(safe_local_path(found.url) or url_for("inbox.index"))
+    """A notification chosen in the inbox: read, and its page opened."""
+    return _to_page_of(service.mark_read(get_session(), viewer(), notification_id))
+
+
+def _to_page_of(notification: Notification) -> Response:
+    return redirect(safe_local_path(notification.url) or url_for("inbox.index"))

@@ -239,6 +239,7 @@ def weekly_digest(db: Session, now: dt.datetime) -> Iterator[Nudge]:
         yield Nudge(
             director.id, "weekly_digest", f"Weekly digest: {len(behind)} {teams} below target",
             path_for("dashboard.index"), f"weekly_digest:{director.id}:{year}-W{week:02d}",
+            subject=subjects.org_dashboard(),
         )  # fmt: skip
 
 

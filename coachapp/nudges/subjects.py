@@ -20,6 +20,16 @@ def coach_note(note_id: int) -> str:
     return f"coach_note:{note_id}"
 
 
+def org_dashboard() -> str:
+    """The director's dashboard (the weekly digest)."""
+    return "org_dashboard"
+
+
+def notification_settings() -> str:
+    """One's notification settings (a test notification)."""
+    return "notification_settings"
+
+
 def person(user_id: int) -> str:
     """A rep a manager is nudged about (coaching due)."""
     return f"user:{user_id}"

@@ -18,7 +18,8 @@ from werkzeug.wrappers import Response
 from coachapp.auth.roles import viewer
 from coachapp.db import get_session, utcnow
 from coachapp.forms import form_values, load_form
-from coachapp.nudges import bp, preferences, subscriptions
+from coachapp.inbox import reading
+from coachapp.nudges import bp, preferences, subjects, subscriptions
 from coachapp.nudges.kinds import KINDS, MUTABLE_KINDS
 from coachapp.nudges.outbox import notify
 from coachapp.nudges.vapid import public_key_of
@@ -49,6 +50,7 @@ def _page(status: int = 200, **context: Any) -> tuple[str, int]:
 @bp.get("/me/notifications")
 @login_required
 def settings() -> tuple[str, int]:
+    reading.page_opened(get_session(), viewer(), subjects.notification_settings())
     return _page()
 
 
@@ -75,6 +77,7 @@ def send_test() -> Response:
     notify(
         db, user.id, "test", "Test notification from Coachapp", url_for("nudges.settings"),
         f"test:{user.id}:{stamp}", body="Notifications reach this account.",
+        subject=subjects.notification_settings(),
     )  # fmt: skip
     db.commit()
     if subscriptions.subscriptions_of(db, user):

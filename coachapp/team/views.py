@@ -15,7 +15,7 @@ from coachapp.coaching.cadence import WINDOW_CHOICES, ack_deadline_days, deadlin
 from coachapp.dashboard.service import CadenceFilters
 from coachapp.db import get_session, utcnow
 from coachapp.htmx import render_page_or_fragment
-from coachapp.inbox import service as inbox
+from coachapp.inbox import reading as inbox
 from coachapp.models import SESSION_TYPE_LABELS, Role
 from coachapp.nudges import subjects
 from coachapp.team import bp, service
@@ -71,7 +71,7 @@ def person(person_id: int) -> str:
     day = local_today(user.timezone, now)
     db = get_session()
     page = service.person_page(db, user, person_id, now)
-    inbox.opened(db, user, subjects.person(page.person.id))  # "due for coaching" nudges
+    inbox.page_opened(db, user, subjects.person(page.person.id))  # "due for coaching" nudges
     prompts = []
     open_draft = None
     if page.person.manager_id == user.id and user.role == Role.MANAGER:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coachapp.models import Notification, NotificationPreference, PushSubscription
+from coachapp.nudges import subjects
 from coachapp.nudges.kinds import MUTABLE_KINDS
 from tests.builders import Org, make_notification
 
@@ -109,15 +110,21 @@ def test_devices_are_listed_and_removed(login_as: Any, db: Session, org: Org) ->
     assert db.scalars(select(PushSubscription).where(PushSubscription.id == device_id)).all() == []
 
 
-def test_a_pushed_notification_opens_its_page_and_counts_as_read(
+def test_a_pushed_notification_opens_its_page_which_reads_it(
     login_as: Any, db: Session, org: Org
 ) -> None:
     note = org.sessions["shared"]
-    item = make_notification(db, org.people["rep"], url=f"/notes/{note.id}")
+    item = make_notification(
+        db, org.people["rep"], url=f"/notes/{note.id}", subject=subjects.note(note.id)
+    )
     db.commit()
-    response = login_as("rep").get(f"/inbox/{item.id}")
+    rep = login_as("rep")
+    response = rep.get(f"/inbox/{item.id}")
     assert response.status_code == 302
     assert response.headers["Location"] == f"/notes/{note.id}"
+    db.expire_all()
+    assert db.get(Notification, item.id).read_at is None  # the link itself changes nothing
+    assert rep.get(response.headers["Location"]).status_code == 200
     db.expire_all()
     assert db.get(Notification, item.id).read_at is not None  # type: ignore[union-attr]
 

@@ -247,7 +247,8 @@ self.addEventListener("push", (event) => {
 });
 
 // Focus a window already on the page, else bring an app window there, else open one.
-// `via` is the inbox link that marks the notification read and redirects to `url`.
+// `via` is the notification's inbox link, which leads to `url` without changing anything
+// (a GET); the page there, once open, marks the notifications about it read.
 async function openTarget(url, via) {
   const pages = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
   const exact = pages.find((client) => client.url === url);

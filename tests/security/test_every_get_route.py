@@ -1,0 +1,76 @@
+"""No GET changes anything, on any route, as any role: the only writes a GET may make are an
+API token's "last used" time and, for the person opening a page (never for a prefetch), the
+read marks of what the page shows (coachapp.inbox.reading). A GET can be sent by a prefetch,
+a link preview, a crawler or another site's link, without the person meaning to act."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import Connection, event
+
+from tests.access_matrix import GET_ROWS, SIGNED_IN, World, open_world
+
+WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+# What a GET may write: an API token's "last used" (shown in the token list), and, for the
+# person opening a page (never for a prefetch), the read marks of what it shows.
+TOKEN_LAST_USED = re.compile(r"UPDATE api_tokens SET last_used_at=\S+ WHERE api_tokens.id = ")
+READ_MARKS = (
+    re.compile(r"UPDATE notifications SET read_at=\S+ WHERE notifications.subject = "),
+    re.compile(r"UPDATE coaching_sessions SET rep_seen_at=\S+, updated_at=\S+ WHERE "),
+)
+
+
+@pytest.fixture(scope="class")
+def world(app: Flask) -> Iterator[World]:
+    with open_world(app) as opened:
+        yield opened
+
+
+def writes_of_every_get(world: World, headers: dict[str, str]) -> dict[str, set[str]]:
+    """The statements other than SELECT that each GET row sent, by row and actor."""
+    engine = world.app.extensions["coachapp.db"].engine
+    sent: list[str] = []
+
+    def record(conn: Connection, cursor: Any, statement: str, *_: Any) -> None:
+        if WRITE.match(statement):
+            sent.append(" ".join(statement.split()))
+
+    found: dict[str, set[str]] = {}
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        for item in GET_ROWS:
+            for actor in SIGNED_IN:
+                sent.clear()
+                with world.savepoint():
+                    world.call(item, actor, headers=headers)
+                if sent:
+                    found.setdefault(f"{item.label} as {actor}", set()).update(sent)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return found
+
+
+class TestEveryGet:
+    def test_a_get_changes_nothing_but_what_the_page_shows_as_read(self, world: World) -> None:
+        allowed = (TOKEN_LAST_USED, *READ_MARKS)
+        found = writes_of_every_get(world, {})
+        unexpected = {
+            where: [s for s in statements if not any(p.match(s) for p in allowed)]
+            for where, statements in found.items()
+        }
+        assert not {k: v for k, v in unexpected.items() if v}
+        # Following a notification's own link is one of those GETs, and writes nothing.
+        assert not [where for where in found if where.startswith("inbox.follow")]
+
+    def test_a_prefetched_get_changes_nothing_at_all(self, world: World) -> None:
+        found = writes_of_every_get(world, {"Sec-Purpose": "prefetch"})
+        unexpected = {
+            where: [s for s in statements if not TOKEN_LAST_USED.match(s)]
+            for where, statements in found.items()
+        }
+        assert not {k: v for k, v in unexpected.items() if v}

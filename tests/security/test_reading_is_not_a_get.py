@@ -1,0 +1,121 @@
+"""Following a notification's link reads nothing by itself: a GET may be a prefetch, a link
+preview or a crawler. The person opening the page it leads to reads it; a browser fetching
+that page ahead of them (prefetch, prerender) does not. tests/security/test_every_get_route.py
+checks that no other GET changes anything."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from coachapp.models import CoachingSession, Notification
+from coachapp.nudges import subjects
+from tests.builders import Org, make_notification
+from tests.conftest import HttpsClient, signed_in
+
+PREFETCHES = [
+    pytest.param({"Sec-Purpose": "prefetch"}, id="prefetch"),
+    pytest.param({"Sec-Purpose": "prefetch;prerender"}, id="prerender"),
+    pytest.param({"Purpose": "prefetch"}, id="legacy-prefetch"),
+    pytest.param({"X-Moz": "prefetch"}, id="firefox-prefetch"),
+    pytest.param({"X-Purpose": "preview"}, id="safari-preview"),
+]
+
+
+def read_at(db: Session, notification_id: int) -> Any:
+    db.expire_all()
+    found = db.get(Notification, notification_id)
+    assert found is not None
+    return found.read_at
+
+
+def note_nudge(db: Session, org: Org) -> tuple[Notification, CoachingSession]:
+    note = org.sessions["shared"]
+    db.execute(
+        update(CoachingSession).where(CoachingSession.id == note.id).values(rep_seen_at=None)
+    )
+    item = make_notification(
+        db, org.people["rep"], url=f"/notes/{note.id}", subject=subjects.note(note.id)
+    )
+    db.commit()
+    return item, note
+
+
+def test_a_link_preview_of_a_notification_leaves_it_unread(
+    app: Flask, db: Session, org: Org
+) -> None:
+    item, note = note_nudge(db, org)
+    rep = signed_in(app, org, "rep")
+
+    preview = rep.get(f"/inbox/{item.id}")  # what a chat app or mail scanner would fetch
+
+    assert preview.status_code == 302
+    assert preview.headers["Location"] == f"/notes/{note.id}"
+    assert read_at(db, item.id) is None
+
+
+@pytest.mark.parametrize("headers", PREFETCHES)
+def test_a_prefetch_through_to_the_page_leaves_it_unread_and_unseen(
+    app: Flask, db: Session, org: Org, headers: dict[str, str]
+) -> None:
+    item, note = note_nudge(db, org)
+    rep = signed_in(app, org, "rep")
+
+    fetched = rep.get(f"/inbox/{item.id}", headers=headers, follow_redirects=True)
+
+    assert fetched.status_code == 200 and fetched.request.path == f"/notes/{note.id}"
+    assert read_at(db, item.id) is None
+    db.expire_all()
+    seen = db.get(CoachingSession, note.id)
+    assert seen is not None and seen.rep_seen_at is None  # still "New" on the rep's lists
+
+
+def test_following_it_to_the_page_reads_it(app: Flask, db: Session, org: Org) -> None:
+    item, note = note_nudge(db, org)
+    rep = signed_in(app, org, "rep")
+
+    opened = rep.get(f"/inbox/{item.id}", follow_redirects=True)
+
+    assert opened.request.path == f"/notes/{note.id}"
+    assert read_at(db, item.id) is not None
+    db.expire_all()
+    seen = db.get(CoachingSession, note.id)
+    assert seen is not None and seen.rep_seen_at is not None
+
+
+def test_someone_elses_notification_link_is_not_found(app: Flask, db: Session, org: Org) -> None:
+    item, _ = note_nudge(db, org)
+    assert signed_in(app, org, "rep2").get(f"/inbox/{item.id}").status_code == 404
+    assert read_at(db, item.id) is None
+
+
+def test_the_weekly_digest_and_a_test_push_are_read_on_their_pages(
+    app: Flask, db: Session, org: Org
+) -> None:
+    """The nudges about no one thing have a page of their own too, which reads them."""
+    director = org.people["director"]
+    digest = make_notification(
+        db, director, kind="weekly_digest", url="/org", subject=subjects.org_dashboard()
+    )
+    test = make_notification(
+        db, director, kind="test", url="/me/notifications", subject=subjects.notification_settings()
+    )
+    db.commit()
+    client = signed_in(app, org, "director")
+    for item in (digest, test):
+        assert client.get(f"/inbox/{item.id}", headers={"Sec-Purpose": "prefetch"}).status_code
+        assert read_at(db, item.id) is None
+        assert client.get(f"/inbox/{item.id}", follow_redirects=True).status_code == 200
+        assert read_at(db, item.id) is not None
+
+
+def test_the_inbox_button_still_reads_it_with_a_post(app: Flask, db: Session, org: Org) -> None:
+    item, note = note_nudge(db, org)
+    rep: HttpsClient = signed_in(app, org, "rep")
+    chosen = rep.post_form(f"/inbox/{item.id}/open")
+    assert chosen.status_code == 302 and chosen.headers["Location"] == f"/notes/{note.id}"
+    assert read_at(db, item.id) is not None
