@@ -23,6 +23,7 @@ import json
 import os
 import select
 import socket
+import ssl
 import threading
 import time
 from collections import Counter
@@ -95,9 +96,10 @@ class Received:
 
 
 class PushService:
-    """A threaded HTTP push service on 127.0.0.1 (a free port)."""
+    """A threaded HTTP push service on 127.0.0.1 (a free port); over TLS when given a server
+    context, named `host_name` in its endpoints (the test resolves that name)."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None, host_name: str | None = None) -> None:
         self.devices: dict[str, Device] = {}
         self.behaviours: dict[str, Behaviour] = {}
         self.received: list[Received] = []
@@ -108,8 +110,14 @@ class PushService:
         self._held.set()  # set: nothing is held
         self._let_through: int | None = None  # while holding: requests still answered
         self._holding = 0
+        self.server_names: list[str | None] = []  # the TLS server name each sender asked for
+        self._tls = tls
+        self._host_name = host_name
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.push_service = self
+        if tls is not None:
+            tls.sni_callback = self._sni
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
         self._thread: threading.Thread | None = None
 
     # Running ---------------------------------------------------------------------------
@@ -117,7 +125,16 @@ class PushService:
     @property
     def origin(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        scheme = "https" if self._tls is not None else "http"
+        return f"{scheme}://{self._host_name or host!s}:{port}"
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    def _sni(self, _socket: Any, server_name: str | None, _context: Any) -> None:
+        with self._lock:
+            self.server_names.append(server_name)
 
     def start(self) -> PushService:
         self._thread = threading.Thread(
@@ -329,6 +346,8 @@ def _sender_gone(connection: socket.socket) -> bool:
     try:
         readable, _, _ = select.select([connection], [], [], 0)
         return bool(readable) and connection.recv(1, socket.MSG_PEEK) == b""
+    except ValueError:  # TLS sockets cannot peek: assume the sender is still there
+        return False
     except OSError:
         return True
 

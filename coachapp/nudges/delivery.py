@@ -49,6 +49,7 @@ from coachapp.nudges.preferences import (
     quiet_until,
     start_of_local_day,
 )
+from coachapp.nudges.transport import push_session
 
 log = logging.getLogger("coachapp.push")
 
@@ -186,8 +187,7 @@ class Pusher:
     def http(self) -> requests.Session:
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
-            session = requests.Session()
-            session.max_redirects = 0  # a push service never redirects; do not follow
+            session = push_session(self.settings.allow_private)
             self._local.session = session
         return session
 
@@ -199,7 +199,9 @@ class Pusher:
             return Outcome(result, elapsed_ms=round(elapsed, 1), **kwargs)
 
         try:
-            check_endpoint(job.endpoint, self.settings.allow_private)
+            # The connection resolves the host and checks each address it connects to
+            # (coachapp.nudges.transport); a lookup here would be one the connection ignores.
+            check_endpoint(job.endpoint, self.settings.allow_private, resolve=False)
             headers = {
                 **self.authorization(job.endpoint),
                 # RFC 8291 bodies are binary; pywebpush names no type, and a push service that
