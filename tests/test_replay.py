@@ -4,9 +4,11 @@ unique index refused the loser's row; someone else's client_uuid is a conflict."
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -16,11 +18,22 @@ from sqlalchemy.orm import Session
 
 from coachapp import replay
 from coachapp.auth.service import issue_api_token
+from coachapp.coaching import calendar, ride_alongs
 from coachapp.db import database
 from coachapp.errors import Conflict
-from coachapp.models import AuditEvent, CoachTheCoachNote, Role, SessionStatus, User
-from tests.api.helpers import bearer
+from coachapp.models import (
+    AuditEvent,
+    CoachingSession,
+    CoachTheCoachNote,
+    RideAlongCall,
+    Role,
+    SessionStatus,
+    User,
+)
+from tests.api.helpers import api_caller, assert_error_shape, bearer
 from tests.builders import Org, make_coach_note, make_user
+from tests.coaching.ride_along_helpers import plan_day
+from tests.conftest import HttpsClient
 
 
 def a_second_note(director: User, manager: User, client_uuid: uuid.UUID) -> CoachTheCoachNote:
@@ -144,3 +157,112 @@ def test_the_same_note_sent_from_six_threads_at_once_is_made_once(
         db = database().sessionmaker()
         assert stored(db, uuid.UUID(body["client_uuid"])) == 1
         db.close()
+
+
+# Someone else's client_uuid over the API ---------------------------------------------------
+
+
+@dataclass
+class Replay:
+    """An attacker's creation request carrying a client_uuid the victim's phone used, and how
+    to read the victim's row back."""
+
+    attacker: str
+    url: str
+    body: dict[str, Any]
+    victims_row: Callable[[], dict[str, Any]]
+    secret: str  # a text only the victim's row holds
+
+
+def someone_elses_coaching_note(db: Session, org: Org) -> Replay:
+    theirs = org.sessions["other_team"]  # manager2's note about their own rep
+    version = theirs.guide_version
+    first = next(c.id for s in version.sections for c in s.competencies)
+    return Replay(
+        attacker="manager",
+        url="/api/v1/coaching-sessions",
+        body={
+            "client_uuid": str(theirs.client_uuid),
+            "rep_id": org.people["rep"].id,
+            "guide_version_id": version.id,
+            "type": "ride_along",
+            "ratings": [{"competency_id": first, "score": 3, "evidence": "Mine"}],
+            "strengths": "Overwritten?",
+        },
+        victims_row=lambda: row_of(db, CoachingSession, theirs.id),
+        secret=theirs.private_notes,
+    )
+
+
+def someone_elses_coach_note(db: Session, org: Org) -> Replay:
+    theirs = make_coach_note(
+        db, org.people["director"], org.people["manager"], SessionStatus.DRAFT,
+        situation="VICTIM-SITUATION",
+    )  # fmt: skip
+    db.commit()
+    return Replay(
+        attacker="director2",
+        url="/api/v1/coach-the-coach-notes",
+        body={
+            "client_uuid": str(theirs.client_uuid),
+            "manager_id": org.people["manager3"].id,
+            "situation": "Overwritten?",
+            "action": "-",
+            "result": "-",
+        },
+        victims_row=lambda: row_of(db, CoachTheCoachNote, theirs.id),
+        secret="VICTIM-SITUATION",
+    )
+
+
+def someone_elses_ride_along_call(db: Session, org: Org) -> Replay:
+    day = plan_day(db, org)  # manager's ride-along with rep, today
+    theirs, _ = ride_alongs.capture_call(
+        db, org.people["manager"], day.ride.id,
+        {"client_uuid": uuid.uuid4(), "account_name": "Mercy", "evidence": "VICTIM-EVIDENCE"},
+    )  # fmt: skip
+    today = dt.date.today()
+    own_ride = calendar.plan_ride_along(
+        db, org.people["manager2"], org.people["other_rep"].id, today, today
+    )
+    return Replay(
+        attacker="manager2",
+        url=f"/api/v1/ride-alongs/{own_ride.id}/calls",
+        body={
+            "client_uuid": str(theirs.client_uuid),
+            "account_name": "Corner pharmacy",
+            "evidence": "Overwritten?",
+        },
+        victims_row=lambda: row_of(db, RideAlongCall, theirs.id),
+        secret="VICTIM-EVIDENCE",
+    )
+
+
+def row_of(db: Session, model: type[Any], row_id: int) -> dict[str, Any]:
+    db.expire_all()
+    row = db.get(model, row_id)
+    assert row is not None
+    return {column.key: getattr(row, column.key) for column in model.__table__.columns}
+
+
+@pytest.mark.parametrize(
+    "setup",
+    [someone_elses_coaching_note, someone_elses_coach_note, someone_elses_ride_along_call],
+)
+def test_replaying_someone_elses_client_uuid_neither_returns_nor_changes_their_record(
+    app: Flask, client: HttpsClient, db: Session, org: Org, setup: Callable[..., Replay]
+) -> None:
+    """A client_uuid is not a secret (it travels in forms and replays): another person
+    sending one that was used gets 409, not the record it names, and the record stays as
+    it was."""
+    replay_attempt = setup(db, org)
+    before = replay_attempt.victims_row()
+    call = api_caller(app, client, db, org)
+
+    response = call(replay_attempt.attacker, "POST", replay_attempt.url, json=replay_attempt.body)
+
+    error = assert_error_shape(response, 409)
+    assert "belongs to another" in error["message"]
+    text = response.get_data(as_text=True)
+    assert replay_attempt.secret not in text and str(before["id"]) not in text
+    assert replay_attempt.victims_row() == before
