@@ -1,5 +1,5 @@
-"""Commands: flask --app coachapp db upgrade | seed-demo | create-user | vapid-keys | worker |
-dev-cert."""
+"""Commands: flask --app coachapp db upgrade | seed-demo | create-user | reset-password |
+vapid-keys | worker | dev-cert."""
 
 from __future__ import annotations
 
@@ -123,6 +123,25 @@ def _describe(messages: object) -> str:
     return str(messages)
 
 
+@click.command("reset-password")
+@with_appcontext
+@click.argument("email")
+def reset_password_command(email: str) -> None:
+    """Give someone a temporary password (printed once), e.g. an admin, whose password no
+    other admin may reset. It works only to choose their own, within TEMPORARY_PASSWORD_HOURS;
+    they are signed out everywhere and told."""
+    from coachapp.admin.service import reset_password
+    from coachapp.email_addresses import normalise_email
+    from coachapp.models import User
+
+    db = get_session()
+    user = db.scalars(select(User).where(User.email == normalise_email(email))).first()
+    if user is None:
+        raise click.ClickException(f"No user with email {email}.")
+    reset = reset_password(db, None, user.id)
+    click.echo(f"Temporary password for {user.email}: {reset.password}")
+
+
 @click.command("vapid-keys")
 @with_appcontext
 @click.option("--force", is_flag=True, help="Replace keys that already exist.")
@@ -191,6 +210,7 @@ def init_app(app: Flask) -> None:
     for command in (
         seed_demo_command,
         create_user_command,
+        reset_password_command,
         vapid_keys_command,
         worker_command,
         dev_cert_command,

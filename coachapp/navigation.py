@@ -107,10 +107,13 @@ NAV_BY_ROLE = {
                 "admin.cadence_targets_page",
                 "admin.save_cadence_target",
                 "admin.worker_page",
+                "admin.approve_change",
+                "admin.decline_change",
             ),
         ),
         NavItem("admin.guides", "Guides", "notes", also=("admin.guide",)),
         NavItem("admin.profiling", "Profiling", "plans"),
+        INBOX,
         ME,
     ),
 }

@@ -589,6 +589,13 @@ MATRIX: tuple[Row, ...] = (
     row("admin.reset_password", "POST", "/admin/users/{missing}/reset-password",
         variant="missing",
         expect=(302, 404, 404, 404, 404, 404, 404, 404, 404)),
+    # Approving or declining a change that waits for a second admin: admins only; one that
+    # does not exist (or was decided) is missing. tests/security/test_admin_limits.py has the
+    # stories.
+    row("admin.approve_change", "POST", "/admin/changes/{missing}/approve", variant="missing",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 404)),
+    row("admin.decline_change", "POST", "/admin/changes/{missing}/decline", variant="missing",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 404)),
     row("admin.cadence_targets_page", "GET", "/admin/cadence-targets",
         expect=(302, 404, 404, 404, 404, 404, 404, 404, 200)),
     row("admin.save_cadence_target", "POST", "/admin/cadence-targets",

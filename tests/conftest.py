@@ -53,6 +53,7 @@ SLOW_MODULES = frozenset(
         "test_migration_ride_along_day.py",
         "test_migration_session_type.py",
         "test_migration_subjects.py",
+        "test_migration_admin_limits.py",
     }
 )
 

@@ -17,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from coachapp import audit
-from coachapp.admin.service import ALLOWED_MANAGER_ROLES
+from coachapp import account_events, audit
+from coachapp.admin.reporting import ALLOWED_MANAGER_ROLES
 from coachapp.auth.passwords import unusable_password_hash
 from coachapp.auth.service import end_all_sessions
 from coachapp.email_addresses import email_problem, normalise_email
@@ -486,6 +486,7 @@ def plan_org_import(
     _check_managers(plan, people)
     _check_loops(plan, people)
     _check_actor(plan, actor, in_file)
+    _check_new_admins(plan, by_email, in_file)
     plan.problems.sort(key=lambda p: p.line or 0)
     _list_changes(plan, people, by_email, email_of, in_file, has_region and region_supported())
     return plan
@@ -562,12 +563,31 @@ def _check_loops(plan: ImportPlan, people: dict[str, _Person]) -> None:
 
 
 def _check_actor(plan: ImportPlan, actor: User, in_file: dict[str, ImportRow]) -> None:
+    """An import makes no change that needs a second admin (coachapp.admin.approvals): one's
+    own role (an admin has no manager to change, and is never deactivated by their own file),
+    nor a new admin."""
     row = in_file.get(actor.email)
     if row is not None and row.role is not None and row.role != actor.role:
         plan.problems.append(
             ImportProblem(
                 row.line,
                 "You cannot change your own role in an import; ask another admin to do it.",
+            )
+        )
+
+
+def _check_new_admins(
+    plan: ImportPlan, by_email: dict[str, User], in_file: dict[str, ImportRow]
+) -> None:
+    for email, row in in_file.items():
+        user = by_email.get(email)
+        if row.role != Role.ADMIN or (user is not None and user.role == Role.ADMIN and user.active):
+            continue
+        plan.problems.append(
+            ImportProblem(
+                row.line,
+                f"{email} would become an admin, which needs a second admin: add or change "
+                "them under People, where another admin approves it.",
             )
         )
 
@@ -745,13 +765,14 @@ def _audit_change(db: Session, actor: User, user: User, change: PersonChange) ->
             source="import",
         )
         return
+    # The person is told of these as of an admin's edit (coachapp.account_events).
     if change.kind == ChangeKind.DEACTIVATE:
-        audit.record(db, actor, "user.deactivate", "user", user.id, source="import")
+        account_events.record(db, actor, user, "user.deactivate", source="import")
         return
     if change.kind == ChangeKind.REACTIVATE:
-        audit.record(db, actor, "user.activate", "user", user.id, source="import")
+        account_events.record(db, actor, user, "user.activate", source="import")
     if fields:
-        audit.record(db, actor, "user.update", "user", user.id, changes=fields, source="import")
+        account_events.record(db, actor, user, "user.update", changes=fields, source="import")
 
 
 def describe(problems: Iterable[ImportProblem]) -> str:

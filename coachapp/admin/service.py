@@ -1,4 +1,7 @@
-"""Managing people: creating users, changing role, function and manager, deactivating."""
+"""Managing people: creating users, changing role, function and manager, deactivating, and
+passwords an admin sets. What one admin may not do alone waits for another
+(coachapp.admin.approvals); what is done to someone's account is told to them
+(coachapp.account_events)."""
 
 from __future__ import annotations
 
@@ -9,29 +12,34 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from coachapp import audit, policy
+from coachapp import account_events
+from coachapp.admin import approvals
+from coachapp.admin.reporting import check_manager
 from coachapp.auth.passwords import (
     UNUSABLE_PREFIX,
     has_usable_password,
     hash_password,
     password_problem,
     temporary_password,
+    unusable_password_hash,
 )
-from coachapp.auth.service import end_all_sessions
+from coachapp.auth.service import end_all_sessions, temporary_password_expiry
 from coachapp.email_addresses import MAX_LENGTH as EMAIL_MAX_LENGTH
 from coachapp.email_addresses import PersonEmail, normalise_email
 from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from coachapp.forms import STORABLE_TEXT
-from coachapp.models import Function, Role, User
+from coachapp.models import AccountChangeRequest, Function, Role, User
 from coachapp.timezones import check_timezone
 
-# Who may report to whom: a rep to a manager, a manager to a director.
-ALLOWED_MANAGER_ROLES = {
-    Role.REP: {Role.MANAGER},
-    Role.MANAGER: {Role.DIRECTOR},
-    Role.DIRECTOR: {Role.DIRECTOR},
-    Role.ADMIN: set(),
-}
+# Why no admin sets another admin's password: the account would be in two people's hands, and
+# a second admin account approves what the first asks (coachapp.admin.approvals).
+ADMIN_PASSWORDS_ELSEWHERE = (
+    "An admin's password is reset from the command line by whoever runs Coachapp "
+    "(flask --app coachapp reset-password EMAIL), never by another admin."
+)
+LEAVE_EMPTY_FOR_NEW_ADMIN = (
+    "Leave this empty: a new admin gets their one-time password from the admin who approves them."
+)
 
 
 class UserSchema(Schema):
@@ -51,10 +59,16 @@ class UserSchema(Schema):
     timezone = fields.String(load_default="UTC", validate=check_timezone)
     # An emptied field clears the region, so it loads as "" rather than staying unchanged.
     region = fields.String(load_default="", validate=[validate.Length(max=80), STORABLE_TEXT])
-    password = fields.String(load_only=True, required=True)
+    # Required except for a new admin, whose password comes with another admin's approval
+    # (create_user says which).
+    password = fields.String(load_only=True)
 
     @validates_schema(skip_on_field_errors=False)
     def _password(self, data: dict[str, Any], **_: Any) -> None:
+        if "password" not in self.fields:
+            return
+        if "password" not in data and data.get("role") != Role.ADMIN:
+            raise ValidationError("Enter an initial password.", field_name="password")
         if "password" in data:
             problem = password_problem(data["password"], email=data.get("email", ""))
             if problem:
@@ -65,38 +79,24 @@ user_create_schema = UserSchema()
 user_update_schema = UserSchema(exclude=("email", "password"))
 
 
-def _check_manager(db: Session, user: User | None, role: Role, manager_id: int | None) -> None:
-    allowed = ALLOWED_MANAGER_ROLES[role]
-    if manager_id is None:
-        if role in {Role.REP, Role.MANAGER}:
-            raise InvalidInput(
-                "Choose who this person reports to.", {"manager_id": ["Choose a manager."]}
-            )
-        return
-    manager = db.get(User, manager_id)
-    if manager is None or not manager.active or manager.role not in allowed:
-        names = " or ".join(sorted(r.value for r in allowed)) or "nobody"
-        raise InvalidInput(
-            "That manager cannot be chosen.",
-            {"manager_id": [f"A {role.value} reports to an active {names}."]},
-        )
-    if user is not None:
-        below = set(db.scalars(policy.subtree_ids(user)).all())
-        if manager.id == user.id or manager.id in below:
-            raise InvalidInput(
-                "That would make a reporting loop.",
-                {"manager_id": ["Someone cannot report to themself or to their own team."]},
-            )
-
-
 def create_user(db: Session, actor: User | None, data: dict[str, Any]) -> User:
+    """Adds a person with a password the admin chose, which they must replace within
+    TEMPORARY_PASSWORD_HOURS. A new admin is added inactive and without a password, waiting
+    for another admin's approval (the command line needs none)."""
     email = normalise_email(data["email"])
     if db.scalar(select(func.count()).where(User.email == email)):
         raise InvalidInput(
             "A user with that email already exists.", {"email": ["This email is already used."]}
         )
     role = Role(data["role"])
-    _check_manager(db, None, role, data.get("manager_id"))
+    check_manager(db, None, role, data.get("manager_id"))
+    after = {"role": role.value, "manager_id": data.get("manager_id"), "active": True}
+    waits = actor is not None and approvals.needs_second_admin(actor, None, after)
+    password = data.get("password")
+    if waits and password:
+        raise InvalidInput(LEAVE_EMPTY_FOR_NEW_ADMIN, {"password": [LEAVE_EMPTY_FOR_NEW_ADMIN]})
+    if not waits and not password:
+        raise InvalidInput("Enter an initial password.", {"password": ["Enter a password."]})
     user = User(
         email=email,
         name=data["name"].strip(),
@@ -105,24 +105,49 @@ def create_user(db: Session, actor: User | None, data: dict[str, Any]) -> User:
         manager_id=data.get("manager_id"),
         timezone=data.get("timezone") or "UTC",
         region=(data.get("region") or "").strip(),
-        password_hash=hash_password(data["password"]),
-        must_change_password=True,  # the admin knows it: the person chooses their own
+        password_hash=unusable_password_hash(),
+        active=not waits,
     )
+    if password:
+        _set_temporary_password(user, password, field="password")
     db.add(user)
     db.flush()
-    audit.record(db, actor, "user.create", "user", user.id, email=email, role=role.value)
+    account_events.record(
+        db, actor, user, "user.create", email=email, role=role.value, waits_for_approval=waits
+    )
+    if waits:
+        assert actor is not None
+        approvals.request_change(db, actor, user, {**after, "active": True})
     db.commit()
     return user
 
 
-def update_user(db: Session, actor: User, user_id: int, data: dict[str, Any]) -> User:
+@dataclass(frozen=True)
+class UserUpdate:
+    user: User
+    # The part of the change that waits for another admin, if any.
+    waiting: AccountChangeRequest | None
+
+
+def update_user(db: Session, actor: User, user_id: int, data: dict[str, Any]) -> UserUpdate:
+    """Applies the change, except a role or manager change that needs a second admin
+    (one's own, or one that makes someone an admin): that part waits as a request."""
     user = db.get(User, user_id)
     if user is None:
         raise NotFound()
     role = Role(data["role"])
-    _check_manager(db, user, role, data.get("manager_id"))
+    check_manager(db, user, role, data.get("manager_id"))
     if "region" in data:
         data = {**data, "region": data["region"].strip()}
+    after = {
+        "role": role.value,
+        "manager_id": data.get("manager_id", user.manager_id),
+        "active": user.active,
+    }
+    waiting = None
+    if approvals.needs_second_admin(actor, user, after):
+        waiting = approvals.request_change(db, actor, user, after)
+        data = {k: v for k, v in data.items() if k not in approvals.GATED_FIELDS}
     changes = {}
     for name in ("name", "role", "function", "manager_id", "timezone", "region"):
         if name in data and getattr(user, name) != data[name]:
@@ -132,23 +157,31 @@ def update_user(db: Session, actor: User, user_id: int, data: dict[str, Any]) ->
         # A role change takes effect now: existing sign-ins and tokens end.
         end_all_sessions(db, user)
     if changes:
-        audit.record(db, actor, "user.update", "user", user.id, changes=changes)
+        account_events.record(db, actor, user, "user.update", changes=changes)
     db.commit()
-    return user
+    return UserUpdate(user, waiting)
 
 
-def set_active(db: Session, actor: User, user_id: int, active: bool) -> User:
+def set_active(
+    db: Session, actor: User, user_id: int, active: bool
+) -> tuple[User, AccountChangeRequest | None]:
+    """(De)activates someone; deactivating oneself, or activating an admin, waits for
+    another admin (the request comes back)."""
     user = db.get(User, user_id)
     if user is None:
         raise NotFound()
-    if user.id == actor.id and not active:
-        raise InvalidInput("You cannot deactivate yourself.")
-    if user.active != active:
-        user.active = active
-        end_all_sessions(db, user)
-        audit.record(db, actor, "user.activate" if active else "user.deactivate", "user", user.id)
+    if user.active == active:
+        return user, None
+    after = {**approvals.values_of(user), "active": active}
+    if approvals.needs_second_admin(actor, user, after):
+        waiting = approvals.request_change(db, actor, user, after)
         db.commit()
-    return user
+        return user, waiting
+    user.active = active
+    end_all_sessions(db, user)
+    account_events.record(db, actor, user, "user.activate" if active else "user.deactivate")
+    db.commit()
+    return user, None
 
 
 def people_for_admin(
@@ -187,10 +220,12 @@ def set_initial_password(db: Session, actor: User, user_id: int, password: str) 
     user = db.get(User, user_id)
     if user is None:
         raise NotFound()
+    if user.role == Role.ADMIN:
+        raise PermissionDenied(ADMIN_PASSWORDS_ELSEWHERE)
     if has_usable_password(user.password_hash):
         raise Conflict(f"{user.name} already has a password; they can change it under Me.")
     _set_temporary_password(user, password, field="password")
-    audit.record(db, actor, "user.set_password", "user", user.id)
+    account_events.record(db, actor, user, "user.set_password")
     db.commit()
     return user
 
@@ -205,26 +240,30 @@ class PasswordReset:
 
 
 def reset_password(
-    db: Session, actor: User, user_id: int, password: str | None = None
+    db: Session, actor: User | None, user_id: int, password: str | None = None
 ) -> PasswordReset:
     """Gives someone a temporary password (the one typed, or a random one) for a forgotten or
     exposed password. They are signed out everywhere, and their API tokens end too: each was
     issued for the old password, which may be known to someone else, so what it opened closes
-    with it (the admin is told how many). At their next sign-in they choose their own."""
+    with it (the admin is told how many). At their next sign-in they choose their own, within
+    TEMPORARY_PASSWORD_HOURS, and they are told who reset it.
+
+    An admin's password is reset only from the command line (actor None)."""
     user = db.get(User, user_id)
     if user is None:
         raise NotFound()
-    if user.id == actor.id:
+    if actor is not None and user.id == actor.id:
         raise PermissionDenied("Change your own password under Me, with your current one.")
+    if actor is not None and user.role == Role.ADMIN:
+        raise PermissionDenied(ADMIN_PASSWORDS_ELSEWHERE)
     chosen = password or temporary_password()
     _set_temporary_password(user, chosen, field="temporary_password")
     signed_out = end_all_sessions(db, user)
-    audit.record(
+    account_events.record(
         db,
         actor,
+        user,
         "user.reset_password",
-        "user",
-        user.id,
         generated=not password,
         browsers_signed_out=signed_out.browsers,
         tokens_revoked=signed_out.tokens,
@@ -234,12 +273,14 @@ def reset_password(
 
 
 def _set_temporary_password(user: User, password: str, *, field: str) -> None:
-    """A password an admin chose: it meets the policy, and its owner must replace it."""
+    """A password someone else chose: it meets the policy, opens only the page to choose
+    one's own, and stops working after TEMPORARY_PASSWORD_HOURS."""
     problem = password_problem(password, email=user.email)
     if problem:
         raise InvalidInput("Choose another password.", {field: [problem]})
     user.password_hash = hash_password(password)
     user.must_change_password = True
+    user.temporary_password_expires_at = temporary_password_expiry()
 
 
 def people_without_password(db: Session) -> list[User]:

@@ -6,8 +6,9 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 
-from coachapp.admin import bp, service
+from coachapp.admin import approvals, bp, service
 from coachapp.auth.roles import fresh_login_for_changes, roles_required, viewer
+from coachapp.auth.service import temporary_password_hours
 from coachapp.coaching import guides as guide_service
 from coachapp.db import get_session
 from coachapp.errors import Conflict, InvalidInput, NotFound
@@ -27,9 +28,12 @@ from coachapp.timezones import with_searched_zone, zone_picker, zones_in_use
 
 def _form_page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
     db = get_session()
+    user = context.get("user")
     return (
         render_template(
             template,
+            waiting=approvals.pending_for(db, user) if user is not None else None,
+            temporary_password_hours=temporary_password_hours(),
             roles=ROLE_LABELS,
             functions=FUNCTION_LABELS,
             managers=service.possible_managers(db),
@@ -46,9 +50,16 @@ def _form_page(template: str, status: int = 200, **context: Any) -> tuple[str, i
 def users() -> str:
     search = request.args.get("q", "")[:100]
     role = request.args.get("role", "")
-    people = service.people_for_admin(get_session(), search, role)
+    db = get_session()
+    people = service.people_for_admin(db, search, role)
     return render_template(
-        "admin/users.html", people=people, q=search, role=role, roles=ROLE_LABELS
+        "admin/users.html",
+        people=people,
+        q=search,
+        role=role,
+        roles=ROLE_LABELS,
+        pending=[(r, approvals.summary(db, r)) for r in approvals.pending_requests(db)],
+        may_approve=approvals.may_approve,
     )
 
 
@@ -67,7 +78,14 @@ def new_user() -> Any:
             except InvalidInput as exc:
                 errors = exc.fields or {"_form": [exc.message]}
             else:
-                flash(f"{user.name} can now sign in.", "success")
+                if user.active:
+                    flash(f"{user.name} can now sign in.", "success")
+                else:
+                    flash(
+                        f"{user.name} is added and waits for another admin's approval, who then "
+                        "gets their one-time password to pass on.",
+                        "info",
+                    )
                 return redirect(url_for("admin.users"))
         values.pop("password", None)
         return _form_page("admin/user_form.html", 422, values=values, errors=errors, user=None)
@@ -105,11 +123,18 @@ def edit_user(user_id: int) -> Any:
         data, errors = load_form(service.user_update_schema, with_searched_zone(request.form))
         if data is not None:
             try:
-                service.update_user(db, viewer(), user.id, data)
+                update = service.update_user(db, viewer(), user.id, data)
             except InvalidInput as exc:
                 errors = exc.fields or {"_form": [exc.message]}
             else:
-                flash(f"Saved {user.name}.", "success")
+                if update.waiting is None:
+                    flash(f"Saved {user.name}.", "success")
+                else:
+                    flash(
+                        f"Saved {user.name}, except the change to their role, manager or "
+                        "activity: that waits for another admin's approval.",
+                        "info",
+                    )
                 return redirect(url_for("admin.users"))
         return _form_page("admin/user_form.html", 422, values=values, errors=errors, user=user)
     return _form_page("admin/user_form.html", values=values, errors=errors, user=user)
@@ -135,7 +160,9 @@ def reset_password(user_id: int) -> Any:
             reset_values={"temporary_password": typed},
             reset_errors=exc.fields,
         )
-    return render_template("admin/password_reset.html", reset=reset)
+    return render_template(
+        "admin/password_reset.html", reset=reset, hours=temporary_password_hours()
+    )
 
 
 @bp.post("/users/<int:user_id>/active")
@@ -144,11 +171,16 @@ def reset_password(user_id: int) -> Any:
 def set_active(user_id: int) -> Any:
     active = request.form.get("active") == "1"
     try:
-        user = service.set_active(get_session(), viewer(), user_id, active)
+        user, waiting = service.set_active(get_session(), viewer(), user_id, active)
     except InvalidInput as exc:
         flash(exc.message, "error")
         return redirect(url_for("admin.edit_user", user_id=user_id))
-    flash(f"{user.name} is {'active' if user.active else 'deactivated and signed out'}.", "success")
+    if waiting is not None:
+        verb = "Reactivating" if active else "Deactivating"
+        flash(f"{verb} {user.name} waits for another admin's approval.", "info")
+    else:
+        state = "active" if user.active else "deactivated and signed out"
+        flash(f"{user.name} is {state}.", "success")
     return redirect(url_for("admin.users"))
 
 

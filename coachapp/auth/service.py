@@ -28,8 +28,30 @@ class InvalidCredentials(DomainError):
     status = 401
     code = "unauthorized"
 
+    def __init__(self, message: str = BAD_CREDENTIALS) -> None:
+        super().__init__(message)
+
+
+class TemporaryPasswordExpired(InvalidCredentials):
+    """The right password, but one an admin chose that was not replaced in time. Said only
+    to someone who typed it, so it tells nothing about the account to anyone else."""
+
+    code = "temporary_password_expired"
+
     def __init__(self) -> None:
-        super().__init__(BAD_CREDENTIALS)
+        super().__init__(
+            "This temporary password has expired. Ask an admin for a new one; it works for "
+            f"{temporary_password_hours()} hours."
+        )
+
+
+def temporary_password_hours() -> int:
+    return int(current_app.config["TEMPORARY_PASSWORD_HOURS"])
+
+
+def temporary_password_expiry() -> dt.datetime:
+    """When a password an admin sets now stops working unless its owner replaces it."""
+    return utcnow() + dt.timedelta(hours=temporary_password_hours())
 
 
 def authenticate(db: Session, email: str, password: str, ip: str) -> User:
@@ -39,10 +61,14 @@ def authenticate(db: Session, email: str, password: str, ip: str) -> User:
     user = db.scalars(select(User).where(User.email == email)).first()
     valid = verify_password(user.password_hash if user else None, password)
     succeeded = bool(user is not None and valid and user.active)
-    throttle.record_attempt(db, email, ip, succeeded=succeeded)
+    expired = succeeded and user is not None and user.temporary_password_expired(utcnow())
+    throttle.record_attempt(db, email, ip, succeeded=succeeded and not expired)
     if not succeeded or user is None:
         db.commit()
         raise InvalidCredentials()
+    if expired:
+        db.commit()
+        raise TemporaryPasswordExpired()
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     db.commit()
@@ -85,6 +111,8 @@ def user_for_browser_token(db: Session, token: str) -> User | None:
     now = utcnow()
     if row is None or row.ended_at is not None or row.expires_at <= now or not row.user.active:
         return None
+    if row.user.temporary_password_expired(now):
+        return None  # a session opened with a temporary password ends with it
     if now - row.last_seen_at > LAST_USED_RESOLUTION:
         row.last_seen_at = now
         db.commit()

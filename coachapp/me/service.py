@@ -7,9 +7,10 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import Session
 
-from coachapp import audit
+from coachapp import account_events
 from coachapp.auth.passwords import hash_password, password_problem, verify_password
 from coachapp.auth.service import end_all_sessions
+from coachapp.db import utcnow
 from coachapp.errors import InvalidInput
 from coachapp.models import User
 from coachapp.timezones import check_timezone
@@ -49,6 +50,9 @@ def update_profile(db: Session, user: User, data: dict[str, Any]) -> None:
 
 def change_password(db: Session, user: User, current: str, new: str) -> None:
     """Sets a new password of the user's own choosing and signs them out everywhere else."""
+    if user.temporary_password_expired(utcnow()):
+        message = "This temporary password has expired; ask an admin for a new one."
+        raise InvalidInput(message, {"current_password": [message]})
     if not verify_password(user.password_hash, current):
         raise InvalidInput(
             "Your current password is not right.",
@@ -62,6 +66,7 @@ def change_password(db: Session, user: User, current: str, new: str) -> None:
         raise InvalidInput(message, {"new_password": [message]})
     user.password_hash = hash_password(new)
     user.must_change_password = False
+    user.temporary_password_expires_at = None
     end_all_sessions(db, user)
-    audit.record(db, user, "user.password_change", "user", user.id)
+    account_events.record(db, user, user, "user.password_change")
     db.commit()

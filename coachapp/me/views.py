@@ -7,6 +7,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required, login_user
 
+from coachapp import account_events
 from coachapp.auth.roles import viewer
 from coachapp.auth.service import start_browser_session
 from coachapp.db import get_session
@@ -22,8 +23,14 @@ def _page(status: int = 200, **context: Any) -> tuple[str, int]:
     context.setdefault("profile", {"name": user.name, "timezone": user.timezone})
     context.setdefault("profile_errors", {})
     context.setdefault("password_errors", {})
-    timezones = zone_picker(zones_in_use(get_session()), context["profile"].get("timezone") or "")
-    return render_template("me/index.html", timezones=timezones, **context), status
+    db = get_session()
+    timezones = zone_picker(zones_in_use(db), context["profile"].get("timezone") or "")
+    return render_template(
+        "me/index.html",
+        timezones=timezones,
+        security_events=account_events.events_for(db, user),
+        **context,
+    ), status
 
 
 @bp.get("/me")
@@ -48,6 +55,11 @@ def _password_page(status: int = 200, **context: Any) -> tuple[str, int]:
     sent before anything else (coachapp.auth.password_change)."""
     context.setdefault("password_errors", {})
     context.setdefault("next", safe_local_path(request.values.get("next")) or "")
+    user = viewer()
+    if user.must_change_password:
+        # Who chose the password they signed in with: the first sign of one they did not ask for.
+        latest = account_events.events_for(get_session(), user, limit=1)
+        context["latest_event"] = latest[0] if latest else None
     return render_template("me/password.html", **context), status
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, String, false
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, String, false, text
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -82,6 +82,9 @@ class User(Base):
     must_change_password: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
+    # When a password an admin chose stops working if its owner has not replaced it (None:
+    # the person chose their own). It opens nothing but the page to choose one's own.
+    temporary_password_expires_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -118,6 +121,11 @@ class User(Base):
         if not self.browser_token:
             raise RuntimeError("sign in through coachapp.auth.service.start_browser_session")
         return self.browser_token
+
+    def temporary_password_expired(self, now: dt.datetime) -> bool:
+        """The password an admin chose for this person is past its time and opens nothing."""
+        expires = self.temporary_password_expires_at
+        return self.must_change_password and expires is not None and expires <= now
 
     @property
     def function_label(self) -> str:
@@ -219,6 +227,52 @@ class BrowserSession(Base):
     user_agent: Mapped[str] = mapped_column(String(300), default="")
 
     user: Mapped[User] = relationship()
+
+
+class ChangeRequestStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+class AccountChangeRequest(Base):
+    """A change to someone's role, manager or activity that waits for a second admin: changes
+    to one's own account, and changes that add an admin (coachapp.admin.approvals)."""
+
+    __tablename__ = "account_change_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # {"role": ["admin", "director"], "manager_id": [null, 7], "active": [true, false]}: each
+    # field's value when asked, and the value asked for. Approval applies them only while the
+    # values are still those of the request.
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[ChangeRequestStatus] = mapped_column(
+        str_enum(ChangeRequestStatus, "change_request_status"),
+        default=ChangeRequestStatus.PENDING,
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[dt.datetime | None]
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    __table_args__ = (
+        # One request waits per person at a time.
+        Index(
+            "uq_account_change_requests_pending",
+            "user_id",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+        CheckConstraint(
+            "(status = 'pending') = (decided_at IS NULL)", name="decided_when_not_pending"
+        ),
+    )
 
 
 class LoginAttempt(Base):

@@ -43,6 +43,10 @@ KINDS: dict[str, Kind] = {
              "A coaching note from your director"),
         Kind("coach_note_acknowledged", "A manager replies to my coaching note", "normal",
              3 * DAY, "A manager replied to your coaching note"),
+        Kind("account_security", "A change to my account by an admin", "high", 3 * DAY,
+             "A change to your Coachapp account"),
+        Kind("approval_needed", "A change to someone's account waits for my approval",
+             "normal", 3 * DAY, "A change waits for your approval"),
         Kind("test", "Test notifications", "high", 3600, "Test notification from Coachapp"),
     )
 }  # fmt: skip
@@ -54,5 +58,7 @@ def kind_of(key: str) -> Kind:
     return KINDS.get(key, FALLBACK)
 
 
-# Kinds a user may switch off; a test notification is always sent when asked for.
-MUTABLE_KINDS = tuple(key for key in KINDS if key != "test")
+# Kinds nobody switches off: a test notification is sent when asked for, and what is done
+# to one's account, or waits for one's approval as an admin, is security news.
+ALWAYS_SENT_KINDS = frozenset({"test", "account_security", "approval_needed"})
+MUTABLE_KINDS = tuple(key for key in KINDS if key not in ALWAYS_SENT_KINDS)

@@ -572,7 +572,7 @@ def test_a_list_of_changes_from_the_browser_is_never_trusted(
     e = emails(org)
     text = csv_text(f"new@example.com,New,rep,sales,{e['manager']},UTC")
     fingerprint = fingerprint_of(client, preview(client, text).get_data(as_text=True))
-    edited = csv_text("new@example.com,New,admin,other,,UTC")
+    edited = csv_text("new@example.com,New,director,other,,UTC")
     before = snapshot(db)
     assert apply(client, edited, fingerprint).status_code == 409
     assert snapshot(db) == before
