@@ -26,13 +26,13 @@ _FORMAT_RANGES = (
     "\\ufff9-\\ufffb"
 )
 _CONTROL_RANGES = "\\u0000-\\u001f" + _FORMAT_RANGES
-# Several lines may also hold tabs (U+0009) and line feeds (U+000A); the other ways of
-# breaking a line (CR LF, a bare CR, U+2028...) are accepted on input and stored as line
-# feeds (normalise_newlines).
+# Several lines may also hold tabs (U+0009) and line feeds (U+000A), and carriage returns,
+# which are stored as line feeds (normalise_newlines).
 _TEXT_CONTROL_RANGES = "\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f" + _FORMAT_RANGES
 
-# Patterns read the same by Python's re and ECMA-262 (the OpenAPI document). Python must
-# match them whole (re.fullmatch): its `$` also matches before a final line feed.
+# Patterns read the same by Python's re and ECMA-262 (the OpenAPI document), except that
+# Python's `$` also matches before a final line feed: values are stripped before they are
+# stored, and line_problem and text_problem match the whole text.
 LINE_PATTERN = f"^[^{_CONTROL_RANGES}]*$"
 TEXT_PATTERN = f"^[^{_TEXT_CONTROL_RANGES}]*$"
 
@@ -42,7 +42,7 @@ TEXT_PROBLEM = "Contains an invisible control character; retype the text without
 _LINE = re.compile(LINE_PATTERN)
 _TEXT = re.compile(TEXT_PATTERN)
 _CONTROL = re.compile(f"[{_CONTROL_RANGES}]+")
-_NEWLINES = re.compile("\r\n|[\r\u000b\u000c\u0085\u2028\u2029]")
+_NEWLINES = re.compile(r"\r\n?")
 
 
 def line_problem(text: str) -> str | None:
@@ -56,8 +56,7 @@ def text_problem(text: str) -> str | None:
 
 
 def normalise_newlines(text: str) -> str:
-    """CR LF, a bare CR, and the line breaks that pasting from word processors brings (vertical
-    tab, form feed, NEL, U+2028, U+2029) become LF."""
+    """CR LF and a bare CR (what browsers send from a text box, old Mac text) become LF."""
     return _NEWLINES.sub("\n", text)
 
 

@@ -24,6 +24,7 @@ from coachapp.auth.service import end_all_sessions
 from coachapp.email_addresses import email_problem, normalise_email
 from coachapp.errors import Conflict, InvalidInput
 from coachapp.models import FUNCTION_LABELS, ROLE_LABELS, Function, Role, User
+from coachapp.plain_text import line_problem
 from coachapp.timezones import canonical_name
 
 MAX_IMPORT_BYTES = 400_000
@@ -291,6 +292,8 @@ def _read_row(
         refuse("The name is empty.")
     elif len(row.name) > MAX_NAME_LENGTH:
         refuse(f"The name is longer than {MAX_NAME_LENGTH} characters.")
+    elif problem := line_problem(row.name):
+        refuse(f"The name: {problem}")
     row.role = _choice(cell("role"), ROLE_LABELS)
     if row.role is None:
         refuse(
@@ -321,6 +324,8 @@ def _read_row(
         row.region = cell("region")
         if len(row.region) > _region_length():
             refuse(f"The region is longer than {_region_length()} characters.")
+        elif problem := line_problem(row.region):
+            refuse(f"The region: {problem}")
     row.valid = not problems
     return row, problems
 

@@ -27,7 +27,7 @@ from coachapp.auth.service import end_all_sessions, temporary_password_expiry
 from coachapp.email_addresses import MAX_LENGTH as EMAIL_MAX_LENGTH
 from coachapp.email_addresses import PersonEmail, normalise_email
 from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from coachapp.forms import STORABLE_TEXT
+from coachapp.forms import Line
 from coachapp.models import AccountChangeRequest, Function, Role, User
 from coachapp.timezones import check_timezone
 
@@ -48,9 +48,9 @@ class UserSchema(Schema):
         validate=[validate.Length(max=EMAIL_MAX_LENGTH), PersonEmail()],
         error_messages={"required": "Enter an email address."},
     )
-    name = fields.String(
+    name = Line(
         required=True,
-        validate=validate.Length(min=1, max=120),
+        validate=[validate.Length(min=1, error="Enter a name."), validate.Length(max=120)],
         error_messages={"required": "Enter a name."},
     )
     role = fields.Enum(Role, by_value=True, required=True)
@@ -58,7 +58,7 @@ class UserSchema(Schema):
     manager_id = fields.Integer(load_default=None, allow_none=True, strict=False)
     timezone = fields.String(load_default="UTC", validate=check_timezone)
     # An emptied field clears the region, so it loads as "" rather than staying unchanged.
-    region = fields.String(load_default="", validate=[validate.Length(max=80), STORABLE_TEXT])
+    region = Line(load_default="", validate=validate.Length(max=80))
     # Required except for a new admin, whose password comes with another admin's approval
     # (create_user says which).
     password = fields.String(load_only=True)

@@ -24,7 +24,7 @@ from coachapp.coaching.cadence import (
 )
 from coachapp.dashboard.service import CadenceFilters, RepRow, TeamFigures, cadence_rows, teams_of
 from coachapp.db import get_session, utcnow
-from coachapp.forms import STORABLE_TEXT
+from coachapp.forms import Line
 from coachapp.models import Function
 from coachapp.timezones import local_today
 
@@ -40,7 +40,7 @@ class CadenceQuerySchema(Schema):
         validate=validate.Range(1, MAX_WINDOW_DAYS),
         metadata={"description": "Days, ending with each rep's today, that window figures cover"},
     )
-    region = fields.String(validate=[validate.Length(max=80), STORABLE_TEXT])
+    region = Line(validate=validate.Length(max=80))
     function = fields.Enum(Function, by_value=True)
     manager_id = fields.Integer(
         strict=False,

@@ -29,7 +29,7 @@ from coachapp.api.responses import authenticated
 from coachapp.coach_notes import service
 from coachapp.coach_notes.service import CoachNoteSchema
 from coachapp.db import get_session
-from coachapp.forms import STORABLE_TEXT
+from coachapp.forms import Lines
 from coachapp.models import CoachTheCoachNote, SessionStatus
 from coachapp.versioning import etag, parse_if_match
 
@@ -84,9 +84,7 @@ class CoachNotePatchSchema(CoachNoteSchema):
 
 
 class CoachNoteAcknowledgeSchema(Schema):
-    comment = fields.String(
-        load_default="", validate=[validate.Length(max=service.COMMENT_LIMIT), STORABLE_TEXT]
-    )
+    comment = Lines(load_default="", validate=validate.Length(max=service.COMMENT_LIMIT))
 
 
 class CoachNoteListQuerySchema(Schema):

@@ -29,7 +29,7 @@ from coachapp.coaching import blind, service, specificity
 from coachapp.coaching.cadence import ack_deadline_days, deadline_of
 from coachapp.db import get_session, utcnow
 from coachapp.errors import Conflict, NotFound
-from coachapp.forms import STORABLE_TEXT
+from coachapp.forms import Line, Lines
 from coachapp.models import (
     NOT_OBSERVED_LABEL,
     RATING_SCALE,
@@ -91,17 +91,19 @@ class FormId(fields.Integer):
 
 
 def _text(max_length: int, **kw: Any) -> fields.String:
-    return fields.String(validate=[validate.Length(max=max_length), STORABLE_TEXT], **kw)
+    """Text of several lines (coachapp.forms.Lines)."""
+    return Lines(validate=validate.Length(max=max_length), **kw)
 
 
-def _required_text(max_length: int, message: str) -> fields.String:
-    return fields.String(
+def _line(max_length: int, **kw: Any) -> fields.String:
+    """One line of text (coachapp.forms.Line): a title, a name."""
+    return Line(validate=validate.Length(max=max_length), **kw)
+
+
+def _required(kind: type[fields.String], max_length: int, message: str) -> fields.String:
+    return kind(
         required=True,
-        validate=[
-            validate.Length(min=1, error=message),
-            validate.Length(max=max_length),
-            STORABLE_TEXT,
-        ],
+        validate=[validate.Length(min=1, error=message), validate.Length(max=max_length)],
         error_messages={"required": message},
     )
 
@@ -421,7 +423,7 @@ class RatingInSchema(Schema):
 
 
 class FollowUpInSchema(Schema):
-    title = _required_text(200, "Describe the follow-up.")
+    title = _required(Line, 200, "Describe the follow-up.")
     owner_id = _id(
         load_default=None,
         allow_none=True,
@@ -512,7 +514,7 @@ class AcknowledgeSchema(Schema):
 
 
 class AddendumSchema(Schema):
-    text = _required_text(5000, "Write the addendum.")
+    text = _required(Lines, 5000, "Write the addendum.")
 
 
 class SelfRatingInSchema(Schema):
@@ -559,8 +561,8 @@ class FollowUpListQuerySchema(Schema):
 class FollowUpPatchSchema(Schema):
     status = fields.Enum(FollowUpStatus, by_value=True)
     due_date = fields.Date()
-    title = fields.String(validate=[validate.Length(min=1, max=200), STORABLE_TEXT])
-    evidence = _text(
+    title = Line(validate=validate.Length(min=1, max=200))
+    evidence = _line(
         300, allow_none=True, metadata={"description": "One line: what shows it was done"}
     )
 

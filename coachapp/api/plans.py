@@ -14,7 +14,7 @@ from coachapp.api.auth import api_user, callers_only
 from coachapp.api.parsing import Blueprint
 from coachapp.api.responses import authenticated
 from coachapp.db import get_session
-from coachapp.forms import STORABLE_TEXT
+from coachapp.forms import Line, Lines
 from coachapp.models import (
     PROFILE_AREAS,
     AccountPlan,
@@ -88,10 +88,10 @@ class TeamMemberOutSchema(Schema):
 
 
 class ProfileSchema(Schema):
-    business = fields.String(validate=inputs.LONG_TEXT)
-    clinical = fields.String(validate=inputs.LONG_TEXT)
-    operational = fields.String(validate=inputs.LONG_TEXT)
-    reimbursement = fields.String(validate=inputs.LONG_TEXT)
+    business = Lines(validate=inputs.LONG_TEXT)
+    clinical = Lines(validate=inputs.LONG_TEXT)
+    operational = Lines(validate=inputs.LONG_TEXT)
+    reimbursement = Lines(validate=inputs.LONG_TEXT)
 
 
 class CompletenessSchema(Schema):
@@ -140,12 +140,12 @@ class PlanOutSchema(Schema):
 class PlanPatchSchema(Schema):
     period = fields.String(validate=validate.Regexp(inputs.PERIOD, error=inputs.PERIOD_MESSAGE))
     status = fields.Enum(PlanStatus, by_value=True)
-    strategic_priorities = fields.String(validate=inputs.LONG_TEXT)
+    strategic_priorities = Lines(validate=inputs.LONG_TEXT)
     profile = fields.Nested(ProfileSchema)
 
 
 class PlanListQuerySchema(Schema):
-    region = fields.String(validate=[validate.Length(max=80), STORABLE_TEXT])
+    region = Line(validate=validate.Length(max=80))
     function = fields.Enum(Function, by_value=True)
     status = fields.Enum(PlanStatus, by_value=True)
 

@@ -29,6 +29,7 @@ from coachapp.api.coaching import (
     FormId,
     SessionOutSchema,
     _id,
+    _line,
     _text,
     session_json,
 )
@@ -36,7 +37,7 @@ from coachapp.api.parsing import Blueprint
 from coachapp.api.responses import authenticated
 from coachapp.coaching import calendar, ride_alongs
 from coachapp.db import get_session
-from coachapp.forms import STORABLE_TEXT
+from coachapp.forms import Line
 from coachapp.models import PlannedRideAlong, RideAlongCall
 from coachapp.timezones import local_today
 from coachapp.versioning import etag, parse_if_match
@@ -144,7 +145,7 @@ class RideAlongCreateSchema(Schema):
     rep_id = FormId(required=True, error_messages={"required": "Choose the rep."})
     day = fields.Date(required=True, error_messages={"required": "Pick the day."})
     plan_id = _id(load_default=None, allow_none=True)
-    note = _text(500, load_default="")
+    note = _line(500, load_default="")
 
 
 class StopInSchema(Schema):
@@ -153,8 +154,8 @@ class StopInSchema(Schema):
         allow_none=True,
         metadata={"description": "One of the rep's account plans (its account names the stop)"},
     )
-    name = _text(160, load_default="", metadata={"description": "An account without a plan"})
-    objective = _text(300, required=True, metadata={"description": "What this call is for"})
+    name = _line(160, load_default="", metadata={"description": "An account without a plan"})
+    objective = _line(300, required=True, metadata={"description": "What this call is for"})
 
 
 class PreparationSchema(Schema):
@@ -167,12 +168,9 @@ class PreparationSchema(Schema):
 
 
 class AgreementDoneSchema(Schema):
-    evidence = fields.String(
+    evidence = Line(
         required=True,
-        validate=[
-            validate.Length(min=1, max=ride_alongs.AGREEMENT_EVIDENCE_LIMIT),
-            STORABLE_TEXT,
-        ],
+        validate=validate.Length(min=1, max=ride_alongs.AGREEMENT_EVIDENCE_LIMIT),
         metadata={"description": "One line: what shows it is done"},
     )
 
@@ -195,7 +193,7 @@ class CallInSchema(Schema):
     stop_id = _id(
         load_default=None, allow_none=True, metadata={"description": "One of the day's accounts"}
     )
-    account_name = _text(160, load_default="", metadata={"description": "Another account"})
+    account_name = _line(160, load_default="", metadata={"description": "Another account"})
     guide_version_id = _id(
         load_default=None,
         allow_none=True,

@@ -7,7 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from coachapp.email_addresses import normalise_email
-from coachapp.forms import STORABLE_TEXT
+from coachapp.forms import STORABLE_TEXT, Line
 from coachapp.models import Function, Role
 
 EMAIL_MAX_LENGTH = 254
@@ -31,7 +31,7 @@ class TokenRequestSchema(Schema):
     password = fields.String(
         required=True, validate=[validate.Length(min=1, max=1024), STORABLE_TEXT]
     )
-    name = fields.String(validate=[validate.Length(min=1, max=80), STORABLE_TEXT])
+    name = Line(validate=validate.Length(min=1, max=80))
 
     @validates("email")
     def _fits_once_normalised(self, value: str, **_: Any) -> None:

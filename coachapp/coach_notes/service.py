@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, joinedload
 from coachapp import audit, policy, replay
 from coachapp.db import utcnow
 from coachapp.errors import Conflict, NotFound, PermissionDenied
-from coachapp.forms import STORABLE_TEXT
+from coachapp.forms import Lines
 from coachapp.inbox.service import mark_read_about
 from coachapp.models import CoachTheCoachNote, SessionStatus, User
 from coachapp.nudges import subjects, wording
@@ -53,12 +53,11 @@ PART_HINTS = {
 
 def _part(name: str) -> fields.String:
     message = f"Write the {name} in a sentence or two."
-    return fields.String(
+    return Lines(
         required=True,
         validate=[
             validate.Length(min=1, error=message),
             validate.Length(max=TEXT_LIMIT, error=f"Keep it to {TEXT_LIMIT} characters."),
-            STORABLE_TEXT,
         ],
         error_messages={"required": message},
     )

@@ -18,7 +18,7 @@ from coachapp.auth.roles import roles_required, viewer
 from coachapp.coach_notes import bp, service
 from coachapp.db import get_session
 from coachapp.errors import Conflict, DomainError
-from coachapp.forms import form_values, load_form
+from coachapp.forms import form_values, load_form, typed_lines
 from coachapp.inbox import reading as inbox
 from coachapp.models import CoachTheCoachNote, Role, SessionStatus
 from coachapp.nudges import subjects
@@ -177,7 +177,7 @@ def share(note_id: int) -> Response:
 @bp.post("/coach-the-coach/<int:note_id>/acknowledge")
 @roles_required(Role.MANAGER)
 def acknowledge(note_id: int) -> Response:
-    comment = request.form.get("comment", "")[: service.COMMENT_LIMIT].replace("\x00", "")
+    comment = typed_lines(request.form, "comment", service.COMMENT_LIMIT)
     service.acknowledge_note(get_session(), viewer(), note_id, comment)
     flash("Acknowledged. Your director can see your comment.", "success")
     return redirect(url_for("coach_notes.show", note_id=note_id))

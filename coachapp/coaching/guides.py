@@ -21,6 +21,7 @@ from coachapp.models import (
     GuideVersion,
     User,
 )
+from coachapp.plain_text import line_problem, normalise_newlines
 
 MAX_LINES = 8
 MAX_LINE = 300
@@ -116,14 +117,18 @@ NO_QUESTIONS = "Add at least one coaching question before publishing."
 
 
 def _name_problem(name: str) -> str | None:
-    return NAME_PROBLEM if not name or len(name) > 160 or "\x00" in name else None
+    if not name or len(name) > 160:
+        return NAME_PROBLEM
+    return line_problem(name)
 
 
 def _lines(text: str) -> tuple[list[str], str | None]:
     """The non-empty lines of a text box, and what is wrong with them if anything."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    lines = [line.strip() for line in normalise_newlines(text).split("\n") if line.strip()]
     too_long = len(lines) > MAX_LINES or any(len(line) > MAX_LINE for line in lines)
-    return lines, LINES_PROBLEM if too_long or "\x00" in text else None
+    if too_long:
+        return lines, LINES_PROBLEM
+    return lines, next((line_problem(line) for line in lines if line_problem(line)), None)
 
 
 def update_competency(
@@ -200,9 +205,11 @@ def _draft_section(db: Session, section_id: int) -> GuideSection:
 
 def _section_title(version: GuideVersion, title: str, section: GuideSection | None = None) -> str:
     title = title.strip()
-    if not title or len(title) > 160 or "\x00" in title:
+    if not title or len(title) > 160:
         message = "Name the section: 1 to 160 characters."
         raise InvalidInput(message, {"title": [message]})
+    if problem := line_problem(title):
+        raise InvalidInput(problem, {"title": [problem]})
     taken = {s.title.casefold() for s in version.sections if s is not section}
     if title.casefold() in taken:
         message = "The guide already has a section of that name; choose another name."

@@ -20,11 +20,12 @@ from coachapp.auth.roles import roles_required, viewer
 from coachapp.coaching import bp, ride_alongs
 from coachapp.db import get_session
 from coachapp.errors import Conflict, InvalidInput
-from coachapp.forms import UNSTORABLE_TEXT
+from coachapp.forms import typed_line, typed_lines
 from coachapp.htmx import is_fragment_request
 from coachapp.inbox import reading as inbox
 from coachapp.models import NOT_OBSERVED_LABEL, RATING_SCALE, PlannedRideAlong, Role
 from coachapp.nudges import subjects
+from coachapp.plain_text import LINE_PROBLEM, line_problem, normalise_newlines, text_problem
 from coachapp.timezones import local_today
 from coachapp.versioning import StaleVersion, form_version
 
@@ -106,7 +107,7 @@ def ride_along(ride_id: int) -> Any:
 def parse_preparation(form: MultiDict[str, str]) -> tuple[str, list[dict[str, Any]]]:
     """The preparation form: the plans ticked with their objective, then the other accounts
     named with theirs, in that order."""
-    help_request = form.get("help_request", "")
+    help_request = typed_lines(form, "help_request")
     stops: list[dict[str, Any]] = []
     for value in form.getlist("plan"):
         if value.isdigit() and len(value) <= 10:
@@ -120,8 +121,10 @@ def parse_preparation(form: MultiDict[str, str]) -> tuple[str, list[dict[str, An
         if name.strip() or objective.strip():
             stops.append({"name": name, "objective": objective})
         index += 1
-    if "\x00" in help_request or any("\x00" in str(v) for s in stops for v in s.values()):
-        raise InvalidInput(UNSTORABLE_TEXT, {"help_request": [UNSTORABLE_TEXT]})
+    typed = [v.strip() for stop in stops for v in stop.values() if isinstance(v, str)]
+    if any(line_problem(v) for v in typed):
+        message = f"Account names and objectives: {LINE_PROBLEM[0].lower()}{LINE_PROBLEM[1:]}"
+        raise InvalidInput(message, {"stops": [message]})
     return help_request, stops
 
 
@@ -161,7 +164,11 @@ def ride_agreement_done(ride_id: int, follow_up_id: int) -> Any:
     ride = _ride(ride_id)
     try:
         ride_alongs.complete_agreement(
-            get_session(), viewer(), ride.id, follow_up_id, request.form.get("evidence", "")
+            get_session(),
+            viewer(),
+            ride.id,
+            follow_up_id,
+            typed_line(request.form, "evidence"),
         )
     except InvalidInput as exc:
         context = _page_context(
@@ -179,7 +186,7 @@ def parse_call(form: MultiDict[str, str]) -> dict[str, Any]:
     """The capture form as the API's call body: a competency counts when it is ticked as
     observed and given a score."""
     errors: dict[str, list[str]] = {}
-    data: dict[str, Any] = {"evidence": form.get("evidence", ""), "ratings": []}
+    data: dict[str, Any] = {"evidence": normalise_newlines(form.get("evidence", "")), "ratings": []}
     data["client_uuid"] = replay.client_uuid_of(form.get("client_uuid"))
     stop = form.get("stop", "")
     if stop.isdigit() and len(stop) <= 10:
@@ -196,8 +203,10 @@ def parse_call(form: MultiDict[str, str]) -> dict[str, Any]:
             data["ratings"].append({"competency_id": int(value), "score": int(score)})
         else:
             errors["ratings"] = [ride_alongs.NEED_SCORE]
-    if any("\x00" in str(v) for v in (data["evidence"], data.get("account_name", ""))):
-        errors["evidence"] = [UNSTORABLE_TEXT]
+    if problem := text_problem(data["evidence"]):
+        errors["evidence"] = [problem]
+    if problem := line_problem(data.get("account_name", "")):
+        errors["account_name"] = [problem]
     if errors:
         raise InvalidInput(next(iter(errors.values()))[0], errors)
     return data

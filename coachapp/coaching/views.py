@@ -33,7 +33,7 @@ from coachapp.coaching.cadence import ack_deadline_days, deadline_of
 from coachapp.coaching.specificity import FOCUS_CHIPS, STRENGTH_CHIPS
 from coachapp.db import get_session, utcnow
 from coachapp.errors import Conflict, DomainError, InvalidInput, NotFound
-from coachapp.forms import UNSTORABLE_TEXT
+from coachapp.forms import typed_line, typed_lines
 from coachapp.htmx import is_fragment_request
 from coachapp.inbox import reading as inbox
 from coachapp.models import (
@@ -53,6 +53,7 @@ from coachapp.models import (
     User,
 )
 from coachapp.nudges import subjects
+from coachapp.plain_text import line_problem, normalise_newlines, text_problem
 from coachapp.security import safe_local_path
 from coachapp.timezones import local_time, local_today
 from coachapp.versioning import StaleVersion, form_version
@@ -156,10 +157,13 @@ def parse_debrief(form: MultiDict[str, str], competencies: dict[int, str]) -> di
     competency_ids = set(competencies)
     errors: dict[str, list[str]] = {}
     changes: dict[str, Any] = {}
-    for name in ("strengths", "development_focus", "private_notes"):
-        value = form.get(name, "")
-        if "\x00" in value:
-            errors[name] = [UNSTORABLE_TEXT]
+    texts = {
+        name: normalise_newlines(form.get(name, ""))
+        for name in ("strengths", "development_focus", "private_notes")
+    }
+    for name, value in texts.items():
+        if problem := text_problem(value):
+            errors[name] = [problem]
         elif len(value) > TEXT_LIMIT:
             errors[name] = [f"Keep it under {TEXT_LIMIT} characters."]
     # Never defaulted: a draft may wait for it; sharing needs it (coachapp.coaching.counts).
@@ -182,9 +186,9 @@ def parse_debrief(form: MultiDict[str, str], competencies: dict[int, str]) -> di
     ratings: list[dict[str, Any]] = []
     for competency_id in sorted(competency_ids):
         score = form.get(f"score-{competency_id}", "")
-        evidence = form.get(f"evidence-{competency_id}", "").strip()
-        if "\x00" in evidence:
-            errors[f"evidence-{competency_id}"] = [UNSTORABLE_TEXT]
+        evidence = normalise_newlines(form.get(f"evidence-{competency_id}", "")).strip()
+        if problem := text_problem(evidence):
+            errors[f"evidence-{competency_id}"] = [problem]
         if score in {"1", "2", "3", "4"}:
             ratings.append(
                 {"competency_id": competency_id, "score": int(score), "evidence": evidence}
@@ -200,16 +204,16 @@ def parse_debrief(form: MultiDict[str, str], competencies: dict[int, str]) -> di
     changes["strengths"] = "\n".join(
         [
             *_marked_points(form, "strength_of", competencies, rated),
-            _join_chips(form.getlist("strength_chip"), form.get("strengths", ""), STRENGTH_CHIPS),
+            _join_chips(form.getlist("strength_chip"), texts["strengths"], STRENGTH_CHIPS),
         ]
     ).strip()
     changes["development_focus"] = "\n".join(
         [
             *_marked_points(form, "focus_of", competencies, rated),
-            _join_chips(form.getlist("focus_chip"), form.get("development_focus", ""), FOCUS_CHIPS),
+            _join_chips(form.getlist("focus_chip"), texts["development_focus"], FOCUS_CHIPS),
         ]
     ).strip()
-    changes["private_notes"] = form.get("private_notes", "")
+    changes["private_notes"] = texts["private_notes"]
     return changes
 
 
@@ -465,8 +469,10 @@ def add_follow_up(session_id: int) -> Any:
     errors: dict[str, list[str]] = {}
     if not title:
         errors["follow_up_title"] = ["Say what will be done."]
-    elif len(title) > 200 or "\x00" in title:
-        errors["follow_up_title"] = ["Use at most 200 plain characters."]
+    elif len(title) > 200:
+        errors["follow_up_title"] = ["Use at most 200 characters."]
+    elif problem := line_problem(title):
+        errors["follow_up_title"] = [problem]
     due = request.form.get("due_date", "")
     due_in = request.form.get("due_in", "")
     try:
@@ -577,7 +583,7 @@ def _note_context(session: Any, **extra: Any) -> dict[str, Any]:
 @bp.post("/notes/<int:session_id>/acknowledge")
 @roles_required(Role.REP)
 def acknowledge(session_id: int) -> Response:
-    comment = request.form.get("comment", "")[:2000].replace("\x00", "")
+    comment = typed_lines(request.form, "comment", 2000)
     started = utcnow()
     note = service.acknowledge_session(get_session(), viewer(), session_id, comment)
     if note.acknowledged_at is not None and note.acknowledged_at < started:
@@ -592,7 +598,7 @@ def acknowledge(session_id: int) -> Response:
 @bp.post("/notes/<int:session_id>/addendum")
 @roles_required(Role.MANAGER)
 def addendum(session_id: int) -> Response:
-    text = request.form.get("text", "").strip()[:2000].replace("\x00", "")
+    text = typed_lines(request.form, "text", 2000).strip()
     if text:
         service.add_addendum(get_session(), viewer(), session_id, text)
         flash("Addendum added.", "success")
@@ -785,7 +791,7 @@ def set_focus(rep_id: int) -> Response:
             rep_id,
             request.form.get("competency_key", "")[:64],
             _today(),
-            request.form.get("goal", "").replace("\x00", ""),
+            typed_line(request.form, "goal", 500),
         )
     except (InvalidInput, Conflict) as exc:
         flash(exc.message, "error")
@@ -815,7 +821,7 @@ def plan_ride_along(rep_id: int) -> Response:
             day,
             _today(),
             int(plan) if plan.isdigit() else None,
-            request.form.get("note", "").replace("\x00", ""),
+            typed_line(request.form, "note", 500),
         )
     except ValueError:
         flash("Pick the day of the ride-along.", "error")

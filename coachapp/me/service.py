@@ -12,14 +12,15 @@ from coachapp.auth.passwords import hash_password, password_problem, verify_pass
 from coachapp.auth.service import end_all_sessions
 from coachapp.db import utcnow
 from coachapp.errors import InvalidInput
+from coachapp.forms import Line
 from coachapp.models import User
 from coachapp.timezones import check_timezone
 
 
 class ProfileSchema(Schema):
-    name = fields.String(
+    name = Line(
         required=True,
-        validate=validate.Length(min=1, max=120),
+        validate=[validate.Length(min=1, error="Enter your name."), validate.Length(max=120)],
         error_messages={"required": "Enter your name."},
     )
     timezone = fields.String(

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from coachapp import audit
 from coachapp.errors import InvalidInput
 from coachapp.models import PROFILE_AREAS, ProfilingGuide, User
+from coachapp.plain_text import line_problem
 
 AREA_TITLES = {
     "business": "Business insight",
@@ -72,6 +73,10 @@ def update_profiling_guide(
     if area not in PROFILE_AREAS:
         raise InvalidInput("Unknown profiling area.", {"area": [f"One of {PROFILE_AREAS}."]})
     cleaned = [q.strip() for q in questions if q.strip()]
+    if problem := next(
+        (line_problem(t) for t in (title.strip(), *cleaned) if line_problem(t)), None
+    ):
+        raise InvalidInput(problem, {"questions": [problem]})
     if not cleaned:
         raise InvalidInput("Write at least one question.", {"questions": ["Add a question."]})
     if len(cleaned) > 12 or any(len(q) > 300 for q in cleaned):

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from coachapp.plain_text import LINE_PATTERN, TEXT_PATTERN
 from tests.conftest import HttpsClient
 
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
@@ -61,10 +62,57 @@ def test_token_request_and_answer_are_described(spec: dict[str, Any]) -> None:
     assert {"401", "422", "429"} <= set(post["responses"])
 
 
-def test_request_text_documents_that_nul_is_refused(spec: dict[str, Any]) -> None:
+def test_request_text_documents_what_is_refused(spec: dict[str, Any]) -> None:
     body = spec["paths"]["/api/v1/tokens"]["post"]["requestBody"]["content"]["application/json"]
-    for name, field in resolve(spec, body["schema"])["properties"].items():
-        assert field.get("pattern") == "^[^\\u0000]*$", name
+    properties = resolve(spec, body["schema"])["properties"]
+    # Looked up as typed, never shown: only NUL is refused.
+    assert properties["email"]["pattern"] == properties["password"]["pattern"] == "^[^\\u0000]*$"
+    # A token's name is one line of plain text (coachapp.plain_text).
+    assert properties["name"]["pattern"] == LINE_PATTERN
+
+
+# Strings in request bodies that no person types for others to read.
+NOT_TYPED_TEXT = {"Subscription.endpoint", "Endpoint.endpoint", "Keys.p256dh", "Keys.auth"}
+
+
+def request_schemas(spec: dict[str, Any]) -> set[str]:
+    """The names of the component schemas request bodies use, nested ones too."""
+    pending = [
+        content["schema"]
+        for operations in spec["paths"].values()
+        for operation in operations.values()
+        if isinstance(operation, dict)
+        for content in operation.get("requestBody", {}).get("content", {}).values()
+    ]
+    found: set[str] = set()
+    while pending:
+        schema = pending.pop()
+        if "$ref" in schema:
+            name = schema["$ref"].rsplit("/", 1)[1]
+            if name not in found:
+                found.add(name)
+                pending.append(spec["components"]["schemas"][name])
+            continue
+        pending.extend(schema.get("properties", {}).values())
+        if "items" in schema:
+            pending.append(schema["items"])
+        pending.extend(schema.get("allOf", []))
+    return found
+
+
+def test_every_free_text_field_documents_its_rule(spec: dict[str, Any]) -> None:
+    """Every string a request body takes that is not a date, a choice, an address or a
+    secret says what it may hold: one line, or several lines (coachapp.plain_text)."""
+    unstated = []
+    for name in request_schemas(spec):
+        for field, value in spec["components"]["schemas"][name].get("properties", {}).items():
+            if value.get("type") != "string" or {"format", "enum"} & set(value):
+                continue
+            if f"{name}.{field}" in NOT_TYPED_TEXT or name == "TokenRequest":
+                continue
+            if value.get("pattern") not in {LINE_PATTERN, TEXT_PATTERN} and field != "period":
+                unstated.append(f"{name}.{field}")
+    assert not unstated
 
 
 def test_error_headers_are_documented(spec: dict[str, Any]) -> None:

@@ -72,7 +72,8 @@ CONTENT = (
 SUBJECTS = ("rep", "rep", "rep2")
 
 words = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_characters="\x00", exclude_categories=["Cs"]),
+    # What people type: no control or format characters (refused, coachapp.plain_text).
+    alphabet=st.characters(codec="utf-8", exclude_categories=["Cs", "Cc", "Cf", "Zl", "Zp"]),
     max_size=12,
 )
 scores = st.none() | st.integers(1, 4)
