@@ -18,10 +18,10 @@ from tests.access_matrix import GET_ROWS, SIGNED_IN, World, open_world
 WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
 # What a GET may write: an API token's "last used" (shown in the token list), and, for the
 # person opening a page (never for a prefetch), the read marks of what it shows.
-TOKEN_LAST_USED = re.compile(r"UPDATE api_tokens SET last_used_at=\S+ WHERE api_tokens.id = ")
+TOKEN_LAST_USED = re.compile(r"UPDATE api_tokens SET last_used_at=.+? WHERE api_tokens.id = ")
 READ_MARKS = (
-    re.compile(r"UPDATE notifications SET read_at=\S+ WHERE notifications.subject = "),
-    re.compile(r"UPDATE coaching_sessions SET rep_seen_at=\S+, updated_at=\S+ WHERE "),
+    re.compile(r"UPDATE notifications SET read_at=.+? WHERE notifications.subject = "),
+    re.compile(r"UPDATE coaching_sessions SET rep_seen_at=.+?, updated_at=.+? WHERE "),
 )
 
 
