@@ -1,7 +1,6 @@
 """Administration: people, the organisation structure, cadence targets and the worker."""
 
-from flask import Blueprint
+from coachapp.admin import approval_views, org_views, worker_views  # noqa: F401 - routes on bp
+from coachapp.admin.views import bp
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-from coachapp.admin import approval_views, org_views, views, worker_views  # noqa: E402,F401
+__all__ = ["bp"]

@@ -6,7 +6,8 @@ from typing import Any
 
 from flask import flash, redirect, render_template, url_for
 
-from coachapp.admin import approvals, bp
+from coachapp.admin import approvals
+from coachapp.admin.views import bp
 from coachapp.auth.roles import fresh_login_for_changes, roles_required, viewer
 from coachapp.auth.service import temporary_password_hours
 from coachapp.db import get_session

@@ -8,8 +8,9 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from coachapp.admin import bp, cadence_targets, org_import, service
+from coachapp.admin import cadence_targets, org_import, service
 from coachapp.admin.org_import import ImportPlan, ImportRefused, StaleImport
+from coachapp.admin.views import bp
 from coachapp.auth.passwords import has_usable_password
 from coachapp.auth.roles import fresh_login_for_changes, roles_required, viewer
 from coachapp.db import get_session

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from coachapp.admin import approvals, bp, service
+from coachapp.admin import approvals, service
 from coachapp.auth.roles import fresh_login_for_changes, roles_required, viewer
 from coachapp.auth.service import temporary_password_hours
 from coachapp.coaching import guides as guide_service
@@ -24,6 +24,8 @@ from coachapp.models import (
 )
 from coachapp.plans.profiling import profiling_guides, update_profiling_guide
 from coachapp.timezones import with_searched_zone, zone_picker, zones_in_use
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def _form_page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:

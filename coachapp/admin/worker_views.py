@@ -6,7 +6,7 @@ import datetime as dt
 
 from flask import current_app, render_template
 
-from coachapp.admin import bp
+from coachapp.admin.views import bp
 from coachapp.admin.worker_status import worker_status
 from coachapp.auth.roles import roles_required
 from coachapp.db import get_session, utcnow

@@ -1,7 +1,5 @@
 """Signing in and out."""
 
-from flask import Blueprint
+from coachapp.auth.views import bp
 
-bp = Blueprint("auth", __name__)
-
-from coachapp.auth import views  # noqa: E402,F401
+__all__ = ["bp"]

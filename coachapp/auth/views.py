@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_fresh, login_required, login_user, logout_user
 from marshmallow import Schema, fields, validate
 from werkzeug.wrappers import Response
 
-from coachapp.auth import bp
 from coachapp.auth.roles import viewer
 from coachapp.auth.service import (
     InvalidCredentials,
@@ -21,6 +20,8 @@ from coachapp.db import get_session
 from coachapp.errors import Throttled
 from coachapp.forms import form_values, load_form
 from coachapp.security import safe_local_path
+
+bp = Blueprint("auth", __name__)
 
 
 class LoginForm(Schema):

@@ -1,7 +1,5 @@
 """Coach the coach: a director's short notes to their managers on how they coach."""
 
-from flask import Blueprint
+from coachapp.coach_notes.views import bp
 
-bp = Blueprint("coach_notes", __name__)
-
-from coachapp.coach_notes import views  # noqa: E402,F401
+__all__ = ["bp"]

@@ -10,12 +10,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from coachapp import policy, replay
 from coachapp.auth.roles import roles_required, viewer
-from coachapp.coach_notes import bp, service
+from coachapp.coach_notes import service
 from coachapp.db import get_session
 from coachapp.errors import Conflict, DomainError
 from coachapp.forms import form_values, load_form, typed_lines
@@ -23,6 +23,8 @@ from coachapp.inbox import reading as inbox
 from coachapp.models import CoachTheCoachNote, Role, SessionStatus
 from coachapp.nudges import subjects
 from coachapp.versioning import StaleVersion, form_version
+
+bp = Blueprint("coach_notes", __name__)
 
 MAX_ID = 2**31 - 1
 

@@ -1,8 +1,6 @@
 """Coaching guides, coaching conversations, acknowledgement and follow-ups."""
 
-from flask import Blueprint
+from coachapp.coaching import ride_views  # noqa: F401 - its routes are on bp
+from coachapp.coaching.views import bp
 
-bp = Blueprint("coaching", __name__)
-
-import coachapp.coaching.ride_views  # noqa: E402
-import coachapp.coaching.views  # noqa: E402,F401
+__all__ = ["bp"]

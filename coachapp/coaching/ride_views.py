@@ -17,7 +17,8 @@ from werkzeug.wrappers import Response
 
 from coachapp import policy, replay
 from coachapp.auth.roles import roles_required, viewer
-from coachapp.coaching import bp, ride_alongs
+from coachapp.coaching import ride_alongs
+from coachapp.coaching.views import bp
 from coachapp.db import get_session
 from coachapp.errors import Conflict, InvalidInput
 from coachapp.forms import typed_line, typed_lines

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
@@ -18,7 +18,6 @@ from werkzeug.wrappers import Response
 from coachapp import policy, replay
 from coachapp.auth.roles import roles_required, viewer
 from coachapp.coaching import (
-    bp,
     calendar,
     caps,
     counts,
@@ -57,6 +56,8 @@ from coachapp.plain_text import line_problem, normalise_newlines, text_problem
 from coachapp.security import safe_local_path
 from coachapp.timezones import local_time, local_today
 from coachapp.versioning import StaleVersion, form_version
+
+bp = Blueprint("coaching", __name__)
 
 DUE_CHOICES = ((7, "In 1 week"), (14, "In 2 weeks"), (30, "In a month"))
 TEXT_LIMIT = 5000

@@ -1,7 +1,5 @@
 """A director's view of their managers and teams."""
 
-from flask import Blueprint
+from coachapp.dashboard.views import bp
 
-bp = Blueprint("dashboard", __name__)
-
-from coachapp.dashboard import views  # noqa: E402,F401
+__all__ = ["bp"]

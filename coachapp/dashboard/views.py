@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flask import Response, render_template, request
+from flask import Blueprint, Response, render_template, request
 
 from coachapp.auth.roles import roles_required, viewer
 from coachapp.coaching.cadence import TREND_WEEKS, WINDOW_CHOICES
 from coachapp.csvfiles import csv_download
-from coachapp.dashboard import bp, exports, service
+from coachapp.dashboard import exports, service
 from coachapp.dashboard.charts import bar_chart
 from coachapp.db import get_session, utcnow
 from coachapp.inbox import reading
 from coachapp.models import FUNCTION_LABELS, Role
 from coachapp.nudges import subjects
 from coachapp.timezones import local_today
+
+bp = Blueprint("dashboard", __name__)
 
 
 def _context(**extra: object) -> dict[str, object]:

@@ -1,7 +1,5 @@
 """The in-app inbox of notifications."""
 
-from flask import Blueprint
+from coachapp.inbox.views import bp
 
-bp = Blueprint("inbox", __name__)
-
-from coachapp.inbox import views  # noqa: E402,F401
+__all__ = ["bp"]

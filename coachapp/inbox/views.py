@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from coachapp.auth.roles import viewer
 from coachapp.db import get_session
 from coachapp.htmx import is_fragment_request
-from coachapp.inbox import bp, service
+from coachapp.inbox import service
 from coachapp.models import Notification
 from coachapp.security import safe_local_path
+
+bp = Blueprint("inbox", __name__)
 
 
 @bp.get("/inbox")

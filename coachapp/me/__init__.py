@@ -1,7 +1,5 @@
 """One's own profile: time zone, password, signing out."""
 
-from flask import Blueprint
+from coachapp.me.views import bp
 
-bp = Blueprint("me", __name__)
-
-from coachapp.me import views  # noqa: E402,F401
+__all__ = ["bp"]

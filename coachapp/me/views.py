@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required, login_user
 
 from coachapp import account_events
@@ -13,9 +13,11 @@ from coachapp.auth.service import start_browser_session
 from coachapp.db import get_session
 from coachapp.errors import InvalidInput
 from coachapp.forms import form_values, load_form
-from coachapp.me import bp, service
+from coachapp.me import service
 from coachapp.security import safe_local_path
 from coachapp.timezones import with_searched_zone, zone_picker, zones_in_use
+
+bp = Blueprint("me", __name__)
 
 
 def _page(status: int = 200, **context: Any) -> tuple[str, int]:

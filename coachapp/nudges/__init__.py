@@ -1,7 +1,5 @@
 """Nudges: rules, the notification outbox, Web Push delivery and its settings page."""
 
-from flask import Blueprint
+from coachapp.nudges.views import bp
 
-bp = Blueprint("nudges", __name__)
-
-from coachapp.nudges import views  # noqa: E402,F401
+__all__ = ["bp"]

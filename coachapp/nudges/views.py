@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import (
+    Blueprint,
     current_app,
     flash,
     redirect,
@@ -19,10 +20,12 @@ from coachapp.auth.roles import viewer
 from coachapp.db import get_session, utcnow
 from coachapp.forms import form_values, load_form
 from coachapp.inbox import reading
-from coachapp.nudges import bp, preferences, subjects, subscriptions
+from coachapp.nudges import preferences, subjects, subscriptions
 from coachapp.nudges.kinds import KINDS, MUTABLE_KINDS
 from coachapp.nudges.outbox import notify
 from coachapp.nudges.vapid import public_key_of
+
+bp = Blueprint("nudges", __name__)
 
 
 def _page(status: int = 200, **context: Any) -> tuple[str, int]:

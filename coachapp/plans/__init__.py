@@ -1,7 +1,5 @@
 """Account plans: one template for the whole account team, and the roll-up."""
 
-from flask import Blueprint
+from coachapp.plans.views import bp
 
-bp = Blueprint("plans", __name__)
-
-import coachapp.plans.views  # noqa: E402,F401
+__all__ = ["bp"]

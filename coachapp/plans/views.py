@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from flask import Response, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, make_response, redirect, render_template, request, url_for
 from flask_login import login_required
 from marshmallow import Schema
 
@@ -32,11 +32,13 @@ from coachapp.models import (
     Relationship,
     Role,
 )
-from coachapp.plans import bp, rollup, schemas, service
+from coachapp.plans import rollup, schemas, service
 from coachapp.plans.completeness import plan_completeness
 from coachapp.plans.profiling import profiling_guides
 from coachapp.timezones import local_today
 from coachapp.versioning import StaleVersion
+
+bp = Blueprint("plans", __name__)
 
 LABELS = {
     "goal_status": {s.value: s.value.replace("_", " ").capitalize() for s in GoalStatus},

@@ -1,7 +1,5 @@
 """The installable app: manifest, service worker, offline page and offline note capture."""
 
-from flask import Blueprint
+from coachapp.pwa.views import bp
 
-bp = Blueprint("pwa", __name__)
-
-from coachapp.pwa import views  # noqa: E402,F401
+__all__ = ["bp"]

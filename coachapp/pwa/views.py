@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Response, current_app, render_template, send_from_directory, url_for
+from flask import Blueprint, Response, current_app, render_template, send_from_directory, url_for
 from sqlalchemy.orm import Session
 
 from coachapp import policy
@@ -16,9 +16,10 @@ from coachapp.coaching.specificity import FOCUS_CHIPS, STRENGTH_CHIPS
 from coachapp.db import get_session
 from coachapp.errors import Conflict
 from coachapp.models import NOT_OBSERVED_LABEL, RATING_SCALE, SESSION_TYPE_LABELS, Role, User
-from coachapp.pwa import bp
 from coachapp.pwa.assets import asset_version, shell_urls
 from coachapp.timezones import local_today
+
+bp = Blueprint("pwa", __name__)
 
 THEME_COLOR = "#0f5c63"
 

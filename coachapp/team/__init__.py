@@ -1,7 +1,5 @@
 """A manager's day and team, and each person's page."""
 
-from flask import Blueprint
+from coachapp.team.views import bp
 
-bp = Blueprint("team", __name__)
-
-from coachapp.team import views  # noqa: E402,F401
+__all__ = ["bp"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import render_template, request
+from flask import Blueprint, render_template, request
 from flask_login import login_required
 
 from coachapp.auth.roles import roles_required, viewer
@@ -18,8 +18,10 @@ from coachapp.htmx import render_page_or_fragment
 from coachapp.inbox import reading as inbox
 from coachapp.models import SESSION_TYPE_LABELS, Role
 from coachapp.nudges import subjects
-from coachapp.team import bp, service
+from coachapp.team import service
 from coachapp.timezones import local_today
+
+bp = Blueprint("team", __name__)
 
 
 @bp.get("/today")
