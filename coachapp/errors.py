@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import marshmallow as ma
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_login import AnonymousUserMixin
 from flask_wtf.csrf import CSRFError
@@ -99,6 +100,19 @@ def error_body(
     if fields:
         body["fields"] = fields
     return {"error": body}
+
+
+class ErrorDetailSchema(ma.Schema):
+    code = ma.fields.String(required=True)
+    message = ma.fields.String(required=True)
+    # "fields" would shadow Schema.fields, so the attribute has another name.
+    field_errors = ma.fields.Dict(keys=ma.fields.String(), data_key="fields")
+
+
+class ErrorSchema(ma.Schema):
+    """The JSON error shape of error_body, as the API's document describes it."""
+
+    error = ma.fields.Nested(ErrorDetailSchema, required=True)
 
 
 def error_response(

@@ -10,13 +10,12 @@ from flask_wtf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from coachapp import errors
-from coachapp.api.schemas import ErrorSchema
 
 
 class CoachApi(Api):
     """flask-smorest with our JSON error shape instead of its own."""
 
-    ERROR_SCHEMA = ErrorSchema
+    ERROR_SCHEMA = errors.ErrorSchema
 
     def handle_http_exception(self, error: HTTPException) -> Any:
         return errors.handle_http_exception(error)

@@ -9,7 +9,7 @@ from apispec import BasePlugin
 from flask_smorest import Blueprint
 
 from coachapp.api.auth import BEARER_SECURITY, api_login_required
-from coachapp.api.schemas import ErrorSchema
+from coachapp.errors import ErrorSchema
 from coachapp.write_limit import EXEMPT_ENDPOINTS, WRITE_METHODS
 
 # Where flask-smorest puts ErrorSchema in the document's components.

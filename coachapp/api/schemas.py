@@ -13,17 +13,6 @@ from coachapp.models import Function, Role
 EMAIL_MAX_LENGTH = 254
 
 
-class ErrorDetailSchema(Schema):
-    code = fields.String(required=True)
-    message = fields.String(required=True)
-    # "fields" would shadow Schema.fields, so the attribute has another name.
-    field_errors = fields.Dict(keys=fields.String(), data_key="fields")
-
-
-class ErrorSchema(Schema):
-    error = fields.Nested(ErrorDetailSchema, required=True)
-
-
 class TokenRequestSchema(Schema):
     email = fields.String(
         required=True, validate=[validate.Length(min=1, max=EMAIL_MAX_LENGTH), STORABLE_TEXT]
