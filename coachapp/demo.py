@@ -41,6 +41,7 @@ from coachapp.models import (
     SessionType,
     User,
 )
+from coachapp.reporting_lines import change_manager
 from coachapp.timezones import local_today
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - the documented password of every demo user  # nosec B105
@@ -1504,6 +1505,9 @@ class _CopyBuilder:
         # the whole manager/reports graph, which was most of the build time. Hence a flush
         # per stage (users and accounts, plans, sessions, ratings), and one commit per copy.
         self.db.flush()
+        for user in users.values():
+            # Each reporting line as it started, the day the person joined.
+            change_manager(self.db, user, user.manager_id, actor=None, at=user.created_at)
 
         reps = {rep.number: users[f"rep{rep.number}"] for rep in REPS}
         plans: list[tuple[_Rep, _PlanContext, _PlanContext | None]] = []

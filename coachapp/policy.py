@@ -7,6 +7,8 @@ existence does not leak.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -16,11 +18,13 @@ from sqlalchemy import (
     and_,
     exists,
     false,
+    func,
     or_,
     select,
     true,
 )
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from coachapp.errors import NotFound
 from coachapp.models import (
@@ -31,6 +35,7 @@ from coachapp.models import (
     PendingSelfAssessment,
     PlannedRideAlong,
     PlanTeamMember,
+    ReportingLine,
     Role,
     SessionStatus,
     User,
@@ -170,11 +175,131 @@ def session_or_404(db: Session, viewer: User, session_id: int) -> CoachingSessio
 
 def can_see_private_notes(viewer: User, coaching_session: CoachingSession) -> bool:
     """Private notes and drafts belong to their author alone."""
+    return wrote(viewer, coaching_session)
+
+
+def wrote(viewer: User, coaching_session: CoachingSession) -> bool:
     return coaching_session.manager_id == viewer.id
 
 
 def can_edit_session(viewer: User, coaching_session: CoachingSession) -> bool:
-    return coaching_session.manager_id == viewer.id
+    """Its author changes, shares, adds follow-ups and addenda, while the rep still reports
+    to them (see "A team move" below)."""
+    return wrote(viewer, coaching_session) and authors_line_holds(coaching_session)
+
+
+def can_discard_draft(viewer: User, coaching_session: CoachingSession) -> bool:
+    """A draft is its author's to discard, even once the rep has moved to another team."""
+    return wrote(viewer, coaching_session)
+
+
+# A team move ------------------------------------------------------------------------
+#
+# When a rep moves to another manager (coachapp.reporting_lines.change_manager), the manager
+# they leave keeps read-only access to the notes they wrote about them, as those notes stood
+# at the move: what the rep adds afterwards is not theirs to see, and they no longer share,
+# edit, follow up, plan ride-alongs or write new notes about the rep. Their unshared drafts
+# they may read and discard. Should the rep come back, the line holds again and so do all
+# their rights. The new manager sees the rep's shared notes as any manager sees their
+# direct reports'; directors see by their current subtree.
+
+# Before anything is known of a line's end: nothing the rep added is shown.
+LONG_AGO = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
+def authors_line_holds(coaching_session: CoachingSession) -> bool:
+    """The note's rep still reports to the note's author."""
+    return coaching_session.rep.manager_id == coaching_session.manager_id
+
+
+def _still_in_line(viewer: User) -> ColumnElement[bool]:
+    """Notes (in a query on coaching_sessions) whose rep still reports to the viewer, or
+    that the viewer did not write."""
+    return or_(
+        CoachingSession.manager_id != viewer.id,
+        CoachingSession.rep_id.in_(direct_report_ids(viewer)),
+    )
+
+
+def line_ends(db: Session, manager: User, rep_ids: Iterable[int]) -> dict[int, dt.datetime]:
+    """When each of these reps last stopped reporting to `manager`: the end of their last line
+    to them, else (a move from before lines were kept) the start of the rep's recorded
+    history, else LONG_AGO."""
+    reps = set(rep_ids)
+    if not reps:
+        return {}
+    ended = {
+        rep: at
+        for rep, at in db.execute(
+            select(ReportingLine.user_id, func.max(ReportingLine.ended_at))
+            .where(
+                ReportingLine.manager_id == manager.id,
+                ReportingLine.user_id.in_(reps),
+                ReportingLine.ended_at.is_not(None),
+            )
+            .group_by(ReportingLine.user_id)
+        )
+    }
+    begun = {
+        rep: at
+        for rep, at in db.execute(
+            select(ReportingLine.user_id, func.min(ReportingLine.started_at))
+            .where(ReportingLine.user_id.in_(reps))
+            .group_by(ReportingLine.user_id)
+        )
+    }
+    return {rep: ended.get(rep) or begun.get(rep) or LONG_AGO for rep in reps}
+
+
+def as_seen_by(
+    db: Session, viewer: User, notes: Iterable[CoachingSession]
+) -> list[CoachingSession]:
+    """The notes as this viewer may read them: those they wrote about a rep who has left their
+    line as they stood when the rep left (seen_as_of), whatever the rep added since held
+    back. Every page, API response and export showing notes reads them through here.
+
+    The held-back values are set as the loaded state of the objects (set_committed_value), so
+    they are never written back; the request's session ends with the request."""
+    notes = list(notes)
+    moved = [n for n in notes if wrote(viewer, n) and not authors_line_holds(n)]
+    ends = line_ends(db, viewer, {n.rep_id for n in moved})
+    for note in moved:
+        _as_it_stood(note, ends[note.rep_id])
+    return notes
+
+
+def _acknowledgement_as_it_stood(
+    note: CoachingSession | CoachTheCoachNote, at: dt.datetime
+) -> None:
+    """An acknowledgement (and its comment) given after `at` is held back, and so is the time
+    the note last changed."""
+    note.seen_as_of = at
+    if note.acknowledged_at is not None and note.acknowledged_at > at:
+        set_committed_value(note, "status", SessionStatus.SHARED)
+        set_committed_value(note, "acknowledged_at", None)
+        set_committed_value(note, "ack_comment", None)
+    if note.updated_at > at:
+        set_committed_value(note, "updated_at", at)
+
+
+def _as_it_stood(note: CoachingSession, at: dt.datetime) -> None:
+    _acknowledgement_as_it_stood(note, at)
+
+    def later(moment: dt.datetime | None) -> bool:
+        return moment is not None and moment > at
+
+    if later(note.self_rated_at):
+        set_committed_value(note, "self_rated_at", None)
+        set_committed_value(note, "self_assessment", None)
+    if later(note.self_rating_skipped_at):
+        set_committed_value(note, "self_rating_skipped_at", None)
+    if later(note.rep_seen_at):
+        set_committed_value(note, "rep_seen_at", None)
+    # A follow-up the rep has changed since (done, re-dated, evidence) is left out whole:
+    # what it said at the move is not kept anywhere.
+    kept = [f for f in note.follow_ups if not later(f.created_at) and not later(f.updated_at)]
+    if len(kept) != len(note.follow_ups):
+        set_committed_value(note, "follow_ups", kept)
 
 
 # Blind self-rating -------------------------------------------------------------------
@@ -259,6 +384,30 @@ def visible_coach_notes(viewer: User) -> Select[CoachTheCoachNote]:
     return select(CoachTheCoachNote).where(coach_notes_scope(viewer))
 
 
+def coach_note_line_holds(note: CoachTheCoachNote) -> bool:
+    """The note's manager still reports to the director who wrote it."""
+    return note.manager.manager_id == note.director_id
+
+
+def can_edit_coach_note(viewer: User, note: CoachTheCoachNote) -> bool:
+    """Its director changes and shares it while the manager still reports to them: a team
+    move ends it as it ends a manager's notes about a rep (see "A team move")."""
+    return note.director_id == viewer.id and coach_note_line_holds(note)
+
+
+def coach_notes_as_seen_by(
+    db: Session, viewer: User, notes: Iterable[CoachTheCoachNote]
+) -> list[CoachTheCoachNote]:
+    """as_seen_by for coach-the-coach notes: a director reads the notes they wrote to a
+    manager who has left their line as they stood when the manager left."""
+    notes = list(notes)
+    moved = [n for n in notes if n.director_id == viewer.id and not coach_note_line_holds(n)]
+    ends = line_ends(db, viewer, {n.manager_id for n in moved})
+    for note in moved:
+        _acknowledgement_as_it_stood(note, ends[note.manager_id])
+    return notes
+
+
 def coached_managers(viewer: User) -> Select[User]:
     """Managers the viewer may write a coach-the-coach note to: the active first-line
     managers reporting directly to the viewer, a director."""
@@ -280,10 +429,17 @@ def coached_manager_or_404(db: Session, viewer: User, manager_id: int) -> User:
 
 def ride_alongs_scope(viewer: User) -> ColumnElement[bool]:
     """A planned ride-along (its preparation, pre-brief and calls) is its manager's and its
-    rep's alone; a director sees the coaching note it becomes, once shared."""
+    rep's alone, its manager's while the rep still reports to them; a director sees the
+    coaching note it becomes, once shared."""
     if viewer.role not in {Role.MANAGER, Role.REP}:
         return false()
-    return or_(PlannedRideAlong.manager_id == viewer.id, PlannedRideAlong.rep_id == viewer.id)
+    return or_(
+        and_(
+            PlannedRideAlong.manager_id == viewer.id,
+            PlannedRideAlong.rep_id.in_(direct_report_ids(viewer)),
+        ),
+        PlannedRideAlong.rep_id == viewer.id,
+    )
 
 
 def visible_ride_alongs(viewer: User) -> Select[PlannedRideAlong]:
@@ -331,19 +487,35 @@ def follow_up_open_to(person_id: int | SQLColumnExpression[Any]) -> ColumnElemen
 
 def follow_ups_scope(viewer: User) -> ColumnElement[bool]:
     """A follow-up is visible to its owner and to whoever may see its session; one on a
-    draft stays with the draft's author until the note is shared (follow_up_open_to)."""
+    draft stays with the draft's author until the note is shared (follow_up_open_to).
+    Those on notes about a rep who has left the author's line are frozen for the author:
+    they read them on the note, as it stood at the move, and nowhere else."""
     if viewer.role == Role.ADMIN:
         return false()
     session_visible = exists().where(
-        CoachingSession.id == FollowUp.session_id, sessions_scope(viewer)
+        CoachingSession.id == FollowUp.session_id, sessions_scope(viewer), _still_in_line(viewer)
     )
-    own = and_(FollowUp.owner_id == viewer.id, follow_up_open_to(viewer.id))
+    own = and_(
+        FollowUp.owner_id == viewer.id,
+        follow_up_open_to(viewer.id),
+        _on_no_note_or_one(_still_in_line(viewer)),
+    )
     managed = managed_ids(viewer)
     if managed is None:
         return or_(own, session_visible)
     # Managers and directors follow their people's plan-action follow-ups too.
     plan_follow_up = and_(FollowUp.session_id.is_(None), FollowUp.owner_id.in_(managed))
     return or_(own, session_visible, plan_follow_up)
+
+
+def can_change_follow_up(viewer: User, follow_up: FollowUp) -> bool:
+    """Its owner, or whoever set it (the note's author, or who added the plan action); on a
+    note whose rep has left the author's line, the rep alone."""
+    note = follow_up.session
+    if note is not None and wrote(viewer, note) and not authors_line_holds(note):
+        return False
+    author_id = note.manager_id if note is not None else follow_up.created_by_id
+    return viewer.id in {follow_up.owner_id, author_id}
 
 
 def visible_follow_ups(viewer: User) -> Select[FollowUp]:

@@ -52,6 +52,7 @@ SLOW_MODULES = frozenset(
         "test_migrations.py",
         "test_migration_ride_along_day.py",
         "test_migration_session_type.py",
+        "test_migration_reporting_lines.py",
         "test_migration_subjects.py",
         "test_migration_admin_limits.py",
     }

@@ -26,6 +26,7 @@ from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from coachapp.models import AccountChangeRequest, ChangeRequestStatus, Role, User
 from coachapp.nudges.links import path_for
 from coachapp.nudges.outbox import notify
+from coachapp.reporting_lines import change_manager
 
 # The fields whose change may need a second admin: they decide what the person may see.
 GATED_FIELDS = ("role", "manager_id", "active")
@@ -182,7 +183,7 @@ def approve(db: Session, approver: User, request_id: int) -> Approval:
         user.must_change_password = True
         user.temporary_password_expires_at = temporary_password_expiry()
     user.role = role
-    user.manager_id = after["manager_id"]
+    change_manager(db, user, after["manager_id"], actor=approver)
     user.active = bool(after["active"])
     if "role" in request.changes or "active" in request.changes or password is not None:
         end_all_sessions(db, user)

@@ -25,6 +25,7 @@ from coachapp.email_addresses import email_problem, normalise_email
 from coachapp.errors import Conflict, InvalidInput
 from coachapp.models import FUNCTION_LABELS, ROLE_LABELS, Function, Role, User
 from coachapp.plain_text import line_problem
+from coachapp.reporting_lines import change_manager
 from coachapp.timezones import canonical_name
 
 MAX_IMPORT_BYTES = 400_000
@@ -726,7 +727,7 @@ def _apply(db: Session, actor: User, plan: ImportPlan) -> None:
         if change.kind == ChangeKind.DEACTIVATE:
             user.active = False
         else:
-            _set_from_row(user, rows[change.email], users, with_region)
+            _set_from_row(db, actor, user, rows[change.email], users, with_region)
         if change.ends_sessions:
             end_all_sessions(db, user)
     db.flush()
@@ -744,13 +745,22 @@ def _apply(db: Session, actor: User, plan: ImportPlan) -> None:
     )
 
 
-def _set_from_row(user: User, row: ImportRow, users: dict[str, User], with_region: bool) -> None:
+def _set_from_row(
+    db: Session,
+    actor: User,
+    user: User,
+    row: ImportRow,
+    users: dict[str, User],
+    with_region: bool,
+) -> None:
     assert row.role is not None and row.function is not None
     user.name = row.name
     user.role = row.role
     user.function = row.function
     user.timezone = row.timezone
-    user.manager_id = users[row.manager_email].id if row.manager_email else None
+    change_manager(
+        db, user, users[row.manager_email].id if row.manager_email else None, actor=actor
+    )
     user.active = True
     if with_region and row.region is not None:
         user.region = row.region

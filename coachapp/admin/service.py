@@ -29,6 +29,7 @@ from coachapp.email_addresses import PersonEmail, normalise_email
 from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from coachapp.forms import Line
 from coachapp.models import AccountChangeRequest, Function, Role, User
+from coachapp.reporting_lines import change_manager
 from coachapp.timezones import check_timezone
 
 # Why no admin sets another admin's password: the account would be in two people's hands, and
@@ -102,7 +103,6 @@ def create_user(db: Session, actor: User | None, data: dict[str, Any]) -> User:
         name=data["name"].strip(),
         role=role,
         function=Function(data.get("function") or Function.OTHER),
-        manager_id=data.get("manager_id"),
         timezone=data.get("timezone") or "UTC",
         region=(data.get("region") or "").strip(),
         password_hash=unusable_password_hash(),
@@ -112,6 +112,7 @@ def create_user(db: Session, actor: User | None, data: dict[str, Any]) -> User:
         _set_temporary_password(user, password, field="password")
     db.add(user)
     db.flush()
+    change_manager(db, user, data.get("manager_id"), actor=actor)
     account_events.record(
         db, actor, user, "user.create", email=email, role=role.value, waits_for_approval=waits
     )
@@ -152,7 +153,10 @@ def update_user(db: Session, actor: User, user_id: int, data: dict[str, Any]) ->
     for name in ("name", "role", "function", "manager_id", "timezone", "region"):
         if name in data and getattr(user, name) != data[name]:
             changes[name] = [str(getattr(user, name)), str(data[name])]
-            setattr(user, name, data[name])
+            if name != "manager_id":
+                setattr(user, name, data[name])
+    if "manager_id" in changes:
+        change_manager(db, user, data["manager_id"], actor=actor)
     if "role" in changes:
         # A role change takes effect now: existing sign-ins and tokens end.
         end_all_sessions(db, user)

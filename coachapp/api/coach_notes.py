@@ -62,6 +62,13 @@ class CoachNoteOutSchema(Schema):
     version = fields.Integer(required=True)
     created_at = fields.AwareDateTime(required=True)
     updated_at = fields.AwareDateTime(required=True)
+    seen_as_of = fields.AwareDateTime(
+        allow_none=True,
+        metadata={
+            "description": "Set for the director who wrote it once the manager no longer "
+            "reports to them: the note as it stood then, read-only (403 on any change)"
+        },
+    )
 
     def _acknowledgement(self, note: CoachTheCoachNote) -> dict[str, Any] | None:
         return acknowledgement_json(note.ack_comment, note.acknowledged_at)

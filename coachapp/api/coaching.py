@@ -405,6 +405,14 @@ class SessionOutSchema(Schema):
         allow_none=True,
         metadata={"description": "Null for a draft"},
     )
+    seen_as_of = fields.AwareDateTime(
+        allow_none=True,
+        metadata={
+            "description": "Set for the note's author once the rep no longer reports to them: "
+            "the note as it stood at that moment, nothing the rep added since; read-only "
+            "(403 on any change, a draft may still be discarded on its page)"
+        },
+    )
 
     def _vague_praise(self, session: CoachingSession) -> list[dict[str, Any]]:
         return [VaguePraiseOutSchema().dump(flag) for flag in specificity.note_flags(session)]
@@ -697,7 +705,8 @@ class Sessions(MethodView):
         statement = statement.order_by(
             CoachingSession.occurred_on.desc(), CoachingSession.id.desc()
         ).limit(query["limit"])
-        return _list(get_session().scalars(statement).all())
+        db = get_session()
+        return _list(policy.as_seen_by(db, api_user(), db.scalars(statement).all()))
 
     @blp.arguments(SessionCreateSchema)
     @blp.response(201, SessionOutSchema, headers=ETAG_HEADER)

@@ -87,15 +87,19 @@ def notes_for(
     query = policy.visible_coach_notes(viewer)
     if status is not None:
         query = query.where(CoachTheCoachNote.status == status)
-    return db.scalars(
-        query.options(*_options())
-        .order_by(
-            (CoachTheCoachNote.status == SessionStatus.DRAFT).desc(),
-            CoachTheCoachNote.created_at.desc(),
-            CoachTheCoachNote.id.desc(),
-        )
-        .limit(limit)
-    ).all()
+    return policy.coach_notes_as_seen_by(
+        db,
+        viewer,
+        db.scalars(
+            query.options(*_options())
+            .order_by(
+                (CoachTheCoachNote.status == SessionStatus.DRAFT).desc(),
+                CoachTheCoachNote.created_at.desc(),
+                CoachTheCoachNote.id.desc(),
+            )
+            .limit(limit)
+        ).all(),
+    )
 
 
 def unacknowledged_for(db: Session, manager: User) -> Sequence[CoachTheCoachNote]:
@@ -119,6 +123,7 @@ def get_note(db: Session, viewer: User, note_id: int) -> CoachTheCoachNote:
     ).first()
     if found is None:
         raise NotFound()
+    policy.coach_notes_as_seen_by(db, viewer, [found])
     return found
 
 
@@ -157,7 +162,16 @@ def _authored(db: Session, viewer: User, note_id: int) -> CoachTheCoachNote:
     note = get_note(db, viewer, note_id)
     if note.director_id != viewer.id:
         raise PermissionDenied("Only the director who wrote the note changes it.")
+    if not policy.can_edit_coach_note(viewer, note):
+        raise PermissionDenied(moved_on_message(note))
     return note
+
+
+def moved_on_message(note: CoachTheCoachNote) -> str:
+    """Why the director changes nothing on a note to a manager who has left their team."""
+    first = wording.first_name(note.manager)
+    what = "draft cannot be shared" if note.status == SessionStatus.DRAFT else "note cannot change"
+    return f"{first} no longer reports to you, so this {what}. You can still read it."
 
 
 def update_note(
@@ -230,8 +244,11 @@ def acknowledge_note(
         db, viewer, "coach_note.acknowledge", "coach_note", note.id,
         with_comment=bool(note.ack_comment),
     )  # fmt: skip
-    mark_read_about(db, subjects.coach_note(note.id))  # acknowledged: nothing left to ask
-    if note.ack_comment:
+    # Acknowledged: nothing left to ask. A director the manager has moved away from hears
+    # nothing of it (coachapp.policy, "A team move").
+    holds = policy.coach_note_line_holds(note)
+    mark_read_about(db, subjects.coach_note(note.id), recipients=None if holds else {viewer.id})
+    if note.ack_comment and holds:
         notify(
             db, note.director_id, "coach_note_acknowledged",
             f"{wording.first_name(note.manager)} replied to your note on their coaching",

@@ -129,7 +129,8 @@ def _show_context(note: CoachTheCoachNote, **extra: Any) -> dict[str, Any]:
         note=note,
         is_author=note.director_id == user.id,
         is_manager=note.manager_id == user.id,
-        editable=note.director_id == user.id and note.status != SessionStatus.ACKNOWLEDGED,
+        editable=policy.can_edit_coach_note(user, note)
+        and note.status != SessionStatus.ACKNOWLEDGED,
         **extra,
     )
 

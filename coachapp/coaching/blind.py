@@ -90,7 +90,7 @@ def shown_self_scores(
 ) -> dict[int, int | None]:
     """The rep's scores as the viewer may see them. The author of a draft sees the score of a
     behaviour only once they have rated it themself (double-blind)."""
-    if session.status == SessionStatus.DRAFT and policy.can_edit_session(viewer, session):
+    if session.status == SessionStatus.DRAFT and policy.wrote(viewer, session):
         rated = {r.competency_id for r in session.ratings}
         return {cid: score for cid, score in scores.items() if cid in rated}
     return dict(scores)

@@ -237,6 +237,7 @@ def pre_brief(db: Session, viewer: User, ride: PlannedRideAlong) -> PreBrief:
     note = db.scalars(query).first()
     if note is None:
         return PreBrief(None)
+    policy.as_seen_by(db, viewer, [note])
     return PreBrief(note, sorted(note.follow_ups, key=lambda f: (f.due_date, f.id)))
 
 

@@ -147,19 +147,24 @@ def get_session(db: Session, viewer: User, session_id: int) -> CoachingSession:
     ).first()
     if found is None:
         raise NotFound()
+    policy.as_seen_by(db, viewer, [found])
     return found
 
 
 def sessions_about(
     db: Session, viewer: User, rep_id: int, limit: int = 20
 ) -> Sequence[CoachingSession]:
-    return db.scalars(
-        policy.visible_sessions(viewer)
-        .where(CoachingSession.rep_id == rep_id)
-        .options(*session_options())
-        .order_by(CoachingSession.occurred_on.desc(), CoachingSession.id.desc())
-        .limit(limit)
-    ).all()
+    return policy.as_seen_by(
+        db,
+        viewer,
+        db.scalars(
+            policy.visible_sessions(viewer)
+            .where(CoachingSession.rep_id == rep_id)
+            .options(*session_options())
+            .order_by(CoachingSession.occurred_on.desc(), CoachingSession.id.desc())
+            .limit(limit)
+        ).all(),
+    )
 
 
 def notes_for_rep(db: Session, rep: User) -> Sequence[CoachingSession]:
@@ -444,7 +449,7 @@ def discard_draft(db: Session, viewer: User, session_id: int, client_uuid: uuid.
         if earlier is None:
             raise NotFound()
         return earlier
-    if not policy.can_edit_session(viewer, found):
+    if not policy.can_discard_draft(viewer, found):
         raise PermissionDenied("Only the note's author discards it.")
     if found.status != SessionStatus.DRAFT:
         raise Conflict(NOT_A_DRAFT)
@@ -529,8 +534,7 @@ def update_session(
 ) -> CoachingSession:
     """The author edits; after sharing each change is audited; after acknowledgement never."""
     session = get_session(db, viewer, session_id)
-    if not policy.can_edit_session(viewer, session):
-        raise PermissionDenied("Only the note's author can change it.")
+    check_editable(viewer, session, "Only the note's author can change it.")
     if session.status == SessionStatus.ACKNOWLEDGED:
         raise Conflict("The rep has acknowledged this note; add an addendum instead.")
     if expected_version is None and require_version:
@@ -655,10 +659,33 @@ def _replace_follow_ups(
     session.follow_ups = keep + _follow_ups(db, session, manager, new_items)
 
 
+def moved_on_message(session: CoachingSession) -> str:
+    """Why the author of a note about a rep who has left their team changes nothing on it."""
+    first = wording.first_name(session.rep)
+    if session.status == SessionStatus.DRAFT:
+        return (
+            f"{first} no longer reports to you, so this draft cannot be shared. "
+            "You can still read it, or discard it."
+        )
+    return (
+        f"{first} no longer reports to you, so this note cannot be changed any more. "
+        f"You can still read it as it stood when {first} moved."
+    )
+
+
+def check_editable(viewer: User, session: CoachingSession, otherwise: str) -> None:
+    """Refuses (403) anyone but the note's author, and its author once the rep has left
+    their line (coachapp.policy, "A team move"), saying which."""
+    if policy.can_edit_session(viewer, session):
+        return
+    if policy.wrote(viewer, session):
+        raise PermissionDenied(moved_on_message(session))
+    raise PermissionDenied(otherwise)
+
+
 def share_session(db: Session, viewer: User, session_id: int) -> CoachingSession:
     session = get_session(db, viewer, session_id)
-    if not policy.can_edit_session(viewer, session):
-        raise PermissionDenied("Only the note's author can share it.")
+    check_editable(viewer, session, "Only the note's author can share it.")
     if session.status != SessionStatus.DRAFT:
         return session  # sharing twice is harmless (a double tap, a replay)
     counts.check_shareable(session)
@@ -699,8 +726,10 @@ def acknowledge_session(
         with_comment=bool(session.ack_comment),
     )  # fmt: skip
     # Its reminders (the rep's, and the manager's when it was late) have nothing left to ask.
-    mark_read_about(db, subjects.note(session.id))
-    if session.ack_comment:
+    # An author the rep has moved away from hears nothing of it (coachapp.policy).
+    holds = policy.authors_line_holds(session)
+    mark_read_about(db, subjects.note(session.id), recipients=None if holds else {viewer.id})
+    if session.ack_comment and holds:
         notify(
             db, session.manager_id, "note_acknowledged",
             f"{wording.first_name(session.rep)} replied to your note about "
@@ -714,8 +743,7 @@ def acknowledge_session(
 
 def add_addendum(db: Session, viewer: User, session_id: int, text: str) -> CoachingSession:
     session = get_session(db, viewer, session_id)
-    if not policy.can_edit_session(viewer, session):
-        raise PermissionDenied("Only the note's author adds an addendum.")
+    check_editable(viewer, session, "Only the note's author adds an addendum.")
     if session.status != SessionStatus.ACKNOWLEDGED:
         raise Conflict("Edit the note itself until the rep acknowledges it.")
     stamp = utcnow().strftime("%Y-%m-%d %H:%M UTC")
@@ -997,15 +1025,26 @@ def update_follow_up(
     audit.record(db, viewer, "follow_up.update", "follow_up", follow_up.id, fields=changed)
     # Acted on (done, cancelled, re-dated): its reminders, to the owner and to the manager
     # of a rep who was late, are read. A new date that comes due again is a new reminder.
-    mark_read_about(db, subjects.follow_up(follow_up.id))
+    # A manager the owner has moved away from hears nothing of it (coachapp.policy).
+    mark_read_about(db, subjects.follow_up(follow_up.id), recipients=_following(follow_up))
     db.commit()
     return follow_up
 
 
+def _following(follow_up: FollowUp) -> set[int]:
+    """Who is told about a follow-up: its owner, the owner's manager, and the note's author
+    while the rep still reports to them."""
+    people = {follow_up.owner_id}
+    if follow_up.owner.manager_id is not None:
+        people.add(follow_up.owner.manager_id)
+    note = follow_up.session
+    if note is not None and policy.authors_line_holds(note):
+        people.add(note.manager_id)
+    return people
+
+
 def can_change_follow_up(viewer: User, follow_up: FollowUp) -> bool:
-    """Its owner, or whoever set it (the note's author, or who added the plan action)."""
-    author_id = follow_up.session.manager_id if follow_up.session else follow_up.created_by_id
-    return viewer.id in {follow_up.owner_id, author_id}
+    return policy.can_change_follow_up(viewer, follow_up)
 
 
 @dataclass(frozen=True)
@@ -1023,6 +1062,7 @@ def follow_up_page(db: Session, viewer: User, follow_up_id: int) -> FollowUpPage
         note = db.scalars(
             policy.visible_sessions(viewer).where(CoachingSession.id == follow_up.session_id)
         ).first()
+        policy.as_seen_by(db, viewer, [note] if note else [])
     return FollowUpPage(follow_up, note, can_change_follow_up(viewer, follow_up))
 
 
@@ -1129,17 +1169,22 @@ def notes_list(
         )
     elif viewer.role == Role.REP:
         query = query.where(CoachingSession.rep_id == viewer.id)
-    return db.scalars(
-        query.order_by(CoachingSession.occurred_on.desc(), CoachingSession.id.desc()).limit(limit)
-    ).all()
+    return policy.as_seen_by(
+        db,
+        viewer,
+        db.scalars(
+            query.order_by(CoachingSession.occurred_on.desc(), CoachingSession.id.desc()).limit(
+                limit
+            )
+        ).all(),
+    )
 
 
 def add_follow_up(db: Session, viewer: User, session_id: int, item: dict[str, Any]) -> FollowUp:
     """A follow-up on the note, without touching the note's own version (the debrief form
     open beside it keeps saving)."""
     session = get_session(db, viewer, session_id)
-    if not policy.can_edit_session(viewer, session):
-        raise PermissionDenied("Only the note's author adds follow-ups to it.")
+    check_editable(viewer, session, "Only the note's author adds follow-ups to it.")
     if session.status == SessionStatus.ACKNOWLEDGED:
         raise Conflict("The rep has acknowledged this note; add an addendum instead.")
     (row,) = _follow_ups(db, session, viewer, [item])
@@ -1154,8 +1199,7 @@ def add_follow_up(db: Session, viewer: User, session_id: int, item: dict[str, An
 
 def remove_follow_up(db: Session, viewer: User, session_id: int, follow_up_id: int) -> None:
     session = get_session(db, viewer, session_id)
-    if not policy.can_edit_session(viewer, session):
-        raise PermissionDenied("Only the note's author removes its follow-ups.")
+    check_editable(viewer, session, "Only the note's author removes its follow-ups.")
     if session.status == SessionStatus.ACKNOWLEDGED:
         raise Conflict("The rep has acknowledged this note; add an addendum instead.")
     row = next((f for f in session.follow_ups if f.id == follow_up_id), None)

@@ -108,6 +108,9 @@ def discard(session_id: int) -> Response:
         flash(exc.message, "error")
         return redirect(url_for("coaching.show", session_id=session_id))
     flash("Draft discarded.", "success")
+    rep = get_session().get(User, rep_id)
+    if rep is None or rep.manager_id != viewer().id:
+        return redirect(url_for("coaching.index"))  # the rep has moved to another team
     return redirect(url_for("team.person", person_id=rep_id))
 
 
@@ -218,10 +221,15 @@ def parse_debrief(form: MultiDict[str, str], competencies: dict[int, str]) -> di
     return changes
 
 
-def _editable(session_id: int) -> Any:
+def _editable(session_id: int, *, moved_on: bool = False) -> Any:
+    """The viewer's own note, to write on (anyone else's: not found). Its author once the rep
+    has left their team is refused (403, saying why) unless the caller handles that itself
+    (`moved_on`): nothing of the form, its prompts or the rep's later notes is built then."""
     session = service.get_session(get_session(), viewer(), session_id)
-    if not policy.can_edit_session(viewer(), session):
+    if not policy.wrote(viewer(), session):
         raise NotFound()
+    if not moved_on:
+        service.check_editable(viewer(), session, "Only the note's author can change it.")
     return session
 
 
@@ -380,8 +388,12 @@ def _save_form(session: Any) -> Any:
 @bp.route("/notes/<int:session_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.MANAGER)
 def edit(session_id: int) -> Any:
-    session = _editable(session_id)
-    if session.status == SessionStatus.ACKNOWLEDGED:
+    session = _editable(session_id, moved_on=request.method == "GET")
+    if session.status == SessionStatus.ACKNOWLEDGED or not policy.can_edit_session(
+        viewer(), session
+    ):
+        # Acknowledged, or the rep has left the author's team: the note's page says what is
+        # left to do.
         return redirect(url_for("coaching.show", session_id=session.id))
     if request.method == "GET":
         inbox.page_opened(get_session(), viewer(), subjects.note(session.id))
@@ -434,7 +446,11 @@ def share(session_id: int) -> Any:
     is on drafts only: on a note shared already this is a repeat (a second tap, a phone
     replaying its queue after a lost answer), answered as the first was, without saving
     the form again over what may have changed since."""
-    session = _editable(session_id)
+    session = _editable(session_id, moved_on=not is_fragment_request())
+    if not policy.can_edit_session(viewer(), session):
+        # Refused (403) on the note's own page, saying why and what is still possible.
+        context = _note_context(session, refusal=service.moved_on_message(session))
+        return render_template("coaching/show.html", **context), 403
     if "version" in request.form and session.status == SessionStatus.DRAFT:
         session, refusal = _save_or_refuse(session)
         if refusal is not None:
@@ -559,9 +575,11 @@ def _note_context(session: Any, **extra: Any) -> dict[str, Any]:
         "scale": dict(RATING_SCALE),
         "not_observed": NOT_OBSERVED_LABEL,
         "types": SESSION_TYPE_LABELS,
-        "is_author": policy.can_edit_session(user, session),
+        "is_author": policy.wrote(user, session),
+        "can_edit": policy.can_edit_session(user, session),
         "sees_private_notes": policy.can_see_private_notes(user, session),
         "is_rep": is_rep,
+        "refusal": None,
         "rate_first": is_rep
         and session.status == SessionStatus.SHARED
         and view.state == SelfRatingState.PENDING,

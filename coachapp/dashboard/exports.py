@@ -156,7 +156,7 @@ def sessions_csv(db: Session, viewer: User, filters: CadenceFilters, today: dt.d
         query = query.where(rep.function == Function(filters.function))
     if filters.manager_id is not None:
         query = query.where(rep.manager_id == filters.manager_id)
-    sessions = db.scalars(query).unique().all()
+    sessions = policy.as_seen_by(db, viewer, db.scalars(query).unique().all())
     return csv_text(SESSION_COLUMNS, (_session_line(s) for s in sessions))
 
 

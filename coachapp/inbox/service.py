@@ -3,7 +3,7 @@ what they are about when that is opened or acted on; forgetting those about a th
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -86,15 +86,25 @@ def mark_all_read(db: Session, user: User) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def mark_read_about(db: Session, subject: str, recipient: User | None = None) -> None:
+def mark_read_about(
+    db: Session,
+    subject: str,
+    recipient: User | None = None,
+    *,
+    recipients: Collection[int] | None = None,
+) -> None:
     """In the caller's transaction: the notifications about `subject` are read — the
     recipient's when they open it, everyone's when it is settled (a note acknowledged, a
-    follow-up done), since a reminder about something settled has nothing left to ask."""
+    follow-up done), since a reminder about something settled has nothing left to ask.
+    `recipients` narrows "everyone" to those who still follow the subject: a manager a rep
+    has moved away from learns nothing of it, not even from their inbox."""
     query = update(Notification).where(
         Notification.subject == subject, Notification.read_at.is_(None)
     )
     if recipient is not None:
         query = query.where(Notification.recipient_id == recipient.id)
+    if recipients is not None:
+        query = query.where(Notification.recipient_id.in_(recipients))
     db.execute(query.values(read_at=utcnow()).execution_options(synchronize_session=False))
 
 

@@ -42,6 +42,7 @@ from coachapp.models.org import (
     ChangeRequestStatus,
     Function,
     LoginAttempt,
+    ReportingLine,
     Role,
     User,
 )
@@ -110,6 +111,7 @@ __all__ = [
     "PushDelivery",
     "PushSubscription",
     "Relationship",
+    "ReportingLine",
     "RideAlongCall",
     "RideAlongStop",
     "Role",

@@ -40,6 +40,11 @@ class CoachTheCoachNote(Base):
     director: Mapped[User] = relationship(foreign_keys=[director_id])
     manager: Mapped[User] = relationship(foreign_keys=[manager_id])
 
+    # Not a column: set by coachapp.policy.coach_notes_as_seen_by when the viewer is the
+    # director who wrote it and the manager has since left their line.
+    __allow_unmapped__ = True
+    seen_as_of: dt.datetime | None = None
+
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         CheckConstraint("director_id <> manager_id", name="not_self"),

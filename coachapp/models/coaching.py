@@ -178,6 +178,12 @@ class CoachingSession(Base):
     account: Mapped[Account | None] = relationship()
     plan: Mapped[AccountPlan | None] = relationship()
     guide_version: Mapped[GuideVersion] = relationship()
+
+    # Not a column: set by coachapp.policy.as_seen_by when the viewer is the author and the
+    # rep has since left their line; the note is then shown as it stood at that moment.
+    __allow_unmapped__ = True
+    seen_as_of: dt.datetime | None = None
+
     ratings: Mapped[list[SessionRating]] = relationship(
         back_populates="session", cascade="all, delete-orphan", order_by="SessionRating.id"
     )

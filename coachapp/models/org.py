@@ -6,9 +6,10 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, String, false, text
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, String, event, false, text
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import inspect as inspect_object
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from coachapp.db import Base, utcnow
 
@@ -137,6 +138,55 @@ class User(Base):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"
+
+
+class ReportingLine(Base):
+    """Who someone reported to, from when to when: one row per stretch under one manager.
+
+    Written by coachapp.reporting_lines.change_manager, the one place a manager
+    changes, in the same transaction as users.manager_id; the open row (ended_at NULL) is
+    the current line. A former manager's view of their old notes stops at ended_at
+    (coachapp.policy, "A team move").
+    """
+
+    __tablename__ = "reporting_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    manager_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[dt.datetime]
+    ended_at: Mapped[dt.datetime | None]
+
+    __table_args__ = (
+        CheckConstraint("manager_id <> user_id", name="not_own_manager"),
+        CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="ends_after_start"),
+        # One current line per person.
+        Index(
+            "uq_reporting_lines_open",
+            "user_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _manager_changes_keep_their_history(session: Session, _context: Any, _objects: Any) -> None:
+    """A change of someone's manager goes through coachapp.reporting_lines.change_manager,
+    which writes the reporting line with it; one made any other way is refused, so no path
+    can move a rep without the history their former manager's access depends on."""
+    lines = {
+        line.user_id for line in (*session.new, *session.dirty) if isinstance(line, ReportingLine)
+    }
+    for person in session.dirty:
+        if not isinstance(person, User) or person.id in lines:
+            continue
+        attrs = inspect_object(person).attrs
+        if attrs.manager_id.history.has_changes() or attrs.manager.history.has_changes():
+            raise RuntimeError(
+                f"{person!r}: change a manager with coachapp.reporting_lines.change_manager"
+            )
 
 
 class AccountType(enum.StrEnum):

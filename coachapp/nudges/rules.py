@@ -87,7 +87,9 @@ def unacknowledged_notes(db: Session, now: dt.datetime) -> Iterator[Nudge]:
             f"Acknowledge {first_name(session.manager)}'s note about {topic}",
             url, f"note_unacknowledged:{session.id}:rep", shared, subject,
         )  # fmt: skip
-        if session.shared_at <= now - reminder_after - ACK_ESCALATION_GRACE:
+        late = session.shared_at <= now - reminder_after - ACK_ESCALATION_GRACE
+        # A manager the rep has moved away from learns nothing more of the note.
+        if late and policy.authors_line_holds(session):
             yield Nudge(
                 session.manager_id, "note_unacknowledged",
                 f"{first_name(session.rep)} has not acknowledged your note about {topic}",
@@ -110,12 +112,15 @@ def follow_ups(db: Session, now: dt.datetime) -> Iterator[Nudge]:
             FollowUp.due_date >= today_utc - dt.timedelta(days=OVERDUE_LOOKBACK_DAYS),
             policy.follow_up_open_to(FollowUp.owner_id),
         )
-        .options(contains_eager(FollowUp.owner))
+        .options(
+            contains_eager(FollowUp.owner),
+            joinedload(FollowUp.session).joinedload(CoachingSession.rep),
+        )
     ).all()
     for item, manager_may_know in rows:
         owner = item.owner
-        if not owner.active:
-            continue
+        if not owner.active or not policy.can_change_follow_up(owner, item):
+            continue  # frozen for its owner: on a note about a rep who has left their team
         today = local_today(owner.timezone, now)
         key = f"{item.id}:{item.due_date.isoformat()}"  # re-dating makes a new nudge
         url = path_for("coaching.follow_up", follow_up_id=item.id)
@@ -177,6 +182,8 @@ def ride_alongs(db: Session, now: dt.datetime) -> Iterator[Nudge]:
         .options(joinedload(PlannedRideAlong.rep), joinedload(PlannedRideAlong.manager))
     )
     for ride in rides:
+        if ride.rep.manager_id != ride.manager_id:
+            continue  # the rep has moved to another team since it was planned
         # The day's page: the rep prepares it there, the manager reads the preparation.
         url = path_for("coaching.ride_along", ride_id=ride.id)
         for person, title in (
@@ -210,6 +217,8 @@ def idle_drafts(db: Session, now: dt.datetime) -> Iterator[Nudge]:
         .options(joinedload(CoachingSession.rep), joinedload(CoachingSession.account))
     )
     for draft in drafts:
+        if not policy.authors_line_holds(draft):
+            continue  # it can no longer be shared: the rep has moved to another team
         yield Nudge(
             draft.manager_id, "draft_unfinished",
             f"Draft for {first_name(draft.rep)} about {note_topic(draft)}: not shared yet",

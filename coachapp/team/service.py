@@ -86,12 +86,16 @@ def person_page(db: Session, viewer: User, person_id: int, now: dt.datetime) -> 
     if person.role == Role.REP:
         cadence = cadence_for_reps(db, [person], now)[person.id]
     plans = plans_with_person(db, viewer, person.id, options=[joinedload(AccountPlan.account)])
-    sessions = db.scalars(
-        policy.visible_sessions(viewer)
-        .where(CoachingSession.rep_id == person.id)
-        .order_by(CoachingSession.occurred_on.desc(), CoachingSession.id.desc())
-        .limit(10)
-    ).all()
+    sessions = policy.as_seen_by(
+        db,
+        viewer,
+        db.scalars(
+            policy.visible_sessions(viewer)
+            .where(CoachingSession.rep_id == person.id)
+            .order_by(CoachingSession.occurred_on.desc(), CoachingSession.id.desc())
+            .limit(10)
+        ).all(),
+    )
     follow_ups = open_follow_ups_of(db, viewer, person)
     return PersonPage(person, cadence, list(plans), list(sessions), list(follow_ups))
 

@@ -24,6 +24,7 @@ from coachapp.admin.org_import import (
 from coachapp.auth.passwords import has_usable_password
 from coachapp.auth.service import issue_api_token
 from coachapp.models import ApiToken, AuditEvent, Function, Role, User
+from coachapp.reporting_lines import change_manager
 from tests.builders import Org, make_user
 from tests.conftest import HttpsClient, login
 
@@ -293,7 +294,7 @@ def test_a_longer_loop_is_reported_on_each_of_its_lines(org: Org, db: Session) -
 def test_a_loop_through_someone_not_in_the_file_is_found(org: Org, db: Session) -> None:
     """The file says director reports to director2, who already reports to director."""
     director, director2 = org.people["director"], org.people["director2"]
-    director2.manager_id = director.id
+    change_manager(db, director2, director.id, actor=None)
     db.commit()
     text = csv_text(f"{director.email},Dana Director,director,sales,{director2.email},UTC")
     plan = plan_org_import(db, org.people["admin"], text.encode())
@@ -511,7 +512,7 @@ def test_apply_checks_the_file_again_and_refuses_a_stale_preview(
     text = csv_text(f"{e['rep']},Riley Renamed,rep,sales,{e['manager']},America/New_York")
     fingerprint = fingerprint_of(client, preview(client, text).get_data(as_text=True))
     # Meanwhile, someone moves the rep to another team.
-    org.people["rep"].manager_id = org.people["manager2"].id
+    change_manager(db, org.people["rep"], org.people["manager2"].id, actor=None)
     db.commit()
     before = snapshot(db)
     response = apply(client, text, fingerprint)

@@ -31,6 +31,7 @@ from coachapp.models import (
     SessionType,
     User,
 )
+from coachapp.reporting_lines import change_manager
 from tests.builders import make_follow_up, make_guide_version, make_session, make_user
 
 NOW = dt.datetime(2026, 3, 10, 15, 0, tzinfo=dt.UTC)
@@ -189,6 +190,6 @@ def build_history(db: Session) -> History:
         ]
     )  # fmt: skip
     # Eve moves to manager_a's team; her history comes with her.
-    p["eve"].manager_id = a
+    change_manager(db, p["eve"], a, actor=None)
     db.commit()
     return h

@@ -37,6 +37,7 @@ from coachapp.models import (
 from coachapp.nudges.kinds import KINDS
 from coachapp.nudges.subscriptions import subscribe
 from coachapp.nudges.vapid import generate_vapid_keys
+from coachapp.reporting_lines import change_manager
 from coachapp.timezones import local_today
 from tests.builders import Org, make_follow_up, make_plan, make_session
 from tests.coaching.ride_along_helpers import plan_day
@@ -249,7 +250,8 @@ def test_a_managers_own_draft_follow_up_never_reaches_whoever_they_report_to_lat
     draft = make_session(db, author, org.people["other_rep"], SessionStatus.DRAFT)
     item = make_follow_up(db, author, author, session_id=draft.id, title=SECRET,
                           due_date=days_ago(author, 6))  # fmt: skip
-    author.role, author.manager_id = Role.REP, boss.id
+    author.role = Role.REP
+    change_manager(db, author, boss.id, actor=None)
     db.commit()
 
     worker_once(app)
@@ -367,7 +369,7 @@ def test_log_coaching_never_starts_from_the_plan_of_another_managers_draft(
     quiet = make_plan(db, rep)
     quiet.last_activity_at = busy.last_activity_at - dt.timedelta(days=30)
     make_session(db, old, rep, SessionStatus.DRAFT, plan_id=quiet.id, account_id=quiet.account_id)
-    rep.manager_id = new.id
+    change_manager(db, rep, new.id, actor=None)
     db.commit()
 
     started = signed_in(app, org, "manager").post_form(f"/people/{rep.id}/coaching")
