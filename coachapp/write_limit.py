@@ -18,6 +18,7 @@ from flask_login import current_user
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
+from coachapp.auth.callers import identify_caller
 from coachapp.db import get_session, insert_for, utcnow
 from coachapp.errors import DomainError, Throttled
 from coachapp.models import WriteAllowance
@@ -68,8 +69,6 @@ def _writer_id() -> int | None:
     """Who is writing: the API's caller (token, or browser with its CSRF token) or the
     signed-in browser; None when nobody is, and the view refuses the request itself."""
     if request.path.startswith("/api/"):
-        from coachapp.api.auth import identify_caller  # the API imports the app's services
-
         if "Authorization" not in request.headers and not current_user.is_authenticated:
             return None
         try:

@@ -1,8 +1,4 @@
-"""Who is calling the API: a bearer token, or the signed-in browser with its CSRF token.
-
-A cookie alone never authorises an API write: unsafe methods from the browser
-must carry the page's CSRF token in X-CSRFToken.
-"""
+"""Every API endpoint needs a caller (coachapp.auth.callers), and the document says how."""
 
 from __future__ import annotations
 
@@ -10,66 +6,10 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import g, request
-from flask_login import current_user
-from flask_wtf.csrf import CSRFError, validate_csrf
-from wtforms.validators import ValidationError as WTFValidationError
-
-from coachapp.auth.password_change import check_own_password
-from coachapp.auth.service import token_row
-from coachapp.db import get_session
-from coachapp.errors import DomainError
-from coachapp.models import ApiToken, User
+from coachapp.auth.callers import identify_caller
 
 F = TypeVar("F", bound=Callable[..., Any])
-SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 BEARER_SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}]
-
-
-class Unauthenticated(DomainError):
-    status = 401
-    code = "unauthorized"
-
-    def __init__(
-        self, message: str = "Send a valid API token: Authorization: Bearer <token>."
-    ) -> None:
-        super().__init__(message)
-
-
-def _bearer_token() -> str | None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return token.strip()
-
-
-def resolve_caller() -> tuple[User, ApiToken | None]:
-    token = _bearer_token()
-    if token is not None:
-        row = token_row(get_session(), token)
-        if row is None:
-            raise Unauthenticated("The API token is unknown, expired or revoked.")
-        check_own_password(row.user)
-        return row.user, row
-    if "Authorization" in request.headers:
-        raise Unauthenticated()
-    if current_user.is_authenticated:
-        if request.method not in SAFE_METHODS:
-            try:
-                validate_csrf(request.headers.get("X-CSRFToken"))
-            except (CSRFError, WTFValidationError) as exc:
-                raise Unauthenticated("Missing or invalid CSRF token.") from exc
-        user = cast(User, current_user._get_current_object())
-        check_own_password(user)
-        return user, None
-    raise Unauthenticated()
-
-
-def identify_caller() -> None:
-    """Resolves the caller once per request (401 when there is none)."""
-    if "api_user" not in g:
-        g.api_user, g.api_token = resolve_caller()
 
 
 def api_login_required(view: F) -> F:
@@ -85,8 +25,3 @@ def callers_only(blueprint: Any) -> None:
     """Every endpoint of the blueprint needs a caller, checked before its body is read:
     an anonymous request gets 401, not a validation error that reveals the schema."""
     blueprint.before_request(identify_caller)
-
-
-def api_user() -> User:
-    user: User = g.api_user
-    return user

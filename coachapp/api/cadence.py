@@ -11,9 +11,10 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from coachapp.api.auth import api_user, callers_only
+from coachapp.api.auth import callers_only
 from coachapp.api.parsing import Blueprint
 from coachapp.api.responses import authenticated
+from coachapp.auth.callers import api_user
 from coachapp.coaching.cadence import (
     DEFAULT_WINDOW_DAYS,
     MAX_WINDOW_DAYS,

@@ -15,7 +15,7 @@ from flask import Response, make_response, request
 from flask.views import MethodView
 from marshmallow import RAISE, Schema, fields, validate
 
-from coachapp.api.auth import api_user, callers_only
+from coachapp.api.auth import callers_only
 from coachapp.api.coaching import (
     IF_MATCH,
     VERSIONED_WRITE_ERRORS,
@@ -26,6 +26,7 @@ from coachapp.api.coaching import (
 )
 from coachapp.api.parsing import Blueprint
 from coachapp.api.responses import authenticated
+from coachapp.auth.callers import api_user
 from coachapp.coach_notes import service
 from coachapp.coach_notes.service import CoachNoteSchema
 from coachapp.db import get_session

@@ -22,9 +22,10 @@ from flask.views import MethodView
 from marshmallow import RAISE, Schema, fields, validate
 
 from coachapp import policy
-from coachapp.api.auth import api_user, callers_only
+from coachapp.api.auth import callers_only
 from coachapp.api.parsing import Blueprint
 from coachapp.api.responses import authenticated
+from coachapp.auth.callers import api_user
 from coachapp.coaching import blind, service, specificity
 from coachapp.coaching.cadence import ack_deadline_days, deadline_of
 from coachapp.db import get_session, utcnow

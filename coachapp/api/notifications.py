@@ -7,9 +7,10 @@ from typing import Any
 from flask import Response, current_app, make_response, request
 from marshmallow import RAISE, Schema, fields, validate
 
-from coachapp.api.auth import api_user, callers_only
+from coachapp.api.auth import callers_only
 from coachapp.api.parsing import Blueprint
 from coachapp.api.responses import authenticated
+from coachapp.auth.callers import api_user
 from coachapp.db import get_session
 from coachapp.inbox import service as inbox
 from coachapp.models import PushSubscription

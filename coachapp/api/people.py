@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from coachapp import policy
-from coachapp.api.auth import api_user
 from coachapp.api.parsing import Blueprint
 from coachapp.api.responses import authenticated
 from coachapp.api.schemas import MeSchema, RepSchema
+from coachapp.auth.callers import api_user
 from coachapp.db import get_session
 from coachapp.models import User
 

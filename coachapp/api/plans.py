@@ -10,9 +10,10 @@ from flask import Response, make_response, request
 from flask.views import MethodView
 from marshmallow import RAISE, Schema, fields, validate
 
-from coachapp.api.auth import api_user, callers_only
+from coachapp.api.auth import callers_only
 from coachapp.api.parsing import Blueprint
 from coachapp.api.responses import authenticated
+from coachapp.auth.callers import api_user
 from coachapp.db import get_session
 from coachapp.forms import Line, Lines
 from coachapp.models import (

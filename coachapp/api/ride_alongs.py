@@ -16,7 +16,7 @@ from flask import Response, make_response, request
 from flask.views import MethodView
 from marshmallow import RAISE, Schema, fields, validate
 
-from coachapp.api.auth import api_user, callers_only
+from coachapp.api.auth import callers_only
 from coachapp.api.coaching import (
     ETAG_HEADER,
     IF_MATCH,
@@ -35,6 +35,7 @@ from coachapp.api.coaching import (
 )
 from coachapp.api.parsing import Blueprint
 from coachapp.api.responses import authenticated
+from coachapp.auth.callers import api_user
 from coachapp.coaching import calendar, ride_alongs
 from coachapp.db import get_session
 from coachapp.forms import Line
