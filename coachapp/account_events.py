@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from coachapp import audit
 from coachapp.models import AuditEvent, User
+from coachapp.nudges import subjects
 from coachapp.nudges.links import path_for
 from coachapp.nudges.outbox import notify
 from coachapp.timezones import local_time
@@ -65,6 +66,7 @@ def record(db: Session, actor: User | None, user: User, action: str, **details: 
         path_for("me.index"),
         f"account_event:{event.id}",
         body="If you did not expect this, tell another admin or your manager.",
+        subject=subjects.own_account(),
     )
     return event
 

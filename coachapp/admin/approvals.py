@@ -24,6 +24,7 @@ from coachapp.auth.service import end_all_sessions, temporary_password_expiry
 from coachapp.db import utcnow
 from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from coachapp.models import AccountChangeRequest, ChangeRequestStatus, Role, User
+from coachapp.nudges import subjects
 from coachapp.nudges.links import path_for
 from coachapp.nudges.outbox import notify
 from coachapp.reporting_lines import change_manager
@@ -92,6 +93,7 @@ def request_change(
             path_for("admin.users"),
             f"approval_needed:{request.id}:{admin.id}",
             body=f"Asked by {actor.name}. Approve or decline it under People.",
+            subject=subjects.pending_approvals(),
         )
     return request
 

@@ -13,6 +13,7 @@ from coachapp.coaching import guides as guide_service
 from coachapp.db import get_session
 from coachapp.errors import Conflict, InvalidInput, NotFound
 from coachapp.forms import form_values, load_form
+from coachapp.inbox import reading
 from coachapp.models import (
     FUNCTION_LABELS,
     ROLE_LABELS,
@@ -22,6 +23,7 @@ from coachapp.models import (
     Role,
     User,
 )
+from coachapp.nudges import subjects
 from coachapp.plans.profiling import profiling_guides, update_profiling_guide
 from coachapp.timezones import with_searched_zone, zone_picker, zones_in_use
 
@@ -53,6 +55,7 @@ def users() -> str:
     search = request.args.get("q", "")[:100]
     role = request.args.get("role", "")
     db = get_session()
+    reading.page_opened(db, viewer(), subjects.pending_approvals())
     people = service.people_for_admin(db, search, role)
     return render_template(
         "admin/users.html",

@@ -13,7 +13,9 @@ from coachapp.auth.service import start_browser_session
 from coachapp.db import get_session
 from coachapp.errors import InvalidInput
 from coachapp.forms import form_values, load_form
+from coachapp.inbox import reading
 from coachapp.me import service
+from coachapp.nudges import subjects
 from coachapp.security import safe_local_path
 from coachapp.timezones import with_searched_zone, zone_picker, zones_in_use
 
@@ -38,6 +40,7 @@ def _page(status: int = 200, **context: Any) -> tuple[str, int]:
 @bp.get("/me")
 @login_required
 def index() -> tuple[str, int]:
+    reading.page_opened(get_session(), viewer(), subjects.own_account())  # security events
     return _page()
 
 

@@ -30,6 +30,16 @@ def notification_settings() -> str:
     return "notification_settings"
 
 
+def own_account() -> str:
+    """One's own account (what an admin did to it), listed under Me."""
+    return "own_account"
+
+
+def pending_approvals() -> str:
+    """The account changes waiting for an admin's approval, listed under People."""
+    return "pending_approvals"
+
+
 def person(user_id: int) -> str:
     """A rep a manager is nudged about (coaching due)."""
     return f"user:{user_id}"

@@ -93,24 +93,28 @@ def test_someone_elses_notification_link_is_not_found(app: Flask, db: Session, o
     assert read_at(db, item.id) is None
 
 
-def test_the_weekly_digest_and_a_test_push_are_read_on_their_pages(
-    app: Flask, db: Session, org: Org
+ABOUT_NO_ONE_THING = {
+    # kind: (who gets it, its page, its subject)
+    "weekly_digest": ("director", "/org", subjects.org_dashboard()),
+    "test": ("director", "/me/notifications", subjects.notification_settings()),
+    "account_security": ("rep", "/me", subjects.own_account()),
+    "approval_needed": ("admin", "/admin/users", subjects.pending_approvals()),
+}
+
+
+@pytest.mark.parametrize("kind", ABOUT_NO_ONE_THING)
+def test_nudges_about_no_one_thing_are_read_on_their_own_page(
+    app: Flask, db: Session, org: Org, kind: str
 ) -> None:
-    """The nudges about no one thing have a page of their own too, which reads them."""
-    director = org.people["director"]
-    digest = make_notification(
-        db, director, kind="weekly_digest", url="/org", subject=subjects.org_dashboard()
-    )
-    test = make_notification(
-        db, director, kind="test", url="/me/notifications", subject=subjects.notification_settings()
-    )
+    who, url, subject = ABOUT_NO_ONE_THING[kind]
+    item = make_notification(db, org.people[who], kind=kind, url=url, subject=subject)
     db.commit()
-    client = signed_in(app, org, "director")
-    for item in (digest, test):
-        assert client.get(f"/inbox/{item.id}", headers={"Sec-Purpose": "prefetch"}).status_code
-        assert read_at(db, item.id) is None
-        assert client.get(f"/inbox/{item.id}", follow_redirects=True).status_code == 200
-        assert read_at(db, item.id) is not None
+    client = signed_in(app, org, who)
+    assert client.get(f"/inbox/{item.id}", headers={"Sec-Purpose": "prefetch"}).status_code == 302
+    assert read_at(db, item.id) is None
+    opened = client.get(f"/inbox/{item.id}", follow_redirects=True)
+    assert opened.status_code == 200 and opened.request.path == url
+    assert read_at(db, item.id) is not None
 
 
 def test_the_inbox_button_still_reads_it_with_a_post(app: Flask, db: Session, org: Org) -> None:
