@@ -66,7 +66,7 @@ def test_existing_devices_and_notifications_are_kept_and_given_their_subject(
                 ),
                 {"id": number, "key": key, "now": NOW},
             )
-    migrate.upgrade(app)
+    migrate.upgrade(app, "0015")  # 0016 forgets reminders about follow-ups that do not exist
     with engine.connect() as connection:
         device = connection.execute(
             text("SELECT failures, refusals, last_refusal FROM push_subscriptions")
