@@ -279,6 +279,9 @@ MATRIX: tuple[Row, ...] = (
         expect=(200, 200, 200, 200, 200, 200, 200, 200, 200)),
     row("pwa.offline", "GET", "/offline", public=True,
         expect=(200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    # Who is signed in (an opaque key, or null), for the service worker.
+    row("pwa.whoami", "GET", "/whoami", public=True,
+        expect=(200, 200, 200, 200, 200, 200, 200, 200, 200)),
     # Static files (CSS, JS, icons) are public; the pages that use them are not.
     row("static", "GET", "/static/css/app.css", public=True,
         expect=(200, 200, 200, 200, 200, 200, 200, 200, 200)),

@@ -29,6 +29,7 @@ OPEN_ENDPOINTS = frozenset(
         "pwa.manifest",
         "pwa.favicon",
         "pwa.offline",
+        "pwa.whoami",
         "api-docs.openapi_json",
     }
 )

@@ -86,18 +86,20 @@ def start_browser_session(
     config = current_app.config
     lifetime = config["REMEMBER_COOKIE_DURATION" if remember else "PERMANENT_SESSION_LIFETIME"]
     token = secrets.token_urlsafe(32)
+    expires_at = utcnow() + dt.timedelta(seconds=int(lifetime))
     db.add(
         BrowserSession(
             user_id=user.id,
             token_hash=_token_digest(token),
             remember=remember,
-            expires_at=utcnow() + dt.timedelta(seconds=int(lifetime)),
+            expires_at=expires_at,
             ip=ip[:64],
             user_agent=user_agent[:300],
         )
     )
     db.commit()
     user.browser_token = token
+    user.browser_session_ends = expires_at
     return token
 
 
@@ -117,6 +119,7 @@ def user_for_browser_token(db: Session, token: str) -> User | None:
         row.last_seen_at = now
         db.commit()
     row.user.browser_token = token
+    row.user.browser_session_ends = row.expires_at
     return row.user
 
 

@@ -8,7 +8,7 @@ from flask import Flask, current_app, redirect, request, session, url_for
 from flask_login import user_loaded_from_cookie
 from werkzeug.wrappers import Response
 
-from coachapp.auth import password_change
+from coachapp.auth import password_change, person
 from coachapp.auth.service import user_for_browser_token
 from coachapp.db import get_session
 from coachapp.errors import error_response, wants_json
@@ -25,6 +25,7 @@ def init_login(app: Flask) -> None:
     login_manager.unauthorized_handler(unauthorized)
     user_loaded_from_cookie.connect(keep_remembered_session, app)
     password_change.init_app(app)
+    person.init_app(app)
 
 
 def load_user(browser_token: str) -> User | None:

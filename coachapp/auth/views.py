@@ -88,6 +88,14 @@ def login() -> Any:
     return render_template("auth/login.html", values=values, errors=errors), status, headers
 
 
+# What signing out clears in the browser, besides the session: the pages the service worker
+# kept for offline use and what waits in its outbox (both under "storage"), and the HTTP
+# cache. Not "cookies": the session and "remember me" cookies are already removed by this
+# answer and ended on the server, and "cookies" would clear the cookies of every subdomain
+# of the site (a single sign-on provider's session among them).
+CLEAR_SITE_DATA = '"cache", "storage"'
+
+
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
@@ -95,5 +103,6 @@ def logout() -> Response:
     logout_user()
     session.clear()
     flash("You are signed out.", "info")
-    # The login page then clears the pages this phone kept for offline use.
-    return redirect(url_for("auth.login", signed_out=1))
+    response = redirect(url_for("auth.login", signed_out=1))
+    response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA
+    return response

@@ -117,6 +117,8 @@ class User(Base):
     # the user loader. flask-login keeps it in the cookie instead of the user's id, so
     # ending the server-side session (sign-out, deactivation) ends the cookie too.
     browser_token: str | None = None
+    # When that browser session ends (coachapp.auth.person tells the phone).
+    browser_session_ends: dt.datetime | None = None
 
     def get_id(self) -> str:
         if not self.browser_token:

@@ -5,10 +5,27 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, current_app, render_template, send_from_directory, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    render_template,
+    send_from_directory,
+    url_for,
+)
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy.orm import Session
 
 from coachapp import policy
+from coachapp.auth.person import (
+    NOBODY,
+    PERSON_HEADER,
+    SESSION_LEFT_HEADER,
+    person_key,
+    session_left,
+)
 from coachapp.auth.roles import roles_required, viewer
 from coachapp.coaching import caps, counts
 from coachapp.coaching import service as coaching
@@ -74,6 +91,13 @@ def service_worker() -> Response:
         version=asset_version(current_app),
         # Not `shell=`: bandit takes any call's shell=<truthy> for a subprocess (B604).
         shell_urls=shell_urls(current_app),
+        offline_url=url_for("pwa.offline"),
+        whoami_url=url_for("pwa.whoami"),
+        sign_out_url=url_for("auth.logout"),
+        signed_out_url=url_for("auth.login", signed_out=1),
+        person_header=PERSON_HEADER,
+        session_left_header=SESSION_LEFT_HEADER,
+        nobody=NOBODY,
     )
     response = current_app.response_class(script, mimetype="text/javascript")
     response.headers["Service-Worker-Allowed"] = "/"
@@ -88,6 +112,20 @@ def favicon() -> Response:
     )
     response.headers["Cache-Control"] = "no-store"  # outside /static/: like every page
     return response
+
+
+@bp.get("/whoami")
+def whoami() -> Response:
+    """Who is signed in on this browser, for the service worker: it deletes the pages it
+    kept for anyone else (coachapp.auth.person). With a CSRF token, so that a sign-out tapped
+    without a connection can be sent once there is one, even after its page's token expired;
+    a page of another site cannot read this answer."""
+    if not current_user.is_authenticated:
+        return jsonify(person=None, session_left=None, csrf_token=None)
+    user = viewer()
+    return jsonify(
+        person=person_key(user.id), session_left=session_left(user), csrf_token=generate_csrf()
+    )
 
 
 @bp.get("/offline")

@@ -5,6 +5,12 @@
 // carries its version (a newer save elsewhere is a conflict, shown, never overwritten),
 // "Done" and "Acknowledge" are idempotent.
 //
+// Items are kept for one person (a phone may be shared): the person key of the page that kept
+// them (coachapp/auth/person.py). They are shown, and sent, only on that person's pages;
+// anyone else sees how many wait for someone else, never what they say. The server refuses
+// a replay that names someone other than the signed-in person, in case an old page is open.
+// Signing out empties the outbox, after asking when something in it was not sent.
+//
 // Item kinds: "note" (a debrief written on /notes/offline, sent through the API),
 // "form" (a form post kept as it was: follow-up updates, acknowledgements, draft changes).
 // States: "pending", "auth" (the session expired: sign in again), "conflict", "refused".
@@ -19,9 +25,14 @@ const LOCK = "coachapp-outbox";
 const csrfMeta = document.querySelector('meta[name="csrf-token"]');
 const signedInMeta = document.querySelector('meta[name="signed-in"]');
 const signedIn = Boolean(signedInMeta);
-// Whose items these are: a phone may be shared, and what one person kept is never sent
-// with someone else's session.
-const me = signedInMeta ? signedInMeta.content : null;
+// Whose page this is, and so whose items it keeps, shows and sends.
+const personMeta = document.querySelector('meta[name="coachapp-person"]');
+const me = personMeta ? personMeta.content : null;
+const PERSON_HEADER = (personMeta && personMeta.dataset.header) || "X-Coachapp-Person";
+// Items kept before they carried a person key name the user's id.
+const myId = signedInMeta ? signedInMeta.content : null;
+// The page the service worker shows for a page it has no copy of (templates/pwa/offline.html).
+const offlinePage = document.querySelector("[data-offline-signed-in]");
 
 function csrfToken() {
   return csrfMeta ? csrfMeta.content : "";
@@ -52,24 +63,35 @@ async function withStore(mode, work) {
 
 async function everything() {
   const items = (await withStore("readonly", (store) => store.getAll())) || [];
-  // Kept by the service worker (it knows no user): the page that shows them first is the
-  // same person's, reloaded from the phone's copy right after.
-  for (const item of items.filter((i) => !i.user && me)) {
-    item.user = me;
+  // Kept before items carried a person key: this person's if they carry this user's id.
+  // One kept by the worker of those versions names nobody, and is never sent.
+  for (const item of items.filter((i) => !i.person && me && myId && String(i.user) === myId)) {
+    item.person = me;
     await withStore("readwrite", (store) => store.put(item));
   }
   return items;
 }
 
+function isMine(item) {
+  return me !== null && item.person === me;
+}
+
 export const outbox = {
-  all: () => everything().then((items) => items.filter((i) => !me || i.user === me)),
+  all: () => everything().then((items) => items.filter(isMine)),
+  // Someone else's: counted, never shown or sent.
+  others: () => everything().then((items) => items.filter((i) => !isMine(i))),
   put: (item) => withStore("readwrite", (store) => store.put(item)),
   remove: (id) => withStore("readwrite", (store) => store.delete(id)),
+  clear: () => withStore("readwrite", (store) => store.clear()),
 };
 
 // Sending ------------------------------------------------------------------------------
 
 class Offline extends Error {}
+
+// The server has someone else signed in than the person this page is for (another tab
+// signed in since): nothing more is sent from this page.
+class SomeoneElse extends Offline {}
 
 // 429: this person sent too many changes in a short time. Nothing is wrong with the item;
 // it stays pending and goes again once the server's Retry-After has passed.
@@ -112,11 +134,15 @@ function syncAgainIn(seconds) {
   }
 }
 
-function jsonHeaders() {
-  return { "Content-Type": "application/json", "X-CSRFToken": csrfToken() };
+function jsonHeaders(item) {
+  return { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), [PERSON_HEADER]: item.person };
 }
 
 async function refusal(item, response) {
+  const signedInNow = response.headers.get(PERSON_HEADER);
+  if (response.status === 409 && signedInNow && signedInNow !== item.person) {
+    throw new SomeoneElse("someone else is signed in"); // the item stays, for its person
+  }
   const toLogin = new URL(response.url, location.href).pathname === "/login";
   // 400 on a kept form: its CSRF token belongs to a session that has ended.
   if (response.status === 401 || toLogin || (item.kind === "form" && response.status === 400)) {
@@ -144,7 +170,7 @@ async function sendNote(item) {
   if (!current.session_id) {
     const created = await send(current.api, {
       method: "POST",
-      headers: jsonHeaders(),
+      headers: jsonHeaders(current),
       body: JSON.stringify(current.body),
     });
     if (!created.ok) {
@@ -157,7 +183,7 @@ async function sendNote(item) {
   if (current.share) {
     const shared = await send(`${current.api}/${current.session_id}/share`, {
       method: "POST",
-      headers: jsonHeaders(),
+      headers: jsonHeaders(current),
     });
     if (!shared.ok) {
       return refusal(current, shared);
@@ -171,7 +197,7 @@ async function sendNote(item) {
 async function sendJson(item) {
   const response = await send(item.url, {
     method: "POST",
-    headers: jsonHeaders(),
+    headers: jsonHeaders(item),
     body: JSON.stringify(item.body),
   });
   return response.ok ? null : refusal(item, response);
@@ -231,7 +257,11 @@ async function sendForm(item) {
   if (body.has("csrf_token")) {
     body.set("csrf_token", csrfToken());
   }
-  const response = await send(item.url, { method: "POST", body });
+  const response = await send(item.url, {
+    method: "POST",
+    body,
+    headers: { [PERSON_HEADER]: item.person },
+  });
   if (response.ok && new URL(response.url, location.href).pathname !== "/login") {
     return null;
   }
@@ -271,7 +301,7 @@ async function syncNow() {
 }
 
 export async function sync() {
-  if (!signedIn || !csrfToken()) {
+  if (!signedIn || !csrfToken() || !me) {
     return; // signed out: nothing can be sent until the user signs in again
   }
   if (running) {
@@ -295,7 +325,7 @@ export async function sync() {
 }
 
 export async function keep(item) {
-  await outbox.put({ state: "pending", created_at: new Date().toISOString(), user: me, ...item });
+  await outbox.put({ state: "pending", created_at: new Date().toISOString(), person: me, ...item });
   showStatus();
   try {
     const registration = await navigator.serviceWorker.ready;
@@ -358,17 +388,30 @@ function waitingLine(...args) {
   return p;
 }
 
+// What is kept for someone other than this page's person: how many, never what.
+function othersLine(others) {
+  const next = encodeURIComponent(location.pathname);
+  const p = me
+    ? line(`${others.length} kept on this phone for someone else: sent when they sign in here again.`)
+    : line(`Sign in again to send ${others.length} kept on this phone.`, `/login?next=${next}`, "Sign in");
+  p.dataset.keptForOthers = "";
+  return p;
+}
+
 export async function showStatus() {
   const items = await outbox.all();
+  const others = await outbox.others();
   const element = statusElement();
   if (!element) {
     return;
   }
   element.replaceChildren();
-  element.hidden = items.length === 0 && synced.length === 0;
+  element.hidden = items.length === 0 && synced.length === 0 && others.length === 0;
+  // The offline page is drawn for nobody; the service worker tells it whose phone it is on.
+  const sends = signedIn || (offlinePage !== null && me !== null);
   const waiting = items.filter((i) => i.state === "pending" || i.state === "auth");
-  const pending = signedIn ? items.filter((i) => i.state === "pending") : [];
-  const auth = signedIn ? items.filter((i) => i.state === "auth") : waiting;
+  const pending = sends ? items.filter((i) => i.state === "pending") : [];
+  const auth = sends ? items.filter((i) => i.state === "auth") : waiting;
   if (synced.length) {
     element.append(syncedLine());
   }
@@ -379,6 +422,9 @@ export async function showStatus() {
   if (auth.length) {
     const next = encodeURIComponent(location.pathname);
     element.append(waitingLine(`Sign in again to send ${auth.length} kept on this phone.`, `/login?next=${next}`, "Sign in"));
+  }
+  if (others.length) {
+    element.append(othersLine(others));
   }
   for (const item of items.filter((i) => i.state === "conflict" || i.state === "refused")) {
     let where = item.kind === "form" ? item.url.replace(/\/(share)$/, "") : null;
@@ -406,7 +452,7 @@ const savedCopy = document.querySelector('meta[name="saved-copy"]');
 // except those that wait on the phone (the offline note form, captured calls, autosaved
 // drafts, and forms the service worker keeps: data-can-wait).
 const WAITS_ON_THE_PHONE =
-  "[data-offline-note], [data-offline-call], [data-autosave], [data-can-wait]";
+  "[data-offline-note], [data-offline-call], [data-autosave], [data-can-wait], [data-sign-out]";
 const NEEDS_NETWORK_LINKS = 'a[download], a[href$=".csv"], a[href*=".csv?"], a[href$=".ics"]';
 
 function savedAtText(ms) {
@@ -1076,10 +1122,116 @@ function guardWriteNote(form) {
   });
 }
 
+// Signing out ------------------------------------------------------------------------------
+
+// Set once the sign-out is on its way: this page no longer reloads for a change of person.
+let leaving = false;
+
+function leave(form) {
+  leaving = true;
+  // The service worker deletes the saved pages (and the server's answer clears site data).
+  outbox.clear().finally(() => form.submit());
+}
+
+function noun(count) {
+  return `${count} ${count === 1 ? "item" : "items"}`;
+}
+
+// Something kept on this phone was not sent: signing out would delete it, so the person
+// chooses. What others kept is deleted too (a shared phone keeps nothing after a sign-out).
+function signOutChoice(form, mine, others) {
+  let panel = form.querySelector("[data-sign-out-choice]");
+  if (!panel) {
+    panel = document.createElement("div");
+    panel.className = "card stack";
+    panel.dataset.signOutChoice = "";
+    panel.setAttribute("role", "alert");
+    form.append(panel);
+  }
+  const said = [];
+  if (mine.length) {
+    const labels = [...new Set(mine.map((item) => item.label).filter(Boolean))];
+    const it = mine.length === 1 ? "It is" : "They are";
+    said.push(
+      line(`${noun(mine.length)} on this phone not sent yet${labels.length ? ` (${labels.join(", ")})` : ""}. ${it} sent when there is a connection, while you stay signed in; signing out deletes ${mine.length === 1 ? "it" : "them"}.`),
+    );
+  }
+  if (others.length) {
+    said.push(line(`${noun(others.length)} kept here for someone else ${others.length === 1 ? "is" : "are"} deleted too.`));
+  }
+  const stay = document.createElement("button");
+  stay.type = "button";
+  stay.className = "button button-primary";
+  stay.textContent = "Stay signed in";
+  stay.addEventListener("click", () => {
+    panel.remove();
+    sync();
+  });
+  const go = document.createElement("button");
+  go.type = "button";
+  go.className = "button button-danger";
+  go.textContent = "Sign out and delete them";
+  go.addEventListener("click", () => leave(form));
+  panel.replaceChildren(...said, stay, go);
+  stay.focus();
+}
+
+function guardSignOut(form) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    // With a connection, what can be sent goes first (not waiting long on a poor one).
+    await Promise.race([sync(), new Promise((resolve) => setTimeout(resolve, 3000))]);
+    const mine = await outbox.all();
+    const others = await outbox.others();
+    if (!mine.length && !others.length) {
+      leave(form);
+      return;
+    }
+    signOutChoice(form, mine, others);
+    sent(form);
+  });
+}
+
+// Who is signed in --------------------------------------------------------------------------
+
+// The service worker asks the server (or, without a connection, checks the session's end)
+// and deletes the saved pages of anyone who is not signed in; it then says so (below).
+function askWhoIsSignedIn() {
+  if ("serviceWorker" in navigator && navigator.serviceWorker.controller) {
+    navigator.serviceWorker.controller.postMessage({ type: "check-person" });
+  }
+}
+
+// This page is someone's who is no longer signed in here: what it shows goes. Not a reload,
+// which would cut short a navigation already on its way (to sign in, say).
+function coverPage(person) {
+  const main = document.querySelector("main");
+  if (!main) {
+    return;
+  }
+  const title = document.querySelector(".topbar-title");
+  if (title) {
+    title.textContent = "Coachapp";
+  }
+  const next = encodeURIComponent(location.pathname + location.search);
+  main.replaceChildren(
+    person === null
+      ? line("You are no longer signed in on this phone, so this page is not shown.", `/login?next=${next}`, "Sign in")
+      : line("Someone else is signed in on this phone now, so this page is not shown.", location.href, "Open it again"),
+  );
+}
+
 // Start ----------------------------------------------------------------------------------
 
-if (new URLSearchParams(location.search).has("signed_out") && "caches" in window) {
-  caches.delete("pages"); // pages kept for offline use are the signed-out user's
+for (const form of document.querySelectorAll("form[data-sign-out]")) {
+  guardSignOut(form);
+}
+if (offlinePage) {
+  // Drawn for nobody: the service worker says whose phone it is on (see sw.js).
+  const signedOut = document.querySelector("[data-offline-signed-out]");
+  offlinePage.hidden = me === null;
+  signedOut.hidden = me !== null;
+  signedOut.querySelector("[data-signed-out-here]").hidden = !new URLSearchParams(location.search).has("signed_out");
 }
 const noteForm = document.querySelector("form[data-offline-note]");
 if (noteForm) {
@@ -1100,6 +1252,7 @@ if (savedCopy) {
   showSavedCopy();
 }
 window.addEventListener("online", async () => {
+  askWhoIsSignedIn();
   await sync();
   if (savedCopy && !synced.length) {
     refreshFigures(); // nothing was sent (that refreshes by itself): still, live again
@@ -1109,7 +1262,17 @@ if ("serviceWorker" in navigator) {
   navigator.serviceWorker.addEventListener("message", (event) => {
     if (event.data && event.data.type === "sync-outbox") {
       sync();
+    } else if (event.data && event.data.type === "person" && me !== null && event.data.person !== me && !leaving) {
+      coverPage(event.data.person);
     }
   });
+}
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "visible" && me !== null) {
+    askWhoIsSignedIn();
+  }
+});
+if (savedCopy) {
+  askWhoIsSignedIn();
 }
 showStatus().then(() => sync());

@@ -3,21 +3,41 @@
 // static file, so a new version installs beside the old one and waits until the user
 // taps "Update".
 //
-// - App shell (styles, scripts, icons, the offline page): precached, served cache first.
+// - App shell (styles, scripts, icons, the offline page): precached, served cache first;
+//   fetched without cookies, so the copy holds nobody's data.
 // - Pages: network first; the team list, rep pages, plans, guides and the offline note
 //   form are kept as they are visited, to be shown when there is no connection, marked as
 //   a saved copy with the time it was fetched.
+// - Saved pages are kept per person (a phone may be shared, a session may end without the
+//   phone taking part): every page the server sends says whom it was drawn for and how long
+//   their session has left (coachapp/auth/person.py). When a page, or /whoami, says someone
+//   else or nobody is signed in, every other person's pages are deleted; without a
+//   connection, pages are shown only to the person last seen signed in, and only until
+//   their session's end. Signing out deletes them all, with or without a connection; a
+//   sign-out tapped offline is sent to the server before anything else once it returns.
 // - "Log coaching", "Done" on a follow-up and "Acknowledge" sent without a connection are
-//   kept on the phone (IndexedDB, the same outbox the pages use) and sent when it returns;
-//   so are the calls captured on a ride-along day's page, which is kept as it is visited.
+//   kept on the phone (IndexedDB, the same outbox the pages use) for the person signed in,
+//   and sent when it returns, only while that person is signed in; so are the calls
+//   captured on a ride-along day's page, which is kept as it is visited.
 // - Pushes carry no confidential content (they may show on a lock screen): an id, a kind,
 //   a short title, the URL of the page and a tag, so a newer push on the same subject
 //   replaces the older one.
 
 const VERSION = "{{ version }}";
 const SHELL_CACHE = `shell-${VERSION}`;
-const PAGES_CACHE = "pages";
+// One cache of saved pages per person: "pages-<person key>". "pages" alone is the cache of
+// versions that kept one for everyone: deleted on activation.
+const PAGES_PREFIX = "pages-";
+const LEGACY_PAGES = "pages";
 const SHELL = {{ shell_urls | tojson }};
+const OFFLINE_PAGE = {{ offline_url | tojson }};
+const WHOAMI = {{ whoami_url | tojson }};
+const SIGN_OUT = {{ sign_out_url | tojson }};
+const SIGNED_OUT = {{ signed_out_url | tojson }};
+const OFFLINE_SIGNED_OUT = `${OFFLINE_PAGE}?signed_out=1`;
+const PERSON_HEADER = {{ person_header | tojson }};
+const SESSION_LEFT_HEADER = {{ session_left_header | tojson }};
+const NOBODY = {{ nobody | tojson }};
 const MAX_PAGES = 60;
 const SAVED_AT = "X-Coachapp-Saved-At";
 const ICON = "/static/icons/icon-192.png";
@@ -26,6 +46,7 @@ const BADGE = "/static/icons/badge-96.png";
 // Pages worth keeping for a visit without signal.
 const KEPT_PAGES = [
   /^\/today$/,
+  /^\/me$/,
   /^\/team$/,
   /^\/my$/,
   /^\/people\/\d+$/,
@@ -44,7 +65,9 @@ const LOG_COACHING = /^\/people\/(\d+)\/coaching$/;
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
-    caches.open(SHELL_CACHE).then((cache) => cache.addAll(SHELL)),
+    caches
+      .open(SHELL_CACHE)
+      .then((cache) => cache.addAll(SHELL.map((url) => new Request(url, { credentials: "omit" })))),
   );
 });
 
@@ -54,17 +77,192 @@ self.addEventListener("activate", (event) => {
       const names = await caches.keys();
       await Promise.all(
         names
-          .filter((name) => name.startsWith("shell-") && name !== SHELL_CACHE)
+          .filter((name) => (name.startsWith("shell-") && name !== SHELL_CACHE) || name === LEGACY_PAGES)
           .map((name) => caches.delete(name)),
       );
       await self.clients.claim();
+      await checkPerson();
     })(),
   );
 });
 
-// A page is kept with the time it was fetched, which its saved copy says when shown.
-async function keepPage(request, response) {
-  const cache = await caches.open(PAGES_CACHE);
+// Whom the saved pages belong to ----------------------------------------------------------
+
+// { person: the key of the person last seen signed in, or null; until: when their session
+// ends (ms, this phone's clock); signOut: a sign-out tapped without a connection, still to
+// be sent: { body, person } }. Kept in a cache of its own, as the worker may stop any time.
+const STATE_CACHE = "person";
+const STATE_KEY = "/person-state";
+const NO_ONE = { person: null, until: null, signOut: null };
+
+async function readState() {
+  const found = await (await caches.open(STATE_CACHE)).match(STATE_KEY);
+  try {
+    return found ? { ...NO_ONE, ...(await found.json()) } : { ...NO_ONE };
+  } catch (_error) {
+    return { ...NO_ONE };
+  }
+}
+
+// Changes to the state, one at a time (several pages may load at once).
+let stateQueue = Promise.resolve();
+
+function updateState(change) {
+  const run = stateQueue.then(async () => {
+    const next = change(await readState());
+    const cache = await caches.open(STATE_CACHE);
+    await cache.put(
+      STATE_KEY,
+      new Response(JSON.stringify(next), { headers: { "Content-Type": "application/json" } }),
+    );
+    return next;
+  });
+  stateQueue = run.catch(() => {});
+  return run;
+}
+
+function pagesOf(person) {
+  return `${PAGES_PREFIX}${person}`;
+}
+
+// Deletes the saved pages of everyone but `person` (of everyone, for null).
+async function forgetPages(person) {
+  const keep = person ? pagesOf(person) : null;
+  const names = await caches.keys();
+  await Promise.all(
+    names
+      .filter((name) => (name === LEGACY_PAGES || name.startsWith(PAGES_PREFIX)) && name !== keep)
+      .map((name) => caches.delete(name)),
+  );
+}
+
+// Who an answer of the server says is signed in: a key, null for nobody, undefined when it
+// does not say (a redirect, a file, an answer drawn while the database was unavailable).
+function personIn(response) {
+  const value = response.headers.get(PERSON_HEADER);
+  if (!value) {
+    return undefined;
+  }
+  return value === NOBODY ? null : value;
+}
+
+function endsIn(seconds) {
+  const left = Number(seconds);
+  return seconds !== null && seconds !== "" && Number.isFinite(left) ? Date.now() + left * 1000 : null;
+}
+
+// The server said who is signed in: their pages stay, everyone else's go, and a page open
+// for someone else reloads (offline.js).
+async function learn(person, until) {
+  let before = null;
+  await updateState((state) => {
+    before = state.person;
+    return { ...state, person, until: person ? until : null };
+  });
+  await forgetPages(person);
+  if (before !== person) {
+    await tellPages({ type: "person", person });
+  }
+}
+
+// Whose saved pages may be shown now, without asking the server: the person last seen
+// signed in, until their session's end. After it, their pages go.
+async function showingFor() {
+  const state = await readState();
+  if (state.person && state.until !== null && Date.now() >= state.until) {
+    await learn(null, null);
+    return null;
+  }
+  return state.person;
+}
+
+// Asks the server who is signed in (when the worker starts, and when a page asks: back
+// online, shown again). Without a connection, only the session's end counts.
+async function checkPerson() {
+  await settleSignOut();
+  let who;
+  try {
+    const response = await fetch(WHOAMI, { credentials: "same-origin", cache: "no-store" });
+    if (!response.ok) {
+      return;
+    }
+    who = await response.json();
+  } catch (_error) {
+    await showingFor();
+    return;
+  }
+  await learn(who.person || null, who.person ? endsIn(who.session_left) : null);
+}
+
+function signOutAnswered(response) {
+  return response.type === "opaqueredirect" || response.ok;
+}
+
+function postSignOut(body) {
+  return fetch(SIGN_OUT, {
+    method: "POST",
+    body: new URLSearchParams(body),
+    credentials: "same-origin",
+    redirect: "manual",
+  });
+}
+
+// A sign-out tapped without a connection is sent as soon as there is one, before any page
+// is fetched with the session it ends. When its form's CSRF token has expired meanwhile, a
+// fresh one is asked for, only to end the same person's session. True once nothing is owed.
+async function settleSignOut() {
+  const { signOut } = await readState();
+  if (!signOut) {
+    return true;
+  }
+  try {
+    if (!signOutAnswered(await postSignOut(signOut.body))) {
+      const response = await fetch(WHOAMI, { credentials: "same-origin", cache: "no-store" });
+      const who = response.ok ? await response.json() : {};
+      if (who.person && who.person === signOut.person && who.csrf_token) {
+        const body = new URLSearchParams(signOut.body);
+        body.set("csrf_token", who.csrf_token);
+        if (!signOutAnswered(await postSignOut(body))) {
+          return false;
+        }
+      } else if (!response.ok) {
+        return false;
+      }
+      // Otherwise nobody, or someone else, is signed in: that session has ended already.
+    }
+  } catch (_error) {
+    return false; // still no connection
+  }
+  await updateState((state) => ({ ...state, signOut: null }));
+  return true;
+}
+
+// Sign out: every saved page goes at once, with or without a connection; the outbox was
+// emptied by the page (offline.js asks first when something in it was not sent).
+async function signOut(request) {
+  const body = await request.clone().text();
+  await updateState((state) => ({ person: null, until: null, signOut: { body, person: state.person } }));
+  await forgetPages(null);
+  await tellPages({ type: "person", person: null });
+  let response;
+  try {
+    response = await fetch(request);
+  } catch (_error) {
+    return Response.redirect(OFFLINE_SIGNED_OUT, 303);
+  }
+  if (signOutAnswered(response)) {
+    await updateState((state) => ({ ...state, signOut: null }));
+    return response;
+  }
+  // Refused (the page's CSRF token had expired): signed out here all the same.
+  await settleSignOut();
+  return Response.redirect(SIGNED_OUT, 303);
+}
+
+// A page is kept, in its person's cache, with the time it was fetched, which its saved copy
+// says when shown.
+async function keepPage(person, request, response) {
+  const cache = await caches.open(pagesOf(person));
   const headers = new Headers(response.headers);
   headers.set(SAVED_AT, new Date().toISOString());
   const body = await response.blob();
@@ -72,6 +270,9 @@ async function keepPage(request, response) {
   const keys = await cache.keys();
   for (const old of keys.slice(0, Math.max(0, keys.length - MAX_PAGES))) {
     await cache.delete(old);
+  }
+  if ((await readState()).person !== person) {
+    await caches.delete(pagesOf(person)); // someone else signed in meanwhile (another tab)
   }
 }
 
@@ -90,26 +291,59 @@ async function savedCopy(cached) {
 }
 
 async function page(request, url) {
+  let response;
   try {
-    const response = await fetch(request);
-    // A filtered view (?due=1, ?period=90) is not kept: it would replace the page's own copy.
-    const keep =
-      response.ok &&
-      !response.redirected &&
-      response.type === "basic" &&
-      !url.search &&
-      KEPT_PAGES.some((pattern) => pattern.test(url.pathname));
-    if (keep) {
-      await keepPage(new Request(url.pathname), response.clone());
-    }
-    return response;
+    await settleSignOut();
+    response = await fetch(request);
   } catch (_error) {
-    const cached = await caches.match(new Request(url.pathname), { cacheName: PAGES_CACHE });
-    if (cached) {
+    return savedOrOffline(url);
+  }
+  const person = personIn(response);
+  if (person !== undefined) {
+    await learn(person, person ? endsIn(response.headers.get(SESSION_LEFT_HEADER)) : null);
+  }
+  // A filtered view (?due=1, ?period=90) is not kept: it would replace the page's own copy.
+  const keep =
+    Boolean(person) &&
+    response.ok &&
+    !response.redirected &&
+    response.type === "basic" &&
+    !url.search &&
+    KEPT_PAGES.some((pattern) => pattern.test(url.pathname));
+  if (keep) {
+    await keepPage(person, new Request(url.pathname), response.clone());
+  }
+  return response;
+}
+
+// Without a connection: the page's saved copy, only for the person it was kept for, while
+// their session lasts; else the offline page (which then says nobody is signed in).
+async function savedOrOffline(url) {
+  const person = await showingFor();
+  if (person) {
+    const cached = await caches.match(new Request(url.pathname), { cacheName: pagesOf(person) });
+    if (cached && cached.headers.get(PERSON_HEADER) === person) {
       return savedCopy(cached);
     }
-    return (await caches.match("/offline")) || Response.error();
   }
+  return offlinePage(person);
+}
+
+// The offline page is the same for everyone (fetched without cookies); it is told whose
+// phone it is on, so offline.js shows what fits.
+async function offlinePage(person) {
+  const cached = await caches.match(OFFLINE_PAGE, { cacheName: SHELL_CACHE });
+  if (!cached) {
+    return Response.error();
+  }
+  const meta = person ? `<meta name="coachapp-person" content="${person}">` : "";
+  const headers = new Headers(cached.headers);
+  headers.delete("Content-Length");
+  const text = await cached.text();
+  return new Response(text.replace("<head>", `<head>\n  ${meta}`), {
+    status: cached.status,
+    headers,
+  });
 }
 
 async function shellFirst(request) {
@@ -148,6 +382,10 @@ async function postOrKeep(request, url) {
       // No connection for a new draft: the offline note form takes over for this rep.
       return Response.redirect(`/notes/offline?rep=${logging[1]}`, 303);
     }
+    const person = await showingFor();
+    if (!person) {
+      return Response.redirect(OFFLINE_PAGE, 303); // nobody is signed in to keep it for
+    }
     const body = await copy.text();
     // The form's client_uuid (one per form instance) names the item: the same form sent
     // twice (a double tap) is kept once. "Done" and "+1 week" of one follow-up are two.
@@ -158,6 +396,7 @@ async function postOrKeep(request, url) {
         ? `form:${url.pathname}:${instance}:${fields.get("action") || ""}`
         : self.crypto.randomUUID(),
       kind: "form",
+      person,
       url: url.pathname,
       body,
       label: url.pathname.startsWith("/follow-ups/") ? "Follow-up update" : "Acknowledgement",
@@ -178,7 +417,9 @@ self.addEventListener("fetch", (event) => {
     return;
   }
   if (request.method === "POST" && request.mode === "navigate") {
-    if (LOG_COACHING.test(url.pathname) || QUEUEABLE_POSTS.some((p) => p.test(url.pathname))) {
+    if (url.pathname === SIGN_OUT) {
+      event.respondWith(signOut(request));
+    } else if (LOG_COACHING.test(url.pathname) || QUEUEABLE_POSTS.some((p) => p.test(url.pathname))) {
       event.respondWith(postOrKeep(request, url));
     }
     return;
@@ -186,7 +427,7 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET") {
     return;
   }
-  if (SHELL.includes(url.pathname) && url.pathname !== "/offline") {
+  if (SHELL.includes(url.pathname) && url.pathname !== OFFLINE_PAGE) {
     event.respondWith(shellFirst(request));
   } else if (request.mode === "navigate") {
     event.respondWith(page(request, url));
@@ -286,6 +527,8 @@ self.addEventListener("message", (event) => {
     event.waitUntil(
       openTarget(url, inboxLink(message.id)).then(() => tellPages({ type: "opened", url })),
     );
+  } else if (message.type === "check-person") {
+    event.waitUntil(checkPerson());
   } else if (message.type === "skip-waiting") {
     self.skipWaiting();
   }
