@@ -396,3 +396,23 @@ def test_a_follow_up_done_offline_by_a_rep_is_not_sent_as_their_manager(
         assert time.monotonic() < deadline, "the rep's Done was not sent once they signed in"
         page.wait_for_timeout(200)
     assert changes() == (FollowUpStatus.DONE, [who.rep_id])
+
+
+def test_signing_out_with_a_connection_leaves_nothing_to_read(
+    live_app: Flask, new_phone: Callable[..., Page], page_problems: Any
+) -> None:
+    """The sign-out's answer clears the site's storage in the browser (what a script of the
+    app left in localStorage is gone too, which only Clear-Site-Data does), and with it the
+    saved note."""
+    page_problems.expect(OFFLINE)
+    who = coached_manager(live_app)
+    page = signed_in_with_the_note_kept(new_phone, who)
+    page.evaluate("localStorage.setItem('left-by-the-app', 'yes')")
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(lambda url: "/login" in url)
+    expect(page.get_by_text("You are signed out.")).to_be_visible()
+    assert page.evaluate("localStorage.getItem('left-by-the-app')") is None
+    assert phone_holds(page, who.marker) == ""
+    controlled(page)
+    page.context.set_offline(True)
+    nothing_shown_offline(page, who)
