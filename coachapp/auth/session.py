@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, current_app, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_login import user_loaded_from_cookie
 from werkzeug.wrappers import Response
 
@@ -15,8 +16,21 @@ from coachapp.errors import error_response, wants_json
 from coachapp.extensions import login_manager
 from coachapp.models import User
 
+# Asked by the service worker in the background, any time: their answers never set the
+# session cookie. Flask re-sends a permanent session's cookie with every answer, so a slow one
+# would put back the cookie a sign-in or a sign-out in the page replaced meanwhile.
+BACKGROUND_ENDPOINTS = frozenset({"pwa.whoami"})
+
+
+class SessionCookie(SecureCookieSessionInterface):
+    def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
+        if request.endpoint in BACKGROUND_ENDPOINTS:
+            return False
+        return super().should_set_cookie(app, session)
+
 
 def init_login(app: Flask) -> None:
+    app.session_interface = SessionCookie()
     login_manager.session_protection = "strong"
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in to continue."

@@ -12,6 +12,7 @@ from flask import (
     jsonify,
     render_template,
     send_from_directory,
+    session,
     url_for,
 )
 from flask_login import current_user
@@ -119,13 +120,13 @@ def whoami() -> Response:
     """Who is signed in on this browser, for the service worker: it deletes the pages it
     kept for anyone else (coachapp.auth.person). With a CSRF token, so that a sign-out tapped
     without a connection can be sent once there is one, even after its page's token expired;
-    a page of another site cannot read this answer."""
+    a page of another site cannot read this answer. It never sets the session cookie
+    (auth.session.BACKGROUND_ENDPOINTS), so only a session that has a token gets one."""
     if not current_user.is_authenticated:
         return jsonify(person=None, session_left=None, csrf_token=None)
     user = viewer()
-    return jsonify(
-        person=person_key(user.id), session_left=session_left(user), csrf_token=generate_csrf()
-    )
+    token = generate_csrf() if "csrf_token" in session else None
+    return jsonify(person=person_key(user.id), session_left=session_left(user), csrf_token=token)
 
 
 @bp.get("/offline")

@@ -1179,8 +1179,10 @@ function signOutChoice(form, mine, others) {
 function guardSignOut(form) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    // With a connection, what can be sent goes first (not waiting long on a poor one).
-    await Promise.race([sync(), new Promise((resolve) => setTimeout(resolve, 3000))]);
+    if ((await outbox.all()).length) {
+      // With a connection, what can be sent goes first (not waiting long on a poor one).
+      await Promise.race([sync(), new Promise((resolve) => setTimeout(resolve, 3000))]);
+    }
     const mine = await outbox.all();
     const others = await outbox.others();
     if (!mine.length && !others.length) {

@@ -77,9 +77,13 @@ def test_whoami_answers_the_service_worker(app: Flask, client: HttpsClient, org:
     assert nobody.headers["Cache-Control"] == "no-store"
 
     login(client, org.people["rep"].email)
-    who = client.get("/whoami").json
+    client.get("/my")
+    answer = client.get("/whoami")
+    who = answer.json
     assert who["person"] == key_of(app, org.people["rep"].id)
     assert 0 < who["session_left"] <= app.config["PERMANENT_SESSION_LIFETIME"]
+    # Asked in the background: it never puts back a cookie the page replaced meanwhile.
+    assert "Set-Cookie" not in answer.headers
     # A fresh CSRF token, for a sign-out kept on the phone whose form's token has expired.
     assert client.post("/logout", data={"csrf_token": who["csrf_token"]}).status_code == 302
     assert client.get("/whoami").json["person"] is None
