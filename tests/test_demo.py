@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import shutil
+import textwrap
+from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+import coachapp.demo
 from coachapp.auth.passwords import verify_password
 from coachapp.coaching.cadence import cadence_for_reps
-from coachapp.demo import seed_demo
+from coachapp.demo import DemoDataError, load_content, seed_demo
 from coachapp.models import (
+    AccountPlan,
     CoachingGuide,
     CoachingSession,
+    Function,
     PlannedRideAlong,
     Role,
     SessionStatus,
@@ -21,6 +29,17 @@ from coachapp.models import (
 )
 
 TODAY = dt.date(2026, 11, 20)
+# A rep as people.toml has them, for the mistakes below.
+_REP = """
+[[reps]]
+handle = "rep99"
+name = "Test Person"
+function = "msl"
+timezone = "America/Chicago"
+manager = "manager3"
+account = "Maple Bend"
+joined_days_ago = 100
+"""
 
 
 def by_email(db: Session, email: str) -> User:
@@ -111,3 +130,121 @@ def test_the_manager_rides_along_tomorrow_and_only_recent_notes_are_unread(db: S
         if note.rep_seen_at is not None:
             assert note.shared_at is not None and note.shared_at <= note.rep_seen_at
             assert note.acknowledged_at is None or note.rep_seen_at <= note.acknowledged_at
+
+
+def demo_data_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "data"
+    shutil.copytree(Path(coachapp.demo.__file__).parent / "data", folder)
+    return folder
+
+
+def append(path: Path, lines: str) -> None:
+    with path.open("a", encoding="utf-8") as file:
+        file.write(textwrap.dedent(lines))
+
+
+def test_a_person_and_a_note_are_a_few_lines_of_data(db: Session, tmp_path: Path) -> None:
+    data = demo_data_copy(tmp_path)
+    append(
+        data / "accounts.toml",
+        """
+        [[accounts]]
+        name = "Harbor Point Health"
+        short = "Harbor Point"
+        type = "health_system"
+        region = "Northeast"
+        situation = "Two-hospital system."
+        priorities = ["Formulary review.", "Infusion in-services.", "Payer mix."]
+        """,
+    )
+    append(
+        data / "people.toml",
+        """
+        [[reps]]
+        handle = "access9"
+        name = "Noor Haddad"
+        function = "market_access"
+        timezone = "America/New_York"
+        manager = "manager"
+        account = "Harbor Point"
+        joined_days_ago = 200
+        last_coached_days_ago = [3, 9]
+        """,
+    )
+    append(
+        data / "notes.toml",
+        """
+        [[notes]]
+        rep = "access9"
+        days_ago = 2
+        type = "one_on_one"
+        status = "shared"
+        strengths = "Briefed the account team on the payer policy change the same day."
+        ratings = [
+            { competency = "team_communication", score = 4, evidence = "Three lines, same day." },
+            { competency = "questioning" },
+        ]
+        follow_ups = [{ owner = "rep", title = "Send the policy summary", due_in_days = 5 }]
+        """,
+    )
+    seed_demo(db, today=TODAY, content=load_content(data))
+
+    person = by_email(db, "access9@example.com")
+    assert person.manager_id == by_email(db, "manager@example.com").id
+    assert (person.role, person.function, person.region) == (
+        Role.REP,
+        Function.MARKET_ACCESS,
+        "Northeast",
+    )
+    assert db.scalar(select(func.count()).where(AccountPlan.owner_id == person.id)) == 1
+    written = db.scalars(
+        select(CoachingSession).where(
+            CoachingSession.rep_id == person.id,
+            CoachingSession.strengths.startswith("Briefed the account team"),
+        )
+    ).one()
+    assert written.occurred_on == TODAY - dt.timedelta(days=2)
+    assert written.status == SessionStatus.SHARED and written.rep_seen_at is None  # still new
+    assert sorted(r.score or 0 for r in written.ratings) == [0, 4]
+    assert [(f.title, f.due_date) for f in written.follow_ups] == [
+        ("Send the policy summary", TODAY + dt.timedelta(days=3))
+    ]
+    generated = db.scalar(
+        select(func.count()).where(
+            CoachingSession.rep_id == person.id, CoachingSession.id != written.id
+        )
+    )
+    assert generated, "the new rep also has a coaching history drawn for them"
+
+
+@pytest.mark.parametrize(
+    ("file", "lines", "message"),
+    [
+        ("people.toml", _REP + 'focsu = ["questioning"]\n', "reps[18]: unknown focsu"),
+        ("people.toml", _REP + 'focus = ["listening"]\n', "not competencies of the default"),
+        ("people.toml", _REP.replace("manager3", "manager9"), "'manager9' is no leader"),
+        ("people.toml", _REP.replace("Maple Bend", "Nowhere"), "'Nowhere' is unknown"),
+        ("people.toml", _REP.replace('"msl"', '"surgeon"'), "'surgeon' is not one of"),
+        ("people.toml", _REP.replace("rep99", "rep1"), "handles used twice: rep1"),
+        ("notes.toml", '[[notes]]\nrep = "rep1"\n', "notes[0]: days_ago is missing"),
+        ("accounts.toml", "[[accounts]\n", "accounts.toml: "),  # not TOML
+    ],
+)
+def test_a_mistake_in_the_data_names_its_place(
+    tmp_path: Path, file: str, lines: str, message: str
+) -> None:
+    data = demo_data_copy(tmp_path)
+    append(data / file, "\n" + lines)
+    with pytest.raises(DemoDataError, match=re.escape(message)):
+        load_content(data)
+
+
+def test_a_text_naming_an_unknown_context_is_refused(tmp_path: Path) -> None:
+    data = demo_data_copy(tmp_path)
+    coaching = data / "coaching.toml"
+    coaching.write_text(
+        coaching.read_text(encoding="utf-8").replace("{rep_first}", "{first_name}"),
+        encoding="utf-8",
+    )
+    with pytest.raises(DemoDataError, match=re.escape("unknown {first_name}")):
+        load_content(data)

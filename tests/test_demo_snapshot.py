@@ -193,7 +193,8 @@ def test_seeding_gives_exactly_the_recorded_demo(db: Session) -> None:
         pytest.skip(f"{SNAPSHOT} rewritten: review its diff")
 
     expected, header = read_recorded()
-    assert copy_one == expected, differences(expected, copy_one)
+    if copy_one != expected:
+        pytest.fail(differences(expected, copy_one), pytrace=False)
     assert scaled == header[f"scale_{SCALE}_sha256"], (
         f"copies 2 to {SCALE} of the demo differ from the recorded ones (only a digest of "
         "them is kept); the first copy is the same"

@@ -1,0 +1,925 @@
+"""Builds one copy of the demo organisation from its content (coachapp/demo/data)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from coachapp.db import utcnow
+from coachapp.demo.content import (
+    PROFILE_AREAS,
+    AccountSpec,
+    DemoContent,
+    Rep,
+    WrittenNote,
+)
+from coachapp.models import (
+    Account,
+    AccountPlan,
+    ActionStatus,
+    CadenceTarget,
+    CoachingSession,
+    DecisionRole,
+    DevelopmentFocus,
+    FollowUp,
+    FollowUpStatus,
+    Function,
+    GoalStatus,
+    PlanActionItem,
+    PlanGoal,
+    PlannedRideAlong,
+    PlanStakeholder,
+    PlanStatus,
+    PlanTeamMember,
+    Relationship,
+    Role,
+    SessionRating,
+    SessionStatus,
+    SessionType,
+    User,
+)
+from coachapp.reporting_lines import change_manager
+from coachapp.timezones import local_today
+
+DOMAIN = "example.com"
+
+COUNT_KEYS = (
+    "guides",
+    "users",
+    "accounts",
+    "account_plans",
+    "plan_goals",
+    "plan_action_items",
+    "plan_stakeholders",
+    "plan_team_members",
+    "coaching_sessions",
+    "session_ratings",
+    "follow_ups",
+    "development_focuses",
+    "cadence_targets",
+    "ride_alongs",
+)
+
+
+def email(n: int, handle: str) -> str:
+    """Copy 1 has the documented emails; copy N > 1 prefixes them with sN."""
+    return f"{handle}@{DOMAIN}" if n == 1 else f"s{n}.{handle}@{DOMAIN}"
+
+
+def account_name(n: int, spec: AccountSpec) -> str:
+    return spec.name if n == 1 else f"{spec.name} (s{n})"
+
+
+def demo_now(today: dt.date) -> dt.datetime:
+    """'Now' for the demo: the real time when seeding for today, else the end of that day."""
+    current = utcnow()
+    if current.date() == today:
+        return current
+    return _at(today, 23, 0)
+
+
+def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=dt.UTC)
+
+
+def _half_year(day: dt.date) -> tuple[str, dt.date, dt.date]:
+    if day.month <= 6:
+        return f"{day.year}-H1", dt.date(day.year, 1, 1), dt.date(day.year, 6, 30)
+    return f"{day.year}-H2", dt.date(day.year, 7, 1), dt.date(day.year, 12, 31)
+
+
+def _days(n: int) -> dt.timedelta:
+    return dt.timedelta(days=n)
+
+
+@dataclass(slots=True)
+class _PlanContext:
+    plan: AccountPlan
+    account: Account
+    spec: AccountSpec
+    stakeholder_refs: list[str]
+    teammates: list[tuple[User, Function]]  # excluding the owner
+
+
+class CopyBuilder:
+    """Builds copy ``n`` of the demo organisation in memory, then adds it to the session.
+
+    Plans and the coaching history are drawn from the content with a random generator seeded
+    by the copy's number, so the same content gives the same copy on every seeding.
+    """
+
+    def __init__(
+        self,
+        db: Session,
+        content: DemoContent,
+        n: int,
+        today: dt.date,
+        now: dt.datetime,
+        password_hash: str,
+        guide_version_id: int,
+        competencies: dict[str, int],
+    ) -> None:
+        self.db = db
+        self.content = content
+        self.n = n
+        self.today = today
+        self.now = now
+        self.password_hash = password_hash
+        self.guide_version_id = guide_version_id
+        self.competencies = competencies
+        # str seeds are hashed deterministically (not affected by PYTHONHASHSEED).
+        self.rng = random.Random(f"coachapp-demo-{n}")  # made-up demo data  # nosec B311
+        self.period, self.period_start, self.period_end = _half_year(today)
+        self.previous_period, self.previous_start, self.previous_end = _half_year(
+            self.period_start - _days(1)
+        )
+        self.counts = dict.fromkeys(COUNT_KEYS, 0)
+        self.pending: list[object] = []
+        # Ratings and follow-ups wait for their session's id (see build()).
+        self.session_children: list[tuple[CoachingSession, Sequence[SessionRating | FollowUp]]] = []
+
+    def build(self) -> None:
+        content = self.content
+        users = self._users()
+        accounts = {
+            spec.short: Account(
+                name=account_name(self.n, spec),
+                type=spec.type,
+                region=spec.region,
+                created_at=self.now - _days(content.accounts_created_days_ago),
+            )
+            for spec in content.accounts
+        }
+        self.db.add_all([*users.values(), *accounts.values()])
+        self.counts["users"] += len(users)
+        self.counts["accounts"] += len(accounts)
+        # Rows below refer to users, accounts and plans by id rather than through
+        # relationships: assigning a User to a relationship makes every add cascade through
+        # the whole manager/reports graph, which was most of the build time. Hence a flush
+        # per stage (users and accounts, plans, sessions, ratings), and one commit per copy.
+        self.db.flush()
+        for user in users.values():
+            # Each reporting line as it started, the day the person joined.
+            change_manager(self.db, user, user.manager_id, actor=None, at=user.created_at)
+
+        reps = {rep.handle: users[rep.handle] for rep in content.reps}
+        plans: dict[str, tuple[Rep, _PlanContext, _PlanContext | None]] = {}
+        for rep_spec in content.reps:
+            rep = reps[rep_spec.handle]
+            account_spec = content.account(rep_spec.account)
+            account = accounts[rep_spec.account]
+            teammates = self._pick_teammates(rep_spec, reps)
+            current = self._plan(account_spec, account, rep, rep_spec, teammates, previous=False)
+            previous = (
+                self._plan(account_spec, account, rep, rep_spec, teammates, previous=True)
+                if rep_spec.previous_plan
+                else None
+            )
+            plans[rep_spec.handle] = (rep_spec, current, previous)
+        self._flush_pending()
+
+        for rep_spec, current, previous in plans.values():
+            rep = reps[rep_spec.handle]
+            manager = users[rep_spec.manager]
+            self._sessions(rep_spec, rep, manager, current, previous)
+            self._focus(rep_spec, rep, manager, current)
+        for ride in content.ride_alongs:
+            manager = users[ride.manager]
+            planned = self.now - _days(ride.planned_days_ago)
+            self._add(
+                PlannedRideAlong(
+                    manager_id=manager.id,
+                    rep_id=reps[ride.rep].id,
+                    plan_id=plans[ride.rep][1].plan.id,
+                    day=local_today(manager.timezone, self.now) + _days(ride.day),
+                    note=ride.note,
+                    uid=uuid.uuid5(uuid.NAMESPACE_URL, f"coachapp-demo-{self.n}-{ride.key}"),
+                    created_at=planned,
+                    updated_at=planned,
+                ),
+                kind="ride_alongs",
+            )
+        for handle, target in content.team_cadence.items():
+            self._add(
+                CadenceTarget(
+                    team_manager_id=users[handle].id,
+                    any_coaching_days=target.any_coaching_days,
+                    ride_along_days=target.ride_along_days,
+                ),
+                kind="cadence_targets",
+            )
+        for position, note in enumerate(content.notes):
+            rep_spec, current, previous = plans[note.rep]
+            self._written_note(
+                position, note, reps[note.rep], users[rep_spec.manager], current, previous
+            )
+        self._flush_pending()
+
+        for session, children in self.session_children:
+            for child in children:
+                child.session_id = session.id
+            self.pending.extend(children)
+        self.session_children = []
+        self._flush_pending()
+
+    # ----------------------------------------------------------------- helpers
+
+    def _add(self, *objects: object, kind: str) -> None:
+        self.pending.extend(objects)
+        self.counts[kind] += len(objects)
+
+    def _add_to_session(
+        self,
+        session: CoachingSession,
+        children: Sequence[SessionRating | FollowUp],
+        *,
+        kind: str,
+    ) -> None:
+        self.session_children.append((session, children))
+        self.counts[kind] += len(children)
+
+    def _flush_pending(self) -> None:
+        self.db.add_all(self.pending)
+        self.db.flush()
+        self.pending = []
+
+    def _clamp(self, moment: dt.datetime) -> dt.datetime:
+        return min(moment, self.now)
+
+    def _users(self) -> dict[str, User]:
+        users: dict[str, User] = {}
+        for leader in self.content.leaders:
+            users[leader.handle] = User(
+                email=email(self.n, leader.handle),
+                name=leader.name,
+                password_hash=self.password_hash,
+                role=leader.role,
+                function=leader.function,
+                timezone=leader.timezone,
+                region=leader.region,
+                manager=users[leader.manager] if leader.manager else None,
+                created_at=self.now - _days(leader.joined_days_ago),
+            )
+        for rep in self.content.reps:
+            # A rep works in the region of the account whose plan they own.
+            users[rep.handle] = User(
+                email=email(self.n, rep.handle),
+                name=rep.name,
+                password_hash=self.password_hash,
+                role=Role.REP,
+                function=rep.function,
+                timezone=rep.timezone,
+                region=self.content.account(rep.account).region,
+                manager=users[rep.manager],
+                created_at=self.now - _days(rep.joined_days_ago),
+            )
+        return users
+
+    def _pick_teammates(self, spec: Rep, reps: dict[str, User]) -> list[tuple[User, Function]]:
+        """1-3 colleagues of other functions, mostly from the owner's own team."""
+        candidates = [
+            (other, reps[other.handle])
+            for other in self.content.reps
+            if other.function != spec.function and other.handle != spec.handle
+        ]
+        chosen: list[tuple[User, Function]] = []
+        for _ in range(self.rng.randint(1, 3)):
+            if not candidates:
+                break
+            weights = [3 if other.manager == spec.manager else 1 for other, _user in candidates]
+            other, user = self.rng.choices(candidates, weights=weights)[0]
+            chosen.append((user, other.function))
+            candidates = [c for c in candidates if c[0].function != other.function]
+        return chosen
+
+    # ------------------------------------------------------------------- plans
+
+    def _plan(
+        self,
+        spec: AccountSpec,
+        account: Account,
+        owner: User,
+        rep_spec: Rep,
+        teammates: list[tuple[User, Function]],
+        *,
+        previous: bool,
+    ) -> _PlanContext:
+        rng = self.rng
+        if previous:
+            period, start, end = self.previous_period, self.previous_start, self.previous_end
+            status = PlanStatus.ARCHIVED
+            created = _at(start - _days(rng.randint(5, 20)), 15)
+            updated = _at(end + _days(rng.randint(1, 10)), 16)
+        else:
+            period, start, end = self.period, self.period_start, self.period_end
+            status = rep_spec.plan_status
+            joined = self.today - _days(rep_spec.joined_days_ago)
+            first_day = max(start - _days(10), joined + _days(3))
+            created = _at(first_day + _days(rng.randint(0, 12)), 15)
+            updated = _at(self.today - _days(rng.randint(1, 25)), 18)
+        created, updated = self._clamp(created), self._clamp(max(created, updated))
+
+        priorities = spec.priorities[:2] if status == PlanStatus.DRAFT else spec.priorities
+        strategic = f"{spec.situation}\n\nPriorities for {period}:\n" + "\n".join(
+            f"{i}. {text}" for i, text in enumerate(priorities, start=1)
+        )
+        profile = self._profile(spec, status)
+        plan = AccountPlan(
+            account_id=account.id,
+            period=period,
+            owner_id=owner.id,
+            status=status,
+            strategic_priorities=strategic,
+            profile_business=profile["business"],
+            profile_clinical=profile["clinical"],
+            profile_operational=profile["operational"],
+            profile_reimbursement=profile["reimbursement"],
+            created_at=created,
+            updated_at=updated,
+            last_activity_at=updated,
+        )
+        self._add(plan, kind="account_plans")
+
+        functions = self.content.functions
+        owner_duty = rng.choice(functions[rep_spec.function].responsibilities)
+        team = [
+            PlanTeamMember(plan=plan, user_id=owner.id, responsibility=f"Plan owner. {owner_duty}")
+        ]
+        team += [
+            PlanTeamMember(
+                plan=plan,
+                user_id=user.id,
+                responsibility=rng.choice(functions[fn].responsibilities),
+            )
+            for user, fn in teammates
+        ]
+        self._add(*team, kind="plan_team_members")
+
+        self._goals(plan, spec, start, end, previous=previous)
+        self._actions(
+            plan, spec, owner, rep_spec.function, teammates, start, end, previous=previous
+        )
+        refs = self._stakeholders(plan, spec)
+        return _PlanContext(plan, account, spec, refs, teammates)
+
+    def _profile(self, spec: AccountSpec, status: PlanStatus) -> dict[str, str]:
+        rng = self.rng
+        if status == PlanStatus.DRAFT:
+            empty = rng.choice((2, 3))
+        elif status == PlanStatus.ARCHIVED:
+            empty = rng.choices((0, 1), weights=(70, 30))[0]
+        else:
+            empty = rng.choices((0, 1, 2), weights=(40, 40, 20))[0]
+        blank = set(rng.sample(PROFILE_AREAS, empty))
+        texts = self.content.kind_of(spec.type).profile
+        profile: dict[str, str] = {}
+        for area in PROFILE_AREAS:
+            options = texts[area]
+            if area in blank or not options:
+                profile[area] = ""
+                continue
+            # A single text is taken as it is, without a draw.
+            text = options[0] if len(options) == 1 else rng.choice(options)
+            profile[area] = text.format(short=spec.short)
+        return profile
+
+    def _goals(
+        self, plan: AccountPlan, spec: AccountSpec, start: dt.date, end: dt.date, *, previous: bool
+    ) -> None:
+        rng = self.rng
+        pool = self.content.kind_of(spec.type).goals
+        goals = []
+        for position, goal in enumerate(rng.sample(pool, rng.randint(2, 4))):
+            if previous:
+                target = start + _days(rng.randint(60, (end - start).days))
+                status = rng.choices(
+                    (GoalStatus.DONE, GoalStatus.OFF_TRACK, GoalStatus.AT_RISK),
+                    weights=(60, 30, 10),
+                )[0]
+            else:
+                target = self.today + _days(rng.randint(-30, 130))
+                if target < self.today:
+                    status = rng.choices(
+                        (GoalStatus.DONE, GoalStatus.OFF_TRACK, GoalStatus.AT_RISK),
+                        weights=(50, 30, 20),
+                    )[0]
+                else:
+                    status = rng.choices(
+                        (
+                            GoalStatus.ON_TRACK,
+                            GoalStatus.AT_RISK,
+                            GoalStatus.OFF_TRACK,
+                            GoalStatus.DONE,
+                        ),
+                        weights=(50, 28, 12, 10),
+                    )[0]
+            goals.append(
+                PlanGoal(
+                    plan=plan,
+                    position=position,
+                    title=goal.title,
+                    measure=goal.measure,
+                    target_date=target,
+                    status=status,
+                    value=goal.value,
+                )
+            )
+        self._add(*goals, kind="plan_goals")
+
+    def _actions(
+        self,
+        plan: AccountPlan,
+        spec: AccountSpec,
+        owner: User,
+        owner_function: Function,
+        teammates: list[tuple[User, Function]],
+        start: dt.date,
+        end: dt.date,
+        *,
+        previous: bool,
+    ) -> None:
+        rng = self.rng
+        kind_actions = self.content.kind_of(spec.type).actions
+        members = list(teammates)
+        rng.shuffle(members)
+        members.append((owner, owner_function))  # teammates first: actions span functions
+        used: set[str] = set()
+        items = []
+        for i in range(rng.randint(2, 5)):
+            user, function = members[i % len(members)]
+            pool = kind_actions or self.content.functions[function].actions
+            options = [title for title in pool if title not in used] or list(pool)
+            title = rng.choice(options)
+            used.add(title)
+            if previous:
+                due = start + _days(rng.randint(20, (end - start).days))
+                status = rng.choices((ActionStatus.DONE, ActionStatus.CANCELLED), (85, 15))[0]
+            else:
+                due = self.today + _days(rng.randint(-35, 45))
+                if due < self.today:
+                    status = rng.choices(
+                        (ActionStatus.DONE, ActionStatus.OPEN, ActionStatus.CANCELLED),
+                        weights=(55, 38, 7),
+                    )[0]
+                else:
+                    status = rng.choices((ActionStatus.OPEN, ActionStatus.DONE), (88, 12))[0]
+            completed = None
+            if status == ActionStatus.DONE:
+                completed = self._clamp(_at(due - _days(rng.randint(0, 6)), 17, 30))
+                updated = completed
+            elif status == ActionStatus.OPEN and due < self.today:
+                # An overdue action nobody has touched for weeks: a stale plan.
+                updated = self._clamp(_at(self.today - _days(rng.randint(20, 60)), 14))
+            else:
+                updated = self._clamp(_at(min(due, self.today) - _days(rng.randint(1, 20)), 14))
+            items.append(
+                PlanActionItem(
+                    plan=plan,
+                    title=title,
+                    owner_id=user.id,
+                    due_date=due,
+                    status=status,
+                    completed_at=completed,
+                    updated_at=updated,
+                )
+            )
+        self._add(*items, kind="plan_action_items")
+
+    def _stakeholders(self, plan: AccountPlan, spec: AccountSpec) -> list[str]:
+        rng = self.rng
+        first, last = self.content.first_names, self.content.last_names
+        pool = self.content.kind_of(spec.type).stakeholders
+        chosen = rng.sample(pool, rng.randint(2, 4))
+        names: set[str] = set()
+        rows = []
+        for person in chosen:
+            name = f"{rng.choice(first)} {rng.choice(last)}"
+            while name in names:
+                name = f"{rng.choice(first)} {rng.choice(last)}"
+            names.add(name)
+            relationship = rng.choices(
+                (
+                    Relationship.NONE,
+                    Relationship.WEAK,
+                    Relationship.NEUTRAL,
+                    Relationship.GOOD,
+                    Relationship.STRONG,
+                ),
+                weights=(6, 20, 30, 30, 14),
+            )[0]
+            role = person.role
+            if role == DecisionRole.INFLUENCER and relationship == Relationship.STRONG:
+                role = DecisionRole.CHAMPION
+            rows.append(
+                PlanStakeholder(
+                    plan=plan,
+                    name=f"Dr. {name}" if person.doctor else name,
+                    title=person.title,
+                    decision_role=role,
+                    relationship_strength=relationship,
+                )
+            )
+        self._add(*rows, kind="plan_stakeholders")
+        return [person.ref for person in chosen]
+
+    # ---------------------------------------------------------------- coaching
+
+    def _session_days(self, spec: Rep) -> list[dt.date]:
+        if spec.last_coached_days_ago is None:
+            return []
+        rng = self.rng
+        earliest = self.today - _days(self.content.history_days)
+        day = self.today - _days(rng.randint(*spec.last_coached_days_ago))
+        days = []
+        while day >= earliest:
+            days.append(day)
+            day -= _days(rng.randint(7, 21))
+        return sorted(days)
+
+    def _sessions(
+        self,
+        spec: Rep,
+        rep: User,
+        manager: User,
+        current: _PlanContext,
+        previous: _PlanContext | None,
+    ) -> None:
+        rng = self.rng
+        # Each rep has a level and a profile across competencies; focus areas start lower
+        # and improve over the six months.
+        level = rng.uniform(2.0, 3.1)
+        offsets = {key: rng.uniform(-0.6, 0.6) for key in self.competencies}
+        held = self._session_days(spec)
+        days = [(day, False) for day in held]
+        if spec.draft_days_ago is not None:
+            days.append((self.today - _days(spec.draft_days_ago), True))
+        for day, is_draft in days:
+            ctx = previous if previous is not None and day < self.period_start else current
+            awaiting_ack = spec.unacknowledged and not is_draft and day == held[-1]
+            self._session(spec, rep, manager, ctx, day, is_draft, awaiting_ack, level, offsets)
+
+    def _session(
+        self,
+        spec: Rep,
+        rep: User,
+        manager: User,
+        ctx: _PlanContext,
+        day: dt.date,
+        is_draft: bool,
+        awaiting_ack: bool,
+        level: float,
+        offsets: dict[str, float],
+    ) -> None:
+        rng = self.rng
+        content = self.content
+        if ctx.teammates:
+            teammate, teammate_fn = rng.choice(ctx.teammates)
+        else:
+            teammate, teammate_fn = manager, Function.SALES
+        text = {
+            "account": ctx.spec.short,
+            "stakeholder": rng.choice(ctx.stakeholder_refs),
+            "teammate": teammate.name,
+            "teammate_role": content.functions[teammate_fn].noun,
+            "rep_first": rep.name.split()[0],
+        }
+        types = content.session_types
+        session_type = rng.choices(list(types), weights=[t.weight for t in types.values()])[0]
+        age = (self.today - day).days
+
+        if is_draft:
+            status = SessionStatus.DRAFT
+        elif age <= 2 or awaiting_ack:
+            status = SessionStatus.SHARED
+        elif age <= 10:
+            status = rng.choices((SessionStatus.SHARED, SessionStatus.ACKNOWLEDGED), (35, 65))[0]
+        else:
+            status = SessionStatus.ACKNOWLEDGED
+
+        created = self._clamp(_at(day, rng.randint(15, 20), rng.randint(0, 59)))
+        shared = acknowledged = None
+        ack_comment = None
+        if status != SessionStatus.DRAFT:
+            shared = self._clamp(created + dt.timedelta(minutes=rng.randint(5, 240)))
+        if status == SessionStatus.ACKNOWLEDGED and shared is not None:
+            acknowledged = self._clamp(shared + dt.timedelta(hours=rng.uniform(2, 60)))
+            if rng.random() < 0.75:
+                ack_comment = rng.choice(content.ack_comments).format(**text)
+        updated = acknowledged or shared or created
+        seen = None
+        if shared is not None and not (
+            status == SessionStatus.SHARED and age <= content.unread_days
+        ):
+            seen = self._clamp(shared + dt.timedelta(minutes=15))  # before rating or replying
+
+        ratings = self._ratings(spec, session_type, day, level, offsets, text)
+        scored = [(score, key) for key, score, _ in ratings if score is not None]
+        strengths, development = self._summary(spec, scored, text)
+
+        client_uuid = uuid.UUID(int=rng.getrandbits(128), version=4)
+        self_assessment, self_rated_at = self._self_rating(client_uuid, ratings, shared, status)
+        strengths = self._now_and_then_vague(client_uuid, strengths)
+        session = CoachingSession(
+            client_uuid=client_uuid,
+            manager_id=manager.id,
+            rep_id=rep.id,
+            account_id=ctx.account.id,
+            plan_id=ctx.plan.id,
+            guide_version_id=self.guide_version_id,
+            type=session_type,
+            occurred_on=day,
+            status=status,
+            strengths=strengths,
+            development_focus=development,
+            private_notes=(
+                rng.choice(content.private_notes).format(**text) if rng.random() < 0.35 else ""
+            ),
+            shared_at=shared,
+            acknowledged_at=acknowledged,
+            rep_seen_at=seen,
+            ack_comment=ack_comment,
+            self_assessment=self_assessment,
+            self_rated_at=self_rated_at,
+            # Acknowledged without rating themself: the self-rating was declined then.
+            self_rating_skipped_at=acknowledged if self_rated_at is None else None,
+            created_at=created,
+            updated_at=updated,
+        )
+        self._add(session, kind="coaching_sessions")
+        self._add_to_session(
+            session,
+            [
+                SessionRating(
+                    competency_id=self.competencies[key],
+                    score=score,
+                    evidence=evidence,
+                )
+                for key, score, evidence in ratings
+            ],
+            kind="session_ratings",
+        )
+        self._follow_ups(session, rep, manager, day, created, is_draft, text)
+
+    def _now_and_then_vague(self, client_uuid: uuid.UUID, strengths: str) -> str:
+        """About one note in five also says something that reads as general praise, as
+        written notes do (coachapp.coaching.specificity flags it). A stream of its own."""
+        rng = random.Random(f"vague-{client_uuid}")  # made-up demo data  # nosec B311
+        if rng.random() >= 0.2:
+            return strengths
+        return f"{strengths}\n{rng.choice(self.content.vague_praise)}".strip()
+
+    def _self_rating(
+        self,
+        client_uuid: uuid.UUID,
+        ratings: Sequence[tuple[str, int | None, str]],
+        shared: dt.datetime | None,
+        status: SessionStatus,
+    ) -> tuple[dict[str, object] | None, dt.datetime | None]:
+        """Most reps rated themselves, blind, on their acknowledged notes: mostly as their
+        manager did or a point higher, now and then two apart. A random stream of its own per
+        note, so the rest of the demo stays as it was."""
+        if status != SessionStatus.ACKNOWLEDGED or shared is None:
+            return None, None
+        rng = random.Random(f"self-rating-{client_uuid}")  # made-up demo data  # nosec B311
+        if rng.random() < 0.35:
+            return None, None
+        own = []
+        for key, score, _ in ratings:
+            if score is None:
+                continue
+            offset = rng.choices((-2, -1, 0, 1, 2), weights=(4, 14, 44, 30, 8))[0]
+            own.append(
+                {"competency_id": self.competencies[key], "score": max(1, min(4, score + offset))}
+            )
+        at = shared + dt.timedelta(minutes=rng.randint(20, 110))  # before acknowledging
+        return {"ratings": own, "at": at.isoformat()}, at
+
+    def _ratings(
+        self,
+        spec: Rep,
+        session_type: SessionType,
+        day: dt.date,
+        level: float,
+        offsets: dict[str, float],
+        text: dict[str, str],
+    ) -> list[tuple[str, int | None, str]]:
+        rng = self.rng
+        content = self.content
+        observes = content.session_types[session_type].observes
+        available = [key for key in observes if key in self.competencies]
+        focus = [key for key in spec.focus if key in self.competencies]
+        wanted = rng.randint(3, 6)
+        keys = [key for key in focus if rng.random() < 0.8][:wanted]
+        rest = [key for key in available if key not in keys]
+        keys += rng.sample(rest, min(wanted - len(keys), len(rest)))
+        if len(keys) < 3:
+            others = [key for key in self.competencies if key not in keys]
+            keys += rng.sample(others, min(3 - len(keys), len(others)))
+
+        progress = 1 - (self.today - day).days / content.history_days
+        ratings: list[tuple[str, int | None, str]] = []
+        for key in keys:
+            if rng.random() < 0.07:
+                not_observed = rng.choice(content.not_observed).format(**text)
+                ratings.append((key, None, not_observed))
+                continue
+            mean = level + offsets[key]
+            if key in focus:
+                mean += -0.7 + 0.9 * progress
+            score = max(1, min(4, round(mean + rng.gauss(0, 0.5))))
+            texts = content.competencies.get(key)
+            if texts is None:
+                options: tuple[str, ...] = ()
+            else:
+                options = texts.evidence_low if score <= 2 else texts.evidence_high
+            evidence = rng.choice(options).format(**text) if options else ""
+            ratings.append((key, score, evidence))
+        return ratings
+
+    def _summary(
+        self, spec: Rep, scored: Sequence[tuple[int, str]], text: dict[str, str]
+    ) -> tuple[str, str]:
+        rng = self.rng
+        texts = self.content.competencies
+        ranked = sorted(scored, key=lambda pair: (-pair[0], pair[1]))
+        strengths = []
+        if ranked and ranked[0][0] >= 3 and ranked[0][1] in texts:
+            strengths.append(texts[ranked[0][1]].strength.format(**text))
+            if len(ranked) > 1 and ranked[1][0] >= 3 and ranked[1][1] in texts:
+                strengths.append(texts[ranked[1][1]].strength.format(**text))
+        if not strengths or (len(strengths) < 2 and rng.random() < 0.5):
+            strengths.append(rng.choice(self.content.general_strengths).format(**text))
+
+        weakest = min(scored, default=None)
+        key = weakest[1] if weakest else (spec.focus[0] if spec.focus else "questioning")
+        development = texts[key].development.format(**text) if key in texts else ""
+        if key in spec.focus and development:
+            development = f"Continuing focus. {development}"
+        return " ".join(strengths), development
+
+    def _follow_ups(
+        self,
+        session: CoachingSession,
+        rep: User,
+        manager: User,
+        day: dt.date,
+        created: dt.datetime,
+        is_draft: bool,
+        text: dict[str, str],
+    ) -> None:
+        rng = self.rng
+        rep_items = self.content.rep_follow_ups
+        manager_items = self.content.manager_follow_ups
+        chosen = [(rep, rng.choice(rep_items))]
+        if rng.random() < 0.45:
+            if rng.random() < 0.6:
+                chosen.append((manager, rng.choice(manager_items)))
+            else:
+                second = rng.choice([title for title in rep_items if title != chosen[0][1]])
+                chosen.append((rep, second))
+        rows = []
+        for owner, title in chosen:
+            due = day + _days(rng.randint(5, 21))
+            status = FollowUpStatus.OPEN
+            completed = None
+            if not is_draft:
+                if due < self.today - _days(45):
+                    status = rng.choices(
+                        (FollowUpStatus.DONE, FollowUpStatus.CANCELLED, FollowUpStatus.OPEN),
+                        weights=(92, 5, 3),
+                    )[0]
+                elif due < self.today:
+                    status = rng.choices(
+                        (FollowUpStatus.DONE, FollowUpStatus.OPEN, FollowUpStatus.CANCELLED),
+                        weights=(62, 33, 5),
+                    )[0]
+                elif (self.today - day).days >= 3 and rng.random() < 0.2:
+                    status = FollowUpStatus.DONE
+            if status == FollowUpStatus.DONE:
+                latest = min((due - day).days + 3, (self.today - day).days)
+                done_day = day + _days(rng.randint(1, max(1, latest)))
+                completed = self._clamp(_at(done_day, rng.randint(13, 22), rng.randint(0, 59)))
+                updated = completed
+            elif status == FollowUpStatus.CANCELLED:
+                updated = self._clamp(_at(min(due, self.today), 16))
+            else:
+                updated = created
+            rows.append(
+                FollowUp(
+                    owner_id=owner.id,
+                    created_by_id=manager.id,
+                    title=title.format(**text),
+                    due_date=due,
+                    status=status,
+                    completed_at=completed,
+                    created_at=created,
+                    updated_at=updated,
+                )
+            )
+        self._add_to_session(session, rows, kind="follow_ups")
+
+    def _focus(self, spec: Rep, rep: User, manager: User, current: _PlanContext) -> None:
+        if not spec.focus:
+            return
+        rng = self.rng
+        texts = self.content.competencies
+        teammate, teammate_fn = (
+            current.teammates[0] if current.teammates else (manager, Function.SALES)
+        )
+        text = {
+            "account": current.spec.short,
+            "stakeholder": current.stakeholder_refs[0],
+            "teammate": teammate.name,
+            "teammate_role": self.content.functions[teammate_fn].noun,
+            "rep_first": rep.name.split()[0],
+        }
+        joined = self.today - _days(spec.joined_days_ago)
+        start = max(self.period_start, joined + _days(2))
+        rows = [
+            DevelopmentFocus(
+                rep_id=rep.id,
+                competency_key=key,
+                period=self.period,
+                checkin_days=rng.choice((14, 21)),
+                goal=texts[key].development.format(**text),
+                created_by_id=manager.id,
+                active=True,
+                created_at=self._clamp(_at(start + _days(rng.randint(0, 10)), 16)),
+            )
+            for key in spec.focus
+            if key in texts
+        ]
+        self._add(*rows, kind="development_focuses")
+
+    def _written_note(
+        self,
+        position: int,
+        note: WrittenNote,
+        rep: User,
+        manager: User,
+        current: _PlanContext,
+        previous: _PlanContext | None,
+    ) -> None:
+        """A note as notes.toml has it. It draws nothing from the random generator, so
+        adding one leaves the generated history as it was."""
+        day = self.today - _days(note.days_ago)
+        ctx = previous if previous is not None and day < self.period_start else current
+        created = self._clamp(_at(day, 17))
+        shared = seen = acknowledged = None
+        if note.status != SessionStatus.DRAFT:
+            shared = self._clamp(created + dt.timedelta(minutes=30))
+            unread = (
+                note.status == SessionStatus.SHARED and note.days_ago <= self.content.unread_days
+            )
+            seen = None if unread else self._clamp(shared + dt.timedelta(minutes=15))
+            if note.status == SessionStatus.ACKNOWLEDGED:
+                acknowledged = self._clamp(shared + dt.timedelta(days=1))
+        session = CoachingSession(
+            client_uuid=uuid.uuid5(uuid.NAMESPACE_URL, f"coachapp-demo-{self.n}-note-{position}"),
+            manager_id=manager.id,
+            rep_id=rep.id,
+            account_id=ctx.account.id,
+            plan_id=ctx.plan.id,
+            guide_version_id=self.guide_version_id,
+            type=note.type,
+            occurred_on=day,
+            status=note.status,
+            strengths=note.strengths,
+            development_focus=note.development_focus,
+            private_notes=note.private_notes,
+            shared_at=shared,
+            acknowledged_at=acknowledged,
+            rep_seen_at=seen,
+            ack_comment=note.ack_comment if acknowledged else None,
+            self_rating_skipped_at=acknowledged,
+            created_at=created,
+            updated_at=acknowledged or shared or created,
+        )
+        self._add(session, kind="coaching_sessions")
+        ratings = [
+            SessionRating(
+                competency_id=self.competencies[rating.competency],
+                score=rating.score,
+                evidence=rating.evidence,
+            )
+            for rating in note.ratings
+        ]
+        self._add_to_session(session, ratings, kind="session_ratings")
+        follow_ups = [
+            FollowUp(
+                owner_id=(rep if item.owner == "rep" else manager).id,
+                created_by_id=manager.id,
+                title=item.title,
+                due_date=day + _days(item.due_in_days),
+                status=FollowUpStatus.OPEN,
+                created_at=created,
+                updated_at=created,
+            )
+            for item in note.follow_ups
+        ]
+        self._add_to_session(session, follow_ups, kind="follow_ups")

@@ -1,0 +1,617 @@
+"""The demo organisation as written in coachapp/demo/data/*.toml, read into typed records."""
+
+from __future__ import annotations
+
+import string
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from importlib import resources
+from importlib.abc import Traversable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from coachapp.coaching.default_guide import COMPETENCY_KEYS
+from coachapp.models import (
+    AccountType,
+    DecisionRole,
+    Function,
+    PlanStatus,
+    Role,
+    SessionStatus,
+    SessionType,
+)
+
+DATA_FILES = ("people", "accounts", "plans", "coaching", "notes")
+PROFILE_AREAS = ("business", "clinical", "operational", "reimbursement")
+# What generated coaching texts may name ({account}, ...), and profile texts ({short}).
+NOTE_CONTEXT = frozenset({"account", "stakeholder", "teammate", "teammate_role", "rep_first"})
+PROFILE_CONTEXT = frozenset({"short"})
+
+
+class DemoDataError(ValueError):
+    """A demo data file that does not say what the demo needs; the message names the place."""
+
+
+# --------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True, slots=True)
+class Admin:
+    name: str
+    function: Function
+    timezone: str
+    joined_days_ago: int
+
+
+@dataclass(frozen=True, slots=True)
+class Leader:
+    handle: str
+    name: str
+    role: Role
+    function: Function
+    timezone: str
+    manager: str | None
+    region: str
+    joined_days_ago: int
+
+
+@dataclass(frozen=True, slots=True)
+class Rep:
+    handle: str
+    name: str
+    function: Function
+    timezone: str
+    manager: str
+    account: str  # short name of the account whose current plan the rep owns
+    joined_days_ago: int
+    # Days since the last shared coaching note, drawn from this range; None: never coached.
+    last_coached_days_ago: tuple[int, int] | None
+    previous_plan: bool
+    plan_status: PlanStatus
+    draft_days_ago: int | None
+    unacknowledged: bool
+    focus: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSpec:
+    name: str
+    short: str
+    type: AccountType
+    region: str
+    situation: str
+    priorities: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionContent:
+    noun: str
+    responsibilities: tuple[str, ...]
+    actions: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class GoalSpec:
+    title: str
+    measure: str
+    value: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StakeholderSpec:
+    title: str
+    ref: str  # how coaching notes refer to them: "the {ref}"
+    role: DecisionRole
+    doctor: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PlanKind:
+    """What plans of accounts of some types are made of."""
+
+    account_types: tuple[AccountType, ...]
+    profile: dict[str, tuple[str, ...]]
+    goals: tuple[GoalSpec, ...]
+    stakeholders: tuple[StakeholderSpec, ...]
+    # When given, the actions every function owns on these accounts.
+    actions: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CadenceSpec:
+    any_coaching_days: int
+    ride_along_days: int
+
+
+@dataclass(frozen=True, slots=True)
+class RideAlongSpec:
+    key: str
+    manager: str
+    rep: str
+    day: int  # days from the manager's today
+    planned_days_ago: int
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class SessionTypeSpec:
+    weight: int
+    observes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CompetencyTexts:
+    evidence_low: tuple[str, ...]
+    evidence_high: tuple[str, ...]
+    strength: str
+    development: str
+
+
+@dataclass(frozen=True, slots=True)
+class NoteRating:
+    competency: str
+    score: int | None  # None: not observed
+    evidence: str
+
+
+@dataclass(frozen=True, slots=True)
+class NoteFollowUp:
+    owner: str  # "rep" or "manager"
+    title: str
+    due_in_days: int
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenNote:
+    """A coaching note written out in full, by the rep's manager."""
+
+    rep: str
+    days_ago: int
+    type: SessionType
+    status: SessionStatus
+    strengths: str
+    development_focus: str
+    private_notes: str
+    ack_comment: str | None
+    ratings: tuple[NoteRating, ...]
+    follow_ups: tuple[NoteFollowUp, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DemoContent:
+    """Everything the demo is made of; the order of every list is the order of the files."""
+
+    admin: Admin
+    leaders: tuple[Leader, ...]
+    reps: tuple[Rep, ...]
+    accounts_created_days_ago: int
+    accounts: tuple[AccountSpec, ...]
+    functions: dict[Function, FunctionContent]
+    kinds: tuple[PlanKind, ...]
+    first_names: tuple[str, ...]
+    last_names: tuple[str, ...]
+    history_days: int
+    unread_days: int
+    cadence: CadenceSpec
+    team_cadence: dict[str, CadenceSpec]  # by the team manager's handle
+    ride_alongs: tuple[RideAlongSpec, ...]
+    session_types: dict[SessionType, SessionTypeSpec]
+    competencies: dict[str, CompetencyTexts]
+    not_observed: tuple[str, ...]
+    general_strengths: tuple[str, ...]
+    vague_praise: tuple[str, ...]
+    private_notes: tuple[str, ...]
+    ack_comments: tuple[str, ...]
+    rep_follow_ups: tuple[str, ...]
+    manager_follow_ups: tuple[str, ...]
+    notes: tuple[WrittenNote, ...]
+
+    @property
+    def head(self) -> Leader:
+        """The person at the top, whose email tells the copies of the organisation apart."""
+        return self.leaders[0]
+
+    def handles(self) -> list[str]:
+        return [leader.handle for leader in self.leaders] + [rep.handle for rep in self.reps]
+
+    def account(self, short: str) -> AccountSpec:
+        return next(spec for spec in self.accounts if spec.short == short)
+
+    def kind_of(self, account_type: AccountType) -> PlanKind:
+        return next(kind for kind in self.kinds if account_type in kind.account_types)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+_MISSING: Any = object()
+E = TypeVar("E", bound=StrEnum)
+R = TypeVar("R")
+
+
+class _Table:
+    """One TOML table being read: every key must be known, so a misspelt one is reported."""
+
+    def __init__(self, raw: object, where: str) -> None:
+        if not isinstance(raw, dict):
+            raise DemoDataError(f"{where}: expected a table")
+        self.raw: dict[str, Any] = raw
+        self.where = where
+        self.used: set[str] = set()
+
+    def value(self, key: str, kind: type, default: Any = _MISSING) -> Any:
+        self.used.add(key)
+        if key not in self.raw:
+            if default is _MISSING:
+                raise DemoDataError(f"{self.where}: {key} is missing")
+            return default
+        value = self.raw[key]
+        # To Python, TOML's true is also an int.
+        if not isinstance(value, kind) or isinstance(value, bool) != (kind is bool):
+            raise DemoDataError(f"{self.where}: {key} has the wrong type ({value!r})")
+        return value
+
+    def text(self, key: str, default: Any = _MISSING) -> Any:
+        return self.value(key, str, default)
+
+    def number(self, key: str, default: Any = _MISSING) -> Any:
+        return self.value(key, int, default)
+
+    def flag(self, key: str) -> bool:
+        return bool(self.value(key, bool, False))
+
+    def texts(self, key: str, default: Any = _MISSING) -> tuple[str, ...]:
+        values = self.value(key, list, default)
+        if not all(isinstance(value, str) for value in values):
+            raise DemoDataError(f"{self.where}: {key} must be a list of texts")
+        return tuple(values)
+
+    def choice(self, key: str, enum: type[E], default: Any = _MISSING) -> E:
+        value = self.text(key, default)
+        return value if isinstance(value, enum) else _enum(enum, value, f"{self.where}.{key}")
+
+    def table(self, key: str) -> _Table:
+        return _Table(self.value(key, dict), f"{self.where}.{key}")
+
+    def tables(self, key: str) -> list[_Table]:
+        """An array of tables (none when the key is left out)."""
+        values = self.value(key, list, [])
+        return [_Table(value, f"{self.where}.{key}[{i}]") for i, value in enumerate(values)]
+
+    def keyed(self, key: str) -> list[tuple[str, _Table]]:
+        """A table of tables, in the order of the file."""
+        outer = self.table(key)
+        inner = [(name, outer.table(name)) for name in outer.raw]
+        outer.close()
+        return inner
+
+    def close(self) -> None:
+        unknown = sorted(set(self.raw) - self.used)
+        if unknown:
+            raise DemoDataError(f"{self.where}: unknown {', '.join(unknown)}")
+
+
+def _enum(enum: type[E], value: str, where: str) -> E:
+    try:
+        return enum(value)
+    except ValueError:
+        known = ", ".join(member.value for member in enum)
+        raise DemoDataError(f"{where}: {value!r} is not one of {known}") from None
+
+
+def default_directory() -> Traversable:
+    return resources.files("coachapp.demo") / "data"
+
+
+def load_content(directory: Traversable | Path | None = None) -> DemoContent:
+    """Reads and checks the demo's data files (by default those shipped in the package)."""
+    folder = default_directory() if directory is None else directory
+    files: dict[str, _Table] = {}
+    for name in DATA_FILES:
+        try:
+            raw = tomllib.loads((folder / f"{name}.toml").read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise DemoDataError(f"{name}.toml: {exc}") from exc
+        files[name] = _Table(raw, f"{name}.toml")
+    content = _read(**files)
+    for table in files.values():
+        table.close()
+    _check(content)
+    return content
+
+
+def _read(
+    people: _Table, accounts: _Table, plans: _Table, coaching: _Table, notes: _Table
+) -> DemoContent:
+    texts = coaching.table("texts")
+    follow_ups = coaching.table("follow_ups")
+    cadence = coaching.table("cadence")
+    names = plans.table("stakeholder_names")
+    content = DemoContent(
+        admin=_admin(people.table("admin")),
+        leaders=tuple(_leader(t) for t in people.tables("leaders")),
+        reps=tuple(_rep(t) for t in people.tables("reps")),
+        accounts_created_days_ago=accounts.number("created_days_ago"),
+        accounts=tuple(_account(t) for t in accounts.tables("accounts")),
+        functions={
+            _enum(Function, name, t.where): _function(t) for name, t in plans.keyed("functions")
+        },
+        kinds=tuple(_kind(t) for _name, t in plans.keyed("kinds")),
+        first_names=names.texts("first"),
+        last_names=names.texts("last"),
+        history_days=coaching.number("history_days"),
+        unread_days=coaching.number("unread_days"),
+        cadence=_cadence(cadence, closing=False),
+        team_cadence={handle: _cadence(t) for handle, t in cadence.keyed("teams")},
+        ride_alongs=tuple(_ride_along(t) for t in coaching.tables("ride_alongs")),
+        session_types={
+            _enum(SessionType, name, t.where): _session_type(t)
+            for name, t in coaching.keyed("session_types")
+        },
+        competencies={key: _competency_texts(t) for key, t in coaching.keyed("competencies")},
+        not_observed=texts.texts("not_observed"),
+        general_strengths=texts.texts("general_strengths"),
+        vague_praise=texts.texts("vague_praise"),
+        private_notes=texts.texts("private_notes"),
+        ack_comments=texts.texts("ack_comments"),
+        rep_follow_ups=follow_ups.texts("rep"),
+        manager_follow_ups=follow_ups.texts("manager"),
+        notes=tuple(_note(t) for t in notes.tables("notes")),
+    )
+    for table in (texts, follow_ups, cadence, names):
+        table.close()
+    return content
+
+
+def _closed(table: _Table, record: R) -> R:
+    table.close()
+    return record
+
+
+def _admin(t: _Table) -> Admin:
+    admin = Admin(
+        name=t.text("name"),
+        function=t.choice("function", Function),
+        timezone=t.text("timezone"),
+        joined_days_ago=t.number("joined_days_ago"),
+    )
+    return _closed(t, admin)
+
+
+def _leader(t: _Table) -> Leader:
+    leader = Leader(
+        handle=t.text("handle"),
+        name=t.text("name"),
+        role=t.choice("role", Role),
+        function=t.choice("function", Function),
+        timezone=t.text("timezone"),
+        manager=t.text("manager", None),
+        region=t.text("region"),
+        joined_days_ago=t.number("joined_days_ago"),
+    )
+    return _closed(t, leader)
+
+
+def _rep(t: _Table) -> Rep:
+    last = t.value("last_coached_days_ago", list, None)
+    if last is not None and (
+        len(last) != 2 or not all(type(n) is int for n in last) or last[0] > last[1]
+    ):
+        raise DemoDataError(f"{t.where}: last_coached_days_ago is [fewest, most] days")
+    rep = Rep(
+        handle=t.text("handle"),
+        name=t.text("name"),
+        function=t.choice("function", Function),
+        timezone=t.text("timezone"),
+        manager=t.text("manager"),
+        account=t.text("account"),
+        joined_days_ago=t.number("joined_days_ago"),
+        last_coached_days_ago=(last[0], last[1]) if last is not None else None,
+        previous_plan=t.flag("previous_plan"),
+        plan_status=t.choice("plan_status", PlanStatus, PlanStatus.ACTIVE),
+        draft_days_ago=t.number("draft_days_ago", None),
+        unacknowledged=t.flag("unacknowledged"),
+        focus=t.texts("focus", ()),
+    )
+    return _closed(t, rep)
+
+
+def _account(t: _Table) -> AccountSpec:
+    account = AccountSpec(
+        name=t.text("name"),
+        short=t.text("short"),
+        type=t.choice("type", AccountType),
+        region=t.text("region"),
+        situation=t.text("situation"),
+        priorities=t.texts("priorities"),
+    )
+    return _closed(t, account)
+
+
+def _function(t: _Table) -> FunctionContent:
+    content = FunctionContent(
+        noun=t.text("noun"),
+        responsibilities=t.texts("responsibilities"),
+        actions=t.texts("actions"),
+    )
+    return _closed(t, content)
+
+
+def _kind(t: _Table) -> PlanKind:
+    profile = t.table("profile")
+    kind = PlanKind(
+        account_types=tuple(_enum(AccountType, v, t.where) for v in t.texts("account_types")),
+        profile=_closed(profile, {area: profile.texts(area) for area in PROFILE_AREAS}),
+        goals=tuple(_goal(g) for g in t.tables("goals")),
+        stakeholders=tuple(_stakeholder(s) for s in t.tables("stakeholders")),
+        actions=t.texts("actions", ()),
+    )
+    return _closed(t, kind)
+
+
+def _goal(t: _Table) -> GoalSpec:
+    return _closed(t, GoalSpec(t.text("title"), t.text("measure"), t.text("value", None)))
+
+
+def _stakeholder(t: _Table) -> StakeholderSpec:
+    role = t.choice("role", DecisionRole)
+    return _closed(t, StakeholderSpec(t.text("title"), t.text("ref"), role, t.flag("doctor")))
+
+
+def _cadence(t: _Table, *, closing: bool = True) -> CadenceSpec:
+    spec = CadenceSpec(t.number("any_coaching_days"), t.number("ride_along_days"))
+    if spec.any_coaching_days < 1 or spec.ride_along_days < 1:
+        raise DemoDataError(f"{t.where}: a cadence target is at least one day")
+    return _closed(t, spec) if closing else spec
+
+
+def _ride_along(t: _Table) -> RideAlongSpec:
+    ride = RideAlongSpec(
+        key=t.text("key"),
+        manager=t.text("manager"),
+        rep=t.text("rep"),
+        day=t.number("day"),
+        planned_days_ago=t.number("planned_days_ago"),
+        note=t.text("note"),
+    )
+    return _closed(t, ride)
+
+
+def _session_type(t: _Table) -> SessionTypeSpec:
+    return _closed(t, SessionTypeSpec(weight=t.number("weight"), observes=t.texts("observes")))
+
+
+def _competency_texts(t: _Table) -> CompetencyTexts:
+    texts = CompetencyTexts(
+        evidence_low=t.texts("evidence_low"),
+        evidence_high=t.texts("evidence_high"),
+        strength=t.text("strength"),
+        development=t.text("development"),
+    )
+    return _closed(t, texts)
+
+
+def _note(t: _Table) -> WrittenNote:
+    note = WrittenNote(
+        rep=t.text("rep"),
+        days_ago=t.number("days_ago"),
+        type=t.choice("type", SessionType),
+        status=t.choice("status", SessionStatus),
+        strengths=t.text("strengths", ""),
+        development_focus=t.text("development_focus", ""),
+        private_notes=t.text("private_notes", ""),
+        ack_comment=t.text("ack_comment", None),
+        ratings=tuple(_note_rating(r) for r in t.tables("ratings")),
+        follow_ups=tuple(_note_follow_up(f) for f in t.tables("follow_ups")),
+    )
+    if note.days_ago < 0:
+        raise DemoDataError(f"{t.where}: days_ago counts back from today (0 or more)")
+    return _closed(t, note)
+
+
+def _note_rating(t: _Table) -> NoteRating:
+    score = t.number("score", None)
+    if score is not None and not 1 <= score <= 4:
+        raise DemoDataError(f"{t.where}: score is 1 to 4, or left out for not observed")
+    return _closed(t, NoteRating(t.text("competency"), score, t.text("evidence", "")))
+
+
+def _note_follow_up(t: _Table) -> NoteFollowUp:
+    owner = t.text("owner")
+    if owner not in ("rep", "manager"):
+        raise DemoDataError(f"{t.where}: owner is rep or manager")
+    return _closed(t, NoteFollowUp(owner, t.text("title"), t.number("due_in_days")))
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _check(content: DemoContent) -> None:
+    """Cross-references between the files, so a typo fails the seeding with its place."""
+    problems: list[str] = []
+    handles = content.handles()
+    duplicates = sorted({h for h in handles if handles.count(h) > 1})
+    if duplicates:
+        problems.append(f"people.toml: handles used twice: {', '.join(duplicates)}")
+    if "admin" in handles:
+        problems.append("people.toml: the handle admin is the administrator's")
+    leaders: set[str] = set()
+    for leader in content.leaders:
+        if leader is content.head and leader.manager is not None:
+            problems.append(f"people.toml: the first leader, {leader.handle}, reports to nobody")
+        if leader is not content.head and leader.manager not in leaders:
+            problems.append(
+                f"people.toml: {leader.handle}'s manager must be a leader listed before them"
+            )
+        leaders.add(leader.handle)
+    shorts = [spec.short for spec in content.accounts]
+    names = [spec.name for spec in content.accounts]
+    if len(set(shorts)) != len(shorts) or len(set(names)) != len(names):
+        problems.append("accounts.toml: every account needs a name and a short name of its own")
+    reps = {rep.handle for rep in content.reps}
+    for rep in content.reps:
+        if rep.manager not in leaders:
+            problems.append(f"people.toml: {rep.handle}'s manager {rep.manager!r} is no leader")
+        if rep.account not in shorts:
+            problems.append(f"people.toml: {rep.handle}'s account {rep.account!r} is unknown")
+        problems += _unknown_competencies(f"people.toml: {rep.handle}'s focus", rep.focus)
+    for account_type in AccountType:
+        count = sum(account_type in kind.account_types for kind in content.kinds)
+        if count != 1:
+            problems.append(f"plans.toml: account type {account_type} is in {count} kinds")
+    missing = [fn.value for fn in Function if fn not in content.functions]
+    if missing:
+        problems.append(f"plans.toml: no [functions.…] for {', '.join(missing)}")
+    for kind in content.kinds:
+        for area, options in kind.profile.items():
+            problems += _placeholders(f"plans.toml: {area} profile", options, PROFILE_CONTEXT)
+    for handle in content.team_cadence:
+        if handle not in leaders:
+            problems.append(f"coaching.toml: cadence.teams.{handle} is no leader")
+    for ride in content.ride_alongs:
+        if ride.manager not in leaders or ride.rep not in reps:
+            problems.append(f"coaching.toml: ride-along {ride.key}: unknown manager or rep")
+    for session_type, spec in content.session_types.items():
+        problems += _unknown_competencies(f"coaching.toml: {session_type}", spec.observes)
+    problems += _unknown_competencies("coaching.toml: competencies", content.competencies)
+    for key, texts in content.competencies.items():
+        options = (*texts.evidence_low, *texts.evidence_high, texts.strength, texts.development)
+        problems += _placeholders(f"coaching.toml: {key}", options, NOTE_CONTEXT)
+    for label, options in (
+        ("not_observed", content.not_observed),
+        ("general_strengths", content.general_strengths),
+        ("vague_praise", content.vague_praise),
+        ("private_notes", content.private_notes),
+        ("ack_comments", content.ack_comments),
+        ("follow_ups", (*content.rep_follow_ups, *content.manager_follow_ups)),
+    ):
+        problems += _placeholders(f"coaching.toml: {label}", options, NOTE_CONTEXT)
+    for i, note in enumerate(content.notes):
+        if note.rep not in reps:
+            problems.append(f"notes.toml: notes[{i}]: {note.rep!r} is no rep")
+        keys = [rating.competency for rating in note.ratings]
+        problems += _unknown_competencies(f"notes.toml: notes[{i}]", keys)
+        if len(set(keys)) != len(keys):
+            problems.append(f"notes.toml: notes[{i}] rates a competency twice")
+    if problems:
+        raise DemoDataError("\n".join(problems))
+
+
+def _unknown_competencies(where: str, keys: Iterable[str]) -> list[str]:
+    unknown = [key for key in keys if key not in COMPETENCY_KEYS]
+    if not unknown:
+        return []
+    return [f"{where}: not competencies of the default guide: {', '.join(unknown)}"]
+
+
+def _placeholders(where: str, texts: Iterable[str], allowed: frozenset[str]) -> list[str]:
+    found = set()
+    for text in texts:
+        try:
+            found |= {field for _, field, _, _ in string.Formatter().parse(text) if field}
+        except ValueError as exc:
+            return [f"{where}: {exc} in {text!r}"]
+    unknown = sorted(found - allowed)
+    return [f"{where}: unknown {{{'}, {'.join(unknown)}}}"] if unknown else []
