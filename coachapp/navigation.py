@@ -10,7 +10,9 @@ from typing import Any
 from flask import Flask, request, url_for
 from flask_login import current_user
 
+from coachapp.coaching.service import unread_notes_count
 from coachapp.db import get_session
+from coachapp.inbox.service import unread_count
 from coachapp.models import FUNCTION_LABELS, Role
 from coachapp.timezones import local_time
 
@@ -128,9 +130,6 @@ def template_globals() -> dict[str, Any]:
             "function_labels": FUNCTION_LABELS,
             "new_client_uuid": lambda: str(uuid.uuid4()),
         }
-    from coachapp.coaching.service import unread_notes_count
-    from coachapp.inbox.service import unread_count
-
     db = get_session()
     # What each tab shows as unread: its badge, and in the link's name ("Notes, 2 unread").
     unread = {"inbox.index": unread_count(db, current_user)}

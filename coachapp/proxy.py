@@ -15,6 +15,8 @@ import ipaddress
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from coachapp.config import ConfigError
+
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -73,8 +75,6 @@ class ForwardedClientAddress:
 
 def init_app(app: Any) -> None:
     """Wraps the app's WSGI callable; FORWARDED_ALLOW_IPS names the proxies, as for gunicorn."""
-    from coachapp.config import ConfigError
-
     setting = str(app.config.get("FORWARDED_ALLOW_IPS") or "")
     try:
         app.wsgi_app = ForwardedClientAddress(app.wsgi_app, setting)

@@ -26,6 +26,8 @@ from sqlalchemy.orm import Session
 from coachapp.auth.throttle import purge_old_attempts
 from coachapp.db import get_session, utcnow
 from coachapp.models import ApiToken, WorkerHeartbeat
+from coachapp.nudges.delivery import PushSettings, send_due
+from coachapp.nudges.rules import evaluate
 
 log = logging.getLogger("coachapp.worker")
 
@@ -49,15 +51,11 @@ def purge_login_attempts(db: Session) -> int:
 
 
 def evaluate_nudge_rules(db: Session) -> int:
-    from coachapp.nudges.rules import evaluate
-
     return evaluate(db)
 
 
 def push_outbox(db: Session) -> int:
     """Sends every notification that is due; the number of pushes that reached a device."""
-    from coachapp.nudges.delivery import PushSettings, send_due
-
     settings = PushSettings.from_config(current_app.config)
     if not settings.vapid_private_key:
         # Notifications wait in the outbox (and show in the inbox) until keys exist.

@@ -30,6 +30,7 @@ from coachapp.models import (
 from coachapp.plans import schemas as inputs
 from coachapp.plans import service
 from coachapp.plans.completeness import plan_completeness
+from coachapp.plans.rollup import RollupFilters, rollup
 from coachapp.timezones import local_today
 from coachapp.versioning import IfMatch, etag, parse_if_match
 
@@ -199,8 +200,6 @@ class Plans(MethodView):
     @authenticated(blp, 422)
     def get(self, query: dict[str, Any]) -> Any:
         """Every plan visible to the caller (draft and active unless a status is given)."""
-        from coachapp.plans.rollup import RollupFilters, rollup
-
         filters = RollupFilters(
             region=query.get("region", ""),
             function=query["function"].value if query.get("function") else "",

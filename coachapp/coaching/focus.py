@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from coachapp import audit, policy
 from coachapp.coaching.cadence import newest_competency_name
+from coachapp.coaching.service import newest_published_version_ids
 from coachapp.errors import Conflict, InvalidInput, NotFound
 from coachapp.models import (
     CoachingSession,
@@ -167,8 +168,6 @@ def end_focus(db: Session, manager: User, focus_id: int) -> None:
 def competencies_to_choose(db: Session) -> Sequence[tuple[str, str]]:
     """(key, name) of every competency in the published guides, each key once, in the
     guides' order: one query for the names alone, not the guides loaded whole."""
-    from coachapp.coaching.service import newest_published_version_ids
-
     rows = db.execute(
         select(Competency.key, Competency.name)
         .join(GuideSection, GuideSection.id == Competency.section_id)
