@@ -4,16 +4,26 @@ vapid-keys | worker | dev-cert."""
 from __future__ import annotations
 
 import getpass
+import logging
 import sys
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from marshmallow import ValidationError
 from sqlalchemy import func, select
 
 from coachapp import migrate
+from coachapp.admin.service import create_user, reset_password, user_create_schema
 from coachapp.db import get_session
+from coachapp.demo import seed_demo
+from coachapp.devserver import write_dev_certificate
+from coachapp.email_addresses import normalise_email
+from coachapp.errors import InvalidInput
+from coachapp.models import User
+from coachapp.nudges.vapid import ensure_vapid_keys, generate_vapid_keys
+from coachapp.worker import run_forever, run_once
 
 db_cli = AppGroup("db", help="Database schema migrations.")
 
@@ -52,9 +62,6 @@ def db_current() -> None:
 @click.option("--if-empty", is_flag=True, help="Only seed a database that has no users.")
 def seed_demo_command(scale: int, if_empty: bool) -> None:
     """Create the demo organisation (idempotent); --scale N makes N copies."""
-    from coachapp.demo import seed_demo
-    from coachapp.models import User
-
     db = get_session()
     if if_empty and db.scalar(select(func.count()).select_from(User)):
         click.echo("Database already has users; demo data not added.")
@@ -83,12 +90,6 @@ def create_user_command(
     password: str | None,
 ) -> None:
     """Create a user who can sign in."""
-    from marshmallow import ValidationError
-
-    from coachapp.admin.service import create_user, user_create_schema
-    from coachapp.errors import InvalidInput
-    from coachapp.models import User
-
     db = get_session()
     manager_id = None
     if manager_email:
@@ -130,10 +131,6 @@ def reset_password_command(email: str) -> None:
     """Give someone a temporary password (printed once), e.g. an admin, whose password no
     other admin may reset. It works only to choose their own, within TEMPORARY_PASSWORD_HOURS;
     they are signed out everywhere and told."""
-    from coachapp.admin.service import reset_password
-    from coachapp.email_addresses import normalise_email
-    from coachapp.models import User
-
     db = get_session()
     user = db.scalars(select(User).where(User.email == normalise_email(email))).first()
     if user is None:
@@ -153,8 +150,6 @@ def reset_password_command(email: str) -> None:
 )
 def vapid_keys_command(force: bool, as_env: bool) -> None:
     """Generate the VAPID key pair for Web Push, store it, print the public key."""
-    from coachapp.nudges.vapid import ensure_vapid_keys, generate_vapid_keys
-
     if as_env:
         private, public = generate_vapid_keys()
         click.echo(f"VAPID_PRIVATE_KEY={private}")
@@ -174,10 +169,6 @@ def vapid_keys_command(force: bool, as_env: bool) -> None:
 @click.option("--once", is_flag=True, help="Run one round, then exit.")
 def worker_command(once: bool) -> None:
     """Evaluate nudge rules and send what is due; runs until stopped."""
-    import logging
-
-    from coachapp.worker import run_forever, run_once
-
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -199,8 +190,6 @@ def worker_command(once: bool) -> None:
 def dev_cert_command(hosts: tuple[str, ...]) -> None:
     """Make a self-signed certificate for trying the app on a phone over the local network
     (`make run HOST=0.0.0.0 TLS=1`); prints the certificate and key paths."""
-    from coachapp.devserver import write_dev_certificate
-
     cert, key = write_dev_certificate(Path(current_app.instance_path), ["localhost", *hosts])
     click.echo(f"{cert} {key}")
 
