@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from flask import Flask
 
-if TYPE_CHECKING:
-    from coachapp.extensions import CoachApi
+from coachapp.api import (
+    cadence,
+    coach_notes,
+    coaching,
+    notifications,
+    people,
+    plans,
+    ride_alongs,
+    tokens,
+)
+from coachapp.extensions import CoachApi, csrf
 
 
 def register_api(app: Flask, api: CoachApi) -> None:
-    from coachapp.api import (
-        cadence,
-        coach_notes,
-        coaching,
-        notifications,
-        people,
-        plans,
-        ride_alongs,
-        tokens,
-    )
-    from coachapp.extensions import csrf
-
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "POST /api/v1/tokens"}
     )
