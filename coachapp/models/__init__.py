@@ -16,7 +16,6 @@ from coachapp.models.coaching import (
     GuideStatus,
     GuideVersion,
     PendingSelfAssessment,
-    PlannedRideAlong,
     SessionRating,
     SessionStatus,
     SessionType,
@@ -61,7 +60,7 @@ from coachapp.models.plans import (
     ProfilingGuide,
     Relationship,
 )
-from coachapp.models.ride_alongs import RideAlongCall, RideAlongStop
+from coachapp.models.ride_alongs import PlannedRideAlong, RideAlongCall, RideAlongStop
 from coachapp.models.worker import WorkerHeartbeat
 
 __all__ = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -23,9 +23,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from coachapp.db import Base, utcnow
 from coachapp.models.org import Account, User, str_enum
 from coachapp.models.plans import AccountPlan, PlanActionItem
-
-if TYPE_CHECKING:
-    from coachapp.models.ride_alongs import RideAlongCall, RideAlongStop
 
 
 class GuideStatus(enum.StrEnum):
@@ -321,51 +318,3 @@ class CadenceTarget(Base):
             "ack_deadline_days IS NULL OR ack_deadline_days > 0", name="ack_deadline_positive"
         ),
     )
-
-
-class PlannedRideAlong(Base):
-    """A ride-along the manager has planned with a rep, with the plan to prepare from.
-
-    On the day it is the ride-along day: the rep prepares it (what they want help with, the
-    accounts and an objective for each call), the manager captures each call, and at the end
-    of the day it becomes one coaching note (session_id).
-    """
-
-    __tablename__ = "planned_ride_alongs"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    manager_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    rep_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    plan_id: Mapped[int | None] = mapped_column(ForeignKey("account_plans.id", ondelete="SET NULL"))
-    day: Mapped[dt.date] = mapped_column(Date, index=True)
-    note: Mapped[str] = mapped_column(Text, default="")
-    uid: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=uuid.uuid4)
-    cancelled_at: Mapped[dt.datetime | None]
-    # The rep's answer to "What do you want help with?"; prepared_at: when they last saved it.
-    help_request: Mapped[str] = mapped_column(Text, default="")
-    prepared_at: Mapped[dt.datetime | None]
-    # The guide the day's calls are rated on, fixed at the first call so the note matches.
-    guide_version_id: Mapped[int | None] = mapped_column(ForeignKey("guide_versions.id"))
-    # The end-of-day coaching note made from the calls.
-    session_id: Mapped[int | None] = mapped_column(
-        ForeignKey("coaching_sessions.id", ondelete="SET NULL"), unique=True
-    )
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-
-    rep: Mapped[User] = relationship(foreign_keys=[rep_id])
-    manager: Mapped[User] = relationship(foreign_keys=[manager_id])
-    plan: Mapped[AccountPlan | None] = relationship()
-    guide_version: Mapped[GuideVersion | None] = relationship()
-    session: Mapped[CoachingSession | None] = relationship()
-    stops: Mapped[list[RideAlongStop]] = relationship(
-        back_populates="ride", cascade="all, delete-orphan", order_by="RideAlongStop.position"
-    )
-    calls: Mapped[list[RideAlongCall]] = relationship(
-        back_populates="ride",
-        cascade="all, delete-orphan",
-        order_by="[RideAlongCall.captured_at, RideAlongCall.id]",
-    )
-
-    __mapper_args__ = {"version_id_col": version}
