@@ -248,7 +248,11 @@ def test_a_shared_browser_keeps_the_first_persons_notifications_until_turned_off
         assert endpoints_of(live_app, first) == [registrations[0]["endpoint"]]
 
         # rep15's session ends without a sign-out (which would clear the browser's storage,
-        # its service worker and with it the subscription); rep16 signs in on the phone.
+        # its service worker and with it the subscription); rep16 signs in on the phone. Away
+        # from the settings page first, whose own refresh would otherwise answer after the
+        # cookies are gone with rep15's session cookie again.
+        page.goto("/me")
+        page.wait_for_load_state("networkidle")
         page.context.clear_cookies()
         sign_in(page, second)
         page.goto("/me/notifications")
