@@ -13,6 +13,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from coachapp.admin.service import set_active
 from coachapp.auth.person import NOBODY, PERSON_HEADER, SESSION_LEFT_HEADER, person_key
 from coachapp.models import CoachingSession, FollowUpStatus
 from tests.builders import Org, make_follow_up
@@ -95,8 +96,6 @@ def test_a_session_that_ended_elsewhere_answers_nobody(
     login(client, org.people["rep"].email)
     assert client.get("/whoami").json["person"] is not None
     with app.app_context():
-        from coachapp.admin.service import set_active
-
         set_active(db, org.people["admin"], org.people["rep"].id, active=False)
     assert client.get("/whoami").json["person"] is None
     assert client.get("/login").headers[PERSON_HEADER] == NOBODY
