@@ -27,6 +27,8 @@ STORABLE_TEXT = validate.Regexp(NUL_PATTERN, error=UNSTORABLE_TEXT)
 # Free text (coachapp.plain_text), documented as patterns in the OpenAPI document.
 ONE_LINE = validate.Regexp(LINE_PATTERN, error=LINE_PROBLEM)
 SEVERAL_LINES = validate.Regexp(TEXT_PATTERN, error=TEXT_PROBLEM)
+# Every id column is a 32-bit integer: a larger id names nothing, and must not reach the database.
+MAX_ID = 2**31 - 1
 
 
 def _with(extra: validate.Validator, given: Any) -> list[Any]:
@@ -55,6 +57,18 @@ class Lines(fields.String):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
         return normalise_newlines(str(super()._deserialize(value, attr, data, **kw)))
+
+
+class FormId(fields.Integer):
+    """An id: a JSON integer, or the digits an HTML form sends (never 5.5 read as 5)."""
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(strict=True, validate=validate.Range(1, MAX_ID), **kw)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> int:
+        if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10:
+            value = int(value)
+        return int(super()._deserialize(value, attr, data, **kw))
 
 
 def form_values(formdata: MultiDict[str, str]) -> dict[str, Any]:

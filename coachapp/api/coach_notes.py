@@ -20,7 +20,6 @@ from coachapp.api.coaching import (
     IF_MATCH,
     VERSIONED_WRITE_ERRORS,
     WRITE_ERRORS,
-    FormId,
     acknowledgement_json,
     acknowledgement_metadata,
 )
@@ -30,7 +29,7 @@ from coachapp.auth.callers import api_user
 from coachapp.coach_notes import service
 from coachapp.coach_notes.service import CoachNoteSchema
 from coachapp.db import get_session
-from coachapp.forms import Lines
+from coachapp.forms import FormId, Lines
 from coachapp.models import CoachTheCoachNote, SessionStatus
 from coachapp.versioning import etag, parse_if_match
 

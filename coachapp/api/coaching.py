@@ -26,11 +26,12 @@ from coachapp.api.auth import callers_only
 from coachapp.api.parsing import Blueprint
 from coachapp.api.responses import authenticated
 from coachapp.auth.callers import api_user
-from coachapp.coaching import blind, service, specificity
+from coachapp.coaching import blind, schemas, service, specificity
 from coachapp.coaching.cadence import ack_deadline_days, deadline_of
+from coachapp.coaching.schemas import SCORE_DESCRIPTION
 from coachapp.db import get_session, utcnow
 from coachapp.errors import Conflict, NotFound
-from coachapp.forms import Line, Lines
+from coachapp.forms import MAX_ID
 from coachapp.models import (
     NOT_OBSERVED_LABEL,
     RATING_SCALE,
@@ -66,61 +67,7 @@ IF_MATCH = [
     }
 ]
 
-SCORE_MIN, SCORE_MAX = RATING_SCALE[0][0], RATING_SCALE[-1][0]
-SCORE_DESCRIPTION = (
-    f"{SCORE_MIN}-{SCORE_MAX} on the guide's scale ("
-    + ", ".join(f"{value} {label}" for value, label in RATING_SCALE)
-    + f"), or null for {NOT_OBSERVED_LABEL.lower()}"
-)
-# Every id column is a 32-bit integer: a larger id names nothing, and must not reach the database.
-MAX_ID = 2**31 - 1
-MAX_RATINGS = 100
-MAX_FOLLOW_UPS = 50
 FOLLOW_UP_FILTERS = ("open", "done", "cancelled", "all")
-
-
-class FormId(fields.Integer):
-    """An id: a JSON integer, or the digits an HTML form sends (never 5.5 read as 5)."""
-
-    def __init__(self, **kw: Any) -> None:
-        super().__init__(strict=True, validate=validate.Range(1, MAX_ID), **kw)
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> int:
-        if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10:
-            value = int(value)
-        return int(super()._deserialize(value, attr, data, **kw))
-
-
-def _text(max_length: int, **kw: Any) -> fields.String:
-    """Text of several lines (coachapp.forms.Lines)."""
-    return Lines(validate=validate.Length(max=max_length), **kw)
-
-
-def _line(max_length: int, **kw: Any) -> fields.String:
-    """One line of text (coachapp.forms.Line): a title, a name."""
-    return Line(validate=validate.Length(max=max_length), **kw)
-
-
-def _required(kind: type[fields.String], max_length: int, message: str) -> fields.String:
-    return kind(
-        required=True,
-        validate=[validate.Length(min=1, error=message), validate.Length(max=max_length)],
-        error_messages={"required": message},
-    )
-
-
-def _id(**kw: Any) -> fields.Integer:
-    return fields.Integer(strict=True, validate=validate.Range(1, MAX_ID), **kw)
-
-
-def _score(**kw: Any) -> fields.Integer:
-    return fields.Integer(
-        strict=True,
-        allow_none=True,
-        validate=validate.Range(SCORE_MIN, SCORE_MAX),
-        metadata={"description": SCORE_DESCRIPTION},
-        **kw,
-    )
 
 
 # Guides ---------------------------------------------------------------------------------
@@ -422,136 +369,7 @@ class SessionOutSchema(Schema):
         return acknowledgement_json(session.ack_comment, session.acknowledged_at)
 
 
-# Sessions: input ------------------------------------------------------------------------
-
-
-class RatingInSchema(Schema):
-    competency_id = _id(required=True)
-    score = _score(load_default=None)
-    evidence = _text(2000, load_default="")
-
-
-class FollowUpInSchema(Schema):
-    title = _required(Line, 200, "Describe the follow-up.")
-    owner_id = _id(
-        load_default=None,
-        allow_none=True,
-        metadata={"description": "The rep (the default) or the note's author"},
-    )
-    due_date = fields.Date(required=True, error_messages={"required": "Give a due date."})
-    action_item_id = _id(
-        load_default=None,
-        allow_none=True,
-        metadata={"description": "A plan action item this follow-up completes with it"},
-    )
-
-
-class FollowUpChangeSchema(FollowUpInSchema):
-    """A follow-up in a PATCH: with the id of an existing one it is kept (and changed)."""
-
-    id = _id(metadata={"description": "An existing follow-up of this session"})
-    status = fields.Enum(FollowUpStatus, by_value=True)
-
-
-class SessionCreateSchema(Schema):
-    client_uuid = fields.UUID(
-        load_default=None,
-        metadata={"description": "Made by the client; the same value again returns that note"},
-    )
-    rep_id = FormId(required=True, error_messages={"required": "Choose the rep."})
-    guide_version_id = _id(
-        load_default=None,
-        allow_none=True,
-        metadata={"description": "Defaults to the guide for the rep's function"},
-    )
-    type = fields.Enum(
-        SessionType,
-        by_value=True,
-        load_default=None,
-        metadata={
-            "description": "The kind of conversation, chosen: never defaulted. Left out, it is "
-            "ride_along only when a ride-along with the rep is planned on occurred_on; "
-            "otherwise 422 (fields.type)"
-        },
-    )
-    occurred_on = fields.Date(
-        load_default=None,
-        metadata={
-            "description": "The day of the conversation on the manager's calendar (their time "
-            "zone): today there when left out; a later day is refused (422)"
-        },
-    )
-    account_id = _id(load_default=None, allow_none=True)
-    plan_id = _id(load_default=None, allow_none=True)
-    ratings = fields.List(
-        fields.Nested(RatingInSchema), load_default=list, validate=validate.Length(max=MAX_RATINGS)
-    )
-    strengths = _text(5000, load_default="")
-    development_focus = _text(5000, load_default="")
-    private_notes = _text(5000, load_default="")
-    follow_ups = fields.List(
-        fields.Nested(FollowUpInSchema),
-        load_default=list,
-        validate=validate.Length(max=MAX_FOLLOW_UPS),
-    )
-
-
-class SessionPatchSchema(Schema):
-    type = fields.Enum(SessionType, by_value=True)
-    occurred_on = fields.Date(
-        metadata={"description": "Not after today on the author's calendar (422)"}
-    )
-    account_id = _id(allow_none=True)
-    plan_id = _id(allow_none=True)
-    ratings = fields.List(
-        fields.Nested(RatingInSchema),
-        validate=validate.Length(max=MAX_RATINGS),
-        metadata={"description": "Replaces every rating"},
-    )
-    strengths = _text(5000)
-    development_focus = _text(5000)
-    private_notes = _text(5000)
-    follow_ups = fields.List(
-        fields.Nested(FollowUpChangeSchema),
-        validate=validate.Length(max=MAX_FOLLOW_UPS),
-        metadata={"description": "The note's follow-ups: those left out are removed"},
-    )
-
-
-class AcknowledgeSchema(Schema):
-    comment = _text(2000, load_default="")
-
-
-class AddendumSchema(Schema):
-    text = _required(Lines, 5000, "Write the addendum.")
-
-
-class SelfRatingInSchema(Schema):
-    competency_id = _id(required=True)
-    score = _score(required=True)
-
-
-class SelfAssessmentInSchema(Schema):
-    ratings = fields.List(
-        fields.Nested(SelfRatingInSchema),
-        load_default=list,
-        validate=validate.Length(max=MAX_RATINGS),
-        metadata={"description": "Replaces the rep's earlier self-assessment; [] clears it"},
-    )
-
-
-class PendingSelfAssessmentInSchema(Schema):
-    guide_version_id = _id(
-        load_default=None,
-        allow_none=True,
-        metadata={"description": "A published guide version; defaults to the rep's guide"},
-    )
-    ratings = fields.List(
-        fields.Nested(SelfRatingInSchema),
-        load_default=list,
-        validate=validate.Length(max=MAX_RATINGS),
-        metadata={"description": "Replaces the waiting self-assessment; [] clears it"},
-    )
+# Sessions: query ------------------------------------------------------------------------
 
 
 class SessionListQuerySchema(Schema):
@@ -565,15 +383,6 @@ class SessionListQuerySchema(Schema):
 
 class FollowUpListQuerySchema(Schema):
     status = fields.String(load_default="open", validate=validate.OneOf(FOLLOW_UP_FILTERS))
-
-
-class FollowUpPatchSchema(Schema):
-    status = fields.Enum(FollowUpStatus, by_value=True)
-    due_date = fields.Date()
-    title = Line(validate=validate.Length(min=1, max=200))
-    evidence = _line(
-        300, allow_none=True, metadata={"description": "One line: what shows it was done"}
-    )
 
 
 # Helpers ---------------------------------------------------------------------------------
@@ -709,7 +518,7 @@ class Sessions(MethodView):
         db = get_session()
         return _list(policy.as_seen_by(db, api_user(), db.scalars(statement).all()))
 
-    @blp.arguments(SessionCreateSchema)
+    @blp.arguments(schemas.note_create_schema)
     @blp.response(201, SessionOutSchema, headers=ETAG_HEADER)
     @blp.alt_response(
         200,
@@ -734,7 +543,7 @@ class SessionResource(MethodView):
         """One session, with its ETag (the version) for a later PATCH."""
         return _with_etag(service.get_session(get_session(), api_user(), session_id))
 
-    @blp.arguments(SessionPatchSchema)
+    @blp.arguments(schemas.note_update_schema)
     @blp.response(200, SessionOutSchema, headers=ETAG_HEADER)
     @blp.doc(parameters=IF_MATCH)
     @authenticated(blp, *VERSIONED_WRITE_ERRORS)
@@ -760,7 +569,7 @@ def share(session_id: int) -> Response:
 
 
 @blp.post("/coaching-sessions/<int:session_id>/acknowledge")
-@blp.arguments(AcknowledgeSchema)
+@blp.arguments(schemas.acknowledge_schema)
 @blp.response(200, SessionOutSchema, headers=ETAG_HEADER)
 @authenticated(blp, *WRITE_ERRORS)
 def acknowledge(body: dict[str, Any], session_id: int) -> Response:
@@ -770,7 +579,7 @@ def acknowledge(body: dict[str, Any], session_id: int) -> Response:
 
 
 @blp.post("/coaching-sessions/<int:session_id>/addendum")
-@blp.arguments(AddendumSchema)
+@blp.arguments(schemas.addendum_schema)
 @blp.response(200, SessionOutSchema, headers=ETAG_HEADER)
 @authenticated(blp, *WRITE_ERRORS)
 def addendum(body: dict[str, Any], session_id: int) -> Response:
@@ -779,7 +588,7 @@ def addendum(body: dict[str, Any], session_id: int) -> Response:
 
 
 @blp.put("/coaching-sessions/<int:session_id>/self-assessment")
-@blp.arguments(SelfAssessmentInSchema)
+@blp.arguments(schemas.self_assessment_schema)
 @blp.response(200, SessionOutSchema, headers=ETAG_HEADER)
 @authenticated(blp, *WRITE_ERRORS)
 def self_assessment(body: dict[str, Any], session_id: int) -> Response:
@@ -833,7 +642,7 @@ class RepSelfAssessment(MethodView):
         pending = service.pending_self_assessment(get_session(), api_user(), rep_id)
         return _pending_json(rep_id, pending)
 
-    @blp.arguments(PendingSelfAssessmentInSchema)
+    @blp.arguments(schemas.pending_self_assessment_schema)
     @blp.response(200, PendingSelfAssessmentOutSchema)
     @authenticated(blp, *WRITE_ERRORS)
     def put(self, body: dict[str, Any], rep_id: int) -> Any:
@@ -860,7 +669,7 @@ def follow_ups(query: dict[str, Any]) -> Any:
 
 
 @blp.patch("/follow-ups/<int:follow_up_id>")
-@blp.arguments(FollowUpPatchSchema)
+@blp.arguments(schemas.follow_up_update_schema)
 @blp.response(200, FollowUpOutSchema)
 @authenticated(blp, *WRITE_ERRORS)
 def update_follow_up(body: dict[str, Any], follow_up_id: int) -> Any:

@@ -21,24 +21,19 @@ from coachapp.api.coaching import (
     ETAG_HEADER,
     IF_MATCH,
     READ_ERRORS,
-    SCORE_MAX,
-    SCORE_MIN,
     VERSIONED_WRITE_ERRORS,
     WRITE_ERRORS,
     FollowUpOutSchema,
-    FormId,
     SessionOutSchema,
-    _id,
-    _line,
-    _text,
     session_json,
 )
 from coachapp.api.parsing import Blueprint
 from coachapp.api.responses import authenticated
 from coachapp.auth.callers import api_user
 from coachapp.coaching import calendar, ride_alongs
+from coachapp.coaching.schemas import SCORE_MAX, SCORE_MIN, id_field, line_field, text_field
 from coachapp.db import get_session
-from coachapp.forms import Line
+from coachapp.forms import FormId, Line
 from coachapp.models import PlannedRideAlong, RideAlongCall
 from coachapp.timezones import local_today
 from coachapp.versioning import etag, parse_if_match
@@ -145,22 +140,24 @@ class RideAlongListQuerySchema(Schema):
 class RideAlongCreateSchema(Schema):
     rep_id = FormId(required=True, error_messages={"required": "Choose the rep."})
     day = fields.Date(required=True, error_messages={"required": "Pick the day."})
-    plan_id = _id(load_default=None, allow_none=True)
-    note = _line(500, load_default="")
+    plan_id = id_field(load_default=None, allow_none=True)
+    note = line_field(500, load_default="")
 
 
 class StopInSchema(Schema):
-    plan_id = _id(
+    plan_id = id_field(
         load_default=None,
         allow_none=True,
         metadata={"description": "One of the rep's account plans (its account names the stop)"},
     )
-    name = _line(160, load_default="", metadata={"description": "An account without a plan"})
-    objective = _line(300, required=True, metadata={"description": "What this call is for"})
+    name = line_field(160, load_default="", metadata={"description": "An account without a plan"})
+    objective = line_field(300, required=True, metadata={"description": "What this call is for"})
 
 
 class PreparationSchema(Schema):
-    help_request = _text(1000, metadata={"description": 'Answer to "What do you want help with?"'})
+    help_request = text_field(
+        1000, metadata={"description": 'Answer to "What do you want help with?"'}
+    )
     stops = fields.List(
         fields.Nested(StopInSchema),
         validate=validate.Length(max=ride_alongs.MAX_STOPS),
@@ -177,7 +174,7 @@ class AgreementDoneSchema(Schema):
 
 
 class CallRatingInSchema(Schema):
-    competency_id = _id(required=True)
+    competency_id = id_field(required=True)
     score = fields.Integer(
         strict=True,
         required=True,
@@ -191,11 +188,11 @@ class CallInSchema(Schema):
         load_default=None,
         metadata={"description": "Made on the phone; the same value again returns that call"},
     )
-    stop_id = _id(
+    stop_id = id_field(
         load_default=None, allow_none=True, metadata={"description": "One of the day's accounts"}
     )
-    account_name = _line(160, load_default="", metadata={"description": "Another account"})
-    guide_version_id = _id(
+    account_name = line_field(160, load_default="", metadata={"description": "Another account"})
+    guide_version_id = id_field(
         load_default=None,
         allow_none=True,
         metadata={"description": "The guide the ratings are on (fixes the day's at its first)"},
@@ -203,7 +200,7 @@ class CallInSchema(Schema):
     ratings = fields.List(
         fields.Nested(CallRatingInSchema), load_default=list, validate=validate.Length(max=100)
     )
-    evidence = _text(ride_alongs.EVIDENCE_LIMIT, load_default="")
+    evidence = text_field(ride_alongs.EVIDENCE_LIMIT, load_default="")
     captured_at = fields.AwareDateTime(
         load_default=None,
         allow_none=True,

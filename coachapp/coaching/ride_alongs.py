@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from coachapp import audit, policy, replay
 from coachapp.coaching import focus, preparation, service
 from coachapp.coaching.preparation import Prompt
+from coachapp.coaching.schemas import EVIDENCE_MAX, FOLLOW_UP_EVIDENCE_MAX
 from coachapp.db import utcnow
 from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from coachapp.models import (
@@ -57,9 +58,9 @@ OBJECTIVE_LIMIT = 300
 NAME_LIMIT = 160
 EVIDENCE_LIMIT = 500
 ANOTHER_CALL = "That client_uuid belongs to another call."
-AGREEMENT_EVIDENCE_LIMIT = 300
+AGREEMENT_EVIDENCE_LIMIT = FOLLOW_UP_EVIDENCE_MAX  # the follow-up's evidence
 # A rating's evidence on the note holds the lines of every call that rated it, up to this.
-NOTE_EVIDENCE_LIMIT = 2000
+NOTE_EVIDENCE_LIMIT = EVIDENCE_MAX
 SUGGESTED_STRENGTHS = 2
 # A call kept on a phone may reach the server days later; its time must still be sane.
 CAPTURED_AT_PAST = dt.timedelta(days=30)

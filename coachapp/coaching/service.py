@@ -214,6 +214,8 @@ def occurred_on_for(author: User, day: dt.date | None) -> dt.date:
 
 
 def _ratings(version: GuideVersion, ratings: list[dict[str, Any]]) -> list[SessionRating]:
+    """Ratings as the schemas loaded them (coachapp.coaching.schemas: scores on the scale),
+    on competencies of the note's guide version, each once."""
     known = competencies_of(version)
     rows: list[SessionRating] = []
     seen: set[int] = set()
@@ -230,20 +232,20 @@ def _ratings(version: GuideVersion, ratings: list[dict[str, Any]]) -> list[Sessi
                 {"ratings": {str(index): {"competency_id": ["Rated twice."]}}},
             )
         seen.add(competency_id)
-        score = rating.get("score")
-        if score is not None and score not in SCORES:
-            raise InvalidInput(
-                "A rating is not on the guide's scale.",
-                {"ratings": {str(index): {"score": ["1 to 4, or empty for not observed."]}}},
-            )
         rows.append(
             SessionRating(
                 competency_id=competency_id,
-                score=score,
-                evidence=rating.get("evidence") or "",
+                score=rating.get("score"),
+                evidence=_evidence(rating),
             )
         )
     return rows
+
+
+def _evidence(rating: dict[str, Any]) -> str:
+    """A rating's evidence as stored: without the spaces around it (a form's field or a
+    body's, alike)."""
+    return str(rating.get("evidence") or "").strip()
 
 
 def _follow_ups(
@@ -622,8 +624,7 @@ def _made_already(session: CoachingSession, changes: dict[str, Any]) -> bool:
             return False
     if "ratings" in changes:
         wanted = {
-            (r["competency_id"], r.get("score"), r.get("evidence") or "")
-            for r in changes["ratings"] or []
+            (r["competency_id"], r.get("score"), _evidence(r)) for r in changes["ratings"] or []
         }
         stored = {(r.competency_id, r.score, r.evidence or "") for r in session.ratings}
         if wanted != stored or len(wanted) != len(changes["ratings"] or []):
