@@ -13,7 +13,7 @@ from flask_login import current_user
 from coachapp.coaching.service import unread_notes_count
 from coachapp.db import get_session
 from coachapp.inbox.service import unread_count
-from coachapp.models import FUNCTION_LABELS, Role
+from coachapp.models import FUNCTION_LABELS, NOT_OBSERVED_LABEL, RATING_SCALE, Role
 from coachapp.timezones import local_time
 
 
@@ -151,4 +151,6 @@ def localtime(value: dt.datetime, fmt: str = "%-d %b %Y, %H:%M") -> str:
 
 def init_app(app: Flask) -> None:
     app.context_processor(template_globals)
+    # The rating scale's words, for every template and the macros they import.
+    app.jinja_env.globals.update(rating_scale=RATING_SCALE, not_observed_label=NOT_OBSERVED_LABEL)
     app.add_template_filter(localtime, "localtime")
