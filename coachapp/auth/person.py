@@ -30,6 +30,11 @@ from coachapp.models import User
 PERSON_HEADER = "X-Coachapp-Person"
 SESSION_LEFT_HEADER = "X-Coachapp-Session-Left"
 NOBODY = "none"
+# Sent by the service worker with a sign-out tapped without a connection, once there is one.
+# The phone was cleared when it was tapped and nothing has been kept since (nobody is signed
+# in there), so its answer carries no Clear-Site-Data: clearing the storage then would stop
+# the worker while it fetches the page the person is opening.
+KEPT_SIGN_OUT_HEADER = "X-Coachapp-Kept-Sign-Out"
 
 
 class OtherPerson(DomainError):

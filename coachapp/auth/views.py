@@ -9,6 +9,7 @@ from flask_login import current_user, login_fresh, login_required, login_user, l
 from marshmallow import Schema, fields, validate
 from werkzeug.wrappers import Response
 
+from coachapp.auth.person import KEPT_SIGN_OUT_HEADER
 from coachapp.auth.roles import viewer
 from coachapp.auth.service import (
     InvalidCredentials,
@@ -104,5 +105,7 @@ def logout() -> Response:
     session.clear()
     flash("You are signed out.", "info")
     response = redirect(url_for("auth.login", signed_out=1))
-    response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA
+    # A sign-out the service worker kept offline: the phone was cleared when it was tapped.
+    if KEPT_SIGN_OUT_HEADER not in request.headers:
+        response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA
     return response

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from coachapp import policy
 from coachapp.auth.person import (
+    KEPT_SIGN_OUT_HEADER,
     NOBODY,
     PERSON_HEADER,
     SESSION_LEFT_HEADER,
@@ -96,6 +97,7 @@ def service_worker() -> Response:
         whoami_url=url_for("pwa.whoami"),
         sign_out_url=url_for("auth.logout"),
         signed_out_url=url_for("auth.login", signed_out=1),
+        kept_sign_out_header=KEPT_SIGN_OUT_HEADER,
         person_header=PERSON_HEADER,
         session_left_header=SESSION_LEFT_HEADER,
         nobody=NOBODY,

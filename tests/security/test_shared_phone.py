@@ -38,6 +38,18 @@ def test_signing_out_clears_what_the_browser_kept(login_as: object, client: Http
     assert not client.is_signed_in()
 
 
+def test_a_sign_out_kept_offline_ends_the_session_when_sent(
+    login_as: object, client: HttpsClient
+) -> None:
+    """The service worker sends it once the connection returns: the phone was cleared when it
+    was tapped, so the answer does not clear it again (that would stop the worker mid-page)."""
+    login_as("manager")  # type: ignore[operator]
+    kept = client.post_form("/logout", headers={"X-Coachapp-Kept-Sign-Out": "1"})
+    assert kept.status_code == 302
+    assert "Clear-Site-Data" not in kept.headers
+    assert not client.is_signed_in()
+
+
 def test_every_page_says_whom_it_was_drawn_for_with_an_opaque_key(
     app: Flask, client: HttpsClient, org: Org
 ) -> None:

@@ -38,6 +38,7 @@ const OFFLINE_SIGNED_OUT = `${OFFLINE_PAGE}?signed_out=1`;
 const PERSON_HEADER = {{ person_header | tojson }};
 const SESSION_LEFT_HEADER = {{ session_left_header | tojson }};
 const NOBODY = {{ nobody | tojson }};
+const KEPT_SIGN_OUT_HEADER = {{ kept_sign_out_header | tojson }};
 const MAX_PAGES = 60;
 const SAVED_AT = "X-Coachapp-Saved-At";
 const ICON = "/static/icons/icon-192.png";
@@ -198,10 +199,13 @@ function signOutAnswered(response) {
   return response.type === "opaqueredirect" || response.ok;
 }
 
+// The phone was cleared when the sign-out was tapped: the answer need not clear it again
+// (which would stop this worker in the middle of the page it is fetching).
 function postSignOut(body) {
   return fetch(SIGN_OUT, {
     method: "POST",
     body: new URLSearchParams(body),
+    headers: { [KEPT_SIGN_OUT_HEADER]: "1" },
     credentials: "same-origin",
     redirect: "manual",
   });
