@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
@@ -76,6 +78,12 @@ def form_values(formdata: MultiDict[str, str]) -> dict[str, Any]:
     return {key: formdata.get(key) for key in formdata if key != "csrf_token"}
 
 
+def unstorable_fields(formdata: MultiDict[str, str]) -> dict[str, list[str]]:
+    """Fields holding NUL, which PostgreSQL cannot store in text: said at the field instead
+    of failing on save."""
+    return {key: [UNSTORABLE_TEXT] for key, value in formdata.items(multi=True) if "\x00" in value}
+
+
 def load_form(
     schema: Schema, formdata: MultiDict[str, str], *, keep_empty: bool = False
 ) -> tuple[dict[str, Any] | None, dict[str, list[str]]]:
@@ -86,11 +94,8 @@ def load_form(
     """
     raw: dict[str, Any] = {}
     typed = form_values(formdata)
-    unstorable = {
-        k: [UNSTORABLE_TEXT] for k, v in typed.items() if isinstance(v, str) and "\x00" in v
-    }
+    unstorable = unstorable_fields(formdata)
     if unstorable:
-        # PostgreSQL cannot store NUL in text; say so instead of failing on save.
         return None, unstorable
     for key, value in typed.items():
         if value not in (None, ""):
@@ -110,6 +115,71 @@ def load_form(
             for key, value in messages.items()
         }
     return data, {}
+
+
+def form_number(value: str) -> Any:
+    """The digits a form sends for a number, as the number a JSON body carries; anything
+    else as it was typed, for the schema to refuse in the words it uses for the API."""
+    value = value.strip()
+    if value.isascii() and value.isdigit() and len(value) <= 10:
+        return int(value)
+    return value
+
+
+@dataclass(frozen=True)
+class FormBody:
+    """A form whose fields are not the shape of the API's body (a rating per competency,
+    chips joined into a text) read into that body, so that the API's schema and the service
+    judge both alike. `names` says which form field each part of the body came from
+    ("ratings.0.score": "score-12"); a refusal's messages, the schema's or the service's,
+    keyed by the body's paths, are shown at those fields. A path without a name of its own
+    takes its nearest parent's ("ratings.0.competency_id" that of "ratings"), else its
+    first part (a field named as in the body)."""
+
+    body: dict[str, Any]
+    typed: MultiDict[str, str]
+    names: Mapping[str, str] = field(default_factory=dict)
+
+    def load(self, schema: Schema) -> dict[str, Any]:
+        """The body as the schema loads it, or InvalidInput with the schema's messages."""
+        unstorable = unstorable_fields(self.typed)
+        if unstorable:
+            raise InvalidInput("Please correct the fields marked below.", unstorable)
+        try:
+            data: dict[str, Any] = schema.load(self.body)
+        except ValidationError as exc:
+            messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+            raise InvalidInput("Please correct the fields marked below.", messages) from exc
+        return data
+
+    def errors(self, refused: InvalidInput) -> dict[str, list[str]]:
+        """The refusal's messages keyed by the form's field names."""
+        found: dict[str, list[str]] = {}
+        for path, messages in _flatten(refused.fields):
+            found.setdefault(self._name_of(path), []).extend(messages)
+        return found or {"_form": [refused.message]}
+
+    def _name_of(self, path: tuple[str, ...]) -> str:
+        for end in range(len(path), 0, -1):
+            name = self.names.get(".".join(path[:end]))
+            if name is not None:
+                return name
+        return path[0] if path else "_form"
+
+
+def _flatten(
+    messages: Any, path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], list[str]]]:
+    if isinstance(messages, Mapping):
+        for key, value in messages.items():
+            yield from _flatten(value, (*path, str(key)))
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        yield path, list(messages)
+    elif isinstance(messages, list):
+        for item in messages:
+            yield from _flatten(item, path)
+    else:
+        yield path, [str(messages)]
 
 
 def typed_line(formdata: MultiDict[str, str], name: str, limit: int | None = None) -> str:

@@ -20,10 +20,10 @@ from coachapp.auth.roles import roles_required, viewer
 from coachapp.coaching import (
     calendar,
     caps,
-    counts,
     focus,
     preparation,
     ride_alongs,
+    schemas,
     service,
     specificity,
 )
@@ -31,8 +31,8 @@ from coachapp.coaching.blind import SelfRatingState, behaviours_to_rate, talking
 from coachapp.coaching.cadence import ack_deadline_days, deadline_of
 from coachapp.coaching.specificity import FOCUS_CHIPS, STRENGTH_CHIPS
 from coachapp.db import get_session, utcnow
-from coachapp.errors import Conflict, DomainError, InvalidInput, NotFound
-from coachapp.forms import typed_line, typed_lines
+from coachapp.errors import Conflict, InvalidInput, NotFound
+from coachapp.forms import FormBody, form_number, load_form, typed_line
 from coachapp.htmx import is_fragment_request
 from coachapp.inbox import reading as inbox
 from coachapp.models import (
@@ -48,11 +48,9 @@ from coachapp.models import (
     PlannedRideAlong,
     Role,
     SessionStatus,
-    SessionType,
     User,
 )
 from coachapp.nudges import subjects
-from coachapp.plain_text import line_problem, normalise_newlines, text_problem
 from coachapp.security import safe_local_path
 from coachapp.timezones import local_time, local_today
 from coachapp.versioning import StaleVersion, form_version
@@ -60,7 +58,6 @@ from coachapp.versioning import StaleVersion, form_version
 bp = Blueprint("coaching", __name__)
 
 DUE_CHOICES = ((7, "In 1 week"), (14, "In 2 weeks"), (30, "In a month"))
-TEXT_LIMIT = 5000
 
 
 def _today() -> dt.date:
@@ -155,70 +152,54 @@ def _marked_points(
     return [_competency_point(names[cid], rated[cid]) for cid in names if cid in ticked]
 
 
-def parse_debrief(form: MultiDict[str, str], competencies: dict[int, str]) -> dict[str, Any]:
-    """The debrief form as service changes; raises InvalidInput with per-field messages.
-    `competencies`: the guide's, by id, with their names, in the guide's order."""
-    competency_ids = set(competencies)
-    errors: dict[str, list[str]] = {}
-    changes: dict[str, Any] = {}
-    texts = {
-        name: normalise_newlines(form.get(name, ""))
-        for name in ("strengths", "development_focus", "private_notes")
-    }
-    for name, value in texts.items():
-        if problem := text_problem(value):
-            errors[name] = [problem]
-        elif len(value) > TEXT_LIMIT:
-            errors[name] = [f"Keep it under {TEXT_LIMIT} characters."]
+def debrief_form(form: MultiDict[str, str], competencies: dict[int, str]) -> FormBody:
+    """The debrief form as the API's change of a note (coachapp.coaching.schemas), with the
+    field each part came from. `competencies`: the guide's, by id, with their names, in the
+    guide's order: a Strength or Focus chip beside a rating makes a point of its name."""
+    body: dict[str, Any] = {"occurred_on": form.get("occurred_on", "")}
+    # The account is chosen through the plan; a refusal of either is said there.
+    names = {"account_id": "plan_id", "ratings": "ratings"}
     # Never defaulted: a draft may wait for it; sharing needs it (coachapp.coaching.counts).
-    kind = form.get("type", "")
-    if not kind:
-        changes["type"] = None
-    elif kind not in {t.value for t in SessionType}:
-        errors["type"] = [counts.CHOOSE_TYPE]
-    else:
-        changes["type"] = SessionType(kind)
-    try:
-        # Not in the future: the service says so, on the author's calendar.
-        changes["occurred_on"] = dt.date.fromisoformat(form.get("occurred_on", ""))
-    except ValueError:
-        errors["occurred_on"] = ["Enter the date of the conversation."]
+    if form.get("type"):
+        body["type"] = form["type"]
     plan = form.get("plan_id", "")
-    changes["plan_id"] = int(plan) if plan.isdigit() else None
-    if changes["plan_id"] is None:
-        changes["account_id"] = None
+    body["plan_id"] = form_number(plan) if plan else None
+    if not plan:
+        body["account_id"] = None
     ratings: list[dict[str, Any]] = []
-    for competency_id in sorted(competency_ids):
-        score = form.get(f"score-{competency_id}", "")
-        evidence = normalise_newlines(form.get(f"evidence-{competency_id}", "")).strip()
-        if problem := text_problem(evidence):
-            errors[f"evidence-{competency_id}"] = [problem]
-        if score in {"1", "2", "3", "4"}:
-            ratings.append(
-                {"competency_id": competency_id, "score": int(score), "evidence": evidence}
-            )
-        elif score == "n":
-            ratings.append({"competency_id": competency_id, "score": None, "evidence": evidence})
-    changes["ratings"] = ratings
-    if errors:
-        raise InvalidInput("Please correct the fields marked below.", errors)
-    rated: dict[int, str] = {
-        r["competency_id"]: r["evidence"] for r in ratings if r["score"] is not None
-    }
-    changes["strengths"] = "\n".join(
+    rated: dict[int, str] = {}  # rated 1-4 (or refused): what was seen
+    scored = (name.removeprefix("score-") for name in form if name.startswith("score-"))
+    for key in sorted(scored, key=lambda k: int(k) if k.isdigit() else -1):
+        score = form.get(f"score-{key}", "")
+        if not score:
+            continue  # not rated
+        evidence = form.get(f"evidence-{key}", "")
+        names[f"ratings.{len(ratings)}.score"] = f"score-{key}"
+        names[f"ratings.{len(ratings)}.evidence"] = f"evidence-{key}"
+        ratings.append(
+            {
+                "competency_id": form_number(key),
+                "score": None if score == "n" else form_number(score),
+                "evidence": evidence,
+            }
+        )
+        if score != "n" and key.isdigit():
+            rated[int(key)] = evidence.strip()
+    body["ratings"] = ratings
+    body["strengths"] = "\n".join(
         [
             *_marked_points(form, "strength_of", competencies, rated),
-            _join_chips(form.getlist("strength_chip"), texts["strengths"], STRENGTH_CHIPS),
+            _join_chips(form.getlist("strength_chip"), form.get("strengths", ""), STRENGTH_CHIPS),
         ]
     ).strip()
-    changes["development_focus"] = "\n".join(
+    body["development_focus"] = "\n".join(
         [
             *_marked_points(form, "focus_of", competencies, rated),
-            _join_chips(form.getlist("focus_chip"), texts["development_focus"], FOCUS_CHIPS),
+            _join_chips(form.getlist("focus_chip"), form.get("development_focus", ""), FOCUS_CHIPS),
         ]
     ).strip()
-    changes["private_notes"] = texts["private_notes"]
-    return changes
+    body["private_notes"] = form.get("private_notes", "")
+    return FormBody(body, form, names)
 
 
 def _editable(session_id: int, *, moved_on: bool = False) -> Any:
@@ -311,6 +292,8 @@ def _edit_context(session: Any, **extra: Any) -> dict[str, Any]:
         "abandon_days": service.draft_abandon_days(),
         "errors": {},
         "typed": None,
+        "limits": schemas.LIMITS,
+        "too_long": schemas.TOO_LONG,
         **extra,
     }
 
@@ -373,14 +356,13 @@ def _typed_context(form: MultiDict[str, str]) -> dict[str, Any]:
     }
 
 
-def _save_form(session: Any) -> Any:
+def _save_form(session: Any, form: FormBody) -> Any:
     """Applies the posted form; returns the saved note, or raises the refusal."""
-    changes = parse_debrief(request.form, _names(session))
     return service.update_session(
         get_session(),
         viewer(),
         session.id,
-        changes,
+        form.load(schemas.note_update_schema),
         expected_version=form_version(request.form.get("version")),
     )
 
@@ -414,20 +396,23 @@ def edit(session_id: int) -> Any:
 
 
 def _save_or_refuse(session: Any) -> tuple[Any, Any]:
-    """(the saved note, None), or (the note, the response showing the form again)."""
+    """(the saved note, None), or (the note, the response showing the form again with
+    everything typed and each message at its field)."""
+    form = debrief_form(request.form, _names(session))
     try:
-        return _save_form(session), None
+        return _save_form(session, form), None
     except StaleVersion as exc:
         fresh = _editable(session.id)
         return session, _refused(
             _edit_context(fresh, conflict=exc, **_typed_context(request.form)), 412
         )
-    except DomainError as exc:
-        if exc.status in {403, 404}:
-            raise
-        ctx = _edit_context(session, errors=exc.fields or {"_form": [exc.message]})
-        ctx.update(_typed_context(request.form))
-        return session, _refused(ctx, 422)
+    except InvalidInput as exc:
+        errors = form.errors(exc)
+    except Conflict as exc:  # acknowledged meanwhile
+        errors = {"_form": [exc.message]}
+    ctx = _edit_context(session, errors=errors)
+    ctx.update(_typed_context(request.form))
+    return session, _refused(ctx, 422)
 
 
 def _refused(ctx: dict[str, Any], status: int) -> Any:
@@ -472,58 +457,59 @@ def share(session_id: int) -> Any:
     return redirect(target)
 
 
+# The add-follow-up form's fields by what they are in a follow-up, whether the schema
+# (a follow-up alone) or the service (the note's first follow-up) says what is wrong.
+FOLLOW_UP_FIELDS = {
+    "title": "follow_up_title",
+    "due_date": "follow_up_due",
+    "owner_id": "follow_up_owner",
+    "action_item_id": "follow_up_action",
+}
+FOLLOW_UP_NAMES = {
+    **FOLLOW_UP_FIELDS,
+    **{f"follow_ups.0.{key}": name for key, name in FOLLOW_UP_FIELDS.items()},
+    "follow_ups": "follow_up_title",
+}
+
+
+def follow_up_form(form: MultiDict[str, str], today: dt.date, titles: dict[int, str]) -> FormBody:
+    """The add-follow-up form as a follow-up of the API's note body: a due date picked (or
+    in so many days from `today`), and the title of the plan action chosen when none was
+    typed (`titles`: the note's plan's open actions)."""
+    body: dict[str, Any] = {"title": form.get("title", "")}
+    linked = form.get("action_item_id", "")
+    if linked:
+        body["action_item_id"] = form_number(linked)
+    if not body["title"].strip() and body.get("action_item_id") in titles:
+        body["title"] = titles[body["action_item_id"]]
+    due_in = form.get("due_in", "")
+    if form.get("due_date"):
+        body["due_date"] = form["due_date"]
+    elif due_in.isascii() and due_in.isdigit() and len(due_in) <= 4:
+        body["due_date"] = (today + dt.timedelta(days=int(due_in))).isoformat()
+    if form.get("owner_id"):
+        body["owner_id"] = form_number(form["owner_id"])
+    return FormBody(body, form, FOLLOW_UP_NAMES)
+
+
 @bp.post("/notes/<int:session_id>/follow-ups")
 @roles_required(Role.MANAGER)
 def add_follow_up(session_id: int) -> Any:
     session = _editable(session_id)
-    title = request.form.get("title", "").strip()
-    linked = request.form.get("action_item_id", "")
-    action_item_id = int(linked) if linked.isdigit() else None
-    if not title and action_item_id is not None:
+    titles: dict[int, str] = {}
+    if request.form.get("action_item_id") and not request.form.get("title", "").strip():
         _plans, plan = _note_plans(get_session(), viewer(), session)
-        chosen = next((a for a in _open_actions(plan) if a.id == action_item_id), None)
-        title = chosen.title if chosen else ""
+        titles = {action.id: action.title for action in _open_actions(plan)}
+    form = follow_up_form(request.form, _today(), titles)
     errors: dict[str, list[str]] = {}
-    if not title:
-        errors["follow_up_title"] = ["Say what will be done."]
-    elif len(title) > 200:
-        errors["follow_up_title"] = ["Use at most 200 characters."]
-    elif problem := line_problem(title):
-        errors["follow_up_title"] = [problem]
-    due = request.form.get("due_date", "")
-    due_in = request.form.get("due_in", "")
     try:
-        due_date = (
-            dt.date.fromisoformat(due)
-            if due
-            else _today() + dt.timedelta(days=int(due_in))
-            if due_in.isdigit()
-            else None
-        )
-    except ValueError:
-        due_date = None
-    if due_date is None:
-        errors["follow_up_due"] = ["Pick when it is due."]
-    owner = request.form.get("owner_id", "")
-    owner_id = int(owner) if owner.isdigit() else session.rep_id
-    if not errors:
-        try:
-            service.add_follow_up(
-                get_session(),
-                viewer(),
-                session.id,
-                {
-                    "title": title,
-                    "owner_id": owner_id,
-                    "due_date": due_date,
-                    "action_item_id": action_item_id,
-                },
-            )
-        except InvalidInput as exc:
-            errors = {"follow_up_owner": [exc.message]}
-        else:
-            if not is_fragment_request():
-                return redirect(url_for("coaching.edit", session_id=session.id) + "#follow-ups")
+        item = form.load(schemas.follow_up_schema)
+        service.add_follow_up(get_session(), viewer(), session.id, item)
+    except InvalidInput as exc:
+        errors = form.errors(exc)
+    else:
+        if not is_fragment_request():
+            return redirect(url_for("coaching.edit", session_id=session.id) + "#follow-ups")
         session = _editable(session_id)
     # The list again (htmx), or the page with what was typed and why it was refused.
     ctx = _edit_context(session, follow_up_errors=errors)
@@ -594,17 +580,34 @@ def _note_context(session: Any, **extra: Any) -> dict[str, Any]:
         "to_rate": behaviours_to_rate(session),
         "self_errors": {},
         "self_typed": {},
+        "ack_errors": {},
+        "ack_typed": None,
+        "addendum_errors": {},
+        "addendum_typed": "",
+        "limits": schemas.LIMITS,
+        "too_long": schemas.TOO_LONG,
         "today": _today(),
         **extra,
     }
 
 
+def _note_page_refused(session_id: int, **form: Any) -> tuple[str, int]:
+    """The note's page again, a form on it refused: its messages at its fields, and what was
+    typed in it still there."""
+    session = service.get_session(get_session(), viewer(), session_id)
+    return render_template("coaching/show.html", **_note_context(session, **form)), 422
+
+
 @bp.post("/notes/<int:session_id>/acknowledge")
 @roles_required(Role.REP)
-def acknowledge(session_id: int) -> Response:
-    comment = typed_lines(request.form, "comment", 2000)
+def acknowledge(session_id: int) -> Any:
+    data, errors = load_form(schemas.acknowledge_schema, request.form)
+    if data is None:
+        return _note_page_refused(
+            session_id, ack_errors=errors, ack_typed=request.form.get("comment", "")
+        )
     started = utcnow()
-    note = service.acknowledge_session(get_session(), viewer(), session_id, comment)
+    note = service.acknowledge_session(get_session(), viewer(), session_id, data["comment"])
     if note.acknowledged_at is not None and note.acknowledged_at < started:
         # A repeat (a second tap, a replay): the note as the first acknowledgement left it.
         when = local_time(note.acknowledged_at, viewer().timezone)
@@ -616,11 +619,14 @@ def acknowledge(session_id: int) -> Response:
 
 @bp.post("/notes/<int:session_id>/addendum")
 @roles_required(Role.MANAGER)
-def addendum(session_id: int) -> Response:
-    text = typed_lines(request.form, "text", 2000).strip()
-    if text:
-        service.add_addendum(get_session(), viewer(), session_id, text)
-        flash("Addendum added.", "success")
+def addendum(session_id: int) -> Any:
+    data, errors = load_form(schemas.addendum_schema, request.form)
+    if data is None:
+        return _note_page_refused(
+            session_id, addendum_errors=errors, addendum_typed=request.form.get("text", "")
+        )
+    service.add_addendum(get_session(), viewer(), session_id, data["text"])
+    flash("Addendum added.", "success")
     return redirect(url_for("coaching.show", session_id=session_id))
 
 
@@ -673,14 +679,17 @@ def follow_up(follow_up_id: int) -> str:
 @bp.post("/follow-ups/<int:follow_up_id>")
 @login_required
 def update_follow_up(follow_up_id: int) -> Any:
-    changes: dict[str, Any] = {}
+    """Done, re-opened or pushed back some days: a button's change, as the API's."""
+    body: dict[str, Any] = {}
     action = request.form.get("action", "")
+    days = action.removeprefix("push-")
     if action == "done":
-        changes["status"] = FollowUpStatus.DONE
+        body["status"] = FollowUpStatus.DONE.value
     elif action == "reopen":
-        changes["status"] = FollowUpStatus.OPEN
-    elif action.startswith("push-") and action[5:].isdigit():
-        changes["due_date"] = _today() + dt.timedelta(days=int(action[5:]))
+        body["status"] = FollowUpStatus.OPEN.value
+    elif action.startswith("push-") and days.isascii() and days.isdigit() and len(days) <= 3:
+        body["due_date"] = (_today() + dt.timedelta(days=int(days))).isoformat()
+    changes = schemas.follow_up_update_schema.load(body)
     service.update_follow_up(get_session(), viewer(), follow_up_id, changes)
     return redirect(safe_local_path(request.form.get("next_url")) or url_for("coaching.follow_ups"))
 
@@ -693,18 +702,16 @@ def self_assessment(session_id: int) -> Any:
     db = get_session()
     session = service.get_session(db, viewer(), session_id)
     typed = {k: v for k, v in request.form.items() if k.startswith("self-")}
+    form = self_rating_form(request.form)
     try:
-        ratings = parse_self_ratings(
-            request.form, set(service.competencies_of(session.guide_version))
-        )
+        ratings = form.load(schemas.self_assessment_schema)["ratings"]
         if not ratings:
-            raise InvalidInput(
-                "Rate at least one behaviour, or choose Skip self-rating.",
-                {"_form": ["Rate at least one behaviour, or choose Skip self-rating."]},
-            )
+            raise InvalidInput(RATE_ONE, {"_form": [RATE_ONE]})
         service.set_self_assessment(db, viewer(), session.id, ratings)
     except InvalidInput as exc:
-        context = _note_context(session, self_errors=exc.fields, self_typed=typed)
+        context = _note_context(
+            session, self_errors=self_rating_errors(form, exc), self_typed=typed
+        )
         return render_template("coaching/show.html", **context), 422
     except Conflict as exc:
         flash(exc.message, "error")
@@ -725,27 +732,37 @@ def skip_self_rating(session_id: int) -> Response:
 # Rating yourself before the next coaching ------------------------------------------------
 
 
-def parse_self_ratings(form: MultiDict[str, str], competency_ids: set[int]) -> list[dict[str, Any]]:
-    """The self-assessment form as ratings; raises InvalidInput for a score off the scale or
-    a competency not in the guide."""
-    errors: dict[str, list[str]] = {}
+GUIDE_CHANGED = "The guide has changed since the page was opened; rate again."
+RATE_ONE = "Rate at least one behaviour, or choose Skip self-rating."
+
+
+def self_rating_form(form: MultiDict[str, str]) -> FormBody:
+    """A self-rating form (1 to 4 or N/O per behaviour, in fields self-<competency id>) as
+    the API's self-assessment body; a behaviour left unrated is not in it."""
     ratings: list[dict[str, Any]] = []
+    names: dict[str, str] = {}
     for name in form:
-        if not name.startswith("self-"):
-            continue
         value = form.get(name, "")
-        competency = name.removeprefix("self-")
-        if not competency.isdigit() or int(competency) not in competency_ids:
-            errors["_form"] = ["The guide has changed since the page was opened; rate again."]
-        elif value in {"1", "2", "3", "4"}:
-            ratings.append({"competency_id": int(competency), "score": int(value)})
-        elif value == "n":
-            ratings.append({"competency_id": int(competency), "score": None})
-        elif value:
-            errors[name] = ["Choose 1 to 4, or not observed."]
-    if errors:
-        raise InvalidInput("Please correct the ratings marked below.", errors)
-    return ratings
+        if not name.startswith("self-") or not value:
+            continue
+        names[f"ratings.{len(ratings)}.score"] = name
+        ratings.append(
+            {
+                "competency_id": form_number(name.removeprefix("self-")),
+                "score": None if value == "n" else form_number(value),
+            }
+        )
+    return FormBody({"ratings": ratings}, form, names)
+
+
+def self_rating_errors(form: FormBody, refused: InvalidInput) -> dict[str, list[str]]:
+    """A refused self-rating's messages at its fields; a behaviour the guide does not have
+    means the page was opened on another version of it."""
+    errors = form.errors(refused)
+    about_the_guide = errors.pop("ratings", None)
+    if about_the_guide:
+        errors["_form"] = [GUIDE_CHANGED, *about_the_guide]
+    return errors
 
 
 @bp.route("/self-assessment", methods=["GET", "POST"])
@@ -763,18 +780,20 @@ def rate_yourself() -> Any:
         # What was chosen, to show again if it is refused.
         chosen = {k: v for k, v in request.form.items() if k.startswith("self-")}
         posted = request.form.get("guide_version_id", "")
+        form = self_rating_form(request.form)
         if posted != str(version.id):
             # Published since the page was opened: the form no longer matches the guide.
-            errors = {"_form": ["The guide has changed since the page was opened; rate again."]}
+            errors = {"_form": [GUIDE_CHANGED]}
         else:
             try:
-                competencies = set(service.competencies_of(version))
-                ratings = parse_self_ratings(request.form, competencies)
+                ratings = form.load(schemas.self_assessment_schema)["ratings"]
                 if "clear" in request.form:
                     ratings = []
                 service.save_pending_self_assessment(db, user, user.id, ratings, version.id)
-            except (InvalidInput, Conflict) as exc:
-                errors = exc.fields or {"_form": [exc.message]}
+            except InvalidInput as exc:
+                errors = self_rating_errors(form, exc)
+            except Conflict as exc:  # saved elsewhere at the same moment
+                errors = {"_form": [exc.message]}
             else:
                 flash(
                     "Saved. Your manager sees it beside their ratings when they write your "
