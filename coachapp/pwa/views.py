@@ -29,7 +29,7 @@ from coachapp.auth.person import (
     session_left,
 )
 from coachapp.auth.roles import roles_required, viewer
-from coachapp.coaching import caps, counts
+from coachapp.coaching import caps, counts, schemas
 from coachapp.coaching import service as coaching
 from coachapp.coaching.specificity import FOCUS_CHIPS, STRENGTH_CHIPS
 from coachapp.db import get_session
@@ -179,5 +179,8 @@ def offline_note() -> tuple[str, int]:
         focus_chips=FOCUS_CHIPS,
         today=local_today(user.timezone),
         in_the_future=coaching.IN_THE_FUTURE,
+        give_due_date=schemas.GIVE_DUE_DATE,
+        limits=schemas.LIMITS,
+        too_long=schemas.TOO_LONG,
         api_url=url_for("api_coaching.Sessions"),
     ), 200

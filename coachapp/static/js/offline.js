@@ -839,6 +839,32 @@ function capsProblem(form, body, share) {
   return share && focus < 1 ? form.dataset.focusToShare : null;
 }
 
+// Text longer than the server takes, said at its field before the note is kept (a value put
+// back by "Fix it", pasted or dictated can be any length). The limits and their messages are
+// the server's schemas' (coachapp.coaching.schemas), on each field as data-max-length and
+// data-too-long; counted as the server counts, in characters rather than UTF-16 units.
+function lengthProblem(form) {
+  let first = null;
+  for (const field of form.querySelectorAll("[data-max-length]")) {
+    const over = !field.disabled && [...field.value].length > Number(field.dataset.maxLength);
+    const slot = document.getElementById(`${field.id}-error`);
+    if (slot) {
+      slot.textContent = over ? field.dataset.tooLong : "";
+      slot.hidden = !over;
+    }
+    if (over) {
+      field.setAttribute("aria-invalid", "true");
+      first = first || field;
+    } else {
+      field.removeAttribute("aria-invalid");
+    }
+  }
+  if (first) {
+    first.focus();
+  }
+  return first !== null;
+}
+
 // The kind of conversation is chosen, never assumed: said at its buttons.
 function kindProblem(form, body) {
   const slot = form.querySelector('[data-field-error="type"]');
@@ -890,8 +916,11 @@ function setUpNoteForm(form) {
     if (future) {
       return;
     }
+    if (lengthProblem(form)) {
+      return;
+    }
     if (body.follow_ups.length && !body.follow_ups[0].due_date) {
-      problem.textContent = "Give the follow-up a due date.";
+      problem.textContent = form.dataset.giveDueDate;
       problem.hidden = false;
       form.elements.follow_up_due.focus();
       return;
