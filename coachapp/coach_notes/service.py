@@ -169,7 +169,7 @@ def _authored(db: Session, viewer: User, note_id: int) -> CoachTheCoachNote:
 
 def moved_on_message(note: CoachTheCoachNote) -> str:
     """Why the director changes nothing on a note to a manager who has left their team."""
-    first = wording.first_name(note.manager)
+    first = note.manager.first_name
     what = "draft cannot be shared" if note.status == SessionStatus.DRAFT else "note cannot change"
     return f"{first} no longer reports to you, so this {what}. You can still read it."
 
@@ -219,7 +219,7 @@ def share_note(db: Session, viewer: User, note_id: int) -> CoachTheCoachNote:
     # The push says only its kind's title (a lock screen); the inbox names the director.
     notify(
         db, note.manager_id, "coach_note_shared",
-        f"Note from {wording.first_name(note.director)} on your coaching",
+        f"Note from {note.director.first_name} on your coaching",
         path_for("coach_notes.show", note_id=note.id), f"coach_note_shared:{note.id}",
         subject=subjects.coach_note(note.id),
     )  # fmt: skip
@@ -251,7 +251,7 @@ def acknowledge_note(
     if note.ack_comment and holds:
         notify(
             db, note.director_id, "coach_note_acknowledged",
-            f"{wording.first_name(note.manager)} replied to your note on their coaching",
+            f"{note.manager.first_name} replied to your note on their coaching",
             path_for("coach_notes.show", note_id=note.id), f"coach_note_acknowledged:{note.id}",
             body=wording.excerpt(note.ack_comment), subject=subjects.coach_note(note.id),
         )  # fmt: skip

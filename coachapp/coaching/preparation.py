@@ -158,7 +158,7 @@ def prepare(
     """Prompts from the plan (loaded with_details) and the last conversation. A page that
     has the rep's recent conversations and open follow-ups already passes them in."""
     prompts: list[Prompt] = []
-    first = rep.name.split(" ")[0]
+    first = rep.first_name
     if plan is not None:
         account = plan.account.name
         risky = [g for g in plan.goals if g.status in {GoalStatus.AT_RISK, GoalStatus.OFF_TRACK}]
@@ -184,7 +184,7 @@ def prepare(
                     "action",
                     f"Overdue {days} days: {action.title} ({action.owner.name})",
                     f"What would it take to close “{action.title}” this week, and what do "
-                    f"you need from {action.owner.name.split(' ')[0]}?",
+                    f"you need from {action.owner.first_name}?",
                 )
             )
         for area in empty_profile_areas(plan)[:PER_KIND]:
@@ -210,7 +210,7 @@ def prepare(
                 Prompt(
                     "team",
                     f"{member.user.name} ({member.user.function_label}){detail}",
-                    f"How are you and {member.user.name.split(' ')[0]} coordinating on "
+                    f"How are you and {member.user.first_name} coordinating on "
                     f"{account}, and what does the customer hear from each of you?",
                 )
             )

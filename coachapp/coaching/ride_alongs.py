@@ -643,7 +643,7 @@ def write_note(db: Session, viewer: User, ride_id: int) -> tuple[CoachingSession
 
 def note_prompts(ride: PlannedRideAlong) -> list[Prompt]:
     """What the rep asked for, beside the note written from the day."""
-    first = ride.rep.name.split(" ")[0]
+    first = ride.rep.first_name
     prompts = []
     if ride.help_request:
         prompts.append(

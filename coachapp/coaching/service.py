@@ -662,7 +662,7 @@ def _replace_follow_ups(
 
 def moved_on_message(session: CoachingSession) -> str:
     """Why the author of a note about a rep who has left their team changes nothing on it."""
-    first = wording.first_name(session.rep)
+    first = session.rep.first_name
     if session.status == SessionStatus.DRAFT:
         return (
             f"{first} no longer reports to you, so this draft cannot be shared. "
@@ -699,7 +699,7 @@ def share_session(db: Session, viewer: User, session_id: int) -> CoachingSession
     mark_read_about(db, subjects.note(session.id))  # "draft not shared yet" is settled
     notify(
         db, session.rep_id, "note_shared",
-        f"Note from {wording.first_name(session.manager)} about {wording.note_topic(session)}",
+        f"Note from {session.manager.first_name} about {wording.note_topic(session)}",
         path_for("coaching.show", session_id=session.id), f"note_shared:{session.id}",
         body="Read it, rate yourself if you like, and acknowledge it.",
         subject=subjects.note(session.id),
@@ -733,7 +733,7 @@ def acknowledge_session(
     if session.ack_comment and holds:
         notify(
             db, session.manager_id, "note_acknowledged",
-            f"{wording.first_name(session.rep)} replied to your note about "
+            f"{session.rep.first_name} replied to your note about "
             f"{wording.note_topic(session)}",
             path_for("coaching.show", session_id=session.id), f"note_acknowledged:{session.id}",
             body=wording.excerpt(session.ack_comment), subject=subjects.note(session.id),

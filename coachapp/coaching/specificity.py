@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from coachapp.coaching.caps import points
+from coachapp.models import first_name_of
 
 if TYPE_CHECKING:
     from coachapp.models import CoachingSession
@@ -197,7 +198,7 @@ def flags(
 ) -> list[Flag]:
     """Every point of a note's strengths and focus that reads as vague praise."""
     competencies, names = list(competencies), list(names)
-    first = rep_name.split(" ")[0] if rep_name else "the rep"
+    first = first_name_of(rep_name) or "the rep"
     found = []
     for field, text, prompt, chips in (
         ("strengths", strengths, STRENGTH_PROMPT, STRENGTH_CHIPS),

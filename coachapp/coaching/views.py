@@ -552,7 +552,7 @@ def _note_context(session: Any, **extra: Any) -> dict[str, Any]:
     user = viewer()
     view = service.rating_view(db, user, session)
     is_rep = session.rep_id == user.id
-    first = session.rep.name.split(" ")[0]
+    first = session.rep.first_name
     return {
         "note": session,
         "sections": session.guide_version.sections,

@@ -586,7 +586,7 @@ class CopyBuilder:
             "stakeholder": rng.choice(ctx.stakeholder_refs),
             "teammate": teammate.name,
             "teammate_role": content.functions[teammate_fn].noun,
-            "rep_first": rep.name.split()[0],
+            "rep_first": rep.first_name,
         }
         types = content.session_types
         session_type = rng.choices(list(types), weights=[t.weight for t in types.values()])[0]
@@ -836,7 +836,7 @@ class CopyBuilder:
             "stakeholder": current.stakeholder_refs[0],
             "teammate": teammate.name,
             "teammate_role": self.content.functions[teammate_fn].noun,
-            "rep_first": rep.name.split()[0],
+            "rep_first": rep.first_name,
         }
         joined = self.today - _days(spec.joined_days_ago)
         start = max(self.period_start, joined + _days(2))

@@ -44,6 +44,7 @@ from coachapp.models.org import (
     ReportingLine,
     Role,
     User,
+    first_name_of,
 )
 from coachapp.models.plans import (
     PROFILE_AREAS,
@@ -120,4 +121,5 @@ __all__ = [
     "User",
     "WorkerHeartbeat",
     "WriteAllowance",
+    "first_name_of",
 ]

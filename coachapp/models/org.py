@@ -62,6 +62,13 @@ ROLE_LABELS = {
 }
 
 
+def first_name_of(name: str) -> str:
+    """The first word of a full name, spaces around it ignored ("Sam" of " Sam de Vries");
+    "" for a blank name."""
+    words = name.split()
+    return words[0] if words else ""
+
+
 class User(Base):
     __tablename__ = "users"
 
@@ -119,6 +126,11 @@ class User(Base):
     browser_token: str | None = None
     # When that browser session ends (coachapp.auth.person tells the phone).
     browser_session_ends: dt.datetime | None = None
+
+    @property
+    def first_name(self) -> str:
+        """What the app calls the person in a sentence ("Coaching Sam", "Note from Sam")."""
+        return first_name_of(self.name)
 
     def get_id(self) -> str:
         if not self.browser_token:

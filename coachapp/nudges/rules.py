@@ -36,7 +36,7 @@ from coachapp.models import (
 from coachapp.nudges import subjects
 from coachapp.nudges.links import path_for
 from coachapp.nudges.outbox import notify
-from coachapp.nudges.wording import day, first_name, note_topic
+from coachapp.nudges.wording import day, note_topic
 from coachapp.timezones import local_today
 
 ACK_ESCALATION_GRACE = dt.timedelta(days=2)  # the manager hears two days after the rep
@@ -84,7 +84,7 @@ def unacknowledged_notes(db: Session, now: dt.datetime) -> Iterator[Nudge]:
         shared = f"Shared {(now - session.shared_at).days} days ago."
         yield Nudge(
             session.rep_id, "note_unacknowledged",
-            f"Acknowledge {first_name(session.manager)}'s note about {topic}",
+            f"Acknowledge {session.manager.first_name}'s note about {topic}",
             url, f"note_unacknowledged:{session.id}:rep", shared, subject,
         )  # fmt: skip
         late = session.shared_at <= now - reminder_after - ACK_ESCALATION_GRACE
@@ -92,7 +92,7 @@ def unacknowledged_notes(db: Session, now: dt.datetime) -> Iterator[Nudge]:
         if late and policy.authors_line_holds(session):
             yield Nudge(
                 session.manager_id, "note_unacknowledged",
-                f"{first_name(session.rep)} has not acknowledged your note about {topic}",
+                f"{session.rep.first_name} has not acknowledged your note about {topic}",
                 url, f"note_unacknowledged:{session.id}:manager", shared, subject,
             )  # fmt: skip
 
@@ -140,7 +140,7 @@ def follow_ups(db: Session, now: dt.datetime) -> Iterator[Nudge]:
             if escalate and owner.manager_id:
                 yield Nudge(
                     owner.manager_id, "follow_up_overdue",
-                    f"{first_name(owner)}'s follow-up is {late} days overdue: {item.title}",
+                    f"{owner.first_name}'s follow-up is {late} days overdue: {item.title}",
                     url, f"follow_up_overdue_manager:{key}", f"{owner.name}. {due}", subject,
                 )  # fmt: skip
 
@@ -189,9 +189,9 @@ def ride_alongs(db: Session, now: dt.datetime) -> Iterator[Nudge]:
         for person, title in (
             (
                 ride.manager,
-                f"Ride-along with {first_name(ride.rep)} tomorrow: see what they want help with",
+                f"Ride-along with {ride.rep.first_name} tomorrow: see what they want help with",
             ),
-            (ride.rep, f"Ride-along with {first_name(ride.manager)} tomorrow: prepare your day"),
+            (ride.rep, f"Ride-along with {ride.manager.first_name} tomorrow: prepare your day"),
         ):
             if person.active and ride.day == local_today(person.timezone, now) + dt.timedelta(1):
                 yield Nudge(
@@ -221,7 +221,7 @@ def idle_drafts(db: Session, now: dt.datetime) -> Iterator[Nudge]:
             continue  # it can no longer be shared: the rep has moved to another team
         yield Nudge(
             draft.manager_id, "draft_unfinished",
-            f"Draft for {first_name(draft.rep)} about {note_topic(draft)}: not shared yet",
+            f"Draft for {draft.rep.first_name} about {note_topic(draft)}: not shared yet",
             path_for("coaching.edit", session_id=draft.id), f"draft_unfinished:{draft.id}",
             subject=subjects.note(draft.id),
         )  # fmt: skip

@@ -6,11 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from coachapp.models import SESSION_TYPE_LABELS, CoachingSession, User
-
-
-def first_name(user: User) -> str:
-    return user.name.split()[0] if user.name.split() else user.name
+from coachapp.models import SESSION_TYPE_LABELS, CoachingSession
 
 
 def day(value: dt.date) -> str:

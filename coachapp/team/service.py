@@ -146,7 +146,7 @@ def today_page(db: Session, manager: User, now: dt.datetime, today: dt.date) -> 
     return TodayPage(
         team_size=len(rows),
         coaching_due=len(due),
-        due_names=[row.rep.name.split(" ")[0] for row in due[:DUE_NAMES]],
+        due_names=[row.rep.first_name for row in due[:DUE_NAMES]],
         drafts=drafts or 0,
         follow_ups=follow_up_counts(db, manager, today),
         rides=[ride for ride in rides if ride.manager_id == manager.id],

@@ -63,7 +63,7 @@ def rep_of(app: Flask) -> tuple[int, str, list[str], dt.date]:
         plans = preparation.rep_plans(db, rep, rep)
         return (
             rep.id,
-            rep.name.split(" ")[0],
+            rep.first_name,
             [p.account.name for p in plans],
             local_today(rep.timezone),
         )
