@@ -14,6 +14,7 @@ from coachapp.auth.service import user_for_browser_token
 from coachapp.db import get_session
 from coachapp.errors import error_response, wants_json
 from coachapp.extensions import login_manager
+from coachapp.htmx import is_htmx_request
 from coachapp.models import User
 
 # Asked by the service worker in the background, any time: their answers never set the
@@ -57,7 +58,7 @@ def keep_remembered_session(app: Flask, user: User, **_: Any) -> None:
 
 
 def unauthorized() -> Response | tuple[object, int, dict[str, str]]:
-    if wants_json() or request.headers.get("HX-Request") == "true":
+    if wants_json() or is_htmx_request():
         return error_response(401, "Sign in to continue.")
     current_app.logger.debug("redirecting anonymous request for %s to sign in", request.path)
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))

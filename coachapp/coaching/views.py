@@ -33,7 +33,7 @@ from coachapp.coaching.specificity import FOCUS_CHIPS, STRENGTH_CHIPS
 from coachapp.db import get_session, utcnow
 from coachapp.errors import Conflict, InvalidInput, NotFound
 from coachapp.forms import FormBody, form_number, load_form, typed_line
-from coachapp.htmx import is_fragment_request
+from coachapp.htmx import htmx_redirect, is_fragment_request, swapped_into
 from coachapp.inbox import reading as inbox
 from coachapp.models import (
     NOT_OBSERVED_LABEL,
@@ -418,9 +418,7 @@ def _save_or_refuse(session: Any) -> tuple[Any, Any]:
 def _refused(ctx: dict[str, Any], status: int) -> Any:
     if is_fragment_request():
         response = make_response(render_template("coaching/_debrief_form.html", **ctx), status)
-        response.headers["HX-Retarget"] = "#debrief"
-        response.headers["HX-Reswap"] = "outerHTML"
-        return response
+        return swapped_into(response, "#debrief")
     return render_template("coaching/edit.html", **ctx), status
 
 
@@ -451,9 +449,7 @@ def share(session_id: int) -> Any:
     flash(f"Shared with {session.rep.name}.", "success")
     target = url_for("coaching.show", session_id=session.id)
     if is_fragment_request():
-        response = make_response("", 204)
-        response.headers["HX-Redirect"] = target
-        return response
+        return htmx_redirect(target)
     return redirect(target)
 
 

@@ -19,7 +19,7 @@ from coachapp.csvfiles import csv_download
 from coachapp.db import get_session, utcnow
 from coachapp.errors import DomainError
 from coachapp.forms import form_values, load_form
-from coachapp.htmx import is_fragment_request
+from coachapp.htmx import is_fragment_request, swapped_into, with_trigger
 from coachapp.models import (
     ACCOUNT_TYPE_LABELS,
     FUNCTION_LABELS,
@@ -50,6 +50,8 @@ LABELS = {
     "account_type": ACCOUNT_TYPE_LABELS,
 }
 SECTION_FIELDS = ("strategic_priorities", *(f"profile_{a}" for a in PROFILE_AREAS))
+# What a saved change tells the plan page: its completeness card refreshes on it.
+PLAN_CHANGED = "plan-changed"
 
 
 def _today() -> Any:
@@ -221,16 +223,12 @@ def _save(
         response = make_response(
             render_template("plans/_autosave.html", bases=_typed_bases(typed), saved_at=utcnow())
         )
-        response.headers["HX-Trigger"] = "plan-changed"
-        return response
+        return with_trigger(response, PLAN_CHANGED)
     status = 412 if conflict else 422
     ctx = {**context(), "typed": typed, "errors": errors, "conflict": conflict}
     if not is_fragment_request():
         return render_template("plans/edit_piece.html", fragment=fragment, **ctx), status
-    response = make_response(render_template(fragment, **ctx), status)
-    response.headers["HX-Retarget"] = f"#{form_id}"
-    response.headers["HX-Reswap"] = "outerHTML"
-    return response
+    return swapped_into(make_response(render_template(fragment, **ctx), status), f"#{form_id}")
 
 
 def _typed_bases(typed: dict[str, Any]) -> dict[str, Any]:
@@ -342,9 +340,7 @@ def _section_response(plan_id: int, section: str, status: int = 200, **extra: An
         # Action owners come from the team: the actions section follows along (out of band).
         html += render_template(SECTION_TEMPLATES["actions"], **ctx, oob=True)
     response = make_response(html, status)
-    if status < 400:
-        response.headers["HX-Trigger"] = "plan-changed"
-    return response
+    return with_trigger(response, PLAN_CHANGED) if status < 400 else response
 
 
 def _add(plan_id: int, section: str, schema: Schema, add: Callable[..., Any]) -> Any:
