@@ -15,6 +15,7 @@ import uuid
 from typing import Any
 
 from flask import Flask, Response, g, request
+from sqlalchemy import inspect
 
 log = logging.getLogger("coachapp.request")
 
@@ -42,7 +43,10 @@ def signed_in_user_id() -> int | None:
     user: Any = g.get("api_user") or g.get("_login_user")  # flask-login keeps it in g
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    return int(user.id)
+    # From the identity the object was loaded with, never a load: after a rollback or a
+    # database outage (coachapp.errors) the person is expired and no longer in a session.
+    identity = inspect(user).identity
+    return int(identity[0]) if identity else None
 
 
 def log_request(response: Response) -> Response:

@@ -8,12 +8,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from flask import Flask
 from sqlalchemy import Connection, event, select, text
 from sqlalchemy.orm import Session
 
+from coachapp import create_app, migrate
 from coachapp.models import CoachingSession, SessionStatus
-from tests.builders import Org
-from tests.conftest import HttpsClient
+from tests.builders import Org, build_org
+from tests.conftest import BACKENDS, HttpsClient, login, new_database_url, settings_for
 
 BUMP_SQLITE = "UPDATE coaching_sessions SET version = version + 1 WHERE id = ?"
 BUMP_POSTGRESQL = "UPDATE coaching_sessions SET version = version + 1 WHERE id = %s"
@@ -57,3 +59,65 @@ def test_an_acknowledgement_that_crosses_another_change_is_refused_not_a_500(
         SessionStatus.SHARED
     )
     assert db.execute(text("SELECT 1")).scalar() == 1  # the connection is usable afterwards
+
+
+# SQLite has one writer at a time: the other tab's write waits for this request's, so the two
+# cannot cross there; on PostgreSQL they can.
+@pytest.fixture(params=[backend for backend in BACKENDS if backend == "postgresql"])
+def committed_org(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Flask, str, int]]:
+    """An app on a database of its own with the org committed, so that a second connection
+    can commit between a request's read and its write, as another tab's request would."""
+    for url in new_database_url(request.param, tmp_path_factory):
+        app = create_app(settings_for(url))
+        app.test_client_class = HttpsClient
+        migrate.upgrade(app)
+        database = app.extensions["coachapp.db"]
+        with app.app_context():
+            db = database.sessionmaker()
+            org = build_org(db)
+            db.commit()
+            manager, draft = org.people["manager"].email, org.sessions["draft"].id
+            db.close()
+        yield app, manager, draft
+        database.engine.dispose()
+
+
+def test_two_tabs_sharing_one_draft_at_once_both_see_it_shared(
+    committed_org: tuple[Flask, str, int],
+) -> None:
+    """The other tab's share commits between this request's read and its write: sharing twice
+    is harmless, so this one answers with the shared note (200), not a conflict."""
+    app, manager, note_id = committed_org
+    engine = app.extensions["coachapp.db"].engine
+    other_tab = {"shared": 0}
+
+    def before(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if other_tab["shared"] or not statement.lstrip().upper().startswith(
+            "UPDATE COACHING_SESSIONS"
+        ):
+            return
+        other_tab["shared"] = 1
+        with engine.begin() as other:
+            other.execute(
+                text(
+                    "UPDATE coaching_sessions SET version = version + 1, status = 'shared',"
+                    " shared_at = CURRENT_TIMESTAMP WHERE id = :id"
+                ),
+                {"id": note_id},
+            )
+
+    client: HttpsClient = app.test_client()  # type: ignore[assignment]
+    assert login(client, manager).status_code == 302
+    token = client.csrf_token("/me")
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        answer = client.post(
+            f"/api/v1/coaching-sessions/{note_id}/share", headers={"X-CSRFToken": token}
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+    assert other_tab["shared"] == 1
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json()["status"] == "shared"

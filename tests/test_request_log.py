@@ -8,7 +8,9 @@ import re
 from typing import Any
 
 import pytest
+from flask import g
 
+from coachapp.request_log import signed_in_user_id
 from tests.builders import PASSWORD, Org
 from tests.conftest import HttpsClient
 
@@ -113,3 +115,18 @@ def test_errors_are_logged_with_their_status(
     refused = client.post("/login", data={"email": "x@example.com"})  # no CSRF token
     assert refused.status_code == 400
     assert request_lines(request_log)[-1]["status"] == 400
+
+
+def test_the_user_is_named_from_what_was_loaded_after_the_session_is_gone(
+    app: Any, db: Any, org: Org
+) -> None:
+    """A database outage discards the request's session (coachapp.errors), leaving the signed-in
+    person expired and detached: the log still names them, without loading anything (it
+    failed the 503 with a 500)."""
+    manager = org.people["manager"]
+    manager_id = manager.id
+    db.expire(manager)
+    db.expunge(manager)
+    with app.test_request_context("/me"):
+        g._login_user = manager
+        assert signed_in_user_id() == manager_id

@@ -17,6 +17,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from coachapp import audit, policy, replay
 from coachapp.coaching import blind, caps, counts
@@ -685,6 +686,20 @@ def check_editable(viewer: User, session: CoachingSession, otherwise: str) -> No
 
 
 def share_session(db: Session, viewer: User, session_id: int) -> CoachingSession:
+    """Shares a draft with its rep; sharing a shared note again changes nothing, also when two
+    tabs (or a replay and its original) share the same draft at the same moment: the one that
+    loses the race gets the shared note, not a conflict."""
+    try:
+        return _share(db, viewer, session_id)
+    except (StaleVersion, StaleDataError):
+        db.rollback()
+        session = get_session(db, viewer, session_id)
+        if session.status == SessionStatus.DRAFT:
+            raise
+        return session
+
+
+def _share(db: Session, viewer: User, session_id: int) -> CoachingSession:
     session = get_session(db, viewer, session_id)
     check_editable(viewer, session, "Only the note's author can share it.")
     if session.status != SessionStatus.DRAFT:
