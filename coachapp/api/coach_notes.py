@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Response, make_response, request
 from flask.views import MethodView
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, fields
 
 from coachapp.api.auth import callers_only
 from coachapp.api.coaching import (
@@ -29,7 +29,7 @@ from coachapp.auth.callers import api_user
 from coachapp.coach_notes import service
 from coachapp.coach_notes.service import CoachNoteSchema
 from coachapp.db import get_session
-from coachapp.forms import FormId, Lines
+from coachapp.forms import FormId
 from coachapp.models import CoachTheCoachNote, SessionStatus
 from coachapp.versioning import etag, parse_if_match
 
@@ -88,10 +88,6 @@ class CoachNoteCreateSchema(CoachNoteSchema):
 
 class CoachNotePatchSchema(CoachNoteSchema):
     """The parts being changed (used with partial=True)."""
-
-
-class CoachNoteAcknowledgeSchema(Schema):
-    comment = Lines(load_default="", validate=validate.Length(max=service.COMMENT_LIMIT))
 
 
 class CoachNoteListQuerySchema(Schema):
@@ -166,7 +162,7 @@ def share(note_id: int) -> Response:
 
 
 @blp.post("/coach-the-coach-notes/<int:note_id>/acknowledge")
-@blp.arguments(CoachNoteAcknowledgeSchema)
+@blp.arguments(service.acknowledge_schema)
 @blp.response(200, CoachNoteOutSchema, headers=ETAG_HEADER)
 @authenticated(blp, *WRITE_ERRORS)
 def acknowledge(body: dict[str, Any], note_id: int) -> Response:

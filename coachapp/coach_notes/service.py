@@ -71,8 +71,20 @@ class CoachNoteSchema(Schema):
     result = _part("result")
 
 
+class CoachNoteAcknowledgeSchema(Schema):
+    """The manager's comment on acknowledging, optional: the form and the API alike."""
+
+    comment = Lines(
+        load_default="",
+        validate=validate.Length(
+            max=COMMENT_LIMIT, error=f"Keep it to {COMMENT_LIMIT:,} characters."
+        ),
+    )
+
+
 note_schema = CoachNoteSchema()
 note_changes_schema = CoachNoteSchema(partial=True)
+acknowledge_schema = CoachNoteAcknowledgeSchema()
 
 
 def _options() -> list[Any]:
@@ -239,7 +251,7 @@ def acknowledge_note(
         return note
     note.status = SessionStatus.ACKNOWLEDGED
     note.acknowledged_at = utcnow()
-    note.ack_comment = comment.strip()[:COMMENT_LIMIT] or None
+    note.ack_comment = comment.strip() or None
     audit.record(
         db, viewer, "coach_note.acknowledge", "coach_note", note.id,
         with_comment=bool(note.ack_comment),

@@ -18,7 +18,7 @@ from coachapp.auth.roles import roles_required, viewer
 from coachapp.coach_notes import service
 from coachapp.db import get_session
 from coachapp.errors import Conflict, DomainError
-from coachapp.forms import form_values, load_form, typed_lines
+from coachapp.forms import form_values, load_form
 from coachapp.inbox import reading as inbox
 from coachapp.models import CoachTheCoachNote, Role, SessionStatus
 from coachapp.nudges import subjects
@@ -35,8 +35,11 @@ def _context(**extra: Any) -> dict[str, Any]:
         "labels": service.PART_LABELS,
         "hints": service.PART_HINTS,
         "limit": service.TEXT_LIMIT,
+        "comment_limit": service.COMMENT_LIMIT,
         "errors": {},
         "typed": {},
+        "ack_errors": {},
+        "ack_typed": "",
         **extra,
     }
 
@@ -179,8 +182,13 @@ def share(note_id: int) -> Response:
 
 @bp.post("/coach-the-coach/<int:note_id>/acknowledge")
 @roles_required(Role.MANAGER)
-def acknowledge(note_id: int) -> Response:
-    comment = typed_lines(request.form, "comment", service.COMMENT_LIMIT)
-    service.acknowledge_note(get_session(), viewer(), note_id, comment)
+def acknowledge(note_id: int) -> Any:
+    data, errors = load_form(service.acknowledge_schema, request.form)
+    if data is None:
+        # Shown again at the field, with the comment as it was typed.
+        note = service.get_note(get_session(), viewer(), note_id)
+        context = _show_context(note, ack_errors=errors, ack_typed=request.form.get("comment"))
+        return render_template("coach_notes/show.html", **context), 422
+    service.acknowledge_note(get_session(), viewer(), note_id, data["comment"])
     flash("Acknowledged. Your director can see your comment.", "success")
     return redirect(url_for("coach_notes.show", note_id=note_id))
