@@ -17,7 +17,7 @@ from coachapp import policy, replay
 from coachapp.auth.roles import roles_required, viewer
 from coachapp.coach_notes import service
 from coachapp.db import get_session
-from coachapp.errors import Conflict, DomainError
+from coachapp.errors import Conflict, NotFound
 from coachapp.forms import form_values, load_form
 from coachapp.inbox import reading as inbox
 from coachapp.models import CoachTheCoachNote, Role, SessionStatus
@@ -94,9 +94,7 @@ def create() -> Any:
             note, _ = service.create_note(
                 db, user, {**data, "manager_id": manager_id, "client_uuid": client_uuid}
             )
-        except DomainError as exc:
-            if exc.status != 404:
-                raise
+        except NotFound:
             errors["manager_id"] = ["Choose one of the managers reporting to you."]
         else:
             if "share" in request.form:

@@ -221,11 +221,11 @@ def capture_call(ride_id: int) -> Any:
         call, _ = ride_alongs.capture_call(
             get_session(), viewer(), ride.id, parse_call(request.form)
         )
-    except (InvalidInput, Conflict) as exc:
-        if isinstance(exc, Conflict):
-            flash(exc.message, "error")
-            return redirect(url_for("coaching.ride_along", ride_id=ride.id))
+    except InvalidInput as exc:
         return _refused(ride, exc.fields or {"_form": [exc.message]}, 422)
+    except Conflict as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("coaching.ride_along", ride_id=ride.id))
     flash(f"Call at {call.account_name} saved.", "success")
     return redirect(url_for("coaching.ride_along", ride_id=ride.id) + "#capture")
 

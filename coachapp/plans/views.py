@@ -17,7 +17,7 @@ from marshmallow import Schema
 from coachapp.auth.roles import roles_required, viewer
 from coachapp.csvfiles import csv_download
 from coachapp.db import get_session, utcnow
-from coachapp.errors import DomainError
+from coachapp.errors import Conflict, InvalidInput
 from coachapp.forms import form_values, load_form
 from coachapp.htmx import is_fragment_request, swapped_into, with_trigger
 from coachapp.models import (
@@ -130,7 +130,7 @@ def new() -> Any:
         if data is not None:
             try:
                 plan = service.create_plan(db, viewer(), data)
-            except DomainError as exc:
+            except (InvalidInput, Conflict) as exc:
                 errors = {"_form": [exc.message], **exc.fields}
             else:
                 return redirect(url_for("plans.show", plan_id=plan.id))
@@ -213,9 +213,7 @@ def _save(
             apply(data, _bases(list(data)))
         except StaleVersion as exc:
             conflict = exc
-        except DomainError as exc:
-            if exc.status in {403, 404}:
-                raise
+        except (InvalidInput, Conflict) as exc:
             errors = exc.fields or {"_form": [exc.message]}
     if data is not None and not errors and conflict is None:
         if not is_fragment_request():
@@ -349,9 +347,7 @@ def _add(plan_id: int, section: str, schema: Schema, add: Callable[..., Any]) ->
     if data is not None:
         try:
             add(get_session(), viewer(), plan_id, data)
-        except DomainError as exc:
-            if exc.status in {403, 404}:
-                raise
+        except (InvalidInput, Conflict) as exc:
             errors = exc.fields or {"_form": [exc.message]}
     if errors:
         return _section_response(
@@ -419,8 +415,6 @@ def delete_stakeholder(plan_id: int, item_id: int) -> Any:
 def remove_team_member(plan_id: int, user_id: int) -> Any:
     try:
         service.remove_team_member(get_session(), viewer(), plan_id, user_id)
-    except DomainError as exc:
-        if exc.status in {403, 404}:
-            raise
+    except Conflict as exc:
         return _section_response(plan_id, "team", 409, team_error=exc.message)
     return _section_response(plan_id, "team")
