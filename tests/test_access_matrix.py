@@ -39,6 +39,7 @@ from tests.access_matrix import (
 from tests.builders import Org
 from tests.conftest import HttpsClient, login, settings_for
 from tests.page_checks import check_headers, check_page
+from tests.security.test_every_get_route import get_writes_not_allowed, recorded_writes
 
 
 @pytest.fixture(scope="class")
@@ -93,9 +94,16 @@ class TestMatrix:
     def test_status(self, w: World, item: Row, actor: str) -> None:
         """Each route as each actor: the status the matrix expects; and what every response
         must carry (tests/page_checks.py: security headers, cookie flags, a strict CSP, no
-        inline code on a page), and no private note but the actor's own."""
-        response = w.call(item, actor)
+        inline code on a page), no private note but the actor's own, and no write from a GET
+        but read marks (tests/security/test_every_get_route.py)."""
+        with recorded_writes(w.app.extensions["coachapp.db"].engine) as writes:
+            response = w.call(item, actor)
         assert response.status_code == item.expected(actor), describe(response)
+        if item.method == "GET":
+            # No GET changes anything but what the page opened shows as read.
+            assert not get_writes_not_allowed(writes), get_writes_not_allowed(writes)
+            if item.endpoint == "inbox.follow":
+                assert not writes, "following a notification's link writes nothing"
         if actor == ANONYMOUS and not item.public and not item.api and not item.fragment:
             # Anonymous page requests go to the sign-in page, and come back afterwards.
             assert response.headers["Location"].startswith("/login?next="), describe(response)

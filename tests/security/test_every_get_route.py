@@ -1,7 +1,10 @@
 """No GET changes anything, on any route, as any role: the only writes a GET may make are an
 API token's "last used" time and, for the person opening a page (never for a prefetch), the
 read marks of what the page shows (coachapp.inbox.reading). A GET can be sent by a prefetch,
-a link preview, a crawler or another site's link, without the person meaning to act."""
+a link preview, a crawler or another site's link, without the person meaning to act.
+
+The access matrix (tests/test_access_matrix.py) checks the writes of every GET it sends with
+`get_writes_allowed`; here, every GET again as a prefetch, which may write nothing at all."""
 
 from __future__ import annotations
 
@@ -55,18 +58,35 @@ def writes_of_every_get(world: World, headers: dict[str, str]) -> dict[str, set[
     return found
 
 
-class TestEveryGet:
-    def test_a_get_changes_nothing_but_what_the_page_shows_as_read(self, world: World) -> None:
-        allowed = (TOKEN_LAST_USED, *READ_MARKS)
-        found = writes_of_every_get(world, {})
-        unexpected = {
-            where: [s for s in statements if not any(p.match(s) for p in allowed)]
-            for where, statements in found.items()
-        }
-        assert not {k: v for k, v in unexpected.items() if v}
-        # Following a notification's own link is one of those GETs, and writes nothing.
-        assert not [where for where in found if where.startswith("inbox.follow")]
+def recorded_writes(engine: Any) -> Any:
+    """A context manager collecting the statements other than SELECT sent on the engine."""
+    return _Recorder(engine)
 
+
+class _Recorder:
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+        self.sent: list[str] = []
+
+    def _record(self, conn: Connection, cursor: Any, statement: str, *_: Any) -> None:
+        if WRITE.match(statement):
+            self.sent.append(" ".join(statement.split()))
+
+    def __enter__(self) -> list[str]:
+        event.listen(self.engine, "before_cursor_execute", self._record)
+        return self.sent
+
+    def __exit__(self, *_: Any) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._record)
+
+
+def get_writes_not_allowed(statements: list[str]) -> list[str]:
+    """What a GET wrote beyond a token's "last used" and the read marks of the page opened."""
+    allowed = (TOKEN_LAST_USED, *READ_MARKS)
+    return [s for s in statements if not any(p.match(s) for p in allowed)]
+
+
+class TestEveryGet:
     def test_a_prefetched_get_changes_nothing_at_all(self, world: World) -> None:
         found = writes_of_every_get(world, {"Sec-Purpose": "prefetch"})
         unexpected = {
