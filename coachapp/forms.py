@@ -182,10 +182,22 @@ def _flatten(
         yield path, [str(messages)]
 
 
+def too_long(limit: int) -> str:
+    """What a field longer than its limit says, on every form and in the API alike."""
+    return f"Use at most {limit:,} characters."
+
+
+def check_length(value: str, limit: int | None, name: str) -> str:
+    """The value if it fits its limit; never cut: InvalidInput naming the field otherwise."""
+    if limit is not None and len(value) > limit:
+        raise InvalidInput(too_long(limit), {name: [too_long(limit)]})
+    return value
+
+
 def typed_line(formdata: MultiDict[str, str], name: str, limit: int | None = None) -> str:
-    """A one-line field of a form read by hand (no schema): stripped, and cut to `limit` if
-    given; InvalidInput naming the field when it holds line breaks or control characters."""
-    value = formdata.get(name, "").strip()[:limit]
+    """A one-line field of a form read by hand (no schema): stripped; InvalidInput naming the
+    field when it is longer than `limit` or holds line breaks or control characters."""
+    value = check_length(formdata.get(name, "").strip(), limit, name)
     problem = line_problem(value)
     if problem:
         raise InvalidInput(problem, {name: [problem]})
@@ -193,9 +205,9 @@ def typed_line(formdata: MultiDict[str, str], name: str, limit: int | None = Non
 
 
 def typed_lines(formdata: MultiDict[str, str], name: str, limit: int | None = None) -> str:
-    """A field of several lines of a form read by hand: CR LF stored as LF, cut to `limit` if
-    given; InvalidInput naming the field when it holds other control characters."""
-    value = normalise_newlines(formdata.get(name, ""))[:limit]
+    """A field of several lines of a form read by hand: CR LF stored as LF; InvalidInput naming
+    the field when it is longer than `limit` or holds other control characters."""
+    value = check_length(normalise_newlines(formdata.get(name, "")), limit, name)
     problem = text_problem(value)
     if problem:
         raise InvalidInput(problem, {name: [problem]})

@@ -199,7 +199,7 @@ def profiling() -> Any:
     typed: dict[str, dict[str, str]] = {}
     if request.method == "POST":
         area = request.form.get("area", "")
-        title = request.form.get("title", "")[:120]
+        title = request.form.get("title", "")
         questions = request.form.get("questions", "")
         try:
             update_profiling_guide(db, viewer(), area, title, questions.splitlines())

@@ -13,10 +13,12 @@ from coachapp import audit, policy
 from coachapp.coaching import ride_alongs
 from coachapp.db import utcnow
 from coachapp.errors import InvalidInput, NotFound, PermissionDenied
+from coachapp.forms import check_length
 from coachapp.models import PlannedRideAlong, Role, User
 from coachapp.plain_text import one_line
 
 HORIZON_DAYS = 365
+NOTE_MAX = 500  # characters of a ride-along's planning note
 
 
 def plan_ride_along(
@@ -41,8 +43,9 @@ def plan_ride_along(
         plan = policy.plan_or_404(db, manager, plan_id)
         if plan.owner_id != rep.id and all(m.user_id != rep.id for m in plan.team):
             raise InvalidInput("Choose one of the rep's plans.", {"plan_id": ["Not the rep's."]})
+    note = check_length(note.strip(), NOTE_MAX, "note")  # refused, never cut
     ride = PlannedRideAlong(
-        manager_id=manager.id, rep_id=rep.id, plan_id=plan_id, day=day, note=note.strip()[:500]
+        manager_id=manager.id, rep_id=rep.id, plan_id=plan_id, day=day, note=note
     )
     db.add(ride)
     db.flush()

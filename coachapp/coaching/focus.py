@@ -14,6 +14,7 @@ from coachapp import audit, policy
 from coachapp.coaching.cadence import newest_competency_name
 from coachapp.coaching.service import newest_published_version_ids
 from coachapp.errors import Conflict, InvalidInput, NotFound
+from coachapp.forms import check_length
 from coachapp.models import (
     CoachingSession,
     Competency,
@@ -26,6 +27,7 @@ from coachapp.models import (
 )
 
 MAX_ACTIVE = 2
+GOAL_MAX = 500  # characters of a focus goal
 TREND_POINTS = 6
 
 
@@ -145,7 +147,7 @@ def set_focus(
         rep_id=rep.id, competency_key=competency_key, period=period, created_by_id=manager.id
     )
     focus.active = True
-    focus.goal = goal.strip()[:500]
+    focus.goal = check_length(goal.strip(), GOAL_MAX, "goal")
     db.add(focus)
     db.flush()
     audit.record(db, manager, "focus.set", "user", rep.id, competency=competency_key)

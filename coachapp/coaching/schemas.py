@@ -15,7 +15,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate
 
 from coachapp.coaching.counts import CHOOSE_TYPE
-from coachapp.forms import MAX_ID, FormId, Line, Lines
+from coachapp.forms import MAX_ID, FormId, Line, Lines, too_long
 from coachapp.models import NOT_OBSERVED_LABEL, RATING_SCALE, FollowUpStatus, SessionType
 
 NOTE_TEXT_MAX = 5000  # strengths, development focus, private notes, an addendum
@@ -38,10 +38,6 @@ ENTER_DATE = "Enter the date of the conversation."
 SAY_WHAT = "Say what will be done."
 GIVE_DUE_DATE = "Give the follow-up a due date."
 WRITE_ADDENDUM = "Write the addendum."
-
-
-def too_long(limit: int) -> str:
-    return f"Use at most {limit:,} characters."
 
 
 def at_most(limit: int) -> validate.Length:

@@ -9,9 +9,11 @@ from sqlalchemy.orm import Session
 
 from coachapp import audit
 from coachapp.errors import InvalidInput
+from coachapp.forms import check_length
 from coachapp.models import PROFILE_AREAS, ProfilingGuide, User
 from coachapp.plain_text import line_problem
 
+TITLE_MAX = 120  # characters of an area guide's title (the column's size)
 AREA_TITLES = {
     "business": "Business insight",
     "clinical": "Clinical insight",
@@ -77,6 +79,7 @@ def update_profiling_guide(
         (line_problem(t) for t in (title.strip(), *cleaned) if line_problem(t)), None
     ):
         raise InvalidInput(problem, {"questions": [problem]})
+    check_length(title.strip(), TITLE_MAX, "title")  # refused, never cut
     if not cleaned:
         raise InvalidInput("Write at least one question.", {"questions": ["Add a question."]})
     if len(cleaned) > 12 or any(len(q) > 300 for q in cleaned):
