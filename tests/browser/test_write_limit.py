@@ -116,7 +116,9 @@ def test_an_autosave_refused_with_429_is_kept_and_saved_later(
     refused = refusals(page)
     first = f"First {uuid.uuid4().hex[:6]}"
     page.get_by_label("Strengths in your words").fill(first)
-    expect(page.get_by_text("Draft saved")).to_be_visible()
+    # The autosave waits for typing to pause, then for the server: on four busy test workers
+    # that took over the default 5 s once.
+    expect(page.get_by_text("Draft saved")).to_be_visible(timeout=15_000)
     second = f"Second {uuid.uuid4().hex[:6]}"
     page.get_by_label("Strengths in your words").fill(second)
     expect(page.get_by_text("Many changes at once — saved on this phone")).to_be_visible()
