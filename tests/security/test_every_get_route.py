@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -34,56 +35,39 @@ def world(app: Flask) -> Iterator[World]:
         yield opened
 
 
-def writes_of_every_get(world: World, headers: dict[str, str]) -> dict[str, set[str]]:
-    """The statements other than SELECT that each GET row sent, by row and actor."""
-    engine = world.app.extensions["coachapp.db"].engine
+@contextmanager
+def recorded_writes(engine: Any) -> Iterator[list[str]]:
+    """The statements other than SELECT sent on the engine inside the block, one line each."""
     sent: list[str] = []
 
     def record(conn: Connection, cursor: Any, statement: str, *_: Any) -> None:
         if WRITE.match(statement):
             sent.append(" ".join(statement.split()))
 
-    found: dict[str, set[str]] = {}
     event.listen(engine, "before_cursor_execute", record)
     try:
-        for item in GET_ROWS:
-            for actor in SIGNED_IN:
-                sent.clear()
-                with world.savepoint():
-                    world.call(item, actor, headers=headers)
-                if sent:
-                    found.setdefault(f"{item.label} as {actor}", set()).update(sent)
+        yield sent
     finally:
         event.remove(engine, "before_cursor_execute", record)
-    return found
-
-
-def recorded_writes(engine: Any) -> Any:
-    """A context manager collecting the statements other than SELECT sent on the engine."""
-    return _Recorder(engine)
-
-
-class _Recorder:
-    def __init__(self, engine: Any) -> None:
-        self.engine = engine
-        self.sent: list[str] = []
-
-    def _record(self, conn: Connection, cursor: Any, statement: str, *_: Any) -> None:
-        if WRITE.match(statement):
-            self.sent.append(" ".join(statement.split()))
-
-    def __enter__(self) -> list[str]:
-        event.listen(self.engine, "before_cursor_execute", self._record)
-        return self.sent
-
-    def __exit__(self, *_: Any) -> None:
-        event.remove(self.engine, "before_cursor_execute", self._record)
 
 
 def get_writes_not_allowed(statements: list[str]) -> list[str]:
     """What a GET wrote beyond a token's "last used" and the read marks of the page opened."""
     allowed = (TOKEN_LAST_USED, *READ_MARKS)
     return [s for s in statements if not any(p.match(s) for p in allowed)]
+
+
+def writes_of_every_get(world: World, headers: dict[str, str]) -> dict[str, set[str]]:
+    """The statements other than SELECT that each GET row sent, by row and actor."""
+    engine = world.app.extensions["coachapp.db"].engine
+    found: dict[str, set[str]] = {}
+    for item in GET_ROWS:
+        for actor in SIGNED_IN:
+            with recorded_writes(engine) as sent, world.savepoint():
+                world.call(item, actor, headers=headers)
+            if sent:
+                found.setdefault(f"{item.label} as {actor}", set()).update(sent)
+    return found
 
 
 class TestEveryGet:
