@@ -114,6 +114,14 @@ def new_database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> 
         admin.dispose()
 
 
+@pytest.fixture(params=BACKENDS)
+def empty_database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A new, empty database of each backend, for migration tests that start from nothing."""
+    yield from new_database_url(request.param, tmp_path_factory)
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory

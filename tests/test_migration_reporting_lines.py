@@ -6,25 +6,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from sqlalchemy import Connection, inspect, text
 
 from coachapp import create_app, migrate
-from tests.conftest import BACKENDS, new_database_url, settings_for
+from tests.conftest import settings_for
 
 ADDED = "2026-01-01 00:00:00+00:00"
 MOVED = "2026-03-04 09:30:00+00:00"
 RENAMED = "2026-05-06 10:00:00+00:00"
-
-
-@pytest.fixture(params=BACKENDS)
-def empty_database_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    yield from new_database_url(request.param, tmp_path_factory)
 
 
 def _person(connection: Connection, user_id: int, role: str, manager_id: int | None) -> None:

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from sqlalchemy import inspect, text
 
 from coachapp import create_app, migrate
-from tests.conftest import BACKENDS, new_database_url, settings_for
+from tests.conftest import settings_for
 
 NOW = "2026-01-01 00:00:00+00:00"
-
-
-@pytest.fixture(params=BACKENDS)
-def empty_database_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    yield from new_database_url(request.param, tmp_path_factory)
 
 
 def test_0010_keeps_planned_ride_alongs_and_follow_ups(empty_database_url: str) -> None:

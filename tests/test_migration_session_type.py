@@ -3,23 +3,14 @@ a draft may then have none, and a shared note still needs one."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 
 from coachapp import create_app, migrate
-from tests.conftest import BACKENDS, new_database_url, settings_for
+from tests.conftest import settings_for
 
 NOW = "2026-01-01 00:00:00+00:00"
-
-
-@pytest.fixture(params=BACKENDS)
-def empty_database_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    yield from new_database_url(request.param, tmp_path_factory)
 
 
 def _note(connection: Connection, note_id: int, kind: str | None, status: str) -> None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -12,14 +9,7 @@ from sqlalchemy import inspect
 import coachapp.models  # noqa: F401 - every table on the metadata
 from coachapp import create_app, migrate
 from coachapp.db import Base
-from tests.conftest import BACKENDS, new_database_url, settings_for
-
-
-@pytest.fixture(params=BACKENDS)
-def empty_database_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    yield from new_database_url(request.param, tmp_path_factory)
+from tests.conftest import settings_for
 
 
 def test_flask_db_upgrade_builds_the_schema_the_models_describe(empty_database_url: str) -> None:

@@ -3,13 +3,10 @@ devices start with no refusals, and each notification learns its subject from it
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from sqlalchemy import text
 
 from coachapp import create_app, migrate
-from tests.conftest import BACKENDS, new_database_url, settings_for
+from tests.conftest import settings_for
 
 NOW = "2026-01-01 00:00:00+00:00"
 KEYS = {
@@ -24,13 +21,6 @@ KEYS = {
     "weekly_digest:1:2026-W10": None,
     "test:1:20260101": None,
 }
-
-
-@pytest.fixture(params=BACKENDS)
-def empty_database_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    yield from new_database_url(request.param, tmp_path_factory)
 
 
 def test_existing_devices_and_notifications_are_kept_and_given_their_subject(
