@@ -825,7 +825,7 @@ def set_focus(rep_id: int) -> Response:
             rep_id,
             request.form.get("competency_key", "")[:64],
             _today(),
-            typed_line(request.form, "goal", focus.GOAL_MAX),
+            typed_line(request.form, "goal"),  # its length is the service's rule
         )
     except (InvalidInput, Conflict) as exc:
         flash(exc.message, "error")
@@ -855,7 +855,7 @@ def plan_ride_along(rep_id: int) -> Response:
             day,
             _today(),
             int(plan) if plan.isdigit() else None,
-            typed_line(request.form, "note", calendar.NOTE_MAX),
+            typed_line(request.form, "note"),  # its length is the service's rule
         )
     except ValueError:
         flash("Pick the day of the ride-along.", "error")
