@@ -340,6 +340,15 @@ class PushService:
                 self.delivered[received.notification_id] += 1
             return True
 
+    def _unsettle(self, received: Received) -> None:
+        """The answer could not be written: the sender never heard it."""
+        with self._lock:
+            if received.status == 201 and received.notification_id is not None:
+                self.delivered[received.notification_id] -= 1
+                if not self.delivered[received.notification_id]:
+                    del self.delivered[received.notification_id]
+            self.abandoned.append(received)
+
 
 def _sender_gone(connection: socket.socket) -> bool:
     """True when the sender closed the connection (gave up, or its process died)."""
@@ -391,14 +400,13 @@ class _Handler(BaseHTTPRequestHandler):
             refused = received.problems[0]
             status = 400 if refused.startswith(NO_CONTENT_TYPE) else 403
             answer = refused.encode()
-        waited = False
         if service._must_hold():
             service._wait_for_release()
-            waited = True
         if behaviour.delay:
             time.sleep(behaviour.delay)
-            waited = True
-        there = not (waited and _sender_gone(self.connection))
+        # Checked on every request, held or not: a request can reach this thread after its
+        # sender died (sent just before, read just after a release).
+        there = not _sender_gone(self.connection)
         if not service._settle(received, status, there):
             self.close_connection = True
             return
@@ -407,7 +415,11 @@ class _Handler(BaseHTTPRequestHandler):
             extra["Retry-After"] = behaviour.retry_after
         if behaviour.location is not None:
             extra["Location"] = behaviour.location
-        self._reply(status, answer, headers=extra)
+        try:
+            self._reply(status, answer, headers=extra)
+        except OSError:  # the sender went between the check and the answer: nobody heard it
+            service._unsettle(received)
+            self.close_connection = True
 
     def _reply(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
         self.send_response(status)

@@ -786,7 +786,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_nothing(
     held = service.holding
     service.release()
     wait_for(lambda: service.holding == 0, timeout=5, what="held requests to end")
-    assert len(service.abandoned) == held  # nobody was there to hear a 201
+    assert len(service.abandoned) >= held  # nobody was there to hear a 201 (nor a late one)
 
     with new_session(durable_app) as session:
         leases = session.scalars(
