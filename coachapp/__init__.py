@@ -7,6 +7,8 @@ from typing import Any
 from flask import Flask
 from werkzeug.routing import IntegerConverter, Map
 
+from coachapp.ids import MAX_ID
+
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, database, extensions, blueprints, commands."""
@@ -74,7 +76,7 @@ class DatabaseIdConverter(IntegerConverter):
     """`<int:...>` limited to a 32-bit positive integer, the range of every id column."""
 
     def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
 
 

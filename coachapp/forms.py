@@ -10,6 +10,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from werkzeug.datastructures import MultiDict
 
 from coachapp.errors import InvalidInput
+from coachapp.ids import MAX_ID
 from coachapp.plain_text import (
     LINE_PATTERN,
     LINE_PROBLEM,
@@ -29,8 +30,6 @@ STORABLE_TEXT = validate.Regexp(NUL_PATTERN, error=UNSTORABLE_TEXT)
 # Free text (coachapp.plain_text), documented as patterns in the OpenAPI document.
 ONE_LINE = validate.Regexp(LINE_PATTERN, error=LINE_PROBLEM)
 SEVERAL_LINES = validate.Regexp(TEXT_PATTERN, error=TEXT_PROBLEM)
-# Every id column is a 32-bit integer: a larger id names nothing, and must not reach the database.
-MAX_ID = 2**31 - 1
 
 
 def _with(extra: validate.Validator, given: Any) -> list[Any]:

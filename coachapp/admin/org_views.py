@@ -16,9 +16,8 @@ from coachapp.auth.roles import fresh_login_for_changes, roles_required, viewer
 from coachapp.db import get_session
 from coachapp.errors import Conflict, InvalidInput
 from coachapp.forms import load_form
+from coachapp.ids import typed_id
 from coachapp.models import Role, User
-
-MAX_ID = 2**31 - 1  # the range of every id column
 
 
 def _import_page(
@@ -157,7 +156,7 @@ def _targets_page(
 
 def _id_or_zero(value: str) -> int:
     """An id typed into a form, or 0 (no such row) when it cannot be one."""
-    return int(value) if value.isdecimal() and 0 < int(value) <= MAX_ID else 0
+    return typed_id(value) or 0
 
 
 @bp.get("/cadence-targets")

@@ -26,13 +26,12 @@ from coachapp.coaching.cadence import (
 from coachapp.dashboard.service import CadenceFilters, RepRow, TeamFigures, cadence_rows, teams_of
 from coachapp.db import get_session, utcnow
 from coachapp.forms import Line
+from coachapp.ids import MAX_ID
 from coachapp.models import Function
 from coachapp.timezones import local_today
 
 blp = Blueprint("api_cadence", __name__, description="Coaching cadence")
 callers_only(blp)
-
-MAX_ID = 2**31 - 1
 
 
 class CadenceQuerySchema(Schema):

@@ -12,6 +12,7 @@ from coachapp.api.parsing import Blueprint
 from coachapp.api.responses import authenticated
 from coachapp.auth.callers import api_user
 from coachapp.db import get_session
+from coachapp.ids import MAX_ID
 from coachapp.inbox import service as inbox
 from coachapp.models import PushSubscription
 from coachapp.nudges import subscriptions
@@ -51,7 +52,7 @@ class InboxQuerySchema(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(1, inbox.PAGE_SIZE))
     before = fields.Integer(
         load_default=None,
-        validate=validate.Range(1, 2**31 - 1),
+        validate=validate.Range(1, MAX_ID),
         metadata={"description": "Only notifications older than this id (the next page)"},
     )
 

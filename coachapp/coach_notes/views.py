@@ -19,14 +19,13 @@ from coachapp.coach_notes import service
 from coachapp.db import get_session
 from coachapp.errors import Conflict, NotFound
 from coachapp.forms import form_values, load_form
+from coachapp.ids import typed_id
 from coachapp.inbox import reading as inbox
 from coachapp.models import CoachTheCoachNote, Role, SessionStatus
 from coachapp.nudges import subjects
 from coachapp.versioning import StaleVersion, form_version
 
 bp = Blueprint("coach_notes", __name__)
-
-MAX_ID = 2**31 - 1
 
 
 def _context(**extra: Any) -> dict[str, Any]:
@@ -45,7 +44,7 @@ def _context(**extra: Any) -> dict[str, Any]:
 
 
 def _manager_id(value: str) -> int | None:
-    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID else None
+    return typed_id(value)
 
 
 @bp.get("/coach-the-coach")

@@ -31,6 +31,7 @@ from coachapp.coaching.cadence import (
 )
 from coachapp.coaching.counts import counted
 from coachapp.errors import NotFound
+from coachapp.ids import typed_id
 from coachapp.models import (
     FUNCTION_LABELS,
     CoachingSession,
@@ -42,7 +43,6 @@ from coachapp.models import (
     User,
 )
 
-MAX_ID = 2**31 - 1
 # Below this many ratings an average says more about the few notes than about the team.
 MIN_RATINGS = 5
 
@@ -68,11 +68,7 @@ class CadenceFilters:
             # No stored region holds a NUL (PostgreSQL refuses to compare one).
             region="" if "\x00" in region else region,
             function=function if function in FUNCTION_LABELS else "",
-            manager_id=(
-                int(manager)
-                if manager.isascii() and manager.isdigit() and int(manager) <= MAX_ID
-                else None
-            ),
+            manager_id=typed_id(manager),
         )
 
     def as_args(self, with_manager: bool = True) -> dict[str, str]:
