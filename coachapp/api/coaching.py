@@ -13,13 +13,11 @@ the keys stay, so clients built on the stable contract keep working.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from flask import Response, make_response, request
+from flask import request
 from flask.views import MethodView
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, fields, post_dump, validate
 
 from coachapp import policy
 from coachapp.api.auth import callers_only
@@ -27,9 +25,9 @@ from coachapp.api.parsing import Blueprint
 from coachapp.api.responses import authenticated
 from coachapp.auth.callers import api_user
 from coachapp.coaching import blind, schemas, service, specificity
-from coachapp.coaching.cadence import ack_deadline_days, deadline_of
+from coachapp.coaching.note_view import NoteView, note_view, note_views
 from coachapp.coaching.schemas import SCORE_DESCRIPTION
-from coachapp.db import get_session, utcnow
+from coachapp.db import get_session
 from coachapp.errors import Conflict, NotFound
 from coachapp.forms import MAX_ID
 from coachapp.models import (
@@ -235,10 +233,14 @@ class SelfRatingStateSchema(Schema):
 
 
 class RatingGapSchema(Schema):
-    competency_id = fields.Integer(required=True)
+    competency_id = fields.Integer(required=True, attribute="competency.id")
     self_score = fields.Integer(required=True)
     manager_score = fields.Integer(required=True)
-    gap = fields.Integer(required=True, metadata={"description": "self_score - manager_score"})
+    gap = fields.Integer(
+        required=True,
+        attribute="difference",
+        metadata={"description": "self_score - manager_score"},
+    )
     talking_point = fields.Boolean(
         required=True, metadata={"description": f"|gap| >= {blind.TALKING_POINT_GAP}"}
     )
@@ -282,40 +284,49 @@ class PendingSelfAssessmentOutSchema(Schema):
     )
 
 
+AUTHOR_ONLY = ("private_notes", "vague_praise")
+
+
 class SessionOutSchema(Schema):
-    id = fields.Integer(required=True)
-    client_uuid = fields.UUID(required=True)
-    rep_id = fields.Integer(required=True)
-    manager_id = fields.Integer(required=True)
-    guide_version_id = fields.Integer(required=True)
+    """A NoteView: the note as the caller may see it (coachapp.coaching.note_view)."""
+
+    id = fields.Integer(attribute="note.id", required=True)
+    client_uuid = fields.UUID(attribute="note.client_uuid", required=True)
+    rep_id = fields.Integer(attribute="note.rep_id", required=True)
+    manager_id = fields.Integer(attribute="note.manager_id", required=True)
+    guide_version_id = fields.Integer(attribute="note.guide_version_id", required=True)
     type = fields.Enum(
         SessionType,
+        attribute="note.type",
         by_value=True,
         required=True,
         allow_none=True,
         metadata={"description": "Null only on a draft whose kind is not chosen yet"},
     )
-    occurred_on = fields.Date(required=True)
-    account_id = fields.Integer(required=True, allow_none=True)
-    plan_id = fields.Integer(required=True, allow_none=True)
+    occurred_on = fields.Date(attribute="note.occurred_on", required=True)
+    account_id = fields.Integer(attribute="note.account_id", required=True, allow_none=True)
+    plan_id = fields.Integer(attribute="note.plan_id", required=True, allow_none=True)
     ratings = fields.List(fields.Nested(RatingOutSchema), required=True)
-    strengths = fields.String(required=True)
-    development_focus = fields.String(required=True)
+    strengths = fields.String(attribute="note.strengths", required=True)
+    development_focus = fields.String(attribute="note.development_focus", required=True)
     private_notes = fields.String(
-        metadata={"description": "Present for the note's author only; absent for anyone else"}
+        attribute="note.private_notes",
+        metadata={"description": "Present for the note's author only; absent for anyone else"},
     )
-    follow_ups = fields.List(fields.Nested(FollowUpOutSchema), required=True)
-    status = fields.Enum(SessionStatus, by_value=True, required=True)
-    version = fields.Integer(required=True)
-    shared_at = fields.AwareDateTime(required=True, allow_none=True)
+    follow_ups = fields.List(
+        fields.Nested(FollowUpOutSchema), attribute="note.follow_ups", required=True
+    )
+    status = fields.Enum(SessionStatus, attribute="note.status", by_value=True, required=True)
+    version = fields.Integer(attribute="note.version", required=True)
+    shared_at = fields.AwareDateTime(attribute="note.shared_at", required=True, allow_none=True)
     acknowledgement = fields.Method(
         "_acknowledgement",
         required=True,
         metadata=acknowledgement_metadata("The rep's acknowledgement, or null until they do"),
     )
-    addendum = fields.String(required=True, allow_none=True)
+    addendum = fields.String(attribute="note.addendum", required=True, allow_none=True)
     self_assessment = fields.Nested(SelfAssessmentOutSchema, required=True, allow_none=True)
-    updated_at = fields.AwareDateTime(required=True)
+    updated_at = fields.AwareDateTime(attribute="note.updated_at", required=True)
     vague_praise = fields.Method(
         "_vague_praise",
         metadata={
@@ -344,16 +355,19 @@ class SessionOutSchema(Schema):
     self_rating = fields.Nested(SelfRatingStateSchema, required=True)
     rating_gaps = fields.List(
         fields.Nested(RatingGapSchema),
+        attribute="gaps",
         required=True,
         metadata={"description": "Per competency both scored and the caller may see"},
     )
     acknowledgement_deadline = fields.Nested(
         AckDeadlineSchema,
+        attribute="deadline",
         required=True,
         allow_none=True,
         metadata={"description": "Null for a draft"},
     )
     seen_as_of = fields.AwareDateTime(
+        attribute="note.seen_as_of",
         allow_none=True,
         metadata={
             "description": "Set for the note's author once the rep no longer reports to them: "
@@ -362,11 +376,20 @@ class SessionOutSchema(Schema):
         },
     )
 
-    def _vague_praise(self, session: CoachingSession) -> list[dict[str, Any]]:
-        return [VaguePraiseOutSchema().dump(flag) for flag in specificity.note_flags(session)]
+    def _vague_praise(self, view: NoteView) -> list[dict[str, Any]]:
+        return [VaguePraiseOutSchema().dump(flag) for flag in specificity.note_flags(view.note)]
 
-    def _acknowledgement(self, session: CoachingSession) -> dict[str, Any] | None:
-        return acknowledgement_json(session.ack_comment, session.acknowledged_at)
+    def _acknowledgement(self, view: NoteView) -> dict[str, Any] | None:
+        return acknowledgement_json(view.note.ack_comment, view.note.acknowledged_at)
+
+    @post_dump(pass_original=True)
+    def _author_only(self, data: dict[str, Any], view: NoteView, **_: Any) -> dict[str, Any]:
+        """Private notes and the vague-praise prompts are for the note's author alone: for
+        anyone else the keys are absent."""
+        if not view.sees_private_notes:
+            for key in AUTHOR_ONLY:
+                data.pop(key, None)
+        return data
 
 
 # Sessions: query ------------------------------------------------------------------------
@@ -388,83 +411,13 @@ class FollowUpListQuerySchema(Schema):
 # Helpers ---------------------------------------------------------------------------------
 
 
-SESSION_DERIVED = ("ratings_hidden", "self_rating", "rating_gaps", "acknowledgement_deadline")
-session_for_author = SessionOutSchema(exclude=SESSION_DERIVED)
-session_for_others = SessionOutSchema(exclude=("private_notes", "vague_praise", *SESSION_DERIVED))
-rating_out = RatingOutSchema(many=True)
-self_state_out = SelfRatingStateSchema()
-gap_out = RatingGapSchema(many=True)
-deadline_out = AckDeadlineSchema()
-follow_up_out = FollowUpOutSchema()
+NoteAnswer = tuple[NoteView, int, dict[str, str]]
 
 
-@dataclass(frozen=True)
-class Reading:
-    """What showing notes to one caller takes besides the notes: what they may see of each
-    note's ratings, and the acknowledgement deadline."""
-
-    views: dict[int, blind.RatingView]
-    deadline_days: int
-    now: dt.datetime
-
-
-def reading_of(sessions: Sequence[CoachingSession], viewer: User) -> Reading:
-    db = get_session()
-    return Reading(service.rating_views(db, viewer, sessions), ack_deadline_days(db), utcnow())
-
-
-def session_json(
-    session: CoachingSession, viewer: User, reading: Reading | None = None
-) -> dict[str, Any]:
-    """The session as the viewer may see it: private notes for their author alone; the
-    manager's ratings kept back from the rep until their self-rating is settled, and the
-    rep's own scores from the author of a draft until they rate those behaviours."""
-    reading = reading or reading_of([session], viewer)
-    view = reading.views[session.id]
-    schema = (
-        session_for_author if policy.can_see_private_notes(viewer, session) else session_for_others
-    )
-    data: dict[str, Any] = schema.dump(session)
-    data["ratings"] = rating_out.dump(view.ratings)
-    if data["self_assessment"] is not None:
-        stored = blind.stored_self_scores(session)
-        shown = blind.shown_self_scores(viewer, session, stored)
-        data["self_assessment"]["ratings"] = [
-            {"competency_id": cid, "score": score} for cid, score in shown.items()
-        ]
-        data["self_assessment"]["held_back"] = len(stored) - len(shown)
-    data["ratings_hidden"] = view.hidden
-    data["self_rating"] = self_state_out.dump(
-        {"state": view.state, "at": session.self_rated_at or session.self_rating_skipped_at}
-    )
-    data["rating_gaps"] = gap_out.dump(
-        [
-            {
-                "competency_id": g.competency.id,
-                "self_score": g.self_score,
-                "manager_score": g.manager_score,
-                "gap": g.difference,
-                "talking_point": g.talking_point,
-            }
-            for g in view.gaps
-        ]
-    )
-    deadline = deadline_of(session, reading.deadline_days, reading.now)
-    data["acknowledgement_deadline"] = None if deadline is None else deadline_out.dump(deadline)
-    return data
-
-
-def _with_etag(session: CoachingSession, status: int = 200) -> Response:
-    response = make_response(session_json(session, api_user()), status)
-    response.headers["ETag"] = etag(session.version)
-    return response
-
-
-def _list(sessions: Iterable[CoachingSession]) -> Response:
-    viewer = api_user()
-    notes = list(sessions)
-    reading = reading_of(notes, viewer)
-    return make_response([session_json(s, viewer, reading) for s in notes], 200)
+def note_answer(note: CoachingSession, status: int = 200) -> NoteAnswer:
+    """A note's answer: the note as the caller may see it, for @blp.response to dump with
+    SessionOutSchema, and its version as the ETag."""
+    return note_view(get_session(), api_user(), note), status, {"ETag": etag(note.version)}
 
 
 def _if_match() -> IfMatch | None:
@@ -505,7 +458,7 @@ class Sessions(MethodView):
     @blp.arguments(SessionListQuerySchema, location="query", unknown=RAISE)
     @blp.response(200, SessionOutSchema(many=True))
     @authenticated(blp, *LIST_ERRORS)
-    def get(self, query: dict[str, Any]) -> Response:
+    def get(self, query: dict[str, Any]) -> list[NoteView]:
         """Sessions visible to the caller, newest first; rep_id narrows them to one rep."""
         statement = policy.visible_sessions(api_user()).options(*service.session_options())
         if query.get("rep_id") is not None:
@@ -516,7 +469,8 @@ class Sessions(MethodView):
             CoachingSession.occurred_on.desc(), CoachingSession.id.desc()
         ).limit(query["limit"])
         db = get_session()
-        return _list(policy.as_seen_by(db, api_user(), db.scalars(statement).all()))
+        notes = policy.as_seen_by(db, api_user(), db.scalars(statement).all())
+        return note_views(db, api_user(), notes)
 
     @blp.arguments(schemas.note_create_schema)
     @blp.response(201, SessionOutSchema, headers=ETAG_HEADER)
@@ -527,85 +481,85 @@ class Sessions(MethodView):
         headers=ETAG_HEADER,
     )
     @authenticated(blp, *WRITE_ERRORS)
-    def post(self, body: dict[str, Any]) -> Response:
+    def post(self, body: dict[str, Any]) -> NoteAnswer:
         """Log a conversation as a draft (a rep's manager). Idempotent by client_uuid."""
         session, created = service.create_session(
             get_session(), api_user(), body, require_type=True
         )
-        return _with_etag(session, 201 if created else 200)
+        return note_answer(session, 201 if created else 200)
 
 
 @blp.route("/coaching-sessions/<int:session_id>")
 class SessionResource(MethodView):
     @blp.response(200, SessionOutSchema, headers=ETAG_HEADER)
     @authenticated(blp, *READ_ERRORS)
-    def get(self, session_id: int) -> Response:
+    def get(self, session_id: int) -> NoteAnswer:
         """One session, with its ETag (the version) for a later PATCH."""
-        return _with_etag(service.get_session(get_session(), api_user(), session_id))
+        return note_answer(service.get_session(get_session(), api_user(), session_id))
 
     @blp.arguments(schemas.note_update_schema)
     @blp.response(200, SessionOutSchema, headers=ETAG_HEADER)
     @blp.doc(parameters=IF_MATCH)
     @authenticated(blp, *VERSIONED_WRITE_ERRORS)
-    def patch(self, body: dict[str, Any], session_id: int) -> Response:
+    def patch(self, body: dict[str, Any], session_id: int) -> NoteAnswer:
         """Change a note (its author); 409 once the rep has acknowledged it."""
         session = service.update_session(
             get_session(), api_user(), session_id, body,
             expected_version=_if_match(), require_version=True,
         )  # fmt: skip
-        return _with_etag(session)
+        return note_answer(session)
 
 
 @blp.post("/coaching-sessions/<int:session_id>/share")
 @blp.response(200, SessionOutSchema, headers=ETAG_HEADER)
 @authenticated(blp, 403, 404, 422)
-def share(session_id: int) -> Response:
+def share(session_id: int) -> NoteAnswer:
     """Share a draft with the rep (its author): draft → shared. Sharing again changes nothing.
     A note is shared when it would count as coaching (coachapp.coaching.counts): its type,
     at least one competency rated 1-4, one or two development focus areas and at most three
     strengths (one per line); otherwise 422 says what is missing, per field (`type`,
     `ratings`, `development_focus`, `strengths`)."""
-    return _with_etag(service.share_session(get_session(), api_user(), session_id))
+    return note_answer(service.share_session(get_session(), api_user(), session_id))
 
 
 @blp.post("/coaching-sessions/<int:session_id>/acknowledge")
 @blp.arguments(schemas.acknowledge_schema)
 @blp.response(200, SessionOutSchema, headers=ETAG_HEADER)
 @authenticated(blp, *WRITE_ERRORS)
-def acknowledge(body: dict[str, Any], session_id: int) -> Response:
+def acknowledge(body: dict[str, Any], session_id: int) -> NoteAnswer:
     """The rep acknowledges a shared note, optionally with a comment: shared → acknowledged."""
     session = service.acknowledge_session(get_session(), api_user(), session_id, body["comment"])
-    return _with_etag(session)
+    return note_answer(session)
 
 
 @blp.post("/coaching-sessions/<int:session_id>/addendum")
 @blp.arguments(schemas.addendum_schema)
 @blp.response(200, SessionOutSchema, headers=ETAG_HEADER)
 @authenticated(blp, *WRITE_ERRORS)
-def addendum(body: dict[str, Any], session_id: int) -> Response:
+def addendum(body: dict[str, Any], session_id: int) -> NoteAnswer:
     """Append to an acknowledged note (its author); the note itself no longer changes."""
-    return _with_etag(service.add_addendum(get_session(), api_user(), session_id, body["text"]))
+    return note_answer(service.add_addendum(get_session(), api_user(), session_id, body["text"]))
 
 
 @blp.put("/coaching-sessions/<int:session_id>/self-assessment")
 @blp.arguments(schemas.self_assessment_schema)
 @blp.response(200, SessionOutSchema, headers=ETAG_HEADER)
 @authenticated(blp, *WRITE_ERRORS)
-def self_assessment(body: dict[str, Any], session_id: int) -> Response:
+def self_assessment(body: dict[str, Any], session_id: int) -> NoteAnswer:
     """The rep rates themself on the note's guide competencies, on the same scale, before
     seeing the manager's ratings (blind); [] declines. Once the manager's ratings are open to
     the rep the self-rating is final: 409."""
     session = service.set_self_assessment(get_session(), api_user(), session_id, body["ratings"])
-    return _with_etag(session)
+    return note_answer(session)
 
 
 @blp.post("/coaching-sessions/<int:session_id>/skip-self-rating")
 @blp.response(200, SessionOutSchema, headers=ETAG_HEADER)
 @authenticated(blp, 403, 404)
-def skip_self_rating(session_id: int) -> Response:
+def skip_self_rating(session_id: int) -> NoteAnswer:
     """The rep declines to rate themself on the note and reads the manager's ratings. Once
     the self-rating is settled this changes nothing."""
-    return _with_etag(service.skip_self_rating(get_session(), api_user(), session_id))
+    return note_answer(service.skip_self_rating(get_session(), api_user(), session_id))
 
 
 # A rep's self-assessment before the next note -------------------------------------------

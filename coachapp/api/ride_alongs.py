@@ -24,8 +24,9 @@ from coachapp.api.coaching import (
     VERSIONED_WRITE_ERRORS,
     WRITE_ERRORS,
     FollowUpOutSchema,
+    NoteAnswer,
     SessionOutSchema,
-    session_json,
+    note_answer,
 )
 from coachapp.api.parsing import Blueprint
 from coachapp.api.responses import authenticated
@@ -368,11 +369,9 @@ def remove_call(ride_id: int, call_id: int) -> Response:
     headers=ETAG_HEADER,
 )
 @authenticated(blp, 403, 404, 409, 422)
-def write_note(ride_id: int) -> Response:
+def write_note(ride_id: int) -> NoteAnswer:
     """End of the day: the calls become one ride-along coaching note (a draft of the
     manager's), pre-filled with the ratings per competency and suggested strengths and
     focus with their evidence. Asking again returns the same note."""
     session, created = ride_alongs.write_note(get_session(), api_user(), ride_id)
-    response = make_response(session_json(session, api_user()), 201 if created else 200)
-    response.headers["ETag"] = etag(session.version)
-    return response
+    return note_answer(session, 201 if created else 200)
