@@ -165,7 +165,12 @@ class RatingView:
 
     @property
     def talking_points(self) -> list[Gap]:
-        return sorted((g for g in self.gaps if g.talking_point), key=lambda g: -abs(g.difference))
+        return talking_points(self.gaps)
+
+
+def talking_points(gaps: Iterable[Gap]) -> list[Gap]:
+    """The gaps of 2 points or more, the largest first."""
+    return sorted((g for g in gaps if g.talking_point), key=lambda g: -abs(g.difference))
 
 
 def rating_view(

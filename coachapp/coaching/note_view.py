@@ -76,8 +76,7 @@ class NoteView:
 
     @property
     def talking_points(self) -> list[blind.Gap]:
-        """The gaps of 2 points or more, largest first."""
-        return sorted((g for g in self.gaps if g.talking_point), key=lambda g: -abs(g.difference))
+        return blind.talking_points(self.gaps)
 
     def gap_for(self, competency_id: int) -> blind.Gap | None:
         return next((g for g in self.gaps if g.competency.id == competency_id), None)

@@ -27,8 +27,9 @@ from coachapp.coaching import (
     service,
     specificity,
 )
-from coachapp.coaching.blind import SelfRatingState, behaviours_to_rate, talking_point_lines
+from coachapp.coaching.blind import behaviours_to_rate, talking_point_lines
 from coachapp.coaching.cadence import ack_deadline_days, deadline_of
+from coachapp.coaching.note_view import note_view
 from coachapp.coaching.specificity import FOCUS_CHIPS, STRENGTH_CHIPS
 from coachapp.db import get_session, utcnow
 from coachapp.errors import Conflict, InvalidInput, NotFound
@@ -286,7 +287,7 @@ def _edit_context(session: Any, **extra: Any) -> dict[str, Any]:
         "chosen_focus": chosen_focus,
         "focus_text": focus_text,
         "due_choices": DUE_CHOICES,
-        **_self_scores_of(service.rating_view(db, user, session)),
+        "view": note_view(db, user, session),
         "today": _today(),
         "abandoned": service.is_abandoned(session, utcnow()),
         "abandon_days": service.draft_abandon_days(),
@@ -317,26 +318,16 @@ def _shown_first(
     return focus.offered_first(db, session.rep_id, session.guide_version, rated | on_calls)
 
 
-def _self_scores_of(view: Any) -> dict[str, Any]:
-    """The rep's own scores the author may see while writing (double-blind), and how many
-    wait until they rate those behaviours."""
-    return {
-        "self_scores": view.self_scores,
-        "self_held_back": view.self_scores_held_back,
-        "rating_view": view,
-    }
-
-
 def _self_slots(session: Any) -> str:
     """After an autosave: the rep's own score beside each behaviour the manager has now
     rated (double-blind), swapped into the debrief out of band."""
-    view = service.rating_view(get_session(), viewer(), session)
-    if not view.self_scores and not view.held_back:
+    view = note_view(get_session(), viewer(), session)
+    if not view.self_scores and not view.self_held_back:
         return ""
     return render_template(
         "coaching/_self_slots.html",
         note=session,
-        rating_view=view,
+        view=view,
         sections=session.guide_version.sections,
         scale=RATING_SCALE,
         not_observed=NOT_OBSERVED_LABEL,
@@ -542,36 +533,25 @@ def show(session_id: int) -> str:
 
 
 def _note_context(session: Any, **extra: Any) -> dict[str, Any]:
-    """The note as the viewer may see it: the manager's ratings kept back from the rep until
-    their self-rating is settled (blind), the gaps, and the acknowledgement deadline."""
+    """The note as the viewer may see it (coachapp.coaching.note_view: the manager's ratings
+    kept back from the rep until their self-rating is settled, the gaps, the acknowledgement
+    deadline, what the viewer may do), and the forms on its page."""
     db = get_session()
-    user = viewer()
-    view = service.rating_view(db, user, session)
-    is_rep = session.rep_id == user.id
+    view = note_view(db, viewer(), session)
     first = session.rep.first_name
     return {
         "note": session,
+        "view": view,
         "sections": session.guide_version.sections,
-        "rating_view": view,
         "scores": {r.competency_id: r for r in view.ratings},
         "scale": dict(RATING_SCALE),
         "not_observed": NOT_OBSERVED_LABEL,
         "types": SESSION_TYPE_LABELS,
-        "is_author": policy.wrote(user, session),
-        "can_edit": policy.can_edit_session(user, session),
-        "sees_private_notes": policy.can_see_private_notes(user, session),
-        "is_rep": is_rep,
         "refusal": None,
-        "rate_first": is_rep
-        and session.status == SessionStatus.SHARED
-        and view.state == SelfRatingState.PENDING,
         "changes": service.changes_after_share(db, session),
-        "self_scores": view.self_scores,
-        "self_before_note": bool((session.self_assessment or {}).get("before_note")),
-        "deadline": deadline_of(session, ack_deadline_days(db), utcnow()),
         # The talking points, ready in the rep's words for their acknowledgement.
         "ack_prefill": "\n".join(talking_point_lines(view.gaps, first, to_rep=True))
-        if is_rep
+        if view.is_rep
         else "",
         "to_rate": behaviours_to_rate(session),
         "self_errors": {},

@@ -149,7 +149,9 @@ def test_the_next_conversation_starts_from_the_talking_points(
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Any:
     def set_now(value: dt.datetime) -> None:
-        monkeypatch.setattr("coachapp.coaching.views.utcnow", lambda: value)
+        # The notes list reads the clock in the view, a note's page in its NoteView.
+        for module in ("coachapp.coaching.views", "coachapp.coaching.note_view"):
+            monkeypatch.setattr(f"{module}.utcnow", lambda: value)
 
     return set_now
 
