@@ -17,9 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coachapp import audit
+from coachapp.links import path_for
 from coachapp.models import AuditEvent, User
 from coachapp.nudges import subjects
-from coachapp.nudges.links import path_for
 from coachapp.nudges.outbox import notify
 from coachapp.timezones import local_time
 

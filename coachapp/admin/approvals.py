@@ -23,9 +23,9 @@ from coachapp.auth.passwords import hash_password, temporary_password
 from coachapp.auth.service import end_all_sessions, temporary_password_expiry
 from coachapp.db import utcnow
 from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from coachapp.links import path_for
 from coachapp.models import AccountChangeRequest, ChangeRequestStatus, Role, User
 from coachapp.nudges import subjects
-from coachapp.nudges.links import path_for
 from coachapp.nudges.outbox import notify
 from coachapp.reporting_lines import change_manager
 

@@ -22,9 +22,9 @@ from coachapp.db import utcnow
 from coachapp.errors import Conflict, NotFound, PermissionDenied
 from coachapp.forms import Lines
 from coachapp.inbox.service import mark_read_about
+from coachapp.links import path_for
 from coachapp.models import CoachTheCoachNote, SessionStatus, User
 from coachapp.nudges import subjects, wording
-from coachapp.nudges.links import path_for
 from coachapp.nudges.outbox import notify
 from coachapp.versioning import (
     ExpectedVersion,

@@ -24,6 +24,7 @@ from coachapp.coaching import blind, caps, counts
 from coachapp.db import utcnow
 from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from coachapp.inbox.service import forget_about, mark_read_about
+from coachapp.links import path_for
 from coachapp.models import (
     RATING_SCALE,
     Account,
@@ -46,7 +47,6 @@ from coachapp.models import (
     User,
 )
 from coachapp.nudges import subjects, wording
-from coachapp.nudges.links import path_for
 from coachapp.nudges.outbox import notify
 from coachapp.timezones import local_today
 from coachapp.versioning import (

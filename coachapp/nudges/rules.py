@@ -7,7 +7,7 @@ Event rules (a note shared, acknowledged with a comment) are written by the coac
 service in the same transaction as the change.
 
 Each nudge names its subject in the inbox ("Follow-up overdue: Send the formulary deck") and
-links to the page of that one thing, built from the URL map (coachapp.nudges.links); the
+links to the page of that one thing, built from the URL map (coachapp.links); the
 push shows only the kind's generic title (coachapp.nudges.kinds).
 """
 
@@ -24,6 +24,7 @@ from coachapp import policy
 from coachapp.coaching import service as coaching
 from coachapp.coaching.cadence import ack_deadline_days, cadence_for_reps
 from coachapp.db import utcnow
+from coachapp.links import path_for
 from coachapp.models import (
     CoachingSession,
     FollowUp,
@@ -34,7 +35,6 @@ from coachapp.models import (
     User,
 )
 from coachapp.nudges import subjects
-from coachapp.nudges.links import path_for
 from coachapp.nudges.outbox import notify
 from coachapp.nudges.wording import day, note_topic
 from coachapp.timezones import local_today

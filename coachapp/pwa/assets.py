@@ -10,7 +10,7 @@ import hashlib
 from functools import cache
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, url_for
 
 # What a phone needs to show any cached page offline: styles, scripts, icons, the
 # offline page. Pages themselves are cached as they are visited (see the worker).
@@ -25,7 +25,7 @@ SHELL_STATIC = (
     "icons/icon-192.png",
     "icons/badge-96.png",
 )
-SHELL_PAGES = ("/offline",)
+SHELL_PAGES = ("pwa.offline",)  # by endpoint
 
 
 @cache
@@ -43,6 +43,7 @@ def asset_version(app: Flask) -> str:
     return _version_of(str(app.static_folder), str(Path(app.root_path) / "templates"))
 
 
-def shell_urls(app: Flask) -> list[str]:
-    prefix = app.static_url_path or "/static"
-    return [f"{prefix}/{name}" for name in SHELL_STATIC] + list(SHELL_PAGES)
+def shell_urls() -> list[str]:
+    """The shell's paths (during a request)."""
+    static = [url_for("static", filename=name) for name in SHELL_STATIC]
+    return static + [url_for(endpoint) for endpoint in SHELL_PAGES]

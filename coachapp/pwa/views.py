@@ -34,6 +34,7 @@ from coachapp.coaching import service as coaching
 from coachapp.coaching.specificity import FOCUS_CHIPS, STRENGTH_CHIPS
 from coachapp.db import get_session
 from coachapp.errors import Conflict
+from coachapp.links import API_PREFIX, path_pattern, path_template
 from coachapp.models import NOT_OBSERVED_LABEL, RATING_SCALE, SESSION_TYPE_LABELS, Role, User
 from coachapp.pwa.assets import asset_version, shell_urls
 from coachapp.timezones import local_today
@@ -42,26 +43,52 @@ bp = Blueprint("pwa", __name__)
 
 THEME_COLOR = "#0f5c63"
 
+# The service worker's routes, by endpoint (it receives each as a pattern of its rule).
+# Pages worth keeping as they are visited, to be shown without signal.
+KEPT_PAGES = (
+    "team.today",
+    "me.index",
+    "team.team",
+    "team.my_page",
+    "team.person",
+    "plans.show",
+    "coaching.index",
+    "coaching.show",
+    "coaching.follow_ups",
+    "pwa.offline_note",
+    "coaching.rate_yourself",
+    "coaching.ride_along",
+)
+# Form posts that may wait for a connection, replayed as they were; with the name the
+# outbox shows them under.
+QUEUEABLE_POSTS = {
+    "coaching.update_follow_up": "Follow-up update",
+    "coaching.acknowledge": "Acknowledgement",
+}
+# "Log coaching": without a connection, the offline note form takes over for that rep.
+LOG_COACHING = "coaching.start"
+# Where the worker writes a notification's id into the inbox link that opens it.
+ID_SLOT = ":id"
+
 
 @bp.get("/manifest.webmanifest")
 def manifest() -> Response:
-    static = current_app.static_url_path or "/static"
     document = {
-        "id": "/",
+        "id": url_for("home.index"),
         "name": "Coachapp: field coaching",
         "short_name": "Coachapp",
         "description": "Coaching notes tied to account plans, logged on the phone.",
-        "start_url": "/?source=home-screen",
-        "scope": "/",
+        "start_url": url_for("home.index", source="home-screen"),
+        "scope": url_for("home.index"),
         "display": "standalone",
         "orientation": "portrait",
         "background_color": "#f4f6f6",
         "theme_color": THEME_COLOR,
         "icons": [
-            {"src": f"{static}/icons/icon-192.png", "sizes": "192x192", "type": "image/png"},
-            {"src": f"{static}/icons/icon-512.png", "sizes": "512x512", "type": "image/png"},
+            {"src": _static("icons/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+            {"src": _static("icons/icon-512.png"), "sizes": "512x512", "type": "image/png"},
             {
-                "src": f"{static}/icons/maskable-512.png",
+                "src": _static("icons/maskable-512.png"),
                 "sizes": "512x512",
                 "type": "image/png",
                 "purpose": "maskable",
@@ -71,17 +98,49 @@ def manifest() -> Response:
             {
                 "name": "Log coaching",
                 "short_name": "Log",
-                "url": "/team",
+                "url": url_for("team.team"),
                 "description": "Pick a rep and log a conversation",
             },
-            {"name": "Note without signal", "short_name": "Offline note", "url": "/notes/offline"},
-            {"name": "Follow-ups", "url": "/follow-ups"},
-            {"name": "Inbox", "url": "/inbox"},
+            {
+                "name": "Note without signal",
+                "short_name": "Offline note",
+                "url": url_for("pwa.offline_note"),
+            },
+            {"name": "Follow-ups", "url": url_for("coaching.follow_ups")},
+            {"name": "Inbox", "url": url_for("inbox.index")},
         ],
     }
     return current_app.response_class(
         json.dumps(document, indent=1), mimetype="application/manifest+json"
     )
+
+
+def _static(filename: str) -> str:
+    return url_for("static", filename=filename)
+
+
+def service_worker_links() -> dict[str, Any]:
+    """Every path the service worker knows, drawn from the URL map (during a request)."""
+    return {
+        "shell_urls": shell_urls(),
+        "offline_url": url_for("pwa.offline"),
+        "offline_note_url": url_for("pwa.offline_note"),
+        "whoami_url": url_for("pwa.whoami"),
+        "sign_out_url": url_for("auth.logout"),
+        "signed_out_url": url_for("auth.login", signed_out=1),
+        "inbox_url": url_for("inbox.index"),
+        "inbox_item_url": path_template("inbox.follow", notification_id=ID_SLOT),
+        "id_slot": ID_SLOT,
+        "icon_url": _static("icons/icon-192.png"),
+        "badge_url": _static("icons/badge-96.png"),
+        "api_prefix": API_PREFIX,
+        "kept_pages": [path_pattern(endpoint) for endpoint in KEPT_PAGES],
+        "queueable_posts": [
+            {"pattern": path_pattern(endpoint), "label": label}
+            for endpoint, label in QUEUEABLE_POSTS.items()
+        ],
+        "log_coaching": path_pattern(LOG_COACHING),
+    }
 
 
 @bp.get("/sw.js")
@@ -92,11 +151,7 @@ def service_worker() -> Response:
         "pwa/sw.js",
         version=asset_version(current_app),
         # Not `shell=`: bandit takes any call's shell=<truthy> for a subprocess (B604).
-        shell_urls=shell_urls(current_app),
-        offline_url=url_for("pwa.offline"),
-        whoami_url=url_for("pwa.whoami"),
-        sign_out_url=url_for("auth.logout"),
-        signed_out_url=url_for("auth.login", signed_out=1),
+        **service_worker_links(),
         kept_sign_out_header=KEPT_SIGN_OUT_HEADER,
         person_header=PERSON_HEADER,
         session_left_header=SESSION_LEFT_HEADER,

@@ -1,7 +1,7 @@
 // Coachapp service worker, version {{ version }}.
 // Served from /sw.js so that its scope is the whole app; its text changes with every
 // static file, so a new version installs beside the old one and waits until the user
-// taps "Update".
+// taps "Update". Every path it knows is drawn from the app's URL map (pwa/views.py).
 //
 // - App shell (styles, scripts, icons, the offline page): precached, served cache first;
 //   fetched without cookies, so the copy holds nobody's data.
@@ -31,6 +31,7 @@ const PAGES_PREFIX = "pages-";
 const LEGACY_PAGES = "pages";
 const SHELL = {{ shell_urls | tojson }};
 const OFFLINE_PAGE = {{ offline_url | tojson }};
+const OFFLINE_NOTE = {{ offline_note_url | tojson }};
 const WHOAMI = {{ whoami_url | tojson }};
 const SIGN_OUT = {{ sign_out_url | tojson }};
 const SIGNED_OUT = {{ signed_out_url | tojson }};
@@ -39,30 +40,28 @@ const PERSON_HEADER = {{ person_header | tojson }};
 const SESSION_LEFT_HEADER = {{ session_left_header | tojson }};
 const NOBODY = {{ nobody | tojson }};
 const KEPT_SIGN_OUT_HEADER = {{ kept_sign_out_header | tojson }};
+const INBOX = {{ inbox_url | tojson }};
+// The inbox link that opens one notification, ID_SLOT standing for its id.
+const INBOX_ITEM = {{ inbox_item_url | tojson }};
+const ID_SLOT = {{ id_slot | tojson }};
+// The JSON API's paths, which the worker leaves alone.
+const API_PREFIX = {{ api_prefix | tojson }};
 const MAX_PAGES = 60;
 const SAVED_AT = "X-Coachapp-Saved-At";
-const ICON = "/static/icons/icon-192.png";
-const BADGE = "/static/icons/badge-96.png";
+const ICON = {{ icon_url | tojson }};
+const BADGE = {{ badge_url | tojson }};
 
 // Pages worth keeping for a visit without signal.
-const KEPT_PAGES = [
-  /^\/today$/,
-  /^\/me$/,
-  /^\/team$/,
-  /^\/my$/,
-  /^\/people\/\d+$/,
-  /^\/plans\/\d+$/,
-  /^\/notes$/,
-  /^\/notes\/\d+$/,
-  /^\/follow-ups$/,
-  /^\/notes\/offline$/,
-  /^\/self-assessment$/,
-  /^\/ride-alongs\/\d+$/,
-];
+const KEPT_PAGES = {{ kept_pages | tojson(indent=2) }}.map((source) => new RegExp(source));
 
-// Form posts that may wait for a connection, replayed as they were.
-const QUEUEABLE_POSTS = [/^\/follow-ups\/\d+$/, /^\/notes\/\d+\/acknowledge$/];
-const LOG_COACHING = /^\/people\/(\d+)\/coaching$/;
+// Form posts that may wait for a connection, replayed as they were, each with the name the
+// outbox shows it under.
+const QUEUEABLE_POSTS = {{ queueable_posts | tojson(indent=2) }}.map(({ pattern, label }) => ({
+  pattern: new RegExp(pattern),
+  label,
+}));
+// "Log coaching": its one group is the rep's id.
+const LOG_COACHING = new RegExp({{ log_coaching | tojson }});
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
@@ -384,7 +383,7 @@ async function postOrKeep(request, url) {
     const logging = url.pathname.match(LOG_COACHING);
     if (logging) {
       // No connection for a new draft: the offline note form takes over for this rep.
-      return Response.redirect(`/notes/offline?rep=${logging[1]}`, 303);
+      return Response.redirect(`${OFFLINE_NOTE}?rep=${logging[1]}`, 303);
     }
     const person = await showingFor();
     if (!person) {
@@ -403,13 +402,13 @@ async function postOrKeep(request, url) {
       person,
       url: url.pathname,
       body,
-      label: url.pathname.startsWith("/follow-ups/") ? "Follow-up update" : "Acknowledgement",
+      label: QUEUEABLE_POSTS.find((post) => post.pattern.test(url.pathname)).label,
       created_at: new Date().toISOString(),
       state: "pending",
     });
     const back = copy.referrer && new URL(copy.referrer).origin === self.location.origin
       ? new URL(copy.referrer).pathname
-      : "/offline";
+      : OFFLINE_PAGE;
     return Response.redirect(`${back}?kept=1`, 303);
   }
 }
@@ -417,13 +416,13 @@ async function postOrKeep(request, url) {
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
-  if (url.origin !== self.location.origin || url.pathname.startsWith("/api/")) {
+  if (url.origin !== self.location.origin || url.pathname.startsWith(API_PREFIX)) {
     return;
   }
   if (request.method === "POST" && request.mode === "navigate") {
     if (url.pathname === SIGN_OUT) {
       event.respondWith(signOut(request));
-    } else if (LOG_COACHING.test(url.pathname) || QUEUEABLE_POSTS.some((p) => p.test(url.pathname))) {
+    } else if (LOG_COACHING.test(url.pathname) || QUEUEABLE_POSTS.some((post) => post.pattern.test(url.pathname))) {
       event.respondWith(postOrKeep(request, url));
     }
     return;
@@ -460,7 +459,7 @@ function readPayload(event) {
 
 // Only pages of this app are opened: anything else in a payload falls back to the inbox.
 function targetOf(payload) {
-  const fallback = new URL("/inbox", self.location.origin);
+  const fallback = new URL(INBOX, self.location.origin);
   if (!payload || typeof payload.url !== "string") {
     return fallback.href;
   }
@@ -514,7 +513,9 @@ async function openTarget(url, via) {
 }
 
 function inboxLink(id) {
-  return Number.isInteger(id) ? new URL(`/inbox/${id}`, self.location.origin).href : null;
+  return Number.isInteger(id)
+    ? new URL(INBOX_ITEM.replace(ID_SLOT, String(id)), self.location.origin).href
+    : null;
 }
 
 self.addEventListener("notificationclick", (event) => {
