@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ from argon2 import PasswordHasher
 from argon2 import profiles as argon2_profiles
 from flask import Flask
 from flask.testing import FlaskClient
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,6 +28,9 @@ from tests.builders import Org, build_org
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 # Every database test runs on each backend; `make test-fast` narrows it to SQLite.
 BACKENDS = tuple(os.environ.get("COACHAPP_TEST_BACKENDS", "sqlite,postgresql").split(","))
+# How hard the generated tests search (schema fuzzing, the note's state machine): 1 keeps the
+# suite within its time; a larger factor multiplies their examples, e.g. 10 before a release.
+DEPTH = max(1, int(os.environ.get("COACHAPP_TEST_DEPTH", "1")))
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 
@@ -154,9 +159,16 @@ class HttpsClient(FlaskClient):
         assert found, f"no CSRF token on {path} ({page.status_code})"
         return found.group(1)
 
+    def session_csrf_token(self) -> str:
+        """The CSRF token any page of this browser session carries, made as flask-wtf makes
+        it (the raw token kept in the session, signed with the app's key), without a request."""
+        with self.session_transaction() as session:
+            raw = session.setdefault("csrf_token", secrets.token_hex(20))
+        return URLSafeTimedSerializer(self.application.secret_key, salt="wtf-csrf-token").dumps(raw)
+
     def post_form(self, path: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
-        """Posts a form with the CSRF token the signed-in page would carry."""
-        token = self.csrf_token("/me" if self.is_signed_in() else "/login")
+        """Posts a form with the CSRF token the session's pages carry."""
+        token = self.session_csrf_token()
         return self.post(path, data={**(data or {}), "csrf_token": token}, **kwargs)
 
     def is_signed_in(self) -> bool:

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from coachapp import create_app
 from coachapp.auth.service import issue_api_token
 from tests.builders import Org
-from tests.conftest import HttpsClient, settings_for
+from tests.conftest import DEPTH, HttpsClient, settings_for
 
 # The operations this file answers for; add others here once their blueprint is settled.
 PATHS = ["/api/v1/tokens", "/api/v1/me", "/api/v1/reps"]
@@ -189,7 +189,7 @@ def new_token(app: Flask, client: HttpsClient, db: Session, org: Org) -> Callabl
 
 @schema.parametrize()
 @settings(
-    max_examples=30,
+    max_examples=15 * DEPTH,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
