@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app coachapp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-fast install chromium lint typecheck pytest screenshots bench bench-cadence bench-perf bench-push load drills lighthouse axe clean
+.PHONY: run test test-fast audit install chromium lint typecheck pytest screenshots bench bench-cadence bench-perf bench-push load drills lighthouse axe clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -85,6 +85,11 @@ test: lint typecheck pytest
 test-fast: install
 	$(BIN)/ruff check .
 	COACHAPP_TEST_BACKENDS=sqlite $(BIN)/pytest -q -n 2 --dist worksteal -m "not browser and not slow" -p no:cacheprovider
+
+# The installed packages against PyPI's advisories (pip-audit); fails on a known vulnerability
+# and on any package it could not audit, e.g. where PyPI's JSON API is out of reach.
+audit: install
+	$(BIN)/python -m tools.audit_dependencies
 
 screenshots: install chromium
 	$(BIN)/python -m bench.screenshots
