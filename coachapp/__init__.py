@@ -85,13 +85,14 @@ def _register_blueprints(app: Flask) -> None:
     from coachapp.admin import bp as admin_bp
     from coachapp.auth import bp as auth_bp
     from coachapp.coach_notes import bp as coach_notes_bp
-    from coachapp.coaching import bp as coaching_bp
+    from coachapp.coaching.views import bp as coaching_bp
     from coachapp.dashboard import bp as dashboard_bp
     from coachapp.inbox import bp as inbox_bp
     from coachapp.me import bp as me_bp
     from coachapp.nudges import bp as nudges_bp
     from coachapp.plans import bp as plans_bp
     from coachapp.pwa import bp as pwa_bp
+    from coachapp.ride_alongs import bp as ride_alongs_bp
     from coachapp.team import bp as team_bp
 
     app.register_blueprint(health.bp)
@@ -105,5 +106,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(pwa_bp)
     app.register_blueprint(plans_bp)
     app.register_blueprint(coaching_bp)
+    app.register_blueprint(ride_alongs_bp)
     app.register_blueprint(coach_notes_bp)
     app.register_blueprint(admin_bp)

@@ -170,7 +170,7 @@ def test_coaching_follow_ups_focus_and_ride_along_ask_first(
         },
         coaching__discard={"session_id": org.sessions["draft"].id},
         coaching__end_focus={"focus_id": focus_id},
-        coaching__remove_call={"ride_id": ride.id, "call_id": call.id},
+        ride_alongs__remove_call={"ride_id": ride.id, "call_id": call.id},
     )
 
     done = asks_first(
@@ -200,7 +200,7 @@ def test_coaching_follow_ups_focus_and_ride_along_ask_first(
     assert cancels and all(b.summary and b.question for b in cancels)
 
     ride_page = buttons_on(manager, f"/ride-alongs/{ride.id}")
-    asks_first(ride_page, url["coaching__remove_call"])
+    asks_first(ride_page, url["ride_alongs__remove_call"])
 
 
 def test_acknowledging_stays_one_tap(app: Flask, org: Org) -> None:

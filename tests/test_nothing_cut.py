@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coachapp.coaching.calendar import NOTE_MAX
 from coachapp.coaching.focus import GOAL_MAX
 from coachapp.forms import too_long
 from coachapp.models import DevelopmentFocus, PlannedRideAlong, ProfilingGuide
 from coachapp.plans.profiling import TITLE_MAX
+from coachapp.ride_alongs.schemas import NOTE_MAX
 from tests.builders import Org
 from tests.conftest import HttpsClient
 

@@ -9,9 +9,9 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from bench.pages import counting_statements
-from coachapp.coaching import calendar
 from coachapp.db import utcnow
 from coachapp.models import SessionStatus
+from coachapp.ride_alongs import calendar
 from coachapp.timezones import local_today
 from tests.builders import Org, make_follow_up, make_plan, make_session, make_user
 from tests.conftest import HttpsClient, login

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from coachapp import replay
 from coachapp.auth.service import issue_api_token
-from coachapp.coaching import calendar, ride_alongs
 from coachapp.db import database
 from coachapp.errors import Conflict
 from coachapp.models import (
@@ -30,10 +29,12 @@ from coachapp.models import (
     SessionStatus,
     User,
 )
+from coachapp.ride_alongs import calendar
+from coachapp.ride_alongs import service as ride_alongs
 from tests.api.helpers import api_caller, assert_error_shape, bearer
 from tests.builders import Org, make_coach_note, make_user
-from tests.coaching.ride_along_helpers import plan_day
 from tests.conftest import HttpsClient
+from tests.ride_alongs.helpers import plan_day
 
 
 def a_second_note(director: User, manager: User, client_uuid: uuid.UUID) -> CoachTheCoachNote:

@@ -1,9 +1,10 @@
 """The ride-along day over JSON: planning, the rep's preparation and pre-brief, the calls the
 manager captures (idempotent by client_uuid), and the end-of-day note.
 
-Thin views over coachapp.coaching.ride_alongs, the service the pages use. A ride-along is its
-manager's and its rep's (404 for anyone else); its calls are the manager's working notes. The
-preparation is read with an ETag and changed with If-Match.
+Thin views over coachapp.ride_alongs.service, the service the pages use; bodies are loaded
+with coachapp.ride_alongs.schemas, as the pages load their forms. A ride-along is its
+manager's and its rep's (404 for anyone else); its calls are the manager's working notes.
+The preparation is read with an ETag and changed with If-Match.
 """
 
 from __future__ import annotations
@@ -31,11 +32,16 @@ from coachapp.api.coaching import (
 from coachapp.api.parsing import Blueprint
 from coachapp.api.responses import authenticated
 from coachapp.auth.callers import api_user
-from coachapp.coaching import calendar, ride_alongs
-from coachapp.coaching.schemas import SCORE_MAX, SCORE_MIN, id_field, line_field, text_field
 from coachapp.db import get_session
-from coachapp.forms import FormId, Line
 from coachapp.models import PlannedRideAlong, RideAlongCall
+from coachapp.ride_alongs import calendar
+from coachapp.ride_alongs import service as ride_alongs
+from coachapp.ride_alongs.schemas import (
+    AgreementDoneSchema,
+    CallInSchema,
+    PreparationSchema,
+    RideAlongCreateSchema,
+)
 from coachapp.timezones import local_today
 from coachapp.versioning import etag, parse_if_match
 
@@ -136,77 +142,6 @@ class RideAlongListQuerySchema(Schema):
         metadata={"description": f"From this day on; default {LIST_DAYS_BACK} days ago"}
     )
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
-
-
-class RideAlongCreateSchema(Schema):
-    rep_id = FormId(required=True, error_messages={"required": "Choose the rep."})
-    day = fields.Date(required=True, error_messages={"required": "Pick the day."})
-    plan_id = id_field(load_default=None, allow_none=True)
-    note = line_field(500, load_default="")
-
-
-class StopInSchema(Schema):
-    plan_id = id_field(
-        load_default=None,
-        allow_none=True,
-        metadata={"description": "One of the rep's account plans (its account names the stop)"},
-    )
-    name = line_field(160, load_default="", metadata={"description": "An account without a plan"})
-    objective = line_field(300, required=True, metadata={"description": "What this call is for"})
-
-
-class PreparationSchema(Schema):
-    help_request = text_field(
-        1000, metadata={"description": 'Answer to "What do you want help with?"'}
-    )
-    stops = fields.List(
-        fields.Nested(StopInSchema),
-        validate=validate.Length(max=ride_alongs.MAX_STOPS),
-        metadata={"description": "The day's accounts in visiting order; replaces the list"},
-    )
-
-
-class AgreementDoneSchema(Schema):
-    evidence = Line(
-        required=True,
-        validate=validate.Length(min=1, max=ride_alongs.AGREEMENT_EVIDENCE_LIMIT),
-        metadata={"description": "One line: what shows it is done"},
-    )
-
-
-class CallRatingInSchema(Schema):
-    competency_id = id_field(required=True)
-    score = fields.Integer(
-        strict=True,
-        required=True,
-        validate=validate.Range(SCORE_MIN, SCORE_MAX),
-        metadata={"description": "On the guide's scale: only competencies observed are rated"},
-    )
-
-
-class CallInSchema(Schema):
-    client_uuid = fields.UUID(
-        load_default=None,
-        metadata={"description": "Made on the phone; the same value again returns that call"},
-    )
-    stop_id = id_field(
-        load_default=None, allow_none=True, metadata={"description": "One of the day's accounts"}
-    )
-    account_name = line_field(160, load_default="", metadata={"description": "Another account"})
-    guide_version_id = id_field(
-        load_default=None,
-        allow_none=True,
-        metadata={"description": "The guide the ratings are on (fixes the day's at its first)"},
-    )
-    ratings = fields.List(
-        fields.Nested(CallRatingInSchema), load_default=list, validate=validate.Length(max=100)
-    )
-    evidence = text_field(ride_alongs.EVIDENCE_LIMIT, load_default="")
-    captured_at = fields.AwareDateTime(
-        load_default=None,
-        allow_none=True,
-        metadata={"description": "When it was captured on the phone (default: now)"},
-    )
 
 
 # Helpers ------------------------------------------------------------------------------------

@@ -17,16 +17,7 @@ from werkzeug.wrappers import Response
 
 from coachapp import policy, replay
 from coachapp.auth.roles import roles_required, viewer
-from coachapp.coaching import (
-    calendar,
-    caps,
-    focus,
-    preparation,
-    ride_alongs,
-    schemas,
-    service,
-    specificity,
-)
+from coachapp.coaching import caps, focus, preparation, schemas, service, specificity
 from coachapp.coaching.blind import behaviours_to_rate, talking_point_lines
 from coachapp.coaching.cadence import ack_deadline_days, deadline_of
 from coachapp.coaching.note_view import note_view
@@ -52,6 +43,7 @@ from coachapp.models import (
     User,
 )
 from coachapp.nudges import subjects
+from coachapp.ride_alongs import service as ride_alongs
 from coachapp.security import safe_local_path
 from coachapp.timezones import local_time, local_today
 from coachapp.versioning import StaleVersion, form_version
@@ -820,45 +812,3 @@ def end_focus(focus_id: int) -> Response:
     focus.end_focus(db, viewer(), focus_id)
     target = url_for("team.person", person_id=found.rep_id) if found else url_for("team.team")
     return redirect(target + "#focus-heading")
-
-
-@bp.post("/people/<int:rep_id>/ride-alongs")
-@roles_required(Role.MANAGER)
-def plan_ride_along(rep_id: int) -> Response:
-    plan = request.form.get("plan_id", "")
-    try:
-        day = dt.date.fromisoformat(request.form.get("day", ""))
-        calendar.plan_ride_along(
-            get_session(),
-            viewer(),
-            rep_id,
-            day,
-            _today(),
-            int(plan) if plan.isdigit() else None,
-            typed_line(request.form, "note"),  # its length is the service's rule
-        )
-    except ValueError:
-        flash("Pick the day of the ride-along.", "error")
-    except InvalidInput as exc:
-        flash(exc.message, "error")
-    else:
-        flash("Ride-along planned. Add it to your calendar below.", "success")
-    return redirect(url_for("team.person", person_id=rep_id) + "#ride-along-heading")
-
-
-@bp.get("/ride-alongs/<int:ride_id>.ics")
-@login_required
-def ride_along_ics(ride_id: int) -> Response:
-    ride = ride_alongs.get_ride(get_session(), viewer(), ride_id)
-    target = url_for("team.person", person_id=ride.rep_id, _external=True)
-    response = make_response(calendar.ics(ride, target))
-    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="ride-along-{ride.day}.ics"'
-    return response
-
-
-@bp.post("/ride-alongs/<int:ride_id>/cancel")
-@roles_required(Role.MANAGER)
-def cancel_ride_along(ride_id: int) -> Response:
-    ride = calendar.cancel(get_session(), viewer(), ride_id)
-    return redirect(url_for("team.person", person_id=ride.rep_id) + "#ride-along-heading")

@@ -185,7 +185,7 @@ def ride_alongs(db: Session, now: dt.datetime) -> Iterator[Nudge]:
         if ride.rep.manager_id != ride.manager_id:
             continue  # the rep has moved to another team since it was planned
         # The day's page: the rep prepares it there, the manager reads the preparation.
-        url = path_for("coaching.ride_along", ride_id=ride.id)
+        url = path_for("ride_alongs.day", ride_id=ride.id)
         for person, title in (
             (
                 ride.manager,

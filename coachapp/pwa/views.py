@@ -57,7 +57,7 @@ KEPT_PAGES = (
     "coaching.follow_ups",
     "pwa.offline_note",
     "coaching.rate_yourself",
-    "coaching.ride_along",
+    "ride_alongs.day",
 )
 # Form posts that may wait for a connection, replayed as they were; with the name the
 # outbox shows them under.

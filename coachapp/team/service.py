@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from coachapp import policy
-from coachapp.coaching import ride_alongs
 from coachapp.coaching.cadence import DEFAULT_WINDOW_DAYS, RepCadence, cadence_for_reps
 from coachapp.coaching.preparation import open_follow_ups_of
 from coachapp.coaching.service import FollowUpCounts, follow_up_counts
@@ -27,6 +26,7 @@ from coachapp.models import (
     User,
 )
 from coachapp.plans.service import plans_with_person
+from coachapp.ride_alongs import service as ride_alongs
 
 
 @dataclass

@@ -9,7 +9,7 @@ from flask_login import login_required
 
 from coachapp.auth.roles import roles_required, viewer
 from coachapp.coach_notes import service as coach_notes
-from coachapp.coaching import calendar, focus, preparation
+from coachapp.coaching import focus, preparation
 from coachapp.coaching import service as coaching_service
 from coachapp.coaching.cadence import WINDOW_CHOICES, ack_deadline_days, deadline_of
 from coachapp.dashboard.service import CadenceFilters
@@ -18,6 +18,7 @@ from coachapp.htmx import render_page_or_fragment
 from coachapp.inbox import reading as inbox
 from coachapp.models import SESSION_TYPE_LABELS, Role
 from coachapp.nudges import subjects
+from coachapp.ride_alongs import calendar
 from coachapp.team import service
 from coachapp.timezones import local_today
 

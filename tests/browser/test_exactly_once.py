@@ -21,7 +21,6 @@ from flask import Flask
 from playwright.sync_api import Page, Request, expect
 from sqlalchemy import func, select
 
-from coachapp.coaching import calendar
 from coachapp.coaching.counts import CHOOSE_TYPE
 from coachapp.db import get_session
 from coachapp.models import (
@@ -35,6 +34,7 @@ from coachapp.models import (
     SessionType,
     User,
 )
+from coachapp.ride_alongs import calendar
 from coachapp.timezones import local_today
 from tests.browser.conftest import wait_until
 from tests.browser.test_offline import NOTHING_WAITING, OFFLINE, controlled

@@ -18,13 +18,13 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coachapp.coaching import ride_alongs
 from coachapp.models import CoachingSession
+from coachapp.ride_alongs import service as ride_alongs
 from coachapp.timezones import local_today
 from tests.api.helpers import Call, api_caller, assert_error_shape
 from tests.builders import Org
-from tests.coaching.ride_along_helpers import plan_day
 from tests.conftest import CSRF_META, HttpsClient, login
+from tests.ride_alongs.helpers import plan_day
 
 SESSIONS = "/api/v1/coaching-sessions"
 NOW = dt.datetime(2026, 3, 10, 20, 0, tzinfo=dt.UTC)

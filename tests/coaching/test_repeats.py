@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from coachapp.models import AuditEvent, CoachingSession, FollowUpStatus, RideAlongCall
 from tests.api.helpers import api_caller
 from tests.builders import Org
-from tests.coaching.ride_along_helpers import plan_day
 from tests.coaching.test_pages import debrief, start_note
 from tests.conftest import signed_in
+from tests.ride_alongs.helpers import plan_day
 
 
 def audits(db: Session, action: str, object_id: int) -> int:

@@ -15,8 +15,9 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from coachapp.coaching import calendar, counts
+from coachapp.coaching import counts
 from coachapp.models import CoachingSession, SessionStatus, SessionType
+from coachapp.ride_alongs import calendar
 from tests.api.helpers import Call, api_caller, assert_error_shape
 from tests.builders import Org
 from tests.conftest import HttpsClient, signed_in

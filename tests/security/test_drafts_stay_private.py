@@ -24,7 +24,6 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coachapp.coaching import ride_alongs
 from coachapp.models import (
     CoachingSession,
     FollowUp,
@@ -38,11 +37,12 @@ from coachapp.nudges.kinds import KINDS
 from coachapp.nudges.subscriptions import subscribe
 from coachapp.nudges.vapid import generate_vapid_keys
 from coachapp.reporting_lines import change_manager
+from coachapp.ride_alongs import service as ride_alongs
 from coachapp.timezones import local_today
 from tests.builders import Org, make_follow_up, make_plan, make_session
-from tests.coaching.ride_along_helpers import plan_day
 from tests.conftest import HttpsClient, signed_in
 from tests.push_service import PushService
+from tests.ride_alongs.helpers import plan_day
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET = "Call Dr Okafor about the rebate before Friday"  # the rep's, on the draft

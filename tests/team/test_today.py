@@ -12,9 +12,9 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coachapp.coaching import calendar
 from coachapp.db import utcnow
 from coachapp.models import Role, SessionStatus, User
+from coachapp.ride_alongs import calendar
 from coachapp.timezones import local_today
 from tests.builders import Org, make_follow_up, make_session, make_user
 from tests.conftest import HttpsClient, login, signed_in

@@ -16,8 +16,8 @@ from bench.pages import counting_statements
 from coachapp.models import FollowUp, FollowUpStatus, RideAlongCall
 from tests.api.helpers import Call, api_caller, assert_error_shape
 from tests.builders import Org
-from tests.coaching.ride_along_helpers import plan_day
 from tests.conftest import HttpsClient
+from tests.ride_alongs.helpers import plan_day
 
 RIDES = "/api/v1/ride-alongs"
 OUTSIDERS = ("rep2", "other_rep", "manager2", "director", "director2", "admin")

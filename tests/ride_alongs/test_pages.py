@@ -22,9 +22,9 @@ from coachapp.models import (
     SessionType,
 )
 from tests.builders import Org
-from tests.coaching.ride_along_helpers import Day, plan_day
 from tests.coaching.test_pages import HX
 from tests.conftest import signed_in
+from tests.ride_alongs.helpers import Day, plan_day
 from tests.test_query_counts import statements_for
 
 
@@ -206,7 +206,7 @@ def test_links_to_the_day_from_the_people_pages(
 
 
 def test_the_days_page_does_not_query_per_call(app: Flask, db: Session, org: Org, day: Day) -> None:
-    from coachapp.coaching import ride_alongs
+    from coachapp.ride_alongs import service as ride_alongs
 
     manager = signed_in(app, org, "manager")
     url = f"/ride-alongs/{day.ride.id}"
@@ -356,7 +356,7 @@ def test_a_debrief_on_the_day_offers_first_what_the_calls_rated(
 ) -> None:
     """ "Log coaching" on the ride-along's day: a ride-along (planned that day), with the
     competency rated on the day's calls offered first and the rest folded."""
-    from coachapp.coaching import ride_alongs
+    from coachapp.ride_alongs import service as ride_alongs
 
     rated, other = day.competencies[1], day.competencies[0]
     ride_alongs.capture_call(

@@ -8,7 +8,8 @@ captures each call in a few taps (idempotent by client_uuid, so a phone replayin
 offline queue stores a call once). "Write the note" turns the calls into one ride-along
 coaching note through coachapp.coaching.service, pre-filled with combined ratings and
 suggested strengths and focus; the note's caps and the vague-praise check apply as to any
-note. Pages and the API both call this module; visibility is coachapp.policy's.
+note. Pages and the API both call this module, with input loaded by
+coachapp.ride_alongs.schemas; visibility is coachapp.policy's.
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from coachapp import audit, policy, replay
 from coachapp.coaching import focus, preparation, service
 from coachapp.coaching.preparation import Prompt
-from coachapp.coaching.schemas import EVIDENCE_MAX, FOLLOW_UP_EVIDENCE_MAX
+from coachapp.coaching.schemas import EVIDENCE_MAX
 from coachapp.db import utcnow
 from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from coachapp.forms import check_length, too_long
 from coachapp.models import (
     RATING_SCALE,
     AccountPlan,
@@ -44,6 +46,18 @@ from coachapp.models import (
     SessionType,
     User,
 )
+from coachapp.ride_alongs.schemas import (
+    AGREEMENT_EVIDENCE_MAX,
+    CALL_EVIDENCE_MAX,
+    HELP_MAX,
+    MAX_STOPS,
+    NAME_MAX,
+    NEED_ACCOUNT,
+    NEED_SOMETHING,
+    OBJECTIVE_MAX,
+    SAY_WHAT_SHOWS_DONE,
+    TOO_MANY_STOPS,
+)
 from coachapp.timezones import local_today
 from coachapp.versioning import (
     ExpectedVersion,
@@ -52,13 +66,7 @@ from coachapp.versioning import (
     commit_versioned,
 )
 
-MAX_STOPS = 8
-HELP_LIMIT = 1000
-OBJECTIVE_LIMIT = 300
-NAME_LIMIT = 160
-EVIDENCE_LIMIT = 500
 ANOTHER_CALL = "That client_uuid belongs to another call."
-AGREEMENT_EVIDENCE_LIMIT = FOLLOW_UP_EVIDENCE_MAX  # the follow-up's evidence
 # A rating's evidence on the note holds the lines of every call that rated it, up to this.
 NOTE_EVIDENCE_LIMIT = EVIDENCE_MAX
 SUGGESTED_STRENGTHS = 2
@@ -66,10 +74,6 @@ SUGGESTED_STRENGTHS = 2
 CAPTURED_AT_PAST = dt.timedelta(days=30)
 CAPTURED_AT_FUTURE = dt.timedelta(minutes=10)
 SCORE_LABELS = dict(RATING_SCALE)
-# What a captured call needs, said the same on the server and on a phone without signal.
-NEED_ACCOUNT = "Pick one of the day's accounts or name the account."
-NEED_SCORE = "Give each competency you ticked a rating, or untick it."
-NEED_SOMETHING = "Rate a competency you observed or write a line of evidence."
 
 
 # Reading ------------------------------------------------------------------------------
@@ -254,9 +258,7 @@ def _stop_rows(
 ) -> list[dict[str, Any]]:
     """Validated stops: from one of the rep's plans, or a name; each with an objective."""
     if len(stops) > MAX_STOPS:
-        raise InvalidInput(
-            f"Plan at most {MAX_STOPS} calls for the day.", {"stops": [f"At most {MAX_STOPS}."]}
-        )
+        raise InvalidInput(TOO_MANY_STOPS, {"stops": [TOO_MANY_STOPS]})
     plans = {plan.id: plan for plan in rep_plans(db, viewer, ride)}
     errors: dict[str, dict[str, list[str]]] = {}
     rows = []
@@ -272,12 +274,12 @@ def _stop_rows(
             name = plan.account.name
         if not name:
             problems["name"] = ["Name the account, or pick one of your plans."]
-        elif len(name) > NAME_LIMIT:
-            problems["name"] = [f"At most {NAME_LIMIT} characters."]
+        elif len(name) > NAME_MAX:
+            problems["name"] = [too_long(NAME_MAX)]
         if not objective:
             problems["objective"] = ["Say what this call should achieve."]
-        elif len(objective) > OBJECTIVE_LIMIT:
-            problems["objective"] = [f"At most {OBJECTIVE_LIMIT} characters."]
+        elif len(objective) > OBJECTIVE_MAX:
+            problems["objective"] = [too_long(OBJECTIVE_MAX)]
         if problems:
             errors[str(index)] = problems
             continue
@@ -313,12 +315,7 @@ def prepare(
     if expected_version is None and require_version:
         raise VersionRequired()
     check_version(ride.version, expected_version, {})
-    help_request = help_request.strip()
-    if len(help_request) > HELP_LIMIT:
-        raise InvalidInput(
-            f"Keep it under {HELP_LIMIT} characters.",
-            {"help_request": [f"At most {HELP_LIMIT} characters."]},
-        )
+    help_request = check_length(help_request.strip(), HELP_MAX, "help_request")
     rows = _stop_rows(db, viewer, ride, stops)
     by_key = {(s.plan_id, s.name.lower()): s for s in ride.stops}
     kept: list[RideAlongStop] = []
@@ -350,17 +347,9 @@ def complete_agreement(
     brief = pre_brief(db, viewer, ride)
     if all(agreement.id != follow_up_id for agreement in brief.agreements):
         raise NotFound()
-    line = " ".join(evidence.split())
+    line = check_length(" ".join(evidence.split()), AGREEMENT_EVIDENCE_MAX, "evidence")
     if not line:
-        raise InvalidInput(
-            "Add a line of evidence: what shows it is done.",
-            {"evidence": ["Say what shows it is done."]},
-        )
-    if len(line) > AGREEMENT_EVIDENCE_LIMIT:
-        raise InvalidInput(
-            f"Keep it under {AGREEMENT_EVIDENCE_LIMIT} characters.",
-            {"evidence": [f"At most {AGREEMENT_EVIDENCE_LIMIT} characters."]},
-        )
+        raise InvalidInput(SAY_WHAT_SHOWS_DONE, {"evidence": [SAY_WHAT_SHOWS_DONE]})
     return service.update_follow_up(
         db, viewer, follow_up_id, {"status": FollowUpStatus.DONE, "evidence": line}
     )
@@ -449,11 +438,11 @@ def capture_call(
         account_name = stop.name
     elif not account_name:
         errors["account_name"] = [NEED_ACCOUNT]
-    elif len(account_name) > NAME_LIMIT:
-        errors["account_name"] = [f"At most {NAME_LIMIT} characters."]
+    elif len(account_name) > NAME_MAX:
+        errors["account_name"] = [too_long(NAME_MAX)]
     evidence = " ".join((data.get("evidence") or "").split())
-    if len(evidence) > EVIDENCE_LIMIT:
-        errors["evidence"] = [f"At most {EVIDENCE_LIMIT} characters."]
+    if len(evidence) > CALL_EVIDENCE_MAX:
+        errors["evidence"] = [too_long(CALL_EVIDENCE_MAX)]
     now = utcnow()
     captured_at = data.get("captured_at") or now
     if captured_at.tzinfo is None:

@@ -10,15 +10,15 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from coachapp import audit, policy
-from coachapp.coaching import ride_alongs
 from coachapp.db import utcnow
 from coachapp.errors import InvalidInput, NotFound, PermissionDenied
 from coachapp.forms import check_length
 from coachapp.models import PlannedRideAlong, Role, User
 from coachapp.plain_text import one_line
+from coachapp.ride_alongs import service
+from coachapp.ride_alongs.schemas import NOTE_MAX
 
 HORIZON_DAYS = 365
-NOTE_MAX = 500  # characters of a ride-along's planning note
 
 
 def plan_ride_along(
@@ -72,7 +72,7 @@ def upcoming(db: Session, viewer: User, rep: User, today: dt.date) -> Sequence[P
 
 def cancel(db: Session, viewer: User, ride_id: int) -> PlannedRideAlong:
     """The manager cancels a planned ride-along (anyone else: not found); the ride."""
-    ride = ride_alongs.get_ride(db, viewer, ride_id)
+    ride = service.get_ride(db, viewer, ride_id)
     if ride.manager_id != viewer.id:
         raise NotFound()
     ride.cancelled_at = utcnow()

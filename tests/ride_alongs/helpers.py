@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from coachapp.coaching import calendar
 from coachapp.models import CoachingSession, FollowUp, PlannedRideAlong, SessionStatus
+from coachapp.ride_alongs import calendar
 from tests.builders import Org, make_follow_up, make_session
 
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from coachapp.coaching import ride_alongs, service
+from coachapp.coaching import service
 from coachapp.coaching.caps import MAX_STRENGTHS, points
 from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from coachapp.models import (
@@ -22,9 +22,10 @@ from coachapp.models import (
     SessionStatus,
     SessionType,
 )
+from coachapp.ride_alongs import service as ride_alongs
 from coachapp.versioning import StaleVersion
 from tests.builders import Org
-from tests.coaching.ride_along_helpers import Day, plan_day
+from tests.ride_alongs.helpers import Day, plan_day
 
 # Services called directly write notifications, whose links need the app.
 pytestmark = pytest.mark.usefixtures("app_context")

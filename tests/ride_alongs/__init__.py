@@ -1,0 +1,1 @@
+"""Tests of the ride-along day: its service, pages and API."""
