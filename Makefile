@@ -80,10 +80,12 @@ pytest: install chromium
 
 test: lint typecheck pytest
 
-# Before each commit, under a minute: lint, and the suite on SQLite without the browser tests
-# and the slow ones (tests/conftest.py SLOW_MODULES).
+# Before each commit, under a minute: lint, types, and the suite on SQLite without the browser
+# tests and the slow ones (tests/conftest.py SLOW_MODULES).
 test-fast: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	COACHAPP_TEST_BACKENDS=sqlite $(BIN)/pytest -q -n 2 --dist worksteal -m "not browser and not slow" -p no:cacheprovider
 
 # The installed packages against PyPI's advisories (pip-audit); fails on a known vulnerability
