@@ -64,10 +64,71 @@ SLOW_MODULES = frozenset(
 )
 
 
+# The browser tests drive the pages; the database behind them matters where a double tap, a
+# replay after lost signal or a retry meets its constraints and locks. Those modules run on
+# every backend; the other browser tests on the first one (SQLite), as the same pages' HTTP
+# tests run on each.
+BROWSER_ON_EVERY_BACKEND = frozenset(
+    {"test_exactly_once.py", "test_offline.py", "test_write_limit.py", "test_shared_phone.py"}
+)
+# Tests that take seconds each: started first, spread over the xdist workers, so that none
+# starts last on a worker that is otherwise done (the suite's wall time is its longest worker).
+LONG_MODULES = frozenset(
+    {
+        "test_schemathesis.py",
+        "test_state_machine.py",
+        "test_delivery.py",
+        "test_every_get_route.py",
+        "test_migrations.py",
+        "test_audits.py",
+        "test_behind_proxy.py",
+        "test_team_move.py",
+        "test_drafts_stay_private.py",
+        "test_database_outage.py",
+    }
+)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.name in SLOW_MODULES:
             item.add_marker(pytest.mark.slow)
+    left_out = [item for item in items if not _runs_on_its_backend(item)]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if _runs_on_its_backend(item)]
+    items[:] = _long_first_per_worker(items, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+
+
+def _is_browser_test(item: pytest.Item) -> bool:
+    return item.path.parent.name == "browser"
+
+
+def _runs_on_its_backend(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    backend = callspec.params.get("live_app") if callspec is not None else None
+    return backend is None or backend == BACKENDS[0] or item.path.name in BROWSER_ON_EVERY_BACKEND
+
+
+def _long_first_per_worker(items: list[pytest.Item], workers: int) -> list[pytest.Item]:
+    """The order xdist's worksteal scheduler cuts into one contiguous share per worker: each
+    share begins with its part of the long tests, dealt round-robin. Every worker collects the
+    same items and so computes the same order."""
+    long = [item for item in items if _is_browser_test(item) or item.path.name in LONG_MODULES]
+    if workers <= 1 or not long:
+        return items
+    chosen = set(long)
+    rest = [item for item in items if item not in chosen]
+    ordered: list[pytest.Item] = []
+    remaining = len(items)
+    for worker in range(workers):
+        size = remaining // (workers - worker)  # as worksteal sizes each worker's share
+        share = long[worker::workers]
+        take = max(size - len(share), 0)
+        ordered += share + rest[:take]
+        del rest[:take]
+        remaining -= size
+    return ordered + rest
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
