@@ -66,7 +66,7 @@ def test_an_acknowledgement_that_crosses_another_change_is_refused_not_a_500(
 @pytest.fixture(params=[backend for backend in BACKENDS if backend == "postgresql"])
 def committed_org(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[Flask, str, int]]:
+) -> Iterator[tuple[Flask, dict[str, Any]]]:
     """An app on a database of its own with the org committed, so that a second connection
     can commit between a request's read and its write, as another tab's request would."""
     for url in new_database_url(request.param, tmp_path_factory):
@@ -78,18 +78,24 @@ def committed_org(
             db = database.sessionmaker()
             org = build_org(db)
             db.commit()
-            manager, draft = org.people["manager"].email, org.sessions["draft"].id
+            named = {
+                "manager": org.people["manager"].email,
+                "rep": org.people["rep"].email,
+                "draft": org.sessions["draft"].id,
+                "follow_up": org.follow_ups["rep_shared"].id,
+            }
             db.close()
-        yield app, manager, draft
+        yield app, named
         database.engine.dispose()
 
 
 def test_two_tabs_sharing_one_draft_at_once_both_see_it_shared(
-    committed_org: tuple[Flask, str, int],
+    committed_org: tuple[Flask, dict[str, Any]],
 ) -> None:
     """The other tab's share commits between this request's read and its write: sharing twice
     is harmless, so this one answers with the shared note (200), not a conflict."""
-    app, manager, note_id = committed_org
+    app, named = committed_org
+    manager, note_id = named["manager"], named["draft"]
     engine = app.extensions["coachapp.db"].engine
     other_tab = {"shared": 0}
 
@@ -121,3 +127,55 @@ def test_two_tabs_sharing_one_draft_at_once_both_see_it_shared(
     assert other_tab["shared"] == 1
     assert answer.status_code == 200, answer.get_json()
     assert answer.get_json()["status"] == "shared"
+
+
+def test_done_twice_at_once_is_done_once(committed_org: tuple[Flask, dict[str, Any]]) -> None:
+    """A rep's "Done" sent twice at the same moment (a double tap, a replay after lost signal
+    beside its original): the other request marks the follow-up done between this request's
+    read and its write. This one then finds it done, changes nothing and audits nothing."""
+    app, named = committed_org
+    follow_up_id = named["follow_up"]
+    engine = app.extensions["coachapp.db"].engine
+    other_request = {"done": 0}
+
+    def before(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        said = statement.lstrip().upper()
+        writes = said.startswith("UPDATE FOLLOW_UPS") or (
+            said.startswith("SELECT") and "FOLLOW_UPS" in said and "FOR UPDATE" in said
+        )
+        if other_request["done"] or not writes:
+            return
+        other_request["done"] = 1
+        with engine.begin() as other:
+            other.execute(
+                text(
+                    "UPDATE follow_ups SET status = 'done', completed_at = CURRENT_TIMESTAMP"
+                    " WHERE id = :id"
+                ),
+                {"id": follow_up_id},
+            )
+
+    client: HttpsClient = app.test_client()  # type: ignore[assignment]
+    assert login(client, named["rep"]).status_code == 302
+    token = client.csrf_token("/me")
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        answer = client.patch(
+            f"/api/v1/follow-ups/{follow_up_id}",
+            json={"status": "done"},
+            headers={"X-CSRFToken": token},
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+    assert other_request["done"] == 1
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json()["status"] == "done"
+    with engine.connect() as conn:
+        audited = conn.execute(
+            text(
+                "SELECT count(*) FROM audit_events"
+                " WHERE action = 'follow_up.update' AND object_id = :id"
+            ),
+            {"id": follow_up_id},
+        ).scalar()
+    assert audited == 0, "the request that found it done changed and audited it again"

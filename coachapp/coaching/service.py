@@ -1022,6 +1022,10 @@ def update_follow_up(
     follow_up = policy.follow_up_or_404(db, viewer, follow_up_id)
     if not can_change_follow_up(viewer, follow_up):
         raise PermissionDenied("Only the follow-up's owner or its author changes it.")
+    # The same change sent twice at once (a double tap, a replay beside its original): the
+    # second waits here for the first's commit and reads it, so it changes and audits nothing.
+    db.execute(select(FollowUp.id).where(FollowUp.id == follow_up.id).with_for_update())
+    db.refresh(follow_up)
     before = {
         name: getattr(follow_up, name) for name in ("status", "due_date", "title", "evidence")
     }
