@@ -6,7 +6,7 @@ import datetime as dt
 import random
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.orm import Session
 
@@ -169,11 +169,13 @@ class CopyBuilder:
 
         reps = {rep.handle: users[rep.handle] for rep in content.reps}
         plans: dict[str, tuple[Rep, _PlanContext, _PlanContext | None]] = {}
-        for rep_spec in content.reps:
+        for rep_spec in content.owners():
+            assert rep_spec.account is not None  # owners() has those with an account
             rep = reps[rep_spec.handle]
             account_spec = content.account(rep_spec.account)
             account = accounts[rep_spec.account]
-            teammates = self._pick_teammates(rep_spec, reps)
+            teammates = self._line_members(rep_spec.account, reps)
+            teammates += self._pick_teammates(rep_spec, reps)
             current = self._plan(account_spec, account, rep, rep_spec, teammates, previous=False)
             previous = (
                 self._plan(account_spec, account, rep, rep_spec, teammates, previous=True)
@@ -183,11 +185,24 @@ class CopyBuilder:
             plans[rep_spec.handle] = (rep_spec, current, previous)
         self._flush_pending()
 
-        for rep_spec, current, previous in plans.values():
+        by_account = {
+            spec.account: (current, previous) for spec, current, previous in plans.values()
+        }
+        for rep_spec in content.reps:
             rep = reps[rep_spec.handle]
             manager = users[rep_spec.manager]
-            self._sessions(rep_spec, rep, manager, current, previous)
-            self._focus(rep_spec, rep, manager, current)
+            if rep_spec.account is not None:
+                contexts = [plans[rep_spec.handle][1:]]
+            else:
+                # Someone on others' account teams is coached on their work at each of them;
+                # their notes name the plan's owner and the rest of the team as teammates.
+                contexts = [
+                    self._as_member(rep, *by_account[short], owner=plans_owner)
+                    for short in rep_spec.teams
+                    for plans_owner in [self._owner_of(short, plans, reps)]
+                ]
+            self._sessions(rep_spec, rep, manager, contexts)
+            self._focus(rep_spec, rep, manager, contexts[0][0])
         for ride in content.ride_alongs:
             manager = users[ride.manager]
             planned = self.now - _days(ride.planned_days_ago)
@@ -274,28 +289,57 @@ class CopyBuilder:
                 role=Role.REP,
                 function=rep.function,
                 timezone=rep.timezone,
-                region=self.content.account(rep.account).region,
+                region=self.content.home_account(rep).region,
                 manager=users[rep.manager],
                 created_at=self.now - _days(rep.joined_days_ago),
             )
         return users
 
     def _pick_teammates(self, spec: Rep, reps: dict[str, User]) -> list[tuple[User, Function]]:
-        """1-3 colleagues of other functions, mostly from the owner's own team."""
+        """Now and then a colleague of the owner's own team and another function (a key
+        account manager with a sales rep)."""
         candidates = [
             (other, reps[other.handle])
-            for other in self.content.reps
-            if other.function != spec.function and other.handle != spec.handle
+            for other in self.content.owners()
+            if other.function != spec.function and other.manager == spec.manager
         ]
-        chosen: list[tuple[User, Function]] = []
-        for _ in range(self.rng.randint(1, 3)):
-            if not candidates:
-                break
-            weights = [3 if other.manager == spec.manager else 1 for other, _user in candidates]
-            other, user = self.rng.choices(candidates, weights=weights)[0]
-            chosen.append((user, other.function))
-            candidates = [c for c in candidates if c[0].function != other.function]
-        return chosen
+        if not candidates or self.rng.random() < 0.5:
+            return []
+        other, user = self.rng.choice(candidates)
+        return [(user, other.function)]
+
+    def _line_members(self, short: str, reps: dict[str, User]) -> list[tuple[User, Function]]:
+        """The people of other lines (market access, medical, patient services) on this
+        account's team, as people.toml's teams lists them."""
+        return [
+            (reps[spec.handle], spec.function) for spec in self.content.reps if short in spec.teams
+        ]
+
+    def _owner_of(
+        self,
+        short: str,
+        plans: dict[str, tuple[Rep, _PlanContext, _PlanContext | None]],
+        reps: dict[str, User],
+    ) -> tuple[User, Function]:
+        spec = next(spec for spec, _current, _previous in plans.values() if spec.account == short)
+        return reps[spec.handle], spec.function
+
+    @staticmethod
+    def _as_member(
+        member: User,
+        current: _PlanContext,
+        previous: _PlanContext | None,
+        *,
+        owner: tuple[User, Function],
+    ) -> tuple[_PlanContext, _PlanContext | None]:
+        """The plan's contexts as a team member who does not own it sees them: their
+        teammates are the owner and the others on the team."""
+
+        def seen(ctx: _PlanContext) -> _PlanContext:
+            others = [(user, fn) for user, fn in ctx.teammates if user.id != member.id]
+            return replace(ctx, teammates=[owner, *others])
+
+        return seen(current), seen(previous) if previous is not None else None
 
     # ------------------------------------------------------------------- plans
 
@@ -546,9 +590,10 @@ class CopyBuilder:
         spec: Rep,
         rep: User,
         manager: User,
-        current: _PlanContext,
-        previous: _PlanContext | None,
+        contexts: Sequence[tuple[_PlanContext, _PlanContext | None]],
     ) -> None:
+        """The rep's coaching history, each note about one of their accounts (contexts: the
+        current and previous plan of each)."""
         rng = self.rng
         # Each rep has a level and a profile across competencies; focus areas start lower
         # and improve over the six months.
@@ -559,6 +604,7 @@ class CopyBuilder:
         if spec.draft_days_ago is not None:
             days.append((self.today - _days(spec.draft_days_ago), True))
         for day, is_draft in days:
+            current, previous = contexts[0] if len(contexts) == 1 else rng.choice(contexts)
             ctx = previous if previous is not None and day < self.period_start else current
             awaiting_ack = spec.unacknowledged and not is_draft and day == held[-1]
             self._session(spec, rep, manager, ctx, day, is_draft, awaiting_ack, level, offsets)
@@ -587,6 +633,7 @@ class CopyBuilder:
             "teammate": teammate.name,
             "teammate_role": content.functions[teammate_fn].noun,
             "rep_first": rep.first_name,
+            "weekday": day.strftime("%A"),
         }
         types = content.session_types
         session_type = rng.choices(list(types), weights=[t.weight for t in types.values()])[0]
@@ -738,6 +785,11 @@ class CopyBuilder:
             else:
                 options = texts.evidence_low if score <= 2 else texts.evidence_high
             evidence = rng.choice(options).format(**text) if options else ""
+            if evidence:
+                # Where it was seen opens it: the same observation differs by account,
+                # person and day, as real notes do.
+                opener = rng.choice(content.evidence_openers).format(**text)
+                evidence = f"{opener} {evidence}"
             ratings.append((key, score, evidence))
         return ratings
 
@@ -837,6 +889,7 @@ class CopyBuilder:
             "teammate": teammate.name,
             "teammate_role": self.content.functions[teammate_fn].noun,
             "rep_first": rep.first_name,
+            "weekday": "",
         }
         joined = self.today - _days(spec.joined_days_ago)
         start = max(self.period_start, joined + _days(2))

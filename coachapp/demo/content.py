@@ -26,7 +26,9 @@ from coachapp.models import (
 DATA_FILES = ("people", "accounts", "plans", "coaching", "notes")
 PROFILE_AREAS = ("business", "clinical", "operational", "reimbursement")
 # What generated coaching texts may name ({account}, ...), and profile texts ({short}).
-NOTE_CONTEXT = frozenset({"account", "stakeholder", "teammate", "teammate_role", "rep_first"})
+NOTE_CONTEXT = frozenset(
+    {"account", "stakeholder", "teammate", "teammate_role", "rep_first", "weekday"}
+)
 PROFILE_CONTEXT = frozenset({"short"})
 
 
@@ -64,7 +66,11 @@ class Rep:
     function: Function
     timezone: str
     manager: str
-    account: str  # short name of the account whose current plan the rep owns
+    # Short name of the account whose current plan the rep owns; None for someone who owns
+    # no plan and works on the account teams of others (teams).
+    account: str | None
+    # Short names of the accounts whose teams they are on without owning the plan.
+    teams: tuple[str, ...]
     joined_days_ago: int
     # Days since the last shared coaching note, drawn from this range; None: never coached.
     last_coached_days_ago: tuple[int, int] | None
@@ -200,6 +206,7 @@ class DemoContent:
     session_types: dict[SessionType, SessionTypeSpec]
     competencies: dict[str, CompetencyTexts]
     not_observed: tuple[str, ...]
+    evidence_openers: tuple[str, ...]
     general_strengths: tuple[str, ...]
     vague_praise: tuple[str, ...]
     private_notes: tuple[str, ...]
@@ -215,6 +222,14 @@ class DemoContent:
 
     def handles(self) -> list[str]:
         return [leader.handle for leader in self.leaders] + [rep.handle for rep in self.reps]
+
+    def owners(self) -> tuple[Rep, ...]:
+        """The reps who own an account's plan (people.toml's account)."""
+        return tuple(rep for rep in self.reps if rep.account is not None)
+
+    def home_account(self, rep: Rep) -> AccountSpec:
+        """The account whose plan the rep owns, else the first whose team they are on."""
+        return self.account(rep.account if rep.account is not None else rep.teams[0])
 
     def account(self, short: str) -> AccountSpec:
         return next(spec for spec in self.accounts if spec.short == short)
@@ -352,6 +367,7 @@ def _read(
         },
         competencies={key: _competency_texts(t) for key, t in coaching.keyed("competencies")},
         not_observed=texts.texts("not_observed"),
+        evidence_openers=texts.texts("evidence_openers"),
         general_strengths=texts.texts("general_strengths"),
         vague_praise=texts.texts("vague_praise"),
         private_notes=texts.texts("private_notes"),
@@ -406,7 +422,8 @@ def _rep(t: _Table) -> Rep:
         function=t.choice("function", Function),
         timezone=t.text("timezone"),
         manager=t.text("manager"),
-        account=t.text("account"),
+        account=t.text("account", None),
+        teams=t.texts("teams", ()),
         joined_days_ago=t.number("joined_days_ago"),
         last_coached_days_ago=(last[0], last[1]) if last is not None else None,
         previous_plan=t.flag("previous_plan"),
@@ -541,7 +558,8 @@ def _check(content: DemoContent) -> None:
     for leader in content.leaders:
         if leader is content.head and leader.manager is not None:
             problems.append(f"people.toml: the first leader, {leader.handle}, reports to nobody")
-        if leader is not content.head and leader.manager not in leaders:
+        # Another leader who reports to nobody heads a line of their own (medical affairs).
+        if leader.manager is not None and leader.manager not in leaders:
             problems.append(
                 f"people.toml: {leader.handle}'s manager must be a leader listed before them"
             )
@@ -550,12 +568,16 @@ def _check(content: DemoContent) -> None:
     names = [spec.name for spec in content.accounts]
     if len(set(shorts)) != len(shorts) or len(set(names)) != len(names):
         problems.append("accounts.toml: every account needs a name and a short name of its own")
-    reps = {rep.handle for rep in content.reps}
     for rep in content.reps:
         if rep.manager not in leaders:
             problems.append(f"people.toml: {rep.handle}'s manager {rep.manager!r} is no leader")
-        if rep.account not in shorts:
-            problems.append(f"people.toml: {rep.handle}'s account {rep.account!r} is unknown")
+        for short in (*([rep.account] if rep.account is not None else []), *rep.teams):
+            if short not in shorts:
+                problems.append(f"people.toml: {rep.handle}'s account {short!r} is unknown")
+        if rep.account is None and not rep.teams:
+            problems.append(f"people.toml: {rep.handle} owns no plan and is on no team")
+        if rep.account is not None and rep.account in rep.teams:
+            problems.append(f"people.toml: {rep.handle} owns {rep.account}'s plan already")
         problems += _unknown_competencies(f"people.toml: {rep.handle}'s focus", rep.focus)
     for account_type in AccountType:
         count = sum(account_type in kind.account_types for kind in content.kinds)
@@ -570,8 +592,9 @@ def _check(content: DemoContent) -> None:
     for handle in content.team_cadence:
         if handle not in leaders:
             problems.append(f"coaching.toml: cadence.teams.{handle} is no leader")
+    owners = {rep.handle for rep in content.owners()}
     for ride in content.ride_alongs:
-        if ride.manager not in leaders or ride.rep not in reps:
+        if ride.manager not in leaders or ride.rep not in owners:
             problems.append(f"coaching.toml: ride-along {ride.key}: unknown manager or rep")
     for session_type, spec in content.session_types.items():
         problems += _unknown_competencies(f"coaching.toml: {session_type}", spec.observes)
@@ -581,6 +604,7 @@ def _check(content: DemoContent) -> None:
         problems += _placeholders(f"coaching.toml: {key}", options, NOTE_CONTEXT)
     for label, options in (
         ("not_observed", content.not_observed),
+        ("evidence_openers", content.evidence_openers),
         ("general_strengths", content.general_strengths),
         ("vague_praise", content.vague_praise),
         ("private_notes", content.private_notes),
@@ -589,8 +613,8 @@ def _check(content: DemoContent) -> None:
     ):
         problems += _placeholders(f"coaching.toml: {label}", options, NOTE_CONTEXT)
     for i, note in enumerate(content.notes):
-        if note.rep not in reps:
-            problems.append(f"notes.toml: notes[{i}]: {note.rep!r} is no rep")
+        if note.rep not in owners:
+            problems.append(f"notes.toml: notes[{i}]: {note.rep!r} is no rep owning a plan")
         keys = [rating.competency for rating in note.ratings]
         problems += _unknown_competencies(f"notes.toml: notes[{i}]", keys)
         if len(set(keys)) != len(keys):
