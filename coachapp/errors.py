@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from coachapp.db import database_unavailable, discard_session, get_session
 from coachapp.htmx import is_fragment_request
+from coachapp.links import is_api_request
 
 ERROR_CODES = {
     400: "bad_request",
@@ -86,7 +87,7 @@ class Throttled(DomainError):
 def wants_json() -> bool:
     """The API and htmx requests get the JSON error shape (app.js shows its message rather
     than swapping it into the page); pages and boosted navigation get an HTML page."""
-    if request.path.startswith("/api/") or is_fragment_request():
+    if is_api_request() or is_fragment_request():
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json"
@@ -123,7 +124,7 @@ def error_response(
     code: str | None = None,
 ) -> tuple[Response, int, dict[str, str]]:
     headers = dict(headers or {})
-    if status == 401 and request.path.startswith("/api/"):
+    if status == 401 and is_api_request():
         # RFC 9110: a 401 names the scheme that would work.
         headers.setdefault("WWW-Authenticate", "Bearer")
     if wants_json():

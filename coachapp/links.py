@@ -23,6 +23,16 @@ _VARIABLE = re.compile(r"<(?:(?P<converter>\w+)(?P<args>\(.*?\))?:)?(?P<name>\w+
 _SPECIAL = re.compile(r"[\\^$.*+?()\[\]{}|/]")
 
 
+def is_api_request() -> bool:
+    """The request is the JSON API's (any path under API_PREFIX, routed or not)."""
+    return request.path.startswith(API_PREFIX)
+
+
+def is_static_request() -> bool:
+    """The request is for a static file (styles, scripts, icons), not a page."""
+    return request.path.startswith(f"{current_app.static_url_path}/")
+
+
 def path_for(endpoint: str, **values: Any) -> str:
     """The local path of an endpoint (e.g. "coaching.follow_up", follow_up_id=5)."""
     if has_request_context():

@@ -6,6 +6,8 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
 
+from coachapp.links import is_static_request
+
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
@@ -35,7 +37,7 @@ def add_security_headers(response: Response) -> Response:
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     # Pages hold confidential coaching data: never keep them in shared caches.
-    if not request.path.startswith("/static/"):
+    if not is_static_request():
         headers.setdefault("Cache-Control", "no-store")
     return response
 

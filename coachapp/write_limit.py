@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from coachapp.auth.callers import identify_caller
 from coachapp.db import get_session, insert_for, utcnow
 from coachapp.errors import DomainError, Throttled
+from coachapp.links import is_api_request
 from coachapp.models import WriteAllowance
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -68,7 +69,7 @@ def check_write_allowed(db: Session, user_id: int, now: float | None = None) -> 
 def _writer_id() -> int | None:
     """Who is writing: the API's caller (token, or browser with its CSRF token) or the
     signed-in browser; None when nobody is, and the view refuses the request itself."""
-    if request.path.startswith("/api/"):
+    if is_api_request():
         if "Authorization" not in request.headers and not current_user.is_authenticated:
             return None
         try:

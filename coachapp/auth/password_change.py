@@ -14,6 +14,7 @@ from flask import Flask, redirect, request, url_for
 from flask_login import current_user
 
 from coachapp.errors import DomainError, wants_json
+from coachapp.links import is_api_request
 from coachapp.models import User
 
 # What a person who must choose a password can still open.
@@ -53,7 +54,7 @@ def check_own_password(user: User) -> None:
 
 
 def send_to_password_page() -> Any:
-    if request.endpoint in OPEN_ENDPOINTS or request.path.startswith("/api/"):
+    if request.endpoint in OPEN_ENDPOINTS or is_api_request():
         return None  # the API checks its caller itself (coachapp.api.auth)
     if not current_user.is_authenticated or not current_user.must_change_password:
         return None

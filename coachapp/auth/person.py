@@ -25,6 +25,7 @@ from flask_login import current_user
 
 from coachapp.db import utcnow
 from coachapp.errors import DomainError
+from coachapp.links import is_static_request
 from coachapp.models import User
 
 PERSON_HEADER = "X-Coachapp-Person"
@@ -88,7 +89,7 @@ def tell_person(response: Response) -> Response:
     """Every HTML answer says whom it was drawn for, which the service worker reads before
     it keeps or shows a saved copy. Only when the request already knows its user: an answer
     drawn without the database (it is unavailable) says nothing, and nothing is kept."""
-    if response.mimetype != "text/html" or request.path.startswith("/static/"):
+    if response.mimetype != "text/html" or is_static_request():
         return response
     user = g.get("_login_user")
     if user is None:
