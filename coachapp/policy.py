@@ -29,21 +29,21 @@ from sqlalchemy.orm.attributes import set_committed_value
 from coachapp.errors import NotFound
 from coachapp.models import (
     AccountPlan,
-    CoachingSession,
     CoachTheCoachNote,
     FollowUp,
+    Note,
+    NoteStatus,
     PendingSelfAssessment,
     PlannedRideAlong,
     PlanTeamMember,
     ReportingLine,
     Role,
-    SessionStatus,
     User,
 )
 
 T = TypeVar("T")
 
-VISIBLE_TO_OTHERS = (SessionStatus.SHARED, SessionStatus.ACKNOWLEDGED)
+VISIBLE_TO_OTHERS = (NoteStatus.SHARED, NoteStatus.ACKNOWLEDGED)
 
 
 def direct_report_ids(viewer: User) -> Select[int]:
@@ -151,46 +151,46 @@ def can_comment_on_plan(viewer: User, plan: AccountPlan) -> bool:
 # Coaching sessions --------------------------------------------------------------
 
 
-def sessions_scope(viewer: User) -> ColumnElement[bool]:
-    shared = CoachingSession.status.in_(VISIBLE_TO_OTHERS)
+def notes_scope(viewer: User) -> ColumnElement[bool]:
+    shared = Note.status.in_(VISIBLE_TO_OTHERS)
     if viewer.role == Role.REP:
-        return and_(CoachingSession.rep_id == viewer.id, shared)
+        return and_(Note.rep_id == viewer.id, shared)
     if viewer.role == Role.MANAGER:
         return or_(
-            CoachingSession.manager_id == viewer.id,
-            and_(CoachingSession.rep_id.in_(direct_report_ids(viewer)), shared),
+            Note.manager_id == viewer.id,
+            and_(Note.rep_id.in_(direct_report_ids(viewer)), shared),
         )
     if viewer.role == Role.DIRECTOR:
-        return and_(CoachingSession.rep_id.in_(subtree_ids(viewer)), shared)
+        return and_(Note.rep_id.in_(subtree_ids(viewer)), shared)
     return false()
 
 
-def visible_sessions(viewer: User) -> Select[CoachingSession]:
-    return select(CoachingSession).where(sessions_scope(viewer))
+def visible_notes(viewer: User) -> Select[Note]:
+    return select(Note).where(notes_scope(viewer))
 
 
-def session_or_404(db: Session, viewer: User, session_id: int) -> CoachingSession:
-    return _one_or_404(db, visible_sessions(viewer).where(CoachingSession.id == session_id))
+def note_or_404(db: Session, viewer: User, note_id: int) -> Note:
+    return _one_or_404(db, visible_notes(viewer).where(Note.id == note_id))
 
 
-def can_see_private_notes(viewer: User, coaching_session: CoachingSession) -> bool:
+def can_see_private_notes(viewer: User, note: Note) -> bool:
     """Private notes and drafts belong to their author alone."""
-    return wrote(viewer, coaching_session)
+    return wrote(viewer, note)
 
 
-def wrote(viewer: User, coaching_session: CoachingSession) -> bool:
-    return coaching_session.manager_id == viewer.id
+def wrote(viewer: User, note: Note) -> bool:
+    return note.manager_id == viewer.id
 
 
-def can_edit_session(viewer: User, coaching_session: CoachingSession) -> bool:
+def can_edit_note(viewer: User, note: Note) -> bool:
     """Its author changes, shares, adds follow-ups and addenda, while the rep still reports
     to them (see "A team move" below)."""
-    return wrote(viewer, coaching_session) and authors_line_holds(coaching_session)
+    return wrote(viewer, note) and authors_line_holds(note)
 
 
-def can_discard_draft(viewer: User, coaching_session: CoachingSession) -> bool:
+def can_discard_draft(viewer: User, note: Note) -> bool:
     """A draft is its author's to discard, even once the rep has moved to another team."""
-    return wrote(viewer, coaching_session)
+    return wrote(viewer, note)
 
 
 # A team move ------------------------------------------------------------------------
@@ -207,17 +207,17 @@ def can_discard_draft(viewer: User, coaching_session: CoachingSession) -> bool:
 LONG_AGO = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
-def authors_line_holds(coaching_session: CoachingSession) -> bool:
+def authors_line_holds(note: Note) -> bool:
     """The note's rep still reports to the note's author."""
-    return coaching_session.rep.manager_id == coaching_session.manager_id
+    return note.rep.manager_id == note.manager_id
 
 
 def _still_in_line(viewer: User) -> ColumnElement[bool]:
     """Notes (in a query on coaching_sessions) whose rep still reports to the viewer, or
     that the viewer did not write."""
     return or_(
-        CoachingSession.manager_id != viewer.id,
-        CoachingSession.rep_id.in_(direct_report_ids(viewer)),
+        Note.manager_id != viewer.id,
+        Note.rep_id.in_(direct_report_ids(viewer)),
     )
 
 
@@ -251,9 +251,7 @@ def line_ends(db: Session, manager: User, rep_ids: Iterable[int]) -> dict[int, d
     return {rep: ended.get(rep) or begun.get(rep) or LONG_AGO for rep in reps}
 
 
-def as_seen_by(
-    db: Session, viewer: User, notes: Iterable[CoachingSession]
-) -> list[CoachingSession]:
+def as_seen_by(db: Session, viewer: User, notes: Iterable[Note]) -> list[Note]:
     """The notes as this viewer may read them: those they wrote about a rep who has left their
     line as they stood when the rep left (seen_as_of), whatever the rep added since held
     back. Every page, API response and export showing notes reads them through here.
@@ -268,21 +266,19 @@ def as_seen_by(
     return notes
 
 
-def _acknowledgement_as_it_stood(
-    note: CoachingSession | CoachTheCoachNote, at: dt.datetime
-) -> None:
+def _acknowledgement_as_it_stood(note: Note | CoachTheCoachNote, at: dt.datetime) -> None:
     """An acknowledgement (and its comment) given after `at` is held back, and so is the time
     the note last changed."""
     note.seen_as_of = at
     if note.acknowledged_at is not None and note.acknowledged_at > at:
-        set_committed_value(note, "status", SessionStatus.SHARED)
+        set_committed_value(note, "status", NoteStatus.SHARED)
         set_committed_value(note, "acknowledged_at", None)
         set_committed_value(note, "ack_comment", None)
     if note.updated_at > at:
         set_committed_value(note, "updated_at", at)
 
 
-def _as_it_stood(note: CoachingSession, at: dt.datetime) -> None:
+def _as_it_stood(note: Note, at: dt.datetime) -> None:
     _acknowledgement_as_it_stood(note, at)
 
     def later(moment: dt.datetime | None) -> bool:
@@ -308,9 +304,9 @@ def _as_it_stood(note: CoachingSession, at: dt.datetime) -> None:
 def self_rating_settled() -> ColumnElement[bool]:
     """The rep has rated themself on the note, declined to, or acknowledged it."""
     return or_(
-        CoachingSession.self_rated_at.is_not(None),
-        CoachingSession.self_rating_skipped_at.is_not(None),
-        CoachingSession.status == SessionStatus.ACKNOWLEDGED,
+        Note.self_rated_at.is_not(None),
+        Note.self_rating_skipped_at.is_not(None),
+        Note.status == NoteStatus.ACKNOWLEDGED,
     )
 
 
@@ -318,22 +314,22 @@ def manager_ratings_scope(viewer: User) -> ColumnElement[bool]:
     """Notes whose manager's ratings the viewer may read, among those they may see: the rep
     only once their self-rating of the note is settled (rated, declined or acknowledged)."""
     if viewer.role == Role.REP:
-        return and_(sessions_scope(viewer), self_rating_settled())
-    return sessions_scope(viewer)
+        return and_(notes_scope(viewer), self_rating_settled())
+    return notes_scope(viewer)
 
 
-def is_self_rating_settled(coaching_session: CoachingSession) -> bool:
+def is_self_rating_settled(note: Note) -> bool:
     """self_rating_settled for one note in memory."""
     return (
-        coaching_session.self_rated_at is not None
-        or coaching_session.self_rating_skipped_at is not None
-        or coaching_session.status == SessionStatus.ACKNOWLEDGED
+        note.self_rated_at is not None
+        or note.self_rating_skipped_at is not None
+        or note.status == NoteStatus.ACKNOWLEDGED
     )
 
 
-def can_see_manager_ratings(viewer: User, coaching_session: CoachingSession) -> bool:
+def can_see_manager_ratings(viewer: User, note: Note) -> bool:
     """manager_ratings_scope for one note already found in the viewer's scope."""
-    return coaching_session.rep_id != viewer.id or is_self_rating_settled(coaching_session)
+    return note.rep_id != viewer.id or is_self_rating_settled(note)
 
 
 # Self-assessments made before the next note --------------------------------------------
@@ -462,14 +458,14 @@ def can_capture_calls(viewer: User, ride: PlannedRideAlong) -> bool:
 def _on_no_note_or_one(condition: ColumnElement[bool]) -> ColumnElement[bool]:
     return or_(
         FollowUp.session_id.is_(None),
-        exists().where(CoachingSession.id == FollowUp.session_id, condition),
+        exists().where(Note.id == FollowUp.session_id, condition),
     )
 
 
 def follow_up_out_of_draft() -> ColumnElement[bool]:
     """Follow-ups past any draft: set on no note (a plan action's) or on a note shared with
     its rep. Only these are anyone's commitments, counted in figures or told to others."""
-    return _on_no_note_or_one(CoachingSession.status.in_(VISIBLE_TO_OTHERS))
+    return _on_no_note_or_one(Note.status.in_(VISIBLE_TO_OTHERS))
 
 
 def follow_up_open_to(person_id: int | SQLColumnExpression[Any]) -> ColumnElement[bool]:
@@ -479,8 +475,8 @@ def follow_up_open_to(person_id: int | SQLColumnExpression[Any]) -> ColumnElemen
     them. `person_id` may be a column (the worker asks it of each nudge's recipient)."""
     return _on_no_note_or_one(
         or_(
-            CoachingSession.status.in_(VISIBLE_TO_OTHERS),
-            CoachingSession.manager_id == person_id,
+            Note.status.in_(VISIBLE_TO_OTHERS),
+            Note.manager_id == person_id,
         )
     )
 
@@ -492,8 +488,8 @@ def follow_ups_scope(viewer: User) -> ColumnElement[bool]:
     they read them on the note, as it stood at the move, and nowhere else."""
     if viewer.role == Role.ADMIN:
         return false()
-    session_visible = exists().where(
-        CoachingSession.id == FollowUp.session_id, sessions_scope(viewer), _still_in_line(viewer)
+    note_visible = exists().where(
+        Note.id == FollowUp.session_id, notes_scope(viewer), _still_in_line(viewer)
     )
     own = and_(
         FollowUp.owner_id == viewer.id,
@@ -502,16 +498,16 @@ def follow_ups_scope(viewer: User) -> ColumnElement[bool]:
     )
     managed = managed_ids(viewer)
     if managed is None:
-        return or_(own, session_visible)
+        return or_(own, note_visible)
     # Managers and directors follow their people's plan-action follow-ups too.
     plan_follow_up = and_(FollowUp.session_id.is_(None), FollowUp.owner_id.in_(managed))
-    return or_(own, session_visible, plan_follow_up)
+    return or_(own, note_visible, plan_follow_up)
 
 
 def can_change_follow_up(viewer: User, follow_up: FollowUp) -> bool:
     """Its owner, or whoever set it (the note's author, or who added the plan action); on a
     note whose rep has left the author's line, the rep alone."""
-    note = follow_up.session
+    note = follow_up.note
     if note is not None and wrote(viewer, note) and not authors_line_holds(note):
         return False
     author_id = note.manager_id if note is not None else follow_up.created_by_id

@@ -126,7 +126,7 @@ class Row:
             "i": items or {},
             "p": org.people,
             "n": org.notifications,
-            "s": org.sessions,
+            "s": org.notes,
             "f": org.follow_ups,
             "g": org.guide_ids,
             "c": org.coach_notes,
@@ -251,9 +251,9 @@ MATRIX: tuple[Row, ...] = (
     # Exports of the viewer's scope: managers and directors.
     row("dashboard.cadence_csv", "GET", "/org/cadence.csv",
         expect=(302, 404, 404, 404, 200, 200, 200, 200, 404)),
-    row("dashboard.sessions_csv", "GET", "/org/sessions.csv",
+    row("dashboard.notes_csv", "GET", "/org/sessions.csv",
         expect=(302, 404, 404, 404, 200, 200, 200, 200, 404)),
-    row("dashboard.sessions_csv", "GET", "/org/sessions.csv?period=180&manager_id={p[manager].id}",
+    row("dashboard.notes_csv", "GET", "/org/sessions.csv?period=180&manager_id={p[manager].id}",
         variant="filtered",
         expect=(302, 404, 404, 404, 200, 200, 200, 200, 404)),
     # Notification settings and devices: one's own only.
@@ -1030,7 +1030,7 @@ def add_ride_along_day(db: Session, org: Org) -> dict[str, Any]:
     )
     ride.stops = [RideAlongStop(name="Lakeside Clinic", objective="Agree the P&T submission date")]
     agreement = FollowUp(
-        session_id=org.sessions["acknowledged"].id,
+        session_id=org.notes["acknowledged"].id,
         owner_id=rep.id,
         created_by_id=manager.id,
         title="Send the dosing summary",
@@ -1097,8 +1097,8 @@ def open_world(app: Flask) -> Iterator[World]:
         try:
             db = database.sessionmaker()
             org = build_org(db)
-            org.sessions["other_team"].private_notes = PRIVATE_NOTES["manager2"]
-            org.sessions["far"].private_notes = PRIVATE_NOTES["manager3"]
+            org.notes["other_team"].private_notes = PRIVATE_NOTES["manager2"]
+            org.notes["far"].private_notes = PRIVATE_NOTES["manager3"]
             items = add_items(db, org)
             credentials: dict[str, Credentials] = {}
             with app.app_context():

@@ -18,7 +18,6 @@ from coachapp.models import (
     AccountPlan,
     AccountType,
     CoachingGuide,
-    CoachingSession,
     CoachTheCoachNote,
     Competency,
     FollowUp,
@@ -26,13 +25,14 @@ from coachapp.models import (
     GuideSection,
     GuideStatus,
     GuideVersion,
+    Note,
+    NoteRating,
+    NoteStatus,
+    NoteType,
     Notification,
     PlanStatus,
     PlanTeamMember,
     Role,
-    SessionRating,
-    SessionStatus,
-    SessionType,
     User,
 )
 
@@ -112,17 +112,17 @@ def make_guide_version(db: Session) -> GuideVersion:
     return version
 
 
-def make_session(
-    db: Session, manager: User, rep: User, status: SessionStatus = SessionStatus.SHARED, **kw: Any
-) -> CoachingSession:
+def make_note(
+    db: Session, manager: User, rep: User, status: NoteStatus = NoteStatus.SHARED, **kw: Any
+) -> Note:
     version = kw.pop("guide_version", None) or make_guide_version(db)
-    shared_at = None if status == SessionStatus.DRAFT else utcnow()
+    shared_at = None if status == NoteStatus.DRAFT else utcnow()
     values: dict[str, Any] = {
         "client_uuid": uuid.uuid4(),
         "manager_id": manager.id,
         "rep_id": rep.id,
         "guide_version_id": version.id,
-        "type": SessionType.RIDE_ALONG,
+        "type": NoteType.RIDE_ALONG,
         "occurred_on": dt.date.today() - dt.timedelta(days=3),
         "status": status,
         "strengths": "Opened with the customer's own goals.",
@@ -130,12 +130,12 @@ def make_session(
         "private_notes": "PRIVATE-NOTE-MARKER",
         "shared_at": shared_at,
     }
-    if status == SessionStatus.ACKNOWLEDGED:
+    if status == NoteStatus.ACKNOWLEDGED:
         values.update(acknowledged_at=utcnow(), ack_comment="Thanks, agreed.")
     values.update(kw)
-    coaching = CoachingSession(**values)
+    coaching = Note(**values)
     coaching.ratings = [
-        SessionRating(competency_id=c.id, score=3, evidence="Seen on the call")
+        NoteRating(competency_id=c.id, score=3, evidence="Seen on the call")
         for c in version.sections[0].competencies
     ]
     db.add(coaching)
@@ -176,7 +176,7 @@ def make_coach_note(
     db: Session,
     director: User,
     manager: User,
-    status: SessionStatus = SessionStatus.SHARED,
+    status: NoteStatus = NoteStatus.SHARED,
     **kw: Any,
 ) -> CoachTheCoachNote:
     values: dict[str, Any] = {
@@ -186,9 +186,9 @@ def make_coach_note(
         "action": "Asked the rep to rate the call first.",
         "result": "The rep named the next step themself.",
         "status": status,
-        "shared_at": None if status == SessionStatus.DRAFT else utcnow(),
+        "shared_at": None if status == NoteStatus.DRAFT else utcnow(),
     }
-    if status == SessionStatus.ACKNOWLEDGED:
+    if status == NoteStatus.ACKNOWLEDGED:
         values.update(acknowledged_at=utcnow(), ack_comment="Noted, thanks.")
     values.update(kw)
     note = CoachTheCoachNote(**values)
@@ -203,7 +203,7 @@ class Org:
 
     people: dict[str, User] = field(default_factory=dict)
     plans: dict[str, AccountPlan] = field(default_factory=dict)
-    sessions: dict[str, CoachingSession] = field(default_factory=dict)
+    notes: dict[str, Note] = field(default_factory=dict)
     follow_ups: dict[str, FollowUp] = field(default_factory=dict)
     notifications: dict[str, Notification] = field(default_factory=dict)
     guide_ids: dict[str, int] = field(default_factory=dict)
@@ -236,18 +236,14 @@ def build_org(db: Session) -> Org:
 
     version = make_guide_version(db)
     org.guide_ids["main"] = version.guide_id
-    s = org.sessions
-    s["draft"] = make_session(
-        db, p["manager"], p["rep"], SessionStatus.DRAFT, guide_version=version
+    s = org.notes
+    s["draft"] = make_note(db, p["manager"], p["rep"], NoteStatus.DRAFT, guide_version=version)
+    s["shared"] = make_note(db, p["manager"], p["rep"], NoteStatus.SHARED, guide_version=version)
+    s["acknowledged"] = make_note(
+        db, p["manager"], p["rep"], NoteStatus.ACKNOWLEDGED, guide_version=version
     )
-    s["shared"] = make_session(
-        db, p["manager"], p["rep"], SessionStatus.SHARED, guide_version=version
-    )
-    s["acknowledged"] = make_session(
-        db, p["manager"], p["rep"], SessionStatus.ACKNOWLEDGED, guide_version=version
-    )
-    s["other_team"] = make_session(db, p["manager2"], p["other_rep"], guide_version=version)
-    s["far"] = make_session(db, p["manager3"], p["far_rep"], guide_version=version)
+    s["other_team"] = make_note(db, p["manager2"], p["other_rep"], guide_version=version)
+    s["far"] = make_note(db, p["manager3"], p["far_rep"], guide_version=version)
 
     org.follow_ups["rep_shared"] = make_follow_up(
         db, p["rep"], p["manager"], session_id=s["shared"].id
@@ -259,7 +255,7 @@ def build_org(db: Session) -> Org:
 
     org.notifications["rep"] = make_notification(db, p["rep"])
     org.notifications["manager"] = make_notification(db, p["manager"])
-    for state in (SessionStatus.DRAFT, SessionStatus.SHARED):
+    for state in (NoteStatus.DRAFT, NoteStatus.SHARED):
         org.coach_notes[state.value] = make_coach_note(db, p["director"], p["manager"], state)
     db.commit()
     return org

@@ -165,10 +165,10 @@ def test_coaching_follow_ups_focus_and_ride_along_ask_first(
         app,
         coaching__update_follow_up={"follow_up_id": item.id},
         coaching__remove_follow_up={
-            "session_id": org.sessions["draft"].id,
+            "note_id": org.notes["draft"].id,
             "follow_up_id": draft_item.id,
         },
-        coaching__discard={"session_id": org.sessions["draft"].id},
+        coaching__discard={"note_id": org.notes["draft"].id},
         coaching__end_focus={"focus_id": focus_id},
         ride_alongs__remove_call={"ride_id": ride.id, "call_id": call.id},
     )
@@ -186,7 +186,7 @@ def test_coaching_follow_ups_focus_and_ride_along_ask_first(
     )
     assert later_button.summary is None
 
-    draft_page = buttons_on(manager, f"/notes/{org.sessions['draft'].id}/edit")
+    draft_page = buttons_on(manager, f"/notes/{org.notes['draft'].id}/edit")
     removed = asks_first(draft_page, url["coaching__remove_follow_up"])
     assert removed.name == f"Remove follow-up {draft_item.title}"
     asks_first(draft_page, url["coaching__discard"])
@@ -205,7 +205,7 @@ def test_coaching_follow_ups_focus_and_ride_along_ask_first(
 
 def test_acknowledging_stays_one_tap(app: Flask, org: Org) -> None:
     rep = signed_in(app, org, "rep")
-    note = buttons_on(rep, f"/notes/{org.sessions['shared'].id}")
+    note = buttons_on(rep, f"/notes/{org.notes['shared'].id}")
     acknowledge = [b for b in note if b.name.startswith("Acknowledge")]
     assert acknowledge and all(b.summary is None for b in acknowledge)
 
@@ -235,7 +235,7 @@ def test_plan_items_devices_and_self_assessment_ask_first(
 
     asks_first(buttons_on(rep, "/me/notifications"), url["nudges__remove_device"])
 
-    version = org.sessions["shared"].guide_version
+    version = org.notes["shared"].guide_version
     competency = version.sections[0].competencies[0]
     saved = rep.post_form(
         url["coaching__rate_yourself"],

@@ -20,12 +20,12 @@ from coachapp.demo import DemoDataError, load_content, seed_demo
 from coachapp.models import (
     AccountPlan,
     CoachingGuide,
-    CoachingSession,
     Function,
+    Note,
+    NoteRating,
+    NoteStatus,
     PlannedRideAlong,
     Role,
-    SessionRating,
-    SessionStatus,
     User,
 )
 
@@ -114,9 +114,9 @@ def test_each_line_has_its_own_managers(db: Session) -> None:
             # manager (in sales, rep8 joined recently and has not been coached yet).
             assert handle == "manager" or db.scalar(
                 select(func.count()).where(
-                    CoachingSession.rep_id == member.id,
-                    CoachingSession.manager_id == leader.id,
-                    CoachingSession.status != SessionStatus.DRAFT,
+                    Note.rep_id == member.id,
+                    Note.manager_id == leader.id,
+                    Note.status != NoteStatus.DRAFT,
                 )
             ), person
     # Nobody of the medical line or patient services reports into sales, at any depth.
@@ -147,7 +147,7 @@ def test_every_account_team_spans_three_lines(db: Session) -> None:
 
 def test_texts_vary_per_account_and_person(db: Session) -> None:
     seed_demo(db, today=TODAY)
-    evidence = [text for text in db.scalars(select(SessionRating.evidence)) if text]
+    evidence = [text for text in db.scalars(select(NoteRating.evidence)) if text]
     assert len(evidence) > 1000
     assert len(set(evidence)) / len(evidence) > 0.9
 
@@ -161,22 +161,18 @@ def test_history_has_realistic_spread(db: Session) -> None:
     statuses = {c.status for c in cadence.values()}
     assert {"on_track", "overdue", "never"} <= statuses
     assert db.scalar(
-        select(func.count()).where(
-            CoachingSession.status == SessionStatus.DRAFT, CoachingSession.manager_id == manager.id
-        )
+        select(func.count()).where(Note.status == NoteStatus.DRAFT, Note.manager_id == manager.id)
     )
-    oldest = db.scalar(select(func.min(CoachingSession.occurred_on)))
+    oldest = db.scalar(select(func.min(Note.occurred_on)))
     assert oldest is not None and (TODAY - oldest).days > 90
 
 
 def test_seeding_twice_adds_nothing(db: Session) -> None:
     seed_demo(db, today=TODAY)
-    counts = [db.scalar(select(func.count()).select_from(t)) for t in (User, CoachingSession)]
+    counts = [db.scalar(select(func.count()).select_from(t)) for t in (User, Note)]
     again = seed_demo(db, today=TODAY)
     assert not any(again.values())
-    assert counts == [
-        db.scalar(select(func.count()).select_from(t)) for t in (User, CoachingSession)
-    ]
+    assert counts == [db.scalar(select(func.count()).select_from(t)) for t in (User, Note)]
 
 
 def test_scale_makes_copies_with_their_own_people(db: Session) -> None:
@@ -203,13 +199,11 @@ def test_the_manager_rides_along_tomorrow_and_only_recent_notes_are_unread(db: S
     assert ride.day == TODAY + dt.timedelta(days=1)  # the manager's evening in New York
     assert ride.rep.email == "rep3@example.com" and ride.plan is not None
     assert ride.plan.owner_id == ride.rep_id
-    shown = db.scalars(
-        select(CoachingSession).where(CoachingSession.status != SessionStatus.DRAFT)
-    ).all()
+    shown = db.scalars(select(Note).where(Note.status != NoteStatus.DRAFT)).all()
     unread = [s for s in shown if s.rep_seen_at is None]
     assert unread, "a rep or two have a note they have not opened yet"
     for note in unread:
-        assert note.status == SessionStatus.SHARED and (TODAY - note.occurred_on).days <= 3
+        assert note.status == NoteStatus.SHARED and (TODAY - note.occurred_on).days <= 3
     for note in shown:
         if note.rep_seen_at is not None:
             assert note.shared_at is not None and note.shared_at <= note.rep_seen_at
@@ -282,21 +276,19 @@ def test_a_person_and_a_note_are_a_few_lines_of_data(db: Session, tmp_path: Path
     )
     assert db.scalar(select(func.count()).where(AccountPlan.owner_id == person.id)) == 1
     written = db.scalars(
-        select(CoachingSession).where(
-            CoachingSession.rep_id == person.id,
-            CoachingSession.strengths.startswith("Briefed the account team"),
+        select(Note).where(
+            Note.rep_id == person.id,
+            Note.strengths.startswith("Briefed the account team"),
         )
     ).one()
     assert written.occurred_on == TODAY - dt.timedelta(days=2)
-    assert written.status == SessionStatus.SHARED and written.rep_seen_at is None  # still new
+    assert written.status == NoteStatus.SHARED and written.rep_seen_at is None  # still new
     assert sorted(r.score or 0 for r in written.ratings) == [0, 4]
     assert [(f.title, f.due_date) for f in written.follow_ups] == [
         ("Send the policy summary", TODAY + dt.timedelta(days=3))
     ]
     generated = db.scalar(
-        select(func.count()).where(
-            CoachingSession.rep_id == person.id, CoachingSession.id != written.id
-        )
+        select(func.count()).where(Note.rep_id == person.id, Note.id != written.id)
     )
     assert generated, "the new rep also has a coaching history drawn for them"
 

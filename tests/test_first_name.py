@@ -10,8 +10,8 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from coachapp.models import SessionStatus, User
-from tests.builders import Org, make_session, make_user
+from coachapp.models import NoteStatus, User
+from tests.builders import Org, make_note, make_user
 from tests.conftest import signed_in
 
 APP = Path(__file__).resolve().parent.parent / "coachapp"
@@ -38,7 +38,7 @@ def test_pages_call_a_rep_by_the_first_word_of_a_name_with_leading_spaces(
 ) -> None:
     manager = org.people["manager"]
     rep = make_user(db, name="  Sam  de Vries", manager_id=manager.id)
-    draft = make_session(db, manager, rep, SessionStatus.DRAFT)
+    draft = make_note(db, manager, rep, NoteStatus.DRAFT)
     db.commit()
     page = signed_in(app, org, "manager").get(f"/notes/{draft.id}/edit").get_data(as_text=True)
     assert "Coaching Sam" in page and "Discard this draft about Sam from" in page

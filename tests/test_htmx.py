@@ -17,7 +17,7 @@ from coachapp.htmx import (
     swapped_into,
     with_trigger,
 )
-from coachapp.models import CoachingSession, SessionStatus
+from coachapp.models import Note, NoteStatus
 from tests.builders import Org
 from tests.coaching.test_pages import debrief
 from tests.conftest import signed_in
@@ -56,13 +56,13 @@ def test_a_boosted_link_is_htmx_but_wants_the_whole_page(app: Flask) -> None:
 def test_sharing_from_the_debrief_with_htmx_sends_the_browser_to_the_note(
     app: Flask, db: Session, org: Org
 ) -> None:
-    note = org.sessions["draft"]
+    note = org.notes["draft"]
     form = {**debrief(db, note.id), "development_focus": "Plan the call with the MSL"}
     manager = signed_in(app, org, "manager")
     shared = manager.post_form(f"/notes/{note.id}/share", form, headers={"HX-Request": "true"})
     assert shared.status_code == 204 and shared.headers["HX-Redirect"] == f"/notes/{note.id}"
     db.expire_all()
-    assert db.get(CoachingSession, note.id).status == SessionStatus.SHARED  # type: ignore[union-attr]
+    assert db.get(Note, note.id).status == NoteStatus.SHARED  # type: ignore[union-attr]
 
 
 def test_no_module_but_the_htmx_one_names_an_htmx_header() -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, event, select, text
 from sqlalchemy.orm import Session
 
 from coachapp import create_app, migrate
-from coachapp.models import CoachingSession, SessionStatus
+from coachapp.models import Note, NoteStatus
 from tests.builders import Org, build_org
 from tests.conftest import BACKENDS, HttpsClient, login, new_database_url, settings_for
 
@@ -48,16 +48,14 @@ def test_an_acknowledgement_that_crosses_another_change_is_refused_not_a_500(
     login_as: Any,
     someone_else_writes_first: dict[str, int],
 ) -> None:
-    note = org.sessions["shared"]
+    note = org.notes["shared"]
     login_as("rep")
     someone_else_writes_first["note"] = note.id
     answer = client.post_form(f"/notes/{note.id}/acknowledge", {"comment": "Agreed"})
     assert someone_else_writes_first["bumped"] == 1
     assert answer.status_code in {409, 412}, answer.status_code
     db.expire_all()
-    assert db.scalar(select(CoachingSession.status).where(CoachingSession.id == note.id)) == (
-        SessionStatus.SHARED
-    )
+    assert db.scalar(select(Note.status).where(Note.id == note.id)) == (NoteStatus.SHARED)
     assert db.execute(text("SELECT 1")).scalar() == 1  # the connection is usable afterwards
 
 
@@ -81,7 +79,7 @@ def committed_org(
             named = {
                 "manager": org.people["manager"].email,
                 "rep": org.people["rep"].email,
-                "draft": org.sessions["draft"].id,
+                "draft": org.notes["draft"].id,
                 "follow_up": org.follow_ups["rep_shared"].id,
             }
             db.close()

@@ -23,7 +23,7 @@ def test_a_focus_goal_too_long_is_refused_not_cut(
     db: Session, org: Org, client: HttpsClient, login_as: Any
 ) -> None:
     rep = org.people["rep"]
-    key = org.sessions["shared"].ratings[0].competency.key
+    key = org.notes["shared"].ratings[0].competency.key
     client = login_as("manager")
     goal = "g" * (GOAL_MAX + 1)
     client.post_form(f"/people/{rep.id}/focus", {"competency_key": key, "goal": goal})

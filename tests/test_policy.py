@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from coachapp import policy
 from coachapp.db import utcnow
 from coachapp.errors import NotFound
-from coachapp.models import CoachingSession, Role, SessionStatus, User
-from tests.builders import Org, make_follow_up, make_plan, make_session, make_user
+from coachapp.models import Note, NoteStatus, Role, User
+from tests.builders import Org, make_follow_up, make_note, make_plan, make_user
 
 EVERYONE = (
     "rep",
@@ -93,7 +93,7 @@ def test_cadence_figures_cover_the_reps_whose_shared_notes_one_may_read(
     for who in EVERYONE:
         viewer = org.people[who]
         readable = {
-            s.rep_id for s in db.scalars(policy.visible_sessions(viewer)) if s.status != "draft"
+            s.rep_id for s in db.scalars(policy.visible_notes(viewer)) if s.status != "draft"
         }
         assert readable <= {org.people[name].id for name in seen[who]}, who
 
@@ -175,7 +175,7 @@ def test_only_the_owner_edits_and_only_their_manager_comments(db: Session, org: 
 
 
 def test_visible_sessions_per_role(db: Session, org: Org) -> None:
-    assert seen_by_everyone(db, org, policy.visible_sessions, org.sessions) == {
+    assert seen_by_everyone(db, org, policy.visible_notes, org.notes) == {
         # A rep: their own, once shared; never a draft.
         "rep": {"shared", "acknowledged"},
         "rep2": set(),
@@ -197,15 +197,15 @@ def test_manager_sees_direct_reports_shared_notes_by_others_but_not_their_drafts
 ) -> None:
     p = org.people
     # manager2 covering for manager: a shared note and a draft about manager's rep.
-    shared = make_session(db, p["manager2"], p["rep"], SessionStatus.SHARED)
-    draft = make_session(db, p["manager2"], p["rep"], SessionStatus.DRAFT)
+    shared = make_note(db, p["manager2"], p["rep"], NoteStatus.SHARED)
+    draft = make_note(db, p["manager2"], p["rep"], NoteStatus.DRAFT)
     db.commit()
     named = {"shared": shared, "draft": draft}
-    assert keys(db.scalars(policy.visible_sessions(p["manager"])), named) >= {"shared"}
-    assert "draft" not in keys(db.scalars(policy.visible_sessions(p["manager"])), named)
-    assert {"shared", "draft"} <= keys(db.scalars(policy.visible_sessions(p["manager2"])), named)
-    assert "draft" not in keys(db.scalars(policy.visible_sessions(p["rep"])), named)
-    assert "draft" not in keys(db.scalars(policy.visible_sessions(p["director"])), named)
+    assert keys(db.scalars(policy.visible_notes(p["manager"])), named) >= {"shared"}
+    assert "draft" not in keys(db.scalars(policy.visible_notes(p["manager"])), named)
+    assert {"shared", "draft"} <= keys(db.scalars(policy.visible_notes(p["manager2"])), named)
+    assert "draft" not in keys(db.scalars(policy.visible_notes(p["rep"])), named)
+    assert "draft" not in keys(db.scalars(policy.visible_notes(p["director"])), named)
 
 
 def test_session_outside_scope_is_not_found(db: Session, org: Org) -> None:
@@ -213,32 +213,32 @@ def test_session_outside_scope_is_not_found(db: Session, org: Org) -> None:
     cases += [("director", "far"), ("admin", "shared"), ("manager", "other_team")]
     for who, name in cases:
         with pytest.raises(NotFound):
-            policy.session_or_404(db, org.people[who], org.sessions[name].id)
+            policy.note_or_404(db, org.people[who], org.notes[name].id)
 
 
-def share(db: Session, coaching_session: CoachingSession) -> None:
-    coaching_session.status = SessionStatus.SHARED
-    coaching_session.shared_at = utcnow()
+def share(db: Session, note: Note) -> None:
+    note.status = NoteStatus.SHARED
+    note.shared_at = utcnow()
     db.commit()
 
 
 def test_sharing_a_draft_shows_it_to_the_rep_and_director(db: Session, org: Org) -> None:
-    draft = org.sessions["draft"]
+    draft = org.notes["draft"]
     for who in ("rep", "director"):
         with pytest.raises(NotFound):
-            policy.session_or_404(db, org.people[who], draft.id)
+            policy.note_or_404(db, org.people[who], draft.id)
     share(db, draft)
     for who in ("rep", "director"):
-        assert policy.session_or_404(db, org.people[who], draft.id) is draft
+        assert policy.note_or_404(db, org.people[who], draft.id) is draft
 
 
 def test_private_notes_belong_to_their_author_alone(db: Session, org: Org) -> None:
-    p, s = org.people, org.sessions
-    for name, session in s.items():
-        allowed = [who for who in EVERYONE if policy.can_see_private_notes(p[who], session)]
-        author = next(who for who in EVERYONE if p[who].id == session.manager_id)
+    p, s = org.people, org.notes
+    for name, note in s.items():
+        allowed = [who for who in EVERYONE if policy.can_see_private_notes(p[who], note)]
+        author = next(who for who in EVERYONE if p[who].id == note.manager_id)
         assert allowed == [author], name
-        editors = [who for who in EVERYONE if policy.can_edit_session(p[who], session)]
+        editors = [who for who in EVERYONE if policy.can_edit_note(p[who], note)]
         assert editors == [author], name
     assert not policy.can_see_private_notes(p["rep"], s["shared"])
     assert not policy.can_see_private_notes(p["director"], s["acknowledged"])
@@ -268,7 +268,7 @@ def test_follow_up_on_a_draft_reaches_its_owner_once_shared(db: Session, org: Or
     rep, follow_up = org.people["rep"], org.follow_ups["rep_draft"]
     with pytest.raises(NotFound):
         policy.follow_up_or_404(db, rep, follow_up.id)
-    share(db, org.sessions["draft"])
+    share(db, org.notes["draft"])
     assert policy.follow_up_or_404(db, rep, follow_up.id) is follow_up
     assert "rep_draft" in keys(
         db.scalars(policy.visible_follow_ups(org.people["director"])), org.follow_ups
@@ -279,7 +279,7 @@ def test_plan_action_follow_ups_reach_the_owners_managers(db: Session, org: Org)
     p = org.people
     plan_action = make_follow_up(db, p["rep"], p["rep"], title="Book the P&T meeting")
     # rep2's follow-up from a note about rep: rep2 owns it, rep sees it with the note.
-    on_rep_note = make_follow_up(db, p["rep2"], p["manager"], session_id=org.sessions["shared"].id)
+    on_rep_note = make_follow_up(db, p["rep2"], p["manager"], session_id=org.notes["shared"].id)
     db.commit()
     named = {**org.follow_ups, "plan_action": plan_action, "on_rep_note": on_rep_note}
     assert seen_by_everyone(db, org, policy.visible_follow_ups, named) == {
@@ -349,10 +349,10 @@ def test_subtree_at_any_depth(db: Session, org: Org, depth: int) -> None:
     assert reps == {rep.id, sibling_rep.id}
     # A director several levels up sees shared notes, never drafts, at the bottom.
     manager = chain[-2]
-    shared = make_session(db, manager, rep, SessionStatus.SHARED)
-    draft = make_session(db, manager, rep, SessionStatus.DRAFT)
+    shared = make_note(db, manager, rep, NoteStatus.SHARED)
+    draft = make_note(db, manager, rep, NoteStatus.DRAFT)
     db.commit()
-    seen = {s.id for s in db.scalars(policy.visible_sessions(top))}
+    seen = {s.id for s in db.scalars(policy.visible_notes(top))}
     assert shared.id in seen
     assert draft.id not in seen
     assert policy.person_or_404(db, top, rep.id) is rep

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 
 from bench.pages import counting_statements
 from coachapp.db import utcnow
-from coachapp.models import SessionStatus
+from coachapp.models import NoteStatus
 from coachapp.ride_alongs import calendar
 from coachapp.timezones import local_today
-from tests.builders import Org, make_follow_up, make_plan, make_session, make_user
+from tests.builders import Org, make_follow_up, make_note, make_plan, make_user
 from tests.conftest import HttpsClient, login
 
 
@@ -28,7 +28,7 @@ def grow_team(db: Session, org: Org, size: int) -> None:
     for _ in range(size):
         rep = make_user(db, manager_id=manager.id)
         make_plan(db, rep)
-        make_session(db, manager, rep, SessionStatus.ACKNOWLEDGED)
+        make_note(db, manager, rep, NoteStatus.ACKNOWLEDGED)
     db.commit()
 
 
@@ -57,9 +57,7 @@ def test_today_does_not_query_per_draft_follow_up_or_ride_along(
     for n, who in enumerate(("rep", "rep2", "rep")):  # more drafts, follow-ups, ride-alongs
         rep = org.people[who]
         plan = make_plan(db, rep)
-        make_session(
-            db, manager, rep, SessionStatus.DRAFT, plan_id=plan.id, account_id=plan.account_id
-        )
+        make_note(db, manager, rep, NoteStatus.DRAFT, plan_id=plan.id, account_id=plan.account_id)
         make_follow_up(db, rep, manager)
         day = today + dt.timedelta(days=n % 2)
         calendar.plan_ride_along(db, manager, rep.id, day, today, plan.id)

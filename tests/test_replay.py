@@ -22,11 +22,11 @@ from coachapp.db import database
 from coachapp.errors import Conflict
 from coachapp.models import (
     AuditEvent,
-    CoachingSession,
     CoachTheCoachNote,
+    Note,
+    NoteStatus,
     RideAlongCall,
     Role,
-    SessionStatus,
     User,
 )
 from coachapp.ride_alongs import calendar
@@ -45,7 +45,7 @@ def a_second_note(director: User, manager: User, client_uuid: uuid.UUID) -> Coac
         situation="Same note, sent again",
         action="-",
         result="-",
-        status=SessionStatus.DRAFT,
+        status=NoteStatus.DRAFT,
     )
 
 
@@ -56,7 +56,7 @@ def stored(db: Session, client_uuid: uuid.UUID) -> int:
 def test_the_replay_that_lost_the_race_gets_the_winners_row(db: Session, org: Org) -> None:
     director, manager = org.people["director"], org.people["manager"]
     key = uuid.uuid4()
-    won = make_coach_note(db, director, manager, SessionStatus.DRAFT, client_uuid=key)
+    won = make_coach_note(db, director, manager, NoteStatus.DRAFT, client_uuid=key)
     db.commit()
     found = replay.add_new(
         db, a_second_note(director, manager, key), lambda n: n.director_id == director.id, "No"
@@ -69,7 +69,7 @@ def test_someone_elses_client_uuid_is_a_conflict(db: Session, org: Org) -> None:
     director, manager = org.people["director"], org.people["manager"]
     other = org.people["director2"]
     key = uuid.uuid4()
-    make_coach_note(db, director, manager, SessionStatus.DRAFT, client_uuid=key)
+    make_coach_note(db, director, manager, NoteStatus.DRAFT, client_uuid=key)
     db.commit()
     with pytest.raises(Conflict, match="belongs to another note"):
         replay.made_before(
@@ -176,7 +176,7 @@ class Replay:
 
 
 def someone_elses_coaching_note(db: Session, org: Org) -> Replay:
-    theirs = org.sessions["other_team"]  # manager2's note about their own rep
+    theirs = org.notes["other_team"]  # manager2's note about their own rep
     version = theirs.guide_version
     first = next(c.id for s in version.sections for c in s.competencies)
     return Replay(
@@ -190,14 +190,14 @@ def someone_elses_coaching_note(db: Session, org: Org) -> Replay:
             "ratings": [{"competency_id": first, "score": 3, "evidence": "Mine"}],
             "strengths": "Overwritten?",
         },
-        victims_row=lambda: row_of(db, CoachingSession, theirs.id),
+        victims_row=lambda: row_of(db, Note, theirs.id),
         secret=theirs.private_notes,
     )
 
 
 def someone_elses_coach_note(db: Session, org: Org) -> Replay:
     theirs = make_coach_note(
-        db, org.people["director"], org.people["manager"], SessionStatus.DRAFT,
+        db, org.people["director"], org.people["manager"], NoteStatus.DRAFT,
         situation="VICTIM-SITUATION",
     )  # fmt: skip
     db.commit()

@@ -30,7 +30,7 @@ from coachapp.coach_notes import service
 from coachapp.coach_notes.service import CoachNoteSchema
 from coachapp.db import get_session
 from coachapp.forms import FormId
-from coachapp.models import CoachTheCoachNote, SessionStatus
+from coachapp.models import CoachTheCoachNote, NoteStatus
 from coachapp.versioning import etag, parse_if_match
 
 blp = Blueprint("api_coach_notes", __name__, description="Coach-the-coach notes")
@@ -52,7 +52,7 @@ class CoachNoteOutSchema(Schema):
     situation = fields.String(required=True)
     action = fields.String(required=True)
     result = fields.String(required=True)
-    status = fields.Enum(SessionStatus, by_value=True, required=True)
+    status = fields.Enum(NoteStatus, by_value=True, required=True)
     shared_at = fields.AwareDateTime(required=True, allow_none=True)
     acknowledgement = fields.Method(
         "_acknowledgement",
@@ -91,7 +91,7 @@ class CoachNotePatchSchema(CoachNoteSchema):
 
 
 class CoachNoteListQuerySchema(Schema):
-    status = fields.Enum(SessionStatus, by_value=True)
+    status = fields.Enum(NoteStatus, by_value=True)
 
 
 note_out = CoachNoteOutSchema()

@@ -33,13 +33,13 @@ from coachapp.forms import MAX_ID
 from coachapp.models import (
     NOT_OBSERVED_LABEL,
     RATING_SCALE,
-    CoachingSession,
     FollowUpStatus,
     GuideStatus,
     GuideVersion,
+    Note,
+    NoteStatus,
+    NoteType,
     PendingSelfAssessment,
-    SessionStatus,
-    SessionType,
     User,
 )
 from coachapp.versioning import IfMatch, etag, parse_if_match
@@ -296,7 +296,7 @@ class SessionOutSchema(Schema):
     manager_id = fields.Integer(attribute="note.manager_id", required=True)
     guide_version_id = fields.Integer(attribute="note.guide_version_id", required=True)
     type = fields.Enum(
-        SessionType,
+        NoteType,
         attribute="note.type",
         by_value=True,
         required=True,
@@ -316,7 +316,7 @@ class SessionOutSchema(Schema):
     follow_ups = fields.List(
         fields.Nested(FollowUpOutSchema), attribute="note.follow_ups", required=True
     )
-    status = fields.Enum(SessionStatus, attribute="note.status", by_value=True, required=True)
+    status = fields.Enum(NoteStatus, attribute="note.status", by_value=True, required=True)
     version = fields.Integer(attribute="note.version", required=True)
     shared_at = fields.AwareDateTime(attribute="note.shared_at", required=True, allow_none=True)
     acknowledgement = fields.Method(
@@ -397,7 +397,7 @@ class SessionOutSchema(Schema):
 
 class SessionListQuerySchema(Schema):
     rep_id = fields.Integer(validate=validate.Range(1, MAX_ID))
-    status = fields.Enum(SessionStatus, by_value=True)
+    status = fields.Enum(NoteStatus, by_value=True)
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
 
 
@@ -414,7 +414,7 @@ class FollowUpListQuerySchema(Schema):
 NoteAnswer = tuple[NoteView, int, dict[str, str]]
 
 
-def note_answer(note: CoachingSession, status: int = 200) -> NoteAnswer:
+def note_answer(note: Note, status: int = 200) -> NoteAnswer:
     """A note's answer: the note as the caller may see it, for @blp.response to dump with
     SessionOutSchema, and its version as the ETag."""
     return note_view(get_session(), api_user(), note), status, {"ETag": etag(note.version)}
@@ -460,14 +460,14 @@ class Sessions(MethodView):
     @authenticated(blp, *LIST_ERRORS)
     def get(self, query: dict[str, Any]) -> list[NoteView]:
         """Sessions visible to the caller, newest first; rep_id narrows them to one rep."""
-        statement = policy.visible_sessions(api_user()).options(*service.session_options())
+        statement = policy.visible_notes(api_user()).options(*service.note_options())
         if query.get("rep_id") is not None:
-            statement = statement.where(CoachingSession.rep_id == query["rep_id"])
+            statement = statement.where(Note.rep_id == query["rep_id"])
         if query.get("status") is not None:
-            statement = statement.where(CoachingSession.status == query["status"])
-        statement = statement.order_by(
-            CoachingSession.occurred_on.desc(), CoachingSession.id.desc()
-        ).limit(query["limit"])
+            statement = statement.where(Note.status == query["status"])
+        statement = statement.order_by(Note.occurred_on.desc(), Note.id.desc()).limit(
+            query["limit"]
+        )
         db = get_session()
         notes = policy.as_seen_by(db, api_user(), db.scalars(statement).all())
         return note_views(db, api_user(), notes)
@@ -483,10 +483,8 @@ class Sessions(MethodView):
     @authenticated(blp, *WRITE_ERRORS)
     def post(self, body: dict[str, Any]) -> NoteAnswer:
         """Log a conversation as a draft (a rep's manager). Idempotent by client_uuid."""
-        session, created = service.create_session(
-            get_session(), api_user(), body, require_type=True
-        )
-        return note_answer(session, 201 if created else 200)
+        note, created = service.create_note(get_session(), api_user(), body, require_type=True)
+        return note_answer(note, 201 if created else 200)
 
 
 @blp.route("/coaching-sessions/<int:session_id>")
@@ -495,7 +493,7 @@ class SessionResource(MethodView):
     @authenticated(blp, *READ_ERRORS)
     def get(self, session_id: int) -> NoteAnswer:
         """One session, with its ETag (the version) for a later PATCH."""
-        return note_answer(service.get_session(get_session(), api_user(), session_id))
+        return note_answer(service.get_note(get_session(), api_user(), session_id))
 
     @blp.arguments(schemas.note_update_schema)
     @blp.response(200, SessionOutSchema, headers=ETAG_HEADER)
@@ -503,11 +501,11 @@ class SessionResource(MethodView):
     @authenticated(blp, *VERSIONED_WRITE_ERRORS)
     def patch(self, body: dict[str, Any], session_id: int) -> NoteAnswer:
         """Change a note (its author); 409 once the rep has acknowledged it."""
-        session = service.update_session(
+        note = service.update_note(
             get_session(), api_user(), session_id, body,
             expected_version=_if_match(), require_version=True,
         )  # fmt: skip
-        return note_answer(session)
+        return note_answer(note)
 
 
 @blp.post("/coaching-sessions/<int:session_id>/share")
@@ -519,7 +517,7 @@ def share(session_id: int) -> NoteAnswer:
     at least one competency rated 1-4, one or two development focus areas and at most three
     strengths (one per line); otherwise 422 says what is missing, per field (`type`,
     `ratings`, `development_focus`, `strengths`)."""
-    return note_answer(service.share_session(get_session(), api_user(), session_id))
+    return note_answer(service.share_note(get_session(), api_user(), session_id))
 
 
 @blp.post("/coaching-sessions/<int:session_id>/acknowledge")
@@ -528,8 +526,8 @@ def share(session_id: int) -> NoteAnswer:
 @authenticated(blp, *WRITE_ERRORS)
 def acknowledge(body: dict[str, Any], session_id: int) -> NoteAnswer:
     """The rep acknowledges a shared note, optionally with a comment: shared → acknowledged."""
-    session = service.acknowledge_session(get_session(), api_user(), session_id, body["comment"])
-    return note_answer(session)
+    note = service.acknowledge_note(get_session(), api_user(), session_id, body["comment"])
+    return note_answer(note)
 
 
 @blp.post("/coaching-sessions/<int:session_id>/addendum")
@@ -549,8 +547,8 @@ def self_assessment(body: dict[str, Any], session_id: int) -> NoteAnswer:
     """The rep rates themself on the note's guide competencies, on the same scale, before
     seeing the manager's ratings (blind); [] declines. Once the manager's ratings are open to
     the rep the self-rating is final: 409."""
-    session = service.set_self_assessment(get_session(), api_user(), session_id, body["ratings"])
-    return note_answer(session)
+    note = service.set_self_assessment(get_session(), api_user(), session_id, body["ratings"])
+    return note_answer(note)
 
 
 @blp.post("/coaching-sessions/<int:session_id>/skip-self-rating")

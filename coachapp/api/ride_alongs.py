@@ -308,5 +308,5 @@ def write_note(ride_id: int) -> NoteAnswer:
     """End of the day: the calls become one ride-along coaching note (a draft of the
     manager's), pre-filled with the ratings per competency and suggested strengths and
     focus with their evidence. Asking again returns the same note."""
-    session, created = ride_alongs.write_note(get_session(), api_user(), ride_id)
-    return note_answer(session, 201 if created else 200)
+    note, created = ride_alongs.write_note(get_session(), api_user(), ride_id)
+    return note_answer(note, 201 if created else 200)

@@ -23,7 +23,7 @@ from coachapp.errors import Conflict, NotFound, PermissionDenied
 from coachapp.forms import Lines
 from coachapp.inbox.service import mark_read_about
 from coachapp.links import path_for
-from coachapp.models import CoachTheCoachNote, SessionStatus, User
+from coachapp.models import CoachTheCoachNote, NoteStatus, User
 from coachapp.nudges import subjects, wording
 from coachapp.nudges.outbox import notify
 from coachapp.versioning import (
@@ -92,7 +92,7 @@ def _options() -> list[Any]:
 
 
 def notes_for(
-    db: Session, viewer: User, status: SessionStatus | None = None, limit: int = 100
+    db: Session, viewer: User, status: NoteStatus | None = None, limit: int = 100
 ) -> Sequence[CoachTheCoachNote]:
     """The viewer's notes (in one status, if given): a director's drafts first, then newest
     first."""
@@ -105,7 +105,7 @@ def notes_for(
         db.scalars(
             query.options(*_options())
             .order_by(
-                (CoachTheCoachNote.status == SessionStatus.DRAFT).desc(),
+                (CoachTheCoachNote.status == NoteStatus.DRAFT).desc(),
                 CoachTheCoachNote.created_at.desc(),
                 CoachTheCoachNote.id.desc(),
             )
@@ -120,7 +120,7 @@ def unacknowledged_for(db: Session, manager: User) -> Sequence[CoachTheCoachNote
         policy.visible_coach_notes(manager)
         .where(
             CoachTheCoachNote.manager_id == manager.id,
-            CoachTheCoachNote.status == SessionStatus.SHARED,
+            CoachTheCoachNote.status == NoteStatus.SHARED,
         )
         .options(*_options())
         .order_by(CoachTheCoachNote.shared_at.desc())
@@ -160,7 +160,7 @@ def create_note(
         situation=data["situation"].strip(),
         action=data["action"].strip(),
         result=data["result"].strip(),
-        status=SessionStatus.DRAFT,
+        status=NoteStatus.DRAFT,
     )
     raced = replay.add_new(db, note, mine, ANOTHER_NOTE)
     if raced is not None:
@@ -182,7 +182,7 @@ def _authored(db: Session, viewer: User, note_id: int) -> CoachTheCoachNote:
 def moved_on_message(note: CoachTheCoachNote) -> str:
     """Why the director changes nothing on a note to a manager who has left their team."""
     first = note.manager.first_name
-    what = "draft cannot be shared" if note.status == SessionStatus.DRAFT else "note cannot change"
+    what = "draft cannot be shared" if note.status == NoteStatus.DRAFT else "note cannot change"
     return f"{first} no longer reports to you, so this {what}. You can still read it."
 
 
@@ -198,7 +198,7 @@ def update_note(
     """The director edits the three parts until the manager acknowledges; after sharing,
     each change is audited with its before and after."""
     note = _authored(db, viewer, note_id)
-    if note.status == SessionStatus.ACKNOWLEDGED:
+    if note.status == NoteStatus.ACKNOWLEDGED:
         raise Conflict("The manager has acknowledged this note; it no longer changes.")
     if expected_version is None and require_version:
         raise VersionRequired()
@@ -211,7 +211,7 @@ def update_note(
     if diff:
         action = (
             "coach_note.edit_after_share"
-            if note.status == SessionStatus.SHARED
+            if note.status == NoteStatus.SHARED
             else "coach_note.update"
         )
         audit.record(db, viewer, action, "coach_note", note.id, changes=diff)
@@ -223,9 +223,9 @@ def update_note(
 def share_note(db: Session, viewer: User, note_id: int) -> CoachTheCoachNote:
     """Draft → shared; the manager is told. Sharing again changes nothing."""
     note = _authored(db, viewer, note_id)
-    if note.status != SessionStatus.DRAFT:
+    if note.status != NoteStatus.DRAFT:
         return note
-    note.status = SessionStatus.SHARED
+    note.status = NoteStatus.SHARED
     note.shared_at = utcnow()
     audit.record(db, viewer, "coach_note.share", "coach_note", note.id, manager_id=note.manager_id)
     # The push says only its kind's title (a lock screen); the inbox names the director.
@@ -247,9 +247,9 @@ def acknowledge_note(
     note = get_note(db, viewer, note_id)
     if note.manager_id != viewer.id:
         raise PermissionDenied("Only the manager the note is for acknowledges it.")
-    if note.status == SessionStatus.ACKNOWLEDGED:
+    if note.status == NoteStatus.ACKNOWLEDGED:
         return note
-    note.status = SessionStatus.ACKNOWLEDGED
+    note.status = NoteStatus.ACKNOWLEDGED
     note.acknowledged_at = utcnow()
     note.ack_comment = comment.strip() or None
     audit.record(

@@ -21,7 +21,7 @@ from coachapp.errors import Conflict, NotFound
 from coachapp.forms import form_values, load_form
 from coachapp.ids import typed_id
 from coachapp.inbox import reading as inbox
-from coachapp.models import CoachTheCoachNote, Role, SessionStatus
+from coachapp.models import CoachTheCoachNote, NoteStatus, Role
 from coachapp.nudges import subjects
 from coachapp.versioning import StaleVersion, form_version
 
@@ -129,8 +129,7 @@ def _show_context(note: CoachTheCoachNote, **extra: Any) -> dict[str, Any]:
         note=note,
         is_author=note.director_id == user.id,
         is_manager=note.manager_id == user.id,
-        editable=policy.can_edit_coach_note(user, note)
-        and note.status != SessionStatus.ACKNOWLEDGED,
+        editable=policy.can_edit_coach_note(user, note) and note.status != NoteStatus.ACKNOWLEDGED,
         **extra,
     )
 
@@ -158,7 +157,7 @@ def update(note_id: int) -> Any:
         except Conflict as exc:
             flash(exc.message, "error")
             return redirect(url_for("coach_notes.show", note_id=note_id))
-        if "share" in request.form and note.status == SessionStatus.DRAFT:
+        if "share" in request.form and note.status == NoteStatus.DRAFT:
             service.share_note(db, user, note.id)
             flash(f"Shared with {note.manager.name}.", "success")
         else:

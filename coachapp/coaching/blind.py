@@ -30,11 +30,11 @@ from coachapp import audit, policy
 from coachapp.db import utcnow
 from coachapp.errors import Conflict
 from coachapp.models import (
-    CoachingSession,
     Competency,
+    Note,
+    NoteRating,
+    NoteStatus,
     PendingSelfAssessment,
-    SessionRating,
-    SessionStatus,
     User,
 )
 
@@ -48,36 +48,36 @@ class SelfRatingState(enum.StrEnum):
     SKIPPED = "skipped"  # declined, or acknowledged without rating
 
 
-def self_rating_state(session: CoachingSession) -> SelfRatingState:
-    if session.self_rated_at is not None:
+def self_rating_state(note: Note) -> SelfRatingState:
+    if note.self_rated_at is not None:
         return SelfRatingState.SUBMITTED
-    if policy.is_self_rating_settled(session):
+    if policy.is_self_rating_settled(note):
         return SelfRatingState.SKIPPED
     return SelfRatingState.PENDING
 
 
-def ratings_hidden_from(viewer: User, session: CoachingSession) -> bool:
+def ratings_hidden_from(viewer: User, note: Note) -> bool:
     """Whether the manager's ratings of the note are kept back from this viewer."""
-    return not policy.can_see_manager_ratings(viewer, session)
+    return not policy.can_see_manager_ratings(viewer, note)
 
 
-def behaviours_to_rate(session: CoachingSession) -> set[int]:
+def behaviours_to_rate(note: Note) -> set[int]:
     """The competencies the rep rates themself on: those the manager rated on the note
     (which behaviours were looked at, not how they were rated), else the whole guide."""
-    rated = {r.competency_id for r in session.ratings}
+    rated = {r.competency_id for r in note.ratings}
     if rated:
         return rated
-    return {c.id for section in session.guide_version.sections for c in section.competencies}
+    return {c.id for section in note.guide_version.sections for c in section.competencies}
 
 
-def manager_ratings(viewer: User, session: CoachingSession) -> list[SessionRating]:
+def manager_ratings(viewer: User, note: Note) -> list[NoteRating]:
     """The note's ratings as the viewer may see them: none while they are hidden."""
-    return [] if ratings_hidden_from(viewer, session) else list(session.ratings)
+    return [] if ratings_hidden_from(viewer, note) else list(note.ratings)
 
 
-def stored_self_scores(session: CoachingSession) -> dict[int, int | None]:
+def stored_self_scores(note: Note) -> dict[int, int | None]:
     """The rep's own score per competency as kept on the note."""
-    return self_scores_in(session.self_assessment)
+    return self_scores_in(note.self_assessment)
 
 
 def self_scores_in(self_assessment: Mapping[str, Any] | None) -> dict[int, int | None]:
@@ -86,12 +86,12 @@ def self_scores_in(self_assessment: Mapping[str, Any] | None) -> dict[int, int |
 
 
 def shown_self_scores(
-    viewer: User, session: CoachingSession, scores: Mapping[int, int | None]
+    viewer: User, note: Note, scores: Mapping[int, int | None]
 ) -> dict[int, int | None]:
     """The rep's scores as the viewer may see them. The author of a draft sees the score of a
     behaviour only once they have rated it themself (double-blind)."""
-    if session.status == SessionStatus.DRAFT and policy.wrote(viewer, session):
-        rated = {r.competency_id for r in session.ratings}
+    if note.status == NoteStatus.DRAFT and policy.wrote(viewer, note):
+        rated = {r.competency_id for r in note.ratings}
         return {cid: score for cid, score in scores.items() if cid in rated}
     return dict(scores)
 
@@ -118,9 +118,7 @@ class Gap:
         return abs(self.difference) >= TALKING_POINT_GAP
 
 
-def gaps_between(
-    ratings: Iterable[SessionRating], self_scores: Mapping[int, int | None]
-) -> list[Gap]:
+def gaps_between(ratings: Iterable[NoteRating], self_scores: Mapping[int, int | None]) -> list[Gap]:
     """Per competency scored by both (in the note's order), self minus manager."""
     ratings = list(ratings)
     competencies = {rating.competency_id: rating for rating in ratings}
@@ -149,7 +147,7 @@ class RatingView:
 
     state: SelfRatingState
     hidden: bool  # the manager's ratings are kept back from this viewer
-    ratings: list[SessionRating]
+    ratings: list[NoteRating]
     self_scores: dict[int, int | None]
     # Competencies whose self score the viewer may not see yet (the author of a draft,
     # before rating them).
@@ -174,18 +172,18 @@ def talking_points(gaps: Iterable[Gap]) -> list[Gap]:
 
 
 def rating_view(
-    viewer: User, session: CoachingSession, waiting: Mapping[int, int | None] | None = None
+    viewer: User, note: Note, waiting: Mapping[int, int | None] | None = None
 ) -> RatingView:
     """The note's ratings, the rep's own and the gaps, as this viewer may see them.
 
     `waiting`: the rep's self-assessment still waiting to join this draft, as scores on its
     guide version (coaching.service.pending_scores): the author sees it as it will join."""
-    stored = dict(waiting) if waiting else stored_self_scores(session)
-    shown = shown_self_scores(viewer, session, stored)
-    ratings = manager_ratings(viewer, session)
+    stored = dict(waiting) if waiting else stored_self_scores(note)
+    shown = shown_self_scores(viewer, note, stored)
+    ratings = manager_ratings(viewer, note)
     return RatingView(
-        state=self_rating_state(session),
-        hidden=ratings_hidden_from(viewer, session),
+        state=self_rating_state(note),
+        hidden=ratings_hidden_from(viewer, note),
         ratings=ratings,
         self_scores=shown,
         held_back=frozenset(stored) - frozenset(shown),
@@ -193,19 +191,19 @@ def rating_view(
     )
 
 
-def settle_on_acknowledgement(db: Session, viewer: User, session: CoachingSession) -> None:
+def settle_on_acknowledgement(db: Session, viewer: User, note: Note) -> None:
     """Acknowledging a note before rating oneself on it declines the self-rating."""
-    if self_rating_state(session) == SelfRatingState.PENDING:
-        session.self_rating_skipped_at = utcnow()
+    if self_rating_state(note) == SelfRatingState.PENDING:
+        note.self_rating_skipped_at = utcnow()
         audit.record(
-            db, viewer, "session.self_rating_skipped", "coaching_session", session.id,
+            db, viewer, "session.self_rating_skipped", "coaching_session", note.id,
             by="acknowledge",
         )  # fmt: skip
 
 
-def refuse_after_reveal(session: CoachingSession) -> None:
+def refuse_after_reveal(note: Note) -> None:
     """A self-rating is taken only while the manager's ratings are still hidden from the rep."""
-    if self_rating_state(session) != SelfRatingState.PENDING:
+    if self_rating_state(note) != SelfRatingState.PENDING:
         raise Conflict(
             "Your self-rating of this note is settled and your manager's ratings are open to "
             "you; it stays as it is, so the gap stays a fair talking point."

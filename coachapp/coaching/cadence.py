@@ -38,14 +38,14 @@ from coachapp.coaching.specificity import specific_evidence
 from coachapp.models import (
     Account,
     CadenceTarget,
-    CoachingSession,
     Competency,
     DevelopmentFocus,
     FollowUp,
     FollowUpStatus,
-    SessionRating,
-    SessionStatus,
-    SessionType,
+    Note,
+    NoteRating,
+    NoteStatus,
+    NoteType,
     User,
 )
 from coachapp.timezones import local_today, zone
@@ -370,12 +370,12 @@ def org_ack_deadline_days(rows: Iterable[CadenceTarget]) -> int:
     return stored or configured_ack_deadline_days()
 
 
-def deadline_of(session: CoachingSession, days: int, now: dt.datetime) -> AckDeadline | None:
+def deadline_of(note: Note, days: int, now: dt.datetime) -> AckDeadline | None:
     """The deadline of one note (its rep loaded) when the organisation gives `days`
     (ack_deadline_days); None while it is a draft."""
-    if session.shared_at is None:
+    if note.shared_at is None:
         return None
-    return ack_deadline(session.shared_at, session.acknowledged_at, session.rep.timezone, days, now)
+    return ack_deadline(note.shared_at, note.acknowledged_at, note.rep.timezone, days, now)
 
 
 @dataclass(frozen=True)
@@ -719,21 +719,19 @@ def load_cadence(
 def _coaching_before(
     db: Session, rep_ids: list[int], before: dt.date
 ) -> dict[int, tuple[dt.date | None, dt.date | None]]:
-    ride_along_day = case(
-        (CoachingSession.type == SessionType.RIDE_ALONG, CoachingSession.occurred_on)
-    )
+    ride_along_day = case((Note.type == NoteType.RIDE_ALONG, Note.occurred_on))
     rows = db.execute(
         select(
-            CoachingSession.rep_id,
-            func.max(CoachingSession.occurred_on),
+            Note.rep_id,
+            func.max(Note.occurred_on),
             func.max(ride_along_day),
         )
         .where(
-            CoachingSession.rep_id.in_(rep_ids),
+            Note.rep_id.in_(rep_ids),
             counted(),
-            CoachingSession.occurred_on < before,
+            Note.occurred_on < before,
         )
-        .group_by(CoachingSession.rep_id)
+        .group_by(Note.rep_id)
     ).all()
     return {rep_id: (last, last_ride) for rep_id, last, last_ride in rows}
 
@@ -741,22 +739,22 @@ def _coaching_before(
 def _held_since(db: Session, rep_ids: list[int], since: dt.date) -> list[_Held]:
     rows = db.execute(
         select(
-            CoachingSession.rep_id,
-            CoachingSession.occurred_on,
-            CoachingSession.type,
-            CoachingSession.shared_at,
-            CoachingSession.acknowledged_at,
+            Note.rep_id,
+            Note.occurred_on,
+            Note.type,
+            Note.shared_at,
+            Note.acknowledged_at,
         ).where(
-            CoachingSession.rep_id.in_(rep_ids),
+            Note.rep_id.in_(rep_ids),
             counted(),
             or_(
-                CoachingSession.occurred_on >= since,
-                CoachingSession.status == SessionStatus.SHARED,
+                Note.occurred_on >= since,
+                Note.status == NoteStatus.SHARED,
             ),
         )
     ).all()
     return [
-        _Held(rep_id, occurred_on, kind == SessionType.RIDE_ALONG, shared_at, acknowledged_at)
+        _Held(rep_id, occurred_on, kind == NoteType.RIDE_ALONG, shared_at, acknowledged_at)
         for rep_id, occurred_on, kind, shared_at, acknowledged_at in rows
     ]
 
@@ -770,38 +768,38 @@ def _quality_notes(
     ratings (with the competency's name): no note or rating is loaded as an object, as a
     director's subtree holds hundreds of notes a quarter. Each note's rep is in `people`."""
     held = (
-        CoachingSession.rep_id.in_(list(people)),
+        Note.rep_id.in_(list(people)),
         counted(),
-        CoachingSession.occurred_on >= since,
+        Note.occurred_on >= since,
     )
     notes = db.execute(
         select(
-            CoachingSession.id,
-            CoachingSession.rep_id,
-            CoachingSession.occurred_on,
-            CoachingSession.strengths,
-            CoachingSession.development_focus,
-            CoachingSession.self_rated_at,
-            CoachingSession.self_assessment,
+            Note.id,
+            Note.rep_id,
+            Note.occurred_on,
+            Note.strengths,
+            Note.development_focus,
+            Note.self_rated_at,
+            Note.self_assessment,
             Account.name,
         )
-        .outerjoin(Account, Account.id == CoachingSession.account_id)
+        .outerjoin(Account, Account.id == Note.account_id)
         .where(*held)
     ).all()
     ratings: dict[int, list[tuple[int, int | None, str]]] = {}
-    for session_id, competency_id, score, name in db.execute(
+    for note_id, competency_id, score, name in db.execute(
         select(
-            SessionRating.session_id,
-            SessionRating.competency_id,
-            SessionRating.score,
+            NoteRating.session_id,
+            NoteRating.competency_id,
+            NoteRating.score,
             Competency.name,
         )
-        .join(CoachingSession, CoachingSession.id == SessionRating.session_id)
-        .join(Competency, Competency.id == SessionRating.competency_id)
+        .join(Note, Note.id == NoteRating.session_id)
+        .join(Competency, Competency.id == NoteRating.competency_id)
         .where(*held)
-        .order_by(SessionRating.session_id, SessionRating.id)
+        .order_by(NoteRating.session_id, NoteRating.id)
     ):
-        ratings.setdefault(session_id, []).append((competency_id, score, name))
+        ratings.setdefault(note_id, []).append((competency_id, score, name))
     found: dict[int, list[_QualityNote]] = {}
     for note_id, rep_id, occurred_on, strengths, focus, self_rated_at, own, account in notes:
         rated = ratings.get(note_id, [])

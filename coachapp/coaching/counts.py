@@ -31,10 +31,10 @@ from sqlalchemy import ColumnElement
 
 from coachapp.coaching.caps import FOCUS_TO_SHARE, MIN_FOCUS_TO_SHARE, cap_problems, points
 from coachapp.errors import InvalidInput
-from coachapp.models import CoachingSession, SessionStatus, SessionType
+from coachapp.models import Note, NoteStatus, NoteType
 
 # The statuses of a note that counts as coaching.
-COUNTED = (SessionStatus.SHARED, SessionStatus.ACKNOWLEDGED)
+COUNTED = (NoteStatus.SHARED, NoteStatus.ACKNOWLEDGED)
 
 CHOOSE_TYPE = "Choose the kind of conversation: ride-along, virtual call, 1:1 or plan review."
 TYPE_TO_SHARE = "Choose the kind of conversation before sharing."
@@ -48,12 +48,12 @@ SHARED_KEEPS_FOCUS = "A shared note keeps at least one development focus."
 
 
 def counted() -> ColumnElement[bool]:
-    """The notes that count as coaching, as a condition of a query on CoachingSession."""
-    return CoachingSession.status.in_(COUNTED)
+    """The notes that count as coaching, as a condition of a query on Note."""
+    return Note.status.in_(COUNTED)
 
 
-def counts(session: CoachingSession) -> bool:
-    return session.status in COUNTED
+def counts(note: Note) -> bool:
+    return note.status in COUNTED
 
 
 def observed(scores: Iterable[int | None]) -> bool:
@@ -62,7 +62,7 @@ def observed(scores: Iterable[int | None]) -> bool:
 
 
 def missing(
-    kind: SessionType | None,
+    kind: NoteType | None,
     scores: Iterable[int | None],
     strengths: str,
     development_focus: str,
@@ -78,13 +78,13 @@ def missing(
     return problems
 
 
-def check_shareable(session: CoachingSession) -> None:
+def check_shareable(note: Note) -> None:
     """Refuses to share a note that would not count as coaching (InvalidInput, 422)."""
     problems = missing(
-        session.type,
-        (r.score for r in session.ratings),
-        session.strengths,
-        session.development_focus,
+        note.type,
+        (r.score for r in note.ratings),
+        note.strengths,
+        note.development_focus,
     )
     if problems:
         message = " ".join(messages[0] for messages in problems.values())

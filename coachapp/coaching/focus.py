@@ -16,13 +16,13 @@ from coachapp.coaching.service import newest_published_version_ids
 from coachapp.errors import Conflict, InvalidInput, NotFound
 from coachapp.forms import check_length
 from coachapp.models import (
-    CoachingSession,
     Competency,
     DevelopmentFocus,
     GuideSection,
     GuideVersion,
-    SessionRating,
-    SessionStatus,
+    Note,
+    NoteRating,
+    NoteStatus,
     User,
 )
 
@@ -93,17 +93,17 @@ def focus_of(db: Session, viewer: User, rep: User) -> list[FocusTrend]:
     keys = {f.competency_key for f in focuses}
     rows = (
         db.execute(
-            select(Competency.key, CoachingSession.occurred_on, SessionRating.score)
-            .join(SessionRating, SessionRating.competency_id == Competency.id)
-            .join(CoachingSession, CoachingSession.id == SessionRating.session_id)
+            select(Competency.key, Note.occurred_on, NoteRating.score)
+            .join(NoteRating, NoteRating.competency_id == Competency.id)
+            .join(Note, Note.id == NoteRating.session_id)
             .where(
                 Competency.key.in_(keys),
-                CoachingSession.rep_id == rep.id,
-                CoachingSession.status != SessionStatus.DRAFT,
+                Note.rep_id == rep.id,
+                Note.status != NoteStatus.DRAFT,
                 # The rep sees the scores of notes whose self-rating is settled (blind).
                 policy.manager_ratings_scope(viewer),
             )
-            .order_by(CoachingSession.occurred_on)
+            .order_by(Note.occurred_on)
         ).all()
         if keys
         else []

@@ -17,7 +17,7 @@ from coachapp import policy
 from coachapp.coaching import blind, service
 from coachapp.coaching.cadence import AckDeadline, ack_deadline_days, deadline_of
 from coachapp.db import utcnow
-from coachapp.models import CoachingSession, SessionRating, SessionStatus, User
+from coachapp.models import Note, NoteRating, NoteStatus, User
 
 
 @dataclass(frozen=True)
@@ -42,9 +42,9 @@ class SelfAssessment:
 class NoteView:
     """One note as one viewer may see it."""
 
-    note: CoachingSession
+    note: Note
     # The manager's ratings the viewer may see: none while they are kept back from the rep.
-    ratings: list[SessionRating]
+    ratings: list[NoteRating]
     ratings_hidden: bool
     self_rating: SelfRating
     # The rep's own score per competency the viewer may see; while the author writes a
@@ -66,7 +66,7 @@ class NoteView:
         """The rep is asked to rate themself before reading the manager's ratings."""
         return (
             self.is_rep
-            and self.note.status == SessionStatus.SHARED
+            and self.note.status == NoteStatus.SHARED
             and self.self_rating.state == blind.SelfRatingState.PENDING
         )
 
@@ -82,12 +82,12 @@ class NoteView:
         return next((g for g in self.gaps if g.competency.id == competency_id), None)
 
 
-def note_view(db: Session, viewer: User, note: CoachingSession) -> NoteView:
+def note_view(db: Session, viewer: User, note: Note) -> NoteView:
     """The note as the viewer may see it (found in their scope through the service)."""
     return note_views(db, viewer, [note])[0]
 
 
-def note_views(db: Session, viewer: User, notes: Sequence[CoachingSession]) -> list[NoteView]:
+def note_views(db: Session, viewer: User, notes: Sequence[Note]) -> list[NoteView]:
     """note_view for many notes, in their order: one query for the self-assessments waiting
     for drafts, one for the acknowledgement deadline's setting."""
     if not notes:
@@ -99,7 +99,7 @@ def note_views(db: Session, viewer: User, notes: Sequence[CoachingSession]) -> l
 
 
 def _view(
-    viewer: User, note: CoachingSession, seen: blind.RatingView, deadline: AckDeadline | None
+    viewer: User, note: Note, seen: blind.RatingView, deadline: AckDeadline | None
 ) -> NoteView:
     return NoteView(
         note=note,
@@ -113,12 +113,12 @@ def _view(
         deadline=deadline,
         is_author=policy.wrote(viewer, note),
         is_rep=note.rep_id == viewer.id,
-        can_edit=policy.can_edit_session(viewer, note),
+        can_edit=policy.can_edit_note(viewer, note),
         sees_private_notes=policy.can_see_private_notes(viewer, note),
     )
 
 
-def _self_assessment(viewer: User, note: CoachingSession) -> SelfAssessment | None:
+def _self_assessment(viewer: User, note: Note) -> SelfAssessment | None:
     """The note's own self-assessment (not one still waiting to join it), narrowed for the
     author of a draft to the behaviours they have rated (double-blind)."""
     if note.self_assessment is None:

@@ -15,16 +15,16 @@ from coachapp.coaching import blind
 from coachapp.models import (
     AccountPlan,
     ActionStatus,
-    CoachingSession,
     FollowUp,
     FollowUpStatus,
     GoalStatus,
+    Note,
+    NoteRating,
+    NoteStatus,
     PlanActionItem,
     PlanGoal,
     PlanStatus,
     PlanTeamMember,
-    SessionRating,
-    SessionStatus,
     User,
 )
 from coachapp.plans.completeness import empty_profile_areas
@@ -83,35 +83,35 @@ def with_details(db: Session, plan: AccountPlan | None) -> AccountPlan | None:
     return plan
 
 
-def last_session(
+def last_note(
     db: Session,
     viewer: User,
     rep: User,
-    recent: Sequence[CoachingSession] = (),
-) -> CoachingSession | None:
+    recent: Sequence[Note] = (),
+) -> Note | None:
     """The rep's latest conversation that is not a draft, as the viewer may see it.
     `recent`: the viewer's visible conversations with the rep, newest first, when a page
     has them already; the database is asked only when none of them is shared."""
-    shared = next((s for s in recent if s.status != SessionStatus.DRAFT), None)
+    shared = next((s for s in recent if s.status != NoteStatus.DRAFT), None)
     if shared is not None:
         return shared
     return db.scalars(
-        policy.visible_sessions(viewer)
-        .where(CoachingSession.rep_id == rep.id, CoachingSession.status != SessionStatus.DRAFT)
-        .order_by(CoachingSession.occurred_on.desc(), CoachingSession.id.desc())
+        policy.visible_notes(viewer)
+        .where(Note.rep_id == rep.id, Note.status != NoteStatus.DRAFT)
+        .order_by(Note.occurred_on.desc(), Note.id.desc())
         .limit(1)
     ).first()
 
 
-def _gap_prompts(db: Session, previous: CoachingSession, first: str) -> list[Prompt]:
+def _gap_prompts(db: Session, previous: Note, first: str) -> list[Prompt]:
     """The last note's talking points: where the rep's blind self-rating and the manager's
     rating were 2+ points apart, each a question for the next conversation."""
     if "ratings" in inspect(previous).unloaded:
-        ratings: Sequence[SessionRating] = db.scalars(
-            select(SessionRating)
-            .where(SessionRating.session_id == previous.id)
-            .options(joinedload(SessionRating.competency))
-            .order_by(SessionRating.id)
+        ratings: Sequence[NoteRating] = db.scalars(
+            select(NoteRating)
+            .where(NoteRating.session_id == previous.id)
+            .options(joinedload(NoteRating.competency))
+            .order_by(NoteRating.id)
         ).all()
     else:
         ratings = previous.ratings
@@ -152,7 +152,7 @@ def prepare(
     plan: AccountPlan | None,
     today: dt.date,
     *,
-    recent_sessions: Sequence[CoachingSession] = (),
+    recent_notes: Sequence[Note] = (),
     open_follow_ups: Sequence[FollowUp] | None = None,
 ) -> list[Prompt]:
     """Prompts from the plan (loaded with_details) and the last conversation. A page that
@@ -214,7 +214,7 @@ def prepare(
                     f"{account}, and what does the customer hear from each of you?",
                 )
             )
-    previous = last_session(db, viewer, rep, recent_sessions)
+    previous = last_note(db, viewer, rep, recent_notes)
     if previous is not None and previous.development_focus.strip():
         prompts.append(
             Prompt(
@@ -246,10 +246,10 @@ def default_plan(
     """Pre-select the plan of the most recent conversation the viewer may see (never another
     manager's draft), else the most active plan."""
     recent_plan_id = db.scalar(
-        policy.visible_sessions(viewer)
-        .with_only_columns(CoachingSession.plan_id)
-        .where(CoachingSession.rep_id == rep.id, CoachingSession.plan_id.is_not(None))
-        .order_by(CoachingSession.occurred_on.desc(), CoachingSession.id.desc())
+        policy.visible_notes(viewer)
+        .with_only_columns(Note.plan_id)
+        .where(Note.rep_id == rep.id, Note.plan_id.is_not(None))
+        .order_by(Note.occurred_on.desc(), Note.id.desc())
         .limit(1)
     )
     for plan in plans:

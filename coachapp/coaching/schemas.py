@@ -16,7 +16,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from coachapp.coaching.counts import CHOOSE_TYPE
 from coachapp.forms import MAX_ID, FormId, Line, Lines, too_long
-from coachapp.models import NOT_OBSERVED_LABEL, RATING_SCALE, FollowUpStatus, SessionType
+from coachapp.models import NOT_OBSERVED_LABEL, RATING_SCALE, FollowUpStatus, NoteType
 
 NOTE_TEXT_MAX = 5000  # strengths, development focus, private notes, an addendum
 EVIDENCE_MAX = 2000  # what was seen for one rating
@@ -89,7 +89,7 @@ def score_field(**kw: Any) -> fields.Integer:
 
 def _kind(**kw: Any) -> fields.Enum:
     messages: dict[str, Any] = {"unknown": CHOOSE_TYPE, "null": CHOOSE_TYPE}
-    return fields.Enum(SessionType, by_value=True, error_messages=messages, **kw)
+    return fields.Enum(NoteType, by_value=True, error_messages=messages, **kw)
 
 
 def _day(**kw: Any) -> fields.Date:

@@ -30,20 +30,20 @@ from coachapp.models import (
     Account,
     ActionStatus,
     AuditEvent,
-    CoachingSession,
     Competency,
     FollowUp,
     FollowUpStatus,
     GuideSection,
     GuideStatus,
     GuideVersion,
+    Note,
+    NoteRating,
+    NoteStatus,
+    NoteType,
     PendingSelfAssessment,
     PlanActionItem,
     PlannedRideAlong,
     Role,
-    SessionRating,
-    SessionStatus,
-    SessionType,
     User,
 )
 from coachapp.nudges import subjects, wording
@@ -130,21 +130,19 @@ ANOTHER_NOTE = "That client_uuid belongs to another note."
 IN_THE_FUTURE = "The conversation cannot be in the future."
 
 
-def session_options() -> list[Any]:
+def note_options() -> list[Any]:
     return [
-        joinedload(CoachingSession.manager),
-        joinedload(CoachingSession.rep),
-        joinedload(CoachingSession.account),
-        selectinload(CoachingSession.ratings).joinedload(SessionRating.competency),
-        selectinload(CoachingSession.follow_ups).joinedload(FollowUp.owner),
+        joinedload(Note.manager),
+        joinedload(Note.rep),
+        joinedload(Note.account),
+        selectinload(Note.ratings).joinedload(NoteRating.competency),
+        selectinload(Note.follow_ups).joinedload(FollowUp.owner),
     ]
 
 
-def get_session(db: Session, viewer: User, session_id: int) -> CoachingSession:
+def get_note(db: Session, viewer: User, note_id: int) -> Note:
     found = db.scalars(
-        policy.visible_sessions(viewer)
-        .where(CoachingSession.id == session_id)
-        .options(*session_options())
+        policy.visible_notes(viewer).where(Note.id == note_id).options(*note_options())
     ).first()
     if found is None:
         raise NotFound()
@@ -152,25 +150,23 @@ def get_session(db: Session, viewer: User, session_id: int) -> CoachingSession:
     return found
 
 
-def sessions_about(
-    db: Session, viewer: User, rep_id: int, limit: int = 20
-) -> Sequence[CoachingSession]:
+def notes_about(db: Session, viewer: User, rep_id: int, limit: int = 20) -> Sequence[Note]:
     return policy.as_seen_by(
         db,
         viewer,
         db.scalars(
-            policy.visible_sessions(viewer)
-            .where(CoachingSession.rep_id == rep_id)
-            .options(*session_options())
-            .order_by(CoachingSession.occurred_on.desc(), CoachingSession.id.desc())
+            policy.visible_notes(viewer)
+            .where(Note.rep_id == rep_id)
+            .options(*note_options())
+            .order_by(Note.occurred_on.desc(), Note.id.desc())
             .limit(limit)
         ).all(),
     )
 
 
-def notes_for_rep(db: Session, rep: User) -> Sequence[CoachingSession]:
+def notes_for_rep(db: Session, rep: User) -> Sequence[Note]:
     """The rep's shared and acknowledged notes, newest first."""
-    return sessions_about(db, rep, rep.id, limit=50)
+    return notes_about(db, rep, rep.id, limit=50)
 
 
 # Writing ------------------------------------------------------------------------
@@ -214,11 +210,11 @@ def occurred_on_for(author: User, day: dt.date | None) -> dt.date:
     return day
 
 
-def _ratings(version: GuideVersion, ratings: list[dict[str, Any]]) -> list[SessionRating]:
+def _ratings(version: GuideVersion, ratings: list[dict[str, Any]]) -> list[NoteRating]:
     """Ratings as the schemas loaded them (coachapp.coaching.schemas: scores on the scale),
     on competencies of the note's guide version, each once."""
     known = competencies_of(version)
-    rows: list[SessionRating] = []
+    rows: list[NoteRating] = []
     seen: set[int] = set()
     for index, rating in enumerate(ratings):
         competency_id = rating["competency_id"]
@@ -234,7 +230,7 @@ def _ratings(version: GuideVersion, ratings: list[dict[str, Any]]) -> list[Sessi
             )
         seen.add(competency_id)
         rows.append(
-            SessionRating(
+            NoteRating(
                 competency_id=competency_id,
                 score=rating.get("score"),
                 evidence=_evidence(rating),
@@ -250,12 +246,12 @@ def _evidence(rating: dict[str, Any]) -> str:
 
 
 def _follow_ups(
-    db: Session, session: CoachingSession, manager: User, items: list[dict[str, Any]]
+    db: Session, note: Note, manager: User, items: list[dict[str, Any]]
 ) -> list[FollowUp]:
     rows = []
     for index, item in enumerate(items):
-        owner_id = item.get("owner_id") or session.rep_id
-        if owner_id not in {session.rep_id, manager.id}:
+        owner_id = item.get("owner_id") or note.rep_id
+        if owner_id not in {note.rep_id, manager.id}:
             raise InvalidInput(
                 "A follow-up is owned by the rep or by you.",
                 {"follow_ups": {str(index): {"owner_id": ["The rep or the manager."]}}},
@@ -287,7 +283,7 @@ def _action_visible(db: Session, viewer: User, action_item_id: int) -> bool:
     return found is not None
 
 
-def planned_type(db: Session, manager: User, rep: User, day: dt.date) -> SessionType | None:
+def planned_type(db: Session, manager: User, rep: User, day: dt.date) -> NoteType | None:
     """The kind of a conversation the manager did not choose: a ride-along when one is planned
     with the rep on that day (and not cancelled), else none: it is never guessed."""
     planned = db.scalar(
@@ -300,20 +296,20 @@ def planned_type(db: Session, manager: User, rep: User, day: dt.date) -> Session
         )
         .limit(1)
     )
-    return SessionType.RIDE_ALONG if planned is not None else None
+    return NoteType.RIDE_ALONG if planned is not None else None
 
 
-def create_session(
+def create_note(
     db: Session,
     manager: User,
     data: dict[str, Any],
     *,
     read_back: bool = True,
     require_type: bool = False,
-) -> tuple[CoachingSession, bool]:
+) -> tuple[Note, bool]:
     """Logs a conversation as a draft. The same client_uuid again returns the same session
     (an offline phone replaying its queue): (session, created). A new note is read back
-    with everything get_session loads, unless read_back is False: a caller that needs no
+    with everything get_note loads, unless read_back is False: a caller that needs no
     more than its id (the page redirects to the note's form) saves those queries.
 
     Without a type the note takes one only from a ride-along planned that day (planned_type);
@@ -321,12 +317,12 @@ def create_session(
     whose body names it) refuses it."""
     client_uuid = data.get("client_uuid") or uuid.uuid4()
 
-    def mine(found: CoachingSession) -> bool:
+    def mine(found: Note) -> bool:
         return found.manager_id == manager.id
 
-    existing = replay.made_before(db, CoachingSession, client_uuid, mine, ANOTHER_NOTE)
+    existing = replay.made_before(db, Note, client_uuid, mine, ANOTHER_NOTE)
     if existing is not None:
-        return get_session(db, manager, existing.id), False
+        return get_note(db, manager, existing.id), False
     rep = _coached_rep(db, manager, data["rep_id"])
     caps.check_changes({k: data[k] for k in ("strengths", "development_focus") if data.get(k)})
     _check_plan(db, manager, rep, data)
@@ -343,7 +339,7 @@ def create_session(
     kind = data.get("type") or planned_type(db, manager, rep, occurred_on)
     if kind is None and require_type:
         raise InvalidInput(counts.CHOOSE_TYPE, {"type": [counts.CHOOSE_TYPE]})
-    session = CoachingSession(
+    note = Note(
         client_uuid=client_uuid,
         manager_id=manager.id,
         rep_id=rep.id,
@@ -355,21 +351,21 @@ def create_session(
         strengths=data.get("strengths") or "",
         development_focus=data.get("development_focus") or "",
         private_notes=data.get("private_notes") or "",
-        status=SessionStatus.DRAFT,
+        status=NoteStatus.DRAFT,
     )
-    session.ratings = _ratings(version, data.get("ratings") or [])
-    joined = _take_pending_self_assessment(db, manager, session, version)
-    raced = replay.add_new(db, session, mine, ANOTHER_NOTE)
+    note.ratings = _ratings(version, data.get("ratings") or [])
+    joined = _take_pending_self_assessment(db, manager, note, version)
+    raced = replay.add_new(db, note, mine, ANOTHER_NOTE)
     if raced is not None:  # two replays of one note raced; the other one won
-        return get_session(db, manager, raced.id), False
-    for row in _follow_ups(db, session, manager, data.get("follow_ups") or []):
-        session.follow_ups.append(row)
+        return get_note(db, manager, raced.id), False
+    for row in _follow_ups(db, note, manager, data.get("follow_ups") or []):
+        note.follow_ups.append(row)
     audit.record(
-        db, manager, "session.create", "coaching_session", session.id,
+        db, manager, "session.create", "coaching_session", note.id,
         rep_id=rep.id, self_assessment_joined=joined,
     )  # fmt: skip
     db.commit()
-    return (get_session(db, manager, session.id) if read_back else session), True
+    return (get_note(db, manager, note.id) if read_back else note), True
 
 
 # "Log coaching": one open draft per rep ----------------------------------------------
@@ -386,8 +382,8 @@ def draft_abandon_days() -> int:
     return DEFAULT_DRAFT_ABANDON_DAYS
 
 
-def is_abandoned(session: CoachingSession, now: dt.datetime) -> bool:
-    return session.status == SessionStatus.DRAFT and session.updated_at <= now - dt.timedelta(
+def is_abandoned(note: Note, now: dt.datetime) -> bool:
+    return note.status == NoteStatus.DRAFT and note.updated_at <= now - dt.timedelta(
         days=draft_abandon_days()
     )
 
@@ -396,46 +392,44 @@ def written_in() -> ColumnElement[bool]:
     """A note with something written in it: a rating, a strength, a focus, private notes or
     a follow-up (a draft merely opened has none of these)."""
     return or_(
-        CoachingSession.strengths != "",
-        CoachingSession.development_focus != "",
-        CoachingSession.private_notes != "",
-        CoachingSession.ratings.any(),
-        CoachingSession.follow_ups.any(),
+        Note.strengths != "",
+        Note.development_focus != "",
+        Note.private_notes != "",
+        Note.ratings.any(),
+        Note.follow_ups.any(),
     )
 
 
-def open_draft_about(db: Session, manager: User, rep_id: int) -> CoachingSession | None:
+def open_draft_about(db: Session, manager: User, rep_id: int) -> Note | None:
     """The manager's draft about this rep touched last, if any: "Log coaching" opens it
     rather than starting another."""
     return db.scalars(
-        select(CoachingSession)
+        select(Note)
         .where(
-            CoachingSession.manager_id == manager.id,
-            CoachingSession.rep_id == rep_id,
-            CoachingSession.status == SessionStatus.DRAFT,
+            Note.manager_id == manager.id,
+            Note.rep_id == rep_id,
+            Note.status == NoteStatus.DRAFT,
         )
-        .order_by(CoachingSession.updated_at.desc(), CoachingSession.id.desc())
+        .order_by(Note.updated_at.desc(), Note.id.desc())
         .limit(1)
     ).first()
 
 
 def start_draft(
     db: Session, manager: User, rep_id: int, client_uuid: uuid.UUID | None, plan_id: int | None
-) -> CoachingSession:
+) -> Note:
     """A new draft from the tap on the rep's page whose form carried this client_uuid (a
     double tap, a retry: the same draft). When what that tap made is no longer a draft, the
     page was shown before it was shared (e.g. back to a page the browser kept): a new note
     was meant."""
     data: dict[str, Any] = {"client_uuid": client_uuid, "rep_id": rep_id, "plan_id": plan_id}
-    session, created = create_session(db, manager, data, read_back=False)
-    if not created and session.status != SessionStatus.DRAFT:
-        session, _ = create_session(
-            db, manager, {**data, "client_uuid": uuid.uuid4()}, read_back=False
-        )
-    return session
+    note, created = create_note(db, manager, data, read_back=False)
+    if not created and note.status != NoteStatus.DRAFT:
+        note, _ = create_note(db, manager, {**data, "client_uuid": uuid.uuid4()}, read_back=False)
+    return note
 
 
-def discard_draft(db: Session, viewer: User, session_id: int, client_uuid: uuid.UUID | None) -> int:
+def discard_draft(db: Session, viewer: User, note_id: int, client_uuid: uuid.UUID | None) -> int:
     """ "Discard draft": its author deletes a draft they will not finish, with its ratings
     and follow-ups; the audit trail keeps who discarded what, when. A self-assessment the
     rep made before it waits for the next note again; a ride-along day it was written from
@@ -443,18 +437,18 @@ def discard_draft(db: Session, viewer: User, session_id: int, client_uuid: uuid.
     double tap, a replay) answers as the first did and never takes a later note that
     reused the id. Returns the rep's id."""
     found = db.scalars(
-        policy.visible_sessions(viewer)
-        .where(CoachingSession.id == session_id)
-        .options(selectinload(CoachingSession.follow_ups))
+        policy.visible_notes(viewer)
+        .where(Note.id == note_id)
+        .options(selectinload(Note.follow_ups))
     ).first()
     if found is None or (client_uuid is not None and found.client_uuid != client_uuid):
-        earlier = _discarded(db, viewer, session_id, client_uuid)
+        earlier = _discarded(db, viewer, note_id, client_uuid)
         if earlier is None:
             raise NotFound()
         return earlier
     if not policy.can_discard_draft(viewer, found):
         raise PermissionDenied("Only the note's author discards it.")
-    if found.status != SessionStatus.DRAFT:
+    if found.status != NoteStatus.DRAFT:
         raise Conflict(NOT_A_DRAFT)
     _give_back_self_assessment(db, found)
     db.execute(
@@ -483,14 +477,14 @@ def discard_draft(db: Session, viewer: User, session_id: int, client_uuid: uuid.
 
 
 def _discarded(
-    db: Session, viewer: User, session_id: int, client_uuid: uuid.UUID | None
+    db: Session, viewer: User, note_id: int, client_uuid: uuid.UUID | None
 ) -> int | None:
     """The rep of the draft this person discarded already, or None."""
     events = db.scalars(
         select(AuditEvent).where(
             AuditEvent.action == "session.discard",
             AuditEvent.object_type == "coaching_session",
-            AuditEvent.object_id == session_id,
+            AuditEvent.object_id == note_id,
             AuditEvent.actor_id == viewer.id,
         )
     ).all()
@@ -500,22 +494,22 @@ def _discarded(
     return None
 
 
-def _give_back_self_assessment(db: Session, session: CoachingSession) -> None:
+def _give_back_self_assessment(db: Session, note: Note) -> None:
     """The rep's self-assessment that joined this draft waits for their next note again
     (unless they have made a newer one meanwhile)."""
-    assessment = session.self_assessment or {}
+    assessment = note.self_assessment or {}
     if not assessment.get("before_note") or not assessment.get("ratings"):
         return
     waiting = db.scalars(
-        select(PendingSelfAssessment.id).where(PendingSelfAssessment.rep_id == session.rep_id)
+        select(PendingSelfAssessment.id).where(PendingSelfAssessment.rep_id == note.rep_id)
     ).first()
     if waiting is not None:
         return
     at = dt.datetime.fromisoformat(assessment["at"]) if assessment.get("at") else utcnow()
     db.add(
         PendingSelfAssessment(
-            rep_id=session.rep_id,
-            guide_version_id=session.guide_version_id,
+            rep_id=note.rep_id,
+            guide_version_id=note.guide_version_id,
             ratings=[
                 {"competency_id": r["competency_id"], "score": r["score"]}
                 for r in assessment["ratings"]
@@ -526,86 +520,84 @@ def _give_back_self_assessment(db: Session, session: CoachingSession) -> None:
     )
 
 
-def update_session(
+def update_note(
     db: Session,
     viewer: User,
-    session_id: int,
+    note_id: int,
     changes: dict[str, Any],
     *,
     expected_version: ExpectedVersion = None,
     require_version: bool = False,
-) -> CoachingSession:
+) -> Note:
     """The author edits; after sharing each change is audited; after acknowledgement never."""
-    session = get_session(db, viewer, session_id)
-    check_editable(viewer, session, "Only the note's author can change it.")
-    if session.status == SessionStatus.ACKNOWLEDGED:
+    note = get_note(db, viewer, note_id)
+    check_editable(viewer, note, "Only the note's author can change it.")
+    if note.status == NoteStatus.ACKNOWLEDGED:
         raise Conflict("The rep has acknowledged this note; add an addendum instead.")
     if expected_version is None and require_version:
         raise VersionRequired()
     try:
-        check_version(session.version, expected_version, {})
+        check_version(note.version, expected_version, {})
     except StaleVersion:
-        if _older(expected_version, session.version) and _made_already(session, changes):
+        if _older(expected_version, note.version) and _made_already(note, changes):
             # A repeat of a change that went through (a double tap, a replay after a lost
             # answer): RFC 9110 §13.1.1 lets it succeed, as nothing would change.
-            return session
+            return note
         raise
     # Caps and what a shared note keeps apply to what changes: a note from before them keeps
     # its text (and ratings) until edited.
     changed: dict[str, Any] = {
         name: changes[name] or ""
         for name in ("strengths", "development_focus")
-        if name in changes and (changes[name] or "") != getattr(session, name)
+        if name in changes and (changes[name] or "") != getattr(note, name)
     }
     caps.check_changes(changed)
-    if session.status == SessionStatus.SHARED:
+    if note.status == NoteStatus.SHARED:
         if "type" in changes:
             changed["type"] = changes["type"]
         if "ratings" in changes and _scores(changes["ratings"] or []) != _scores(
-            [{"competency_id": r.competency_id, "score": r.score} for r in session.ratings]
+            [{"competency_id": r.competency_id, "score": r.score} for r in note.ratings]
         ):
             changed["ratings"] = changes["ratings"]
         counts.check_shared_edit(changed)
-    if "occurred_on" in changes and changes["occurred_on"] != session.occurred_on:
+    if "occurred_on" in changes and changes["occurred_on"] != note.occurred_on:
         # A note dated before this rule keeps its day until the day itself is changed.
         changes["occurred_on"] = occurred_on_for(viewer, changes["occurred_on"])
     if changes.get("plan_id") is not None or changes.get("account_id") is not None:
-        _check_plan(db, viewer, session.rep, changes)
+        _check_plan(db, viewer, note.rep, changes)
     if "ratings" in changes:
-        ratings = _ratings(session.guide_version, changes["ratings"] or [])
+        ratings = _ratings(note.guide_version, changes["ratings"] or [])
         # The old rows go first: a competency is rated once per session (a unique key),
         # and the unit of work would otherwise insert the new rows before deleting these.
-        session.ratings.clear()
+        note.ratings.clear()
         db.flush()
-        session.ratings = ratings
-    before = {name: plain_value(getattr(session, name)) for name in CONTENT_FIELDS}
+        note.ratings = ratings
+    before = {name: plain_value(getattr(note, name)) for name in CONTENT_FIELDS}
     for name in CONTENT_FIELDS:
         if name in changes:
-            setattr(session, name, changes[name])
+            setattr(note, name, changes[name])
     if "follow_ups" in changes:
-        _replace_follow_ups(db, session, viewer, changes["follow_ups"] or [])
-    after = {name: plain_value(getattr(session, name)) for name in CONTENT_FIELDS}
+        _replace_follow_ups(db, note, viewer, changes["follow_ups"] or [])
+    after = {name: plain_value(getattr(note, name)) for name in CONTENT_FIELDS}
     diff = {k: [before[k], after[k]] for k in CONTENT_FIELDS if before[k] != after[k]}
     if "ratings" in changes:
         diff["ratings"] = ["changed", "changed"]
-    if session.status == SessionStatus.SHARED and diff:
+    if note.status == NoteStatus.SHARED and diff:
         # The rep sees what changed after sharing; private notes stay out of their view.
         visible = sorted(k for k in diff if k != "private_notes")
         if visible:
             audit.record(
-                db, viewer, "session.edit_after_share", "coaching_session", session.id,
+                db, viewer, "session.edit_after_share", "coaching_session", note.id,
                 fields=visible,
                 texts={k: diff[k] for k in SHOWN_AFTER_SHARE if k in diff},
             )  # fmt: skip
         else:
-            audit.record(db, viewer, "session.update", "coaching_session", session.id)
+            audit.record(db, viewer, "session.update", "coaching_session", note.id)
     elif diff:
-        audit.record(
-            db, viewer, "session.update", "coaching_session", session.id, fields=sorted(diff)
-        )
-    session.updated_at = utcnow()
-    commit_versioned(db, session)
-    return get_session(db, viewer, session.id)
+        audit.record(db, viewer, "session.update", "coaching_session", note.id, fields=sorted(diff))
+    note.updated_at = utcnow()
+    commit_versioned(db, note)
+    return get_note(db, viewer, note.id)
 
 
 def _older(expected: ExpectedVersion, current: int) -> bool:
@@ -615,19 +607,19 @@ def _older(expected: ExpectedVersion, current: int) -> bool:
     return expected is not None and expected < current
 
 
-def _made_already(session: CoachingSession, changes: dict[str, Any]) -> bool:
+def _made_already(note: Note, changes: dict[str, Any]) -> bool:
     """The note already says all these changes say (follow-ups are not compared: a change
     naming them is never taken for a repeat)."""
     if "follow_ups" in changes:
         return False
     for name in CONTENT_FIELDS:
-        if name in changes and plain_value(changes[name]) != plain_value(getattr(session, name)):
+        if name in changes and plain_value(changes[name]) != plain_value(getattr(note, name)):
             return False
     if "ratings" in changes:
         wanted = {
             (r["competency_id"], r.get("score"), _evidence(r)) for r in changes["ratings"] or []
         }
-        stored = {(r.competency_id, r.score, r.evidence or "") for r in session.ratings}
+        stored = {(r.competency_id, r.score, r.evidence or "") for r in note.ratings}
         if wanted != stored or len(wanted) != len(changes["ratings"] or []):
             return False
     return True
@@ -638,10 +630,10 @@ def _scores(ratings: list[dict[str, Any]]) -> dict[int, int | None]:
 
 
 def _replace_follow_ups(
-    db: Session, session: CoachingSession, manager: User, items: list[dict[str, Any]]
+    db: Session, note: Note, manager: User, items: list[dict[str, Any]]
 ) -> None:
     """Follow-ups given by id keep their row (and status); the rest are new; missing ones go."""
-    by_id = {f.id: f for f in session.follow_ups}
+    by_id = {f.id: f for f in note.follow_ups}
     keep: list[FollowUp] = []
     new_items = []
     for item in items:
@@ -654,17 +646,17 @@ def _replace_follow_ups(
         if item.get("status"):
             row.status = item["status"]
         keep.append(row)
-    gone = [row for row in session.follow_ups if row not in keep]
+    gone = [row for row in note.follow_ups if row not in keep]
     forget_about(db, (subjects.follow_up(row.id) for row in gone))
     for row in gone:
         db.delete(row)
-    session.follow_ups = keep + _follow_ups(db, session, manager, new_items)
+    note.follow_ups = keep + _follow_ups(db, note, manager, new_items)
 
 
-def moved_on_message(session: CoachingSession) -> str:
+def moved_on_message(note: Note) -> str:
     """Why the author of a note about a rep who has left their team changes nothing on it."""
-    first = session.rep.first_name
-    if session.status == SessionStatus.DRAFT:
+    first = note.rep.first_name
+    if note.status == NoteStatus.DRAFT:
         return (
             f"{first} no longer reports to you, so this draft cannot be shared. "
             "You can still read it, or discard it."
@@ -675,140 +667,138 @@ def moved_on_message(session: CoachingSession) -> str:
     )
 
 
-def check_editable(viewer: User, session: CoachingSession, otherwise: str) -> None:
+def check_editable(viewer: User, note: Note, otherwise: str) -> None:
     """Refuses (403) anyone but the note's author, and its author once the rep has left
     their line (coachapp.policy, "A team move"), saying which."""
-    if policy.can_edit_session(viewer, session):
+    if policy.can_edit_note(viewer, note):
         return
-    if policy.wrote(viewer, session):
-        raise PermissionDenied(moved_on_message(session))
+    if policy.wrote(viewer, note):
+        raise PermissionDenied(moved_on_message(note))
     raise PermissionDenied(otherwise)
 
 
-def share_session(db: Session, viewer: User, session_id: int) -> CoachingSession:
+def share_note(db: Session, viewer: User, note_id: int) -> Note:
     """Shares a draft with its rep; sharing a shared note again changes nothing, also when two
     tabs (or a replay and its original) share the same draft at the same moment: the one that
     loses the race gets the shared note, not a conflict."""
     try:
-        return _share(db, viewer, session_id)
+        return _share(db, viewer, note_id)
     except (StaleVersion, StaleDataError):
         db.rollback()
-        session = get_session(db, viewer, session_id)
-        if session.status == SessionStatus.DRAFT:
+        note = get_note(db, viewer, note_id)
+        if note.status == NoteStatus.DRAFT:
             raise
-        return session
+        return note
 
 
-def _share(db: Session, viewer: User, session_id: int) -> CoachingSession:
-    session = get_session(db, viewer, session_id)
-    check_editable(viewer, session, "Only the note's author can share it.")
-    if session.status != SessionStatus.DRAFT:
-        return session  # sharing twice is harmless (a double tap, a replay)
-    counts.check_shareable(session)
-    session.status = SessionStatus.SHARED
-    session.shared_at = utcnow()
-    audit.record(db, viewer, "session.share", "coaching_session", session.id)
+def _share(db: Session, viewer: User, note_id: int) -> Note:
+    note = get_note(db, viewer, note_id)
+    check_editable(viewer, note, "Only the note's author can share it.")
+    if note.status != NoteStatus.DRAFT:
+        return note  # sharing twice is harmless (a double tap, a replay)
+    counts.check_shareable(note)
+    note.status = NoteStatus.SHARED
+    note.shared_at = utcnow()
+    audit.record(db, viewer, "session.share", "coaching_session", note.id)
     # The rep may have rated themself (again) while the note was being written.
-    if _take_pending_self_assessment(db, viewer, session, session.guide_version):
-        audit.record(db, viewer, "session.self_assessment_joined", "coaching_session", session.id)
-    mark_read_about(db, subjects.note(session.id))  # "draft not shared yet" is settled
+    if _take_pending_self_assessment(db, viewer, note, note.guide_version):
+        audit.record(db, viewer, "session.self_assessment_joined", "coaching_session", note.id)
+    mark_read_about(db, subjects.note(note.id))  # "draft not shared yet" is settled
     notify(
-        db, session.rep_id, "note_shared",
-        f"Note from {session.manager.first_name} about {wording.note_topic(session)}",
-        path_for("coaching.show", session_id=session.id), f"note_shared:{session.id}",
+        db, note.rep_id, "note_shared",
+        f"Note from {note.manager.first_name} about {wording.note_topic(note)}",
+        path_for("coaching.show", note_id=note.id), f"note_shared:{note.id}",
         body="Read it, rate yourself if you like, and acknowledge it.",
-        subject=subjects.note(session.id),
+        subject=subjects.note(note.id),
     )  # fmt: skip
-    commit_versioned(db, session)
-    return session
+    commit_versioned(db, note)
+    return note
 
 
-def acknowledge_session(
-    db: Session, viewer: User, session_id: int, comment: str = ""
-) -> CoachingSession:
-    session = get_session(db, viewer, session_id)
-    if session.rep_id != viewer.id:
+def acknowledge_note(db: Session, viewer: User, note_id: int, comment: str = "") -> Note:
+    note = get_note(db, viewer, note_id)
+    if note.rep_id != viewer.id:
         raise PermissionDenied("Only the rep the note is about acknowledges it.")
-    if session.status == SessionStatus.ACKNOWLEDGED:
-        return session
-    blind.settle_on_acknowledgement(db, viewer, session)
-    session.status = SessionStatus.ACKNOWLEDGED
-    session.acknowledged_at = utcnow()
+    if note.status == NoteStatus.ACKNOWLEDGED:
+        return note
+    blind.settle_on_acknowledgement(db, viewer, note)
+    note.status = NoteStatus.ACKNOWLEDGED
+    note.acknowledged_at = utcnow()
     # Acknowledged without opening the page (the API, a phone's queue): read all the same.
-    session.rep_seen_at = session.rep_seen_at or session.acknowledged_at
-    session.ack_comment = comment.strip() or None
+    note.rep_seen_at = note.rep_seen_at or note.acknowledged_at
+    note.ack_comment = comment.strip() or None
     audit.record(
-        db, viewer, "session.acknowledge", "coaching_session", session.id,
-        with_comment=bool(session.ack_comment),
+        db, viewer, "session.acknowledge", "coaching_session", note.id,
+        with_comment=bool(note.ack_comment),
     )  # fmt: skip
     # Its reminders (the rep's, and the manager's when it was late) have nothing left to ask.
     # An author the rep has moved away from hears nothing of it (coachapp.policy).
-    holds = policy.authors_line_holds(session)
-    mark_read_about(db, subjects.note(session.id), recipients=None if holds else {viewer.id})
-    if session.ack_comment and holds:
+    holds = policy.authors_line_holds(note)
+    mark_read_about(db, subjects.note(note.id), recipients=None if holds else {viewer.id})
+    if note.ack_comment and holds:
         notify(
-            db, session.manager_id, "note_acknowledged",
-            f"{session.rep.first_name} replied to your note about "
-            f"{wording.note_topic(session)}",
-            path_for("coaching.show", session_id=session.id), f"note_acknowledged:{session.id}",
-            body=wording.excerpt(session.ack_comment), subject=subjects.note(session.id),
+            db, note.manager_id, "note_acknowledged",
+            f"{note.rep.first_name} replied to your note about "
+            f"{wording.note_topic(note)}",
+            path_for("coaching.show", note_id=note.id), f"note_acknowledged:{note.id}",
+            body=wording.excerpt(note.ack_comment), subject=subjects.note(note.id),
         )  # fmt: skip
-    commit_versioned(db, session)
-    return session
+    commit_versioned(db, note)
+    return note
 
 
-def add_addendum(db: Session, viewer: User, session_id: int, text: str) -> CoachingSession:
-    session = get_session(db, viewer, session_id)
-    check_editable(viewer, session, "Only the note's author adds an addendum.")
-    if session.status != SessionStatus.ACKNOWLEDGED:
+def add_addendum(db: Session, viewer: User, note_id: int, text: str) -> Note:
+    note = get_note(db, viewer, note_id)
+    check_editable(viewer, note, "Only the note's author adds an addendum.")
+    if note.status != NoteStatus.ACKNOWLEDGED:
         raise Conflict("Edit the note itself until the rep acknowledges it.")
     stamp = utcnow().strftime("%Y-%m-%d %H:%M UTC")
     addition = f"[{stamp}] {text.strip()}"
-    session.addendum = f"{session.addendum}\n{addition}" if session.addendum else addition
-    audit.record(db, viewer, "session.addendum", "coaching_session", session.id)
-    commit_versioned(db, session)
-    return session
+    note.addendum = f"{note.addendum}\n{addition}" if note.addendum else addition
+    audit.record(db, viewer, "session.addendum", "coaching_session", note.id)
+    commit_versioned(db, note)
+    return note
 
 
 def set_self_assessment(
-    db: Session, viewer: User, session_id: int, ratings: list[dict[str, Any]]
-) -> CoachingSession:
+    db: Session, viewer: User, note_id: int, ratings: list[dict[str, Any]]
+) -> Note:
     """The rep rates themself on the note's competencies, on the same scale, before seeing
     the manager's ratings (blind): once they are open to the rep it is final (409). No
     ratings at all declines the self-rating."""
-    session = get_session(db, viewer, session_id)
-    if session.rep_id != viewer.id:
+    note = get_note(db, viewer, note_id)
+    if note.rep_id != viewer.id:
         raise PermissionDenied("Only the rep rates themself.")
-    rows = _ratings(session.guide_version, ratings)
-    blind.refuse_after_reveal(session)
+    rows = _ratings(note.guide_version, ratings)
+    blind.refuse_after_reveal(note)
     now = utcnow()
-    session.self_assessment = {
+    note.self_assessment = {
         "ratings": [{"competency_id": r.competency_id, "score": r.score} for r in rows],
         "at": now.isoformat(),
     }
     if rows:
-        session.self_rated_at = now
+        note.self_rated_at = now
     else:
-        session.self_rating_skipped_at = now
+        note.self_rating_skipped_at = now
     audit.record(
-        db, viewer, "session.self_assessment", "coaching_session", session.id, rated=len(rows)
+        db, viewer, "session.self_assessment", "coaching_session", note.id, rated=len(rows)
     )
-    commit_versioned(db, session)
-    return session
+    commit_versioned(db, note)
+    return note
 
 
-def skip_self_rating(db: Session, viewer: User, session_id: int) -> CoachingSession:
+def skip_self_rating(db: Session, viewer: User, note_id: int) -> Note:
     """ "Skip self-rating": the rep declines to rate themself on the note and reads their
     manager's ratings. Skipping a settled self-rating changes nothing."""
-    session = get_session(db, viewer, session_id)
-    if session.rep_id != viewer.id:
+    note = get_note(db, viewer, note_id)
+    if note.rep_id != viewer.id:
         raise PermissionDenied("Only the rep the note is about decides on their self-rating.")
-    if blind.self_rating_state(session) != blind.SelfRatingState.PENDING:
-        return session
-    session.self_rating_skipped_at = utcnow()
-    audit.record(db, viewer, "session.self_rating_skipped", "coaching_session", session.id)
-    commit_versioned(db, session)
-    return session
+    if blind.self_rating_state(note) != blind.SelfRatingState.PENDING:
+        return note
+    note.self_rating_skipped_at = utcnow()
+    audit.record(db, viewer, "session.self_rating_skipped", "coaching_session", note.id)
+    commit_versioned(db, note)
+    return note
 
 
 # Self-assessment before the next note --------------------------------------------
@@ -901,13 +891,13 @@ def pending_scores(pending: PendingSelfAssessment, version: GuideVersion) -> dic
 
 
 def _take_pending_self_assessment(
-    db: Session, manager: User, session: CoachingSession, version: GuideVersion
+    db: Session, manager: User, note: Note, version: GuideVersion
 ) -> bool:
     """The rep's self-assessment made before this note joins it, beside the manager's
     ratings: whether one did."""
     pending = db.scalars(
         policy.visible_pending_self_assessments(manager).where(
-            PendingSelfAssessment.rep_id == session.rep_id
+            PendingSelfAssessment.rep_id == note.rep_id
         )
     ).first()
     if pending is None:
@@ -915,32 +905,26 @@ def _take_pending_self_assessment(
     ratings = _onto_version(pending, version)
     if not ratings:
         return False  # made on a guide with nothing in common with this note's; it waits
-    session.self_assessment = {
+    note.self_assessment = {
         "ratings": ratings,
         "at": pending.updated_at.isoformat(),
         "before_note": True,
     }
-    session.self_rated_at = pending.updated_at
+    note.self_rated_at = pending.updated_at
     db.delete(pending)
     return True
 
 
-def rating_view(db: Session, viewer: User, session: CoachingSession) -> blind.RatingView:
+def rating_view(db: Session, viewer: User, note: Note) -> blind.RatingView:
     """The note's ratings, the rep's own and the gaps as the viewer may see them (blind
     self-rating, coachapp.coaching.blind). While the author writes a draft, a self-assessment
     still waiting for it shows as it will join the note when shared."""
-    return rating_views(db, viewer, [session])[session.id]
+    return rating_views(db, viewer, [note])[note.id]
 
 
-def rating_views(
-    db: Session, viewer: User, sessions: Sequence[CoachingSession]
-) -> dict[int, blind.RatingView]:
+def rating_views(db: Session, viewer: User, notes: Sequence[Note]) -> dict[int, blind.RatingView]:
     """rating_view for many notes: one query for the self-assessments waiting for drafts."""
-    drafts = [
-        s
-        for s in sessions
-        if s.status == SessionStatus.DRAFT and policy.can_edit_session(viewer, s)
-    ]
+    drafts = [s for s in notes if s.status == NoteStatus.DRAFT and policy.can_edit_note(viewer, s)]
     waiting: dict[int, PendingSelfAssessment] = {}
     if drafts:
         waiting = {
@@ -956,10 +940,10 @@ def rating_views(
             )
         }
     views = {}
-    for session in sessions:
-        pending = waiting.get(session.rep_id) if session in drafts else None
-        scores = pending_scores(pending, session.guide_version) if pending else None
-        views[session.id] = blind.rating_view(viewer, session, scores)
+    for note in notes:
+        pending = waiting.get(note.rep_id) if note in drafts else None
+        scores = pending_scores(pending, note.guide_version) if pending else None
+        views[note.id] = blind.rating_view(viewer, note, scores)
     return views
 
 
@@ -1057,7 +1041,7 @@ def _following(follow_up: FollowUp) -> set[int]:
     people = {follow_up.owner_id}
     if follow_up.owner.manager_id is not None:
         people.add(follow_up.owner.manager_id)
-    note = follow_up.session
+    note = follow_up.note
     if note is not None and policy.authors_line_holds(note):
         people.add(note.manager_id)
     return people
@@ -1070,7 +1054,7 @@ def can_change_follow_up(viewer: User, follow_up: FollowUp) -> bool:
 @dataclass(frozen=True)
 class FollowUpPage:
     follow_up: FollowUp
-    note: CoachingSession | None  # the note it came from, when the viewer may read it
+    note: Note | None  # the note it came from, when the viewer may read it
     can_change: bool
 
 
@@ -1080,7 +1064,7 @@ def follow_up_page(db: Session, viewer: User, follow_up_id: int) -> FollowUpPage
     note = None
     if follow_up.session_id is not None:
         note = db.scalars(
-            policy.visible_sessions(viewer).where(CoachingSession.id == follow_up.session_id)
+            policy.visible_notes(viewer).where(Note.id == follow_up.session_id)
         ).first()
         policy.as_seen_by(db, viewer, [note] if note else [])
     return FollowUpPage(follow_up, note, can_change_follow_up(viewer, follow_up))
@@ -1122,48 +1106,48 @@ def unread_notes_count(db: Session, rep: User) -> int:
     notes marked "New")."""
     return int(
         db.scalar(
-            policy.visible_sessions(rep)
-            .where(CoachingSession.rep_id == rep.id, CoachingSession.rep_seen_at.is_(None))
+            policy.visible_notes(rep)
+            .where(Note.rep_id == rep.id, Note.rep_seen_at.is_(None))
             .with_only_columns(func.count())
         )
         or 0
     )
 
 
-def notes_needing_action(db: Session, rep: User, limit: int = 3) -> Sequence[CoachingSession]:
+def notes_needing_action(db: Session, rep: User, limit: int = 3) -> Sequence[Note]:
     """Shared notes waiting for the rep to rate themself or acknowledge, oldest first (the
     nearest deadline)."""
     return db.scalars(
-        policy.visible_sessions(rep)
-        .where(CoachingSession.rep_id == rep.id, CoachingSession.status == SessionStatus.SHARED)
+        policy.visible_notes(rep)
+        .where(Note.rep_id == rep.id, Note.status == NoteStatus.SHARED)
         .options(
-            joinedload(CoachingSession.manager),
-            joinedload(CoachingSession.rep),
-            joinedload(CoachingSession.account),
+            joinedload(Note.manager),
+            joinedload(Note.rep),
+            joinedload(Note.account),
         )
-        .order_by(CoachingSession.shared_at, CoachingSession.id)
+        .order_by(Note.shared_at, Note.id)
         .limit(limit)
     ).all()
 
 
-def mark_seen(db: Session, session: CoachingSession) -> None:
+def mark_seen(db: Session, note: Note) -> None:
     """The rep opened the shared note: it is no longer unread."""
-    if session.rep_seen_at is None:
+    if note.rep_seen_at is None:
         db.execute(
-            update(CoachingSession)
-            .where(CoachingSession.id == session.id, CoachingSession.rep_seen_at.is_(None))
+            update(Note)
+            .where(Note.id == note.id, Note.rep_seen_at.is_(None))
             .values(rep_seen_at=utcnow())
         )
         db.commit()
 
 
-def changes_after_share(db: Session, session: CoachingSession) -> Sequence[AuditEvent]:
+def changes_after_share(db: Session, note: Note) -> Sequence[AuditEvent]:
     """Edits made after the rep could see the note, for everyone who can see it."""
     return db.scalars(
         select(AuditEvent)
         .where(
             AuditEvent.object_type == "coaching_session",
-            AuditEvent.object_id == session.id,
+            AuditEvent.object_id == note.id,
             AuditEvent.action == "session.edit_after_share",
         )
         .order_by(AuditEvent.at)
@@ -1172,64 +1156,58 @@ def changes_after_share(db: Session, session: CoachingSession) -> Sequence[Audit
 
 def notes_list(
     db: Session, viewer: User, limit: int = 50, drafts_only: bool = False
-) -> Sequence[CoachingSession]:
+) -> Sequence[Note]:
     """A rep's notes, or the notes a manager wrote (drafts first, or only their drafts),
     newest first."""
-    query = policy.visible_sessions(viewer).options(
-        joinedload(CoachingSession.rep), joinedload(CoachingSession.account)
-    )
+    query = policy.visible_notes(viewer).options(joinedload(Note.rep), joinedload(Note.account))
     if viewer.role == Role.MANAGER and drafts_only:
         query = query.where(
-            CoachingSession.manager_id == viewer.id,
-            CoachingSession.status == SessionStatus.DRAFT,
+            Note.manager_id == viewer.id,
+            Note.status == NoteStatus.DRAFT,
         )
     elif viewer.role == Role.MANAGER:
-        query = query.where(CoachingSession.manager_id == viewer.id).order_by(
-            (CoachingSession.status == SessionStatus.DRAFT).desc()
+        query = query.where(Note.manager_id == viewer.id).order_by(
+            (Note.status == NoteStatus.DRAFT).desc()
         )
     elif viewer.role == Role.REP:
-        query = query.where(CoachingSession.rep_id == viewer.id)
+        query = query.where(Note.rep_id == viewer.id)
     return policy.as_seen_by(
         db,
         viewer,
-        db.scalars(
-            query.order_by(CoachingSession.occurred_on.desc(), CoachingSession.id.desc()).limit(
-                limit
-            )
-        ).all(),
+        db.scalars(query.order_by(Note.occurred_on.desc(), Note.id.desc()).limit(limit)).all(),
     )
 
 
-def add_follow_up(db: Session, viewer: User, session_id: int, item: dict[str, Any]) -> FollowUp:
+def add_follow_up(db: Session, viewer: User, note_id: int, item: dict[str, Any]) -> FollowUp:
     """A follow-up on the note, without touching the note's own version (the debrief form
     open beside it keeps saving)."""
-    session = get_session(db, viewer, session_id)
-    check_editable(viewer, session, "Only the note's author adds follow-ups to it.")
-    if session.status == SessionStatus.ACKNOWLEDGED:
+    note = get_note(db, viewer, note_id)
+    check_editable(viewer, note, "Only the note's author adds follow-ups to it.")
+    if note.status == NoteStatus.ACKNOWLEDGED:
         raise Conflict("The rep has acknowledged this note; add an addendum instead.")
-    (row,) = _follow_ups(db, session, viewer, [item])
-    session.follow_ups.append(row)
+    (row,) = _follow_ups(db, note, viewer, [item])
+    note.follow_ups.append(row)
     db.flush()
     audit.record(
-        db, viewer, "session.follow_up_add", "coaching_session", session.id, follow_up_id=row.id
+        db, viewer, "session.follow_up_add", "coaching_session", note.id, follow_up_id=row.id
     )
     db.commit()
     return row
 
 
-def remove_follow_up(db: Session, viewer: User, session_id: int, follow_up_id: int) -> None:
-    session = get_session(db, viewer, session_id)
-    check_editable(viewer, session, "Only the note's author removes its follow-ups.")
-    if session.status == SessionStatus.ACKNOWLEDGED:
+def remove_follow_up(db: Session, viewer: User, note_id: int, follow_up_id: int) -> None:
+    note = get_note(db, viewer, note_id)
+    check_editable(viewer, note, "Only the note's author removes its follow-ups.")
+    if note.status == NoteStatus.ACKNOWLEDGED:
         raise Conflict("The rep has acknowledged this note; add an addendum instead.")
-    row = next((f for f in session.follow_ups if f.id == follow_up_id), None)
+    row = next((f for f in note.follow_ups if f.id == follow_up_id), None)
     if row is None:
         raise NotFound()
-    session.follow_ups.remove(row)
+    note.follow_ups.remove(row)
     forget_about(db, [subjects.follow_up(row.id)])
     db.delete(row)
     audit.record(
-        db, viewer, "session.follow_up_remove", "coaching_session", session.id,
+        db, viewer, "session.follow_up_remove", "coaching_session", note.id,
         follow_up_id=follow_up_id,
     )  # fmt: skip
     db.commit()

@@ -30,7 +30,7 @@ from coachapp.coaching.caps import points
 from coachapp.models import first_name_of
 
 if TYPE_CHECKING:
-    from coachapp.models import CoachingSession
+    from coachapp.models import Note
 
 
 # The debrief's ready-made points, one tap each. They read well but say nothing about the
@@ -220,19 +220,19 @@ def flags(
     return found
 
 
-def rated_competency_names(session: CoachingSession) -> list[str]:
+def rated_competency_names(note: Note) -> list[str]:
     """Names of the competencies rated (observed) on a note."""
-    return [r.competency.name for r in session.ratings if r.score is not None]
+    return [r.competency.name for r in note.ratings if r.score is not None]
 
 
-def note_flags(session: CoachingSession) -> list[Flag]:
+def note_flags(note: Note) -> list[Flag]:
     """The vague points of a note (its ratings, rep and account loaded)."""
     return flags(
-        session.strengths,
-        session.development_focus,
-        competencies=rated_competency_names(session),
-        names=[session.account.name] if session.account else [],
-        rep_name=session.rep.name,
+        note.strengths,
+        note.development_focus,
+        competencies=rated_competency_names(note),
+        names=[note.account.name] if note.account else [],
+        rep_name=note.rep.name,
     )
 
 

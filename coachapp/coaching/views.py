@@ -29,17 +29,17 @@ from coachapp.htmx import htmx_redirect, is_fragment_request, swapped_into
 from coachapp.inbox import reading as inbox
 from coachapp.models import (
     NOT_OBSERVED_LABEL,
+    NOTE_TYPE_LABELS,
     RATING_SCALE,
-    SESSION_TYPE_LABELS,
     AccountPlan,
     ActionStatus,
-    CoachingSession,
     DevelopmentFocus,
     FollowUpStatus,
+    Note,
+    NoteStatus,
     PlanActionItem,
     PlannedRideAlong,
     Role,
-    SessionStatus,
     User,
 )
 from coachapp.nudges import subjects
@@ -70,33 +70,33 @@ def start(rep_id: int) -> Response:
     db = get_session()
     user = viewer()
     rep = service.coached_rep(db, user, rep_id)
-    session = None if request.form.get("another") else service.open_draft_about(db, user, rep.id)
-    if session is None:
+    note = None if request.form.get("another") else service.open_draft_about(db, user, rep.id)
+    if note is None:
         plan = preparation.default_plan(preparation.rep_plans(db, user, rep), db, user, rep)
-        session = service.start_draft(
+        note = service.start_draft(
             db,
             user,
             rep.id,
             replay.client_uuid_of(request.form.get("client_uuid")),
             plan.id if plan else None,
         )
-    return redirect(url_for("coaching.edit", session_id=session.id))
+    return redirect(url_for("coaching.edit", note_id=note.id))
 
 
-@bp.post("/notes/<int:session_id>/discard")
+@bp.post("/notes/<int:note_id>/discard")
 @roles_required(Role.MANAGER)
-def discard(session_id: int) -> Response:
+def discard(note_id: int) -> Response:
     """ "Discard draft", confirmed on the draft's page: the draft goes (audited)."""
     try:
         rep_id = service.discard_draft(
             get_session(),
             viewer(),
-            session_id,
+            note_id,
             replay.client_uuid_of(request.form.get("client_uuid")),
         )
     except Conflict as exc:
         flash(exc.message, "error")
-        return redirect(url_for("coaching.show", session_id=session_id))
+        return redirect(url_for("coaching.show", note_id=note_id))
     flash("Draft discarded.", "success")
     rep = get_session().get(User, rep_id)
     if rep is None or rep.manager_id != viewer().id:
@@ -195,25 +195,25 @@ def debrief_form(form: MultiDict[str, str], competencies: dict[int, str]) -> For
     return FormBody(body, form, names)
 
 
-def _editable(session_id: int, *, moved_on: bool = False) -> Any:
+def _editable(note_id: int, *, moved_on: bool = False) -> Any:
     """The viewer's own note, to write on (anyone else's: not found). Its author once the rep
     has left their team is refused (403, saying why) unless the caller handles that itself
     (`moved_on`): nothing of the form, its prompts or the rep's later notes is built then."""
-    session = service.get_session(get_session(), viewer(), session_id)
-    if not policy.wrote(viewer(), session):
+    note = service.get_note(get_session(), viewer(), note_id)
+    if not policy.wrote(viewer(), note):
         raise NotFound()
     if not moved_on:
-        service.check_editable(viewer(), session, "Only the note's author can change it.")
-    return session
+        service.check_editable(viewer(), note, "Only the note's author can change it.")
+    return note
 
 
-def point_checks(session: Any) -> dict[str, dict[str, Any]]:
+def point_checks(note: Any) -> dict[str, dict[str, Any]]:
     """What the debrief says under strengths and focus: how many points of the cap are used,
     and which points read as vague praise (a prompt, not a refusal)."""
-    flags = specificity.note_flags(session)
+    flags = specificity.note_flags(note)
     return {
         field: {
-            "count": len(caps.points(getattr(session, field))),
+            "count": len(caps.points(getattr(note, field))),
             "max": maximum,
             "flags": [flag for flag in flags if flag.field == field],
         }
@@ -225,12 +225,12 @@ def point_checks(session: Any) -> dict[str, dict[str, Any]]:
 
 
 def _note_plans(
-    db: Session, user: User, session: CoachingSession
+    db: Session, user: User, note: Note
 ) -> tuple[list[AccountPlan], AccountPlan | None]:
     """The rep's plans the debrief offers, and the note's own with its details (or None)."""
-    plans = preparation.rep_plans(db, user, session.rep)
+    plans = preparation.rep_plans(db, user, note.rep)
     return plans, preparation.with_details(
-        db, next((p for p in plans if p.id == session.plan_id), None)
+        db, next((p for p in plans if p.id == note.plan_id), None)
     )
 
 
@@ -238,40 +238,40 @@ def _open_actions(plan: AccountPlan | None) -> list[PlanActionItem]:
     return [a for a in plan.action_items if a.status == ActionStatus.OPEN] if plan else []
 
 
-def _edit_context(session: Any, **extra: Any) -> dict[str, Any]:
+def _edit_context(note: Any, **extra: Any) -> dict[str, Any]:
     db = get_session()
     user = viewer()
-    plans, plan = _note_plans(db, user, session)
-    prompts = preparation.prepare(db, user, session.rep, plan, _today())
+    plans, plan = _note_plans(db, user, note)
+    prompts = preparation.prepare(db, user, note.rep, plan, _today())
     # A note written from a ride-along day: what the rep asked for and each call's objective.
-    ride = ride_alongs.ride_for_note(db, user, session.id)
+    ride = ride_alongs.ride_for_note(db, user, note.id)
     if ride is not None:
         prompts = [*ride_alongs.note_prompts(ride), *prompts]
-    names = _names(session)
+    names = _names(note)
     points = {
         r.competency_id: _competency_point(names[r.competency_id], r.evidence)
-        for r in session.ratings
+        for r in note.ratings
         if r.score is not None and r.competency_id in names
     }
-    marked_strengths, strengths_rest = _split_marked(session.strengths, points)
-    marked_focus, focus_rest = _split_marked(session.development_focus, points)
+    marked_strengths, strengths_rest = _split_marked(note.strengths, points)
+    marked_focus, focus_rest = _split_marked(note.development_focus, points)
     strengths, strengths_text = _split_chips(strengths_rest, STRENGTH_CHIPS)
     chosen_focus, focus_text = _split_chips(focus_rest, FOCUS_CHIPS)
     return {
         "marked_strengths": marked_strengths,
         "marked_focus": marked_focus,
-        "note": session,
-        "shown_first": _shown_first(db, user, session, ride),
+        "note": note,
+        "shown_first": _shown_first(db, user, note, ride),
         "plans": plans,
         "prompts": prompts,
         "ride": ride,
-        "point_checks": point_checks(session),
+        "point_checks": point_checks(note),
         "plan_actions": _open_actions(plan),
-        "sections": session.guide_version.sections,
-        "scores": {r.competency_id: r for r in session.ratings},
+        "sections": note.guide_version.sections,
+        "scores": {r.competency_id: r for r in note.ratings},
         "scale": RATING_SCALE,
         "not_observed": NOT_OBSERVED_LABEL,
-        "types": SESSION_TYPE_LABELS,
+        "types": NOTE_TYPE_LABELS,
         "strength_chips": STRENGTH_CHIPS,
         "focus_chips": FOCUS_CHIPS,
         "chosen_strengths": strengths,
@@ -279,9 +279,9 @@ def _edit_context(session: Any, **extra: Any) -> dict[str, Any]:
         "chosen_focus": chosen_focus,
         "focus_text": focus_text,
         "due_choices": DUE_CHOICES,
-        "view": note_view(db, user, session),
+        "view": note_view(db, user, note),
         "today": _today(),
-        "abandoned": service.is_abandoned(session, utcnow()),
+        "abandoned": service.is_abandoned(note, utcnow()),
         "abandon_days": service.draft_abandon_days(),
         "errors": {},
         "typed": None,
@@ -291,36 +291,34 @@ def _edit_context(session: Any, **extra: Any) -> dict[str, Any]:
     }
 
 
-def _names(session: CoachingSession) -> dict[int, str]:
+def _names(note: Note) -> dict[int, str]:
     """The note's guide competencies by id, in the guide's order."""
-    return {c.id: c.name for s in session.guide_version.sections for c in s.competencies}
+    return {c.id: c.name for s in note.guide_version.sections for c in s.competencies}
 
 
-def _shown_first(
-    db: Session, user: User, session: CoachingSession, ride: PlannedRideAlong | None
-) -> set[int]:
+def _shown_first(db: Session, user: User, note: Note, ride: PlannedRideAlong | None) -> set[int]:
     """The competencies the debrief offers first, the rest folded as on "Log a call": the
     rep's development focus, those rated on the day's ride-along calls (the ride the note
     was written from, else one planned that day) and those the note already rates."""
-    day = ride or ride_alongs.ride_of_day(db, user, session.rep_id, session.occurred_on)
+    day = ride or ride_alongs.ride_of_day(db, user, note.rep_id, note.occurred_on)
     on_calls: set[int] = set()
     if day is not None and policy.can_capture_calls(user, day):
         on_calls = ride_alongs.rated_on(ride_alongs.calls_of(db, user, day))
-    rated = {r.competency_id for r in session.ratings}
-    return focus.offered_first(db, session.rep_id, session.guide_version, rated | on_calls)
+    rated = {r.competency_id for r in note.ratings}
+    return focus.offered_first(db, note.rep_id, note.guide_version, rated | on_calls)
 
 
-def _self_slots(session: Any) -> str:
+def _self_slots(note: Any) -> str:
     """After an autosave: the rep's own score beside each behaviour the manager has now
     rated (double-blind), swapped into the debrief out of band."""
-    view = note_view(get_session(), viewer(), session)
+    view = note_view(get_session(), viewer(), note)
     if not view.self_scores and not view.self_held_back:
         return ""
     return render_template(
         "coaching/_self_slots.html",
-        note=session,
+        note=note,
         view=view,
-        sections=session.guide_version.sections,
+        sections=note.guide_version.sections,
         scale=RATING_SCALE,
         not_observed=NOT_OBSERVED_LABEL,
     )
@@ -339,31 +337,29 @@ def _typed_context(form: MultiDict[str, str]) -> dict[str, Any]:
     }
 
 
-def _save_form(session: Any, form: FormBody) -> Any:
+def _save_form(note: Any, form: FormBody) -> Any:
     """Applies the posted form; returns the saved note, or raises the refusal."""
-    return service.update_session(
+    return service.update_note(
         get_session(),
         viewer(),
-        session.id,
+        note.id,
         form.load(schemas.note_update_schema),
         expected_version=form_version(request.form.get("version")),
     )
 
 
-@bp.route("/notes/<int:session_id>/edit", methods=["GET", "POST"])
+@bp.route("/notes/<int:note_id>/edit", methods=["GET", "POST"])
 @roles_required(Role.MANAGER)
-def edit(session_id: int) -> Any:
-    session = _editable(session_id, moved_on=request.method == "GET")
-    if session.status == SessionStatus.ACKNOWLEDGED or not policy.can_edit_session(
-        viewer(), session
-    ):
+def edit(note_id: int) -> Any:
+    note = _editable(note_id, moved_on=request.method == "GET")
+    if note.status == NoteStatus.ACKNOWLEDGED or not policy.can_edit_note(viewer(), note):
         # Acknowledged, or the rep has left the author's team: the note's page says what is
         # left to do.
-        return redirect(url_for("coaching.show", session_id=session.id))
+        return redirect(url_for("coaching.show", note_id=note.id))
     if request.method == "GET":
-        inbox.page_opened(get_session(), viewer(), subjects.note(session.id))
-        return render_template("coaching/edit.html", **_edit_context(session))
-    saved, refusal = _save_or_refuse(session)
+        inbox.page_opened(get_session(), viewer(), subjects.note(note.id))
+        return render_template("coaching/edit.html", **_edit_context(note))
+    saved, refusal = _save_or_refuse(note)
     if refusal is not None:
         return refusal
     if is_fragment_request():
@@ -375,27 +371,27 @@ def edit(session_id: int) -> Any:
             + _self_slots(saved)
         )
     flash("Draft saved.", "success")
-    return redirect(url_for("coaching.edit", session_id=saved.id))
+    return redirect(url_for("coaching.edit", note_id=saved.id))
 
 
-def _save_or_refuse(session: Any) -> tuple[Any, Any]:
+def _save_or_refuse(note: Any) -> tuple[Any, Any]:
     """(the saved note, None), or (the note, the response showing the form again with
     everything typed and each message at its field)."""
-    form = debrief_form(request.form, _names(session))
+    form = debrief_form(request.form, _names(note))
     try:
-        return _save_form(session, form), None
+        return _save_form(note, form), None
     except StaleVersion as exc:
-        fresh = _editable(session.id)
-        return session, _refused(
+        fresh = _editable(note.id)
+        return note, _refused(
             _edit_context(fresh, conflict=exc, **_typed_context(request.form)), 412
         )
     except InvalidInput as exc:
         errors = form.errors(exc)
     except Conflict as exc:  # acknowledged meanwhile
         errors = {"_form": [exc.message]}
-    ctx = _edit_context(session, errors=errors)
+    ctx = _edit_context(note, errors=errors)
     ctx.update(_typed_context(request.form))
-    return session, _refused(ctx, 422)
+    return note, _refused(ctx, 422)
 
 
 def _refused(ctx: dict[str, Any], status: int) -> Any:
@@ -405,32 +401,32 @@ def _refused(ctx: dict[str, Any], status: int) -> Any:
     return render_template("coaching/edit.html", **ctx), status
 
 
-@bp.post("/notes/<int:session_id>/share")
+@bp.post("/notes/<int:note_id>/share")
 @roles_required(Role.MANAGER)
-def share(session_id: int) -> Any:
+def share(note_id: int) -> Any:
     """ "Share with rep": saves what is on the form, then publishes it. "Share with rep"
     is on drafts only: on a note shared already this is a repeat (a second tap, a phone
     replaying its queue after a lost answer), answered as the first was, without saving
     the form again over what may have changed since."""
-    session = _editable(session_id, moved_on=not is_fragment_request())
-    if not policy.can_edit_session(viewer(), session):
+    note = _editable(note_id, moved_on=not is_fragment_request())
+    if not policy.can_edit_note(viewer(), note):
         # Refused (403) on the note's own page, saying why and what is still possible.
-        context = _note_context(session, refusal=service.moved_on_message(session))
+        context = _note_context(note, refusal=service.moved_on_message(note))
         return render_template("coaching/show.html", **context), 403
-    if "version" in request.form and session.status == SessionStatus.DRAFT:
-        session, refusal = _save_or_refuse(session)
+    if "version" in request.form and note.status == NoteStatus.DRAFT:
+        note, refusal = _save_or_refuse(note)
         if refusal is not None:
             return refusal
     try:
-        service.share_session(get_session(), viewer(), session.id)
+        service.share_note(get_session(), viewer(), note.id)
     except InvalidInput as exc:
         # Saved, not shared: the note misses what sharing needs (e.g. a development focus).
-        ctx = _edit_context(_editable(session.id), errors={**exc.fields, "_form": [exc.message]})
+        ctx = _edit_context(_editable(note.id), errors={**exc.fields, "_form": [exc.message]})
         if "version" in request.form:
             ctx.update(_typed_context(request.form))
         return _refused(ctx, 422)
-    flash(f"Shared with {session.rep.name}.", "success")
-    target = url_for("coaching.show", session_id=session.id)
+    flash(f"Shared with {note.rep.name}.", "success")
+    target = url_for("coaching.show", note_id=note.id)
     if is_fragment_request():
         return htmx_redirect(target)
     return redirect(target)
@@ -471,27 +467,27 @@ def follow_up_form(form: MultiDict[str, str], today: dt.date, titles: dict[int, 
     return FormBody(body, form, FOLLOW_UP_NAMES)
 
 
-@bp.post("/notes/<int:session_id>/follow-ups")
+@bp.post("/notes/<int:note_id>/follow-ups")
 @roles_required(Role.MANAGER)
-def add_follow_up(session_id: int) -> Any:
-    session = _editable(session_id)
+def add_follow_up(note_id: int) -> Any:
+    note = _editable(note_id)
     titles: dict[int, str] = {}
     if request.form.get("action_item_id") and not request.form.get("title", "").strip():
-        _plans, plan = _note_plans(get_session(), viewer(), session)
+        _plans, plan = _note_plans(get_session(), viewer(), note)
         titles = {action.id: action.title for action in _open_actions(plan)}
     form = follow_up_form(request.form, _today(), titles)
     errors: dict[str, list[str]] = {}
     try:
         item = form.load(schemas.follow_up_schema)
-        service.add_follow_up(get_session(), viewer(), session.id, item)
+        service.add_follow_up(get_session(), viewer(), note.id, item)
     except InvalidInput as exc:
         errors = form.errors(exc)
     else:
         if not is_fragment_request():
-            return redirect(url_for("coaching.edit", session_id=session.id) + "#follow-ups")
-        session = _editable(session_id)
+            return redirect(url_for("coaching.edit", note_id=note.id) + "#follow-ups")
+        note = _editable(note_id)
     # The list again (htmx), or the page with what was typed and why it was refused.
-    ctx = _edit_context(session, follow_up_errors=errors)
+    ctx = _edit_context(note, follow_up_errors=errors)
     if errors:
         ctx["follow_up_typed"] = request.form
     if is_fragment_request():
@@ -499,53 +495,53 @@ def add_follow_up(session_id: int) -> Any:
     return render_template("coaching/edit.html", **ctx), 422
 
 
-@bp.post("/notes/<int:session_id>/follow-ups/<int:follow_up_id>/delete")
+@bp.post("/notes/<int:note_id>/follow-ups/<int:follow_up_id>/delete")
 @roles_required(Role.MANAGER)
-def remove_follow_up(session_id: int, follow_up_id: int) -> Any:
-    service.remove_follow_up(get_session(), viewer(), session_id, follow_up_id)
-    session = _editable(session_id)
+def remove_follow_up(note_id: int, follow_up_id: int) -> Any:
+    service.remove_follow_up(get_session(), viewer(), note_id, follow_up_id)
+    note = _editable(note_id)
     if is_fragment_request():
-        return render_template("coaching/_follow_ups.html", **_edit_context(session))
-    return redirect(url_for("coaching.edit", session_id=session.id) + "#follow-ups")
+        return render_template("coaching/_follow_ups.html", **_edit_context(note))
+    return redirect(url_for("coaching.edit", note_id=note.id) + "#follow-ups")
 
 
 # Reading and acknowledging ---------------------------------------------------------
 
 
-@bp.get("/notes/<int:session_id>")
+@bp.get("/notes/<int:note_id>")
 @login_required
-def show(session_id: int) -> str:
+def show(note_id: int) -> str:
     db = get_session()
     user = viewer()
-    session = service.get_session(db, user, session_id)
-    if session.rep_id == user.id and not inbox.speculative_request():
-        service.mark_seen(db, session)  # no longer "New" on the rep's lists
-    inbox.page_opened(db, user, subjects.note(session.id))
-    return render_template("coaching/show.html", **_note_context(session))
+    note = service.get_note(db, user, note_id)
+    if note.rep_id == user.id and not inbox.speculative_request():
+        service.mark_seen(db, note)  # no longer "New" on the rep's lists
+    inbox.page_opened(db, user, subjects.note(note.id))
+    return render_template("coaching/show.html", **_note_context(note))
 
 
-def _note_context(session: Any, **extra: Any) -> dict[str, Any]:
+def _note_context(note: Any, **extra: Any) -> dict[str, Any]:
     """The note as the viewer may see it (coachapp.coaching.note_view: the manager's ratings
     kept back from the rep until their self-rating is settled, the gaps, the acknowledgement
     deadline, what the viewer may do), and the forms on its page."""
     db = get_session()
-    view = note_view(db, viewer(), session)
-    first = session.rep.first_name
+    view = note_view(db, viewer(), note)
+    first = note.rep.first_name
     return {
-        "note": session,
+        "note": note,
         "view": view,
-        "sections": session.guide_version.sections,
+        "sections": note.guide_version.sections,
         "scores": {r.competency_id: r for r in view.ratings},
         "scale": dict(RATING_SCALE),
         "not_observed": NOT_OBSERVED_LABEL,
-        "types": SESSION_TYPE_LABELS,
+        "types": NOTE_TYPE_LABELS,
         "refusal": None,
-        "changes": service.changes_after_share(db, session),
+        "changes": service.changes_after_share(db, note),
         # The talking points, ready in the rep's words for their acknowledgement.
         "ack_prefill": "\n".join(talking_point_lines(view.gaps, first, to_rep=True))
         if view.is_rep
         else "",
-        "to_rate": behaviours_to_rate(session),
+        "to_rate": behaviours_to_rate(note),
         "self_errors": {},
         "self_typed": {},
         "ack_errors": {},
@@ -559,43 +555,43 @@ def _note_context(session: Any, **extra: Any) -> dict[str, Any]:
     }
 
 
-def _note_page_refused(session_id: int, **form: Any) -> tuple[str, int]:
+def _note_page_refused(note_id: int, **form: Any) -> tuple[str, int]:
     """The note's page again, a form on it refused: its messages at its fields, and what was
     typed in it still there."""
-    session = service.get_session(get_session(), viewer(), session_id)
-    return render_template("coaching/show.html", **_note_context(session, **form)), 422
+    note = service.get_note(get_session(), viewer(), note_id)
+    return render_template("coaching/show.html", **_note_context(note, **form)), 422
 
 
-@bp.post("/notes/<int:session_id>/acknowledge")
+@bp.post("/notes/<int:note_id>/acknowledge")
 @roles_required(Role.REP)
-def acknowledge(session_id: int) -> Any:
+def acknowledge(note_id: int) -> Any:
     data, errors = load_form(schemas.acknowledge_schema, request.form)
     if data is None:
         return _note_page_refused(
-            session_id, ack_errors=errors, ack_typed=request.form.get("comment", "")
+            note_id, ack_errors=errors, ack_typed=request.form.get("comment", "")
         )
     started = utcnow()
-    note = service.acknowledge_session(get_session(), viewer(), session_id, data["comment"])
+    note = service.acknowledge_note(get_session(), viewer(), note_id, data["comment"])
     if note.acknowledged_at is not None and note.acknowledged_at < started:
         # A repeat (a second tap, a replay): the note as the first acknowledgement left it.
         when = local_time(note.acknowledged_at, viewer().timezone)
         flash(f"You acknowledged this note on {when:%-d %b at %H:%M}.", "success")
     else:
         flash("Acknowledged. Your manager can see your comment.", "success")
-    return redirect(url_for("coaching.show", session_id=session_id))
+    return redirect(url_for("coaching.show", note_id=note_id))
 
 
-@bp.post("/notes/<int:session_id>/addendum")
+@bp.post("/notes/<int:note_id>/addendum")
 @roles_required(Role.MANAGER)
-def addendum(session_id: int) -> Any:
+def addendum(note_id: int) -> Any:
     data, errors = load_form(schemas.addendum_schema, request.form)
     if data is None:
         return _note_page_refused(
-            session_id, addendum_errors=errors, addendum_typed=request.form.get("text", "")
+            note_id, addendum_errors=errors, addendum_typed=request.form.get("text", "")
         )
-    service.add_addendum(get_session(), viewer(), session_id, data["text"])
+    service.add_addendum(get_session(), viewer(), note_id, data["text"])
     flash("Addendum added.", "success")
-    return redirect(url_for("coaching.show", session_id=session_id))
+    return redirect(url_for("coaching.show", note_id=note_id))
 
 
 @bp.get("/notes")
@@ -616,7 +612,7 @@ def index() -> str:
         deadlines={
             n.id: deadline for n in notes if (deadline := deadline_of(n, days, now)) is not None
         },
-        types=SESSION_TYPE_LABELS,
+        types=NOTE_TYPE_LABELS,
         is_rep=is_rep,
         pending=service.pending_self_assessment(db, user, user.id) if is_rep else None,
     )
@@ -662,39 +658,37 @@ def update_follow_up(follow_up_id: int) -> Any:
     return redirect(safe_local_path(request.form.get("next_url")) or url_for("coaching.follow_ups"))
 
 
-@bp.post("/notes/<int:session_id>/self-assessment")
+@bp.post("/notes/<int:note_id>/self-assessment")
 @roles_required(Role.REP)
-def self_assessment(session_id: int) -> Any:
+def self_assessment(note_id: int) -> Any:
     """The rep rates themself on the note's guide competencies, on the same scale, before
     seeing the manager's ratings (blind); then both and the gap between them show."""
     db = get_session()
-    session = service.get_session(db, viewer(), session_id)
+    note = service.get_note(db, viewer(), note_id)
     typed = {k: v for k, v in request.form.items() if k.startswith("self-")}
     form = self_rating_form(request.form)
     try:
         ratings = form.load(schemas.self_assessment_schema)["ratings"]
         if not ratings:
             raise InvalidInput(RATE_ONE, {"_form": [RATE_ONE]})
-        service.set_self_assessment(db, viewer(), session.id, ratings)
+        service.set_self_assessment(db, viewer(), note.id, ratings)
     except InvalidInput as exc:
-        context = _note_context(
-            session, self_errors=self_rating_errors(form, exc), self_typed=typed
-        )
+        context = _note_context(note, self_errors=self_rating_errors(form, exc), self_typed=typed)
         return render_template("coaching/show.html", **context), 422
     except Conflict as exc:
         flash(exc.message, "error")
-        return redirect(url_for("coaching.show", session_id=session.id))
+        return redirect(url_for("coaching.show", note_id=note.id))
     flash("Saved. Your manager's ratings are open to you now, beside yours.", "success")
-    return redirect(url_for("coaching.show", session_id=session.id) + "#rated")
+    return redirect(url_for("coaching.show", note_id=note.id) + "#rated")
 
 
-@bp.post("/notes/<int:session_id>/skip-self-rating")
+@bp.post("/notes/<int:note_id>/skip-self-rating")
 @roles_required(Role.REP)
-def skip_self_rating(session_id: int) -> Response:
+def skip_self_rating(note_id: int) -> Response:
     """ "Skip self-rating": the rep reads the manager's ratings without rating themself."""
-    service.skip_self_rating(get_session(), viewer(), session_id)
+    service.skip_self_rating(get_session(), viewer(), note_id)
     flash("Your manager's ratings are open to you now.", "success")
-    return redirect(url_for("coaching.show", session_id=session_id) + "#rated")
+    return redirect(url_for("coaching.show", note_id=note_id) + "#rated")
 
 
 # Rating yourself before the next coaching ------------------------------------------------

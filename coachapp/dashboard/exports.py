@@ -17,10 +17,10 @@ from coachapp.coaching.cadence import window_start
 from coachapp.csvfiles import csv_text
 from coachapp.dashboard.service import CadenceFilters, TeamFigures, teams_of
 from coachapp.models import (
-    CoachingSession,
     FollowUpStatus,
     Function,
-    SessionRating,
+    Note,
+    NoteRating,
     User,
 )
 
@@ -58,7 +58,7 @@ CADENCE_COLUMNS = (
     "focus_competencies",
 )
 
-SESSION_COLUMNS = (
+NOTE_COLUMNS = (
     "session_id",
     "occurred_on",
     "type",
@@ -131,24 +131,24 @@ def _cadence_lines(teams: Sequence[TeamFigures]) -> Iterator[list[Any]]:
             ]
 
 
-def sessions_csv(db: Session, viewer: User, filters: CadenceFilters, today: dt.date) -> str:
+def notes_csv(db: Session, viewer: User, filters: CadenceFilters, today: dt.date) -> str:
     """Notes the viewer may read, dated in the window ending today, newest first."""
     rep = User
     query = (
-        policy.visible_sessions(viewer)
-        .join(rep, rep.id == CoachingSession.rep_id)
+        policy.visible_notes(viewer)
+        .join(rep, rep.id == Note.rep_id)
         .where(
-            CoachingSession.occurred_on >= window_start(today, filters.window_days),
-            CoachingSession.occurred_on <= today,
+            Note.occurred_on >= window_start(today, filters.window_days),
+            Note.occurred_on <= today,
         )
         .options(
-            joinedload(CoachingSession.rep),
-            joinedload(CoachingSession.manager),
-            joinedload(CoachingSession.account),
-            selectinload(CoachingSession.ratings).joinedload(SessionRating.competency),
-            selectinload(CoachingSession.follow_ups),
+            joinedload(Note.rep),
+            joinedload(Note.manager),
+            joinedload(Note.account),
+            selectinload(Note.ratings).joinedload(NoteRating.competency),
+            selectinload(Note.follow_ups),
         )
-        .order_by(CoachingSession.occurred_on.desc(), CoachingSession.id.desc())
+        .order_by(Note.occurred_on.desc(), Note.id.desc())
     )
     if filters.region:
         query = query.where(rep.region == filters.region)
@@ -156,43 +156,43 @@ def sessions_csv(db: Session, viewer: User, filters: CadenceFilters, today: dt.d
         query = query.where(rep.function == Function(filters.function))
     if filters.manager_id is not None:
         query = query.where(rep.manager_id == filters.manager_id)
-    sessions = policy.as_seen_by(db, viewer, db.scalars(query).unique().all())
-    return csv_text(SESSION_COLUMNS, (_session_line(s) for s in sessions))
+    notes = policy.as_seen_by(db, viewer, db.scalars(query).unique().all())
+    return csv_text(NOTE_COLUMNS, (_note_line(s) for s in notes))
 
 
-def _session_line(session: CoachingSession) -> list[Any]:
+def _note_line(note: Note) -> list[Any]:
     # Private notes are deliberately absent: no column reads them.
-    scored = [r.score for r in session.ratings if r.score is not None]
+    scored = [r.score for r in note.ratings if r.score is not None]
     hours = None
-    if session.shared_at and session.acknowledged_at:
-        hours = (session.acknowledged_at - session.shared_at).total_seconds() / 3600
+    if note.shared_at and note.acknowledged_at:
+        hours = (note.acknowledged_at - note.shared_at).total_seconds() / 3600
     ratings = "; ".join(
         f"{r.competency.name}: {r.score if r.score is not None else 'not observed'}"
-        for r in session.ratings
+        for r in note.ratings
     )
     return [
-        session.id,
-        session.occurred_on.isoformat(),
-        session.type.value if session.type else "",
-        session.status.value,
-        session.rep.email,
-        session.rep.name,
-        session.rep.function.value,
-        session.rep.region,
-        session.manager.email,
-        session.manager.name,
-        session.account.name if session.account else "",
-        _moment(session.shared_at),
-        _moment(session.acknowledged_at),
+        note.id,
+        note.occurred_on.isoformat(),
+        note.type.value if note.type else "",
+        note.status.value,
+        note.rep.email,
+        note.rep.name,
+        note.rep.function.value,
+        note.rep.region,
+        note.manager.email,
+        note.manager.name,
+        note.account.name if note.account else "",
+        _moment(note.shared_at),
+        _moment(note.acknowledged_at),
         _number(hours, 1),
         len(scored),
         _number(sum(scored) / len(scored) if scored else None, 2),
         ratings,
-        session.strengths,
-        session.development_focus,
-        session.ack_comment or "",
-        len(session.follow_ups),
-        sum(1 for f in session.follow_ups if f.status == FollowUpStatus.OPEN),
+        note.strengths,
+        note.development_focus,
+        note.ack_comment or "",
+        len(note.follow_ups),
+        sum(1 for f in note.follow_ups if f.status == FollowUpStatus.OPEN),
     ]
 
 

@@ -34,12 +34,12 @@ from coachapp.errors import NotFound
 from coachapp.ids import typed_id
 from coachapp.models import (
     FUNCTION_LABELS,
-    CoachingSession,
     Competency,
     Function,
     GuideSection,
+    Note,
+    NoteRating,
     Role,
-    SessionRating,
     User,
 )
 
@@ -336,25 +336,25 @@ def competency_heatmap(
         return heatmap
     rows = db.execute(
         select(
-            CoachingSession.rep_id,
+            Note.rep_id,
             Competency.key,
             func.max(Competency.name),
             func.min(GuideSection.position * 1000 + Competency.position),
             func.min(Competency.id),
-            func.sum(SessionRating.score),
-            func.count(SessionRating.score),
+            func.sum(NoteRating.score),
+            func.count(NoteRating.score),
         )
-        .join(CoachingSession, CoachingSession.id == SessionRating.session_id)
-        .join(Competency, Competency.id == SessionRating.competency_id)
+        .join(Note, Note.id == NoteRating.session_id)
+        .join(Competency, Competency.id == NoteRating.competency_id)
         .join(GuideSection, GuideSection.id == Competency.section_id)
         .where(
-            CoachingSession.rep_id.in_(list(rep_team)),
+            Note.rep_id.in_(list(rep_team)),
             counted(),
-            CoachingSession.occurred_on >= window_start(today, window_days),
-            CoachingSession.occurred_on <= today,
-            SessionRating.score.is_not(None),
+            Note.occurred_on >= window_start(today, window_days),
+            Note.occurred_on <= today,
+            NoteRating.score.is_not(None),
         )
-        .group_by(CoachingSession.rep_id, Competency.key)
+        .group_by(Note.rep_id, Competency.key)
     ).all()
     names: dict[str, str] = {}
     order: dict[str, tuple[int, int]] = {}

@@ -84,10 +84,10 @@ def cadence_csv() -> Response:
 
 @bp.get("/org/sessions.csv")
 @roles_required(Role.DIRECTOR, Role.MANAGER)
-def sessions_csv() -> Response:
+def notes_csv() -> Response:
     """Coaching notes in scope and in the period, without private notes."""
     user = viewer()
     filters = service.CadenceFilters.from_args(request.args)
     today = local_today(user.timezone, utcnow())
-    text = exports.sessions_csv(get_session(), user, filters, today)
+    text = exports.notes_csv(get_session(), user, filters, today)
     return csv_download(text, "coaching-notes")

@@ -23,13 +23,16 @@ from coachapp.models import (
     AccountPlan,
     ActionStatus,
     CadenceTarget,
-    CoachingSession,
     DecisionRole,
     DevelopmentFocus,
     FollowUp,
     FollowUpStatus,
     Function,
     GoalStatus,
+    Note,
+    NoteRating,
+    NoteStatus,
+    NoteType,
     PlanActionItem,
     PlanGoal,
     PlannedRideAlong,
@@ -38,9 +41,6 @@ from coachapp.models import (
     PlanTeamMember,
     Relationship,
     Role,
-    SessionRating,
-    SessionStatus,
-    SessionType,
     User,
 )
 from coachapp.reporting_lines import change_manager
@@ -141,7 +141,7 @@ class CopyBuilder:
         self.counts = dict.fromkeys(COUNT_KEYS, 0)
         self.pending: list[object] = []
         # Ratings and follow-ups wait for their session's id (see build()).
-        self.session_children: list[tuple[CoachingSession, Sequence[SessionRating | FollowUp]]] = []
+        self.session_children: list[tuple[Note, Sequence[NoteRating | FollowUp]]] = []
 
     def build(self) -> None:
         content = self.content
@@ -250,8 +250,8 @@ class CopyBuilder:
 
     def _add_to_session(
         self,
-        session: CoachingSession,
-        children: Sequence[SessionRating | FollowUp],
+        session: Note,
+        children: Sequence[NoteRating | FollowUp],
         *,
         kind: str,
     ) -> None:
@@ -640,28 +640,26 @@ class CopyBuilder:
         age = (self.today - day).days
 
         if is_draft:
-            status = SessionStatus.DRAFT
+            status = NoteStatus.DRAFT
         elif age <= 2 or awaiting_ack:
-            status = SessionStatus.SHARED
+            status = NoteStatus.SHARED
         elif age <= 10:
-            status = rng.choices((SessionStatus.SHARED, SessionStatus.ACKNOWLEDGED), (35, 65))[0]
+            status = rng.choices((NoteStatus.SHARED, NoteStatus.ACKNOWLEDGED), (35, 65))[0]
         else:
-            status = SessionStatus.ACKNOWLEDGED
+            status = NoteStatus.ACKNOWLEDGED
 
         created = self._clamp(_at(day, rng.randint(15, 20), rng.randint(0, 59)))
         shared = acknowledged = None
         ack_comment = None
-        if status != SessionStatus.DRAFT:
+        if status != NoteStatus.DRAFT:
             shared = self._clamp(created + dt.timedelta(minutes=rng.randint(5, 240)))
-        if status == SessionStatus.ACKNOWLEDGED and shared is not None:
+        if status == NoteStatus.ACKNOWLEDGED and shared is not None:
             acknowledged = self._clamp(shared + dt.timedelta(hours=rng.uniform(2, 60)))
             if rng.random() < 0.75:
                 ack_comment = rng.choice(content.ack_comments).format(**text)
         updated = acknowledged or shared or created
         seen = None
-        if shared is not None and not (
-            status == SessionStatus.SHARED and age <= content.unread_days
-        ):
+        if shared is not None and not (status == NoteStatus.SHARED and age <= content.unread_days):
             seen = self._clamp(shared + dt.timedelta(minutes=15))  # before rating or replying
 
         ratings = self._ratings(spec, session_type, day, level, offsets, text)
@@ -671,7 +669,7 @@ class CopyBuilder:
         client_uuid = uuid.UUID(int=rng.getrandbits(128), version=4)
         self_assessment, self_rated_at = self._self_rating(client_uuid, ratings, shared, status)
         strengths = self._now_and_then_vague(client_uuid, strengths)
-        session = CoachingSession(
+        session = Note(
             client_uuid=client_uuid,
             manager_id=manager.id,
             rep_id=rep.id,
@@ -701,7 +699,7 @@ class CopyBuilder:
         self._add_to_session(
             session,
             [
-                SessionRating(
+                NoteRating(
                     competency_id=self.competencies[key],
                     score=score,
                     evidence=evidence,
@@ -725,12 +723,12 @@ class CopyBuilder:
         client_uuid: uuid.UUID,
         ratings: Sequence[tuple[str, int | None, str]],
         shared: dt.datetime | None,
-        status: SessionStatus,
+        status: NoteStatus,
     ) -> tuple[dict[str, object] | None, dt.datetime | None]:
         """Most reps rated themselves, blind, on their acknowledged notes: mostly as their
         manager did or a point higher, now and then two apart. A random stream of its own per
         note, so the rest of the demo stays as it was."""
-        if status != SessionStatus.ACKNOWLEDGED or shared is None:
+        if status != NoteStatus.ACKNOWLEDGED or shared is None:
             return None, None
         rng = random.Random(f"self-rating-{client_uuid}")  # made-up demo data  # nosec B311
         if rng.random() < 0.35:
@@ -749,7 +747,7 @@ class CopyBuilder:
     def _ratings(
         self,
         spec: Rep,
-        session_type: SessionType,
+        session_type: NoteType,
         day: dt.date,
         level: float,
         offsets: dict[str, float],
@@ -816,7 +814,7 @@ class CopyBuilder:
 
     def _follow_ups(
         self,
-        session: CoachingSession,
+        session: Note,
         rep: User,
         manager: User,
         day: dt.date,
@@ -924,15 +922,13 @@ class CopyBuilder:
         ctx = previous if previous is not None and day < self.period_start else current
         created = self._clamp(_at(day, 17))
         shared = seen = acknowledged = None
-        if note.status != SessionStatus.DRAFT:
+        if note.status != NoteStatus.DRAFT:
             shared = self._clamp(created + dt.timedelta(minutes=30))
-            unread = (
-                note.status == SessionStatus.SHARED and note.days_ago <= self.content.unread_days
-            )
+            unread = note.status == NoteStatus.SHARED and note.days_ago <= self.content.unread_days
             seen = None if unread else self._clamp(shared + dt.timedelta(minutes=15))
-            if note.status == SessionStatus.ACKNOWLEDGED:
+            if note.status == NoteStatus.ACKNOWLEDGED:
                 acknowledged = self._clamp(shared + dt.timedelta(days=1))
-        session = CoachingSession(
+        session = Note(
             client_uuid=uuid.uuid5(uuid.NAMESPACE_URL, f"coachapp-demo-{self.n}-note-{position}"),
             manager_id=manager.id,
             rep_id=rep.id,
@@ -955,7 +951,7 @@ class CopyBuilder:
         )
         self._add(session, kind="coaching_sessions")
         ratings = [
-            SessionRating(
+            NoteRating(
                 competency_id=self.competencies[rating.competency],
                 score=rating.score,
                 evidence=rating.evidence,

@@ -17,10 +17,10 @@ from coachapp.models import (
     AccountType,
     DecisionRole,
     Function,
+    NoteStatus,
+    NoteType,
     PlanStatus,
     Role,
-    SessionStatus,
-    SessionType,
 )
 
 DATA_FILES = ("people", "accounts", "plans", "coaching", "notes")
@@ -175,8 +175,8 @@ class WrittenNote:
 
     rep: str
     days_ago: int
-    type: SessionType
-    status: SessionStatus
+    type: NoteType
+    status: NoteStatus
     strengths: str
     development_focus: str
     private_notes: str
@@ -203,7 +203,7 @@ class DemoContent:
     cadence: CadenceSpec
     team_cadence: dict[str, CadenceSpec]  # by the team manager's handle
     ride_alongs: tuple[RideAlongSpec, ...]
-    session_types: dict[SessionType, SessionTypeSpec]
+    session_types: dict[NoteType, SessionTypeSpec]
     competencies: dict[str, CompetencyTexts]
     not_observed: tuple[str, ...]
     evidence_openers: tuple[str, ...]
@@ -362,7 +362,7 @@ def _read(
         team_cadence={handle: _cadence(t) for handle, t in cadence.keyed("teams")},
         ride_alongs=tuple(_ride_along(t) for t in coaching.tables("ride_alongs")),
         session_types={
-            _enum(SessionType, name, t.where): _session_type(t)
+            _enum(NoteType, name, t.where): _session_type(t)
             for name, t in coaching.keyed("session_types")
         },
         competencies={key: _competency_texts(t) for key, t in coaching.keyed("competencies")},
@@ -514,8 +514,8 @@ def _note(t: _Table) -> WrittenNote:
     note = WrittenNote(
         rep=t.text("rep"),
         days_ago=t.number("days_ago"),
-        type=t.choice("type", SessionType),
-        status=t.choice("status", SessionStatus),
+        type=t.choice("type", NoteType),
+        status=t.choice("status", NoteStatus),
         strengths=t.text("strengths", ""),
         development_focus=t.text("development_focus", ""),
         private_notes=t.text("private_notes", ""),

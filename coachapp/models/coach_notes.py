@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Integer, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coachapp.db import Base, utcnow
-from coachapp.models.coaching import SessionStatus
+from coachapp.models.coaching import NoteStatus
 from coachapp.models.org import User, str_enum
 
 
@@ -27,8 +27,8 @@ class CoachTheCoachNote(Base):
     situation: Mapped[str] = mapped_column(Text)
     action: Mapped[str] = mapped_column(Text)
     result: Mapped[str] = mapped_column(Text)
-    status: Mapped[SessionStatus] = mapped_column(
-        str_enum(SessionStatus, "coach_note_status"), default=SessionStatus.DRAFT
+    status: Mapped[NoteStatus] = mapped_column(
+        str_enum(NoteStatus, "coach_note_status"), default=NoteStatus.DRAFT
     )
     shared_at: Mapped[dt.datetime | None]
     acknowledged_at: Mapped[dt.datetime | None]

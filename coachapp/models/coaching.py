@@ -112,28 +112,28 @@ class Competency(Base):
     section: Mapped[GuideSection] = relationship(back_populates="competencies")
 
 
-class SessionType(enum.StrEnum):
+class NoteType(enum.StrEnum):
     RIDE_ALONG = "ride_along"
     VIRTUAL_CALL = "virtual_call"
     ONE_ON_ONE = "one_on_one"
     PLAN_REVIEW = "plan_review"
 
 
-SESSION_TYPE_LABELS = {
-    SessionType.RIDE_ALONG: "Ride-along",
-    SessionType.VIRTUAL_CALL: "Virtual call",
-    SessionType.ONE_ON_ONE: "1:1",
-    SessionType.PLAN_REVIEW: "Plan review",
+NOTE_TYPE_LABELS = {
+    NoteType.RIDE_ALONG: "Ride-along",
+    NoteType.VIRTUAL_CALL: "Virtual call",
+    NoteType.ONE_ON_ONE: "1:1",
+    NoteType.PLAN_REVIEW: "Plan review",
 }
 
 
-class SessionStatus(enum.StrEnum):
+class NoteStatus(enum.StrEnum):
     DRAFT = "draft"
     SHARED = "shared"
     ACKNOWLEDGED = "acknowledged"
 
 
-class CoachingSession(Base):
+class Note(Base):
     """One coaching conversation between a manager and a rep."""
 
     __tablename__ = "coaching_sessions"
@@ -147,10 +147,10 @@ class CoachingSession(Base):
     guide_version_id: Mapped[int] = mapped_column(ForeignKey("guide_versions.id"))
     # Chosen by the manager, never defaulted: a draft may not have one yet; a shared note
     # has one (coachapp.coaching.counts).
-    type: Mapped[SessionType | None] = mapped_column(str_enum(SessionType, "session_type"))
+    type: Mapped[NoteType | None] = mapped_column(str_enum(NoteType, "session_type"))
     occurred_on: Mapped[dt.date] = mapped_column(Date, index=True)
-    status: Mapped[SessionStatus] = mapped_column(
-        str_enum(SessionStatus, "session_status"), default=SessionStatus.DRAFT
+    status: Mapped[NoteStatus] = mapped_column(
+        str_enum(NoteStatus, "session_status"), default=NoteStatus.DRAFT
     )
     strengths: Mapped[str] = mapped_column(Text, default="")
     development_focus: Mapped[str] = mapped_column(Text, default="")
@@ -181,11 +181,11 @@ class CoachingSession(Base):
     __allow_unmapped__ = True
     seen_as_of: dt.datetime | None = None
 
-    ratings: Mapped[list[SessionRating]] = relationship(
-        back_populates="session", cascade="all, delete-orphan", order_by="SessionRating.id"
+    ratings: Mapped[list[NoteRating]] = relationship(
+        back_populates="note", cascade="all, delete-orphan", order_by="NoteRating.id"
     )
     follow_ups: Mapped[list[FollowUp]] = relationship(
-        back_populates="session", order_by="FollowUp.due_date"
+        back_populates="note", order_by="FollowUp.due_date"
     )
 
     __mapper_args__ = {"version_id_col": version}
@@ -217,7 +217,7 @@ class PendingSelfAssessment(Base):
     guide_version: Mapped[GuideVersion] = relationship()
 
 
-class SessionRating(Base):
+class NoteRating(Base):
     __tablename__ = "session_ratings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -229,7 +229,7 @@ class SessionRating(Base):
     score: Mapped[int | None] = mapped_column(Integer)
     evidence: Mapped[str] = mapped_column(Text, default="")
 
-    session: Mapped[CoachingSession] = relationship(back_populates="ratings")
+    note: Mapped[Note] = relationship(back_populates="ratings")
     competency: Mapped[Competency] = relationship()
 
     __table_args__ = (
@@ -269,7 +269,7 @@ class FollowUp(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    session: Mapped[CoachingSession | None] = relationship(back_populates="follow_ups")
+    note: Mapped[Note | None] = relationship(back_populates="follow_ups")
     action_item: Mapped[PlanActionItem | None] = relationship()
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])
 

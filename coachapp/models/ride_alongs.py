@@ -10,7 +10,7 @@ from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coachapp.db import Base, utcnow
-from coachapp.models.coaching import CoachingSession, GuideVersion
+from coachapp.models.coaching import GuideVersion, Note
 from coachapp.models.org import Account, User
 from coachapp.models.plans import AccountPlan
 
@@ -20,7 +20,7 @@ class PlannedRideAlong(Base):
 
     On the day it is the ride-along day: the rep prepares it (what they want help with, the
     accounts and an objective for each call), the manager captures each call, and at the end
-    of the day it becomes one coaching note (session_id).
+    of the day it becomes one coaching note (session_id, coaching_note).
     """
 
     __tablename__ = "planned_ride_alongs"
@@ -50,7 +50,7 @@ class PlannedRideAlong(Base):
     manager: Mapped[User] = relationship(foreign_keys=[manager_id])
     plan: Mapped[AccountPlan | None] = relationship()
     guide_version: Mapped[GuideVersion | None] = relationship()
-    session: Mapped[CoachingSession | None] = relationship()
+    coaching_note: Mapped[Note | None] = relationship()
     stops: Mapped[list[RideAlongStop]] = relationship(
         back_populates="ride", cascade="all, delete-orphan", order_by="RideAlongStop.position"
     )

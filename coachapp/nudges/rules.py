@@ -26,12 +26,12 @@ from coachapp.coaching.cadence import ack_deadline_days, cadence_for_reps
 from coachapp.db import utcnow
 from coachapp.links import path_for
 from coachapp.models import (
-    CoachingSession,
     FollowUp,
     FollowUpStatus,
+    Note,
+    NoteStatus,
     PlannedRideAlong,
     Role,
-    SessionStatus,
     User,
 )
 from coachapp.nudges import subjects
@@ -64,36 +64,36 @@ def unacknowledged_notes(db: Session, now: dt.datetime) -> Iterator[Nudge]:
     """The rep once their acknowledgement deadline (the organisation's, 3 days by default)
     has passed since the note was shared; the manager two days later."""
     reminder_after = dt.timedelta(days=ack_deadline_days(db))
-    sessions = db.scalars(
-        select(CoachingSession)
+    notes = db.scalars(
+        select(Note)
         .where(
-            CoachingSession.status == SessionStatus.SHARED,
-            CoachingSession.shared_at <= now - reminder_after,
-            CoachingSession.shared_at >= now - LOOKBACK,
+            Note.status == NoteStatus.SHARED,
+            Note.shared_at <= now - reminder_after,
+            Note.shared_at >= now - LOOKBACK,
         )
         .options(
-            joinedload(CoachingSession.rep),
-            joinedload(CoachingSession.manager),
-            joinedload(CoachingSession.account),
+            joinedload(Note.rep),
+            joinedload(Note.manager),
+            joinedload(Note.account),
         )
     )
-    for session in sessions:
-        url = path_for("coaching.show", session_id=session.id)
-        topic, subject = note_topic(session), subjects.note(session.id)
-        assert session.shared_at is not None
-        shared = f"Shared {(now - session.shared_at).days} days ago."
+    for note in notes:
+        url = path_for("coaching.show", note_id=note.id)
+        topic, subject = note_topic(note), subjects.note(note.id)
+        assert note.shared_at is not None
+        shared = f"Shared {(now - note.shared_at).days} days ago."
         yield Nudge(
-            session.rep_id, "note_unacknowledged",
-            f"Acknowledge {session.manager.first_name}'s note about {topic}",
-            url, f"note_unacknowledged:{session.id}:rep", shared, subject,
+            note.rep_id, "note_unacknowledged",
+            f"Acknowledge {note.manager.first_name}'s note about {topic}",
+            url, f"note_unacknowledged:{note.id}:rep", shared, subject,
         )  # fmt: skip
-        late = session.shared_at <= now - reminder_after - ACK_ESCALATION_GRACE
+        late = note.shared_at <= now - reminder_after - ACK_ESCALATION_GRACE
         # A manager the rep has moved away from learns nothing more of the note.
-        if late and policy.authors_line_holds(session):
+        if late and policy.authors_line_holds(note):
             yield Nudge(
-                session.manager_id, "note_unacknowledged",
-                f"{session.rep.first_name} has not acknowledged your note about {topic}",
-                url, f"note_unacknowledged:{session.id}:manager", shared, subject,
+                note.manager_id, "note_unacknowledged",
+                f"{note.rep.first_name} has not acknowledged your note about {topic}",
+                url, f"note_unacknowledged:{note.id}:manager", shared, subject,
             )  # fmt: skip
 
 
@@ -114,7 +114,7 @@ def follow_ups(db: Session, now: dt.datetime) -> Iterator[Nudge]:
         )
         .options(
             contains_eager(FollowUp.owner),
-            joinedload(FollowUp.session).joinedload(CoachingSession.rep),
+            joinedload(FollowUp.note).joinedload(Note.rep),
         )
     ).all()
     for item, manager_may_know in rows:
@@ -207,14 +207,14 @@ def idle_drafts(db: Session, now: dt.datetime) -> Iterator[Nudge]:
     its page offers to discard it); a discarded draft is gone."""
     abandoned = dt.timedelta(days=coaching.draft_abandon_days())
     drafts = db.scalars(
-        select(CoachingSession)
+        select(Note)
         .where(
-            CoachingSession.status == SessionStatus.DRAFT,
-            CoachingSession.updated_at <= now - DRAFT_IDLE_AFTER,
-            CoachingSession.updated_at > now - abandoned,
+            Note.status == NoteStatus.DRAFT,
+            Note.updated_at <= now - DRAFT_IDLE_AFTER,
+            Note.updated_at > now - abandoned,
             coaching.written_in(),
         )
-        .options(joinedload(CoachingSession.rep), joinedload(CoachingSession.account))
+        .options(joinedload(Note.rep), joinedload(Note.account))
     )
     for draft in drafts:
         if not policy.authors_line_holds(draft):
@@ -222,7 +222,7 @@ def idle_drafts(db: Session, now: dt.datetime) -> Iterator[Nudge]:
         yield Nudge(
             draft.manager_id, "draft_unfinished",
             f"Draft for {draft.rep.first_name} about {note_topic(draft)}: not shared yet",
-            path_for("coaching.edit", session_id=draft.id), f"draft_unfinished:{draft.id}",
+            path_for("coaching.edit", note_id=draft.id), f"draft_unfinished:{draft.id}",
             subject=subjects.note(draft.id),
         )  # fmt: skip
 

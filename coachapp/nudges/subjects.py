@@ -4,8 +4,8 @@ or acting on it, marks every notification about it read (coachapp.inbox.service)
 from __future__ import annotations
 
 
-def note(session_id: int) -> str:
-    return f"coaching_session:{session_id}"
+def note(note_id: int) -> str:
+    return f"coaching_session:{note_id}"
 
 
 def follow_up(follow_up_id: int) -> str:

@@ -6,20 +6,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from coachapp.models import SESSION_TYPE_LABELS, CoachingSession
+from coachapp.models import NOTE_TYPE_LABELS, Note
 
 
 def day(value: dt.date) -> str:
     return f"{value.day} {value:%b}"
 
 
-def note_topic(session: CoachingSession) -> str:
+def note_topic(note: Note) -> str:
     """What a coaching note is about: its account, else the conversation and its day."""
-    if session.account is not None:
-        return session.account.name
+    if note.account is not None:
+        return note.account.name
     # A draft's kind may not be chosen yet.
-    label = SESSION_TYPE_LABELS[session.type] if session.type else "coaching"
-    return f"the {label.lower()} of {day(session.occurred_on)}"
+    label = NOTE_TYPE_LABELS[note.type] if note.type else "coaching"
+    return f"the {label.lower()} of {day(note.occurred_on)}"
 
 
 EXCERPT_LENGTH = 160

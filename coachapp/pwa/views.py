@@ -35,7 +35,7 @@ from coachapp.coaching.specificity import FOCUS_CHIPS, STRENGTH_CHIPS
 from coachapp.db import get_session
 from coachapp.errors import Conflict
 from coachapp.links import API_PREFIX, path_pattern, path_template
-from coachapp.models import NOT_OBSERVED_LABEL, RATING_SCALE, SESSION_TYPE_LABELS, Role, User
+from coachapp.models import NOT_OBSERVED_LABEL, NOTE_TYPE_LABELS, RATING_SCALE, Role, User
 from coachapp.pwa.assets import asset_version, shell_urls
 from coachapp.timezones import local_today
 
@@ -227,7 +227,7 @@ def offline_note() -> tuple[str, int]:
         guide_of_rep=guide_of_rep,
         scale=RATING_SCALE,
         not_observed=NOT_OBSERVED_LABEL,
-        types=SESSION_TYPE_LABELS,
+        types=NOTE_TYPE_LABELS,
         strength_chips=STRENGTH_CHIPS,
         caps=caps,
         counts=counts,

@@ -34,16 +34,16 @@ from coachapp.forms import check_length, too_long
 from coachapp.models import (
     RATING_SCALE,
     AccountPlan,
-    CoachingSession,
     Competency,
     FollowUp,
     FollowUpStatus,
     GuideStatus,
     GuideVersion,
+    Note,
+    NoteType,
     PlannedRideAlong,
     RideAlongCall,
     RideAlongStop,
-    SessionType,
     User,
 )
 from coachapp.ride_alongs.schemas import (
@@ -122,11 +122,11 @@ def rides_of(
     ).all()
 
 
-def ride_for_note(db: Session, viewer: User, session_id: int) -> PlannedRideAlong | None:
+def ride_for_note(db: Session, viewer: User, note_id: int) -> PlannedRideAlong | None:
     """The ride-along day a note was written from, if the viewer may see it."""
     return db.scalars(
         policy.visible_ride_alongs(viewer)
-        .where(PlannedRideAlong.session_id == session_id)
+        .where(PlannedRideAlong.session_id == note_id)
         .options(*ride_options())
     ).first()
 
@@ -220,25 +220,25 @@ def next_call_account(ride: PlannedRideAlong, calls: Sequence[RideAlongCall]) ->
 class PreBrief:
     """The last shared coaching note's agreements (its follow-ups), with their status."""
 
-    note: CoachingSession | None
+    note: Note | None
     agreements: list[FollowUp] = field(default_factory=list)
 
 
 def pre_brief(db: Session, viewer: User, ride: PlannedRideAlong) -> PreBrief:
     """What was agreed at the last coaching the rep has seen, for the rep and the manager."""
     query = (
-        policy.visible_sessions(viewer)
+        policy.visible_notes(viewer)
         .where(
-            CoachingSession.rep_id == ride.rep_id,
-            CoachingSession.status.in_(policy.VISIBLE_TO_OTHERS),
-            CoachingSession.occurred_on <= ride.day,
+            Note.rep_id == ride.rep_id,
+            Note.status.in_(policy.VISIBLE_TO_OTHERS),
+            Note.occurred_on <= ride.day,
         )
-        .options(selectinload(CoachingSession.follow_ups).joinedload(FollowUp.owner))
-        .order_by(CoachingSession.occurred_on.desc(), CoachingSession.id.desc())
+        .options(selectinload(Note.follow_ups).joinedload(FollowUp.owner))
+        .order_by(Note.occurred_on.desc(), Note.id.desc())
         .limit(1)
     )
     if ride.session_id is not None:
-        query = query.where(CoachingSession.id != ride.session_id)
+        query = query.where(Note.id != ride.session_id)
     note = db.scalars(query).first()
     if note is None:
         return PreBrief(None)
@@ -581,21 +581,21 @@ def _note_plan(
     return ride.plan_id if ride.plan_id in plans else None
 
 
-def write_note(db: Session, viewer: User, ride_id: int) -> tuple[CoachingSession, bool]:
+def write_note(db: Session, viewer: User, ride_id: int) -> tuple[Note, bool]:
     """ "Write the note": the day becomes one ride-along coaching note (a draft), pre-filled
     from its calls. Writing it again opens the same note: (note, created)."""
     ride = get_ride(db, viewer, ride_id)
     if not policy.can_capture_calls(viewer, ride):
         raise PermissionDenied("The manager on the ride-along writes its note.")
     if ride.session_id is not None:
-        return service.get_session(db, viewer, ride.session_id), False
+        return service.get_note(db, viewer, ride.session_id), False
     if ride.cancelled_at is not None:
         raise Conflict("This ride-along was cancelled.")
     calls = calls_of(db, viewer, ride)
     version = guide_of(db, ride)
     ratings = combined_ratings(calls, version)
     strengths, focus = suggestions(ratings)
-    session, created = service.create_session(
+    note, created = service.create_note(
         db,
         viewer,
         {
@@ -603,7 +603,7 @@ def write_note(db: Session, viewer: User, ride_id: int) -> tuple[CoachingSession
             "client_uuid": uuid.uuid5(ride.uid, "end-of-day note"),
             "rep_id": ride.rep_id,
             "guide_version_id": version.id,
-            "type": SessionType.RIDE_ALONG,
+            "type": NoteType.RIDE_ALONG,
             # Written before the day planned: the ride took place by today (a note is
             # never dated in the future).
             "occurred_on": min(ride.day, local_today(viewer.timezone)),
@@ -619,15 +619,15 @@ def write_note(db: Session, viewer: User, ride_id: int) -> tuple[CoachingSession
     db.execute(
         update(PlannedRideAlong)
         .where(PlannedRideAlong.id == ride.id, PlannedRideAlong.session_id.is_(None))
-        .values(session_id=session.id)
+        .values(session_id=note.id)
         .execution_options(synchronize_session=False)
     )
     audit.record(
-        db, viewer, "ride_along.note", "ride_along", ride.id, session_id=session.id,
+        db, viewer, "ride_along.note", "ride_along", ride.id, session_id=note.id,
         calls=len(calls),
     )  # fmt: skip
     db.commit()
-    return session, created
+    return note, created
 
 
 def note_prompts(ride: PlannedRideAlong) -> list[Prompt]:

@@ -334,5 +334,5 @@ def write_note(ride_id: int) -> Response:
         flash(exc.message, "error")
         return redirect(_day_url(ride_id))
     if note.status.value == "acknowledged":
-        return redirect(url_for("coaching.show", session_id=note.id))
-    return redirect(url_for("coaching.edit", session_id=note.id))
+        return redirect(url_for("coaching.show", note_id=note.id))
+    return redirect(url_for("coaching.edit", note_id=note.id))

@@ -16,13 +16,13 @@ from coachapp.dashboard.service import CadenceFilters, RepRow, cadence_rows
 from coachapp.models import (
     Account,
     AccountPlan,
-    CoachingSession,
     FollowUp,
+    Note,
+    NoteStatus,
     PlannedRideAlong,
     PlanStatus,
     PlanTeamMember,
     Role,
-    SessionStatus,
     User,
 )
 from coachapp.plans.service import plans_with_person
@@ -76,7 +76,7 @@ class PersonPage:
     person: User
     cadence: RepCadence | None
     plans: list[AccountPlan]
-    sessions: list[CoachingSession]
+    notes: list[Note]
     open_follow_ups: list[FollowUp]
 
 
@@ -86,18 +86,18 @@ def person_page(db: Session, viewer: User, person_id: int, now: dt.datetime) -> 
     if person.role == Role.REP:
         cadence = cadence_for_reps(db, [person], now)[person.id]
     plans = plans_with_person(db, viewer, person.id, options=[joinedload(AccountPlan.account)])
-    sessions = policy.as_seen_by(
+    notes = policy.as_seen_by(
         db,
         viewer,
         db.scalars(
-            policy.visible_sessions(viewer)
-            .where(CoachingSession.rep_id == person.id)
-            .order_by(CoachingSession.occurred_on.desc(), CoachingSession.id.desc())
+            policy.visible_notes(viewer)
+            .where(Note.rep_id == person.id)
+            .order_by(Note.occurred_on.desc(), Note.id.desc())
             .limit(10)
         ).all(),
     )
     follow_ups = open_follow_ups_of(db, viewer, person)
-    return PersonPage(person, cadence, list(plans), list(sessions), list(follow_ups))
+    return PersonPage(person, cadence, list(plans), list(notes), list(follow_ups))
 
 
 # Who is due for coaching: overdue, never coached, or due within a few days. Today counts
@@ -128,8 +128,8 @@ def today_page(db: Session, manager: User, now: dt.datetime, today: dt.date) -> 
     rows = cadence_rows(db, manager, CadenceFilters(), now)
     drafts = db.scalar(
         select(func.count()).where(
-            CoachingSession.manager_id == manager.id,
-            CoachingSession.status == SessionStatus.DRAFT,
+            Note.manager_id == manager.id,
+            Note.status == NoteStatus.DRAFT,
         )
     )
     rides = ride_alongs.rides_of(

@@ -16,7 +16,7 @@ from coachapp.dashboard.service import CadenceFilters
 from coachapp.db import get_session, utcnow
 from coachapp.htmx import render_page_or_fragment
 from coachapp.inbox import reading as inbox
-from coachapp.models import SESSION_TYPE_LABELS, Role
+from coachapp.models import NOTE_TYPE_LABELS, Role
 from coachapp.nudges import subjects
 from coachapp.ride_alongs import calendar
 from coachapp.team import service
@@ -89,7 +89,7 @@ def person(person_id: int) -> str:
             page.person,
             preparation.with_details(db, plan),
             day,
-            recent_sessions=page.sessions,
+            recent_notes=page.notes,
             open_follow_ups=page.open_follow_ups,
         )
     trends = focus.focus_of(db, user, page.person) if page.person.role == Role.REP else []
@@ -130,5 +130,5 @@ def my_page() -> str:
         pending=coaching_service.pending_self_assessment(db, user, user.id),
         to_act_on=to_act_on,
         deadlines={note.id: deadline_of(note, days, now) for note in to_act_on},
-        types=SESSION_TYPE_LABELS,
+        types=NOTE_TYPE_LABELS,
     )

@@ -38,7 +38,7 @@ def behaviour_opened(page: str, competency_id: int) -> bool:
 
 
 def start_draft(client: HttpsClient, db: Session, org: Org) -> GuideVersion:
-    guide_id = org.sessions["shared"].guide_version.guide_id
+    guide_id = org.notes["shared"].guide_version.guide_id
     assert client.post_form(f"/admin/guides/{guide_id}/draft").status_code == 302
     db.expire_all()
     return db.scalars(

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coachapp.coaching import service
-from coachapp.models import CoachingSession, Competency, GuideStatus, GuideVersion
+from coachapp.models import Competency, GuideStatus, GuideVersion, Note
 from tests.builders import Org
 from tests.conftest import HttpsClient
 
@@ -16,7 +16,7 @@ from tests.conftest import HttpsClient
 def test_draft_edit_publish_keeps_old_versions(
     app: Any, db: Session, org: Org, client: HttpsClient, login_as: Any
 ) -> None:
-    old = org.sessions["shared"].guide_version
+    old = org.notes["shared"].guide_version
     guide_id = old.guide_id
     old_names = [c.name for s in old.sections for c in s.competencies]
     client = login_as("admin")
@@ -61,7 +61,7 @@ def test_draft_edit_publish_keeps_old_versions(
     assert refused.status_code == 302
     db.expire_all()
     assert db.get(Competency, old.sections[0].competencies[0].id).name == old_names[0]  # type: ignore[union-attr]
-    assert db.get(CoachingSession, org.sessions["shared"].id).guide_version_id == old.id  # type: ignore[union-attr]
+    assert db.get(Note, org.notes["shared"].id).guide_version_id == old.id  # type: ignore[union-attr]
     with app.app_context():
         assert service.guide_for(db, org.people["rep2"]).id == draft.id  # an MSL
 
@@ -70,7 +70,7 @@ def test_admin_guide_pages_render(client: HttpsClient, login_as: Any, org: Org) 
     client = login_as("admin")
     listing = client.get("/admin/guides")
     assert listing.status_code == 200 and "Test guide" in listing.get_data(as_text=True)
-    guide_id = org.sessions["shared"].guide_version.guide_id
+    guide_id = org.notes["shared"].guide_version.guide_id
     page = client.get(f"/admin/guides/{guide_id}").get_data(as_text=True)
     assert "Edit in a new draft" in page
 
@@ -104,7 +104,7 @@ def _titles(version: GuideVersion) -> list[str]:
 def test_admin_adds_renames_reorders_and_removes_sections_in_the_draft(
     db: Session, org: Org, client: HttpsClient, login_as: Any
 ) -> None:
-    old = org.sessions["shared"].guide_version
+    old = org.notes["shared"].guide_version
     guide_id = old.guide_id
     client = login_as("admin")
     # No draft yet: nothing to add a section to.
@@ -172,7 +172,7 @@ def test_admin_adds_renames_reorders_and_removes_sections_in_the_draft(
 def test_published_sections_never_change(
     db: Session, org: Org, client: HttpsClient, login_as: Any
 ) -> None:
-    old = org.sessions["shared"].guide_version
+    old = org.notes["shared"].guide_version
     section = old.sections[0]
     client = login_as("admin")
     client.post_form(f"/admin/guides/{old.guide_id}/sections", {"title": "Sneaked in"})

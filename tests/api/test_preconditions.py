@@ -44,7 +44,7 @@ def plan_item_url(kind: str, key: str) -> Callable[[Org, dict[str, Any]], str]:
 PATHS = {
     "coaching session": Versioned(
         "manager",
-        lambda org, _: f"/api/v1/coaching-sessions/{org.sessions['draft'].id}",
+        lambda org, _: f"/api/v1/coaching-sessions/{org.notes['draft'].id}",
         "strengths",
     ),
     "coach-the-coach note": Versioned(
@@ -167,7 +167,7 @@ def test_a_form_whose_version_field_names_no_version_is_shown_again_not_saved(
     """The HTML forms carry the version they were rendered with; one that is not a version
     (a tampered or broken page) matches nothing: 412, the typed text kept, nothing written."""
     manager = signed_in(app, org, "manager")
-    draft = org.sessions["draft"]
+    draft = org.notes["draft"]
     typed = "From a page with a broken version field"
     refused = manager.post_form(
         f"/notes/{draft.id}/edit", {**debrief(db, draft.id), "strengths": typed, "version": "v2"}

@@ -27,11 +27,11 @@ from coachapp.coaching import service as coaching
 from coachapp.demo import ADMIN_EMAIL
 from coachapp.models import (
     AccountPlan,
-    CoachingSession,
+    Note,
+    NoteStatus,
+    NoteType,
     PlanStatus,
     PlanTeamMember,
-    SessionStatus,
-    SessionType,
     User,
 )
 from tests.access_matrix import (
@@ -142,9 +142,9 @@ def demo_cast(db: Session) -> Cast:
         on_team = [joined]
     org.plans["other_rep_with_rep"] = on_team[0]
 
-    notes = db.scalars(select(CoachingSession).order_by(CoachingSession.id.desc())).all()
+    notes = db.scalars(select(Note).order_by(Note.id.desc())).all()
 
-    def latest(author: User, status: SessionStatus, about: User | None = None) -> Any:
+    def latest(author: User, status: NoteStatus, about: User | None = None) -> Any:
         return next(
             (
                 n
@@ -157,39 +157,39 @@ def demo_cast(db: Session) -> Cast:
         )
 
     for name, status in (
-        ("draft", SessionStatus.DRAFT),
-        ("acknowledged", SessionStatus.ACKNOWLEDGED),
+        ("draft", NoteStatus.DRAFT),
+        ("acknowledged", NoteStatus.ACKNOWLEDGED),
     ):
         if (found := latest(manager, status, rep)) is not None:
-            org.sessions[name] = found
-    org.sessions["shared"] = latest(manager, SessionStatus.SHARED, rep) or _shared_note(
+            org.notes[name] = found
+    org.notes["shared"] = latest(manager, NoteStatus.SHARED, rep) or _shared_note(
         db, manager, rep, org.plans["rep"]
     )
-    other_team = latest(org.people["manager2"], SessionStatus.SHARED)
+    other_team = latest(org.people["manager2"], NoteStatus.SHARED)
     if other_team is not None:
-        org.sessions["other_team"] = other_team
+        org.notes["other_team"] = other_team
         org.people["other_rep"] = other_team.rep
-    org.guide_ids["main"] = org.sessions["shared"].guide_version.guide_id
-    for status in (SessionStatus.DRAFT, SessionStatus.SHARED, SessionStatus.ACKNOWLEDGED):
+    org.guide_ids["main"] = org.notes["shared"].guide_version.guide_id
+    for status in (NoteStatus.DRAFT, NoteStatus.SHARED, NoteStatus.ACKNOWLEDGED):
         org.coach_notes[status.value] = make_coach_note(db, org.people["director"], manager, status)
     # The rep's follow-ups of the manager's shared note and of the draft (a follow-up's page).
     for name, note_name in (("rep_shared", "shared"), ("rep_draft", "draft")):
-        if note_name in org.sessions:
+        if note_name in org.notes:
             org.follow_ups[name] = make_follow_up(
-                db, rep, manager, session_id=org.sessions[note_name].id,
+                db, rep, manager, session_id=org.notes[note_name].id,
                 title="Send the pharmacy the dosing summary",
             )  # fmt: skip
     db.commit()
     return Cast(org, add_items(db, org))
 
 
-def _shared_note(db: Session, manager: User, rep: User, plan: AccountPlan) -> CoachingSession:
+def _shared_note(db: Session, manager: User, rep: User, plan: AccountPlan) -> Note:
     version = coaching.guide_for(db, rep)
     competencies = list(coaching.competencies_of(version))[:3]
     data: dict[str, Any] = {
         "rep_id": rep.id,
         "guide_version_id": version.id,
-        "type": SessionType.RIDE_ALONG,
+        "type": NoteType.RIDE_ALONG,
         "plan_id": plan.id,
         "account_id": plan.account_id,
         "occurred_on": dt.date.today() - dt.timedelta(days=1),
@@ -203,8 +203,8 @@ def _shared_note(db: Session, manager: User, rep: User, plan: AccountPlan) -> Co
             {"title": "Send the formulary dossier", "due_date": dt.date.today() + dt.timedelta(7)}
         ],
     }
-    note, _created = coaching.create_session(db, manager, data)
-    return coaching.share_session(db, manager, note.id)
+    note, _created = coaching.create_note(db, manager, data)
+    return coaching.share_note(db, manager, note.id)
 
 
 def page_views(cast: Cast, roles: Iterable[str] = ROLES) -> list[PageView]:
@@ -218,9 +218,7 @@ def page_views(cast: Cast, roles: Iterable[str] = ROLES) -> list[PageView]:
         views += _views_of(item, cast, wanted, PAGE_ANSWERS, post=True)
     for state in STATES:
         try:
-            path = state.path.format(
-                s=cast.org.sessions, c=cast.org.coach_notes, missing=MISSING_ID
-            )
+            path = state.path.format(s=cast.org.notes, c=cast.org.coach_notes, missing=MISSING_ID)
         except KeyError:
             continue
         views += [

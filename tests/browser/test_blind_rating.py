@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from bench.blind_rating import acknowledge, coach_the_coach, quality_row, rate_yourself_blind
 from coachapp.db import get_session
-from coachapp.models import RATING_SCALE, CoachingSession, SessionStatus, User
+from coachapp.models import RATING_SCALE, Note, NoteStatus, User
 from tests.browser.test_layout import looks_right
 
 pytestmark = pytest.mark.browser
@@ -35,14 +35,14 @@ def pending_note(app: Flask) -> tuple[int, str, str, dict[str, str]]:
         db = get_session()
         manager = db.scalars(select(User).where(User.email == MANAGER)).one()
         note = db.scalars(
-            select(CoachingSession)
+            select(Note)
             .where(
-                CoachingSession.manager_id == manager.id,
-                CoachingSession.status == SessionStatus.SHARED,
-                CoachingSession.self_rated_at.is_(None),
-                CoachingSession.self_rating_skipped_at.is_(None),
+                Note.manager_id == manager.id,
+                Note.status == NoteStatus.SHARED,
+                Note.self_rated_at.is_(None),
+                Note.self_rating_skipped_at.is_(None),
             )
-            .order_by(CoachingSession.id)
+            .order_by(Note.id)
         ).first()
         assert note is not None, "the demo leaves some of manager3's notes unacknowledged"
         scores = {

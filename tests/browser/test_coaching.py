@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from coachapp.coaching import service as coaching
 from coachapp.db import get_session
-from coachapp.models import CoachingSession, DevelopmentFocus, SessionStatus, User
+from coachapp.models import DevelopmentFocus, Note, NoteStatus, User
 from tests.browser.test_layout import looks_right
 
 pytestmark = pytest.mark.browser
@@ -99,9 +99,9 @@ def rep_with_focus(app: Flask) -> tuple[int, str, list[str]]:
         manager = db.scalars(select(User).where(User.email == "manager@example.com")).one()
         drafted = set(
             db.scalars(
-                select(CoachingSession.rep_id).where(
-                    CoachingSession.manager_id == manager.id,
-                    CoachingSession.status == SessionStatus.DRAFT,
+                select(Note.rep_id).where(
+                    Note.manager_id == manager.id,
+                    Note.status == NoteStatus.DRAFT,
                 )
             )
         )

@@ -25,13 +25,13 @@ from coachapp.coaching.counts import CHOOSE_TYPE
 from coachapp.db import get_session
 from coachapp.models import (
     AuditEvent,
-    CoachingSession,
     FollowUp,
     FollowUpStatus,
+    Note,
+    NoteRating,
+    NoteStatus,
+    NoteType,
     RideAlongCall,
-    SessionRating,
-    SessionStatus,
-    SessionType,
     User,
 )
 from coachapp.ride_alongs import calendar
@@ -60,10 +60,10 @@ def drafts(app: Flask, manager_id: int, rep_id: int) -> list[int]:
     with app.app_context():
         return list(
             get_session().scalars(
-                select(CoachingSession.id).where(
-                    CoachingSession.manager_id == manager_id,
-                    CoachingSession.rep_id == rep_id,
-                    CoachingSession.status == SessionStatus.DRAFT,
+                select(Note.id).where(
+                    Note.manager_id == manager_id,
+                    Note.rep_id == rep_id,
+                    Note.status == NoteStatus.DRAFT,
                 )
             )
         )
@@ -126,16 +126,16 @@ def make_shareable(app: Flask, note_id: int, marker: str) -> None:
     manager would have on the debrief."""
     with app.app_context():
         db = get_session()
-        note = db.get(CoachingSession, note_id)
+        note = db.get(Note, note_id)
         assert note is not None
         competency = note.guide_version.sections[0].competencies[0]
-        note.type = SessionType.ONE_ON_ONE
+        note.type = NoteType.ONE_ON_ONE
         note.strengths = f"Opened with the customer's goals {marker}"
         note.development_focus = "Summarise the customer's concern before answering it"
         note.ratings.clear()
         db.flush()
         note.ratings = [
-            SessionRating(competency_id=competency.id, score=3, evidence="Asked the CFO first")
+            NoteRating(competency_id=competency.id, score=3, evidence="Asked the CFO first")
         ]
         db.commit()
 
@@ -220,9 +220,7 @@ def test_a_double_tap_makes_one_record_online_and_offline(
         with live_app.app_context():
             return list(
                 get_session().scalars(
-                    select(CoachingSession.id).where(
-                        CoachingSession.strengths.contains(f"Offline note {marker}")
-                    )
+                    select(Note.id).where(Note.strengths.contains(f"Offline note {marker}"))
                 )
             )
 
@@ -273,11 +271,11 @@ def test_a_double_tap_makes_one_record_online_and_offline(
     def both_sent() -> bool:
         with live_app.app_context():
             db = get_session()
-            second = db.get(CoachingSession, second_id)
+            second = db.get(Note, second_id)
             item = db.get(FollowUp, second_item)
             return (
                 second is not None
-                and second.status == SessionStatus.ACKNOWLEDGED
+                and second.status == NoteStatus.ACKNOWLEDGED
                 and item is not None
                 and item.status == FollowUpStatus.DONE
             )
@@ -327,9 +325,7 @@ def test_a_note_refused_on_arrival_comes_back_to_its_form_as_typed(
     expect(manager.get_by_role("radio", name="Virtual call")).to_be_checked()
     date.fill("2026-03-09")
     manager.get_by_role("button", name="Keep as draft").click()
-    made = select(CoachingSession.occurred_on).where(
-        CoachingSession.strengths.contains(f"Refused note {marker}")
-    )
+    made = select(Note.occurred_on).where(Note.strengths.contains(f"Refused note {marker}"))
 
     def dates() -> list[dt.date]:
         with live_app.app_context():

@@ -19,8 +19,8 @@ from bench import offline
 from bench.offline import back_online, keep_pages, write_note_offline
 from coachapp.coaching.service import unread_notes_count
 from coachapp.db import get_session
-from coachapp.models import SessionStatus, User
-from tests.browser.test_offline import OFFLINE, person, sessions_with
+from coachapp.models import NoteStatus, User
+from tests.browser.test_offline import OFFLINE, notes_with, person
 
 pytestmark = pytest.mark.browser
 
@@ -109,5 +109,5 @@ def test_a_saved_copy_says_so_and_catches_up_after_sync(
         assert time.monotonic() < deadline, "the count did not follow the synced note"
         page.wait_for_timeout(100)
     expect(page.locator("[data-saved-copy]")).to_contain_text("Back online")
-    [note] = sessions_with(live_app, marker)
-    assert note.rep_id == rep_id and note.status == SessionStatus.SHARED
+    [note] = notes_with(live_app, marker)
+    assert note.rep_id == rep_id and note.status == NoteStatus.SHARED

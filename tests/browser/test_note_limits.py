@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from coachapp.coaching import schemas
 from coachapp.db import get_session
-from coachapp.models import CoachingSession, SessionStatus, User
-from tests.browser.test_offline import person, sessions_with
+from coachapp.models import Note, NoteStatus, User
+from tests.browser.test_offline import notes_with, person
 
 pytestmark = pytest.mark.browser
 
@@ -54,11 +54,11 @@ def test_the_phone_says_too_long_at_the_field_before_keeping_the_note(
     expect(page.get_by_text(f"Note for {rep_name} saved on this phone")).to_be_visible()
     expect(page.locator("#o-strengths-error")).to_be_hidden()
     for _ in range(100):
-        if sessions_with(live_app, marker[:TEXT]):
+        if notes_with(live_app, marker[:TEXT]):
             break
         page.wait_for_timeout(100)
-    [kept] = sessions_with(live_app, marker[:TEXT])
-    assert kept.strengths == marker[:TEXT] and kept.status == SessionStatus.DRAFT
+    [kept] = notes_with(live_app, marker[:TEXT])
+    assert kept.strengths == marker[:TEXT] and kept.status == NoteStatus.DRAFT
 
 
 def test_the_debrief_autosave_says_too_long_at_the_field_and_keeps_the_text(
@@ -69,9 +69,9 @@ def test_the_debrief_autosave_says_too_long_at_the_field_and_keeps_the_text(
         db = get_session()
         manager = db.scalars(select(User).where(User.email == "manager@example.com")).one()
         draft = db.scalars(
-            select(CoachingSession).where(
-                CoachingSession.manager_id == manager.id,
-                CoachingSession.status == SessionStatus.DRAFT,
+            select(Note).where(
+                Note.manager_id == manager.id,
+                Note.status == NoteStatus.DRAFT,
             )
         ).first()
         assert draft is not None, "the demo has a draft of this manager's"
@@ -85,4 +85,4 @@ def test_the_debrief_autosave_says_too_long_at_the_field_and_keeps_the_text(
     expect(page.locator("#private_notes-error")).to_have_text(schemas.too_long(TEXT))
     assert page.get_by_label("Private notes (only you see these)").input_value() == typed
     with live_app.app_context():
-        assert get_session().get(CoachingSession, draft_id).private_notes == before  # type: ignore[union-attr]
+        assert get_session().get(Note, draft_id).private_notes == before  # type: ignore[union-attr]

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from coachapp.coaching.counts import CHOOSE_TYPE
 from coachapp.db import get_session
-from coachapp.models import CoachingSession, FollowUp, FollowUpStatus, SessionStatus, User
+from coachapp.models import FollowUp, FollowUpStatus, Note, NoteStatus, User
 from coachapp.pwa import views as pwa_views
 from tests.browser.conftest import sign_in, wait_until
 
@@ -47,13 +47,9 @@ def person(app: Flask, email: str) -> tuple[int, str]:
         return user.id, user.name
 
 
-def sessions_with(app: Flask, text: str) -> list[CoachingSession]:
+def notes_with(app: Flask, text: str) -> list[Note]:
     with app.app_context():
-        return list(
-            get_session().scalars(
-                select(CoachingSession).where(CoachingSession.strengths.contains(text))
-            )
-        )
+        return list(get_session().scalars(select(Note).where(Note.strengths.contains(text))))
 
 
 def test_installable_and_visited_pages_open_offline(
@@ -125,7 +121,7 @@ def test_a_note_written_offline_reaches_the_server_exactly_once(
     # Reloaded while still offline: the note is still kept.
     page.reload()
     expect(page.get_by_text("Saved on this phone — will sync (1 item waiting).")).to_be_visible()
-    assert sessions_with(live_app, marker) == []
+    assert notes_with(live_app, marker) == []
 
     # Back online: the first attempt meets a server error and the note waits.
     failures = {"left": 1}
@@ -151,14 +147,14 @@ def test_a_note_written_offline_reaches_the_server_exactly_once(
     page.reload()
     for tab in (page, second):
         wait_until(tab, NOTHING_WAITING)
-    found = sessions_with(live_app, marker)
+    found = notes_with(live_app, marker)
     assert len(found) == 1
     assert found[0].rep_id == rep_id
-    assert found[0].status == SessionStatus.SHARED
+    assert found[0].status == NoteStatus.SHARED
     with live_app.app_context():
         assert (
             get_session().scalar(
-                select(func.count()).where(CoachingSession.client_uuid == found[0].client_uuid)
+                select(func.count()).where(Note.client_uuid == found[0].client_uuid)
             )
             == 1
         )
@@ -185,7 +181,7 @@ def test_a_draft_changed_offline_and_elsewhere_shows_both_versions(
     theirs = f"Theirs, from the laptop {uuid.uuid4().hex[:6]}"
     with live_app.app_context():
         db = get_session()
-        note = db.get(CoachingSession, note_id)
+        note = db.get(Note, note_id)
         assert note is not None
         note.strengths = theirs
         note.version += 1
@@ -198,14 +194,14 @@ def test_a_draft_changed_offline_and_elsewhere_shows_both_versions(
     expect(panel.get_by_text(mine)).to_be_visible()
     expect(page.get_by_label("Strengths in your words")).to_have_value(theirs)
     with live_app.app_context():
-        assert get_session().get(CoachingSession, note_id).strengths == theirs  # type: ignore[union-attr]
+        assert get_session().get(Note, note_id).strengths == theirs  # type: ignore[union-attr]
 
     panel.get_by_role("button", name="Use my offline version").click()
     expect(page.get_by_label("Strengths in your words")).to_have_value(mine)
     deadline = time.monotonic() + 10
     while True:
         with live_app.app_context():
-            saved = get_session().get(CoachingSession, note_id)
+            saved = get_session().get(Note, note_id)
             if saved is not None and mine in saved.strengths:
                 break
         assert time.monotonic() < deadline, "my offline version was not saved"

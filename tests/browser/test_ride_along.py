@@ -32,13 +32,13 @@ from bench.ride_along import (
 )
 from coachapp.db import get_session
 from coachapp.models import (
-    CoachingSession,
     FollowUp,
     FollowUpStatus,
+    Note,
+    NoteRating,
+    NoteStatus,
     PlannedRideAlong,
     RideAlongCall,
-    SessionRating,
-    SessionStatus,
     User,
 )
 from coachapp.timezones import local_today
@@ -103,7 +103,7 @@ def manager_scores(app: Flask, note_id: int) -> dict[str, int]:
         return {
             r.competency.name: r.score
             for r in get_session().scalars(
-                select(SessionRating).where(SessionRating.session_id == note_id)
+                select(NoteRating).where(NoteRating.session_id == note_id)
             )
             if r.score is not None
         }
@@ -233,8 +233,8 @@ def test_the_ride_along_day_on_a_phone(
     manager.wait_for_url(f"**/notes/{note_id}")
     with live_app.app_context():
         db = get_session()
-        note = db.get(CoachingSession, note_id)
-        assert note is not None and note.status == SessionStatus.SHARED
+        note = db.get(Note, note_id)
+        assert note is not None and note.status == NoteStatus.SHARED
         assert note.development_focus == "Summarise the customer's concern before answering it"
         written = db.scalar(select(func.count()).where(PlannedRideAlong.session_id == note_id))
         assert written == 1
@@ -263,8 +263,8 @@ def test_the_ride_along_day_on_a_phone(
     assert {r["score"] for r in shown["ratings"] if r["score"] is not None} == set(scores.values())
     acknowledge(rep, note_id)
     with live_app.app_context():
-        note = get_session().get(CoachingSession, note_id)
-        assert note is not None and note.status == SessionStatus.ACKNOWLEDGED
+        note = get_session().get(Note, note_id)
+        assert note is not None and note.status == NoteStatus.ACKNOWLEDGED
         assert note.self_rated_at is not None
 
     # The director sees the manager's coaching-quality figures move.

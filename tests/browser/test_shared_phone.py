@@ -30,15 +30,15 @@ from coachapp.me.service import change_password
 from coachapp.models import (
     AuditEvent,
     BrowserSession,
-    CoachingSession,
     FollowUp,
     FollowUpStatus,
+    Note,
     Role,
     User,
 )
 from tests.browser.conftest import sign_in, wait_until
-from tests.browser.test_offline import OFFLINE, controlled, sessions_with
-from tests.builders import make_follow_up, make_session, make_user
+from tests.browser.test_offline import OFFLINE, controlled, notes_with
+from tests.builders import make_follow_up, make_note, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -99,7 +99,7 @@ def coached_manager(app: Flask) -> Coached:
             db, name=f"Rory {marker[-4:]}", manager_id=manager.id, password_hash=password
         )
         version = coaching.guide_among(coaching.published_versions(db), rep)
-        note = make_session(db, manager, rep, guide_version=version, strengths=marker)
+        note = make_note(db, manager, rep, guide_version=version, strengths=marker)
         follow_up = make_follow_up(
             db, rep, manager, session_id=note.id, title=f"Send the dossier {marker[-4:]}"
         )
@@ -282,12 +282,10 @@ def test_a_note_kept_offline_is_not_sent_as_the_next_person(
     page.evaluate("window.dispatchEvent(new Event('online'))")
     page.goto("/notes/offline")
     page.wait_for_timeout(1500)
-    assert sessions_with(live_app, marker) == []
+    assert notes_with(live_app, marker) == []
     with live_app.app_context():
         by_b = get_session().scalar(
-            select(func.count()).where(
-                CoachingSession.manager_id == b.manager_id, CoachingSession.id != b.note_id
-            )
+            select(func.count()).where(Note.manager_id == b.manager_id, Note.id != b.note_id)
         )
     assert by_b == 0
 
@@ -296,10 +294,10 @@ def test_a_note_kept_offline_is_not_sent_as_the_next_person(
     page.context.clear_cookies()
     sign_in(page, a.email)
     deadline = time.monotonic() + 10
-    while not sessions_with(live_app, marker):
+    while not notes_with(live_app, marker):
         assert time.monotonic() < deadline, "A's note was not sent once A signed in again"
         page.wait_for_timeout(200)
-    [note] = sessions_with(live_app, marker)
+    [note] = notes_with(live_app, marker)
     assert note.manager_id == a.manager_id
 
 
@@ -334,7 +332,7 @@ def test_signing_out_offline_with_a_note_not_sent_asks_first(
     sign_in(page, b.email)
     wait_until(page, "document.readyState === 'complete'")
     page.wait_for_timeout(1500)
-    assert sessions_with(live_app, marker) == []
+    assert notes_with(live_app, marker) == []
     with live_app.app_context():
         db = get_session()
         assert (

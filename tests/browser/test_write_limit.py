@@ -15,13 +15,13 @@ from playwright.sync_api import Page, Response, expect
 from sqlalchemy import delete, select
 
 from coachapp.db import get_session
-from coachapp.models import CoachingSession, SessionStatus, User, WriteAllowance
+from coachapp.models import Note, NoteStatus, User, WriteAllowance
 from tests.browser.test_offline import (
     NOTHING_WAITING,
     OFFLINE,
     controlled,
+    notes_with,
     person,
-    sessions_with,
 )
 
 pytestmark = pytest.mark.browser
@@ -86,7 +86,7 @@ def test_notes_kept_offline_wait_through_429_and_each_arrives_once(
     expect(page.get_by_text("Saved on this phone — will sync (1 item waiting).")).to_be_visible()
 
     deadline = time.monotonic() + 15
-    while not all(sessions_with(live_app, marker) for marker in markers):
+    while not all(notes_with(live_app, marker) for marker in markers):
         assert time.monotonic() < deadline, "the kept note was not sent after Retry-After"
         page.wait_for_timeout(200)
     deadline = time.monotonic() + 5
@@ -94,8 +94,8 @@ def test_notes_kept_offline_wait_through_429_and_each_arrives_once(
         assert time.monotonic() < deadline, "the outbox still shows a note"
         page.wait_for_timeout(100)
     for marker in markers:
-        [note] = sessions_with(live_app, marker)
-        assert note.status == SessionStatus.DRAFT
+        [note] = notes_with(live_app, marker)
+        assert note.status == NoteStatus.DRAFT
 
 
 def test_an_autosave_refused_with_429_is_kept_and_saved_later(
@@ -129,7 +129,7 @@ def test_an_autosave_refused_with_429_is_kept_and_saved_later(
     deadline = time.monotonic() + 15
     while True:
         with live_app.app_context():
-            saved = get_session().get(CoachingSession, note_id)
+            saved = get_session().get(Note, note_id)
             if saved is not None and second in saved.strengths:
                 break
         assert time.monotonic() < deadline, "the kept autosave was not sent after Retry-After"

@@ -7,7 +7,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coachapp.models import CoachTheCoachNote, Notification, SessionStatus
+from coachapp.models import CoachTheCoachNote, NoteStatus, Notification
 from tests.builders import Org
 from tests.conftest import signed_in
 
@@ -42,7 +42,7 @@ def test_write_share_read_acknowledge(app: Flask, db: Session, org: Org) -> None
     note = db.scalars(
         select(CoachTheCoachNote).where(CoachTheCoachNote.situation == TEXT["situation"])
     ).one()
-    assert note.status == SessionStatus.SHARED
+    assert note.status == NoteStatus.SHARED
     assert (
         db.scalars(select(Notification).where(Notification.kind == "coach_note_shared"))
         .one()
@@ -85,7 +85,7 @@ def test_a_draft_edited_then_shared_and_a_stale_edit(app: Flask, db: Session, or
     assert saved.status_code == 302
     db.expire_all()
     note = db.get(CoachTheCoachNote, draft.id)
-    assert note is not None and note.status == SessionStatus.SHARED
+    assert note is not None and note.status == NoteStatus.SHARED
     assert note.action == TEXT["action"]
 
 

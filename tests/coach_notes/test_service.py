@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from coachapp.coach_notes import service
 from coachapp.errors import Conflict, NotFound, PermissionDenied
-from coachapp.models import AuditEvent, CoachTheCoachNote, Notification, SessionStatus
+from coachapp.models import AuditEvent, CoachTheCoachNote, NoteStatus, Notification
 from coachapp.versioning import StaleVersion
 from tests.builders import Org
 
@@ -40,7 +40,7 @@ def notifications(db: Session, kind: str) -> list[Notification]:
 def test_write_share_acknowledge(db: Session, org: Org) -> None:
     director, manager = org.people["director"], org.people["manager"]
     note = write(db, org)
-    assert note.status == SessionStatus.DRAFT and note.manager_id == manager.id
+    assert note.status == NoteStatus.DRAFT and note.manager_id == manager.id
     # A draft is the director's alone.
     with pytest.raises(NotFound):
         service.get_note(db, manager, note.id)
@@ -54,7 +54,7 @@ def test_write_share_acknowledge(db: Session, org: Org) -> None:
     assert note.id in {n.id for n in service.unacknowledged_for(db, manager)}
 
     acknowledged = service.acknowledge_note(db, manager, note.id, "  Will ask first from now on. ")
-    assert acknowledged.status == SessionStatus.ACKNOWLEDGED
+    assert acknowledged.status == NoteStatus.ACKNOWLEDGED
     assert acknowledged.ack_comment == "Will ask first from now on."
     [reply] = notifications(db, "coach_note_acknowledged")
     assert reply.recipient_id == director.id and "ask first" not in reply.title

@@ -16,8 +16,8 @@ from coachapp.coaching.cadence import (
     load_cadence,
 )
 from coachapp.config import ConfigError, load_config
-from coachapp.models import CadenceTarget, Role, SessionStatus
-from tests.builders import make_guide_version, make_session, make_user
+from coachapp.models import CadenceTarget, NoteStatus, Role
+from tests.builders import make_guide_version, make_note, make_user
 
 UTC = dt.UTC
 
@@ -98,9 +98,9 @@ def test_cadence_counts_late_acknowledgements_and_notes_past_the_deadline(db: Se
     central = make_user(db, manager_id=manager.id, timezone="America/Chicago")
 
     def note(rep: object, shared: dt.datetime, acknowledged: dt.datetime | None = None) -> None:
-        make_session(
+        make_note(
             db, manager, rep,
-            SessionStatus.ACKNOWLEDGED if acknowledged else SessionStatus.SHARED,
+            NoteStatus.ACKNOWLEDGED if acknowledged else NoteStatus.SHARED,
             guide_version=version, occurred_on=shared.date(), shared_at=shared,
             acknowledged_at=acknowledged,
         )  # fmt: skip

@@ -18,9 +18,9 @@ from coachapp.auth.service import issue_api_token
 from coachapp.models import (
     RATING_SCALE,
     ActionStatus,
-    CoachingSession,
     GuideStatus,
     GuideVersion,
+    Note,
     Notification,
     PlanActionItem,
 )
@@ -78,15 +78,15 @@ def call(app: Flask, client: HttpsClient, db: Session, org: Org) -> Call:
 
 
 def competency_ids(org: Org) -> list[int]:
-    return [r.competency_id for r in org.sessions["draft"].ratings]
+    return [r.competency_id for r in org.notes["draft"].ratings]
 
 
-def new_session_body(org: Org, **extra: Any) -> dict[str, Any]:
+def new_note_body(org: Org, **extra: Any) -> dict[str, Any]:
     first, second = competency_ids(org)
     body: dict[str, Any] = {
         "client_uuid": str(uuid.uuid4()),
         "rep_id": org.people["rep"].id,
-        "guide_version_id": org.sessions["draft"].guide_version_id,
+        "guide_version_id": org.notes["draft"].guide_version_id,
         "type": "ride_along",
         "occurred_on": local_today(org.people["manager"].timezone).isoformat(),
         "ratings": [
@@ -108,7 +108,7 @@ def ids(response: TestResponse) -> set[int]:
 
 
 def url_of(org: Org, name: str) -> str:
-    return f"{SESSIONS}/{org.sessions[name].id}"
+    return f"{SESSIONS}/{org.notes[name].id}"
 
 
 # Guides ------------------------------------------------------------------------------------
@@ -119,7 +119,7 @@ def test_guides_are_the_published_versions_with_the_scale(call: Call, org: Org) 
     assert response.status_code == 200
     guides = response.get_json()
     assert isinstance(guides, list) and guides
-    version_id = org.sessions["draft"].guide_version_id
+    version_id = org.notes["draft"].guide_version_id
     [guide] = [g for g in guides if g["id"] == version_id]
     assert {"id", "name", "version", "scale", "sections"} <= set(guide)
     assert guide["scale"] == [{"value": v, "label": label} for v, label in RATING_SCALE]
@@ -135,7 +135,7 @@ def test_guides_are_the_published_versions_with_the_scale(call: Call, org: Org) 
 
 
 def test_one_guide_version_and_drafts_are_not_found(call: Call, db: Session, org: Org) -> None:
-    version_id = org.sessions["draft"].guide_version_id
+    version_id = org.notes["draft"].guide_version_id
     ok = call("director", "GET", f"/api/v1/guides/{version_id}")
     assert ok.status_code == 200 and ok.get_json()["id"] == version_id
     draft = make_guide_version(db)
@@ -149,7 +149,7 @@ def test_one_guide_version_and_drafts_are_not_found(call: Call, db: Session, org
 
 
 def test_create_is_idempotent_by_client_uuid(call: Call, db: Session, org: Org) -> None:
-    body = new_session_body(org)
+    body = new_note_body(org)
     first = call("manager", "POST", SESSIONS, json=body)
     assert first.status_code == 201, first.get_data(as_text=True)
     created = first.get_json()
@@ -175,14 +175,14 @@ def test_create_is_idempotent_by_client_uuid(call: Call, db: Session, org: Org) 
     assert again.headers["ETag"] == first.headers["ETag"]
     count = db.scalar(
         select(func.count())
-        .select_from(CoachingSession)
-        .where(CoachingSession.client_uuid == uuid.UUID(body["client_uuid"]))
+        .select_from(Note)
+        .where(Note.client_uuid == uuid.UUID(body["client_uuid"]))
     )
     assert count == 1
 
 
 def test_client_uuid_of_another_managers_note_conflicts(call: Call, org: Org) -> None:
-    body = new_session_body(org, client_uuid=str(org.sessions["other_team"].client_uuid))
+    body = new_note_body(org, client_uuid=str(org.notes["other_team"].client_uuid))
     assert_error_shape(call("manager", "POST", SESSIONS, json=body), 409)
 
 
@@ -205,15 +205,15 @@ def test_create_defaults_and_plan(call: Call, db: Session, org: Org) -> None:
 
 def test_only_the_reps_manager_creates(call: Call, org: Org) -> None:
     for who in ("rep", "director", "admin"):
-        assert_error_shape(call(who, "POST", SESSIONS, json=new_session_body(org)), 403)
+        assert_error_shape(call(who, "POST", SESSIONS, json=new_note_body(org)), 403)
     # manager2 does not manage rep: the rep is not found.
-    assert_error_shape(call("manager2", "POST", SESSIONS, json=new_session_body(org)), 404)
-    far = new_session_body(org, rep_id=org.people["far_rep"].id)
+    assert_error_shape(call("manager2", "POST", SESSIONS, json=new_note_body(org)), 404)
+    far = new_note_body(org, rep_id=org.people["far_rep"].id)
     assert_error_shape(call("manager", "POST", SESSIONS, json=far), 404)
     # A plan the manager cannot see, and a plan that is not the rep's.
-    hidden = new_session_body(org, plan_id=org.plans["far"].id)
+    hidden = new_note_body(org, plan_id=org.plans["far"].id)
     assert_error_shape(call("manager", "POST", SESSIONS, json=hidden), 404)
-    not_reps = new_session_body(org, rep_id=org.people["rep2"].id)
+    not_reps = new_note_body(org, rep_id=org.people["rep2"].id)
     not_reps["plan_id"] = org.plans["other_rep_with_rep"].id
     error = assert_error_shape(call("manager", "POST", SESSIONS, json=not_reps), 422)
     assert "plan_id" in error["fields"]
@@ -247,7 +247,7 @@ def test_only_the_reps_manager_creates(call: Call, org: Org) -> None:
 def test_create_refuses_invalid_input(
     call: Call, org: Org, change: dict[str, Any], field: str
 ) -> None:
-    body = new_session_body(org, **change)
+    body = new_note_body(org, **change)
     for rating in body["ratings"]:
         if rating.get("competency_id") == "FIRST":
             rating["competency_id"] = competency_ids(org)[0]
@@ -259,10 +259,10 @@ def test_unknown_competency_is_refused(call: Call, db: Session, org: Org) -> Non
     other_guide = make_guide_version(db)
     db.commit()
     foreign = other_guide.sections[0].competencies[0].id
-    body = new_session_body(org, ratings=[{"competency_id": foreign, "score": 2}])
+    body = new_note_body(org, ratings=[{"competency_id": foreign, "score": 2}])
     error = assert_error_shape(call("manager", "POST", SESSIONS, json=body), 422)
     assert error["fields"] == {"ratings": {"0": {"competency_id": ["Not in the guide used."]}}}
-    missing = new_session_body(org, ratings=[{"competency_id": 999_999_999, "score": 2}])
+    missing = new_note_body(org, ratings=[{"competency_id": 999_999_999, "score": 2}])
     assert_error_shape(call("manager", "POST", SESSIONS, json=missing), 422)
     # PATCH checks against the session's own guide version too.
     url = url_of(org, "draft")
@@ -306,9 +306,9 @@ def test_patch_refuses_invalid_input(call: Call, org: Org) -> None:
 def test_each_role_sees_its_sessions(call: Call, org: Org, who: str, expected: set[str]) -> None:
     listed = call(who, "GET", SESSIONS)
     assert listed.status_code == 200
-    assert {s["id"] for s in listed.get_json()} == {org.sessions[n].id for n in expected}
-    for name, session in org.sessions.items():
-        got = call(who, "GET", f"{SESSIONS}/{session.id}")
+    assert {s["id"] for s in listed.get_json()} == {org.notes[n].id for n in expected}
+    for name, note in org.notes.items():
+        got = call(who, "GET", f"{SESSIONS}/{note.id}")
         if name in expected:
             assert got.status_code == 200
             assert got.headers["ETag"] == f'"{got.get_json()["version"]}"'
@@ -321,7 +321,7 @@ def test_list_filters(call: Call, org: Org) -> None:
     mine = call("manager", "GET", f"{SESSIONS}?rep_id={rep.id}").get_json()
     assert {s["status"] for s in mine} == {"draft", "shared", "acknowledged"}
     shared = call("manager", "GET", f"{SESSIONS}?rep_id={rep.id}&status=shared").get_json()
-    assert [s["id"] for s in shared] == [org.sessions["shared"].id]
+    assert [s["id"] for s in shared] == [org.notes["shared"].id]
     far = call("manager", "GET", f"{SESSIONS}?rep_id={org.people['far_rep'].id}")
     assert far.status_code == 200 and far.get_json() == []
     assert len(call("manager", "GET", f"{SESSIONS}?limit=1").get_json()) == 1
@@ -345,7 +345,7 @@ def test_rep_and_director_never_see_drafts(call: Call, org: Org) -> None:
     url = url_of(org, "draft")
     for who in ("rep", "director"):
         assert_error_shape(call(who, "GET", url), 404)
-        assert org.sessions["draft"].id not in ids(call(who, "GET", SESSIONS))
+        assert org.notes["draft"].id not in ids(call(who, "GET", SESSIONS))
         assert_error_shape(call(who, "PATCH", url, json={"strengths": "x"}, if_match=1), 404)
     assert_error_shape(call("rep", "POST", f"{url}/acknowledge", json={}), 404)
 
@@ -493,7 +493,7 @@ def test_share_notifies_the_rep_and_acknowledge_the_manager(
     call: Call, db: Session, org: Org
 ) -> None:
     rep, manager = org.people["rep"], org.people["manager"]
-    created = call("manager", "POST", SESSIONS, json=new_session_body(org)).get_json()
+    created = call("manager", "POST", SESSIONS, json=new_note_body(org)).get_json()
     url = f"{SESSIONS}/{created['id']}"
     assert_error_shape(call("rep", "GET", url), 404)
     assert_error_shape(call("rep", "POST", f"{url}/acknowledge", json={}), 404)
@@ -580,7 +580,7 @@ def test_follow_ups_list_by_status(call: Call, org: Org) -> None:
     # The follow-up on a draft stays with its author until the note is shared.
     assert [r["id"] for r in rows] == [f["rep_shared"].id]
     assert set(rows[0]) >= {"id", "title", "owner_id", "due_date", "status", "session_id"}
-    assert rows[0]["session_id"] == org.sessions["shared"].id and "action_item_id" in rows[0]
+    assert rows[0]["session_id"] == org.notes["shared"].id and "action_item_id" in rows[0]
     manager = ids(call("manager", "GET", "/api/v1/follow-ups?status=open"))
     assert manager == {f["rep_shared"].id, f["rep_draft"].id}
     assert call("rep", "GET", "/api/v1/follow-ups?status=done").get_json() == []
@@ -620,7 +620,7 @@ def test_follow_up_linked_to_a_plan_action_completes_it(call: Call, db: Session,
     db.add_all([action, far_action])
     db.commit()
     follow_up = {"title": "Send the RWE deck", "due_date": TOMORROW, "action_item_id": action.id}
-    body = new_session_body(org, plan_id=plan.id, follow_ups=[follow_up])
+    body = new_note_body(org, plan_id=plan.id, follow_ups=[follow_up])
     created = call("manager", "POST", SESSIONS, json=body)
     assert created.status_code == 201, created.get_data(as_text=True)
     [linked] = created.get_json()["follow_ups"]
@@ -641,7 +641,7 @@ def test_follow_up_linked_to_a_plan_action_completes_it(call: Call, db: Session,
     # An action of a plan the manager cannot see cannot be linked.
     hidden = {"title": "x", "due_date": TOMORROW, "action_item_id": far_action.id}
     error = assert_error_shape(
-        call("manager", "POST", SESSIONS, json=new_session_body(org, follow_ups=[hidden])), 422
+        call("manager", "POST", SESSIONS, json=new_note_body(org, follow_ups=[hidden])), 422
     )
     assert "follow_ups" in error["fields"]
 

@@ -14,16 +14,16 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from coachapp.db import utcnow
-from coachapp.models import CoachingSession, SessionRating, SessionStatus
-from tests.builders import Org, make_session
+from coachapp.models import Note, NoteRating, NoteStatus
+from tests.builders import Org, make_note
 from tests.coaching.test_pages import HX, debrief, start_note
 from tests.conftest import signed_in
 
 
 @pytest.fixture
-def note(db: Session, org: Org) -> CoachingSession:
+def note(db: Session, org: Org) -> Note:
     """The shared note: the manager rated the first behaviour 3 with evidence, the second 1."""
-    shared = org.sessions["shared"]
+    shared = org.notes["shared"]
     first, second = shared.ratings
     first.evidence, first.score = "EVIDENCE-FIRST asked about the P&T date", 3
     second.evidence, second.score = "EVIDENCE-SECOND", 1
@@ -31,13 +31,13 @@ def note(db: Session, org: Org) -> CoachingSession:
     return shared
 
 
-def ids(note: CoachingSession) -> tuple[int, int]:
+def ids(note: Note) -> tuple[int, int]:
     first, second = (r.competency_id for r in note.ratings)
     return first, second
 
 
 def test_the_rep_rates_first_then_sees_the_ratings_and_the_gap(
-    app: Flask, db: Session, org: Org, note: CoachingSession
+    app: Flask, db: Session, org: Org, note: Note
 ) -> None:
     rep = signed_in(app, org, "rep")
     url = f"/notes/{note.id}"
@@ -74,7 +74,7 @@ def test_the_rep_rates_first_then_sees_the_ratings_and_the_gap(
     again = rep.post_form(f"{url}/self-assessment", {f"self-{first}": "4"}, follow_redirects=True)
     assert "stays as it is" in again.get_data(as_text=True)
     db.expire_all()
-    stored = db.get(CoachingSession, note.id)
+    stored = db.get(Note, note.id)
     assert stored is not None and stored.self_assessment["ratings"][0]["score"] == 1  # type: ignore[index]
 
     # The manager and the director see the same gap and talking points.
@@ -83,9 +83,7 @@ def test_the_rep_rates_first_then_sees_the_ratings_and_the_gap(
         assert "Gap -2 · talking point" in seen and 'id="talking-heading"' in seen
 
 
-def test_skipping_shows_the_ratings_without_a_gap(
-    app: Flask, org: Org, note: CoachingSession
-) -> None:
+def test_skipping_shows_the_ratings_without_a_gap(app: Flask, org: Org, note: Note) -> None:
     rep = signed_in(app, org, "rep")
     url = f"/notes/{note.id}"
     assert rep.post_form(f"{url}/skip-self-rating").status_code == 302
@@ -95,7 +93,7 @@ def test_skipping_shows_the_ratings_without_a_gap(
 
 
 def test_the_manager_sees_whether_the_rep_has_rated_themself(
-    app: Flask, org: Org, note: CoachingSession
+    app: Flask, org: Org, note: Note
 ) -> None:
     manager = signed_in(app, org, "manager")
     page = manager.get(f"/notes/{note.id}").get_data(as_text=True)
@@ -106,7 +104,7 @@ def test_the_debrief_shows_a_self_score_once_the_manager_rates_that_behaviour(
     app: Flask, db: Session, org: Org
 ) -> None:
     rep_client = signed_in(app, org, "rep")
-    version = org.sessions["shared"].guide_version
+    version = org.notes["shared"].guide_version
     first, second = (c.id for c in version.sections[0].competencies)
     rep_client.post_form(
         "/self-assessment",
@@ -129,7 +127,7 @@ def test_the_debrief_shows_a_self_score_once_the_manager_rates_that_behaviour(
 
 
 def test_the_next_conversation_starts_from_the_talking_points(
-    app: Flask, db: Session, org: Org, note: CoachingSession
+    app: Flask, db: Session, org: Org, note: Note
 ) -> None:
     note.occurred_on = dt.date.today() - dt.timedelta(days=1)  # the rep's latest note
     db.commit()
@@ -161,14 +159,14 @@ def test_the_deadline_on_the_note_and_in_the_list(
 ) -> None:
     rep = org.people["rep"]  # New York
     shared_at = dt.datetime(2026, 3, 10, 23, 30, tzinfo=dt.UTC)  # 10 March, 18:30 there
-    waiting = make_session(
-        db, org.people["manager"], rep, SessionStatus.SHARED, shared_at=shared_at,
-        guide_version=org.sessions["shared"].guide_version,
+    waiting = make_note(
+        db, org.people["manager"], rep, NoteStatus.SHARED, shared_at=shared_at,
+        guide_version=org.notes["shared"].guide_version,
     )  # fmt: skip
-    late = make_session(
-        db, org.people["manager"], rep, SessionStatus.ACKNOWLEDGED, shared_at=shared_at,
+    late = make_note(
+        db, org.people["manager"], rep, NoteStatus.ACKNOWLEDGED, shared_at=shared_at,
         acknowledged_at=dt.datetime(2026, 3, 15, 12, tzinfo=dt.UTC),
-        guide_version=org.sessions["shared"].guide_version,
+        guide_version=org.notes["shared"].guide_version,
     )  # fmt: skip
     db.commit()
     rep_client, manager = signed_in(app, org, "rep"), signed_in(app, org, "manager")
@@ -189,9 +187,9 @@ def test_the_deadline_on_the_note_and_in_the_list(
         assert "Acknowledged late:</strong> 2 days after the deadline (Fri 13 Mar)" in page
 
     # In time: no red at all.
-    in_time = make_session(
-        db, org.people["manager"], rep, SessionStatus.SHARED, shared_at=utcnow(),
-        guide_version=org.sessions["shared"].guide_version,
+    in_time = make_note(
+        db, org.people["manager"], rep, NoteStatus.SHARED, shared_at=utcnow(),
+        guide_version=org.notes["shared"].guide_version,
     )  # fmt: skip
     db.commit()
     clock(utcnow())
@@ -203,14 +201,14 @@ def test_the_deadline_on_the_note_and_in_the_list(
 def test_no_page_shows_a_drafts_ratings_or_deadline_to_the_rep(
     app: Flask, db: Session, org: Org
 ) -> None:
-    draft = org.sessions["draft"]
+    draft = org.notes["draft"]
     assert signed_in(app, org, "rep").get(f"/notes/{draft.id}").status_code == 404
-    ratings = db.query(SessionRating).filter(SessionRating.session_id == draft.id).count()
+    ratings = db.query(NoteRating).filter(NoteRating.session_id == draft.id).count()
     assert ratings == 2  # there is something to hide
 
 
 def test_the_reps_focus_trend_leaves_out_scores_they_may_not_see_yet(
-    app: Flask, db: Session, org: Org, note: CoachingSession
+    app: Flask, db: Session, org: Org, note: Note
 ) -> None:
     from coachapp.models import DevelopmentFocus
 

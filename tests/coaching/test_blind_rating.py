@@ -10,26 +10,26 @@ from sqlalchemy.orm import Session
 
 from coachapp.coaching import blind, service
 from coachapp.errors import Conflict, PermissionDenied
-from coachapp.models import AuditEvent, CoachingSession, SessionStatus, SessionType
+from coachapp.models import AuditEvent, Note, NoteStatus, NoteType
 from tests.builders import Org
 
 # Services called directly write notifications, whose links need the app.
 pytestmark = pytest.mark.usefixtures("app_context")
 
 
-def fresh(db: Session, org: Org, name: str = "shared") -> CoachingSession:
+def fresh(db: Session, org: Org, name: str = "shared") -> Note:
     db.expire_all()
-    return service.get_session(db, org.people["manager"], org.sessions[name].id)
+    return service.get_note(db, org.people["manager"], org.notes[name].id)
 
 
 def competencies(org: Org) -> tuple[int, int]:
-    first, second = (c.id for c in org.sessions["shared"].guide_version.sections[0].competencies)
+    first, second = (c.id for c in org.notes["shared"].guide_version.sections[0].competencies)
     return first, second
 
 
 def view(db: Session, org: Org, who: str, name: str = "shared") -> blind.RatingView:
     db.expire_all()
-    note = service.get_session(db, org.people[who], org.sessions[name].id)
+    note = service.get_note(db, org.people[who], org.notes[name].id)
     return service.rating_view(db, org.people[who], note)
 
 
@@ -46,7 +46,7 @@ def test_the_rep_sees_no_rating_of_the_manager_until_they_rate_themself(
 
     first, second = competencies(org)
     service.set_self_assessment(
-        db, rep, org.sessions["shared"].id,
+        db, rep, org.notes["shared"].id,
         [{"competency_id": first, "score": 1}, {"competency_id": second, "score": None}],
     )  # fmt: skip
     after = view(db, org, "rep")
@@ -63,7 +63,7 @@ def test_the_rep_sees_no_rating_of_the_manager_until_they_rate_themself(
 def test_a_gap_under_two_points_is_shown_but_is_no_talking_point(db: Session, org: Org) -> None:
     first, second = competencies(org)
     service.set_self_assessment(
-        db, org.people["rep"], org.sessions["shared"].id,
+        db, org.people["rep"], org.notes["shared"].id,
         [{"competency_id": first, "score": 4}, {"competency_id": second, "score": 2}],
     )  # fmt: skip
     seen = view(db, org, "rep")
@@ -73,7 +73,7 @@ def test_a_gap_under_two_points_is_shown_but_is_no_talking_point(db: Session, or
 
 def test_the_self_rating_is_final_once_the_managers_ratings_are_open(db: Session, org: Org) -> None:
     rep = org.people["rep"]
-    note_id = org.sessions["shared"].id
+    note_id = org.notes["shared"].id
     first, _ = competencies(org)
     service.set_self_assessment(db, rep, note_id, [{"competency_id": first, "score": 2}])
     with pytest.raises(Conflict):
@@ -82,13 +82,13 @@ def test_the_self_rating_is_final_once_the_managers_ratings_are_open(db: Session
     # An acknowledged note has had its ratings open to the rep: no self-rating any more.
     with pytest.raises(Conflict):
         service.set_self_assessment(
-            db, rep, org.sessions["acknowledged"].id, [{"competency_id": first, "score": 3}]
+            db, rep, org.notes["acknowledged"].id, [{"competency_id": first, "score": 3}]
         )
 
 
 def test_skipping_opens_the_ratings_and_is_recorded(db: Session, org: Org) -> None:
     rep = org.people["rep"]
-    note_id = org.sessions["shared"].id
+    note_id = org.notes["shared"].id
     with pytest.raises(PermissionDenied):
         service.skip_self_rating(db, org.people["manager"], note_id)
     service.skip_self_rating(db, rep, note_id)
@@ -109,8 +109,8 @@ def test_skipping_opens_the_ratings_and_is_recorded(db: Session, org: Org) -> No
 
 def test_acknowledging_first_declines_the_self_rating(db: Session, org: Org) -> None:
     rep = org.people["rep"]
-    note_id = org.sessions["shared"].id
-    service.acknowledge_session(db, rep, note_id, "Thanks")
+    note_id = org.notes["shared"].id
+    service.acknowledge_note(db, rep, note_id, "Thanks")
     note = fresh(db, org)
     assert note.self_rating_skipped_at is not None and note.self_rated_at is None
     assert view(db, org, "rep").state == blind.SelfRatingState.SKIPPED
@@ -118,7 +118,7 @@ def test_acknowledging_first_declines_the_self_rating(db: Session, org: Org) -> 
 
 
 def test_no_ratings_at_all_declines(db: Session, org: Org) -> None:
-    service.set_self_assessment(db, org.people["rep"], org.sessions["shared"].id, [])
+    service.set_self_assessment(db, org.people["rep"], org.notes["shared"].id, [])
     note = fresh(db, org)
     assert note.self_rating_skipped_at is not None and note.self_rated_at is None
     assert not view(db, org, "rep").hidden
@@ -129,20 +129,20 @@ def test_a_self_assessment_made_before_the_note_joins_it_blind_and_opens_it_at_s
 ) -> None:
     rep, manager = org.people["rep"], org.people["manager"]
     first, second = competencies(org)
-    version_id = org.sessions["shared"].guide_version_id
+    version_id = org.notes["shared"].guide_version_id
     service.save_pending_self_assessment(
         db, rep, rep.id,
         [{"competency_id": first, "score": 4}, {"competency_id": second, "score": 1}], version_id,
     )  # fmt: skip
-    note, _ = service.create_session(
+    note, _ = service.create_note(
         db,
         manager,
-        {"rep_id": rep.id, "guide_version_id": version_id, "type": SessionType.ONE_ON_ONE},
+        {"rep_id": rep.id, "guide_version_id": version_id, "type": NoteType.ONE_ON_ONE},
     )
     # Double-blind: nothing of the rep's own shows until the manager rates each behaviour.
     drafting = service.rating_view(db, manager, note)
     assert drafting.self_scores == {} and drafting.self_scores_held_back == 2
-    note = service.update_session(
+    note = service.update_note(
         db, manager, note.id,
         {"ratings": [{"competency_id": first, "score": 2}], "development_focus": "Ask why"},
     )  # fmt: skip
@@ -150,9 +150,9 @@ def test_a_self_assessment_made_before_the_note_joins_it_blind_and_opens_it_at_s
     assert drafting.self_scores == {first: 4} and drafting.self_scores_held_back == 1
     assert [g.difference for g in drafting.gaps] == [2]
 
-    service.share_session(db, manager, note.id)
+    service.share_note(db, manager, note.id)
     db.expire_all()
-    shared = service.get_session(db, rep, note.id)
+    shared = service.get_note(db, rep, note.id)
     assert shared.self_rated_at is not None
     seen = service.rating_view(db, rep, shared)
     assert not seen.hidden and seen.state == blind.SelfRatingState.SUBMITTED
@@ -166,9 +166,9 @@ def test_other_reps_and_managers_see_nothing_of_it(db: Session, org: Org) -> Non
 
     for who in ("rep2", "other_rep", "manager2", "director2", "admin"):
         with pytest.raises(NotFound):
-            service.get_session(db, org.people[who], org.sessions["shared"].id)
+            service.get_note(db, org.people[who], org.notes["shared"].id)
         with pytest.raises(NotFound):
-            service.skip_self_rating(db, org.people[who], org.sessions["shared"].id)
+            service.skip_self_rating(db, org.people[who], org.notes["shared"].id)
 
 
 def test_notes_the_rep_had_opened_before_stay_open(db: Session, org: Org) -> None:
@@ -178,4 +178,4 @@ def test_notes_the_rep_had_opened_before_stay_open(db: Session, org: Org) -> Non
     note = fresh(db, org)
     assert not policy.can_see_manager_ratings(org.people["rep"], note)
     assert policy.can_see_manager_ratings(org.people["rep"], fresh(db, org, "acknowledged"))
-    assert fresh(db, org, "draft").status == SessionStatus.DRAFT
+    assert fresh(db, org, "draft").status == NoteStatus.DRAFT

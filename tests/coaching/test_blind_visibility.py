@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from coachapp.db import Database
-from coachapp.models import Notification, SessionRating
+from coachapp.models import NoteRating, Notification
 from coachapp.nudges.outbox import payload_for
 from tests.access_matrix import GET_ROWS, World, open_world, rows_by_key
 
@@ -28,11 +28,9 @@ def mark_the_shared_note(world: World) -> None:
     """The manager's evidence on the shared note says MARKER; their scores 4 and 1."""
     database: Database = world.app.extensions["coachapp.db"]
     with database.sessionmaker() as db:
-        note_id = world.org.sessions["shared"].id
+        note_id = world.org.notes["shared"].id
         ratings = db.scalars(
-            select(SessionRating)
-            .where(SessionRating.session_id == note_id)
-            .order_by(SessionRating.id)
+            select(NoteRating).where(NoteRating.session_id == note_id).order_by(NoteRating.id)
         ).all()
         for rating, score in zip(ratings, (4, 1), strict=True):
             rating.evidence = f"{MARKER} {rating.competency_id}"
@@ -46,9 +44,9 @@ def competency_ids(world: World) -> list[int]:
     with database.sessionmaker() as db:
         return list(
             db.scalars(
-                select(SessionRating.competency_id)
-                .where(SessionRating.session_id == world.org.sessions["shared"].id)
-                .order_by(SessionRating.id)
+                select(NoteRating.competency_id)
+                .where(NoteRating.session_id == world.org.notes["shared"].id)
+                .order_by(NoteRating.id)
             )
         )
 
@@ -137,8 +135,8 @@ class TestBlindEverywhere:
             mark_the_shared_note(world)
             (row,) = rows_by_key()[("api_coaching.Sessions", "GET")]
             notes = {n["id"]: n for n in world.call(row, "rep").get_json()}
-            shared = notes[world.org.sessions["shared"].id]
+            shared = notes[world.org.notes["shared"].id]
             assert shared["ratings"] == [] and shared["ratings_hidden"] is True
             # Acknowledged before blind rating existed: open, as acknowledging declines.
-            acknowledged = notes[world.org.sessions["acknowledged"].id]
+            acknowledged = notes[world.org.notes["acknowledged"].id]
             assert acknowledged["ratings_hidden"] is False and len(acknowledged["ratings"]) == 2

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from coachapp.coaching.caps import FOCUS_TO_SHARE, TOO_MANY_FOCUS, TOO_MANY_STRENGTHS
-from coachapp.models import CoachingSession, SessionStatus
+from coachapp.models import Note, NoteStatus
 from tests.api.helpers import Call, api_caller, assert_error_shape
-from tests.builders import Org, make_session
+from tests.builders import Org, make_note
 from tests.conftest import HttpsClient, login
 
 SESSIONS = "/api/v1/coaching-sessions"
@@ -38,9 +38,7 @@ def new_note(call: Call, org: Org, **body: Any) -> TestResponse:
             "client_uuid": str(uuid.uuid4()),
             "rep_id": org.people["rep"].id,
             "type": "one_on_one",
-            "ratings": [
-                {"competency_id": org.sessions["draft"].ratings[0].competency_id, "score": 3}
-            ],
+            "ratings": [{"competency_id": org.notes["draft"].ratings[0].competency_id, "score": 3}],
             **body,
         },
     )
@@ -85,12 +83,12 @@ def test_sharing_needs_a_development_focus(call: Call, org: Org) -> None:
 def test_notes_from_before_the_caps_keep_working(
     call: Call, db: Session, org: Org, app: Flask
 ) -> None:
-    old = make_session(
+    old = make_note(
         db,
         org.people["manager"],
         org.people["rep"],
-        SessionStatus.SHARED,
-        guide_version=org.sessions["shared"].guide_version,
+        NoteStatus.SHARED,
+        guide_version=org.notes["shared"].guide_version,
         strengths=FOUR + "\nFifth point",
         development_focus=THREE,
     )
@@ -114,7 +112,7 @@ def test_the_debrief_shows_the_refusal_to_share_and_keeps_what_was_typed(
     app: Flask, db: Session, org: Org, client: HttpsClient
 ) -> None:
     login(client, org.people["manager"].email)
-    note = org.sessions["draft"]
+    note = org.notes["draft"]
     form = {
         "version": str(note.version),
         "type": "ride_along",
@@ -131,15 +129,15 @@ def test_the_debrief_shows_the_refusal_to_share_and_keeps_what_was_typed(
     assert "typed just now" in text
     # What was on the form is saved (a new version); only the sharing was refused.
     db.expire_all()
-    form["version"] = str(db.get(CoachingSession, note.id).version)  # type: ignore[union-attr]
+    form["version"] = str(db.get(Note, note.id).version)  # type: ignore[union-attr]
     fragment = client.post_form(f"/notes/{note.id}/share", form, headers={"HX-Request": "true"})
     assert fragment.status_code == 422 and fragment.headers["HX-Retarget"] == "#debrief"
     db.expire_all()
-    assert db.get(CoachingSession, note.id).status == SessionStatus.DRAFT  # type: ignore[union-attr]
+    assert db.get(Note, note.id).status == NoteStatus.DRAFT  # type: ignore[union-attr]
     form["development_focus"] = "Plan the call with the MSL"
-    form["version"] = str(db.get(CoachingSession, note.id).version)  # type: ignore[union-attr]
+    form["version"] = str(db.get(Note, note.id).version)  # type: ignore[union-attr]
     shared = client.post_form(f"/notes/{note.id}/share", form)
     assert shared.status_code == 302
     assert re.search(rf"/notes/{note.id}$", shared.headers["Location"])
     db.expire_all()
-    assert db.get(CoachingSession, note.id).status == SessionStatus.SHARED  # type: ignore[union-attr]
+    assert db.get(Note, note.id).status == NoteStatus.SHARED  # type: ignore[union-attr]

@@ -18,7 +18,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coachapp.models import CoachingSession
+from coachapp.models import Note
 from coachapp.ride_alongs import service as ride_alongs
 from coachapp.timezones import local_today
 from tests.api.helpers import Call, api_caller, assert_error_shape
@@ -91,19 +91,17 @@ def test_a_future_day_is_refused_on_create_and_change(
     body = new_note(far_east, occurred_on="2026-03-12")
     error = assert_error_shape(call("manager", "POST", SESSIONS, json=body), 422)
     assert error["fields"] == {"occurred_on": [IN_THE_FUTURE]}
-    made = db.scalars(
-        select(CoachingSession).where(CoachingSession.client_uuid == uuid.UUID(body["client_uuid"]))
-    ).all()
+    made = db.scalars(select(Note).where(Note.client_uuid == uuid.UUID(body["client_uuid"]))).all()
     assert made == []
 
-    url = f"{SESSIONS}/{far_east.sessions['draft'].id}"
+    url = f"{SESSIONS}/{far_east.notes['draft'].id}"
     patched = call("manager", "PATCH", url, json={"occurred_on": "2026-03-12"}, if_match=1)
     assert assert_error_shape(patched, 422)["fields"] == {"occurred_on": [IN_THE_FUTURE]}
     assert call("manager", "GET", url).json["version"] == 1
     moved = call("manager", "PATCH", url, json={"occurred_on": "2026-03-11"}, if_match=1)
     assert moved.status_code == 200 and moved.json["occurred_on"] == "2026-03-11"
     # A shared note is changed through the same rule.
-    shared = f"{SESSIONS}/{far_east.sessions['shared'].id}"
+    shared = f"{SESSIONS}/{far_east.notes['shared'].id}"
     later = call("manager", "PATCH", shared, json={"occurred_on": "2026-04-01"}, if_match=1)
     assert assert_error_shape(later, 422)["fields"] == {"occurred_on": [IN_THE_FUTURE]}
 
@@ -140,7 +138,7 @@ def test_log_coaching_and_the_debrief_form_use_the_managers_day(
         {"client_uuid": str(uuid.uuid4()), "another": "1"},
     )
     note_id = int(re.findall(r"/notes/(\d+)/edit", started.headers["Location"])[0])
-    note = db.get(CoachingSession, note_id)
+    note = db.get(Note, note_id)
     assert note is not None and note.occurred_on == KIRITIMATI_TODAY
 
     form = {
@@ -160,7 +158,7 @@ def test_log_coaching_and_the_debrief_form_use_the_managers_day(
     assert IN_THE_FUTURE in date_field and 'value="2026-03-12"' in date_field
     assert "Keep this strength text" in text
     db.expire_all()
-    assert db.get(CoachingSession, note_id).occurred_on == KIRITIMATI_TODAY  # type: ignore[union-attr]
+    assert db.get(Note, note_id).occurred_on == KIRITIMATI_TODAY  # type: ignore[union-attr]
 
 
 def test_a_ride_along_note_written_before_its_day_is_dated_today(db: Session, org: Org) -> None:

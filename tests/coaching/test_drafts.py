@@ -17,12 +17,12 @@ from coachapp.coaching import service
 from coachapp.db import utcnow
 from coachapp.models import (
     AuditEvent,
-    CoachingSession,
     FollowUp,
+    Note,
+    NoteStatus,
+    NoteType,
     Notification,
     PendingSelfAssessment,
-    SessionStatus,
-    SessionType,
 )
 from coachapp.team import service as team
 from tests.builders import Org, make_follow_up
@@ -41,10 +41,10 @@ def drafts_about(db: Session, org: Org, rep: str) -> list[int]:
     db.expire_all()
     return list(
         db.scalars(
-            select(CoachingSession.id).where(
-                CoachingSession.manager_id == org.people["manager"].id,
-                CoachingSession.rep_id == org.people[rep].id,
-                CoachingSession.status == SessionStatus.DRAFT,
+            select(Note.id).where(
+                Note.manager_id == org.people["manager"].id,
+                Note.rep_id == org.people[rep].id,
+                Note.status == NoteStatus.DRAFT,
             )
         )
     )
@@ -93,10 +93,10 @@ def test_a_log_coaching_tap_from_before_the_note_was_shared_starts_a_new_one(
     rep2 = org.people["rep2"]
     tap = str(uuid.uuid4())
     first = log_coaching(manager, rep2.id, tap)
-    note = db.get(CoachingSession, first)
+    note = db.get(Note, first)
     assert note is not None
-    note.status, note.shared_at = SessionStatus.SHARED, note.updated_at
-    note.type = SessionType.ONE_ON_ONE  # a shared note has its kind chosen
+    note.status, note.shared_at = NoteStatus.SHARED, note.updated_at
+    note.type = NoteType.ONE_ON_ONE  # a shared note has its kind chosen
     db.commit()
     again = log_coaching(manager, rep2.id, tap)
     assert again != first and drafts_about(db, org, "rep2") == [again]
@@ -108,7 +108,7 @@ def test_discarding_a_draft_is_confirmed_audited_and_answers_a_repeat(
     manager = signed_in(app, org, "manager")
     rep, rep2 = org.people["rep"], org.people["rep2"]
     note_id = log_coaching(manager, rep2.id, str(uuid.uuid4()))
-    note = db.get(CoachingSession, note_id)
+    note = db.get(Note, note_id)
     assert note is not None
     make_follow_up(db, rep2, org.people["manager"], session_id=note_id, title="Book the MSL")
     # The rep's self-assessment made before this note had joined it.
@@ -135,7 +135,7 @@ def test_discarding_a_draft_is_confirmed_audited_and_answers_a_repeat(
     gone = manager.post_form(f"/notes/{note_id}/discard", form)
     assert gone.status_code == 302 and gone.headers["Location"].endswith(f"/people/{rep2.id}")
     db.expire_all()
-    assert db.get(CoachingSession, note_id) is None
+    assert db.get(Note, note_id) is None
     assert db.scalar(select(func.count()).where(FollowUp.session_id == note_id)) == 0
     assert (
         db.scalar(select(func.count()).where(Notification.url.contains(f"/notes/{note_id}/"))) == 0
@@ -161,23 +161,23 @@ def test_discarding_a_draft_is_confirmed_audited_and_answers_a_repeat(
     assert db.scalar(select(func.count()).where(AuditEvent.action == "session.discard")) == 1
 
     # A shared note is not a draft: it stays, and the page says why.
-    shared = org.sessions["shared"]
+    shared = org.notes["shared"]
     kept = manager.post_form(
         f"/notes/{shared.id}/discard", {"client_uuid": str(shared.client_uuid)}
     )
     assert kept.status_code == 302 and kept.headers["Location"].endswith(f"/notes/{shared.id}")
     assert service.NOT_A_DRAFT in manager.get(f"/notes/{shared.id}").get_data(as_text=True)
     # Another manager's draft is not found.
-    draft = org.sessions["draft"]
+    draft = org.notes["draft"]
     stranger = signed_in(app, org, "manager2")
     assert stranger.post_form(f"/notes/{draft.id}/discard").status_code == 404
-    assert db.get(CoachingSession, draft.id) is not None
+    assert db.get(Note, draft.id) is not None
     assert rep.id != rep2.id
 
 
 def test_an_abandoned_draft_offers_to_discard_it(app: Flask, db: Session, org: Org) -> None:
     manager = signed_in(app, org, "manager")
-    draft = org.sessions["draft"]
+    draft = org.notes["draft"]
     page = manager.get(f"/notes/{draft.id}/edit").get_data(as_text=True)
     assert "Nobody has touched this draft" not in page
     draft.updated_at = draft.updated_at - dt.timedelta(days=15)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from coachapp.coaching import blind, service
 from coachapp.coaching.note_view import NoteView, SelfRating, note_view, note_views
-from coachapp.models import SessionType
+from coachapp.models import NoteType
 from tests.builders import Org
 
 # Services called directly write notifications, whose links need the app.
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.usefixtures("app_context")
 
 def seen_by(db: Session, org: Org, who: str, name: str = "shared") -> NoteView:
     db.expire_all()
-    note = service.get_session(db, org.people[who], org.sessions[name].id)
+    note = service.get_note(db, org.people[who], org.notes[name].id)
     return note_view(db, org.people[who], note)
 
 
@@ -43,9 +43,9 @@ def test_each_reader_of_a_shared_note_gets_what_they_may_see_and_do(db: Session,
 
 def test_once_the_rep_rated_themself_every_reader_sees_the_same_gaps(db: Session, org: Org) -> None:
     rep = org.people["rep"]
-    first, second = (c.id for c in org.sessions["shared"].guide_version.sections[0].competencies)
+    first, second = (c.id for c in org.notes["shared"].guide_version.sections[0].competencies)
     service.set_self_assessment(
-        db, rep, org.sessions["shared"].id,
+        db, rep, org.notes["shared"].id,
         [{"competency_id": first, "score": 1}, {"competency_id": second, "score": 3}],
     )  # fmt: skip
     views = {who: seen_by(db, org, who) for who in ("rep", "manager", "director")}
@@ -63,19 +63,19 @@ def test_the_author_of_a_draft_sees_a_waiting_self_assessment_only_where_they_ra
     db: Session, org: Org
 ) -> None:
     rep, manager = org.people["rep"], org.people["manager"]
-    first, second = (c.id for c in org.sessions["shared"].guide_version.sections[0].competencies)
-    version_id = org.sessions["shared"].guide_version_id
-    note, _ = service.create_session(
+    first, second = (c.id for c in org.notes["shared"].guide_version.sections[0].competencies)
+    version_id = org.notes["shared"].guide_version_id
+    note, _ = service.create_note(
         db,
         manager,
-        {"rep_id": rep.id, "guide_version_id": version_id, "type": SessionType.ONE_ON_ONE},
+        {"rep_id": rep.id, "guide_version_id": version_id, "type": NoteType.ONE_ON_ONE},
     )
     # Made after the draft was started: it waits to join the note when it is shared.
     service.save_pending_self_assessment(
         db, rep, rep.id,
         [{"competency_id": first, "score": 4}, {"competency_id": second, "score": 1}], version_id,
     )  # fmt: skip
-    note = service.update_session(
+    note = service.update_note(
         db, manager, note.id, {"ratings": [{"competency_id": first, "score": 2}]}
     )
     view = note_view(db, manager, note)
@@ -90,7 +90,7 @@ NOTES = ("acknowledged", "draft", "shared")
 
 def test_many_notes_are_seen_in_their_order(db: Session, org: Org) -> None:
     manager = org.people["manager"]
-    notes = [service.get_session(db, manager, org.sessions[name].id) for name in NOTES]
+    notes = [service.get_note(db, manager, org.notes[name].id) for name in NOTES]
     views = note_views(db, manager, notes)
     assert [v.note.id for v in views] == [n.id for n in notes]
     assert views == [note_view(db, manager, n) for n in notes]

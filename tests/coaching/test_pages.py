@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coachapp.models import CoachingSession, FollowUp, Notification, SessionStatus
+from coachapp.models import FollowUp, Note, NoteStatus, Notification
 from tests.builders import Org, make_guide_version
 from tests.conftest import HttpsClient, login
 
@@ -31,7 +31,7 @@ def start_note(client: HttpsClient, rep_id: int, client_uuid: str | None = None)
 
 
 def debrief(db: Session, note_id: int) -> dict[str, str]:
-    note = db.get(CoachingSession, note_id)
+    note = db.get(Note, note_id)
     assert note is not None
     competencies = [c for s in note.guide_version.sections for c in s.competencies]
     form = {
@@ -71,8 +71,8 @@ def test_log_share_read_acknowledge(app: Flask, db: Session, org: Org, client: H
     shared = client.post_form(f"/notes/{note_id}/share")
     assert shared.status_code == 302
     db.expire_all()
-    note = db.get(CoachingSession, note_id)
-    assert note is not None and note.status == SessionStatus.SHARED
+    note = db.get(Note, note_id)
+    assert note is not None and note.status == NoteStatus.SHARED
     assert note.development_focus == "Use the profiling guide"
     assert [f.title for f in note.follow_ups] == ["Send the dossier"]
 
@@ -167,7 +167,7 @@ def test_follow_up_done_with_one_tap(
 def test_rep_rates_themself_beside_the_managers_ratings(
     db: Session, org: Org, client: HttpsClient, login_as: Any
 ) -> None:
-    note = org.sessions["shared"]
+    note = org.notes["shared"]
     rated = note.ratings[0].competency_id
     client = login_as("rep")
     page = client.get(f"/notes/{note.id}").get_data(as_text=True)
@@ -176,7 +176,7 @@ def test_rep_rates_themself_beside_the_managers_ratings(
     assert saved.status_code == 302
     assert "Self: 2 · Building" in client.get(f"/notes/{note.id}").get_data(as_text=True)
     db.expire_all()
-    stored = db.get(CoachingSession, note.id)
+    stored = db.get(Note, note.id)
     assert stored is not None and stored.self_assessment is not None
     assert stored.self_assessment["ratings"][0] == {"competency_id": rated, "score": 2}
 
@@ -185,7 +185,7 @@ def test_manager_sets_a_focus_and_sees_the_trend(
     db: Session, org: Org, client: HttpsClient, login_as: Any
 ) -> None:
     rep = org.people["rep"]
-    key = org.sessions["shared"].ratings[0].competency.key
+    key = org.notes["shared"].ratings[0].competency.key
     client = login_as("manager")
     page = client.get(f"/people/{rep.id}").get_data(as_text=True)
     assert "Development focus" in page and "Set focus" in page
@@ -232,7 +232,7 @@ def test_manager_plans_a_ride_along_and_both_get_a_calendar_file(
 def test_rep_sees_what_changed_after_sharing_but_not_private_notes(
     app: Flask, db: Session, org: Org, client: HttpsClient
 ) -> None:
-    note = org.sessions["shared"]
+    note = org.notes["shared"]
     login(client, org.people["manager"].email)
     form = debrief(db, note.id)
     form["strengths"] = "Clear opening, strong close"
@@ -252,7 +252,7 @@ def test_follow_up_from_a_plan_action_closes_with_it(
 
     client = login_as("manager")
     note_id = start_note(client, org.people["rep"].id)
-    note = db.get(CoachingSession, note_id)
+    note = db.get(Note, note_id)
     assert note is not None and note.plan_id is not None  # the most recent plan, pre-selected
     action = PlanActionItem(
         plan_id=note.plan_id, title="Send the RWE deck", owner_id=org.people["rep"].id
@@ -283,7 +283,7 @@ def test_strength_and_focus_chips_beside_a_rating_make_specific_points(
     it: the note's point names the competency and what was seen, so it is never vague."""
     login(client, org.people["manager"].email)
     note_id = start_note(client, org.people["rep2"].id)
-    note = db.get(CoachingSession, note_id)
+    note = db.get(Note, note_id)
     assert note is not None
     first, second = [c for s in note.guide_version.sections for c in s.competencies][:2]
     form = {
@@ -299,7 +299,7 @@ def test_strength_and_focus_chips_beside_a_rating_make_specific_points(
     }
     assert client.post_form(f"/notes/{note_id}/edit", form, headers=HX).status_code == 200
     db.expire_all()
-    saved = db.get(CoachingSession, note_id)
+    saved = db.get(Note, note_id)
     assert saved is not None
     assert saved.strengths == (
         f"{first.name}: Asked the CFO what would change the vote\nKept the team to time"
@@ -314,7 +314,7 @@ def test_strength_and_focus_chips_beside_a_rating_make_specific_points(
     unrated = {**form, f"score-{second.id}": "n", "version": str(saved.version)}
     assert client.post_form(f"/notes/{note_id}/edit", unrated, headers=HX).status_code == 200
     db.expire_all()
-    unmarked = db.get(CoachingSession, note_id)
+    unmarked = db.get(Note, note_id)
     assert unmarked is not None and unmarked.development_focus == ""
     shared = client.post_form(f"/notes/{note_id}/share", {**form, "version": str(unmarked.version)})
     assert shared.status_code == 302, shared.get_data(as_text=True)[:400]
@@ -331,7 +331,7 @@ def test_the_debrief_offers_the_reps_focus_first_and_folds_the_rest(
     focus.set_focus(db, org.people["manager"], rep2.id, "listens", dt.date.today())
     login(client, org.people["manager"].email)
     note_id = start_note(client, rep2.id)
-    note = db.get(CoachingSession, note_id)
+    note = db.get(Note, note_id)
     assert note is not None
     shares_plan, listens = [c for s in note.guide_version.sections for c in s.competencies]
     page = client.get(f"/notes/{note_id}/edit").get_data(as_text=True)

@@ -56,6 +56,6 @@ def test_pages_explain_the_scale_in_the_constants_words(
     app: Flask, org: Org, who: str, path: str
 ) -> None:
     client = signed_in(app, org, who)
-    page = client.get(path.format(draft=org.sessions["draft"].id))
+    page = client.get(path.format(draft=org.notes["draft"].id))
     assert page.status_code == 200
     assert IN_WORDS in page.get_data(as_text=True)

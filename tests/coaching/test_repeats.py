@@ -12,7 +12,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from coachapp.models import AuditEvent, CoachingSession, FollowUpStatus, RideAlongCall
+from coachapp.models import AuditEvent, FollowUpStatus, Note, RideAlongCall
 from tests.api.helpers import api_caller
 from tests.builders import Org
 from tests.coaching.test_pages import debrief, start_note
@@ -35,7 +35,7 @@ def test_acknowledge_twice_answers_with_the_acknowledged_note(
     app: Flask, db: Session, org: Org
 ) -> None:
     rep = signed_in(app, org, "rep")
-    note = org.sessions["shared"]
+    note = org.notes["shared"]
     form = {"comment": "Agreed, booking the MSL", "client_uuid": str(uuid.uuid4())}
     first = rep.post_form(f"/notes/{note.id}/acknowledge", form)
     again = rep.post_form(f"/notes/{note.id}/acknowledge", {**form, "comment": "Second try"})
@@ -70,14 +70,14 @@ def test_share_twice_answers_with_the_shared_note_and_keeps_later_changes(
     assert first.status_code == 302 and first.headers["Location"].endswith(f"/notes/{note_id}")
     # Changed after sharing (on another device), then the share is sent again with the form
     # as it was: the same answer, and the change stays.
-    note = db.get(CoachingSession, note_id)
+    note = db.get(Note, note_id)
     assert note is not None
     note.private_notes = "Changed since"
     db.commit()
     again = manager.post_form(f"/notes/{note_id}/share", form)
     assert again.status_code == 302 and again.headers["Location"].endswith(f"/notes/{note_id}")
     db.expire_all()
-    assert db.get(CoachingSession, note_id).private_notes == "Changed since"  # type: ignore[union-attr]
+    assert db.get(Note, note_id).private_notes == "Changed since"  # type: ignore[union-attr]
     assert audits(db, "session.share", note_id) == 1
 
 
@@ -116,7 +116,7 @@ def test_a_save_sent_again_is_the_save_already_made(app: Flask, db: Session, org
 
 def test_a_patch_sent_again_with_its_if_match_succeeds(app: Flask, db: Session, org: Org) -> None:
     call = api_caller(app, app.test_client(), db, org)  # type: ignore[arg-type]
-    url = f"/api/v1/coaching-sessions/{org.sessions['draft'].id}"
+    url = f"/api/v1/coaching-sessions/{org.notes['draft'].id}"
     body = {"strengths": "Opened with the customer's goals", "private_notes": "Pace"}
     first = call("manager", "PATCH", url, json=body, if_match=1)
     again = call("manager", "PATCH", url, json=body, if_match=1)

@@ -48,11 +48,11 @@ class Note:
     competency: int  # the first competency of the notes' guide
 
     def id(self, state: str) -> int:
-        return self.org.sessions[state].id
+        return self.org.notes[state].id
 
     def debrief(self, **typed: str) -> dict[str, str]:
         """The draft's debrief form as the manager posts it, with `typed` over it."""
-        draft = self.org.sessions["draft"]
+        draft = self.org.notes["draft"]
         return {
             "version": str(draft.version),
             "type": "one_on_one",
@@ -354,7 +354,7 @@ CASES = [
 
 @pytest.fixture
 def note(db: Session, org: Org) -> Note:
-    draft = org.sessions["draft"]
+    draft = org.notes["draft"]
     version = service.guide_for(db, org.people["rep"])
     assert version.id == draft.guide_version_id  # the rep's guide is the notes'
     competency = draft.guide_version.sections[0].competencies[0].id
@@ -475,12 +475,12 @@ def test_text_at_the_limit_is_taken_whole_by_both(
     acked = rep.post_form(f"/notes/{note.id('shared')}/acknowledge", {"comment": comment})
     assert acked.status_code == 302
     db.expire_all()
-    draft = org.sessions["draft"]
+    draft = org.notes["draft"]
     assert draft.strengths == "s" * TEXT
     assert [r.evidence for r in draft.ratings if r.competency_id == note.competency] == [
         "e" * EVIDENCE
     ]
-    assert org.sessions["shared"].ack_comment == comment
+    assert org.notes["shared"].ack_comment == comment
 
     text = "a" * TEXT
     url = f"/notes/{note.id('acknowledged')}/addendum"

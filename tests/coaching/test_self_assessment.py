@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from coachapp.models import CoachingSession, GuideStatus, GuideVersion, PendingSelfAssessment
+from coachapp.models import GuideStatus, GuideVersion, Note, PendingSelfAssessment
 from tests.api.helpers import Call, api_caller, assert_error_shape
 from tests.builders import Org
 from tests.coaching.test_pages import debrief, start_note
@@ -20,7 +20,7 @@ from tests.conftest import HttpsClient, signed_in
 
 def guide_of(org: Org) -> GuideVersion:
     """The rep's guide: the one published guide of the test organisation."""
-    return org.sessions["shared"].guide_version
+    return org.notes["shared"].guide_version
 
 
 def rate(client: HttpsClient, version: GuideVersion, **scores: str) -> TestResponse:
@@ -69,7 +69,7 @@ def test_rep_rates_themself_before_the_note_and_it_joins_the_next_one(
     page = manager.get(f"/notes/{note_id}/edit").get_data(as_text=True)
     assert "Self: 2 · Building" in page and "Self: Not observed" in page
     db.expire_all()
-    note = db.get(CoachingSession, note_id)
+    note = db.get(Note, note_id)
     assert note is not None and note.self_assessment is not None
     assert note.self_assessment["before_note"] is True
     assert note.self_assessment["ratings"] == [
@@ -102,10 +102,10 @@ def test_rating_while_the_note_is_written_shows_on_the_debrief_and_joins_at_shar
     assert manager.post_form(f"/notes/{note_id}/edit", rated(db, note_id)).status_code == 302
     assert "Self: 3 · Proficient" in manager.get(f"/notes/{note_id}/edit").get_data(as_text=True)
     db.expire_all()
-    assert db.get(CoachingSession, note_id).self_assessment["ratings"][0]["score"] == 2  # type: ignore[union-attr,index]
+    assert db.get(Note, note_id).self_assessment["ratings"][0]["score"] == 2  # type: ignore[union-attr,index]
     manager.post_form(f"/notes/{note_id}/share")
     db.expire_all()
-    note = db.get(CoachingSession, note_id)
+    note = db.get(Note, note_id)
     assert note is not None
     assert note.self_assessment["ratings"] == [{"competency_id": shares_plan, "score": 3}]  # type: ignore[index]
     assert pending_count(db) == 0
@@ -190,7 +190,7 @@ def test_it_follows_the_competencies_into_a_newer_guide_version(
 
     note_id = start_note(signed_in(app, org, "manager"), org.people["rep"].id)
     db.expire_all()
-    note = db.get(CoachingSession, note_id)
+    note = db.get(Note, note_id)
     assert note is not None and note.guide_version_id == new.id
     shares_plan = next(c for c in new.sections[0].competencies if c.key == "shares_plan")
     assert note.self_assessment["ratings"] == [{"competency_id": shares_plan.id, "score": 1}]  # type: ignore[index]

@@ -115,7 +115,7 @@ class World:
     guide_version_id: int
 
 
-class SessionMachine(RuleBasedStateMachine):
+class NoteMachine(RuleBasedStateMachine):
     world: ClassVar[World]
     # (rule, status) answers seen over the whole run, to show the run went somewhere.
     seen: ClassVar[set[tuple[str, int]]]
@@ -547,7 +547,7 @@ def test_no_sequence_of_calls_breaks_the_rules(
 ) -> None:
     with app.app_context():
         tokens = {who: issue_api_token(db, org.people[who])[0] for who in ACTORS}
-    draft = org.sessions["draft"]
+    draft = org.notes["draft"]
     world = World(
         app=app,
         client=client,
@@ -559,7 +559,7 @@ def test_no_sequence_of_calls_breaks_the_rules(
     )
     db.close()
     seen: set[tuple[str, int]] = set()
-    machine = type("CoachingSessionMachine", (SessionMachine,), {"world": world, "seen": seen})
+    machine = type("CoachingNoteMachine", (NoteMachine,), {"world": world, "seen": seen})
     run_state_machine_as_test(
         machine,
         settings=settings(

@@ -16,7 +16,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from coachapp.coaching import counts
-from coachapp.models import CoachingSession, SessionStatus, SessionType
+from coachapp.models import Note, NoteStatus, NoteType
 from coachapp.ride_alongs import calendar
 from tests.api.helpers import Call, api_caller, assert_error_shape
 from tests.builders import Org
@@ -31,7 +31,7 @@ def call(app: Flask, client: HttpsClient, db: Session, org: Org) -> Call:
 
 
 def competencies(org: Org) -> list[int]:
-    version = org.sessions["draft"].guide_version
+    version = org.notes["draft"].guide_version
     return [c.id for s in version.sections for c in s.competencies]
 
 
@@ -147,7 +147,7 @@ def test_a_typeless_draft_never_counts_and_sharing_asks_for_the_type(
     app: Flask, db: Session, call: Call, org: Org
 ) -> None:
     manager, note_id = start_from_the_page(app, org)
-    note = db.get(CoachingSession, note_id)
+    note = db.get(Note, note_id)
     assert note is not None and note.type is None  # nothing chosen, nothing assumed
     page = manager.get(f"/notes/{note_id}/edit").get_data(as_text=True)
     assert not re.search(r'name="type" value="\w+" checked', page)
@@ -190,7 +190,7 @@ def test_sharing_on_the_page_without_a_rating_says_so_at_the_ratings(
     app: Flask, db: Session, org: Org
 ) -> None:
     manager, note_id = start_from_the_page(app, org)
-    note = db.get(CoachingSession, note_id)
+    note = db.get(Note, note_id)
     assert note is not None
     first = competencies(org)[0]
     form = {
@@ -208,7 +208,7 @@ def test_sharing_on_the_page_without_a_rating_says_so_at_the_ratings(
     assert 'value="virtual_call" checked' in text
     assert "Did not get to pricing" in text
     db.expire_all()
-    assert db.get(CoachingSession, note_id).status == SessionStatus.DRAFT  # type: ignore[union-attr]
+    assert db.get(Note, note_id).status == NoteStatus.DRAFT  # type: ignore[union-attr]
 
 
 def test_the_type_is_inferred_only_from_a_ride_along_planned_that_day(
@@ -218,7 +218,7 @@ def test_the_type_is_inferred_only_from_a_ride_along_planned_that_day(
     today = dt.date.today()
     calendar.plan_ride_along(db, manager_user, rep2.id, today, today)
     _manager, note_id = start_from_the_page(app, org, "rep2")
-    assert db.get(CoachingSession, note_id).type == SessionType.RIDE_ALONG  # type: ignore[union-attr]
+    assert db.get(Note, note_id).type == NoteType.RIDE_ALONG  # type: ignore[union-attr]
     # The API, too, when the body leaves the type out on a day with a ride-along planned.
     planned = call(
         "manager",
@@ -244,11 +244,11 @@ def test_the_type_is_inferred_only_from_a_ride_along_planned_that_day(
     )
     assert_error_shape(other_day, 422)
     _manager, other_rep_note = start_from_the_page(app, org, "rep", another=True)
-    assert db.get(CoachingSession, other_rep_note).type is None  # type: ignore[union-attr]
+    assert db.get(Note, other_rep_note).type is None  # type: ignore[union-attr]
     ride = calendar.plan_ride_along(db, manager_user, org.people["rep"].id, today, today)
     calendar.cancel(db, manager_user, ride.id)
     _manager, after_cancel = start_from_the_page(app, org, "rep", another=True)
-    assert db.get(CoachingSession, after_cancel).type is None  # type: ignore[union-attr]
+    assert db.get(Note, after_cancel).type is None  # type: ignore[union-attr]
 
 
 def test_the_figures_count_through_the_one_definition(db: Session, org: Org, app: Flask) -> None:
@@ -256,7 +256,7 @@ def test_the_figures_count_through_the_one_definition(db: Session, org: Org, app
     everything in it does not."""
     from sqlalchemy import select
 
-    counted = set(db.scalars(select(CoachingSession.id).where(counts.counted())))
-    assert org.sessions["shared"].id in counted and org.sessions["acknowledged"].id in counted
-    assert org.sessions["draft"].id not in counted
-    assert all(counts.counts(s) == (s.id in counted) for s in org.sessions.values())
+    counted = set(db.scalars(select(Note.id).where(counts.counted())))
+    assert org.notes["shared"].id in counted and org.notes["acknowledged"].id in counted
+    assert org.notes["draft"].id not in counted
+    assert all(counts.counts(s) == (s.id in counted) for s in org.notes.values())

@@ -20,19 +20,19 @@ from sqlalchemy.orm import Session
 
 from coachapp.models import (
     CadenceTarget,
-    CoachingSession,
     DevelopmentFocus,
     FollowUp,
     FollowUpStatus,
     Function,
     GuideVersion,
+    Note,
+    NoteStatus,
+    NoteType,
     Role,
-    SessionStatus,
-    SessionType,
     User,
 )
 from coachapp.reporting_lines import change_manager
-from tests.builders import make_follow_up, make_guide_version, make_session, make_user
+from tests.builders import make_follow_up, make_guide_version, make_note, make_user
 
 NOW = dt.datetime(2026, 3, 10, 15, 0, tzinfo=dt.UTC)
 TODAY = dt.date(2026, 3, 10)
@@ -50,7 +50,7 @@ def at(value: dt.date, hour: int) -> dt.datetime:
 @dataclass
 class History:
     people: dict[str, User] = field(default_factory=dict)
-    sessions: dict[str, CoachingSession] = field(default_factory=dict)
+    notes: dict[str, Note] = field(default_factory=dict)
     follow_ups: dict[str, FollowUp] = field(default_factory=dict)
     version: GuideVersion | None = None
 
@@ -69,28 +69,28 @@ def held(
     manager: str,
     rep: str,
     on: dt.date,
-    kind: SessionType = SessionType.ONE_ON_ONE,
+    kind: NoteType = NoteType.ONE_ON_ONE,
     ack_after_hours: float | None = None,
     scores: tuple[int | None, int | None] = (3, 3),
-) -> CoachingSession:
+) -> Note:
     """A shared note dated `on`, shared at 17:00 UTC that day, acknowledged hours later."""
     shared = at(on, 17)
     acknowledged = None if ack_after_hours is None else shared + dt.timedelta(hours=ack_after_hours)
-    session = make_session(
+    note = make_note(
         db,
         h[manager],
         h[rep],
-        SessionStatus.ACKNOWLEDGED if acknowledged else SessionStatus.SHARED,
+        NoteStatus.ACKNOWLEDGED if acknowledged else NoteStatus.SHARED,
         guide_version=h.version,
         occurred_on=on,
         type=kind,
         shared_at=shared,
         acknowledged_at=acknowledged,
     )
-    for rating, score in zip(session.ratings, scores, strict=True):
+    for rating, score in zip(note.ratings, scores, strict=True):
         rating.score = score
     db.flush()
-    return session
+    return note
 
 
 def build_history(db: Session) -> History:
@@ -123,34 +123,34 @@ def build_history(db: Session) -> History:
         CadenceTarget(team_manager_id=p["manager_b"].id, any_coaching_days=7, ride_along_days=20)
     )
 
-    s = h.sessions
+    s = h.notes
     # Ana: three notes in the 90-day window (two ride-alongs), one before it, and a draft.
-    s["ana_old"] = held(db, h, "manager_a", "ana", day(12, 1, 2025), SessionType.RIDE_ALONG, 5)
-    s["ana_jan"] = held(db, h, "manager_a", "ana", day(1, 5), SessionType.RIDE_ALONG, 2, (4, 4))
-    s["ana_feb"] = held(db, h, "manager_a", "ana", day(2, 24), SessionType.RIDE_ALONG, 10, (4, 2))
-    s["ana_mar"] = held(db, h, "manager_a", "ana", day(3, 3), SessionType.ONE_ON_ONE, 48, (4, 2))
-    s["ana_draft"] = make_session(
-        db, p["manager_a"], p["ana"], SessionStatus.DRAFT, guide_version=h.version,
-        occurred_on=day(3, 9), type=SessionType.RIDE_ALONG,
+    s["ana_old"] = held(db, h, "manager_a", "ana", day(12, 1, 2025), NoteType.RIDE_ALONG, 5)
+    s["ana_jan"] = held(db, h, "manager_a", "ana", day(1, 5), NoteType.RIDE_ALONG, 2, (4, 4))
+    s["ana_feb"] = held(db, h, "manager_a", "ana", day(2, 24), NoteType.RIDE_ALONG, 10, (4, 2))
+    s["ana_mar"] = held(db, h, "manager_a", "ana", day(3, 3), NoteType.ONE_ON_ONE, 48, (4, 2))
+    s["ana_draft"] = make_note(
+        db, p["manager_a"], p["ana"], NoteStatus.DRAFT, guide_version=h.version,
+        occurred_on=day(3, 9), type=NoteType.RIDE_ALONG,
     )  # fmt: skip
     # A note typed ahead for next week does not count yet.
-    s["ana_future"] = held(db, h, "manager_a", "ana", day(3, 17), SessionType.ONE_ON_ONE)
+    s["ana_future"] = held(db, h, "manager_a", "ana", day(3, 17), NoteType.ONE_ON_ONE)
     # Ben: only a draft, so never coached.
-    s["ben_draft"] = make_session(
-        db, p["manager_a"], p["ben"], SessionStatus.DRAFT, guide_version=h.version,
+    s["ben_draft"] = make_note(
+        db, p["manager_a"], p["ben"], NoteStatus.DRAFT, guide_version=h.version,
         occurred_on=day(3, 8),
     )  # fmt: skip
     # Cat: 14 days in Los Angeles (due soon); shared, not acknowledged.
-    s["cat_feb"] = held(db, h, "manager_a", "cat", day(2, 24), SessionType.VIRTUAL_CALL)
+    s["cat_feb"] = held(db, h, "manager_a", "cat", day(2, 24), NoteType.VIRTUAL_CALL)
     # Dan: 15 days (overdue).
-    s["dan_feb"] = held(db, h, "manager_a", "dan", day(2, 23), SessionType.ONE_ON_ONE, 30)
+    s["dan_feb"] = held(db, h, "manager_a", "dan", day(2, 23), NoteType.ONE_ON_ONE, 30)
     # Eve: coached by manager_b on 1 March, then moved to manager_a's team (below).
-    s["eve_mar"] = held(db, h, "manager_b", "eve", day(3, 1), SessionType.RIDE_ALONG, 4, (1, 1))
+    s["eve_mar"] = held(db, h, "manager_b", "eve", day(3, 1), NoteType.RIDE_ALONG, 4, (1, 1))
     # Fay: coached, then deactivated: in no figure.
-    s["fay_mar"] = held(db, h, "manager_a", "fay", day(3, 2), SessionType.RIDE_ALONG, 1, (1, 1))
+    s["fay_mar"] = held(db, h, "manager_a", "fay", day(3, 2), NoteType.RIDE_ALONG, 1, (1, 1))
     # Gus: yesterday, on a team with a 7-day target.
-    s["gus_mar"] = held(db, h, "manager_b", "gus", day(3, 9), SessionType.ONE_ON_ONE, 6)
-    s["ivy_mar"] = held(db, h, "manager_far", "ivy", day(3, 9), SessionType.RIDE_ALONG, 1)
+    s["gus_mar"] = held(db, h, "manager_b", "gus", day(3, 9), NoteType.ONE_ON_ONE, 6)
+    s["ivy_mar"] = held(db, h, "manager_far", "ivy", day(3, 9), NoteType.RIDE_ALONG, 1)
 
     f = h.follow_ups
     ana, mgr = p["ana"], p["manager_a"]

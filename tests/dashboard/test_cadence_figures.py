@@ -25,8 +25,8 @@ from coachapp.dashboard.service import (
     dashboard,
     teams_of,
 )
-from coachapp.models import Role, SessionStatus, SessionType, User
-from tests.builders import make_follow_up, make_guide_version, make_session
+from coachapp.models import NoteStatus, NoteType, Role, User
+from tests.builders import make_follow_up, make_guide_version, make_note
 from tests.dashboard.history import NOW, TODAY, History, day, held, person
 
 
@@ -271,9 +271,9 @@ def night(db: Session) -> dict[str, User]:
         rep = person(db, name=f"Rep {key}", manager_id=manager.id, timezone=zone)
         people[key] = rep
         for on in (day(3, 9), day(2, 8)):
-            make_session(
-                db, manager, rep, SessionStatus.ACKNOWLEDGED, guide_version=version,
-                occurred_on=on, type=SessionType.ONE_ON_ONE,
+            make_note(
+                db, manager, rep, NoteStatus.ACKNOWLEDGED, guide_version=version,
+                occurred_on=on, type=NoteType.ONE_ON_ONE,
                 shared_at=dt.datetime.combine(on, dt.time(1), tzinfo=dt.UTC),
                 acknowledged_at=dt.datetime.combine(on, dt.time(2), tzinfo=dt.UTC),
             )  # fmt: skip
@@ -315,7 +315,7 @@ def test_the_viewers_time_zone_does_not_change_a_reps_figures(
 def test_follow_ups_on_drafts_stay_out_even_when_overdue(db: Session, h: History) -> None:
     before = figures(db, h, "ben")["ben"]
     make_follow_up(
-        db, h["ben"], h["manager_a"], session_id=h.sessions["ben_draft"].id, due_date=day(1, 1)
+        db, h["ben"], h["manager_a"], session_id=h.notes["ben_draft"].id, due_date=day(1, 1)
     )
     db.commit()
     after = figures(db, h, "ben")["ben"]

@@ -69,11 +69,11 @@ def test_due_next_lists_who_needs_coaching_with_links_down_to_the_note(
     team = page(director, team_url)
     assert f'href="/people/{h["ana"].id}"' in team
     rep_page = page(director, f"/people/{h['ana'].id}")
-    note = h.sessions["ana_mar"]
+    note = h.notes["ana_mar"]
     assert f'href="/notes/{note.id}"' in rep_page
     assert page(director, f"/notes/{note.id}")
     # The draft stays its author's.
-    assert f'href="/notes/{h.sessions["ana_draft"].id}"' not in rep_page
+    assert f'href="/notes/{h.notes["ana_draft"].id}"' not in rep_page
 
 
 def test_trends_are_inline_svg_without_inline_style_or_script(sign_in: SignIn) -> None:
@@ -239,7 +239,7 @@ def test_cadence_csv_has_the_figures_of_the_pages_and_the_api(sign_in: SignIn, h
 def test_sessions_csv_never_has_private_notes_or_others_drafts(
     sign_in: SignIn, h: History, db: Session
 ) -> None:
-    note = h.sessions["ana_mar"]
+    note = h.notes["ana_mar"]
     note.strengths = '=HYPERLINK("https://evil.example","click")'
     db.commit()
     director = sign_in("director")
@@ -248,7 +248,7 @@ def test_sessions_csv_never_has_private_notes_or_others_drafts(
     assert "PRIVATE-NOTE-MARKER" not in text and "private" not in text.splitlines()[0]
     rows = list(csv.DictReader(io.StringIO(text)))
     ids = {int(r["session_id"]) for r in rows}
-    s = h.sessions
+    s = h.notes
     assert {s["ana_mar"].id, s["ana_feb"].id, s["eve_mar"].id, s["gus_mar"].id} <= ids
     assert not ids & {s["ana_draft"].id, s["ben_draft"].id}  # drafts are their author's
     assert s["ivy_mar"].id not in ids  # outside the subtree

@@ -13,12 +13,12 @@ from sqlalchemy.orm import Session
 
 from coachapp.auth.service import issue_api_token
 from coachapp.coaching.cadence import TREND_WEEKS, load_cadence
-from coachapp.models import CoachingSession
+from coachapp.models import Note
 from tests.conftest import HttpsClient
 from tests.dashboard.history import NOW, History
 
 
-def self_rated(note: CoachingSession, *scores: int | None) -> None:
+def self_rated(note: Note, *scores: int | None) -> None:
     """The rep rated themself on the note's two competencies (in guide order)."""
     ids = [r.competency_id for r in note.ratings]
     note.self_assessment = {
@@ -31,12 +31,12 @@ def self_rated(note: CoachingSession, *scores: int | None) -> None:
 @pytest.fixture
 def rated(db: Session, h: History) -> History:
     """Ana's February note reads as vague praise; three reps rated themselves."""
-    h.sessions["ana_feb"].strengths = "Great job, very professional."
-    self_rated(h.sessions["ana_mar"], 2, 4)  # the manager gave 4 and 2: two gaps of 2
-    self_rated(h.sessions["dan_feb"], 3, 3)  # the manager gave 3 and 3: no gap
-    self_rated(h.sessions["eve_mar"], 3, None)  # the manager gave 1 and 1: one gap of 2
+    h.notes["ana_feb"].strengths = "Great job, very professional."
+    self_rated(h.notes["ana_mar"], 2, 4)  # the manager gave 4 and 2: two gaps of 2
+    self_rated(h.notes["dan_feb"], 3, 3)  # the manager gave 3 and 3: no gap
+    self_rated(h.notes["eve_mar"], 3, None)  # the manager gave 1 and 1: one gap of 2
     # Rated by Ivy, on another director's team: in nobody's figures here.
-    self_rated(h.sessions["ivy_mar"], 4, 4)
+    self_rated(h.notes["ivy_mar"], 4, 4)
     db.commit()
     return h
 

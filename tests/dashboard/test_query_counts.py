@@ -10,8 +10,8 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from bench.pages import counting_statements
-from coachapp.models import DevelopmentFocus, FollowUpStatus, Role, SessionStatus, SessionType
-from tests.builders import Org, make_follow_up, make_guide_version, make_session, make_user
+from coachapp.models import DevelopmentFocus, FollowUpStatus, NoteStatus, NoteType, Role
+from tests.builders import Org, make_follow_up, make_guide_version, make_note, make_user
 from tests.conftest import HttpsClient, login
 
 
@@ -32,9 +32,9 @@ def grow(db: Session, org: Org, teams: int, reps: int) -> None:
     for manager in managers:
         for n in range(reps):
             rep = make_user(db, manager_id=manager.id, region=f"Region {n % 3}")
-            for weeks, kind in ((1, SessionType.RIDE_ALONG), (5, SessionType.ONE_ON_ONE)):
-                note = make_session(
-                    db, manager, rep, SessionStatus.ACKNOWLEDGED, guide_version=version,
+            for weeks, kind in ((1, NoteType.RIDE_ALONG), (5, NoteType.ONE_ON_ONE)):
+                note = make_note(
+                    db, manager, rep, NoteStatus.ACKNOWLEDGED, guide_version=version,
                     occurred_on=today - dt.timedelta(weeks=weeks), type=kind,
                 )  # fmt: skip
                 make_follow_up(db, rep, manager, session_id=note.id, due_date=today)
@@ -42,7 +42,7 @@ def grow(db: Session, org: Org, teams: int, reps: int) -> None:
                     db, rep, manager, session_id=note.id, status=FollowUpStatus.DONE,
                     due_date=today - dt.timedelta(days=3),
                 )  # fmt: skip
-            make_session(db, manager, rep, SessionStatus.DRAFT, guide_version=version)
+            make_note(db, manager, rep, NoteStatus.DRAFT, guide_version=version)
             db.add(
                 DevelopmentFocus(
                     rep_id=rep.id, competency_key="listens", period="2026-H1",

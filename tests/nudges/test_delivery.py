@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coachapp import create_app, migrate
-from coachapp.coaching.service import share_session
+from coachapp.coaching.service import share_note
 from coachapp.db import utcnow
 from coachapp.inbox.service import inbox_of
 from coachapp.models import (
@@ -129,10 +129,10 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
 def test_a_shared_note_reaches_the_reps_phone_signed_and_encrypted(
     db: Session, org: Org, service: PushService, push_app: Flask, vapid_keys: tuple[str, str]
 ) -> None:
-    rep, manager, draft = org.people["rep"], org.people["manager"], org.sessions["draft"]
+    rep, manager, draft = org.people["rep"], org.people["manager"], org.notes["draft"]
     phone = add_device(db, rep, service, "rep-phone")
     with push_app.app_context():
-        share_session(db, manager, draft.id)
+        share_note(db, manager, draft.id)
     notification = db.scalars(
         select(Notification).where(Notification.dedupe_key == f"note_shared:{draft.id}")
     ).one()

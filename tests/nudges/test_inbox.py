@@ -51,7 +51,7 @@ def worker_once(app: Flask) -> None:
 def test_a_shared_note_is_named_in_the_inbox_and_pushed_with_a_generic_title(
     app: Flask, db: Session, org: Org
 ) -> None:
-    note = org.sessions["draft"]
+    note = org.notes["draft"]
     note.account_id = make_account(db, name="Granite Coast").id
     db.commit()
     manager, rep = signed_in(app, org, "manager"), signed_in(app, org, "rep")
@@ -71,7 +71,7 @@ def test_a_shared_note_is_named_in_the_inbox_and_pushed_with_a_generic_title(
 def test_opening_the_note_reads_its_item_and_acknowledging_settles_every_reminder(
     app: Flask, db: Session, org: Org
 ) -> None:
-    note = org.sessions["draft"]
+    note = org.notes["draft"]
     manager, rep = signed_in(app, org, "manager"), signed_in(app, org, "rep")
     assert manager.post_form(f"/notes/{note.id}/share").status_code == 302
     shared = only(db, "note_shared", org.people["rep"].id)
@@ -111,7 +111,7 @@ def test_a_follow_up_nudge_opens_that_follow_up_and_done_reads_it_for_everyone(
 ) -> None:
     rep_user, manager_user = org.people["rep"], org.people["manager"]
     late = make_follow_up(
-        db, rep_user, manager_user, title=DECK, session_id=org.sessions["shared"].id,
+        db, rep_user, manager_user, title=DECK, session_id=org.notes["shared"].id,
         due_date=dt.date.today() - dt.timedelta(days=4),
     )  # fmt: skip
     db.commit()
@@ -135,7 +135,7 @@ def test_a_follow_up_nudge_opens_that_follow_up_and_done_reads_it_for_everyone(
     page = rep.get(exact).get_data(as_text=True)
     assert DECK in page and "4 days overdue" in page
     assert 'name="action" value="done"' in page
-    assert f'href="/notes/{org.sessions["shared"].id}"' in page  # the note it came from
+    assert f'href="/notes/{org.notes["shared"].id}"' in page  # the note it came from
 
     done = rep.post_form(f"/follow-ups/{late.id}", {"action": "done", "next_url": exact})
     assert done.status_code == 302 and done.headers["Location"] == exact
@@ -148,7 +148,7 @@ def test_opening_the_follow_up_page_reads_the_viewers_own_nudge_only(
     app: Flask, db: Session, org: Org
 ) -> None:
     item = make_follow_up(
-        db, org.people["rep"], org.people["manager"], session_id=org.sessions["shared"].id,
+        db, org.people["rep"], org.people["manager"], session_id=org.notes["shared"].id,
         due_date=dt.date.today() - dt.timedelta(days=5),
     )  # fmt: skip
     db.commit()
@@ -238,7 +238,7 @@ def test_opening_what_a_nudge_is_about_reads_it_however_it_was_reached(
     db.add(ride)
     db.flush()
     names = {
-        "s": org.sessions, "f": org.follow_ups, "c": org.coach_notes, "p": org.people,
+        "s": org.notes, "f": org.follow_ups, "c": org.coach_notes, "p": org.people,
         "ride": ride,
     }  # fmt: skip
     url, about = path.format(**names), subject.format(**names)

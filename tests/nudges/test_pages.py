@@ -113,7 +113,7 @@ def test_devices_are_listed_and_removed(login_as: Any, db: Session, org: Org) ->
 def test_a_pushed_notification_opens_its_page_which_reads_it(
     login_as: Any, db: Session, org: Org
 ) -> None:
-    note = org.sessions["shared"]
+    note = org.notes["shared"]
     item = make_notification(
         db, org.people["rep"], url=f"/notes/{note.id}", subject=subjects.note(note.id)
     )

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coachapp.models import FollowUp, Notification, PlannedRideAlong, SessionStatus
+from coachapp.models import FollowUp, NoteStatus, Notification, PlannedRideAlong
 from coachapp.nudges import rules
 from coachapp.nudges.kinds import KINDS
 from coachapp.nudges.outbox import notify, payload_for
-from tests.builders import Org, make_follow_up, make_session
+from tests.builders import Org, make_follow_up, make_note
 
 # Services called directly write notifications, whose links need the app.
 pytestmark = pytest.mark.usefixtures("app_context")
@@ -50,7 +50,7 @@ def test_the_outbox_writes_a_key_once(db: Session, org: Org) -> None:
 def test_a_shared_note_not_acknowledged_reminds_the_rep_then_the_manager(
     db: Session, org: Org
 ) -> None:
-    note = org.sessions["shared"]
+    note = org.notes["shared"]
     note.shared_at = NOW - dt.timedelta(days=2)
     db.commit()
     rules.evaluate(db, NOW)
@@ -74,7 +74,7 @@ def test_the_reminder_follows_the_organisations_acknowledgement_deadline(
     from coachapp.admin.cadence_targets import set_cadence_target
 
     set_cadence_target(db, org.people["admin"], None, 14, 30, ack_deadline_days=5)
-    note = org.sessions["shared"]
+    note = org.notes["shared"]
     note.shared_at = NOW - dt.timedelta(days=4)
     db.commit()
     rules.evaluate(db, NOW)
@@ -88,7 +88,7 @@ def test_the_reminder_follows_the_organisations_acknowledgement_deadline(
 
 
 def test_an_acknowledged_note_is_not_chased(db: Session, org: Org) -> None:
-    note = org.sessions["acknowledged"]
+    note = org.notes["acknowledged"]
     note.shared_at = NOW - dt.timedelta(days=4)
     db.commit()
     rules.evaluate(db, NOW)
@@ -189,8 +189,8 @@ def test_a_ride_along_tomorrow_reminds_manager_and_rep_with_where_to_prepare(
 
 
 def test_a_draft_left_for_a_day_reminds_its_author(db: Session, org: Org) -> None:
-    draft = make_session(db, org.people["manager"], org.people["rep2"], SessionStatus.DRAFT)
-    fresh = make_session(db, org.people["manager"], org.people["rep2"], SessionStatus.DRAFT)
+    draft = make_note(db, org.people["manager"], org.people["rep2"], NoteStatus.DRAFT)
+    fresh = make_note(db, org.people["manager"], org.people["rep2"], NoteStatus.DRAFT)
     db.commit()
     draft.updated_at = NOW - dt.timedelta(hours=25)
     fresh.updated_at = NOW - dt.timedelta(hours=2)
@@ -207,13 +207,13 @@ def test_drafts_merely_opened_or_abandoned_are_not_nudged_about(db: Session, org
     untouched for DRAFT_ABANDON_DAYS (14 by default) is abandoned, its page offers to
     discard it, and the reminders stop."""
     manager, rep2 = org.people["manager"], org.people["rep2"]
-    opened = make_session(
-        db, manager, rep2, SessionStatus.DRAFT, strengths="", development_focus="",
+    opened = make_note(
+        db, manager, rep2, NoteStatus.DRAFT, strengths="", development_focus="",
         private_notes="",
     )  # fmt: skip
     opened.ratings.clear()
-    abandoned = make_session(db, manager, rep2, SessionStatus.DRAFT)
-    written = make_session(db, manager, rep2, SessionStatus.DRAFT)
+    abandoned = make_note(db, manager, rep2, NoteStatus.DRAFT)
+    written = make_note(db, manager, rep2, NoteStatus.DRAFT)
     db.commit()
     opened.updated_at = written.updated_at = NOW - dt.timedelta(days=2)
     abandoned.updated_at = NOW - dt.timedelta(days=14, hours=1)

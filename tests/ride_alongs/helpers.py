@@ -8,15 +8,15 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from coachapp.models import CoachingSession, FollowUp, PlannedRideAlong, SessionStatus
+from coachapp.models import FollowUp, Note, NoteStatus, PlannedRideAlong
 from coachapp.ride_alongs import calendar
-from tests.builders import Org, make_follow_up, make_session
+from tests.builders import Org, make_follow_up, make_note
 
 
 @dataclass
 class Day:
     ride: PlannedRideAlong
-    last_note: CoachingSession
+    last_note: Note
     rep_agreement: FollowUp
     manager_agreement: FollowUp
     competencies: list[int]
@@ -26,12 +26,12 @@ def plan_day(db: Session, org: Org, day: dt.date | None = None) -> Day:
     """manager plans a ride-along with rep on their plan; rep's last note (shared yesterday)
     has two agreements, one each."""
     manager, rep = org.people["manager"], org.people["rep"]
-    version = org.sessions["shared"].guide_version
-    last = make_session(
+    version = org.notes["shared"].guide_version
+    last = make_note(
         db,
         manager,
         rep,
-        SessionStatus.SHARED,
+        NoteStatus.SHARED,
         guide_version=version,
         occurred_on=dt.date.today() - dt.timedelta(days=1),
     )

@@ -29,7 +29,7 @@ def call(app: Flask, client: HttpsClient, db: Session, org: Org) -> Call:
 
 
 def competencies(org: Org) -> list[int]:
-    version = org.sessions["shared"].guide_version
+    version = org.notes["shared"].guide_version
     return [c.id for s in version.sections for c in s.competencies]
 
 

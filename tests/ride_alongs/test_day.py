@@ -17,10 +17,10 @@ from coachapp.coaching.caps import MAX_STRENGTHS, points
 from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from coachapp.models import (
     FollowUpStatus,
+    NoteStatus,
+    NoteType,
     PlannedRideAlong,
     RideAlongCall,
-    SessionStatus,
-    SessionType,
 )
 from coachapp.ride_alongs import service as ride_alongs
 from coachapp.versioning import StaleVersion
@@ -153,7 +153,7 @@ def test_a_call_is_stored_once_per_client_uuid(db: Session, org: Org, day: Day) 
     assert count == 1
     # The day's guide is fixed at the first call, without turning the rep's form stale.
     db.refresh(day.ride)
-    assert day.ride.guide_version_id == org.sessions["shared"].guide_version_id
+    assert day.ride.guide_version_id == org.notes["shared"].guide_version_id
     assert day.ride.version == ride.version
 
 
@@ -239,8 +239,8 @@ def test_the_day_becomes_one_ride_along_note_pre_filled_from_its_calls(
     )
     manager = org.people["manager"]
     note, created = ride_alongs.write_note(db, manager, day.ride.id)
-    assert created and note.status == SessionStatus.DRAFT
-    assert note.type == SessionType.RIDE_ALONG and note.occurred_on == day.ride.day
+    assert created and note.status == NoteStatus.DRAFT
+    assert note.type == NoteType.RIDE_ALONG and note.occurred_on == day.ride.day
     assert note.plan_id == org.plans["rep"].id  # the plan of the accounts called on
     scores = {r.competency_id: r for r in note.ratings}
     # 4 then 3: halfway between, so the latest call decides; 2 then 1 likewise.
@@ -263,8 +263,8 @@ def test_the_day_becomes_one_ride_along_note_pre_filled_from_its_calls(
     with pytest.raises(Conflict):
         prepare(db, org, day)
     # The note is an ordinary coaching note: the author shares it as any other.
-    shared = service.share_session(db, manager, note.id)
-    assert shared.status == SessionStatus.SHARED
+    shared = service.share_note(db, manager, note.id)
+    assert shared.status == NoteStatus.SHARED
     # The next ride-along's pre-brief does not count the day's own note as "the last one".
     assert ride_alongs.pre_brief(db, manager, day.ride).note.id == day.last_note.id  # type: ignore[union-attr]
 

@@ -14,12 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coachapp.models import (
-    CoachingSession,
     DevelopmentFocus,
     FollowUpStatus,
+    Note,
+    NoteType,
     PlannedRideAlong,
     RideAlongCall,
-    SessionType,
 )
 from tests.builders import Org
 from tests.coaching.test_pages import HX
@@ -110,7 +110,7 @@ def test_the_manager_captures_calls_and_writes_the_note(
     first, second = day.competencies
     call = {
         "client_uuid": str(uuid.uuid4()),
-        "guide_version_id": str(org.sessions["shared"].guide_version_id),
+        "guide_version_id": str(org.notes["shared"].guide_version_id),
         "stop": "",
         "account_name": "Corner pharmacy",
         "seen": [str(first), str(second)],
@@ -150,7 +150,7 @@ def test_the_manager_captures_calls_and_writes_the_note(
     assert "1 of 2 focus areas, one per line" in debrief
     # Writing it again opens the same note.
     assert manager.post_form(f"{url}/note").headers["Location"] == written.headers["Location"]
-    note = db.get(CoachingSession, note_id)
+    note = db.get(Note, note_id)
     assert note is not None and note.type.value == "ride_along"
 
 
@@ -166,7 +166,7 @@ def test_the_debrief_prompts_beside_vague_praise_and_updates_on_autosave(
     assert "Riley asked for help with: Getting past the budget objection" in debrief
     assert "Agree the P&amp;T submission date" in debrief  # each call's objective
     assert "one is needed to share" in debrief
-    note = db.get(CoachingSession, note_id)
+    note = db.get(Note, note_id)
     assert note is not None
     form = {
         "version": str(note.version),
@@ -310,7 +310,7 @@ def test_calls_start_on_the_planned_account_then_keep_the_last_one(
     def log(**fields: str) -> None:
         call = {
             "client_uuid": str(uuid.uuid4()),
-            "guide_version_id": str(org.sessions["shared"].guide_version_id),
+            "guide_version_id": str(org.notes["shared"].guide_version_id),
             "evidence": "Asked what would change the vote",
             **fields,
         }
@@ -375,8 +375,8 @@ def test_a_debrief_on_the_day_offers_first_what_the_calls_rated(
         {"client_uuid": str(uuid.uuid4()), "another": "1"},
     )
     note_id = int(started.headers["Location"].split("/")[-2])
-    note = db.get(CoachingSession, note_id)
-    assert note is not None and note.type == SessionType.RIDE_ALONG
+    note = db.get(Note, note_id)
+    assert note is not None and note.type == NoteType.RIDE_ALONG
     page = manager.get(f"/notes/{note_id}/edit").get_data(as_text=True)
     first, folded = page.split('<details class="more-competencies"', 1)
     assert f'id="rating-{rated}"' in first and f'id="rating-{other}"' in folded

@@ -85,7 +85,7 @@ def inbox_titles(db: Session, user: User, kind: str = "account_security") -> lis
 
 def reads_no_coaching(client: HttpsClient, org: Org, token: str) -> None:
     """Neither the pages nor the API show this caller a coaching note or a rep's figures."""
-    shared = org.sessions["shared"]
+    shared = org.notes["shared"]
     assert client.get(f"/notes/{shared.id}").status_code == 404
     assert client.get(f"/people/{org.people['rep'].id}").status_code == 404
     assert client.get("/org").status_code == 404
@@ -98,7 +98,7 @@ def reads_no_coaching(client: HttpsClient, org: Org, token: str) -> None:
 def can_only_choose_a_password(app: Flask, client: HttpsClient, org: Org, email: str) -> None:
     """Signed in with a password someone else chose: every page leads to the password page,
     a post changes nothing, htmx and the API (by cookie or new token) answer 403."""
-    shared = org.sessions["shared"]
+    shared = org.notes["shared"]
     for path in ("/", "/team", "/my", f"/notes/{shared.id}", "/inbox", "/me", "/org", "/plans"):
         answer = client.get(path)
         assert answer.status_code == 303, path

@@ -4,7 +4,7 @@ by any way in: the inbox, a push, the API, a page, an export or a figure. Each t
 the rep (or another reader) would: the worker runs as it does in production, then they sign
 in and look. Once the note is shared, the reminders due follow as usual.
 
-The one rule is coachapp.policy.follow_up_open_to (and follow_ups_scope, sessions_scope,
+The one rule is coachapp.policy.follow_up_open_to (and follow_ups_scope, notes_scope,
 can_see_private_notes); the nudge rules, the figures and the pages all ask it.
 """
 
@@ -25,12 +25,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coachapp.models import (
-    CoachingSession,
     FollowUp,
+    Note,
+    NoteStatus,
     Notification,
     PushSubscription,
     Role,
-    SessionStatus,
     User,
 )
 from coachapp.nudges.kinds import KINDS
@@ -39,7 +39,7 @@ from coachapp.nudges.vapid import generate_vapid_keys
 from coachapp.reporting_lines import change_manager
 from coachapp.ride_alongs import service as ride_alongs
 from coachapp.timezones import local_today
-from tests.builders import Org, make_follow_up, make_plan, make_session
+from tests.builders import Org, make_follow_up, make_note, make_plan
 from tests.conftest import HttpsClient, signed_in
 from tests.push_service import PushService
 from tests.ride_alongs.helpers import plan_day
@@ -93,7 +93,7 @@ def days_ago(user: User, days: int) -> dt.date:
     return local_today(user.timezone) - dt.timedelta(days=days)
 
 
-def add_follow_up(manager: HttpsClient, note: CoachingSession, title: str, owner: User) -> None:
+def add_follow_up(manager: HttpsClient, note: Note, title: str, owner: User) -> None:
     """The manager adds a follow-up on the note's page (its date: as the form sends it)."""
     response = manager.post_form(
         f"/notes/{note.id}/follow-ups",
@@ -141,7 +141,7 @@ def test_a_drafts_overdue_follow_up_reaches_the_rep_only_once_the_note_is_shared
     push_app: Flask, db: Session, org: Org, push_service: PushService
 ) -> None:
     rep, manager = org.people["rep"], org.people["manager"]
-    note = org.sessions["draft"]
+    note = org.notes["draft"]
     phone_of(db, rep, push_service, "rep-phone")
     db.commit()
     author = signed_in(push_app, org, "manager")
@@ -196,7 +196,7 @@ def test_nothing_a_draft_says_reaches_anyone_but_its_author(
     follow-ups' titles) against every page, export and API list of every other person, after
     the worker has run."""
     rep, manager = org.people["rep"], org.people["manager"]
-    note = org.sessions["draft"]
+    note = org.notes["draft"]
     markers = {
         "strengths": "DRAFT-STRENGTH-7Q",
         "development_focus": "DRAFT-FOCUS-7Q",
@@ -247,7 +247,7 @@ def test_a_managers_own_draft_follow_up_never_reaches_whoever_they_report_to_lat
     follow-ups on them; "3 days overdue", said to a rep's manager, never names one of those
     to their new manager, who may not see a draft they did not write."""
     author, boss = org.people["manager2"], org.people["manager"]
-    draft = make_session(db, author, org.people["other_rep"], SessionStatus.DRAFT)
+    draft = make_note(db, author, org.people["other_rep"], NoteStatus.DRAFT)
     item = make_follow_up(db, author, author, session_id=draft.id, title=SECRET,
                           due_date=days_ago(author, 6))  # fmt: skip
     author.role = Role.REP
@@ -267,7 +267,7 @@ def test_a_discarded_draft_takes_the_reminders_of_its_follow_ups_with_it(
     app: Flask, db: Session, org: Org
 ) -> None:
     manager = org.people["manager"]
-    note = org.sessions["draft"]
+    note = org.notes["draft"]
     item = make_follow_up(db, manager, manager, session_id=note.id, title=MINE,
                           due_date=days_ago(manager, 2))  # fmt: skip
     item_id = item.id
@@ -287,7 +287,7 @@ def test_a_follow_up_removed_from_a_note_leaves_no_reminder_naming_it(
     app: Flask, db: Session, org: Org
 ) -> None:
     rep, manager = org.people["rep"], org.people["manager"]
-    note = org.sessions["shared"]
+    note = org.notes["shared"]
     item = make_follow_up(db, rep, manager, session_id=note.id, title=SECRET,
                           due_date=days_ago(rep, 1))  # fmt: skip
     item_id = item.id
@@ -322,7 +322,7 @@ def test_reminders_already_written_about_others_drafts_are_forgotten_on_upgrade(
     reminders about shared notes stay."""
     rep, manager = org.people["rep"], org.people["manager"]
     on_draft, on_shared = org.follow_ups["rep_draft"], org.follow_ups["rep_shared"]
-    deleted = make_follow_up(db, rep, manager, session_id=org.sessions["draft"].id)
+    deleted = make_follow_up(db, rep, manager, session_id=org.notes["draft"].id)
     deleted_id = deleted.id
     db.delete(deleted)
     rows = {
@@ -368,7 +368,7 @@ def test_log_coaching_never_starts_from_the_plan_of_another_managers_draft(
     busy = org.plans["other_rep_with_rep"]
     quiet = make_plan(db, rep)
     quiet.last_activity_at = busy.last_activity_at - dt.timedelta(days=30)
-    make_session(db, old, rep, SessionStatus.DRAFT, plan_id=quiet.id, account_id=quiet.account_id)
+    make_note(db, old, rep, NoteStatus.DRAFT, plan_id=quiet.id, account_id=quiet.account_id)
     change_manager(db, rep, new.id, actor=None)
     db.commit()
 
@@ -378,7 +378,7 @@ def test_log_coaching_never_starts_from_the_plan_of_another_managers_draft(
     found = re.search(r"/notes/(\d+)/edit$", started.headers["Location"])
     assert found, started.headers["Location"]
     db.expire_all()
-    note = db.get(CoachingSession, int(found.group(1)))
+    note = db.get(Note, int(found.group(1)))
     assert note is not None and note.manager_id == new.id
     assert note.plan_id == busy.id != quiet.id
 

@@ -12,7 +12,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coachapp.models import CoachingSession, FollowUp, PlanStakeholder, User
+from coachapp.models import FollowUp, Note, PlanStakeholder, User
 from coachapp.plain_text import LINE_PROBLEM, TEXT_PROBLEM
 from tests.api.helpers import api_caller, assert_error_shape
 from tests.builders import Org
@@ -158,7 +158,7 @@ def test_a_follow_up_title_on_the_debrief_page_is_refused_at_its_field(
     org: Org, login_as: Any
 ) -> None:
     client: HttpsClient = login_as("manager")
-    note = org.sessions["draft"]
+    note = org.notes["draft"]
     response = client.post_form(f"/notes/{note.id}/follow-ups", {"title": ATTACK, "due_in": "7"})
     assert response.status_code == 422
     page = html.unescape(response.get_data(as_text=True))
@@ -169,7 +169,7 @@ def test_notes_keep_their_lines_as_lf_and_refuse_other_controls(
     app: Flask, client: HttpsClient, db: Session, org: Org
 ) -> None:
     call = api_caller(app, client, db, org)
-    note = org.sessions["draft"]
+    note = org.notes["draft"]
     url = f"/api/v1/coaching-sessions/{note.id}"
     version = call("manager", "GET", url).get_json()["version"]
 
@@ -182,7 +182,7 @@ def test_notes_keep_their_lines_as_lf_and_refuse_other_controls(
     )
     assert kept.status_code == 200, kept.get_json()
     db.expire_all()
-    stored = db.get(CoachingSession, note.id)
+    stored = db.get(Note, note.id)
     assert stored is not None and stored.strengths == "Opened well\nClosed well\nAsked\tfirst"
 
     refused = call(

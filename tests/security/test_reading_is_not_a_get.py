@@ -12,7 +12,7 @@ from flask import Flask
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from coachapp.models import CoachingSession, Notification
+from coachapp.models import Note, Notification
 from coachapp.nudges import subjects
 from tests.builders import Org, make_notification
 from tests.conftest import HttpsClient, signed_in
@@ -33,11 +33,9 @@ def read_at(db: Session, notification_id: int) -> Any:
     return found.read_at
 
 
-def note_nudge(db: Session, org: Org) -> tuple[Notification, CoachingSession]:
-    note = org.sessions["shared"]
-    db.execute(
-        update(CoachingSession).where(CoachingSession.id == note.id).values(rep_seen_at=None)
-    )
+def note_nudge(db: Session, org: Org) -> tuple[Notification, Note]:
+    note = org.notes["shared"]
+    db.execute(update(Note).where(Note.id == note.id).values(rep_seen_at=None))
     item = make_notification(
         db, org.people["rep"], url=f"/notes/{note.id}", subject=subjects.note(note.id)
     )
@@ -70,7 +68,7 @@ def test_a_prefetch_through_to_the_page_leaves_it_unread_and_unseen(
     assert fetched.status_code == 200 and fetched.request.path == f"/notes/{note.id}"
     assert read_at(db, item.id) is None
     db.expire_all()
-    seen = db.get(CoachingSession, note.id)
+    seen = db.get(Note, note.id)
     assert seen is not None and seen.rep_seen_at is None  # still "New" on the rep's lists
 
 
@@ -83,7 +81,7 @@ def test_following_it_to_the_page_reads_it(app: Flask, db: Session, org: Org) ->
     assert opened.request.path == f"/notes/{note.id}"
     assert read_at(db, item.id) is not None
     db.expire_all()
-    seen = db.get(CoachingSession, note.id)
+    seen = db.get(Note, note.id)
     assert seen is not None and seen.rep_seen_at is not None
 
 

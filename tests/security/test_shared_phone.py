@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from coachapp.admin.service import set_active
 from coachapp.auth.person import NOBODY, PERSON_HEADER, SESSION_LEFT_HEADER, person_key
-from coachapp.models import CoachingSession, FollowUpStatus
+from coachapp.models import FollowUpStatus, Note
 from tests.builders import Org, make_follow_up
 from tests.conftest import CSRF_META, HttpsClient, login, signed_in
 
@@ -139,9 +139,7 @@ def test_a_note_kept_for_someone_else_is_not_created_as_the_signed_in_manager(
     assert refused.json["error"]["code"] == "other_person"
     # Who is signed in now, so the page keeps the item for its own person.
     assert refused.headers[PERSON_HEADER] == key_of(app, manager.id)
-    made = select(CoachingSession).where(
-        CoachingSession.client_uuid == uuid.UUID(body["client_uuid"])
-    )  # type: ignore[arg-type]
+    made = select(Note).where(Note.client_uuid == uuid.UUID(body["client_uuid"]))  # type: ignore[arg-type]
     assert db.scalars(made).first() is None
 
     own = client.post(

@@ -19,12 +19,12 @@ from sqlalchemy.orm import Session
 from coachapp.auth.service import issue_api_token
 from coachapp.db import utcnow
 from coachapp.models import (
-    CoachingSession,
+    Note,
+    NoteStatus,
     Notification,
     PlannedRideAlong,
     PushDelivery,
     ReportingLine,
-    SessionStatus,
     User,
 )
 from coachapp.nudges import rules, subjects
@@ -115,7 +115,7 @@ def api(app: Flask, client: HttpsClient, db: Session, org: Org) -> Callable[...,
 def riley_adds_to_the_note_later(app: Flask, org: Org, api: Callable[..., Any]) -> None:
     """After the move Riley rates themself on Morgan's shared note, completes its follow-up
     with evidence, and acknowledges it with a comment."""
-    note = org.sessions["shared"]
+    note = org.notes["shared"]
     rep = signed_in(app, org, "rep")
     rated = {f"self-{r.competency_id}": "1" for r in note.ratings}
     assert rep.post_form(f"/notes/{note.id}/self-assessment", rated).status_code == 302
@@ -141,7 +141,7 @@ def notifications_of(db: Session, person: User) -> list[Notification]:
 def test_former_manager_posting_the_share_of_the_old_draft_is_refused_and_nobody_is_told(
     app: Flask, org: Org, db: Session, move: Mover, api: Callable[..., Any]
 ) -> None:
-    draft, rep = org.sessions["draft"], org.people["rep"]
+    draft, rep = org.notes["draft"], org.people["rep"]
     move()
     before = len(notifications_of(db, rep))  # the move itself is told to Riley
     morgan = signed_in(app, org, "manager")
@@ -161,7 +161,7 @@ def test_former_manager_posting_the_share_of_the_old_draft_is_refused_and_nobody
     assert by_api.status_code == 403 and by_api.json["error"]["code"] == "forbidden"
 
     db.expire_all()
-    assert db.get(CoachingSession, draft.id).status == SessionStatus.DRAFT  # type: ignore[union-attr]
+    assert db.get(Note, draft.id).status == NoteStatus.DRAFT  # type: ignore[union-attr]
     told = notifications_of(db, rep)
     assert len(told) == before  # no inbox row, no push outbox row
     assert not [n for n in told if n.subject == f"coaching_session:{draft.id}"]
@@ -171,7 +171,7 @@ def test_former_manager_posting_the_share_of_the_old_draft_is_refused_and_nobody
 def test_former_manager_reads_and_discards_the_old_draft_but_cannot_change_it(
     app: Flask, org: Org, db: Session, move: Mover, api: Callable[..., Any]
 ) -> None:
-    draft = org.sessions["draft"]
+    draft = org.notes["draft"]
     move()
     morgan = signed_in(app, org, "manager")
     page = morgan.get(f"/notes/{draft.id}")
@@ -197,7 +197,7 @@ def test_former_manager_reads_and_discards_the_old_draft_but_cannot_change_it(
     assert discarded.status_code == 302 and discarded.headers["Location"].endswith("/notes")
     draft_id = draft.id
     db.expire_all()
-    assert db.get(CoachingSession, draft_id) is None
+    assert db.get(Note, draft_id) is None
 
 
 def test_new_manager_cannot_read_the_former_managers_draft_or_private_notes(
@@ -205,11 +205,11 @@ def test_new_manager_cannot_read_the_former_managers_draft_or_private_notes(
 ) -> None:
     move()
     mo = signed_in(app, org, "manager2")
-    draft, shared = org.sessions["draft"], org.sessions["shared"]
+    draft, shared = org.notes["draft"], org.notes["shared"]
     assert mo.get(f"/notes/{draft.id}").status_code == 404
     assert api("manager2", "GET", f"{SESSIONS}/{draft.id}").status_code == 404
     listed = api("manager2", "GET", f"{SESSIONS}?rep_id={org.people['rep'].id}").json
-    assert {n["id"] for n in listed} == {shared.id, org.sessions["acknowledged"].id}
+    assert {n["id"] for n in listed} == {shared.id, org.notes["acknowledged"].id}
     assert all("private_notes" not in n for n in listed)
     # Riley's shared notes are Mo's to read now, as any direct report's are.
     page = mo.get(f"/notes/{shared.id}").get_data(as_text=True)
@@ -222,7 +222,7 @@ def test_new_manager_cannot_read_the_former_managers_draft_or_private_notes(
 def test_what_the_rep_adds_after_the_move_never_reaches_the_former_manager(
     app: Flask, org: Org, db: Session, move: Mover, api: Callable[..., Any]
 ) -> None:
-    note = org.sessions["shared"]
+    note = org.notes["shared"]
     move()
     riley_adds_to_the_note_later(app, org, api)
     morgan = signed_in(app, org, "manager")
@@ -247,7 +247,7 @@ def test_what_the_rep_adds_after_the_move_never_reaches_the_former_manager(
     assert body["acknowledgement_deadline"] is not None  # computed from the note as it stood
 
     # The notes Morgan wrote before the move keep what they had then.
-    acknowledged = morgan.get(f"/notes/{org.sessions['acknowledged'].id}").get_data(as_text=True)
+    acknowledged = morgan.get(f"/notes/{org.notes['acknowledged'].id}").get_data(as_text=True)
     assert "Thanks, agreed." in acknowledged
 
     # Mo, Riley's manager now, reads all of it.
@@ -258,7 +258,7 @@ def test_what_the_rep_adds_after_the_move_never_reaches_the_former_manager(
 def test_lists_exports_and_dashboards_hold_back_what_the_rep_adds_after_the_move(
     app: Flask, org: Org, db: Session, move: Mover, api: Callable[..., Any]
 ) -> None:
-    note, follow_up = org.sessions["shared"], org.follow_ups["rep_shared"]
+    note, follow_up = org.notes["shared"], org.follow_ups["rep_shared"]
     move()
     riley_adds_to_the_note_later(app, org, api)
     morgan = signed_in(app, org, "manager")
@@ -297,7 +297,7 @@ def test_the_former_managers_inbox_learns_nothing_of_the_move_aftermath(
 ) -> None:
     """Not a new notification (acknowledged with a comment), nor one marked read behind
     Morgan's back when Riley settles what it was about."""
-    morgan, note = org.people["manager"], org.sessions["shared"]
+    morgan, note = org.people["manager"], org.notes["shared"]
     reminder = make_notification(
         db, morgan, kind="note_unacknowledged", subject=f"coaching_session:{note.id}"
     )
@@ -322,10 +322,10 @@ def test_former_manager_changes_nothing_and_starts_nothing_for_the_rep(
     app: Flask, org: Org, db: Session, move: Mover, api: Callable[..., Any]
 ) -> None:
     rep = org.people["rep"]
-    shared, acknowledged = org.sessions["shared"], org.sessions["acknowledged"]
+    shared, acknowledged = org.notes["shared"], org.notes["acknowledged"]
     move()
     morgan = signed_in(app, org, "manager")
-    version = db.get(CoachingSession, shared.id).version  # type: ignore[union-attr]
+    version = db.get(Note, shared.id).version  # type: ignore[union-attr]
     patch = api(
         "manager", "PATCH", f"{SESSIONS}/{shared.id}", {"strengths": "Rewritten"}, if_match=version
     )
@@ -349,8 +349,8 @@ def test_former_manager_changes_nothing_and_starts_nothing_for_the_rep(
     assert (
         db.scalar(
             select(func.count()).where(
-                CoachingSession.manager_id == org.people["manager"].id,
-                CoachingSession.rep_id == rep.id,
+                Note.manager_id == org.people["manager"].id,
+                Note.rep_id == rep.id,
             )
         )
         == 3
@@ -387,7 +387,7 @@ def test_the_worker_nudges_the_former_manager_about_nothing_of_the_rep(
     none once Riley has moved."""
     morgan, rep = org.people["manager"], org.people["rep"]
     now = utcnow()
-    shared, draft = org.sessions["shared"], org.sessions["draft"]
+    shared, draft = org.notes["shared"], org.notes["draft"]
     shared.shared_at = now - dt.timedelta(days=7)
     draft.updated_at = now - dt.timedelta(days=2)
     make_follow_up(
@@ -417,7 +417,7 @@ def test_the_worker_nudges_the_former_manager_about_nothing_of_the_rep(
 def test_directors_see_by_their_current_subtree(
     app: Flask, org: Org, db: Session, move: Mover, api: Callable[..., Any]
 ) -> None:
-    shared = org.sessions["shared"]
+    shared = org.notes["shared"]
     move("manager3")  # to Max, under Drew (director2)
     riley_adds_to_the_note_later(app, org, api)
     assert signed_in(app, org, "director").get(f"/notes/{shared.id}").status_code == 404
@@ -429,7 +429,7 @@ def test_directors_see_by_their_current_subtree(
 def test_moving_back_gives_the_manager_everything_again(
     app: Flask, org: Org, db: Session, move: Mover, api: Callable[..., Any]
 ) -> None:
-    draft, shared, rep = org.sessions["draft"], org.sessions["shared"], org.people["rep"]
+    draft, shared, rep = org.notes["draft"], org.notes["shared"], org.people["rep"]
     move()
     riley_adds_to_the_note_later(app, org, api)
     move("manager")

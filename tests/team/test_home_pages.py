@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from coachapp.models import CadenceTarget, SessionStatus
-from tests.builders import Org, make_notification, make_session, make_user
+from coachapp.models import CadenceTarget, NoteStatus
+from tests.builders import Org, make_note, make_notification, make_user
 from tests.conftest import HttpsClient
 
 
@@ -48,8 +48,8 @@ def test_cadence_follows_the_team_target(
     login_as: Any, org: Org, db: Session, client: HttpsClient
 ) -> None:
     p = org.people
-    make_session(
-        db, p["manager"], p["rep2"], SessionStatus.ACKNOWLEDGED,
+    make_note(
+        db, p["manager"], p["rep2"], NoteStatus.ACKNOWLEDGED,
         occurred_on=dt.date.today() - dt.timedelta(days=12),
     )  # fmt: skip
     db.add(CadenceTarget(team_manager_id=p["manager"].id, any_coaching_days=10, ride_along_days=30))

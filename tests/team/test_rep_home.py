@@ -9,8 +9,8 @@ from typing import Any
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from coachapp.models import SessionStatus
-from tests.builders import Org, make_session
+from coachapp.models import NoteStatus
+from tests.builders import Org, make_note
 from tests.conftest import HttpsClient, signed_in
 
 NOTES_TAB = re.compile(r'<a href="/notes"[^>]*>')
@@ -25,7 +25,7 @@ def notes_tab(page: str) -> str:
 def test_the_note_to_rate_comes_first_with_its_button(
     login_as: Any, org: Org, client: HttpsClient
 ) -> None:
-    note = org.sessions["shared"]
+    note = org.notes["shared"]
     page = login_as("rep").get("/my").get_data(as_text=True)
     main = page[page.index("<main") :]
     action = main.index('id="action-heading"')
@@ -42,7 +42,7 @@ def test_the_note_to_rate_comes_first_with_its_button(
 def test_once_rated_the_button_is_acknowledge_and_then_the_card_goes(
     login_as: Any, org: Org, client: HttpsClient
 ) -> None:
-    note = org.sessions["shared"]
+    note = org.notes["shared"]
     client = login_as("rep")
     client.get(f"/notes/{note.id}")
     client.post_form(f"/notes/{note.id}/skip-self-rating")
@@ -62,22 +62,22 @@ def test_the_notes_tab_counts_the_notes_not_opened_yet(
     assert notes_tab(client.get("/my").get_data(as_text=True)).endswith(
         'aria-label="Notes, 2 unread">'
     )
-    client.get(f"/notes/{org.sessions['shared'].id}")
+    client.get(f"/notes/{org.notes['shared'].id}")
     page = client.get("/notes").get_data(as_text=True)
     assert 'aria-label="Notes, 1 unread"' in notes_tab(page)
     assert '<span class="badge" aria-hidden="true">1</span>' in page
     assert page.count(">New</span>") == 1  # the list marks the same note
 
     # Acknowledged without opening the page (the API, a phone's queue): read all the same.
-    newer = make_session(db, p["manager"], p["rep"], SessionStatus.SHARED)
+    newer = make_note(db, p["manager"], p["rep"], NoteStatus.SHARED)
     db.commit()
     assert "Notes, 2 unread" in notes_tab(client.get("/my").get_data(as_text=True))
     client.post_form(f"/notes/{newer.id}/acknowledge", {"comment": "Thanks"})
     assert "Notes, 1 unread" in notes_tab(client.get("/my").get_data(as_text=True))
 
     # A draft is not the rep's to read; nor is anyone else's note; managers have no badge.
-    make_session(db, p["manager"], p["rep"], SessionStatus.DRAFT)
-    make_session(db, p["manager"], p["rep2"], SessionStatus.SHARED)
+    make_note(db, p["manager"], p["rep"], NoteStatus.DRAFT)
+    make_note(db, p["manager"], p["rep2"], NoteStatus.SHARED)
     db.commit()
     assert "Notes, 1 unread" in notes_tab(client.get("/my").get_data(as_text=True))
     manager_page = signed_in(app, org, "manager").get("/today").get_data(as_text=True)

@@ -13,10 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coachapp.db import utcnow
-from coachapp.models import Role, SessionStatus, User
+from coachapp.models import NoteStatus, Role, User
 from coachapp.ride_alongs import calendar
 from coachapp.timezones import local_today
-from tests.builders import Org, make_follow_up, make_session, make_user
+from tests.builders import Org, make_follow_up, make_note, make_user
 from tests.conftest import HttpsClient, login, signed_in
 
 TILE = re.compile(
@@ -44,7 +44,7 @@ def busy_day(db: Session, org: Org) -> None:
     due this week (and one later, which is not counted)."""
     p, today = org.people, local_day(org)
     make_user(db, name="Nia Newcomer", manager_id=p["manager"].id)
-    make_session(db, p["manager"], p["rep2"], SessionStatus.DRAFT)
+    make_note(db, p["manager"], p["rep2"], NoteStatus.DRAFT)
     for days in (-9, -1, 0, 6, 12):
         make_follow_up(
             db, p["rep2"], p["manager"], title=f"Follow-up {days:+d}",
