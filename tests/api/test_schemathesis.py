@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from coachapp import create_app
 from coachapp.auth.service import issue_api_token
 from tests.builders import Org
-from tests.conftest import DEPTH, HttpsClient, settings_for
+from tests.conftest import BACKENDS, DEPTH, HttpsClient, settings_for
 
 # The operations this file answers for; add others here once their blueprint is settled.
 PATHS = ["/api/v1/tokens", "/api/v1/me", "/api/v1/reps"]
@@ -173,6 +173,29 @@ def _lost_in_the_query_string(case: Any, response: Any, failures: FailureGroup) 
     return set(sent) <= declared
 
 
+# Coverage scenarios whose requests the API refuses while reading them, before any query (a
+# value of the wrong type, a method or content type it does not take): their answers cannot
+# depend on the database, so they are sent on the first backend only. Values the database
+# could treat differently (too long, out of range, a NUL, a boundary) go to every backend.
+REFUSED_BEFORE_THE_DATABASE = frozenset(
+    {
+        "incorrect_type",
+        "unspecified_http_method",
+        "malformed_content_type",
+        "unsupported_content_type",
+    }
+)
+
+
+def _refused_before_the_database(case: Any) -> bool:
+    scenario = getattr(case.meta.phase.data, "scenario", None)
+    return scenario is not None and str(scenario) in REFUSED_BEFORE_THE_DATABASE
+
+
+def _backend(app: Flask) -> str:
+    return str(app.extensions["coachapp.db"].engine.dialect.name)
+
+
 @pytest.fixture
 def new_token(app: Flask, client: HttpsClient, db: Session, org: Org) -> Callable[[], str]:
     """A fresh token for the manager per case: a generated DELETE /tokens revokes the token it
@@ -194,6 +217,8 @@ def new_token(app: Flask, client: HttpsClient, db: Session, org: Org) -> Callabl
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 def test_api_conforms_to_its_schema(case: Any, app: Flask, new_token: Callable[[], str]) -> None:
+    if _refused_before_the_database(case) and _backend(app) != BACKENDS[0]:
+        return  # the same answer on every database: checked on the first
     token = new_token()
     headers = {"Authorization": f"Bearer {token}"}
     response = case.call(app=app, headers=headers)
