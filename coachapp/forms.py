@@ -211,3 +211,12 @@ def typed_lines(formdata: MultiDict[str, str], name: str, limit: int | None = No
     if problem:
         raise InvalidInput(problem, {name: [problem]})
     return value
+
+
+def max_length(schema: Schema, field: str) -> int:
+    """The most characters a schema's field takes, for the form's maxlength: the limit is
+    written once, in the schema, and the page and the API read it there."""
+    for validator in schema.fields[field].validators:
+        if isinstance(validator, validate.Length) and validator.max is not None:
+            return validator.max
+    raise LookupError(f"{type(schema).__name__}.{field} has no maximum length")

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from coachapp.coaching.service import unread_notes_count
 from coachapp.db import get_session
+from coachapp.forms import max_length
 from coachapp.inbox.service import unread_count
 from coachapp.models import FUNCTION_LABELS, NOT_OBSERVED_LABEL, RATING_SCALE, Role
 from coachapp.timezones import local_time
@@ -153,4 +154,6 @@ def init_app(app: Flask) -> None:
     app.context_processor(template_globals)
     # The rating scale's words, for every template and the macros they import.
     app.jinja_env.globals.update(rating_scale=RATING_SCALE, not_observed_label=NOT_OBSERVED_LABEL)
+    # A form field's maxlength, read from the schema that holds the limit (coachapp.forms).
+    app.jinja_env.globals.update(max_length=max_length)
     app.add_template_filter(localtime, "localtime")

@@ -40,6 +40,13 @@ from coachapp.versioning import StaleVersion
 
 bp = Blueprint("plans", __name__)
 
+
+@bp.context_processor
+def plan_shapes() -> dict[str, Any]:
+    """The plan's input shapes, whose limits the forms show (max_length(plan_shapes....))."""
+    return {"plan_shapes": schemas}
+
+
 LABELS = {
     "goal_status": {s.value: s.value.replace("_", " ").capitalize() for s in GoalStatus},
     "action_status": {s.value: s.value.capitalize() for s in ActionStatus},
