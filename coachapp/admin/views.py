@@ -24,6 +24,7 @@ from coachapp.models import (
     User,
 )
 from coachapp.nudges import subjects
+from coachapp.plans.profiling import TITLE_MAX as PROFILING_TITLE_MAX
 from coachapp.plans.profiling import profiling_guides, update_profiling_guide
 from coachapp.timezones import with_searched_zone, zone_picker, zones_in_use
 
@@ -211,7 +212,11 @@ def profiling() -> Any:
             return redirect(url_for("admin.profiling") + f"#area-{area}")
     status = 422 if errors else 200
     return render_template(
-        "admin/profiling.html", guides=profiling_guides(db), errors=errors, typed=typed
+        "admin/profiling.html",
+        guides=profiling_guides(db),
+        errors=errors,
+        typed=typed,
+        title_max=PROFILING_TITLE_MAX,
     ), status
 
 
@@ -248,6 +253,7 @@ def _guide_page(
         draft=draft,
         published=guide_service.latest_published(db, found),
         functions=FUNCTION_LABELS,
+        name_max=guide_service.NAME_MAX,
         errors=errors,
         typed=typed or {},
         problems=_problems_in_page_order(draft, errors),

@@ -110,14 +110,15 @@ def _draft_competency(db: Session, competency_id: int) -> Competency:
     return competency
 
 
-NAME_PROBLEM = "Name the behaviour: 1 to 160 characters."
+NAME_MAX = 160  # characters of a behaviour's or a section's name
+NAME_PROBLEM = f"Name the behaviour: 1 to {NAME_MAX} characters."
 LINES_PROBLEM = f"At most {MAX_LINES} lines of {MAX_LINE} characters each."
 NO_INDICATORS = "Add at least one observable indicator before publishing."
 NO_QUESTIONS = "Add at least one coaching question before publishing."
 
 
 def _name_problem(name: str) -> str | None:
-    if not name or len(name) > 160:
+    if not name or len(name) > NAME_MAX:
         return NAME_PROBLEM
     return line_problem(name)
 
@@ -205,8 +206,8 @@ def _draft_section(db: Session, section_id: int) -> GuideSection:
 
 def _section_title(version: GuideVersion, title: str, section: GuideSection | None = None) -> str:
     title = title.strip()
-    if not title or len(title) > 160:
-        message = "Name the section: 1 to 160 characters."
+    if not title or len(title) > NAME_MAX:
+        message = f"Name the section: 1 to {NAME_MAX} characters."
         raise InvalidInput(message, {"title": [message]})
     if problem := line_problem(title):
         raise InvalidInput(problem, {"title": [problem]})

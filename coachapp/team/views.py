@@ -19,6 +19,7 @@ from coachapp.inbox import reading as inbox
 from coachapp.models import NOTE_TYPE_LABELS, Role
 from coachapp.nudges import subjects
 from coachapp.ride_alongs import calendar
+from coachapp.ride_alongs.schemas import NOTE_MAX as RIDE_NOTE_MAX
 from coachapp.team import service
 from coachapp.timezones import local_today
 
@@ -105,6 +106,8 @@ def person(person_id: int) -> str:
         rides=rides,
         can_plan_ride=page.person.manager_id == user.id and user.role == Role.MANAGER,
         open_draft=open_draft,
+        focus_goal_max=focus.GOAL_MAX,
+        ride_note_max=RIDE_NOTE_MAX,
     )
 
 
