@@ -105,3 +105,18 @@ def _worker_adapter() -> MapAdapter:
         )
         current_app.extensions[ADAPTER_KEY] = adapter
     return adapter
+
+
+# Where a script writes an id into a link it fills in (script_links, the service worker's).
+ID_SLOT = ":id"
+
+
+def script_links() -> dict[str, str]:
+    """The app's own pages the page scripts link to or recognise (static/js/links.js), drawn
+    from the URL map into a meta tag of every page, so no script writes out a path."""
+    return {
+        "login": url_for("auth.login"),
+        "service_worker": url_for("pwa.service_worker"),
+        "note_edit": path_template("coaching.edit", note_id=ID_SLOT),
+        "offline_note": url_for("pwa.offline_note"),
+    }

@@ -14,6 +14,7 @@ from coachapp.coaching.service import unread_notes_count
 from coachapp.db import get_session
 from coachapp.forms import max_length
 from coachapp.inbox.service import unread_count
+from coachapp.links import script_links
 from coachapp.models import FUNCTION_LABELS, NOT_OBSERVED_LABEL, RATING_SCALE, Role
 from coachapp.timezones import local_time
 
@@ -130,6 +131,7 @@ def template_globals() -> dict[str, Any]:
             "nav_unread": {},
             "function_labels": FUNCTION_LABELS,
             "new_client_uuid": lambda: str(uuid.uuid4()),
+            "script_links": script_links(),
         }
     db = get_session()
     # What each tab shows as unread: its badge, and in the link's name ("Notes, 2 unread").
@@ -141,6 +143,7 @@ def template_globals() -> dict[str, Any]:
         "nav_unread": unread,
         "function_labels": FUNCTION_LABELS,
         "new_client_uuid": lambda: str(uuid.uuid4()),
+        "script_links": script_links(),
     }
 
 

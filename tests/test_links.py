@@ -3,12 +3,17 @@ endpoint, in a request and in the worker alike."""
 
 from __future__ import annotations
 
+import html
+import json
 import re
+from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask, url_for
 
-from coachapp.links import path_for, path_pattern, path_template
+from coachapp.links import ID_SLOT, path_for, path_pattern, path_template
+from tests.conftest import HttpsClient
 
 
 @pytest.fixture
@@ -67,3 +72,36 @@ def test_the_worker_builds_the_same_paths_without_a_request(small_app: Flask) ->
     with small_app.app_context():
         assert path_for("start", rep_id=5) == in_a_request == "/people/5/coaching"
         assert path_pattern("start") == r"^\/people\/(\d+)\/coaching$"
+
+
+SCRIPTS = sorted((Path(__file__).resolve().parent.parent / "coachapp/static/js").glob("*.js"))
+# A string or template literal that starts with a path: "/login", '/notes', `/notes/${id}`.
+PATH_LITERAL = re.compile(r"""["'`]/[a-z]""")
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda path: path.name)
+def test_no_page_script_writes_out_a_path(script: Path) -> None:
+    """The page scripts take every link from LINKS (static/js/links.js), which the server
+    draws from its URL map: a renamed or moved page cannot leave a script behind."""
+    found = [
+        f"{script.name}:{number}: {line.strip()}"
+        for number, line in enumerate(script.read_text().splitlines(), start=1)
+        if PATH_LITERAL.search(line) and not line.lstrip().startswith("//")
+    ]
+    assert not found, "\n".join(found)
+
+
+def test_every_page_carries_the_scripts_links_and_each_resolves(
+    client: HttpsClient, login_as: Any
+) -> None:
+    login_as("manager")
+    page = client.get("/today").get_data(as_text=True)
+    found = re.search(r"<meta name=\"coachapp-links\" content='([^']*)'>", page)
+    assert found, "no coachapp-links meta tag"
+    links = json.loads(html.unescape(found.group(1)))
+    assert set(links) == {"login", "service_worker", "note_edit", "offline_note"}
+    adapter = client.application.url_map.bind("localhost")
+    for name, path in links.items():
+        endpoint, _ = adapter.match(path.replace(ID_SLOT, "7"))
+        assert endpoint, name
+    assert client.get(links["note_edit"].replace(ID_SLOT, "2147483647")).status_code == 404

@@ -17,6 +17,7 @@ from flask import Flask, url_for
 SHELL_STATIC = (
     "css/app.css",
     "js/app.js",
+    "js/links.js",
     "js/offline.js",
     "js/push.js",
     "js/timezone-picker.js",

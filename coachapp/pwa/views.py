@@ -34,7 +34,7 @@ from coachapp.coaching import service as coaching
 from coachapp.coaching.specificity import FOCUS_CHIPS, STRENGTH_CHIPS
 from coachapp.db import get_session
 from coachapp.errors import Conflict
-from coachapp.links import API_PREFIX, path_pattern, path_template
+from coachapp.links import API_PREFIX, ID_SLOT, path_pattern, path_template
 from coachapp.models import NOT_OBSERVED_LABEL, NOTE_TYPE_LABELS, RATING_SCALE, Role, User
 from coachapp.pwa.assets import asset_version, shell_urls
 from coachapp.timezones import local_today
@@ -67,8 +67,6 @@ QUEUEABLE_POSTS = {
 }
 # "Log coaching": without a connection, the offline note form takes over for that rep.
 LOG_COACHING = "coaching.start"
-# Where the worker writes a notification's id into the inbox link that opens it.
-ID_SLOT = ":id"
 
 
 @bp.get("/manifest.webmanifest")

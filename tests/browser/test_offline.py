@@ -214,7 +214,7 @@ def test_follow_up_done_offline_waits_through_an_expired_session(
     # The "online" event fires on a page from before the session ended: its first try is
     # refused (400: its CSRF token belongs to the ended session) and waits for sign-in.
     page_problems.expect(OFFLINE + r"|status of 40[01]")
-    email = "rep6@example.com"
+    email = "rep14@example.com"  # a rep no other browser test signs in as
     rep_id, _ = person(live_app, email)
     with live_app.app_context():
         db = get_session()
@@ -223,7 +223,7 @@ def test_follow_up_done_offline_waits_through_an_expired_session(
             .where(FollowUp.owner_id == rep_id, FollowUp.status == FollowUpStatus.OPEN)
             .order_by(FollowUp.due_date, FollowUp.id)
         ).first()
-        assert item is not None, "the demo gives rep6 open follow-ups"
+        assert item is not None, f"the demo gives {email} open follow-ups"
         item_id, title = item.id, item.title
     page = signed_in_phone(email)
     page.goto("/follow-ups")

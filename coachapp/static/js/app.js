@@ -1,5 +1,7 @@
 // Page-wide behaviour: every htmx request carries the page's CSRF token.
 // Set once on the document, so fragments swapped in later send it too.
+import { LINKS } from "./links.js";
+
 const csrfMeta = document.querySelector('meta[name="csrf-token"]');
 
 document.addEventListener("htmx:config:request", (event) => {
@@ -264,7 +266,7 @@ if ("serviceWorker" in navigator) {
     }
   });
   navigator.serviceWorker
-    .register("/sw.js")
+    .register(LINKS.service_worker)
     .then((registration) => {
       if (registration.waiting && navigator.serviceWorker.controller) {
         offerUpdate(registration.waiting);

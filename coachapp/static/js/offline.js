@@ -22,6 +22,8 @@
 const DB_NAME = "coachapp";
 const STORE = "outbox";
 const LOCK = "coachapp-outbox";
+import { LINKS, withId } from "./links.js";
+
 const csrfMeta = document.querySelector('meta[name="csrf-token"]');
 const signedInMeta = document.querySelector('meta[name="signed-in"]');
 const signedIn = Boolean(signedInMeta);
@@ -143,7 +145,7 @@ async function refusal(item, response) {
   if (response.status === 409 && signedInNow && signedInNow !== item.person) {
     throw new SomeoneElse("someone else is signed in"); // the item stays, for its person
   }
-  const toLogin = new URL(response.url, location.href).pathname === "/login";
+  const toLogin = new URL(response.url, location.href).pathname === LINKS.login;
   // 400 on a kept form: its CSRF token belongs to a session that has ended.
   if (response.status === 401 || toLogin || (item.kind === "form" && response.status === 400)) {
     return { ...item, state: "auth" };
@@ -262,7 +264,7 @@ async function sendForm(item) {
     body,
     headers: { [PERSON_HEADER]: item.person },
   });
-  if (response.ok && new URL(response.url, location.href).pathname !== "/login") {
+  if (response.ok && new URL(response.url, location.href).pathname !== LINKS.login) {
     return null;
   }
   return refusal(item, response);
@@ -393,7 +395,7 @@ function othersLine(others) {
   const next = encodeURIComponent(location.pathname);
   const p = me
     ? line(`${others.length} kept on this phone for someone else: sent when they sign in here again.`)
-    : line(`Sign in again to send ${others.length} kept on this phone.`, `/login?next=${next}`, "Sign in");
+    : line(`Sign in again to send ${others.length} kept on this phone.`, `${LINKS.login}?next=${next}`, "Sign in");
   p.dataset.keptForOthers = "";
   return p;
 }
@@ -421,20 +423,20 @@ export async function showStatus() {
   }
   if (auth.length) {
     const next = encodeURIComponent(location.pathname);
-    element.append(waitingLine(`Sign in again to send ${auth.length} kept on this phone.`, `/login?next=${next}`, "Sign in"));
+    element.append(waitingLine(`Sign in again to send ${auth.length} kept on this phone.`, `${LINKS.login}?next=${next}`, "Sign in"));
   }
   if (others.length) {
     element.append(othersLine(others));
   }
   for (const item of items.filter((i) => i.state === "conflict" || i.state === "refused")) {
-    let where = item.kind === "form" ? item.url.replace(/\/(share)$/, "") : null;
+    let where = item.kind === "form" ? item.page || item.url : null;
     let linkText = "Open";
     if (item.kind === "note") {
       // Made but not shared: its draft says why at the field. Refused outright: back into
       // the note form, as it was typed, to fix and keep again.
       where = item.session_id
-        ? `/notes/${item.session_id}/edit`
-        : `/notes/offline?fix=${encodeURIComponent(item.id)}`;
+        ? withId(LINKS.note_edit, item.session_id)
+        : `${LINKS.offline_note}?fix=${encodeURIComponent(item.id)}`;
       linkText = item.session_id ? "Open" : "Fix it";
     }
     element.append(waitingLine(`${item.label || "A change"} was not sent: ${item.error}`, where, linkText));
@@ -679,7 +681,8 @@ function keepAutosave(ctx, statusText) {
     kind: "form",
     url: action,
     body: new URLSearchParams(new FormData(form)).toString(),
-    label: action.endsWith("/share") ? "Sharing a note" : "Draft changes",
+    label: ctx.sourceElement.dataset.outboxLabel || "Draft changes",
+    page: location.pathname, // where to open it again, should it be refused
   });
   // The save state only: the autosave block also holds the form's version and bases.
   const status = form.querySelector(".autosave .save-state");
@@ -1247,7 +1250,7 @@ function coverPage(person) {
   const next = encodeURIComponent(location.pathname + location.search);
   main.replaceChildren(
     person === null
-      ? line("You are no longer signed in on this phone, so this page is not shown.", `/login?next=${next}`, "Sign in")
+      ? line("You are no longer signed in on this phone, so this page is not shown.", `${LINKS.login}?next=${next}`, "Sign in")
       : line("Someone else is signed in on this phone now, so this page is not shown.", location.href, "Open it again"),
   );
 }

@@ -2,6 +2,8 @@
 // Permission is asked only when the user taps the button; the subscription goes to the
 // server with the page's CSRF token (the API accepts the signed-in session that way).
 
+import { LINKS } from "./links.js";
+
 const panel = document.querySelector("[data-push]");
 const csrf = document.querySelector('meta[name="csrf-token"]');
 
@@ -70,7 +72,7 @@ if (panel) {
   } else if (!panel.dataset.publicKey) {
     say("Notifications are not set up on this server yet.");
   } else {
-    const ready = navigator.serviceWorker.register("/sw.js").then(() => navigator.serviceWorker.ready);
+    const ready = navigator.serviceWorker.register(LINKS.service_worker).then(() => navigator.serviceWorker.ready);
     ready
       .then((registration) => registration.pushManager.getSubscription())
       .then((existing) => {
