@@ -8,6 +8,7 @@ existence does not leak.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
@@ -31,6 +32,7 @@ from coachapp.models import (
     AccountPlan,
     CoachTheCoachNote,
     FollowUp,
+    Function,
     Note,
     NoteStatus,
     PendingSelfAssessment,
@@ -44,6 +46,67 @@ from coachapp.models import (
 T = TypeVar("T")
 
 VISIBLE_TO_OTHERS = (NoteStatus.SHARED, NoteStatus.ACKNOWLEDGED)
+
+
+# Medical and commercial lines --------------------------------------------------------
+#
+# A person's division follows from their function. The medical line (medical affairs: MSLs)
+# and the commercial line (sales, key account management, market access, reimbursement)
+# never see each other's coaching: notes, ratings, self-assessments, coach-the-coach notes,
+# ride-along preparation and the cadence figures drawn from them. That holds whatever the
+# reporting chain says, for managers and directors alike, so an MSL placed under a sales
+# manager, or a director over both lines, changes nothing. Patient services (nurse
+# educators) is walled off from neither. `other` counts as commercial: medical content is
+# kept to those whose function says they are medical, so an unclassified leader put over
+# MSLs does not read their coaching. Across lines people share the account team, the plan
+# and observations, never coaching content.
+
+
+class Division(enum.StrEnum):
+    COMMERCIAL = "commercial"
+    MEDICAL = "medical"
+    PATIENT_SERVICES = "patient_services"
+
+
+DIVISION_OF_FUNCTION: dict[Function, Division] = {
+    Function.SALES: Division.COMMERCIAL,
+    Function.KEY_ACCOUNT: Division.COMMERCIAL,
+    Function.MARKET_ACCESS: Division.COMMERCIAL,
+    Function.REIMBURSEMENT: Division.COMMERCIAL,
+    Function.OTHER: Division.COMMERCIAL,
+    Function.MSL: Division.MEDICAL,
+    Function.NURSE_EDUCATOR: Division.PATIENT_SERVICES,
+}
+
+# Divisions whose coaching content is never visible to each other.
+SEPARATED: frozenset[frozenset[Division]] = frozenset(
+    {frozenset({Division.MEDICAL, Division.COMMERCIAL})}
+)
+
+
+def division_of(person: User) -> Division:
+    return DIVISION_OF_FUNCTION[Function(person.function)]
+
+
+def coaching_shared_between(a: Division, b: Division) -> bool:
+    return frozenset({a, b}) not in SEPARATED
+
+
+def may_see_coaching_of(viewer: User, person: User) -> bool:
+    """coaching_side for one person already loaded."""
+    return coaching_shared_between(division_of(viewer), division_of(person))
+
+
+def coaching_side(viewer: User, person_id: SQLColumnExpression[Any]) -> ColumnElement[bool]:
+    """People (`person_id`: a column holding a user's id) whose coaching the viewer's division
+    may see at all; every scope of notes, ratings, self-assessments and figures adds it."""
+    own = division_of(viewer)
+    functions = [
+        function
+        for function, division in DIVISION_OF_FUNCTION.items()
+        if coaching_shared_between(own, division)
+    ]
+    return person_id.in_(select(User.id).where(User.function.in_(functions)))
 
 
 def direct_report_ids(viewer: User) -> Select[int]:
@@ -75,7 +138,7 @@ def people_scope(viewer: User) -> ColumnElement[bool]:
     managed = managed_ids(viewer)
     if managed is None:
         return User.id == viewer.id
-    return or_(User.id == viewer.id, User.id.in_(managed))
+    return or_(User.id == viewer.id, and_(User.id.in_(managed), coaching_side(viewer, User.id)))
 
 
 def reps_scope(viewer: User) -> ColumnElement[bool]:
@@ -85,7 +148,7 @@ def reps_scope(viewer: User) -> ColumnElement[bool]:
     managed = managed_ids(viewer)
     if managed is None:
         return User.id == viewer.id
-    return and_(User.role == Role.REP, User.id.in_(managed))
+    return and_(User.role == Role.REP, User.id.in_(managed), coaching_side(viewer, User.id))
 
 
 def visible_reps(viewer: User) -> Select[User]:
@@ -152,6 +215,10 @@ def can_comment_on_plan(viewer: User, plan: AccountPlan) -> bool:
 
 
 def notes_scope(viewer: User) -> ColumnElement[bool]:
+    return and_(_notes_by_line(viewer), coaching_side(viewer, Note.rep_id))
+
+
+def _notes_by_line(viewer: User) -> ColumnElement[bool]:
     shared = Note.status.in_(VISIBLE_TO_OTHERS)
     if viewer.role == Role.REP:
         return and_(Note.rep_id == viewer.id, shared)
@@ -342,7 +409,11 @@ def self_assessment_scope(viewer: User) -> ColumnElement[bool]:
     if viewer.role == Role.REP:
         return and_(User.id == viewer.id, User.role == Role.REP)
     if viewer.role == Role.MANAGER:
-        return and_(User.role == Role.REP, User.id.in_(direct_report_ids(viewer)))
+        return and_(
+            User.role == Role.REP,
+            User.id.in_(direct_report_ids(viewer)),
+            coaching_side(viewer, User.id),
+        )
     return false()
 
 
@@ -367,11 +438,15 @@ def coach_notes_scope(viewer: User) -> ColumnElement[bool]:
     """A director's own notes to their managers (drafts too); a manager's notes from their
     director once shared. Nobody else sees them, not even a director higher up."""
     if viewer.role == Role.DIRECTOR:
-        return CoachTheCoachNote.director_id == viewer.id
+        return and_(
+            CoachTheCoachNote.director_id == viewer.id,
+            coaching_side(viewer, CoachTheCoachNote.manager_id),
+        )
     if viewer.role == Role.MANAGER:
         return and_(
             CoachTheCoachNote.manager_id == viewer.id,
             CoachTheCoachNote.status.in_(VISIBLE_TO_OTHERS),
+            coaching_side(viewer, CoachTheCoachNote.director_id),
         )
     return false()
 
@@ -411,7 +486,12 @@ def coached_managers(viewer: User) -> Select[User]:
         return select(User).where(false())
     return (
         select(User)
-        .where(User.manager_id == viewer.id, User.role == Role.MANAGER, User.active.is_(True))
+        .where(
+            User.manager_id == viewer.id,
+            User.role == Role.MANAGER,
+            User.active.is_(True),
+            coaching_side(viewer, User.id),
+        )
         .order_by(User.name)
     )
 
@@ -433,6 +513,7 @@ def ride_alongs_scope(viewer: User) -> ColumnElement[bool]:
         and_(
             PlannedRideAlong.manager_id == viewer.id,
             PlannedRideAlong.rep_id.in_(direct_report_ids(viewer)),
+            coaching_side(viewer, PlannedRideAlong.rep_id),
         ),
         PlannedRideAlong.rep_id == viewer.id,
     )

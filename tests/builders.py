@@ -224,7 +224,9 @@ def build_org(db: Session) -> Org:
     )
     p["manager2"] = make_user(db, role=Role.MANAGER, name="Mo Manager", manager_id=p["director"].id)
     p["rep"] = make_user(db, name="Riley Rep", manager_id=p["manager"].id)
-    p["rep2"] = make_user(db, name="Robin Msl", function=Function.MSL, manager_id=p["manager"].id)
+    p["rep2"] = make_user(
+        db, name="Robin Key", function=Function.KEY_ACCOUNT, manager_id=p["manager"].id
+    )
     p["other_rep"] = make_user(db, name="Oli Other", manager_id=p["manager2"].id)
     p["director2"] = make_user(db, role=Role.DIRECTOR, name="Drew Director")
     p["manager3"] = make_user(db, role=Role.MANAGER, name="Max Far", manager_id=p["director2"].id)

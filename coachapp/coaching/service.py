@@ -179,6 +179,8 @@ def _coached_rep(db: Session, manager: User, rep_id: int) -> User:
     rep = db.get(User, rep_id)
     if rep is None or rep.manager_id != manager.id or not rep.active:
         raise NotFound()
+    if not policy.may_see_coaching_of(manager, rep):
+        raise NotFound()  # across the medical/commercial line, whatever the reporting chain
     return rep
 
 

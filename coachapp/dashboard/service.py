@@ -220,7 +220,12 @@ def _leaders(
     condition: ColumnElement[bool] = User.id.in_(ids)
     managed = policy.managed_ids(viewer)
     if not _filtered(filters) and managed is not None:
-        empty_teams = and_(User.id.in_(managed), User.role == Role.MANAGER, User.active.is_(True))
+        empty_teams = and_(
+            User.id.in_(managed),
+            User.role == Role.MANAGER,
+            User.active.is_(True),
+            policy.coaching_side(viewer, User.id),
+        )
         condition = or_(condition, empty_teams)
     return list(db.scalars(select(User).where(condition).order_by(User.name)).all())
 

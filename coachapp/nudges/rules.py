@@ -235,6 +235,7 @@ def weekly_digest(db: Session, now: dt.datetime) -> Iterator[Nudge]:
         reps = db.scalars(
             select(User).where(
                 User.id.in_(policy.subtree_ids(director)),
+                policy.coaching_side(director, User.id),
                 User.role == Role.REP,
                 User.active.is_(True),
             )

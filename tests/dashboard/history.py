@@ -109,7 +109,9 @@ def build_history(db: Session) -> History:
     )
     a = p["manager_a"].id
     p["ana"] = person(db, name="Ana Ahead", manager_id=a, region="Northeast")
-    p["ben"] = person(db, name="Ben Blank", manager_id=a, region="Southeast", function=Function.MSL)
+    p["ben"] = person(
+        db, name="Ben Blank", manager_id=a, region="Southeast", function=Function.REIMBURSEMENT
+    )
     p["cat"] = person(
         db, name="Cat Coast", manager_id=a, region="Northeast", timezone="America/Los_Angeles"
     )

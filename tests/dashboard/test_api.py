@@ -96,7 +96,7 @@ def test_query_parameters_narrow_and_are_validated(call: Any, h: History) -> Non
         return {r["rep_name"] for r in response.get_json()}
 
     assert names("/api/v1/cadence?region=Southeast") == {"Ben Blank"}
-    assert names("/api/v1/cadence?function=msl") == {"Ben Blank"}
+    assert names("/api/v1/cadence?function=reimbursement") == {"Ben Blank"}
     assert names(f"/api/v1/cadence?manager_id={h['manager_b'].id}") == {"Gus Good"}
     rows = call("director", "/api/v1/cadence?window_days=30").get_json()
     assert {r["window_days"] for r in rows} == {30}

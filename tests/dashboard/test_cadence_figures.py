@@ -225,7 +225,7 @@ def test_filters_by_region_function_and_period(db: Session, h: History) -> None:
     everyone = {"Ana Ahead", "Ben Blank", "Cat Coast", "Dan Due", "Eve Moved", "Gus Good"}
     assert names(CadenceFilters()) == everyone | {"Hal Orphan"}
     assert names(CadenceFilters(region="Southeast")) == {"Ben Blank"}
-    assert names(CadenceFilters(function="msl")) == {"Ben Blank"}
+    assert names(CadenceFilters(function="reimbursement")) == {"Ben Blank"}
     assert names(CadenceFilters(region="Northeast", function="sales")) == {
         "Ana Ahead", "Cat Coast", "Dan Due", "Eve Moved",
     }  # fmt: skip

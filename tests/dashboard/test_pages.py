@@ -107,11 +107,11 @@ def test_filters_by_period_region_and_function(sign_in: SignIn, h: History) -> N
     southeast = page(director, "/org?region=Southeast")
     assert "1 team · " in southeast and "Alma Able" in southeast and "Bo Baker" not in southeast
     assert '<option value="Southeast" selected>' in southeast
-    msl = page(director, "/org?function=msl&period=30")
-    assert "last 30 days · Medical science liaison" in msl
+    msl = page(director, "/org?function=reimbursement&period=30")
+    assert "last 30 days · Reimbursement" in msl
     assert '<option value="30" selected>' in msl
     # Links keep the filters.
-    assert f"/org/teams/{h['manager_a'].id}?function=msl&amp;period=30" in msl
+    assert f"/org/teams/{h['manager_a'].id}?function=reimbursement&amp;period=30" in msl
     # A filter that means nothing is ignored, not an error.
     odd = page(director, "/org?period=7&function=pilot&region=" + "x" * 200)
     assert "last 90 days" in odd

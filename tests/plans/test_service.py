@@ -151,7 +151,7 @@ def test_completeness_names_what_is_missing(app, db: Session, org: Org) -> None:
     empty = plan_completeness(plan, TODAY)
     assert "Empty profiling area: Reimbursement insight" in empty.missing
     assert "No goals yet" in empty.missing
-    assert org.people["rep2"].function == Function.MSL
+    assert org.people["rep2"].function == Function.KEY_ACCOUNT
     assert "No team members from other functions" not in empty.missing
     with app.test_request_context():
         service.update_plan(

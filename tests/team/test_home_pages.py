@@ -19,7 +19,7 @@ def test_manager_team_lists_the_team_most_overdue_first(
     p = org.people
     # rep was coached 3 days ago (builders); rep2 never.
     text = login_as("manager").get("/team").get_data(as_text=True)
-    assert text.index("Robin Msl") < text.index("Riley Rep")
+    assert text.index("Robin Key") < text.index("Riley Rep")
     assert "Not yet coached" in text
     assert "Oli Other" not in text  # manager2's rep
     assert p["rep2"].function_label in text
@@ -55,7 +55,7 @@ def test_cadence_follows_the_team_target(
     db.add(CadenceTarget(team_manager_id=p["manager"].id, any_coaching_days=10, ride_along_days=30))
     db.commit()
     text = login_as("manager").get("/team").get_data(as_text=True)
-    robin = text[text.index("Robin Msl") :]
+    robin = text[text.index("Robin Key") :]
     assert "Overdue" in robin[: robin.index("</li>")]
 
 
@@ -85,11 +85,11 @@ def test_director_sees_managers_and_their_teams(
     client = login_as("director")
     text = client.get("/org").get_data(as_text=True)
     # Every manager; of the reps, those due next (Robin was never coached).
-    for name in ("Morgan Manager", "Mo Manager", "Robin Msl"):
+    for name in ("Morgan Manager", "Mo Manager", "Robin Key"):
         assert name in text
     assert "Fran Far" not in text and "Max Far" not in text
     team = client.get(f"/org/teams/{org.people['manager'].id}").get_data(as_text=True)
-    assert "Riley Rep" in team and "Robin Msl" in team and "Oli Other" not in team
+    assert "Riley Rep" in team and "Robin Key" in team and "Oli Other" not in team
 
 
 def test_director_can_open_a_rep_in_the_subtree_but_not_outside(

@@ -126,7 +126,7 @@ def test_today_shows_the_ride_alongs_of_today_and_tomorrow(
     page = main_of(login_as("manager").get("/today").get_data(as_text=True))
     rides = page[page.index('id="rides-heading"') :]
     assert rides.count('class="list-row"') == 2
-    assert "Today · Robin Msl" in rides
+    assert "Today · Robin Key" in rides
     assert "Tomorrow · Riley Rep" in rides
     assert org.plans["rep"].account.name in rides and "Not prepared yet" in rides
     assert (
