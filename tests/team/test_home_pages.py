@@ -33,7 +33,7 @@ def test_team_page_shows_function_accounts_and_last_coaching(
     assert plan.account.name in text  # Riley owns it
     assert "Last coached" in text
     assert re.search(r"\([23] days ago\)", text)  # 3 days ago in UTC; New York may lag a day
-    assert "Medical science liaison" in text
+    assert "Key account" in text
 
 
 def test_team_list_is_a_fragment_for_htmx(login_as: Any, org: Org, client: HttpsClient) -> None:
