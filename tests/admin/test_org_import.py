@@ -359,7 +359,7 @@ def org_file(org: Org) -> str:
         "pat.new@example.com,Pat New,Manager,Sales,JO.NEW@example.com,europe/london",
         "sam.new@example.com,Sam New,rep,Medical science liaison,pat.new@example.com,UTC",
         f"{e['rep'].upper()},Riley Rep,rep,key_account,{e['manager2']},Europe/Paris",
-        f"{e['rep2']},{p['rep2'].name},rep,msl,{e['manager']},{p['rep2'].timezone}",
+        f"{e['rep2']},{p['rep2'].name},rep,key_account,{e['manager']},{p['rep2'].timezone}",
     )
 
 
@@ -598,7 +598,7 @@ def test_role_changes_and_deactivations_sign_people_out(
     ]
     rows.append(f"{p['rep'].email},Riley Rep,manager,sales,{p['director'].email},America/New_York")
     rows.append(
-        f"{p['rep2'].email},{p['rep2'].name},rep,msl,{p['manager'].email},{p['rep2'].timezone}"
+        f"{p['rep2'].email},{p['rep2'].name},rep,key_account,{p['manager'].email},{p['rep2'].timezone}"
     )
     text = csv_text(*rows)
     response = preview(client, text, deactivate_missing="1")

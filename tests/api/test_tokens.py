@@ -328,8 +328,8 @@ def test_a_manager_sees_exactly_their_direct_reports(client: HttpsClient, org: O
     assert by_id[rep2.id] == {
         "id": rep2.id,
         "email": rep2.email,
-        "name": "Robin Msl",
-        "function": "msl",
+        "name": "Robin Key",
+        "function": "key_account",
         "manager_id": org.people["manager"].id,
     }
     assert by_id[org.people["rep"].id]["function"] == "sales"
