@@ -14,14 +14,14 @@ from sqlalchemy.orm import Session
 
 from coachapp import policy
 from coachapp.models import (
-    Note,
     CoachTheCoachNote,
     Function,
-    Role,
+    Note,
     NoteStatus,
+    Role,
     User,
 )
-from tests.builders import make_coach_note, make_guide_version, make_plan, make_note, make_user
+from tests.builders import make_coach_note, make_guide_version, make_note, make_plan, make_user
 from tests.conftest import HttpsClient, login
 
 MEDICAL, COMMERCIAL, PATIENT = "medical", "commercial", "patient_services"
