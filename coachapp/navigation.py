@@ -131,7 +131,6 @@ def template_globals() -> dict[str, Any]:
             "nav_unread": {},
             "function_labels": FUNCTION_LABELS,
             "new_client_uuid": lambda: str(uuid.uuid4()),
-            "script_links": script_links(),
         }
     db = get_session()
     # What each tab shows as unread: its badge, and in the link's name ("Notes, 2 unread").
@@ -143,7 +142,6 @@ def template_globals() -> dict[str, Any]:
         "nav_unread": unread,
         "function_labels": FUNCTION_LABELS,
         "new_client_uuid": lambda: str(uuid.uuid4()),
-        "script_links": script_links(),
     }
 
 
@@ -159,4 +157,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(rating_scale=RATING_SCALE, not_observed_label=NOT_OBSERVED_LABEL)
     # A form field's maxlength, read from the schema that holds the limit (coachapp.forms).
     app.jinja_env.globals.update(max_length=max_length)
+    # The pages the scripts link to (coachapp.links), on every page, error pages included.
+    app.jinja_env.globals.update(script_links=script_links)
     app.add_template_filter(localtime, "localtime")
