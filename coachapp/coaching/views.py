@@ -555,11 +555,11 @@ def _note_context(note: Any, **extra: Any) -> dict[str, Any]:
     }
 
 
-def _note_page_refused(note_id: int, **form: Any) -> tuple[str, int]:
-    """The note's page again, a form on it refused: its messages at its fields, and what was
-    typed in it still there."""
+def _note_page_refused(note_id: int, status: int = 422, **form: Any) -> tuple[str, int]:
+    """The note's page again, a form on it refused (bad input 422, a conflict with the note's
+    state 409): its messages at its fields or above the form, what was typed still there."""
     note = service.get_note(get_session(), viewer(), note_id)
-    return render_template("coaching/show.html", **_note_context(note, **form)), 422
+    return render_template("coaching/show.html", **_note_context(note, **form)), status
 
 
 @bp.post("/notes/<int:note_id>/acknowledge")
@@ -571,7 +571,10 @@ def acknowledge(note_id: int) -> Any:
             note_id, ack_errors=errors, ack_typed=request.form.get("comment", "")
         )
     started = utcnow()
-    note = service.acknowledge_note(get_session(), viewer(), note_id, data["comment"])
+    try:
+        note = service.acknowledge_note(get_session(), viewer(), note_id, data["comment"])
+    except Conflict as refused:
+        return _note_page_refused(note_id, 409, refusal=refused.message, ack_typed=data["comment"])
     if note.acknowledged_at is not None and note.acknowledged_at < started:
         # A repeat (a second tap, a replay): the note as the first acknowledgement left it.
         when = local_time(note.acknowledged_at, viewer().timezone)
@@ -589,7 +592,12 @@ def addendum(note_id: int) -> Any:
         return _note_page_refused(
             note_id, addendum_errors=errors, addendum_typed=request.form.get("text", "")
         )
-    service.add_addendum(get_session(), viewer(), note_id, data["text"])
+    try:
+        service.add_addendum(get_session(), viewer(), note_id, data["text"])
+    except Conflict as refused:
+        return _note_page_refused(
+            note_id, 409, refusal=refused.message, addendum_typed=data["text"]
+        )
     flash("Addendum added.", "success")
     return redirect(url_for("coaching.show", note_id=note_id))
 

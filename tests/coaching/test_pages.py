@@ -346,3 +346,19 @@ def test_the_debrief_offers_the_reps_focus_first_and_folds_the_rest(
     page = client.get(f"/notes/{note_id}/edit").get_data(as_text=True)
     assert f'id="rating-{shares_plan.id}"' in page
     assert "more-competencies" not in page  # nothing left to fold
+
+
+def test_an_addendum_before_the_acknowledgement_is_said_on_the_notes_page(
+    client: HttpsClient, org: Org, login_as: Any
+) -> None:
+    """A refusal for the note's state (409) comes back as the note's page with its message at
+    the top (and what was typed, where the page has that form), as bad input (422) does; never
+    the error page."""
+    login_as("manager")
+    note = org.notes["shared"]
+    typed = "Spoke again after the call: the pharmacy director wants the RWE deck."
+    answer = client.post_form(f"/notes/{note.id}/addendum", {"text": typed})
+    assert answer.status_code == 409
+    page = answer.get_data(as_text=True)
+    assert "Edit the note itself until the rep acknowledges it." in page
+    assert 'class="form-error" role="alert"' in page
