@@ -5,67 +5,29 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, current_app, make_response, request
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE
 
 from coachapp.api.auth import callers_only
 from coachapp.api.parsing import Blueprint
 from coachapp.api.responses import authenticated
 from coachapp.auth.callers import api_user
 from coachapp.db import get_session
-from coachapp.ids import MAX_ID
 from coachapp.inbox import service as inbox
+from coachapp.inbox.schemas import (
+    InboxOutSchema,
+    InboxQuerySchema,
+    MarkedReadSchema,
+    NotificationOutSchema,
+)
 from coachapp.models import PushSubscription
 from coachapp.nudges import subscriptions
+from coachapp.nudges.schemas import PushKeySchema, SubscriptionOutSchema
 from coachapp.nudges.vapid import public_key_of
 
 blp = Blueprint("api_notifications", __name__, description="Notifications and push subscriptions")
 callers_only(blp)
 
 WRITE_ERRORS = (400, 404, 413, 415, 422)
-
-
-class SubscriptionOutSchema(Schema):
-    id = fields.Integer(required=True)
-    endpoint = fields.String(required=True)
-    user_agent = fields.String(required=True)
-    created_at = fields.DateTime(required=True)
-    last_success_at = fields.DateTime(allow_none=True)
-
-
-class NotificationOutSchema(Schema):
-    id = fields.Integer(required=True)
-    kind = fields.String(required=True)
-    title = fields.String(required=True)
-    body = fields.String(required=True)
-    url = fields.String(required=True)
-    created_at = fields.DateTime(required=True)
-    read_at = fields.DateTime(allow_none=True)
-
-
-class InboxOutSchema(Schema):
-    items = fields.List(fields.Nested(NotificationOutSchema), required=True)
-    unread = fields.Integer(required=True)
-
-
-class InboxQuerySchema(Schema):
-    unread = fields.Boolean(load_default=False, metadata={"description": "Only unread ones"})
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, inbox.PAGE_SIZE))
-    before = fields.Integer(
-        load_default=None,
-        validate=validate.Range(1, MAX_ID),
-        metadata={"description": "Only notifications older than this id (the next page)"},
-    )
-
-
-class MarkedReadSchema(Schema):
-    marked = fields.Integer(required=True, metadata={"description": "How many were unread"})
-    unread = fields.Integer(required=True)
-
-
-class PushKeySchema(Schema):
-    public_key = fields.String(
-        required=True, metadata={"description": "applicationServerKey for pushManager.subscribe"}
-    )
 
 
 @blp.get("/push-subscriptions/key")

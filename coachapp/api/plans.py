@@ -8,28 +8,14 @@ from typing import Any
 
 from flask import Response, make_response, request
 from flask.views import MethodView
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema
 
 from coachapp.api.auth import callers_only
 from coachapp.api.parsing import Blueprint
 from coachapp.api.responses import authenticated
 from coachapp.auth.callers import api_user
 from coachapp.db import get_session
-from coachapp.forms import Line, Lines
-from coachapp.models import (
-    PROFILE_AREAS,
-    AccountPlan,
-    AccountType,
-    ActionStatus,
-    DecisionRole,
-    Function,
-    GoalStatus,
-    PlanStatus,
-    Relationship,
-)
-from coachapp.plans import schemas as inputs
-from coachapp.plans import service
-from coachapp.plans.completeness import plan_completeness
+from coachapp.plans import schemas, service
 from coachapp.plans.rollup import RollupFilters, rollup
 from coachapp.timezones import local_today
 from coachapp.versioning import IfMatch, etag, parse_if_match
@@ -40,129 +26,6 @@ callers_only(blp)
 READ_ERRORS = (404,)
 WRITE_ERRORS = (400, 403, 404, 409, 413, 415, 422)
 VERSIONED_WRITE_ERRORS = (*WRITE_ERRORS, 412, 428)
-
-
-# Output shapes (DESIGN.md "account plan") ------------------------------------------
-
-
-class AccountOutSchema(Schema):
-    id = fields.Integer(required=True)
-    name = fields.String(required=True)
-    type = fields.Enum(AccountType, by_value=True, required=True)
-    region = fields.String(required=True)
-
-
-class GoalOutSchema(Schema):
-    id = fields.Integer(required=True)
-    title = fields.String(required=True)
-    measure = fields.String(required=True)
-    target_date = fields.Date(required=True, allow_none=True)
-    status = fields.Enum(GoalStatus, by_value=True, required=True)
-    value = fields.String(required=True, allow_none=True)
-    version = fields.Integer(required=True)
-
-
-class ActionOutSchema(Schema):
-    id = fields.Integer(required=True)
-    title = fields.String(required=True)
-    owner_id = fields.Integer(required=True)
-    due_date = fields.Date(required=True, allow_none=True)
-    status = fields.Enum(ActionStatus, by_value=True, required=True)
-    version = fields.Integer(required=True)
-
-
-class StakeholderOutSchema(Schema):
-    id = fields.Integer(required=True)
-    name = fields.String(required=True)
-    title = fields.String(required=True)
-    decision_role = fields.Enum(DecisionRole, by_value=True, required=True)
-    relationship = fields.Enum(
-        Relationship, by_value=True, required=True, attribute="relationship_strength"
-    )
-    version = fields.Integer(required=True)
-
-
-class TeamMemberOutSchema(Schema):
-    user_id = fields.Integer(required=True)
-    name = fields.String(required=True, attribute="user.name")
-    function = fields.Enum(Function, by_value=True, required=True, attribute="user.function")
-    responsibility = fields.String(required=True)
-
-
-class ProfileSchema(Schema):
-    business = Lines(validate=inputs.LONG_TEXT)
-    clinical = Lines(validate=inputs.LONG_TEXT)
-    operational = Lines(validate=inputs.LONG_TEXT)
-    reimbursement = Lines(validate=inputs.LONG_TEXT)
-
-
-class CompletenessSchema(Schema):
-    score = fields.Integer(required=True, validate=validate.Range(0, 100))
-    missing = fields.List(fields.String(), required=True)
-
-
-class PlanOutSchema(Schema):
-    id = fields.Integer(required=True)
-    account = fields.Nested(AccountOutSchema, required=True)
-    period = fields.String(required=True)
-    owner_id = fields.Integer(required=True)
-    status = fields.Enum(PlanStatus, by_value=True, required=True)
-    strategic_priorities = fields.String(required=True)
-    profile = fields.Method(
-        "_profile",
-        required=True,
-        metadata={"type": "object", "properties": {a: {"type": "string"} for a in PROFILE_AREAS}},
-    )
-    goals = fields.List(fields.Nested(GoalOutSchema), required=True)
-    action_items = fields.List(fields.Nested(ActionOutSchema), required=True)
-    stakeholders = fields.List(fields.Nested(StakeholderOutSchema), required=True)
-    team = fields.List(fields.Nested(TeamMemberOutSchema), required=True)
-    completeness = fields.Method(
-        "_completeness",
-        required=True,
-        metadata={
-            "type": "object",
-            "properties": {
-                "score": {"type": "integer", "minimum": 0, "maximum": 100},
-                "missing": {"type": "array", "items": {"type": "string"}},
-            },
-        },
-    )
-    version = fields.Integer(required=True)
-    updated_at = fields.AwareDateTime(required=True, attribute="last_activity_at")
-
-    def _profile(self, plan: AccountPlan) -> dict[str, str]:
-        return {area: getattr(plan, f"profile_{area}") for area in PROFILE_AREAS}
-
-    def _completeness(self, plan: AccountPlan) -> dict[str, Any]:
-        result = plan_completeness(plan, _today())
-        return {"score": result.score, "missing": result.missing}
-
-
-class PlanPatchSchema(Schema):
-    period = fields.String(validate=validate.Regexp(inputs.PERIOD, error=inputs.PERIOD_MESSAGE))
-    status = fields.Enum(PlanStatus, by_value=True)
-    strategic_priorities = Lines(validate=inputs.LONG_TEXT)
-    profile = fields.Nested(ProfileSchema)
-
-
-class PlanListQuerySchema(Schema):
-    region = Line(validate=validate.Length(max=80))
-    function = fields.Enum(Function, by_value=True)
-    status = fields.Enum(PlanStatus, by_value=True)
-
-
-# Partial copies for PATCH, named apart so the OpenAPI document keeps one schema per name.
-class GoalPatchSchema(inputs.GoalSchema):
-    pass
-
-
-class ActionItemPatchSchema(inputs.ActionSchema):
-    pass
-
-
-class StakeholderPatchSchema(inputs.StakeholderSchema):
-    pass
 
 
 def _today() -> dt.date:
@@ -179,14 +42,14 @@ def _if_match() -> IfMatch | None:
     return parse_if_match(request.headers.get("If-Match"))
 
 
-plan_out = PlanOutSchema()
+plan_out = schemas.PlanOutSchema()
 
 
 # Plans ----------------------------------------------------------------------------
 
 
 @blp.get("/reps/<int:rep_id>/account-plans")
-@blp.response(200, PlanOutSchema(many=True))
+@blp.response(200, schemas.PlanOutSchema(many=True))
 @authenticated(blp, *READ_ERRORS)
 def plans_of_rep(rep_id: int) -> Any:
     """Plans a rep owns or is on the account team of (404 outside the caller's scope)."""
@@ -195,8 +58,8 @@ def plans_of_rep(rep_id: int) -> Any:
 
 @blp.route("/account-plans")
 class Plans(MethodView):
-    @blp.arguments(PlanListQuerySchema, location="query", unknown=RAISE)
-    @blp.response(200, PlanOutSchema(many=True))
+    @blp.arguments(schemas.PlanListQuerySchema, location="query", unknown=RAISE)
+    @blp.response(200, schemas.PlanOutSchema(many=True))
     @authenticated(blp, 422)
     def get(self, query: dict[str, Any]) -> Any:
         """Every plan visible to the caller (draft and active unless a status is given)."""
@@ -207,8 +70,8 @@ class Plans(MethodView):
         )
         return [row.plan for row in rollup(get_session(), api_user(), _today(), filters)]
 
-    @blp.arguments(inputs.PlanCreateSchema)
-    @blp.response(201, PlanOutSchema, headers={"ETag": {"schema": {"type": "string"}}})
+    @blp.arguments(schemas.PlanCreateSchema)
+    @blp.response(201, schemas.PlanOutSchema, headers={"ETag": {"schema": {"type": "string"}}})
     @authenticated(blp, *WRITE_ERRORS)
     def post(self, body: dict[str, Any]) -> Response:
         """Start a plan (reps, for themselves): an existing account_id or a new account_name."""
@@ -218,14 +81,14 @@ class Plans(MethodView):
 
 @blp.route("/account-plans/<int:plan_id>")
 class PlanResource(MethodView):
-    @blp.response(200, PlanOutSchema, headers={"ETag": {"schema": {"type": "string"}}})
+    @blp.response(200, schemas.PlanOutSchema, headers={"ETag": {"schema": {"type": "string"}}})
     @authenticated(blp, *READ_ERRORS)
     def get(self, plan_id: int) -> Response:
         """One plan, with its ETag (the version) for a later PATCH."""
         return _with_etag(service.get_plan(get_session(), api_user(), plan_id), plan_out)
 
-    @blp.arguments(PlanPatchSchema)
-    @blp.response(200, PlanOutSchema, headers={"ETag": {"schema": {"type": "string"}}})
+    @blp.arguments(schemas.PlanPatchSchema)
+    @blp.response(200, schemas.PlanOutSchema, headers={"ETag": {"schema": {"type": "string"}}})
     @blp.doc(parameters=[{"in": "header", "name": "If-Match", "required": True,
                           "schema": {"type": "string"}}])  # fmt: skip
     @authenticated(blp, *VERSIONED_WRITE_ERRORS)
@@ -285,16 +148,17 @@ def _item_endpoints(
 
 
 _item_endpoints(
-    "goals", "Goal", inputs.GoalSchema(), GoalPatchSchema(partial=True), GoalOutSchema(),
-    service.add_goal, service.update_goal, service.delete_goal,
+    "goals", "Goal", schemas.GoalSchema(), schemas.GoalPatchSchema(partial=True),
+    schemas.GoalOutSchema(), service.add_goal, service.update_goal, service.delete_goal,
 )  # fmt: skip
 _item_endpoints(
-    "action-items", "ActionItem", inputs.ActionSchema(), ActionItemPatchSchema(partial=True),
-    ActionOutSchema(), service.add_action, service.update_action, service.delete_action,
+    "action-items", "ActionItem", schemas.ActionSchema(),
+    schemas.ActionItemPatchSchema(partial=True), schemas.ActionOutSchema(),
+    service.add_action, service.update_action, service.delete_action,
 )  # fmt: skip
 _item_endpoints(
-    "stakeholders", "Stakeholder", inputs.StakeholderSchema(),
-    StakeholderPatchSchema(partial=True), StakeholderOutSchema(),
+    "stakeholders", "Stakeholder", schemas.StakeholderSchema(),
+    schemas.StakeholderPatchSchema(partial=True), schemas.StakeholderOutSchema(),
     service.add_stakeholder, service.update_stakeholder, service.delete_stakeholder,
 )  # fmt: skip
 
@@ -304,8 +168,8 @@ _item_endpoints(
 
 @blp.route("/account-plans/<int:plan_id>/team")
 class Team(MethodView):
-    @blp.arguments(inputs.TeamMemberSchema)
-    @blp.response(201, TeamMemberOutSchema)
+    @blp.arguments(schemas.TeamMemberSchema)
+    @blp.response(201, schemas.TeamMemberOutSchema)
     @authenticated(blp, *WRITE_ERRORS)
     def post(self, body: dict[str, Any], plan_id: int) -> Any:
         """Add a colleague of any function to the account team."""

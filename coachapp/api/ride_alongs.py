@@ -10,12 +10,11 @@ The preparation is read with an ETag and changed with If-Match.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, make_response, request
 from flask.views import MethodView
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE
 
 from coachapp.api.auth import callers_only
 from coachapp.api.coaching import (
@@ -24,23 +23,29 @@ from coachapp.api.coaching import (
     READ_ERRORS,
     VERSIONED_WRITE_ERRORS,
     WRITE_ERRORS,
-    FollowUpOutSchema,
     NoteAnswer,
-    SessionOutSchema,
     note_answer,
 )
 from coachapp.api.parsing import Blueprint
 from coachapp.api.responses import authenticated
 from coachapp.auth.callers import api_user
+from coachapp.coaching.schemas import SessionOutSchema
 from coachapp.db import get_session
 from coachapp.models import PlannedRideAlong, RideAlongCall
 from coachapp.ride_alongs import calendar
 from coachapp.ride_alongs import service as ride_alongs
 from coachapp.ride_alongs.schemas import (
+    LIST_DAYS_BACK,
     AgreementDoneSchema,
+    AgreementOutSchema,
     CallInSchema,
+    CallOutSchema,
     PreparationSchema,
     RideAlongCreateSchema,
+    RideAlongDetailOutSchema,
+    RideAlongListQuerySchema,
+    RideAlongOutSchema,
+    RideView,
 )
 from coachapp.timezones import local_today
 from coachapp.versioning import etag, parse_if_match
@@ -52,115 +57,12 @@ blp = Blueprint(
 )
 callers_only(blp)
 
-LIST_DAYS_BACK = 30
-
-
-# Output ----------------------------------------------------------------------------------
-
-
-class StopOutSchema(Schema):
-    id = fields.Integer(required=True)
-    position = fields.Integer(required=True)
-    plan_id = fields.Integer(required=True, allow_none=True)
-    account_id = fields.Integer(required=True, allow_none=True)
-    name = fields.String(required=True)
-    objective = fields.String(required=True)
-
-
-class AgreementOutSchema(FollowUpOutSchema):
-    completed_at = fields.AwareDateTime(required=True, allow_none=True)
-
-
-class PreBriefOutSchema(Schema):
-    note_id = fields.Integer(
-        required=True, allow_none=True, metadata={"description": "The last shared note"}
-    )
-    occurred_on = fields.Date(required=True, allow_none=True)
-    agreements = fields.List(fields.Nested(AgreementOutSchema), required=True)
-
-
-class RideAlongOutSchema(Schema):
-    id = fields.Integer(required=True)
-    manager_id = fields.Integer(required=True)
-    rep_id = fields.Integer(required=True)
-    day = fields.Date(required=True)
-    plan_id = fields.Integer(required=True, allow_none=True)
-    note = fields.String(required=True, metadata={"description": "The manager's note on it"})
-    cancelled = fields.Method("_cancelled", required=True, metadata={"type": "boolean"})
-    help_request = fields.String(
-        required=True, metadata={"description": 'The rep\'s "What do you want help with?"'}
-    )
-    prepared_at = fields.AwareDateTime(required=True, allow_none=True)
-    stops = fields.List(
-        fields.Nested(StopOutSchema),
-        required=True,
-        metadata={"description": "The day's accounts, each with a call objective"},
-    )
-    guide_version_id = fields.Integer(
-        required=True,
-        allow_none=True,
-        metadata={"description": "The guide the calls are rated on; fixed at the first call"},
-    )
-    session_id = fields.Integer(
-        required=True, allow_none=True, metadata={"description": "The end-of-day note"}
-    )
-    version = fields.Integer(required=True)
-
-    def _cancelled(self, ride: PlannedRideAlong) -> bool:
-        return ride.cancelled_at is not None
-
-
-class RideAlongDetailOutSchema(RideAlongOutSchema):
-    pre_brief = fields.Nested(
-        PreBriefOutSchema,
-        required=True,
-        metadata={"description": "The last shared note's agreements, with their status"},
-    )
-
-
-class CallRatingOutSchema(Schema):
-    competency_id = fields.Integer(required=True)
-    score = fields.Integer(required=True)
-
-
-class CallOutSchema(Schema):
-    id = fields.Integer(required=True)
-    client_uuid = fields.UUID(required=True)
-    ride_id = fields.Integer(required=True)
-    stop_id = fields.Integer(required=True, allow_none=True)
-    account_name = fields.String(required=True)
-    ratings = fields.List(fields.Nested(CallRatingOutSchema), required=True)
-    evidence = fields.String(required=True)
-    captured_at = fields.AwareDateTime(required=True)
-
-
-# Input -----------------------------------------------------------------------------------
-
-
-class RideAlongListQuerySchema(Schema):
-    since = fields.Date(
-        metadata={"description": f"From this day on; default {LIST_DAYS_BACK} days ago"}
-    )
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
-
-
-# Helpers ------------------------------------------------------------------------------------
+# Helpers ---------------------------------------------------------------------------------
 
 
 ride_out = RideAlongOutSchema()
 ride_detail_out = RideAlongDetailOutSchema()
 call_out = CallOutSchema()
-
-
-@dataclass
-class RideView:
-    """A ride-along with its pre-brief, as the detail schema reads it."""
-
-    ride: PlannedRideAlong
-    pre_brief: dict[str, Any]
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.ride, name)
 
 
 def _ride_response(ride: PlannedRideAlong, status: int = 200) -> Response:
@@ -182,7 +84,7 @@ def _call_response(call: RideAlongCall, status: int) -> Response:
     return make_response(call_out.dump(call), status)
 
 
-# Ride-alongs ---------------------------------------------------------------------------------
+# Ride-alongs -----------------------------------------------------------------------------
 
 
 @blp.route("/ride-alongs")

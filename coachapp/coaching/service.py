@@ -21,6 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from coachapp import audit, policy, replay
 from coachapp.coaching import blind, caps, counts
+from coachapp.coaching.schemas import CONTENT_FIELDS
 from coachapp.db import utcnow
 from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from coachapp.inbox.service import forget_about, mark_read_about
@@ -62,15 +63,6 @@ from coachapp.versioning import (
 SCORES = frozenset(value for value, _label in RATING_SCALE)
 # Edits after sharing whose before and after the rep sees (private notes never).
 SHOWN_AFTER_SHARE = ("type", "occurred_on", "strengths", "development_focus")
-CONTENT_FIELDS = (
-    "type",
-    "occurred_on",
-    "account_id",
-    "plan_id",
-    "strengths",
-    "development_focus",
-    "private_notes",
-)
 
 
 # Guides -------------------------------------------------------------------------
@@ -348,12 +340,12 @@ def create_note(
         guide_version_id=version.id,
         type=kind,
         occurred_on=occurred_on,
-        account_id=data.get("account_id"),
-        plan_id=data.get("plan_id"),
-        strengths=data.get("strengths") or "",
-        development_focus=data.get("development_focus") or "",
-        private_notes=data.get("private_notes") or "",
         status=NoteStatus.DRAFT,
+        **{
+            name: data[name]
+            for name in CONTENT_FIELDS
+            if name not in ("type", "occurred_on") and data.get(name) is not None
+        },
     )
     note.ratings = _ratings(version, data.get("ratings") or [])
     joined = _take_pending_self_assessment(db, manager, note, version)

@@ -51,6 +51,11 @@ from coachapp.versioning import StaleVersion, form_version
 bp = Blueprint("coaching", __name__)
 
 DUE_CHOICES = ((7, "In 1 week"), (14, "In 2 weeks"), (30, "In a month"))
+# The note's content fields the debrief form reads in its own way (debrief_form); every other
+# one is a text field of the same name, read as typed.
+READ_APART = frozenset(
+    {"type", "occurred_on", "account_id", "plan_id", "strengths", "development_focus"}
+)
 
 
 def _today() -> dt.date:
@@ -191,7 +196,9 @@ def debrief_form(form: MultiDict[str, str], competencies: dict[int, str]) -> For
             _join_chips(form.getlist("focus_chip"), form.get("development_focus", ""), FOCUS_CHIPS),
         ]
     ).strip()
-    body["private_notes"] = form.get("private_notes", "")
+    for name in schemas.CONTENT_FIELDS:
+        if name not in READ_APART:
+            body[name] = form.get(name, "")  # a text field, as typed (private notes)
     return FormBody(body, form, names)
 
 

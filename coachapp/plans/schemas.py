@@ -1,20 +1,28 @@
-"""Input shapes for plans and their items, shared by the HTML forms and the JSON API."""
+"""The shapes of plans and their items: what the HTML forms and the JSON API take, and what the
+API gives."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from coachapp.auth.callers import api_user
 from coachapp.forms import Line, Lines
 from coachapp.models import (
+    PROFILE_AREAS,
+    AccountPlan,
     AccountType,
     ActionStatus,
     DecisionRole,
+    Function,
     GoalStatus,
     PlanStatus,
     Relationship,
 )
+from coachapp.plans.completeness import plan_completeness
+from coachapp.timezones import local_today
 
 PERIOD = re.compile(r"^20\d\d-(H1|H2|Q[1-4]|FY)$")
 PERIOD_MESSAGE = "Use a period like 2026-H2, 2026-Q3 or 2026-FY."
@@ -103,3 +111,127 @@ stakeholder_schema = StakeholderSchema()
 stakeholder_update_schema = StakeholderSchema(partial=True)
 team_member_schema = TeamMemberSchema()
 comment_schema = CommentSchema()
+
+
+# What the API gives (DESIGN.md "account plan"), its plan change and list query. flask-smorest
+# names each OpenAPI component after its schema class: these class names are published.
+
+
+class AccountOutSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    type = fields.Enum(AccountType, by_value=True, required=True)
+    region = fields.String(required=True)
+
+
+class GoalOutSchema(Schema):
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    measure = fields.String(required=True)
+    target_date = fields.Date(required=True, allow_none=True)
+    status = fields.Enum(GoalStatus, by_value=True, required=True)
+    value = fields.String(required=True, allow_none=True)
+    version = fields.Integer(required=True)
+
+
+class ActionOutSchema(Schema):
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    owner_id = fields.Integer(required=True)
+    due_date = fields.Date(required=True, allow_none=True)
+    status = fields.Enum(ActionStatus, by_value=True, required=True)
+    version = fields.Integer(required=True)
+
+
+class StakeholderOutSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    title = fields.String(required=True)
+    decision_role = fields.Enum(DecisionRole, by_value=True, required=True)
+    relationship = fields.Enum(
+        Relationship, by_value=True, required=True, attribute="relationship_strength"
+    )
+    version = fields.Integer(required=True)
+
+
+class TeamMemberOutSchema(Schema):
+    user_id = fields.Integer(required=True)
+    name = fields.String(required=True, attribute="user.name")
+    function = fields.Enum(Function, by_value=True, required=True, attribute="user.function")
+    responsibility = fields.String(required=True)
+
+
+class ProfileSchema(Schema):
+    business = Lines(validate=LONG_TEXT)
+    clinical = Lines(validate=LONG_TEXT)
+    operational = Lines(validate=LONG_TEXT)
+    reimbursement = Lines(validate=LONG_TEXT)
+
+
+class CompletenessSchema(Schema):
+    score = fields.Integer(required=True, validate=validate.Range(0, 100))
+    missing = fields.List(fields.String(), required=True)
+
+
+class PlanOutSchema(Schema):
+    id = fields.Integer(required=True)
+    account = fields.Nested(AccountOutSchema, required=True)
+    period = fields.String(required=True)
+    owner_id = fields.Integer(required=True)
+    status = fields.Enum(PlanStatus, by_value=True, required=True)
+    strategic_priorities = fields.String(required=True)
+    profile = fields.Method(
+        "_profile",
+        required=True,
+        metadata={"type": "object", "properties": {a: {"type": "string"} for a in PROFILE_AREAS}},
+    )
+    goals = fields.List(fields.Nested(GoalOutSchema), required=True)
+    action_items = fields.List(fields.Nested(ActionOutSchema), required=True)
+    stakeholders = fields.List(fields.Nested(StakeholderOutSchema), required=True)
+    team = fields.List(fields.Nested(TeamMemberOutSchema), required=True)
+    completeness = fields.Method(
+        "_completeness",
+        required=True,
+        metadata={
+            "type": "object",
+            "properties": {
+                "score": {"type": "integer", "minimum": 0, "maximum": 100},
+                "missing": {"type": "array", "items": {"type": "string"}},
+            },
+        },
+    )
+    version = fields.Integer(required=True)
+    updated_at = fields.AwareDateTime(required=True, attribute="last_activity_at")
+
+    def _profile(self, plan: AccountPlan) -> dict[str, str]:
+        return {area: getattr(plan, f"profile_{area}") for area in PROFILE_AREAS}
+
+    def _completeness(self, plan: AccountPlan) -> dict[str, Any]:
+        result = plan_completeness(plan, local_today(api_user().timezone))
+        return {"score": result.score, "missing": result.missing}
+
+
+class PlanPatchSchema(Schema):
+    period = fields.String(validate=validate.Regexp(PERIOD, error=PERIOD_MESSAGE))
+    status = fields.Enum(PlanStatus, by_value=True)
+    strategic_priorities = Lines(validate=LONG_TEXT)
+    profile = fields.Nested(ProfileSchema)
+
+
+class PlanListQuerySchema(Schema):
+    region = Line(validate=validate.Length(max=80))
+    function = fields.Enum(Function, by_value=True)
+    status = fields.Enum(PlanStatus, by_value=True)
+
+
+# Partial copies for PATCH, named apart so the OpenAPI document keeps one schema per name.
+class GoalPatchSchema(GoalSchema):
+    pass
+
+
+class ActionItemPatchSchema(ActionSchema):
+    pass
+
+
+class StakeholderPatchSchema(StakeholderSchema):
+    pass

@@ -8,18 +8,23 @@ rep's plans, one of the day's accounts, a competency of the day's guide, a call'
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from coachapp.coaching.schemas import (
     FOLLOW_UP_EVIDENCE_MAX,
     SCORE_MAX,
     SCORE_MIN,
+    FollowUpOutSchema,
     id_field,
     line_field,
     required_text,
     text_field,
 )
 from coachapp.forms import FormId, Line
+from coachapp.models import PlannedRideAlong
 
 MAX_STOPS = 8  # accounts planned for one day
 HELP_MAX = 1000  # the rep's "What do you want help with?"
@@ -123,3 +128,102 @@ ride_along_create_schema = RideAlongCreateSchema()
 preparation_schema = PreparationSchema()
 agreement_done_schema = AgreementDoneSchema()
 call_schema = CallInSchema()
+
+
+# What the API gives, and its list query --------------------------------------------------
+
+LIST_DAYS_BACK = 30  # a list of ride-alongs starts this many days back by default
+
+
+class StopOutSchema(Schema):
+    id = fields.Integer(required=True)
+    position = fields.Integer(required=True)
+    plan_id = fields.Integer(required=True, allow_none=True)
+    account_id = fields.Integer(required=True, allow_none=True)
+    name = fields.String(required=True)
+    objective = fields.String(required=True)
+
+
+class AgreementOutSchema(FollowUpOutSchema):
+    completed_at = fields.AwareDateTime(required=True, allow_none=True)
+
+
+class PreBriefOutSchema(Schema):
+    note_id = fields.Integer(
+        required=True, allow_none=True, metadata={"description": "The last shared note"}
+    )
+    occurred_on = fields.Date(required=True, allow_none=True)
+    agreements = fields.List(fields.Nested(AgreementOutSchema), required=True)
+
+
+class RideAlongOutSchema(Schema):
+    id = fields.Integer(required=True)
+    manager_id = fields.Integer(required=True)
+    rep_id = fields.Integer(required=True)
+    day = fields.Date(required=True)
+    plan_id = fields.Integer(required=True, allow_none=True)
+    note = fields.String(required=True, metadata={"description": "The manager's note on it"})
+    cancelled = fields.Method("_cancelled", required=True, metadata={"type": "boolean"})
+    help_request = fields.String(
+        required=True, metadata={"description": 'The rep\'s "What do you want help with?"'}
+    )
+    prepared_at = fields.AwareDateTime(required=True, allow_none=True)
+    stops = fields.List(
+        fields.Nested(StopOutSchema),
+        required=True,
+        metadata={"description": "The day's accounts, each with a call objective"},
+    )
+    guide_version_id = fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The guide the calls are rated on; fixed at the first call"},
+    )
+    session_id = fields.Integer(
+        required=True, allow_none=True, metadata={"description": "The end-of-day note"}
+    )
+    version = fields.Integer(required=True)
+
+    def _cancelled(self, ride: PlannedRideAlong) -> bool:
+        return ride.cancelled_at is not None
+
+
+class RideAlongDetailOutSchema(RideAlongOutSchema):
+    pre_brief = fields.Nested(
+        PreBriefOutSchema,
+        required=True,
+        metadata={"description": "The last shared note's agreements, with their status"},
+    )
+
+
+class CallRatingOutSchema(Schema):
+    competency_id = fields.Integer(required=True)
+    score = fields.Integer(required=True)
+
+
+class CallOutSchema(Schema):
+    id = fields.Integer(required=True)
+    client_uuid = fields.UUID(required=True)
+    ride_id = fields.Integer(required=True)
+    stop_id = fields.Integer(required=True, allow_none=True)
+    account_name = fields.String(required=True)
+    ratings = fields.List(fields.Nested(CallRatingOutSchema), required=True)
+    evidence = fields.String(required=True)
+    captured_at = fields.AwareDateTime(required=True)
+
+
+class RideAlongListQuerySchema(Schema):
+    since = fields.Date(
+        metadata={"description": f"From this day on; default {LIST_DAYS_BACK} days ago"}
+    )
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+
+
+@dataclass
+class RideView:
+    """A ride-along with its pre-brief, as the detail schema reads it."""
+
+    ride: PlannedRideAlong
+    pre_brief: dict[str, Any]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.ride, name)
