@@ -214,6 +214,7 @@ def build_org(db: Session) -> Org:
     """director ─ manager ─ rep, rep2
              └ manager2 ─ other_rep
     director2 ─ manager3 ─ far_rep;   admin
+    medical_director ─ msl_manager ─ msl   (the medical line; msl is on rep's account team)
     """
     org = Org()
     p = org.people
@@ -235,6 +236,20 @@ def build_org(db: Session) -> Org:
     org.plans["rep"] = make_plan(db, p["rep"], team=(p["rep2"],))
     org.plans["other_rep_with_rep"] = make_plan(db, p["other_rep"], team=(p["rep"],))
     org.plans["far"] = make_plan(db, p["far_rep"])
+    p["medical_director"] = make_user(
+        db, role=Role.DIRECTOR, name="Mira Medical", function=Function.MSL
+    )
+    p["msl_manager"] = make_user(
+        db,
+        role=Role.MANAGER,
+        name="Mel Msl-Lead",
+        function=Function.MSL,
+        manager_id=p["medical_director"].id,
+    )
+    p["msl"] = make_user(
+        db, name="Sam Science", function=Function.MSL, manager_id=p["msl_manager"].id
+    )
+    org.plans["rep"].team.append(PlanTeamMember(user_id=p["msl"].id, responsibility="MSL"))
 
     version = make_guide_version(db)
     org.guide_ids["main"] = version.guide_id
@@ -246,6 +261,7 @@ def build_org(db: Session) -> Org:
     )
     s["other_team"] = make_note(db, p["manager2"], p["other_rep"], guide_version=version)
     s["far"] = make_note(db, p["manager3"], p["far_rep"], guide_version=version)
+    s["msl"] = make_note(db, p["msl_manager"], p["msl"], guide_version=version)
 
     org.follow_ups["rep_shared"] = make_follow_up(
         db, p["rep"], p["manager"], session_id=s["shared"].id

@@ -213,7 +213,10 @@ class TestMatrix:
             ("manager2", {"other_rep"}),
             ("director", {"rep", "rep2", "other_rep"}),
             ("director2", {"far_rep"}),
-            ("admin", {"rep", "rep2", "other_rep", "far_rep"}),
+            ("admin", {"rep", "rep2", "other_rep", "far_rep", "msl"}),
+            # The medical line sees its own, not the commercial reps of the MSL's account team.
+            ("msl_manager", {"msl"}),
+            ("msl", {"msl"}),
         ],
     )
     def test_reps_api_lists_only_the_callers_scope(
@@ -234,6 +237,8 @@ class TestMatrix:
             ("director", {"rep", "rep2", "other_rep"}),
             ("director2", {"far_rep"}),
             ("admin", set()),  # admins manage targets but read no coaching
+            ("msl_manager", {"msl"}),
+            ("msl", {"msl"}),
         ],
     )
     def test_cadence_api_and_csv_cover_only_the_callers_scope(

@@ -31,6 +31,9 @@ EVERYONE = (
     "director",
     "director2",
     "admin",
+    "medical_director",
+    "msl_manager",
+    "msl",
 )
 
 
@@ -58,7 +61,11 @@ def test_visible_reps_per_role(db: Session, org: Org) -> None:
         "manager3": {"far_rep"},
         "director": {"rep", "rep2", "other_rep"},
         "director2": {"far_rep"},
-        "admin": {"rep", "rep2", "other_rep", "far_rep"},
+        "admin": {"rep", "rep2", "other_rep", "far_rep", "msl"},
+        # The medical line: its own people, never the commercial ones.
+        "medical_director": {"msl"},
+        "msl_manager": {"msl"},
+        "msl": {"msl"},
     }
 
 
@@ -70,6 +77,7 @@ def test_visible_reps_leave_out_deactivated_people(db: Session, org: Org) -> Non
         "rep",
         "other_rep",
         "far_rep",
+        "msl",
     }
 
 
@@ -88,6 +96,9 @@ def test_cadence_figures_cover_the_reps_whose_shared_notes_one_may_read(
         "director": {"rep", "rep2", "other_rep"},
         "director2": {"far_rep"},
         "admin": set(),  # admins manage cadence targets but read no coaching
+        "medical_director": {"msl"},
+        "msl_manager": {"msl"},
+        "msl": {"msl"},
     }
     # The same people whose shared notes each viewer may read.
     for who in EVERYONE:
@@ -114,6 +125,9 @@ def test_person_pages_one_may_open(db: Session, org: Org) -> None:
         "director": {"director", "manager", "manager2", "rep", "rep2", "other_rep"},
         "director2": {"director2", "manager3", "far_rep"},
         "admin": {"admin"},
+        "medical_director": {"msl", "medical_director", "msl_manager"},
+        "msl_manager": {"msl", "msl_manager"},
+        "msl": {"msl"},
     }
 
 
@@ -142,6 +156,9 @@ def test_visible_plans_per_role(db: Session, org: Org) -> None:
         "director": {"rep", "other_rep_with_rep"},
         "director2": {"far"},
         "admin": set(),
+        "medical_director": {"rep"},
+        "msl_manager": {"rep"},
+        "msl": {"rep"},
     }
 
 
@@ -189,6 +206,9 @@ def test_visible_sessions_per_role(db: Session, org: Org) -> None:
         "director": {"shared", "acknowledged", "other_team"},
         "director2": {"far"},
         "admin": set(),
+        "medical_director": {"msl"},
+        "msl_manager": {"msl"},
+        "msl": {"msl"},
     }
 
 
@@ -261,6 +281,9 @@ def test_visible_follow_ups_per_role(db: Session, org: Org) -> None:
         "director": {"rep_shared"},
         "director2": {"far"},
         "admin": set(),
+        "medical_director": set(),
+        "msl_manager": set(),
+        "msl": set(),
     }
 
 
@@ -293,6 +316,9 @@ def test_plan_action_follow_ups_reach_the_owners_managers(db: Session, org: Org)
         "director": {"rep_shared", "plan_action", "on_rep_note"},
         "director2": {"far"},
         "admin": set(),
+        "medical_director": set(),
+        "msl_manager": set(),
+        "msl": set(),
     }
 
 

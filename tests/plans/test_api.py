@@ -70,7 +70,9 @@ def test_plan_shape_and_etag(client: HttpsClient, org: Org, bearer: Any) -> None
     }
     assert set(body["profile"]) == {"business", "clinical", "operational", "reimbursement"}
     assert set(body["account"]) >= {"id", "name", "type"}
-    assert {m["user_id"] for m in body["team"]} == {org.people["rep"].id, org.people["rep2"].id}
+    assert {m["user_id"] for m in body["team"]} == {
+        org.people[who].id for who in ("rep", "rep2", "msl")
+    }
     assert 0 <= body["completeness"]["score"] <= 100 and body["completeness"]["missing"]
 
 
