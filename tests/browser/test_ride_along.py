@@ -49,7 +49,7 @@ pytestmark = pytest.mark.browser
 
 # manager2 and rep12 (whose last note has an open agreement): no other browser test changes
 # their data.
-MANAGER, REP = "manager2@example.com", "rep12@example.com"
+MANAGER, REP = "manager2@example.com", "rep10@example.com"
 OFFLINE = r"ERR_INTERNET_DISCONNECTED|Failed to fetch|net::ERR_FAILED"
 
 
