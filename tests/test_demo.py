@@ -152,6 +152,22 @@ def test_texts_vary_per_account_and_person(db: Session) -> None:
     assert len(set(evidence)) / len(evidence) > 0.9
 
 
+def test_notes_on_msls_read_as_scientific_exchange(db: Session) -> None:
+    """No sales pitch in medical coaching (coaching.toml's medical_competencies)."""
+    seed_demo(db, today=TODAY)
+    msls = select(User.id).where(User.function == Function.MSL)
+    notes = db.scalars(select(Note).where(Note.rep_id.in_(msls))).all()
+    assert len(notes) > 30
+    texts = [
+        text
+        for note in notes
+        for text in (note.strengths, note.development_focus, *(r.evidence for r in note.ratings))
+    ]
+    for phrase in ("product features", "value story", "dosing card", "capacity calculator"):
+        assert not [text for text in texts if phrase in text], phrase
+    assert any("unsolicited" in text for text in texts)
+
+
 def test_history_has_realistic_spread(db: Session) -> None:
     seed_demo(db, today=TODAY)
     manager = by_email(db, "manager@example.com")

@@ -777,7 +777,7 @@ class CopyBuilder:
             if key in focus:
                 mean += -0.7 + 0.9 * progress
             score = max(1, min(4, round(mean + rng.gauss(0, 0.5))))
-            texts = content.competencies.get(key)
+            texts = content.competency_texts(spec.function).get(key)
             if texts is None:
                 options: tuple[str, ...] = ()
             else:
@@ -795,7 +795,7 @@ class CopyBuilder:
         self, spec: Rep, scored: Sequence[tuple[int, str]], text: dict[str, str]
     ) -> tuple[str, str]:
         rng = self.rng
-        texts = self.content.competencies
+        texts = self.content.competency_texts(spec.function)
         ranked = sorted(scored, key=lambda pair: (-pair[0], pair[1]))
         strengths = []
         if ranked and ranked[0][0] >= 3 and ranked[0][1] in texts:
@@ -877,7 +877,7 @@ class CopyBuilder:
         if not spec.focus:
             return
         rng = self.rng
-        texts = self.content.competencies
+        texts = self.content.competency_texts(spec.function)
         teammate, teammate_fn = (
             current.teammates[0] if current.teammates else (manager, Function.SALES)
         )

@@ -205,6 +205,9 @@ class DemoContent:
     ride_alongs: tuple[RideAlongSpec, ...]
     session_types: dict[NoteType, SessionTypeSpec]
     competencies: dict[str, CompetencyTexts]
+    # What a note on someone of the medical line says instead, where the words differ:
+    # scientific exchange, never a sales call.
+    medical_competencies: dict[str, CompetencyTexts]
     not_observed: tuple[str, ...]
     evidence_openers: tuple[str, ...]
     general_strengths: tuple[str, ...]
@@ -222,6 +225,12 @@ class DemoContent:
 
     def handles(self) -> list[str]:
         return [leader.handle for leader in self.leaders] + [rep.handle for rep in self.reps]
+
+    def competency_texts(self, function: Function) -> dict[str, CompetencyTexts]:
+        """The texts notes on someone of this function are written from."""
+        if function == Function.MSL:
+            return {**self.competencies, **self.medical_competencies}
+        return self.competencies
 
     def owners(self) -> tuple[Rep, ...]:
         """The reps who own an account's plan (people.toml's account)."""
@@ -366,6 +375,9 @@ def _read(
             for name, t in coaching.keyed("session_types")
         },
         competencies={key: _competency_texts(t) for key, t in coaching.keyed("competencies")},
+        medical_competencies={
+            key: _competency_texts(t) for key, t in coaching.keyed("medical_competencies")
+        },
         not_observed=texts.texts("not_observed"),
         evidence_openers=texts.texts("evidence_openers"),
         general_strengths=texts.texts("general_strengths"),
@@ -599,7 +611,10 @@ def _check(content: DemoContent) -> None:
     for session_type, spec in content.session_types.items():
         problems += _unknown_competencies(f"coaching.toml: {session_type}", spec.observes)
     problems += _unknown_competencies("coaching.toml: competencies", content.competencies)
-    for key, texts in content.competencies.items():
+    problems += _unknown_competencies(
+        "coaching.toml: medical_competencies", content.medical_competencies
+    )
+    for key, texts in (*content.competencies.items(), *content.medical_competencies.items()):
         options = (*texts.evidence_low, *texts.evidence_high, texts.strength, texts.development)
         problems += _placeholders(f"coaching.toml: {key}", options, NOTE_CONTEXT)
     for label, options in (
