@@ -90,11 +90,11 @@ def test_director_home_lists_their_managers(
         db = get_session()
         director = db.scalars(select(User).where(User.email == "director@example.com")).one()
         managers = db.scalars(select(User.name).where(User.manager_id == director.id)).all()
-    assert len(managers) == 3
+    assert len(managers) == 4  # three sales managers and the market access manager
 
     phone = signed_in_phone("director@example.com")
     expect(phone.get_by_role("heading", name="Your teams", level=1)).to_be_visible()
-    expect(phone.get_by_text(re.compile(r"^3 teams · coaching cadence"))).to_be_visible()
+    expect(phone.get_by_text(re.compile(r"^4 teams · coaching cadence"))).to_be_visible()
     for name in managers:
         heading = phone.get_by_role("heading", name=name, level=2)
         expect(heading).to_be_visible()

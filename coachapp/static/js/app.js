@@ -143,6 +143,21 @@ document.addEventListener("focusin", (event) => {
   }
 });
 
+// Keyboard focus never rests under the bottom navigation or a sticky bar: Chromium leaves a
+// control that is partly in view where it is when it takes focus, even when the part it
+// shows is behind the navigation. Bring it clear (scrollIntoView keeps scroll-padding).
+document.addEventListener("focusin", (event) => {
+  const control = event.target;
+  const nav = document.getElementById("bottom-nav");
+  if (!(control instanceof HTMLElement) || !nav || control.closest("#bottom-nav")) {
+    return;
+  }
+  const box = control.getBoundingClientRect();
+  if (box.height > 0 && box.bottom > nav.getBoundingClientRect().top) {
+    control.scrollIntoView({ block: "nearest", inline: "nearest" });
+  }
+});
+
 // A swap that replaces the focused control (a section re-rendered after adding or removing an
 // item) would drop focus to <body>, and a keyboard or screen-reader user would start again
 // from the top of the page. htmx 4 restores focus to an element with the same id and then
