@@ -25,6 +25,7 @@ from playwright.sync_api import (
     ConsoleMessage,
     Page,
     ViewportSize,
+    expect,
     sync_playwright,
 )
 from sqlalchemy import select
@@ -47,6 +48,11 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PHONE: ViewportSize = {"width": 390, "height": 844}
+# The whole suite runs four xdist workers, four Chromiums and PostgreSQL on two cores: a page
+# that answers in 200 ms alone can take several seconds then. Waits are generous so that load
+# is not a failure; what must happen within a given time says so with its own timeout.
+ACTION_TIMEOUT_MS = 20_000
+expect.set_options(timeout=15_000)
 
 # The page reports CSP violations to the test through a binding; test init scripts are not
 # subject to the app's policy, the app's own scripts are.
@@ -177,7 +183,7 @@ def new_phone(
             **options,
         }
         context = browser.new_context(**settings)
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
         contexts.append(context)
         page_problems.watch(context)
         return context.new_page()
