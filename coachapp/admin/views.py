@@ -44,6 +44,7 @@ def _form_page(template: str, status: int = 200, **context: Any) -> tuple[str, i
             managers=service.possible_managers(db),
             timezones=zone_picker(zones_in_use(db), context["values"].get("timezone") or ""),
             regions=service.known_regions(db),
+            user_shape=service.user_create_schema,
             **context,
         ),
         status,
