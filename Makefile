@@ -76,7 +76,7 @@ typecheck: install
 	$(BIN)/mypy
 
 pytest: install chromium
-	$(BIN)/pytest -n 4 --dist worksteal
+	$(BIN)/pytest -n 3 --dist worksteal
 
 test: lint typecheck pytest
 

@@ -48,7 +48,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PHONE: ViewportSize = {"width": 390, "height": 844}
-# The whole suite runs four xdist workers, four Chromiums and PostgreSQL on two cores: a page
+# The whole suite runs three xdist workers, three Chromiums and PostgreSQL on two cores: a page
 # that answers in 200 ms alone can take several seconds then. Waits are generous so that load
 # is not a failure; what must happen within a given time says so with its own timeout.
 ACTION_TIMEOUT_MS = 20_000
