@@ -1002,8 +1002,7 @@ def update_follow_up(
         raise PermissionDenied("Only the follow-up's owner or its author changes it.")
     # The same change sent twice at once (a double tap, a replay beside its original): the
     # second waits here for the first's commit and reads it, so it changes and audits nothing.
-    db.execute(select(FollowUp.id).where(FollowUp.id == follow_up.id).with_for_update())
-    db.refresh(follow_up)
+    db.refresh(follow_up, with_for_update={"of": FollowUp})
     before = {
         name: getattr(follow_up, name) for name in ("status", "due_date", "title", "evidence")
     }
