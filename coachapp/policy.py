@@ -14,12 +14,15 @@ from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
+    Integer,
     Select,
     SQLColumnExpression,
     and_,
     exists,
     false,
     func,
+    literal,
     or_,
     select,
     true,
@@ -29,6 +32,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from coachapp.errors import NotFound
 from coachapp.models import (
+    Account,
     AccountPlan,
     CoachTheCoachNote,
     FollowUp,
@@ -37,6 +41,7 @@ from coachapp.models import (
     NoteStatus,
     PendingSelfAssessment,
     PlannedRideAlong,
+    PlanStatus,
     PlanTeamMember,
     ReportingLine,
     Role,
@@ -209,6 +214,109 @@ def can_edit_plan(viewer: User, plan: AccountPlan) -> bool:
 
 def can_comment_on_plan(viewer: User, plan: AccountPlan) -> bool:
     return viewer.role == Role.MANAGER and plan.owner.manager_id == viewer.id
+
+
+# Account teams -----------------------------------------------------------------
+#
+# An account's team is everyone on one of its plans that is not archived: each plan's owner
+# and its team members, whatever line they report up. The team is seen (who is on it, their
+# functions, line managers and open actions) by its members and by each member's line:
+# whoever may see one of those plans. Across the medical/commercial wall people share the
+# account team, the plan and observations, never coaching content.
+#
+# Observations: a manager or director who rides with their people sees colleagues of other
+# lines at work on a shared account, and records an observation about them for that
+# person's own line manager. The author must share an account with the subject: the subject
+# is on the team of an account where the author, or someone the author manages, is too.
+# Across the medical/commercial wall an observation is limited to the 3C competencies.
+
+# The competencies of the 3C's (collaboration, coordination, communication): the account-
+# management behaviours every function shares, the only ones observed across the wall.
+THREE_C_COMPETENCIES = frozenset(
+    {"cross_functional_collaboration", "account_team_coordination", "team_communication"}
+)
+
+
+def _live_plans() -> ColumnElement[bool]:
+    return AccountPlan.status != PlanStatus.ARCHIVED
+
+
+def account_team_ids(account_id: int | SQLColumnExpression[Any]) -> Select[int]:
+    """Everyone on the account's team: the owners and members of its live plans."""
+    seats = _team_seats().subquery()
+    return select(seats.c.user_id).where(seats.c.account_id == account_id)
+
+
+def accounts_scope(viewer: User) -> ColumnElement[bool]:
+    """Accounts whose team the viewer may see: those with a live plan the viewer may see."""
+    return Account.id.in_(select(AccountPlan.account_id).where(plans_scope(viewer), _live_plans()))
+
+
+def visible_accounts(viewer: User) -> Select[Account]:
+    return select(Account).where(accounts_scope(viewer)).order_by(Account.name)
+
+
+def account_or_404(db: Session, viewer: User, account_id: int) -> Account:
+    return _one_or_404(db, visible_accounts(viewer).where(Account.id == account_id))
+
+
+def may_observe(viewer: User) -> bool:
+    """Those who coach observe: managers and directors."""
+    return viewer.role in {Role.MANAGER, Role.DIRECTOR}
+
+
+def _team_seats() -> CompoundSelect[int, int]:
+    """(account id, user id) of every seat on a live plan, owners included."""
+    owners = select(AccountPlan.account_id, AccountPlan.owner_id.label("user_id")).where(
+        _live_plans()
+    )
+    members = (
+        select(AccountPlan.account_id, PlanTeamMember.user_id)
+        .join(AccountPlan, AccountPlan.id == PlanTeamMember.plan_id)
+        .where(_live_plans())
+    )
+    return owners.union(members)
+
+
+def shared_account_ids(viewer: User, subject_id: int) -> Select[int]:
+    """Accounts where the subject is on the team and so is the viewer or someone the viewer
+    manages: the accounts an observation of the subject by the viewer may be about."""
+    seats = _team_seats().subquery()
+    theirs = aliased(seats)
+    managed = managed_ids(viewer)
+    ours = select(User.id).where(
+        User.id == viewer.id if managed is None else or_(User.id == viewer.id, User.id.in_(managed))
+    )
+    return (
+        select(seats.c.account_id)
+        .join(theirs, theirs.c.account_id == seats.c.account_id)
+        .where(seats.c.user_id == subject_id, theirs.c.user_id.in_(ours))
+        .distinct()
+    )
+
+
+def observable_subject_or_404(db: Session, viewer: User, subject_id: int, account_id: int) -> User:
+    """The subject of an observation: someone other than the viewer, active, who shares this
+    account with the viewer's line (see above); anyone else is missing (404)."""
+    if not may_observe(viewer) or subject_id == viewer.id:
+        raise NotFound()
+    return _one_or_404(
+        db,
+        select(User).where(
+            User.id == subject_id,
+            User.active.is_(True),
+            User.id != viewer.id,
+            literal(account_id, Integer).in_(shared_account_ids(viewer, subject_id)),
+        ),
+    )
+
+
+def observable_competencies(viewer: User, subject: User) -> frozenset[str] | None:
+    """The competency keys the viewer may observe the subject on: the 3C's alone across the
+    medical/commercial wall, any otherwise (None)."""
+    if may_see_coaching_of(viewer, subject):
+        return None
+    return THREE_C_COMPETENCIES
 
 
 # Coaching sessions --------------------------------------------------------------

@@ -277,3 +277,72 @@ def build_org(db: Session) -> Org:
         org.coach_notes[state.value] = make_coach_note(db, p["director"], p["manager"], state)
     db.commit()
     return org
+
+
+# The lines of an organisation ----------------------------------------------------
+
+MEDICAL, COMMERCIAL, PATIENT = "medical", "commercial", "patient_services"
+
+
+@dataclass
+class Lines:
+    people: dict[str, User]
+    notes: dict[str, Note]  # by the rep's key
+    side: dict[str, str]  # each person's division
+
+
+# key: (role, function, manager's key)
+LINE_PEOPLE: dict[str, tuple[Role, Function, str | None]] = {
+    "medical_director": (Role.DIRECTOR, Function.MSL, None),
+    "msl_manager": (Role.MANAGER, Function.MSL, "medical_director"),
+    "msl": (Role.REP, Function.MSL, "msl_manager"),
+    "director": (Role.DIRECTOR, Function.SALES, None),
+    "sales_manager": (Role.MANAGER, Function.SALES, "director"),
+    "rep": (Role.REP, Function.KEY_ACCOUNT, "sales_manager"),
+    "access_manager": (Role.MANAGER, Function.MARKET_ACCESS, "director"),
+    "access_rep": (Role.REP, Function.REIMBURSEMENT, "access_manager"),
+    "nurse_manager": (Role.MANAGER, Function.NURSE_EDUCATOR, None),
+    "nurse": (Role.REP, Function.NURSE_EDUCATOR, "nurse_manager"),
+    # Crossed chains: an MSL put under a sales manager, and a commercial director over an
+    # MSL manager.
+    "crossed_msl": (Role.REP, Function.MSL, "sales_manager"),
+    "msl_manager2": (Role.MANAGER, Function.MSL, "director"),
+    "msl2": (Role.REP, Function.MSL, "msl_manager2"),
+}
+SIDE = {Function.MSL: MEDICAL, Function.NURSE_EDUCATOR: PATIENT}
+
+
+def build_lines(db: Session) -> Lines:
+    """The organisation's lines side by side, one account team across them (LINE_PEOPLE)."""
+    people: dict[str, User] = {}
+    for key, (role, function, manager) in LINE_PEOPLE.items():
+        people[key] = make_user(
+            db,
+            role=role,
+            function=function,
+            name=f"Lines {key.replace('_', ' ').title()}",
+            manager_id=people[manager].id if manager else None,
+        )
+    version = make_guide_version(db)
+    notes = {}
+    for key, (role, _function, _manager) in LINE_PEOPLE.items():
+        if role != Role.REP:
+            continue
+        rep = people[key]
+        notes[key] = make_note(
+            db,
+            db.get(User, rep.manager_id),
+            rep,
+            NoteStatus.ACKNOWLEDGED,
+            guide_version=version,
+            strengths=f"NOTE-ABOUT-{key.upper()}",
+            private_notes=f"PRIVATE-ABOUT-{key.upper()}",
+            self_assessment={"ratings": [], "at": "2026-11-01T10:00:00+00:00"},
+        )
+    # One account team mixing the lines: seeing the plan across lines is allowed.
+    make_plan(db, people["rep"], team=(people["msl"], people["access_rep"], people["nurse"]))
+    make_coach_note(db, people["director"], people["msl_manager2"])
+    make_coach_note(db, people["director"], people["sales_manager"])
+    db.commit()
+    side = {key: SIDE.get(fn, COMMERCIAL) for key, (_r, fn, _m) in LINE_PEOPLE.items()}
+    return Lines(people, notes, side)

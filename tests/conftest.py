@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from coachapp import create_app, migrate
 from coachapp.auth import passwords
 from coachapp.db import Database
-from tests.builders import Org, build_org
+from tests.builders import Lines, Org, build_lines, build_org
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 # Every database test runs on each backend; `make test-fast` narrows it to SQLite.
@@ -292,6 +292,12 @@ def client(app: Flask, connection: Connection) -> HttpsClient:
 @pytest.fixture
 def runner(app: Flask, connection: Connection) -> Any:
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def lines(db: Session) -> Lines:
+    """Each line of a life-sciences organisation and one account team across them."""
+    return build_lines(db)
 
 
 @pytest.fixture
