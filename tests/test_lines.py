@@ -5,6 +5,8 @@ directors included, even where a reporting chain crosses the line."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from flask import Flask
 from sqlalchemy import select
@@ -161,3 +163,29 @@ def test_self_assessments_before_a_note_stay_within_the_line(db: Session, lines:
     sales_manager = lines.people["sales_manager"]
     reps = db.scalars(select(User).where(policy.self_assessment_scope(sales_manager))).all()
     assert lines.people["rep"] in reps and lines.people["crossed_msl"] not in reps
+
+
+def test_no_nudge_sends_anyone_to_coaching_across_the_line(
+    app: Flask, db: Session, lines: Lines
+) -> None:
+    """The cadence nudge goes to a rep's manager only where that manager may coach them: an MSL
+    put under a sales manager is not theirs to coach, and their page is missing to them."""
+    from coachapp.models import Notification
+    from coachapp.nudges import rules
+
+    for note in lines.notes.values():  # every rep last coached long ago
+        note.occurred_on -= dt.timedelta(days=120)
+    db.commit()
+    with app.app_context():
+        rules.evaluate(db)
+    sent = db.scalars(select(Notification).where(Notification.kind == "cadence_overdue")).all()
+    about = {(n.recipient_id, n.dedupe_key.split(":")[1]) for n in sent}
+    people = lines.people
+    assert (people["msl_manager"].id, str(people["msl"].id)) in about
+    assert (people["sales_manager"].id, str(people["rep"].id)) in about
+    assert (people["sales_manager"].id, str(people["crossed_msl"].id)) not in about
+    for recipient_id, subject_id in about:
+        recipient = db.get(User, recipient_id)
+        subject = db.get(User, int(subject_id))
+        assert recipient is not None and subject is not None
+        assert policy.may_see_coaching_of(recipient, subject), (recipient.email, subject.email)

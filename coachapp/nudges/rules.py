@@ -156,6 +156,8 @@ def cadence(db: Session, now: dt.datetime) -> Iterator[Nudge]:
         figure = figures[rep.id]
         if figure.status not in ("overdue", "never") or rep.manager is None:
             continue
+        if not policy.may_see_coaching_of(rep.manager, rep):
+            continue  # a chain crossing the medical/commercial wall: not theirs to coach
         last = figure.last_coached_on.isoformat() if figure.last_coached_on else "never"
         since = (
             f"last coached {figure.days_since_last} days ago"
