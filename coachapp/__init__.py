@@ -82,6 +82,7 @@ class DatabaseIdConverter(IntegerConverter):
 
 def _register_blueprints(app: Flask) -> None:
     from coachapp import health, home
+    from coachapp.accounts import bp as accounts_bp
     from coachapp.admin import bp as admin_bp
     from coachapp.auth import bp as auth_bp
     from coachapp.coach_notes import bp as coach_notes_bp
@@ -105,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(nudges_bp)
     app.register_blueprint(pwa_bp)
     app.register_blueprint(plans_bp)
+    app.register_blueprint(accounts_bp)
     app.register_blueprint(coaching_bp)
     app.register_blueprint(ride_alongs_bp)
     app.register_blueprint(coach_notes_bp)

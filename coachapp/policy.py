@@ -241,6 +241,11 @@ def _live_plans() -> ColumnElement[bool]:
     return AccountPlan.status != PlanStatus.ARCHIVED
 
 
+def live_account_plans(account_id: int) -> Select[AccountPlan]:
+    """The account's plans that are not archived: their owners and members are its team."""
+    return select(AccountPlan).where(AccountPlan.account_id == account_id, _live_plans())
+
+
 def account_team_ids(account_id: int | SQLColumnExpression[Any]) -> Select[int]:
     """Everyone on the account's team: the owners and members of its live plans."""
     seats = _team_seats().subquery()

@@ -399,6 +399,17 @@ MATRIX: tuple[Row, ...] = (
         expect=(302, 302, 403, 404, 403, 404, 403, 404, 404, 403, 403)),
     row("plans.remove_team_member", "POST", "/plans/{plans[rep].id}/team/{p[rep2].id}/delete",
         expect=(302, 302, 403, 404, 403, 404, 403, 404, 404, 403, 403)),
+    # The account-team view: an account's team is seen by whoever sees one of its live plans
+    # (its members and each member's line), across lines; anyone else finds it missing.
+    row("accounts.team", "GET", "/accounts/{plans[rep].account_id}/team", variant="of_rep",
+        expect=(302, 200, 200, 404, 200, 404, 200, 404, 404, 200, 200)),
+    row("accounts.team", "GET", "/accounts/{plans[other_rep_with_rep].account_id}/team",
+        variant="rep_on_team",
+        expect=(302, 200, 404, 200, 200, 200, 200, 404, 404, 404, 404)),
+    row("accounts.team", "GET", "/accounts/{plans[far].account_id}/team", variant="far",
+        expect=(302, 404, 404, 404, 404, 404, 404, 200, 404, 404, 404)),
+    row("accounts.team", "GET", "/accounts/{missing}/team", variant="missing",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
     # Coaching notes: the rep's manager writes; the rep reads once shared and acknowledges.
     #           anon rep  rep2 oth  mgr  mgr2 dir  dir2 admin msl-mgr msl
     row("coaching.start", "POST", "/people/{p[rep].id}/coaching", data={},
@@ -706,6 +717,17 @@ MATRIX: tuple[Row, ...] = (
     row("api_plans.TeamMember", "DELETE",
         "/api/v1/account-plans/{plans[rep].id}/team/{p[rep2].id}",
         expect=(401, 204, 403, 404, 403, 404, 403, 404, 404, 403, 403)),
+    # The account-team view over JSON: the same scope as the page.
+    row("api_accounts.account_team", "GET", "/api/v1/accounts/{plans[rep].account_id}/team",
+        expect=(401, 200, 200, 404, 200, 404, 200, 404, 404, 200, 200)),
+    row("api_accounts.account_team", "GET",
+        "/api/v1/accounts/{plans[other_rep_with_rep].account_id}/team", variant="rep_on_team",
+        expect=(401, 200, 404, 200, 200, 200, 200, 404, 404, 404, 404)),
+    row("api_accounts.account_team", "GET", "/api/v1/accounts/{plans[far].account_id}/team",
+        variant="far",
+        expect=(401, 404, 404, 404, 404, 404, 404, 200, 404, 404, 404)),
+    row("api_accounts.account_team", "GET", "/api/v1/accounts/{missing}/team", variant="missing",
+        expect=(401, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
     # Push subscriptions and the inbox over JSON: the caller's own.
     #           anon rep  rep2 oth  mgr  mgr2 dir  dir2 admin msl-mgr msl
     row("api_notifications.push_key", "GET", "/api/v1/push-subscriptions/key",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from coachapp.api import (
+    accounts,
     cadence,
     coach_notes,
     coaching,
@@ -25,6 +26,7 @@ def register_api(app: Flask, api: CoachApi) -> None:
         tokens.blp,
         people.blp,
         plans.blp,
+        accounts.blp,
         coaching.blp,
         ride_alongs.blp,
         cadence.blp,

@@ -78,6 +78,8 @@ def _context(plan: AccountPlan, **extra: Any) -> dict[str, Any]:
         "today": _today(),
         "viewer": user,
         "can_update_action": lambda action: service.can_update_action(user, plan, action),
+        # Whoever sees a live plan sees its account's team (policy.accounts_scope).
+        "team_view": plan.status != PlanStatus.ARCHIVED,
         **extra,
     }
 

@@ -1,0 +1,24 @@
+"""The account-team page: everyone on an account's live plans, whatever line they report up."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import login_required
+
+from coachapp.accounts import service
+from coachapp.auth.roles import viewer
+from coachapp.db import get_session
+from coachapp.timezones import local_today
+
+bp = Blueprint("accounts", __name__)
+
+
+@bp.get("/accounts/<int:account_id>/team")
+@login_required
+def team(account_id: int) -> str:
+    """Every member with function, line manager, role and open actions, and when each function
+    last engaged the customer; 404 outside coachapp.policy.account_or_404."""
+    user = viewer()
+    today = local_today(user.timezone)
+    found = service.account_team(get_session(), user, account_id, today)
+    return render_template("accounts/team.html", team=found, today=today)
