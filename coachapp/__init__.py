@@ -93,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
     from coachapp.nudges import bp as nudges_bp
     from coachapp.plans import bp as plans_bp
     from coachapp.pwa import bp as pwa_bp
+    from coachapp.reviews import bp as reviews_bp
     from coachapp.ride_alongs import bp as ride_alongs_bp
     from coachapp.team import bp as team_bp
 
@@ -110,4 +111,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(coaching_bp)
     app.register_blueprint(ride_alongs_bp)
     app.register_blueprint(coach_notes_bp)
+    app.register_blueprint(reviews_bp)
     app.register_blueprint(admin_bp)

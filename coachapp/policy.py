@@ -34,6 +34,7 @@ from coachapp.errors import NotFound
 from coachapp.models import (
     Account,
     AccountPlan,
+    AccountReview,
     CoachTheCoachNote,
     FollowUp,
     Function,
@@ -44,6 +45,7 @@ from coachapp.models import (
     PlanStatus,
     PlanTeamMember,
     ReportingLine,
+    ReviewParticipant,
     Role,
     User,
 )
@@ -322,6 +324,96 @@ def observable_competencies(viewer: User, subject: User) -> frozenset[str] | Non
     if may_see_coaching_of(viewer, subject):
         return None
     return THREE_C_COMPETENCIES
+
+
+# Account-team reviews ------------------------------------------------------------------
+#
+# A first-line manager whose people are on an account's team runs a review of that account
+# with the whole team, whatever line each member reports up: plan progress, the 3C's rated
+# for the team as a whole, cross-functional agreements (follow-ups with review_id). A review
+# is recorded once, complete: saving it shares it. It is seen by its author, its participants
+# and each participant's line manager (the manager they report to now), who may each
+# acknowledge it once. It holds no individual rating and nothing of any coaching note, so it
+# crosses the medical/commercial wall as the plan does.
+
+
+def review_runner_scope(viewer: User) -> ColumnElement[bool]:
+    """Accounts whose team the viewer may review: a manager with a direct report on the
+    account's team (an owner or member of one of its live plans)."""
+    if viewer.role != Role.MANAGER:
+        return false()
+    seats = _team_seats().subquery()
+    return Account.id.in_(
+        select(seats.c.account_id).where(seats.c.user_id.in_(direct_report_ids(viewer)))
+    )
+
+
+def can_run_review(db: Session, viewer: User, account_id: int) -> bool:
+    """The viewer manages someone on the account's team: they may review it with the team."""
+    found = db.scalars(
+        select(Account.id).where(Account.id == account_id, review_runner_scope(viewer)).limit(1)
+    ).first()
+    return found is not None
+
+
+def reviewable_account_or_404(db: Session, viewer: User, account_id: int) -> Account:
+    return _one_or_404(
+        db, select(Account).where(Account.id == account_id, review_runner_scope(viewer))
+    )
+
+
+def reviews_scope(viewer: User) -> ColumnElement[bool]:
+    """Reviews the viewer wrote, took part in, or in which someone reporting to them took
+    part. Admins see none."""
+    if viewer.role == Role.ADMIN:
+        return false()
+    participant = ReviewParticipant
+    return or_(
+        AccountReview.author_id == viewer.id,
+        exists().where(
+            participant.review_id == AccountReview.id,
+            or_(
+                participant.user_id == viewer.id,
+                participant.user_id.in_(direct_report_ids(viewer)),
+            ),
+        ),
+    )
+
+
+def visible_reviews(viewer: User) -> Select[AccountReview]:
+    return select(AccountReview).where(reviews_scope(viewer))
+
+
+def review_or_404(db: Session, viewer: User, review_id: int) -> AccountReview:
+    return _one_or_404(db, visible_reviews(viewer).where(AccountReview.id == review_id))
+
+
+def acknowledgers_of(author_id: int, participants: Iterable[User]) -> set[int]:
+    """Who acknowledges a review: its participants and each one's line manager, but not its
+    author, who wrote it."""
+    people: set[int] = set()
+    for person in participants:
+        people.add(person.id)
+        if person.manager_id is not None:
+            people.add(person.manager_id)
+    people.discard(author_id)
+    return people
+
+
+def review_acknowledgers(review: AccountReview) -> set[int]:
+    return acknowledgers_of(review.author_id, (p.user for p in review.participants))
+
+
+def may_acknowledge_review(viewer: User, review: AccountReview) -> bool:
+    return viewer.id in review_acknowledgers(review)
+
+
+def _review_agreement_visible(viewer: User) -> ColumnElement[bool]:
+    """Agreements of the reviews the viewer sees."""
+    return and_(
+        FollowUp.review_id.is_not(None),
+        exists().where(AccountReview.id == FollowUp.review_id, reviews_scope(viewer)),
+    )
 
 
 # Coaching sessions --------------------------------------------------------------
@@ -713,7 +805,16 @@ def visible_follow_ups(viewer: User) -> Select[FollowUp]:
 
 
 def follow_up_or_404(db: Session, viewer: User, follow_up_id: int) -> FollowUp:
-    return _one_or_404(db, visible_follow_ups(viewer).where(FollowUp.id == follow_up_id))
+    """One follow-up: those of the viewer's lists, and the agreements of any account-team
+    review the viewer sees (read there; only its owner or the review's author changes one).
+    Lists keep to follow_ups_scope, so a teammate's agreements do not fill one's own."""
+    return _one_or_404(
+        db,
+        select(FollowUp).where(
+            FollowUp.id == follow_up_id,
+            or_(follow_ups_scope(viewer), _review_agreement_visible(viewer)),
+        ),
+    )
 
 
 # Administration ---------------------------------------------------------------

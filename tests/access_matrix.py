@@ -43,6 +43,7 @@ from coachapp.auth import service as auth_service
 from coachapp.auth.service import issue_api_token
 from coachapp.db import Database, utcnow
 from coachapp.models import (
+    AccountReview,
     ActionStatus,
     FollowUp,
     PlanActionItem,
@@ -50,6 +51,8 @@ from coachapp.models import (
     PlannedRideAlong,
     PlanStakeholder,
     PushSubscription,
+    ReviewParticipant,
+    ReviewRating,
     RideAlongCall,
     RideAlongStop,
 )
@@ -181,6 +184,19 @@ IMPORT_CSV = (
 )
 
 IF_MATCH_PLAN = {"If-Match": '"{plans[rep].version}"'}
+# An account-team review of rep's account with its whole team (the API's body).
+REVIEW_BODY = {
+    "account_id": "{plans[rep].account_id}",
+    "plan_progress": "The P&T date moved to March.",
+    "ratings": [
+        {"competency_key": key, "score": 3}
+        for key in (
+            "cross_functional_collaboration",
+            "account_team_coordination",
+            "team_communication",
+        )
+    ],
+}
 NEXT_WEEK = (dt.date.today() + dt.timedelta(days=7)).isoformat()
 IF_MATCH_ITEM = {"If-Match": '"1"'}
 
@@ -533,6 +549,12 @@ MATRIX: tuple[Row, ...] = (
         expect=(302, 200, 404, 404, 200, 404, 200, 404, 404, 404, 404)),
     row("coaching.follow_up", "GET", "/follow-ups/{f[rep_draft].id}", variant="on_draft",
         expect=(302, 404, 404, 404, 200, 404, 404, 404, 404, 404, 404)),
+    # An agreement of an account-team review (i[review]: manager's, of rep's account, owned by
+    # rep2): its owner, who took part, their line managers and (as a plan action's) the line
+    # above read it; not those outside the review.
+    row("coaching.follow_up", "GET", "/follow-ups/{i[review_agreement].id}",
+        variant="review_agreement",
+        expect=(302, 200, 200, 404, 200, 404, 200, 404, 404, 200, 200)),
     row("coaching.follow_up", "GET", "/follow-ups/{missing}", variant="missing",
         expect=(302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
     row("coaching.update_follow_up", "POST", "/follow-ups/{f[rep_shared].id}",
@@ -868,6 +890,41 @@ MATRIX: tuple[Row, ...] = (
     row("api_coaching.update_follow_up", "PATCH", "/api/v1/follow-ups/{missing}",
         variant="missing", data={"status": "done"},
         expect=(401, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
+    # Account-team reviews. i[review]: written by manager with the whole team of rep's account
+    # (rep, rep2 and the MSL); seen by them and their line managers (msl_manager across the
+    # medical/commercial wall); run by a manager of someone on the team; acknowledged by
+    # participants and line managers, not by its author (403).
+    #           anon rep  rep2 oth  mgr  mgr2 dir  dir2 admin msl-mgr msl
+    row("reviews.account_reviews", "GET", "/accounts/{plans[rep].account_id}/reviews",
+        expect=(302, 200, 200, 404, 200, 404, 200, 404, 404, 200, 200)),
+    row("reviews.account_reviews", "GET", "/accounts/{missing}/reviews", variant="missing",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
+    row("reviews.new", "GET", "/accounts/{plans[rep].account_id}/reviews/new",
+        expect=(302, 404, 404, 404, 200, 404, 404, 404, 404, 200, 404)),
+    row("reviews.create", "POST", "/accounts/{plans[rep].account_id}/reviews", data={},
+        expect=(302, 404, 404, 404, 422, 404, 404, 404, 404, 422, 404)),
+    row("reviews.create", "POST", "/accounts/{plans[rep].account_id}/reviews",
+        variant="another_agreement_row", data={"more": "1", "agreement_rows": "2"},
+        expect=(302, 404, 404, 404, 200, 404, 404, 404, 404, 200, 404)),
+    row("reviews.show", "GET", "/reviews/{i[review].id}",
+        expect=(302, 200, 200, 404, 200, 404, 404, 404, 404, 200, 200)),
+    row("reviews.show", "GET", "/reviews/{missing}", variant="missing",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
+    row("reviews.acknowledge", "POST", "/reviews/{i[review].id}/acknowledgement", data={},
+        expect=(302, 302, 302, 404, 403, 404, 404, 404, 404, 302, 302)),
+    row("api_reviews.Reviews", "GET", "/api/v1/reviews",
+        expect=(401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    row("api_reviews.Reviews", "GET", "/api/v1/reviews?account_id=x", variant="bad_account",
+        expect=(401, 422, 422, 422, 422, 422, 422, 422, 422, 422, 422)),
+    row("api_reviews.Reviews", "POST", "/api/v1/reviews", data=REVIEW_BODY,
+        expect=(401, 404, 404, 404, 201, 404, 404, 404, 404, 201, 404)),
+    row("api_reviews.review", "GET", "/api/v1/reviews/{i[review].id}",
+        expect=(401, 200, 200, 404, 200, 404, 404, 404, 404, 200, 200)),
+    row("api_reviews.review", "GET", "/api/v1/reviews/{missing}", variant="missing",
+        expect=(401, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
+    row("api_reviews.acknowledge", "POST", "/api/v1/reviews/{i[review].id}/acknowledgement",
+        data={"comment": "Read, thanks."},
+        expect=(401, 201, 201, 404, 403, 404, 404, 404, 404, 201, 201)),
     # The ride-along day (i[ride]: manager with rep): its manager and its rep, nobody else. The
     # rep prepares it and closes the last agreements; the manager plans, captures calls (their
     # working notes: the rep gets 404) and writes the note.
@@ -1080,11 +1137,50 @@ def add_ride_along_day(db: Session, org: Org) -> dict[str, Any]:
     return {"ride": ride, "agreement": agreement, "call": call}
 
 
+def add_review(db: Session, org: Org) -> dict[str, Any]:
+    """An account-team review of plans[rep]'s account by manager with the plan's whole team,
+    the 3C's rated, and an agreement owned by the first teammate (rep2 in the World)."""
+    plan = org.plans["rep"]
+    manager = org.people["manager"]
+    members = [plan.owner, *(m.user for m in plan.team if m.user_id != plan.owner_id)]
+    review = AccountReview(
+        account_id=plan.account_id,
+        author_id=manager.id,
+        held_on=dt.date.today() - dt.timedelta(days=1),
+        plan_progress="The P&T date moved to March; the chair wants outcomes data.",
+        plan_summary=[],
+    )
+    review.participants = [
+        ReviewParticipant(user_id=person.id, function=person.function) for person in members
+    ]
+    review.ratings = [
+        ReviewRating(competency_key=key, score=score, evidence="Seen at the review")
+        for key, score in (
+            ("cross_functional_collaboration", 3),
+            ("account_team_coordination", 2),
+            ("team_communication", 3),
+        )
+    ]
+    db.add(review)
+    db.flush()
+    agreement = FollowUp(
+        review_id=review.id,
+        owner_id=members[1].id,
+        created_by_id=manager.id,
+        title="Bring the outcomes deck to the P&T pre-read",
+        due_date=dt.date.today() + dt.timedelta(days=10),
+    )
+    db.add(agreement)
+    db.commit()
+    return {"review": review, "review_agreement": agreement}
+
+
 def add_items(db: Session, org: Org) -> dict[str, Any]:
     """Every object the rows name as `i[...]`, on any organisation with the matrix's cast
     (the World's, or the demo's for tests/browser/pages.py)."""
     items = add_plan_items(db, org)
     items.update(add_ride_along_day(db, org))
+    items.update(add_review(db, org))
     return items
 
 

@@ -69,6 +69,8 @@ SCOPED = (
     ("admin.edit_user", "GET"),
     ("inbox.open_notification", "POST"),
     ("coach_notes.show", "GET"),
+    ("reviews.show", "GET"),
+    ("reviews.account_reviews", "GET"),
 )
 
 

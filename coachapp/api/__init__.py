@@ -12,6 +12,7 @@ from coachapp.api import (
     notifications,
     people,
     plans,
+    reviews,
     ride_alongs,
     tokens,
 )
@@ -31,6 +32,7 @@ def register_api(app: Flask, api: CoachApi) -> None:
         ride_alongs.blp,
         cadence.blp,
         coach_notes.blp,
+        reviews.blp,
         notifications.blp,
     ):
         # Token-authenticated; browser calls are CSRF-checked in api.auth instead.

@@ -29,6 +29,7 @@ from coachapp.links import path_for
 from coachapp.models import (
     RATING_SCALE,
     Account,
+    AccountReview,
     ActionStatus,
     AuditEvent,
     Competency,
@@ -1049,6 +1050,8 @@ class FollowUpPage:
     follow_up: FollowUp
     note: Note | None  # the note it came from, when the viewer may read it
     can_change: bool
+    # The account-team review it was agreed at, when the viewer may read it.
+    review: AccountReview | None = None
 
 
 def follow_up_page(db: Session, viewer: User, follow_up_id: int) -> FollowUpPage:
@@ -1060,7 +1063,14 @@ def follow_up_page(db: Session, viewer: User, follow_up_id: int) -> FollowUpPage
             policy.visible_notes(viewer).where(Note.id == follow_up.session_id)
         ).first()
         policy.as_seen_by(db, viewer, [note] if note else [])
-    return FollowUpPage(follow_up, note, can_change_follow_up(viewer, follow_up))
+    review = None
+    if follow_up.review_id is not None:
+        review = db.scalars(
+            policy.visible_reviews(viewer)
+            .where(AccountReview.id == follow_up.review_id)
+            .options(joinedload(AccountReview.account))
+        ).first()
+    return FollowUpPage(follow_up, note, can_change_follow_up(viewer, follow_up), review)
 
 
 def _sync_action(db: Session, follow_up: FollowUp) -> None:

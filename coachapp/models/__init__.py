@@ -61,6 +61,13 @@ from coachapp.models.plans import (
     ProfilingGuide,
     Relationship,
 )
+from coachapp.models.reviews import (
+    AccountReview,
+    ReviewAcknowledgement,
+    ReviewEarlierAgreement,
+    ReviewParticipant,
+    ReviewRating,
+)
 from coachapp.models.ride_alongs import PlannedRideAlong, RideAlongCall, RideAlongStop
 from coachapp.models.worker import WorkerHeartbeat
 
@@ -75,6 +82,7 @@ __all__ = [
     "Account",
     "AccountChangeRequest",
     "AccountPlan",
+    "AccountReview",
     "AccountType",
     "ActionStatus",
     "ApiToken",
@@ -115,6 +123,10 @@ __all__ = [
     "PushSubscription",
     "Relationship",
     "ReportingLine",
+    "ReviewAcknowledgement",
+    "ReviewEarlierAgreement",
+    "ReviewParticipant",
+    "ReviewRating",
     "RideAlongCall",
     "RideAlongStop",
     "Role",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -23,6 +23,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from coachapp.db import Base, utcnow
 from coachapp.models.org import Account, User, str_enum
 from coachapp.models.plans import AccountPlan, PlanActionItem
+
+if TYPE_CHECKING:
+    from coachapp.models.reviews import AccountReview
 
 
 class GuideStatus(enum.StrEnum):
@@ -245,7 +248,8 @@ class FollowUpStatus(enum.StrEnum):
 
 
 class FollowUp(Base):
-    """A commitment from a coaching session or a plan action, with an owner and a date."""
+    """A commitment from a coaching session, a plan action or an account-team review (a
+    cross-functional agreement), with an owner and a date."""
 
     __tablename__ = "follow_ups"
 
@@ -255,6 +259,10 @@ class FollowUp(Base):
     )
     action_item_id: Mapped[int | None] = mapped_column(
         ForeignKey("plan_action_items.id", ondelete="SET NULL"), index=True
+    )
+    # An agreement of an account-team review (coachapp.reviews): never on a note as well.
+    review_id: Mapped[int | None] = mapped_column(
+        ForeignKey("account_reviews.id", ondelete="CASCADE"), index=True
     )
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -271,7 +279,12 @@ class FollowUp(Base):
 
     note: Mapped[Note | None] = relationship(back_populates="follow_ups")
     action_item: Mapped[PlanActionItem | None] = relationship()
+    review: Mapped[AccountReview | None] = relationship(back_populates="agreements")
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+
+    __table_args__ = (
+        CheckConstraint("session_id IS NULL OR review_id IS NULL", name="one_source"),
+    )
 
 
 class DevelopmentFocus(Base):

@@ -20,6 +20,11 @@ def coach_note(note_id: int) -> str:
     return f"coach_note:{note_id}"
 
 
+def review(review_id: int) -> str:
+    """An account-team review (coachapp.reviews)."""
+    return f"account_review:{review_id}"
+
+
 def org_dashboard() -> str:
     """The director's dashboard (the weekly digest)."""
     return "org_dashboard"

@@ -169,6 +169,9 @@ def show(plan_id: int) -> str:
             plan,
             comments=service.comments(db, plan),
             candidates=service.possible_team_members(db, plan),
+            # A manager of someone on the account's team reviews it with them (coachapp.reviews).
+            can_run_review=plan.status != PlanStatus.ARCHIVED
+            and service.policy.can_run_review(db, viewer(), plan.account_id),
         ),
     )
 

@@ -1,0 +1,90 @@
+"""Account-team reviews over JSON: a manager records a review of an account with its whole team,
+any line; participants and their line managers read and acknowledge it.
+
+Thin views over coachapp.reviews.service, the service the pages use. Recording is idempotent
+by client_uuid; a review never changes once recorded (its agreements change as follow-ups,
+PATCH /api/v1/follow-ups/{id}), so there is no PATCH and no If-Match. Only its author, its
+participants and their line managers see a review; 404 for anyone else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, make_response
+from flask.views import MethodView
+from marshmallow import RAISE
+
+from coachapp.api.auth import callers_only
+from coachapp.api.coaching import WRITE_ERRORS
+from coachapp.api.parsing import Blueprint
+from coachapp.api.responses import authenticated
+from coachapp.auth.callers import api_user
+from coachapp.db import get_session
+from coachapp.models import AccountReview
+from coachapp.reviews import service
+from coachapp.reviews.schemas import (
+    ReviewAcknowledgeSchema,
+    ReviewCreateSchema,
+    ReviewListQuerySchema,
+    ReviewOutSchema,
+)
+
+blp = Blueprint("api_reviews", __name__, description="Account-team reviews")
+callers_only(blp)
+
+review_out = ReviewOutSchema()
+
+
+def _answer(review: AccountReview, status: int) -> Response:
+    return make_response(review_out.dump(review), status)
+
+
+@blp.route("/reviews")
+class Reviews(MethodView):
+    @blp.arguments(ReviewListQuerySchema, location="query", unknown=RAISE)
+    @blp.response(200, ReviewOutSchema(many=True))
+    @authenticated(blp, 422)
+    def get(self, query: dict[str, Any]) -> Any:
+        """The reviews the caller wrote, took part in, or in which someone reporting to them
+        took part (of one account with account_id), the latest first."""
+        return service.reviews_for(get_session(), api_user(), query.get("account_id"))
+
+    @blp.arguments(ReviewCreateSchema)
+    @blp.response(201, ReviewOutSchema)
+    @blp.alt_response(
+        200, schema=ReviewOutSchema, description="That client_uuid was seen before: its review"
+    )
+    @authenticated(blp, *WRITE_ERRORS)
+    def post(self, body: dict[str, Any]) -> Response:
+        """A manager with someone on the account's team records a review with the team:
+        participants (all members by default), plan progress, the 3C's rated for the team as
+        a whole, cross-functional agreements (each a follow-up of its owner, any line), and
+        the outcome of earlier open agreements. Shared on saving: participants and their line
+        managers are asked to acknowledge it. Idempotent by client_uuid."""
+        review, created = service.create_review(get_session(), api_user(), body)
+        return _answer(review, 201 if created else 200)
+
+
+@blp.get("/reviews/<int:review_id>")
+@blp.response(200, ReviewOutSchema)
+@authenticated(blp, 404)
+def review(review_id: int) -> Any:
+    """One review, with its agreements as they stand now and who has acknowledged it."""
+    return service.get_review(get_session(), api_user(), review_id)
+
+
+@blp.post("/reviews/<int:review_id>/acknowledgement")
+@blp.arguments(ReviewAcknowledgeSchema)
+@blp.response(201, ReviewOutSchema)
+@blp.alt_response(
+    200, schema=ReviewOutSchema, description="Acknowledged before: the first one stands"
+)
+@authenticated(blp, *WRITE_ERRORS)
+def acknowledge(body: dict[str, Any], review_id: int) -> Response:
+    """A participant or a participant's line manager acknowledges the review, with an
+    optional comment; once per person (a repeat answers 200 and changes nothing)."""
+    found, created = service.acknowledge_review(
+        get_session(), api_user(), review_id, body["comment"]
+    )
+    return _answer(found, 201 if created else 200)
