@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import login_required
 
+from coachapp import policy
 from coachapp.accounts import service
 from coachapp.auth.roles import viewer
 from coachapp.db import get_session
@@ -19,6 +20,13 @@ def team(account_id: int) -> str:
     """Every member with function, line manager, role and open actions, and when each function
     last engaged the customer; 404 outside coachapp.policy.account_or_404."""
     user = viewer()
+    db = get_session()
     today = local_today(user.timezone)
-    found = service.account_team(get_session(), user, account_id, today)
-    return render_template("accounts/team.html", team=found, today=today)
+    found = service.account_team(db, user, account_id, today)
+    return render_template(
+        "accounts/team.html",
+        team=found,
+        today=today,
+        # A manager of someone on the team reviews the account with them (coachapp.reviews).
+        can_run_review=policy.can_run_review(db, user, found.account.id),
+    )

@@ -183,3 +183,17 @@ def test_a_bad_comment_is_refused_at_its_field(
     assert re.search(r'id="comment-error"', refused.get_data(as_text=True))
     db.expire_all()
     assert db.get(AccountReview, review.id).acknowledgements == []  # type: ignore[union-attr]
+
+
+def test_the_account_team_page_offers_the_review_to_a_manager_of_a_member(
+    app: Flask, lines: Lines, account: Account
+) -> None:
+    team_url = f"/accounts/{account.id}/team"
+    for who in ("sales_manager", "msl_manager"):
+        page = signed_in(app, lines, who).get(team_url).get_data(as_text=True)
+        assert "Run an account-team review" in page, who
+        assert f"/accounts/{account.id}/reviews/new" in page
+    for who in ("director", "rep", "msl"):
+        page = signed_in(app, lines, who).get(team_url).get_data(as_text=True)
+        assert "Run an account-team review" not in page, who
+        assert f"/accounts/{account.id}/reviews" in page  # the reviews they may read
