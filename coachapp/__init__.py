@@ -91,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     from coachapp.inbox import bp as inbox_bp
     from coachapp.me import bp as me_bp
     from coachapp.nudges import bp as nudges_bp
+    from coachapp.observations.views import bp as observations_bp
     from coachapp.plans import bp as plans_bp
     from coachapp.pwa import bp as pwa_bp
     from coachapp.reviews import bp as reviews_bp
@@ -112,4 +113,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(ride_alongs_bp)
     app.register_blueprint(coach_notes_bp)
     app.register_blueprint(reviews_bp)
+    app.register_blueprint(observations_bp)
     app.register_blueprint(admin_bp)

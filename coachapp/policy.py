@@ -40,6 +40,7 @@ from coachapp.models import (
     Function,
     Note,
     NoteStatus,
+    Observation,
     PendingSelfAssessment,
     PlannedRideAlong,
     PlanStatus,
@@ -318,6 +319,31 @@ def observable_subject_or_404(db: Session, viewer: User, subject_id: int, accoun
     )
 
 
+def observable_members(viewer: User, account_id: int) -> Select[User]:
+    """Everyone the viewer may observe on this account (observable_subject_or_404 for each
+    member of its team at once): the active members other than the viewer, when the viewer
+    or someone they manage is on the team too; nobody otherwise."""
+    if not may_observe(viewer):
+        return select(User).where(false())
+    managed = managed_ids(viewer)
+    ours = select(User.id).where(
+        User.id == viewer.id if managed is None else or_(User.id == viewer.id, User.id.in_(managed))
+    )
+    team = account_team_ids(account_id)
+    seats = _team_seats().subquery()
+    ours_on_team = exists().where(seats.c.account_id == account_id, seats.c.user_id.in_(ours))
+    return (
+        select(User)
+        .where(
+            User.id.in_(team),
+            User.active.is_(True),
+            User.id != viewer.id,
+            ours_on_team,
+        )
+        .order_by(User.name)
+    )
+
+
 def observable_competencies(viewer: User, subject: User) -> frozenset[str] | None:
     """The competency keys the viewer may observe the subject on: the 3C's alone across the
     medical/commercial wall, any otherwise (None)."""
@@ -414,6 +440,41 @@ def _review_agreement_visible(viewer: User) -> ColumnElement[bool]:
         FollowUp.review_id.is_not(None),
         exists().where(AccountReview.id == FollowUp.review_id, reviews_scope(viewer)),
     )
+
+
+# Observations -------------------------------------------------------------------------
+#
+# An observation (see "Account teams" above for who may write one) is read by its author and
+# by the line manager it was routed to: the subject's line manager when it was written. The
+# subject reads it only on a coaching note of theirs it is attached to, once that note is
+# shared with them (or acknowledged). Nobody else: not the directors above the author or the
+# subject (unless they wrote it), not the subject's later managers, not admins.
+
+
+def observations_scope(viewer: User) -> ColumnElement[bool]:
+    if viewer.role == Role.ADMIN:
+        return false()
+    on_their_notes = select(Note.id).where(
+        Note.rep_id == viewer.id, Note.status.in_(VISIBLE_TO_OTHERS)
+    )
+    return or_(
+        Observation.author_id == viewer.id,
+        Observation.routed_to_id == viewer.id,
+        and_(Observation.subject_id == viewer.id, Observation.note_id.in_(on_their_notes)),
+    )
+
+
+def visible_observations(viewer: User) -> Select[Observation]:
+    return select(Observation).where(observations_scope(viewer))
+
+
+def observation_or_404(db: Session, viewer: User, observation_id: int) -> Observation:
+    return _one_or_404(db, visible_observations(viewer).where(Observation.id == observation_id))
+
+
+def received(viewer: User, observation: Observation) -> bool:
+    """The observation was routed to the viewer: theirs to read, and to coach with."""
+    return observation.routed_to_id == viewer.id
 
 
 # Coaching sessions --------------------------------------------------------------

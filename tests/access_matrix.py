@@ -34,13 +34,14 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
 
 from coachapp.auth import service as auth_service
 from coachapp.auth.service import issue_api_token
+from coachapp.coaching import service as coaching
 from coachapp.db import Database, utcnow
 from coachapp.models import (
     AccountReview,
@@ -55,8 +56,9 @@ from coachapp.models import (
     ReviewRating,
     RideAlongCall,
     RideAlongStop,
+    User,
 )
-from tests.builders import PASSWORD, Org, build_org, password_hash
+from tests.builders import PASSWORD, Org, build_org, make_observation, password_hash
 from tests.conftest import HttpsClient, login
 
 ANONYMOUS = "anonymous"
@@ -491,6 +493,53 @@ MATRIX: tuple[Row, ...] = (
     row("coach_notes.acknowledge", "POST", "/coach-the-coach/{c[shared].id}/acknowledge",
         data={"comment": "Thanks"},
         expect=(302, 404, 404, 404, 302, 404, 404, 404, 404, 404, 404)),
+    # Observations across lines (i[observation]: by msl_manager, about rep on plans[rep]'s
+    # account, routed to manager; i[attached_observation]: the same, on s[shared]). Written
+    # by managers and directors whose line shares the account; read by the author, the line
+    # manager it went to, and the rep only on a note shared with them. Never admins.
+    #           anon rep  rep2 oth  mgr  mgr2 dir  dir2 admin msl-mgr msl
+    row("observations.index", "GET", "/observations",
+        expect=(302, 200, 200, 200, 200, 200, 200, 200, 404, 200, 200)),
+    row("observations.index", "GET", "/observations?subject_id={p[rep].id}", variant="subject",
+        expect=(302, 200, 200, 200, 200, 200, 200, 200, 404, 200, 200)),
+    row("observations.show", "GET", "/observations/{i[observation].id}",
+        expect=(302, 404, 404, 404, 200, 404, 404, 404, 404, 200, 404)),
+    row("observations.show", "GET", "/observations/{i[attached_observation].id}",
+        variant="on_shared_note",
+        expect=(302, 200, 404, 404, 200, 404, 404, 404, 404, 200, 404)),
+    row("observations.show", "GET", "/observations/{missing}", variant="missing",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
+    row("observations.new", "GET", "/accounts/{plans[rep].account_id}/observations/new",
+        expect=(302, 404, 404, 404, 200, 404, 200, 404, 404, 200, 404)),
+    row("observations.new", "GET",
+        "/accounts/{plans[rep].account_id}/observations/new?subject_id={p[rep2].id}",
+        variant="same_line",
+        expect=(302, 404, 404, 404, 200, 404, 200, 404, 404, 200, 404)),
+    row("observations.new", "GET",
+        "/accounts/{plans[rep].account_id}/observations/new?subject_id={p[msl].id}",
+        variant="across_the_wall",
+        expect=(302, 404, 404, 404, 200, 404, 200, 404, 404, 200, 404)),
+    row("observations.new", "GET",
+        "/accounts/{plans[rep].account_id}/observations/new?subject_id={p[far_rep].id}",
+        variant="not_on_the_team",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
+    row("observations.new", "GET", "/accounts/{missing}/observations/new", variant="missing",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
+    row("observations.create", "POST", "/accounts/{plans[rep].account_id}/observations",
+        data={},
+        expect=(302, 404, 404, 404, 422, 404, 422, 404, 404, 422, 404)),
+    # Not one of the 3C's: refused across the medical/commercial wall (msl_manager, 422).
+    row("observations.create", "POST", "/accounts/{plans[rep].account_id}/observations",
+        variant="same_line",
+        data={"subject_id": "{p[rep2].id}", "competency_id": "{i[competency]}",
+              "text": "Walked the pharmacy director through the dosing summary."},
+        expect=(302, 404, 404, 404, 302, 404, 302, 404, 404, 422, 404)),
+    row("observations.attach", "POST",
+        "/notes/{s[draft].id}/observations/{i[observation].id}/attach",
+        expect=(302, 404, 404, 404, 302, 404, 404, 404, 404, 404, 404)),
+    row("observations.detach", "POST",
+        "/notes/{s[draft].id}/observations/{i[observation].id}/detach",
+        expect=(302, 404, 404, 404, 302, 404, 404, 404, 404, 404, 404)),
     # A rep rates themself before their next note (no ratings: nothing to keep, so it clears).
     row("coaching.rate_yourself", "GET", "/self-assessment",
         expect=(302, 200, 200, 200, 404, 404, 404, 404, 404, 404, 200)),
@@ -866,6 +915,32 @@ MATRIX: tuple[Row, ...] = (
         "/api/v1/coach-the-coach-notes/{c[shared].id}/acknowledge",
         data={"comment": "Thanks, I will keep doing that."},
         expect=(401, 404, 404, 404, 200, 404, 403, 404, 404, 404, 404)),
+    # Observations across lines over JSON (see the pages' rows above).
+    #           anon rep  rep2 oth  mgr  mgr2 dir  dir2 admin msl-mgr msl
+    row("api_observations.Observations", "GET", "/api/v1/observations",
+        expect=(401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    row("api_observations.Observations", "GET", "/api/v1/observations?limit=0",
+        variant="bad_limit",
+        expect=(401, 422, 422, 422, 422, 422, 422, 422, 422, 422, 422)),
+    row("api_observations.Observations", "POST", "/api/v1/observations",
+        data={"subject_id": "{p[rep2].id}", "account_id": "{plans[rep].account_id}",
+              "competency_id": "{i[competency]}",
+              "text": "Walked the pharmacy director through the dosing summary."},
+        expect=(401, 404, 404, 404, 201, 404, 201, 404, 404, 422, 404)),
+    row("api_observations.observation", "GET", "/api/v1/observations/{i[observation].id}",
+        expect=(401, 404, 404, 404, 200, 404, 404, 404, 404, 200, 404)),
+    row("api_observations.observation", "GET",
+        "/api/v1/observations/{i[attached_observation].id}", variant="on_shared_note",
+        expect=(401, 200, 404, 404, 200, 404, 404, 404, 404, 200, 404)),
+    row("api_observations.observation", "GET", "/api/v1/observations/{missing}",
+        variant="missing",
+        expect=(401, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
+    row("api_observations.Attachment", "PUT",
+        "/api/v1/coaching-sessions/{s[draft].id}/observations/{i[observation].id}",
+        expect=(401, 404, 404, 404, 200, 404, 404, 404, 404, 404, 404)),
+    row("api_observations.Attachment", "DELETE",
+        "/api/v1/coaching-sessions/{s[draft].id}/observations/{i[observation].id}",
+        expect=(401, 404, 404, 404, 200, 404, 404, 404, 404, 404, 404)),
     # A rep's self-assessment before the next note: the rep writes it, their manager reads it.
     row("api_coaching.RepSelfAssessment", "GET", "/api/v1/reps/{p[rep].id}/self-assessment",
         expect=(401, 200, 404, 404, 200, 404, 404, 404, 404, 404, 404)),
@@ -1175,12 +1250,37 @@ def add_review(db: Session, org: Org) -> dict[str, Any]:
     return {"review": review, "review_agreement": agreement}
 
 
+def add_observations(db: Session, org: Org) -> dict[str, Any]:
+    """Two observations of rep by msl_manager (the medical line, whose MSL is on plans[rep]'s
+    team) routed to manager: one free, one attached to the shared note s[shared]; and the id
+    of a competency of rep's guide (not one of the 3C's) for the rows that write one."""
+    rep = org.people["rep"]
+    author = (
+        org.people.get("msl_manager")
+        or db.scalars(select(User).where(User.email == "msl-manager@example.com")).one()
+    )
+    account = org.plans["rep"].account
+    competency = next(iter(coaching.competencies_of(coaching.guide_for(db, rep)).values()))
+    observation = make_observation(db, author, rep, account, competency)
+    attached = make_observation(
+        db, author, rep, account, competency, note_id=org.notes["shared"].id,
+        text="Asked the MSL in before the clinical questions came up.",
+    )  # fmt: skip
+    db.commit()
+    return {
+        "observation": observation,
+        "attached_observation": attached,
+        "competency": competency.id,
+    }
+
+
 def add_items(db: Session, org: Org) -> dict[str, Any]:
     """Every object the rows name as `i[...]`, on any organisation with the matrix's cast
     (the World's, or the demo's for tests/browser/pages.py)."""
     items = add_plan_items(db, org)
     items.update(add_ride_along_day(db, org))
     items.update(add_review(db, org))
+    items.update(add_observations(db, org))
     return items
 
 

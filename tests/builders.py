@@ -30,6 +30,7 @@ from coachapp.models import (
     NoteStatus,
     NoteType,
     Notification,
+    Observation,
     PlanStatus,
     PlanTeamMember,
     Role,
@@ -195,6 +196,26 @@ def make_coach_note(
     db.add(note)
     db.flush()
     return note
+
+
+def make_observation(
+    db: Session, author: User, subject: User, account: Account, competency: Competency, **kw: Any
+) -> Observation:
+    """An observation of `subject` by `author` at `account`, routed to the subject's manager
+    (no check of who may observe whom: coachapp.observations.service does that)."""
+    values: dict[str, Any] = {
+        "author_id": author.id,
+        "subject_id": subject.id,
+        "account_id": account.id,
+        "competency_id": competency.id,
+        "routed_to_id": subject.manager_id,
+        "text": "Brought the formulary timeline to the account meeting before being asked.",
+    }
+    values.update(kw)
+    observation = Observation(**values)
+    db.add(observation)
+    db.flush()
+    return observation
 
 
 @dataclass

@@ -10,6 +10,7 @@ from coachapp.api import (
     coach_notes,
     coaching,
     notifications,
+    observations,
     people,
     plans,
     reviews,
@@ -33,6 +34,7 @@ def register_api(app: Flask, api: CoachApi) -> None:
         cadence.blp,
         coach_notes.blp,
         reviews.blp,
+        observations.blp,
         notifications.blp,
     ):
         # Token-authenticated; browser calls are CSRF-checked in api.auth instead.

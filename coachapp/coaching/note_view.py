@@ -17,7 +17,8 @@ from coachapp import policy
 from coachapp.coaching import blind, service
 from coachapp.coaching.cadence import AckDeadline, ack_deadline_days, deadline_of
 from coachapp.db import utcnow
-from coachapp.models import Note, NoteRating, NoteStatus, User
+from coachapp.models import Note, NoteRating, NoteStatus, Observation, User
+from coachapp.observations import service as observations
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,9 @@ class NoteView:
     is_rep: bool
     can_edit: bool
     sees_private_notes: bool
+    # The observations from the account team attached to the note that the viewer may read
+    # (coachapp.policy.observations_scope): its rep once it is shared, and its author.
+    observations: list[Observation]
 
     @property
     def rate_first(self) -> bool:
@@ -95,11 +99,19 @@ def note_views(db: Session, viewer: User, notes: Sequence[Note]) -> list[NoteVie
     ratings = service.rating_views(db, viewer, notes)
     days = ack_deadline_days(db)
     now = utcnow()
-    return [_view(viewer, note, ratings[note.id], deadline_of(note, days, now)) for note in notes]
+    attached = observations.on_notes(db, viewer, [note.id for note in notes])
+    return [
+        _view(viewer, note, ratings[note.id], deadline_of(note, days, now), attached[note.id])
+        for note in notes
+    ]
 
 
 def _view(
-    viewer: User, note: Note, seen: blind.RatingView, deadline: AckDeadline | None
+    viewer: User,
+    note: Note,
+    seen: blind.RatingView,
+    deadline: AckDeadline | None,
+    attached: list[Observation],
 ) -> NoteView:
     return NoteView(
         note=note,
@@ -115,6 +127,7 @@ def _view(
         is_rep=note.rep_id == viewer.id,
         can_edit=policy.can_edit_note(viewer, note),
         sees_private_notes=policy.can_see_private_notes(viewer, note),
+        observations=attached,
     )
 
 

@@ -30,6 +30,7 @@ from coachapp.models import (
     NoteStatus,
     NoteType,
 )
+from coachapp.observations.shapes import AttachedObservationOutSchema
 
 if TYPE_CHECKING:
     from coachapp.coaching.note_view import NoteView
@@ -618,6 +619,15 @@ class SessionOutSchema(Schema):
         required=True,
         allow_none=True,
         metadata={"description": "Null for a draft"},
+    )
+    observations = fields.List(
+        fields.Nested(AttachedObservationOutSchema),
+        required=True,
+        metadata={
+            "description": "Observations from the account team (colleagues of other lines "
+            "on a shared account) attached to the note by its author: for the author, and "
+            "for the rep once the note is shared"
+        },
     )
     seen_as_of = fields.AwareDateTime(
         attribute="note.seen_as_of",

@@ -43,6 +43,7 @@ from coachapp.models import (
     User,
 )
 from coachapp.nudges import subjects
+from coachapp.observations import service as observations
 from coachapp.ride_alongs import service as ride_alongs
 from coachapp.security import safe_local_path
 from coachapp.timezones import local_time, local_today
@@ -287,6 +288,7 @@ def _edit_context(note: Any, **extra: Any) -> dict[str, Any]:
         "focus_text": focus_text,
         "due_choices": DUE_CHOICES,
         "view": note_view(db, user, note),
+        "team_observations": observations.for_note(db, user, note),
         "today": _today(),
         "abandoned": service.is_abandoned(note, utcnow()),
         "abandon_days": service.draft_abandon_days(),

@@ -28,6 +28,7 @@ from coachapp.models.notifications import (
     PushDelivery,
     PushSubscription,
 )
+from coachapp.models.observations import Observation
 from coachapp.models.org import (
     ACCOUNT_TYPE_LABELS,
     FUNCTION_LABELS,
@@ -110,6 +111,7 @@ __all__ = [
     "Notification",
     "NotificationPreference",
     "NotificationStatus",
+    "Observation",
     "PendingSelfAssessment",
     "PlanActionItem",
     "PlanComment",

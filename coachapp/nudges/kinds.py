@@ -45,6 +45,8 @@ KINDS: dict[str, Kind] = {
              3 * DAY, "A manager replied to your coaching note"),
         Kind("review_to_acknowledge", "An account-team review waits for my acknowledgement",
              "normal", 3 * DAY, "An account-team review to acknowledge"),
+        Kind("observation_received", "An observation of someone on my team is sent to me",
+             "normal", 3 * DAY, "An observation from an account team"),
         Kind("account_security", "A change to my account by an admin", "high", 3 * DAY,
              "A change to your Coachapp account"),
         Kind("approval_needed", "A change to someone's account waits for my approval",

@@ -25,6 +25,10 @@ def review(review_id: int) -> str:
     return f"account_review:{review_id}"
 
 
+def observation(observation_id: int) -> str:
+    return f"observation:{observation_id}"
+
+
 def org_dashboard() -> str:
     """The director's dashboard (the weekly digest)."""
     return "org_dashboard"

@@ -64,6 +64,7 @@ KEPT_PAGES = (
 QUEUEABLE_POSTS = {
     "coaching.update_follow_up": "Follow-up update",
     "coaching.acknowledge": "Acknowledgement",
+    "observations.create": "Observation",
 }
 # "Log coaching": without a connection, the offline note form takes over for that rep.
 LOG_COACHING = "coaching.start"

@@ -18,6 +18,7 @@ from coachapp.htmx import render_page_or_fragment
 from coachapp.inbox import reading as inbox
 from coachapp.models import NOTE_TYPE_LABELS, Role
 from coachapp.nudges import subjects
+from coachapp.observations import service as observations
 from coachapp.ride_alongs import calendar
 from coachapp.ride_alongs.schemas import NOTE_MAX as RIDE_NOTE_MAX
 from coachapp.team import service
@@ -78,8 +79,10 @@ def person(person_id: int) -> str:
     inbox.page_opened(db, user, subjects.person(page.person.id))  # "due for coaching" nudges
     prompts = []
     open_draft = None
+    observations_received = None
     if page.person.manager_id == user.id and user.role == Role.MANAGER:
         open_draft = coaching_service.open_draft_about(db, user, page.person.id)
+        observations_received = observations.received_counts(db, user, page.person.id)
         # The page has the rep's plans, conversations and follow-ups already.
         plan = preparation.default_plan(
             preparation.live_by_activity(page.plans), db, user, page.person
@@ -106,6 +109,7 @@ def person(person_id: int) -> str:
         rides=rides,
         can_plan_ride=page.person.manager_id == user.id and user.role == Role.MANAGER,
         open_draft=open_draft,
+        observations_received=observations_received,
         focus_goal_max=focus.GOAL_MAX,
         ride_note_max=RIDE_NOTE_MAX,
     )

@@ -75,6 +75,11 @@ COACH_NOTE_PATHS = [
     "/api/v1/coach-the-coach-notes/{note_id}/share",
     "/api/v1/coach-the-coach-notes/{note_id}/acknowledge",
 ]
+OBSERVATION_PATHS = [
+    "/api/v1/observations",
+    "/api/v1/observations/{observation_id}",
+    "/api/v1/coaching-sessions/{session_id}/observations/{observation_id}",
+]
 NOTIFICATION_PATHS = [
     "/api/v1/push-subscriptions",
     "/api/v1/push-subscriptions/key",
@@ -136,6 +141,14 @@ CONFIG = schemathesis.Config.from_dict(
                 "include-method": "PATCH",
                 "checks": _checks({**VERSIONED, **MISSING_IF_MATCH}),
             },
+            # Observations are of account-team members who share an account with the caller's
+            # line, on a competency of their guide: generated ones name nobody the manager may
+            # observe (404) or no competency of theirs (422); generated notes and observations
+            # to attach are mostly nobody's (404).
+            {
+                "include-path-regex": "^/api/v1/(observations|coaching-sessions/.+/observations)",
+                "checks": _checks(SEMANTIC),
+            },
             # A generated subscription names an endpoint no browser would (a private or
             # unresolvable host: 422) and keys that are rarely a point on P-256 (422); a
             # generated endpoint to unsubscribe is nobody's (404).
@@ -156,6 +169,7 @@ schema = schemathesis.openapi.from_wsgi(
     + CADENCE_PATHS
     + COACH_NOTE_PATHS
     + RIDE_ALONG_PATHS
+    + OBSERVATION_PATHS
     + NOTIFICATION_PATHS
 )
 

@@ -26,6 +26,8 @@ TOKEN_LAST_USED = re.compile(r"UPDATE api_tokens SET last_used_at=.+? WHERE api_
 READ_MARKS = (
     re.compile(r"UPDATE notifications SET read_at=.+? WHERE notifications.subject = "),
     re.compile(r"UPDATE coaching_sessions SET rep_seen_at=.+?, updated_at=.+? WHERE "),
+    # An observation opened by the line manager it was sent to: no longer new.
+    re.compile(r"UPDATE observations SET read_at=.+? WHERE observations.id = "),
 )
 
 

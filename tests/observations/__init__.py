@@ -1,0 +1,1 @@
+"""Tests of observations across reporting lines."""
