@@ -28,7 +28,7 @@ from typing import Literal
 
 from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
-from bench import blind_rating, debrief, offline, ride_along
+from bench import blind_rating, debrief, observations, offline, ride_along
 from bench.live import serving
 from coachapp import create_app, migrate
 from coachapp.db import get_session
@@ -234,6 +234,12 @@ def main(argv: list[str] | None = None) -> int:
             if not args.only or any(re.search(args.only, f) for f in debrief.FILES):
                 for target in take_steps(
                     browser, base_url, out, args.only, debrief.take_screenshots
+                ):
+                    print(f"{target}  {target.stat().st_size // 1024} KB")
+            # After the debrief: its note (to a market access colleague) is in no other shot.
+            if not args.only or any(re.search(args.only, f) for f in observations.FILES):
+                for target in take_steps(
+                    browser, base_url, out, args.only, observations.take_screenshots
                 ):
                     print(f"{target}  {target.stat().st_size // 1024} KB")
         finally:

@@ -51,6 +51,7 @@ from coachapp.models import (
     PlanGoal,
     PlannedRideAlong,
     PlanStakeholder,
+    PlanTeamMember,
     PushSubscription,
     ReviewParticipant,
     ReviewRating,
@@ -1252,14 +1253,18 @@ def add_review(db: Session, org: Org) -> dict[str, Any]:
 
 def add_observations(db: Session, org: Org) -> dict[str, Any]:
     """Two observations of rep by msl_manager (the medical line, whose MSL is on plans[rep]'s
-    team) routed to manager: one free, one attached to the shared note s[shared]; and the id
-    of a competency of rep's guide (not one of the 3C's) for the rows that write one."""
-    rep = org.people["rep"]
+    team) routed to manager: one free, one attached to the shared note s[shared]; rep2 on
+    that team too; and the id of a competency of rep's guide (not one of the 3C's) for the
+    rows that write one."""
+    rep, plan = org.people["rep"], org.plans["rep"]
+    if all(member.user_id != org.people["rep2"].id for member in plan.team):
+        # rep2 is observed on plans[rep]'s account (the demo has them on other teams).
+        plan.team.append(PlanTeamMember(user_id=org.people["rep2"].id, responsibility="Access"))
     author = (
         org.people.get("msl_manager")
         or db.scalars(select(User).where(User.email == "msl-manager@example.com")).one()
     )
-    account = org.plans["rep"].account
+    account = plan.account
     competency = next(iter(coaching.competencies_of(coaching.guide_for(db, rep)).values()))
     observation = make_observation(db, author, rep, account, competency)
     attached = make_observation(

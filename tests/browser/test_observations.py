@@ -1,0 +1,102 @@
+"""Observations across reporting lines at 390x844 in Chromium, on the demo organisation:
+manager@ picks rep1's Granite Coast account and sees its whole team with each member's line
+manager, records an observation about access1@ (market access); access-manager@ receives it
+(Inbox, and a notification for the phone), attaches it to a note to access1@ and shares it;
+access1@ reads it on the note. The medical line never reads that commercial note, and
+director@ never reads an MSL's."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from bench import observations as steps
+from coachapp.db import get_session
+from coachapp.models import Function, Note, Notification, Observation, User
+from tests.browser.conftest import PageProblems
+from tests.browser.test_layout import looks_right
+
+pytestmark = pytest.mark.browser
+
+
+def user(app: Flask, email: str) -> User:
+    with app.app_context():
+        found = get_session().scalars(select(User).where(User.email == email)).one()
+        get_session().expunge(found)
+        return found
+
+
+def an_msl_note(app: Flask) -> int:
+    with app.app_context():
+        db = get_session()
+        note_id = db.scalar(
+            select(Note.id).join(User, User.id == Note.rep_id).where(User.function == Function.MSL)
+        )
+        assert note_id is not None, "the demo has MSLs' notes"
+        return note_id
+
+
+def test_an_observation_goes_to_the_colleagues_own_manager_and_back_on_a_note(
+    live_app: Flask, signed_in_phone: Callable[..., Page], page_problems: PageProblems
+) -> None:
+    author = signed_in_phone(steps.AUTHOR)
+    author.goto("/observations")
+    author.get_by_role("link", name=steps.ACCOUNT).click()
+    # The account's whole team, across lines, each with their own line manager.
+    team = author.locator("main .list")
+    access_manager = user(live_app, steps.LINE_MANAGER)
+    msl_manager = user(live_app, "msl-manager@example.com")
+    for member, manager in (
+        (user(live_app, steps.SUBJECT), access_manager),
+        (user(live_app, "msl1@example.com"), msl_manager),
+    ):
+        row = team.get_by_role("link", name=re.compile(member.name))
+        expect(row).to_contain_text(f"reports to {manager.name}")
+    looks_right(author)
+
+    # Across the wall only the 3C's are offered, with the reason said.
+    msl1 = user(live_app, "msl1@example.com")
+    team.get_by_role("link", name=re.compile(msl1.name)).click()
+    expect(author.get_by_text("communication only")).to_be_visible()
+    expect(author.get_by_role("radio")).to_have_count(3)
+    author.go_back()
+
+    observation_id = steps.record(author)
+    looks_right(author)
+    with live_app.app_context():
+        db = get_session()
+        observation = db.get(Observation, observation_id)
+        assert observation is not None and observation.routed_to_id == access_manager.id
+        [told] = db.scalars(
+            select(Notification).where(
+                Notification.dedupe_key == f"observation_received:{observation_id}"
+            )
+        ).all()
+        assert told.recipient_id == access_manager.id  # the worker pushes it to their phone
+
+    line_manager = signed_in_phone(steps.LINE_MANAGER)
+    steps.receive(line_manager, observation_id)
+    looks_right(line_manager)
+    note_id = steps.attach_and_share(line_manager)
+
+    subject = signed_in_phone(steps.SUBJECT)
+    steps.read_on_the_note(subject, note_id)
+    looks_right(subject)
+    for shown in ("Marcus Bell", "Sales", steps.ACCOUNT, steps.BEHAVIOUR):
+        expect(subject.locator("main")).to_contain_text(shown)
+
+    # The note is the commercial line's: the medical line never reads it.
+    page_problems.expect(r"status of 404 \(NOT FOUND\) \(http://[^)]+/notes/\d+\)")
+    for email in ("msl-manager@example.com", "medical-director@example.com"):
+        medical = signed_in_phone(email)
+        answer = medical.goto(f"/notes/{note_id}")
+        assert answer is not None and answer.status == 404, email
+    # And an MSL's note is never the commercial director's.
+    director = signed_in_phone("director@example.com")
+    answer = director.goto(f"/notes/{an_msl_note(live_app)}")
+    assert answer is not None and answer.status == 404
