@@ -38,10 +38,12 @@ from coachapp.models import (
     CoachTheCoachNote,
     FollowUp,
     Function,
+    InsightStatus,
     Note,
     NoteStatus,
     Observation,
     PendingSelfAssessment,
+    PlanInsight,
     PlannedRideAlong,
     PlanStatus,
     PlanTeamMember,
@@ -215,8 +217,45 @@ def can_edit_plan(viewer: User, plan: AccountPlan) -> bool:
     return viewer.role == Role.REP and plan.owner_id == viewer.id
 
 
+# Contributions: the plan is its owner's to write, and the whole account team's to add to.
+# Everyone on its team, whatever line they report up (an MSL, a market access colleague, a
+# nurse educator), adds insights per profiling area and comments; the owner's manager
+# comments too. The owner may ask to approve each insight a teammate adds: it then waits,
+# seen only by its author and the owner, until the owner approves (everyone who sees the plan
+# sees it) or declines it (its author alone still sees it, with the owner).
+
+
+def on_plan_team(viewer: User, plan: AccountPlan) -> bool:
+    """The viewer owns the plan or is on its account team."""
+    return plan.owner_id == viewer.id or any(m.user_id == viewer.id for m in plan.team)
+
+
+def can_contribute_to_plan(viewer: User, plan: AccountPlan) -> bool:
+    """Adds insights and comments: everyone on the plan's account team, of any line."""
+    return viewer.is_active and on_plan_team(viewer, plan)
+
+
 def can_comment_on_plan(viewer: User, plan: AccountPlan) -> bool:
-    return viewer.role == Role.MANAGER and plan.owner.manager_id == viewer.id
+    """The account team, and the owner's manager."""
+    owners_manager = viewer.role == Role.MANAGER and plan.owner.manager_id == viewer.id
+    return owners_manager or can_contribute_to_plan(viewer, plan)
+
+
+def can_decide_insights(viewer: User, plan: AccountPlan) -> bool:
+    """The owner approves or declines teammates' insights, and chooses whether to."""
+    return can_edit_plan(viewer, plan)
+
+
+def insights_scope(viewer: User, plan: AccountPlan) -> ColumnElement[bool]:
+    """The plan's insights the viewer sees, among those of a plan they may see: the approved
+    ones; their own whatever their state; every one if the plan is theirs."""
+    of_plan = PlanInsight.plan_id == plan.id
+    if can_decide_insights(viewer, plan):
+        return of_plan
+    return and_(
+        of_plan,
+        or_(PlanInsight.status == InsightStatus.APPROVED, PlanInsight.author_id == viewer.id),
+    )
 
 
 # Account teams -----------------------------------------------------------------

@@ -47,8 +47,10 @@ from coachapp.models import (
     AccountReview,
     ActionStatus,
     FollowUp,
+    InsightStatus,
     PlanActionItem,
     PlanGoal,
+    PlanInsight,
     PlannedRideAlong,
     PlanStakeholder,
     PlanTeamMember,
@@ -405,10 +407,28 @@ MATRIX: tuple[Row, ...] = (
     row("plans.add_team_member", "POST", "/plans/{plans[rep].id}/team",
         data={"user_id": "{p[other_rep].id}"},
         expect=(302, 302, 403, 404, 403, 404, 403, 404, 404, 403, 403)),
-    # The owner and their manager comment; the director and teammates read.
+    # The whole account team (rep2, the MSL of the medical line) and the owner's manager
+    # comment; the director and the MSL's manager read.
     row("plans.add_comment", "POST", "/plans/{plans[rep].id}/comments",
         data={"body": "Bring the MSL to the March meeting."},
-        expect=(302, 302, 403, 404, 302, 404, 403, 404, 404, 403, 403)),
+        expect=(302, 302, 302, 404, 302, 404, 403, 404, 404, 403, 302)),
+    # Insights per profiling area: the account team of any line adds them.
+    row("plans.add_insight", "POST", "/plans/{plans[rep].id}/insights",
+        data={"area": "clinical", "text": "P&T meets monthly; oncology pharmacy leads."},
+        expect=(302, 302, 302, 404, 403, 404, 403, 404, 404, 403, 302)),
+    # i[insight]: rep2's, waiting for the owner. Only the owner decides (its author may read it,
+    # not decide: 403); to everyone else it is not there yet.
+    row("plans.decide_insight", "POST",
+        "/plans/{plans[rep].id}/insights/{i[insight].id}/approval", data={"decision": "approve"},
+        expect=(302, 302, 403, 404, 404, 404, 404, 404, 404, 404, 404)),
+    row("plans.decide_insight", "POST",
+        "/plans/{plans[rep].id}/insights/{missing}/approval", variant="missing",
+        data={"decision": "approve"},
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
+    # Whether teammates' insights wait for approval is the owner's to choose.
+    row("plans.set_insight_approval", "POST", "/plans/{plans[rep].id}/insight-approval",
+        data={"insights_need_approval": "true"},
+        expect=(302, 302, 403, 404, 403, 404, 403, 404, 404, 403, 403)),
     row("plans.delete_goal", "POST", "/plans/{plans[rep].id}/goals/{i[goal].id}/delete",
         expect=(302, 302, 403, 404, 403, 404, 403, 404, 404, 403, 403)),
     row("plans.delete_action", "POST", "/plans/{plans[rep].id}/actions/{i[action].id}/delete",
@@ -789,6 +809,24 @@ MATRIX: tuple[Row, ...] = (
     row("api_plans.TeamMember", "DELETE",
         "/api/v1/account-plans/{plans[rep].id}/team/{p[rep2].id}",
         expect=(401, 204, 403, 404, 403, 404, 403, 404, 404, 403, 403)),
+    # Insights and comments: whoever sees the plan reads; the account team of any line adds.
+    row("api_plans.Insights", "GET", "/api/v1/account-plans/{plans[rep].id}/insights",
+        expect=(401, 200, 200, 404, 200, 404, 200, 404, 404, 200, 200)),
+    row("api_plans.Insights", "POST", "/api/v1/account-plans/{plans[rep].id}/insights",
+        data={"area": "reimbursement", "text": "Prior authorisation is centralised."},
+        expect=(401, 201, 201, 404, 403, 404, 403, 404, 404, 403, 201)),
+    row("api_plans.Insights", "POST", "/api/v1/account-plans/{plans[far].id}/insights",
+        variant="far", data={"area": "business", "text": "Budget cycle starts in July."},
+        expect=(401, 404, 404, 404, 404, 404, 404, 403, 404, 404, 404)),
+    row("api_plans.insight_approval", "POST",
+        "/api/v1/account-plans/{plans[rep].id}/insights/{i[insight].id}/approval",
+        data={"decision": "approve"},
+        expect=(401, 200, 403, 404, 404, 404, 404, 404, 404, 404, 404)),
+    row("api_plans.Comments", "GET", "/api/v1/account-plans/{plans[rep].id}/comments",
+        expect=(401, 200, 200, 404, 200, 404, 200, 404, 404, 200, 200)),
+    row("api_plans.Comments", "POST", "/api/v1/account-plans/{plans[rep].id}/comments",
+        data={"body": "The MSL joins the March meeting."},
+        expect=(401, 201, 201, 404, 201, 404, 403, 404, 404, 403, 201)),
     # The account-team view over JSON: the same scope as the page.
     row("api_accounts.account_team", "GET", "/api/v1/accounts/{plans[rep].account_id}/team",
         expect=(401, 200, 200, 404, 200, 404, 200, 404, 404, 200, 200)),
@@ -1165,7 +1203,8 @@ class World:
 
 
 def add_plan_items(db: Session, org: Org) -> dict[str, Any]:
-    """A goal, an action (owned by teammate rep2, done) and a stakeholder on plans[rep]."""
+    """A goal, an action (owned by teammate rep2, done), a stakeholder and an insight of
+    rep2's waiting for the owner's approval on plans[rep]."""
     plan, other = org.plans["rep"], org.plans["other_rep_with_rep"]
     items: dict[str, Any] = {
         "goal": PlanGoal(plan_id=plan.id, title="Win the P&T vote"),
@@ -1177,6 +1216,13 @@ def add_plan_items(db: Session, org: Org) -> dict[str, Any]:
             completed_at=utcnow(),
         ),
         "stakeholder": PlanStakeholder(plan_id=plan.id, name="Dr. Pat Chair"),
+        "insight": PlanInsight(
+            plan_id=plan.id,
+            author_id=org.people["rep2"].id,
+            area="operational",
+            text="Infusion chairs are full on Mondays.",
+            status=InsightStatus.PENDING,
+        ),
         "other_goal": PlanGoal(plan_id=other.id, title="Keep the contract"),
         "device": PushSubscription(
             user_id=org.people["rep"].id,

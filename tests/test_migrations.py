@@ -114,3 +114,67 @@ def test_0007_gives_existing_people_an_empty_region(empty_database_url: str) -> 
     migrate.downgrade(app, "0006")
     assert "region" not in {c["name"] for c in inspect(engine).get_columns("users")}
     engine.dispose()
+
+
+def test_0021_keeps_plans_and_comments_and_gives_each_comment_its_own_client_uuid(
+    empty_database_url: str,
+) -> None:
+    from sqlalchemy import text
+
+    app = create_app(settings_for(empty_database_url))
+    engine = app.extensions["coachapp.db"].engine
+    migrate.upgrade(app, "0020")
+    now = "2026-01-01 00:00:00+00:00"
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO users (id, email, name, password_hash, role, function, timezone,"
+                " region, active, must_change_password, created_at, updated_at) VALUES"
+                " (1, 'a@example.com', 'A', 'x', 'rep', 'sales', 'UTC', '', true, false,"
+                " :now, :now)"
+            ),
+            {"now": now},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO accounts (id, name, type, region, created_at)"
+                " VALUES (1, 'Acme Health', 'idn', 'West', :now)"
+            ),
+            {"now": now},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO account_plans (id, account_id, period, owner_id, status,"
+                " strategic_priorities, profile_business, profile_clinical, profile_operational,"
+                " profile_reimbursement, version, created_at, updated_at, last_activity_at)"
+                " VALUES (1, 1, '2026-H1', 1, 'active', 'Win P&T', '', '', '', '', 3, :now, :now,"
+                " :now)"
+            ),
+            {"now": now},
+        )
+        for comment_id, body in ((1, "First"), (2, "Second")):
+            connection.execute(
+                text(
+                    "INSERT INTO plan_comments (id, plan_id, author_id, body, created_at)"
+                    " VALUES (:id, 1, 1, :body, :now)"
+                ),
+                {"id": comment_id, "body": body, "now": now},
+            )
+    migrate.upgrade(app)
+    with engine.connect() as connection:
+        plan = connection.execute(
+            text("SELECT strategic_priorities, version, insights_need_approval FROM account_plans")
+        ).one()
+        assert (plan[0], plan[1], bool(plan[2])) == ("Win P&T", 3, False)
+        comments = connection.execute(
+            text("SELECT body, client_uuid FROM plan_comments ORDER BY id")
+        ).all()
+        assert [body for body, _ in comments] == ["First", "Second"]
+        uuids = {client_uuid for _, client_uuid in comments}
+        assert None not in uuids and len(uuids) == 2
+        assert connection.execute(text("SELECT count(*) FROM plan_insights")).scalar_one() == 0
+    migrate.downgrade(app, "0020")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM plan_comments")).scalar_one() == 2
+    assert "plan_insights" not in inspect(engine).get_table_names()
+    engine.dispose()

@@ -178,14 +178,27 @@ def test_director_sees_plans_at_any_depth_of_the_subtree(db: Session, org: Org) 
     assert plan.id not in {p.id for p in db.scalars(policy.visible_plans(org.people["director"]))}
 
 
-def test_only_the_owner_edits_and_only_their_manager_comments(db: Session, org: Org) -> None:
+def test_the_owner_edits_the_team_contributes_and_the_owners_manager_comments(
+    db: Session, org: Org
+) -> None:
     p, plan = org.people, org.plans["rep"]
     assert [who for who in EVERYONE if policy.can_edit_plan(p[who], plan)] == ["rep"]
-    assert [who for who in EVERYONE if policy.can_comment_on_plan(p[who], plan)] == ["manager"]
+    # The account team of any line (rep2, a key account manager; the MSL of the medical line)
+    # adds insights and comments; managers and directors of members do not.
+    team = ["rep", "rep2", "msl"]
+    assert [who for who in EVERYONE if policy.can_contribute_to_plan(p[who], plan)] == team
+    assert [who for who in EVERYONE if policy.can_comment_on_plan(p[who], plan)] == [
+        "rep", "rep2", "manager", "msl"
+    ]  # fmt: skip
+    assert [who for who in EVERYONE if policy.can_decide_insights(p[who], plan)] == ["rep"]
     # The manager sees a plan their report is on the team of, but it is not theirs to comment on.
     other = org.plans["other_rep_with_rep"]
     assert not policy.can_comment_on_plan(p["manager"], other)
     assert policy.can_comment_on_plan(p["manager2"], other)
+    assert policy.can_comment_on_plan(p["rep"], other)  # on its team
+    # Someone deactivated contributes nothing.
+    p["rep2"].active = False
+    assert not policy.can_contribute_to_plan(p["rep2"], plan)
 
 
 # Coaching sessions ----------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Account plans over JSON: read with an ETag, write piece by piece with If-Match."""
+"""Account plans over JSON: read with an ETag, write piece by piece with If-Match; the whole
+account team adds insights and comments (idempotent by client_uuid)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from coachapp.api.parsing import Blueprint
 from coachapp.api.responses import authenticated
 from coachapp.auth.callers import api_user
 from coachapp.db import get_session
-from coachapp.plans import schemas, service
+from coachapp.plans import contributions, schemas, service
 from coachapp.plans.rollup import RollupFilters, rollup
 from coachapp.timezones import local_today
 from coachapp.versioning import IfMatch, etag, parse_if_match
@@ -183,3 +184,66 @@ class TeamMember(MethodView):
     def delete(self, plan_id: int, user_id: int) -> None:
         """Remove a colleague (409 while they own open actions)."""
         service.remove_team_member(get_session(), api_user(), plan_id, user_id)
+
+
+# What the whole account team adds: insights and comments -----------------------------
+
+
+@blp.route("/account-plans/<int:plan_id>/insights")
+class Insights(MethodView):
+    @blp.response(200, schemas.InsightOutSchema(many=True))
+    @authenticated(blp, *READ_ERRORS)
+    def get(self, plan_id: int) -> Any:
+        """The plan's insights the caller sees: the approved ones, their own in any state,
+        and every one for the plan's owner."""
+        return contributions.insights_of_plan(get_session(), api_user(), plan_id)
+
+    @blp.arguments(schemas.InsightSchema)
+    @blp.response(201, schemas.InsightOutSchema)
+    @blp.alt_response(
+        200,
+        schema=schemas.InsightOutSchema,
+        description="That client_uuid was seen before: its insight",
+    )
+    @authenticated(blp, *WRITE_ERRORS)
+    def post(self, body: dict[str, Any], plan_id: int) -> Any:
+        """A member of the account team, of any line, adds an insight to one profiling area;
+        it waits for the owner's approval when the plan says so (insights_need_approval).
+        Idempotent by client_uuid."""
+        insight, created = contributions.add_insight(get_session(), api_user(), plan_id, body)
+        return insight, 201 if created else 200
+
+
+@blp.post("/account-plans/<int:plan_id>/insights/<int:insight_id>/approval")
+@blp.arguments(schemas.InsightDecisionSchema)
+@blp.response(200, schemas.InsightOutSchema)
+@authenticated(blp, *WRITE_ERRORS)
+def insight_approval(body: dict[str, Any], plan_id: int, insight_id: int) -> Any:
+    """The plan's owner approves or declines an insight waiting for them. The same decision
+    again changes nothing; the other one, once decided, is 409."""
+    return contributions.decide_insight(
+        get_session(), api_user(), plan_id, insight_id, body["decision"]
+    )
+
+
+@blp.route("/account-plans/<int:plan_id>/comments")
+class Comments(MethodView):
+    @blp.response(200, schemas.CommentOutSchema(many=True))
+    @authenticated(blp, *READ_ERRORS)
+    def get(self, plan_id: int) -> Any:
+        """The plan's comments, oldest first."""
+        return contributions.comments_of_plan(get_session(), api_user(), plan_id)
+
+    @blp.arguments(schemas.CommentSchema)
+    @blp.response(201, schemas.CommentOutSchema)
+    @blp.alt_response(
+        200,
+        schema=schemas.CommentOutSchema,
+        description="That client_uuid was seen before: its comment",
+    )
+    @authenticated(blp, *WRITE_ERRORS)
+    def post(self, body: dict[str, Any], plan_id: int) -> Any:
+        """Anyone on the account team, or the owner's manager, comments. Idempotent by
+        client_uuid."""
+        comment, created = contributions.add_comment(get_session(), api_user(), plan_id, body)
+        return comment, 201 if created else 200

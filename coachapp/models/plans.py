@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import uuid
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -14,6 +16,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    Uuid,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -60,6 +64,12 @@ class Relationship(enum.StrEnum):
 PROFILE_AREAS = ("business", "clinical", "operational", "reimbursement")
 
 
+class InsightStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
 class AccountPlan(Base):
     __tablename__ = "account_plans"
 
@@ -81,6 +91,10 @@ class AccountPlan(Base):
     # Any change to the plan or one of its items; items are versioned on their own, so
     # this is written without touching the plan's version.
     last_activity_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    # The owner approves each insight a teammate adds before others see it.
+    insights_need_approval: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
     account: Mapped[Account] = relationship()
     owner: Mapped[User] = relationship()
@@ -98,6 +112,9 @@ class AccountPlan(Base):
     )
     comments: Mapped[list[PlanComment]] = relationship(
         back_populates="plan", cascade="all, delete-orphan", order_by="PlanComment.created_at"
+    )
+    insights: Mapped[list[PlanInsight]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan", order_by="PlanInsight.created_at"
     )
 
     __mapper_args__ = {"version_id_col": version}
@@ -195,11 +212,13 @@ class PlanTeamMember(Base):
 
 
 class PlanComment(Base):
-    """A manager's (or teammate's) comment on a plan; plans are read and commented on."""
+    """A comment on a plan by a member of its account team or the owner's manager."""
 
     __tablename__ = "plan_comments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Made by the client: the same comment sent again is found, not made twice.
+    client_uuid: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=uuid.uuid4)
     plan_id: Mapped[int] = mapped_column(
         ForeignKey("account_plans.id", ondelete="CASCADE"), index=True
     )
@@ -209,6 +228,38 @@ class PlanComment(Base):
 
     plan: Mapped[AccountPlan] = relationship(back_populates="comments")
     author: Mapped[User] = relationship()
+
+
+class PlanInsight(Base):
+    """What a member of the account team learnt about the customer in one profiling area.
+    Others see it once approved: at once, unless the plan's owner approves insights first."""
+
+    __tablename__ = "plan_insights"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_uuid: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=uuid.uuid4)
+    plan_id: Mapped[int] = mapped_column(
+        ForeignKey("account_plans.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    area: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[InsightStatus] = mapped_column(
+        str_enum(InsightStatus, "insight_status"), default=InsightStatus.PENDING
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # When and by whom it was approved or declined (None: approved as it was added).
+    decided_at: Mapped[dt.datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    plan: Mapped[AccountPlan] = relationship(back_populates="insights")
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+
+    __table_args__ = (
+        CheckConstraint(
+            "area IN ('business', 'clinical', 'operational', 'reimbursement')", name="area"
+        ),
+    )
 
 
 class ProfilingGuide(Base):

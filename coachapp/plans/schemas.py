@@ -9,7 +9,7 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from coachapp.auth.callers import api_user
-from coachapp.forms import Line, Lines
+from coachapp.forms import Line, Lines, too_long
 from coachapp.models import (
     PROFILE_AREAS,
     AccountPlan,
@@ -18,6 +18,7 @@ from coachapp.models import (
     DecisionRole,
     Function,
     GoalStatus,
+    InsightStatus,
     PlanStatus,
     Relationship,
 )
@@ -27,6 +28,8 @@ from coachapp.timezones import local_today
 PERIOD = re.compile(r"^20\d\d-(H1|H2|Q[1-4]|FY)$")
 PERIOD_MESSAGE = "Use a period like 2026-H2, 2026-Q3 or 2026-FY."
 LONG_TEXT = validate.Length(max=5000)
+INSIGHT_MAX = 2000  # characters of one insight
+COMMENT_MAX = 2000  # characters of one comment
 
 
 def _line(max_length: int, required_message: str) -> fields.String:
@@ -52,9 +55,13 @@ class PlanCreateSchema(Schema):
     strategic_priorities = Lines(load_default="", validate=LONG_TEXT)
 
 
+APPROVAL_SETTING = "The owner approves each insight a teammate adds before others see it"
+
+
 class PlanUpdateSchema(Schema):
     period = fields.String(validate=validate.Regexp(PERIOD, error=PERIOD_MESSAGE))
     status = fields.Enum(PlanStatus, by_value=True)
+    insights_need_approval = fields.Boolean(metadata={"description": APPROVAL_SETTING})
     strategic_priorities = Lines(validate=LONG_TEXT)
     profile_business = Lines(validate=LONG_TEXT)
     profile_clinical = Lines(validate=LONG_TEXT)
@@ -93,11 +100,49 @@ class TeamMemberSchema(Schema):
     responsibility = Line(load_default="", validate=validate.Length(max=200))
 
 
+CLIENT_UUID = {"description": "Made by the client; the same value again returns what it made"}
+
+
 class CommentSchema(Schema):
+    client_uuid = fields.UUID(load_default=None, metadata=CLIENT_UUID)
     body = Lines(
         required=True,
-        validate=[validate.Length(min=1, error="Write a comment."), validate.Length(max=2000)],
+        validate=[
+            validate.Length(min=1, error="Write a comment."),
+            validate.Length(max=COMMENT_MAX, error=too_long(COMMENT_MAX)),
+        ],
         error_messages={"required": "Write a comment."},
+    )
+
+
+class InsightSchema(Schema):
+    """What a member of the account team learnt about the customer, in one profiling area."""
+
+    client_uuid = fields.UUID(load_default=None, metadata=CLIENT_UUID)
+    area = fields.String(
+        required=True,
+        validate=validate.OneOf(PROFILE_AREAS, error="Choose a profiling area."),
+        error_messages={"required": "Choose a profiling area."},
+        metadata={"enum": list(PROFILE_AREAS)},
+    )
+    text = Lines(
+        required=True,
+        validate=[
+            validate.Length(min=1, error="Write the insight."),
+            validate.Length(max=INSIGHT_MAX, error=too_long(INSIGHT_MAX)),
+        ],
+        error_messages={"required": "Write the insight."},
+    )
+
+
+class InsightDecisionSchema(Schema):
+    """The plan owner's answer to an insight waiting for approval."""
+
+    decision = fields.String(
+        required=True,
+        validate=validate.OneOf(("approve", "decline"), error="Approve or decline."),
+        error_messages={"required": "Approve or decline."},
+        metadata={"enum": ["approve", "decline"]},
     )
 
 
@@ -111,6 +156,8 @@ stakeholder_schema = StakeholderSchema()
 stakeholder_update_schema = StakeholderSchema(partial=True)
 team_member_schema = TeamMemberSchema()
 comment_schema = CommentSchema()
+insight_schema = InsightSchema()
+insight_decision_schema = InsightDecisionSchema()
 
 
 # What the API gives (DESIGN.md "account plan"), its plan change and list query. flask-smorest
@@ -168,6 +215,42 @@ class ProfileSchema(Schema):
     reimbursement = Lines(validate=LONG_TEXT)
 
 
+class AuthorOutSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    function = fields.Enum(Function, by_value=True, required=True)
+
+
+class InsightOutSchema(Schema):
+    id = fields.Integer(required=True)
+    client_uuid = fields.UUID(required=True)
+    plan_id = fields.Integer(required=True)
+    author = fields.Nested(AuthorOutSchema, required=True)
+    area = fields.String(required=True, metadata={"enum": list(PROFILE_AREAS)})
+    text = fields.String(required=True)
+    status = fields.Enum(
+        InsightStatus,
+        by_value=True,
+        required=True,
+        metadata={
+            "description": "pending: waits for the plan owner (seen by its author and the "
+            "owner only); approved: seen by everyone who sees the plan; declined: by its author "
+            "and the owner"
+        },
+    )
+    created_at = fields.AwareDateTime(required=True)
+    decided_at = fields.AwareDateTime(required=True, allow_none=True)
+
+
+class CommentOutSchema(Schema):
+    id = fields.Integer(required=True)
+    client_uuid = fields.UUID(required=True)
+    plan_id = fields.Integer(required=True)
+    author = fields.Nested(AuthorOutSchema, required=True)
+    body = fields.String(required=True)
+    created_at = fields.AwareDateTime(required=True)
+
+
 class CompletenessSchema(Schema):
     score = fields.Integer(required=True, validate=validate.Range(0, 100))
     missing = fields.List(fields.String(), required=True)
@@ -200,6 +283,9 @@ class PlanOutSchema(Schema):
             },
         },
     )
+    insights_need_approval = fields.Boolean(
+        required=True, metadata={"description": APPROVAL_SETTING}
+    )
     version = fields.Integer(required=True)
     updated_at = fields.AwareDateTime(required=True, attribute="last_activity_at")
 
@@ -214,6 +300,7 @@ class PlanOutSchema(Schema):
 class PlanPatchSchema(Schema):
     period = fields.String(validate=validate.Regexp(PERIOD, error=PERIOD_MESSAGE))
     status = fields.Enum(PlanStatus, by_value=True)
+    insights_need_approval = fields.Boolean(metadata={"description": APPROVAL_SETTING})
     strategic_priorities = Lines(validate=LONG_TEXT)
     profile = fields.Nested(ProfileSchema)
 

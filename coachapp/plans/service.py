@@ -24,7 +24,6 @@ from coachapp.models import (
     FollowUp,
     FollowUpStatus,
     PlanActionItem,
-    PlanComment,
     PlanGoal,
     PlanStakeholder,
     PlanTeamMember,
@@ -43,6 +42,7 @@ from coachapp.versioning import (
 PLAN_FIELDS = (
     "period",
     "status",
+    "insights_need_approval",
     "strategic_priorities",
     "profile_business",
     "profile_clinical",
@@ -145,7 +145,7 @@ def _editable_plan(db: Session, viewer: User, plan_id: int) -> AccountPlan:
     return plan
 
 
-def _touch(db: Session, plan: AccountPlan) -> None:
+def touch_plan(db: Session, plan: AccountPlan) -> None:
     """Marks activity on the plan without bumping its own version (items have theirs)."""
     now = utcnow()
     db.execute(update(AccountPlan).where(AccountPlan.id == plan.id).values(last_activity_at=now))
@@ -217,7 +217,7 @@ def _apply(
         raise Conflict(
             "That would clash with another plan for the same account and period."
         ) from exc
-    _touch(db, plan)
+    touch_plan(db, plan)
     diff = {k: [current[k], plain_value(v)] for k, v in wanted.items()}
     _record(db, viewer, plan, action, item=item, item_id=obj.id, changes=_short(diff))
     commit_versioned(db, obj)
@@ -326,7 +326,7 @@ def add_goal(db: Session, viewer: User, plan_id: int, data: dict[str, Any]) -> P
     goal = PlanGoal(position=len(plan.goals), **_only(data, GOAL_FIELDS))
     plan.goals.append(goal)
     db.flush()
-    _touch(db, plan)
+    touch_plan(db, plan)
     _record(db, viewer, plan, "plan.goal.add", item="goal", item_id=goal.id, title=goal.title)
     db.commit()
     return goal
@@ -357,7 +357,7 @@ def delete_goal(db: Session, viewer: User, plan_id: int, goal_id: int) -> None:
     plan = _editable_plan(db, viewer, plan_id)
     goal: PlanGoal = _item(plan, plan.goals, goal_id)
     plan.goals.remove(goal)
-    _touch(db, plan)
+    touch_plan(db, plan)
     _record(db, viewer, plan, "plan.goal.delete", item="goal", item_id=goal_id, title=goal.title)
     db.commit()
 
@@ -381,7 +381,7 @@ def add_action(db: Session, viewer: User, plan_id: int, data: dict[str, Any]) ->
         action.completed_at = utcnow()
     plan.action_items.append(action)
     db.flush()
-    _touch(db, plan)
+    touch_plan(db, plan)
     _record(
         db, viewer, plan, "plan.action.add", item="action", item_id=action.id, title=action.title
     )
@@ -458,7 +458,7 @@ def delete_action(db: Session, viewer: User, plan_id: int, action_id: int) -> No
     plan = _editable_plan(db, viewer, plan_id)
     action: PlanActionItem = _item(plan, plan.action_items, action_id)
     plan.action_items.remove(action)
-    _touch(db, plan)
+    touch_plan(db, plan)
     _record(
         db, viewer, plan, "plan.action.delete", item="action", item_id=action_id, title=action.title
     )
@@ -478,7 +478,7 @@ def add_stakeholder(
     person = PlanStakeholder(**values)
     plan.stakeholders.append(person)
     db.flush()
-    _touch(db, plan)
+    touch_plan(db, plan)
     _record(
         db, viewer, plan, "plan.stakeholder.add", item="stakeholder", item_id=person.id,
         name=person.name,
@@ -512,7 +512,7 @@ def delete_stakeholder(db: Session, viewer: User, plan_id: int, stakeholder_id: 
     plan = _editable_plan(db, viewer, plan_id)
     person: PlanStakeholder = _item(plan, plan.stakeholders, stakeholder_id)
     plan.stakeholders.remove(person)
-    _touch(db, plan)
+    touch_plan(db, plan)
     _record(
         db, viewer, plan, "plan.stakeholder.delete", item="stakeholder", item_id=stakeholder_id,
         name=person.name,
@@ -540,7 +540,7 @@ def add_team_member(
     member = PlanTeamMember(user=person, responsibility=data.get("responsibility") or "")
     plan.team.append(member)
     db.flush()
-    _touch(db, plan)
+    touch_plan(db, plan)
     _record(
         db, viewer, plan, "plan.team.add", item="team", item_id=member.id, name=person.name,
         function=person.function.value,
@@ -565,38 +565,9 @@ def remove_team_member(db: Session, viewer: User, plan_id: int, user_id: int) ->
             "reassign or close them first."
         )
     plan.team.remove(member)
-    _touch(db, plan)
+    touch_plan(db, plan)
     _record(db, viewer, plan, "plan.team.remove", item="team", name=member.user.name)
     db.commit()
-
-
-# Comments ---------------------------------------------------------------------
-
-
-def can_comment(viewer: User, plan: AccountPlan) -> bool:
-    return policy.can_comment_on_plan(viewer, plan) or policy.can_edit_plan(viewer, plan)
-
-
-def add_comment(db: Session, viewer: User, plan_id: int, body: str) -> PlanComment:
-    plan = get_plan(db, viewer, plan_id)
-    if not can_comment(viewer, plan):
-        raise PermissionDenied("Only the plan owner and their manager comment on a plan.")
-    comment = PlanComment(author_id=viewer.id, body=body.strip())
-    plan.comments.append(comment)
-    db.flush()
-    _touch(db, plan)
-    _record(db, viewer, plan, "plan.comment", item="comment", item_id=comment.id)
-    db.commit()
-    return comment
-
-
-def comments(db: Session, plan: AccountPlan) -> Sequence[PlanComment]:
-    return db.scalars(
-        select(PlanComment)
-        .where(PlanComment.plan_id == plan.id)
-        .options(joinedload(PlanComment.author))
-        .order_by(PlanComment.created_at)
-    ).all()
 
 
 def _only(data: dict[str, Any], names: Sequence[str]) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from coachapp.models import (
     Relationship,
     Role,
 )
-from coachapp.plans import rollup, schemas, service
+from coachapp.plans import contributions, rollup, schemas, service
 from coachapp.plans.completeness import plan_completeness
 from coachapp.plans.profiling import profiling_guides
 from coachapp.timezones import local_today
@@ -71,7 +71,9 @@ def _context(plan: AccountPlan, **extra: Any) -> dict[str, Any]:
     return {
         "plan": plan,
         "can_edit": service.policy.can_edit_plan(user, plan),
-        "can_comment": service.can_comment(user, plan),
+        "can_comment": service.policy.can_comment_on_plan(user, plan),
+        "can_contribute": service.policy.can_contribute_to_plan(user, plan),
+        "can_decide_insights": service.policy.can_decide_insights(user, plan),
         "completeness": plan_completeness(plan, _today()),
         "guides": profiling_guides(db),
         "labels": LABELS,
@@ -167,7 +169,8 @@ def show(plan_id: int) -> str:
         "plans/show.html",
         **_context(
             plan,
-            comments=service.comments(db, plan),
+            comments=contributions.comments(db, plan),
+            insights=contributions.visible_insights(db, viewer(), plan),
             candidates=service.possible_team_members(db, plan),
             # A manager of someone on the account's team reviews it with them (coachapp.reviews).
             can_run_review=plan.status != PlanStatus.ARCHIVED
@@ -328,6 +331,7 @@ SECTION_TEMPLATES = {
     "stakeholders": "plans/_stakeholders.html",
     "team": "plans/_team.html",
     "comments": "plans/_comments.html",
+    "insights": "plans/_insights.html",
 }
 
 
@@ -338,7 +342,8 @@ def _section_response(plan_id: int, section: str, status: int = 200, **extra: An
     plan = _plan_for(plan_id)
     ctx = _context(
         plan,
-        comments=service.comments(db, plan),
+        comments=contributions.comments(db, plan),
+        insights=contributions.visible_insights(db, viewer(), plan),
         candidates=service.possible_team_members(db, plan),
         **extra,
     )
@@ -395,10 +400,50 @@ def add_team_member(plan_id: int) -> Any:
 @bp.post("/plans/<int:plan_id>/comments")
 @login_required
 def add_comment(plan_id: int) -> Any:
-    def add(db: Any, user: Any, pid: int, data: dict[str, Any]) -> Any:
-        return service.add_comment(db, user, pid, data["body"])
+    """Anyone on the account team, or the owner's manager; the form's client_uuid makes a
+    second send of it find the first comment."""
+    return _add(plan_id, "comments", schemas.comment_schema, contributions.add_comment)
 
-    return _add(plan_id, "comments", schemas.comment_schema, add)
+
+# What the account team adds: insights, waiting for the owner when the owner wants ----------
+
+
+@bp.post("/plans/<int:plan_id>/insights")
+@login_required
+def add_insight(plan_id: int) -> Any:
+    """A member of the account team adds an insight to one profiling area."""
+    return _add(plan_id, "insights", schemas.insight_schema, contributions.add_insight)
+
+
+@bp.post("/plans/<int:plan_id>/insights/<int:insight_id>/approval")
+@login_required
+def decide_insight(plan_id: int, insight_id: int) -> Any:
+    """The owner approves or declines an insight waiting for them."""
+    data, errors = load_form(schemas.insight_decision_schema, request.form)
+    if data is None:
+        return _section_response(plan_id, "insights", 422, insight_error=_first(errors))
+    try:
+        contributions.decide_insight(get_session(), viewer(), plan_id, insight_id, data["decision"])
+    except Conflict as exc:
+        return _section_response(plan_id, "insights", 409, insight_error=exc.message)
+    return _section_response(plan_id, "insights")
+
+
+@bp.post("/plans/<int:plan_id>/insight-approval")
+@login_required
+def set_insight_approval(plan_id: int) -> Any:
+    """The owner chooses whether teammates' insights wait for their approval."""
+    data, errors = load_form(schemas.plan_update_schema, request.form)
+    if data is None or "insights_need_approval" not in data:
+        message = _first(errors) or "Choose whether insights wait for your approval."
+        return _section_response(plan_id, "insights", 422, insight_error=message)
+    changes = {"insights_need_approval": data["insights_need_approval"]}
+    service.update_plan(get_session(), viewer(), plan_id, changes)
+    return _section_response(plan_id, "insights")
+
+
+def _first(errors: dict[str, list[str]]) -> str:
+    return next((message for messages in errors.values() for message in messages), "")
 
 
 @bp.post("/plans/<int:plan_id>/goals/<int:item_id>/delete")

@@ -45,6 +45,10 @@ PLAN_PATHS = [
     "/api/v1/account-plans/{plan_id}/stakeholders/{item_id}",
     "/api/v1/account-plans/{plan_id}/team",
     "/api/v1/account-plans/{plan_id}/team/{user_id}",
+    "/api/v1/account-plans/{plan_id}/insights",
+    "/api/v1/account-plans/{plan_id}/insights/{insight_id}/approval",
+    "/api/v1/account-plans/{plan_id}/comments",
+    "/api/v1/accounts/{account_id}/team",
 ]
 COACHING_PATHS = [
     "/api/v1/guides",

@@ -60,3 +60,36 @@ def test_manager_reaches_the_whole_team_from_the_plan(
     looks_right(page, 390)
     page.set_viewport_size({"width": 360, "height": 780})
     looks_right(page, 360)
+
+
+def test_an_msl_adds_an_insight_that_the_owner_approves(
+    live_app: Flask, signed_in_phone: Callable[..., Page]
+) -> None:
+    """The MSL on rep1@'s plan adds a clinical insight on a phone; rep1@ asked to approve
+    insights first, so it waits until they approve it, then the manager reads it."""
+    plan_id, _team = rep1_plan(live_app)
+    text = "The heme-onc chief asks for community real-world evidence before P&T."
+    owner = signed_in_phone("rep1@example.com")
+    owner.goto(f"/plans/{plan_id}")
+    owner.get_by_role("button", name="Approve insights first").click()
+    expect(owner.get_by_role("button", name="Show insights at once")).to_be_visible()
+
+    msl = signed_in_phone("msl1@example.com")
+    msl.goto(f"/plans/{plan_id}")
+    msl.get_by_text("Add an insight").click()
+    msl.get_by_label("Profiling area").select_option("clinical")
+    msl.get_by_label("Insight", exact=True).fill(text)
+    msl.get_by_role("button", name="Add insight").click()
+    waiting = msl.locator("#insights .insight", has_text=text)
+    expect(waiting).to_contain_text("Waiting for approval")
+
+    owner.reload()
+    owner.get_by_role("button", name="Approve the clinical insight from").click()
+    expect(owner.locator("#insights")).not_to_contain_text("Waiting for your approval")
+    expect(owner.locator("#insights .insight", has_text=text)).to_be_visible()
+    owner.get_by_role("button", name="Show insights at once").click()
+    expect(owner.get_by_role("button", name="Approve insights first")).to_be_visible()
+
+    manager = signed_in_phone("manager@example.com")
+    manager.goto(f"/plans/{plan_id}")
+    expect(manager.locator("#insights .insight", has_text=text)).to_be_visible()

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from coachapp.models import ActionStatus, AuditEvent, Function, GoalStatus
-from coachapp.plans import service
+from coachapp.plans import contributions, service
 from coachapp.plans.completeness import plan_completeness
 from coachapp.plans.rollup import RollupFilters, rollup, rollup_csv
 from coachapp.versioning import StaleVersion, VersionRequired
@@ -131,10 +131,14 @@ def test_outsiders_get_not_found_and_managers_read_only(app, db: Session, org: O
             service.update_plan(db, org.people["manager3"], plan.id, {"status": "active"})
         with pytest.raises(PermissionDenied):
             service.update_plan(db, org.people["manager"], plan.id, {"status": "active"})
-        comment = service.add_comment(db, org.people["manager"], plan.id, "Bring the MSL to P&T.")
+        comment, _ = contributions.add_comment(
+            db, org.people["manager"], plan.id, {"body": "Bring the MSL to P&T."}
+        )
         assert comment.id
         with pytest.raises(PermissionDenied):
-            service.add_comment(db, org.people["director"], plan.id, "Directors read only")
+            contributions.add_comment(
+                db, org.people["director"], plan.id, {"body": "Directors read only"}
+            )
 
 
 def test_one_plan_per_account_and_period(app, db: Session, org: Org) -> None:  # type: ignore[no-untyped-def]
