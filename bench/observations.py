@@ -35,13 +35,25 @@ FILES = (
 )
 
 
-def record(author: Page, shot: Shot = no_shot) -> int:
-    """The author picks the account and the colleague, the behaviour, writes what they saw
-    and sends it; the observation's id."""
+def from_the_account_team(author: Page, plan_id: int) -> None:
+    """The author opens the plan, its whole account team, and the form for the colleague."""
+    author.goto(f"/plans/{plan_id}")
+    author.get_by_role("link", name="Whole account team").click()
+    author.get_by_role("link", name=f"Record an observation of {SUBJECT_NAME}").click()
+
+
+def from_observations(author: Page) -> None:
+    """The author opens Observations, picks the account, then the colleague."""
     author.goto("/observations")
     author.get_by_role("link", name=ACCOUNT).click()
     author.get_by_role("link", name=re.compile(SUBJECT_NAME)).click()
+
+
+def record(author: Page, shot: Shot = no_shot) -> int:
+    """On the form for the colleague: the behaviour, what was seen, sent; the observation's
+    id."""
     expect(author.get_by_role("heading", name="Record an observation")).to_be_visible()
+    expect(author.locator("main")).to_contain_text(SUBJECT_NAME)
     choose(author, BEHAVIOUR)
     author.get_by_label("What you saw").fill(SEEN)
     shot(author, "observation-write.png")
@@ -93,7 +105,9 @@ def read_on_the_note(subject: Page, note_id: int, shot: Shot = no_shot) -> None:
 
 
 def take_screenshots(new_page: Callable[[str], Page], shot: Shot) -> None:
-    observation_id = record(new_page(AUTHOR), shot)
+    author = new_page(AUTHOR)
+    from_observations(author)
+    observation_id = record(author, shot)
     line_manager = new_page(LINE_MANAGER)
     receive(line_manager, observation_id, shot)
     note_id = attach_and_share(line_manager, shot)

@@ -383,6 +383,11 @@ def observable_members(viewer: User, account_id: int) -> Select[User]:
     )
 
 
+def observable_member_ids(viewer: User, account_id: int) -> Select[int]:
+    """The ids of observable_members."""
+    return observable_members(viewer, account_id).with_only_columns(User.id)
+
+
 def observable_competencies(viewer: User, subject: User) -> frozenset[str] | None:
     """The competency keys the viewer may observe the subject on: the 3C's alone across the
     medical/commercial wall, any otherwise (None)."""

@@ -29,4 +29,7 @@ def team(account_id: int) -> str:
         today=today,
         # A manager of someone on the team reviews the account with them (coachapp.reviews).
         can_run_review=policy.can_run_review(db, user, found.account.id),
+        # Managers and directors whose line is on the team observe its members (coachapp
+        # .observations): whom they may, in one query.
+        observable_ids=set(db.scalars(policy.observable_member_ids(user, found.account.id))),
     )

@@ -1,13 +1,12 @@
 """Observations across reporting lines at 390x844 in Chromium, on the demo organisation:
-manager@ picks rep1's Granite Coast account and sees its whole team with each member's line
-manager, records an observation about access1@ (market access); access-manager@ receives it
-(Inbox, and a notification for the phone), attaches it to a note to access1@ and shares it;
-access1@ reads it on the note. The medical line never reads that commercial note, and
+manager@ opens rep1's Granite Coast plan and its whole account team, each member with their
+line manager, and records an observation about access1@ (market access); access-manager@
+receives it (Inbox, and a notification for the phone), attaches it to a note to access1@ and
+shares it; access1@ reads it on the note. The medical line never reads that commercial note, and
 director@ never reads an MSL's."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 import pytest
@@ -17,7 +16,16 @@ from sqlalchemy import select
 
 from bench import observations as steps
 from coachapp.db import get_session
-from coachapp.models import Function, Note, Notification, Observation, User
+from coachapp.models import (
+    Account,
+    AccountPlan,
+    Function,
+    Note,
+    Notification,
+    Observation,
+    PlanStatus,
+    User,
+)
 from tests.browser.conftest import PageProblems
 from tests.browser.test_layout import looks_right
 
@@ -29,6 +37,23 @@ def user(app: Flask, email: str) -> User:
         found = get_session().scalars(select(User).where(User.email == email)).one()
         get_session().expunge(found)
         return found
+
+
+def granite_coast_plan_of_rep1(app: Flask) -> int:
+    with app.app_context():
+        db = get_session()
+        plan_id = db.scalar(
+            select(AccountPlan.id)
+            .join(Account, Account.id == AccountPlan.account_id)
+            .join(User, User.id == AccountPlan.owner_id)
+            .where(
+                User.email == "rep1@example.com",
+                Account.name == steps.ACCOUNT,
+                AccountPlan.status == PlanStatus.ACTIVE,
+            )
+        )
+        assert plan_id is not None, "rep1 owns the Granite Coast plan"
+        return plan_id
 
 
 def an_msl_note(app: Flask) -> int:
@@ -44,28 +69,24 @@ def an_msl_note(app: Flask) -> int:
 def test_an_observation_goes_to_the_colleagues_own_manager_and_back_on_a_note(
     live_app: Flask, signed_in_phone: Callable[..., Page], page_problems: PageProblems
 ) -> None:
+    plan_id = granite_coast_plan_of_rep1(live_app)
     author = signed_in_phone(steps.AUTHOR)
-    author.goto("/observations")
-    author.get_by_role("link", name=steps.ACCOUNT).click()
+    author.goto(f"/plans/{plan_id}")
+    author.get_by_role("link", name="Whole account team").click()
     # The account's whole team, across lines, each with their own line manager.
-    team = author.locator("main .list")
     access_manager = user(live_app, steps.LINE_MANAGER)
     msl_manager = user(live_app, "msl-manager@example.com")
-    for member, manager in (
-        (user(live_app, steps.SUBJECT), access_manager),
-        (user(live_app, "msl1@example.com"), msl_manager),
-    ):
-        row = team.get_by_role("link", name=re.compile(member.name))
-        expect(row).to_contain_text(f"reports to {manager.name}")
-    looks_right(author)
+    msl1 = user(live_app, "msl1@example.com")
+    for member, manager in ((user(live_app, steps.SUBJECT), access_manager), (msl1, msl_manager)):
+        expect(author.locator(f"#member-{member.id}")).to_contain_text(f"Reports to {manager.name}")
 
     # Across the wall only the 3C's are offered, with the reason said.
-    msl1 = user(live_app, "msl1@example.com")
-    team.get_by_role("link", name=re.compile(msl1.name)).click()
+    author.get_by_role("link", name=f"Record an observation of {msl1.name}").click()
     expect(author.get_by_text("communication only")).to_be_visible()
     expect(author.get_by_role("radio")).to_have_count(3)
-    author.go_back()
+    looks_right(author)
 
+    steps.from_the_account_team(author, plan_id)
     observation_id = steps.record(author)
     looks_right(author)
     with live_app.app_context():

@@ -179,3 +179,35 @@ def test_detach_on_the_page_and_no_attaching_to_a_shared_note(
     refused = manager.post(attach, data=token, headers={"HX-Request": "true"})
     assert refused.status_code == 409
     assert "this note is shared already" in refused.get_data(as_text=True)
+
+
+ON_THE_TEAM = ("rep", "msl", "access_rep", "nurse")
+RECORD_LINK = re.compile(r"/accounts/(\d+)/observations/new\?subject_id=(\d+)")
+
+
+@pytest.mark.parametrize(
+    "viewer",
+    [
+        "sales_manager",
+        "director",
+        "msl_manager",
+        "medical_director",
+        "access_manager",
+        "rep",
+        "msl",
+    ],
+)
+def test_the_account_team_offers_to_observe_each_member_the_viewer_may(
+    app: Flask, lines: Lines, account: Account, viewer: str
+) -> None:
+    people = lines.people
+    page = page_client(app, people[viewer]).get(f"/accounts/{account.id}/team")
+    assert page.status_code == 200
+    linked = {
+        int(subject)
+        for account_id, subject in RECORD_LINK.findall(page.get_data(as_text=True))
+        if int(account_id) == account.id
+    }
+    observes = people[viewer].role.value in {"manager", "director"}
+    expected = {people[m].id for m in ON_THE_TEAM if m != viewer} if observes else set()
+    assert linked == expected
