@@ -198,8 +198,10 @@ def _note_section(note_id: int, status: int = 200, error: str | None = None) -> 
 def attach(note_id: int, observation_id: int) -> Response | Any:
     try:
         service.attach(get_session(), viewer(), note_id, observation_id)
-    except (Conflict, InvalidInput) as exc:
-        return _note_section(note_id, exc.status, exc.message)
+    except Conflict as exc:  # shared meanwhile, or on another note
+        return _note_section(note_id, 409, exc.message)
+    except InvalidInput as exc:  # about someone else
+        return _note_section(note_id, 422, exc.message)
     return _note_section(note_id)
 
 
@@ -208,6 +210,8 @@ def attach(note_id: int, observation_id: int) -> Response | Any:
 def detach(note_id: int, observation_id: int) -> Response | Any:
     try:
         service.detach(get_session(), viewer(), note_id, observation_id)
-    except (Conflict, InvalidInput) as exc:
-        return _note_section(note_id, exc.status, exc.message)
+    except Conflict as exc:  # shared meanwhile, or on another note
+        return _note_section(note_id, 409, exc.message)
+    except InvalidInput as exc:  # about someone else
+        return _note_section(note_id, 422, exc.message)
     return _note_section(note_id)

@@ -7,12 +7,14 @@ director@ never reads an MSL's."""
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Callable
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bench import observations as steps
 from coachapp.db import get_session
@@ -26,8 +28,9 @@ from coachapp.models import (
     PlanStatus,
     User,
 )
-from tests.browser.conftest import PageProblems
+from tests.browser.conftest import PageProblems, wait_until
 from tests.browser.test_layout import looks_right
+from tests.browser.test_offline import NOTHING_WAITING
 
 pytestmark = pytest.mark.browser
 
@@ -121,3 +124,43 @@ def test_an_observation_goes_to_the_colleagues_own_manager_and_back_on_a_note(
     director = signed_in_phone("director@example.com")
     answer = director.goto(f"/notes/{an_msl_note(live_app)}")
     assert answer is not None and answer.status == 404
+
+
+def test_an_observation_sent_without_signal_is_kept_and_sent_once(
+    live_app: Flask, signed_in_phone: Callable[..., Page], page_problems: PageProblems
+) -> None:
+    """The form may wait on the phone like an acknowledgement: kept by the service worker
+    while offline, sent when the connection returns, one observation however often."""
+    page_problems.expect(r"ERR_INTERNET_DISCONNECTED|Failed to fetch|net::ERR_FAILED")
+    author = signed_in_phone("manager2@example.com")  # no other browser test observes as them
+    author.goto("/observations")
+    author.locator("#record-heading + .hint + .list a").first.click()
+    author.locator("main .list a").first.click()
+    expect(author.get_by_role("heading", name="Record an observation")).to_be_visible()
+    author.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    author.reload()
+    wait_until(author, "navigator.serviceWorker.controller !== null")
+    with live_app.app_context():
+        before = get_session().scalar(select(func.count(Observation.id)))
+
+    author.context.set_offline(True)
+    author.locator("fieldset#competency_id label").first.click()
+    text = "Kept on the phone: asked the account lead before promising a date."
+    author.get_by_label("What you saw").fill(text)
+    author.get_by_role("button", name=re.compile("^Send to ")).click()
+    expect(author.get_by_text(re.compile("will sync"))).to_be_visible()
+
+    author.context.set_offline(False)
+    author.goto("/observations")
+    deadline = time.monotonic() + 15
+    while True:
+        with live_app.app_context():
+            sent = get_session().scalars(select(Observation).where(Observation.text == text)).all()
+        if sent:
+            break
+        assert time.monotonic() < deadline, "the kept observation was not sent"
+        author.wait_for_timeout(200)
+    author.reload()
+    wait_until(author, NOTHING_WAITING)
+    with live_app.app_context():
+        assert get_session().scalar(select(func.count(Observation.id))) == before + 1
