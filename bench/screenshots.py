@@ -28,7 +28,7 @@ from typing import Literal
 
 from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
-from bench import blind_rating, debrief, observations, offline, ride_along
+from bench import account_review, blind_rating, debrief, observations, offline, ride_along
 from bench.live import serving
 from coachapp import create_app, migrate
 from coachapp.db import get_session
@@ -222,6 +222,11 @@ def main(argv: list[str] | None = None) -> int:
             if not args.only or any(re.search(args.only, f) for f in blind_rating.FILES):
                 for target in take_steps(
                     browser, base_url, out, args.only, blind_rating.take_screenshots
+                ):
+                    print(f"{target}  {target.stat().st_size // 1024} KB")
+            if not args.only or any(re.search(args.only, f) for f in account_review.FILES):
+                for target in take_steps(
+                    browser, base_url, out, args.only, account_review.take_screenshots
                 ):
                     print(f"{target}  {target.stat().st_size // 1024} KB")
             # Last: its note changes what Today counts.

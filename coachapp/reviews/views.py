@@ -44,6 +44,7 @@ def review_shapes() -> dict[str, Any]:
             "evidence": schemas.EVIDENCE_MAX,
             "title": schemas.FOLLOW_UP_TITLE_MAX,
             "comment": schemas.COMMENT_MAX,
+            "agreements": schemas.MAX_AGREEMENTS,
         },
         "rating_words": dict(RATING_SCALE),
         "function_labels": FUNCTION_LABELS,
