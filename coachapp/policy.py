@@ -478,6 +478,15 @@ def may_acknowledge_review(viewer: User, review: AccountReview) -> bool:
     return viewer.id in review_acknowledgers(review)
 
 
+def account_figures_scope(viewer: User) -> ColumnElement[bool]:
+    """Accounts whose team figures (the 3C's from their reviews, cross-functional reviews held)
+    a manager or director sees: those whose team they see. Figures of the team as a whole,
+    never anyone's own, so they cross the medical/commercial wall as reviews do."""
+    if viewer.role not in {Role.MANAGER, Role.DIRECTOR}:
+        return false()
+    return accounts_scope(viewer)
+
+
 def _review_agreement_visible(viewer: User) -> ColumnElement[bool]:
     """Agreements of the reviews the viewer sees."""
     return and_(

@@ -1032,6 +1032,12 @@ MATRIX: tuple[Row, ...] = (
         expect=(401, 422, 422, 422, 422, 422, 422, 422, 422, 422, 422)),
     row("api_reviews.Reviews", "POST", "/api/v1/reviews", data=REVIEW_BODY,
         expect=(401, 404, 404, 404, 201, 404, 404, 404, 404, 201, 404)),
+    # The account teams' figures: managers' and directors' scope; others get no accounts.
+    row("api_reviews.account_teams", "GET", "/api/v1/account-teams?window_days=30",
+        expect=(401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    row("api_reviews.account_teams", "GET", "/api/v1/account-teams?window_days=0",
+        variant="bad_window",
+        expect=(401, 422, 422, 422, 422, 422, 422, 422, 422, 422, 422)),
     row("api_reviews.review", "GET", "/api/v1/reviews/{i[review].id}",
         expect=(401, 200, 200, 404, 200, 404, 404, 404, 404, 200, 200)),
     row("api_reviews.review", "GET", "/api/v1/reviews/{missing}", variant="missing",

@@ -1,5 +1,6 @@
 """Account-team reviews over JSON: a manager records a review of an account with its whole team,
-any line; participants and their line managers read and acknowledge it.
+any line; participants and their line managers read and acknowledge it; managers and
+directors read the account teams' figures (GET /account-teams).
 
 Thin views over coachapp.reviews.service, the service the pages use. Recording is idempotent
 by client_uuid; a review never changes once recorded (its agreements change as follow-ups,
@@ -20,15 +21,19 @@ from coachapp.api.coaching import WRITE_ERRORS
 from coachapp.api.parsing import Blueprint
 from coachapp.api.responses import authenticated
 from coachapp.auth.callers import api_user
-from coachapp.db import get_session
+from coachapp.db import get_session, utcnow
 from coachapp.models import AccountReview
 from coachapp.reviews import service
+from coachapp.reviews.figures import account_team_figures
 from coachapp.reviews.schemas import (
+    AccountTeamsQuerySchema,
+    AccountTeamsSchema,
     ReviewAcknowledgeSchema,
     ReviewCreateSchema,
     ReviewListQuerySchema,
     ReviewOutSchema,
 )
+from coachapp.timezones import local_today
 
 blp = Blueprint("api_reviews", __name__, description="Account-team reviews")
 callers_only(blp)
@@ -88,3 +93,20 @@ def acknowledge(body: dict[str, Any], review_id: int) -> Response:
         get_session(), api_user(), review_id, body["comment"]
     )
     return _answer(found, 201 if created else 200)
+
+
+@blp.get("/account-teams")
+@blp.arguments(AccountTeamsQuerySchema, location="query", unknown=RAISE)
+@blp.response(200, AccountTeamsSchema)
+@authenticated(blp, 422)
+def account_teams(query: dict[str, Any]) -> Any:
+    """Per account team in the caller's scope (a manager's or a director's: accounts with a
+    live plan they may see), the 3C's from its reviews held in the window ending with the
+    caller's today — each one's average and how many reviews it rests on — and how many
+    accounts had a cross-functional review (participants of two lines or more) out of all.
+    The director's dashboard shows the same figures. Others get no accounts."""
+    user = api_user()
+    today = local_today(user.timezone, utcnow())
+    return account_team_figures(
+        get_session(), user, query["window_days"], today, query.get("region", "")
+    )

@@ -16,6 +16,7 @@ from coachapp.db import get_session, utcnow
 from coachapp.inbox import reading
 from coachapp.models import FUNCTION_LABELS, Role
 from coachapp.nudges import subjects
+from coachapp.reviews.figures import account_team_figures
 from coachapp.timezones import local_today
 
 bp = Blueprint("dashboard", __name__)
@@ -40,8 +41,14 @@ def index() -> str:
     filters = service.CadenceFilters.from_args(request.args)
     db = get_session()
     reading.page_opened(db, user, subjects.org_dashboard())  # the weekly digest
-    board = service.dashboard(db, user, filters, now, local_today(user.timezone, now))
-    return render_template("dashboard/index.html", **_context(board=board, filters=filters))
+    today = local_today(user.timezone, now)
+    board = service.dashboard(db, user, filters, now, today)
+    # The account teams, across lines: the 3C's from their reviews (coachapp.reviews).
+    account_teams = account_team_figures(db, user, filters.window_days, today, filters.region)
+    return render_template(
+        "dashboard/index.html",
+        **_context(board=board, filters=filters, account_teams=account_teams),
+    )
 
 
 @bp.get("/org/teams/<int:manager_id>")

@@ -14,6 +14,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from coachapp import policy
+from coachapp.coaching.cadence import DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS
 from coachapp.coaching.schemas import (
     ENTER_DATE,
     FOLLOW_UP_TITLE_MAX,
@@ -34,6 +35,12 @@ THREE_CS: tuple[tuple[str, str], ...] = (
     ("team_communication", "Communication"),
 )
 THREE_C_KEYS = tuple(key for key, _ in THREE_CS)
+# For a table's narrow column on a phone.
+THREE_C_SHORT = {
+    "cross_functional_collaboration": "Collab.",
+    "account_team_coordination": "Coord.",
+    "team_communication": "Comm.",
+}
 THREE_C_LABELS = dict(THREE_CS)
 THREE_C_HINTS = {
     "cross_functional_collaboration": "Works as one account team across functions.",
@@ -288,3 +295,60 @@ class ReviewOutSchema(Schema):
 
 class ReviewListQuerySchema(Schema):
     account_id = FormId(metadata={"description": "Only the reviews of this account"})
+
+
+# The account teams' figures (coachapp.reviews.figures) --------------------------------------
+
+
+class AccountTeamsQuerySchema(Schema):
+    window_days = fields.Integer(
+        load_default=DEFAULT_WINDOW_DAYS,
+        validate=validate.Range(1, MAX_WINDOW_DAYS),
+        metadata={"description": "Days, ending with the caller's today, whose reviews count"},
+    )
+    region = Line(
+        validate=validate.Length(max=80), metadata={"description": "Only accounts in this region"}
+    )
+
+
+class ThreeCFigureSchema(Schema):
+    competency_key = fields.String(attribute="key", required=True)
+    name = fields.String(required=True)
+    average = fields.Float(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Mean score (1-4) of the reviews in the period; null: none"},
+    )
+    reviews = fields.Integer(required=True, metadata={"description": "Reviews it rests on"})
+
+
+class AccountTeamFiguresSchema(Schema):
+    account_id = fields.Integer(attribute="account.id", required=True)
+    name = fields.String(attribute="account.name", required=True)
+    region = fields.String(attribute="account.region", required=True)
+    reviews = fields.Integer(required=True, metadata={"description": "Held in the period"})
+    cross_functional_reviews = fields.Integer(
+        required=True, metadata={"description": "Of those, with participants of 2+ lines"}
+    )
+    had_cross_functional_review = fields.Boolean(required=True)
+    last_review_on = fields.Date(required=True, allow_none=True)
+    three_cs = fields.List(fields.Nested(ThreeCFigureSchema), required=True)
+
+
+class AccountTeamsSchema(Schema):
+    window_days = fields.Integer(required=True)
+    start = fields.Date(data_key="from", required=True, metadata={"description": "First day"})
+    end = fields.Date(data_key="to", required=True, metadata={"description": "Last day: today"})
+    accounts_total = fields.Integer(
+        required=True, metadata={"description": "Account teams in the caller's scope"}
+    )
+    accounts_with_cross_functional_review = fields.Integer(
+        required=True, metadata={"description": "Of those, with a cross-functional review held"}
+    )
+    reviews = fields.Integer(required=True, metadata={"description": "Reviews held in the period"})
+    three_cs = fields.List(
+        fields.Nested(ThreeCFigureSchema),
+        required=True,
+        metadata={"description": "Every review in the period, all accounts together"},
+    )
+    accounts = fields.List(fields.Nested(AccountTeamFiguresSchema), required=True)

@@ -1,0 +1,160 @@
+"""The account teams' figures, defined once for the director's dashboard and
+GET /api/v1/account-teams: per account team (an account with a live plan the viewer may see),
+the 3C's from its reviews held in the period — the average score of each and how many reviews
+it rests on — and whether it had a cross-functional review (coachapp.reviews.lines), with how
+many accounts did out of all.
+
+A review counts in the period when it was held in the window of `window_days` days ending on
+the viewer's today (as the cadence figures' window, coachapp.coaching.cadence.window_start).
+Every review of the account counts, whoever ran it and whichever lines took part: the figures
+are the team's, never anyone's own, and hold nothing of a review but its scores and its lines.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coachapp import policy
+from coachapp.coaching.cadence import window_start
+from coachapp.models import Account, AccountReview, ReviewParticipant, ReviewRating, User
+from coachapp.reviews.lines import is_cross_functional
+from coachapp.reviews.schemas import THREE_C_SHORT, THREE_CS
+
+
+@dataclass(frozen=True)
+class ThreeCFigure:
+    key: str
+    name: str
+    average: float | None  # None: no review in the period rated it
+    reviews: int  # how many reviews the average rests on
+
+    @property
+    def short(self) -> str:
+        return THREE_C_SHORT[self.key]
+
+
+@dataclass(frozen=True)
+class AccountTeamFigures:
+    account: Account
+    reviews: int
+    cross_functional_reviews: int
+    last_review_on: dt.date | None
+    three_cs: list[ThreeCFigure]
+
+    @property
+    def had_cross_functional_review(self) -> bool:
+        return self.cross_functional_reviews > 0
+
+
+@dataclass(frozen=True)
+class AccountTeamsBoard:
+    window_days: int
+    start: dt.date
+    end: dt.date
+    accounts: list[AccountTeamFigures]
+    three_cs: list[ThreeCFigure]  # every review in the period, all accounts together
+
+    @property
+    def accounts_total(self) -> int:
+        return len(self.accounts)
+
+    @property
+    def accounts_with_cross_functional_review(self) -> int:
+        return sum(a.had_cross_functional_review for a in self.accounts)
+
+    @property
+    def reviews(self) -> int:
+        return sum(a.reviews for a in self.accounts)
+
+    @property
+    def reviewed(self) -> list[AccountTeamFigures]:
+        return [a for a in self.accounts if a.reviews]
+
+    @property
+    def not_reviewed(self) -> list[AccountTeamFigures]:
+        return [a for a in self.accounts if not a.reviews]
+
+
+def _three_cs(scores: dict[str, list[int]]) -> list[ThreeCFigure]:
+    return [
+        ThreeCFigure(
+            key,
+            name,
+            sum(scores[key]) / len(scores[key]) if scores.get(key) else None,
+            len(scores.get(key, [])),
+        )
+        for key, name in THREE_CS
+    ]
+
+
+def account_team_figures(
+    db: Session, viewer: User, window_days: int, today: dt.date, region: str = ""
+) -> AccountTeamsBoard:
+    """The figures of every account team in the viewer's scope (in `region`, if given): those
+    reviewed in the period first, those whose reviews were of one line only before the
+    cross-functional ones, then those without a review; by name within each."""
+    start = window_start(today, window_days)
+    query = select(Account).where(policy.account_figures_scope(viewer))
+    if region:
+        query = query.where(Account.region == region)
+    accounts = list(db.scalars(query.order_by(Account.name, Account.id)).all())
+    in_period = (
+        select(AccountReview.id, AccountReview.account_id, AccountReview.held_on)
+        .where(
+            AccountReview.account_id.in_([a.id for a in accounts]),
+            AccountReview.held_on >= start,
+            AccountReview.held_on <= today,
+        )
+        .order_by(AccountReview.id)
+    )
+    reviews = db.execute(in_period).all()
+    ids = [review.id for review in reviews]
+    functions: dict[int, list[str]] = defaultdict(list)
+    scores: dict[int, dict[str, int]] = defaultdict(dict)
+    if ids:
+        for review_id, function in db.execute(
+            select(ReviewParticipant.review_id, ReviewParticipant.function).where(
+                ReviewParticipant.review_id.in_(ids)
+            )
+        ):
+            functions[review_id].append(function)
+        for review_id, key, score in db.execute(
+            select(ReviewRating.review_id, ReviewRating.competency_key, ReviewRating.score).where(
+                ReviewRating.review_id.in_(ids)
+            )
+        ):
+            scores[review_id][key] = score
+
+    by_account: dict[int, list[int]] = defaultdict(list)
+    held: dict[int, list[dt.date]] = defaultdict(list)
+    for review in reviews:
+        by_account[review.account_id].append(review.id)
+        held[review.account_id].append(review.held_on)
+    everyone: dict[str, list[int]] = defaultdict(list)
+    figures = []
+    for account in accounts:
+        own: dict[str, list[int]] = defaultdict(list)
+        for review_id in by_account[account.id]:
+            for key, score in scores[review_id].items():
+                own[key].append(score)
+                everyone[key].append(score)
+        figures.append(
+            AccountTeamFigures(
+                account=account,
+                reviews=len(by_account[account.id]),
+                cross_functional_reviews=sum(
+                    is_cross_functional(functions[r]) for r in by_account[account.id]
+                ),
+                last_review_on=max(held[account.id], default=None),
+                three_cs=_three_cs(own),
+            )
+        )
+    figures.sort(
+        key=lambda f: (f.reviews == 0, f.had_cross_functional_review, f.account.name, f.account.id)
+    )
+    return AccountTeamsBoard(window_days, start, today, figures, _three_cs(everyone))
