@@ -71,6 +71,8 @@ SHOTS = (
     Shot("rep-home.png", "rep4@example.com", "/my"),
     Shot("director-teams.png", "director@example.com", "/org", tall=True),
     Shot("director-teams-dark.png", "director@example.com", "/org", color_scheme="dark"),
+    # The account teams across lines: the 3C's from their reviews, cross-functional or not.
+    Shot("director-account-teams.png", "director@example.com", "/org#account-teams"),
     # manager@example.com is user 3.
     Shot("director-team.png", "director@example.com", "/org/teams/3", tall=True),
     Shot("team-summary.png", "director@example.com", "/org/teams/3/summary", tall=True),

@@ -55,6 +55,8 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "guide_versions": ("guide_id", "number"),
     "guide_sections": ("version_id", "position"),
     "competencies": ("key",),
+    "account_reviews": ("client_uuid",),
+    "follow_ups": ("session_id", "review_id", "title"),
 }
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from coachapp.db import utcnow
 from coachapp.demo.content import (
     PROFILE_AREAS,
+    AccountReviewSpec,
     AccountSpec,
     DemoContent,
     Rep,
@@ -21,6 +22,7 @@ from coachapp.demo.content import (
 from coachapp.models import (
     Account,
     AccountPlan,
+    AccountReview,
     ActionStatus,
     CadenceTarget,
     DecisionRole,
@@ -40,10 +42,16 @@ from coachapp.models import (
     PlanStatus,
     PlanTeamMember,
     Relationship,
+    ReviewAcknowledgement,
+    ReviewEarlierAgreement,
+    ReviewParticipant,
+    ReviewRating,
     Role,
     User,
 )
 from coachapp.reporting_lines import change_manager
+from coachapp.reviews.schemas import THREE_C_KEYS
+from coachapp.reviews.service import plan_summary
 from coachapp.timezones import local_today
 
 DOMAIN = "example.com"
@@ -63,6 +71,7 @@ COUNT_KEYS = (
     "development_focuses",
     "cadence_targets",
     "ride_alongs",
+    "account_reviews",
 )
 
 
@@ -241,6 +250,117 @@ class CopyBuilder:
             self.pending.extend(children)
         self.session_children = []
         self._flush_pending()
+        self._reviews(users, by_account)
+
+    # ------------------------------------------------------------ account reviews
+
+    def _reviews(
+        self,
+        users: dict[str, User],
+        by_account: dict[str | None, tuple[_PlanContext, _PlanContext | None]],
+    ) -> None:
+        """Account-team reviews (reviews.toml), oldest first, so that each goes over the
+        agreements of the account's earlier ones still open on its day."""
+        by_id = {user.id: user for user in users.values()}
+        earlier: dict[str, list[tuple[FollowUp, dt.date | None]]] = {}
+        held_reviews: list[AccountReview] = []
+        for spec in sorted(self.content.reviews, key=lambda r: (-r.days_ago, r.key)):
+            current, _previous = by_account[spec.account]
+            review, agreements = self._review(spec, current, users, by_id, earlier)
+            earlier.setdefault(spec.account, []).extend(agreements)
+            held_reviews.append(review)
+        self._flush_pending()
+        for review in held_reviews:
+            # The plan as the demo has it: the same summary for every review of an account.
+            review.plan_summary = plan_summary(self.db, review.account_id, self.today)
+        self.db.flush()
+
+    def _review(
+        self,
+        spec: AccountReviewSpec,
+        current: _PlanContext,
+        users: dict[str, User],
+        by_id: dict[int, User],
+        earlier: dict[str, list[tuple[FollowUp, dt.date | None]]],
+    ) -> tuple[AccountReview, list[tuple[FollowUp, dt.date | None]]]:
+        author = users[spec.author]
+        held = self.today - _days(spec.days_ago)
+        at = self._clamp(_at(held, 19))
+        team = [by_id[current.plan.owner_id], *(user for user, _fn in current.teammates)]
+        people = [users[h] for h in spec.participants] if spec.participants else team
+        review = AccountReview(
+            client_uuid=uuid.uuid5(uuid.NAMESPACE_URL, f"coachapp-demo-{self.n}-{spec.key}"),
+            account_id=current.account.id,
+            author_id=author.id,
+            held_on=held,
+            plan_progress=spec.progress,
+            plan_summary=[],
+            created_at=at,
+        )
+        self.db.add(review)
+        self.db.flush()
+        self.counts["account_reviews"] += 1
+        rows: list[object] = [
+            ReviewParticipant(review_id=review.id, user_id=person.id, function=person.function)
+            for person in people
+        ]
+        rows += [
+            ReviewRating(review_id=review.id, competency_key=key, score=score, evidence=text)
+            for key, score, text in zip(THREE_C_KEYS, spec.scores, spec.evidence, strict=True)
+        ]
+        for follow_up, done_on in earlier.get(spec.account, []):
+            if done_on is None or done_on >= held:
+                outcome = "done" if done_on == held else "open"
+                rows.append(
+                    ReviewEarlierAgreement(
+                        review_id=review.id, follow_up_id=follow_up.id, outcome=outcome
+                    )
+                )
+        agreements: list[tuple[FollowUp, dt.date | None]] = []
+        for item in spec.agreements:
+            done_on = None if item.done_days_after is None else held + _days(item.done_days_after)
+            done = done_on is not None and done_on <= self.today
+            completed = self._clamp(_at(done_on, 17)) if done and done_on is not None else None
+            follow_up = FollowUp(
+                review_id=review.id,
+                owner_id=users[item.owner].id,
+                created_by_id=author.id,
+                title=item.title,
+                due_date=held + _days(item.due_in_days),
+                status=FollowUpStatus.DONE if done else FollowUpStatus.OPEN,
+                completed_at=completed,
+                created_at=at,
+                updated_at=completed or at,
+            )
+            agreements.append((follow_up, done_on if done else None))
+        self._add(*(f for f, _ in agreements), kind="follow_ups")
+        self.pending.extend(rows)
+        self._flush_pending()
+        asked = [p for p in people if p.id != author.id]
+        asked += [
+            by_id[p.manager_id]
+            for p in people
+            if p.manager_id is not None and p.manager_id != author.id
+        ]
+        everyone = "everyone" in spec.acknowledged
+        seen: set[int] = set()
+        for position, person in enumerate(asked):
+            handle = next(h for h, u in users.items() if u.id == person.id)
+            if person.id in seen or not (everyone or handle in spec.acknowledged):
+                continue
+            moment = _at(held + _days(1 + position % 2), 13 + position % 6, 10 * position % 60)
+            if moment > self.now:
+                continue
+            seen.add(person.id)
+            self.pending.append(
+                ReviewAcknowledgement(
+                    review_id=review.id,
+                    user_id=person.id,
+                    acknowledged_at=moment,
+                    comment=spec.comment if not seen - {person.id} else None,
+                )
+            )
+        return review, agreements
 
     # ----------------------------------------------------------------- helpers
 

@@ -23,7 +23,7 @@ from coachapp.models import (
     Role,
 )
 
-DATA_FILES = ("people", "accounts", "plans", "coaching", "notes")
+DATA_FILES = ("people", "accounts", "plans", "coaching", "notes", "reviews")
 PROFILE_AREAS = ("business", "clinical", "operational", "reimbursement")
 # What generated coaching texts may name ({account}, ...), and profile texts ({short}).
 NOTE_CONTEXT = frozenset(
@@ -186,6 +186,31 @@ class WrittenNote:
 
 
 @dataclass(frozen=True, slots=True)
+class ReviewAgreement:
+    title: str
+    owner: str  # a handle on the account's team, or the review's author
+    due_in_days: int  # from the day of the review
+    done_days_after: int | None  # done that many days after the review; None: still open
+
+
+@dataclass(frozen=True, slots=True)
+class AccountReviewSpec:
+    """An account-team review held by a manager with someone on the account's team."""
+
+    key: str
+    account: str  # an account's short name
+    author: str  # a leader's handle
+    days_ago: int
+    participants: tuple[str, ...]  # handles; empty: the account's whole team
+    progress: str
+    scores: tuple[int, ...]  # the 3C's: collaboration, coordination, communication
+    evidence: tuple[str, ...]
+    agreements: tuple[ReviewAgreement, ...]
+    acknowledged: tuple[str, ...]  # handles, or "everyone"
+    comment: str | None  # the first acknowledgement's
+
+
+@dataclass(frozen=True, slots=True)
 class DemoContent:
     """Everything the demo is made of; the order of every list is the order of the files."""
 
@@ -217,6 +242,7 @@ class DemoContent:
     rep_follow_ups: tuple[str, ...]
     manager_follow_ups: tuple[str, ...]
     notes: tuple[WrittenNote, ...]
+    reviews: tuple[AccountReviewSpec, ...] = ()
 
     @property
     def head(self) -> Leader:
@@ -347,7 +373,12 @@ def load_content(directory: Traversable | Path | None = None) -> DemoContent:
 
 
 def _read(
-    people: _Table, accounts: _Table, plans: _Table, coaching: _Table, notes: _Table
+    people: _Table,
+    accounts: _Table,
+    plans: _Table,
+    coaching: _Table,
+    notes: _Table,
+    reviews: _Table,
 ) -> DemoContent:
     texts = coaching.table("texts")
     follow_ups = coaching.table("follow_ups")
@@ -387,6 +418,7 @@ def _read(
         rep_follow_ups=follow_ups.texts("rep"),
         manager_follow_ups=follow_ups.texts("manager"),
         notes=tuple(_note(t) for t in notes.tables("notes")),
+        reviews=tuple(_review(t) for t in reviews.tables("reviews")),
     )
     for table in (texts, follow_ups, cadence, names):
         table.close()
@@ -540,6 +572,41 @@ def _note(t: _Table) -> WrittenNote:
     return _closed(t, note)
 
 
+def _review(t: _Table) -> AccountReviewSpec:
+    review = AccountReviewSpec(
+        key=t.text("key"),
+        account=t.text("account"),
+        author=t.text("author"),
+        days_ago=t.number("days_ago"),
+        participants=t.texts("participants", ()),
+        progress=t.text("progress"),
+        scores=tuple(t.value("scores", list)),
+        evidence=t.texts("evidence"),
+        agreements=tuple(_review_agreement(a) for a in t.tables("agreements")),
+        acknowledged=t.texts("acknowledged", ()),
+        comment=t.text("comment", None),
+    )
+    if len(review.scores) != 3 or not all(
+        isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 4 for v in review.scores
+    ):
+        raise DemoDataError(f"{t.where}: scores are the 3C's, each 1 to 4")
+    if len(review.evidence) != 3:
+        raise DemoDataError(f"{t.where}: evidence is one text per 3C (empty for none)")
+    if review.days_ago < 0:
+        raise DemoDataError(f"{t.where}: days_ago counts back from today (0 or more)")
+    return _closed(t, review)
+
+
+def _review_agreement(t: _Table) -> ReviewAgreement:
+    agreement = ReviewAgreement(
+        title=t.text("title"),
+        owner=t.text("owner"),
+        due_in_days=t.number("due_in_days"),
+        done_days_after=t.number("done_days_after", None),
+    )
+    return _closed(t, agreement)
+
+
 def _note_rating(t: _Table) -> NoteRating:
     score = t.number("score", None)
     if score is not None and not 1 <= score <= 4:
@@ -634,8 +701,41 @@ def _check(content: DemoContent) -> None:
         problems += _unknown_competencies(f"notes.toml: notes[{i}]", keys)
         if len(set(keys)) != len(keys):
             problems.append(f"notes.toml: notes[{i}] rates a competency twice")
+    problems += _review_problems(content, leaders)
     if problems:
         raise DemoDataError("\n".join(problems))
+
+
+def _review_problems(content: DemoContent, leaders: set[str]) -> list[str]:
+    """Each review on a known account, by a leader with someone of theirs on its team, with
+    participants and owners on that team (or the author)."""
+    problems = []
+    keys = [review.key for review in content.reviews]
+    if len(set(keys)) != len(keys):
+        problems.append("reviews.toml: every review needs a key of its own")
+    for review in content.reviews:
+        where = f"reviews.toml: {review.key}"
+        team = {
+            rep.handle: rep
+            for rep in content.reps
+            if rep.account == review.account or review.account in rep.teams
+        }
+        if not team:
+            problems.append(f"{where}: {review.account!r} is no account with a team")
+        if review.author not in leaders:
+            problems.append(f"{where}: {review.author!r} is no leader")
+        elif all(rep.manager != review.author for rep in team.values()):
+            problems.append(f"{where}: {review.author} manages no one on the team")
+        for handle in review.participants:
+            if handle not in team:
+                problems.append(f"{where}: participant {handle!r} is not on the team")
+        for agreement in review.agreements:
+            if agreement.owner not in team and agreement.owner != review.author:
+                problems.append(f"{where}: owner {agreement.owner!r} is not on the team")
+        for handle in review.acknowledged:
+            if handle != "everyone" and handle not in team and handle not in leaders:
+                problems.append(f"{where}: {handle!r} cannot acknowledge it")
+    return problems
 
 
 def _unknown_competencies(where: str, keys: Iterable[str]) -> list[str]:

@@ -174,7 +174,6 @@ def plan_summary(db: Session, account_id: int, today: dt.date) -> list[dict[str,
         open_actions.sort(key=lambda a: (a.due_date or dt.date.max, a.id))
         summary.append(
             {
-                "plan_id": plan.id,
                 "period": plan.period,
                 "owner": plan.owner.name,
                 "goals": [
