@@ -64,7 +64,7 @@ def run_review(manager: Page, plan_id: int, shot: Shot = no_shot) -> int:
     shot(manager, "account-team-review-form.png")
     manager.get_by_role("button", name="Save and share").click()
     expect(manager.get_by_text("Review saved and shared")).to_be_visible()
-    expect(manager.get_by_role("heading", name="Agreements")).to_be_visible()
+    expect(manager.locator("#agreements-heading")).to_be_visible()
     shot(manager, "account-team-review.png")
     found = re.search(r"/reviews/(\d+)", manager.url)
     assert found is not None, manager.url
