@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, validate
 
 from coachapp import policy
 from coachapp.coaching.cadence import DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS
@@ -106,6 +106,14 @@ class ReviewEarlierAgreementInSchema(Schema):
     )
 
 
+def _each_c_once(ratings: list[dict[str, Any]]) -> None:
+    """A field validator of the list: it runs only once every rating in it is valid (a
+    schema-level hook would run on a half-valid list and mix the list's message with the
+    ratings' own, keyed by position)."""
+    if sorted(item["competency_key"] for item in ratings) != sorted(THREE_C_KEYS):
+        raise ValidationError(RATE_EACH)
+
+
 class ReviewCreateSchema(Schema):
     """A review as recorded: complete, shared on saving (no drafts, no later changes)."""
 
@@ -136,6 +144,7 @@ class ReviewCreateSchema(Schema):
     ratings = fields.List(
         fields.Nested(ReviewRatingInSchema),
         required=True,
+        validate=_each_c_once,
         error_messages={"required": RATE_EACH, "null": RATE_EACH},
         metadata={"description": "Exactly one per 3C competency, for the team as a whole"},
     )
@@ -156,12 +165,6 @@ class ReviewCreateSchema(Schema):
             "(status done) or carried forward (open, also the default for those left out)"
         },
     )
-
-    @validates("ratings")
-    def _each_c_once(self, value: list[dict[str, Any]], **_: Any) -> None:
-        keys = [item.get("competency_key") for item in value]
-        if None not in keys and sorted(keys) != sorted(THREE_C_KEYS):  # type: ignore[type-var]
-            raise ValidationError(RATE_EACH)
 
 
 class ReviewAcknowledgeSchema(Schema):

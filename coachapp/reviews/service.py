@@ -106,17 +106,6 @@ def get_review(db: Session, viewer: User, review_id: int) -> AccountReview:
     return found
 
 
-def awaiting_acknowledgement(db: Session, viewer: User, limit: int = 20) -> list[AccountReview]:
-    """Reviews the viewer is asked to acknowledge and has not, the latest first."""
-    recent = reviews_for(db, viewer, limit=limit * 3)
-    return [
-        review
-        for review in recent
-        if policy.may_acknowledge_review(viewer, review)
-        and all(a.user_id != viewer.id for a in review.acknowledgements)
-    ][:limit]
-
-
 def team_members(db: Session, account_id: int) -> list[User]:
     """The active members of the account's team, any line, by name."""
     return list(

@@ -84,6 +84,12 @@ OBSERVATION_PATHS = [
     "/api/v1/observations/{observation_id}",
     "/api/v1/coaching-sessions/{session_id}/observations/{observation_id}",
 ]
+REVIEW_PATHS = [
+    "/api/v1/reviews",
+    "/api/v1/reviews/{review_id}",
+    "/api/v1/reviews/{review_id}/acknowledgement",
+    "/api/v1/account-teams",
+]
 NOTIFICATION_PATHS = [
     "/api/v1/push-subscriptions",
     "/api/v1/push-subscriptions/key",
@@ -153,6 +159,13 @@ CONFIG = schemathesis.Config.from_dict(
                 "include-path-regex": "^/api/v1/(observations|coaching-sessions/.+/observations)",
                 "checks": _checks(SEMANTIC),
             },
+            # Account-team reviews are of accounts with the manager's people on the team, with
+            # participants and owners on it: generated ones name other accounts (404) or people
+            # off the team (422); generated reviews to acknowledge are nobody's (404).
+            {
+                "include-path-regex": "^/api/v1/reviews",
+                "checks": _checks(SEMANTIC),
+            },
             # A generated subscription names an endpoint no browser would (a private or
             # unresolvable host: 422) and keys that are rarely a point on P-256 (422); a
             # generated endpoint to unsubscribe is nobody's (404).
@@ -174,6 +187,7 @@ schema = schemathesis.openapi.from_wsgi(
     + COACH_NOTE_PATHS
     + RIDE_ALONG_PATHS
     + OBSERVATION_PATHS
+    + REVIEW_PATHS
     + NOTIFICATION_PATHS
 )
 

@@ -180,6 +180,8 @@ C3 = "team_communication"
         ({"ratings": _rating(C3, score=None)}, "ratings.2.score"),
         ({"ratings": _rating(C3, evidence="y" * 301)}, "ratings.2.evidence"),
         ({"ratings": _rating(C3, competency_key="listens")}, "ratings.2.competency_key"),
+        # One rating refused: its message alone, not mixed with the list's (never a 500).
+        ({"ratings": _rating(C3, evidence=["x"])}, "ratings.2.evidence"),
         ({"held_on": "2999-01-01"}, "held_on"),
         ({"participant_ids": []}, "participant_ids"),
         (_agreement(title=""), "agreements.0.title"),
