@@ -213,12 +213,17 @@ class TestMatrix:
             ("other_rep", {"other_rep"}),
             ("manager", {"rep", "rep2"}),
             ("manager2", {"other_rep"}),
-            ("director", {"rep", "rep2", "other_rep"}),
+            ("director", {"rep", "rep2", "other_rep", "access_rep"}),
             ("director2", {"far_rep"}),
-            ("admin", {"rep", "rep2", "other_rep", "far_rep", "msl"}),
+            ("admin", {"rep", "rep2", "other_rep", "far_rep", "msl", "access_rep", "nurse"}),
             # The medical line sees its own, not the commercial reps of the MSL's account team.
             ("msl_manager", {"msl"}),
             ("msl", {"msl"}),
+            ("medical_director", {"msl"}),
+            ("access_manager", {"access_rep"}),
+            ("access_rep", {"access_rep"}),
+            ("nurse_manager", {"nurse"}),
+            ("nurse", {"nurse"}),
         ],
     )
     def test_reps_api_lists_only_the_callers_scope(
@@ -236,11 +241,16 @@ class TestMatrix:
             ("other_rep", {"other_rep"}),
             ("manager", {"rep", "rep2"}),
             ("manager2", {"other_rep"}),
-            ("director", {"rep", "rep2", "other_rep"}),
+            ("director", {"rep", "rep2", "other_rep", "access_rep"}),
             ("director2", {"far_rep"}),
             ("admin", set()),  # admins manage targets but read no coaching
             ("msl_manager", {"msl"}),
             ("msl", {"msl"}),
+            ("medical_director", {"msl"}),
+            ("access_manager", {"access_rep"}),
+            ("access_rep", {"access_rep"}),
+            ("nurse_manager", {"nurse"}),
+            ("nurse", {"nurse"}),
         ],
     )
     def test_cadence_api_and_csv_cover_only_the_callers_scope(
