@@ -74,10 +74,6 @@ SCOPED = (
 )
 
 
-def cases(rows: tuple[Row, ...], actors: tuple[str, ...] = ACTORS) -> list[object]:
-    return [pytest.param(r, a, id=f"{r.label}-as-{a}") for r in rows for a in actors]
-
-
 def first_allowed(item: Row) -> str:
     """A signed-in actor the row lets through (2xx or a redirect), else rep."""
     return next((a for a in SIGNED_IN if 200 <= item.expected(a) < 400), "rep")
@@ -88,41 +84,57 @@ def describe(response: TestResponse) -> str:
     return f"got {response.status_code} {location}\n{response.get_data(as_text=True)[:300]}"
 
 
+def check_row_as(w: World, item: Row, actor: str) -> None:
+    """The route as the actor: the status the matrix expects; and what every response must
+    carry (tests/page_checks.py: security headers, cookie flags, a strict CSP, no inline code
+    on a page), no private note but the actor's own, and no write from a GET but read marks
+    (tests/security/test_every_get_route.py)."""
+    with recorded_writes(w.app.extensions["coachapp.db"].engine) as writes:
+        response = w.call(item, actor)
+    assert response.status_code == item.expected(actor), describe(response)
+    if item.method == "GET":
+        # No GET changes anything but what the page opened shows as read.
+        assert not get_writes_not_allowed(writes), get_writes_not_allowed(writes)
+        if item.endpoint == "inbox.follow":
+            assert not writes, "following a notification's link writes nothing"
+    if actor == ANONYMOUS and not item.public and not item.api and not item.fragment:
+        # Anonymous page requests go to the sign-in page, and come back afterwards.
+        assert response.headers["Location"].startswith("/login?next="), describe(response)
+    if item.api and response.status_code >= 400:
+        assert response.is_json and "error" in response.get_json(), describe(response)
+    if item.method == "GET" or item in FORM_POST_ROWS:
+        where = f"{item.label} as {actor} ({response.status_code})"
+        path = item.fill(w.org, w.user(actor), w.items)[0] if item.method == "GET" else ""
+        problems = check_headers(response, where, path)
+        if not item.api:
+            problems += check_page(response, item, where)
+        assert not problems, "\n".join(problems)
+    if item.method == "GET":
+        # Only the author may see a note's private notes.
+        text = response.get_data().decode("utf-8", errors="replace")  # an icon is bytes
+        for author, note in PRIVATE_NOTES.items():
+            assert author == actor or note not in text, f"{item.label} shows {note}"
+
+
 # The matrix itself ------------------------------------------------------------------------
 
 
 class TestMatrix:
-    @pytest.mark.parametrize(("item", "actor"), cases(MATRIX))
-    def test_status(self, w: World, item: Row, actor: str) -> None:
-        """Each route as each actor: the status the matrix expects; and what every response
-        must carry (tests/page_checks.py: security headers, cookie flags, a strict CSP, no
-        inline code on a page), no private note but the actor's own, and no write from a GET
-        but read marks (tests/security/test_every_get_route.py)."""
-        with recorded_writes(w.app.extensions["coachapp.db"].engine) as writes:
-            response = w.call(item, actor)
-        assert response.status_code == item.expected(actor), describe(response)
-        if item.method == "GET":
-            # No GET changes anything but what the page opened shows as read.
-            assert not get_writes_not_allowed(writes), get_writes_not_allowed(writes)
-            if item.endpoint == "inbox.follow":
-                assert not writes, "following a notification's link writes nothing"
-        if actor == ANONYMOUS and not item.public and not item.api and not item.fragment:
-            # Anonymous page requests go to the sign-in page, and come back afterwards.
-            assert response.headers["Location"].startswith("/login?next="), describe(response)
-        if item.api and response.status_code >= 400:
-            assert response.is_json and "error" in response.get_json(), describe(response)
-        if item.method == "GET" or item in FORM_POST_ROWS:
-            where = f"{item.label} as {actor} ({response.status_code})"
-            path = item.fill(w.org, w.user(actor), w.items)[0] if item.method == "GET" else ""
-            problems = check_headers(response, where, path)
-            if not item.api:
-                problems += check_page(response, item, where)
-            assert not problems, "\n".join(problems)
-        if item.method == "GET":
-            # Only the author may see a note's private notes.
-            text = response.get_data().decode("utf-8", errors="replace")  # an icon is bytes
-            for author, note in PRIVATE_NOTES.items():
-                assert author == actor or note not in text, f"{item.label} shows {note}"
+    @pytest.mark.parametrize("item", [pytest.param(r, id=r.label) for r in MATRIX])
+    def test_status(self, world: World, item: Row) -> None:
+        """The row as each actor, every actor checked (one item per row: a pytest item per
+        row x actor cost more than the requests themselves); the message names every actor
+        that failed and why."""
+        failed = []
+        for actor in ACTORS:
+            with world.savepoint():  # each actor starts from the same data
+                try:
+                    check_row_as(world, item, actor)
+                except AssertionError as problem:
+                    failed.append(f"as {actor}: {problem}")
+        assert not failed, f"{item.label}, {len(failed)} of {len(ACTORS)} actors:\n" + (
+            "\n\n".join(failed)
+        )
 
     @pytest.mark.parametrize("actor", ACTORS)
     def test_the_matrix_renders_pages_for_every_actor(self, actor: str) -> None:
