@@ -61,12 +61,14 @@ run: $(VENV)/.installed-run
 	  echo "  Coachapp is running at $(SCHEME)://$(URL_HOST):$(PORT)/"; \
 	  wait
 
-# Browser tests drive Debian's Chromium; install it when missing.
+# Browser tests drive Debian's Chromium headless shell (the push tests, the screenshots and
+# Lighthouse the full browser); install them when missing.
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "Installing Debian chromium for the browser tests..."; \
+	@command -v chromium >/dev/null 2>&1 && command -v chromium-headless-shell >/dev/null 2>&1 || { \
+	  echo "Installing Debian chromium and chromium-headless-shell for the browser tests..."; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    $$SUDO apt-get install -y -qq chromium chromium-headless-shell >/dev/null; }
 
 lint: install
 	$(BIN)/ruff check .

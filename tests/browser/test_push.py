@@ -13,18 +13,18 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from coachapp.db import get_session
 from coachapp.models import Notification, PushSubscription, User
 from coachapp.worker import run_once
-from tests.browser.conftest import sign_in, wait_until
+from tests.browser.conftest import launched_chromium, sign_in, wait_until
 from tests.push_service import PushService
 
 pytestmark = pytest.mark.browser
@@ -59,6 +59,13 @@ navigator.serviceWorker.addEventListener(
   "message", (event) => window.__fromWorker.push(event.data)
 );
 """
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """The full Chromium: its headless shell, which the other browser tests use, answers
+    "denied" for notifications whatever permission the context grants."""
+    yield from launched_chromium("chromium")
 
 
 def user_id(app: Flask, email: str) -> int:
