@@ -24,6 +24,7 @@ from playwright.sync_api import (
     BrowserContext,
     ConsoleMessage,
     Page,
+    Playwright,
     ViewportSize,
     expect,
     sync_playwright,
@@ -121,26 +122,32 @@ def demo_team(live_app: Flask) -> DemoTeam:
         return DemoTeam(manager=manager.name, reps=tuple(sorted(reps)))
 
 
-def launched_chromium(*names: str) -> Iterator[Browser]:
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    """One Playwright per process: its sync API runs one driver at a time."""
+    with sync_playwright() as started:
+        yield started
+
+
+def launched_chromium(playwright: Playwright, *names: str) -> Iterator[Browser]:
     """The first of these Debian Chromium builds that is installed, launched headless."""
     executable = next(filter(None, map(shutil.which, names)), None)
     if executable is None:
         pytest.skip(f"{' or '.join(names)} is not installed (`make chromium` installs it)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+    launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+    yield launched
+    launched.close()
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
+def browser(playwright: Playwright) -> Iterator[Browser]:
     """Debian's build of Chromium's headless shell, which is what Playwright itself runs for
     headless Chromium: the same Blink, V8 and network stack as the browser, without its
     windows, and about half the CPU time per page of the full browser in headless mode (the
     browser tests on SQLite: 148 s of Chromium CPU against 288 s). The full `chromium` when the
     shell is not installed; tests/browser/test_push.py uses it always (the shell denies
     notifications whatever permission is granted)."""
-    yield from launched_chromium("chromium-headless-shell", "chromium")
+    yield from launched_chromium(playwright, "chromium-headless-shell", "chromium")
 
 
 @dataclass

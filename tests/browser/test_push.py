@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Playwright, expect
 from sqlalchemy import select
 
 from coachapp.db import get_session
@@ -62,10 +62,10 @@ navigator.serviceWorker.addEventListener(
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
+def browser(playwright: Playwright) -> Iterator[Browser]:
     """The full Chromium: its headless shell, which the other browser tests use, answers
     "denied" for notifications whatever permission the context grants."""
-    yield from launched_chromium("chromium")
+    yield from launched_chromium(playwright, "chromium")
 
 
 def user_id(app: Flask, email: str) -> int:
