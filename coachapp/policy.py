@@ -235,6 +235,20 @@ def can_contribute_to_plan(viewer: User, plan: AccountPlan) -> bool:
     return viewer.is_active and on_plan_team(viewer, plan)
 
 
+def can_record_actuals(viewer: User, plan: AccountPlan) -> bool:
+    """Records where a goal stands: the owner and everyone on the account team, of any line;
+    not the managers and directors who only read the plan."""
+    return can_edit_plan(viewer, plan) or can_contribute_to_plan(viewer, plan)
+
+
+def can_change_actual(viewer: User, plan: AccountPlan, recorded_by_id: int | None) -> bool:
+    """Corrects or removes an actual: whoever recorded it, while they may still record, and the
+    plan's owner."""
+    return can_edit_plan(viewer, plan) or (
+        recorded_by_id == viewer.id and can_record_actuals(viewer, plan)
+    )
+
+
 def can_comment_on_plan(viewer: User, plan: AccountPlan) -> bool:
     """The account team, and the owner's manager."""
     owners_manager = viewer.role == Role.MANAGER and plan.owner.manager_id == viewer.id

@@ -48,6 +48,7 @@ from coachapp.models import (
     ActionStatus,
     FollowUp,
     Function,
+    GoalActual,
     InsightStatus,
     PlanActionItem,
     PlanGoal,
@@ -447,6 +448,13 @@ MATRIX: tuple[Row, ...] = (
     row("plans.set_insight_approval", "POST", "/plans/{plans[rep].id}/insight-approval",
         data={"insights_need_approval": "true"},
         expect=(302, 302, 403, 404, 403, 404, 403, 404, 404, 403, 403, 403, 403, 403, 403, 403)),
+    # Actuals: the owner and the account team of any line record them; readers may not.
+    row("plans.record_actual", "POST", "/plans/{plans[rep].id}/goals/{i[goal].id}/actuals",
+        data={"date": "2026-02-01", "value": "5"},
+        expect=(302, 302, 302, 404, 403, 404, 403, 404, 404, 403, 302, 403, 403, 302, 403, 302)),
+    row("plans.record_actual", "POST", "/plans/{plans[rep].id}/goals/{i[other_goal].id}/actuals",
+        variant="goal_of_another_plan", data={"date": "2026-02-01", "value": "5"},
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
     row("plans.delete_goal", "POST", "/plans/{plans[rep].id}/goals/{i[goal].id}/delete",
         expect=(302, 302, 403, 404, 403, 404, 403, 404, 404, 403, 403, 403, 403, 403, 403, 403)),
     row("plans.delete_action", "POST", "/plans/{plans[rep].id}/actions/{i[action].id}/delete",
@@ -845,6 +853,20 @@ MATRIX: tuple[Row, ...] = (
     row("api_plans.Comments", "POST", "/api/v1/account-plans/{plans[rep].id}/comments",
         data={"body": "The MSL joins the March meeting."},
         expect=(401, 201, 201, 404, 201, 404, 403, 404, 404, 403, 201, 403, 403, 201, 403, 201)),
+    # Goal actuals: whoever sees the plan reads them; the owner and the account team of any
+    # line record them; whoever recorded one (rep2) and the owner correct or remove it.
+    row("api_plans.GoalActuals", "GET", "/api/v1/goals/{i[goal].id}/actuals",
+        expect=(401, 200, 200, 404, 200, 404, 200, 404, 404, 200, 200, 200, 200, 200, 200, 200)),
+    row("api_plans.GoalActuals", "POST", "/api/v1/goals/{i[goal].id}/actuals",
+        data={"date": "2026-02-01", "value": 3},
+        expect=(401, 201, 201, 404, 403, 404, 403, 404, 404, 403, 201, 403, 403, 201, 403, 201)),
+    row("api_plans.GoalActualResource", "PATCH",
+        "/api/v1/goals/{i[goal].id}/actuals/{i[actual].id}",
+        data={"value": 4}, headers=IF_MATCH_ITEM,
+        expect=(401, 200, 200, 404, 403, 404, 403, 404, 404, 403, 403, 403, 403, 403, 403, 403)),
+    row("api_plans.GoalActualResource", "DELETE",
+        "/api/v1/goals/{i[goal].id}/actuals/{i[actual].id}", headers=IF_MATCH_ITEM,
+        expect=(401, 204, 204, 404, 403, 404, 403, 404, 404, 403, 403, 403, 403, 403, 403, 403)),
     # The account-team view over JSON: the same scope as the page.
     row("api_accounts.account_team", "GET", "/api/v1/accounts/{plans[rep].account_id}/team",
         expect=(401, 200, 200, 404, 200, 404, 200, 404, 404, 200, 200, 200, 200, 200, 200, 200)),
@@ -1280,6 +1302,15 @@ def add_plan_items(db: Session, org: Org) -> dict[str, Any]:
         ),
     }
     db.add_all(items.values())
+    db.commit()
+    # An actual of the goal, recorded by teammate rep2.
+    items["actual"] = GoalActual(
+        goal_id=items["goal"].id,
+        measured_on=dt.date(2026, 1, 15),
+        value=2.0,
+        recorded_by_id=org.people["rep2"].id,
+    )
+    db.add(items["actual"])
     db.commit()
     return items
 

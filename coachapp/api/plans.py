@@ -16,7 +16,8 @@ from coachapp.api.parsing import Blueprint
 from coachapp.api.responses import authenticated
 from coachapp.auth.callers import api_user
 from coachapp.db import get_session
-from coachapp.plans import contributions, schemas, service
+from coachapp.models import ActualSource
+from coachapp.plans import actuals, contributions, schemas, service
 from coachapp.plans.rollup import RollupFilters, rollup
 from coachapp.timezones import local_today
 from coachapp.versioning import IfMatch, etag, parse_if_match
@@ -247,3 +248,59 @@ class Comments(MethodView):
         client_uuid."""
         comment, created = contributions.add_comment(get_session(), api_user(), plan_id, body)
         return comment, 201 if created else 200
+
+
+# Goal actuals: where each goal stood over time -------------------------------------------
+
+actual_out = schemas.ActualOutSchema()
+
+
+@blp.route("/goals/<int:goal_id>/actuals")
+class GoalActuals(MethodView):
+    @blp.response(200, schemas.ActualOutSchema(many=True))
+    @authenticated(blp, *READ_ERRORS)
+    def get(self, goal_id: int) -> Any:
+        """The goal's actuals, oldest first (404 outside the caller's plans)."""
+        return actuals.actuals_of(get_session(), api_user(), goal_id)
+
+    @blp.arguments(schemas.ActualSchema)
+    @blp.response(201, schemas.ActualOutSchema, headers={"ETag": {"schema": {"type": "string"}}})
+    @blp.alt_response(
+        200,
+        schema=schemas.ActualOutSchema,
+        description="That client_uuid was seen before: its actual",
+    )
+    @authenticated(blp, *WRITE_ERRORS)
+    def post(self, body: dict[str, Any], goal_id: int) -> Response:
+        """The plan's owner or a member of its account team records where the goal stood on a
+        date (source: api). Idempotent by client_uuid."""
+        actual, created = actuals.record_actual(
+            get_session(), api_user(), goal_id, body, ActualSource.API
+        )
+        return _with_etag(actual, actual_out, 201 if created else 200)
+
+
+@blp.route("/goals/<int:goal_id>/actuals/<int:actual_id>")
+class GoalActualResource(MethodView):
+    @blp.arguments(schemas.ActualPatchSchema)
+    @blp.response(200, schemas.ActualOutSchema, headers={"ETag": {"schema": {"type": "string"}}})
+    @blp.doc(parameters=[{"in": "header", "name": "If-Match", "required": True,
+                          "schema": {"type": "string"}}])  # fmt: skip
+    @authenticated(blp, *VERSIONED_WRITE_ERRORS)
+    def patch(self, body: dict[str, Any], goal_id: int, actual_id: int) -> Response:
+        """Correct an actual's date or value (whoever recorded it, or the plan's owner);
+        If-Match must name its current version (412 when stale, 428 without)."""
+        actual = actuals.update_actual(
+            get_session(), api_user(), goal_id, actual_id, body, expected_version=_if_match()
+        )
+        return _with_etag(actual, actual_out)
+
+    @blp.response(204)
+    @blp.doc(parameters=[{"in": "header", "name": "If-Match", "required": True,
+                          "schema": {"type": "string"}}])  # fmt: skip
+    @authenticated(blp, 403, 404, 412, 428)
+    def delete(self, goal_id: int, actual_id: int) -> None:
+        """Remove an actual (whoever recorded it, or the plan's owner), with If-Match."""
+        actuals.delete_actual(
+            get_session(), api_user(), goal_id, actual_id, expected_version=_if_match()
+        )

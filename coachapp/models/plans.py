@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -36,6 +37,23 @@ class GoalStatus(enum.StrEnum):
     AT_RISK = "at_risk"
     OFF_TRACK = "off_track"
     DONE = "done"
+
+
+class GoalKind(enum.StrEnum):
+    """A number to move (patients on therapy, share of chairs, days to access), or a
+    qualitative milestone reached through ordered stages (dossier, P&T review, approval)."""
+
+    NUMERIC = "numeric"
+    STAGES = "stages"
+
+
+class ActualSource(enum.StrEnum):
+    """Where an actual came from: typed by the team, imported from a CSV export of the CRM or
+    data warehouse, or set through the API."""
+
+    TYPED = "typed"
+    IMPORTED = "imported"
+    API = "api"
 
 
 class ActionStatus(enum.StrEnum):
@@ -135,11 +153,59 @@ class PlanGoal(Base):
     status: Mapped[GoalStatus] = mapped_column(
         str_enum(GoalStatus, "goal_status"), default=GoalStatus.ON_TRACK
     )
+    # What reaching the goal is worth (e.g. "$1.8M annual net sales"): the value at stake.
     value: Mapped[str | None] = mapped_column(String(80))
+    # Measurable: what is counted, in which unit, from where to where. `measure` above stays
+    # the team's own words for how success is judged.
+    kind: Mapped[GoalKind] = mapped_column(
+        str_enum(GoalKind, "goal_kind"), default=GoalKind.NUMERIC, server_default="numeric"
+    )
+    metric: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    unit: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    baseline: Mapped[float | None] = mapped_column(Float)
+    baseline_date: Mapped[dt.date | None] = mapped_column(Date)
+    target: Mapped[float | None] = mapped_column(Float)
+    # A stage goal's stages in order; an actual is the number of the stage reached (1 = first).
+    stages: Mapped[list[str]] = mapped_column(JSON, default=list)
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     plan: Mapped[AccountPlan] = relationship(back_populates="goals")
+    actuals: Mapped[list[GoalActual]] = relationship(
+        back_populates="goal",
+        cascade="all, delete-orphan",
+        order_by="(GoalActual.measured_on, GoalActual.id)",
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class GoalActual(Base):
+    """Where a goal stood on a date: a number in the goal's unit, or for a stage goal the
+    number of the stage reached."""
+
+    __tablename__ = "goal_actuals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Made by the client: the same actual sent again is found, not recorded twice.
+    client_uuid: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=uuid.uuid4)
+    goal_id: Mapped[int] = mapped_column(
+        ForeignKey("plan_goals.id", ondelete="CASCADE"), index=True
+    )
+    measured_on: Mapped[dt.date] = mapped_column(Date)
+    value: Mapped[float] = mapped_column(Float)
+    source: Mapped[ActualSource] = mapped_column(
+        str_enum(ActualSource, "actual_source"), default=ActualSource.TYPED
+    )
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    goal: Mapped[PlanGoal] = relationship(back_populates="actuals")
+    recorded_by: Mapped[User | None] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -15,13 +15,17 @@ from coachapp.models import (
     AccountPlan,
     AccountType,
     ActionStatus,
+    ActualSource,
     DecisionRole,
     Function,
+    GoalKind,
     GoalStatus,
     InsightStatus,
+    PlanGoal,
     PlanStatus,
     Relationship,
 )
+from coachapp.plans.attainment import Track, goal_attainment
 from coachapp.plans.completeness import plan_completeness
 from coachapp.timezones import local_today
 
@@ -69,12 +73,92 @@ class PlanUpdateSchema(Schema):
     profile_reimbursement = Lines(validate=LONG_TEXT)
 
 
+# Suggestions for a goal's metric; any short label will do.
+METRIC_SUGGESTIONS = (
+    "Formulary status",
+    "Patients on therapy",
+    "Share of infusion chairs",
+    "Contracted sites",
+    "Time to access",
+    "New starts",
+    "Covered lives",
+)
+STAGES_MAX = 12
+STAGE_MAX = 80
+# Bounds of any goal figure: enough for covered lives or net sales, never an overflow.
+FIGURE = validate.Range(
+    min=-1e12, max=1e12, error="Enter a number between -1,000,000,000,000 and 1,000,000,000,000."
+)
+
+
+class Stages(fields.Field):
+    """A stage goal's stages in order: a JSON list of names, or one stage per line (a form's
+    text area). Empty lines are dropped; each stage is one line."""
+
+    default_error_messages = {
+        "invalid": "List the stages in order, one per line.",
+        "too_many": f"Use at most {STAGES_MAX} stages.",
+        "too_long": f"Keep each stage to {STAGE_MAX} characters.",
+        "control": "Each stage is one line of plain text.",
+    }
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> list[str]:
+        if isinstance(value, str):
+            items: list[Any] = value.replace("\r\n", "\n").split("\n")
+        elif isinstance(value, list):
+            items = value
+        else:
+            raise self.make_error("invalid")
+        if not all(isinstance(item, str) for item in items):
+            raise self.make_error("invalid")
+        stages = [item.strip() for item in items if item.strip()]
+        if len(stages) > STAGES_MAX:
+            raise self.make_error("too_many")
+        if any(len(stage) > STAGE_MAX for stage in stages):
+            raise self.make_error("too_long")
+        if any(not ch.isprintable() for stage in stages for ch in stage):
+            raise self.make_error("control")
+        return stages
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kw: Any) -> list[str]:
+        return list(value or [])
+
+
 class GoalSchema(Schema):
     title = _line(200, "Name the goal.")
-    measure = Line(load_default="", validate=validate.Length(max=200))
+    measure = Line(
+        load_default="",
+        validate=validate.Length(max=200),
+        metadata={"description": "How success is judged, in the team's words"},
+    )
     target_date = fields.Date(load_default=None, allow_none=True)
     status = fields.Enum(GoalStatus, by_value=True, load_default=GoalStatus.ON_TRACK)
-    value = Line(load_default=None, allow_none=True, validate=validate.Length(max=80))
+    value = Line(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=80),
+        metadata={"description": "What reaching the goal is worth (value at stake)"},
+    )
+    kind = fields.Enum(
+        GoalKind,
+        by_value=True,
+        load_default=GoalKind.NUMERIC,
+        metadata={"description": "numeric: a number moves from baseline to target; stages: "
+                  "ordered milestones, an actual is the number of the stage reached"},
+    )  # fmt: skip
+    metric = Line(
+        load_default="",
+        validate=validate.Length(max=80),
+        metadata={"description": "What is counted, e.g. " + ", ".join(METRIC_SUGGESTIONS)},
+    )
+    unit = Line(load_default="", validate=validate.Length(max=40))
+    baseline = fields.Float(load_default=None, allow_none=True, validate=FIGURE)
+    baseline_date = fields.Date(load_default=None, allow_none=True)
+    target = fields.Float(load_default=None, allow_none=True, validate=FIGURE)
+    stages = Stages(
+        load_default=list,
+        metadata={"type": "array", "items": {"type": "string"}, "maxItems": STAGES_MAX},
+    )
 
 
 class ActionSchema(Schema):
@@ -135,6 +219,32 @@ class InsightSchema(Schema):
     )
 
 
+class ActualSchema(Schema):
+    """Where a goal stood on a date: the form on the plan page, the API and imports alike."""
+
+    client_uuid = fields.UUID(load_default=None, metadata=CLIENT_UUID)
+    measured_on = fields.Date(
+        data_key="date",
+        required=True,
+        error_messages={"required": "Enter the date it was measured.",
+                        "invalid": "Enter a date like 2026-03-31."},
+    )  # fmt: skip
+    value = fields.Float(
+        required=True,
+        validate=FIGURE,
+        error_messages={"required": "Enter the value.", "invalid": "Enter a number."},
+        metadata={"description": "In the goal's unit; for a stage goal the number of the "
+                  "stage reached (1 = the first)"},
+    )  # fmt: skip
+
+
+class ActualPatchSchema(Schema):
+    measured_on = fields.Date(
+        data_key="date", error_messages={"invalid": "Enter a date like 2026-03-31."}
+    )
+    value = fields.Float(validate=FIGURE, error_messages={"invalid": "Enter a number."})
+
+
 class InsightDecisionSchema(Schema):
     """The plan owner's answer to an insight waiting for approval."""
 
@@ -158,6 +268,7 @@ team_member_schema = TeamMemberSchema()
 comment_schema = CommentSchema()
 insight_schema = InsightSchema()
 insight_decision_schema = InsightDecisionSchema()
+actual_schema = ActualSchema()
 
 
 # What the API gives (DESIGN.md "account plan"), its plan change and list query. flask-smorest
@@ -171,6 +282,40 @@ class AccountOutSchema(Schema):
     region = fields.String(required=True)
 
 
+class ActualOutSchema(Schema):
+    id = fields.Integer(required=True)
+    client_uuid = fields.UUID(required=True)
+    goal_id = fields.Integer(required=True)
+    date = fields.Date(required=True, attribute="measured_on")
+    value = fields.Float(
+        required=True,
+        metadata={"description": "In the goal's unit; for a stage goal the stage reached (1 = "
+                  "the first)"},
+    )  # fmt: skip
+    source = fields.Enum(ActualSource, by_value=True, required=True)
+    recorded_by_id = fields.Integer(required=True, allow_none=True)
+    version = fields.Integer(required=True)
+    created_at = fields.AwareDateTime(required=True)
+
+
+class AttainmentOutSchema(Schema):
+    track = fields.Enum(
+        Track,
+        by_value=True,
+        required=True,
+        metadata={"description": "on_track / at_risk by the straight line from the baseline "
+                  "date to the target date; no_data without actuals or figures; no_timeline "
+                  "without both dates"},
+    )  # fmt: skip
+    progress = fields.Float(
+        required=True, allow_none=True, metadata={"description": "0..1 from baseline to target"}
+    )
+    expected = fields.Float(required=True, allow_none=True)
+    latest_value = fields.Float(required=True, allow_none=True)
+    latest_on = fields.Date(required=True, allow_none=True)
+    actuals = fields.Integer(required=True)
+
+
 class GoalOutSchema(Schema):
     id = fields.Integer(required=True)
     title = fields.String(required=True)
@@ -178,7 +323,21 @@ class GoalOutSchema(Schema):
     target_date = fields.Date(required=True, allow_none=True)
     status = fields.Enum(GoalStatus, by_value=True, required=True)
     value = fields.String(required=True, allow_none=True)
+    kind = fields.Enum(GoalKind, by_value=True, required=True)
+    metric = fields.String(required=True)
+    unit = fields.String(required=True)
+    baseline = fields.Float(required=True, allow_none=True)
+    baseline_date = fields.Date(required=True, allow_none=True)
+    target = fields.Float(required=True, allow_none=True)
+    stages = fields.List(fields.String(), required=True)
+    actuals = fields.List(fields.Nested(ActualOutSchema), required=True)
+    attainment = fields.Nested(AttainmentOutSchema, required=True)
     version = fields.Integer(required=True)
+
+    def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
+        if attr == "attainment" and isinstance(obj, PlanGoal):
+            return goal_attainment(obj, obj.actuals, local_today(api_user().timezone))
+        return super().get_attribute(obj, attr, default)
 
 
 class ActionOutSchema(Schema):

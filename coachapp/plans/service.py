@@ -49,7 +49,10 @@ PLAN_FIELDS = (
     "profile_operational",
     "profile_reimbursement",
 )
-GOAL_FIELDS = ("title", "measure", "target_date", "status", "value")
+GOAL_FIELDS = (
+    "title", "measure", "target_date", "status", "value",
+    "kind", "metric", "unit", "baseline", "baseline_date", "target", "stages",
+)  # fmt: skip
 ACTION_FIELDS = ("title", "owner_id", "due_date", "status")
 # What a teammate may change on an action they own in someone else's plan.
 ACTION_FIELDS_FOR_ASSIGNEE = ("due_date", "status")
@@ -61,7 +64,7 @@ def full_plan_options() -> list[Any]:
     return [
         joinedload(AccountPlan.account),
         joinedload(AccountPlan.owner),
-        selectinload(AccountPlan.goals),
+        selectinload(AccountPlan.goals).selectinload(PlanGoal.actuals),
         selectinload(AccountPlan.action_items).joinedload(PlanActionItem.owner),
         selectinload(AccountPlan.stakeholders),
         selectinload(AccountPlan.team).joinedload(PlanTeamMember.user),
@@ -321,8 +324,21 @@ def _item(plan: AccountPlan, items: Sequence[Any], item_id: int) -> Any:
     raise NotFound()
 
 
+def check_goal_shape(values: dict[str, Any]) -> None:
+    """A stage goal has at least two stages; a baseline is dated no later than the target."""
+    errors: dict[str, list[str]] = {}
+    if plain_value(values.get("kind")) == "stages" and len(values.get("stages") or []) < 2:
+        errors["stages"] = ["List at least two stages, one per line, in order."]
+    start, end = values.get("baseline_date"), values.get("target_date")
+    if start and end and start >= end:
+        errors["baseline_date"] = ["Date the baseline before the target date."]
+    if errors:
+        raise InvalidInput("Check the goal's figures.", errors)
+
+
 def add_goal(db: Session, viewer: User, plan_id: int, data: dict[str, Any]) -> PlanGoal:
     plan = _editable_plan(db, viewer, plan_id)
+    check_goal_shape(data)
     goal = PlanGoal(position=len(plan.goals), **_only(data, GOAL_FIELDS))
     plan.goals.append(goal)
     db.flush()
@@ -345,6 +361,8 @@ def update_goal(
 ) -> PlanGoal:
     plan = _editable_plan(db, viewer, plan_id)
     goal: PlanGoal = _item(plan, plan.goals, goal_id)
+    current = {name: getattr(goal, name) for name in GOAL_FIELDS}
+    check_goal_shape({**current, **{k: v for k, v in changes.items() if k in GOAL_FIELDS}})
     _apply(
         db, viewer, plan, goal, GOAL_FIELDS, changes,
         expected_version=expected_version, bases=bases, require_version=require_version,

@@ -17,7 +17,7 @@ from marshmallow import Schema
 from coachapp.auth.roles import roles_required, viewer
 from coachapp.csvfiles import csv_download
 from coachapp.db import get_session, utcnow
-from coachapp.errors import Conflict, InvalidInput
+from coachapp.errors import Conflict, InvalidInput, NotFound
 from coachapp.forms import form_values, load_form
 from coachapp.htmx import is_fragment_request, swapped_into, with_trigger
 from coachapp.models import (
@@ -32,7 +32,8 @@ from coachapp.models import (
     Relationship,
     Role,
 )
-from coachapp.plans import contributions, rollup, schemas, service
+from coachapp.plans import actuals, contributions, rollup, schemas, service
+from coachapp.plans.attainment import goal_attainment
 from coachapp.plans.completeness import plan_completeness
 from coachapp.plans.profiling import profiling_guides
 from coachapp.timezones import local_today
@@ -49,6 +50,7 @@ def plan_shapes() -> dict[str, Any]:
 
 LABELS = {
     "goal_status": {s.value: s.value.replace("_", " ").capitalize() for s in GoalStatus},
+    "goal_kind": {"numeric": "A number", "stages": "Stages"},
     "action_status": {s.value: s.value.capitalize() for s in ActionStatus},
     "plan_status": {s.value: s.value.capitalize() for s in PlanStatus},
     "decision_role": {r.value: r.value.replace("_", " ").capitalize() for r in DecisionRole},
@@ -59,6 +61,13 @@ LABELS = {
 SECTION_FIELDS = ("strategic_priorities", *(f"profile_{a}" for a in PROFILE_AREAS))
 # What a saved change tells the plan page: its completeness card refreshes on it.
 PLAN_CHANGED = "plan-changed"
+
+
+def figure(value: float | None) -> str:
+    """A goal's figure as people write it: 1,200 or 12.5; "not set" when there is none."""
+    if value is None:
+        return "not set"
+    return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}".rstrip("0")
 
 
 def _today() -> Any:
@@ -74,6 +83,9 @@ def _context(plan: AccountPlan, **extra: Any) -> dict[str, Any]:
         "can_comment": service.policy.can_comment_on_plan(user, plan),
         "can_contribute": service.policy.can_contribute_to_plan(user, plan),
         "can_decide_insights": service.policy.can_decide_insights(user, plan),
+        "can_record_actuals": service.policy.can_record_actuals(user, plan),
+        "attainment_of": lambda goal: goal_attainment(goal, goal.actuals, _today()),
+        "figure": figure,
         "completeness": plan_completeness(plan, _today()),
         "guides": profiling_guides(db),
         "labels": LABELS,
@@ -444,6 +456,29 @@ def set_insight_approval(plan_id: int) -> Any:
 
 def _first(errors: dict[str, list[str]]) -> str:
     return next((message for messages in errors.values() for message in messages), "")
+
+
+@bp.post("/plans/<int:plan_id>/goals/<int:goal_id>/actuals")
+@login_required
+def record_actual(plan_id: int, goal_id: int) -> Any:
+    """The owner or a member of the account team records where a goal stood on a date; the
+    form's client_uuid makes a second tap find the first record."""
+    typed = form_values(request.form)
+    db = get_session()
+    plan = _plan_for(plan_id)
+    if not any(goal.id == goal_id for goal in plan.goals):
+        raise NotFound()
+    data, errors = load_form(schemas.actual_schema, request.form)
+    if data is not None:
+        try:
+            actuals.record_actual(db, viewer(), goal_id, data)
+        except (InvalidInput, Conflict) as exc:
+            errors = exc.fields or {"_form": [exc.message]}
+    if errors:
+        return _section_response(
+            plan_id, "goals", 422, actual_typed=typed, actual_errors=errors, actual_goal_id=goal_id
+        )
+    return _section_response(plan_id, "goals")
 
 
 @bp.post("/plans/<int:plan_id>/goals/<int:item_id>/delete")

@@ -61,11 +61,20 @@ def test_rep_plan_page_query_count_is_fixed(
     app: Flask, db: Session, client: HttpsClient, login_as: Any, org: Any
 ) -> None:
     login_as("rep")
-    path = f"/plans/{org.plans['rep'].id}"
+    plan = org.plans["rep"]
+    path = f"/plans/{plan.id}"
+    # One goal first: its actuals load in one query however many goals there are.
+    client.post_form(f"{path}/goals", {"title": "Goal"})
     first = statements(app, client, path)
     for n in range(5):
         client.post_form(f"{path}/goals", {"title": f"Goal {n}"})
         client.post_form(f"{path}/stakeholders", {"name": f"Dr. Name {n}"})
+    db.expire_all()
+    for goal in plan.goals:
+        for day in (1, 2):
+            client.post_form(
+                f"{path}/goals/{goal.id}/actuals", {"date": f"2026-01-0{day}", "value": "3"}
+            )
     assert statements(app, client, path) == first
 
 
@@ -85,6 +94,8 @@ def test_a_persons_plans_read_the_same_way_for_the_plans_list_and_coaching(
     own.period, on_team.period = "2026-H1", "2026-H2"
     own.last_activity_at = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
     on_team.last_activity_at = dt.datetime(2026, 10, 1, tzinfo=dt.UTC)
+    # A goal from the start: goals' actuals load in one query, however many goals follow.
+    own.goals.append(PlanGoal(title="Goal"))
     db.commit()
 
     # The manager sees the rep's own plans and the other team's plan the rep works on.
