@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,15 +39,23 @@ def _with(extra: validate.Validator, given: Any) -> list[Any]:
     return [given, extra] if callable(given) else [*given, extra]
 
 
+# The spaces around a line that are dropped: every white space that is not a control
+# character (str.strip() alone would also drop a final tab or U+001F, which ONE_LINE refuses).
+SURROUNDING_SPACES = "".join(
+    ch for ch in map(chr, range(0x3001)) if ch.isspace() and re.fullmatch(LINE_PATTERN, ch)
+)
+
+
 class Line(fields.String):
     """One line of text people type (a name, a title, a region): surrounding spaces are
-    dropped, and line breaks, tabs and invisible control characters refused."""
+    dropped, and line breaks, tabs and invisible control characters refused, wherever they
+    are."""
 
     def __init__(self, *, validate: Any = None, **kw: Any) -> None:
         super().__init__(validate=_with(ONE_LINE, validate), **kw)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
-        return str(super()._deserialize(value, attr, data, **kw)).strip()
+        return str(super()._deserialize(value, attr, data, **kw)).strip(SURROUNDING_SPACES)
 
 
 class Lines(fields.String):
