@@ -32,6 +32,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from coachapp.errors import NotFound
 from coachapp.models import (
+    LINE_OF_FUNCTION,
     Account,
     AccountPlan,
     AccountReview,
@@ -39,6 +40,7 @@ from coachapp.models import (
     FollowUp,
     Function,
     InsightStatus,
+    Line,
     Note,
     NoteStatus,
     Observation,
@@ -78,14 +80,17 @@ class Division(enum.StrEnum):
     PATIENT_SERVICES = "patient_services"
 
 
+# Each line of the organisation (coachapp.models.Line, which a function reports up) belongs
+# to one division.
+DIVISION_OF_LINE: dict[Line, Division] = {
+    Line.SALES: Division.COMMERCIAL,
+    Line.MARKET_ACCESS: Division.COMMERCIAL,
+    Line.OTHER: Division.COMMERCIAL,
+    Line.MEDICAL: Division.MEDICAL,
+    Line.PATIENT_SERVICES: Division.PATIENT_SERVICES,
+}
 DIVISION_OF_FUNCTION: dict[Function, Division] = {
-    Function.SALES: Division.COMMERCIAL,
-    Function.KEY_ACCOUNT: Division.COMMERCIAL,
-    Function.MARKET_ACCESS: Division.COMMERCIAL,
-    Function.REIMBURSEMENT: Division.COMMERCIAL,
-    Function.OTHER: Division.COMMERCIAL,
-    Function.MSL: Division.MEDICAL,
-    Function.NURSE_EDUCATOR: Division.PATIENT_SERVICES,
+    function: DIVISION_OF_LINE[line] for function, line in LINE_OF_FUNCTION.items()
 }
 
 # Divisions whose coaching content is never visible to each other.

@@ -32,6 +32,8 @@ from coachapp.models.observations import Observation
 from coachapp.models.org import (
     ACCOUNT_TYPE_LABELS,
     FUNCTION_LABELS,
+    LINE_LABELS,
+    LINE_OF_FUNCTION,
     ROLE_LABELS,
     Account,
     AccountChangeRequest,
@@ -41,6 +43,7 @@ from coachapp.models.org import (
     BrowserSession,
     ChangeRequestStatus,
     Function,
+    Line,
     LoginAttempt,
     ReportingLine,
     Role,
@@ -80,6 +83,8 @@ from coachapp.models.worker import WorkerHeartbeat
 __all__ = [
     "ACCOUNT_TYPE_LABELS",
     "FUNCTION_LABELS",
+    "LINE_LABELS",
+    "LINE_OF_FUNCTION",
     "NOTE_TYPE_LABELS",
     "NOT_OBSERVED_LABEL",
     "PROFILE_AREAS",
@@ -112,6 +117,7 @@ __all__ = [
     "GuideStatus",
     "GuideVersion",
     "InsightStatus",
+    "Line",
     "LoginAttempt",
     "Note",
     "NoteRating",

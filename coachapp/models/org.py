@@ -54,6 +54,39 @@ FUNCTION_LABELS = {
     Function.OTHER: "Other",
 }
 
+
+class Line(enum.StrEnum):
+    """The part of the organisation a function reports up: sales (sales reps and key account
+    managers), market access (market access and reimbursement), medical affairs (MSLs),
+    patient services (nurse educators). Two key account managers of two sales teams are one
+    line; an MSL and a reimbursement specialist are two."""
+
+    SALES = "sales"
+    MARKET_ACCESS = "market_access"
+    MEDICAL = "medical"
+    PATIENT_SERVICES = "patient_services"
+    OTHER = "other"
+
+
+LINE_OF_FUNCTION: dict[Function, Line] = {
+    Function.SALES: Line.SALES,
+    Function.KEY_ACCOUNT: Line.SALES,
+    Function.MARKET_ACCESS: Line.MARKET_ACCESS,
+    Function.REIMBURSEMENT: Line.MARKET_ACCESS,
+    Function.MSL: Line.MEDICAL,
+    Function.NURSE_EDUCATOR: Line.PATIENT_SERVICES,
+    Function.OTHER: Line.OTHER,
+}
+
+LINE_LABELS = {
+    Line.SALES: "Sales",
+    Line.MARKET_ACCESS: "Market access",
+    Line.MEDICAL: "Medical affairs",
+    Line.PATIENT_SERVICES: "Patient services",
+    Line.OTHER: "Other",
+}
+
+
 ROLE_LABELS = {
     Role.REP: "Rep / account team member",
     Role.MANAGER: "First-line manager",

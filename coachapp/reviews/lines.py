@@ -1,45 +1,15 @@
-"""The lines of the organisation an account team mixes, and when a review is cross-functional:
-written once, for the review's page, its JSON and the director's figures.
-
-A line is the part of the organisation a function reports up: sales (sales reps and key
-account managers), market access (market access and reimbursement), medical affairs (MSLs),
-patient services (nurse educators). Two key account managers of two sales teams are one line;
-an MSL and a reimbursement specialist are two.
-"""
+"""When a review is cross-functional, written once for the review's page, its JSON and the
+director's figures: its participants come from several lines of the organisation
+(coachapp.models.Line, the part of the organisation each function reports up)."""
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable
 
-from coachapp.models import Function
+from coachapp.models import LINE_LABELS, LINE_OF_FUNCTION, Function, Line
 
+__all__ = ["LINE_LABELS", "LINE_OF_FUNCTION", "Line", "is_cross_functional", "lines_of"]
 
-class Line(enum.StrEnum):
-    SALES = "sales"
-    MARKET_ACCESS = "market_access"
-    MEDICAL = "medical"
-    PATIENT_SERVICES = "patient_services"
-    OTHER = "other"
-
-
-LINE_OF_FUNCTION: dict[Function, Line] = {
-    Function.SALES: Line.SALES,
-    Function.KEY_ACCOUNT: Line.SALES,
-    Function.MARKET_ACCESS: Line.MARKET_ACCESS,
-    Function.REIMBURSEMENT: Line.MARKET_ACCESS,
-    Function.MSL: Line.MEDICAL,
-    Function.NURSE_EDUCATOR: Line.PATIENT_SERVICES,
-    Function.OTHER: Line.OTHER,
-}
-
-LINE_LABELS = {
-    Line.SALES: "Sales",
-    Line.MARKET_ACCESS: "Market access",
-    Line.MEDICAL: "Medical affairs",
-    Line.PATIENT_SERVICES: "Patient services",
-    Line.OTHER: "Other",
-}
 
 # A review is cross-functional when its participants come from at least this many lines.
 CROSS_FUNCTIONAL_LINES = 2
