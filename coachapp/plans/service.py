@@ -170,6 +170,8 @@ def _record(db: Session, viewer: User, plan: AccountPlan, action: str, **details
 def _comparable(value: Any) -> str:
     """Form posts, JSON and the database compare as text: None and "" alike."""
     plain = plain_value(value)
+    if isinstance(plain, float) and plain.is_integer():
+        return str(int(plain))  # 12.0 is shown and typed as 12
     return "" if plain is None else str(plain)
 
 
