@@ -6,6 +6,7 @@ import datetime as dt
 import re
 import shutil
 import textwrap
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from coachapp.models import (
     Role,
     User,
 )
+from coachapp.plans.attainment import Track, goal_attainment, plan_attainment
 
 TODAY = dt.date(2026, 11, 20)
 # A rep as people.toml has them, for the mistakes below.
@@ -340,3 +342,28 @@ def test_a_text_naming_an_unknown_context_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(DemoDataError, match=re.escape("unknown {first_name}")):
         load_content(data)
+
+
+def test_goals_have_actuals_over_four_quarters_that_move_or_stall(db: Session) -> None:
+    """DESIGN.md's contract: goals with actuals over four quarters. Every live plan's goals are
+    measured (a metric, a baseline and target or stages); most have an actual at the end of
+    each of the last four quarters; some are on track, some at risk, a few have no data."""
+    seed_demo(db, today=TODAY)
+    plans = db.scalars(select(AccountPlan).where(AccountPlan.status != "archived")).all()
+    goals = [goal for plan in plans for goal in plan.goals]
+    assert goals and all(goal.metric for goal in goals)
+    assert all(
+        goal.stages if goal.kind == "stages" else goal.baseline is not None and goal.target
+        for goal in goals
+    )
+    quarters = {tuple(sorted({a.measured_on for a in goal.actuals})) for goal in goals}
+    assert (
+        dt.date(2025, 12, 31), dt.date(2026, 3, 31), dt.date(2026, 6, 30), dt.date(2026, 9, 30)
+    ) in quarters  # fmt: skip
+    tracks = Counter(goal_attainment(goal, goal.actuals, TODAY).track for goal in goals)
+    assert tracks[Track.ON_TRACK] >= 5 and tracks[Track.AT_RISK] >= 5
+    assert 0 < tracks[Track.NO_DATA] < len(goals) // 4
+    assert all(plan_attainment([goal_attainment(g, g.actuals, TODAY) for g in plan.goals])
+               .goals_with_data for plan in plans)  # fmt: skip
+    sources = {actual.source.value for goal in goals for actual in goal.actuals}
+    assert sources == {"typed", "imported"}

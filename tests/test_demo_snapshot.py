@@ -50,6 +50,7 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "users": ("email",),
     "accounts": ("name",),
     "account_plans": ("account_id", "period"),
+    "plan_goals": ("plan_id", "position"),
     "coaching_sessions": ("client_uuid",),
     "coaching_guides": ("name",),
     "guide_versions": ("guide_id", "number"),

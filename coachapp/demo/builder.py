@@ -16,6 +16,7 @@ from coachapp.demo.content import (
     AccountReviewSpec,
     AccountSpec,
     DemoContent,
+    GoalSpec,
     Rep,
     WrittenNote,
 )
@@ -24,12 +25,15 @@ from coachapp.models import (
     AccountPlan,
     AccountReview,
     ActionStatus,
+    ActualSource,
     CadenceTarget,
     DecisionRole,
     DevelopmentFocus,
     FollowUp,
     FollowUpStatus,
     Function,
+    GoalActual,
+    GoalKind,
     GoalStatus,
     Note,
     NoteRating,
@@ -62,6 +66,7 @@ COUNT_KEYS = (
     "accounts",
     "account_plans",
     "plan_goals",
+    "goal_actuals",
     "plan_action_items",
     "plan_stakeholders",
     "plan_team_members",
@@ -104,6 +109,20 @@ def _half_year(day: dt.date) -> tuple[str, dt.date, dt.date]:
 
 def _days(n: int) -> dt.timedelta:
     return dt.timedelta(days=n)
+
+
+def _quarter_ends(after: dt.date, until: dt.date) -> list[dt.date]:
+    """The last days of the calendar quarters that end after `after` and by `until`."""
+    ends: list[dt.date] = []
+    year, month = after.year, 3 * ((after.month - 1) // 3) + 3
+    while True:
+        next_month = dt.date(year + (month == 12), month % 12 + 1, 1)
+        end = next_month - _days(1)
+        if end > until:
+            return ends
+        if end > after:
+            ends.append(end)
+        year, month = next_month.year, next_month.month + 2
 
 
 @dataclass(slots=True)
@@ -524,7 +543,11 @@ class CopyBuilder:
         ]
         self._add(*team, kind="plan_team_members")
 
-        self._goals(plan, spec, start, end, previous=previous)
+        goals = self._goals(plan, spec, start, end, previous=previous)
+        self._actuals(
+            f"{spec.short}-{period}", goals, owner, rep_spec, teammates, start, end,
+            previous=previous,
+        )  # fmt: skip
         self._actions(
             plan, spec, owner, rep_spec.function, teammates, start, end, previous=previous
         )
@@ -554,10 +577,11 @@ class CopyBuilder:
 
     def _goals(
         self, plan: AccountPlan, spec: AccountSpec, start: dt.date, end: dt.date, *, previous: bool
-    ) -> None:
+    ) -> list[tuple[PlanGoal, GoalSpec]]:
         rng = self.rng
         pool = self.content.kind_of(spec.type).goals
         goals = []
+        specs = []
         for position, goal in enumerate(rng.sample(pool, rng.randint(2, 4))):
             if previous:
                 target = start + _days(rng.randint(60, (end - start).days))
@@ -591,9 +615,99 @@ class CopyBuilder:
                     target_date=target,
                     status=status,
                     value=goal.value,
+                    kind=GoalKind.STAGES if goal.stages else GoalKind.NUMERIC,
+                    metric=goal.metric,
+                    unit=goal.unit,
+                    baseline=goal.baseline,
+                    target=goal.target,
+                    stages=list(goal.stages),
                 )
             )
+            specs.append(goal)
         self._add(*goals, kind="plan_goals")
+        return list(zip(goals, specs, strict=True))
+
+    def _actuals(
+        self,
+        key: str,
+        goals: list[tuple[PlanGoal, GoalSpec]],
+        owner: User,
+        rep_spec: Rep,
+        teammates: list[tuple[User, Function]],
+        start: dt.date,
+        end: dt.date,
+        *,
+        previous: bool,
+    ) -> None:
+        """Where each goal stood at the end of each quarter: four quarters up to today for the
+        current plans (baseline a year before this quarter), the plan's own quarters for the
+        previous ones. Teams coached within three weeks move most of their goals along the
+        line to the target; the others move some and let the rest stall. A few goals have no
+        actual yet. Drawn from generators of their own, so the rest of the demo is unchanged.
+        """
+        if previous:
+            baseline_date, last = start, end
+        else:
+            quarter_start = dt.date(self.today.year, 3 * ((self.today.month - 1) // 3) + 1, 1)
+            baseline_date = dt.date(quarter_start.year - 1, quarter_start.month, 1)
+            last = self.today
+        quarter_ends = _quarter_ends(baseline_date, last)
+        coached = rep_spec.last_coached_days_ago
+        well_coached = coached is not None and coached[1] <= 21
+        people = [owner, *(user for user, _fn in teammates)]
+        actuals: list[GoalActual] = []
+        for goal, spec in goals:
+            # Seeded by names, not ids: the same demo on every database.
+            seed = f"coachapp-demo-{self.n}-actuals-{key}-{goal.position}"
+            rng = random.Random(seed)  # made-up demo data  # nosec B311
+            goal.baseline_date = baseline_date
+            if goal.target_date is None or goal.target_date <= baseline_date:
+                goal.target_date = last + _days(90)
+            if goal.position and rng.random() < 0.12:
+                continue  # nothing recorded yet: "no data" (never a plan's first goal)
+            moves = rng.random() < (0.75 if well_coached else 0.35)
+            span = (goal.target_date - baseline_date).days
+            progress = 0.0
+            for quarter_end in quarter_ends:
+                expected = min(1.0, (quarter_end - baseline_date).days / span)
+                if moves:
+                    # Ahead of the line at each quarter's end, so still on it weeks later.
+                    ahead = expected * rng.uniform(1.0, 1.3) + 0.05
+                    progress = max(progress, min(1.0, ahead))
+                else:
+                    progress = min(0.3, progress + rng.uniform(0.0, 0.1))
+                value = self._actual_value(spec, progress)
+                if value is None:
+                    continue
+                recorder = owner if rng.random() < 0.6 else rng.choice(people)
+                imported = not spec.stages and rng.random() < 0.5
+                at = self._clamp(
+                    _at(quarter_end + _days(rng.randint(2, 12)), 9 + rng.randint(0, 8))
+                )
+                actuals.append(
+                    GoalActual(
+                        client_uuid=uuid.UUID(int=rng.getrandbits(128), version=4),
+                        goal=goal,
+                        measured_on=quarter_end,
+                        value=value,
+                        source=ActualSource.IMPORTED if imported else ActualSource.TYPED,
+                        recorded_by_id=recorder.id,
+                        created_at=at,
+                        updated_at=at,
+                    )
+                )
+        self._add(*actuals, kind="goal_actuals")
+
+    @staticmethod
+    def _actual_value(spec: GoalSpec, progress: float) -> float | None:
+        """The figure `progress` of the way from the baseline to the target; for a milestone
+        the stage reached (None before the first)."""
+        if spec.stages:
+            # The first stage is reached as soon as anything moves.
+            return float(max(1, round(progress * len(spec.stages)))) if progress > 0 else None
+        if spec.baseline is None or spec.target is None:
+            return None
+        return float(round(spec.baseline + progress * (spec.target - spec.baseline)))
 
     def _actions(
         self,

@@ -103,6 +103,12 @@ class GoalSpec:
     title: str
     measure: str
     value: str | None
+    # How the goal is measured: a metric with a unit, baseline and target, or ordered stages.
+    metric: str = ""
+    unit: str = ""
+    baseline: float | None = None
+    target: float | None = None
+    stages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -513,7 +519,20 @@ def _kind(t: _Table) -> PlanKind:
 
 
 def _goal(t: _Table) -> GoalSpec:
-    return _closed(t, GoalSpec(t.text("title"), t.text("measure"), t.text("value", None)))
+    baseline, target = t.number("baseline", None), t.number("target", None)
+    stages = t.texts("stages", ())
+    if stages and (baseline is not None or target is not None):
+        raise DemoDataError(f"{t.where}: a goal has stages or a baseline and target, not both")
+    if not stages and (baseline is None) != (target is None):
+        raise DemoDataError(f"{t.where}: a numeric goal has both a baseline and a target")
+    spec = GoalSpec(
+        t.text("title"), t.text("measure"), t.text("value", None),
+        metric=t.text("metric", ""), unit=t.text("unit", ""),
+        baseline=None if baseline is None else float(baseline),
+        target=None if target is None else float(target),
+        stages=stages,
+    )  # fmt: skip
+    return _closed(t, spec)
 
 
 def _stakeholder(t: _Table) -> StakeholderSpec:
