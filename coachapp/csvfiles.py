@@ -1,5 +1,5 @@
-"""CSV downloads: the one writer every export goes through, whose cells a spreadsheet will not
-run as formulas, and the response carrying them."""
+"""CSV files: the one writer every export goes through, whose cells a spreadsheet will not run
+as formulas, and the response carrying them; and reading an uploaded file (imports)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, make_response
@@ -46,3 +47,62 @@ def csv_download(text: str, name: str) -> Response:
     stamp = utcnow().strftime("%Y%m%d")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
     return response
+
+
+# Reading uploaded CSV files (the organisation import, goal actuals) ---------------------------
+
+MAX_UPLOAD_BYTES = 400_000
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    """One thing wrong with an uploaded file; line None is about the file as a whole."""
+
+    line: int | None
+    message: str
+
+
+def decode_upload(
+    content: bytes, max_bytes: int = MAX_UPLOAD_BYTES
+) -> tuple[str | None, list[ImportProblem]]:
+    """The file as text, or why it cannot be read at all."""
+    if len(content) > max_bytes:
+        return None, [
+            ImportProblem(
+                None,
+                f"The file is {len(content):,} bytes; at most {max_bytes:,} at a time. "
+                "Split it by region or team.",
+            )
+        ]
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None, [
+            ImportProblem(
+                None,
+                "The file is not UTF-8 text. Save it as “CSV UTF-8 (comma delimited)” and "
+                "upload it again.",
+            )
+        ]
+    if not text.strip():
+        return None, [ImportProblem(None, "The file is empty.")]
+    return text, []
+
+
+def delimiter_of(text: str) -> str:
+    """The separator of a CSV file: spreadsheets in some locales save "CSV" with semicolons
+    (or tabs)."""
+    first = text.split("\n", 1)[0]
+    if "," not in first:
+        for candidate in (";", "\t"):
+            if candidate in first:
+                return candidate
+    return ","
+
+
+def problems_by_line(problems: Iterable[ImportProblem]) -> list[tuple[int | None, list[str]]]:
+    """Every problem, grouped by line in file order (the file's own problems first)."""
+    grouped: dict[int | None, list[str]] = {}
+    for problem in sorted(problems, key=lambda p: p.line or 0):
+        grouped.setdefault(problem.line, []).append(problem.message)
+    return list(grouped.items())

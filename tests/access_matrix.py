@@ -455,6 +455,18 @@ MATRIX: tuple[Row, ...] = (
     row("plans.record_actual", "POST", "/plans/{plans[rep].id}/goals/{i[other_goal].id}/actuals",
         variant="goal_of_another_plan", data={"date": "2026-02-01", "value": "5"},
         expect=(302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
+    # Importing actuals: a page for whoever may be on an account team (reps of any function);
+    # rows name only plans the importer records on (other_rep: "no plan" on its line, 422).
+    row("plans.actuals_import_page", "GET", "/plans/actuals/import",
+        expect=(302, 200, 200, 200, 404, 404, 404, 404, 404, 404, 200, 404, 404, 200, 404, 200)),
+    row("plans.preview_actuals_import", "POST", "/plans/actuals/import/preview",
+        data={"csv_text": "plan,goal,date,value\n{plans[rep].id},{i[goal].id},2026-02-01,5\n"},
+        expect=(302, 200, 200, 422, 404, 404, 404, 404, 404, 404, 200, 404, 404, 200, 404, 200)),
+    # A fingerprint that is not the preview's: nothing is recorded (409).
+    row("plans.apply_actuals_import", "POST", "/plans/actuals/import/apply",
+        data={"csv_text": "plan,goal,date,value\n{plans[rep].id},{i[goal].id},2026-02-01,5\n",
+              "fingerprint": "stale"},
+        expect=(302, 409, 409, 422, 404, 404, 404, 404, 404, 404, 409, 404, 404, 409, 404, 409)),
     row("plans.delete_goal", "POST", "/plans/{plans[rep].id}/goals/{i[goal].id}/delete",
         expect=(302, 302, 403, 404, 403, 404, 403, 404, 404, 403, 403, 403, 403, 403, 403, 403)),
     row("plans.delete_action", "POST", "/plans/{plans[rep].id}/actions/{i[action].id}/delete",

@@ -21,6 +21,8 @@ from coachapp import account_events, audit
 from coachapp.admin.reporting import ALLOWED_MANAGER_ROLES
 from coachapp.auth.passwords import unusable_password_hash
 from coachapp.auth.service import end_all_sessions
+from coachapp.csvfiles import ImportProblem, delimiter_of, problems_by_line
+from coachapp.csvfiles import decode_upload as decode_any_upload
 from coachapp.email_addresses import email_problem, normalise_email
 from coachapp.errors import Conflict, InvalidInput
 from coachapp.models import FUNCTION_LABELS, ROLE_LABELS, Function, Role, User
@@ -65,14 +67,6 @@ def _region_length() -> int:
     column = User.__table__.c.get("region")
     length = getattr(getattr(column, "type", None), "length", None)
     return int(length) if length else DEFAULT_REGION_LENGTH
-
-
-@dataclass(frozen=True)
-class ImportProblem:
-    """One thing wrong with the file; line None is about the file as a whole."""
-
-    line: int | None
-    message: str
 
 
 @dataclass
@@ -150,10 +144,7 @@ class ImportPlan:
     @property
     def problems_by_line(self) -> list[tuple[int | None, list[str]]]:
         """Every problem, grouped by line in file order (the file's own problems first)."""
-        grouped: dict[int | None, list[str]] = {}
-        for problem in sorted(self.problems, key=lambda p: p.line or 0):
-            grouped.setdefault(problem.line, []).append(problem.message)
-        return list(grouped.items())
+        return problems_by_line(self.problems)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -197,37 +188,7 @@ class StaleImport(Conflict):
 
 def decode_upload(content: bytes) -> tuple[str | None, list[ImportProblem]]:
     """The file as text, or why it cannot be read at all."""
-    if len(content) > MAX_IMPORT_BYTES:
-        return None, [
-            ImportProblem(
-                None,
-                f"The file is {len(content):,} bytes; at most {MAX_IMPORT_BYTES:,} at a time. "
-                "Split it by region or team.",
-            )
-        ]
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return None, [
-            ImportProblem(
-                None,
-                "The file is not UTF-8 text. Save it as “CSV UTF-8 (comma delimited)” and "
-                "upload it again.",
-            )
-        ]
-    if not text.strip():
-        return None, [ImportProblem(None, "The file is empty.")]
-    return text, []
-
-
-def _delimiter(text: str) -> str:
-    # Spreadsheets in some locales save "CSV" with semicolons.
-    first = text.split("\n", 1)[0]
-    if "," not in first:
-        for candidate in (";", "\t"):
-            if candidate in first:
-                return candidate
-    return ","
+    return decode_any_upload(content, MAX_IMPORT_BYTES)
 
 
 def _read_header(cells: list[str]) -> tuple[dict[str, int], list[ImportProblem]]:
@@ -334,7 +295,7 @@ def _read_row(
 def read_rows(text: str) -> tuple[list[ImportRow], list[ImportProblem], bool]:
     """Every row of the file and every problem with single rows; also whether the file has a
     region column."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter_of(text), strict=True)
     rows: list[ImportRow] = []
     problems: list[ImportProblem] = []
     positions: dict[str, int] | None = None

@@ -10,12 +10,21 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from flask import Blueprint, Response, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import login_required
 from marshmallow import Schema
 
 from coachapp.auth.roles import roles_required, viewer
-from coachapp.csvfiles import csv_download
+from coachapp.csvfiles import MAX_UPLOAD_BYTES, csv_download, decode_upload
 from coachapp.db import get_session, utcnow
 from coachapp.errors import Conflict, InvalidInput, NotFound
 from coachapp.forms import form_values, load_form
@@ -32,7 +41,7 @@ from coachapp.models import (
     Relationship,
     Role,
 )
-from coachapp.plans import actuals, contributions, rollup, schemas, service
+from coachapp.plans import actuals, actuals_import, contributions, rollup, schemas, service
 from coachapp.plans.attainment import goal_attainment
 from coachapp.plans.completeness import plan_completeness
 from coachapp.plans.profiling import profiling_guides
@@ -135,6 +144,61 @@ def team_qbr() -> str:
     return render_template(
         "plans/qbr.html", rows=rows, labels=LABELS, today=_today(), filters=filters
     )
+
+
+# Importing actuals ------------------------------------------------------------------
+
+
+def _actuals_upload() -> tuple[bytes, str]:
+    """The file as uploaded (or pasted), and as text to show again in the form."""
+    upload = request.files.get("file")
+    if upload is not None and upload.filename:
+        content = upload.read(MAX_UPLOAD_BYTES + 1)
+    else:
+        content = request.form.get("csv_text", "").encode("utf-8")
+    text, _ = decode_upload(content)
+    return content, text or ""
+
+
+def _actuals_import_page(status: int = 200, **context: Any) -> tuple[str, int]:
+    return render_template(
+        "plans/actuals_import.html", max_rows=actuals_import.MAX_ROWS, figure=figure, **context
+    ), status
+
+
+@bp.get("/plans/actuals/import")
+@roles_required(Role.REP)
+def actuals_import_page() -> tuple[str, int]:
+    """Actuals from a CSV export of the CRM or the data warehouse, for the plans one records
+    actuals on."""
+    return _actuals_import_page()
+
+
+@bp.post("/plans/actuals/import/preview")
+@roles_required(Role.REP)
+def preview_actuals_import() -> tuple[str, int]:
+    """The dry run: every actual the file would record and every error by line."""
+    content, text = _actuals_upload()
+    result = actuals_import.plan_actuals_import(get_session(), viewer(), content)
+    return _actuals_import_page(200 if result.ok else 422, result=result, csv_text=text)
+
+
+@bp.post("/plans/actuals/import/apply")
+@roles_required(Role.REP)
+def apply_actuals_import() -> Any:
+    """Records the previewed file, checked again now: all of it or nothing."""
+    content, text = _actuals_upload()
+    try:
+        result = actuals_import.apply_actuals_import(
+            get_session(), viewer(), content, previewed=request.form.get("fingerprint", "")
+        )
+    except actuals_import.ActualsImportRefused as exc:
+        return _actuals_import_page(422, result=exc.result, csv_text=text)
+    except actuals_import.StaleActualsImport as exc:
+        return _actuals_import_page(409, result=exc.result, csv_text=text, stale=True)
+    count = len(result.actuals)
+    flash(f"Actuals imported: {count} recorded, {result.unchanged} already there.", "success")
+    return redirect(url_for("plans.actuals_import_page"))
 
 
 # One plan ---------------------------------------------------------------------

@@ -1,0 +1,262 @@
+"""Importing goal actuals from a CSV export of the CRM or the data warehouse, as the
+organisation is imported (coachapp.admin.org_import): a preview lists every actual the file
+would record and every error by line; applying records all of them or none, after checking
+the file again against the plans as they are now.
+
+One row per actual: `plan` (the plan's id), `goal` (the goal's id, or its title within the
+plan), `date` (YYYY-MM-DD, up to today) and `value` (a number in the goal's unit; for a stage
+goal the number of the stage reached). Only plans the importer may record actuals on count
+(policy.can_record_actuals); any other plan reads as not found on its line. A row already
+recorded (same goal, date and value) is left as it is, so importing a file again adds
+nothing. Imported actuals have the source `imported`.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+
+from marshmallow import ValidationError
+from sqlalchemy.orm import Session
+
+from coachapp import policy
+from coachapp.csvfiles import ImportProblem, decode_upload, delimiter_of, problems_by_line
+from coachapp.errors import Conflict, InvalidInput, NotFound
+from coachapp.models import AccountPlan, ActualSource, GoalActual, PlanGoal, User
+from coachapp.plans.actuals import check_actual
+from coachapp.plans.attainment import progress_of
+from coachapp.plans.schemas import ActualSchema
+from coachapp.plans.service import _record, get_plan, touch_plan
+from coachapp.versioning import plain_value
+
+MAX_ROWS = 2_000
+COLUMNS = ("plan", "goal", "date", "value")
+HEADER_ALIASES = {
+    "plan": "plan",
+    "planid": "plan",
+    "goal": "goal",
+    "goalkey": "goal",
+    "goalid": "goal",
+    "date": "date",
+    "value": "value",
+}
+_schema = ActualSchema()
+
+
+@dataclass(frozen=True)
+class ImportedActual:
+    line: int
+    plan: AccountPlan
+    goal: PlanGoal
+    value: float
+    measured_on_iso: str
+
+    @property
+    def progress(self) -> float | None:
+        return progress_of(self.goal, self.value)
+
+
+@dataclass
+class ActualsImport:
+    """What applying the file would record, or why it cannot be applied."""
+
+    actuals: list[ImportedActual] = field(default_factory=list)
+    problems: list[ImportProblem] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def problems_by_line(self) -> list[tuple[int | None, list[str]]]:
+        return problems_by_line(self.problems)
+
+    @property
+    def fingerprint(self) -> str:
+        listed = [[a.goal.id, a.measured_on_iso, a.value] for a in self.actuals]
+        return hashlib.sha256(json.dumps(listed).encode()).hexdigest()
+
+
+class ActualsImportRefused(InvalidInput):
+    def __init__(self, result: ActualsImport) -> None:
+        count = len(result.problems)
+        super().__init__(
+            f"The file has {count} {'error' if count == 1 else 'errors'}; nothing was recorded."
+        )
+        self.result = result
+
+
+class StaleActualsImport(Conflict):
+    def __init__(self, result: ActualsImport) -> None:
+        super().__init__(
+            "The plans changed since the preview, so these actuals differ from the ones you "
+            "saw. Nothing was recorded; check them again."
+        )
+        self.result = result
+
+
+def _header(cells: list[str]) -> tuple[dict[str, int], list[ImportProblem]]:
+    positions: dict[str, int] = {}
+    problems = []
+    for index, cell in enumerate(cells):
+        key = re.sub(r"[\s_\-]+", "", cell.strip().lower())
+        column = HEADER_ALIASES.get(key)
+        if column is None:
+            shown = cell.strip()[:40] or "(empty)"
+            problems.append(
+                ImportProblem(
+                    1, f"Column “{shown}” is not recognised. The columns are plan, goal, date "
+                    "and value.",
+                )
+            )  # fmt: skip
+        elif column in positions:
+            problems.append(ImportProblem(1, f"Column “{column}” appears twice."))
+        else:
+            positions[column] = index
+    missing = [c for c in COLUMNS if c not in positions]
+    if missing:
+        problems.append(ImportProblem(1, "The header lacks " + ", ".join(missing) + "."))
+    return positions, problems
+
+
+def plan_actuals_import(db: Session, viewer: User, content: bytes) -> ActualsImport:
+    """Every actual the file would record and every problem with it; changes nothing."""
+    result = ActualsImport()
+    text, result.problems = decode_upload(content)
+    if text is None:
+        return result
+    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter_of(text)))
+    positions, problems = _header(rows[0] if rows else [])
+    result.problems += problems
+    if problems:
+        return result
+    body = [(n, row) for n, row in enumerate(rows[1:], start=2) if any(c.strip() for c in row)]
+    if len(body) > MAX_ROWS:
+        result.problems.append(
+            ImportProblem(None, f"The file has {len(body):,} rows; at most {MAX_ROWS:,}.")
+        )
+        return result
+    if not body:
+        result.problems.append(ImportProblem(None, "The file has no rows under its header."))
+        return result
+    plans: dict[int, AccountPlan | None] = {}
+    seen: dict[tuple[int, str], int] = {}
+    for line, row in body:
+
+        def cell(column: str, row: list[str] = row) -> str:
+            index = positions[column]
+            return row[index].strip() if index < len(row) else ""
+
+        found = _plan(db, viewer, cell("plan"), plans)
+        if found is None:
+            result.problems.append(
+                ImportProblem(line, f"No plan {cell('plan') or '(empty)'} you can record on.")
+            )
+            continue
+        goal = _goal(found, cell("goal"))
+        if goal is None:
+            result.problems.append(
+                ImportProblem(
+                    line, f"No goal “{cell('goal')[:80] or '(empty)'}” in plan {found.id}."
+                )
+            )
+            continue
+        try:
+            data = _schema.load({"date": cell("date"), "value": cell("value")})
+            check_actual(viewer, goal, data)
+        except ValidationError as exc:
+            result.problems += _messages(line, exc.messages)
+            continue
+        except InvalidInput as exc:
+            result.problems += _messages(line, exc.fields)
+            continue
+        key = (goal.id, data["measured_on"].isoformat())
+        if key in seen:
+            result.problems.append(
+                ImportProblem(line, f"The same goal and date are on line {seen[key]}.")
+            )
+            continue
+        seen[key] = line
+        value = float(data["value"])
+        if any(a.measured_on == data["measured_on"] and a.value == value for a in goal.actuals):
+            result.unchanged += 1
+            continue
+        result.actuals.append(ImportedActual(line, found, goal, value, key[1]))
+    return result
+
+
+def _messages(line: int, messages: object) -> list[ImportProblem]:
+    if not isinstance(messages, dict):
+        return [ImportProblem(line, str(messages))]
+    return [
+        ImportProblem(line, f"{name}: {text}")
+        for name, texts in messages.items()
+        for text in (texts if isinstance(texts, list) else [texts])
+    ]
+
+
+def _plan(
+    db: Session, viewer: User, raw: str, plans: dict[int, AccountPlan | None]
+) -> AccountPlan | None:
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
+        return None
+    plan_id = int(raw)
+    if plan_id not in plans:
+        try:
+            plan = get_plan(db, viewer, plan_id)
+        except NotFound:
+            plans[plan_id] = None
+        else:
+            plans[plan_id] = plan if policy.can_record_actuals(viewer, plan) else None
+    return plans[plan_id]
+
+
+def _goal(plan: AccountPlan, raw: str) -> PlanGoal | None:
+    if raw.isascii() and raw.isdigit():
+        by_id = next((g for g in plan.goals if str(g.id) == raw), None)
+        if by_id is not None:
+            return by_id
+    titled = [g for g in plan.goals if g.title.strip().lower() == raw.lower()]
+    return titled[0] if len(titled) == 1 else None
+
+
+def apply_actuals_import(
+    db: Session, viewer: User, content: bytes, *, previewed: str
+) -> ActualsImport:
+    """Records every actual of the file, or none: refused when the file has errors, stale when
+    what it would record is not what the preview showed."""
+    result = plan_actuals_import(db, viewer, content)
+    if not result.ok:
+        raise ActualsImportRefused(result)
+    if result.fingerprint != previewed:
+        raise StaleActualsImport(result)
+    by_plan: dict[int, list[ImportedActual]] = {}
+    for item in result.actuals:
+        db.add(
+            GoalActual(
+                client_uuid=uuid.uuid4(),
+                goal_id=item.goal.id,
+                measured_on=_schema.fields["measured_on"].deserialize(item.measured_on_iso),
+                value=item.value,
+                source=ActualSource.IMPORTED,
+                recorded_by_id=viewer.id,
+            )
+        )
+        by_plan.setdefault(item.plan.id, []).append(item)
+    db.flush()
+    for items in by_plan.values():
+        plan = items[0].plan
+        touch_plan(db, plan)
+        _record(
+            db, viewer, plan, "plan.goal.actual.import", item="actuals",
+            count=len(items),
+            actuals=[[i.goal.id, i.measured_on_iso, plain_value(i.value)] for i in items][:50],
+        )  # fmt: skip
+    db.commit()
+    return result
