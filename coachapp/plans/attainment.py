@@ -73,6 +73,11 @@ class GoalLike(Protocol):
     def stages(self) -> Sequence[str]: ...
 
 
+class GoalLikeWithActuals(GoalLike, Protocol):
+    @property
+    def actuals(self) -> Sequence[ActualLike]: ...
+
+
 @dataclass(frozen=True)
 class GoalAttainment:
     track: Track
@@ -166,6 +171,11 @@ def goal_attainment(
     else:
         track = Track.ON_TRACK if progress + EPSILON >= expected else Track.AT_RISK
     return GoalAttainment(track, progress, expected, last.value, last.measured_on, count)
+
+
+def attainment_of_plan(goals: Iterable[GoalLikeWithActuals], as_of: dt.date) -> PlanAttainment:
+    """A plan's attainment from its goals and their actuals, at `as_of`."""
+    return plan_attainment([goal_attainment(g, g.actuals, as_of) for g in goals])
 
 
 def plan_attainment(goals: Sequence[GoalAttainment]) -> PlanAttainment:

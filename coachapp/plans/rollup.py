@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, aliased
 from coachapp import policy
 from coachapp.csvfiles import csv_text
 from coachapp.models import FUNCTION_LABELS, Account, AccountPlan, GoalStatus, PlanStatus, User
+from coachapp.plans.attainment import PlanAttainment, attainment_of_plan
 from coachapp.plans.completeness import Completeness, plan_completeness
 from coachapp.plans.service import full_plan_options
 
@@ -43,6 +44,7 @@ class RollupRow:
     plan: AccountPlan
     completeness: Completeness
     goals_by_status: Counter[str] = field(default_factory=Counter)
+    attainment: PlanAttainment | None = None
 
     @property
     def overdue_actions(self) -> int:
@@ -72,7 +74,12 @@ def rollup(
         query = query.where(AccountPlan.status != PlanStatus.ARCHIVED)
     plans = db.scalars(query).unique().all()
     return [
-        RollupRow(plan, plan_completeness(plan, today), Counter(g.status.value for g in plan.goals))
+        RollupRow(
+            plan,
+            plan_completeness(plan, today),
+            Counter(g.status.value for g in plan.goals),
+            attainment_of_plan(plan.goals, today),
+        )
         for plan in plans
     ]
 
@@ -100,6 +107,12 @@ CSV_COLUMNS = (
     "overdue_actions",
     "last_update",
     "missing",
+    # Attainment (coachapp.plans.attainment): mean progress of the goals with data, in percent
+    # (empty when none has any), how many goals that rests on, and their track.
+    "goal_attainment",
+    "goals_measured",
+    "goals_measured_on_track",
+    "goals_measured_at_risk",
 )
 
 
@@ -122,4 +135,12 @@ def _rollup_line(row: RollupRow) -> list[object]:
         row.overdue_actions,
         plan.last_activity_at.date().isoformat(),
         "; ".join(row.completeness.missing),
+        *_attainment_cells(row.attainment),
     ]
+
+
+def _attainment_cells(attainment: PlanAttainment | None) -> list[object]:
+    if attainment is None:
+        return ["", 0, 0, 0]
+    percent = "" if attainment.percent is None else attainment.percent
+    return [percent, attainment.goals_with_data, attainment.on_track, attainment.at_risk]

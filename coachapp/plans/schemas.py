@@ -25,7 +25,7 @@ from coachapp.models import (
     PlanStatus,
     Relationship,
 )
-from coachapp.plans.attainment import Track, goal_attainment
+from coachapp.plans.attainment import Track, attainment_of_plan, goal_attainment
 from coachapp.plans.completeness import plan_completeness
 from coachapp.timezones import local_today
 
@@ -415,6 +415,20 @@ class CompletenessSchema(Schema):
     missing = fields.List(fields.String(), required=True)
 
 
+class PlanAttainmentOutSchema(Schema):
+    progress = fields.Float(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Mean progress (0..1) of the goals with data; null if none"},
+    )
+    goals_with_data = fields.Integer(
+        required=True, metadata={"description": "How many goals the mean rests on"}
+    )
+    goals = fields.Integer(required=True)
+    on_track = fields.Integer(required=True)
+    at_risk = fields.Integer(required=True)
+
+
 class PlanOutSchema(Schema):
     id = fields.Integer(required=True)
     account = fields.Nested(AccountOutSchema, required=True)
@@ -445,8 +459,14 @@ class PlanOutSchema(Schema):
     insights_need_approval = fields.Boolean(
         required=True, metadata={"description": APPROVAL_SETTING}
     )
+    attainment = fields.Nested(PlanAttainmentOutSchema, required=True)
     version = fields.Integer(required=True)
     updated_at = fields.AwareDateTime(required=True, attribute="last_activity_at")
+
+    def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
+        if attr == "attainment" and isinstance(obj, AccountPlan):
+            return attainment_of_plan(obj.goals, local_today(api_user().timezone))
+        return super().get_attribute(obj, attr, default)
 
     def _profile(self, plan: AccountPlan) -> dict[str, str]:
         return {area: getattr(plan, f"profile_{area}") for area in PROFILE_AREAS}

@@ -42,7 +42,7 @@ from coachapp.models import (
     Role,
 )
 from coachapp.plans import actuals, actuals_import, contributions, rollup, schemas, service
-from coachapp.plans.attainment import goal_attainment
+from coachapp.plans.attainment import attainment_of_plan, goal_attainment
 from coachapp.plans.completeness import plan_completeness
 from coachapp.plans.profiling import profiling_guides
 from coachapp.timezones import local_today
@@ -94,6 +94,7 @@ def _context(plan: AccountPlan, **extra: Any) -> dict[str, Any]:
         "can_decide_insights": service.policy.can_decide_insights(user, plan),
         "can_record_actuals": service.policy.can_record_actuals(user, plan),
         "attainment_of": lambda goal: goal_attainment(goal, goal.actuals, _today()),
+        "plan_attainment_of": lambda plan: attainment_of_plan(plan.goals, _today()),
         "figure": figure,
         "completeness": plan_completeness(plan, _today()),
         "guides": profiling_guides(db),

@@ -192,3 +192,21 @@ def test_recording_on_the_plan_page_is_once_per_form(team: Team) -> None:
     # The owner's manager reads the figures without the form.
     assert "Record actual" not in team.shown("sales_manager")
     assert "10 → 30 → 50 patients" in team.shown("sales_manager")
+
+
+def test_a_plans_attainment_rests_on_its_goals_with_data(team: Team) -> None:
+    goal = _goal(team)
+    _goal(team)  # no actual: left out of the mean, counted among the goals
+    team.api("rep", "POST", f"/api/v1/goals/{goal.id}/actuals",
+             json={"date": "2026-03-31", "value": 30})  # fmt: skip
+    plan = team.api("director", "GET", f"/api/v1/account-plans/{team.plan.id}").get_json()
+    assert plan["attainment"]["progress"] == pytest.approx(0.5)
+    assert (plan["attainment"]["goals_with_data"], plan["attainment"]["goals"]) == (1, 2)
+    assert "Attainment 50%, the mean of 1 of 2 goals with actuals" in team.shown("director")
+    listed = team.page("director").get("/plans").get_data(as_text=True)
+    assert "Goals 50% of the way (1 of 2 measured)" in listed
+    exported = team.page("director").get("/plans.csv").get_data(as_text=True).splitlines()
+    header = exported[0].split(",")
+    row = exported[1].split(",")
+    assert row[header.index("goal_attainment")] == "50"
+    assert row[header.index("goals_measured")] == "1"
