@@ -879,6 +879,10 @@ MATRIX: tuple[Row, ...] = (
     row("api_plans.GoalActualResource", "DELETE",
         "/api/v1/goals/{i[goal].id}/actuals/{i[actual].id}", headers=IF_MATCH_ITEM,
         expect=(401, 204, 204, 404, 403, 404, 403, 404, 404, 403, 403, 403, 403, 403, 403, 403)),
+    # Impact: everyone signed in reads the figures of the plans and coaching in their scope
+    # (an admin's list is empty).
+    row("api_impact.impact_groups", "GET", "/api/v1/impact?group_by=region",
+        expect=(401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
     # The account-team view over JSON: the same scope as the page.
     row("api_accounts.account_team", "GET", "/api/v1/accounts/{plans[rep].account_id}/team",
         expect=(401, 200, 200, 404, 200, 404, 200, 404, 404, 200, 200, 200, 200, 200, 200, 200)),

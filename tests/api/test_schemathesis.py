@@ -51,6 +51,7 @@ PLAN_PATHS = [
     "/api/v1/accounts/{account_id}/team",
     "/api/v1/goals/{goal_id}/actuals",
     "/api/v1/goals/{goal_id}/actuals/{actual_id}",
+    "/api/v1/impact",
 ]
 COACHING_PATHS = [
     "/api/v1/guides",

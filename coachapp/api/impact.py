@@ -1,0 +1,77 @@
+"""GET /api/v1/impact (DESIGN.md "Stable contract"): goal attainment per team, region or
+account with the plan owners' coaching figures beside it (coachapp.plans.impact)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import RAISE, Schema, fields, validate
+
+from coachapp.api.auth import callers_only
+from coachapp.api.parsing import Blueprint
+from coachapp.api.responses import authenticated
+from coachapp.auth.callers import api_user
+from coachapp.coaching.cadence import DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS
+from coachapp.db import get_session, utcnow
+from coachapp.plans.impact import GroupBy, ImpactGroup, impact
+from coachapp.timezones import local_today
+
+blp = Blueprint("api_impact", __name__, description="Business impact")
+callers_only(blp)
+
+
+class ImpactQuerySchema(Schema):
+    group_by = fields.Enum(GroupBy, by_value=True, load_default=GroupBy.TEAM)
+    window_days = fields.Integer(
+        load_default=DEFAULT_WINDOW_DAYS,
+        validate=validate.Range(1, MAX_WINDOW_DAYS),
+        metadata={"description": "Days, ending today, that the coaching figures cover"},
+    )
+
+
+class ImpactCoachingSchema(Schema):
+    owners = fields.Integer(required=True, metadata={"description": "Plan owners in the group"})
+    owners_with_figures = fields.Integer(
+        required=True,
+        metadata={"description": "Owners whose coaching the caller may see: the figures below "
+                  "rest on them"},
+    )  # fmt: skip
+    sessions_in_window = fields.Integer(required=True)
+    ride_alongs_in_window = fields.Integer(required=True)
+    owners_on_cadence = fields.Integer(required=True)
+    overdue_follow_ups = fields.Integer(required=True)
+
+
+class ImpactGroupSchema(Schema):
+    key = fields.String(required=True)
+    label = fields.String(required=True)
+    plans = fields.Integer(required=True)
+    goals = fields.Integer(required=True)
+    goals_with_data = fields.Integer(
+        required=True, metadata={"description": "How many goals the attainment rests on"}
+    )
+    attainment = fields.Float(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Mean progress (0..1) of the goals with data; null if none"},
+    )
+    on_track = fields.Integer(required=True)
+    at_risk = fields.Integer(required=True)
+    coaching = fields.Nested(ImpactCoachingSchema, required=True)
+
+
+@blp.get("/impact")
+@blp.arguments(ImpactQuerySchema, location="query", unknown=RAISE)
+@blp.response(200, ImpactGroupSchema(many=True))
+@authenticated(blp, 422)
+def impact_groups(query: dict[str, Any]) -> list[ImpactGroup]:
+    """Goal attainment per team (the plan owner's manager), region or account over the plans
+    the caller sees, with the owners' coaching in the window beside it: an association shown
+    side by side, not a cause. Each figure says how many goals or owners it rests on; coaching
+    figures cover only owners whose coaching the caller may see."""
+    user = api_user()
+    now = utcnow()
+    return impact(
+        get_session(), user, query["group_by"], local_today(user.timezone, now), now,
+        query["window_days"],
+    )  # fmt: skip
