@@ -114,9 +114,18 @@ def _is_browser_test(item: pytest.Item) -> bool:
 
 def _runs_on_its_backend(item: pytest.Item) -> bool:
     callspec = getattr(item, "callspec", None)
-    backend = callspec.params.get("live_app") if callspec is not None else None
+    params = callspec.params if callspec is not None else {}
+    backend = params.get("live_app", params.get("database_url"))
+    if backend is None:
+        return True
+    if item.get_closest_marker("first_backend"):
+        return backend == BACKENDS[0]
+    if item.get_closest_marker("other_backends"):
+        return backend != BACKENDS[0]
+    if "live_app" not in params:
+        return True
     test = f"{item.path.name}::{getattr(item, 'originalname', item.name)}"
-    return backend in {None, BACKENDS[0]} or bool({item.path.name, test} & BROWSER_ON_EVERY_BACKEND)
+    return backend == BACKENDS[0] or bool({item.path.name, test} & BROWSER_ON_EVERY_BACKEND)
 
 
 def _long_first_per_worker(items: list[pytest.Item], workers: int) -> list[pytest.Item]:

@@ -10,11 +10,13 @@ positive_data_acceptance, ignored_auth, unsupported_method, missing_required_hea
 The schema is loaded at import from an app of its own (the document does not depend on
 the database) rather than with schemathesis.pytest.from_fixture, whose lazy loader sets
 `request.node._nodeid`, an attribute pytest 9.2 no longer has. Requests go to the `app`
-fixture, so every backend is tested, each operation inside a rolled-back transaction.
+fixture, each operation inside a rolled-back transaction: valid and invalid ones on the first
+backend, the valid ones again on every other (see `positive_schema`).
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -24,12 +26,13 @@ import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, settings
 from schemathesis.core.failures import AcceptedNegativeData, FailureGroup
+from schemathesis.generation import GenerationMode
 from sqlalchemy.orm import Session
 
 from coachapp import create_app
 from coachapp.auth.service import issue_api_token
 from tests.builders import Org
-from tests.conftest import BACKENDS, DEPTH, HttpsClient, settings_for
+from tests.conftest import DEPTH, HttpsClient, settings_for
 
 # The operations this file answers for; add others here once their blueprint is settled.
 PATHS = ["/api/v1/tokens", "/api/v1/me", "/api/v1/reps"]
@@ -200,6 +203,14 @@ schema = schemathesis.openapi.from_wsgi(
     + REVIEW_PATHS
     + NOTIFICATION_PATHS
 )
+# Invalid requests (schemathesis's negative mode) are refused while the API reads them, by
+# the same schemas on every database, before any query: they are sent on the first backend
+# only, and had one been accepted there, its negative_data_rejection check fails. Valid
+# requests reach the database and go to every backend.
+POSITIVE_CONFIG = copy.deepcopy(CONFIG)
+POSITIVE_CONFIG.projects.default.generation.update(modes=[GenerationMode.POSITIVE])
+positive_schema = schema.clone()
+positive_schema.config = POSITIVE_CONFIG.projects.default
 
 
 def _lost_in_the_query_string(case: Any, response: Any, failures: FailureGroup) -> bool:
@@ -215,53 +226,55 @@ def _lost_in_the_query_string(case: Any, response: Any, failures: FailureGroup) 
     return set(sent) <= declared
 
 
-# Coverage scenarios whose requests the API refuses while reading them, before any query (a
-# value of the wrong type, a method or content type it does not take): their answers cannot
-# depend on the database, so they are sent on the first backend only. Values the database
-# could treat differently (too long, out of range, a NUL, a boundary) go to every backend.
-REFUSED_BEFORE_THE_DATABASE = frozenset(
-    {
-        "incorrect_type",
-        "unspecified_http_method",
-        "malformed_content_type",
-        "unsupported_content_type",
-    }
-)
-
-
-def _refused_before_the_database(case: Any) -> bool:
-    scenario = getattr(case.meta.phase.data, "scenario", None)
-    return scenario is not None and str(scenario) in REFUSED_BEFORE_THE_DATABASE
-
-
-def _backend(app: Flask) -> str:
-    return str(app.extensions["coachapp.db"].engine.dialect.name)
-
-
 @pytest.fixture
-def new_token(app: Flask, client: HttpsClient, db: Session, org: Org) -> Callable[[], str]:
-    """A fresh token for the manager per case: a generated DELETE /tokens revokes the token it
-    was sent with, and must not leave later cases unauthenticated. Requesting `client` puts
-    the test inside the rolled-back transaction of the `connection` fixture."""
+def token_for(app: Flask, client: HttpsClient, db: Session, org: Org) -> Callable[[Any], str]:
+    """The manager's token for a case: one for all the cases of an operation, and a fresh one
+    for each DELETE /tokens, which revokes the token it is sent with (later cases must not be
+    left unauthenticated). Requesting `client` puts the test inside the rolled-back
+    transaction of the `connection` fixture."""
+    kept: list[str] = []
 
     def issue() -> str:
         with app.app_context():
             token, _ = issue_api_token(db, org.people["manager"], "schemathesis")
         return token
 
-    return issue
+    def token(case: Any) -> str:
+        if case.operation.method.upper() == "DELETE" and case.operation.path == "/api/v1/tokens":
+            return issue()
+        if not kept:
+            kept.append(issue())
+        return kept[0]
+
+    return token
 
 
-@schema.parametrize()
-@settings(
+SETTINGS = settings(
     max_examples=15 * DEPTH,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-def test_api_conforms_to_its_schema(case: Any, app: Flask, new_token: Callable[[], str]) -> None:
-    if _refused_before_the_database(case) and _backend(app) != BACKENDS[0]:
-        return  # the same answer on every database: checked on the first
-    token = new_token()
+
+
+@pytest.mark.first_backend
+@schema.parametrize()
+@SETTINGS
+def test_api_conforms_to_its_schema(case: Any, app: Flask, token_for: Callable[[Any], str]) -> None:
+    """Valid and invalid requests, on the first backend."""
+    conforms(case, app, token_for(case))
+
+
+@pytest.mark.other_backends
+@positive_schema.parametrize()
+@SETTINGS
+def test_valid_requests_conform_on_the_other_backends(
+    case: Any, app: Flask, token_for: Callable[[Any], str]
+) -> None:
+    """Valid requests (the positive mode's coverage and fuzzing), on the other backends."""
+    conforms(case, app, token_for(case))
+
+
+def conforms(case: Any, app: Flask, token: str) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     response = case.call(app=app, headers=headers)
     try:
