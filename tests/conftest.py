@@ -86,7 +86,6 @@ LONG_MODULES = frozenset(
         "test_schemathesis.py",
         "test_state_machine.py",
         "test_delivery.py",
-        "test_every_get_route.py",
         "test_migrations.py",
         "test_audits.py",
         "test_behind_proxy.py",
