@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -41,6 +43,28 @@ PASSWORD = "correct horse battery"
 _sequence = itertools.count(1)
 
 
+# build_org adds its objects in two batches (coachapp's ids are the database's): the make_*
+# builders flush each object at once, except inside `batched`.
+_flush_each = [True]
+
+
+@contextmanager
+def batched(db: Session) -> Iterator[None]:
+    """The builders only add their objects; one flush at the end sends them (a few
+    statements instead of one or more per object)."""
+    _flush_each[0] = False
+    try:
+        yield
+    finally:
+        _flush_each[0] = True
+    db.flush()
+
+
+def _flush(db: Session) -> None:
+    if _flush_each[0]:
+        db.flush()
+
+
 @cache
 def password_hash() -> str:
     # Hashing once keeps builders fast; argon2 is deliberately slow.
@@ -60,7 +84,7 @@ def make_user(db: Session, **kw: Any) -> User:
     values.update(kw)
     user = User(**values)
     db.add(user)
-    db.flush()
+    _flush(db)
     return user
 
 
@@ -74,7 +98,7 @@ def make_account(db: Session, **kw: Any) -> Account:
     values.update(kw)
     account = Account(**values)
     db.add(account)
-    db.flush()
+    _flush(db)
     return account
 
 
@@ -92,7 +116,7 @@ def make_plan(db: Session, owner: User, team: tuple[User, ...] = (), **kw: Any) 
         PlanTeamMember(user_id=member.id, responsibility="Account team") for member in team
     ]
     db.add(plan)
-    db.flush()
+    _flush(db)
     return plan
 
 
@@ -109,7 +133,7 @@ def make_guide_version(db: Session) -> GuideVersion:
         Competency(key="listens", name="Listens", indicators=["Listens"], questions=["What?"]),
     ]
     db.add_all([guide, version, section])
-    db.flush()
+    _flush(db)
     return version
 
 
@@ -140,7 +164,7 @@ def make_note(
         for c in version.sections[0].competencies
     ]
     db.add(coaching)
-    db.flush()
+    _flush(db)
     return coaching
 
 
@@ -154,7 +178,7 @@ def make_follow_up(db: Session, owner: User, created_by: User, **kw: Any) -> Fol
     values.update(kw)
     follow_up = FollowUp(**values)
     db.add(follow_up)
-    db.flush()
+    _flush(db)
     return follow_up
 
 
@@ -169,7 +193,7 @@ def make_notification(db: Session, recipient: User, **kw: Any) -> Notification:
     values.update(kw)
     notification = Notification(**values)
     db.add(notification)
-    db.flush()
+    _flush(db)
     return notification
 
 
@@ -194,7 +218,7 @@ def make_coach_note(
     values.update(kw)
     note = CoachTheCoachNote(**values)
     db.add(note)
-    db.flush()
+    _flush(db)
     return note
 
 
@@ -214,7 +238,7 @@ def make_observation(
     values.update(kw)
     observation = Observation(**values)
     db.add(observation)
-    db.flush()
+    _flush(db)
     return observation
 
 
@@ -236,66 +260,72 @@ def build_org(db: Session) -> Org:
              └ manager2 ─ other_rep
     director2 ─ manager3 ─ far_rep;   admin
     medical_director ─ msl_manager ─ msl   (the medical line; msl is on rep's account team)
+
+    Made in two batches (people, accounts and the guide; then what refers to them), since
+    every test that asks for `org` builds it.
     """
     org = Org()
     p = org.people
-    p["admin"] = make_user(db, role=Role.ADMIN, name="Ada Admin", function=Function.OTHER)
-    p["director"] = make_user(db, role=Role.DIRECTOR, name="Dana Director")
-    p["manager"] = make_user(
-        db, role=Role.MANAGER, name="Morgan Manager", manager_id=p["director"].id
-    )
-    p["manager2"] = make_user(db, role=Role.MANAGER, name="Mo Manager", manager_id=p["director"].id)
-    p["rep"] = make_user(db, name="Riley Rep", manager_id=p["manager"].id)
-    p["rep2"] = make_user(
-        db, name="Robin Key", function=Function.KEY_ACCOUNT, manager_id=p["manager"].id
-    )
-    p["other_rep"] = make_user(db, name="Oli Other", manager_id=p["manager2"].id)
-    p["director2"] = make_user(db, role=Role.DIRECTOR, name="Drew Director")
-    p["manager3"] = make_user(db, role=Role.MANAGER, name="Max Far", manager_id=p["director2"].id)
-    p["far_rep"] = make_user(db, name="Fran Far", manager_id=p["manager3"].id)
+    with batched(db):
+        p["admin"] = make_user(db, role=Role.ADMIN, name="Ada Admin", function=Function.OTHER)
+        p["director"] = make_user(db, role=Role.DIRECTOR, name="Dana Director")
+        p["manager"] = make_user(
+            db, role=Role.MANAGER, name="Morgan Manager", manager=p["director"]
+        )
+        p["manager2"] = make_user(db, role=Role.MANAGER, name="Mo Manager", manager=p["director"])
+        p["rep"] = make_user(db, name="Riley Rep", manager=p["manager"])
+        p["rep2"] = make_user(
+            db, name="Robin Key", function=Function.KEY_ACCOUNT, manager=p["manager"]
+        )
+        p["other_rep"] = make_user(db, name="Oli Other", manager=p["manager2"])
+        p["director2"] = make_user(db, role=Role.DIRECTOR, name="Drew Director")
+        p["manager3"] = make_user(db, role=Role.MANAGER, name="Max Far", manager=p["director2"])
+        p["far_rep"] = make_user(db, name="Fran Far", manager=p["manager3"])
+        accounts = [make_account(db) for _ in range(3)]
+        p["medical_director"] = make_user(
+            db, role=Role.DIRECTOR, name="Mira Medical", function=Function.MSL
+        )
+        p["msl_manager"] = make_user(
+            db,
+            role=Role.MANAGER,
+            name="Mel Msl-Lead",
+            function=Function.MSL,
+            manager=p["medical_director"],
+        )
+        p["msl"] = make_user(
+            db, name="Sam Science", function=Function.MSL, manager=p["msl_manager"]
+        )
+        version = make_guide_version(db)
 
-    org.plans["rep"] = make_plan(db, p["rep"], team=(p["rep2"],))
-    org.plans["other_rep_with_rep"] = make_plan(db, p["other_rep"], team=(p["rep"],))
-    org.plans["far"] = make_plan(db, p["far_rep"])
-    p["medical_director"] = make_user(
-        db, role=Role.DIRECTOR, name="Mira Medical", function=Function.MSL
-    )
-    p["msl_manager"] = make_user(
-        db,
-        role=Role.MANAGER,
-        name="Mel Msl-Lead",
-        function=Function.MSL,
-        manager_id=p["medical_director"].id,
-    )
-    p["msl"] = make_user(
-        db, name="Sam Science", function=Function.MSL, manager_id=p["msl_manager"].id
-    )
-    org.plans["rep"].team.append(PlanTeamMember(user_id=p["msl"].id, responsibility="MSL"))
+    with batched(db):
+        org.plans["rep"] = make_plan(db, p["rep"], team=(p["rep2"],), account=accounts[0])
+        org.plans["other_rep_with_rep"] = make_plan(
+            db, p["other_rep"], team=(p["rep"],), account=accounts[1]
+        )
+        org.plans["far"] = make_plan(db, p["far_rep"], account=accounts[2])
+        org.plans["rep"].team.append(PlanTeamMember(user_id=p["msl"].id, responsibility="MSL"))
 
-    version = make_guide_version(db)
-    org.guide_ids["main"] = version.guide_id
-    s = org.notes
-    s["draft"] = make_note(db, p["manager"], p["rep"], NoteStatus.DRAFT, guide_version=version)
-    s["shared"] = make_note(db, p["manager"], p["rep"], NoteStatus.SHARED, guide_version=version)
-    s["acknowledged"] = make_note(
-        db, p["manager"], p["rep"], NoteStatus.ACKNOWLEDGED, guide_version=version
-    )
-    s["other_team"] = make_note(db, p["manager2"], p["other_rep"], guide_version=version)
-    s["far"] = make_note(db, p["manager3"], p["far_rep"], guide_version=version)
-    s["msl"] = make_note(db, p["msl_manager"], p["msl"], guide_version=version)
+        org.guide_ids["main"] = version.guide_id
+        s = org.notes
+        s["draft"] = make_note(db, p["manager"], p["rep"], NoteStatus.DRAFT, guide_version=version)
+        s["shared"] = make_note(
+            db, p["manager"], p["rep"], NoteStatus.SHARED, guide_version=version
+        )
+        s["acknowledged"] = make_note(
+            db, p["manager"], p["rep"], NoteStatus.ACKNOWLEDGED, guide_version=version
+        )
+        s["other_team"] = make_note(db, p["manager2"], p["other_rep"], guide_version=version)
+        s["far"] = make_note(db, p["manager3"], p["far_rep"], guide_version=version)
+        s["msl"] = make_note(db, p["msl_manager"], p["msl"], guide_version=version)
 
-    org.follow_ups["rep_shared"] = make_follow_up(
-        db, p["rep"], p["manager"], session_id=s["shared"].id
-    )
-    org.follow_ups["rep_draft"] = make_follow_up(
-        db, p["rep"], p["manager"], session_id=s["draft"].id
-    )
-    org.follow_ups["far"] = make_follow_up(db, p["far_rep"], p["manager3"], session_id=s["far"].id)
+        org.follow_ups["rep_shared"] = make_follow_up(db, p["rep"], p["manager"], note=s["shared"])
+        org.follow_ups["rep_draft"] = make_follow_up(db, p["rep"], p["manager"], note=s["draft"])
+        org.follow_ups["far"] = make_follow_up(db, p["far_rep"], p["manager3"], note=s["far"])
 
-    org.notifications["rep"] = make_notification(db, p["rep"])
-    org.notifications["manager"] = make_notification(db, p["manager"])
-    for state in (NoteStatus.DRAFT, NoteStatus.SHARED):
-        org.coach_notes[state.value] = make_coach_note(db, p["director"], p["manager"], state)
+        org.notifications["rep"] = make_notification(db, p["rep"])
+        org.notifications["manager"] = make_notification(db, p["manager"])
+        for state in (NoteStatus.DRAFT, NoteStatus.SHARED):
+            org.coach_notes[state.value] = make_coach_note(db, p["director"], p["manager"], state)
     db.commit()
     return org
 
@@ -336,34 +366,36 @@ SIDE = {Function.MSL: MEDICAL, Function.NURSE_EDUCATOR: PATIENT}
 def build_lines(db: Session) -> Lines:
     """The organisation's lines side by side, one account team across them (LINE_PEOPLE)."""
     people: dict[str, User] = {}
-    for key, (role, function, manager) in LINE_PEOPLE.items():
-        people[key] = make_user(
-            db,
-            role=role,
-            function=function,
-            name=f"Lines {key.replace('_', ' ').title()}",
-            manager_id=people[manager].id if manager else None,
-        )
-    version = make_guide_version(db)
+    with batched(db):  # the people and the guide, then what refers to them (as build_org)
+        for key, (role, function, manager) in LINE_PEOPLE.items():
+            people[key] = make_user(
+                db,
+                role=role,
+                function=function,
+                name=f"Lines {key.replace('_', ' ').title()}",
+                manager=people[manager] if manager else None,
+            )
+        version = make_guide_version(db)
     notes = {}
-    for key, (role, _function, _manager) in LINE_PEOPLE.items():
-        if role != Role.REP:
-            continue
-        rep = people[key]
-        notes[key] = make_note(
-            db,
-            db.get(User, rep.manager_id),
-            rep,
-            NoteStatus.ACKNOWLEDGED,
-            guide_version=version,
-            strengths=f"NOTE-ABOUT-{key.upper()}",
-            private_notes=f"PRIVATE-ABOUT-{key.upper()}",
-            self_assessment={"ratings": [], "at": "2026-11-01T10:00:00+00:00"},
-        )
-    # One account team mixing the lines: seeing the plan across lines is allowed.
-    make_plan(db, people["rep"], team=(people["msl"], people["access_rep"], people["nurse"]))
-    make_coach_note(db, people["director"], people["msl_manager2"])
-    make_coach_note(db, people["director"], people["sales_manager"])
+    with batched(db):
+        for key, (role, _function, manager) in LINE_PEOPLE.items():
+            if role != Role.REP or manager is None:
+                continue
+            rep = people[key]
+            notes[key] = make_note(
+                db,
+                people[manager],
+                rep,
+                NoteStatus.ACKNOWLEDGED,
+                guide_version=version,
+                strengths=f"NOTE-ABOUT-{key.upper()}",
+                private_notes=f"PRIVATE-ABOUT-{key.upper()}",
+                self_assessment={"ratings": [], "at": "2026-11-01T10:00:00+00:00"},
+            )
+        # One account team mixing the lines: seeing the plan across lines is allowed.
+        make_plan(db, people["rep"], team=(people["msl"], people["access_rep"], people["nurse"]))
+        make_coach_note(db, people["director"], people["msl_manager2"])
+        make_coach_note(db, people["director"], people["sales_manager"])
     db.commit()
     side = {key: SIDE.get(fn, COMMERCIAL) for key, (_r, fn, _m) in LINE_PEOPLE.items()}
     return Lines(people, notes, side)
