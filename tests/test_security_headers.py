@@ -23,6 +23,7 @@ from tests.page_checks import (
     cookie_problems,
     csp_directives,
     csp_problems,
+    inline_code,
 )
 
 VENDOR = Path(__file__).resolve().parent.parent / "coachapp" / "static" / "vendor"
@@ -46,6 +47,25 @@ def test_the_page_checks_catch_inline_code() -> None:
         "<a href=javascript:...>",
         "<img onerror=...> event handler",
     ]
+
+
+def test_pages_that_differ_only_in_their_csrf_token_are_parsed_once() -> None:
+    """The matrix parses a page once per text once tokens are set aside: the same page with
+    another token gives the same answer, an empty token or a changed page do not."""
+
+    def page(token: str, extra: str = "") -> str:
+        return (
+            f'<meta name="csrf-token" content="{token}"><form>'
+            f'<input type="hidden" name="csrf_token" value="{token}">{extra}</form>'
+        )
+
+    assert inline_code(page("first.token")) == ((), True)
+    assert inline_code(page("second.token")) == ((), True)
+    assert inline_code(page("")) == ((), False)
+    assert inline_code(page("third", '<b onclick="x()">')) == (
+        ("<b onclick=...> event handler",),
+        True,
+    )
 
 
 def test_csp_is_strict(client: object) -> None:
