@@ -7,16 +7,19 @@ import re
 import shutil
 import textwrap
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 import coachapp.demo
 from coachapp.auth.passwords import verify_password
 from coachapp.coaching.cadence import cadence_for_reps
+from coachapp.db import Database
 from coachapp.demo import DemoDataError, load_content, seed_demo
 from coachapp.models import (
     AccountPlan,
@@ -49,30 +52,6 @@ def by_email(db: Session, email: str) -> User:
     return db.scalars(select(User).where(User.email == email)).one()
 
 
-def test_demo_organisation_matches_the_contract(db: Session) -> None:
-    seed_demo(db, today=TODAY)
-    director = by_email(db, "director@example.com")
-    manager = by_email(db, "manager@example.com")
-    assert director.role == Role.DIRECTOR and manager.manager_id == director.id
-    reps = [by_email(db, f"rep{n}@example.com") for n in range(1, 9)]
-    assert all(r.role == Role.REP and r.manager_id == manager.id for r in reps)
-    # Sales reps and key account managers; the other functions have lines of their own.
-    assert {r.function for r in reps} == {Function.SALES, Function.KEY_ACCOUNT}
-    for email in ("manager2@example.com", "manager3@example.com"):
-        other = by_email(db, email)
-        assert other.manager_id == director.id
-        assert db.scalar(select(func.count()).where(User.manager_id == other.id))
-    assert by_email(db, "admin@example.com").role == Role.ADMIN
-    # Reps work in the region of their account; each team has one or two regions.
-    assert {r.region for r in reps} == {"Northeast", "Southeast"}
-    assert by_email(db, "rep9@example.com").region in {"West", "Southwest"}
-    assert manager.region and director.region
-    assert verify_password(manager.password_hash, "demo-password")
-    assert db.scalars(
-        select(CoachingGuide).where(CoachingGuide.name == "Account management field coaching")
-    ).one()
-
-
 # DESIGN.md's stable contract: each line's people, by the handle of their line manager.
 LINES = {
     "manager": [f"rep{n}" for n in range(1, 9)],
@@ -88,101 +67,184 @@ FUNCTIONS = {
 }
 
 
-def test_each_line_has_its_own_managers(db: Session) -> None:
-    seed_demo(db, today=TODAY)
-    director = by_email(db, "director@example.com")
-    medical = by_email(db, "medical-director@example.com")
-    assert (medical.role, medical.function, medical.manager_id) == (
-        Role.DIRECTOR,
-        Function.MSL,
-        None,
-    )
-    leaders = {
-        "access-manager": director.id,
-        "msl-manager": medical.id,
-        "nurse-manager": None,
-        "manager": director.id,
-    }
-    for handle, above in leaders.items():
-        leader = by_email(db, f"{handle}@example.com")
-        assert leader.role == Role.MANAGER and leader.manager_id == above, handle
-        assert verify_password(leader.password_hash, "demo-password")
-        for person in LINES[handle]:
-            member = by_email(db, f"{person}@example.com")
-            assert member.role == Role.REP and member.manager_id == leader.id, person
-            assert member.function in FUNCTIONS[handle], person
-            assert verify_password(member.password_hash, "demo-password")
-            # The new lines' people have a coaching history of their own, by their own line
-            # manager (in sales, rep8 joined recently and has not been coached yet).
-            assert handle == "manager" or db.scalar(
-                select(func.count()).where(
-                    Note.rep_id == member.id,
-                    Note.manager_id == leader.id,
-                    Note.status != NoteStatus.DRAFT,
-                )
-            ), person
-    # Nobody of the medical line or patient services reports into sales, at any depth.
-    for user in db.scalars(select(User).where(User.role == Role.REP)):
-        chain = [user.manager]
-        while chain[-1] is not None:
-            chain.append(chain[-1].manager)
-        if user.function == Function.MSL:
-            assert director not in chain, user.email
-        if user.function in {Function.MSL, Function.NURSE_EDUCATOR}:
-            assert by_email(db, "manager@example.com") not in chain, user.email
+# The checks that only read the seeded demo share one, per backend (seeding takes seconds).
 
 
-def test_every_account_team_spans_three_lines(db: Session) -> None:
-    seed_demo(db, today=TODAY)
-    plans = db.scalars(select(AccountPlan).where(AccountPlan.status != "archived")).all()
-    assert len(plans) == 18
-    for plan in plans:
-        line_managers = {member.user.manager_id for member in plan.team}
-        assert len(line_managers) >= 3, plan.account.name
-        assert plan.owner_id in {member.user_id for member in plan.team}
-    rep1 = by_email(db, "rep1@example.com")
-    teams = {
-        member.user.email for plan in plans if plan.owner_id == rep1.id for member in plan.team
-    }
-    assert {"access1@example.com", "msl1@example.com"} <= teams
+@pytest.fixture(scope="class")
+def demo(app: Flask) -> Iterator[Session]:
+    """The demo organisation seeded once, in a transaction rolled back after the class."""
+    database: Database = app.extensions["coachapp.db"]
+    with database.engine.connect() as connection:
+        outer = connection.begin()
+        session = sessionmaker(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )()
+        seed_demo(session, today=TODAY)
+        try:
+            yield session
+        finally:
+            session.close()
+            outer.rollback()
 
 
-def test_texts_vary_per_account_and_person(db: Session) -> None:
-    seed_demo(db, today=TODAY)
-    evidence = [text for text in db.scalars(select(NoteRating.evidence)) if text]
-    assert len(evidence) > 1000
-    assert len(set(evidence)) / len(evidence) > 0.9
+class TestTheSeededDemo:
+    def test_demo_organisation_matches_the_contract(self, demo: Session) -> None:
+        director = by_email(demo, "director@example.com")
+        manager = by_email(demo, "manager@example.com")
+        assert director.role == Role.DIRECTOR and manager.manager_id == director.id
+        reps = [by_email(demo, f"rep{n}@example.com") for n in range(1, 9)]
+        assert all(r.role == Role.REP and r.manager_id == manager.id for r in reps)
+        # Sales reps and key account managers; the other functions have lines of their own.
+        assert {r.function for r in reps} == {Function.SALES, Function.KEY_ACCOUNT}
+        for email in ("manager2@example.com", "manager3@example.com"):
+            other = by_email(demo, email)
+            assert other.manager_id == director.id
+            assert demo.scalar(select(func.count()).where(User.manager_id == other.id))
+        assert by_email(demo, "admin@example.com").role == Role.ADMIN
+        # Reps work in the region of their account; each team has one or two regions.
+        assert {r.region for r in reps} == {"Northeast", "Southeast"}
+        assert by_email(demo, "rep9@example.com").region in {"West", "Southwest"}
+        assert manager.region and director.region
+        assert verify_password(manager.password_hash, "demo-password")
+        assert demo.scalars(
+            select(CoachingGuide).where(CoachingGuide.name == "Account management field coaching")
+        ).one()
 
+    def test_each_line_has_its_own_managers(self, demo: Session) -> None:
+        director = by_email(demo, "director@example.com")
+        medical = by_email(demo, "medical-director@example.com")
+        assert (medical.role, medical.function, medical.manager_id) == (
+            Role.DIRECTOR,
+            Function.MSL,
+            None,
+        )
+        leaders = {
+            "access-manager": director.id,
+            "msl-manager": medical.id,
+            "nurse-manager": None,
+            "manager": director.id,
+        }
+        for handle, above in leaders.items():
+            leader = by_email(demo, f"{handle}@example.com")
+            assert leader.role == Role.MANAGER and leader.manager_id == above, handle
+            assert verify_password(leader.password_hash, "demo-password")
+            for person in LINES[handle]:
+                member = by_email(demo, f"{person}@example.com")
+                assert member.role == Role.REP and member.manager_id == leader.id, person
+                assert member.function in FUNCTIONS[handle], person
+                assert verify_password(member.password_hash, "demo-password")
+                # The new lines' people have a coaching history of their own, by their own line
+                # manager (in sales, rep8 joined recently and has not been coached yet).
+                assert handle == "manager" or demo.scalar(
+                    select(func.count()).where(
+                        Note.rep_id == member.id,
+                        Note.manager_id == leader.id,
+                        Note.status != NoteStatus.DRAFT,
+                    )
+                ), person
+        # Nobody of the medical line or patient services reports into sales, at any depth.
+        for user in demo.scalars(select(User).where(User.role == Role.REP)):
+            chain = [user.manager]
+            while chain[-1] is not None:
+                chain.append(chain[-1].manager)
+            if user.function == Function.MSL:
+                assert director not in chain, user.email
+            if user.function in {Function.MSL, Function.NURSE_EDUCATOR}:
+                assert by_email(demo, "manager@example.com") not in chain, user.email
 
-def test_notes_on_msls_read_as_scientific_exchange(db: Session) -> None:
-    """No sales pitch in medical coaching (coaching.toml's medical_competencies)."""
-    seed_demo(db, today=TODAY)
-    msls = select(User.id).where(User.function == Function.MSL)
-    notes = db.scalars(select(Note).where(Note.rep_id.in_(msls))).all()
-    assert len(notes) > 30
-    texts = [
-        text
-        for note in notes
-        for text in (note.strengths, note.development_focus, *(r.evidence for r in note.ratings))
-    ]
-    for phrase in ("product features", "value story", "dosing card", "capacity calculator"):
-        assert not [text for text in texts if phrase in text], phrase
-    assert any("unsolicited" in text for text in texts)
+    def test_every_account_team_spans_three_lines(self, demo: Session) -> None:
+        plans = demo.scalars(select(AccountPlan).where(AccountPlan.status != "archived")).all()
+        assert len(plans) == 18
+        for plan in plans:
+            line_managers = {member.user.manager_id for member in plan.team}
+            assert len(line_managers) >= 3, plan.account.name
+            assert plan.owner_id in {member.user_id for member in plan.team}
+        rep1 = by_email(demo, "rep1@example.com")
+        teams = {
+            member.user.email for plan in plans if plan.owner_id == rep1.id for member in plan.team
+        }
+        assert {"access1@example.com", "msl1@example.com"} <= teams
 
+    def test_texts_vary_per_account_and_person(self, demo: Session) -> None:
+        evidence = [text for text in demo.scalars(select(NoteRating.evidence)) if text]
+        assert len(evidence) > 1000
+        assert len(set(evidence)) / len(evidence) > 0.9
 
-def test_history_has_realistic_spread(db: Session) -> None:
-    seed_demo(db, today=TODAY)
-    manager = by_email(db, "manager@example.com")
-    reps = db.scalars(select(User).where(User.manager_id == manager.id)).all()
-    now = dt.datetime.combine(TODAY, dt.time(18), tzinfo=dt.UTC)
-    cadence = cadence_for_reps(db, reps, now)
-    statuses = {c.status for c in cadence.values()}
-    assert {"on_track", "overdue", "never"} <= statuses
-    assert db.scalar(
-        select(func.count()).where(Note.status == NoteStatus.DRAFT, Note.manager_id == manager.id)
-    )
-    oldest = db.scalar(select(func.min(Note.occurred_on)))
-    assert oldest is not None and (TODAY - oldest).days > 90
+    def test_notes_on_msls_read_as_scientific_exchange(self, demo: Session) -> None:
+        """No sales pitch in medical coaching (coaching.toml's medical_competencies)."""
+        msls = select(User.id).where(User.function == Function.MSL)
+        notes = demo.scalars(select(Note).where(Note.rep_id.in_(msls))).all()
+        assert len(notes) > 30
+        texts = [
+            text
+            for note in notes
+            for text in (
+                note.strengths,
+                note.development_focus,
+                *(r.evidence for r in note.ratings),
+            )
+        ]
+        for phrase in ("product features", "value story", "dosing card", "capacity calculator"):
+            assert not [text for text in texts if phrase in text], phrase
+        assert any("unsolicited" in text for text in texts)
+
+    def test_history_has_realistic_spread(self, demo: Session) -> None:
+        manager = by_email(demo, "manager@example.com")
+        reps = demo.scalars(select(User).where(User.manager_id == manager.id)).all()
+        now = dt.datetime.combine(TODAY, dt.time(18), tzinfo=dt.UTC)
+        cadence = cadence_for_reps(demo, reps, now)
+        statuses = {c.status for c in cadence.values()}
+        assert {"on_track", "overdue", "never"} <= statuses
+        assert demo.scalar(
+            select(func.count()).where(
+                Note.status == NoteStatus.DRAFT, Note.manager_id == manager.id
+            )
+        )
+        oldest = demo.scalar(select(func.min(Note.occurred_on)))
+        assert oldest is not None and (TODAY - oldest).days > 90
+
+    def test_the_manager_rides_along_tomorrow_and_only_recent_notes_are_unread(
+        self, demo: Session
+    ) -> None:
+        manager = by_email(demo, "manager@example.com")
+        ride = demo.scalars(
+            select(PlannedRideAlong).where(PlannedRideAlong.manager_id == manager.id)
+        ).one()
+        assert ride.day == TODAY + dt.timedelta(days=1)  # the manager's evening in New York
+        assert ride.rep.email == "rep3@example.com" and ride.plan is not None
+        assert ride.plan.owner_id == ride.rep_id
+        shown = demo.scalars(select(Note).where(Note.status != NoteStatus.DRAFT)).all()
+        unread = [s for s in shown if s.rep_seen_at is None]
+        assert unread, "a rep or two have a note they have not opened yet"
+        for note in unread:
+            assert note.status == NoteStatus.SHARED and (TODAY - note.occurred_on).days <= 3
+        for note in shown:
+            if note.rep_seen_at is not None:
+                assert note.shared_at is not None and note.shared_at <= note.rep_seen_at
+                assert note.acknowledged_at is None or note.rep_seen_at <= note.acknowledged_at
+
+    def test_goals_have_actuals_over_four_quarters_that_move_or_stall(self, demo: Session) -> None:
+        """DESIGN.md's contract: goals with actuals over four quarters. Every live plan's goals are
+        measured (a metric, a baseline and target or stages); most have an actual at the end of
+        each of the last four quarters; some are on track, some at risk, a few have no data."""
+        plans = demo.scalars(select(AccountPlan).where(AccountPlan.status != "archived")).all()
+        goals = [goal for plan in plans for goal in plan.goals]
+        assert goals and all(goal.metric for goal in goals)
+        assert all(
+            goal.stages if goal.kind == "stages" else goal.baseline is not None and goal.target
+            for goal in goals
+        )
+        quarters = {tuple(sorted({a.measured_on for a in goal.actuals})) for goal in goals}
+        assert (
+            dt.date(2025, 12, 31), dt.date(2026, 3, 31), dt.date(2026, 6, 30), dt.date(2026, 9, 30)
+        ) in quarters  # fmt: skip
+        tracks = Counter(goal_attainment(goal, goal.actuals, TODAY).track for goal in goals)
+        assert tracks[Track.ON_TRACK] >= 5 and tracks[Track.AT_RISK] >= 5
+        assert 0 < tracks[Track.NO_DATA] < len(goals) // 4
+        assert all(plan_attainment([goal_attainment(g, g.actuals, TODAY) for g in plan.goals])
+                   .goals_with_data for plan in plans)  # fmt: skip
+        sources = {actual.source.value for goal in goals for actual in goal.actuals}
+        assert sources == {"typed", "imported"}
 
 
 def test_seeding_twice_adds_nothing(db: Session) -> None:
@@ -206,26 +268,6 @@ def test_seed_demo_command_if_empty(runner: Any, db: Session) -> None:
     assert "demo-password" in first.output
     second = runner.invoke(args=["seed-demo", "--if-empty"])
     assert "already has users" in second.output
-
-
-def test_the_manager_rides_along_tomorrow_and_only_recent_notes_are_unread(db: Session) -> None:
-    seed_demo(db, today=TODAY)
-    manager = by_email(db, "manager@example.com")
-    ride = db.scalars(
-        select(PlannedRideAlong).where(PlannedRideAlong.manager_id == manager.id)
-    ).one()
-    assert ride.day == TODAY + dt.timedelta(days=1)  # the manager's evening in New York
-    assert ride.rep.email == "rep3@example.com" and ride.plan is not None
-    assert ride.plan.owner_id == ride.rep_id
-    shown = db.scalars(select(Note).where(Note.status != NoteStatus.DRAFT)).all()
-    unread = [s for s in shown if s.rep_seen_at is None]
-    assert unread, "a rep or two have a note they have not opened yet"
-    for note in unread:
-        assert note.status == NoteStatus.SHARED and (TODAY - note.occurred_on).days <= 3
-    for note in shown:
-        if note.rep_seen_at is not None:
-            assert note.shared_at is not None and note.shared_at <= note.rep_seen_at
-            assert note.acknowledged_at is None or note.rep_seen_at <= note.acknowledged_at
 
 
 def demo_data_copy(tmp_path: Path) -> Path:
@@ -342,28 +384,3 @@ def test_a_text_naming_an_unknown_context_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(DemoDataError, match=re.escape("unknown {first_name}")):
         load_content(data)
-
-
-def test_goals_have_actuals_over_four_quarters_that_move_or_stall(db: Session) -> None:
-    """DESIGN.md's contract: goals with actuals over four quarters. Every live plan's goals are
-    measured (a metric, a baseline and target or stages); most have an actual at the end of
-    each of the last four quarters; some are on track, some at risk, a few have no data."""
-    seed_demo(db, today=TODAY)
-    plans = db.scalars(select(AccountPlan).where(AccountPlan.status != "archived")).all()
-    goals = [goal for plan in plans for goal in plan.goals]
-    assert goals and all(goal.metric for goal in goals)
-    assert all(
-        goal.stages if goal.kind == "stages" else goal.baseline is not None and goal.target
-        for goal in goals
-    )
-    quarters = {tuple(sorted({a.measured_on for a in goal.actuals})) for goal in goals}
-    assert (
-        dt.date(2025, 12, 31), dt.date(2026, 3, 31), dt.date(2026, 6, 30), dt.date(2026, 9, 30)
-    ) in quarters  # fmt: skip
-    tracks = Counter(goal_attainment(goal, goal.actuals, TODAY).track for goal in goals)
-    assert tracks[Track.ON_TRACK] >= 5 and tracks[Track.AT_RISK] >= 5
-    assert 0 < tracks[Track.NO_DATA] < len(goals) // 4
-    assert all(plan_attainment([goal_attainment(g, g.actuals, TODAY) for g in plan.goals])
-               .goals_with_data for plan in plans)  # fmt: skip
-    sources = {actual.source.value for goal in goals for actual in goal.actuals}
-    assert sources == {"typed", "imported"}
