@@ -64,21 +64,6 @@ SLOW_MODULES = frozenset(
 )
 
 
-# The browser tests drive the pages; the database behind them matters where a double tap, a
-# replay after lost signal or a retry after 429 meets its unique indexes and row locks: a
-# double tap on every button, two tabs replaying one note at once, the write limit (its
-# allowance is a locked row). Those tests (a module, or module::test) run on every backend;
-# the other browser tests on the first one (SQLite). What those test is the phone's side (its
-# caches and outbox, whose session sends what, the form a refusal comes back to); the
-# server's side of it runs on every backend over HTTP (tests/test_replay.py,
-# tests/auth/test_sessions.py, tests/test_lost_update.py, tests/coaching/, ...).
-BROWSER_ON_EVERY_BACKEND = frozenset(
-    {
-        "test_exactly_once.py::test_a_double_tap_makes_one_record_online_and_offline",
-        "test_offline.py::test_a_note_written_offline_reaches_the_server_exactly_once",
-        "test_write_limit.py",
-    }
-)
 # Tests that take seconds each: started first, spread over the xdist workers, so that none
 # starts last on a worker that is otherwise done (the suite's wall time is its longest worker).
 LONG_MODULES = frozenset(
@@ -114,17 +99,14 @@ def _is_browser_test(item: pytest.Item) -> bool:
 def _runs_on_its_backend(item: pytest.Item) -> bool:
     callspec = getattr(item, "callspec", None)
     params = callspec.params if callspec is not None else {}
-    backend = params.get("live_app", params.get("database_url"))
+    backend = params.get("database_url")
     if backend is None:
         return True
     if item.get_closest_marker("first_backend"):
         return backend == BACKENDS[0]
     if item.get_closest_marker("other_backends"):
         return backend != BACKENDS[0]
-    if "live_app" not in params:
-        return True
-    test = f"{item.path.name}::{getattr(item, 'originalname', item.name)}"
-    return backend == BACKENDS[0] or bool({item.path.name, test} & BROWSER_ON_EVERY_BACKEND)
+    return True
 
 
 def _long_first_per_worker(items: list[pytest.Item], workers: int) -> list[pytest.Item]:

@@ -1,12 +1,12 @@
 """The suite's scheduling lists in tests/conftest.py name tests that exist: a renamed module
-or test would otherwise silently lose its second backend, its `slow` mark or its early start."""
+or test would otherwise silently lose its `slow` mark or its early start."""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
-from tests.conftest import BROWSER_ON_EVERY_BACKEND, LONG_MODULES, SLOW_MODULES
+from tests.conftest import LONG_MODULES, SLOW_MODULES
 
 TESTS = Path(__file__).parent
 
@@ -18,13 +18,8 @@ def test_every_listed_module_and_test_exists() -> None:
         found = {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
         functions.setdefault(path.name, set()).update(found)
     missing = []
-    for entry in sorted(SLOW_MODULES | LONG_MODULES | BROWSER_ON_EVERY_BACKEND):
+    for entry in sorted(SLOW_MODULES | LONG_MODULES):
         name, _, test = entry.partition("::")
         if name not in functions or (test and test not in functions[name]):
             missing.append(entry)
     assert not missing, f"tests/conftest.py lists tests that do not exist: {missing}"
-
-
-def test_browser_tests_on_every_backend_are_browser_tests() -> None:
-    browser = {path.name for path in (TESTS / "browser").glob("test_*.py")}
-    assert {entry.partition("::")[0] for entry in BROWSER_ON_EVERY_BACKEND} <= browser

@@ -74,11 +74,19 @@ HOME_PATHS = {
 }
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
+@pytest.fixture(scope="session", params=BACKENDS[:1])
 def live_app(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Flask]:
-    """The app on a fresh database of this backend, migrated, with the demo organisation."""
+    """The app on a fresh database of the first backend (SQLite), migrated, with the demo
+    organisation.
+
+    The browser tests test the phone's side: its caches and outbox, whose session sends what,
+    the form a refusal comes back to, a double tap arriving as two requests. Where the
+    database's unique indexes and row locks decide the outcome, the same requests run on every
+    backend over HTTP, at once from several threads: tests/test_replay.py (one note sent from
+    six threads), tests/test_write_limit.py (eight threads against one allowance),
+    tests/test_lost_update.py, tests/auth/test_sessions.py and the feature packages' tests."""
     private_key, public_key = generate_vapid_keys()
     for url in new_database_url(request.param, tmp_path_factory):
         # Push endpoints of the tests' own push service are on 127.0.0.1.
