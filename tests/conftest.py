@@ -45,7 +45,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 # What `make test-fast` leaves to `make test`: the exhaustive and the slow (every route for
 # every actor, generated API requests, the state machine, migrations up and down, the audits,
-# gunicorn behind a proxy). Marked here, in one place, as `slow`.
+# gunicorn behind a proxy, the push service and outage drills run as processes, the demo
+# seeded whole, every route read again for drafts, blind ratings and team moves). Marked
+# here, in one place, as `slow`; every migration test (test_migration*.py) is slow too.
+TESTS = Path(__file__).parent
 SLOW_MODULES = frozenset(
     {
         "test_access_matrix.py",
@@ -55,13 +58,21 @@ SLOW_MODULES = frozenset(
         "test_behind_proxy.py",
         "test_every_get_route.py",
         "test_migrations.py",
-        "test_migration_ride_along_day.py",
-        "test_migration_session_type.py",
-        "test_migration_reporting_lines.py",
-        "test_migration_subjects.py",
-        "test_migration_admin_limits.py",
+        "test_delivery.py",
+        "test_delivery_outage.py",
+        "test_database_outage.py",
+        "test_demo.py",
+        "test_demo_snapshot.py",
+        "test_drafts_stay_private.py",
+        "test_blind_visibility.py",
+        "test_team_move.py",
+        "test_rollup_queries.py",
     }
 )
+
+
+def _is_slow_module(path: Path) -> bool:
+    return path.name in SLOW_MODULES or path.name.startswith("test_migration")
 
 
 # Tests that take seconds each: started first, spread over the xdist workers, so that none
@@ -83,7 +94,7 @@ LONG_MODULES = frozenset(
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        if item.path.name in SLOW_MODULES:
+        if _is_slow_module(item.path):
             item.add_marker(pytest.mark.slow)
     left_out = [item for item in items if not _runs_on_its_backend(item)]
     if left_out:
@@ -131,9 +142,14 @@ def _long_first_per_worker(items: list[pytest.Item], workers: int) -> list[pytes
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    """With -m "not slow", the slow modules are not even imported: collecting the schema
-    tests alone builds an app and its OpenAPI document, in every xdist worker."""
-    if collection_path.name in SLOW_MODULES and "not slow" in config.getoption("markexpr", ""):
+    """With -m "not slow" the slow modules, and with -m "not browser" the browser tests, are
+    not even imported: every xdist worker collects every module it is given, and importing
+    these costs seconds (the schema tests build an app and its OpenAPI document; the browser
+    tests import Playwright)."""
+    wanted = config.getoption("markexpr", "")
+    if "not slow" in wanted and _is_slow_module(collection_path):
+        return True
+    if "not browser" in wanted and collection_path == TESTS / "browser":
         return True
     return None
 
