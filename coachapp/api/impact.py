@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from coachapp.api.auth import callers_only
 from coachapp.api.parsing import Blueprint
@@ -13,20 +13,27 @@ from coachapp.api.responses import authenticated
 from coachapp.auth.callers import api_user
 from coachapp.coaching.cadence import DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS
 from coachapp.db import get_session, utcnow
-from coachapp.plans.impact import GroupBy, ImpactGroup, impact
+from coachapp.plans.impact import ImpactGroup, chosen_quarter, impact, impact_by_quarter
+from coachapp.plans.schemas import ImpactArgsSchema
 from coachapp.timezones import local_today
 
 blp = Blueprint("api_impact", __name__, description="Business impact")
 callers_only(blp)
 
 
-class ImpactQuerySchema(Schema):
-    group_by = fields.Enum(GroupBy, by_value=True, load_default=GroupBy.TEAM)
+class ImpactQuerySchema(ImpactArgsSchema):
     window_days = fields.Integer(
-        load_default=DEFAULT_WINDOW_DAYS,
         validate=validate.Range(1, MAX_WINDOW_DAYS),
-        metadata={"description": "Days, ending today, that the coaching figures cover"},
+        metadata={
+            "description": "Days, ending today, that the coaching figures cover (default "
+            f"{DEFAULT_WINDOW_DAYS}); not with period, which gives its own days"
+        },
     )
+
+    @validates_schema
+    def one_span(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if "period" in data and "window_days" in data:
+            raise ValidationError("Give period or window_days, not both.", "window_days")
 
 
 class ImpactCoachingSchema(Schema):
@@ -57,6 +64,11 @@ class ImpactGroupSchema(Schema):
     )
     on_track = fields.Integer(required=True)
     at_risk = fields.Integer(required=True)
+    completeness = fields.Float(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Mean completeness score (0-100) of the group's plans, today"},
+    )
     coaching = fields.Nested(ImpactCoachingSchema, required=True)
 
 
@@ -67,11 +79,18 @@ class ImpactGroupSchema(Schema):
 def impact_groups(query: dict[str, Any]) -> list[ImpactGroup]:
     """Goal attainment per team (the plan owner's manager), region or account over the plans
     the caller sees, with the owners' coaching in the window beside it: an association shown
-    side by side, not a cause. Each figure says how many goals or owners it rests on; coaching
-    figures cover only owners whose coaching the caller may see."""
+    side by side, not a cause. With `period`, attainment at the quarter's last day (today
+    while it runs) and coaching in the quarter's days; a later quarter is a field error.
+    Each figure says how many goals or owners it rests on; coaching figures cover only owners
+    whose coaching the caller may see."""
     user = api_user()
     now = utcnow()
+    today = local_today(user.timezone, now)
+    db = get_session()
+    if "period" in query:
+        quarter = chosen_quarter(query["period"], today)
+        view = impact_by_quarter(db, user, query["group_by"], quarter, today, now, quarters=1)
+        return [series.latest.group for series in view.series]
     return impact(
-        get_session(), user, query["group_by"], local_today(user.timezone, now), now,
-        query["window_days"],
-    )  # fmt: skip
+        db, user, query["group_by"], today, now, query.get("window_days", DEFAULT_WINDOW_DAYS)
+    )

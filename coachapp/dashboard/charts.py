@@ -7,6 +7,7 @@ by classes from app.css so both themes apply.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from coachapp.coaching.cadence import WeeklyTrend
@@ -17,6 +18,11 @@ GAP = 2
 # A week with nothing to measure gets a faint stub, so "no data" never looks like zero.
 STUB = 2.0
 POINTS_MAX = 3.0
+# Ratings run 1-4 (RATING_SCALE); a bar's height is the average on 0-4.
+RATING_MAX = 4.0
+# A quarter's chart on a phone: two side by side in 390 px.
+PERIOD_WIDTH = 120
+PERIOD_HEIGHT = 40
 
 
 @dataclass(frozen=True)
@@ -41,13 +47,19 @@ class BarChart:
     height: int
     scale_max: float
     unit: str
+    # How the description names the bars' span: "weeks ending 1 Mar to 24 May".
+    span: str = "weeks ending"
 
     @property
     def description(self) -> str:
         """What a screen reader hears: every week's value, oldest first."""
         values = ", ".join(_format(b.value, self.unit) for b in self.bars)
         first, last = self.bars[0].label, self.bars[-1].label
-        return f"{self.name}, weeks ending {first} to {last}: {values}"
+        return f"{self.name}, {self.span} {first} to {last}: {values}"
+
+    def format(self, value: float | None) -> str:
+        """A value as this chart's unit writes it."""
+        return _format(value, self.unit)
 
     @property
     def latest(self) -> str:
@@ -62,17 +74,40 @@ class BarChart:
 def bar_chart(trend: WeeklyTrend, width: int = WIDTH, height: int = HEIGHT) -> BarChart:
     """Percentages on a 0-100 scale; rating points on 0-3 (the widest gap on a 1-4 scale);
     counts on a scale up to the largest week."""
-    values = trend.values
-    if trend.unit == "percent":
-        scale_max = 100.0
-    elif trend.unit == "points":
-        scale_max = POINTS_MAX
-    else:
-        scale_max = max((v for v in values if v is not None), default=0.0) or 1.0
+    labels = tuple(week_end.strftime("%-d %b") for week_end in trend.week_ends)
+    return _chart(trend.name, trend.unit, trend.values, labels, width, height)
+
+
+def period_chart(
+    name: str,
+    unit: str,
+    values: Sequence[float | None],
+    labels: Sequence[str],
+    scale_max: float | None = None,
+) -> BarChart:
+    """A figure over a few periods (quarters), labelled by them: `scale_max` keeps one scale
+    across the small multiples of several groups; ratings ("rating") on their 1-4 scale."""
+    return _chart(
+        name, unit, tuple(values), tuple(labels), PERIOD_WIDTH, PERIOD_HEIGHT, scale_max, "over"
+    )
+
+
+def _chart(
+    name: str,
+    unit: str,
+    values: tuple[float | None, ...],
+    labels: tuple[str, ...],
+    width: int,
+    height: int,
+    scale_max: float | None = None,
+    span: str = "weeks ending",
+) -> BarChart:
+    if scale_max is None:
+        scale_max = _scale_max(unit, values)
     count = max(len(values), 1)
     slot = width / count
     bars = []
-    for n, (value, week_end) in enumerate(zip(values, trend.week_ends, strict=True)):
+    for n, (value, label) in enumerate(zip(values, labels, strict=True)):
         size = STUB if value is None else height * min(value, scale_max) / scale_max
         bars.append(
             Bar(
@@ -81,10 +116,20 @@ def bar_chart(trend: WeeklyTrend, width: int = WIDTH, height: int = HEIGHT) -> B
                 width=round(slot - GAP, 2),
                 height=round(size, 2),
                 value=value,
-                label=week_end.strftime("%-d %b"),
+                label=label,
             )
         )
-    return BarChart(trend.name, tuple(bars), width, height, scale_max, trend.unit)
+    return BarChart(name, tuple(bars), width, height, scale_max, unit, span)
+
+
+def _scale_max(unit: str, values: Sequence[float | None]) -> float:
+    if unit == "percent":
+        return 100.0
+    if unit == "points":
+        return POINTS_MAX
+    if unit == "rating":
+        return RATING_MAX
+    return max((v for v in values if v is not None), default=0.0) or 1.0
 
 
 def _format(value: float | None, unit: str) -> str:
@@ -94,4 +139,6 @@ def _format(value: float | None, unit: str) -> str:
         return f"{value:.0f}%"
     if unit == "points":
         return f"{value:.1f} points"
+    if unit == "rating":
+        return f"{value:.1f} of 4"
     return f"{value:.1f}".removesuffix(".0")

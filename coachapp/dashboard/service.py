@@ -330,15 +330,27 @@ def dashboard(
     )
 
 
-def competency_heatmap(
-    db: Session, teams: list[TeamFigures], window_days: int, today: dt.date
-) -> Heatmap:
-    """Ratings on shared notes about each team's current reps, dated in the window ending
-    today, by competency (its key: stable across guide versions)."""
-    rep_team = {row.rep.id: team.manager_id for team in teams for row in team.rows}
-    heatmap = Heatmap(teams=teams, competencies=[])
-    if not rep_team:
-        return heatmap
+@dataclass(frozen=True)
+class RatingTally:
+    """One rep's ratings on one competency (by its key) in a window: their sum and count."""
+
+    rep_id: int
+    key: str
+    name: str
+    # Where the competency sits in the guide, for ordering (section, competency, first id).
+    order: tuple[int, int]
+    total: int
+    count: int
+
+
+def rating_tallies(
+    db: Session, rep_ids: Iterable[int], window_days: int, today: dt.date
+) -> list[RatingTally]:
+    """Ratings on shared notes about these reps, dated in the window ending today, by rep and
+    competency key (stable across guide versions); "not observed" is no rating. One query."""
+    ids = list(rep_ids)
+    if not ids:
+        return []
     rows = db.execute(
         select(
             Note.rep_id,
@@ -353,7 +365,7 @@ def competency_heatmap(
         .join(Competency, Competency.id == NoteRating.competency_id)
         .join(GuideSection, GuideSection.id == Competency.section_id)
         .where(
-            Note.rep_id.in_(list(rep_team)),
+            Note.rep_id.in_(ids),
             counted(),
             Note.occurred_on >= window_start(today, window_days),
             Note.occurred_on <= today,
@@ -361,18 +373,35 @@ def competency_heatmap(
         )
         .group_by(Note.rep_id, Competency.key)
     ).all()
+    return [
+        RatingTally(rep_id, key, name, (position, first_id), int(total or 0), int(count))
+        for rep_id, key, name, position, first_id, total, count in rows
+    ]
+
+
+def pooled(tallies: Iterable[RatingTally]) -> HeatCell:
+    """The average of every rating in these tallies, and how many ratings it rests on."""
+    total = count = 0
+    for tally in tallies:
+        total += tally.total
+        count += tally.count
+    return HeatCell(total / count if count else None, count)
+
+
+def competency_heatmap(
+    db: Session, teams: list[TeamFigures], window_days: int, today: dt.date
+) -> Heatmap:
+    """Ratings on shared notes about each team's current reps, dated in the window ending
+    today, by competency (its key: stable across guide versions)."""
+    rep_team = {row.rep.id: team.manager_id for team in teams for row in team.rows}
+    heatmap = Heatmap(teams=teams, competencies=[])
     names: dict[str, str] = {}
     order: dict[str, tuple[int, int]] = {}
-    totals: dict[tuple[int | None, str], list[int]] = {}
-    for rep_id, key, name, position, first_id, total, count in rows:
-        names[key] = name
-        order[key] = min(order.get(key, (position, first_id)), (position, first_id))
-        cell = totals.setdefault((rep_team[rep_id], key), [0, 0])
-        cell[0] += int(total or 0)
-        cell[1] += int(count)
+    by_cell: dict[tuple[int | None, str], list[RatingTally]] = {}
+    for tally in rating_tallies(db, rep_team, window_days, today):
+        names[tally.key] = tally.name
+        order[tally.key] = min(order.get(tally.key, tally.order), tally.order)
+        by_cell.setdefault((rep_team[tally.rep_id], tally.key), []).append(tally)
     heatmap.competencies = sorted(names.items(), key=lambda item: (order[item[0]], item[1]))
-    heatmap.cells = {
-        where: HeatCell(total / count if count else None, count)
-        for where, (total, count) in totals.items()
-    }
+    heatmap.cells = {where: pooled(tallies) for where, tallies in by_cell.items()}
     return heatmap

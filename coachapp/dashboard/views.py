@@ -3,23 +3,34 @@ and the CSV exports of cadence and coaching notes."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 from flask import Blueprint, Response, render_template, request
+from marshmallow import EXCLUDE, ValidationError
 
 from coachapp.auth.roles import roles_required, viewer
 from coachapp.coaching.cadence import TREND_WEEKS, WINDOW_CHOICES
 from coachapp.csvfiles import csv_download
 from coachapp.dashboard import exports, service
 from coachapp.dashboard.charts import bar_chart
+from coachapp.dashboard.impact_charts import impact_charts
+from coachapp.dashboard.service import MIN_RATINGS
 from coachapp.db import get_session, utcnow
+from coachapp.errors import InvalidInput
 from coachapp.inbox import reading
 from coachapp.models import FUNCTION_LABELS, Role
 from coachapp.nudges import subjects
+from coachapp.plans.impact import GroupBy, chosen_quarter, impact_by_quarter
+from coachapp.plans.quarters import Quarter, quarters_ending
+from coachapp.plans.schemas import impact_args_schema
 from coachapp.reviews.figures import account_team_figures
 from coachapp.timezones import local_today
 
 bp = Blueprint("dashboard", __name__)
+# Quarters the impact page offers to end on: two years.
+PERIOD_CHOICES = 8
 
 
 def _context(**extra: object) -> dict[str, object]:
@@ -76,6 +87,55 @@ def _team_page(manager_id: int, template: str) -> str:
     return render_template(
         template, **_context(manager=manager, team=figures, filters=filters, today=today)
     )
+
+
+@bp.get("/org/impact")
+@roles_required(Role.DIRECTOR, Role.MANAGER)
+def impact() -> tuple[str, int]:
+    """Goal attainment beside coaching, per team or account, over the last four quarters: a
+    director's subtree, a manager's own team."""
+    user = viewer()
+    now = utcnow()
+    today = local_today(user.timezone, now)
+    current = Quarter.of(today)
+    choices = quarters_ending(current, PERIOD_CHOICES)[::-1]
+    try:
+        args = impact_args_schema.load(request.args, unknown=EXCLUDE)
+        quarter = chosen_quarter(args.get("period"), today)
+    except ValidationError as error:
+        return _impact_refused(error.normalized_messages(), choices)
+    except InvalidInput as error:
+        return _impact_refused(error.fields, choices)
+    view = impact_by_quarter(get_session(), user, args["group_by"], quarter, today, now)
+    if quarter not in choices:
+        choices.append(quarter)
+    page = render_template(
+        "dashboard/impact.html",
+        view=view,
+        groups=impact_charts(view),
+        group_by=args["group_by"],
+        period=quarter,
+        choices=choices,
+        errors={},
+        min_ratings=MIN_RATINGS,
+    )
+    return page, 200
+
+
+def _impact_refused(errors: Mapping[str, Any], choices: list[Quarter]) -> tuple[str, int]:
+    """The form again with what was wrong by its field, and no figures."""
+    group_by = request.args.get("group_by", "")
+    page = render_template(
+        "dashboard/impact.html",
+        view=None,
+        groups=[],
+        group_by=group_by if group_by in set(GroupBy) else GroupBy.TEAM,
+        period=None,
+        choices=choices,
+        errors=errors,
+        min_ratings=MIN_RATINGS,
+    )
+    return page, 422
 
 
 @bp.get("/org/cadence.csv")

@@ -12,16 +12,29 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coachapp.coaching.cadence import CadenceStatus, RepCadence
-from coachapp.dashboard.service import CadenceFilters, cadence_rows
+from coachapp.coaching.cadence import CadenceStatus, RepCadence, load_cadence
+from coachapp.dashboard.service import (
+    CadenceFilters,
+    HeatCell,
+    RatingTally,
+    pooled,
+    rating_tallies,
+    scoped_reps,
+)
+from coachapp.errors import InvalidInput
 from coachapp.models import AccountPlan, User
 from coachapp.plans.attainment import Track, goal_attainment
-from coachapp.plans.rollup import rollup
+from coachapp.plans.quarters import QUARTERS_SHOWN, Quarter, quarters_ending
+from coachapp.plans.rollup import RollupRow, rollup
+from coachapp.policy import THREE_C_COMPETENCIES
+
+NOON = dt.time(12)
 
 
 class GroupBy(enum.StrEnum):
@@ -40,12 +53,18 @@ class ImpactGroup:
     on_track: int = 0
     at_risk: int = 0
     progress_sum: float = 0.0
+    completeness_sum: int = 0
     owners: set[int] = field(default_factory=set)
     coached: dict[int, RepCadence] = field(default_factory=dict)
 
     @property
     def attainment(self) -> float | None:
         return self.progress_sum / self.goals_with_data if self.goals_with_data else None
+
+    @property
+    def completeness(self) -> float | None:
+        """The mean completeness score (0-100) of the group's plans."""
+        return self.completeness_sum / self.plans if self.plans else None
 
     @property
     def coaching(self) -> dict[str, int]:
@@ -70,22 +89,32 @@ def impact(
 ) -> list[ImpactGroup]:
     """One group per team (the plan owner's manager), region or account, in label order."""
     rows = rollup(db, viewer, today)
-    cadence = {
-        row.rep.id: row.cadence
-        for row in cadence_rows(db, viewer, CadenceFilters(window_days=window_days), now)
-    }
-    managers = _managers(db, [row.plan for row in rows])
+    reps = scoped_reps(db, viewer, CadenceFilters())
+    cadence = load_cadence(db, reps, now, window_days).reps
+    return _groups(rows, cadence, _managers(db, [row.plan for row in rows]), group_by, today)
+
+
+def _groups(
+    rows: Sequence[RollupRow],
+    cadence: Mapping[int, RepCadence],
+    managers: Mapping[int, User],
+    group_by: GroupBy,
+    as_of: dt.date,
+) -> list[ImpactGroup]:
+    """The plans of `rows` grouped, their goals' attainment at `as_of` (the plans'
+    completeness as the rows have it) and their owners' coaching figures from `cadence`."""
     groups: dict[str, ImpactGroup] = {}
     for row in rows:
         plan = row.plan
         key, label = _group_of(plan, group_by, managers)
         group = groups.setdefault(key, ImpactGroup(key, label))
         group.plans += 1
+        group.completeness_sum += row.completeness.score
         group.owners.add(plan.owner_id)
         if plan.owner_id in cadence:
             group.coached[plan.owner_id] = cadence[plan.owner_id]
         for goal in plan.goals:
-            result = goal_attainment(goal, goal.actuals, today)
+            result = goal_attainment(goal, goal.actuals, as_of)
             group.goals += 1
             if result.progress is not None:
                 group.goals_with_data += 1
@@ -102,7 +131,9 @@ def _managers(db: Session, plans: list[AccountPlan]) -> dict[int, User]:
     return {user.id: user for user in db.scalars(select(User).where(User.id.in_(ids)))}
 
 
-def _group_of(plan: AccountPlan, group_by: GroupBy, managers: dict[int, User]) -> tuple[str, str]:
+def _group_of(
+    plan: AccountPlan, group_by: GroupBy, managers: Mapping[int, User]
+) -> tuple[str, str]:
     if group_by == GroupBy.ACCOUNT:
         return f"account-{plan.account_id}", plan.account.name
     if group_by == GroupBy.REGION:
@@ -112,3 +143,121 @@ def _group_of(plan: AccountPlan, group_by: GroupBy, managers: dict[int, User]) -
     if manager is None:
         return "team-none", "Reports to nobody"
     return f"team-{manager.id}", f"{manager.name}'s team"
+
+
+# Over the quarters ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuarterFigures:
+    """One group in one quarter: its goals' attainment at the quarter's last day (today while
+    it runs), its owners' coaching in the quarter up to then, and the ratings of those owners
+    on the 3C competencies and on their own focus competencies in the same days."""
+
+    quarter: Quarter
+    as_of: dt.date
+    group: ImpactGroup
+    three_cs: HeatCell
+    focus: HeatCell
+
+
+@dataclass(frozen=True)
+class ImpactSeries:
+    key: str
+    label: str
+    quarters: tuple[QuarterFigures, ...]
+
+    @property
+    def latest(self) -> QuarterFigures:
+        return self.quarters[-1]
+
+
+@dataclass(frozen=True)
+class ImpactView:
+    group_by: GroupBy
+    quarters: tuple[Quarter, ...]
+    today: dt.date
+    series: tuple[ImpactSeries, ...]
+
+    @property
+    def goals(self) -> int:
+        return sum(s.latest.group.goals for s in self.series)
+
+
+def chosen_quarter(period: Quarter | None, today: dt.date) -> Quarter:
+    """The quarter asked for, the current one by default; a quarter still to come has no
+    figures and is refused as a field error."""
+    current = Quarter.of(today)
+    if period is None:
+        return current
+    if period > current:
+        message = f"Choose {current.label} or an earlier quarter."
+        raise InvalidInput(message, {"period": [message]})
+    return period
+
+
+def impact_by_quarter(
+    db: Session,
+    viewer: User,
+    group_by: GroupBy,
+    last: Quarter,
+    today: dt.date,
+    now: dt.datetime,
+    quarters: int = QUARTERS_SHOWN,
+) -> ImpactView:
+    """Each group over `quarters` quarters ending with `last` (chosen_quarter).
+
+    The plans are those live today, the same in every quarter, so a group's figures move only
+    with its goals' actuals and its owners' coaching. Completeness is today's: a plan keeps no
+    history of it. Focus competencies are those the owners work on today. Queries: the
+    roll-up's, the managers, the reps in scope, then per quarter the cadence figures and one
+    of ratings; none per plan, goal or actual.
+    """
+    rows = rollup(db, viewer, today)
+    managers = _managers(db, [row.plan for row in rows])
+    reps = scoped_reps(db, viewer, CadenceFilters())
+    shown = quarters_ending(last, quarters)
+    series: dict[str, list[QuarterFigures]] = {}
+    labels: dict[str, str] = {}
+    for quarter in shown:
+        as_of = quarter.as_of(today)
+        days = quarter.days_until(today)
+        # Noon UTC of the quarter's last day is that day on every rep's calendar but the
+        # farthest east; the running quarter is judged now, as the dashboard is.
+        moment = now if as_of == today else dt.datetime.combine(as_of, NOON, tzinfo=dt.UTC)
+        cadence = load_cadence(db, reps, moment, days).reps
+        groups = _groups(rows, cadence, managers, group_by, as_of)
+        owners = {owner for group in groups for owner in group.coached}
+        tallies: dict[int, list[RatingTally]] = {}
+        for tally in rating_tallies(db, owners, days, as_of):
+            tallies.setdefault(tally.rep_id, []).append(tally)
+        for group in groups:
+            labels[group.key] = group.label
+            series.setdefault(group.key, []).append(
+                QuarterFigures(quarter, as_of, group, *_ratings(group, tallies))
+            )
+    return ImpactView(
+        group_by,
+        tuple(shown),
+        today,
+        tuple(ImpactSeries(key, labels[key], tuple(figures)) for key, figures in series.items()),
+    )
+
+
+def _ratings(
+    group: ImpactGroup, tallies: Mapping[int, list[RatingTally]]
+) -> tuple[HeatCell, HeatCell]:
+    """The group's owners' ratings on the 3C competencies, and on each owner's own focus."""
+    three_cs = pooled(
+        t
+        for owner in group.coached
+        for t in tallies.get(owner, ())
+        if t.key in THREE_C_COMPETENCIES
+    )
+    focus = pooled(
+        t
+        for owner, figures in group.coached.items()
+        for t in tallies.get(owner, ())
+        if t.key in {f.key for f in figures.focus}
+    )
+    return three_cs, focus

@@ -27,6 +27,8 @@ from coachapp.models import (
 )
 from coachapp.plans.attainment import Track, attainment_of_plan, goal_attainment
 from coachapp.plans.completeness import plan_completeness
+from coachapp.plans.impact import GroupBy
+from coachapp.plans.quarters import Quarter
 from coachapp.timezones import local_today
 
 PERIOD = re.compile(r"^20\d\d-(H1|H2|Q[1-4]|FY)$")
@@ -501,3 +503,38 @@ class ActionItemPatchSchema(ActionSchema):
 
 class StakeholderPatchSchema(StakeholderSchema):
     pass
+
+
+class QuarterField(fields.Field):
+    """A calendar quarter as `YYYY-Qn` (coachapp.plans.quarters)."""
+
+    default_error_messages = {"invalid": "Give a quarter as YYYY-Qn, e.g. 2026-Q3."}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> Quarter:
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        try:
+            return Quarter.parse(value)
+        except ValueError as error:
+            raise self.make_error("invalid") from error
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kw: Any) -> str | None:
+        return None if value is None else str(value)
+
+
+class ImpactArgsSchema(Schema):
+    """What the impact page and GET /api/v1/impact are asked: how to group, which quarter."""
+
+    group_by = fields.Enum(GroupBy, by_value=True, load_default=GroupBy.TEAM)
+    period = QuarterField(
+        metadata={
+            "description": "A quarter, YYYY-Qn, up to the current one: attainment at its last "
+            "day (today while it runs), coaching in its days",
+            "type": "string",
+            "pattern": r"^\d{4}-Q[1-4]$",
+            "example": "2026-Q3",
+        }
+    )
+
+
+impact_args_schema = ImpactArgsSchema()

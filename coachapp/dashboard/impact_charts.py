@@ -1,0 +1,118 @@
+"""The impact view's small multiples: for each team or account, one small chart per figure
+over the quarters, every group's chart of a figure on the same scale, each bar with the
+number of goals, owners or ratings it rests on (coachapp.plans.impact gives the figures)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from coachapp.dashboard.charts import BarChart, period_chart
+from coachapp.dashboard.service import HeatCell
+from coachapp.plans.impact import ImpactSeries, ImpactView, QuarterFigures
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _rating(cell: HeatCell) -> float | None:
+    """An average on fewer than MIN_RATINGS ratings is not shown (as on the heatmap)."""
+    return cell.average if cell.enough else None
+
+
+def _ratings_basis(cell: HeatCell) -> str:
+    if cell.count and not cell.enough:
+        return f"{_plural(cell.count, 'rating', 'ratings')}: too few"
+    return _plural(cell.count, "rating", "ratings")
+
+
+@dataclass(frozen=True)
+class Figure:
+    name: str
+    unit: str  # as charts.period_chart takes it
+    value: Callable[[QuarterFigures], float | None]
+    # What the quarter's value rests on, in words: "3 of 4 goals".
+    basis: Callable[[QuarterFigures], str]
+
+
+def _attainment(q: QuarterFigures) -> float | None:
+    share = q.group.attainment
+    return None if share is None else round(share * 100, 1)
+
+
+def _owners_basis(q: QuarterFigures) -> str:
+    coaching = q.group.coaching
+    return f"{coaching['owners_with_figures']} of {_plural(coaching['owners'], 'owner', 'owners')}"
+
+
+FIGURES = (
+    Figure(
+        "Goal attainment",
+        "percent",
+        _attainment,
+        lambda q: f"{q.group.goals_with_data} of {_plural(q.group.goals, 'goal', 'goals')}",
+    ),
+    Figure(
+        "Coaching conversations",
+        "count",
+        lambda q: q.group.coaching["sessions_in_window"],
+        _owners_basis,
+    ),
+    Figure(
+        "Ride-alongs", "count", lambda q: q.group.coaching["ride_alongs_in_window"], _owners_basis
+    ),
+    Figure(
+        "3C's rating", "rating", lambda q: _rating(q.three_cs), lambda q: _ratings_basis(q.three_cs)
+    ),
+    Figure("Focus rating", "rating", lambda q: _rating(q.focus), lambda q: _ratings_basis(q.focus)),
+)
+
+
+@dataclass(frozen=True)
+class Cell:
+    value: str  # as the chart writes it ("45%", "none")
+    basis: str
+
+
+@dataclass(frozen=True)
+class Multiple:
+    figure: Figure
+    chart: BarChart
+    cells: tuple[Cell, ...]  # one per quarter, oldest first
+
+    @property
+    def latest(self) -> Cell:
+        return self.cells[-1]
+
+
+@dataclass(frozen=True)
+class GroupCharts:
+    series: ImpactSeries
+    multiples: tuple[Multiple, ...]
+
+
+def impact_charts(view: ImpactView) -> list[GroupCharts]:
+    """Each group's small multiples, in the view's order; counts share the largest value of
+    any group as their scale, so a taller bar means more in every group."""
+    labels = [quarter.short for quarter in view.quarters]
+    scales: dict[str, float | None] = {}
+    for figure in FIGURES:
+        if figure.unit == "count":
+            values = [figure.value(q) for s in view.series for q in s.quarters]
+            scales[figure.name] = max((v for v in values if v is not None), default=0) or 1.0
+        else:
+            scales[figure.name] = None
+    found = []
+    for series in view.series:
+        multiples = []
+        for figure in FIGURES:
+            values = [figure.value(q) for q in series.quarters]
+            chart = period_chart(figure.name, figure.unit, values, labels, scales[figure.name])
+            cells = tuple(
+                Cell(chart.format(value), figure.basis(q))
+                for value, q in zip(values, series.quarters, strict=True)
+            )
+            multiples.append(Multiple(figure, chart, cells))
+        found.append(GroupCharts(series, tuple(multiples)))
+    return found
