@@ -87,7 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     from coachapp.auth import bp as auth_bp
     from coachapp.coach_notes import bp as coach_notes_bp
     from coachapp.coaching.views import bp as coaching_bp
-    from coachapp.dashboard import bp as dashboard_bp
+    from coachapp.dashboard.views import bp as dashboard_bp
     from coachapp.inbox import bp as inbox_bp
     from coachapp.me import bp as me_bp
     from coachapp.nudges import bp as nudges_bp

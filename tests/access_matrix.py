@@ -296,6 +296,15 @@ MATRIX: tuple[Row, ...] = (
         expect=(302, 404, 404, 404, 404, 200, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
     row("dashboard.team_summary", "GET", "/org/teams/{missing}/summary", variant="missing",
         expect=(302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
+    # Impact beside coaching: managers (their team) and directors (their subtree); a quarter
+    # still to come or a malformed one is a field's message.
+    row("dashboard.impact", "GET", "/org/impact",
+        expect=(302, 404, 404, 404, 200, 200, 200, 200, 404, 200, 404, 200, 200, 404, 200, 404)),
+    row("dashboard.impact", "GET", "/org/impact?group_by=account&period=2026-Q1",
+        variant="account_quarter",
+        expect=(302, 404, 404, 404, 200, 200, 200, 200, 404, 200, 404, 200, 200, 404, 200, 404)),
+    row("dashboard.impact", "GET", "/org/impact?period=9999-Q1", variant="future",
+        expect=(302, 404, 404, 404, 422, 422, 422, 422, 404, 422, 404, 422, 422, 404, 422, 404)),
     # Exports of the viewer's scope: managers and directors.
     row("dashboard.cadence_csv", "GET", "/org/cadence.csv",
         expect=(302, 404, 404, 404, 200, 200, 200, 200, 404, 200, 404, 200, 200, 404, 200, 404)),
@@ -882,6 +891,9 @@ MATRIX: tuple[Row, ...] = (
     # Impact: everyone signed in reads the figures of the plans and coaching in their scope
     # (an admin's list is empty).
     row("api_impact.impact_groups", "GET", "/api/v1/impact?group_by=region",
+        expect=(401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    row("api_impact.impact_groups", "GET", "/api/v1/impact?group_by=account&period=2026-Q1",
+        variant="quarter",
         expect=(401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
     # The account-team view over JSON: the same scope as the page.
     row("api_accounts.account_team", "GET", "/api/v1/accounts/{plans[rep].account_id}/team",

@@ -1,5 +1,3 @@
-"""A director's view of their managers and teams."""
-
-from coachapp.dashboard.views import bp
-
-__all__ = ["bp"]
+"""A director's view of their managers and teams, and impact beside coaching (the blueprint is
+coachapp.dashboard.views.bp: the services here are read by other features, which must not pull
+in the views)."""

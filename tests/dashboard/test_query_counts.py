@@ -10,8 +10,24 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from bench.pages import counting_statements
-from coachapp.models import DevelopmentFocus, FollowUpStatus, NoteStatus, NoteType, Role
-from tests.builders import Org, make_follow_up, make_guide_version, make_note, make_user
+from coachapp.models import (
+    DevelopmentFocus,
+    FollowUpStatus,
+    GoalActual,
+    NoteStatus,
+    NoteType,
+    PlanGoal,
+    Role,
+)
+from tests.builders import (
+    PASSWORD,
+    Org,
+    make_follow_up,
+    make_guide_version,
+    make_note,
+    make_plan,
+    make_user,
+)
 from tests.conftest import HttpsClient, login
 
 
@@ -94,3 +110,70 @@ def test_cadence_pages_exports_and_api_do_not_query_per_team_or_rep(
     # (the accounts in view and their reviews held: two more, whose participants and ratings
     # make two more once there are reviews).
     assert before["director /org"] <= 20, before
+
+
+def add_goals(db: Session, org: Org, plans: int, goals: int, actuals: int) -> None:
+    """More plans for the manager's reps, each with measured goals and their actuals (one a
+    quarter back from today), and a stage goal."""
+    today = dt.date.today()
+    owners = [org.people["rep"], org.people["rep2"]]
+    for n in range(plans):
+        plan = make_plan(db, owners[n % 2])
+        for g in range(goals):
+            goal = PlanGoal(
+                plan_id=plan.id, title=f"Goal {g}", metric="Sites", baseline=float(g),
+                baseline_date=today - dt.timedelta(days=400), target=float(g + 10),
+                target_date=today + dt.timedelta(days=200),
+            )  # fmt: skip
+            db.add(goal)
+            db.flush()
+            db.add_all(
+                GoalActual(
+                    goal_id=goal.id,
+                    measured_on=today - dt.timedelta(days=91 * k),
+                    value=float(g + 8 - k),
+                )
+                for k in range(actuals)
+            )
+        db.add(PlanGoal(plan_id=plan.id, title="P&T approval", kind="stages", stages=["a", "b"]))
+    db.commit()
+
+
+def test_the_impact_page_and_api_do_not_query_per_plan_goal_actual_or_rep(
+    app: Flask, org: Org, db: Session
+) -> None:
+    paths = [
+        "/org/impact",
+        "/org/impact?group_by=account&period=2026-Q1",
+        "/api/v1/impact?period=2026-Q2",
+    ]
+    clients = {}
+    for who in ("director", "manager"):
+        client: Any = app.test_client()
+        login(client, org.people[who].email)
+        clients[who] = client
+    token = (
+        clients["director"]
+        .post("/api/v1/tokens", json={"email": org.people["director"].email, "password": PASSWORD})
+        .get_json()["token"]
+    )
+
+    def measure() -> dict[str, int]:
+        counts = {}
+        for who, client in clients.items():
+            for path in paths:
+                if path.startswith("/api"):
+                    with counting_statements(app.extensions["coachapp.db"].engine) as seen:
+                        answer = client.get(path, headers={"Authorization": f"Bearer {token}"})
+                    assert answer.status_code == 200
+                    counts[f"{who} {path}"] = len(seen)
+                else:
+                    counts[f"{who} {path}"] = statements(app, client, path)
+        return counts
+
+    add_goals(db, org, plans=1, goals=1, actuals=1)
+    measure()  # the token's first use is recorded once
+    before = measure()
+    add_goals(db, org, plans=4, goals=3, actuals=4)
+    grow(db, org, teams=2, reps=2)
+    assert measure() == before
