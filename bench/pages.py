@@ -24,9 +24,17 @@ from coachapp.demo import seed_demo
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 PAGES = {
-    "manager@example.com": ["/today", "/team", "/inbox", "/plans", "/api/v1/reps"],
+    "manager@example.com": ["/today", "/team", "/inbox", "/plans", "/org/impact", "/api/v1/reps"],
     "rep1@example.com": ["/my", "/plans", "/plans/1"],
-    "director@example.com": ["/org", "/plans", "/plans.csv", "/plans/qbr", "/api/v1/reps"],
+    "director@example.com": [
+        "/org",
+        "/org/impact",
+        "/org/impact?group_by=account",
+        "/plans",
+        "/plans.csv",
+        "/plans/qbr",
+        "/api/v1/reps",
+    ],
     "admin@example.com": ["/admin/users"],
 }
 

@@ -75,6 +75,15 @@ SHOTS = (
     Shot("director-account-teams.png", "director@example.com", "/org#account-teams"),
     # manager@example.com is user 3.
     Shot("director-team.png", "director@example.com", "/org/teams/3", tall=True),
+    # Goal attainment beside coaching over four quarters: per team, and per account for a manager.
+    Shot("director-impact.png", "director@example.com", "/org/impact", tall=True, tall_max=2400),
+    Shot(
+        "manager-impact-accounts.png",
+        "manager@example.com",
+        "/org/impact?group_by=account",
+        tall=True,
+        tall_max=2400,
+    ),
     Shot("team-summary.png", "director@example.com", "/org/teams/3/summary", tall=True),
     Shot("admin-people.png", "admin@example.com", "/admin/users", tall=True),
     # Demo ids are stable: rep1 is user 6 and owns plan 1.

@@ -54,7 +54,7 @@ FIGURES = (
         lambda q: f"{q.group.goals_with_data} of {_plural(q.group.goals, 'goal', 'goals')}",
     ),
     Figure(
-        "Coaching conversations",
+        "Conversations",
         "count",
         lambda q: q.group.coaching["sessions_in_window"],
         _owners_basis,

@@ -94,7 +94,7 @@ def test_the_owners_coaching_is_counted_in_the_quarter_it_happened(team: Team) -
         if g.series.latest.group.goals == 2
     ]
     conversations = group.multiples[1]
-    assert conversations.figure.name == "Coaching conversations"
+    assert conversations.figure.name == "Conversations"
     # build_lines' note about the plan's owner, three days ago: this quarter, unless it began
     # less than three days ago.
     in_this_quarter = today - dt.timedelta(days=3) >= Quarter.of(today).start
