@@ -172,3 +172,27 @@ def test_the_api_refuses_a_bad_quarter_by_its_field(team: Team, query: str, fiel
     answer = team.api("director", "GET", f"/api/v1/impact?{query}")
     assert answer.status_code == 422
     assert field in str(answer.get_json()["error"]["fields"])
+
+
+def test_an_actual_the_rep_records_moves_the_managers_and_directors_quarter(team: Team) -> None:
+    goal = next(g for g in team.plan.goals if g.metric)
+    today = local_today(team.person("rep").timezone, utcnow())
+    current = Quarter.of(today)
+
+    def latest_attainment(who: str) -> tuple[str, str]:
+        status, html = page(team, who, f"?period={current.label}")
+        assert status == 200
+        (group,) = [
+            g for g in cells_of(team, who, GroupBy.TEAM, current) if g.series.latest.group.goals
+        ]
+        return table_cells(html, group.series.label)[3]
+
+    before = {who: latest_attainment(who) for who in ("sales_manager", "director")}
+    recorded = team.api(
+        "rep", "POST", f"/api/v1/goals/{goal.id}/actuals",
+        json={"date": today.isoformat(), "value": 50},
+    )  # fmt: skip
+    assert recorded.status_code == 201, recorded.get_json()
+    for who, was in before.items():
+        assert was == ("50%", "1 of 2 goals")
+        assert latest_attainment(who) == ("100%", "1 of 2 goals")
