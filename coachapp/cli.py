@@ -1,5 +1,5 @@
 """Commands: flask --app coachapp db upgrade | seed-demo | create-user | reset-password |
-vapid-keys | worker | dev-cert."""
+vapid-keys | worker | attainment-snapshots | dev-cert."""
 
 from __future__ import annotations
 
@@ -16,13 +16,15 @@ from sqlalchemy import func, select
 
 from coachapp import migrate
 from coachapp.admin.service import create_user, reset_password, user_create_schema
-from coachapp.db import get_session
+from coachapp.db import get_session, utcnow
 from coachapp.demo import seed_demo
 from coachapp.devserver import write_dev_certificate
 from coachapp.email_addresses import normalise_email
 from coachapp.errors import InvalidInput
 from coachapp.models import User
 from coachapp.nudges.vapid import ensure_vapid_keys, generate_vapid_keys
+from coachapp.plans.quarters import Quarter
+from coachapp.plans.snapshots import last_closed_quarter, take_missing_snapshots
 from coachapp.worker import run_forever, run_once
 
 db_cli = AppGroup("db", help="Database schema migrations.")
@@ -179,6 +181,43 @@ def worker_command(once: bool) -> None:
     run_forever(current_app)
 
 
+# Without --since: the closed quarters of the last two years.
+SNAPSHOT_QUARTERS = 8
+
+
+class QuarterParam(click.ParamType):
+    name = "YYYY-Qn"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> Quarter:
+        if isinstance(value, Quarter):
+            return value
+        try:
+            return Quarter.parse(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not a quarter such as 2026-Q1.", param, ctx)
+
+
+@click.command("attainment-snapshots")
+@with_appcontext
+@click.option("--since", type=QuarterParam(), help="The first quarter to snapshot.")
+def attainment_snapshots_command(since: Quarter | None) -> None:
+    """Snapshot goal attainment for closed quarters that lack it (the worker does so as each
+    quarter closes): each goal's figures at the quarter's last day, from today's goals and
+    actuals. Goals already snapshotted keep theirs."""
+    now = utcnow()
+    if since is None:
+        since = last_closed_quarter(now)
+        for _ in range(SNAPSHOT_QUARTERS - 1):
+            since = since.previous
+    taken = take_missing_snapshots(get_session(), since, now)
+    for quarter, count in taken.items():
+        click.echo(f"{quarter.label}: {count} goal(s) snapshotted")
+    if not taken:
+        click.echo(f"No closed quarter from {since.label} on.")
+
+
 @click.command("dev-cert")
 @with_appcontext
 @click.option(
@@ -202,6 +241,7 @@ def init_app(app: Flask) -> None:
         reset_password_command,
         vapid_keys_command,
         worker_command,
+        attainment_snapshots_command,
         dev_cert_command,
     ):
         app.cli.add_command(command)

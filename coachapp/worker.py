@@ -1,6 +1,7 @@
 """The background worker: each round runs the jobs that are due, each in an app context.
 
-Jobs: evaluate the nudge rules, push the outbox, purge spent tokens and sign-in attempts.
+Jobs: evaluate the nudge rules, push the outbox, purge spent tokens and sign-in attempts,
+snapshot goal attainment once a quarter has closed.
 `run_once` runs every job (for cron and tests); `run_forever` runs each job at its own
 interval until SIGTERM or SIGINT, finishing the round it is in. Every round ends with a
 heartbeat row (`worker_heartbeats`) that the admin's worker page reads.
@@ -28,6 +29,7 @@ from coachapp.db import get_session, utcnow
 from coachapp.models import ApiToken, WorkerHeartbeat
 from coachapp.nudges.delivery import PushSettings, send_due
 from coachapp.nudges.rules import evaluate
+from coachapp.plans.snapshots import last_closed_quarter, take_snapshots
 
 log = logging.getLogger("coachapp.worker")
 
@@ -64,12 +66,23 @@ def push_outbox(db: Session) -> int:
     return send_due(db, settings, budget_seconds=settings.round_seconds).pushes
 
 
+def snapshot_attainment(db: Session) -> int:
+    """The goals without a snapshot for the last quarter closed everywhere: their attainment at
+    its last day, kept (coachapp.plans.snapshots). Usually nothing is missing, and one query
+    says so."""
+    now = utcnow()
+    taken = take_snapshots(db, last_closed_quarter(now), now)
+    db.commit()
+    return taken
+
+
 # Name -> (job, the config key giving its interval in run_forever; None: every round).
 JOBS: dict[str, tuple[Job, str | None]] = {
     "nudge_rules": (evaluate_nudge_rules, "NUDGE_RULES_INTERVAL_SECONDS"),
     "push": (push_outbox, None),
     "purge_expired_tokens": (purge_expired_tokens, "PURGE_INTERVAL_SECONDS"),
     "purge_login_attempts": (purge_login_attempts, "PURGE_INTERVAL_SECONDS"),
+    "attainment_snapshots": (snapshot_attainment, "ATTAINMENT_SNAPSHOT_INTERVAL_SECONDS"),
 }
 
 

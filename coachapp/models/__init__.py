@@ -1,5 +1,6 @@
 """The domain model, split by feature; import names from here."""
 
+from coachapp.models.attainment import AttainmentSnapshot
 from coachapp.models.coach_notes import CoachTheCoachNote
 from coachapp.models.coaching import (
     NOT_OBSERVED_LABEL,
@@ -98,6 +99,7 @@ __all__ = [
     "ActionStatus",
     "ActualSource",
     "ApiToken",
+    "AttainmentSnapshot",
     "AuditEvent",
     "BrowserSession",
     "CadenceTarget",

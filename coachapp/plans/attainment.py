@@ -21,20 +21,14 @@ track state ("no timeline").
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from coachapp.models.attainment import Track
+
 # Rounding of progress to a whole percent must not turn "on the line" into "behind it".
 EPSILON = 1e-9
-
-
-class Track(enum.StrEnum):
-    ON_TRACK = "on_track"
-    AT_RISK = "at_risk"
-    NO_DATA = "no_data"
-    NO_TIMELINE = "no_timeline"
 
 
 TRACK_LABELS = {

@@ -29,9 +29,10 @@ from coachapp.dashboard.service import (
 )
 from coachapp.errors import InvalidInput
 from coachapp.models import AccountPlan, User
-from coachapp.plans.attainment import Track, goal_attainment
+from coachapp.plans.attainment import Track
 from coachapp.plans.quarters import QUARTERS_SHOWN, Quarter, quarters_ending
 from coachapp.plans.rollup import RollupRow, rollup
+from coachapp.plans.snapshots import QuarterAttainment, attainment_in_quarters
 from coachapp.policy import THREE_C_COMPETENCIES
 
 NOON = dt.time(12)
@@ -91,7 +92,8 @@ def impact(
     rows = rollup(db, viewer, today)
     reps = scoped_reps(db, viewer, CadenceFilters())
     cadence = load_cadence(db, reps, now, window_days).reps
-    return _groups(rows, cadence, _managers(db, [row.plan for row in rows]), group_by, today)
+    managers = _managers(db, [row.plan for row in rows])
+    return _groups(rows, cadence, managers, group_by, QuarterAttainment(today))
 
 
 def _groups(
@@ -99,10 +101,10 @@ def _groups(
     cadence: Mapping[int, RepCadence],
     managers: Mapping[int, User],
     group_by: GroupBy,
-    as_of: dt.date,
+    attainment: QuarterAttainment,
 ) -> list[ImpactGroup]:
-    """The plans of `rows` grouped, their goals' attainment at `as_of` (the plans'
-    completeness as the rows have it) and their owners' coaching figures from `cadence`."""
+    """The plans of `rows` grouped, their goals' `attainment` (the plans' completeness as the
+    rows have it) and their owners' coaching figures from `cadence`."""
     groups: dict[str, ImpactGroup] = {}
     for row in rows:
         plan = row.plan
@@ -114,7 +116,7 @@ def _groups(
         if plan.owner_id in cadence:
             group.coached[plan.owner_id] = cadence[plan.owner_id]
         for goal in plan.goals:
-            result = goal_attainment(goal, goal.actuals, as_of)
+            result = attainment.of(goal)
             group.goals += 1
             if result.progress is not None:
                 group.goals_with_data += 1
@@ -150,9 +152,10 @@ def _group_of(
 
 @dataclass(frozen=True)
 class QuarterFigures:
-    """One group in one quarter: its goals' attainment at the quarter's last day (today while
-    it runs), its owners' coaching in the quarter up to then, and the ratings of those owners
-    on the 3C competencies and on their own focus competencies in the same days."""
+    """One group in one quarter: its goals' attainment at the quarter's last day (as kept when
+    the quarter closed, coachapp.plans.snapshots; today while it runs), its owners' coaching
+    in the quarter up to then, and the ratings of those owners on the 3C competencies and on
+    their own focus competencies in the same days."""
 
     quarter: Quarter
     as_of: dt.date
@@ -207,16 +210,19 @@ def impact_by_quarter(
 ) -> ImpactView:
     """Each group over `quarters` quarters ending with `last` (chosen_quarter).
 
-    The plans are those live today, the same in every quarter, so a group's figures move only
-    with its goals' actuals and its owners' coaching. Completeness is today's: a plan keeps no
-    history of it. Focus competencies are those the owners work on today. Queries: the
-    roll-up's, the managers, the reps in scope, then per quarter the cadence figures and one
-    of ratings; none per plan, goal or actual.
+    The plans are those live today, the same in every quarter; a closed quarter's goals keep
+    the attainment snapshotted when it closed, so later edits of a goal or back-dated actuals
+    move only the running quarter. Completeness is today's: a plan keeps no history of it.
+    Focus competencies are those the owners work on today. Queries: the roll-up's, the
+    managers, the reps in scope, the closed quarters' snapshots, then per quarter the cadence
+    figures and one of ratings; none per plan, goal or actual.
     """
     rows = rollup(db, viewer, today)
     managers = _managers(db, [row.plan for row in rows])
     reps = scoped_reps(db, viewer, CadenceFilters())
     shown = quarters_ending(last, quarters)
+    goal_ids = [goal.id for row in rows for goal in row.plan.goals]
+    attainment = attainment_in_quarters(db, goal_ids, shown, today)
     series: dict[str, list[QuarterFigures]] = {}
     labels: dict[str, str] = {}
     for quarter in shown:
@@ -226,7 +232,7 @@ def impact_by_quarter(
         # farthest east; the running quarter is judged now, as the dashboard is.
         moment = now if as_of == today else dt.datetime.combine(as_of, NOON, tzinfo=dt.UTC)
         cadence = load_cadence(db, reps, moment, days).reps
-        groups = _groups(rows, cadence, managers, group_by, as_of)
+        groups = _groups(rows, cadence, managers, group_by, attainment[quarter])
         owners = {owner for group in groups for owner in group.coached}
         tallies: dict[int, list[RatingTally]] = {}
         for tally in rating_tallies(db, owners, days, as_of):

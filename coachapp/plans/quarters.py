@@ -55,6 +55,12 @@ class Quarter:
             return Quarter(self.year - 1, 4)
         return Quarter(self.year, self.number - 1)
 
+    @property
+    def next(self) -> Quarter:
+        if self.number == 4:
+            return Quarter(self.year + 1, 1)
+        return Quarter(self.year, self.number + 1)
+
     def as_of(self, today: dt.date) -> dt.date:
         """The day this quarter's figures stand at: its last day, or today while it runs."""
         return min(self.end, today)
