@@ -28,11 +28,14 @@ from coachapp.models import (
     Note,
     NoteRating,
     NoteStatus,
+    PlanGoal,
     PlannedRideAlong,
     Role,
     User,
 )
 from coachapp.plans.attainment import Track, goal_attainment, plan_attainment
+from coachapp.plans.quarters import Quarter, quarters_ending
+from coachapp.plans.snapshots import attainment_in_quarters
 
 TODAY = dt.date(2026, 11, 20)
 # A rep as people.toml has them, for the mistakes below.
@@ -245,6 +248,21 @@ class TestTheSeededDemo:
                    .goals_with_data for plan in plans)  # fmt: skip
         sources = {actual.source.value for goal in goals for actual in goal.actuals}
         assert sources == {"typed", "imported"}
+
+    def test_its_past_quarters_have_their_attainment_snapshotted(self, demo: Session) -> None:
+        """The impact page's closed quarters read the demo's snapshots, as a running worker
+        would have left them; the running quarter is computed."""
+        goals = demo.scalars(select(PlanGoal)).all()
+        shown = quarters_ending(Quarter.of(TODAY))
+        attainment = attainment_in_quarters(demo, [goal.id for goal in goals], shown, TODAY)
+        *closed, running = shown
+        for quarter in closed:
+            kept = attainment[quarter]
+            assert set(kept.snapshots) == {goal.id for goal in goals}
+            assert all(
+                kept.of(goal) == goal_attainment(goal, goal.actuals, quarter.end) for goal in goals
+            )
+        assert attainment[running].snapshots == {}
 
 
 def test_seeding_twice_adds_nothing(db: Session) -> None:

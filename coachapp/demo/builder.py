@@ -77,6 +77,7 @@ COUNT_KEYS = (
     "cadence_targets",
     "ride_alongs",
     "account_reviews",
+    "attainment_snapshots",
 )
 
 

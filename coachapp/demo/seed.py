@@ -13,6 +13,8 @@ from coachapp.db import utcnow
 from coachapp.demo.builder import COUNT_KEYS, DOMAIN, CopyBuilder, account_name, demo_now, email
 from coachapp.demo.content import DemoContent, load_content
 from coachapp.models import Account, CadenceTarget, CoachingGuide, Role, User
+from coachapp.plans.quarters import QUARTERS_SHOWN, Quarter
+from coachapp.plans.snapshots import take_snapshots
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - the documented password of every demo user  # nosec B105
 ADMIN_EMAIL = f"admin@{DOMAIN}"
@@ -28,7 +30,8 @@ def seed_demo(
 
     Copy 1 uses the documented emails (director@example.com, manager@example.com,
     rep1@example.com, ...); copy N > 1 prefixes them with ``sN.`` and suffixes account
-    names with ``(sN)``. A copy whose director exists is skipped. Commits once per copy.
+    names with ``(sN)``. A copy whose director exists is skipped. Commits once per copy, then
+    once for the attainment snapshots of the four quarters before today's.
     ``content`` defaults to the data files shipped in coachapp/demo/data.
     Returns how many rows of each kind were created.
     """
@@ -99,6 +102,14 @@ def seed_demo(
         db.commit()
         for key, value in builder.counts.items():
             counts[key] += value
+
+    # The demo's actuals span the last four quarters: those that have closed keep their
+    # attainment as the worker would have snapshotted it at each quarter's end.
+    quarter = Quarter.of(today)
+    for _ in range(QUARTERS_SHOWN):
+        quarter = quarter.previous
+        counts["attainment_snapshots"] += take_snapshots(db, quarter, now)
+    db.commit()
     return counts
 
 
