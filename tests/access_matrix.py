@@ -382,6 +382,11 @@ MATRIX: tuple[Row, ...] = (
         expect=(302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
     row("plans.team_qbr", "GET", "/plans/qbr",
         expect=(302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    # The QBR of one team: a manager's own, a director's subtree (not across the medical wall).
+    row("plans.team_qbr", "GET", "/plans/qbr?manager_id={p[manager].id}", variant="team",
+        expect=(302, 404, 404, 404, 200, 404, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
+    row("plans.team_qbr", "GET", "/plans/qbr?manager_id={p[msl_manager].id}", variant="msl_team",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 404, 200, 404, 200, 404, 404, 404, 404)),
     row("plans.new", "GET", "/plans/new",
         expect=(302, 200, 200, 200, 404, 404, 404, 404, 404, 404, 200, 404, 404, 200, 404, 200)),
     row("plans.new", "POST", "/plans/new", data={},

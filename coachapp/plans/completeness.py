@@ -17,6 +17,9 @@ class Completeness:
     missing: list[str] = field(default_factory=list)
     empty_profile_areas: list[str] = field(default_factory=list)
     overdue_actions: int = 0
+    # The key of each check that failed, in the order of `missing` ("profile_clinical",
+    # "overdue_actions", ...): what the regional QBR counts across plans (coachapp.plans.qbr).
+    gaps: list[str] = field(default_factory=list)
 
 
 def empty_profile_areas(plan: AccountPlan) -> list[str]:
@@ -27,43 +30,52 @@ def empty_profile_areas(plan: AccountPlan) -> list[str]:
 def plan_completeness(plan: AccountPlan, today: dt.date) -> Completeness:
     """Checks the template section by section; each check weighs the same."""
     missing: list[str] = []
+    gaps: list[str] = []
     checks = 0
 
-    def check(ok: bool, message: str) -> None:
+    def check(ok: bool, key: str, message: str) -> None:
         nonlocal checks
         checks += 1
         if not ok:
             missing.append(message)
+            gaps.append(key)
 
-    check(bool(plan.strategic_priorities.strip()), "Strategic priorities are empty")
+    check(
+        bool(plan.strategic_priorities.strip()),
+        "strategic_priorities",
+        "Strategic priorities are empty",
+    )
     empty_areas = empty_profile_areas(plan)
     for area in PROFILE_AREAS:
-        check(area not in empty_areas, f"Empty profiling area: {AREA_TITLES[area]}")
+        check(
+            area not in empty_areas, f"profile_{area}", f"Empty profiling area: {AREA_TITLES[area]}"
+        )
 
     live_goals = [g for g in plan.goals if g.status != "done"]
-    check(bool(plan.goals), "No goals yet")
+    check(bool(plan.goals), "goals", "No goals yet")
     undated = [g for g in live_goals if g.target_date is None]
-    check(not undated, f"{len(undated)} goal(s) without a target date")
+    check(not undated, "goal_dates", f"{len(undated)} goal(s) without a target date")
     unmeasured = [g for g in plan.goals if not g.measure.strip()]
-    check(not unmeasured, f"{len(unmeasured)} goal(s) without a measure")
+    check(not unmeasured, "goal_measures", f"{len(unmeasured)} goal(s) without a measure")
 
-    check(bool(plan.action_items), "No action items yet")
+    check(bool(plan.action_items), "actions", "No action items yet")
     overdue = [
         a
         for a in plan.action_items
         if a.status == ActionStatus.OPEN and a.due_date is not None and a.due_date < today
     ]
-    check(not overdue, f"{len(overdue)} overdue action(s)")
+    check(not overdue, "overdue_actions", f"{len(overdue)} overdue action(s)")
 
-    check(bool(plan.stakeholders), "No customer stakeholders")
+    check(bool(plan.stakeholders), "stakeholders", "No customer stakeholders")
     owner_function = plan.owner.function
     other_functions = {m.user.function for m in plan.team if m.user_id != plan.owner_id}
     check(
         bool(other_functions - {owner_function}),
+        "other_functions",
         "No team members from other functions",
     )
     idle_days = (today - plan.last_activity_at.date()).days
-    check(idle_days <= STALE_AFTER_DAYS, f"Not updated in {idle_days} days")
+    check(idle_days <= STALE_AFTER_DAYS, "current", f"Not updated in {idle_days} days")
 
     score = round(100 * (checks - len(missing)) / checks)
-    return Completeness(score, missing, empty_areas, len(overdue))
+    return Completeness(score, missing, empty_areas, len(overdue), gaps)

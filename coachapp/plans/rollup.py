@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, aliased
 
 from coachapp import policy
 from coachapp.csvfiles import csv_text
+from coachapp.ids import typed_id
 from coachapp.models import FUNCTION_LABELS, Account, AccountPlan, GoalStatus, PlanStatus, User
 from coachapp.plans.attainment import PlanAttainment, attainment_of_plan
 from coachapp.plans.completeness import Completeness, plan_completeness
@@ -23,6 +24,8 @@ class RollupFilters:
     region: str = ""
     function: str = ""
     status: str = ""
+    # A manager's team: plans whose owners report to them (the QBR checks it is in scope).
+    manager_id: int | None = None
 
     @classmethod
     def from_args(cls, args: dict[str, str]) -> RollupFilters:
@@ -33,10 +36,11 @@ class RollupFilters:
             region=args.get("region", "")[:80],
             function=function if function in FUNCTION_LABELS else "",
             status=status if status in {s.value for s in PlanStatus} else "",
+            manager_id=typed_id(args.get("manager_id", "")),
         )
 
     def as_args(self) -> dict[str, str]:
-        return {k: v for k, v in vars(self).items() if v}
+        return {k: str(v) for k, v in vars(self).items() if v}
 
 
 @dataclass
@@ -68,6 +72,8 @@ def rollup(
         query = query.where(Account.region == filters.region)
     if filters.function:
         query = query.where(owner.function == filters.function)
+    if filters.manager_id is not None:
+        query = query.where(owner.manager_id == filters.manager_id)
     if filters.status:
         query = query.where(AccountPlan.status == filters.status)
     else:

@@ -25,6 +25,7 @@ from marshmallow import Schema
 
 from coachapp.auth.roles import roles_required, viewer
 from coachapp.csvfiles import MAX_UPLOAD_BYTES, csv_download, decode_upload
+from coachapp.dashboard.service import team_manager_or_404
 from coachapp.db import get_session, utcnow
 from coachapp.errors import Conflict, InvalidInput, NotFound
 from coachapp.forms import form_values, load_form
@@ -42,7 +43,8 @@ from coachapp.models import (
     Role,
 )
 from coachapp.plans import actuals, actuals_import, contributions, rollup, schemas, service
-from coachapp.plans.attainment import attainment_of_plan, goal_attainment
+from coachapp.plans import qbr as regional
+from coachapp.plans.attainment import TRACK_LABELS, attainment_of_plan, goal_attainment
 from coachapp.plans.completeness import plan_completeness
 from coachapp.plans.profiling import profiling_guides
 from coachapp.timezones import local_today
@@ -139,11 +141,26 @@ def export_csv() -> Response:
 @bp.get("/plans/qbr")
 @login_required
 def team_qbr() -> str:
-    """The printable quarterly business review of every plan in the current filter."""
+    """The printable quarterly business review of a region or a team (the roll-up's filters,
+    manager_id for a team): the summary first, then each plan kept to a screen."""
+    db, user = get_session(), viewer()
     filters = rollup.RollupFilters.from_args(request.args)
-    rows = rollup.rollup(get_session(), viewer(), _today(), filters)
+    manager = None
+    if "manager_id" in request.args:
+        # A team outside the viewer's scope, or someone who leads none, is missing.
+        manager = team_manager_or_404(db, user, filters.manager_id or 0)
+    report = regional.regional_qbr(db, user, _today(), regional.Scope(filters, manager))
     return render_template(
-        "plans/qbr.html", rows=rows, labels=LABELS, today=_today(), filters=filters
+        "plans/regional_qbr.html",
+        report=report,
+        filters=filters,
+        regions=rollup.regions(db, user),
+        teams=regional.teams_to_choose(db, user),
+        barrier_labels=regional.BARRIERS,
+        track_labels=TRACK_LABELS,
+        figure=figure,
+        labels=LABELS,
+        today=_today(),
     )
 
 

@@ -144,6 +144,26 @@ def earlier_open_agreements(
     )
 
 
+def open_agreements_of(db: Session, viewer: User, account_ids: Sequence[int]) -> Sequence[FollowUp]:
+    """The open agreements of the reviews the viewer sees of these accounts, the soonest due
+    first: what a QBR still waits on across the account teams."""
+    if not account_ids:
+        return []
+    reviews = policy.visible_reviews(viewer).where(AccountReview.account_id.in_(account_ids))
+    return db.scalars(
+        select(FollowUp)
+        .where(
+            FollowUp.review_id.in_(reviews.with_only_columns(AccountReview.id)),
+            FollowUp.status == FollowUpStatus.OPEN,
+        )
+        .options(
+            joinedload(FollowUp.owner),
+            joinedload(FollowUp.review).joinedload(AccountReview.account),
+        )
+        .order_by(FollowUp.due_date, FollowUp.id)
+    ).all()
+
+
 def plan_summary(db: Session, account_id: int, today: dt.date) -> list[dict[str, Any]]:
     """The account's live plans as they stand: each plan's goals and open actions, read-only.
     A review keeps it as it was on the day (AccountReview.plan_summary)."""

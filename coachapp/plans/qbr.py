@@ -1,0 +1,262 @@
+"""The regional QBR: one printable page per region or team that summarises before it lists.
+
+First what a field director asks at a quarterly business review: which goals are behind the
+straight line to their target and what is at stake in them, which barriers recur across the
+plans, which cross-functional agreements are still open, and which account teams have not
+reviewed together lately; then every plan, each kept to a screen.
+
+Every figure is read from its own service, never worked out a second way: the plans and their
+completeness and attainment from the roll-up (coachapp.plans.rollup, attainment defined once in
+coachapp.plans.attainment), the profiling gaps and other template gaps from the completeness
+checks, the agreements from the reviews (coachapp.reviews.service) and the accounts without a
+review from the account teams' figures (coachapp.reviews.figures), in the window the
+director's dashboard gives them. What is at stake is what each goal says of itself, in its own
+unit, and the value the team wrote down; nothing is turned into money.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coachapp import policy
+from coachapp.coaching.cadence import DEFAULT_WINDOW_DAYS
+from coachapp.models import (
+    PROFILE_AREAS,
+    AccountPlan,
+    DecisionRole,
+    FollowUp,
+    GoalKind,
+    GoalStatus,
+    PlanGoal,
+    Relationship,
+    Role,
+    User,
+)
+from coachapp.plans.attainment import GoalAttainment, Track, goal_attainment
+from coachapp.plans.completeness import STALE_AFTER_DAYS
+from coachapp.plans.profiling import AREA_TITLES
+from coachapp.plans.rollup import RollupFilters, RollupRow, rollup
+from coachapp.reviews.figures import AccountTeamFigures, account_team_figures
+from coachapp.reviews.service import open_agreements_of
+
+# The account teams' review figures cover the dashboard's default window.
+REVIEW_WINDOW_DAYS = DEFAULT_WINDOW_DAYS
+
+# What a QBR counts across plans as a barrier, in the order ties are shown. Gaps are the
+# completeness checks that failed (Completeness.gaps); risks are read from the plan's own
+# goals and stakeholders (plan_risks).
+BARRIERS: dict[str, str] = {
+    **{f"profile_{a}": f"Profiling gap: {AREA_TITLES[a].lower()}" for a in PROFILE_AREAS},
+    "goal_flagged": "A goal the team marks at risk or off track",
+    "decision_maker_distant": "A decision maker with a weak or no relationship",
+    "no_decision_maker": "No decision maker among the stakeholders",
+    "no_champion": "No champion among the stakeholders",
+    "stakeholders": "No customer stakeholders",
+    "overdue_actions": "Overdue actions",
+    "other_functions": "No team members from other functions",
+    "current": f"Not updated in {STALE_AFTER_DAYS} days",
+}
+DISTANT = {Relationship.NONE, Relationship.WEAK}
+
+
+def plan_risks(plan: AccountPlan) -> list[str]:
+    """The risks a plan's own goals and stakeholders show (keys of BARRIERS)."""
+    risks = []
+    if any(g.status in {GoalStatus.AT_RISK, GoalStatus.OFF_TRACK} for g in plan.goals):
+        risks.append("goal_flagged")
+    deciders = [s for s in plan.stakeholders if s.decision_role == DecisionRole.DECISION_MAKER]
+    if any(s.relationship_strength in DISTANT for s in deciders):
+        risks.append("decision_maker_distant")
+    if plan.stakeholders and not deciders:
+        risks.append("no_decision_maker")
+    champions = [s for s in plan.stakeholders if s.decision_role == DecisionRole.CHAMPION]
+    if plan.stakeholders and not champions:
+        risks.append("no_champion")
+    return risks
+
+
+def barriers_of(row: RollupRow) -> list[str]:
+    """A plan's barriers (keys of BARRIERS), in the order of BARRIERS."""
+    found = set(row.completeness.gaps) | set(plan_risks(row.plan))
+    return [key for key in BARRIERS if key in found]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which plans the page covers, within the viewer's own: the roll-up's filters (a region,
+    the owners' function, a status) and a manager's team (the plans whose owners report to
+    them, a manager found in the viewer's scope), or all the viewer sees."""
+
+    filters: RollupFilters = field(default_factory=RollupFilters)
+    manager: User | None = None
+
+    @property
+    def region(self) -> str:
+        return self.filters.region
+
+    @property
+    def label(self) -> str:
+        parts = [f"{self.manager.name}'s team"] if self.manager else []
+        if self.region:
+            parts.append(self.region)
+        return " · ".join(parts) or "Every plan you see"
+
+
+@dataclass(frozen=True)
+class GoalAtRisk:
+    row: RollupRow
+    goal: PlanGoal
+    attainment: GoalAttainment
+
+    @property
+    def behind(self) -> float:
+        """How far the goal's progress is behind the straight line (0..1)."""
+        return (self.attainment.expected or 0.0) - (self.attainment.progress or 0.0)
+
+    @property
+    def to_go(self) -> float | None:
+        """What is left from the latest actual to the target, in the goal's unit (stages for a
+        stage goal)."""
+        latest = self.attainment.latest_value
+        if latest is None:
+            return None
+        if self.goal.kind == GoalKind.STAGES:
+            return max(0.0, len(self.goal.stages) - latest)
+        if self.goal.target is None:
+            return None
+        return abs(self.goal.target - latest)
+
+
+@dataclass
+class StillToMove:
+    """The goals at risk that count the same metric in the same unit, and what is left to
+    their targets, added up: figures in different units are never added together."""
+
+    metric: str
+    unit: str
+    to_go: float = 0.0
+    goals: int = 0
+
+
+@dataclass(frozen=True)
+class Barrier:
+    key: str
+    label: str
+    plans: list[AccountPlan] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.plans)
+
+
+@dataclass(frozen=True)
+class RegionalQbr:
+    scope: Scope
+    today: dt.date
+    rows: list[RollupRow]
+    # Every goal's attainment today, by goal id (coachapp.plans.attainment).
+    attainment: dict[int, GoalAttainment]
+    goals_at_risk: list[GoalAtRisk]
+    still_to_move: list[StillToMove]
+    # Every barrier found in at least one plan, the most frequent first.
+    barriers: list[Barrier]
+    barriers_by_plan: dict[int, list[str]]
+    agreements: Sequence[FollowUp]
+    review_window_days: int
+    # None for those who see no account teams' figures (reps, admins).
+    accounts_without_review: list[AccountTeamFigures] | None
+
+    @property
+    def goals(self) -> int:
+        return len(self.attainment)
+
+    @property
+    def goals_measured(self) -> int:
+        return sum(a.progress is not None for a in self.attainment.values())
+
+    @property
+    def accounts(self) -> int:
+        return len({row.plan.account_id for row in self.rows})
+
+
+def teams_to_choose(db: Session, viewer: User) -> Sequence[User]:
+    """The managers whose team the viewer may print a QBR of: a director's subtree, oneself
+    for a manager (as coachapp.dashboard.service.team_manager_or_404 lets through)."""
+    if viewer.role not in {Role.DIRECTOR, Role.MANAGER}:
+        return []
+    return db.scalars(
+        select(User)
+        .where(User.role == Role.MANAGER, User.active.is_(True), policy.people_scope(viewer))
+        .order_by(User.name)
+    ).all()
+
+
+def regional_qbr(db: Session, viewer: User, today: dt.date, scope: Scope) -> RegionalQbr:
+    """The QBR of the viewer's plans in `scope` (live ones: draft and active), in a fixed
+    number of queries: the roll-up's, the account teams' figures and the open agreements."""
+    filters = replace(scope.filters, manager_id=scope.manager.id if scope.manager else None)
+    rows = rollup(db, viewer, today, filters)
+    attainment = {
+        goal.id: goal_attainment(goal, goal.actuals, today)
+        for row in rows
+        for goal in row.plan.goals
+    }
+    at_risk = sorted(
+        (
+            GoalAtRisk(row, goal, attainment[goal.id])
+            for row in rows
+            for goal in row.plan.goals
+            if attainment[goal.id].track == Track.AT_RISK
+        ),
+        key=lambda g: (-g.behind, g.row.plan.account.name, g.goal.position, g.goal.id),
+    )
+    by_plan = {row.plan.id: barriers_of(row) for row in rows}
+    barriers = [
+        Barrier(key, label, [row.plan for row in rows if key in by_plan[row.plan.id]])
+        for key, label in BARRIERS.items()
+    ]
+    order = list(BARRIERS)
+    ranked = sorted((b for b in barriers if b.count), key=lambda b: (-b.count, order.index(b.key)))
+    account_ids = sorted({row.plan.account_id for row in rows})
+    return RegionalQbr(
+        scope=scope,
+        today=today,
+        rows=rows,
+        attainment=attainment,
+        goals_at_risk=at_risk,
+        still_to_move=_still_to_move(at_risk),
+        barriers=ranked,
+        barriers_by_plan=by_plan,
+        agreements=open_agreements_of(db, viewer, account_ids),
+        review_window_days=REVIEW_WINDOW_DAYS,
+        accounts_without_review=_not_reviewed(db, viewer, today, scope, set(account_ids)),
+    )
+
+
+def _still_to_move(goals: Sequence[GoalAtRisk]) -> list[StillToMove]:
+    totals: dict[tuple[str, str], StillToMove] = {}
+    for item in goals:
+        to_go = item.to_go
+        if to_go is None or item.goal.kind == GoalKind.STAGES:
+            continue
+        metric, unit = item.goal.metric.strip(), item.goal.unit.strip()
+        total = totals.setdefault((metric.lower(), unit), StillToMove(metric, unit))
+        total.to_go += to_go
+        total.goals += 1
+    return sorted(totals.values(), key=lambda t: (-t.goals, t.metric.lower(), t.unit))
+
+
+def _not_reviewed(
+    db: Session, viewer: User, today: dt.date, scope: Scope, account_ids: set[int]
+) -> list[AccountTeamFigures] | None:
+    """The accounts of the page without an account-team review in the window, as the account
+    teams' figures have them; None for those who see no such figures."""
+    if viewer.role not in {Role.MANAGER, Role.DIRECTOR}:
+        return None
+    board = account_team_figures(db, viewer, REVIEW_WINDOW_DAYS, today, scope.region)
+    return [f for f in board.not_reviewed if f.account.id in account_ids]
