@@ -85,6 +85,8 @@ SHOTS = (
         tall_max=2400,
     ),
     Shot("team-summary.png", "director@example.com", "/org/teams/3/summary", tall=True),
+    # The regional QBR: the summary of the director's subtree, then the first plans' cards.
+    Shot("regional-qbr.png", "director@example.com", "/plans/qbr", tall=True, tall_max=2400),
     Shot("admin-people.png", "admin@example.com", "/admin/users", tall=True),
     # Demo ids are stable: rep1 is user 6 and owns plan 1.
     Shot("manager-rep-page.png", "manager@example.com", "/people/6", tall=True),
