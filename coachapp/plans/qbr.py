@@ -17,6 +17,7 @@ unit, and the value the team wrote down; nothing is turned into money.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -27,6 +28,7 @@ from coachapp import policy
 from coachapp.coaching.cadence import DEFAULT_WINDOW_DAYS
 from coachapp.models import (
     PROFILE_AREAS,
+    Account,
     AccountPlan,
     DecisionRole,
     FollowUp,
@@ -41,7 +43,11 @@ from coachapp.plans.attainment import GoalAttainment, Track, goal_attainment
 from coachapp.plans.completeness import STALE_AFTER_DAYS
 from coachapp.plans.profiling import AREA_TITLES
 from coachapp.plans.rollup import RollupFilters, RollupRow, rollup
-from coachapp.reviews.figures import AccountTeamFigures, account_team_figures
+from coachapp.reviews.figures import (
+    AccountTeamFigures,
+    account_team_figures,
+    open_agreement_counts,
+)
 from coachapp.reviews.service import open_agreements_of
 
 # The account teams' review figures cover the dashboard's default window.
@@ -167,6 +173,10 @@ class RegionalQbr:
     barriers: list[Barrier]
     barriers_by_plan: dict[int, list[str]]
     agreements: Sequence[FollowUp]
+    # The open agreements of every review of the page's accounts, counted by account (a team
+    # figure: coachapp.reviews.figures.open_agreement_counts); None for those who see no such
+    # figures (reps, admins).
+    agreement_counts: dict[int, int] | None
     review_window_days: int
     # None for those who see no account teams' figures (reps, admins).
     accounts_without_review: list[AccountTeamFigures] | None
@@ -182,6 +192,29 @@ class RegionalQbr:
     @property
     def accounts(self) -> int:
         return len({row.plan.account_id for row in self.rows})
+
+    @property
+    def agreements_open(self) -> int:
+        """Every open agreement on the page's accounts where the viewer has the team figure,
+        else those they read."""
+        if self.agreement_counts is None:
+            return len(self.agreements)
+        return sum(self.agreement_counts.values())
+
+    @property
+    def agreements_not_read(self) -> list[tuple[Account, int]]:
+        """Accounts with open agreements of reviews the viewer does not read, and how many."""
+        if self.agreement_counts is None:
+            return []
+        read = Counter(a.review.account_id for a in self.agreements if a.review is not None)
+        accounts = {row.plan.account_id: row.plan.account for row in self.rows}
+        return [
+            (accounts[account_id], count - read[account_id])
+            for account_id, count in sorted(
+                self.agreement_counts.items(), key=lambda item: accounts[item[0]].name
+            )
+            if count > read[account_id]
+        ]
 
 
 def teams_to_choose(db: Session, viewer: User) -> Sequence[User]:
@@ -233,6 +266,9 @@ def regional_qbr(db: Session, viewer: User, today: dt.date, scope: Scope) -> Reg
         barriers=ranked,
         barriers_by_plan=by_plan,
         agreements=open_agreements_of(db, viewer, account_ids),
+        agreement_counts=(
+            open_agreement_counts(db, viewer, account_ids) if _sees_team_figures(viewer) else None
+        ),
         review_window_days=REVIEW_WINDOW_DAYS,
         accounts_without_review=_not_reviewed(db, viewer, today, scope, set(account_ids)),
     )
@@ -251,12 +287,17 @@ def _still_to_move(goals: Sequence[GoalAtRisk]) -> list[StillToMove]:
     return sorted(totals.values(), key=lambda t: (-t.goals, t.metric.lower(), t.unit))
 
 
+def _sees_team_figures(viewer: User) -> bool:
+    """Managers and directors see the account teams' figures (policy.account_figures_scope)."""
+    return viewer.role in {Role.MANAGER, Role.DIRECTOR}
+
+
 def _not_reviewed(
     db: Session, viewer: User, today: dt.date, scope: Scope, account_ids: set[int]
 ) -> list[AccountTeamFigures] | None:
     """The accounts of the page without an account-team review in the window, as the account
     teams' figures have them; None for those who see no such figures."""
-    if viewer.role not in {Role.MANAGER, Role.DIRECTOR}:
+    if not _sees_team_figures(viewer):
         return None
     board = account_team_figures(db, viewer, REVIEW_WINDOW_DAYS, today, scope.region)
     return [f for f in board.not_reviewed if f.account.id in account_ids]

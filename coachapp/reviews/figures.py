@@ -14,14 +14,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coachapp import policy
 from coachapp.coaching.cadence import window_start
-from coachapp.models import Account, AccountReview, ReviewParticipant, ReviewRating, User
+from coachapp.models import (
+    Account,
+    AccountReview,
+    FollowUp,
+    FollowUpStatus,
+    ReviewParticipant,
+    ReviewRating,
+    User,
+)
 from coachapp.reviews.lines import is_cross_functional
 from coachapp.reviews.schemas import THREE_C_SHORT, THREE_CS
 
@@ -158,3 +167,25 @@ def account_team_figures(
         key=lambda f: (f.reviews == 0, f.had_cross_functional_review, f.account.name, f.account.id)
     )
     return AccountTeamsBoard(window_days, start, today, figures, _three_cs(everyone))
+
+
+def open_agreement_counts(db: Session, viewer: User, account_ids: Iterable[int]) -> dict[int, int]:
+    """How many agreements of every review of each of these accounts are still open, by
+    account (accounts with none left out), for a manager or director who sees the accounts'
+    team figures: a count of the team's, never what an agreement says, so it covers the reviews
+    the viewer may not read too (their titles stay with coachapp.policy.reviews_scope)."""
+    ids = list(account_ids)
+    if not ids:
+        return {}
+    query = (
+        select(AccountReview.account_id, func.count(FollowUp.id))
+        .join(FollowUp, FollowUp.review_id == AccountReview.id)
+        .join(Account, Account.id == AccountReview.account_id)
+        .where(
+            AccountReview.account_id.in_(ids),
+            FollowUp.status == FollowUpStatus.OPEN,
+            policy.account_figures_scope(viewer),
+        )
+        .group_by(AccountReview.account_id)
+    )
+    return {account_id: count for account_id, count in db.execute(query)}

@@ -25,7 +25,7 @@ from coachapp.plans import qbr
 from coachapp.plans.rollup import RollupFilters, rollup
 from coachapp.reviews import schemas as review_schemas
 from coachapp.reviews import service as reviews
-from coachapp.reviews.figures import account_team_figures
+from coachapp.reviews.figures import account_team_figures, open_agreement_counts
 from coachapp.timezones import local_today
 from tests.builders import Org, make_account, make_plan, make_user
 from tests.conftest import HttpsClient, login, signed_in
@@ -148,6 +148,9 @@ def test_the_managers_qbr_summarises_with_the_services_figures(
     assert report.barriers[0].key == "profile_clinical"
     # The open agreement of the review; the done one is not.
     assert [a.title for a in report.agreements] == ["Bring the outcomes deck to the P&T pre-read"]
+    counts = open_agreement_counts(db, manager, [r.plan.account_id for r in rows])
+    assert report.agreement_counts == counts == {case["own"].account_id: 1}
+    assert report.agreements_open == 1 and report.agreements_not_read == []
     board = account_team_figures(db, manager, qbr.REVIEW_WINDOW_DAYS, today)
     assert report.accounts_without_review is not None
     assert [f.account.id for f in report.accounts_without_review] == [
@@ -158,7 +161,7 @@ def test_the_managers_qbr_summarises_with_the_services_figures(
     assert glance(page, "Goals at risk") == (
         "3 of 4 goals with data, behind the straight line to their target"
     )
-    assert glance(page, "Open agreements") == "1 from the account-team reviews you see"
+    assert glance(page, "Open agreements") == "1 from the account teams' reviews; you read 1"
     assert glance(page, "Accounts without a review") == "1 of 2 in the last 90 days"
     assert glance(page, "Most frequent barrier").startswith("2 of 2 plans: profiling gap")
     assert "54 patients · Patients on therapy" in page
@@ -179,6 +182,11 @@ def test_a_director_prints_a_region_or_a_team_of_theirs(
     region = director.get("/plans/qbr?region=Northeast").get_data(as_text=True)
     assert glance(region, "Goals at risk").startswith("1 of 1 goals")
     assert shared in region and own not in region
+    # The director takes no part in the manager's review: its open agreement is counted as
+    # the account team's figure, its title not shown.
+    assert glance(everything, "Open agreements") == "1 from the account teams' reviews; you read 0"
+    assert "Bring the outcomes deck" not in everything
+    assert f"(counted, not shown): {own} (1)." in everything
     team = director.get(f"/plans/qbr?manager_id={p['manager'].id}")
     assert team.status_code == 200
     text = team.get_data(as_text=True)
@@ -220,6 +228,9 @@ def test_a_malformed_team_is_missing_and_a_rep_keeps_their_own_qbr(
     # A rep sees their plans' summary; the account teams' review figures are not theirs.
     assert rep.status_code == 200 and case["own"].account.name in text
     assert "Goals at risk" in text and "Accounts without a review" not in text
+    # The rep took part in the review: they read its open agreement.
+    assert glance(text, "Open agreements") == "1 from the account-team reviews you see"
+    assert "Bring the outcomes deck to the P&amp;T pre-read" in text
 
 
 def test_the_medical_directors_qbr_holds_plans_not_coaching(
@@ -229,6 +240,8 @@ def test_the_medical_directors_qbr_holds_plans_not_coaching(
     the wall) but nothing of the commercial line's coaching."""
     text = signed_in(app, org, "medical_director").get("/plans/qbr").get_data(as_text=True)
     assert case["own"].account.name in text
+    # The review's agreement (owned by the MSL) is counted for the team, not shown.
+    assert "Bring the outcomes deck" not in text
     assert org.notes["shared"].strengths not in text
 
 
