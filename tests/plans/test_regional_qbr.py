@@ -271,3 +271,13 @@ def test_the_qbr_runs_the_same_statements_however_many_plans(
     )
     assert len(grown.rows) == 7 and grown.goals == 3 + 18
     assert {path: statements(app, client, path) for path in paths} == before
+
+
+def test_the_team_pages_link_their_teams_qbr(org: Org, app: Flask) -> None:
+    manager_id = org.people["manager"].id
+    link = re.compile(r'href="(/plans/qbr\?manager_id=\d+)">Team QBR</a>')
+    for who, page in (("manager", "/team"), ("director", f"/org/teams/{manager_id}")):
+        client = signed_in(app, org, who)
+        [href] = link.findall(client.get(page).get_data(as_text=True))
+        assert href == f"/plans/qbr?manager_id={manager_id}"
+        assert "Morgan Manager&#39;s team" in client.get(href).get_data(as_text=True)
