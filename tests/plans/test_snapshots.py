@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from coachapp import create_app, migrate, worker
@@ -304,10 +305,22 @@ def committed_goals(
         database.engine.dispose()
 
 
+def _someone_waits_for(app: Flask, pid: int, seconds: float = 20) -> bool:
+    """Whether another session comes to wait on a lock that the session `pid` holds."""
+    waiting = text("SELECT count(*) FROM pg_stat_activity WHERE :pid = ANY(pg_blocking_pids(pid))")
+    deadline = time.monotonic() + seconds
+    with app.extensions["coachapp.db"].engine.connect() as connection:
+        while time.monotonic() < deadline:
+            if connection.execute(waiting, {"pid": pid}).scalar():
+                return True
+            time.sleep(0.05)
+    return False
+
+
 @pytest.mark.slow  # a database of its own: make test runs it
 def test_two_workers_at_once_snapshot_each_goal_once(committed_goals: tuple[Flask, int]) -> None:
     """The second worker finds every goal missing (the first has not committed), so it inserts
-    too: it waits on the first one's rows, then skips them."""
+    too: its insert waits on the first one's uncommitted rows, then skips them."""
     app, goals = committed_goals
     sessions = app.extensions["coachapp.db"].sessionmaker
     second: list[int] = []
@@ -321,8 +334,9 @@ def test_two_workers_at_once_snapshot_each_goal_once(committed_goals: tuple[Flas
 
         thread = threading.Thread(target=other_worker)
         thread.start()
-        thread.join(timeout=1)
-        assert thread.is_alive(), "the second insert did not wait for the first"
+        holder = first.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        assert _someone_waits_for(app, holder), "the second worker did not insert"
+        assert thread.is_alive()
         first.commit()
     thread.join(timeout=30)
     assert second == [0]
