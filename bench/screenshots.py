@@ -27,12 +27,14 @@ from pathlib import Path
 from typing import Literal
 
 from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
+from sqlalchemy import select
 
 from bench import account_review, blind_rating, debrief, observations, offline, ride_along
 from bench.live import serving
 from coachapp import create_app, migrate
 from coachapp.db import get_session
 from coachapp.demo import DEMO_PASSWORD, seed_demo
+from coachapp.models import User
 from coachapp.nudges.rules import evaluate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,11 +57,14 @@ CHROMIUM_ARGS = [
 class Shot:
     file: str
     email: str | None  # None: signed out
-    path: str
+    path: str  # "{manager}" stands for a demo user's id, found by email (DEMO_USERS)
     tall: bool = False
     tall_max: int = 0  # CSS px, instead of TALL_MAX_HEIGHT
     color_scheme: Literal["light", "dark"] = "light"
 
+
+# Demo users whose id a path names: ids are not stable as the demo grows.
+DEMO_USERS = {"manager": "manager@example.com"}
 
 SHOTS = (
     Shot("login.png", None, "/login"),
@@ -73,8 +78,7 @@ SHOTS = (
     Shot("director-teams-dark.png", "director@example.com", "/org", color_scheme="dark"),
     # The account teams across lines: the 3C's from their reviews, cross-functional or not.
     Shot("director-account-teams.png", "director@example.com", "/org#account-teams"),
-    # manager@example.com is user 3.
-    Shot("director-team.png", "director@example.com", "/org/teams/3", tall=True),
+    Shot("director-team.png", "director@example.com", "/org/teams/{manager}", tall=True),
     # Goal attainment beside coaching over four quarters: per team, and per account for a manager.
     Shot("director-impact.png", "director@example.com", "/org/impact", tall=True, tall_max=2400),
     Shot(
@@ -84,7 +88,7 @@ SHOTS = (
         tall=True,
         tall_max=2400,
     ),
-    Shot("team-summary.png", "director@example.com", "/org/teams/3/summary", tall=True),
+    Shot("team-summary.png", "director@example.com", "/org/teams/{manager}/summary", tall=True),
     # The regional QBR: the summary of the director's subtree, then the first plans' cards.
     Shot("regional-qbr.png", "director@example.com", "/plans/qbr", tall=True, tall_max=2400),
     Shot("admin-people.png", "admin@example.com", "/admin/users", tall=True),
@@ -104,8 +108,9 @@ SHOTS = (
 
 
 @contextmanager
-def demo_server() -> Iterator[str]:
-    """The app with the demo organisation on a temporary SQLite file; yields its base URL."""
+def demo_server() -> Iterator[tuple[str, dict[str, int]]]:
+    """The app with the demo organisation on a temporary SQLite file; yields its base URL and
+    the ids of DEMO_USERS."""
     with tempfile.TemporaryDirectory(prefix="coachapp-screenshots-") as directory:
         app = create_app(
             {
@@ -118,9 +123,12 @@ def demo_server() -> Iterator[str]:
         with app.app_context():
             seed_demo(get_session())
             evaluate(get_session())  # the nudges a running worker would have written
+            emails = {email: name for name, email in DEMO_USERS.items()}
+            rows = get_session().execute(select(User.email, User.id).where(User.email.in_(emails)))
+            ids = {emails[email]: user_id for email, user_id in rows}
         try:
             with serving(app, "screenshots") as url:
-                yield url
+                yield url, ids
         finally:
             app.extensions["coachapp.db"].engine.dispose()
 
@@ -133,7 +141,7 @@ def sign_in(page: Page, email: str) -> None:
     page.wait_for_url(lambda url: "/login" not in url)
 
 
-def take(browser: Browser, base_url: str, shot: Shot, out: Path) -> Path:
+def take(browser: Browser, base_url: str, shot: Shot, out: Path, ids: dict[str, int]) -> Path:
     context = browser.new_context(
         viewport=PHONE,
         device_scale_factor=2,
@@ -149,7 +157,7 @@ def take(browser: Browser, base_url: str, shot: Shot, out: Path) -> Path:
         page.on("pageerror", lambda e: errors.append(str(e)))
         if shot.email:
             sign_in(page, shot.email)
-        page.goto(shot.path)
+        page.goto(shot.path.format_map(ids))
         page.wait_for_load_state("networkidle")
         if shot.tall:
             height = page.evaluate("document.documentElement.scrollHeight")
@@ -214,13 +222,13 @@ def main(argv: list[str] | None = None) -> int:
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    with demo_server() as base_url, sync_playwright() as playwright:
+    with demo_server() as (base_url, ids), sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:
             for shot in SHOTS:
                 if args.only and not re.search(args.only, shot.file):
                     continue
-                target = take(browser, base_url, shot, out)
+                target = take(browser, base_url, shot, out, ids)
                 print(f"{target}  {target.stat().st_size // 1024} KB")
             if not args.only or re.search(args.only, "ride-along-"):
                 day = dt.date.today()
