@@ -83,7 +83,9 @@ DESKTOP_ENDPOINTS = frozenset(
 def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The demo organisation on a SQLite file of this module's own."""
     path = tmp_path_factory.mktemp("axe") / "coachapp.sqlite3"
-    app = create_app(settings_for(f"sqlite:///{path}"))
+    # Static files may be cached for an hour, as the service worker's cache serves them in
+    # use (workers are blocked here): otherwise each page load asks again for each of them.
+    app = create_app(settings_for(f"sqlite:///{path}", SEND_FILE_MAX_AGE_DEFAULT=3600))
     migrate.upgrade(app)
     with app.app_context():
         seed_demo(get_session())
@@ -118,6 +120,28 @@ def kinds() -> dict[str, str]:
     return {}
 
 
+# axe-core turns every colour it reads into numbers with a full CSS colour parser, the same
+# few computed colours thousands of times a page (a fifth of its time). The numbers a text
+# gives are remembered for the page; what fails to parse still goes to the parser each time.
+REMEMBER_PARSED_COLOURS = """
+(() => {
+  const color = axe.commons.color.Color.prototype;
+  const parse = color.parseString;
+  const parsed = new Map();
+  color.parseString = function (text) {
+    const known = parsed.get(text);
+    if (known === undefined) {
+      parse.call(this, text);
+      parsed.set(text, [this.r, this.g, this.b, this.alpha]);
+    } else {
+      [this.r, this.g, this.b, this.alpha] = known;
+    }
+    return this;
+  };
+})();
+"""
+
+
 def open_role(
     browser: Browser,
     base_url: str,
@@ -136,12 +160,14 @@ def open_role(
     context: BrowserContext = browser.new_context(
         base_url=base_url,
         service_workers="block",
+        color_scheme="light",
         storage_state=sign_ins.get(role),
         **size,
     )
     context.set_default_timeout(15_000)
     problems.watch(context)
     context.add_init_script(path=Path(AXE_FILE_PATH))
+    context.add_init_script(REMEMBER_PARSED_COLOURS)
     page = context.new_page()
     email = ROLES[role]
     if email is not None and role not in sign_ins:
@@ -223,6 +249,7 @@ class Scan:
         self.skipped: list[str] = []
         self.found: list[str] = []
         self.csrf_token = ""
+        self.scheme: Scheme = "light"  # the context's, until another is emulated
         self.axe_seconds = 0.0
 
     def visit(self, view: PageView, schemes: tuple[Scheme, ...], label: str = "") -> None:
@@ -255,14 +282,16 @@ class Scan:
         page.evaluate(
             "() => document.querySelectorAll('details').forEach((d) => { d.open = true; })"
         )
-        for scheme in schemes:
-            page.emulate_media(color_scheme=scheme)
+        # The scheme emulated stays for the next page, which is checked in it first.
+        for scheme in sorted(schemes, key=lambda scheme: scheme != self.scheme):
+            if scheme != self.scheme:
+                page.emulate_media(color_scheme=scheme)
+                self.scheme = scheme
             options = AXE_ALL_RULES if scheme == "light" else AXE_COLOUR_RULES
             started = time.monotonic()
             self.found += axe_violations(page, f"{view.name}{label} [{scheme}]", options)
             self.axe_seconds += time.monotonic() - started
             self.views += 1
-        page.emulate_media(color_scheme=None)
 
     def _csrf_token(self) -> str:
         # Any page of the session carries its token; the page shown is one.
