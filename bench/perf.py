@@ -96,6 +96,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         every_manager=True,
     ),
     Endpoint("org", "Director dashboard", "director@example.com", "GET", "/org"),
+    Endpoint("impact", "Impact page", "director@example.com", "GET", "/org/impact"),
     Endpoint("cadence", "Cadence API", "director@example.com", "GET", "/api/v1/cadence", api=True),
 )
 
