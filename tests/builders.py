@@ -71,6 +71,10 @@ def password_hash() -> str:
     return hash_password(PASSWORD)
 
 
+# Where the people built here work; the tests' own clock reads the same zone (conftest).
+TIMEZONE = "America/New_York"
+
+
 def make_user(db: Session, **kw: Any) -> User:
     n = next(_sequence)
     values: dict[str, Any] = {
@@ -78,7 +82,7 @@ def make_user(db: Session, **kw: Any) -> User:
         "name": f"Person {n}",
         "role": Role.REP,
         "function": Function.SALES,
-        "timezone": "America/New_York",
+        "timezone": TIMEZONE,
         "password_hash": password_hash(),
     }
     values.update(kw)

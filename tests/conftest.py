@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from coachapp import create_app, migrate
 from coachapp.auth import passwords
 from coachapp.db import Database
-from tests.builders import Lines, Org, build_lines, build_org
+from tests.builders import TIMEZONE, Lines, Org, build_lines, build_org
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 # Every database test runs on each backend; `make test-fast` narrows it to SQLite.
@@ -34,7 +35,19 @@ DEPTH = max(1, int(os.environ.get("COACHAPP_TEST_DEPTH", "1")))
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 
+# The people the tests build work in New York (tests.builders.TIMEZONE); the app takes every
+# person's day in their own time zone and never the machine's. The tests' own
+# `dt.date.today()` is New York's too, so a note dated "today" is not in its manager's future
+# between midnight UTC and midnight in New York.
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    os.environ["TZ"] = TIMEZONE
+    time.tzset()
+    _cheap_argon2()
+
+
+def _cheap_argon2() -> None:
     """argon2 at the library's cheapest parameters for the hashes tests make: every sign-in
     verifies one, and the production parameters (64 MiB, 3 passes, 4 lanes) cost 0.1-0.7 s a
     time on these 2-core machines. The algorithm and every code path are the same;
