@@ -9,9 +9,10 @@ positive_data_acceptance, ignored_auth, unsupported_method, missing_required_hea
 
 The schema is loaded at import from an app of its own (the document does not depend on
 the database) rather than with schemathesis.pytest.from_fixture, whose lazy loader sets
-`request.node._nodeid`, an attribute pytest 9.2 no longer has. Requests go to the `app`
-fixture, each operation inside a rolled-back transaction: valid and invalid ones on the first
-backend, the valid ones again on every other (see `positive_schema`).
+`request.node._nodeid`, an attribute pytest 9.2 no longer has. Each operation is an item,
+its Hypothesis test built when it runs (see `LABELS`). Requests go to the `app` fixture, each
+operation inside a rolled-back transaction: valid and invalid ones on the first backend, the
+valid ones again on every other (see `positive_schema`).
 """
 
 from __future__ import annotations
@@ -25,14 +26,30 @@ import pytest
 import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, settings
-from schemathesis.core.failures import AcceptedNegativeData, FailureGroup
+from schemathesis.checks import load_all_checks
+from schemathesis.core.errors import InvalidHeadersExample, InvalidSchema
+from schemathesis.core.failures import AcceptedNegativeData, FailureGroup, as_reported_failure
+from schemathesis.core.result import Err, Ok, Result
 from schemathesis.generation import GenerationMode
+from schemathesis.generation.feedback import FeedbackSources
+from schemathesis.generation.hypothesis.builder import (
+    InvalidHeadersExampleMark,
+    MissingPathParameters,
+    UnserializablePayloadMark,
+)
+from schemathesis.generation.hypothesis.reporting import ignore_hypothesis_output
+from schemathesis.pytest._test_builder import build_operation_test
+from schemathesis.pytest.warnings import emit_unserializable_payload_warning
+from schemathesis.python._constants.orchestrator import make_constants_value_source
+from schemathesis.schemas import APIOperation, BaseSchema
 from sqlalchemy.orm import Session
 
 from coachapp import create_app
 from coachapp.auth.service import issue_api_token
 from tests.builders import Org
 from tests.conftest import DEPTH, HttpsClient, settings_for
+
+pytest_plugins = ["pytester"]
 
 # The operations this file answers for; add others here once their blueprint is settled.
 PATHS = ["/api/v1/tokens", "/api/v1/me", "/api/v1/reps"]
@@ -262,22 +279,92 @@ SETTINGS = settings(
 )
 
 
+def _label(result: Result[APIOperation, InvalidSchema]) -> str:
+    return result.ok().label if isinstance(result, Ok) else result.err().label
+
+
+# One item per operation, as `@schema.parametrize()` makes, but parametrised by the operation's
+# label only: `@schema.parametrize()` builds every operation's Hypothesis test, coverage cases
+# included, while collecting (12 s of CPU for these items), and under xdist every worker
+# collects every module. Built when the test runs, the work is done once, by the worker that
+# runs it.
+LABELS = [_label(result) for result in schema.get_all_operations()]
+
+
 @pytest.mark.first_backend
-@schema.parametrize()
-@SETTINGS
-def test_api_conforms_to_its_schema(case: Any, app: Flask, token_for: Callable[[Any], str]) -> None:
+@pytest.mark.parametrize("label", LABELS)
+def test_api_conforms_to_its_schema(
+    label: str, app: Flask, token_for: Callable[[Any], str]
+) -> None:
     """Valid and invalid requests, on the first backend."""
-    conforms(case, app, token_for(case))
+    run_operation(schema, label, lambda case: conforms(case, app, token_for(case)))
 
 
 @pytest.mark.other_backends
-@positive_schema.parametrize()
-@SETTINGS
+@pytest.mark.parametrize("label", LABELS)
 def test_valid_requests_conform_on_the_other_backends(
-    case: Any, app: Flask, token_for: Callable[[Any], str]
+    label: str, app: Flask, token_for: Callable[[Any], str]
 ) -> None:
     """Valid requests (the positive mode's coverage and fuzzing), on the other backends."""
-    conforms(case, app, token_for(case))
+    run_operation(positive_schema, label, lambda case: conforms(case, app, token_for(case)))
+
+
+def build_operation(
+    schema: BaseSchema, label: str, test: Callable[[Any], None]
+) -> Callable[[], None]:
+    """The Hypothesis test schemathesis's pytest plugin would have collected for `label`: its
+    phases (examples, coverage, fuzzing), modes, checks, config and per-operation seed.
+
+    `build_operation_test` is what the plugin calls at collection (SchemathesisCase._gen_items
+    in schemathesis 4, checked with 4.32.5, pinned >=4,<5); it is not public API, and
+    schemathesis's only public lazy route (`schemathesis.pytest.from_fixture`) runs every
+    operation in one item. `test_operations_are_built_as_schemathesis_collects_them` compares
+    the two builds."""
+    load_all_checks()
+    results = list(schema.get_all_operations())
+    index = [_label(result) for result in results].index(label)
+    if isinstance(results[index], Err):
+        raise results[index].err()
+    operation = results[index].ok()
+    # The coverage phase sends a path's undeclared methods (TRACE, ...) once per path: with the
+    # first of its operations in the document, the one `@schema.parametrize()` builds first
+    # (the schema keeps the methods sent so far). Built one at a time in any order, an
+    # operation is told whether one before it had its path.
+    assert hasattr(schema, "coverage_unexpected_methods_seen"), "see build_operation"
+    earlier = [result.ok() for result in results[:index] if isinstance(result, Ok)]
+    schema.coverage_unexpected_methods_seen = {
+        (operation.path, method)
+        for before in earlier
+        if before.path == operation.path
+        for method in schema.config.phases_for(operation=before).coverage.unexpected_methods
+    }
+    return build_operation_test(
+        config=schema.config,
+        operation=operation,
+        test_func=test,
+        given_kwargs={},
+        feedback=FeedbackSources(constants_value_source=make_constants_value_source(schema)),
+        explicit_settings=SETTINGS,
+    )
+
+
+def run_operation(schema: BaseSchema, label: str, test: Callable[[Any], None]) -> None:
+    """Runs the operation's test as the plugin runs its items (its `pytest_pyfunc_call`):
+    Hypothesis's own report silenced, schemathesis's failures reported as it reports them, and
+    the run failed when the document left cases untested (undeclared path parameters, invalid
+    header examples, payloads of a media type it cannot send)."""
+    built = build_operation(schema, label, test)
+    with ignore_hypothesis_output():
+        try:
+            built()
+        except FailureGroup as failures:
+            raise as_reported_failure(failures) from None
+    if (media_types := UnserializablePayloadMark.get(built)) is not None:
+        emit_unserializable_payload_warning(media_types)
+    if (headers := InvalidHeadersExampleMark.get(built)) is not None:
+        raise InvalidHeadersExample.from_headers(headers)
+    if (missing := MissingPathParameters.get(built)) is not None:
+        raise missing
 
 
 def conforms(case: Any, app: Flask, token: str) -> None:
@@ -295,3 +382,75 @@ def conforms(case: Any, app: Flask, token: str) -> None:
     authenticated = token in sent.headers.get("Authorization", "")
     if authenticated and sent.method == "GET" and case.operation.path in PATHS[1:]:
         assert response.status_code == 200, response.text
+
+
+# Quick operations with between them a query, a path parameter, a body, If-Match, checks of
+# their own, and two operations of one path (the first sends its undeclared methods).
+SAMPLE = [
+    "GET /api/v1/follow-ups",
+    "GET /api/v1/coach-the-coach-notes/{note_id}",
+    "PATCH /api/v1/coach-the-coach-notes/{note_id}",
+]
+MODES = {"schema": ("positive", "negative"), "positive_schema": ("positive",)}
+
+
+@pytest.mark.parametrize("schema_name", MODES)
+def test_operations_are_built_as_schemathesis_collects_them(
+    pytester: pytest.Pytester, schema_name: str
+) -> None:
+    """The cases `build_operation` generates are those of the items schemathesis's own pytest
+    plugin collects for `@schema.parametrize()` (every phase and mode, same order, same seed):
+    a schemathesis release that builds its tests otherwise fails here, not silently."""
+    others = [label for label in LABELS if label not in SAMPLE]
+    items = pytester.getitems(
+        f"""
+        from tests.api import test_schemathesis as module
+
+        CASES = []
+
+        @module.{schema_name}.exclude(name={others!r}).parametrize()
+        @module.SETTINGS
+        def test_records(case):
+            CASES.append(module.generated(case))
+        """
+    )
+    assert [item.operation_label for item in items] == SAMPLE
+    for item in reversed(items):  # built in any order, each as if built in the document's
+        item.module.CASES.clear()
+        item.obj()
+        built = cases_of(build_operation(globals()[schema_name], item.operation_label, record))
+        assert built == item.module.CASES, item.operation_label
+        assert {(phase.value, mode.value) for phase, mode, *_ in built} == {
+            (phase, mode) for phase in ("coverage", "fuzzing") for mode in MODES[schema_name]
+        }, item.operation_label
+
+
+def generated(case: Any) -> tuple[Any, ...]:
+    """What a generated case sends, and the phase and mode it comes from."""
+    meta = case.meta
+    return (
+        meta.phase.name,
+        meta.generation.mode,
+        repr(meta.phase.data),
+        case.method,
+        case.path,
+        case.path_parameters,
+        dict(case.headers or {}),
+        case.cookies,
+        case.query,
+        repr(case.body),
+        case.media_type,
+    )
+
+
+RECORDED: list[tuple[Any, ...]] = []
+
+
+def record(case: Any) -> None:
+    RECORDED.append(generated(case))
+
+
+def cases_of(test: Callable[[], None]) -> list[tuple[Any, ...]]:
+    RECORDED.clear()
+    test()
+    return list(RECORDED)
