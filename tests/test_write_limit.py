@@ -3,6 +3,7 @@ allowance per person, kept in the database; 429 with Retry-After when it is used
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 import uuid
@@ -15,6 +16,7 @@ from flask import Flask
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from bench.pages import counting_statements
 from coachapp.auth.service import issue_api_token
 from coachapp.config import ConfigError, load_config
 from coachapp.db import database
@@ -26,6 +28,7 @@ from tests.builders import Org, make_user
 from tests.conftest import HttpsClient
 
 NOBODYS_DEVICE = {"endpoint": "https://93.184.216.34/push/nobody"}
+TRANSACTION_CONTROL = re.compile(r"\s*(SAVEPOINT|RELEASE|ROLLBACK|BEGIN|COMMIT)\b", re.IGNORECASE)
 
 
 @pytest.fixture
@@ -157,6 +160,25 @@ def test_refused_and_unsigned_requests_are_not_counted(
         assert again.status_code == 429
         assert int(again.headers["Retry-After"]) <= int(first.headers["Retry-After"])
     assert db.get(WriteAllowance, org.people["admin"].id) is None
+
+
+def test_an_api_write_costs_two_statements_before_its_view(
+    app: Flask, client: HttpsClient, org: Org
+) -> None:
+    """Its token with its person, in one query, then the upsert that counts it; the view then
+    uses that person (the commit that counts the write does not make it load them again)."""
+    token = token_for(client, org, "rep")
+    assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200  # last used: now
+    with counting_statements(app.extensions["coachapp.db"].engine) as sent:
+        response = client.delete(
+            "/api/v1/push-subscriptions", json=NOBODYS_DEVICE, headers=bearer(token)
+        )
+    assert response.status_code == 404
+    queries = [" ".join(s.split()) for s in sent if not TRANSACTION_CONTROL.match(s)]
+    assert queries[0].startswith("SELECT api_tokens.id")
+    assert "JOIN users" in queries[0]
+    assert queries[1].startswith("INSERT INTO write_allowances")
+    assert not [query for query in queries[2:] if query.startswith("SELECT users.")]
 
 
 def test_the_allowance_refills_at_the_rate(app: Flask, limit: Any, db: Session, org: Org) -> None:

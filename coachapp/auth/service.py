@@ -8,8 +8,8 @@ import secrets
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session, joinedload
 
 from coachapp.auth import throttle
 from coachapp.auth.passwords import hash_password, needs_rehash, verify_password
@@ -22,6 +22,13 @@ BAD_CREDENTIALS = "Email or password is incorrect."
 TOKEN_PREFIX = "cap_"  # noqa: S105 - a marker, not a secret  # nosec B105
 # Writing last-used times on every request would make every read a write.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
+# Every API request looks its token up: built once (only the digest differs), with its user,
+# which token_row and every caller read (one query, not two).
+_TOKEN_BY_DIGEST = (
+    select(ApiToken)
+    .options(joinedload(ApiToken.user))
+    .where(ApiToken.token_hash == bindparam("digest"))
+)
 
 
 class InvalidCredentials(DomainError):
@@ -153,7 +160,7 @@ def token_row(db: Session, token: str) -> ApiToken | None:
     """The live token row for a bearer token, or None (unknown, expired, revoked, user inactive)."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
-    row = db.scalars(select(ApiToken).where(ApiToken.token_hash == _token_digest(token))).first()
+    row = db.scalars(_TOKEN_BY_DIGEST, {"digest": _token_digest(token)}).first()
     now = utcnow()
     if row is None or row.revoked_at is not None or row.expires_at <= now or not row.user.active:
         return None
