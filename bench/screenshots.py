@@ -64,7 +64,7 @@ class Shot:
 
 
 # Demo users whose id a path names: ids are not stable as the demo grows.
-DEMO_USERS = {"manager": "manager@example.com"}
+DEMO_USERS = {"manager": "manager@example.com", "rep1": "rep1@example.com"}
 
 SHOTS = (
     Shot("login.png", None, "/login"),
@@ -92,8 +92,8 @@ SHOTS = (
     # The regional QBR: the summary of the director's subtree, then the first plans' cards.
     Shot("regional-qbr.png", "director@example.com", "/plans/qbr", tall=True, tall_max=2400),
     Shot("admin-people.png", "admin@example.com", "/admin/users", tall=True),
-    # Demo ids are stable: rep1 is user 6 and owns plan 1.
-    Shot("manager-rep-page.png", "manager@example.com", "/people/6", tall=True),
+    # rep1 owns plan 1 (the demo seeds plans first).
+    Shot("manager-rep-page.png", "manager@example.com", "/people/{rep1}", tall=True),
     Shot("rep-plan.png", "rep1@example.com", "/plans/1", tall=True),
     # Plan 1's account (Granite Coast, account 1): its team across the lines, as rep1's manager,
     # down to when each function last met the customer.
