@@ -90,6 +90,12 @@ def account_name(n: int, spec: AccountSpec) -> str:
     return spec.name if n == 1 else f"{spec.name} (s{n})"
 
 
+def account_external_id(n: int, index: int) -> str:
+    """The CRM's id of the copy n's account at `index` (from 1): IDN-0001, IDN-0002, ...; the
+    second copy's from IDN-1001, and so on."""
+    return f"IDN-{(n - 1) * 1000 + index:04d}"
+
+
 def demo_now(today: dt.date) -> dt.datetime:
     """'Now' for the demo: the real time when seeding for today, else the end of that day."""
     current = utcnow()
@@ -180,9 +186,10 @@ class CopyBuilder:
                 name=account_name(self.n, spec),
                 type=spec.type,
                 region=spec.region,
+                external_id=account_external_id(self.n, index),
                 created_at=self.now - _days(content.accounts_created_days_ago),
             )
-            for spec in content.accounts
+            for index, spec in enumerate(content.accounts, start=1)
         }
         self.db.add_all([*users.values(), *accounts.values()])
         self.counts["users"] += len(users)

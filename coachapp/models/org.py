@@ -264,6 +264,8 @@ class Account(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     type: Mapped[AccountType] = mapped_column(str_enum(AccountType, "account_type"))
     region: Mapped[str] = mapped_column(String(80), index=True)
+    # The CRM's or the data warehouse's id of the account, by which imports name it.
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     @property
