@@ -3,9 +3,12 @@ organisation is imported (coachapp.admin.org_import): a preview lists every actu
 would record and every error by line; applying records all of them or none, after checking
 the file again against the plans as they are now.
 
-One row per actual: `plan` (the plan's id), `goal` (the goal's id, or its title within the
-plan), `date` (YYYY-MM-DD, up to today) and `value` (a number in the goal's unit; for a stage
-goal the number of the stage reached). Only plans the importer may record actuals on count
+One row per actual: `account` (the account's external id, the CRM's or the warehouse's) or
+`plan` (the plan's id), `goal` (the goal's id, or its title within the plan), `date`
+(YYYY-MM-DD, up to today) and `value` (a number in the goal's unit; for a stage goal the number
+of the stage reached). An account names its live plans the importer records on, and the goal
+key picks one of them: when two of them have that goal the row must name the plan too; when a
+row names both, they must agree. Only plans the importer may record actuals on count
 (policy.can_record_actuals); any other plan reads as not found on its line. A row already
 recorded (same goal, date and value) is left as it is, so importing a file again adds
 nothing. Imported actuals have the source `imported`.
@@ -22,12 +25,13 @@ import uuid
 from dataclasses import dataclass, field
 
 from marshmallow import ValidationError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coachapp import policy
 from coachapp.csvfiles import ImportProblem, decode_upload, delimiter_of, problems_by_line
 from coachapp.errors import Conflict, InvalidInput, NotFound
-from coachapp.models import AccountPlan, ActualSource, GoalActual, PlanGoal, User
+from coachapp.models import Account, AccountPlan, ActualSource, GoalActual, PlanGoal, User
 from coachapp.plans.actuals import check_actual
 from coachapp.plans.attainment import progress_of
 from coachapp.plans.schemas import ActualSchema
@@ -35,8 +39,12 @@ from coachapp.plans.service import _record, get_plan, touch_plan
 from coachapp.versioning import plain_value
 
 MAX_ROWS = 2_000
-COLUMNS = ("plan", "goal", "date", "value")
+COLUMNS = ("goal", "date", "value")  # and `account` or `plan`, or both
 HEADER_ALIASES = {
+    "account": "account",
+    "accountid": "account",
+    "externalid": "account",
+    "accountexternalid": "account",
     "plan": "plan",
     "planid": "plan",
     "goal": "goal",
@@ -111,8 +119,8 @@ def _header(cells: list[str]) -> tuple[dict[str, int], list[ImportProblem]]:
             shown = cell.strip()[:40] or "(empty)"
             problems.append(
                 ImportProblem(
-                    1, f"Column “{shown}” is not recognised. The columns are plan, goal, date "
-                    "and value.",
+                    1, f"Column “{shown}” is not recognised. The columns are account or plan, "
+                    "goal, date and value.",
                 )
             )  # fmt: skip
         elif column in positions:
@@ -120,6 +128,8 @@ def _header(cells: list[str]) -> tuple[dict[str, int], list[ImportProblem]]:
         else:
             positions[column] = index
     missing = [c for c in COLUMNS if c not in positions]
+    if "account" not in positions and "plan" not in positions:
+        missing.insert(0, "account or plan")
     if missing:
         problems.append(ImportProblem(1, "The header lacks " + ", ".join(missing) + "."))
     return positions, problems
@@ -146,27 +156,19 @@ def plan_actuals_import(db: Session, viewer: User, content: bytes) -> ActualsImp
         result.problems.append(ImportProblem(None, "The file has no rows under its header."))
         return result
     plans: dict[int, AccountPlan | None] = {}
+    accounts: dict[str, list[AccountPlan] | None] = {}
     seen: dict[tuple[int, str], int] = {}
     for line, row in body:
 
         def cell(column: str, row: list[str] = row) -> str:
-            index = positions[column]
-            return row[index].strip() if index < len(row) else ""
+            index = positions.get(column)
+            return row[index].strip() if index is not None and index < len(row) else ""
 
-        found = _plan(db, viewer, cell("plan"), plans)
-        if found is None:
-            result.problems.append(
-                ImportProblem(line, f"No plan {cell('plan') or '(empty)'} you can record on.")
-            )
+        target = _target(db, viewer, cell("account"), cell("plan"), cell("goal"), plans, accounts)
+        if isinstance(target, str):
+            result.problems.append(ImportProblem(line, target))
             continue
-        goal = _goal(found, cell("goal"))
-        if goal is None:
-            result.problems.append(
-                ImportProblem(
-                    line, f"No goal “{cell('goal')[:80] or '(empty)'}” in plan {found.id}."
-                )
-            )
-            continue
+        found, goal = target
         try:
             data = _schema.load({"date": cell("date"), "value": cell("value")})
             check_actual(viewer, goal, data)
@@ -201,12 +203,80 @@ def _messages(line: int, messages: object) -> list[ImportProblem]:
     ]
 
 
+def _target(
+    db: Session,
+    viewer: User,
+    account_raw: str,
+    plan_raw: str,
+    goal_raw: str,
+    plans: dict[int, AccountPlan | None],
+    accounts: dict[str, list[AccountPlan] | None],
+) -> tuple[AccountPlan, PlanGoal] | str:
+    """The plan and goal a row names, or what is wrong with the row."""
+    goal_shown = goal_raw[:80] or "(empty)"
+    account_shown = account_raw[:64]
+    if plan_raw:
+        plan = _plan(db, viewer, plan_raw, plans)
+        if plan is None:
+            return f"No plan {plan_raw[:20]} you can record on."
+        if account_raw and plan.account.external_id != account_raw:
+            return (
+                f"Plan {plan.id} is not a plan of account {account_shown}: it is "
+                f"{plan.account.name}'s. Correct the account or the plan."
+            )
+        goal = _goal(plan, goal_raw)
+        if goal is None:
+            return f"No goal “{goal_shown}” in plan {plan.id}."
+        return plan, goal
+    if not account_raw:
+        return "The row names no account and no plan."
+    if account_raw not in accounts:
+        accounts[account_raw] = _account_plans(db, viewer, account_raw, plans)
+    account_plans = accounts[account_raw]
+    if account_plans is None:
+        return f"No account {account_shown}: no account has this external id."
+    if not account_plans:
+        return f"Account {account_shown} has no live plan you can record on."
+    matches = [(p, g) for p in account_plans if (g := _goal(p, goal_raw)) is not None]
+    if not matches:
+        return f"No goal “{goal_shown}” in account {account_shown}'s plans you can record on."
+    if len(matches) > 1:
+        ids = ", ".join(str(p.id) for p, _ in matches)
+        return (
+            f"Account {account_shown} has {len(matches)} live plans with the goal "
+            f"“{goal_shown}” (plans {ids}): add a plan column with the plan's id."
+        )
+    return matches[0]
+
+
+def _account_plans(
+    db: Session, viewer: User, external_id: str, plans: dict[int, AccountPlan | None]
+) -> list[AccountPlan] | None:
+    """The account's live plans the importer records on; None when no account has that id."""
+    account_id = db.scalar(select(Account.id).where(Account.external_id == external_id))
+    if account_id is None:
+        return None
+    plan_ids = db.scalars(
+        policy.live_account_plans(account_id)
+        .with_only_columns(AccountPlan.id)
+        .order_by(AccountPlan.id)
+    )
+    found = (_plan_of(db, viewer, plan_id, plans) for plan_id in plan_ids)
+    return [plan for plan in found if plan is not None]
+
+
 def _plan(
     db: Session, viewer: User, raw: str, plans: dict[int, AccountPlan | None]
 ) -> AccountPlan | None:
     if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
         return None
-    plan_id = int(raw)
+    return _plan_of(db, viewer, int(raw), plans)
+
+
+def _plan_of(
+    db: Session, viewer: User, plan_id: int, plans: dict[int, AccountPlan | None]
+) -> AccountPlan | None:
+    """The plan, when the importer may record actuals on it (cached in `plans`)."""
     if plan_id not in plans:
         try:
             plan = get_plan(db, viewer, plan_id)

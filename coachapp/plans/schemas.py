@@ -282,6 +282,7 @@ class AccountOutSchema(Schema):
     name = fields.String(required=True)
     type = fields.Enum(AccountType, by_value=True, required=True)
     region = fields.String(required=True)
+    external_id = fields.String(required=True, allow_none=True)
 
 
 class ActualOutSchema(Schema):

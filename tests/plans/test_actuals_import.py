@@ -12,8 +12,8 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from coachapp.models import AuditEvent, GoalActual, PlanGoal
-from tests.builders import Lines
+from coachapp.models import AuditEvent, GoalActual, PlanGoal, PlanStatus
+from tests.builders import Lines, make_plan
 from tests.plans.test_contributions import Team
 
 JAN = dt.date(2026, 1, 1)
@@ -145,7 +145,145 @@ def test_the_import_is_for_account_team_members(team: Team, who: str) -> None:
 
 
 def test_a_file_with_a_wrong_header_says_so(team: Team) -> None:
-    status, page = _preview(team, "rep", "account,when,amount\n1,2026-01-01,3\n")
+    status, page = _preview(team, "rep", "customer,when,amount\n1,2026-01-01,3\n")
     assert status == 422
-    assert "Column “account” is not recognised" in page
-    assert "The header lacks plan, goal, date, value." in page
+    assert "Column “customer” is not recognised" in page
+    assert "The header lacks account or plan, goal, date, value." in page
+
+
+# Naming the plan by its account's external id (the CRM's or the data warehouse's).
+
+ACCOUNT = "IDN-7001"
+
+
+def _external_ids(team: Team) -> PlanGoal:
+    """The team's account is IDN-7001; IDN-7002's only live plan is another rep's and
+    IDN-7003's only plan, the rep's own, is archived. Gives the team's numeric goal."""
+    numeric, _ = _goals(team)
+    team.plan.account.external_id = ACCOUNT
+    theirs = make_plan(team.db, team.person("msl2"))
+    theirs.account.external_id = "IDN-7002"
+    archived = make_plan(team.db, team.person("rep"), status=PlanStatus.ARCHIVED)
+    archived.account.external_id = "IDN-7003"
+    archived.goals.append(PlanGoal(position=0, title=numeric.title, baseline_date=JAN))
+    team.db.commit()
+    return numeric
+
+
+def test_rows_by_account_external_id_preview_then_apply(team: Team) -> None:
+    numeric = _external_ids(team)
+    text = (
+        f"Account external id,Goal,Date,Value\n{ACCOUNT},Patients on therapy up,2026-03-31,20\n"
+        f"{ACCOUNT},Formulary listing,2026-06-30,2\n{ACCOUNT},{numeric.id},2026-06-30,24\n"
+    )
+    status, page = _preview(team, "nurse", text)  # a teammate of the patient line
+    assert status == 200, page
+    assert f"({ACCOUNT})" in page and "20 patients" in page and "stage 2, P&amp;T review" in page
+    fingerprint = FINGERPRINT.search(page)
+    assert fingerprint is not None
+    assert _apply(team, "nurse", text, fingerprint.group(1))[0] == 302
+    team.db.expire_all()
+    recorded = {
+        (a.goal.plan_id, a.goal.title, a.measured_on.isoformat(), a.value, a.source.value)
+        for a in team.db.scalars(select(GoalActual))
+    }
+    assert recorded == {
+        (team.plan.id, "Patients on therapy up", "2026-03-31", 20.0, "imported"),
+        (team.plan.id, "Formulary listing", "2026-06-30", 2.0, "imported"),
+        (team.plan.id, "Patients on therapy up", "2026-06-30", 24.0, "imported"),
+    }
+    # The same file again records nothing.
+    status, page = _preview(team, "nurse", text)
+    assert status == 200 and "Every actual in the file is already recorded" in page
+
+
+def test_every_account_error_by_line_and_nothing_recorded(team: Team) -> None:
+    numeric = _external_ids(team)
+    plan = team.plan.id
+    text = "\n".join([
+        "account,plan,goal,date,value",
+        f"{ACCOUNT},,{numeric.id},2026-03-31,20",
+        "IDN-9999,,Patients on therapy up,2026-03-31,20",
+        "IDN-7002,,Patients on therapy up,2026-03-31,20",
+        "IDN-7003,,Patients on therapy up,2026-03-31,20",
+        f"IDN-7002,{plan},Patients on therapy up,2026-04-30,20",
+        f"{ACCOUNT},,Market share,2026-03-31,20",
+        ",,Patients on therapy up,2026-03-31,20",
+        f"{ACCOUNT},{plan},Patients on therapy up,2026-05-31,21",
+    ])  # fmt: skip
+    status, page = _preview(team, "rep", text)
+    assert status == 422
+    assert "Line 3:</strong>\n        No account IDN-9999: no account has this external id." in page
+    assert "Line 4:</strong>\n        Account IDN-7002 has no live plan you can record on." in page
+    assert "Line 5:</strong>\n        Account IDN-7003 has no live plan you can record on." in page
+    assert (
+        f"Line 6:</strong>\n        Plan {plan} is not a plan of account IDN-7002: it is "
+        f"{team.plan.account.name}&#39;s. Correct the account or the plan." in page
+    )
+    assert (
+        f"Line 7:</strong>\n        No goal “Market share” in account {ACCOUNT}&#39;s plans you "
+        "can record on." in page
+    )
+    assert "Line 8:</strong>\n        The row names no account and no plan." in page
+    # Lines 2 and 9 are right: they stand among the actuals the corrected file would record.
+    assert "Line 2:" not in page and "Line 9:" not in page
+    assert page.count("line 2") == 1 and page.count("line 9") == 1
+    assert _count(team.db) == 0
+    assert _apply(team, "rep", text, "anything")[0] == 422
+    assert _count(team.db) == 0
+
+
+def test_an_account_with_two_live_plans_with_the_goal_needs_the_plan(team: Team) -> None:
+    _external_ids(team)
+    second = make_plan(team.db, team.person("rep"), account=team.plan.account, period="2027-H1")
+    second.goals.append(PlanGoal(position=0, title="Patients on therapy up", baseline_date=JAN))
+    team.db.commit()
+    text = f"account,goal,date,value\n{ACCOUNT},Patients on therapy up,2026-03-31,20\n"
+    status, page = _preview(team, "rep", text)
+    assert status == 422
+    assert (
+        f"Line 2:</strong>\n        Account {ACCOUNT} has 2 live plans with the goal “Patients "
+        f"on therapy up” (plans {team.plan.id}, {second.id}): add a plan column with the "
+        "plan&#39;s id." in page
+    )
+    # A goal only one of them has is found without the plan; naming the plan settles the rest.
+    text = (
+        f"account,plan,goal,date,value\n{ACCOUNT},,Formulary listing,2026-03-31,1\n"
+        f"{ACCOUNT},{second.id},Patients on therapy up,2026-03-31,20\n"
+    )
+    status, page = _preview(team, "rep", text)
+    assert status == 200, page
+    fingerprint = FINGERPRINT.search(page)
+    assert fingerprint is not None
+    assert _apply(team, "rep", text, fingerprint.group(1))[0] == 302
+    team.db.expire_all()
+    assert {(a.goal.plan_id, a.value) for a in team.db.scalars(select(GoalActual))} == {
+        (team.plan.id, 1.0),
+        (second.id, 20.0),
+    }
+
+
+@pytest.mark.parametrize("who", ["msl2", "crossed_msl"])
+def test_an_account_one_does_not_record_on_is_refused_on_its_line(team: Team, who: str) -> None:
+    numeric = _external_ids(team)
+    text = f"account,goal,date,value\n{ACCOUNT},{numeric.id},2026-03-31,20\n"
+    status, page = _preview(team, who, text)
+    assert status == 422
+    assert f"Account {ACCOUNT} has no live plan you can record on." in page
+    assert "Patients on therapy up" not in page
+    assert _apply(team, who, text, "anything")[0] == 422
+    assert _count(team.db) == 0
+
+
+def test_the_plan_page_and_the_api_show_the_accounts_external_id(team: Team) -> None:
+    assert (
+        team.api("rep", "GET", f"/api/v1/account-plans/{team.plan.id}").get_json()["account"][
+            "external_id"
+        ]
+        is None
+    )
+    assert "account-external-id" not in team.shown("rep")
+    _external_ids(team)
+    assert f'<span class="account-external-id">{ACCOUNT}</span>' in team.shown("msl")
+    answer = team.api("msl", "GET", f"/api/v1/account-plans/{team.plan.id}")
+    assert answer.get_json()["account"]["external_id"] == ACCOUNT
