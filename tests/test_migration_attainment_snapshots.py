@@ -16,15 +16,10 @@ import coachapp.models  # noqa: F401 - every table on the metadata
 from coachapp import create_app, migrate
 from coachapp.db import Base
 from tests.conftest import settings_for
+from tests.test_migration_measurable_goals import insert_plan, insert_row
 
 NOW = dt.datetime(2026, 4, 2, tzinfo=dt.UTC)
 TABLES = Base.metadata.tables
-
-
-def _insert(connection: Connection, table: str, **values: Any) -> int:
-    row = connection.execute(TABLES[table].insert().values(**values)).inserted_primary_key
-    assert row is not None
-    return int(row[0])
 
 
 def _rows(connection: Connection, table: str) -> list[tuple[Any, ...]]:
@@ -38,28 +33,15 @@ def test_0023_adds_snapshots_and_keeps_goals_and_actuals(empty_database_url: str
     migrate.upgrade(app, "0022")
     assert "attainment_snapshots" not in inspect(engine).get_table_names()
     with engine.begin() as connection:
-        owner = _insert(
-            connection, "users", email="rep@example.com", name="Rep", password_hash="x",
-            role="rep", function="sales", timezone="UTC", active=True, region="",
-            must_change_password=False, created_at=NOW, updated_at=NOW,
-        )  # fmt: skip
-        account = _insert(
-            connection, "accounts", name="Acme Health", type="idn", region="West", created_at=NOW
-        )
-        plan = _insert(
-            connection, "account_plans", account_id=account, period="2026-H1", owner_id=owner,
-            status="active", strategic_priorities="", profile_business="", profile_clinical="",
-            profile_operational="", profile_reimbursement="", version=1, created_at=NOW,
-            updated_at=NOW, last_activity_at=NOW, insights_need_approval=False,
-        )  # fmt: skip
-        goal = _insert(
+        owner, plan = insert_plan(connection, NOW)
+        goal = insert_row(
             connection, "plan_goals", plan_id=plan, position=0, title="Patients on therapy",
             measure="", target_date=dt.date(2026, 12, 31), status="on_track", value=None,
             kind="numeric", metric="Patients", unit="patients", baseline=10.0,
             baseline_date=dt.date(2026, 1, 1), target=50.0, stages=[], version=1,
             updated_at=NOW,
         )  # fmt: skip
-        _insert(
+        insert_row(
             connection, "goal_actuals", client_uuid=uuid.uuid4(), goal_id=goal,
             measured_on=dt.date(2026, 3, 31), value=30.0, source="typed",
             recorded_by_id=owner, version=1, created_at=NOW, updated_at=NOW,
@@ -75,10 +57,10 @@ def test_0023_adds_snapshots_and_keeps_goals_and_actuals(empty_database_url: str
                     baseline=10.0, baseline_date=dt.date(2026, 1, 1), target=50.0,
                     target_date=dt.date(2026, 12, 31), stages=None, taken_at=NOW)  # fmt: skip
     with engine.begin() as connection:
-        _insert(connection, "attainment_snapshots", **snapshot)
-        _insert(connection, "attainment_snapshots", **{**snapshot, "quarter": "2026-Q2"})
+        insert_row(connection, "attainment_snapshots", **snapshot)
+        insert_row(connection, "attainment_snapshots", **{**snapshot, "quarter": "2026-Q2"})
     with pytest.raises(IntegrityError), engine.begin() as connection:
-        _insert(connection, "attainment_snapshots", **snapshot)
+        insert_row(connection, "attainment_snapshots", **snapshot)
     # The database refuses what the models would: a track it does not know, negative counts.
     plain = table("attainment_snapshots", *(column(name) for name in snapshot))
     for wrong in ({"track": "ahead"}, {"actuals": -1}):

@@ -21,10 +21,30 @@ NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 TABLES = Base.metadata.tables
 
 
-def _insert(connection: Connection, table: str, **values: Any) -> int:
+def insert_row(connection: Connection, table: str, **values: Any) -> int:
     row = connection.execute(TABLES[table].insert().values(**values)).inserted_primary_key
     assert row is not None
     return int(row[0])
+
+
+def insert_plan(connection: Connection, now: dt.datetime) -> tuple[int, int]:
+    """A rep, an account and the rep's plan for it, as the schema has had them since 0021
+    (the migration tests of later revisions start from here too): the owner's and plan's ids."""
+    owner = insert_row(
+        connection, "users", email="rep@example.com", name="Rep", password_hash="x",
+        role="rep", function="sales", timezone="UTC", active=True, region="",
+        must_change_password=False, created_at=now, updated_at=now,
+    )  # fmt: skip
+    account = insert_row(
+        connection, "accounts", name="Acme Health", type="idn", region="West", created_at=now
+    )
+    plan = insert_row(
+        connection, "account_plans", account_id=account, period="2026-H1", owner_id=owner,
+        status="active", strategic_priorities="", profile_business="", profile_clinical="",
+        profile_operational="", profile_reimbursement="", version=1, created_at=now,
+        updated_at=now, last_activity_at=now, insights_need_approval=False,
+    )  # fmt: skip
+    return owner, plan
 
 
 def test_0022_keeps_every_goal_and_adds_actuals(empty_database_url: str) -> None:
@@ -41,20 +61,7 @@ def test_0022_keeps_every_goal_and_adds_actuals(empty_database_url: str) -> None
         "plan_goals", *(column(name) for name in goal_columns if name != "id"), column("id")
     )
     with engine.begin() as connection:
-        owner = _insert(
-            connection, "users", email="rep@example.com", name="Rep", password_hash="x",
-            role="rep", function="sales", timezone="UTC", active=True, region="",
-            must_change_password=False, created_at=NOW, updated_at=NOW,
-        )  # fmt: skip
-        account = _insert(
-            connection, "accounts", name="Acme Health", type="idn", region="West", created_at=NOW
-        )
-        plan = _insert(
-            connection, "account_plans", account_id=account, period="2026-H1", owner_id=owner,
-            status="active", strategic_priorities="", profile_business="", profile_clinical="",
-            profile_operational="", profile_reimbursement="", version=1, created_at=NOW,
-            updated_at=NOW, last_activity_at=NOW, insights_need_approval=False,
-        )  # fmt: skip
+        owner, plan = insert_plan(connection, NOW)
         rows = [
             dict(plan_id=plan, position=0, title="Formulary listing",
                  measure="P&T decision recorded in committee minutes",
@@ -88,9 +95,9 @@ def test_0022_keeps_every_goal_and_adds_actuals(empty_database_url: str) -> None
     actual = dict(goal_id=goal_id, measured_on=dt.date(2026, 3, 31), value=2.0, source="typed",
                   recorded_by_id=owner, version=1, created_at=NOW, updated_at=NOW)  # fmt: skip
     with engine.begin() as connection:
-        _insert(connection, "goal_actuals", client_uuid=key, **actual)
+        insert_row(connection, "goal_actuals", client_uuid=key, **actual)
     with pytest.raises(IntegrityError), engine.begin() as connection:
-        _insert(connection, "goal_actuals", client_uuid=key, **actual)
+        insert_row(connection, "goal_actuals", client_uuid=key, **actual)
     with engine.begin() as connection:
         connection.execute(goals.delete().where(goals.c.id == goal_id))
         assert connection.execute(select(TABLES["goal_actuals"].c.id)).all() == []

@@ -15,28 +15,19 @@ from sqlalchemy.orm import Session
 
 from coachapp.dashboard.impact_charts import impact_charts
 from coachapp.db import utcnow
-from coachapp.models import GoalActual, PlanGoal
 from coachapp.plans.impact import GroupBy, impact_by_quarter
 from coachapp.plans.quarters import Quarter
 from coachapp.timezones import local_today
 from tests.builders import Lines
 from tests.plans.test_contributions import Team
+from tests.plans.test_impact import measured_team
 
-JAN = dt.date(2026, 1, 1)
 Q1 = Quarter(2026, 1)
 
 
 @pytest.fixture
 def team(app: Flask, db: Session, lines: Lines) -> Team:
-    goal = PlanGoal(
-        plan_id=Team(app, db, lines).plan.id, title="Patients on therapy", metric="Patients",
-        baseline=10.0, baseline_date=JAN, target=50.0, target_date=dt.date(2027, 1, 1),
-    )  # fmt: skip
-    db.add_all([goal, PlanGoal(plan_id=goal.plan_id, title="Not measured yet")])
-    db.flush()
-    db.add(GoalActual(goal_id=goal.id, measured_on=dt.date(2026, 3, 31), value=30.0))
-    db.commit()
-    return Team(app, db, lines)
+    return measured_team(app, db, lines)
 
 
 def page(team: Team, who: str, query: str = "") -> tuple[int, str]:

@@ -18,8 +18,9 @@ from tests.plans.test_contributions import Team
 JAN = dt.date(2026, 1, 1)
 
 
-@pytest.fixture
-def team(app: Flask, db: Session, lines: Lines) -> Team:
+def measured_team(app: Flask, db: Session, lines: Lines) -> Team:
+    """The contributions' account team, its plan with a measured goal (one actual, 30 of a
+    10 to 50 climb) and a goal not measured yet."""
     goal = PlanGoal(
         plan_id=Team(app, db, lines).plan.id, title="Patients on therapy", metric="Patients",
         baseline=10.0, baseline_date=JAN, target=50.0, target_date=dt.date(2027, 1, 1),
@@ -29,6 +30,11 @@ def team(app: Flask, db: Session, lines: Lines) -> Team:
     db.add(GoalActual(goal_id=goal.id, measured_on=dt.date(2026, 3, 31), value=30.0))
     db.commit()
     return Team(app, db, lines)
+
+
+@pytest.fixture
+def team(app: Flask, db: Session, lines: Lines) -> Team:
+    return measured_team(app, db, lines)
 
 
 def _groups(team: Team, who: str, group_by: str) -> list[dict[str, Any]]:
