@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -178,18 +179,24 @@ def test_push_reaches_the_service_worker_and_opens_its_page(
         # Turning it off removes the device on the server.
         page.get_by_role("button", name="Turn off notifications on this device").click()
         expect(page.get_by_role("status")).to_contain_text("Notifications are off for this device")
-        with live_app.app_context():
-            assert (
-                get_session()
-                .scalars(
-                    select(PushSubscription).where(
-                        PushSubscription.user_id == user_id(live_app, EMAIL)
-                    )
-                )
-                .all()
-                == []
-            )
+        # The status line can read "off" before the click's DELETE has reached the server (a
+        # loaded fresh-clone run saw the device still there): wait up to 10 s for the server.
+        deadline = time.monotonic() + 10
+        while (devices := devices_of(live_app, EMAIL)) and time.monotonic() < deadline:
+            page.wait_for_timeout(100)
+        assert devices == []
         cdp.detach()
+
+
+def devices_of(app: Flask, email: str) -> list[PushSubscription]:
+    with app.app_context():
+        return list(
+            get_session()
+            .scalars(
+                select(PushSubscription).where(PushSubscription.user_id == user_id(app, email))
+            )
+            .all()
+        )
 
 
 # A browser's push registration as a real push service keeps it: the same subscription
