@@ -10,10 +10,17 @@ from sqlalchemy.orm import Session
 
 from bench.pages import counting_statements
 from coachapp.db import utcnow
-from coachapp.models import NoteStatus
+from coachapp.models import Competency, GuideSection, NoteStatus
 from coachapp.ride_alongs import calendar
 from coachapp.timezones import local_today
-from tests.builders import Org, make_follow_up, make_note, make_plan, make_user
+from tests.builders import (
+    Org,
+    make_follow_up,
+    make_guide_version,
+    make_note,
+    make_plan,
+    make_user,
+)
 from tests.conftest import HttpsClient, login
 
 
@@ -63,3 +70,45 @@ def test_today_does_not_query_per_draft_follow_up_or_ride_along(
         calendar.plan_ride_along(db, manager, rep.id, day, today, plan.id)
     db.commit()
     assert statements_for(app, client, "/today") == before
+
+
+def test_follow_ups_page_does_not_query_per_note(
+    app: Flask, login_as: Any, org: Org, db: Session, client: HttpsClient
+) -> None:
+    """The list shows who may mark each follow-up done, which reads its note: all the notes
+    are read at once, however many the follow-ups come from."""
+    manager, rep = org.people["manager"], org.people["rep"]
+
+    def follow_up_on_a_new_note() -> None:
+        note = make_note(db, manager, rep)
+        make_follow_up(db, rep, manager, session_id=note.id)
+        db.commit()
+
+    follow_up_on_a_new_note()
+    login_as("manager")
+    before = statements_for(app, client, "/follow-ups")
+    for _ in range(4):
+        follow_up_on_a_new_note()
+    assert statements_for(app, client, "/follow-ups") == before
+
+
+def test_note_page_does_not_query_per_guide_section(
+    app: Flask, login_as: Any, org: Org, db: Session, client: HttpsClient
+) -> None:
+    """A note shows every section of its guide with its competencies: read in two queries,
+    whatever the number of sections."""
+    manager, rep = org.people["manager"], org.people["rep"]
+    small = make_note(db, manager, rep)
+    version = make_guide_version(db)
+    for position in range(1, 6):
+        section = GuideSection(version=version, position=position, title=f"Section {position}")
+        section.competencies = [
+            Competency(key=f"k{position}", name=f"Skill {position}", indicators=["Does"])
+        ]
+        db.add(section)
+    large = make_note(db, manager, rep, guide_version=version)
+    db.commit()
+    login_as("manager")
+    assert statements_for(app, client, f"/notes/{large.id}") == statements_for(
+        app, client, f"/notes/{small.id}"
+    )

@@ -130,6 +130,10 @@ def note_options() -> list[Any]:
         joinedload(Note.account),
         selectinload(Note.ratings).joinedload(NoteRating.competency),
         selectinload(Note.follow_ups).joinedload(FollowUp.owner),
+        # The note shows its guide's sections and competencies: two queries, not one a section.
+        joinedload(Note.guide_version)
+        .selectinload(GuideVersion.sections)
+        .selectinload(GuideSection.competencies),
     ]
 
 
@@ -948,7 +952,10 @@ def rating_views(db: Session, viewer: User, notes: Sequence[Note]) -> dict[int, 
 def follow_ups_for(
     db: Session, viewer: User, status: FollowUpStatus | None = FollowUpStatus.OPEN
 ) -> Sequence[FollowUp]:
-    query = policy.visible_follow_ups(viewer).options(joinedload(FollowUp.owner))
+    # The list shows whose note each came from (who may mark it done): loaded in one query.
+    query = policy.visible_follow_ups(viewer).options(
+        joinedload(FollowUp.owner), selectinload(FollowUp.note)
+    )
     if status is not None:
         query = query.where(FollowUp.status == status)
     return db.scalars(query.order_by(FollowUp.due_date, FollowUp.id).limit(200)).all()
