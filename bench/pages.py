@@ -53,6 +53,14 @@ def counting_statements(engine: Any) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", count)
 
 
+TRANSACTION_CONTROL = re.compile(r"\s*(SAVEPOINT|RELEASE|ROLLBACK|BEGIN|COMMIT)\b", re.IGNORECASE)
+
+
+def queries_among(statements: list[str]) -> list[str]:
+    """The statements that read or write, on one line each (transaction control left out)."""
+    return [" ".join(s.split()) for s in statements if not TRANSACTION_CONTROL.match(s)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", type=int, default=10)

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from bench.pages import counting_statements
+from bench.pages import counting_statements, queries_among
 from coachapp.db import utcnow
 from coachapp.models import Competency, GuideSection, NoteStatus
 from coachapp.ride_alongs import calendar
@@ -112,3 +112,16 @@ def test_note_page_does_not_query_per_guide_section(
     assert statements_for(app, client, f"/notes/{large.id}") == statements_for(
         app, client, f"/notes/{small.id}"
     )
+
+
+def test_a_signed_in_request_finds_its_session_and_person_in_one_query(
+    app: Flask, login_as: Any, client: HttpsClient
+) -> None:
+    """Every page a signed-in person opens starts by looking up their browser session: the
+    session and the person come in one statement, and nothing loads the person again."""
+    login_as("rep")
+    with counting_statements(app.extensions["coachapp.db"].engine) as sent:
+        assert client.get("/api/v1/me").status_code == 200
+    queries = queries_among(sent)
+    assert len(queries) == 1, queries
+    assert queries[0].startswith("SELECT browser_sessions.id") and "JOIN users" in queries[0]

@@ -3,7 +3,6 @@ allowance per person, kept in the database; 429 with Retry-After when it is used
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 import uuid
@@ -16,7 +15,7 @@ from flask import Flask
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bench.pages import counting_statements
+from bench.pages import counting_statements, queries_among
 from coachapp.auth.service import issue_api_token
 from coachapp.config import ConfigError, load_config
 from coachapp.db import database
@@ -28,7 +27,6 @@ from tests.builders import Org, make_user
 from tests.conftest import HttpsClient
 
 NOBODYS_DEVICE = {"endpoint": "https://93.184.216.34/push/nobody"}
-TRANSACTION_CONTROL = re.compile(r"\s*(SAVEPOINT|RELEASE|ROLLBACK|BEGIN|COMMIT)\b", re.IGNORECASE)
 
 
 @pytest.fixture
@@ -174,7 +172,7 @@ def test_an_api_write_costs_two_statements_before_its_view(
             "/api/v1/push-subscriptions", json=NOBODYS_DEVICE, headers=bearer(token)
         )
     assert response.status_code == 404
-    queries = [" ".join(s.split()) for s in sent if not TRANSACTION_CONTROL.match(s)]
+    queries = queries_among(sent)
     assert queries[0].startswith("SELECT api_tokens.id")
     assert "JOIN users" in queries[0]
     assert queries[1].startswith("INSERT INTO write_allowances")

@@ -114,8 +114,11 @@ def user_for_browser_token(db: Session, token: str) -> User | None:
     """The active user of a live browser session, or None (ended, expired, deactivated)."""
     if not token or len(token) > 200:
         return None
+    # The session and its person in one query: every signed-in page request starts here.
     row = db.scalars(
-        select(BrowserSession).where(BrowserSession.token_hash == _token_digest(token))
+        select(BrowserSession)
+        .where(BrowserSession.token_hash == _token_digest(token))
+        .options(joinedload(BrowserSession.user))
     ).first()
     now = utcnow()
     if row is None or row.ended_at is not None or row.expires_at <= now or not row.user.active:

@@ -85,7 +85,12 @@ def person_page(db: Session, viewer: User, person_id: int, now: dt.datetime) -> 
     cadence = None
     if person.role == Role.REP:
         cadence = cadence_for_reps(db, [person], now)[person.id]
-    plans = plans_with_person(db, viewer, person.id, options=[joinedload(AccountPlan.account)])
+    plans = plans_with_person(
+        db,
+        viewer,
+        person.id,
+        options=[joinedload(AccountPlan.account), joinedload(AccountPlan.owner)],
+    )
     notes = policy.as_seen_by(
         db,
         viewer,
