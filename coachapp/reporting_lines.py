@@ -9,8 +9,9 @@ users.manager_id without it is refused (coachapp.models.org).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from coachapp import audit
@@ -89,6 +90,19 @@ def _cancel_rides_to_come(
             db, actor, "ride_along.cancel", "user", person.id,
             day=ride.day.isoformat(), reason="team_move",
         )  # fmt: skip
+
+
+def start_lines(db: Session, people: Iterable[User]) -> None:
+    """The lines of people just added with their manager, each as it started the day they
+    joined (created_at), in one INSERT: what change_manager records for a new person, for the
+    demo seed's thousands of people, written without the session's unit of work."""
+    rows = [
+        {"user_id": person.id, "manager_id": person.manager_id, "started_at": person.created_at}
+        for person in people
+        if person.manager_id is not None
+    ]
+    if rows:
+        db.execute(insert(ReportingLine), rows)
 
 
 def lines_of(db: Session, person_id: int) -> list[ReportingLine]:

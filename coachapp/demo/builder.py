@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy.orm import Session
 
 from coachapp.db import utcnow
+from coachapp.demo.bulk import insert_objects
 from coachapp.demo.content import (
     PROFILE_AREAS,
     AccountReviewSpec,
@@ -53,7 +54,7 @@ from coachapp.models import (
     Role,
     User,
 )
-from coachapp.reporting_lines import change_manager
+from coachapp.reporting_lines import start_lines
 from coachapp.reviews.schemas import THREE_C_KEYS
 from coachapp.reviews.service import plan_summary
 from coachapp.timezones import local_today
@@ -191,17 +192,14 @@ class CopyBuilder:
             )
             for index, spec in enumerate(content.accounts, start=1)
         }
-        self.db.add_all([*users.values(), *accounts.values()])
         self.counts["users"] += len(users)
         self.counts["accounts"] += len(accounts)
-        # Rows below refer to users, accounts and plans by id rather than through
-        # relationships: assigning a User to a relationship makes every add cascade through
-        # the whole manager/reports graph, which was most of the build time. Hence a flush
-        # per stage (users and accounts, plans, sessions, ratings), and one commit per copy.
-        self.db.flush()
-        for user in users.values():
-            # Each reporting line as it started, the day the person joined.
-            change_manager(self.db, user, user.manager_id, actor=None, at=user.created_at)
+        # The rows are written by stage (users and accounts, plans, sessions, ratings) with
+        # coachapp.demo.bulk, outside the session's unit of work; rows of a later stage refer
+        # to those of earlier ones by id. One commit per copy.
+        insert_objects(self.db, [*users.values(), *accounts.values()])
+        # Each reporting line as it started, the day the person joined.
+        start_lines(self.db, users.values())
 
         reps = {rep.handle: users[rep.handle] for rep in content.reps}
         plans: dict[str, tuple[Rep, _PlanContext, _PlanContext | None]] = {}
@@ -290,17 +288,11 @@ class CopyBuilder:
         agreements of the account's earlier ones still open on its day."""
         by_id = {user.id: user for user in users.values()}
         earlier: dict[str, list[tuple[FollowUp, dt.date | None]]] = {}
-        held_reviews: list[AccountReview] = []
         for spec in sorted(self.content.reviews, key=lambda r: (-r.days_ago, r.key)):
             current, _previous = by_account[spec.account]
-            review, agreements = self._review(spec, current, users, by_id, earlier)
+            agreements = self._review(spec, current, users, by_id, earlier)
             earlier.setdefault(spec.account, []).extend(agreements)
-            held_reviews.append(review)
         self._flush_pending()
-        for review in held_reviews:
-            # The plan as the demo has it: the same summary for every review of an account.
-            review.plan_summary = plan_summary(self.db, review.account_id, self.today)
-        self.db.flush()
 
     def _review(
         self,
@@ -309,7 +301,7 @@ class CopyBuilder:
         users: dict[str, User],
         by_id: dict[int, User],
         earlier: dict[str, list[tuple[FollowUp, dt.date | None]]],
-    ) -> tuple[AccountReview, list[tuple[FollowUp, dt.date | None]]]:
+    ) -> list[tuple[FollowUp, dt.date | None]]:
         author = users[spec.author]
         held = self.today - _days(spec.days_ago)
         at = self._clamp(_at(held, 19))
@@ -321,11 +313,11 @@ class CopyBuilder:
             author_id=author.id,
             held_on=held,
             plan_progress=spec.progress,
-            plan_summary=[],
+            # The plan as the demo has it: the same summary for every review of an account.
+            plan_summary=plan_summary(self.db, current.account.id, self.today),
             created_at=at,
         )
-        self.db.add(review)
-        self.db.flush()
+        insert_objects(self.db, [review])
         self.counts["account_reviews"] += 1
         rows: list[object] = [
             ReviewParticipant(review_id=review.id, user_id=person.id, function=person.function)
@@ -387,7 +379,7 @@ class CopyBuilder:
                     comment=spec.comment if not seen - {person.id} else None,
                 )
             )
-        return review, agreements
+        return agreements
 
     # ----------------------------------------------------------------- helpers
 
@@ -406,8 +398,7 @@ class CopyBuilder:
         self.counts[kind] += len(children)
 
     def _flush_pending(self) -> None:
-        self.db.add_all(self.pending)
-        self.db.flush()
+        insert_objects(self.db, self.pending)
         self.pending = []
 
     def _clamp(self, moment: dt.datetime) -> dt.datetime:
