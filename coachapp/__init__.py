@@ -12,7 +12,17 @@ from coachapp.ids import MAX_ID
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, database, extensions, blueprints, commands."""
-    from coachapp import cli, db, errors, hosts, proxy, request_log, security, write_limit
+    from coachapp import (
+        cli,
+        db,
+        errors,
+        hosts,
+        proxy,
+        request_log,
+        security,
+        static_files,
+        write_limit,
+    )
     from coachapp.config import check_production, load_config
     from coachapp.extensions import api, csrf, login_manager
 
@@ -40,6 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Ids in URLs fit the database's integer columns; a larger number is simply not found.
     app.url_map.converters["int"] = DatabaseIdConverter
     request_log.init_app(app)  # first, so that it times and logs everything after it
+    static_files.init_app(app)
     db.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -1,16 +1,20 @@
 """The app shell the service worker keeps, and the version that names its cache.
 
-The version is a hash of every static file and of the service worker's own template, so
-any change to either makes browsers install a new worker (and offer "Update").
+Static files are served under names that carry their content's hash (coachapp.static_files),
+which is what the shell lists. The version is a hash of those hashes and of the service
+worker's own templates, so any change to a static file or to the worker makes browsers
+install a new worker (and offer "Update"), which fetches the new names into a new cache.
 """
 
 from __future__ import annotations
 
 import hashlib
-from functools import cache
+import re
 from pathlib import Path
 
 from flask import Flask, url_for
+
+from coachapp.static_files import HASHED_NAME, static_files
 
 # What a phone needs to show any cached page offline: styles, scripts, icons, the
 # offline page. Pages themselves are cached as they are visited (see the worker).
@@ -29,22 +33,28 @@ SHELL_STATIC = (
 SHELL_PAGES = ("pwa.offline",)  # by endpoint
 
 
-@cache
-def _version_of(static_folder: str, template_folder: str) -> str:
+def asset_version(app: Flask) -> str:
     digest = hashlib.sha256()
-    roots = [Path(static_folder), Path(template_folder) / "pwa"]
-    for root in roots:
-        for path in sorted(p for p in root.rglob("*") if p.is_file()):
-            digest.update(str(path.relative_to(root)).encode())
-            digest.update(path.read_bytes())
+    for found in static_files(app).every():
+        digest.update(f"{found.name} {found.digest}\n".encode())
+    templates = Path(app.root_path) / "templates" / "pwa"
+    for path in sorted(p for p in templates.rglob("*") if p.is_file()):
+        digest.update(f"{path.relative_to(templates)}\n".encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 
 
-def asset_version(app: Flask) -> str:
-    return _version_of(str(app.static_folder), str(Path(app.root_path) / "templates"))
-
-
 def shell_urls() -> list[str]:
-    """The shell's paths (during a request)."""
-    static = [url_for("static", filename=name) for name in SHELL_STATIC]
-    return static + [url_for(endpoint) for endpoint in SHELL_PAGES]
+    """The shell's paths (during a request): static files by their hashed names."""
+    return shell_static_urls() + [url_for(endpoint) for endpoint in SHELL_PAGES]
+
+
+def shell_static_urls() -> list[str]:
+    return [url_for("static", filename=name) for name in SHELL_STATIC]
+
+
+def plain_path(path: str) -> str:
+    """The path without its hash: /static/js/app.98f409f67451.js -> /static/js/app.js. The
+    worker does the same with HASHED_NAME, to answer a page that asks for another version of
+    a shell file (one saved before a deployment) with the copy it holds."""
+    return re.sub(HASHED_NAME, r"\1\3", path)

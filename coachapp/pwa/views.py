@@ -36,7 +36,8 @@ from coachapp.db import get_session
 from coachapp.errors import Conflict
 from coachapp.links import API_PREFIX, ID_SLOT, path_pattern, path_template
 from coachapp.models import NOT_OBSERVED_LABEL, NOTE_TYPE_LABELS, RATING_SCALE, Role, User
-from coachapp.pwa.assets import asset_version, shell_urls
+from coachapp.pwa.assets import asset_version, plain_path, shell_static_urls, shell_urls
+from coachapp.static_files import HASHED_NAME
 from coachapp.timezones import local_today
 
 bp = Blueprint("pwa", __name__)
@@ -122,6 +123,8 @@ def service_worker_links() -> dict[str, Any]:
     """Every path the service worker knows, drawn from the URL map (during a request)."""
     return {
         "shell_urls": shell_urls(),
+        "shell_by_plain_path": {plain_path(url): url for url in shell_static_urls()},
+        "hashed_name": HASHED_NAME,
         "offline_url": url_for("pwa.offline"),
         "offline_note_url": url_for("pwa.offline_note"),
         "whoami_url": url_for("pwa.whoami"),

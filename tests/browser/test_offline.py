@@ -272,3 +272,25 @@ def test_a_new_version_is_offered_and_taken_on_update(
     assert "shell-next-release" in names
     assert not any(name.startswith("shell-") and name != "shell-next-release" for name in names)
     assert page.evaluate("navigator.serviceWorker.controller.scriptURL") == first
+
+
+def test_without_a_connection_an_older_name_of_a_shell_file_gets_the_shells_copy(
+    signed_in_phone: Callable[..., Page], page_problems: Any
+) -> None:
+    """Static files are named by their content's hash; a page saved before a deployment asks
+    for the names it was drawn with (or, saved before names were hashed, the plain ones).
+    Without a connection the worker answers those with the copy its shell holds."""
+    page_problems.expect(OFFLINE)
+    page = signed_in_phone("manager@example.com")
+    page.goto("/team")
+    controlled(page)
+    current = page.evaluate("document.querySelector('link[rel=stylesheet]').getAttribute('href')")
+    stem = current.rsplit(".", 2)[0]  # /static/css/app
+    held = page.evaluate(f"fetch({current!r}).then((r) => r.text())")
+    assert ".topbar" in held
+
+    page.context.set_offline(True)
+    for older in (f"{stem}.0123456789ab.css", f"{stem}.css"):
+        answer = page.evaluate(f"fetch({older!r}).then(async (r) => [r.status, await r.text()])")
+        assert answer == [200, held], older
+    page.context.set_offline(False)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask
+
+from coachapp.static_files import HASHED_NAME, IMMUTABLE
 
 
 def test_every_url_of_the_manifest_is_routable(app: Flask, client: Any) -> None:
@@ -35,8 +38,10 @@ def test_every_url_of_the_manifest_is_routable(app: Flask, client: Any) -> None:
         "icon 512x512 maskable": "static",
     }
     for item in document["icons"]:
+        assert re.match(HASHED_NAME, item["src"]), item["src"]  # a new icon, a new name
         response = client.get(item["src"])
         assert (response.status_code, response.mimetype) == (200, "image/png"), item["src"]
+        assert response.headers["Cache-Control"] == IMMUTABLE
         response.close()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,9 @@ from flask import Flask, url_for
 from werkzeug.routing import Rule
 
 from coachapp.links import API_PREFIX
+from coachapp.pwa.assets import SHELL_STATIC
 from coachapp.pwa.views import KEPT_PAGES, LOG_COACHING, QUEUEABLE_POSTS, service_worker_links
+from coachapp.static_files import HASHED_NAME, IMMUTABLE, StaticFiles
 
 SW_TEMPLATE = Path(__file__).parents[2] / "coachapp" / "templates" / "pwa" / "sw.js"
 VARIABLE = re.compile(r"<(?:(?P<converter>\w+)(?:\(.*?\))?:)?(?P<name>\w+)>")
@@ -121,3 +124,55 @@ def test_the_notification_icons_are_served(client: Any, links: dict[str, Any]) -
         response = client.get(links[name])
         assert (response.status_code, response.mimetype) == (200, "image/png")
         response.close()
+
+
+def sw_constant(script: str, name: str) -> Any:
+    """The JSON value of a `const NAME = ...;` of the served worker."""
+    found = re.search(rf"^const {name} = (.*?);$", script, re.MULTILINE | re.DOTALL)
+    assert found is not None, name
+    return json.loads(found[1])
+
+
+def test_the_shell_lists_the_hashed_names_pages_link_to(app: Flask, client: Any) -> None:
+    script = client.get("/sw.js").get_data(as_text=True)
+    shell = sw_constant(script, "SHELL")
+    by_plain = sw_constant(script, "SHELL_BY_PLAIN_PATH")
+    with app.test_request_context():
+        hashed = {name: url_for("static", filename=name) for name in SHELL_STATIC}
+        offline = url_for("pwa.offline")
+    assert shell == [*hashed.values(), offline]
+    assert by_plain == {f"/static/{name}": url for name, url in hashed.items()}
+    for url in hashed.values():
+        assert re.match(HASHED_NAME, url), url
+        answer = client.get(url)
+        assert answer.status_code == 200 and answer.headers["Cache-Control"] == IMMUTABLE, url
+    # Everything a page loads from /static/ is in the shell, so it shows without a connection.
+    page = client.get("/login").get_data(as_text=True)
+    for link in re.findall(r'(?:src|href)="(/static/[^"]+)"', page):
+        assert link in shell, link
+    # The worker finds a plain or older name's shell copy with the same pattern.
+    assert f"new RegExp({json.dumps(HASHED_NAME)})" in script
+
+
+def test_a_deployment_that_changes_a_file_changes_the_worker_and_its_shell(
+    app: Flask, client: Any, tmp_path: Path
+) -> None:
+    """A new version of a static file gets a new name in the shell, and the worker's version,
+    which names its cache, changes with it: the phone installs the new worker, which fetches
+    the new names into a new cache and deletes the old one."""
+    folder = tmp_path / "static"
+    shutil.copytree(Path(str(app.static_folder)), folder)
+    app.extensions["coachapp.static_files"] = StaticFiles(folder, check_every=0)
+    first = client.get("/sw.js").get_data(as_text=True)
+    assert client.get("/sw.js").get_data(as_text=True) == first  # stable between deployments
+
+    stylesheet = folder / "css" / "app.css"
+    stylesheet.write_text(stylesheet.read_text() + "\n.next-release { color: inherit; }\n")
+    second = client.get("/sw.js").get_data(as_text=True)
+    assert sw_constant(first, "VERSION") != sw_constant(second, "VERSION")
+    before, after = sw_constant(first, "SHELL"), sw_constant(second, "SHELL")
+    assert [a for a, b in zip(before, after, strict=True) if a != b] == [before[0]]
+    assert after[0].startswith("/static/css/app.") and after[0] != before[0]
+    page = client.get("/login").get_data(as_text=True)
+    assert after[0] in page and before[0] not in page
+    assert ".next-release" in client.get(after[0]).get_data(as_text=True)

@@ -4,7 +4,10 @@
 // taps "Update". Every path it knows is drawn from the app's URL map (pwa/views.py).
 //
 // - App shell (styles, scripts, icons, the offline page): precached, served cache first;
-//   fetched without cookies, so the copy holds nobody's data.
+//   fetched without cookies, so the copy holds nobody's data. Static files are named by
+//   their content's hash (app.<hash>.js, cached for a year by the browser), so the shell of
+//   a new version holds new names; a page saved before a deployment asks for the names it
+//   was drawn with, and gets them from the network, or without one the shell's copy.
 // - Pages: network first; the team list, rep pages, plans, guides and the offline note
 //   form are kept as they are visited, to be shown when there is no connection, marked as
 //   a saved copy with the time it was fetched.
@@ -30,6 +33,10 @@ const SHELL_CACHE = `shell-${VERSION}`;
 const PAGES_PREFIX = "pages-";
 const LEGACY_PAGES = "pages";
 const SHELL = {{ shell_urls | tojson }};
+// The shell's static files by their plain paths (without the hash), and the hashed name's
+// pattern: (name)(hash)(extension).
+const SHELL_BY_PLAIN_PATH = {{ shell_by_plain_path | tojson(indent=2) }};
+const HASHED_NAME = new RegExp({{ hashed_name | tojson }});
 const OFFLINE_PAGE = {{ offline_url | tojson }};
 const OFFLINE_NOTE = {{ offline_note_url | tojson }};
 const WHOAMI = {{ whoami_url | tojson }};
@@ -349,9 +356,23 @@ async function offlinePage(person) {
   });
 }
 
-async function shellFirst(request) {
-  const cached = await caches.match(request, { ignoreSearch: true });
+async function shellFirst(request, path) {
+  const cached = await caches.match(path, { cacheName: SHELL_CACHE });
   return cached || fetch(request);
+}
+
+// Another version of a shell file (another hash, or none): the one asked for while there is
+// a connection, else the shell's.
+async function otherVersion(request, path) {
+  try {
+    return await fetch(request);
+  } catch (error) {
+    const cached = await caches.match(path, { cacheName: SHELL_CACHE });
+    if (cached) {
+      return cached;
+    }
+    throw error;
+  }
 }
 
 // The outbox, shared with the pages (static/js/offline.js).
@@ -430,8 +451,11 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET") {
     return;
   }
+  const shellCopy = SHELL_BY_PLAIN_PATH[url.pathname.replace(HASHED_NAME, "$1$3")];
   if (SHELL.includes(url.pathname) && url.pathname !== OFFLINE_PAGE) {
-    event.respondWith(shellFirst(request));
+    event.respondWith(shellFirst(request, url.pathname));
+  } else if (shellCopy) {
+    event.respondWith(otherVersion(request, shellCopy));
   } else if (request.mode === "navigate") {
     event.respondWith(page(request, url));
   }
