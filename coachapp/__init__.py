@@ -14,6 +14,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, database, extensions, blueprints, commands."""
     from coachapp import (
         cli,
+        compression,
         db,
         errors,
         hosts,
@@ -50,6 +51,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Ids in URLs fit the database's integer columns; a larger number is simply not found.
     app.url_map.converters["int"] = DatabaseIdConverter
     request_log.init_app(app)  # first, so that it times and logs everything after it
+    compression.init_app(app)  # then compression, whose hook runs after every other one's
     static_files.init_app(app)
     db.init_app(app)
     csrf.init_app(app)

@@ -15,7 +15,8 @@ What a request under /static/ gets:
   restart): the current file, revalidated on every use (`no-cache`), so it is never kept
   under a name that promised other bytes;
 - anything else: 404.
-Each answer carries the hash as its strong ETag.
+Each answer carries the hash as its strong ETag. Compression comes after, in
+coachapp.compression.
 
 Files are read once and kept in memory (the whole folder is under 200 KB); a file whose
 modification time or size changed is read again, looked at no more than once a second, so

@@ -9,9 +9,11 @@ only when one of them is the current version's ETag. One that matches no current
 an older version, a tag we never gave out, or a value that is not an entity-tag at all (it
 matches nothing either) — answers 412 with the current ETag. A versioned change without
 If-Match answers 428 (RFC 6585), and so does ``If-Match: *``: it names no version, so it
-cannot stop a lost update, which is what the precondition is required for. One leniency: a
+cannot stop a lost update, which is what the precondition is required for. Two leniencies: a
 weak tag (W/"3") is compared by its version, since a proxy that compresses responses weakens
-our ETags on the way out, and the number still names exactly one version.
+our ETags on the way out, and so is the tag of a compressed answer ("3:br", "3:gzip": the
+app's own compression names the coding in the tag, coachapp.compression); either way the
+number still names exactly one version.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from coachapp.compression import uncompressed_tag
 from coachapp.errors import DomainError
 
 
@@ -90,7 +93,7 @@ def parse_if_match(header: str | None) -> IfMatch | None:
         tag = ENTITY_TAG.fullmatch(member.strip())
         if tag is None:  # not an entity-tag: the whole field is malformed and matches nothing
             return IfMatch(frozenset(), header.strip()[:100])
-        opaque = tag.group(2)
+        opaque = uncompressed_tag(tag.group(2))
         if opaque.isascii() and opaque.isdigit() and len(opaque) <= VERSION_DIGITS:
             versions.add(int(opaque))
     return IfMatch(frozenset(versions), header.strip()[:100])

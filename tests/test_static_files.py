@@ -78,6 +78,12 @@ def test_a_revalidation_with_the_etag_answers_304(app: Flask, client: HttpsClien
         first = client.get(link)
         again = client.get(link, headers={"If-None-Match": first.headers["ETag"]})
         assert again.status_code == 304 and not again.get_data(), link
+        packed = client.get(link, headers={"Accept-Encoding": "br"})
+        assert packed.headers["Content-Encoding"] == "br"
+        again = client.get(
+            link, headers={"Accept-Encoding": "br", "If-None-Match": packed.headers["ETag"]}
+        )
+        assert again.status_code == 304, link
 
 
 def test_modules_import_each_other_by_hashed_names(app: Flask, client: HttpsClient) -> None:

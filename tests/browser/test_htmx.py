@@ -57,6 +57,39 @@ def test_pages_load_only_their_own_scripts_and_styles(signed_in_phone: Callable[
         assert any(hashed.search(url) for url in loaded), (plain, loaded)
 
 
+def test_chromium_gets_pages_styles_and_scripts_compressed(
+    new_phone: Callable[..., Page],
+) -> None:
+    """Brotli from the app (coachapp.compression), decoded by the browser: the page shows
+    styled, htmx and the modules run (the page fixtures fail the test on any script error)."""
+    page = new_phone()
+    answers = []
+    page.on("response", lambda response: answers.append(response))
+    page.goto("/login")
+    page.wait_for_function("typeof window.htmx === 'object'")
+    codings = {
+        re.sub(r"\.[0-9a-f]{12}\.", ".", answer.url.split("/", 3)[3]): answer.headers.get(
+            "content-encoding"
+        )
+        for answer in answers
+        if answer.request.resource_type in ("document", "stylesheet", "script")
+    }
+    assert codings == {
+        "login": "br",
+        "static/css/app.css": "br",
+        "static/vendor/htmx-4.0.1.min.js": "br",
+        "static/js/app.js": "br",
+        "static/js/offline.js": "br",
+        "static/js/timezone-picker.js": "br",
+        "static/js/links.js": None,  # under 500 bytes
+    }, codings
+    # The stylesheet applied: the sign-in button is not the browser's default grey.
+    background = page.get_by_role("button", name="Sign in").evaluate(
+        "(button) => getComputedStyle(button).backgroundColor"
+    )
+    assert background not in ("rgb(239, 239, 239)", "rgba(0, 0, 0, 0)"), background
+
+
 def test_the_watch_catches_csp_violations(phone: Page, page_problems: PageProblems) -> None:
     """The page fixtures really see a blocked inline script and a console error (so their
     silence in the other tests means something)."""

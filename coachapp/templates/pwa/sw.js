@@ -275,6 +275,9 @@ async function keepPage(person, request, response) {
   const cache = await caches.open(pagesOf(person));
   const headers = new Headers(response.headers);
   headers.set(SAVED_AT, new Date().toISOString());
+  // The body kept is the decoded one: its length and coding on the wire no longer apply.
+  headers.delete("Content-Encoding");
+  headers.delete("Content-Length");
   const body = await response.blob();
   await cache.put(request, new Response(body, { status: response.status, headers }));
   const keys = await cache.keys();
