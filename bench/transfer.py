@@ -3,9 +3,10 @@
 The demo organisation on a temporary SQLite database (as bench.screenshots), signed in as
 manager@example.com; then a fresh phone context (empty HTTP cache, no service worker) with
 that session opens /today in Debian's Chromium and every response is collected. Each body is
-measured raw, as the app sent it, gzip -9 (what any reverse proxy can do) and brotli quality 11
-(through Node's zlib, when node is installed). Images are counted as they are: proxies do not
-recompress PNG. Headers are left out (HTTP/2 compresses them; about 1.2 KB each over HTTP/1.1).
+measured raw (uncompressed), as the app sent it ("sent": the body's bytes on the wire, with the
+brotli or gzip the app chose, coachapp.compression), and for comparison gzip -9 and brotli
+quality 11 (through Node's zlib, when node is installed). Images are counted as they are.
+Headers are left out (HTTP/2 compresses them; about 1.2 KB each over HTTP/1.1).
 
 Three groups:
 - page: what the browser fetched to show /today (HTML, CSS, JS, icons, fonts);
@@ -32,6 +33,7 @@ from urllib.parse import urlsplit
 from playwright.sync_api import BrowserContext, Request, sync_playwright
 
 from bench.screenshots import CHROMIUM_ARGS, PHONE, demo_server, sign_in
+from coachapp.compression import DEFAULTS as COMPRESS_DEFAULTS
 
 KB = 1024
 TARGET_BYTES = 60 * KB
@@ -57,6 +59,7 @@ class Resource:
     body: bytes
     cached: bool  # answered from the browser's HTTP cache: nothing crossed the wire
     encoding: str  # the Content-Encoding the app sent, "" for none
+    sent: int  # the body's bytes on the wire (compressed when the app compressed it)
     gzip: int = 0
     brotli: int | None = None
 
@@ -96,11 +99,13 @@ def collect(context: BrowserContext, base_url: str, path: str) -> list[Resource]
                 body=body,
                 cached=request.sizes()["responseBodySize"] == 0,
                 encoding=response.headers.get("content-encoding", ""),
+                sent=sent_size(body, response.headers.get("content-encoding", "")),
             )
         )
     for install_path in INSTALL_PATHS:
         answer = context.request.get(base_url + install_path)
         body = answer.body()
+        encoding = answer.headers.get("content-encoding", "")
         resources.append(
             Resource(
                 group="install",
@@ -109,10 +114,24 @@ def collect(context: BrowserContext, base_url: str, path: str) -> list[Resource]
                 content_type=answer.headers.get("content-type", ""),
                 body=body,
                 cached=False,
-                encoding=answer.headers.get("content-encoding", ""),
+                encoding=encoding,
+                sent=sent_size(body, encoding),
             )
         )
     return resources
+
+
+def sent_size(body: bytes, encoding: str) -> int:
+    """The body's size as the app sent it: Playwright gives the decoded body, and the app's
+    compression (coachapp.compression's settings) gives the same bytes again. (Chromium's own
+    count of body bytes is not reliable for the worker's fetches.)"""
+    if encoding == "br":
+        import brotli
+
+        return len(brotli.compress(body, quality=COMPRESS_DEFAULTS["COMPRESS_BR_LEVEL"]))
+    if encoding == "gzip":
+        return len(gzip.compress(body, compresslevel=COMPRESS_DEFAULTS["COMPRESS_LEVEL"]))
+    return len(body)
 
 
 def brotli_sizes(bodies: list[bytes]) -> list[int] | None:
@@ -150,16 +169,20 @@ def kb(size: int | None) -> str:
     return "-" if size is None else f"{size / KB:.1f}"
 
 
-def print_table(resources: list[Resource]) -> tuple[int, int | None]:
-    """Prints the table; returns the compressed totals (gzip, brotli) of page + install.
+def print_table(resources: list[Resource]) -> tuple[int, int, int | None]:
+    """Prints the table; returns the totals of page + install: sent by the app, gzip -9 and
+    brotli 11.
 
     A group's total counts what crossed the wire: rows answered from the HTTP cache are shown
     but left out.
     """
-    header = f"{'group':15} {'resource':36} {'type':10} {'raw KB':>7} {'gzip KB':>8} {'br KB':>7}"
+    header = (
+        f"{'group':15} {'resource':36} {'type':10} {'raw KB':>7} {'sent KB':>12} "
+        f"{'gzip KB':>8} {'br KB':>7}"
+    )
     print(header)
     print("-" * len(header))
-    totals: dict[str, tuple[int, int, int | None]] = {}
+    totals: dict[str, tuple[int, int, int, int | None]] = {}
     for group in ("page", "install", "service worker"):
         rows = sorted(
             (resource for resource in resources if resource.group == group),
@@ -167,25 +190,33 @@ def print_table(resources: list[Resource]) -> tuple[int, int | None]:
         )
         for row in rows:
             note = "  (HTTP cache: not counted)" if row.cached else ""
+            sent = f"{kb(row.sent)} {row.encoding or '-':>4}"
             print(
                 f"{row.group:15} {row.path[:36]:36} {row.kind[:10]:10} {kb(len(row.body)):>7} "
-                f"{kb(row.gzip):>8} {kb(row.brotli):>7}{note}"
+                f"{sent:>12} {kb(row.gzip):>8} {kb(row.brotli):>7}{note}"
             )
         wire = [row for row in rows if not row.cached]
         brotli = [row.brotli for row in wire]
         totals[group] = (
             sum(len(row.body) for row in wire),
+            sum(row.sent for row in wire),
             sum(row.gzip for row in wire),
             None if None in brotli else sum(b for b in brotli if b is not None),
         )
-        raw, gz, br = totals[group]
-        print(f"{'':15} {'= ' + group:36} {'':10} {kb(raw):>7} {kb(gz):>8} {kb(br):>7}")
+        raw, sent_total, gz, br = totals[group]
+        print(
+            f"{'':15} {'= ' + group:36} {'':10} {kb(raw):>7} {kb(sent_total):>7}{'':5} "
+            f"{kb(gz):>8} {kb(br):>7}"
+        )
         print()
     page, install = totals["page"], totals["install"]
-    raw, gz = page[0] + install[0], page[1] + install[1]
-    br = None if page[2] is None or install[2] is None else page[2] + install[2]
-    print(f"{'first load':15} {'page + install':36} {'':10} {kb(raw):>7} {kb(gz):>8} {kb(br):>7}")
-    return gz, br
+    raw, sent_total, gz = (page[n] + install[n] for n in range(3))
+    br = None if page[3] is None or install[3] is None else page[3] + install[3]
+    print(
+        f"{'first load':15} {'page + install':36} {'':10} {kb(raw):>7} {kb(sent_total):>7}{'':5} "
+        f"{kb(gz):>8} {kb(br):>7}"
+    )
+    return sent_total, gz, br
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -197,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     if executable is None:
         print("chromium is not installed: apt-get install chromium (or make chromium)")
         return 1
-    with demo_server() as base_url, sync_playwright() as playwright:
+    with demo_server() as (base_url, _ids), sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:
             signing_in = browser.new_context(viewport=PHONE, is_mobile=True, base_url=base_url)
@@ -214,21 +245,18 @@ def main(argv: list[str] | None = None) -> int:
             browser.close()
     compress(resources)
     print(f"First load of {args.path} signed in as {args.email} (phone, empty cache)\n")
-    gz, br = print_table(resources)
+    sent, gz, br = print_table(resources)
     print()
-    if not any(resource.encoding for resource in resources):
-        print(
-            "The app itself sends nothing compressed (no Content-Encoding): in production the\n"
-            "reverse proxy compresses text responses (README, Production). 'raw' is what the app\n"
-            "alone puts on the wire; gzip and br what the proxy would send."
-        )
-    best = min(size for size in (gz, br) if size is not None)
-    verdict = "met" if best <= TARGET_BYTES else "MISSED"
     print(
-        f"Target: first load under {TARGET_BYTES // KB} KB compressed: "
-        f"gzip {kb(gz)} KB, brotli {kb(br)} KB: {verdict}"
+        "'sent' is what the app put on the wire (its own brotli or gzip, coachapp.compression);\n"
+        "gzip and br are the same bodies at gzip -9 and brotli 11, for comparison."
     )
-    return 0 if best <= TARGET_BYTES else 2
+    verdict = "met" if sent <= TARGET_BYTES else "MISSED"
+    print(
+        f"Target: first load under {TARGET_BYTES // KB} KB as sent: {kb(sent)} KB "
+        f"(gzip -9 {kb(gz)} KB, brotli 11 {kb(br)} KB): {verdict}"
+    )
+    return 0 if sent <= TARGET_BYTES else 2
 
 
 if __name__ == "__main__":
