@@ -1,5 +1,5 @@
 """Commands: flask --app coachapp db upgrade | seed-demo | create-user | reset-password |
-vapid-keys | worker | attainment-snapshots | dev-cert."""
+vapid-keys | worker | attainment-snapshots | refresh-figures | dev-cert."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from coachapp import migrate
 from coachapp.admin.service import create_user, reset_password, user_create_schema
+from coachapp.dashboard import summaries
 from coachapp.db import get_session, utcnow
 from coachapp.demo import seed_demo
 from coachapp.devserver import write_dev_certificate
@@ -218,6 +219,18 @@ def attainment_snapshots_command(since: Quarter | None) -> None:
         click.echo(f"No closed quarter from {since.label} on.")
 
 
+@click.command("refresh-figures")
+@with_appcontext
+def refresh_figures_command() -> None:
+    """Compute the dashboard's stored figures again now, every team and region (the worker
+    does so within a minute of any change, and when a day turns)."""
+    done = summaries.refresh(get_session())
+    click.echo(
+        f"Figures computed in {done.seconds:.2f} s of CPU: {done.written} row(s) written, "
+        f"{done.kept} unchanged, {done.deleted} deleted."
+    )
+
+
 @click.command("dev-cert")
 @with_appcontext
 @click.option(
@@ -242,6 +255,7 @@ def init_app(app: Flask) -> None:
         vapid_keys_command,
         worker_command,
         attainment_snapshots_command,
+        refresh_figures_command,
         dev_cert_command,
     ):
         app.cli.add_command(command)

@@ -1,7 +1,8 @@
 """The background worker: each round runs the jobs that are due, each in an app context.
 
 Jobs: evaluate the nudge rules, push the outbox, purge spent tokens and sign-in attempts,
-snapshot goal attainment once a quarter has closed.
+snapshot goal attainment once a quarter has closed, compute the dashboard's figures again
+when something they rest on changed or a day turned.
 `run_once` runs every job (for cron and tests); `run_forever` runs each job at its own
 interval until SIGTERM or SIGINT, finishing the round it is in. Every round ends with a
 heartbeat row (`worker_heartbeats`) that the admin's worker page reads.
@@ -25,6 +26,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from coachapp.auth.throttle import purge_old_attempts
+from coachapp.dashboard.summaries import refresh_if_due
 from coachapp.db import get_session, utcnow
 from coachapp.models import ApiToken, WorkerHeartbeat
 from coachapp.nudges.delivery import PushSettings, send_due
@@ -76,6 +78,13 @@ def snapshot_attainment(db: Session) -> int:
     return taken
 
 
+def refresh_figures(db: Session) -> int:
+    """The dashboard's stored figures computed again when behind (coachapp.dashboard.summaries):
+    a change waits, or a date turned; the rows written. Usually nothing is due, and two small
+    queries say so."""
+    return refresh_if_due(db, utcnow())
+
+
 # Name -> (job, the config key giving its interval in run_forever; None: every round).
 JOBS: dict[str, tuple[Job, str | None]] = {
     "nudge_rules": (evaluate_nudge_rules, "NUDGE_RULES_INTERVAL_SECONDS"),
@@ -83,6 +92,7 @@ JOBS: dict[str, tuple[Job, str | None]] = {
     "purge_expired_tokens": (purge_expired_tokens, "PURGE_INTERVAL_SECONDS"),
     "purge_login_attempts": (purge_login_attempts, "PURGE_INTERVAL_SECONDS"),
     "attainment_snapshots": (snapshot_attainment, "ATTAINMENT_SNAPSHOT_INTERVAL_SECONDS"),
+    "figures": (refresh_figures, "FIGURES_INTERVAL_SECONDS"),
 }
 
 

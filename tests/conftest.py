@@ -80,6 +80,7 @@ SLOW_MODULES = frozenset(
         "test_blind_visibility.py",
         "test_team_move.py",
         "test_rollup_queries.py",
+        "test_stored_figures_property.py",
     }
 )
 

@@ -21,6 +21,7 @@ from coachapp.models.coaching import (
     NoteType,
     PendingSelfAssessment,
 )
+from coachapp.models.figures import FigureChange, FigureRefresh, FigureSummary
 from coachapp.models.limits import WriteAllowance
 from coachapp.models.notifications import (
     Notification,
@@ -109,6 +110,9 @@ __all__ = [
     "Competency",
     "DecisionRole",
     "DevelopmentFocus",
+    "FigureChange",
+    "FigureRefresh",
+    "FigureSummary",
     "FollowUp",
     "FollowUpStatus",
     "Function",

@@ -1,0 +1,238 @@
+"""Figures computed once, read many times: the stored rows of every team and region are the
+numbers the dashboard computes on the fly, after every kind of change (coachapp.dashboard.
+summaries)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import Connection, func, select, update
+from sqlalchemy.orm import Session
+
+from coachapp.coaching import service as coaching
+from coachapp.coaching.cadence import WINDOW_CHOICES
+from coachapp.dashboard import summaries
+from coachapp.dashboard.summaries import SUBTREE, TEAM, Reader, refresh, refresh_if_due
+from coachapp.db import utcnow
+from coachapp.models import (
+    CadenceTarget,
+    FigureChange,
+    FigureRefresh,
+    FigureSummary,
+    FollowUp,
+    FollowUpStatus,
+    NoteType,
+    User,
+)
+from coachapp.reporting_lines import change_manager
+from coachapp.worker import run_once
+from tests.builders import make_note
+from tests.conftest import Lines
+from tests.dashboard.figure_world import (
+    acknowledge,
+    move,
+    self_rate,
+    settle,
+    share,
+    target,
+    time_passes,
+    toggle_active,
+    world_in,
+    write,
+)
+from tests.dashboard.history import NOW, History
+from tests.dashboard.stored_check import assert_stored_match_on_the_fly
+
+
+def changes(db: Session) -> int:
+    return db.scalar(select(func.count()).select_from(FigureChange)) or 0
+
+
+# The stored figures are the dashboard's ---------------------------------------------------------
+
+
+def test_stored_figures_equal_the_dashboards_on_a_known_history(db: Session, h: History) -> None:
+    done = refresh(db, NOW)
+    assert done.written == db.scalar(select(func.count()).select_from(FigureSummary))
+    # Rows: the teams of manager_a, manager_b, manager_c (deactivated, Hal still on the team),
+    # manager_far, and of each director (nobody reports to them directly), and each
+    # director's subtree; in 3 periods. The dashboards show all but the directors' teams.
+    assert done.written == 3 * (4 + 2 + 2)
+    assert assert_stored_match_on_the_fly(db, NOW) == 3 * (4 + 2)
+
+
+def test_stored_figures_respect_the_wall_between_medical_and_commercial(
+    db: Session, lines: Lines
+) -> None:
+    """A commercial director over an MSL manager reads that team's row without its MSLs; the
+    medical director reads the MSLs'."""
+    now = utcnow()
+    refresh(db, now)
+    assert assert_stored_match_on_the_fly(db, now) > 0
+    director = lines.people["director"]
+    msl_team = summaries.stored_figures(
+        db, Reader.of(director, now), 90, {(lines.people["msl_manager2"].id, TEAM)}, now
+    )
+    assert msl_team is not None
+    assert msl_team[(lines.people["msl_manager2"].id, TEAM)].summary.rep_count == 0
+    medical = lines.people["medical_director"]
+    theirs = summaries.stored_figures(db, Reader.of(medical, now), 90, {(medical.id, SUBTREE)}, now)
+    assert theirs is not None and theirs[(medical.id, SUBTREE)].summary.rep_count == 1
+
+
+def test_a_second_computation_writes_only_what_changed(db: Session, h: History) -> None:
+    first = refresh(db, NOW)
+    again = refresh(db, NOW)
+    assert (again.written, again.kept, again.deleted) == (0, first.written, 0)
+    # A note for Gus changes his team's rows and the director's subtree, in each period.
+    make_note(db, h["manager_b"], h["gus"], guide_version=h.version, occurred_on=NOW.date())
+    db.commit()
+    after = refresh(db, NOW)
+    assert after.written == 2 * 3
+    assert assert_stored_match_on_the_fly(db, NOW) == 18
+
+
+def test_a_day_later_every_row_is_of_the_new_day(db: Session, h: History) -> None:
+    refresh(db, NOW)
+    later = NOW + dt.timedelta(days=1)
+    assert summaries.refresh_due(db, later)
+    done = refresh(db, later)
+    assert done.deleted == done.written == 24
+    assert assert_stored_match_on_the_fly(db, later) == 18
+
+
+# Reading -------------------------------------------------------------------------------------
+
+
+def test_nothing_is_read_before_the_figures_were_computed(db: Session, h: History) -> None:
+    """A new database, before the worker ran: the dashboard computes on the fly."""
+    reader = Reader.of(h["director"], NOW)
+    wanted = {(h["director"].id, SUBTREE)}
+    assert summaries.stored_figures(db, reader, 90, wanted, NOW) is None
+    refresh(db, NOW)
+    stored = summaries.stored_figures(db, reader, 90, wanted, NOW)
+    assert stored is not None and stored.computed_at == NOW
+    # A period no dashboard offers, someone of no row: not stored.
+    assert summaries.stored_figures(db, reader, 45, wanted, NOW) is None
+    assert summaries.stored_figures(db, reader, 90, {(h["ana"].id, TEAM)}, NOW) is None
+
+
+def test_stored_figures_are_not_read_once_they_fall_behind(db: Session, h: History) -> None:
+    refresh(db, NOW)
+    reader = Reader.of(h["director"], NOW)
+    wanted = {(h["manager_a"].id, TEAM)}
+    # 06:00 UTC the next day: 11 March in New York and Chicago (a rep's today and the
+    # reader's), 10 March still in Los Angeles (Cat's), before the worker's next round.
+    assert summaries.stored_figures(db, reader, 90, wanted, NOW + dt.timedelta(hours=15)) is None
+    # A change the worker has not seen yet: read for a while, not once it has waited too long.
+    db.add(FigureChange(changed_at=NOW))
+    db.commit()
+    assert summaries.stored_figures(db, reader, 90, wanted, NOW + dt.timedelta(minutes=1))
+    late = NOW + summaries.STALE_AFTER + dt.timedelta(seconds=1)
+    assert summaries.stored_figures(db, reader, 90, wanted, late) is None
+
+
+# Marking changes ------------------------------------------------------------------------------
+
+
+def test_every_kind_of_change_marks_the_figures(app: Flask, db: Session, h: History) -> None:
+    refresh(db, NOW)  # sees the changes that built the history
+    assert changes(db) == 0
+    with app.app_context():
+        draft = h.notes["ana_draft"]
+        coaching.update_note(db, h["manager_a"], draft.id, {"strengths": "Asked good questions."})
+        assert changes(db) == 0, "a draft's autosave changes no figure"
+        coaching.share_note(db, h["manager_a"], draft.id)
+        assert changes(db) == 1
+        coaching.acknowledge_note(db, h["ana"], draft.id, "Thanks")
+        assert changes(db) == 2
+        follow_up = h.follow_ups["ana_later"]
+        coaching.update_follow_up(db, h["ana"], follow_up.id, {"status": FollowUpStatus.DONE})
+        assert changes(db) == 3
+        change_manager(db, h["gus"], h["manager_a"].id, actor=None)
+        db.commit()
+        assert changes(db) == 4
+        # Several changes in one transaction mark once.
+        h["ben"].active = False
+        db.flush()
+        db.add(CadenceTarget(team_manager_id=h["manager_a"].id))
+        db.commit()
+        assert changes(db) == 5
+        # A statement that sets follow-ups without loading them (a plan action's).
+        db.execute(update(FollowUp).where(FollowUp.owner_id == h["ivy"].id).values(title="x"))
+        db.commit()
+        assert changes(db) == 6
+        # Rows written to the table itself (the demo's, in bulk).
+        db.execute(update(User.__table__).where(User.id == h["ivy"].id).values(name="Ivy F"))
+        db.commit()
+        assert changes(db) == 7
+        # What no figure reads: a person's email, a note's private notes after sharing.
+        h["ana"].email = "ana-ahead@example.com"
+        db.commit()
+        assert changes(db) == 7
+        draft.private_notes = "Only mine."
+        db.commit()
+        assert changes(db) == 7
+
+
+# The worker and the command -------------------------------------------------------------------
+
+
+def test_the_worker_computes_the_figures_when_something_changed(
+    app: Flask, db: Session, h: History
+) -> None:
+    assert run_once(app, {"figures"}).counts == {"figures": 24}
+    assert run_once(app, {"figures"}).counts == {"figures": 0}, "nothing changed"
+    make_note(db, h["manager_b"], h["gus"], guide_version=h.version)
+    db.commit()
+    assert run_once(app, {"figures"}).counts == {"figures": 6}
+    state = db.get(FigureRefresh, summaries.STATE_ID)
+    assert state is not None and state.rows == 24
+    # The dates the figures were judged on: the director's in Chicago, Cat's in Los Angeles.
+    assert {"America/Chicago", "America/Los_Angeles"} <= set(state.zones)
+    assert changes(db) == 0
+
+
+def test_refresh_figures_command(runner: Any, db: Session, h: History) -> None:
+    result = runner.invoke(args=["refresh-figures"])
+    assert result.exit_code == 0, result.output
+    assert "24 row(s) written" in result.output
+    assert db.scalar(select(func.count()).select_from(FigureSummary)) == 24
+
+
+# Each kind of change, one after the other (any sequence: test_stored_figures_property.py) ----
+# (whether it changes figures, the change, its arguments)
+
+SCRIPT: list[tuple[Any, ...]] = [
+    (True, write, "r1", 2, NoteType.RIDE_ALONG, [3, 4], True, 5, True),  # shared, a follow-up
+    (False, write, "r3", 10, NoteType.ONE_ON_ONE, [2, None], False, -3, False),  # a draft...
+    (True, share, 1),  # ...shared later
+    (True, write, "r6", 40, NoteType.VIRTUAL_CALL, [1, 4], True, -1, False),  # in Berlin
+    (True, self_rate, 1, [4, 1]),
+    (True, acknowledge, 0),
+    (True, acknowledge, 1),
+    (True, settle, 0, FollowUpStatus.DONE),
+    (True, settle, 1, FollowUpStatus.CANCELLED),
+    (True, move, "r1", "m2"),  # to another region
+    (True, move, "r3", "region"),  # to a director
+    (True, toggle_active, "r2"),  # leaves
+    (True, target, "m2", 1),  # r1, coached 2 days ago, falls behind
+    (True, time_passes, 13),  # a date turns in some time zone
+    (True, time_passes, 24 * 40),
+]
+
+
+def test_stored_figures_follow_each_kind_of_change(app: Flask, connection: Connection) -> None:
+    with world_in(app, connection, utcnow()) as world:
+        refresh(world.db, world.now)
+        for n, (changes_figures, step, *args) in enumerate(SCRIPT):
+            step(world, *args)
+            due = summaries.refresh_due(world.db, world.now)
+            assert due == changes_figures, f"{step.__name__}{tuple(args)}: marked {due}"
+            written = refresh_if_due(world.db, world.now)
+            assert (written > 0) == changes_figures, f"{step.__name__}: {written} rows"
+            # Each period in turn (the property test checks all three after each change).
+            window = WINDOW_CHOICES[n % len(WINDOW_CHOICES)]
+            assert assert_stored_match_on_the_fly(world.db, world.now, [window]) >= 10
