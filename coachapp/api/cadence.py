@@ -1,8 +1,9 @@
-"""GET /api/v1/cadence (DESIGN.md "Stable contract") and /api/v1/cadence/teams.
+"""GET /api/v1/cadence (DESIGN.md "Stable contract"), /api/v1/cadence/teams and /quality.
 
 Thin views over coachapp.dashboard.service, the code behind the director's dashboard, the
 Team page and the cadence CSV. Rows cover the caller's scope (coachapp.policy): a manager's
-reps, a director's subtree, a rep themself; admins read no coaching and get none.
+reps, a director's subtree, a rep themself; admins read no coaching and get none. Paged
+(coachapp.api.paging): the reps' figures are computed for the page's reps only.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from typing import Any
 
 from marshmallow import RAISE
 
+from coachapp.api import paging
 from coachapp.api.auth import callers_only
+from coachapp.api.paging import asc
 from coachapp.api.parsing import Blueprint
 from coachapp.api.responses import authenticated
 from coachapp.auth.callers import api_user
@@ -26,60 +29,77 @@ from coachapp.dashboard.schemas import (
     rep_json,
     team_json,
 )
-from coachapp.dashboard.service import cadence_rows, teams_of
+from coachapp.dashboard.service import TeamFigures, rep_rows, scoped_reps_query, teams_of
 from coachapp.db import get_session, utcnow
+from coachapp.models import User
 from coachapp.timezones import local_today
 
 blp = Blueprint("api_cadence", __name__, description="Coaching cadence")
 callers_only(blp)
 
+# Pages of reps are cut in the order of their ids, which never change: a rep whose figures
+# change while a client walks the pages is neither met twice nor missed.
+REP_ORDER = [asc(User.id)]
+# Teams by their manager's name; reps who report to nobody last.
+TEAM_ORDER = [
+    asc(lambda team: team.manager is None, bool),
+    asc(lambda team: team.manager.name if team.manager else "", str),
+    asc(lambda team: team.manager_id or 0),
+]
+
+
+class CadencePageQuerySchema(paging.PageQuerySchema, CadenceQuerySchema):
+    pass
+
 
 @blp.get("/cadence")
-@blp.arguments(CadenceQuerySchema, location="query", unknown=RAISE)
-@blp.response(200, CadenceRowSchema(many=True))
+@blp.arguments(CadencePageQuerySchema, location="query", unknown=RAISE)
+@blp.response(200, CadenceRowSchema(many=True), headers=paging.LINK_HEADER)
 @authenticated(blp, 422)
 def cadence(query: dict[str, Any]) -> Any:
     """Per visible rep: last coaching date, days since, sessions in the window, the target,
     ride-alongs, follow-ups, acknowledgements and focus competencies, and a status
-    (on_track, due_soon, overdue, never). Who needs coaching next comes first. Figures are
-    judged on each rep's local date; only notes that count as coaching count: shared, and so
-    with a type, a competency rated 1-4 and a development focus (coachapp.coaching.counts)."""
-    rows = cadence_rows(get_session(), api_user(), cadence_filters(query), utcnow())
-    return [rep_json(row) for row in rows]
+    (on_track, due_soon, overdue, never). Figures are judged on each rep's local date; only
+    notes that count as coaching count: shared, and so with a type, a competency rated 1-4
+    and a development focus (coachapp.coaching.counts).
+
+    Paged by rep (in the order of their ids); within a page, who needs coaching next comes
+    first."""
+    db, filters = get_session(), cadence_filters(query)
+    page = paging.query_page(db, scoped_reps_query(api_user(), filters), REP_ORDER, query)
+    now = utcnow()
+    return page.map(
+        lambda reps: [rep_json(row) for row in rep_rows(db, reps, filters.window_days, now)]
+    ).answer()
 
 
-@blp.get("/cadence/teams")
-@blp.arguments(CadenceQuerySchema, location="query", unknown=RAISE)
-@blp.response(200, TeamCadenceSchema(many=True))
-@authenticated(blp, 422)
-def cadence_teams(query: dict[str, Any]) -> Any:
-    """The same figures added up per manager: one row per team in the caller's scope, with
-    the coaching-quality figures of each team's notes in the window."""
+def _teams(query: dict[str, Any], trend_weeks: int = 0) -> paging.Page[TeamFigures]:
     user = api_user()
     now = utcnow()
     teams, _ = teams_of(
-        get_session(),
-        user,
-        cadence_filters(query),
-        now,
-        local_today(user.timezone, now),
-        quality=True,
-    )
-    return [team_json(team) for team in teams]
+        get_session(), user, cadence_filters(query), now, local_today(user.timezone, now),
+        trend_weeks, quality=True,
+    )  # fmt: skip
+    return paging.list_page(teams, TEAM_ORDER, query)
+
+
+@blp.get("/cadence/teams")
+@blp.arguments(CadencePageQuerySchema, location="query", unknown=RAISE)
+@blp.response(200, TeamCadenceSchema(many=True), headers=paging.LINK_HEADER)
+@authenticated(blp, 422)
+def cadence_teams(query: dict[str, Any]) -> Any:
+    """The same figures added up per manager: one row per team in the caller's scope, with
+    the coaching-quality figures of each team's notes in the window; by manager name."""
+    return _teams(query).map(lambda teams: [team_json(team) for team in teams]).answer()
 
 
 @blp.get("/cadence/quality")
-@blp.arguments(CadenceQuerySchema, location="query", unknown=RAISE)
-@blp.response(200, QualitySchema(many=True))
+@blp.arguments(CadencePageQuerySchema, location="query", unknown=RAISE)
+@blp.response(200, QualitySchema(many=True), headers=paging.LINK_HEADER)
 @authenticated(blp, 422)
 def cadence_quality(query: dict[str, Any]) -> Any:
     """Coaching quality per manager, for a director: the team figures above with how long
     reps take to acknowledge (median hours), follow-up completion, the share of notes with
     specific evidence, and the self/manager rating gap with its 13-week trend."""
-    user = api_user()
-    now = utcnow()
-    teams, _ = teams_of(
-        get_session(), user, cadence_filters(query), now, local_today(user.timezone, now),
-        TREND_WEEKS, quality=True,
-    )  # fmt: skip
-    return [quality_json(team) for team in teams]
+    page = _teams(query, TREND_WEEKS)
+    return page.map(lambda teams: [quality_json(team) for team in teams]).answer()

@@ -11,7 +11,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from coachapp import policy
@@ -176,6 +176,11 @@ class Dashboard:
 
 def scoped_reps(db: Session, viewer: User, filters: CadenceFilters) -> list[User]:
     """The active reps whose figures the viewer may see, narrowed by the filters."""
+    return list(db.scalars(scoped_reps_query(viewer, filters)).all())
+
+
+def scoped_reps_query(viewer: User, filters: CadenceFilters) -> Select[User]:
+    """scoped_reps as a query, for a page of them (GET /api/v1/cadence)."""
     query = policy.visible_cadence_reps(viewer)
     if filters.region:
         query = query.where(User.region == filters.region)
@@ -183,7 +188,13 @@ def scoped_reps(db: Session, viewer: User, filters: CadenceFilters) -> list[User
         query = query.where(User.function == Function(filters.function))
     if filters.manager_id is not None:
         query = query.where(User.manager_id == filters.manager_id)
-    return list(db.scalars(query).all())
+    return query
+
+
+def rep_rows(db: Session, reps: Sequence[User], window_days: int, now: dt.datetime) -> list[RepRow]:
+    """These reps with their figures, most in need of coaching first."""
+    book = load_cadence(db, reps, now, window_days)
+    return _urgent_first([RepRow(rep, book.reps[rep.id]) for rep in reps])
 
 
 def regions_in_scope(
@@ -246,9 +257,7 @@ def cadence_rows(
     db: Session, viewer: User, filters: CadenceFilters, now: dt.datetime
 ) -> list[RepRow]:
     """Every rep in scope with their figures, most in need of coaching first."""
-    reps = scoped_reps(db, viewer, filters)
-    book = load_cadence(db, reps, now, filters.window_days)
-    return _urgent_first([RepRow(rep, book.reps[rep.id]) for rep in reps])
+    return rep_rows(db, scoped_reps(db, viewer, filters), filters.window_days, now)
 
 
 def teams_of(
