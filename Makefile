@@ -106,7 +106,8 @@ bench: install
 bench-cadence: install
 	$(BIN)/python -m bench.cadence --scale 20
 
-# Needs PostgreSQL on 127.0.0.1:5432 (COACHAPP_BENCH_POSTGRES); writes docs/performance.md.
+# The production stack at seed-demo --scale 1 and --scale 50 (README, Performance). Needs
+# PostgreSQL on 127.0.0.1:5432 (COACHAPP_BENCH_POSTGRES); writes docs/performance.md.
 bench-perf: install
 	$(BIN)/python -m bench.perf
 

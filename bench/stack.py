@@ -25,7 +25,7 @@ The pieces work alone too, each as a context manager:
   Debian binaries, run as the ``postgres`` OS user on a free port) with ``stop()``,
   ``start()`` and ``restart()`` for the database drills.
 - ``prepare_database(url, scale)``: ``flask --app coachapp db upgrade`` and
-  ``seed-demo --scale N``.
+  ``seed-demo --scale N``, with how long each took (``stack.preparation`` keeps it).
 - ``Process``: a subprocess with its log file, ``start()``, ``stop()`` (SIGTERM, then
   SIGKILL), ``kill()`` (SIGKILL at once) and ``restart()``; ``stack.web`` is gunicorn,
   ``stack.worker`` is ``flask --app coachapp worker``.
@@ -58,6 +58,7 @@ import json
 import multiprocessing
 import os
 import re
+import resource
 import secrets
 import shutil
 import signal
@@ -69,6 +70,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -249,11 +251,34 @@ def flask_command(*args: str, env: Mapping[str, str], source: Path = ROOT) -> st
     return result.stdout + result.stderr
 
 
-def prepare_database(url: str, scale: int = 1, source: Path = ROOT) -> None:
-    """``flask --app coachapp db upgrade`` and ``seed-demo --scale N`` on the database."""
+@dataclass(frozen=True)
+class Took:
+    """How long a command took: wall seconds, and the CPU seconds of its process (user +
+    system; the database server's work is not in them)."""
+
+    wall: float
+    cpu: float
+
+
+def timed_flask_command(*args: str, env: Mapping[str, str], source: Path = ROOT) -> Took:
+    """``flask_command``, timed."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    flask_command(*args, env=env, source=source)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Took(wall, cpu)
+
+
+def prepare_database(url: str, scale: int = 1, source: Path = ROOT) -> dict[str, Took]:
+    """``flask --app coachapp db upgrade`` and ``seed-demo --scale N`` on the database; how
+    long each took ("migrate", "seed")."""
     env = {"DATABASE_URL": url}
-    flask_command("db", "upgrade", env=env, source=source)
-    flask_command("seed-demo", "--scale", str(scale), env=env, source=source)
+    return {
+        "migrate": timed_flask_command("db", "upgrade", env=env, source=source),
+        "seed": timed_flask_command("seed-demo", "--scale", str(scale), env=env, source=source),
+    }
 
 
 def export_commit(revision: str, directory: Path) -> Path:
@@ -630,6 +655,7 @@ class Stack:
         self.web: Process
         self.worker: Process
         self._engine: Engine | None = None
+        self.preparation: dict[str, Took] = {}
         self._exit = contextlib.ExitStack()
 
     # Setting up -----------------------------------------------------------------------
@@ -684,7 +710,7 @@ class Stack:
                 )
             else:
                 self.db = self._exit.enter_context(SharedDatabase())
-            prepare_database(self.database_url, self.scale, self.source)
+            self.preparation = prepare_database(self.database_url, self.scale, self.source)
             if self.with_push:
                 self.push = self._exit.enter_context(PushServiceProcess())
             env = self.environment()
