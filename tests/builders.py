@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from coachapp.auth.passwords import hash_password
+from coachapp.coaching.default_guide import ensure_default_guide
 from coachapp.db import utcnow
 from coachapp.models import (
     Account,
@@ -22,7 +23,9 @@ from coachapp.models import (
     CoachingGuide,
     CoachTheCoachNote,
     Competency,
+    DevelopmentFocus,
     FollowUp,
+    FollowUpStatus,
     Function,
     GuideSection,
     GuideStatus,
@@ -38,6 +41,7 @@ from coachapp.models import (
     Role,
     User,
 )
+from coachapp.timezones import local_today
 
 PASSWORD = "correct horse battery"
 _sequence = itertools.count(1)
@@ -145,6 +149,8 @@ def make_note(
     db: Session, manager: User, rep: User, status: NoteStatus = NoteStatus.SHARED, **kw: Any
 ) -> Note:
     version = kw.pop("guide_version", None) or make_guide_version(db)
+    # {competency id: score}; by default every competency of the guide's first section, 3.
+    scores: dict[int, int | None] | None = kw.pop("scores", None)
     shared_at = None if status == NoteStatus.DRAFT else utcnow()
     values: dict[str, Any] = {
         "client_uuid": uuid.uuid4(),
@@ -163,9 +169,11 @@ def make_note(
         values.update(acknowledged_at=utcnow(), ack_comment="Thanks, agreed.")
     values.update(kw)
     coaching = Note(**values)
+    if scores is None:
+        scores = {c.id: 3 for c in version.sections[0].competencies}
     coaching.ratings = [
-        NoteRating(competency_id=c.id, score=3, evidence="Seen on the call")
-        for c in version.sections[0].competencies
+        NoteRating(competency_id=competency_id, score=score, evidence="Seen on the call")
+        for competency_id, score in scores.items()
     ]
     db.add(coaching)
     _flush(db)
@@ -403,3 +411,156 @@ def build_lines(db: Session) -> Lines:
     db.commit()
     side = {key: SIDE.get(fn, COMMERCIAL) for key, (_r, fn, _m) in LINE_PEOPLE.items()}
     return Lines(people, notes, side)
+
+
+# A national field force: directors over directors -----------------------------------------
+
+
+@dataclass
+class Nation:
+    """A national director over regional directors over first-line managers over reps, with
+    teams reporting to the national director straight away too; beside it a medical line of
+    the same shape (build_nation)."""
+
+    national: User
+    regions: list[User]  # the regional directors, in order
+    direct_managers: list[User]  # teams reporting to the national director
+    managers: dict[int, list[User]]  # each director's first-line managers, by the director's id
+    reps: dict[int, list[User]]  # each manager's reps, by the manager's id
+    medical_director: User
+    medical_regional: User
+    msl_manager: User
+    msls: list[User]
+    accounts: list[Account] = field(default_factory=list)
+
+    @property
+    def teams(self) -> list[User]:
+        """Every first-line manager of the commercial line."""
+        return [
+            m for director in [self.national, *self.regions] for m in self.managers[director.id]
+        ]
+
+    def reps_under(self, director: User) -> list[User]:
+        return [r for m in self.managers[director.id] for r in self.reps[m.id]]
+
+
+def build_nation(
+    db: Session,
+    regions: int = 5,
+    teams_per_region: int = 12,
+    reps_per_team: int = 6,
+    direct_teams: int = 2,
+) -> Nation:
+    """national ─ region 1..R (directors) ─ RxT managers ─ reps (each with a ride-along a week
+    ago, acknowledged, and a 1:1 five weeks ago, rated on four of the default guide's
+    competencies in turn, an open and a done follow-up and a development focus)
+             └ direct_teams managers ─ reps (as above)
+    medical_director ─ medical_regional ─ msl_manager ─ 3 MSLs (notes of their own)
+
+    One account team per team (the team's first rep owns the plan, the second is on it). In
+    batches, as build_org: the defaults make 62 teams and 372 reps in a few seconds."""
+    n = next(_sequence)
+    sales = Function.SALES
+    with batched(db):
+        national = make_user(
+            db, role=Role.DIRECTOR, name=f"Nadia National {n}", function=sales, region=""
+        )
+        managers: dict[int, list[User]] = {}
+        reps: dict[int, list[User]] = {}
+        region_heads = []
+
+        def team(director: User, label: str, region: str) -> User:
+            manager = make_user(
+                db, role=Role.MANAGER, name=f"Manager {label}", manager=director, region=region
+            )
+            managers.setdefault(id(director), []).append(manager)
+            reps[id(manager)] = [
+                make_user(
+                    db,
+                    name=f"Rep {label}.{k + 1}",
+                    manager=manager,
+                    region=region,
+                    function=sales if k % 3 else Function.KEY_ACCOUNT,
+                )
+                for k in range(reps_per_team)
+            ]
+            return manager
+
+        for r in range(regions):
+            region = f"Region {r + 1}"
+            head = make_user(
+                db, role=Role.DIRECTOR, name=f"Regional Director {r + 1}", function=sales,
+                manager=national, region=region,
+            )  # fmt: skip
+            region_heads.append(head)
+            for t in range(teams_per_region):
+                team(head, f"{r + 1}.{t + 1}", region)
+        for t in range(direct_teams):
+            team(national, f"0.{t + 1}", "Head office")
+        medical = make_user(db, role=Role.DIRECTOR, name="Mila Medical", function=Function.MSL)
+        medical_regional = make_user(
+            db, role=Role.DIRECTOR, name="Mo Medical-Region", function=Function.MSL,
+            manager=medical,
+        )  # fmt: skip
+        msl_manager = make_user(
+            db, role=Role.MANAGER, name="Lee Msl-Lead", function=Function.MSL,
+            manager=medical_regional,
+        )  # fmt: skip
+        msls = [
+            make_user(db, name=f"Msl {k + 1}", function=Function.MSL, manager=msl_manager)
+            for k in range(3)
+        ]
+        version = ensure_default_guide(db)
+    competencies = [c.id for section in version.sections for c in section.competencies]
+    keys = [c.key for section in version.sections for c in section.competencies]
+    today = local_today(TIMEZONE, utcnow())
+    nation = Nation(
+        national=national,
+        regions=region_heads,
+        direct_managers=[],
+        managers={},
+        reps={},
+        medical_director=medical,
+        medical_regional=medical_regional,
+        msl_manager=msl_manager,
+        msls=msls,
+    )
+    for director in [national, *region_heads]:
+        nation.managers[director.id] = managers.get(id(director), [])
+        for manager in nation.managers[director.id]:
+            nation.reps[manager.id] = reps[id(manager)]
+    nation.direct_managers = nation.managers[national.id]
+    nation.reps[msl_manager.id] = msls
+
+    with batched(db):
+        everyone = [(m, r) for m in [*nation.teams, msl_manager] for r in nation.reps[m.id]]
+        for i, (manager, rep) in enumerate(everyone):
+            for weeks, kind, status in (
+                (1, NoteType.RIDE_ALONG, NoteStatus.ACKNOWLEDGED),
+                (5, NoteType.ONE_ON_ONE, NoteStatus.SHARED),
+            ):
+                rated = [(i + weeks + k) % len(competencies) for k in range(4)]
+                note = make_note(
+                    db, manager, rep, status, guide_version=version, type=kind,
+                    occurred_on=today - dt.timedelta(weeks=weeks),
+                    scores={competencies[c]: 1 + (i + c) % 4 for c in rated},
+                )  # fmt: skip
+                if weeks == 1:
+                    make_follow_up(db, rep, manager, note=note, due_date=today + dt.timedelta(2))
+                    make_follow_up(
+                        db, rep, manager, note=note, status=FollowUpStatus.DONE,
+                        due_date=today - dt.timedelta(days=3),
+                    )  # fmt: skip
+            db.add(
+                DevelopmentFocus(
+                    rep_id=rep.id, competency_key=keys[i % len(keys)], period="2026-H1",
+                    created_by_id=manager.id,
+                )
+            )  # fmt: skip
+        for manager in nation.teams:
+            team_reps = nation.reps[manager.id]
+            account = make_account(db, name=f"Account of {manager.name}", region=manager.region)
+            nation.accounts.append(account)
+            make_plan(db, team_reps[0], team=tuple(team_reps[1:2]), account=account)
+    db.commit()
+    return nation
