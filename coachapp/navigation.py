@@ -84,6 +84,8 @@ NAV_BY_ROLE = {
             "team",
             also=(
                 "team.person",
+                "dashboard.region",
+                "dashboard.find_person",
                 "dashboard.team",
                 "dashboard.team_summary",
                 "dashboard.impact",

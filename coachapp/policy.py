@@ -318,6 +318,15 @@ def accounts_scope(viewer: User) -> ColumnElement[bool]:
     return Account.id.in_(select(AccountPlan.account_id).where(plans_scope(viewer), _live_plans()))
 
 
+def accounts_below(person: User) -> ColumnElement[bool]:
+    """Accounts with a live plan owned by someone below the person, or with someone below
+    them on its team: a region's account teams, as its director's scope has them (a viewer
+    above adds their own accounts_scope)."""
+    below = subtree_ids(person)
+    plans = or_(AccountPlan.owner_id.in_(below), _on_plan_team(below))
+    return Account.id.in_(select(AccountPlan.account_id).where(plans, _live_plans()))
+
+
 def visible_accounts(viewer: User) -> Select[Account]:
     return select(Account).where(accounts_scope(viewer)).order_by(Account.name)
 

@@ -279,6 +279,29 @@ MATRIX: tuple[Row, ...] = (
     row("dashboard.index", "GET", "/org?period=30&region=Midwest&function=msl",
         variant="filtered",
         expect=(302, 404, 404, 404, 404, 404, 200, 200, 404, 404, 404, 200, 404, 404, 404, 404)),
+    # A region below a director (add_regions): its director's dashboard as seen from above,
+    # within the viewer's subtree and side of the medical/commercial wall only; one's own is
+    # /org (a redirect there); a manager is not a region.
+    row("dashboard.region", "GET", "/org/regions/{p[regional_director].id}",
+        expect=(302, 404, 404, 404, 404, 404, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
+    row("dashboard.region", "GET", "/org/regions/{p[medical_regional].id}?period=30",
+        variant="medical",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 200, 404, 404, 404, 404)),
+    row("dashboard.region", "GET", "/org/regions/{p[director].id}", variant="own",
+        expect=(302, 404, 404, 404, 404, 404, 302, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
+    row("dashboard.region", "GET", "/org/regions/{p[manager].id}", variant="not_a_director",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
+    row("dashboard.region", "GET", "/org/regions/{missing}", variant="missing",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
+    # Finding a manager or rep below a director, by name or email; what is typed is never an
+    # error, and the people found come as a fragment to htmx.
+    row("dashboard.find_person", "GET", "/org/people?q=rep",
+        expect=(302, 404, 404, 404, 404, 404, 200, 200, 404, 404, 404, 200, 404, 404, 404, 404)),
+    row("dashboard.find_person", "GET", "/org/people?q=%25_%5C%00%E2%80%AE", variant="odd",
+        expect=(302, 404, 404, 404, 404, 404, 200, 200, 404, 404, 404, 200, 404, 404, 404, 404)),
+    row("dashboard.find_person", "GET", "/org/people?q=mo",
+        variant="htmx_fragment", fragment=True, headers={"HX-Request": "true"},
+        expect=(401, 404, 404, 404, 404, 404, 200, 200, 404, 404, 404, 200, 404, 404, 404, 404)),
     # Drill-down to a manager's team: a director's subtree only; not a rep, not oneself.
     row("dashboard.team", "GET", "/org/teams/{p[manager].id}",
         expect=(302, 404, 404, 404, 404, 404, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
@@ -1305,6 +1328,23 @@ def add_other_lines(db: Session, org: Org) -> None:
     db.flush()
 
 
+def add_regions(db: Session, org: Org) -> None:
+    """Directors over directors: a regional director under director (with a manager of their
+    own, nobody on the team yet) and a medical regional director under medical_director."""
+    p = org.people
+    p["regional_director"] = make_user(
+        db, role=Role.DIRECTOR, name="Rhea Regional", manager_id=p["director"].id
+    )
+    p["region_manager"] = make_user(
+        db, role=Role.MANAGER, name="Ray Region-Lead", manager_id=p["regional_director"].id
+    )
+    p["medical_regional"] = make_user(
+        db, role=Role.DIRECTOR, name="Meg Medical-Region", function=Function.MSL,
+        manager_id=p["medical_director"].id,
+    )  # fmt: skip
+    db.flush()
+
+
 def add_plan_items(db: Session, org: Org) -> dict[str, Any]:
     """A goal, an action (owned by teammate rep2, done), a stakeholder and an insight of
     rep2's waiting for the owner's approval on plans[rep]."""
@@ -1493,6 +1533,7 @@ def open_world(app: Flask) -> Iterator[World]:
             db = database.sessionmaker()
             org = build_org(db)
             add_other_lines(db, org)
+            add_regions(db, org)
             org.notes["other_team"].private_notes = PRIVATE_NOTES["manager2"]
             org.notes["far"].private_notes = PRIVATE_NOTES["manager3"]
             org.notes["msl"].private_notes = PRIVATE_NOTES["msl_manager"]

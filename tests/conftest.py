@@ -81,6 +81,7 @@ SLOW_MODULES = frozenset(
         "test_team_move.py",
         "test_rollup_queries.py",
         "test_stored_figures_property.py",
+        "test_page_sizes.py",
     }
 )
 

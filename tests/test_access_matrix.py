@@ -66,6 +66,7 @@ SCOPED = (
     ("team.person", "GET"),
     ("dashboard.team", "GET"),
     ("dashboard.team_summary", "GET"),
+    ("dashboard.region", "GET"),
     ("admin.edit_user", "GET"),
     ("inbox.open_notification", "POST"),
     ("coach_notes.show", "GET"),

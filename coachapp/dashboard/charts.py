@@ -7,7 +7,7 @@ by classes from app.css so both themes apply.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from coachapp.coaching.cadence import WeeklyTrend
@@ -62,6 +62,17 @@ class BarChart:
         return _format(value, self.unit)
 
     @property
+    def bars_path(self) -> str:
+        """Every bar with a value as one SVG path (those of zero height draw nothing): a row's
+        chart in few bytes."""
+        return _path(b for b in self.bars if not b.missing and b.height > 0)
+
+    @property
+    def stubs_path(self) -> str:
+        """The faint stubs of the weeks without a value, as one path."""
+        return _path(b for b in self.bars if b.missing)
+
+    @property
     def latest(self) -> str:
         return _format(self.bars[-1].value, self.unit) if self.bars else "none"
 
@@ -71,11 +82,14 @@ class BarChart:
         return _format(sum(values) / len(values) if values else None, self.unit)
 
 
-def bar_chart(trend: WeeklyTrend, width: int = WIDTH, height: int = HEIGHT) -> BarChart:
+def bar_chart(
+    trend: WeeklyTrend, width: int = WIDTH, height: int = HEIGHT, name: str | None = None
+) -> BarChart:
     """Percentages on a 0-100 scale; rating points on 0-3 (the widest gap on a 1-4 scale);
-    counts on a scale up to the largest week."""
+    counts on a scale up to the largest week. `name` names the chart instead of the trend
+    (a row's: whose figure it is)."""
     labels = tuple(week_end.strftime("%-d %b") for week_end in trend.week_ends)
-    return _chart(trend.name, trend.unit, trend.values, labels, width, height)
+    return _chart(name or trend.name, trend.unit, trend.values, labels, width, height)
 
 
 def period_chart(
@@ -120,6 +134,18 @@ def _chart(
             )
         )
     return BarChart(name, tuple(bars), width, height, scale_max, unit, span)
+
+
+def _path(bars: Iterable[Bar]) -> str:
+    return "".join(
+        f"M{_number(b.x)} {_number(b.y)}h{_number(b.width)}v{_number(b.height)}"
+        f"h-{_number(b.width)}z"
+        for b in bars
+    )
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
 
 
 def _scale_max(unit: str, values: Sequence[float | None]) -> float:

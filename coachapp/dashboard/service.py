@@ -1,18 +1,22 @@
-"""Cadence across teams: who is in the viewer's scope, grouped by manager, with their figures,
-weekly trends and the competency heatmap. The dashboard, a manager's Team page, the cadence
-API and the CSV exports all read from here; the figures themselves come from
-coachapp.coaching.cadence and the scope from coachapp.policy.
+"""Cadence across teams: who is in the viewer's scope, grouped by manager, or, on a director's
+dashboard, by the director's children (a team per first-line manager, a region per director
+below, at any depth), with their figures, weekly trends and the competency heatmap; and
+finding someone below a director. The dashboard, a manager's Team page, the cadence API and
+the CSV exports all read from here; the figures themselves come from coachapp.coaching.cadence
+and the scope from coachapp.policy.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from coachapp import policy
 from coachapp.coaching.cadence import (
@@ -20,7 +24,9 @@ from coachapp.coaching.cadence import (
     TREND_WEEKS,
     WINDOW_CHOICES,
     CadenceBook,
+    CadenceStatus,
     CadenceSummary,
+    Focus,
     Quality,
     RepCadence,
     Target,
@@ -42,6 +48,7 @@ from coachapp.models import (
     Role,
     User,
 )
+from coachapp.reporting_lines import managers_above
 
 # Below this many ratings an average says more about the few notes than about the team.
 MIN_RATINGS = 5
@@ -133,55 +140,201 @@ class HeatCell:
         return max(1, min(4, math.floor(self.average + 0.5)))
 
 
-@dataclass
-class Heatmap:
-    """Average rating per team and competency over the window, with how many ratings each
-    average rests on; an average of fewer than MIN_RATINGS ratings is not shown."""
+class RowKind(enum.StrEnum):
+    """What a row of a director's dashboard stands for."""
 
-    teams: list[TeamFigures]
-    competencies: list[tuple[str, str]]  # (key, name) in guide order
-    cells: dict[tuple[int | None, str], HeatCell] = field(default_factory=dict)
+    TEAM = "team"  # a first-line manager and the reps reporting to them
+    REGION = "region"  # a director and everyone below them, at any depth
+    DIRECT = "direct"  # reps reporting to the director looked at themself
+
+
+@dataclass(frozen=True)
+class RowFigures:
+    """What a row shows of the reps below it: coachapp.coaching.cadence's figures of them
+    (CadenceSummary, Quality, the weekly conversations), taken as plain values."""
+
+    rep_count: int
+    within_target: int
+    within_target_share: float | None
+    behind: int
+    sessions_in_window: int
+    ride_alongs_in_window: int
+    behind_on_ride_alongs: int
+    open_follow_ups: int
+    overdue_follow_ups: int
+    follow_ups_due: int
+    follow_ups_done: int
+    follow_up_completion: float | None
+    notes_shared: int
+    notes_acknowledged: int
+    acknowledged_share: float | None
+    median_hours_to_acknowledge: float | None
+    notes_acknowledged_late: int
+    notes_past_deadline: int
+    # Coaching quality of the notes in the window.
+    notes: int
+    notes_with_specific_evidence: int
+    specific_evidence_share: float | None
+    mean_absolute_gap: float | None
+    rated_pairs: int
+    # The focus competencies most of these reps work on, with how many do.
+    focus: tuple[tuple[Focus, int], ...]
+    conversations: WeeklyTrend
+
+    @classmethod
+    def of(
+        cls, summary: CadenceSummary, quality: Quality, conversations: WeeklyTrend
+    ) -> RowFigures:
+        return cls(
+            rep_count=summary.rep_count,
+            within_target=summary.within_target,
+            within_target_share=summary.within_target_share,
+            behind=summary.behind,
+            sessions_in_window=summary.sessions_in_window,
+            ride_alongs_in_window=summary.ride_alongs_in_window,
+            behind_on_ride_alongs=summary.behind_on_ride_alongs,
+            open_follow_ups=summary.open_follow_ups,
+            overdue_follow_ups=summary.overdue_follow_ups,
+            follow_ups_due=summary.follow_ups_due,
+            follow_ups_done=summary.follow_ups_done,
+            follow_up_completion=summary.follow_up_completion,
+            notes_shared=summary.notes_shared,
+            notes_acknowledged=summary.notes_acknowledged,
+            acknowledged_share=summary.acknowledged_share,
+            median_hours_to_acknowledge=summary.median_hours_to_acknowledge,
+            notes_acknowledged_late=summary.notes_acknowledged_late,
+            notes_past_deadline=summary.notes_past_deadline,
+            notes=quality.notes,
+            notes_with_specific_evidence=quality.notes_with_specific_evidence,
+            specific_evidence_share=quality.specific_evidence_share,
+            mean_absolute_gap=quality.mean_absolute_gap,
+            rated_pairs=quality.rated_pairs,
+            focus=tuple(summary.focus()),
+            conversations=conversations,
+        )
+
+
+@dataclass(frozen=True)
+class ChildRow:
+    """One child of the director looked at (the node): a first-line manager's team, a
+    director's whole region, or the reps reporting to the node themself; with the figures of
+    every rep below it and its average rating per competency (by key)."""
+
+    kind: RowKind
+    leader: User  # the manager, the regional director; the node for DIRECT
+    figures: RowFigures
+    heat: Mapping[str, HeatCell]
+    teams: int = 0  # first-line teams in a region
+    target: Target | None = None  # a team's cadence target
+    # A team's reps who are not on track, most in need of coaching first (DUE_NEXT at most).
+    due_next: tuple[RepRow, ...] = ()
+
+    @property
+    def is_team(self) -> bool:
+        return self.kind == RowKind.TEAM
+
+    @property
+    def is_region(self) -> bool:
+        return self.kind == RowKind.REGION
+
+    def cell(self, key: str) -> HeatCell:
+        return self.heat.get(key, HeatCell(None, 0))
+
+
+@dataclass(frozen=True)
+class NodeFigures:
+    """figures_for_children's answer: a row per child of the node, and the node's own totals
+    (everyone in view below it) with their weekly trends and ratings per competency."""
+
+    rows: tuple[ChildRow, ...]
+    total: RowFigures
+    trends: Trends
+    gap_trend: WeeklyTrend
+    competencies: tuple[tuple[str, str], ...]  # (key, name) in guide order
+    total_heat: Mapping[str, HeatCell]
+    # The regions (User.region) of the reps in view, for the region filter.
+    rep_regions: tuple[str, ...]
     min_ratings: int = MIN_RATINGS
 
-    def cell(self, manager_id: int | None, key: str) -> HeatCell:
-        return self.cells.get((manager_id, key), HeatCell(None, 0))
+    def total_cell(self, key: str) -> HeatCell:
+        return self.total_heat.get(key, HeatCell(None, 0))
 
-    def overall(self, key: str) -> HeatCell:
-        parts = [
-            (c.average, c.count)
-            for (_, k), c in self.cells.items()
-            if k == key and c.average is not None
-        ]
-        count = sum(n for _, n in parts)
-        if not count:
-            return HeatCell(None, 0)
-        return HeatCell(sum(average * n for average, n in parts) / count, count)
+
+# Rows a page of the dashboard shows; more children (a national director's fifty regions) go
+# on over further pages, so that a page stays well under 100 KB whatever the organisation.
+ROWS_PER_PAGE = 30
+# A team's card names this many of its reps who need coaching next.
+DUE_NEXT = 5
+# Past this many teams among the rows, cards are drawn only for that many: those with the
+# most reps behind target (every team keeps its row in the tables).
+TEAM_CARDS = 8
 
 
 @dataclass
 class Dashboard:
     filters: CadenceFilters
     today: dt.date
-    teams: list[TeamFigures]
-    summary: CadenceSummary
-    trends: Trends
-    heatmap: Heatmap
+    node: User  # whose children the rows are: the viewer, or a director below them
+    path: list[User]  # from the viewer down to the node, the node last
+    figures: NodeFigures
     regions: list[str]
-    quality: Quality | None = None
-    gap_trend: WeeklyTrend | None = None
+    page: int = 1  # of the rows, ROWS_PER_PAGE to a page
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(len(self.figures.rows) / ROWS_PER_PAGE))
+
+    @property
+    def first_row(self) -> int:
+        """The number of the page's first row, counting from 1."""
+        return (self.page - 1) * ROWS_PER_PAGE + 1
+
+    @property
+    def rows(self) -> tuple[ChildRow, ...]:
+        """The page's rows."""
+        return self.figures.rows[self.first_row - 1 : self.first_row - 1 + ROWS_PER_PAGE]
+
+    @property
+    def team_count(self) -> int:
+        return sum(1 for row in self.figures.rows if row.is_team)
+
+    @property
+    def region_count(self) -> int:
+        return sum(1 for row in self.figures.rows if row.is_region)
+
+    @property
+    def at_top(self) -> bool:
+        """The viewer's own dashboard, not a region below them."""
+        return len(self.path) == 1
+
+    @property
+    def team_cards(self) -> list[ChildRow]:
+        """The teams drawn as cards with who is due next: every team when there are few, else
+        those with the most reps behind target."""
+        teams = [row for row in self.rows if row.is_team]
+        if len(teams) <= TEAM_CARDS:
+            return teams
+        return sorted(teams, key=lambda row: -row.figures.behind)[:TEAM_CARDS]
 
 
 # Scope --------------------------------------------------------------------------------------
 
 
-def scoped_reps(db: Session, viewer: User, filters: CadenceFilters) -> list[User]:
-    """The active reps whose figures the viewer may see, narrowed by the filters."""
-    return list(db.scalars(scoped_reps_query(viewer, filters)).all())
+def scoped_reps(
+    db: Session, viewer: User, filters: CadenceFilters, under: User | None = None
+) -> list[User]:
+    """The active reps whose figures the viewer may see, narrowed by the filters; with
+    `under`, only those below that person (a region of the viewer's subtree)."""
+    return list(db.scalars(scoped_reps_query(viewer, filters, under)).all())
 
 
-def scoped_reps_query(viewer: User, filters: CadenceFilters) -> Select[User]:
+def scoped_reps_query(
+    viewer: User, filters: CadenceFilters, under: User | None = None
+) -> Select[User]:
     """scoped_reps as a query, for a page of them (GET /api/v1/cadence)."""
     query = policy.visible_cadence_reps(viewer)
+    if under is not None and under.id != viewer.id:
+        query = query.where(User.id.in_(policy.subtree_ids(under)))
     if filters.region:
         query = query.where(User.region == filters.region)
     if filters.function:
@@ -198,20 +351,22 @@ def rep_rows(db: Session, reps: Sequence[User], window_days: int, now: dt.dateti
 
 
 def regions_in_scope(
-    db: Session, viewer: User, everyone: Iterable[User] | None = None
+    db: Session,
+    viewer: User,
+    everyone: Iterable[User] | None = None,
+    under: User | None = None,
 ) -> list[str]:
-    """Regions of the active reps in the viewer's scope, for the region filter. `everyone`:
-    those reps, when a page has loaded them all already (no filter narrowed them)."""
+    """Regions of the active reps in the viewer's scope (below `under`, if given), for the
+    region filter. `everyone`: those reps, when a page has loaded them all already (no filter
+    narrowed them)."""
     if everyone is not None:
         return sorted({rep.region for rep in everyone if rep.region})
-    return list(
-        db.scalars(
-            select(User.region)
-            .where(policy.cadence_scope(viewer), User.active.is_(True), User.region != "")
-            .distinct()
-            .order_by(User.region)
-        ).all()
+    query = select(User.region).where(
+        policy.cadence_scope(viewer), User.active.is_(True), User.region != ""
     )
+    if under is not None and under.id != viewer.id:
+        query = query.where(User.id.in_(policy.subtree_ids(under)))
+    return list(db.scalars(query.distinct().order_by(User.region)).all())
 
 
 def team_manager_or_404(db: Session, viewer: User, manager_id: int) -> User:
@@ -220,6 +375,28 @@ def team_manager_or_404(db: Session, viewer: User, manager_id: int) -> User:
     if person.role != Role.MANAGER or viewer.role not in {Role.DIRECTOR, Role.MANAGER}:
         raise NotFound()
     return person
+
+
+def region_head_or_404(db: Session, viewer: User, director_id: int) -> User:
+    """A director below the viewer (a director too), whose region the viewer may look at: in
+    the viewer's subtree and on their side of the medical/commercial wall."""
+    person = policy.person_or_404(db, viewer, director_id)
+    if person.role != Role.DIRECTOR or viewer.role != Role.DIRECTOR:
+        raise NotFound()
+    return person
+
+
+def path_to(db: Session, viewer: User, node: User) -> list[User]:
+    """The viewer, the directors between, and the node (found in the viewer's scope): the
+    breadcrumb from the viewer's own dashboard down to the node's."""
+    if node.id == viewer.id:
+        return [viewer]
+    between: list[User] = []
+    for manager in managers_above(db, node):
+        if manager.id == viewer.id:
+            return [viewer, *reversed(between), node]
+        between.append(manager)
+    return [viewer, node]  # not below the viewer: scope checks keep this from happening
 
 
 def _leaders(
@@ -239,6 +416,59 @@ def _leaders(
         )
         condition = or_(condition, empty_teams)
     return list(db.scalars(select(User).where(condition).order_by(User.name)).all())
+
+
+def _shown_empty(viewer: User, leader: User, filters: CadenceFilters) -> bool:
+    """Whether a manager or director with no rep in view still gets a row: when active, on
+    the viewer's side of the medical/commercial wall, and no filter narrows the reps."""
+    return (
+        not _filtered(filters)
+        and leader.active
+        and leader.role in {Role.MANAGER, Role.DIRECTOR}
+        and policy.may_see_coaching_of(viewer, leader)
+    )
+
+
+@dataclass
+class _Lines:
+    """Who reports to whom below a node: the managers and directors at any depth, to find
+    which of the node's children each rep is below."""
+
+    node_id: int
+    leaders: list[User]
+    found: dict[int, int] = field(default_factory=dict)
+    manager_of: dict[int, int | None] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.manager_of = {leader.id: leader.manager_id for leader in self.leaders}
+
+    def child_of(self, manager_id: int | None) -> int:
+        """The node's child that `manager_id` is or is below; the node's own id for the node
+        (its direct reports), and for a line that does not reach it."""
+        climbed: list[int] = []
+        current = manager_id
+        child = self.node_id
+        while current is not None and current != self.node_id and len(climbed) <= len(self.leaders):
+            if current in self.found:
+                child = self.found[current]
+                break
+            climbed.append(current)
+            above = self.manager_of.get(current)
+            if above == self.node_id:
+                child = current
+                break
+            current = above
+        for seen in climbed:
+            self.found[seen] = child
+        return child
+
+
+def _lines_below(db: Session, node: User) -> _Lines:
+    """Every manager and director below the node, in one query."""
+    leaders = db.scalars(
+        select(User).where(User.id.in_(policy.subtree_ids(node)), User.role != Role.REP)
+    ).all()
+    return _Lines(node.id, list(leaders))
 
 
 def _filtered(filters: CadenceFilters) -> bool:
@@ -321,21 +551,122 @@ def team_of_manager(
 
 
 def dashboard(
-    db: Session, viewer: User, filters: CadenceFilters, now: dt.datetime, today: dt.date
+    db: Session,
+    viewer: User,
+    node: User,
+    filters: CadenceFilters,
+    now: dt.datetime,
+    today: dt.date,
+    page: int = 1,
 ) -> Dashboard:
-    """A director's teams with their figures, coaching quality, 13-week trends and the
-    competency heatmap."""
-    teams, book = teams_of(db, viewer, filters, now, today, TREND_WEEKS, quality=True)
-    return Dashboard(
+    """A director's dashboard at `node` (the viewer, or a region below them found with
+    region_head_or_404): a row per child with its figures (the rows of `page`; one past the
+    last is the last), the node's totals, 13-week trends and the competency heatmap of the
+    children."""
+    figures = figures_for_children(db, viewer, node, filters, now, today)
+    regions = (
+        regions_in_scope(db, viewer, under=node)
+        if _filtered(filters)
+        else list(figures.rep_regions)
+    )
+    board = Dashboard(
         filters=filters,
         today=today,
-        teams=teams,
-        summary=book.summary(),
-        trends=book.trends(book.reps.keys(), today, TREND_WEEKS),
-        heatmap=competency_heatmap(db, teams, filters.window_days, today),
-        regions=regions_in_scope(db, viewer, None if _filtered(filters) else book.people.values()),
-        quality=book.quality(),
-        gap_trend=book.gap_trend(book.reps.keys(), today, TREND_WEEKS),
+        node=node,
+        path=path_to(db, viewer, node),
+        figures=figures,
+        regions=regions,
+    )
+    board.page = min(max(page, 1), board.pages)
+    return board
+
+
+def figures_for_children(
+    db: Session,
+    viewer: User,
+    node: User,
+    filters: CadenceFilters,
+    now: dt.datetime,
+    today: dt.date,
+) -> NodeFigures:
+    """One row per child of `node` (the viewer or a director below them) with the figures of
+    every rep in the viewer's scope below that child, however deep: a team for each
+    first-line manager reporting to the node, a region for each director, and the reps
+    reporting to the node themself. Figures as coachapp.coaching.cadence defines them; a
+    fixed number of queries whatever the size of the subtree."""
+    reps = scoped_reps(db, viewer, filters, under=node)
+    book = load_cadence(db, reps, now, filters.window_days, TREND_WEEKS, quality=True)
+    lines = _lines_below(db, node)
+    children = [leader for leader in lines.leaders if leader.manager_id == node.id]
+    by_child: dict[int, list[User]] = {}
+    for rep in reps:
+        by_child.setdefault(lines.child_of(rep.manager_id), []).append(rep)
+    # A region's teams: its first-line managers with reps in view, and, unless the filters
+    # narrow the reps, those with nobody on their team yet (as a team gets a row).
+    leading = {rep.manager_id for rep in reps}
+    teams = Counter(
+        lines.child_of(leader.id)
+        for leader in lines.leaders
+        if leader.role == Role.MANAGER
+        and (leader.id in leading or _shown_empty(viewer, leader, filters))
+    )
+
+    tallies = rating_tallies(db, book.reps, filters.window_days, today)
+    names: dict[str, str] = {}
+    order: dict[str, tuple[int, int]] = {}
+    by_cell: dict[tuple[int, str], list[RatingTally]] = {}
+    rep_child = {rep.id: child for child, group in by_child.items() for rep in group}
+    for tally in tallies:
+        names[tally.key] = tally.name
+        order[tally.key] = min(order.get(tally.key, tally.order), tally.order)
+        by_cell.setdefault((rep_child[tally.rep_id], tally.key), []).append(tally)
+
+    def figures_of(ids: list[int]) -> RowFigures:
+        conversations = book.trends(ids, today, TREND_WEEKS).conversations
+        return RowFigures.of(book.summary(ids), book.quality(ids), conversations)
+
+    def heat_of(child_id: int) -> dict[str, HeatCell]:
+        return {key: pooled(by_cell.get((child_id, key), ())) for key in names}
+
+    shown = [c for c in children if c.id in by_child or _shown_empty(viewer, c, filters)]
+    rows = []
+    for child in sorted(shown, key=lambda c: (c.role != Role.DIRECTOR, c.name, c.id)):
+        group = by_child.get(child.id, [])
+        ids = [rep.id for rep in group]
+        if child.role == Role.DIRECTOR:
+            rows.append(
+                ChildRow(
+                    RowKind.REGION, child, figures_of(ids), heat_of(child.id),
+                    teams=teams[child.id],
+                )
+            )  # fmt: skip
+            continue
+        team = _urgent_first([RepRow(rep, book.reps[rep.id]) for rep in group])
+        due = [row for row in team if row.cadence.status != CadenceStatus.ON_TRACK]
+        rows.append(
+            ChildRow(
+                RowKind.TEAM, child, figures_of(ids), heat_of(child.id), teams=1,
+                target=book.target_for(child.id), due_next=tuple(due[:DUE_NEXT]),
+            )
+        )  # fmt: skip
+    if node.id in by_child:
+        ids = [rep.id for rep in by_child[node.id]]
+        rows.append(ChildRow(RowKind.DIRECT, node, figures_of(ids), heat_of(node.id)))
+
+    everyone = list(book.reps)
+    trends = book.trends(everyone, today, TREND_WEEKS)
+    competencies = sorted(names.items(), key=lambda item: (order[item[0]], item[1]))
+    pooled_all: dict[str, list[RatingTally]] = {}
+    for tally in tallies:
+        pooled_all.setdefault(tally.key, []).append(tally)
+    return NodeFigures(
+        rows=tuple(rows),
+        total=RowFigures.of(book.summary(), book.quality(), trends.conversations),
+        trends=trends,
+        gap_trend=book.gap_trend(everyone, today, TREND_WEEKS),
+        competencies=tuple(competencies),
+        total_heat={key: pooled(group) for key, group in pooled_all.items()},
+        rep_regions=tuple(sorted({rep.region for rep in reps if rep.region})),
     )
 
 
@@ -397,20 +728,50 @@ def pooled(tallies: Iterable[RatingTally]) -> HeatCell:
     return HeatCell(total / count if count else None, count)
 
 
-def competency_heatmap(
-    db: Session, teams: list[TeamFigures], window_days: int, today: dt.date
-) -> Heatmap:
-    """Ratings on shared notes about each team's current reps, dated in the window ending
-    today, by competency (its key: stable across guide versions)."""
-    rep_team = {row.rep.id: team.manager_id for team in teams for row in team.rows}
-    heatmap = Heatmap(teams=teams, competencies=[])
-    names: dict[str, str] = {}
-    order: dict[str, tuple[int, int]] = {}
-    by_cell: dict[tuple[int | None, str], list[RatingTally]] = {}
-    for tally in rating_tallies(db, rep_team, window_days, today):
-        names[tally.key] = tally.name
-        order[tally.key] = min(order.get(tally.key, tally.order), tally.order)
-        by_cell.setdefault((rep_team[tally.rep_id], tally.key), []).append(tally)
-    heatmap.competencies = sorted(names.items(), key=lambda item: (order[item[0]], item[1]))
-    heatmap.cells = {where: pooled(tallies) for where, tallies in by_cell.items()}
-    return heatmap
+# Finding someone ------------------------------------------------------------------------------
+
+# How many people a search lists; past it, the page asks for more of the name.
+SEARCH_LIMIT = 20
+SEARCH_MAX_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class Found:
+    person: User
+    manager_name: str | None
+
+
+@dataclass(frozen=True)
+class Search:
+    query: str
+    found: list[Found]
+    more: bool  # more people match than are listed
+
+
+def search_people(db: Session, viewer: User, text: str) -> Search:
+    """Managers, directors and reps below the viewer whose name or email holds `text` (any
+    case; no wildcard of its own), those still active first, then by name; the viewer's
+    scope as their pages have it (coachapp.policy.people_scope). Nothing for empty text."""
+    query = " ".join(text.split())[:SEARCH_MAX_LENGTH]
+    if not query.isprintable() or not query:
+        return Search(query if query.isprintable() else "", [], False)
+    pattern = "%" + query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern += "%"
+    manager = aliased(User)
+    rows = db.execute(
+        select(User, manager.name)
+        .outerjoin(manager, manager.id == User.manager_id)
+        .where(
+            policy.people_scope(viewer),
+            User.id != viewer.id,
+            User.role.in_([Role.REP, Role.MANAGER, Role.DIRECTOR]),
+            or_(
+                func.lower(User.name).like(pattern, escape="\\"),
+                func.lower(User.email).like(pattern, escape="\\"),
+            ),
+        )
+        .order_by(User.active.desc(), User.name, User.id)
+        .limit(SEARCH_LIMIT + 1)
+    ).all()
+    found = [Found(person, manager_name) for person, manager_name in rows]
+    return Search(query, found[:SEARCH_LIMIT], len(found) > SEARCH_LIMIT)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, redirect, render_template, request
 from marshmallow import EXCLUDE, ValidationError
 
 from coachapp.auth.roles import roles_required, viewer
@@ -19,8 +19,10 @@ from coachapp.dashboard.impact_charts import impact_charts
 from coachapp.dashboard.service import MIN_RATINGS
 from coachapp.db import get_session, utcnow
 from coachapp.errors import InvalidInput
+from coachapp.htmx import render_page_or_fragment
 from coachapp.inbox import reading
-from coachapp.models import FUNCTION_LABELS, Role
+from coachapp.links import path_for
+from coachapp.models import FUNCTION_LABELS, Role, User
 from coachapp.nudges import subjects
 from coachapp.plans.impact import GroupBy, chosen_quarter, impact_by_quarter
 from coachapp.plans.quarters import Quarter, quarters_ending
@@ -46,19 +48,57 @@ def _context(**extra: object) -> dict[str, object]:
 @bp.get("/org")
 @roles_required(Role.DIRECTOR)
 def index() -> str:
-    """One row per manager with their team's cadence, follow-ups and acknowledgements."""
+    """One row per child of the director (a team per first-line manager, a region per director
+    reporting to them) with its cadence, follow-ups and acknowledgements."""
+    user = viewer()
+    db = get_session()
+    reading.page_opened(db, user, subjects.org_dashboard())  # the weekly digest
+    return _dashboard_at(user)
+
+
+@bp.get("/org/regions/<int:director_id>")
+@roles_required(Role.DIRECTOR)
+def region(director_id: int) -> Any:
+    """A director's region as the viewer sees it (a director above them): the same page,
+    one row per child of that director, with the way back up."""
+    user = viewer()
+    if director_id == user.id:
+        filters = service.CadenceFilters.from_args(request.args)
+        return redirect(path_for("dashboard.index", **filters.as_args(False)))
+    return _dashboard_at(service.region_head_or_404(get_session(), user, director_id))
+
+
+def _dashboard_at(node: User) -> str:
     user = viewer()
     now = utcnow()
     filters = service.CadenceFilters.from_args(request.args)
     db = get_session()
-    reading.page_opened(db, user, subjects.org_dashboard())  # the weekly digest
     today = local_today(user.timezone, now)
-    board = service.dashboard(db, user, filters, now, today)
+    page = request.args.get("page", "")
+    number = int(page) if page.isascii() and page.isdigit() and len(page) <= 6 else 1
+    board = service.dashboard(db, user, node, filters, now, today, number)
     # The account teams, across lines: the 3C's from their reviews (coachapp.reviews).
-    account_teams = account_team_figures(db, user, filters.window_days, today, filters.region)
+    account_teams = account_team_figures(
+        db, user, filters.window_days, today, filters.region, under=node
+    )
     return render_template(
         "dashboard/index.html",
-        **_context(board=board, filters=filters, account_teams=account_teams),
+        **_context(board=board, filters=filters, account_teams=account_teams, search=None),
+    )
+
+
+@bp.get("/org/people")
+@roles_required(Role.DIRECTOR)
+def find_person() -> str:
+    """Managers, directors and reps below the director, by name or email: a link to each one's
+    page (a region, a team, a rep)."""
+    user = viewer()
+    found = service.search_people(get_session(), user, request.args.get("q", ""))
+    return render_page_or_fragment(
+        "dashboard/people.html",
+        "dashboard/_people.html",
+        search=found,
+        filters=service.CadenceFilters(),
     )
 
 
@@ -84,8 +124,11 @@ def _team_page(manager_id: int, template: str) -> str:
     today = local_today(user.timezone, now)
     filters = replace(service.CadenceFilters.from_args(request.args), manager_id=manager.id)
     figures = service.team_of_manager(db, user, manager, filters, now, today)
+    # The way back up, for a director: their own teams and the regions between.
+    path = service.path_to(db, user, manager) if user.role == Role.DIRECTOR else [user, manager]
     return render_template(
-        template, **_context(manager=manager, team=figures, filters=filters, today=today)
+        template,
+        **_context(manager=manager, team=figures, filters=filters, today=today, path=path),
     )
 
 

@@ -102,15 +102,23 @@ def _three_cs(scores: dict[str, list[int]]) -> list[ThreeCFigure]:
 
 
 def account_team_figures(
-    db: Session, viewer: User, window_days: int, today: dt.date, region: str = ""
+    db: Session,
+    viewer: User,
+    window_days: int,
+    today: dt.date,
+    region: str = "",
+    under: User | None = None,
 ) -> AccountTeamsBoard:
-    """The figures of every account team in the viewer's scope (in `region`, if given): those
-    reviewed in the period first, those whose reviews were of one line only before the
-    cross-functional ones, then those without a review; by name within each."""
+    """The figures of every account team in the viewer's scope (in `region`, if given; of the
+    region of a director below the viewer, `under`, if given): those reviewed in the period
+    first, those whose reviews were of one line only before the cross-functional ones, then
+    those without a review; by name within each."""
     start = window_start(today, window_days)
     query = select(Account).where(policy.account_figures_scope(viewer))
     if region:
         query = query.where(Account.region == region)
+    if under is not None and under.id != viewer.id:
+        query = query.where(policy.accounts_below(under))
     accounts = list(db.scalars(query.order_by(Account.name, Account.id)).all())
     in_period = (
         select(AccountReview.id, AccountReview.account_id, AccountReview.held_on)

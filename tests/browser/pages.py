@@ -32,8 +32,10 @@ from coachapp.models import (
     NoteType,
     PlanStatus,
     PlanTeamMember,
+    Role,
     User,
 )
+from coachapp.reporting_lines import change_manager
 from tests.access_matrix import (
     ANONYMOUS,
     FORM_POST_ROWS,
@@ -43,7 +45,7 @@ from tests.access_matrix import (
     Row,
     add_items,
 )
-from tests.builders import Org, make_coach_note, make_follow_up
+from tests.builders import Org, make_coach_note, make_follow_up, make_user
 
 # The roles of the production-readiness checklist, as the matrix names them, and who plays
 # them in the demo organisation (None: signed out).
@@ -119,7 +121,8 @@ def demo_cast(db: Session) -> Cast:
     acknowledgement: one is logged and shared here through the coaching service, so the
     rep's "Acknowledge" form is checked; rep1 is on no teammate's plan, so they join one; the
     director has written the manager no coach-the-coach notes: one in each state is added;
-    and the rep gets a follow-up on the shared note and on the draft.
+    the rep gets a follow-up on the shared note and on the draft; and the director gets a
+    region, a regional director over manager3's team (the demo's organisation has none).
     Handles the demo has no one for (a second director's subtree) stay missing, and rows that
     need them are left out.
     """
@@ -179,6 +182,18 @@ def demo_cast(db: Session) -> Cast:
                 db, rep, manager, session_id=org.notes[note_name].id,
                 title="Send the pharmacy the dosing summary",
             )  # fmt: skip
+    director = org.people["director"]
+    regional = next(
+        (u for u in users.values() if u.role == Role.DIRECTOR and u.manager_id == director.id),
+        None,
+    )
+    if regional is None:
+        regional = make_user(
+            db, role=Role.DIRECTOR, name="Regan Regional", manager_id=director.id,
+            email="regional-director@example.com", region=org.people["manager3"].region,
+        )  # fmt: skip
+        change_manager(db, org.people["manager3"], regional.id, actor=None)
+    org.people["regional_director"] = regional
     db.commit()
     return Cast(org, add_items(db, org))
 

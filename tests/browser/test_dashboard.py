@@ -1,5 +1,6 @@
 """The director's pages in Chromium: the team summary prints on one page, the trends are
-drawn without breaking the Content-Security-Policy, and the drill-down reaches a note."""
+drawn without breaking the Content-Security-Policy, the drill-down reaches a note, and the
+search finds a rep."""
 
 from __future__ import annotations
 
@@ -49,3 +50,22 @@ def test_trends_draw_as_svg_and_the_drill_down_reaches_a_note(
     expect(
         page.get_by_role("navigation", name="Main").get_by_role("link", name="Teams")
     ).to_have_attribute("aria-current", "page")
+
+
+def test_find_a_rep_from_the_dashboard_as_one_types(signed_in_phone: Callable[..., Page]) -> None:
+    """The search box lists the people found under it as one types (htmx), and the list
+    leads to the rep's page; the form's own page (its GET, as sent without scripts) lists
+    managers with their teams."""
+    page = signed_in_phone("director@example.com")
+    page.goto("/org")
+    page.wait_for_function("typeof window.htmx === 'object'")
+    search = page.get_by_role("search", name="Find a manager or rep")
+    search.get_by_label("Name or email").fill("rep1@")
+    found = page.locator("#people-found").get_by_role("link")
+    expect(found).to_have_count(1)
+    assert page.url.endswith("/org")  # the dashboard stayed
+    found.click()
+    page.wait_for_url(re.compile(r"/people/\d+$"))
+    page.goto("/org/people?q=manager")
+    expect(page.get_by_role("heading", name="People found", level=2)).to_be_visible()
+    expect(page.locator("ul.people-found a[href^='/org/teams/']").first).to_be_visible()

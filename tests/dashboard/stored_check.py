@@ -1,5 +1,6 @@
-"""The check every stored-figures test ends with: each director's dashboard, computed on the
-fly as it always was (coachapp.dashboard.service.dashboard), against the rows stored for it."""
+"""The check every stored-figures test ends with: each director's figures, computed on the fly
+as they always were (every team of their subtree, coachapp.dashboard.service.teams_of, its
+ratings per competency, and everyone in view), against the rows stored for them."""
 
 from __future__ import annotations
 
@@ -10,13 +11,21 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from coachapp.coaching.cadence import WINDOW_CHOICES, CadenceSummary, Quality, Trends, WeeklyTrend
+from coachapp.coaching.cadence import (
+    TREND_WEEKS,
+    WINDOW_CHOICES,
+    CadenceSummary,
+    Quality,
+    Trends,
+    WeeklyTrend,
+)
 from coachapp.dashboard.service import (
     CadenceFilters,
     RatingTally,
-    dashboard,
     pooled,
     rating_tallies,
+    regions_in_scope,
+    teams_of,
 )
 from coachapp.dashboard.summaries import (
     SUBTREE,
@@ -65,12 +74,17 @@ def assert_stored_match_on_the_fly(
     for director in directors:
         reader = Reader.of(director, now)
         for window in windows:
-            board = dashboard(db, director, CadenceFilters(window_days=window), now, reader.as_of)
-            teams = {team.manager_id: team for team in board.teams}
+            filters = CadenceFilters(window_days=window)
+            board, book = teams_of(
+                db, director, filters, now, reader.as_of, TREND_WEEKS, quality=True
+            )
+            teams = {team.manager_id: team for team in board}
             assert None not in teams, "a director's reps all report to someone below them"
             wanted = {(manager_id, TEAM) for manager_id in teams if manager_id is not None}
             stored = stored_figures(db, reader, window, wanted | {(director.id, SUBTREE)}, now)
             assert stored is not None, f"{director.email}: no stored figures for {window} days"
+            everyone = [rep_id for team in board for rep_id in (r.rep.id for r in team.rows)]
+            tallies = rating_tallies(db, everyone, window, reader.as_of)
             names: dict[str, str] = {}
             order: dict[str, tuple[int, int]] = {}
             for manager_id, team in teams.items():
@@ -81,24 +95,30 @@ def assert_stored_match_on_the_fly(
                     got, team.summary, team.quality, team.trends, team.gap_trend,
                     (row.rep.region for row in team.rows if row.rep.region), where,
                 )  # fmt: skip
-                cells = {k: c for (m, k), c in board.heatmap.cells.items() if m == manager_id}
+                ids = {row.rep.id for row in team.rows}
+                cells = _pooled_by_key(t for t in tallies if t.rep_id in ids)
                 assert got.heat == cells, f"{where}: ratings"
                 for key, (name, position) in got.competencies.items():
                     names[key] = name
                     order[key] = min(order.get(key, position), position)
                 compared += 1
             listed = sorted(names.items(), key=lambda item: (order[item[0]], item[1]))
-            assert listed == board.heatmap.competencies
+            # The competencies as the heatmap lists them on the fly, in the guide's order.
+            rated: dict[str, str] = {}
+            first: dict[str, tuple[int, int]] = {}
+            for tally in tallies:
+                rated[tally.key] = tally.name
+                first[tally.key] = min(first.get(tally.key, tally.order), tally.order)
+            assert listed == sorted(rated.items(), key=lambda item: (first[item[0]], item[1]))
             where = f"{director.email}, {window} days, everyone in view"
             whole = stored[(director.id, SUBTREE)]
             assert_same(
-                whole, board.summary, board.quality, board.trends, board.gap_trend,
-                board.regions, where,
+                whole, book.summary(), book.quality(),
+                book.trends(book.reps.keys(), reader.as_of, TREND_WEEKS),
+                book.gap_trend(book.reps.keys(), reader.as_of, TREND_WEEKS),
+                regions_in_scope(db, director, book.people.values()), where,
             )  # fmt: skip
-            everyone = [rep_id for team in board.teams for rep_id in (r.rep.id for r in team.rows)]
-            assert whole.heat == _pooled_by_key(
-                rating_tallies(db, everyone, window, reader.as_of)
-            ), f"{where}: ratings"
+            assert whole.heat == _pooled_by_key(tallies), f"{where}: ratings"
             compared += 1
     return compared
 

@@ -21,8 +21,8 @@ from coachapp.coaching.cadence import (
 from coachapp.dashboard.service import (
     CadenceFilters,
     cadence_rows,
-    competency_heatmap,
     dashboard,
+    figures_for_children,
     teams_of,
 )
 from coachapp.models import NoteStatus, NoteType, Role, User
@@ -188,32 +188,32 @@ def test_a_rep_counts_in_coverage_only_from_when_they_joined(db: Session, h: His
 
 
 def test_the_heatmap_averages_ratings_per_current_team(db: Session, h: History) -> None:
-    teams, _ = teams_of(db, h["director"], CadenceFilters(), NOW, TODAY)
-    heat = competency_heatmap(db, teams, 90, TODAY)
-    assert heat.competencies == [("shares_plan", "Shares the plan"), ("listens", "Listens")]
-    a, b, c = (t.manager_id for t in teams)
+    director = h["director"]
+    heat = figures_for_children(db, director, director, CadenceFilters(), NOW, TODAY)
+    assert heat.competencies == (("shares_plan", "Shares the plan"), ("listens", "Listens"))
+    a, b, c = heat.rows
     # Team A (Eve's rating by manager_b included; Fay's and the future note's not):
     # shares_plan 4, 4, 4, 3, 3, 1; listens 4, 2, 2, 3, 3, 1.
-    shares = heat.cell(a, "shares_plan")
+    shares = a.cell("shares_plan")
     assert (shares.count, round(shares.average or 0, 3), shares.level) == (6, 3.167, 3)
-    listens = heat.cell(a, "listens")
+    listens = a.cell("listens")
     assert (listens.count, listens.average, listens.level) == (6, 2.5, 3)
     # One rating is too few to average: shown as such, not as a colour.
-    few = heat.cell(b, "shares_plan")
+    few = b.cell("shares_plan")
     assert (few.count, few.enough, few.level) == (1, False, None)
-    assert heat.cell(c, "listens").count == 0
-    overall = heat.overall("shares_plan")
+    assert c.cell("listens").count == 0
+    overall = heat.total_cell("shares_plan")
     assert overall.count == 7 and overall.average == pytest.approx(22 / 7)
 
 
 def test_not_observed_ratings_are_not_averaged(db: Session, h: History) -> None:
     held(db, h, "manager_b", "gus", day(3, 2), scores=(None, 2))
     db.commit()
-    teams, _ = teams_of(db, h["director"], CadenceFilters(), NOW, TODAY)
-    heat = competency_heatmap(db, teams, 90, TODAY)
-    b = teams[1].manager_id
-    assert heat.cell(b, "shares_plan").count == 1
-    assert heat.cell(b, "listens").count == 2
+    director = h["director"]
+    b = figures_for_children(db, director, director, CadenceFilters(), NOW, TODAY).rows[1]
+    assert b.leader == h["manager_b"]
+    assert b.cell("shares_plan").count == 1
+    assert b.cell("listens").count == 2
 
 
 def test_filters_by_region_function_and_period(db: Session, h: History) -> None:
@@ -237,13 +237,14 @@ def test_filters_by_region_function_and_period(db: Session, h: History) -> None:
 
 
 def test_a_director_sees_only_their_subtree(db: Session, h: History) -> None:
-    board = dashboard(db, h["director"], CadenceFilters(), NOW, TODAY)
-    ids = {r.rep.id for t in board.teams for r in t.rows}
-    assert h["ivy"].id not in ids
-    assert board.summary.rep_count == 7
+    director, director2 = h["director"], h["director2"]
+    board = dashboard(db, director, director, CadenceFilters(), NOW, TODAY)
+    assert [row.leader.name for row in board.rows] == ["Alma Able", "Bo Baker", "Cy Gone"]
+    assert board.figures.total.rep_count == 7
     assert board.regions == ["Midwest", "Northeast", "Southeast"]
-    other = dashboard(db, h["director2"], CadenceFilters(), NOW, TODAY)
-    assert [r.rep.name for t in other.teams for r in t.rows] == ["Ivy Far"]
+    other = dashboard(db, director2, director2, CadenceFilters(), NOW, TODAY)
+    assert [row.leader.name for row in other.rows] == ["Far Manager"]
+    assert other.figures.total.rep_count == 1
     assert other.regions == ["Northeast"]
 
 

@@ -82,13 +82,17 @@ def test_trends_are_inline_svg_without_inline_style_or_script(sign_in: SignIn) -
     assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
     assert "style-src 'self'" in CONTENT_SECURITY_POLICY
     charts = re.findall(r"<svg class=\"spark\".*?</svg>", text, re.S)
-    # The overall three and the rating gap, one per team in each of the two tables (the
-    # conversations, the rating gap) and one per team card.
-    assert len(charts) == 4 + 3 + 3 + 3
+    # The overall three and the rating gap, a bar per week each.
+    assert len(charts) == 4
     for chart in charts:
         assert 'role="img"' in chart and "<title id=" in chart
         assert chart.count("<rect") == 13
     assert "Conversations per week, weeks ending" in text
+    # One chart per row, whose: its weekly conversations, the bars drawn as one path.
+    rows = re.findall(r"<svg class=\"spark row-spark\".*?</svg>", text, re.S)
+    assert len(rows) == 3
+    assert "<title>Alma Able: conversations per week, weeks ending" in rows[0]
+    assert rows[0].count("<path") in (1, 2) and "<rect" not in rows[0]
     assert " style=" not in text and "<script>" not in text
     assert "<script" not in text.split("</head>")[1]
 
@@ -97,8 +101,13 @@ def test_the_heatmap_is_honest_about_too_few_ratings(sign_in: SignIn) -> None:
     text = page(sign_in("director"), "/org")
     heatmap = section(text, "Competency ratings by team", "</table>")
     assert "Shares the plan" in heatmap and "Listens" in heatmap
-    assert '<span class="heat-avg">3.2</span><span class="heat-n">6 ratings</span>' in heatmap
-    assert '<span class="heat-avg">too few</span><span class="heat-n">1 rating</span>' in heatmap
+    # A row per team, a column per competency (Shares the plan, Listens), then all teams.
+    alma, bo, cy, every = re.findall(r"<tr[^>]*><th scope=\"row\">(.*?)</tr>", heatmap)
+    assert alma.startswith("Alma Able</th>")
+    assert '<td class="heat-3">3.2<small>6</small></td>' in alma
+    assert '<td class="heat-few">too few<small>1</small></td>' in bo
+    assert cy.endswith("<td>\u2013</td>")  # no rating: a dash
+    assert every.startswith("All</th>")
     assert "Fewer than 5 ratings are too few to average." in heatmap
 
 

@@ -22,6 +22,7 @@ from coachapp.models import (
 from tests.builders import (
     PASSWORD,
     Org,
+    build_nation,
     make_follow_up,
     make_guide_version,
     make_note,
@@ -177,3 +178,56 @@ def test_the_impact_page_and_api_do_not_query_per_plan_goal_actual_or_rep(
     add_goals(db, org, plans=4, goals=3, actuals=4)
     grow(db, org, teams=2, reps=2)
     assert measure() == before
+
+
+def test_a_directors_pages_do_not_query_per_region_team_or_rep(app: Flask, db: Session) -> None:
+    """At a fixed number of children, the dashboard at every level, a team and the search run
+    the same statements however large and deep the subtree below them grows."""
+    nation = build_nation(db, regions=2, teams_per_region=2, reps_per_team=2, direct_teams=1)
+    one, two = nation.regions
+    team = nation.managers[one.id][0]
+    national: Any = app.test_client()
+    login(national, nation.national.email)
+    regional: Any = app.test_client()
+    login(regional, one.email)
+    paths = [
+        ("national", national, "/org"),
+        ("national", national, "/org?period=30&function=sales"),
+        ("national", national, f"/org/regions/{one.id}"),
+        ("national", national, f"/org/regions/{two.id}?region=Region+2"),
+        ("national", national, f"/org/teams/{team.id}"),
+        ("national", national, "/org/people?q=rep"),
+        ("regional", regional, "/org"),
+    ]
+
+    def measure() -> dict[str, int]:
+        return {f"{who} {path}": statements(app, client, path) for who, client, path in paths}
+
+    before = measure()
+    # Deeper and larger below the same children: an area under region 2 with teams of its
+    # own, more reps on every team (with notes, follow-ups, focus).
+    area = make_user(db, role=Role.DIRECTOR, manager_id=two.id, region="Region 2")
+    version = make_guide_version(db)
+    for _ in range(3):
+        manager = make_user(db, role=Role.MANAGER, manager_id=area.id)
+        for _ in range(3):
+            rep = make_user(db, manager_id=manager.id, region="Region 2")
+            make_note(db, manager, rep, NoteStatus.ACKNOWLEDGED, guide_version=version)
+            make_follow_up(db, rep, manager)
+            db.add(
+                DevelopmentFocus(
+                    rep_id=rep.id, competency_key="listens", period="2026-H1",
+                    created_by_id=manager.id,
+                )
+            )  # fmt: skip
+    for manager in nation.teams:
+        for _ in range(2):
+            rep = make_user(db, manager_id=manager.id, region=manager.region)
+            make_note(db, manager, rep, NoteStatus.SHARED, guide_version=version)
+    db.commit()
+    assert measure() == before
+    # Recorded so a change shows in review: the national dashboard reads the viewer, the
+    # weekly digest (an UPDATE and its commit), the reps, the people below, targets, the
+    # coaching before the window and in it, follow-ups, focus, the quality notes and their
+    # ratings, the ratings by competency, the account teams (and their reviews).
+    assert before["national /org"] <= 20, before
