@@ -9,14 +9,18 @@ else.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import Response, make_response, request
 from flask.views import MethodView
 from marshmallow import RAISE
 
+from coachapp import policy
+from coachapp.api import paging
 from coachapp.api.auth import callers_only
 from coachapp.api.coaching import IF_MATCH, VERSIONED_WRITE_ERRORS, WRITE_ERRORS
+from coachapp.api.paging import desc
 from coachapp.api.parsing import Blueprint
 from coachapp.api.responses import authenticated
 from coachapp.auth.callers import api_user
@@ -28,7 +32,7 @@ from coachapp.coach_notes.schemas import (
     CoachNotePatchSchema,
 )
 from coachapp.db import get_session
-from coachapp.models import CoachTheCoachNote
+from coachapp.models import CoachTheCoachNote, NoteStatus
 from coachapp.versioning import etag, parse_if_match
 
 blp = Blueprint("api_coach_notes", __name__, description="Coach-the-coach notes")
@@ -39,6 +43,17 @@ ETAG_HEADER = {"ETag": {"description": "The note's version", "schema": {"type": 
 
 note_out = CoachNoteOutSchema()
 
+# A director's drafts first, then the newest first (as coach_notes.service.notes_for).
+NOTE_ORDER = [
+    desc(CoachTheCoachNote.status == NoteStatus.DRAFT, bool),
+    desc(CoachTheCoachNote.created_at, dt.datetime),
+    desc(CoachTheCoachNote.id),
+]
+
+
+class CoachNotePageQuerySchema(paging.PageQuerySchema, CoachNoteListQuerySchema):
+    pass
+
 
 def _with_etag(note: CoachTheCoachNote, status: int = 200) -> Response:
     response = make_response(note_out.dump(note), status)
@@ -48,13 +63,16 @@ def _with_etag(note: CoachTheCoachNote, status: int = 200) -> Response:
 
 @blp.route("/coach-the-coach-notes")
 class CoachNotes(MethodView):
-    @blp.arguments(CoachNoteListQuerySchema, location="query", unknown=RAISE)
-    @blp.response(200, CoachNoteOutSchema(many=True))
+    @blp.arguments(CoachNotePageQuerySchema, location="query", unknown=RAISE)
+    @blp.response(200, CoachNoteOutSchema(many=True), headers=paging.LINK_HEADER)
     @authenticated(blp, 422)
     def get(self, query: dict[str, Any]) -> Any:
-        """A director's notes to their managers (drafts first), or a manager's notes from
-        their director once shared; nobody else has any."""
-        return service.notes_for(get_session(), api_user(), query.get("status"))
+        """A director's notes to their managers (drafts first, then newest first), or a
+        manager's notes from their director once shared; nobody else has any."""
+        db, user = get_session(), api_user()
+        statement = service.notes_query(user, query.get("status"))
+        page = paging.query_page(db, statement, NOTE_ORDER, query)
+        return page.map(lambda notes: policy.coach_notes_as_seen_by(db, user, notes)).answer()
 
     @blp.arguments(CoachNoteCreateSchema)
     @blp.response(201, CoachNoteOutSchema, headers=ETAG_HEADER)

@@ -12,6 +12,7 @@ the keys stay, so clients built on the stable contract keep working.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import request
@@ -19,7 +20,9 @@ from flask.views import MethodView
 from marshmallow import RAISE
 
 from coachapp import policy
+from coachapp.api import paging
 from coachapp.api.auth import callers_only
+from coachapp.api.paging import asc, desc
 from coachapp.api.parsing import Blueprint
 from coachapp.api.responses import authenticated
 from coachapp.auth.callers import api_user
@@ -28,6 +31,7 @@ from coachapp.coaching.note_view import NoteView, note_view, note_views
 from coachapp.db import get_session
 from coachapp.errors import Conflict, NotFound
 from coachapp.models import (
+    FollowUp,
     FollowUpStatus,
     GuideStatus,
     Note,
@@ -58,6 +62,20 @@ IF_MATCH = [
 ]
 
 
+# The orders the lists are paged in (coachapp.api.paging).
+GUIDE_ORDER = [asc(lambda version: version.guide_id), asc(lambda version: version.id)]
+SESSION_ORDER = [desc(Note.occurred_on, dt.date), desc(Note.id)]
+FOLLOW_UP_ORDER = [asc(FollowUp.due_date, dt.date), asc(FollowUp.id)]
+
+
+class SessionPageQuerySchema(paging.PageQuerySchema, schemas.SessionListQuerySchema):
+    pass
+
+
+class FollowUpPageQuerySchema(paging.PageQuerySchema, schemas.FollowUpListQuerySchema):
+    pass
+
+
 # Helpers ---------------------------------------------------------------------------------
 
 
@@ -78,15 +96,17 @@ def _if_match() -> IfMatch | None:
 
 
 @blp.get("/guides")
-@blp.response(200, schemas.GuideVersionOutSchema(many=True))
-@authenticated(blp)
-def guides() -> Any:
+@blp.arguments(paging.PageQuerySchema, location="query", unknown=RAISE)
+@blp.response(200, schemas.GuideVersionOutSchema(many=True), headers=paging.LINK_HEADER)
+@authenticated(blp, *LIST_ERRORS)
+def guides(query: dict[str, Any]) -> Any:
     """The newest published version of every coaching guide, with its competencies.
 
     Ratings use the scale 1 Developing, 2 Building, 3 Proficient, 4 Role model; a score of
     null means "not observed".
     """
-    return service.published_versions(get_session())
+    versions = service.published_versions(get_session())
+    return paging.list_page(versions, GUIDE_ORDER, query).answer()
 
 
 @blp.get("/guides/<int:version_id>")
@@ -105,22 +125,21 @@ def guide_version(version_id: int) -> Any:
 
 @blp.route("/coaching-sessions")
 class Sessions(MethodView):
-    @blp.arguments(schemas.SessionListQuerySchema, location="query", unknown=RAISE)
-    @blp.response(200, schemas.SessionOutSchema(many=True))
+    @blp.arguments(SessionPageQuerySchema, location="query", unknown=RAISE)
+    @blp.response(200, schemas.SessionOutSchema(many=True), headers=paging.LINK_HEADER)
     @authenticated(blp, *LIST_ERRORS)
-    def get(self, query: dict[str, Any]) -> list[NoteView]:
+    def get(self, query: dict[str, Any]) -> Any:
         """Sessions visible to the caller, newest first; rep_id narrows them to one rep."""
         statement = policy.visible_notes(api_user()).options(*service.note_options())
         if query.get("rep_id") is not None:
             statement = statement.where(Note.rep_id == query["rep_id"])
         if query.get("status") is not None:
             statement = statement.where(Note.status == query["status"])
-        statement = statement.order_by(Note.occurred_on.desc(), Note.id.desc()).limit(
-            query["limit"]
-        )
-        db = get_session()
-        notes = policy.as_seen_by(db, api_user(), db.scalars(statement).all())
-        return note_views(db, api_user(), notes)
+        db, user = get_session(), api_user()
+        page = paging.query_page(db, statement, SESSION_ORDER, query)
+        return page.map(
+            lambda notes: note_views(db, user, policy.as_seen_by(db, user, notes))
+        ).answer()
 
     @blp.arguments(schemas.note_create_schema)
     @blp.response(201, schemas.SessionOutSchema, headers=ETAG_HEADER)
@@ -260,14 +279,15 @@ class RepSelfAssessment(MethodView):
 
 
 @blp.get("/follow-ups")
-@blp.arguments(schemas.FollowUpListQuerySchema, location="query", unknown=RAISE)
-@blp.response(200, schemas.FollowUpOutSchema(many=True))
+@blp.arguments(FollowUpPageQuerySchema, location="query", unknown=RAISE)
+@blp.response(200, schemas.FollowUpOutSchema(many=True), headers=paging.LINK_HEADER)
 @authenticated(blp, *LIST_ERRORS)
 def follow_ups(query: dict[str, Any]) -> Any:
     """The caller's visible follow-ups by due date: status open (default), done, cancelled
     or all."""
     status = None if query["status"] == "all" else FollowUpStatus(query["status"])
-    return service.follow_ups_for(get_session(), api_user(), status)
+    statement = service.follow_ups_query(api_user(), status)
+    return paging.query_page(get_session(), statement, FOLLOW_UP_ORDER, query).answer()
 
 
 @blp.patch("/follow-ups/<int:follow_up_id>")

@@ -7,7 +7,9 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from coachapp.api import paging
 from coachapp.api.auth import callers_only
+from coachapp.api.paging import asc
 from coachapp.api.parsing import Blueprint
 from coachapp.api.responses import authenticated
 from coachapp.auth.callers import api_user
@@ -21,7 +23,11 @@ blp = Blueprint("api_impact", __name__, description="Business impact")
 callers_only(blp)
 
 
-class ImpactQuerySchema(ImpactArgsSchema):
+# As coachapp.plans.impact orders the groups: by label, then key.
+GROUP_ORDER = [asc(lambda group: group.label.lower(), str), asc(lambda group: group.key, str)]
+
+
+class ImpactQuerySchema(paging.PageQuerySchema, ImpactArgsSchema):
     window_days = fields.Integer(
         validate=validate.Range(1, MAX_WINDOW_DAYS),
         metadata={
@@ -74,15 +80,19 @@ class ImpactGroupSchema(Schema):
 
 @blp.get("/impact")
 @blp.arguments(ImpactQuerySchema, location="query", unknown=RAISE)
-@blp.response(200, ImpactGroupSchema(many=True))
+@blp.response(200, ImpactGroupSchema(many=True), headers=paging.LINK_HEADER)
 @authenticated(blp, 422)
-def impact_groups(query: dict[str, Any]) -> list[ImpactGroup]:
+def impact_groups(query: dict[str, Any]) -> Any:
     """Goal attainment per team (the plan owner's manager), region or account over the plans
     the caller sees, with the owners' coaching in the window beside it: an association shown
     side by side, not a cause. With `period`, attainment at the quarter's last day (today
     while it runs) and coaching in the quarter's days; a later quarter is a field error.
     Each figure says how many goals or owners it rests on; coaching figures cover only owners
     whose coaching the caller may see."""
+    return paging.list_page(_groups(query), GROUP_ORDER, query).answer()
+
+
+def _groups(query: dict[str, Any]) -> list[ImpactGroup]:
     user = api_user()
     now = utcnow()
     today = local_today(user.timezone, now)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import Response, current_app, make_response, request
 from marshmallow import RAISE
 
+from coachapp.api import paging
 from coachapp.api.auth import callers_only
+from coachapp.api.paging import desc
 from coachapp.api.parsing import Blueprint
 from coachapp.api.responses import authenticated
 from coachapp.auth.callers import api_user
@@ -19,7 +22,7 @@ from coachapp.inbox.schemas import (
     MarkedReadSchema,
     NotificationOutSchema,
 )
-from coachapp.models import PushSubscription
+from coachapp.models import Notification, PushSubscription
 from coachapp.nudges import subscriptions
 from coachapp.nudges.schemas import PushKeySchema, SubscriptionOutSchema
 from coachapp.nudges.vapid import public_key_of
@@ -28,6 +31,21 @@ blp = Blueprint("api_notifications", __name__, description="Notifications and pu
 callers_only(blp)
 
 WRITE_ERRORS = (400, 404, 413, 415, 422)
+
+# The orders the lists are paged in (coachapp.api.paging): the newest first.
+DEVICE_ORDER = [
+    desc(lambda device: device.created_at, dt.datetime),
+    desc(lambda device: device.id),
+]
+INBOX_ORDER = [desc(Notification.id)]
+
+
+class InboxPageQuerySchema(paging.PageQuerySchema, InboxQuerySchema):
+    pass
+
+
+class InboxPageSchema(InboxOutSchema):
+    next = paging.next_field()
 
 
 @blp.get("/push-subscriptions/key")
@@ -39,11 +57,13 @@ def push_key() -> Any:
 
 
 @blp.get("/push-subscriptions")
-@blp.response(200, SubscriptionOutSchema(many=True))
-@authenticated(blp)
-def list_subscriptions() -> Any:
-    """The caller's devices that get push notifications."""
-    return subscriptions.subscriptions_of(get_session(), api_user())
+@blp.arguments(paging.PageQuerySchema, location="query", unknown=RAISE)
+@blp.response(200, SubscriptionOutSchema(many=True), headers=paging.LINK_HEADER)
+@authenticated(blp, 422)
+def list_subscriptions(query: dict[str, Any]) -> Any:
+    """The caller's devices that get push notifications, the newest first."""
+    devices = subscriptions.subscriptions_of(get_session(), api_user())
+    return paging.list_page(devices, DEVICE_ORDER, query).answer()
 
 
 @blp.post("/push-subscriptions")
@@ -78,18 +98,16 @@ def unsubscribe(body: dict[str, Any]) -> None:
 
 
 @blp.get("/notifications")
-@blp.arguments(InboxQuerySchema, location="query", unknown=RAISE)
-@blp.response(200, InboxOutSchema)
+@blp.arguments(InboxPageQuerySchema, location="query", unknown=RAISE)
+@blp.response(200, InboxPageSchema, headers=paging.LINK_HEADER)
 @authenticated(blp, 422)
 def notifications(query: dict[str, Any]) -> Any:
     """The caller's inbox, newest first, with the number unread."""
     db, user = get_session(), api_user()
-    return {
-        "items": inbox.inbox_of(
-            db, user, limit=query["limit"], unread_only=query["unread"], before=query["before"]
-        ),
-        "unread": inbox.unread_count(db, user),
-    }
+    statement = inbox.inbox_query(user, unread_only=query["unread"], before=query["before"])
+    page = paging.query_page(db, statement, INBOX_ORDER, query)
+    body = {"items": page.items, "unread": inbox.unread_count(db, user), "next": page.next_url}
+    return body, 200, page.headers
 
 
 @blp.post("/notifications/<int:notification_id>/read")

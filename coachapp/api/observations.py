@@ -10,13 +10,16 @@ line manager it was routed to, and the subject only through a shared note it is 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask.views import MethodView
 from marshmallow import RAISE
 
+from coachapp.api import paging
 from coachapp.api.auth import callers_only
 from coachapp.api.coaching import READ_ERRORS, WRITE_ERRORS, NoteAnswer, note_answer
+from coachapp.api.paging import desc
 from coachapp.api.parsing import Blueprint
 from coachapp.api.responses import authenticated
 from coachapp.auth.callers import api_user
@@ -31,6 +34,12 @@ blp = Blueprint("api_observations", __name__, description="Observations across r
 callers_only(blp)
 
 NOTE_ETAG = {"ETag": {"description": "The session's version", "schema": {"type": "string"}}}
+# The newest first (as observations.service.observations_for).
+OBSERVATION_ORDER = [desc(Observation.created_at, dt.datetime), desc(Observation.id)]
+
+
+class ObservationPageQuerySchema(paging.PageQuerySchema, ObservationListQuerySchema):
+    pass
 
 
 def _view(observation: Observation) -> ObservationView:
@@ -39,17 +48,16 @@ def _view(observation: Observation) -> ObservationView:
 
 @blp.route("/observations")
 class Observations(MethodView):
-    @blp.arguments(ObservationListQuerySchema, location="query", unknown=RAISE)
-    @blp.response(200, ObservationOutSchema(many=True))
+    @blp.arguments(ObservationPageQuerySchema, location="query", unknown=RAISE)
+    @blp.response(200, ObservationOutSchema(many=True), headers=paging.LINK_HEADER)
     @authenticated(blp, 422)
-    def get(self, query: dict[str, Any]) -> list[ObservationView]:
+    def get(self, query: dict[str, Any]) -> Any:
         """What the caller may read, newest first: those they wrote, those routed to them
         (the subject's line manager), and, about themself, those attached to a coaching note
         shared with them. subject_id narrows them to one person."""
-        found = service.observations_for(
-            get_session(), api_user(), subject_id=query.get("subject_id"), limit=query["limit"]
-        )
-        return [_view(observation) for observation in found]
+        statement = service.observations_query(api_user(), query.get("subject_id"))
+        page = paging.query_page(get_session(), statement, OBSERVATION_ORDER, query)
+        return page.map(lambda found: [_view(observation) for observation in found]).answer()
 
     @blp.arguments(ObservationCreateSchema)
     @blp.response(201, ObservationOutSchema)

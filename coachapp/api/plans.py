@@ -11,15 +11,16 @@ from flask import Response, make_response, request
 from flask.views import MethodView
 from marshmallow import RAISE, Schema
 
+from coachapp.api import paging
 from coachapp.api.auth import callers_only
+from coachapp.api.paging import asc, desc
 from coachapp.api.parsing import Blueprint
 from coachapp.api.responses import authenticated
 from coachapp.auth.callers import api_user
 from coachapp.db import get_session
-from coachapp.models import ActualSource
+from coachapp.models import Account, AccountPlan, ActualSource
 from coachapp.plans import actuals, contributions, schemas, service
-from coachapp.plans.rollup import RollupFilters, rollup
-from coachapp.timezones import local_today
+from coachapp.plans.rollup import RollupFilters, rollup_query
 from coachapp.versioning import IfMatch, etag, parse_if_match
 
 blp = Blueprint("api_plans", __name__, description="Account plans")
@@ -28,10 +29,6 @@ callers_only(blp)
 READ_ERRORS = (404,)
 WRITE_ERRORS = (400, 403, 404, 409, 413, 415, 422)
 VERSIONED_WRITE_ERRORS = (*WRITE_ERRORS, 412, 428)
-
-
-def _today() -> dt.date:
-    return local_today(api_user().timezone)
 
 
 def _with_etag(obj: Any, schema: Schema, status: int = 200) -> Response:
@@ -50,27 +47,43 @@ plan_out = schemas.PlanOutSchema()
 # Plans ----------------------------------------------------------------------------
 
 
+# The orders lists of plans and of what is on a plan are paged in (coachapp.api.paging).
+PLAN_ORDER = [desc(lambda plan: plan.period, str), asc(lambda plan: plan.id)]
+ROLLUP_ORDER = [asc(Account.name, str), desc(AccountPlan.period, str), asc(AccountPlan.id)]
+OLDEST_FIRST = [asc(lambda item: item.created_at, dt.datetime), asc(lambda item: item.id)]
+ACTUAL_ORDER = [asc(lambda actual: actual.measured_on, dt.date), asc(lambda actual: actual.id)]
+
+
+class PlanPageQuerySchema(paging.PageQuerySchema, schemas.PlanListQuerySchema):
+    pass
+
+
 @blp.get("/reps/<int:rep_id>/account-plans")
-@blp.response(200, schemas.PlanOutSchema(many=True))
-@authenticated(blp, *READ_ERRORS)
-def plans_of_rep(rep_id: int) -> Any:
-    """Plans a rep owns or is on the account team of (404 outside the caller's scope)."""
-    return service.plans_of_person(get_session(), api_user(), rep_id)
+@blp.arguments(paging.PageQuerySchema, location="query", unknown=RAISE)
+@blp.response(200, schemas.PlanOutSchema(many=True), headers=paging.LINK_HEADER)
+@authenticated(blp, *READ_ERRORS, 422)
+def plans_of_rep(query: dict[str, Any], rep_id: int) -> Any:
+    """Plans a rep owns or is on the account team of (404 outside the caller's scope), the
+    newest period first."""
+    plans = service.plans_of_person(get_session(), api_user(), rep_id)
+    return paging.list_page(plans, PLAN_ORDER, query).answer()
 
 
 @blp.route("/account-plans")
 class Plans(MethodView):
-    @blp.arguments(schemas.PlanListQuerySchema, location="query", unknown=RAISE)
-    @blp.response(200, schemas.PlanOutSchema(many=True))
+    @blp.arguments(PlanPageQuerySchema, location="query", unknown=RAISE)
+    @blp.response(200, schemas.PlanOutSchema(many=True), headers=paging.LINK_HEADER)
     @authenticated(blp, 422)
     def get(self, query: dict[str, Any]) -> Any:
-        """Every plan visible to the caller (draft and active unless a status is given)."""
+        """Every plan visible to the caller (draft and active unless a status is given), by
+        account name, the newest period first."""
         filters = RollupFilters(
             region=query.get("region", ""),
             function=query["function"].value if query.get("function") else "",
             status=query["status"].value if query.get("status") else "",
         )
-        return [row.plan for row in rollup(get_session(), api_user(), _today(), filters)]
+        statement = rollup_query(api_user(), filters)
+        return paging.query_page(get_session(), statement, ROLLUP_ORDER, query).answer()
 
     @blp.arguments(schemas.PlanCreateSchema)
     @blp.response(201, schemas.PlanOutSchema, headers={"ETag": {"schema": {"type": "string"}}})
@@ -192,12 +205,14 @@ class TeamMember(MethodView):
 
 @blp.route("/account-plans/<int:plan_id>/insights")
 class Insights(MethodView):
-    @blp.response(200, schemas.InsightOutSchema(many=True))
-    @authenticated(blp, *READ_ERRORS)
-    def get(self, plan_id: int) -> Any:
+    @blp.arguments(paging.PageQuerySchema, location="query", unknown=RAISE)
+    @blp.response(200, schemas.InsightOutSchema(many=True), headers=paging.LINK_HEADER)
+    @authenticated(blp, *READ_ERRORS, 422)
+    def get(self, query: dict[str, Any], plan_id: int) -> Any:
         """The plan's insights the caller sees: the approved ones, their own in any state,
-        and every one for the plan's owner."""
-        return contributions.insights_of_plan(get_session(), api_user(), plan_id)
+        and every one for the plan's owner; oldest first."""
+        insights = contributions.insights_of_plan(get_session(), api_user(), plan_id)
+        return paging.list_page(insights, OLDEST_FIRST, query).answer()
 
     @blp.arguments(schemas.InsightSchema)
     @blp.response(201, schemas.InsightOutSchema)
@@ -229,11 +244,13 @@ def insight_approval(body: dict[str, Any], plan_id: int, insight_id: int) -> Any
 
 @blp.route("/account-plans/<int:plan_id>/comments")
 class Comments(MethodView):
-    @blp.response(200, schemas.CommentOutSchema(many=True))
-    @authenticated(blp, *READ_ERRORS)
-    def get(self, plan_id: int) -> Any:
+    @blp.arguments(paging.PageQuerySchema, location="query", unknown=RAISE)
+    @blp.response(200, schemas.CommentOutSchema(many=True), headers=paging.LINK_HEADER)
+    @authenticated(blp, *READ_ERRORS, 422)
+    def get(self, query: dict[str, Any], plan_id: int) -> Any:
         """The plan's comments, oldest first."""
-        return contributions.comments_of_plan(get_session(), api_user(), plan_id)
+        comments = contributions.comments_of_plan(get_session(), api_user(), plan_id)
+        return paging.list_page(comments, OLDEST_FIRST, query).answer()
 
     @blp.arguments(schemas.CommentSchema)
     @blp.response(201, schemas.CommentOutSchema)
@@ -257,11 +274,13 @@ actual_out = schemas.ActualOutSchema()
 
 @blp.route("/goals/<int:goal_id>/actuals")
 class GoalActuals(MethodView):
-    @blp.response(200, schemas.ActualOutSchema(many=True))
-    @authenticated(blp, *READ_ERRORS)
-    def get(self, goal_id: int) -> Any:
+    @blp.arguments(paging.PageQuerySchema, location="query", unknown=RAISE)
+    @blp.response(200, schemas.ActualOutSchema(many=True), headers=paging.LINK_HEADER)
+    @authenticated(blp, *READ_ERRORS, 422)
+    def get(self, query: dict[str, Any], goal_id: int) -> Any:
         """The goal's actuals, oldest first (404 outside the caller's plans)."""
-        return actuals.actuals_of(get_session(), api_user(), goal_id)
+        found = actuals.actuals_of(get_session(), api_user(), goal_id)
+        return paging.list_page(found, ACTUAL_ORDER, query).answer()
 
     @blp.arguments(schemas.ActualSchema)
     @blp.response(201, schemas.ActualOutSchema, headers={"ETag": {"schema": {"type": "string"}}})

@@ -10,21 +10,25 @@ participants and their line managers see a review; 404 for anyone else.
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, make_response
 from flask.views import MethodView
 from marshmallow import RAISE
 
+from coachapp.api import paging
 from coachapp.api.auth import callers_only
 from coachapp.api.coaching import WRITE_ERRORS
+from coachapp.api.paging import asc, desc
 from coachapp.api.parsing import Blueprint
 from coachapp.api.responses import authenticated
 from coachapp.auth.callers import api_user
 from coachapp.db import get_session, utcnow
 from coachapp.models import AccountReview
 from coachapp.reviews import service
-from coachapp.reviews.figures import account_team_figures
+from coachapp.reviews.figures import AccountTeamFigures, AccountTeamsBoard, account_team_figures
 from coachapp.reviews.schemas import (
     AccountTeamsQuerySchema,
     AccountTeamsSchema,
@@ -40,6 +44,38 @@ callers_only(blp)
 
 review_out = ReviewOutSchema()
 
+# The orders the lists are paged in (coachapp.api.paging). Account teams are cut by name,
+# which a new review does not change; each page keeps the figures' order.
+REVIEW_ORDER = [desc(AccountReview.held_on, dt.date), desc(AccountReview.id)]
+ACCOUNT_ORDER = [
+    asc(lambda figures: figures.account.name, str),
+    asc(lambda figures: figures.account.id),
+]
+
+
+class ReviewPageQuerySchema(paging.PageQuerySchema, ReviewListQuerySchema):
+    pass
+
+
+class AccountTeamsPageQuerySchema(paging.PageQuerySchema, AccountTeamsQuerySchema):
+    pass
+
+
+class AccountTeamsPageSchema(AccountTeamsSchema):
+    next = paging.next_field()
+
+
+@dataclass
+class BoardPage:
+    """The board's totals over every account team, with one page of the teams."""
+
+    board: AccountTeamsBoard
+    accounts: list[AccountTeamFigures]
+    next: str | None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.board, name)
+
 
 def _answer(review: AccountReview, status: int) -> Response:
     return make_response(review_out.dump(review), status)
@@ -47,13 +83,14 @@ def _answer(review: AccountReview, status: int) -> Response:
 
 @blp.route("/reviews")
 class Reviews(MethodView):
-    @blp.arguments(ReviewListQuerySchema, location="query", unknown=RAISE)
-    @blp.response(200, ReviewOutSchema(many=True))
+    @blp.arguments(ReviewPageQuerySchema, location="query", unknown=RAISE)
+    @blp.response(200, ReviewOutSchema(many=True), headers=paging.LINK_HEADER)
     @authenticated(blp, 422)
     def get(self, query: dict[str, Any]) -> Any:
         """The reviews the caller wrote, took part in, or in which someone reporting to them
         took part (of one account with account_id), the latest first."""
-        return service.reviews_for(get_session(), api_user(), query.get("account_id"))
+        statement = service.reviews_query(api_user(), query.get("account_id"))
+        return paging.query_page(get_session(), statement, REVIEW_ORDER, query).answer()
 
     @blp.arguments(ReviewCreateSchema)
     @blp.response(201, ReviewOutSchema)
@@ -96,17 +133,22 @@ def acknowledge(body: dict[str, Any], review_id: int) -> Response:
 
 
 @blp.get("/account-teams")
-@blp.arguments(AccountTeamsQuerySchema, location="query", unknown=RAISE)
-@blp.response(200, AccountTeamsSchema)
+@blp.arguments(AccountTeamsPageQuerySchema, location="query", unknown=RAISE)
+@blp.response(200, AccountTeamsPageSchema, headers=paging.LINK_HEADER)
 @authenticated(blp, 422)
 def account_teams(query: dict[str, Any]) -> Any:
     """Per account team in the caller's scope (a manager's or a director's: accounts with a
     live plan they may see), the 3C's from its reviews held in the window ending with the
     caller's today — each one's average and how many reviews it rests on — and how many
     accounts had a cross-functional review (participants of two lines or more) out of all.
-    The director's dashboard shows the same figures. Others get no accounts."""
+    The director's dashboard shows the same figures. Others get no accounts. The totals
+    cover every account team; `accounts` is one page of them, cut by account name; within
+    the page those reviewed in the period come first, one-line reviews before
+    cross-functional ones, then by name."""
     user = api_user()
     today = local_today(user.timezone, utcnow())
-    return account_team_figures(
+    board = account_team_figures(
         get_session(), user, query["window_days"], today, query.get("region", "")
     )
+    page = paging.list_page(board.accounts, ACCOUNT_ORDER, query, keep_order=True)
+    return BoardPage(board, page.items, page.next_url), 200, page.headers

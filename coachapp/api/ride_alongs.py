@@ -16,6 +16,7 @@ from flask import Response, make_response, request
 from flask.views import MethodView
 from marshmallow import RAISE
 
+from coachapp.api import paging
 from coachapp.api.auth import callers_only
 from coachapp.api.coaching import (
     ETAG_HEADER,
@@ -26,6 +27,7 @@ from coachapp.api.coaching import (
     NoteAnswer,
     note_answer,
 )
+from coachapp.api.paging import asc
 from coachapp.api.parsing import Blueprint
 from coachapp.api.responses import authenticated
 from coachapp.auth.callers import api_user
@@ -56,6 +58,15 @@ blp = Blueprint(
     description="The ride-along day: preparation, pre-brief, calls and the end-of-day note",
 )
 callers_only(blp)
+
+# The orders the lists are paged in (coachapp.api.paging).
+RIDE_ORDER = [asc(PlannedRideAlong.day, dt.date), asc(PlannedRideAlong.id)]
+CALL_ORDER = [asc(lambda call: call.captured_at, dt.datetime), asc(lambda call: call.id)]
+
+
+class RideAlongPageQuerySchema(paging.PageQuerySchema, RideAlongListQuerySchema):
+    pass
+
 
 # Helpers ---------------------------------------------------------------------------------
 
@@ -89,15 +100,16 @@ def _call_response(call: RideAlongCall, status: int) -> Response:
 
 @blp.route("/ride-alongs")
 class RideAlongs(MethodView):
-    @blp.arguments(RideAlongListQuerySchema, location="query", unknown=RAISE)
-    @blp.response(200, RideAlongOutSchema(many=True))
+    @blp.arguments(RideAlongPageQuerySchema, location="query", unknown=RAISE)
+    @blp.response(200, RideAlongOutSchema(many=True), headers=paging.LINK_HEADER)
     @authenticated(blp, 422)
     def get(self, query: dict[str, Any]) -> Any:
         """The caller's ride-along days (as manager or rep), soonest first; cancelled ones
         left out."""
         user = api_user()
         since = query.get("since") or local_today(user.timezone) - dt.timedelta(days=LIST_DAYS_BACK)
-        return ride_alongs.rides_of(get_session(), user, since, query["limit"])
+        statement = ride_alongs.rides_query(user, since).options(*ride_alongs.ride_options())
+        return paging.query_page(get_session(), statement, RIDE_ORDER, query).answer()
 
     @blp.arguments(RideAlongCreateSchema)
     @blp.response(201, RideAlongDetailOutSchema, headers=ETAG_HEADER)
@@ -167,13 +179,15 @@ def agreement_done(body: dict[str, Any], ride_id: int, follow_up_id: int) -> Any
 
 @blp.route("/ride-alongs/<int:ride_id>/calls")
 class Calls(MethodView):
-    @blp.response(200, CallOutSchema(many=True))
-    @authenticated(blp, *READ_ERRORS)
-    def get(self, ride_id: int) -> Any:
-        """The calls captured on the day (the manager's; 404 for the rep, who rates
-        themself blind on the note)."""
+    @blp.arguments(paging.PageQuerySchema, location="query", unknown=RAISE)
+    @blp.response(200, CallOutSchema(many=True), headers=paging.LINK_HEADER)
+    @authenticated(blp, *READ_ERRORS, 422)
+    def get(self, query: dict[str, Any], ride_id: int) -> Any:
+        """The calls captured on the day, in the order they were (the manager's; 404 for the
+        rep, who rates themself blind on the note)."""
         db, user = get_session(), api_user()
-        return ride_alongs.calls_of(db, user, ride_alongs.get_ride(db, user, ride_id))
+        calls = ride_alongs.calls_of(db, user, ride_alongs.get_ride(db, user, ride_id))
+        return paging.list_page(calls, CALL_ORDER, query).answer()
 
     @blp.arguments(CallInSchema)
     @blp.response(201, CallOutSchema)

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from marshmallow import Schema, fields, validate
+from sqlalchemy import Select
 from sqlalchemy.orm import Session, joinedload
 
 from coachapp import audit, policy, replay
@@ -96,14 +97,11 @@ def notes_for(
 ) -> Sequence[CoachTheCoachNote]:
     """The viewer's notes (in one status, if given): a director's drafts first, then newest
     first."""
-    query = policy.visible_coach_notes(viewer)
-    if status is not None:
-        query = query.where(CoachTheCoachNote.status == status)
     return policy.coach_notes_as_seen_by(
         db,
         viewer,
         db.scalars(
-            query.options(*_options())
+            notes_query(viewer, status)
             .order_by(
                 (CoachTheCoachNote.status == NoteStatus.DRAFT).desc(),
                 CoachTheCoachNote.created_at.desc(),
@@ -112,6 +110,15 @@ def notes_for(
             .limit(limit)
         ).all(),
     )
+
+
+def notes_query(viewer: User, status: NoteStatus | None = None) -> Select[CoachTheCoachNote]:
+    """The viewer's notes (in one status, if given) with their director and manager, in no
+    order; read them through policy.coach_notes_as_seen_by."""
+    query = policy.visible_coach_notes(viewer).options(*_options())
+    if status is not None:
+        query = query.where(CoachTheCoachNote.status == status)
+    return query
 
 
 def unacknowledged_for(db: Session, manager: User) -> Sequence[CoachTheCoachNote]:

@@ -661,7 +661,6 @@ class SessionOutSchema(Schema):
 class SessionListQuerySchema(Schema):
     rep_id = fields.Integer(validate=validate.Range(1, MAX_ID))
     status = fields.Enum(NoteStatus, by_value=True)
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
 
 
 # Follow-ups ------------------------------------------------------------------------------

@@ -952,13 +952,19 @@ def rating_views(db: Session, viewer: User, notes: Sequence[Note]) -> dict[int, 
 def follow_ups_for(
     db: Session, viewer: User, status: FollowUpStatus | None = FollowUpStatus.OPEN
 ) -> Sequence[FollowUp]:
+    query = follow_ups_query(viewer, status)
+    return db.scalars(query.order_by(FollowUp.due_date, FollowUp.id).limit(200)).all()
+
+
+def follow_ups_query(viewer: User, status: FollowUpStatus | None) -> Select[FollowUp]:
+    """The viewer's follow-ups (in one status, if given), in no order."""
     # The list shows whose note each came from (who may mark it done): loaded in one query.
     query = policy.visible_follow_ups(viewer).options(
         joinedload(FollowUp.owner), selectinload(FollowUp.note)
     )
     if status is not None:
         query = query.where(FollowUp.status == status)
-    return db.scalars(query.order_by(FollowUp.due_date, FollowUp.id).limit(200)).all()
+    return query
 
 
 # The follow-ups page groups open follow-ups by when they are due; Today counts the first two.

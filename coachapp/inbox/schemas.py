@@ -6,7 +6,6 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from coachapp.ids import MAX_ID
-from coachapp.inbox.service import PAGE_SIZE
 
 
 class NotificationOutSchema(Schema):
@@ -26,11 +25,10 @@ class InboxOutSchema(Schema):
 
 class InboxQuerySchema(Schema):
     unread = fields.Boolean(load_default=False, metadata={"description": "Only unread ones"})
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, PAGE_SIZE))
     before = fields.Integer(
         load_default=None,
         validate=validate.Range(1, MAX_ID),
-        metadata={"description": "Only notifications older than this id (the next page)"},
+        metadata={"description": "Only notifications older than this id"},
     )
 
 

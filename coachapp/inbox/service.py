@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from coachapp.db import utcnow
@@ -22,6 +22,16 @@ def inbox_of(
     unread_only: bool = False,
     before: int | None = None,
 ) -> list[Notification]:
+    query = inbox_query(user, unread_only, before)
+    return list(
+        db.scalars(query.order_by(Notification.id.desc()).limit(min(limit, PAGE_SIZE))).all()
+    )
+
+
+def inbox_query(
+    user: User, unread_only: bool = False, before: int | None = None
+) -> Select[Notification]:
+    """The user's inbox (unread only, older than a notification), in no order."""
     query = select(Notification).where(
         Notification.recipient_id == user.id, Notification.not_before <= utcnow()
     )
@@ -29,9 +39,7 @@ def inbox_of(
         query = query.where(Notification.read_at.is_(None))
     if before is not None:
         query = query.where(Notification.id < before)
-    return list(
-        db.scalars(query.order_by(Notification.id.desc()).limit(min(limit, PAGE_SIZE))).all()
-    )
+    return query
 
 
 def unread_count(db: Session, user: User) -> int:

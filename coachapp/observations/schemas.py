@@ -18,4 +18,3 @@ class ObservationListQuerySchema(Schema):
         validate=validate.Range(1, MAX_ID),
         metadata={"description": "Only those about this person"},
     )
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import Schema, fields
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import Select, and_, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -112,14 +112,19 @@ def observations_for(
 ) -> Sequence[Observation]:
     """What the viewer may read (coachapp.policy.observations_scope), newest first; about
     one subject if given."""
-    query = policy.visible_observations(viewer)
-    if subject_id is not None:
-        query = query.where(Observation.subject_id == subject_id)
     return db.scalars(
-        query.options(*_options())
+        observations_query(viewer, subject_id)
         .order_by(Observation.created_at.desc(), Observation.id.desc())
         .limit(limit)
     ).all()
+
+
+def observations_query(viewer: User, subject_id: int | None = None) -> Select[Observation]:
+    """observations_for as a query, in no order."""
+    query = policy.visible_observations(viewer).options(*_options())
+    if subject_id is not None:
+        query = query.where(Observation.subject_id == subject_id)
+    return query
 
 
 def get_observation(db: Session, viewer: User, observation_id: int) -> Observation:

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, aliased
 
 from coachapp import policy
@@ -59,6 +59,21 @@ def rollup(
     db: Session, viewer: User, today: dt.date, filters: RollupFilters | None = None
 ) -> list[RollupRow]:
     """Visible plans with completeness and goal status counts, in a fixed number of queries."""
+    query = rollup_query(viewer, filters).order_by(Account.name, AccountPlan.period.desc())
+    plans = db.scalars(query).unique().all()
+    return [
+        RollupRow(
+            plan,
+            plan_completeness(plan, today),
+            Counter(g.status.value for g in plan.goals),
+            attainment_of_plan(plan.goals, today),
+        )
+        for plan in plans
+    ]
+
+
+def rollup_query(viewer: User, filters: RollupFilters | None = None) -> Select[AccountPlan]:
+    """The plans of rollup() (Account joined), in no order."""
     filters = filters or RollupFilters()
     owner = aliased(User)
     query = (
@@ -66,7 +81,6 @@ def rollup(
         .join(Account, AccountPlan.account_id == Account.id)
         .join(owner, AccountPlan.owner_id == owner.id)
         .options(*full_plan_options())
-        .order_by(Account.name, AccountPlan.period.desc())
     )
     if filters.region:
         query = query.where(Account.region == filters.region)
@@ -78,16 +92,7 @@ def rollup(
         query = query.where(AccountPlan.status == filters.status)
     else:
         query = query.where(AccountPlan.status != PlanStatus.ARCHIVED)
-    plans = db.scalars(query).unique().all()
-    return [
-        RollupRow(
-            plan,
-            plan_completeness(plan, today),
-            Counter(g.status.value for g in plan.goals),
-            attainment_of_plan(plan.goals, today),
-        )
-        for plan in plans
-    ]
+    return query
 
 
 def regions(db: Session, viewer: User) -> Sequence[str]:

@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from coachapp import audit, policy, replay
@@ -84,14 +84,19 @@ def reviews_for(
     db: Session, viewer: User, account_id: int | None = None, limit: int = 100
 ) -> Sequence[AccountReview]:
     """The reviews the viewer sees (of one account, if given), the latest first."""
-    query = policy.visible_reviews(viewer)
-    if account_id is not None:
-        query = query.where(AccountReview.account_id == account_id)
     return db.scalars(
-        query.options(*review_options())
+        reviews_query(viewer, account_id)
         .order_by(AccountReview.held_on.desc(), AccountReview.id.desc())
         .limit(limit)
     ).all()
+
+
+def reviews_query(viewer: User, account_id: int | None = None) -> Select[AccountReview]:
+    """reviews_for as a query, in no order."""
+    query = policy.visible_reviews(viewer).options(*review_options())
+    if account_id is not None:
+        query = query.where(AccountReview.account_id == account_id)
+    return query
 
 
 def get_review(db: Session, viewer: User, review_id: int) -> AccountReview:

@@ -215,7 +215,6 @@ class RideAlongListQuerySchema(Schema):
     since = fields.Date(
         metadata={"description": f"From this day on; default {LIST_DAYS_BACK} days ago"}
     )
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
 
 
 @dataclass

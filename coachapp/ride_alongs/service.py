@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from coachapp import audit, policy, replay
@@ -110,16 +110,24 @@ def rides_of(
 ) -> Sequence[PlannedRideAlong]:
     """The viewer's ride-along days from a date on (to another, if given), soonest first;
     cancelled ones left out. Loaded with ride_options() unless told what to load."""
+    return db.scalars(
+        rides_query(viewer, since, until)
+        .options(*(ride_options() if options is None else options))
+        .order_by(PlannedRideAlong.day, PlannedRideAlong.id)
+        .limit(limit)
+    ).all()
+
+
+def rides_query(
+    viewer: User, since: dt.date, until: dt.date | None = None
+) -> Select[PlannedRideAlong]:
+    """rides_of as a query, in no order and loading nothing more."""
     query = policy.visible_ride_alongs(viewer).where(
         PlannedRideAlong.day >= since, PlannedRideAlong.cancelled_at.is_(None)
     )
     if until is not None:
         query = query.where(PlannedRideAlong.day <= until)
-    return db.scalars(
-        query.options(*(ride_options() if options is None else options))
-        .order_by(PlannedRideAlong.day, PlannedRideAlong.id)
-        .limit(limit)
-    ).all()
+    return query
 
 
 def ride_for_note(db: Session, viewer: User, note_id: int) -> PlannedRideAlong | None:

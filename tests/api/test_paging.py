@@ -9,6 +9,7 @@ import base64
 import datetime as dt
 import json
 import re
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,16 +22,28 @@ from sqlalchemy.orm import Session
 
 from coachapp.api.paging import DEFAULT_LIMIT, MAX_LIMIT
 from coachapp.models import (
+    GoalActual,
     PlanGoal,
     PlannedRideAlong,
+    PlanTeamMember,
+    PushSubscription,
     Role,
     User,
 )
+from coachapp.plans import contributions
 from coachapp.ride_alongs import calendar
+from coachapp.ride_alongs import service as ride_alongs
 from tests.api.helpers import Call, api_caller, assert_error_shape
 from tests.builders import (
     Org,
+    make_account,
+    make_coach_note,
+    make_follow_up,
+    make_guide_version,
     make_note,
+    make_notification,
+    make_observation,
+    make_plan,
     make_user,
 )
 from tests.conftest import HttpsClient
@@ -86,6 +99,90 @@ def _new_manager(w: World) -> None:
     make_user(w.db, role=Role.MANAGER, name=f"Paged Manager {n:02}", manager=w.person("director"))
 
 
+def _new_note(w: World) -> None:
+    version = w.org.notes["shared"].guide_version
+    n = w.next_number("note")
+    occurred = dt.date.today() - dt.timedelta(days=n % 5)
+    make_note(
+        w.db, w.person("manager"), w.person("rep2"), guide_version=version, occurred_on=occurred
+    )
+
+
+def _new_follow_up(w: World) -> None:
+    n = w.next_number("follow_up")
+    due = dt.date.today() + dt.timedelta(days=n % 4)
+    make_follow_up(w.db, w.person("rep2"), w.person("manager"), title=f"Paged {n}", due_date=due)
+
+
+def _new_observation(w: World) -> None:
+    version = w.org.notes["shared"].guide_version
+    competency = version.sections[0].competencies[0]
+    account = w.org.plans["rep"].account
+    make_observation(w.db, w.person("director2"), w.person("rep"), account, competency)
+
+
+def _new_review(w: World) -> None:
+    n = w.next_number("review")
+    answer = w.call("manager", "POST", "/api/v1/reviews", json={
+        "account_id": w.org.plans["rep"].account_id,
+        "held_on": (dt.date.today() - dt.timedelta(days=n % 3)).isoformat(),
+        "plan_progress": f"Review {n}: the P&T chair wants outcomes data.",
+        "ratings": RATINGS,
+    })  # fmt: skip
+    assert answer.status_code == 201, answer.get_json()
+
+
+def _new_ride(w: World) -> None:
+    n = w.next_number("ride")
+    day = dt.date.today() + dt.timedelta(days=n)
+    calendar.plan_ride_along(w.db, w.person("manager"), w.person("rep2").id, day, dt.date.today())
+
+
+def _new_call(w: World) -> None:
+    n = w.next_number("call")
+    body = {"account_name": f"Corner pharmacy {n}", "evidence": "Left the dossier", "ratings": []}
+    ride_alongs.capture_call(w.db, w.person("manager"), w.ride.id, body)
+
+
+def _new_plan(w: World) -> None:
+    make_plan(w.db, w.person("rep"), account=make_account(w.db, name=_account_name(w)))
+
+
+def _account_name(w: World) -> str:
+    return f"Paged Account {w.next_number('account'):02}"
+
+
+def _new_insight(w: World) -> None:
+    n = w.next_number("insight")
+    body = {"area": "clinical", "text": f"Insight {n}", "client_uuid": uuid.uuid4()}
+    contributions.add_insight(w.db, w.person("rep"), w.org.plans["rep"].id, body)
+
+
+def _new_comment(w: World) -> None:
+    n = w.next_number("comment")
+    body = {"body": f"Comment {n}", "client_uuid": uuid.uuid4()}
+    contributions.add_comment(w.db, w.person("rep"), w.org.plans["rep"].id, body)
+
+
+def _new_actual(w: World) -> None:
+    n = w.next_number("actual")
+    w.db.add(GoalActual(goal_id=w.goal.id, measured_on=dt.date(2026, 1, 1 + n % 3), value=n))
+
+
+def _new_member(w: World) -> None:
+    n = w.next_number("member")
+    member = make_user(w.db, name=f"Paged Member {n:02}", manager=w.person("manager"))
+    w.db.add(PlanTeamMember(plan_id=w.org.plans["rep"].id, user_id=member.id))
+
+
+def _new_device(w: World) -> None:
+    n = w.next_number("device")
+    w.db.add(PushSubscription(
+        user_id=w.person("manager").id, endpoint=f"https://93.184.216.34/push/{n}",
+        p256dh="x", auth="y",
+    ))  # fmt: skip
+
+
 LISTINGS = {
     "reps": Listing("manager", lambda w: "/api/v1/reps", _new_rep),
     "cadence": Listing(
@@ -96,6 +193,51 @@ LISTINGS = {
     ),
     "cadence quality": Listing(
         "director", lambda w: "/api/v1/cadence/quality", _new_manager, key="manager_id"
+    ),
+    "coaching sessions": Listing("manager", lambda w: "/api/v1/coaching-sessions", _new_note),
+    "follow-ups": Listing("manager", lambda w: "/api/v1/follow-ups", _new_follow_up),
+    "notifications": Listing(
+        "manager",
+        lambda w: "/api/v1/notifications",
+        lambda w: make_notification(w.db, w.person("manager")),
+        items=lambda body: body["items"],
+    ),
+    "observations": Listing("manager", lambda w: "/api/v1/observations", _new_observation),
+    "reviews": Listing("manager", lambda w: "/api/v1/reviews", _new_review),
+    "coach-the-coach notes": Listing(
+        "director",
+        lambda w: "/api/v1/coach-the-coach-notes",
+        lambda w: make_coach_note(w.db, w.person("director"), w.person("manager")),
+    ),
+    "ride-alongs": Listing("manager", lambda w: "/api/v1/ride-alongs", _new_ride),
+    "calls": Listing("manager", lambda w: f"/api/v1/ride-alongs/{w.ride.id}/calls", _new_call),
+    "plans": Listing("manager", lambda w: "/api/v1/account-plans", _new_plan),
+    "plans of a rep": Listing(
+        "manager", lambda w: f"/api/v1/reps/{w.person('rep').id}/account-plans", _new_plan
+    ),
+    "insights": Listing(
+        "rep", lambda w: f"/api/v1/account-plans/{w.org.plans['rep'].id}/insights", _new_insight
+    ),
+    "comments": Listing(
+        "rep", lambda w: f"/api/v1/account-plans/{w.org.plans['rep'].id}/comments", _new_comment
+    ),
+    "actuals": Listing("rep", lambda w: f"/api/v1/goals/{w.goal.id}/actuals", _new_actual),
+    "impact": Listing("manager", lambda w: "/api/v1/impact?group_by=account", _new_plan, key="key"),
+    "account team": Listing(
+        "manager",
+        lambda w: f"/api/v1/accounts/{w.org.plans['rep'].account_id}/team",
+        _new_member,
+        key="user_id",
+    ),
+    "guides": Listing("manager", lambda w: "/api/v1/guides", lambda w: make_guide_version(w.db)),
+    "devices": Listing("manager", lambda w: "/api/v1/push-subscriptions", _new_device),
+    "account teams": Listing(
+        "manager",
+        lambda w: "/api/v1/account-teams",
+        _new_plan,
+        key="account_id",
+        items=lambda body: body["accounts"],
+        ordered=False,
     ),
 }
 
@@ -229,7 +371,7 @@ def test_the_next_link_keeps_the_path_and_the_filters(world: World) -> None:
 LIMITS_OUT_OF_BOUNDS = ["0", "-1", str(MAX_LIMIT + 1), "ten", "2.5", ""]
 
 
-@pytest.mark.parametrize("name", ["reps", "cadence", "cadence teams"])
+@pytest.mark.parametrize("name", ["reps", "cadence", "notifications", "account teams", "guides"])
 def test_a_limit_out_of_bounds_is_a_field_error(world: World, name: str) -> None:
     listing = LISTINGS[name]
     for limit in LIMITS_OUT_OF_BOUNDS:
@@ -268,12 +410,12 @@ def test_a_cursor_of_another_list_is_a_field_error(world: World) -> None:
     _grow(world, LISTINGS["reps"], 3)
     answer = world.call("manager", "GET", "/api/v1/reps?limit=1")
     cursor = parse_qs(urlsplit(NEXT.match(answer.headers["Link"]).group("url")).query)["cursor"]  # type: ignore[union-attr]
-    for path in ("/api/v1/cadence", "/api/v1/cadence/teams"):
+    for path in ("/api/v1/coaching-sessions", "/api/v1/cadence", "/api/v1/follow-ups"):
         error = assert_error_shape(world.call("manager", "GET", _with(path, cursor=cursor[0])), 422)
         assert set(error["fields"]) == {"cursor"}
 
 
-SCOPED = ["reps", "cadence"]
+SCOPED = ["reps", "cadence", "coaching sessions", "follow-ups", "plans", "observations"]
 
 
 @pytest.mark.parametrize("name", SCOPED)
@@ -295,3 +437,27 @@ def test_every_page_keeps_to_the_callers_scope(world: World, name: str) -> None:
         if url is not None:
             rows, _ = _page(world, other, url)
             assert set(rows) <= own
+
+
+def test_an_object_answer_carries_next_and_keeps_its_totals(world: World) -> None:
+    _grow(world, LISTINGS["account teams"], 4)
+    whole = world.call("manager", "GET", "/api/v1/account-teams?limit=200").get_json()
+    first = world.call("manager", "GET", "/api/v1/account-teams?limit=2")
+    body = first.get_json()
+    assert len(body["accounts"]) == 2 and body["next"]
+    assert first.headers["Link"] == f'<{body["next"]}>; rel="next"'
+    for total in ("accounts_total", "accounts_with_cross_functional_review", "reviews"):
+        assert body[total] == whole[total]
+    assert whole["next"] is None and whole["accounts_total"] == len(whole["accounts"])
+
+
+def test_the_inbox_still_takes_before(world: World) -> None:
+    _grow(world, LISTINGS["notifications"], 5)
+    whole = [
+        n["id"] for n in world.call("manager", "GET", "/api/v1/notifications").get_json()["items"]
+    ]
+    older = world.call("manager", "GET", f"/api/v1/notifications?before={whole[1]}&limit=2")
+    body = older.get_json()
+    assert [n["id"] for n in body["items"]] == whole[2:4]
+    rest, _ = _page(world, LISTINGS["notifications"], body["next"])
+    assert rest == whole[4:6]

@@ -122,7 +122,12 @@ NOTIFICATION_PATHS = [
 ]
 
 # The lists the entries above do not cover already (coachapp.api.paging: limit and cursor).
-PAGED_LISTS = r"^/api/v1/(reps|cadence|cadence/teams|cadence/quality)$"
+PAGED_LISTS = (
+    r"^/api/v1/(reps|reps/\{rep_id\}/account-plans|account-plans|guides|coaching-sessions"
+    r"|follow-ups|ride-alongs|ride-alongs/\{ride_id\}/calls|cadence|cadence/teams"
+    r"|cadence/quality|coach-the-coach-notes|notifications|accounts/\{account_id\}/team"
+    r"|account-plans/\{plan_id\}/(insights|comments))$"
+)
 
 # The manager authors coaching notes, so generated requests reach rules no schema can state:
 # a PATCH needs the note's current version in If-Match (428 without, 412 when stale, which a
