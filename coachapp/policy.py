@@ -130,7 +130,13 @@ def direct_report_ids(viewer: User) -> Select[int]:
 
 def subtree_ids(viewer: User) -> Select[int]:
     """Everyone below the viewer in the reporting line, at any depth."""
-    below = select(User.id).where(User.manager_id == viewer.id).cte(recursive=True)
+    return subtree_ids_of(viewer.id)
+
+
+def subtree_ids_of(person_id: int) -> Select[int]:
+    """subtree_ids of a person known by id: it never widens a scope, only narrows one it is
+    added to (another director's subtree adds nobody)."""
+    below = select(User.id).where(User.manager_id == person_id).cte(recursive=True)
     child = aliased(User)
     below = below.union_all(select(child.id).where(child.manager_id == below.c.id))
     return select(below.c.id)

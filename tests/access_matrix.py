@@ -331,6 +331,11 @@ MATRIX: tuple[Row, ...] = (
     # Exports of the viewer's scope: managers and directors.
     row("dashboard.cadence_csv", "GET", "/org/cadence.csv",
         expect=(302, 404, 404, 404, 200, 200, 200, 200, 404, 200, 404, 200, 200, 404, 200, 404)),
+    # A region's exports (linked from its page): narrowed to the reps below its director, so
+    # never wider than one's own scope (someone else's region finds nobody).
+    row("dashboard.cadence_csv", "GET", "/org/cadence.csv?under={p[regional_director].id}",
+        variant="region",
+        expect=(302, 404, 404, 404, 200, 200, 200, 200, 404, 200, 404, 200, 200, 404, 200, 404)),
     row("dashboard.notes_csv", "GET", "/org/sessions.csv",
         expect=(302, 404, 404, 404, 200, 200, 200, 200, 404, 200, 404, 200, 200, 404, 200, 404)),
     row("dashboard.notes_csv", "GET", "/org/sessions.csv?period=180&manager_id={p[manager].id}",

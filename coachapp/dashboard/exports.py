@@ -156,6 +156,8 @@ def notes_csv(db: Session, viewer: User, filters: CadenceFilters, today: dt.date
         query = query.where(rep.function == Function(filters.function))
     if filters.manager_id is not None:
         query = query.where(rep.manager_id == filters.manager_id)
+    if filters.under is not None:
+        query = query.where(rep.id.in_(policy.subtree_ids_of(filters.under)))
     notes = policy.as_seen_by(db, viewer, db.scalars(query).unique().all())
     return csv_text(NOTE_COLUMNS, (_note_line(s) for s in notes))
 

@@ -60,6 +60,8 @@ class CadenceFilters:
     region: str = ""
     function: str = ""
     manager_id: int | None = None
+    # Only the reps below this person (a region's exports, from its page).
+    under: int | None = None
 
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> CadenceFilters:
@@ -76,6 +78,7 @@ class CadenceFilters:
             region="" if "\x00" in region else region,
             function=function if function in FUNCTION_LABELS else "",
             manager_id=typed_id(manager),
+            under=typed_id(args.get("under", "")),
         )
 
     def as_args(self, with_manager: bool = True) -> dict[str, str]:
@@ -85,6 +88,8 @@ class CadenceFilters:
             args["period"] = str(self.window_days)
         if self.manager_id is not None and with_manager:
             args["manager_id"] = str(self.manager_id)
+        if self.under is not None:
+            args["under"] = str(self.under)
         return {key: value for key, value in args.items() if value}
 
     @property
@@ -341,6 +346,8 @@ def scoped_reps_query(
         query = query.where(User.function == Function(filters.function))
     if filters.manager_id is not None:
         query = query.where(User.manager_id == filters.manager_id)
+    if filters.under is not None:
+        query = query.where(User.id.in_(policy.subtree_ids_of(filters.under)))
     return query
 
 
@@ -473,7 +480,7 @@ def _lines_below(db: Session, node: User) -> _Lines:
 
 def _filtered(filters: CadenceFilters) -> bool:
     """Whether scoped_reps leaves anyone in the viewer's scope out."""
-    return filters.narrowed or filters.manager_id is not None
+    return filters.narrowed or filters.manager_id is not None or filters.under is not None
 
 
 def _urgent_first(rows: list[RepRow]) -> list[RepRow]:

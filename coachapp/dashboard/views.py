@@ -83,7 +83,17 @@ def _dashboard_at(node: User) -> str:
     )
     return render_template(
         "dashboard/index.html",
-        **_context(board=board, filters=filters, account_teams=account_teams, search=None),
+        **_context(
+            board=board,
+            filters=filters,
+            account_teams=account_teams,
+            # A region's exports are of its reps.
+            export_args=(
+                filters.as_args()
+                if node.id == user.id
+                else {**filters.as_args(), "under": str(node.id)}
+            ),
+        ),
     )
 
 

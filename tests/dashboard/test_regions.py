@@ -287,3 +287,23 @@ def test_a_medical_manager_under_a_commercial_director_gets_no_row(
     db.commit()
     text = page(visit(nation.national), f"/org/regions/{nation.regions[0].id}")
     assert "Walled Msl-Lead" not in text
+
+
+def test_a_regions_exports_are_its_reps(visit: Any, nation: Nation) -> None:
+    one, two = nation.regions
+    national = visit(nation.national)
+    text = page(national, f"/org/regions/{one.id}?period=180")
+    assert f'href="/org/cadence.csv?period=180&amp;under={one.id}"' in text
+    assert f'href="/org/sessions.csv?period=180&amp;under={one.id}"' in text
+    assert 'href="/org/cadence.csv"' in page(national, "/org")
+    reps = {rep.email for rep in nation.reps_under(one)}
+    rows = csv_rows(national, f"/org/cadence.csv?under={one.id}")
+    assert {row["rep_email"] for row in rows} == reps
+    notes = csv_rows(national, f"/org/sessions.csv?period=180&under={one.id}")
+    assert notes and {row["rep_email"] for row in notes} <= reps
+    assert len(csv_rows(national, "/org/cadence.csv")) == 10
+    # Narrowing to a region outside one's own finds nobody; a malformed one is ignored.
+    first = visit(one)
+    assert csv_rows(first, f"/org/cadence.csv?under={two.id}") == []
+    assert csv_rows(first, f"/org/sessions.csv?period=180&under={two.id}") == []
+    assert len(csv_rows(first, "/org/cadence.csv?under=x%00")) == 4
