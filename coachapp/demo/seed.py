@@ -9,12 +9,13 @@ from sqlalchemy.orm import Session
 
 from coachapp.auth.passwords import hash_password
 from coachapp.coaching.default_guide import DEFAULT_GUIDE_NAME, ensure_default_guide
-from coachapp.db import utcnow
+from coachapp.db import Base, utcnow
 from coachapp.demo.builder import COUNT_KEYS, DOMAIN, CopyBuilder, account_name, demo_now, email
+from coachapp.demo.bulk import insert_rows
 from coachapp.demo.content import DemoContent, load_content
-from coachapp.models import Account, CadenceTarget, CoachingGuide, Role, User
-from coachapp.plans.quarters import QUARTERS_SHOWN, Quarter
-from coachapp.plans.snapshots import take_snapshots
+from coachapp.models import Account, AttainmentSnapshot, CadenceTarget, CoachingGuide, Role, User
+from coachapp.plans.quarters import QUARTERS_SHOWN, Quarter, quarters_ending
+from coachapp.plans.snapshots import snapshots_missing
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - the documented password of every demo user  # nosec B105
 ADMIN_EMAIL = f"admin@{DOMAIN}"
@@ -105,10 +106,11 @@ def seed_demo(
 
     # The demo's actuals span the last four quarters: those that have closed keep their
     # attainment as the worker would have snapshotted it at each quarter's end.
-    quarter = Quarter.of(today)
-    for _ in range(QUARTERS_SHOWN):
-        quarter = quarter.previous
-        counts["attainment_snapshots"] += take_snapshots(db, quarter, now)
+    closed = quarters_ending(Quarter.of(today).previous, QUARTERS_SHOWN)
+    snapshots_table = Base.metadata.tables[AttainmentSnapshot.__tablename__]
+    for rows in snapshots_missing(db, closed, now):
+        insert_rows(db, snapshots_table, rows)
+        counts["attainment_snapshots"] += len(rows)
     db.commit()
     return counts
 

@@ -84,24 +84,57 @@ def take_snapshots(db: Session, quarter: Quarter, taken_at: dt.datetime) -> int:
     """Snapshots, at the quarter's last day, every goal that has none for `quarter`; how many
     this call took. Another worker taking the same ones at once makes no second row: the
     insert skips a (goal, quarter) already there. The caller commits."""
-    missing = ~exists().where(
-        AttainmentSnapshot.goal_id == PlanGoal.id, AttainmentSnapshot.quarter == quarter.label
-    )
-    ids = list(db.scalars(select(PlanGoal.id).where(missing).order_by(PlanGoal.id)))
     insert = insert_for(db)
+    table = AttainmentSnapshot.__table__
     taken = 0
-    for batch in _batches(ids):
-        goals = db.scalars(
-            select(PlanGoal).where(PlanGoal.id.in_(batch)).options(selectinload(PlanGoal.actuals))
-        ).all()
+    for rows in snapshots_missing(db, [quarter], taken_at):
+        # The table's Core INSERT with the rows as executemany parameters: one compiled
+        # statement for every batch (an ORM bulk insert makes one per row when rows have
+        # None in different columns).
         added = db.execute(
-            insert(AttainmentSnapshot)
-            .values([_snapshot_row(goal, quarter, taken_at) for goal in goals])
+            insert(table)
             .on_conflict_do_nothing(index_elements=["goal_id", "quarter"])
-            .returning(AttainmentSnapshot.id)
+            .returning(table.c.id),
+            rows,
         ).all()
         taken += len(added)
     return taken
+
+
+def snapshots_missing(
+    db: Session, quarters: Sequence[Quarter], taken_at: dt.datetime
+) -> Iterator[list[dict[str, object]]]:
+    """The rows of the snapshots `quarters` lack, each at its quarter's last day, for a batch
+    of goals at a time; each goal and its actuals are loaded once for all the quarters.
+    take_snapshots writes them; the demo seed writes its goals' four quarters itself."""
+    missing = {
+        quarter: set(
+            db.scalars(
+                select(PlanGoal.id).where(
+                    ~exists().where(
+                        AttainmentSnapshot.goal_id == PlanGoal.id,
+                        AttainmentSnapshot.quarter == quarter.label,
+                    )
+                )
+            )
+        )
+        for quarter in quarters
+    }
+    for batch in _batches(sorted(set().union(*missing.values()))):
+        goals = db.scalars(
+            select(PlanGoal)
+            .where(PlanGoal.id.in_(batch))
+            .options(selectinload(PlanGoal.actuals))
+            .order_by(PlanGoal.id)
+        ).all()
+        for quarter in quarters:
+            rows = [
+                _snapshot_row(goal, quarter, taken_at)
+                for goal in goals
+                if goal.id in missing[quarter]
+            ]
+            if rows:
+                yield rows
 
 
 def take_missing_snapshots(db: Session, since: Quarter, now: dt.datetime) -> dict[Quarter, int]:
