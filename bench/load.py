@@ -796,8 +796,16 @@ class Mix:
 
     @property
     def scale(self) -> int:
-        """Demo copies needed: 3 managers, 18 reps and a director each."""
-        return max(-(-self.managers // 3), -(-self.reps // 18), self.directors, 1)
+        """Demo regions needed (seed-demo --scale): region 1 has 6 managers, 29 reps and 2
+        directors (coachapp/demo/data/people.toml), each further region 5 managers, 51 reps
+        and a director (coachapp/demo/regions.py). Written out rather than imported: the run
+        may be of another commit's code (--commit)."""
+        return 1 + max(
+            0,
+            -(-(self.managers - 6) // 5),
+            -(-(self.reps - 29) // 51),
+            self.directors - 2,
+        )
 
     def total(self) -> int:
         return self.managers + self.reps + self.directors + self.admins

@@ -18,7 +18,7 @@ from coachapp import migrate
 from coachapp.admin.service import create_user, reset_password, user_create_schema
 from coachapp.dashboard import summaries
 from coachapp.db import get_session, utcnow
-from coachapp.demo import seed_demo
+from coachapp.demo import RegionsExhausted, seed_demo
 from coachapp.devserver import write_dev_certificate
 from coachapp.email_addresses import normalise_email
 from coachapp.errors import InvalidInput
@@ -61,15 +61,24 @@ def db_current() -> None:
 
 @click.command("seed-demo")
 @with_appcontext
-@click.option("--scale", default=1, show_default=True, type=click.IntRange(1, 1000))
+@click.option(
+    "--scale",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Regions under director@example.com: 1 is the demo, each more adds about 50 reps.",
+)
 @click.option("--if-empty", is_flag=True, help="Only seed a database that has no users.")
 def seed_demo_command(scale: int, if_empty: bool) -> None:
-    """Create the demo organisation (idempotent); --scale N makes N copies."""
+    """Create the demo organisation (idempotent); --scale N grows it to N regions."""
     db = get_session()
     if if_empty and db.scalar(select(func.count()).select_from(User)):
         click.echo("Database already has users; demo data not added.")
         return
-    counts = seed_demo(db, scale=scale)
+    try:
+        counts = seed_demo(db, scale=scale)
+    except RegionsExhausted as exc:
+        raise click.BadParameter(str(exc), param_hint="--scale") from exc
     created = ", ".join(f"{v} {k}" for k, v in counts.items() if v) or "nothing new"
     click.echo(f"Demo organisation ready ({created}). Password for every demo user: demo-password")
 

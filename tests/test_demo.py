@@ -36,6 +36,7 @@ from coachapp.models import (
 from coachapp.plans.attainment import Track, goal_attainment, plan_attainment
 from coachapp.plans.quarters import Quarter, quarters_ending
 from coachapp.plans.snapshots import attainment_in_quarters
+from coachapp.policy import subtree_ids
 
 TODAY = dt.date(2026, 11, 20)
 # A rep as people.toml has them, for the mistakes below.
@@ -273,11 +274,71 @@ def test_seeding_twice_adds_nothing(db: Session) -> None:
     assert counts == [db.scalar(select(func.count()).select_from(t)) for t in (User, Note)]
 
 
-def test_scale_makes_copies_with_their_own_people(db: Session) -> None:
-    seed_demo(db, scale=2, today=TODAY)
-    assert by_email(db, "s2.manager@example.com").role == Role.MANAGER
-    assert db.scalar(select(func.count()).select_from(User)) == 1 + 2 * 37
-    assert by_email(db, "s2.msl1@example.com").manager == by_email(db, "s2.msl-manager@example.com")
+def person(db: Session, user: User) -> tuple[object, ...]:
+    """What the contract promises of a demo user: who they are and where they report."""
+    manager = db.get(User, user.manager_id) if user.manager_id else None
+    return (
+        user.name, user.role, user.function, user.region, user.timezone,
+        manager.email if manager else None,
+    )  # fmt: skip
+
+
+def test_scale_grows_the_directors_subtree_by_regions(db: Session) -> None:
+    """DESIGN.md: `--scale N` grows the demo organisation to N regions under
+    director@example.com, each with its teams and reps, every contract user kept."""
+    seed_demo(db, today=TODAY)
+    director = by_email(db, "director@example.com")
+    contract = {user.email: person(db, user) for user in db.scalars(select(User))}
+    assert len(contract) == 38  # the 37 people of the contract and admin@example.com
+    medical = set(db.scalars(subtree_ids(by_email(db, "medical-director@example.com"))))
+    subtree = {1: set(db.scalars(subtree_ids(director)))}
+
+    seed_demo(db, scale=3, today=TODAY)
+    subtree[3] = set(db.scalars(subtree_ids(director)))
+    regional = db.scalars(
+        select(User).where(User.manager_id == director.id, User.role == Role.DIRECTOR)
+    ).all()
+    assert sorted(user.email for user in regional) == [
+        "r2.director@example.com",
+        "r3.director@example.com",
+    ]
+    now = dt.datetime.combine(TODAY, dt.time(18), tzinfo=dt.UTC)
+    for head in regional:
+        managers = db.scalars(select(User).where(User.manager_id == head.id)).all()
+        assert len(managers) == 5 and {m.role for m in managers} == {Role.MANAGER}
+        reps = db.scalars(select(User).where(User.manager_id.in_([m.id for m in managers]))).all()
+        assert len(reps) == 51 and {r.role for r in reps} == {Role.REP}
+        # The commercial line only: medical affairs and patient services keep their own.
+        assert {r.function for r in reps} == {
+            Function.SALES,
+            Function.KEY_ACCOUNT,
+            Function.MARKET_ACCESS,
+            Function.REIMBURSEMENT,
+        }
+        # One region, named, in its own time zone; coaching history with a spread.
+        assert len({u.region for u in (head, *managers, *reps)}) == 1 and head.region
+        assert head.region not in {"Northeast", "Southeast", "Midwest", "West", "National"}
+        statuses = {c.status for c in cadence_for_reps(db, reps, now).values()}
+        assert {"on_track", "overdue"} <= statuses
+    assert len(subtree[3]) == len(subtree[1]) + 2 * (1 + 5 + 51)
+    assert subtree[1] < subtree[3]
+    assert set(db.scalars(subtree_ids(by_email(db, "medical-director@example.com")))) == medical
+    # Every contract user exists once, as they were.
+    for email, before in contract.items():
+        assert db.scalar(select(func.count()).where(User.email == email)) == 1, email
+        assert person(db, by_email(db, email)) == before, email
+
+    tables = (User, Note, AccountPlan, PlannedRideAlong)
+    counts = [db.scalar(select(func.count()).select_from(t)) for t in tables]
+    for scale in (3, 2):
+        assert not any(seed_demo(db, scale=scale, today=TODAY).values())
+    assert counts == [db.scalar(select(func.count()).select_from(t)) for t in tables]
+
+
+def test_a_scale_beyond_the_regions_is_refused(runner: Any, db: Session) -> None:
+    result = runner.invoke(args=["seed-demo", "--scale", "999"])
+    assert result.exit_code == 2 and "regions" in result.output, result.output
+    assert not db.scalar(select(func.count()).select_from(User))
 
 
 def test_seed_demo_command_if_empty(runner: Any, db: Session) -> None:

@@ -4,8 +4,9 @@ tests/fixtures/demo_seed.jsonl holds every row the demo creates, with ids replac
 they point at (an email, an account's name, a note's client_uuid, a competency's key),
 dates and times written relative to the day seeded ("day-3 15:42:07") and the columns the
 database fills with the real time of seeding written as "seeding time", plus the number of
-rows in every table. A change to the demo data or to how it is generated shows up here as a
-diff to review; when the change is meant, rewrite the file and commit it with the change:
+rows in every table; of the regions `--scale 3` adds, only a digest. A change to the demo
+data or to how it is generated shows up here as a diff to review; when the change is meant,
+rewrite the file and commit it with the change:
 
     COACHAPP_UPDATE_DEMO_SNAPSHOT=1 COACHAPP_TEST_BACKENDS=sqlite \
         .venv/bin/pytest -q tests/test_demo_snapshot.py
@@ -189,20 +190,20 @@ def differences(expected: list[str], actual: list[str], limit: int = 60) -> str:
 def test_seeding_gives_exactly_the_recorded_demo(db: Session) -> None:
     started = utcnow()
     seed_demo(db, today=TODAY)
-    copy_one = snapshot(db, TODAY, (started, utcnow()))
+    region_one = snapshot(db, TODAY, (started, utcnow()))
     seed_demo(db, scale=SCALE, today=TODAY)
     scaled = digest(snapshot(db, TODAY, (started, utcnow())))
 
     if UPDATE:
         SNAPSHOT.parent.mkdir(exist_ok=True)
         header = json.dumps({"today": TODAY.isoformat(), f"scale_{SCALE}_sha256": scaled})
-        SNAPSHOT.write_text("\n".join([header, *copy_one]) + "\n", encoding="utf-8")
+        SNAPSHOT.write_text("\n".join([header, *region_one]) + "\n", encoding="utf-8")
         pytest.skip(f"{SNAPSHOT} rewritten: review its diff")
 
     expected, header = read_recorded()
-    if copy_one != expected:
-        pytest.fail(differences(expected, copy_one), pytrace=False)
+    if region_one != expected:
+        pytest.fail(differences(expected, region_one), pytrace=False)
     assert scaled == header[f"scale_{SCALE}_sha256"], (
-        f"copies 2 to {SCALE} of the demo differ from the recorded ones (only a digest of "
-        "them is kept); the first copy is the same"
+        f"regions 2 to {SCALE} of the demo differ from the recorded ones (only a digest of "
+        "them is kept); region 1 is the same"
     )

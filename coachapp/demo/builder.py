@@ -1,4 +1,4 @@
-"""Builds one copy of the demo organisation from its content (coachapp/demo/data)."""
+"""Builds one region of the demo organisation from its content (coachapp/demo/data)."""
 
 from __future__ import annotations
 
@@ -83,17 +83,13 @@ COUNT_KEYS = (
 
 
 def email(n: int, handle: str) -> str:
-    """Copy 1 has the documented emails; copy N > 1 prefixes them with sN."""
-    return f"{handle}@{DOMAIN}" if n == 1 else f"s{n}.{handle}@{DOMAIN}"
-
-
-def account_name(n: int, spec: AccountSpec) -> str:
-    return spec.name if n == 1 else f"{spec.name} (s{n})"
+    """Region 1 has the documented emails; region N > 1 prefixes them with rN."""
+    return f"{handle}@{DOMAIN}" if n == 1 else f"r{n}.{handle}@{DOMAIN}"
 
 
 def account_external_id(n: int, index: int) -> str:
-    """The CRM's id of the copy n's account at `index` (from 1): IDN-0001, IDN-0002, ...; the
-    second copy's from IDN-1001, and so on."""
+    """The CRM's id of region n's account at `index` (from 1): IDN-0001, IDN-0002, ...; the
+    second region's from IDN-1001, and so on."""
     return f"IDN-{(n - 1) * 1000 + index:04d}"
 
 
@@ -142,11 +138,14 @@ class _PlanContext:
     teammates: list[tuple[User, Function]]  # excluding the owner
 
 
-class CopyBuilder:
-    """Builds copy ``n`` of the demo organisation in memory, then adds it to the session.
+class RegionBuilder:
+    """Builds region ``n`` of the demo organisation and writes it: region 1 from the data
+    files' content, the others from coachapp.demo.regions.region_content.
 
     Plans and the coaching history are drawn from the content with a random generator seeded
-    by the copy's number, so the same content gives the same copy on every seeding.
+    by the region's number, so the same content gives the same region on every seeding. The
+    content's first leader reports to ``head_manager_id`` (a region's director to
+    director@example.com; nobody for region 1).
     """
 
     def __init__(
@@ -159,8 +158,10 @@ class CopyBuilder:
         password_hash: str,
         guide_version_id: int,
         competencies: dict[str, int],
+        head_manager_id: int | None = None,
     ) -> None:
         self.db = db
+        self.head_manager_id = head_manager_id
         self.content = content
         self.n = n
         self.today = today
@@ -184,7 +185,7 @@ class CopyBuilder:
         users = self._users()
         accounts = {
             spec.short: Account(
-                name=account_name(self.n, spec),
+                name=spec.name,
                 type=spec.type,
                 region=spec.region,
                 external_id=account_external_id(self.n, index),
@@ -196,7 +197,7 @@ class CopyBuilder:
         self.counts["accounts"] += len(accounts)
         # The rows are written by stage (users and accounts, plans, sessions, ratings) with
         # coachapp.demo.bulk, outside the session's unit of work; rows of a later stage refer
-        # to those of earlier ones by id. One commit per copy.
+        # to those of earlier ones by id. One commit per region.
         insert_objects(self.db, [*users.values(), *accounts.values()])
         # Each reporting line as it started, the day the person joined.
         start_lines(self.db, users.values())
@@ -415,9 +416,13 @@ class CopyBuilder:
                 function=leader.function,
                 timezone=leader.timezone,
                 region=leader.region,
-                manager=users[leader.manager] if leader.manager else None,
                 created_at=self.now - _days(leader.joined_days_ago),
             )
+            if leader.manager is not None:
+                users[leader.handle].manager = users[leader.manager]
+            else:
+                above = self.head_manager_id if leader is self.content.head else None
+                users[leader.handle].manager_id = above
         for rep in self.content.reps:
             # A rep works in the region of the account whose plan they own.
             users[rep.handle] = User(

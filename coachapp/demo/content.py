@@ -23,13 +23,17 @@ from coachapp.models import (
     Role,
 )
 
-DATA_FILES = ("people", "accounts", "plans", "coaching", "notes", "reviews")
+DATA_FILES = ("people", "accounts", "plans", "coaching", "notes", "reviews", "regions")
 PROFILE_AREAS = ("business", "clinical", "operational", "reimbursement")
 # What generated coaching texts may name ({account}, ...), and profile texts ({short}).
 NOTE_CONTEXT = frozenset(
     {"account", "stakeholder", "teammate", "teammate_role", "rep_first", "weekday"}
 )
 PROFILE_CONTEXT = frozenset({"short"})
+# A region's review's evidence texts, per 3C in THREE_C_KEYS's order (regions.toml).
+REVIEW_EVIDENCE = ("collaboration", "coordination", "communication")
+# How many priorities a region's account plan has, drawn from its type's (regions.toml).
+REGION_PRIORITIES = 3
 
 
 class DemoDataError(ValueError):
@@ -217,6 +221,56 @@ class AccountReviewSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class Region:
+    name: str
+    timezone: str
+
+
+@dataclass(frozen=True, slots=True)
+class AccountTypeTexts:
+    """What accounts of one type in the regions are named and their plans say."""
+
+    weight: int
+    suffixes: tuple[str, ...]
+    situations: tuple[str, ...]
+    priorities: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CoachingStyle:
+    """How recently a team's reps were last coached: (share, (fewest, most) days ago)."""
+
+    name: str
+    weight: int
+    spread: tuple[tuple[int, tuple[int, int]], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementText:
+    title: str
+    owner: str  # "owner" (of the plan), "access" (the team's market access person), "author"
+
+
+@dataclass(frozen=True, slots=True)
+class RegionsContent:
+    """What the regions of `seed-demo --scale N` are drawn from (regions.toml)."""
+
+    regions: tuple[Region, ...]
+    first_names: tuple[str, ...]
+    last_names: tuple[str, ...]
+    place_first: tuple[str, ...]
+    place_second: tuple[str, ...]
+    account_types: dict[AccountType, AccountTypeTexts]
+    coaching_styles: tuple[CoachingStyle, ...]
+    ride_along_notes: tuple[str, ...]
+    review_progress: tuple[str, ...]
+    # Per 3C, in coachapp.reviews.schemas.THREE_C_KEYS's order (REVIEW_EVIDENCE).
+    review_evidence: tuple[tuple[str, ...], ...]
+    review_agreements: tuple[AgreementText, ...]
+    review_comments: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class DemoContent:
     """Everything the demo is made of; the order of every list is the order of the files."""
 
@@ -248,11 +302,12 @@ class DemoContent:
     rep_follow_ups: tuple[str, ...]
     manager_follow_ups: tuple[str, ...]
     notes: tuple[WrittenNote, ...]
+    regions: RegionsContent
     reviews: tuple[AccountReviewSpec, ...] = ()
 
     @property
     def head(self) -> Leader:
-        """The person at the top, whose email tells the copies of the organisation apart."""
+        """The person at the top: director@example.com, or a region's director."""
         return self.leaders[0]
 
     def handles(self) -> list[str]:
@@ -374,7 +429,7 @@ def load_content(directory: Traversable | Path | None = None) -> DemoContent:
     content = _read(**files)
     for table in files.values():
         table.close()
-    _check(content)
+    check_content(content)
     return content
 
 
@@ -385,6 +440,7 @@ def _read(
     coaching: _Table,
     notes: _Table,
     reviews: _Table,
+    regions: _Table,
 ) -> DemoContent:
     texts = coaching.table("texts")
     follow_ups = coaching.table("follow_ups")
@@ -425,10 +481,71 @@ def _read(
         manager_follow_ups=follow_ups.texts("manager"),
         notes=tuple(_note(t) for t in notes.tables("notes")),
         reviews=tuple(_review(t) for t in reviews.tables("reviews")),
+        regions=_regions(regions),
     )
     for table in (texts, follow_ups, cadence, names):
         table.close()
     return content
+
+
+def _regions(t: _Table) -> RegionsContent:
+    names, places, texts = t.table("names"), t.table("places"), t.table("reviews")
+    content = RegionsContent(
+        regions=tuple(
+            _closed(r, Region(r.text("name"), r.text("timezone"))) for r in t.tables("regions")
+        ),
+        first_names=names.texts("first"),
+        last_names=names.texts("last"),
+        place_first=places.texts("first"),
+        place_second=places.texts("second"),
+        account_types={
+            _enum(AccountType, name, a.where): _account_type_texts(a)
+            for name, a in t.keyed("account_types")
+        },
+        coaching_styles=tuple(_coaching_style(c) for c in t.tables("coaching_styles")),
+        ride_along_notes=t.texts("ride_along_notes"),
+        review_progress=texts.texts("progress"),
+        review_evidence=tuple(texts.texts(key) for key in REVIEW_EVIDENCE),
+        review_agreements=tuple(_agreement_text(a) for a in texts.tables("agreements")),
+        review_comments=texts.texts("comments"),
+    )
+    for table in (names, places, texts):
+        table.close()
+    return content
+
+
+def _account_type_texts(t: _Table) -> AccountTypeTexts:
+    texts = AccountTypeTexts(
+        weight=t.number("weight"),
+        suffixes=t.texts("suffixes"),
+        situations=t.texts("situations"),
+        priorities=t.texts("priorities"),
+    )
+    if texts.weight < 1 or not texts.suffixes or not texts.situations:
+        raise DemoDataError(f"{t.where}: a weight, suffixes and situations are needed")
+    if len(texts.priorities) < REGION_PRIORITIES:
+        raise DemoDataError(f"{t.where}: at least {REGION_PRIORITIES} priorities are needed")
+    return _closed(t, texts)
+
+
+def _coaching_style(t: _Table) -> CoachingStyle:
+    spread = []
+    for part in t.tables("spread"):
+        days = part.value("days", list)
+        if len(days) != 2 or not all(type(n) is int for n in days) or not 0 < days[0] <= days[1]:
+            raise DemoDataError(f"{part.where}: days is [fewest, most], from 1")
+        spread.append((part.number("share"), (days[0], days[1])))
+        part.close()
+    if not spread:
+        raise DemoDataError(f"{t.where}: spread is missing")
+    return _closed(t, CoachingStyle(t.text("name"), t.number("weight"), tuple(spread)))
+
+
+def _agreement_text(t: _Table) -> AgreementText:
+    owner = t.text("owner")
+    if owner not in ("owner", "access", "author"):
+        raise DemoDataError(f"{t.where}: owner is owner, access or author")
+    return _closed(t, AgreementText(t.text("title"), owner))
 
 
 def _closed(table: _Table, record: R) -> R:
@@ -643,8 +760,9 @@ def _note_follow_up(t: _Table) -> NoteFollowUp:
 # --------------------------------------------------------------------------- checks
 
 
-def _check(content: DemoContent) -> None:
-    """Cross-references between the files, so a typo fails the seeding with its place."""
+def check_content(content: DemoContent) -> None:
+    """Cross-references between the files, so a typo fails the seeding with its place (and
+    a region drawn wrong fails as the data files' mistake would)."""
     problems: list[str] = []
     handles = content.handles()
     duplicates = sorted({h for h in handles if handles.count(h) > 1})

@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 from coachapp.auth.passwords import hash_password
 from coachapp.coaching.default_guide import DEFAULT_GUIDE_NAME, ensure_default_guide
 from coachapp.db import Base, utcnow
-from coachapp.demo.builder import COUNT_KEYS, DOMAIN, CopyBuilder, account_name, demo_now, email
+from coachapp.demo.builder import COUNT_KEYS, DOMAIN, RegionBuilder, demo_now, email
 from coachapp.demo.bulk import insert_rows
 from coachapp.demo.content import DemoContent, load_content
+from coachapp.demo.regions import RegionsExhausted, max_scale, region_content
 from coachapp.models import Account, AttainmentSnapshot, CadenceTarget, CoachingGuide, Role, User
 from coachapp.plans.quarters import QUARTERS_SHOWN, Quarter, quarters_ending
 from coachapp.plans.snapshots import snapshots_missing
@@ -27,18 +28,22 @@ def seed_demo(
     today: dt.date | None = None,
     content: DemoContent | None = None,
 ) -> dict[str, int]:
-    """Create the demo organisation (``scale`` copies of it); idempotent.
+    """Create the demo organisation with ``scale`` regions; idempotent.
 
-    Copy 1 uses the documented emails (director@example.com, manager@example.com,
-    rep1@example.com, ...); copy N > 1 prefixes them with ``sN.`` and suffixes account
-    names with ``(sN)``. A copy whose director exists is skipped. Commits once per copy, then
-    once for the attainment snapshots of the four quarters before today's.
-    ``content`` defaults to the data files shipped in coachapp/demo/data.
+    Region 1 is the organisation of the data files, with the documented emails
+    (director@example.com, manager@example.com, rep1@example.com, ...). Regions 2 to
+    ``scale`` each add a regional director under director@example.com with their teams
+    (coachapp.demo.regions), emails prefixed with ``rN.``. A region whose director exists is
+    skipped, so seeding again with the same or a larger scale adds only the regions missing.
+    Commits once per region, then once for the attainment snapshots of the four quarters
+    before today's. ``content`` defaults to the data files shipped in coachapp/demo/data.
     Returns how many rows of each kind were created.
     """
-    if scale < 1:
-        raise ValueError("scale must be at least 1")
     content = content or load_content()
+    if not 1 <= scale <= max_scale(content):
+        raise RegionsExhausted(
+            f"the demo has 1 to {max_scale(content)} regions (coachapp/demo/data/regions.toml)"
+        )
     today = today or utcnow().date()
     now = demo_now(today)
     counts = dict.fromkeys(COUNT_KEYS, 0)
@@ -56,7 +61,7 @@ def seed_demo(
     heads = set(
         db.scalars(
             select(User.email).where(
-                or_(User.email == email(1, head), User.email.like(f"s%.{head}@{DOMAIN}"))
+                or_(User.email == email(1, head), User.email.like(f"r%.{head}@{DOMAIN}"))
             )
         )
     )
@@ -97,8 +102,13 @@ def seed_demo(
     db.commit()
 
     for n in missing:
-        _check_copy_is_free(db, content, n)
-        builder = CopyBuilder(db, content, n, today, now, password_hash, version_id, competencies)
+        region = content if n == 1 else region_content(content, n)
+        _check_region_is_free(db, region, n)
+        # The regions' directors report to director@example.com, there from region 1.
+        above = None if n == 1 else db.scalar(select(User.id).where(User.email == email(1, head)))
+        builder = RegionBuilder(
+            db, region, n, today, now, password_hash, version_id, competencies, above
+        )
         builder.build()
         db.commit()
         for key, value in builder.counts.items():
@@ -115,13 +125,13 @@ def seed_demo(
     return counts
 
 
-def _check_copy_is_free(db: Session, content: DemoContent, n: int) -> None:
-    emails = [email(n, handle) for handle in content.handles()]
+def _check_region_is_free(db: Session, region: DemoContent, n: int) -> None:
+    emails = [email(n, handle) for handle in region.handles()]
     taken = list(db.scalars(select(User.email).where(User.email.in_(emails))))
-    names = [account_name(n, spec) for spec in content.accounts]
+    names = [spec.name for spec in region.accounts]
     taken += list(db.scalars(select(Account.name).where(Account.name.in_(names))))
     if taken:
         raise RuntimeError(
-            f"Demo copy {n} is partly present without its {content.head.handle} "
+            f"Demo region {n} is partly present without its {email(n, region.head.handle)} "
             f"({', '.join(sorted(taken))}); remove these or use a fresh database."
         )
