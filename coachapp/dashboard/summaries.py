@@ -117,7 +117,7 @@ WATCHED: dict[type, tuple[str, ...] | None] = {
     GuideSection: None,
     Account: ("name",),
 }
-WATCHED_TABLES = frozenset(kind.__table__ for kind in WATCHED)  # type: ignore[attr-defined]
+WATCHED_TABLES: dict[Any, type] = {kind.__table__: kind for kind in WATCHED}  # type: ignore[attr-defined]
 _MARKED = "coachapp.figures_marked"
 
 
@@ -189,11 +189,21 @@ def mark_changes(session: Session, _context: Any, _instances: Any) -> None:
 def mark_bulk_changes(state: ORMExecuteState) -> None:
     """An UPDATE, DELETE or INSERT statement on a watched table, of mapped objects or of the
     table itself (the follow-ups that follow a plan action's status, the demo's rows written
-    in bulk) marks the figures, whatever columns it sets."""
+    in bulk) marks the figures; an UPDATE only when it sets a column they read (a rep opening
+    a note sets when they saw it: a GET writes nothing else)."""
     if not (state.is_update or state.is_delete or state.is_insert):
         return
-    if getattr(state.statement, "table", None) in WATCHED_TABLES:
-        mark_changed(state.session)
+    kind = WATCHED_TABLES.get(getattr(state.statement, "table", None))
+    if kind is None:
+        return
+    names = WATCHED[kind]
+    if state.is_update and names is not None:
+        # The columns a statement's values() set; unknown (parameters given apart, as an
+        # executemany) counts as any.
+        values = getattr(state.statement, "_values", None)
+        if values and not {getattr(column, "key", column) for column in values} & set(names):
+            return
+    mark_changed(state.session)
 
 
 # The figures of a group, as stored ------------------------------------------------------------

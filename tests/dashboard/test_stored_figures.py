@@ -175,6 +175,9 @@ def test_every_kind_of_change_marks_the_figures(app: Flask, db: Session, h: Hist
         draft.private_notes = "Only mine."
         db.commit()
         assert changes(db) == 7
+        # The rep opens a note (a statement setting when they saw it).
+        coaching.mark_seen(db, h.notes["cat_feb"])
+        assert changes(db) == 7
 
 
 # The worker and the command -------------------------------------------------------------------
