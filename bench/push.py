@@ -1,10 +1,14 @@
-"""Push throughput: `python -m bench.push [--notifications N] [--users U] [--database-url URL]`.
+"""Push throughput: `python -m bench.push [--notifications N] [--rounds R] [--users U]
+[--concurrency C] [--batch-size B] [--database-url URL]`.
 
-Seeds N due notifications (one device per user) in a temporary SQLite database, sends
-them with one worker's `send_due` to the local push service (in a process of its own,
-verifying every JWT and decrypting every body), and prints sends per second. Then the
-floor: the same N encrypt-and-POSTs through `pywebpush.webpush` in a minimal loop at the
-same concurrency, with no database — what the worker costs on top is the difference.
+In each of R rounds, seeds N/R due notifications (U new users, one device each) in a
+temporary SQLite database (or URL) and sends them twice to the local push service (in a
+process of its own, verifying every JWT and decrypting every body): with one worker's
+`send_due`, and as the floor, the same encrypt-and-POSTs through `pywebpush.webpush` in a
+minimal loop at the same concurrency, with no database. What the worker costs on top is the
+difference. The two alternate which goes first from round to round, so that the load of a
+shared machine changing mid-run favours neither; the ratio is of the totals, with each
+round's beside it, and the CPU each spent a push (here and in the push service).
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ import argparse
 import json
 import math
 import multiprocessing
+import os
+import statistics
 import tempfile
 import threading
 import time
@@ -52,12 +58,13 @@ def serve(control: Connection) -> None:
 
 
 @contextmanager
-def push_service_process() -> Iterator[str]:
+def push_service_process() -> Iterator[tuple[str, int]]:
+    """The service's origin and its process id."""
     parent, child = multiprocessing.get_context("spawn").Pipe()
     process = multiprocessing.get_context("spawn").Process(target=serve, args=(child,))
     process.start()
     try:
-        yield str(parent.recv())
+        yield str(parent.recv()), int(process.pid or 0)
     finally:
         parent.send("stop")
         process.join(timeout=10)
@@ -97,7 +104,8 @@ def the_same_pushes(db: Any, ids: list[int]) -> list[Push]:
 
 
 def floor(pushes: list[Push], settings: PushSettings, origin: str) -> float:
-    """Seconds for the bare encrypt-and-POST loop: one VAPID signature, a session per thread."""
+    """Seconds for the bare encrypt-and-POST loop: one VAPID signature, a session per thread
+    (kept for the whole loop, so each thread reuses its connection)."""
     vapid = Vapid.from_string(private_key=settings.vapid_private_key)
     authorization = vapid.sign(
         {"sub": settings.vapid_subject, "aud": origin, "exp": int(time.time()) + 12 * 3600}
@@ -107,10 +115,16 @@ def floor(pushes: list[Push], settings: PushSettings, origin: str) -> float:
     def send(push: Push) -> None:
         if not hasattr(local, "session"):
             local.session = requests.Session()
+            local.session.trust_env = False  # no proxy or .netrc lookups per push, as the worker
         webpush(
             push.subscription,
             data=push.payload,
-            headers={**authorization, "Urgency": push.urgency, "Topic": push.topic},
+            headers={
+                **authorization,
+                "Content-Type": "application/octet-stream",
+                "Urgency": push.urgency,
+                "Topic": push.topic,
+            },
             ttl=push.ttl,
             timeout=settings.timeout,
             requests_session=local.session,
@@ -123,15 +137,69 @@ def floor(pushes: list[Push], settings: PushSettings, origin: str) -> float:
     return time.perf_counter() - started
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) of another process so far; None where /proc is not there."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Phase:
+    """One timed sending of a round's pushes: wall seconds, this process's CPU seconds, the
+    push service's CPU seconds (None when unknown)."""
+
+    wall: float = 0.0
+    cpu: float = 0.0
+    service_cpu: float | None = 0.0
+
+    def add(self, other: Phase) -> None:
+        self.wall += other.wall
+        self.cpu += other.cpu
+        if self.service_cpu is None or other.service_cpu is None:
+            self.service_cpu = None
+        else:
+            self.service_cpu += other.service_cpu
+
+
+@contextmanager
+def timed(service_pid: int) -> Iterator[Phase]:
+    phase = Phase()
+    service_before = cpu_seconds(service_pid)
+    cpu, wall = time.process_time(), time.perf_counter()
+    yield phase
+    phase.wall = time.perf_counter() - wall
+    phase.cpu = time.process_time() - cpu
+    service_after = cpu_seconds(service_pid)
+    if service_before is None or service_after is None:
+        phase.service_cpu = None
+    else:
+        phase.service_cpu = service_after - service_before
+
+
+def per_push_ms(seconds: float | None, pushes: int) -> str:
+    return "?" if seconds is None else f"{seconds / pushes * 1000:.2f}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--notifications", type=int, default=5000)
-    parser.add_argument("--users", type=int, default=250)
+    parser.add_argument("--users", type=int, default=250, help="per round")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--concurrency", type=int, help="PUSH_CONCURRENCY (default: the app's)")
+    parser.add_argument("--batch-size", type=int, help="PUSH_BATCH_SIZE (default: the app's)")
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
     private, public = generate_vapid_keys()
+    overrides: dict[str, Any] = {}
+    if args.concurrency:
+        overrides["PUSH_CONCURRENCY"] = args.concurrency
+    if args.batch_size:
+        overrides["PUSH_BATCH_SIZE"] = args.batch_size
 
-    with tempfile.TemporaryDirectory() as tmp, push_service_process() as origin:
+    with tempfile.TemporaryDirectory() as tmp, push_service_process() as (origin, service_pid):
         url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
         app = create_app(
             {
@@ -141,57 +209,103 @@ def main() -> None:
                 "VAPID_PUBLIC_KEY": public,
                 "VAPID_SUBJECT": SUBJECT,
                 "PUSH_ALLOW_PRIVATE_ENDPOINTS": True,
+                **overrides,
             }
         )
         migrate.upgrade(app)
         database = app.extensions["coachapp.db"]
         settings = PushSettings.from_config(app.config)
-        per_user = math.ceil(args.notifications / args.users)
-        with database.sessionmaker() as db:
-            ids = make_due_pushes(
-                db, lambda name: get_json(f"{origin}/subscriptions/{name}"), args.users, per_user
-            )
-            # Everyone takes every push: the daily cap is not what is measured here.
-            recipients = db.scalars(
-                select(Notification.recipient_id).where(Notification.id.in_(ids)).distinct()
-            ).all()
-            db.execute(
-                insert(NotificationPreference),
-                [{"user_id": r, "muted_kinds": [], "daily_cap": MAX_DAILY_CAP} for r in recipients],
-            )
-            db.commit()
+        per_round = math.ceil(args.notifications / args.rounds)
+        per_user = math.ceil(per_round / args.users)
         print(
-            f"{len(ids)} due notifications, {len(recipients)} users with one device each "
-            f"({url.split(':')[0]}); concurrency {settings.concurrency}, "
-            f"batches of {settings.batch_size}"
+            f"{args.rounds} rounds of {per_user * args.users} due notifications, each to one of "
+            f"{args.users} new users with one device ({url.split(':')[0]}); "
+            f"concurrency {settings.concurrency}, batches of {settings.batch_size}; "
+            f"load average at the start {load_average()}"
         )
-
-        with database.sessionmaker() as db, counting_statements(database.engine) as statements:
-            started = time.perf_counter()
-            report = send_due(db, settings)
-            worker_seconds = time.perf_counter() - started
+        worker, floor_total = Phase(), Phase()
+        pushes_sent, statements_made, ratios = 0, 0, []
+        for round_number in range(args.rounds):
+            ids = due_pushes(database, origin, args.users, per_user)
+            with database.sessionmaker() as db:
+                pushes = the_same_pushes(db, ids)
+            before = get_json(f"{origin}/stats")["delivered"]
+            # Alternate which goes first, so that a change of load between the two phases of
+            # a round favours neither over the whole run.
+            order = ["worker", "floor"] if round_number % 2 == 0 else ["floor", "worker"]
+            for name in order:
+                if name == "worker":
+                    with (
+                        database.sessionmaker() as db,
+                        counting_statements(database.engine) as statements,
+                        timed(service_pid) as this_worker,
+                    ):
+                        report = send_due(db, settings)
+                    assert report.pushes == len(ids), report
+                    after = get_json(f"{origin}/stats")
+                    assert not after["problems"], after["problems"][:5]
+                    twice = [
+                        i for i in ids
+                        if after["delivered"].get(str(i), 0) - before.get(str(i), 0) != 1
+                    ]  # fmt: skip
+                    assert not twice, f"not each exactly once: {twice[:10]}"
+                    statements_made += len(statements)
+                else:
+                    with timed(service_pid) as this_floor:
+                        floor(pushes, settings, origin)
+                before = get_json(f"{origin}/stats")["delivered"]
+            worker.add(this_worker)
+            floor_total.add(this_floor)
+            pushes_sent += len(ids)
+            ratios.append(this_floor.wall / this_worker.wall)
+            print(
+                f"round {round_number + 1} ({' then '.join(order)}): worker {len(ids)} pushes "
+                f"in {this_worker.wall:.2f} s, floor in {this_floor.wall:.2f} s: "
+                f"{ratios[-1]:.2f}"
+            )
         stats = get_json(f"{origin}/stats")
-        assert report.pushes == len(ids), report
-        assert stats["received"] == len(ids) and not stats["problems"], stats
-        assert sorted(map(int, stats["delivered"])) == sorted(ids), "not each exactly once"
-        worker_rate = len(ids) / worker_seconds
+        assert stats["received"] == 2 * pushes_sent and not stats["problems"], stats["received"]
+        worker_rate = pushes_sent / worker.wall
+        floor_rate = pushes_sent / floor_total.wall
         print(
-            f"worker send_due: {len(ids)} pushes in {worker_seconds:.2f} s = "
-            f"{worker_rate:.0f}/s ({len(statements) / len(ids):.1f} SQL statements a push)"
+            f"worker send_due: {pushes_sent} pushes in {worker.wall:.2f} s = {worker_rate:.0f}/s "
+            f"({statements_made / pushes_sent:.2f} SQL statements a push); CPU a push "
+            f"{per_push_ms(worker.cpu, pushes_sent)} ms here, "
+            f"{per_push_ms(worker.service_cpu, pushes_sent)} ms in the push service"
         )
-
-        with database.sessionmaker() as db:
-            pushes = the_same_pushes(db, ids)
-        floor_seconds = floor(pushes, settings, origin)
-        after = get_json(f"{origin}/stats")
-        assert after["received"] == 2 * len(ids) and not after["problems"], after
-        floor_rate = len(pushes) / floor_seconds
         print(
-            f"floor (pywebpush.webpush loop): {len(pushes)} pushes in {floor_seconds:.2f} s = "
-            f"{floor_rate:.0f}/s"
+            f"floor (pywebpush.webpush loop): {pushes_sent} pushes in {floor_total.wall:.2f} s = "
+            f"{floor_rate:.0f}/s; CPU a push {per_push_ms(floor_total.cpu, pushes_sent)} ms "
+            f"here, {per_push_ms(floor_total.service_cpu, pushes_sent)} ms in the push service"
         )
-        print(f"worker / floor: {worker_rate / floor_rate:.2f}")
+        print(f"load average at the end {load_average()}")
+        print(
+            f"worker / floor: {worker_rate / floor_rate:.2f} (rounds: "
+            f"{', '.join(f'{r:.2f}' for r in ratios)}; median {statistics.median(ratios):.2f})"
+        )
         database.engine.dispose()
+
+
+def load_average() -> str:
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def due_pushes(database: Any, origin: str, users: int, per_user: int) -> list[int]:
+    """`users` new users with one device each and `per_user` notifications each, due now."""
+    with database.sessionmaker() as db:
+        ids = make_due_pushes(
+            db, lambda name: get_json(f"{origin}/subscriptions/{name}"), users, per_user
+        )
+        # Everyone takes every push: the daily cap is not what is measured here.
+        recipients = db.scalars(
+            select(Notification.recipient_id).where(Notification.id.in_(ids)).distinct()
+        ).all()
+        db.execute(
+            insert(NotificationPreference),
+            [{"user_id": r, "muted_kinds": [], "daily_cap": MAX_DAILY_CAP} for r in recipients],
+        )
+        db.commit()
+    return ids
 
 
 if __name__ == "__main__":

@@ -105,6 +105,7 @@ class PushService:
         self.received: list[Received] = []
         self.delivered: Counter[int] = Counter()  # notification id -> 201 answers
         self.abandoned: list[Received] = []  # held or late, and the sender had gone
+        self.connections = 0  # connections senders opened (keep-alive ones carry many pushes)
         self._lock = threading.Lock()
         self._held = threading.Event()
         self._held.set()  # set: nothing is held
@@ -371,6 +372,12 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as real push services
     server: _Server
+
+    def setup(self) -> None:
+        super().setup()
+        service: PushService = self.server.push_service
+        with service._lock:
+            service.connections += 1
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # quiet: the test reads `received` instead

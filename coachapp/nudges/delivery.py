@@ -1,12 +1,25 @@
 """Delivering the outbox by Web Push (RFC 8030/8291/8292), durably.
 
 A worker claims due notifications with a lease (``FOR UPDATE SKIP LOCKED`` on
-PostgreSQL, so several workers never take the same one), pushes them to every device of
-the recipient with bounded concurrency, and records each notification's outcome in its
-own transaction, fenced by the lease: a worker that outlived its lease cannot overwrite a
-newer claim. A worker killed mid-batch leaves its notifications ``sending`` with a lease
-that lapses; the next worker takes them again and skips the devices already reached
-(``push_deliveries``).
+PostgreSQL, so several workers never take the same one) and pushes them to every device of
+the recipient from a bounded pool of sending threads, which only encrypt and POST over
+keep-alive connections kept per push service (`Sender`). Outcomes go back to the worker's
+own thread, which records them many notifications to a transaction, every
+``PUSH_RECORD_SECONDS`` or ``PUSH_RECORD_AT_MOST`` notifications (`Recorder`), each fenced
+by its lease: a worker that outlived its lease cannot overwrite a newer claim.
+
+What is guaranteed, as before recording in batches:
+
+- a device counts as reached (``push_deliveries``), and a notification as sent, only once a
+  push service has accepted the push (2xx), and only by the worker still holding the lease;
+- no two workers push the same notification at once (the claim), and a device reached is
+  never pushed the same notification again;
+- a notification is never lost: until its record commits it stays ``sending`` under its
+  lease. A worker killed (or a database away past the lease) between a push service's 2xx
+  and that commit leaves it to the next worker once the lease lapses, which pushes it again
+  to the devices not recorded as reached: at least once at that boundary, the window being
+  the wait for the notification's slowest device, up to ``PUSH_RECORD_SECONDS`` more, and
+  one transaction. Pushes not yet begun when a round fails are not made.
 """
 
 from __future__ import annotations
@@ -15,12 +28,13 @@ import datetime as dt
 import email.utils
 import json
 import logging
+import queue
 import random
 import threading
 import time
-from collections import defaultdict
-from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections import Counter, defaultdict
+from collections.abc import Callable, Collection, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,17 +42,21 @@ from urllib.parse import urlsplit
 import requests
 from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import Integer, Text, all_, and_, any_, bindparam, delete, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
-from coachapp.db import database_unavailable, insert_for, utcnow
+from coachapp.db import Base, UTCDateTime, database_unavailable, utcnow
 from coachapp.models import (
     Notification,
     NotificationPreference,
     NotificationStatus,
     PushDelivery,
     PushSubscription,
+    User,
 )
 from coachapp.nudges.endpoints import EndpointRefused, check_endpoint
 from coachapp.nudges.kinds import kind_of
@@ -49,7 +67,7 @@ from coachapp.nudges.preferences import (
     quiet_until,
     start_of_local_day,
 )
-from coachapp.nudges.transport import push_session
+from coachapp.nudges.transport import CheckedAddressAdapter, push_session
 
 log = logging.getLogger("coachapp.push")
 
@@ -78,6 +96,10 @@ class PushSettings:
     backoff_base: float = 30.0
     backoff_cap: float = 3600.0
     round_seconds: float = 60.0
+    # Outcomes are recorded together (Recorder): every `record_seconds`, or as soon as
+    # `record_at_most` notifications have all their answers.
+    record_seconds: float = 0.05
+    record_at_most: int = 100
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> PushSettings:
@@ -93,6 +115,8 @@ class PushSettings:
             backoff_base=float(config.get("PUSH_BACKOFF_BASE_SECONDS", cls.backoff_base)),
             backoff_cap=float(config.get("PUSH_BACKOFF_CAP_SECONDS", cls.backoff_cap)),
             round_seconds=float(config.get("PUSH_ROUND_SECONDS", cls.round_seconds)),
+            record_seconds=float(config.get("PUSH_RECORD_SECONDS", cls.record_seconds)),
+            record_at_most=int(config.get("PUSH_RECORD_AT_MOST", cls.record_at_most)),
         )
 
 
@@ -169,6 +193,8 @@ class Pusher:
         self._signed: dict[str, tuple[float, dict[str, str]]] = {}
         self._lock = threading.Lock()
         self._local = threading.local()
+        # One transport for every sending thread: keep-alive connections per push service.
+        self._transport = CheckedAddressAdapter(settings.allow_private, settings.concurrency)
 
     def authorization(self, endpoint: str) -> dict[str, str]:
         parts = urlsplit(endpoint)
@@ -187,9 +213,12 @@ class Pusher:
     def http(self) -> requests.Session:
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
-            session = push_session(self.settings.allow_private)
+            session = push_session(self.settings.allow_private, self._transport)
             self._local.session = session
         return session
+
+    def close(self) -> None:
+        self._transport.close()
 
     def send(self, job: Job) -> Outcome:
         started = time.perf_counter()
@@ -276,7 +305,7 @@ class BatchReport:
             self.outcomes[key] += count
 
 
-def due_condition(now: dt.datetime) -> Any:
+def due_condition(now: Any) -> Any:
     ready = or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now)
     return and_(
         Notification.not_before <= now,
@@ -291,26 +320,159 @@ def due_condition(now: dt.datetime) -> Any:
     )
 
 
-def claim(db: Session, now: dt.datetime, lease: dt.datetime, limit: int) -> list[int]:
-    """Marks up to `limit` due notifications as ours until `lease`; one statement, so a
-    notification is never claimed twice (SKIP LOCKED on PostgreSQL; SQLite has one writer)."""
-    due = (
-        select(Notification.id)
-        .where(due_condition(now))
-        .order_by(Notification.not_before, Notification.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    claimed = db.execute(
-        update(Notification)
-        .where(Notification.id.in_(due.scalar_subquery()))
-        .values(
-            status=NotificationStatus.SENDING,
-            lease_until=lease,
-            attempts=Notification.attempts + 1,
+@dataclass(frozen=True)
+class Claimed:
+    """A claimed notification, as deciding, pushing and logging read it."""
+
+    id: int
+    recipient_id: int
+    kind: str
+    url: str
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Recipient:
+    id: int
+    active: bool
+    timezone: str
+
+
+@dataclass(frozen=True)
+class Device:
+    id: int
+    user_id: int
+    endpoint: str
+    p256dh: str
+    auth: str
+
+
+class Statements:
+    """The worker's statements, built once per kind of database with their values bound at
+    each execution: building, keying and (on PostgreSQL) parsing a statement anew cost more
+    than running it, once per batch and per record. A list of ids is one array parameter on
+    PostgreSQL (`= ANY`, the same text whatever the length), an expanding IN on SQLite."""
+
+    def __init__(self, postgresql: bool) -> None:
+        def one_of(column: Any, name: str) -> Any:
+            if postgresql:
+                return column == any_(bindparam(name, type_=ARRAY(Integer())))
+            return column.in_(bindparam(name, expanding=True))
+
+        def none_of(column: Any, name: str) -> Any:
+            if postgresql:
+                return column != all_(bindparam(name, type_=ARRAY(Integer())))
+            return column.not_in(bindparam(name, expanding=True))
+
+        when = UTCDateTime()
+        self.claim = (
+            update(Notification)
+            .where(
+                Notification.id.in_(
+                    select(Notification.id)
+                    .where(
+                        due_condition(bindparam("now", type_=when)),
+                        none_of(Notification.id, "exclude"),
+                    )
+                    .order_by(Notification.not_before, Notification.id)
+                    .limit(bindparam("limit", type_=Integer()))
+                    .with_for_update(skip_locked=True)
+                    .scalar_subquery()
+                )
+            )
+            .values(
+                status=NotificationStatus.SENDING,
+                lease_until=bindparam("lease", type_=when),
+                attempts=Notification.attempts + 1,
+            )
+            .returning(Notification.id)
+            .execution_options(synchronize_session=False)
         )
-        .returning(Notification.id)
-        .execution_options(synchronize_session=False)
+        self.claimed = (
+            select(
+                Notification.id,
+                Notification.recipient_id,
+                Notification.kind,
+                Notification.url,
+                Notification.attempts,
+            )
+            .where(one_of(Notification.id, "ids"))
+            .order_by(Notification.id)
+        )
+        self.recipients = select(User.id, User.active, User.timezone).where(one_of(User.id, "ids"))
+        self.devices = select(
+            PushSubscription.id,
+            PushSubscription.user_id,
+            PushSubscription.endpoint,
+            PushSubscription.p256dh,
+            PushSubscription.auth,
+        ).where(one_of(PushSubscription.user_id, "ids"))
+        self.reached = select(PushDelivery.notification_id, PushDelivery.subscription_id).where(
+            one_of(PushDelivery.notification_id, "ids")
+        )
+        # Many notifications' outcome alike, fenced by the lease; says which were still ours.
+        self.outcome = (
+            update(Notification)
+            .where(
+                one_of(Notification.id, "ids"),
+                Notification.status == NotificationStatus.SENDING,
+                Notification.lease_until == bindparam("lease", type_=when),
+            )
+            .values(
+                status=bindparam("new_status", type_=Notification.status.type),
+                lease_until=None,
+                next_attempt_at=bindparam("next_at", type_=when),
+                push_count=bindparam("pushes", type_=Integer()),
+                last_error=bindparam("error", type_=Text()),
+            )
+            .returning(Notification.id)
+            .execution_options(synchronize_session=False)
+        )
+        self.outcome_sent = self.outcome.values(sent_at=bindparam("sent_at", type_=when))
+        insert = postgresql_insert if postgresql else sqlite_insert
+        self.delivered = insert(Base.metadata.tables["push_deliveries"]).on_conflict_do_nothing()
+        self.reached_devices = (
+            update(PushSubscription)
+            .where(one_of(PushSubscription.id, "ids"))
+            .values(last_success_at=bindparam("now", type_=when), failures=0)
+            .execution_options(synchronize_session=False)
+        )
+        self.gone_devices = (
+            delete(PushSubscription)
+            .where(one_of(PushSubscription.id, "ids"))
+            .execution_options(synchronize_session=False)
+        )
+        self.failing_devices = (
+            update(PushSubscription)
+            .where(one_of(PushSubscription.id, "ids"))
+            .values(failures=PushSubscription.failures + bindparam("count", type_=Integer()))
+            .execution_options(synchronize_session=False)
+        )
+
+
+_statements: dict[str, Statements] = {}
+
+
+def statements_for(db: Session) -> Statements:
+    dialect = db.get_bind().dialect.name
+    if dialect not in _statements:
+        _statements[dialect] = Statements(postgresql=dialect == "postgresql")
+    return _statements[dialect]
+
+
+def claim(
+    db: Session,
+    now: dt.datetime,
+    lease: dt.datetime,
+    limit: int,
+    exclude: Collection[int] = (),
+) -> list[int]:
+    """Marks up to `limit` due notifications as ours until `lease`; one statement, so a
+    notification is never claimed twice (SKIP LOCKED on PostgreSQL; SQLite has one writer).
+    `exclude`: the caller's own notifications still being pushed or recorded."""
+    claimed = db.execute(
+        statements_for(db).claim,
+        {"now": now, "lease": lease, "limit": limit, "exclude": list(exclude)},
     )
     ids = sorted(claimed.scalars().all())
     db.commit()
@@ -325,80 +487,96 @@ def backoff_seconds(attempt: int, settings: PushSettings, retry_after: float | N
 
 
 class Batch:
-    """One claimed batch: decides per notification, pushes, records outcomes."""
+    """One claimed batch: decides per notification what to push, and what the answers mean.
+
+    Its notifications are ours until `lease` (the claim's fence); `started` is the lease's
+    clock on this machine, whatever `now` says."""
 
     def __init__(
-        self, db: Session, settings: PushSettings, pusher: Pusher, now: dt.datetime
+        self,
+        db: Session,
+        settings: PushSettings,
+        now: dt.datetime,
+        unrecorded: Counter[int] | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
-        self.pusher = pusher
         self.now = now
+        # Per user, pushes planned by earlier batches of the round and not yet recorded: the
+        # daily cap counts them as the database will once they are.
+        self.unrecorded: Counter[int] = Counter() if unrecorded is None else unrecorded
         self.lease = now + dt.timedelta(seconds=settings.lease_seconds)
-        self.started = time.monotonic()  # the lease's clock, whatever `now` says
+        self.started = time.monotonic()
         self.report = BatchReport()
+        self.notifications: dict[int, Claimed] = {}
+        self.recipients: dict[int, Recipient] = {}
+        self.reached: dict[int, set[int]] = defaultdict(set)
         self._pushed_today: dict[int, int] = {}
 
-    def run(self) -> BatchReport:
-        ids = claim(self.db, self.now, self.lease, self.settings.batch_size)
+    def lease_left(self) -> float:
+        return self.settings.lease_seconds - (time.monotonic() - self.started)
+
+    def run(self, exclude: Collection[int] = ()) -> dict[int, list[Job]]:
+        """Claims, settles what needs no push (in one transaction) and returns the pushes to
+        make, by notification."""
+        ids = claim(self.db, self.now, self.lease, self.settings.batch_size, exclude)
         self.report.claimed = len(ids)
         if not ids:
-            return self.report
-        # The caller's session may already hold these objects (sessions keep values across
-        # commits); the claim has just changed status and attempts, which decide the outcome.
-        notifications = self.db.scalars(
-            select(Notification)
-            .where(Notification.id.in_(ids))
-            .options(joinedload(Notification.recipient))
-            .order_by(Notification.id)
-            .execution_options(populate_existing=True)
-        ).all()
-        recipients = {n.recipient_id for n in notifications}
-        prefs = preferences_for(self.db, recipients)
-        devices: dict[int, list[PushSubscription]] = defaultdict(list)
-        for device in self.db.scalars(
-            select(PushSubscription).where(PushSubscription.user_id.in_(recipients))
-        ):
-            devices[device.user_id].append(device)
-        reached: dict[int, set[int]] = defaultdict(set)
-        for notification_id, subscription_id in self.db.execute(
-            select(PushDelivery.notification_id, PushDelivery.subscription_id).where(
-                PushDelivery.notification_id.in_(ids)
+            return {}
+        statements = statements_for(self.db)
+        notifications = [Claimed(*row) for row in self.db.execute(statements.claimed, {"ids": ids})]
+        self.notifications = {n.id: n for n in notifications}
+        users = list({n.recipient_id for n in notifications})
+        self.recipients = {
+            row.id: Recipient(*row)
+            for row in self.db.execute(statements.recipients, {"ids": users})
+        }
+        prefs = preferences_for(self.db, users)
+        devices: dict[int, list[Device]] = defaultdict(list)
+        for row in self.db.execute(statements.devices, {"ids": users}):
+            devices[row.user_id].append(Device(*row))
+        for notification_id, subscription_id in self.db.execute(statements.reached, {"ids": ids}):
+            self.reached[notification_id].add(subscription_id)
+        # Pushed today, for the daily cap: one query per local day the recipients are in.
+        days: dict[dt.datetime, set[int]] = defaultdict(set)
+        for user in self.recipients.values():
+            days[start_of_local_day(user.timezone, self.now)].add(user.id)
+        for since, same_day in days.items():
+            counts = pushed_since(self.db, same_day, since)
+            self._pushed_today.update(
+                {user_id: counts.get(user_id, 0) + self.unrecorded[user_id] for user_id in same_day}
             )
-        ):
-            reached[notification_id].add(subscription_id)
-        # End the read transaction (objects stay loaded); outcomes follow one by one.
-        self.db.commit()
 
         jobs: dict[int, list[Job]] = {}
         for notification in notifications:
-            plan = self.plan(notification, prefs[notification.recipient_id], devices, reached)
+            plan = self.plan(notification, prefs[notification.recipient_id], devices)
             if plan is not None:
                 jobs[notification.id] = plan
-        by_id = {n.id: n for n in notifications}
-        self.push(by_id, jobs, reached)
-        return self.report
+        # Ends the read transaction with the outcomes settled without a push; the pushes'
+        # outcomes are recorded as they come (Recorder).
+        self.db.commit()
+        return jobs
 
     # Deciding ------------------------------------------------------------------------
 
     def plan(
         self,
-        notification: Notification,
+        notification: Claimed,
         prefs: NotificationPreference,
-        devices: Mapping[int, list[PushSubscription]],
-        reached: Mapping[int, set[int]],
+        devices: Mapping[int, list[Device]],
     ) -> list[Job] | None:
         """The pushes to make now, or None when the notification was settled without any."""
-        user = notification.recipient
+        user = self.recipients[notification.recipient_id]
+        reached = self.reached[notification.id]
         unconditional = notification.kind in UNCONDITIONAL_KINDS
-        targets = [d for d in devices.get(user.id, []) if d.id not in reached[notification.id]]
+        targets = [d for d in devices.get(user.id, []) if d.id not in reached]
         if (
             not user.active
             or not targets
             or (notification.kind in prefs.muted_kinds and not unconditional)
         ):
             reason = "inactive" if not user.active else "muted" if targets else "no devices"
-            self.finish(notification, NotificationStatus.SENT, pushes=len(reached[notification.id]))
+            self.finish(notification, NotificationStatus.SENT, pushes=len(reached))
             self.report.inbox_only += 1
             self.log(notification, None, Outcome("inbox_only", error=reason))
             return None
@@ -407,19 +585,18 @@ class Batch:
             if quiet_end is not None:
                 self.finish(
                     notification, NotificationStatus.PENDING, next_attempt_at=quiet_end,
-                    attempts=notification.attempts - 1, pushes=len(reached[notification.id]),
+                    attempts=notification.attempts - 1, pushes=len(reached),
                 )  # fmt: skip
                 self.report.deferred += 1
                 self.log(notification, None, Outcome("deferred", error="quiet hours"))
                 return None
-            if self.pushed_today(user.id, user.timezone) >= prefs.daily_cap:
-                self.finish(
-                    notification, NotificationStatus.SENT, pushes=len(reached[notification.id])
-                )
+            if self._pushed_today.get(user.id, 0) >= prefs.daily_cap:
+                self.finish(notification, NotificationStatus.SENT, pushes=len(reached))
                 self.report.inbox_only += 1
                 self.log(notification, None, Outcome("inbox_only", error="daily cap"))
                 return None
-        self._pushed_today[user.id] = self.pushed_today(user.id, user.timezone) + 1
+        self._pushed_today[user.id] = self._pushed_today.get(user.id, 0) + 1
+        self.unrecorded[user.id] += 1
         kind = kind_of(notification.kind)
         payload, topic = payload_for(notification), topic_for(notification)
         return [
@@ -438,55 +615,12 @@ class Batch:
             for device in targets
         ]
 
-    def pushed_today(self, user_id: int, timezone_name: str) -> int:
-        if user_id not in self._pushed_today:
-            since = start_of_local_day(timezone_name, self.now)
-            self._pushed_today[user_id] = pushed_since(self.db, [user_id], since).get(user_id, 0)
-            self.db.commit()
-        return self._pushed_today[user_id]
-
-    # Pushing ------------------------------------------------------------------------
-
-    def push(
-        self,
-        notifications: Mapping[int, Notification],
-        jobs: Mapping[int, list[Job]],
-        reached: Mapping[int, set[int]],
-    ) -> None:
-        if not jobs:
-            return
-        waiting = {notification_id: len(items) for notification_id, items in jobs.items()}
-        results: dict[int, list[tuple[Job, Outcome]]] = defaultdict(list)
-        with ThreadPoolExecutor(max_workers=self.settings.concurrency) as pool:
-            futures = {
-                pool.submit(self.pusher.send, job): job for items in jobs.values() for job in items
-            }
-            for future in as_completed(futures):
-                job = futures[future]
-                outcome = future.result()
-                self.log(notifications[job.notification_id], job, outcome)
-                results[job.notification_id].append((job, outcome))
-                waiting[job.notification_id] -= 1
-                if waiting[job.notification_id] == 0:
-                    self.settle(
-                        notifications[job.notification_id],
-                        results.pop(job.notification_id),
-                        len(reached[job.notification_id]),
-                    )
-
-    def settle(
-        self, notification: Notification, results: list[tuple[Job, Outcome]], reached_before: int
-    ) -> None:
-        """Records one notification's pushes in one transaction, if our lease still holds.
-
-        The pushes have been made whatever the database does next: when it goes away now (a
-        restart, a failover), the record is tried again while the lease lasts, so that a short
-        outage does not leave the next worker to push the same notification again.
-        """
+    def decide(self, notification: Claimed, results: list[tuple[Job, Outcome]]) -> Settled:
+        """What the answers of all of a notification's devices make of it."""
         delivered = [job for job, outcome in results if outcome.result == OK]
         transient = [outcome for _, outcome in results if outcome.result == TRANSIENT]
         permanent = [outcome for _, outcome in results if outcome.result == PERMANENT]
-        pushes = reached_before + len(delivered)
+        pushes = len(self.reached[notification.id]) + len(delivered)
         errors = (
             "; ".join(
                 refusal_text(o) if o.refused else o.error or ""
@@ -495,117 +629,33 @@ class Batch:
             )
             or None
         )
+        next_at: dt.datetime | None = None
         if transient:
             if notification.attempts >= self.settings.max_attempts:
-                status, next_at, counter = NotificationStatus.DEAD, None, "dead"
+                status, counter = NotificationStatus.DEAD, "dead"
             else:
                 retry_after = max((o.retry_after or 0.0) for o in transient)
                 delay = backoff_seconds(notification.attempts, self.settings, retry_after)
                 status, counter = NotificationStatus.FAILED, "retrying"
                 next_at = self.now + dt.timedelta(seconds=delay)
         elif permanent and pushes == 0:
-            status, next_at, counter = NotificationStatus.DEAD, None, "dead"
+            status, counter = NotificationStatus.DEAD, "dead"
         else:
-            status, next_at, counter = NotificationStatus.SENT, None, "sent"
-        pause = RECORD_RETRY_FIRST_PAUSE
-        while True:
-            try:
-                self.record(notification, results, status, pushes, next_at, errors)
-                break
-            except SQLAlchemyError as exc:
-                self.db.rollback()
-                lease_left = self.settings.lease_seconds - (time.monotonic() - self.started)
-                if not database_unavailable(exc) or lease_left < pause + RECORD_RETRY_MARGIN:
-                    raise
-                log.warning(
-                    "notification %s: recording its pushes failed, retrying in %.1f s: %s",
-                    notification.id, pause, str(exc).splitlines()[0][:200],
-                )  # fmt: skip
-                time.sleep(pause)
-                pause = min(pause * 2, RECORD_RETRY_MAX_PAUSE)
-        setattr(self.report, counter, getattr(self.report, counter) + 1)
-        self.report.pushes += len(delivered)
-
-    def record(
-        self,
-        notification: Notification,
-        results: list[tuple[Job, Outcome]],
-        status: NotificationStatus,
-        pushes: int,
-        next_at: dt.datetime | None,
-        errors: str | None,
-    ) -> None:
-        """The outcome, the devices reached and the devices' health, in one transaction."""
-        delivered = [job for job, outcome in results if outcome.result == OK]
-        if not self.finish(
-            notification, status, pushes=pushes, next_attempt_at=next_at, error=errors,
-            commit=False,
-        ):  # fmt: skip
-            return
-        if delivered:
-            self.db.execute(
-                insert_for(self.db)(PushDelivery)
-                .values(
-                    [
-                        {
-                            "notification_id": job.notification_id,
-                            "subscription_id": job.subscription_id,
-                            "status_code": outcome.status_code or 201,
-                            "delivered_at": self.now,
-                        }
-                        for job, outcome in results
-                        if outcome.result == OK
-                    ]
-                )
-                .on_conflict_do_nothing()
-            )
-            self.db.execute(
-                update(PushSubscription)
-                .where(PushSubscription.id.in_([job.subscription_id for job in delivered]))
-                .values(last_success_at=self.now, failures=0)
-            )
-        gone = [job.subscription_id for job, outcome in results if outcome.result == GONE]
-        if gone:
-            self.db.execute(delete(PushSubscription).where(PushSubscription.id.in_(gone)))
-        failing = [
-            job.subscription_id
-            for job, outcome in results
-            if outcome.result in (PERMANENT, TRANSIENT) and not outcome.refused
-        ]
-        if failing:
-            self.db.execute(
-                update(PushSubscription)
-                .where(PushSubscription.id.in_(failing))
-                .values(failures=PushSubscription.failures + 1)
-            )
-        for job, outcome in results:
-            if outcome.refused:
-                # Kept, but counted where the admin looks: the device may be fine and our
-                # request at fault, which no number of retries would mend.
-                self.db.execute(
-                    update(PushSubscription)
-                    .where(PushSubscription.id == job.subscription_id)
-                    .values(
-                        failures=PushSubscription.failures + 1,
-                        refusals=PushSubscription.refusals + 1,
-                        last_refusal=refusal_text(outcome),
-                        last_refused_at=self.now,
-                    )
-                )
-        self.db.commit()
+            status, counter = NotificationStatus.SENT, "sent"
+        return Settled(self, notification, results, status, pushes, next_at, errors, counter)
 
     def finish(
         self,
-        notification: Notification,
+        notification: Claimed,
         status: NotificationStatus,
         *,
         pushes: int = 0,
         next_attempt_at: dt.datetime | None = None,
         attempts: int | None = None,
         error: str | None = None,
-        commit: bool = True,
     ) -> bool:
-        """Sets the outcome unless another worker has taken the notification over."""
+        """Sets the outcome unless another worker has taken the notification over (the
+        caller commits)."""
         values: dict[str, Any] = {
             "status": status,
             "lease_until": None,
@@ -628,19 +678,19 @@ class Batch:
             .execution_options(synchronize_session=False)
         )
         if not result.rowcount:  # type: ignore[attr-defined]
-            self.db.commit()  # nothing was written; keep the batch's objects loaded
             log.warning("notification %s: lease lost, outcome not recorded", notification.id)
             return False
-        if commit:
-            self.db.commit()
         return True
 
-    def log(self, notification: Notification, job: Job | None, outcome: Outcome) -> None:
+    def log(self, notification: Claimed, job: Job | None, outcome: Outcome) -> None:
         self.report.outcomes[outcome.result] += 1
         if outcome.refused:
             self.report.refused += 1
+        level = logging.WARNING if outcome.refused else logging.INFO
+        if not log.isEnabledFor(level):
+            return
         log.log(
-            logging.WARNING if outcome.refused else logging.INFO,
+            level,
             json.dumps(
                 {
                     "event": "push",
@@ -662,10 +712,355 @@ class Batch:
         )
 
 
-def send_batch(
-    db: Session, settings: PushSettings, pusher: Pusher, now: dt.datetime | None = None
-) -> BatchReport:
-    return Batch(db, settings, pusher, now or utcnow()).run()
+# Recording ---------------------------------------------------------------------------
+
+
+@dataclass
+class Settled:
+    """A notification all of whose devices have answered: its outcome, decided, waiting for
+    the recorder."""
+
+    batch: Batch
+    notification: Claimed
+    results: list[tuple[Job, Outcome]]
+    status: NotificationStatus
+    pushes: int
+    next_at: dt.datetime | None
+    errors: str | None
+    counter: str  # the BatchReport field it counts in once recorded
+
+    @property
+    def delivered(self) -> list[tuple[Job, Outcome]]:
+        return [(job, outcome) for job, outcome in self.results if outcome.result == OK]
+
+
+class Recorder:
+    """Records settled notifications many at a time, off the sending threads.
+
+    Only the thread that owns the database session records; the senders only encrypt and
+    POST. A notification is kept here from its last device's answer until the next record,
+    at most RECORD_EVERY_SECONDS later or as soon as RECORD_AT_MOST are waiting: then all of
+    them, their devices reached and their devices' health go in one transaction, each
+    notification fenced by its batch's lease as before (one whose lease another worker has
+    taken over is left alone). Until that commit a notification stays `sending` under its
+    lease, exactly as while its pushes were in flight: a worker that dies meanwhile leaves it
+    to the next worker once the lease lapses, which pushes it again to the devices not in
+    `push_deliveries` (at least once, never lost). A device counts as reached only once a
+    push service has accepted a push for it (2xx).
+    """
+
+    def __init__(self, db: Session, settings: PushSettings) -> None:
+        self.db = db
+        self.settings = settings
+        self.waiting: list[Settled] = []
+        self._since: float | None = None  # when the oldest waiting one settled
+        # Notifications done with (recorded, or left to their lease) since the caller looked.
+        self.recorded: list[int] = []
+        # The first error (other than the database being away) a notification's record met:
+        # the others are recorded still, and the round raises it once its pushes are in.
+        self.failure: SQLAlchemyError | None = None
+
+    def add(self, settled: Settled) -> None:
+        if not self.waiting:
+            self._since = time.monotonic()
+        self.waiting.append(settled)
+        if len(self.waiting) >= self.settings.record_at_most:
+            self.flush()
+
+    def timeout(self) -> float | None:
+        """Seconds until the waiting notifications are due to be recorded; None: none wait."""
+        if self._since is None:
+            return None
+        return max(self._since + self.settings.record_seconds - time.monotonic(), 0.0)
+
+    def flush_if_due(self) -> None:
+        due = (
+            self._since is not None
+            and time.monotonic() - self._since >= self.settings.record_seconds
+        )
+        if due:
+            self.flush()
+
+    def flush(self) -> None:
+        items, self.waiting, self._since = self.waiting, [], None
+        if items:
+            self.record(items)
+
+    def record(self, items: list[Settled]) -> None:
+        """Records `items` in one transaction. The pushes have been made whatever the
+        database does next: when it goes away now (a restart, a failover), the record is
+        tried again while the leases last, so that a short outage does not leave the next
+        worker to push the same notifications again; past that, it raises. Another error is
+        not the outage's: each notification is then recorded alone, so that one bad row (a
+        device its owner removed while its push was in flight) does not cost the others
+        their record; one that still fails is left to its lease, and the error kept in
+        `failure`."""
+        pause = RECORD_RETRY_FIRST_PAUSE
+        while True:
+            try:
+                self.write(items)
+                break
+            except SQLAlchemyError as exc:
+                self.db.rollback()
+                if not database_unavailable(exc):
+                    self.record_each(items, exc)
+                    return
+                lease_left = min(item.batch.lease_left() for item in items)
+                if lease_left < pause + RECORD_RETRY_MARGIN:
+                    raise
+                log.warning(
+                    "notifications %s: recording their pushes failed, retrying in %.1f s: %s",
+                    describe(items), pause, str(exc).splitlines()[0][:200],
+                )  # fmt: skip
+                time.sleep(pause)
+                pause = min(pause * 2, RECORD_RETRY_MAX_PAUSE)
+        self.done(items)
+
+    def record_each(self, items: list[Settled], exc: SQLAlchemyError) -> None:
+        if len(items) == 1:
+            log.error(
+                "notification %s: outcome not recorded, left to its lease: %s",
+                items[0].notification.id, exc, exc_info=exc,
+            )  # fmt: skip
+            self.failure = self.failure or exc
+            self.done(items, recorded=False)
+            return
+        log.warning(
+            "recording %d notifications together failed, recording each alone: %s",
+            len(items), str(exc).splitlines()[0][:200],
+        )  # fmt: skip
+        for item in items:
+            self.record([item])
+
+    def done(self, items: list[Settled], recorded: bool = True) -> None:
+        for item in items:
+            if recorded:
+                report = item.batch.report
+                setattr(report, item.counter, getattr(report, item.counter) + 1)
+                report.pushes += len(item.delivered)
+            item.batch.unrecorded[item.notification.recipient_id] -= 1
+            self.recorded.append(item.notification.id)
+
+    def write(self, items: list[Settled]) -> None:
+        """The outcomes, the devices reached and the devices' health, in one transaction."""
+        # One fenced UPDATE per distinct outcome (most notifications of a batch share one),
+        # each saying which notifications were still ours.
+        alike: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+        for item in items:
+            key = (item.batch, item.status, item.pushes, item.next_at, item.errors)
+            alike[key].append(item.notification.id)
+        statements = statements_for(self.db)
+        ours: set[int] = set()
+        for (batch, status, pushes, next_at, errors), ids in alike.items():
+            values: dict[str, Any] = {
+                "ids": ids,
+                "lease": batch.lease,
+                "new_status": status,
+                "next_at": next_at,
+                "pushes": pushes,
+                "error": errors[:1000] if errors else None,
+            }
+            if status == NotificationStatus.SENT:
+                values["sent_at"] = batch.now
+                ours.update(self.db.scalars(statements.outcome_sent, values))
+            else:
+                ours.update(self.db.scalars(statements.outcome, values))
+        recorded = [item for item in items if item.notification.id in ours]
+        for item in items:
+            if item.notification.id not in ours:
+                log.warning(
+                    "notification %s: lease lost, outcome not recorded", item.notification.id
+                )
+        by_batch: dict[Batch, list[Settled]] = defaultdict(list)
+        for item in recorded:
+            by_batch[item.batch].append(item)
+        for batch, batch_items in by_batch.items():
+            self.write_devices(batch.now, [r for item in batch_items for r in item.results])
+        self.db.commit()
+
+    def write_devices(self, now: dt.datetime, results: list[tuple[Job, Outcome]]) -> None:
+        statements = statements_for(self.db)
+        delivered = [(job, outcome) for job, outcome in results if outcome.result == OK]
+        if delivered:
+            # Many parameter sets for one statement (compiled once, not per number of rows).
+            self.db.execute(
+                statements.delivered,
+                [
+                    {
+                        "notification_id": job.notification_id,
+                        "subscription_id": job.subscription_id,
+                        "status_code": outcome.status_code or 201,
+                        "delivered_at": now,
+                    }
+                    for job, outcome in delivered
+                ],
+            )
+            reached = list({job.subscription_id for job, _ in delivered})
+            self.db.execute(statements.reached_devices, {"ids": reached, "now": now})
+        gone = list({job.subscription_id for job, outcome in results if outcome.result == GONE})
+        if gone:
+            self.db.execute(statements.gone_devices, {"ids": gone})
+        failing = Counter(
+            job.subscription_id
+            for job, outcome in results
+            if outcome.result in (PERMANENT, TRANSIENT) and not outcome.refused
+        )
+        by_count: dict[int, list[int]] = defaultdict(list)
+        for subscription_id, count in failing.items():
+            by_count[count].append(subscription_id)
+        for count, subscription_ids in by_count.items():
+            self.db.execute(statements.failing_devices, {"ids": subscription_ids, "count": count})
+        for job, outcome in results:
+            if outcome.refused:
+                # Kept, but counted where the admin looks: the device may be fine and our
+                # request at fault, which no number of retries would mend.
+                self.db.execute(
+                    update(PushSubscription)
+                    .where(PushSubscription.id == job.subscription_id)
+                    .values(
+                        failures=PushSubscription.failures + 1,
+                        refusals=PushSubscription.refusals + 1,
+                        last_refusal=refusal_text(outcome),
+                        last_refused_at=now,
+                    )
+                    .execution_options(synchronize_session=False)
+                )
+
+
+def describe(items: list[Settled]) -> str:
+    ids = [str(item.notification.id) for item in items]
+    return ", ".join(ids) if len(ids) <= 5 else f"{', '.join(ids[:5])} and {len(ids) - 5} more"
+
+
+# Sending -----------------------------------------------------------------------------
+
+
+class Sender:
+    """One round of pushing: `concurrency` threads that only encrypt and POST, sharing a pool
+    of keep-alive connections per push service, for batch after batch; the calling thread
+    claims, decides and records (Recorder) meanwhile. When a batch came full (more is likely
+    due) the next one is claimed as soon as a sending thread has nothing left to do, so that
+    the threads do not wait for the claim."""
+
+    def __init__(self, db: Session, settings: PushSettings) -> None:
+        self.db = db
+        self.settings = settings
+        self.pusher = Pusher(settings)
+        self.recorder = Recorder(db, settings)
+        self.answers: queue.SimpleQueue[tuple[Job, Outcome | BaseException]] = queue.SimpleQueue()
+        self.pool = ThreadPoolExecutor(max_workers=settings.concurrency, thread_name_prefix="push")
+        self.unrecorded: Counter[int] = Counter()
+        self.batches: list[Batch] = []
+        self.owner: dict[int, Batch] = {}  # notification id -> its batch, until recorded
+        self.waiting: dict[int, int] = {}  # notification id -> answers still to come
+        self.in_flight = 0  # pushes submitted and not yet answered
+        self.ahead = True  # claiming ahead of the pushes in flight may be tried
+
+    def __enter__(self) -> Sender:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        # After a failure, pushes not yet begun are not made: nobody would record them.
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        self.pusher.close()
+
+    def send(self, job: Job) -> None:
+        try:
+            self.answers.put((job, self.pusher.send(job)))
+        except BaseException as exc:  # the round's thread raises it
+            self.answers.put((job, exc))
+
+    def run(
+        self,
+        now: Callable[[], dt.datetime],
+        max_batches: int | None = None,
+        budget_seconds: float | None = None,
+    ) -> BatchReport:
+        started = time.monotonic()
+        results: dict[int, list[tuple[Job, Outcome]]] = defaultdict(list)
+        over_budget = False
+        while True:
+            for notification_id in self.recorder.recorded:
+                del self.owner[notification_id]
+            self.recorder.recorded.clear()
+            stop = over_budget or self.recorder.failure is not None
+            if not stop and self.may_claim(max_batches):
+                took = time.monotonic() - started
+                if self.batches and budget_seconds is not None and took >= budget_seconds:
+                    log.info("push round ends after %d batches (%.0f s); the rest goes next",
+                             len(self.batches), took)  # fmt: skip
+                    over_budget = True
+                elif not self.in_flight and self.recorder.waiting:
+                    self.recorder.flush()  # what the claim reads is recorded first
+                else:
+                    self.claim(now())
+                continue
+            if not self.in_flight:
+                break
+            try:
+                job, outcome = self.answers.get(timeout=self.recorder.timeout())
+            except queue.Empty:
+                self.recorder.flush()
+                continue
+            self.in_flight -= 1
+            if isinstance(outcome, BaseException):
+                raise outcome
+            batch = self.owner[job.notification_id]
+            notification = batch.notifications[job.notification_id]
+            batch.log(notification, job, outcome)
+            results[job.notification_id].append((job, outcome))
+            self.waiting[job.notification_id] -= 1
+            if self.waiting[job.notification_id] == 0:
+                del self.waiting[job.notification_id]
+                self.recorder.add(batch.decide(notification, results.pop(job.notification_id)))
+            self.recorder.flush_if_due()
+        self.recorder.flush()
+        if self.recorder.failure is not None:
+            raise self.recorder.failure
+        total = BatchReport()
+        for batch in self.batches:
+            total.add(batch.report)
+        return total
+
+    def may_claim(self, max_batches: int | None) -> bool:
+        if max_batches is not None and len(self.batches) >= max_batches:
+            return False
+        if not self.batches:
+            return True
+        last = self.batches[-1].report.claimed
+        if not self.in_flight:
+            return last > 0  # batch after batch until nothing is left to claim
+        # Ahead of the last pushes in flight: after a full batch, once a thread is free.
+        return (
+            self.ahead
+            and last == self.settings.batch_size
+            and self.in_flight < self.settings.concurrency
+        )
+
+    def claim(self, now: dt.datetime) -> None:
+        """Claims a batch and hands its pushes to the sending threads."""
+        batch = Batch(self.db, self.settings, now, self.unrecorded)
+        try:
+            jobs = batch.run(exclude=set(self.owner))
+        except SQLAlchemyError as exc:
+            if not self.in_flight or not database_unavailable(exc):
+                raise
+            # Claiming ahead met an outage: the pushes in flight are seen through and
+            # recorded first (the recorder waits for the database while their leases last);
+            # the next claim comes after them, and raises if the database is still away.
+            self.db.rollback()
+            self.ahead = False
+            log.warning("claiming ahead failed, the pushes in flight go on: %s",
+                        str(exc).splitlines()[0][:200])  # fmt: skip
+            return
+        self.ahead = True
+        self.batches.append(batch)
+        for notification_id, items in jobs.items():
+            self.owner[notification_id] = batch
+            self.waiting[notification_id] = len(items)
+            for job in items:
+                self.pool.submit(self.send, job)
+                self.in_flight += 1
 
 
 def send_due(
@@ -676,21 +1071,8 @@ def send_due(
     budget_seconds: float | None = None,
 ) -> BatchReport:
     """Sends everything due now, batch after batch, until nothing is left to claim, or until
-    `budget_seconds` have gone (checked between batches): a worker round that ends lets its
-    heartbeat and the nudge rules go on while a push service hangs; the rest waits for the
-    next round."""
-    pusher = Pusher(settings)
-    total = BatchReport()
-    batches = 0
-    started = time.monotonic()
-    while max_batches is None or batches < max_batches:
-        report = send_batch(db, settings, pusher, now())
-        total.add(report)
-        batches += 1
-        if report.claimed == 0:
-            break
-        if budget_seconds is not None and time.monotonic() - started >= budget_seconds:
-            log.info("push round ends after %d batches (%.0f s); the rest goes next", batches,
-                     time.monotonic() - started)  # fmt: skip
-            break
-    return total
+    `budget_seconds` have gone (checked before claiming another batch): a worker round that
+    ends lets its heartbeat and the nudge rules go on while a push service hangs; the rest
+    waits for the next round."""
+    with Sender(db, settings) as sender:
+        return sender.run(now, max_batches, budget_seconds)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
@@ -13,6 +14,19 @@ from coachapp.models import Notification, NotificationStatus
 from coachapp.nudges.kinds import kind_of
 
 TITLE_MAX = 120
+
+
+class Pushed(Protocol):
+    """What a push says of its notification: a Notification, or the worker's lighter copy."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def url(self) -> str: ...
 
 
 def notify(
@@ -58,13 +72,13 @@ def notify(
     return db.execute(statement).first() is not None
 
 
-def topic_for(notification: Notification) -> str:
+def topic_for(notification: Pushed) -> str:
     """RFC 8030 Topic (≤ 32 URL-safe characters): a newer push on one subject replaces an
     undelivered older one."""
     return hashlib.sha256(f"{notification.kind}:{notification.url}".encode()).hexdigest()[:32]
 
 
-def payload_for(notification: Notification) -> bytes:
+def payload_for(notification: Pushed) -> bytes:
     """What travels through the push service: nothing confidential, a few hundred bytes. The
     title is the kind's, never the notification's own (which names people and accounts)."""
     return json.dumps(

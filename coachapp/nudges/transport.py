@@ -10,6 +10,7 @@ name (SNI), verifies the certificate against it, and the request's Host header n
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
 from typing import Any
@@ -103,13 +104,20 @@ class CheckedPoolManager(PoolManager):
         return pool
 
 
+# Push services a sender keeps connections to at once (FCM, Mozilla, Apple, the regional
+# hosts of Windows' WNS...); one more is opened when needed, the least recently used closed.
+ORIGINS_KEPT = 32
+
+
 class CheckedAddressAdapter(HTTPAdapter):
     """A requests transport that connects only to checked addresses (the module docstring
-    says why), directly rather than through a proxy."""
+    says why), directly rather than through a proxy. It keeps a pool of keep-alive
+    connections per push service origin (scheme, host, port), at most `connections` each,
+    and is safe to share between threads (urllib3's pools are)."""
 
-    def __init__(self, allow_private: bool) -> None:
+    def __init__(self, allow_private: bool, connections: int = 10) -> None:
         self.allow_private = allow_private
-        super().__init__()
+        super().__init__(pool_connections=ORIGINS_KEPT, pool_maxsize=connections)
 
     def init_poolmanager(
         self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any
@@ -139,11 +147,23 @@ class CheckedAddressAdapter(HTTPAdapter):
         return super().send(request, stream=stream, timeout=timeout, verify=verify, cert=cert)
 
 
-def push_session(allow_private: bool) -> requests.Session:
-    """A requests session for pushes: checked addresses only, directly, no redirects."""
+def push_session(
+    allow_private: bool, adapter: CheckedAddressAdapter | None = None
+) -> requests.Session:
+    """A requests session for pushes: checked addresses only, directly, no redirects. Sessions
+    given the same `adapter` share its connections.
+
+    The environment is read once, here, for a private CA bundle (REQUESTS_CA_BUNDLE, then
+    CURL_CA_BUNDLE, as requests would); not for each push, where requests would also look
+    for proxies (which pushes do not use) and for .netrc credentials (which a push service
+    must not get): a third of a push's time on the sending thread went to that."""
     session = requests.Session()
+    session.trust_env = False
+    session.verify = (
+        os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+    )
     session.max_redirects = 0  # a push service never redirects; do not follow
-    adapter = CheckedAddressAdapter(allow_private)
+    adapter = adapter or CheckedAddressAdapter(allow_private)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session

@@ -22,7 +22,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import delete, event, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from coachapp import create_app, migrate
@@ -611,6 +612,111 @@ def test_one_run_that_outlasts_the_backoff_retries_within_itself(
     assert len(service.to("phone")) == MAX_ATTEMPTS
 
 
+# Recording in batches, off the sending threads -------------------------------------------
+
+
+def recording_statements(app: Flask) -> contextlib.AbstractContextManager[list[str]]:
+    """The statements recording outcomes (UPDATE notifications ... push_count), with the
+    thread each ran on."""
+    return statements_like(
+        app, lambda s: s.startswith("UPDATE notifications") and "push_count" in s
+    )
+
+
+@contextlib.contextmanager
+def statements_like(app: Flask, wanted: Callable[[str], bool]) -> Iterator[list[str]]:
+    engine = app.extensions["coachapp.db"].engine
+    seen: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if wanted(statement):
+            seen.append(f"{threading.current_thread().name}: {statement}")
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+def test_the_outcomes_of_a_batch_are_recorded_together_by_the_calling_thread(
+    push_app: Flask, db: Session, service: PushService, settings: PushSettings
+) -> None:
+    ids = make_due_pushes(db, service.subscription, users=12, per_user=2)
+    together = PushSettings(**{**settings.__dict__, "record_seconds": 60.0})
+    every_statement = statements_like(push_app, lambda _statement: True)
+
+    with every_statement as statements, recording_statements(push_app) as records:
+        report = send_due(db, together)
+
+    assert (report.sent, report.pushes) == (24, 24)
+    # All 24 outcomes alike (sent, one push): one fenced UPDATE, not one per notification.
+    assert len(records) == 1
+    # The sending threads only encrypt and POST; every statement is the caller's.
+    main = threading.current_thread().name
+    assert {statement.split(":")[0] for statement in statements} == {main}
+    assert set(service.delivered) == set(ids) and set(service.delivered.values()) == {1}
+    assert db.scalar(select(func.count()).select_from(PushDelivery)) == 24
+    statuses = db.scalars(select(Notification.status).where(Notification.id.in_(ids))).all()
+    assert set(statuses) == {NotificationStatus.SENT}
+
+
+def test_a_gone_device_is_removed_when_its_outcome_is_recorded_with_others(
+    db: Session, service: PushService, settings: PushSettings
+) -> None:
+    reps = [make_user(db) for _ in range(4)]
+    for n, rep in enumerate(reps):
+        add_device(db, rep, service, f"phone-{n}")
+    add_device(db, reps[0], service, "old-tablet")
+    service.answer("old-tablet", 410)
+    notifications = [make_notification(db, rep) for rep in reps]
+    db.commit()
+    together = PushSettings(**{**settings.__dict__, "record_seconds": 60.0})
+
+    report = send(db, together, utcnow())
+
+    assert (report.sent, report.pushes) == (4, 4)
+    left = db.scalars(
+        select(PushSubscription.endpoint).where(PushSubscription.user_id == reps[0].id)
+    )
+    assert [endpoint.rsplit("/", 1)[1] for endpoint in left] == ["phone-0"]
+    assert [fresh(db, n).push_count for n in notifications] == [1, 1, 1, 1]
+    assert "410" in (notifications[0].last_error or "")
+    assert db.scalar(select(func.count()).select_from(PushDelivery)) == 4
+
+
+def test_pushes_of_one_round_reuse_their_connections(
+    db: Session, service: PushService, settings: PushSettings
+) -> None:
+    make_due_pushes(db, service.subscription, users=10, per_user=4)
+    small_batches = PushSettings(**{**settings.__dict__, "batch_size": 5, "concurrency": 4})
+
+    report = send_due(db, small_batches)
+
+    assert report.pushes == 40
+    assert service.connections <= 4  # one per sending thread at most, for all 8 batches
+
+
+def test_the_daily_cap_holds_across_batches_claimed_ahead(
+    db: Session, service: PushService, settings: PushSettings
+) -> None:
+    """Batches of two, each claimed while the last pushes are still answering: the pushes in
+    flight count towards the cap as the recorded ones do."""
+    rep = make_user(db, timezone="America/New_York")
+    add_device(db, rep, service, "phone")
+    service.answer("phone", delay=0.2)
+    set_preferences(db, rep, daily_cap=3)
+    notifications = [make_notification(db, rep) for _ in range(8)]
+    db.commit()
+    ahead = PushSettings(**{**settings.__dict__, "batch_size": 2, "timeout": 5.0})
+
+    report = send(db, ahead, utcnow())
+
+    assert (report.claimed, report.sent, report.inbox_only, report.pushes) == (8, 3, 5, 3)
+    assert len(service.received) == 3
+    assert sorted(fresh(db, n).push_count for n in notifications) == [0] * 5 + [1] * 3
+
+
 # Endpoint safety -------------------------------------------------------------------------
 
 
@@ -806,3 +912,134 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_nothing(
     assert count_by_status(durable_app) == {"sent": len(ids)}
     assert set(service.delivered) == set(ids)
     assert set(service.delivered.values()) == {1}, "a notification was answered 201 twice"
+
+
+class Killed(BaseException):
+    """The worker's process dying, as far as the worker's own thread can tell."""
+
+
+@contextlib.contextmanager
+def dying_at_record(app: Flask, commit_number: int) -> Iterator[None]:
+    """The worker dies as its `commit_number`th transaction recording outcomes commits: its
+    connection drops and that commit never happens."""
+    engine = app.extensions["coachapp.db"].engine
+    recording: set[int] = set()  # connections in a transaction that records outcomes
+    commits = 0
+
+    def note(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.startswith("UPDATE notifications") and "push_count" in statement:
+            recording.add(id(conn))
+
+    def commit(conn: Any) -> None:
+        nonlocal commits
+        if id(conn) in recording:
+            recording.discard(id(conn))
+            commits += 1
+            if commits == commit_number:
+                conn.invalidate()  # the connection drops; the database rolls back
+                raise Killed
+
+    event.listen(engine, "before_cursor_execute", note)
+    event.listen(engine, "commit", commit)
+    try:
+        yield
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+        event.remove(engine, "commit", commit)
+
+
+def sent_ids(app: Flask) -> set[int]:
+    with new_session(app) as session:
+        query = select(Notification.id).where(Notification.status == NotificationStatus.SENT)
+        return set(session.scalars(query))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("durable_app", ["sqlite", "postgresql"], indirect=True)
+def test_a_worker_dying_before_a_batch_record_commits_leaves_those_pushes_to_be_retried(
+    durable_app: Flask, service: PushService
+) -> None:
+    with new_session(durable_app) as session:
+        ids = make_due_pushes(session, service.subscription, users=20, per_user=1)
+    settings = PushSettings.from_config(
+        {
+            **durable_app.config,
+            "PUSH_LEASE_SECONDS": 1,
+            "PUSH_CONCURRENCY": 4,
+            "PUSH_RECORD_SECONDS": 60,
+            "PUSH_RECORD_AT_MOST": 5,
+        }
+    )
+
+    session = new_session(durable_app)
+    with dying_at_record(durable_app, commit_number=2), pytest.raises(Killed):
+        send_due(session, settings)
+    session.close()
+    accepted_then = set(service.delivered)
+    recorded = sent_ids(durable_app)
+
+    assert len(recorded) == 5  # the first record committed; the second never did
+    assert count_by_status(durable_app) == {"sent": 5, "sending": 15}
+    time.sleep(1.2)  # the dead worker's leases lapse
+    with new_session(durable_app) as session:
+        report = send_due(session, settings)
+
+    assert report.claimed == 15
+    assert count_by_status(durable_app) == {"sent": 20}
+    assert set(service.delivered) == set(ids)  # none lost
+    # Recorded before the death: never pushed again. Accepted but not recorded: pushed again
+    # once by the next worker (at least once at that boundary). The rest: once.
+    twice = {i for i, count in service.delivered.items() if count == 2}
+    assert twice == accepted_then - recorded
+    assert set(service.delivered.values()) <= {1, 2}
+    with new_session(durable_app) as session:
+        pairs = session.execute(select(PushDelivery.notification_id)).scalars().all()
+    assert sorted(pairs) == sorted(ids)  # each device recorded as reached once
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("durable_app", ["sqlite", "postgresql"], indirect=True)
+def test_a_record_that_fails_alone_costs_the_others_nothing(
+    durable_app: Flask, service: PushService
+) -> None:
+    """The owner removes a device while its push is in flight: recording that push breaks a
+    foreign key. The other notifications recorded with it are recorded still; that one is
+    left to its lease, and the round fails once its pushes are in."""
+    with new_session(durable_app) as session:
+        ids = make_due_pushes(session, service.subscription, users=6, per_user=1)
+        doomed = session.scalars(
+            select(PushSubscription).order_by(PushSubscription.id.desc())
+        ).first()
+        assert doomed is not None
+        doomed_id, doomed_name = doomed.id, doomed.endpoint.rsplit("/", 1)[1]
+    service.answer(doomed_name, delay=1.0)
+    settings = PushSettings.from_config(
+        {**durable_app.config, "PUSH_LEASE_SECONDS": 2, "PUSH_RECORD_SECONDS": 60}
+    )
+    failures: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            with new_session(durable_app) as session:
+                send_due(session, settings)
+        except BaseException as exc:
+            failures.append(exc)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    wait_for(lambda: len(service.to(doomed_name)) == 1, timeout=10, what="the push in flight")
+    with new_session(durable_app) as session:
+        session.execute(delete(PushSubscription).where(PushSubscription.id == doomed_id))
+        session.commit()
+    thread.join(timeout=30)
+
+    assert [type(failure) for failure in failures] == [IntegrityError]
+    assert count_by_status(durable_app) == {"sent": 5, "sending": 1}
+    with new_session(durable_app) as session:
+        assert session.scalar(select(func.count()).select_from(PushDelivery)) == 5
+    time.sleep(2.2)  # its lease lapses
+    with new_session(durable_app) as session:
+        report = send_due(session, settings)
+    assert (report.claimed, report.inbox_only) == (1, 1)  # no device left: the inbox only
+    assert count_by_status(durable_app) == {"sent": 6}
+    assert set(service.delivered) == set(ids)

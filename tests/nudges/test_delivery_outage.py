@@ -89,6 +89,31 @@ def test_pushes_are_recorded_after_a_short_outage_and_not_sent_again(
     assert [len(service.answered(device)) for device in ("phone", "laptop")] == [1, 1]
 
 
+def test_a_batch_recorded_through_a_short_outage_is_recorded_whole_and_not_sent_again(
+    app: Flask, db: Session, service: PushService, settings: PushSettings
+) -> None:
+    """Twelve notifications' outcomes in one transaction, which the outage breaks twice."""
+    reps = [make_user(db) for _ in range(12)]
+    for n, rep in enumerate(reps):
+        subscribe(db, rep, service.subscription(f"phone-{n}"), "Test browser", allow_private=True)
+        notify(db, rep.id, "follow_up_due", "A follow-up is due", "/follow-ups", f"batch-{n}")
+    db.commit()
+    together = PushSettings(**{**settings.__dict__, "record_seconds": 60.0})
+
+    with recording_fails(app, times=2) as failed:
+        report = send_due(db, together, now=utcnow)
+    again = send_due(db, together, now=utcnow)
+
+    assert len(failed) == 2
+    assert (report.sent, report.pushes, again.claimed) == (12, 12, 0)
+    statuses = db.scalars(
+        select(Notification.status).where(Notification.dedupe_key.like("batch-%"))
+    ).all()
+    assert statuses == [NotificationStatus.SENT] * 12
+    assert len(db.scalars(select(PushDelivery)).all()) == 12
+    assert [len(service.answered(f"phone-{n}")) for n in range(12)] == [1] * 12
+
+
 def test_a_longer_outage_leaves_the_notification_to_the_next_worker(
     app: Flask, db: Session, service: PushService, settings: PushSettings
 ) -> None:
