@@ -8,12 +8,14 @@ and the scope from coachapp.policy.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -36,6 +38,7 @@ from coachapp.coaching.cadence import (
     window_start,
 )
 from coachapp.coaching.counts import counted
+from coachapp.dashboard import stored
 from coachapp.errors import NotFound
 from coachapp.ids import typed_id
 from coachapp.models import (
@@ -284,6 +287,8 @@ class Dashboard:
     figures: NodeFigures
     regions: list[str]
     page: int = 1  # of the rows, ROWS_PER_PAGE to a page
+    # When the figures were computed, if read from those kept (None: computed for this page).
+    computed_at: dt.datetime | None = None
 
     @property
     def pages(self) -> int:
@@ -354,7 +359,7 @@ def scoped_reps_query(
 def rep_rows(db: Session, reps: Sequence[User], window_days: int, now: dt.datetime) -> list[RepRow]:
     """These reps with their figures, most in need of coaching first."""
     book = load_cadence(db, reps, now, window_days)
-    return _urgent_first([RepRow(rep, book.reps[rep.id]) for rep in reps])
+    return urgent_first([RepRow(rep, book.reps[rep.id]) for rep in reps])
 
 
 def regions_in_scope(
@@ -425,7 +430,7 @@ def _leaders(
     return list(db.scalars(select(User).where(condition).order_by(User.name)).all())
 
 
-def _shown_empty(viewer: User, leader: User, filters: CadenceFilters) -> bool:
+def shown_empty(viewer: User, leader: User, filters: CadenceFilters) -> bool:
     """Whether a manager or director with no rep in view still gets a row: when active, on
     the viewer's side of the medical/commercial wall, and no filter narrows the reps."""
     return (
@@ -483,7 +488,7 @@ def _filtered(filters: CadenceFilters) -> bool:
     return filters.narrowed or filters.manager_id is not None or filters.under is not None
 
 
-def _urgent_first(rows: list[RepRow]) -> list[RepRow]:
+def urgent_first(rows: list[RepRow]) -> list[RepRow]:
     return sorted(rows, key=lambda row: (row.cadence.urgency, row.rep.name))
 
 
@@ -522,7 +527,7 @@ def teams_of(
             rows = [row for m, group in by_manager.items() if m not in known for row in group]
         else:
             rows = by_manager.get(manager.id, [])
-        rows = _urgent_first(rows)
+        rows = urgent_first(rows)
         target = book.target_for(manager.id if manager else None)
         summary = book.summary(row.rep.id for row in rows)
         ids = [row.rep.id for row in rows]
@@ -569,8 +574,17 @@ def dashboard(
     """A director's dashboard at `node` (the viewer, or a region below them found with
     region_head_or_404): a row per child with its figures (the rows of `page`; one past the
     last is the last), the node's totals, 13-week trends and the competency heatmap of the
-    children."""
-    figures = figures_for_children(db, viewer, node, filters, now, today)
+    children. Without a region or function filter the figures are read from those the worker
+    keeps (coachapp.dashboard.summaries: a row per child, computed_at says when), unless they
+    are not computed yet or have fallen behind; otherwise, and with filters, computed here."""
+    kept = (
+        None
+        if _filtered(filters)
+        else figures_from_store(db, viewer, node, filters.window_days, now, today)
+    )
+    figures = (
+        kept[0] if kept is not None else figures_for_children(db, viewer, node, filters, now, today)
+    )
     regions = (
         regions_in_scope(db, viewer, under=node)
         if _filtered(filters)
@@ -583,6 +597,7 @@ def dashboard(
         path=path_to(db, viewer, node),
         figures=figures,
         regions=regions,
+        computed_at=kept[1] if kept is not None else None,
     )
     board.page = min(max(page, 1), board.pages)
     return board
@@ -615,7 +630,7 @@ def figures_for_children(
         lines.child_of(leader.id)
         for leader in lines.leaders
         if leader.role == Role.MANAGER
-        and (leader.id in leading or _shown_empty(viewer, leader, filters))
+        and (leader.id in leading or shown_empty(viewer, leader, filters))
     )
 
     tallies = rating_tallies(db, book.reps, filters.window_days, today)
@@ -635,9 +650,9 @@ def figures_for_children(
     def heat_of(child_id: int) -> dict[str, HeatCell]:
         return {key: pooled(by_cell.get((child_id, key), ())) for key in names}
 
-    shown = [c for c in children if c.id in by_child or _shown_empty(viewer, c, filters)]
+    shown = [c for c in children if c.id in by_child or shown_empty(viewer, c, filters)]
     rows = []
-    for child in sorted(shown, key=lambda c: (c.role != Role.DIRECTOR, c.name, c.id)):
+    for child in sorted(shown, key=child_order):
         group = by_child.get(child.id, [])
         ids = [rep.id for rep in group]
         if child.role == Role.DIRECTOR:
@@ -648,7 +663,7 @@ def figures_for_children(
                 )
             )  # fmt: skip
             continue
-        team = _urgent_first([RepRow(rep, book.reps[rep.id]) for rep in group])
+        team = urgent_first([RepRow(rep, book.reps[rep.id]) for rep in group])
         due = [row for row in team if row.cadence.status != CadenceStatus.ON_TRACK]
         rows.append(
             ChildRow(
@@ -675,6 +690,96 @@ def figures_for_children(
         total_heat={key: pooled(group) for key, group in pooled_all.items()},
         rep_regions=tuple(sorted({rep.region for rep in reps if rep.region})),
     )
+
+
+def child_order(child: User) -> tuple[bool, str, int]:
+    """The order of a node's rows: regions first, then teams, each by name."""
+    return (child.role != Role.DIRECTOR, child.name, child.id)
+
+
+def figures_from_store(
+    db: Session,
+    viewer: User,
+    node: User,
+    window_days: int,
+    now: dt.datetime,
+    today: dt.date,
+) -> tuple[NodeFigures, dt.datetime] | None:
+    """figures_for_children's answer without filters, read from the figures the worker keeps
+    (coachapp.dashboard.stored): a row per child of `node` and the node's totals, in four
+    queries however large the subtree (when they were computed, the node's children, their
+    rows, the reps due next on team cards), and when they were computed; None when the kept
+    figures cannot stand for it (stored.usable_since, or a child to show has no row yet)."""
+    computed_at = stored.usable_since(db, window_days, now)
+    if computed_at is None:
+        return None
+    reader = stored.Reader(policy.division_of(viewer).value, today)
+    children = db.scalars(
+        select(User).where(User.manager_id == node.id, User.role != Role.REP)
+    ).all()
+    read = stored.read_groups(db, reader, window_days, {node.id, *(c.id for c in children)})
+    total = read.get((node.id, stored.SUBTREE))
+    if total is None:
+        return None
+    unfiltered = CadenceFilters(window_days=window_days)
+    shown: list[tuple[User, stored.GroupFigures]] = []
+    for child in children:
+        group = read.get((child.id, stored.SUBTREE))
+        in_view = group is not None and group.summary.rep_count > 0
+        if in_view or shown_empty(viewer, child, unfiltered):
+            if group is None:
+                return None  # new since the figures were computed
+            shown.append((child, group))
+    due_ids = {rep.rep_id for _, group in shown for rep in group.due_next}
+    reps = {rep.id: rep for rep in db.scalars(select(User).where(User.id.in_(due_ids)))}
+
+    def heat_of(group: stored.GroupFigures) -> dict[str, HeatCell]:
+        return {key: heat_cell(*group.ratings.get(key, (0, 0))) for key in total.competencies}
+
+    rows = []
+    for child, group in sorted(
+        shown, key=lambda s: (s[0].role != Role.DIRECTOR, s[0].name, s[0].id)
+    ):
+        if child.role == Role.DIRECTOR:
+            rows.append(
+                ChildRow(RowKind.REGION, child, _kept_row(group), heat_of(group), teams=group.teams)
+            )
+            continue
+        rows.append(
+            ChildRow(
+                RowKind.TEAM, child, _kept_row(group), heat_of(group), teams=1,
+                target=group.target,
+                due_next=tuple(RepRow(reps[rep.rep_id], rep) for rep in group.due_next),
+            )
+        )  # fmt: skip
+    direct = read.get((node.id, stored.TEAM))
+    if direct is not None and direct.summary.rep_count > 0:
+        rows.append(ChildRow(RowKind.DIRECT, node, _kept_row(direct), heat_of(direct)))
+    competencies = sorted(total.competencies.items(), key=lambda item: (item[1][1], item[1][0]))
+    figures = NodeFigures(
+        rows=tuple(rows),
+        total=_kept_row(total),
+        trends=total.trends,
+        gap_trend=total.gap_trend,
+        competencies=tuple((key, name) for key, (name, _) in competencies),
+        total_heat={key: heat_cell(*ratings) for key, ratings in total.ratings.items()},
+        rep_regions=total.regions,
+    )
+    return figures, computed_at
+
+
+def _kept_row(group: stored.GroupFigures) -> RowFigures:
+    """A row's figures from a kept group's: the summary's and quality's figures by their
+    names, the top focus competencies, the weekly conversations."""
+    values: dict[str, Any] = {
+        "focus": tuple(group.summary.focus()),
+        "conversations": group.trends.conversations,
+    }
+    for item in dataclasses.fields(RowFigures):
+        if item.name not in values:
+            source: Any = group.summary if hasattr(group.summary, item.name) else group.quality
+            values[item.name] = getattr(source, item.name)
+    return RowFigures(**values)
 
 
 @dataclass(frozen=True)
@@ -732,6 +837,11 @@ def pooled(tallies: Iterable[RatingTally]) -> HeatCell:
     for tally in tallies:
         total += tally.total
         count += tally.count
+    return heat_cell(total, count)
+
+
+def heat_cell(total: int, count: int) -> HeatCell:
+    """The average of `count` ratings adding up to `total`."""
     return HeatCell(total / count if count else None, count)
 
 

@@ -1,10 +1,11 @@
 """Figures computed once, read many times: every team's and region's dashboard figures kept in
 figure_summaries, so a dashboard reads a row per child whatever the size of the subtree.
 
-What is kept. For every person with a team (a manager, or anyone reps report to) the figures
-of their team; for every director also those of their whole subtree. Each row holds exactly
-what a dashboard computes for that group on the fly (coachapp.coaching.cadence's summary,
-quality and 13-week trends, and the ratings per competency of coachapp.dashboard.service),
+What is kept. For every manager and director (and anyone reps report to) the figures of the
+reps reporting to them (TEAM) and of everyone below them (SUBTREE: a team's or a region's row
+on a dashboard, a director's totals). Each row holds exactly what a dashboard computes for
+that group on the fly (coachapp.coaching.cadence's summary, quality and 13-week trends, the
+ratings per competency, and what a row shows beside them: coachapp.dashboard.service),
 for each period a dashboard offers (WINDOW_CHOICES) and for each way of reading it: the
 reader's side of the medical/commercial wall (a director sees only the reps of their side,
 coachapp.policy) and the reader's today (the trends and the ratings' window end on it).
@@ -20,24 +21,22 @@ row again when a change waits or a date has turned in a time zone the figures we
 in, in one pass: the figures of every rep of the organisation loaded once per period, then
 each group added up from them. Writes only the rows whose figures changed.
 
-How it is read. stored_figures answers the rows asked for, or None (compute on the fly, as
-before) when there are none yet (a new database before the worker ran), a date has turned
-since, or a change waits longer than STALE_AFTER (the worker is not running). Filtered views
-(a region, a function) are not kept and compute on the fly (docs/performance.md).
+How it is read. coachapp.dashboard.service.dashboard takes its rows from a row per child
+(coachapp.dashboard.stored), or computes them on the fly as before when there are none yet (a
+new database before the worker ran), a date has turned since, or a change waits longer than
+stored.STALE_AFTER (the worker is not running). Filtered views (a region, a function) are not
+kept and compute on the fly (docs/what-counts.md, "Figures computed once").
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
-import sys
 import time
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, event, func, select, update
+from sqlalchemy import delete, event, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.orm import attributes as orm_attributes
 from sqlalchemy.orm.util import identity_key
@@ -47,15 +46,12 @@ from coachapp.coaching.cadence import (
     TREND_WEEKS,
     WINDOW_CHOICES,
     CadenceBook,
-    CadenceSummary,
-    Focus,
-    Quality,
-    Trends,
-    WeeklyTrend,
+    CadenceStatus,
     load_cadence,
 )
 from coachapp.coaching.counts import COUNTED
-from coachapp.dashboard.service import HeatCell, RatingTally, rating_tallies
+from coachapp.dashboard import service, stored
+from coachapp.dashboard.stored import STATE_ID, SUBTREE, TEAM, Key, Reader, figures_json, rep_json
 from coachapp.db import insert_for, utcnow
 from coachapp.models import (
     Account,
@@ -73,16 +69,9 @@ from coachapp.models import (
     Role,
     User,
 )
-from coachapp.timezones import local_today
 
 T = TypeVar("T")
 
-TEAM = "team"  # the active reps reporting to the person
-SUBTREE = "subtree"  # the active reps anywhere below the person (directors)
-# A change waiting longer than this means no worker computes the figures again: readers
-# compute them on the fly rather than show figures that old.
-STALE_AFTER = dt.timedelta(minutes=5)
-STATE_ID = 1
 # Rows deleted or written per statement.
 BATCH = 500
 
@@ -206,166 +195,7 @@ def mark_bulk_changes(state: ORMExecuteState) -> None:
     mark_changed(state.session)
 
 
-# The figures of a group, as stored ------------------------------------------------------------
-
-
-def figures_json(
-    summary: CadenceSummary,
-    quality: Quality,
-    trends: Trends,
-    gap_trend: WeeklyTrend,
-    tallies: Iterable[RatingTally],
-    regions: Iterable[str] = (),
-) -> dict[str, Any]:
-    """What a dashboard shows of a group of reps, as plain JSON values: their summary
-    (coachapp.coaching.cadence.CadenceSummary's figures), coaching quality, weekly trends, and
-    their ratings per competency key (totals and counts: coachapp.dashboard.service.pooled)."""
-    heat: dict[str, list[int]] = {}
-    names: dict[str, str] = {}
-    order: dict[str, tuple[int, int]] = {}
-    for tally in tallies:
-        cell = heat.setdefault(tally.key, [0, 0])
-        cell[0] += tally.total
-        cell[1] += tally.count
-        names[tally.key] = tally.name
-        order[tally.key] = min(order.get(tally.key, tally.order), tally.order)
-    return {
-        "summary": {
-            "rep_count": summary.rep_count,
-            "by_status": dict(sorted(summary.by_status.items())),
-            "within_target": summary.within_target,
-            "behind": summary.behind,
-            "within_target_share": summary.within_target_share,
-            "sessions_in_window": summary.sessions_in_window,
-            "ride_alongs_in_window": summary.ride_alongs_in_window,
-            "behind_on_ride_alongs": summary.behind_on_ride_alongs,
-            "open_follow_ups": summary.open_follow_ups,
-            "overdue_follow_ups": summary.overdue_follow_ups,
-            "follow_ups_due": summary.follow_ups_due,
-            "follow_ups_done": summary.follow_ups_done,
-            "follow_up_completion": summary.follow_up_completion,
-            "notes_shared": summary.notes_shared,
-            "notes_acknowledged": summary.notes_acknowledged,
-            "acknowledged_share": summary.acknowledged_share,
-            "median_hours_to_acknowledge": summary.median_hours_to_acknowledge,
-            "notes_acknowledged_late": summary.notes_acknowledged_late,
-            "notes_past_deadline": summary.notes_past_deadline,
-            "focus": [[f.key, f.name, n] for f, n in summary.focus(limit=sys.maxsize)],
-        },
-        "quality": {
-            "notes": quality.notes,
-            "notes_with_specific_evidence": quality.notes_with_specific_evidence,
-            "specific_evidence_share": quality.specific_evidence_share,
-            "mean_absolute_gap": quality.mean_absolute_gap,
-            "rated_pairs": quality.rated_pairs,
-        },
-        "week_ends": [day.isoformat() for day in trends.conversations.week_ends],
-        "trends": [_trend_json(trend) for trend in (*trends, gap_trend)],
-        "heat": {key: heat[key] for key in sorted(heat)},
-        "competencies": [[key, names[key], list(order[key])] for key in sorted(names)],
-        "regions": sorted(set(regions)),
-    }
-
-
-def _trend_json(trend: WeeklyTrend) -> dict[str, Any]:
-    return {"name": trend.name, "unit": trend.unit, "values": list(trend.values)}
-
-
-@dataclass(frozen=True)
-class SummaryFigures:
-    """A group's CadenceSummary figures as stored: the same names, without its reps."""
-
-    rep_count: int
-    by_status: Mapping[str, int]
-    within_target: int
-    behind: int
-    within_target_share: float | None
-    sessions_in_window: int
-    ride_alongs_in_window: int
-    behind_on_ride_alongs: int
-    open_follow_ups: int
-    overdue_follow_ups: int
-    follow_ups_due: int
-    follow_ups_done: int
-    follow_up_completion: float | None
-    notes_shared: int
-    notes_acknowledged: int
-    acknowledged_share: float | None
-    median_hours_to_acknowledge: float | None
-    notes_acknowledged_late: int
-    notes_past_deadline: int
-    focus_counts: tuple[tuple[Focus, int], ...]
-
-    def focus(self, limit: int = 3) -> list[tuple[Focus, int]]:
-        return list(self.focus_counts[:limit])
-
-
-@dataclass(frozen=True)
-class QualityFigures:
-    """A group's Quality figures as stored: the same names, without each rating gap."""
-
-    notes: int
-    notes_with_specific_evidence: int
-    specific_evidence_share: float | None
-    mean_absolute_gap: float | None
-    rated_pairs: int
-
-
-@dataclass(frozen=True)
-class GroupFigures:
-    """One group's stored figures: a team's or a subtree's, in one period, for one reader."""
-
-    summary: SummaryFigures
-    quality: QualityFigures
-    trends: Trends
-    gap_trend: WeeklyTrend
-    # Average rating per competency key, and each competency's (name, order in the guide).
-    heat: Mapping[str, HeatCell]
-    competencies: Mapping[str, tuple[str, tuple[int, int]]]
-    regions: tuple[str, ...]
-
-    def cell(self, key: str) -> HeatCell:
-        return self.heat.get(key, HeatCell(None, 0))
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> GroupFigures:
-        summary = dict(data["summary"])
-        focus = tuple((Focus(key, name), n) for key, name, n in summary.pop("focus"))
-        week_ends = tuple(dt.date.fromisoformat(day) for day in data["week_ends"])
-        conversations, within, completion, gap = (
-            WeeklyTrend(t["name"], t["unit"], week_ends, tuple(t["values"])) for t in data["trends"]
-        )
-        return cls(
-            summary=SummaryFigures(**summary, focus_counts=focus),
-            quality=QualityFigures(**data["quality"]),
-            trends=Trends(conversations, within, completion),
-            gap_trend=gap,
-            heat={
-                key: HeatCell(total / count if count else None, count)
-                for key, (total, count) in data["heat"].items()
-            },
-            competencies={key: (name, (o[0], o[1])) for key, name, o in data["competencies"]},
-            regions=tuple(data["regions"]),
-        )
-
-
 # Computing ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Reader:
-    """Whose reading a stored row serves: their division (their side of the wall) and their
-    today."""
-
-    division: str
-    as_of: dt.date
-
-    @classmethod
-    def of(cls, person: User, now: dt.datetime) -> Reader:
-        return cls(policy.division_of(person).value, local_today(person.timezone, now))
-
-
-Key = tuple[int, str, int, str, dt.date]  # person, scope, window, division, as_of
 
 
 @dataclass
@@ -398,17 +228,16 @@ class _Organisation:
     def team(self, person_id: int) -> list[User]:
         return [p for p in self.reports.get(person_id, []) if self.counted(p)]
 
-    def subtree(self, person_id: int) -> list[User]:
+    def below(self, person_id: int) -> list[User]:
+        """Everyone below the person, at any depth (a loop in the data ends the walk)."""
         found: list[User] = []
         seen = {person_id}
         stack = [person_id]
         while stack:
             for report in self.reports.get(stack.pop(), []):
-                if report.id in seen:
-                    continue
-                seen.add(report.id)
-                stack.append(report.id)
-                if self.counted(report):
+                if report.id not in seen:
+                    seen.add(report.id)
+                    stack.append(report.id)
                     found.append(report)
         return found
 
@@ -425,14 +254,35 @@ class _Organisation:
         return found
 
     def groups(self) -> Iterator[tuple[User, str]]:
-        """Every group a dashboard may show: each team (of a manager or director, or anyone
-        with reps) and each director's subtree."""
+        """Every group a dashboard may show: the reps reporting to each person who leads or
+        has reps (a manager's team, those reporting to a director themself), and everyone below
+        each person who leads or has reps below (a team's row, a region's row, a director's
+        totals)."""
         for person in self.people.values():
             leads = person.role in (Role.MANAGER, Role.DIRECTOR) and person.active
             if leads or self.team(person.id):
                 yield person, TEAM
-            if person.role == Role.DIRECTOR and person.active:
+            if person.role != Role.REP and (
+                leads or any(self.counted(p) for p in self.below(person.id))
+            ):
                 yield person, SUBTREE
+
+
+@dataclass
+class _Group:
+    """One row to compute: a person's team or subtree as one reader sees it."""
+
+    person: User
+    scope: str
+    reader: Reader
+    viewer: User  # a director of that reader's side and today (the wall is by side)
+    members: list[User]  # the reps the reader sees
+    leaders: list[User] = field(default_factory=list)  # managers and directors below
+    direct: list[User] = field(default_factory=list)  # reps reporting to the person, seen
+
+    @property
+    def key(self) -> tuple[int, str, str, dt.date]:
+        return (self.person.id, self.scope, self.reader.division, self.reader.as_of)
 
 
 def compute(db: Session, now: dt.datetime) -> Computed:
@@ -447,21 +297,8 @@ def compute(db: Session, now: dt.datetime) -> Computed:
     org = _Organisation(people)
     reps = [person for person in people if org.counted(person)]
     computed.zones = sorted({person.timezone for person in people if person.active})
-
-    division = {rep.id: policy.division_of(rep) for rep in reps}
-    # (person, scope, reader) -> the reps of the group that reader sees.
-    wanted: dict[tuple[int, str, Reader], list[User]] = {}
-    for person, scope in org.groups():
-        readers = {Reader.of(director, now) for director in org.directors_over(person)}
-        members = (
-            org.team(person.id) if scope == TEAM else org.subtree(person.id) if readers else []
-        )
-        for reader in readers:
-            side = policy.Division(reader.division)
-            wanted[(person.id, scope, reader)] = [
-                rep for rep in members if policy.coaching_shared_between(side, division[rep.id])
-            ]
-    days = sorted({reader.as_of for _, _, reader in wanted})
+    groups = _groups(org, now)
+    days = sorted({group.reader.as_of for group in groups})
 
     quality_notes = None
     for window in sorted(WINDOW_CHOICES, reverse=True):
@@ -471,42 +308,90 @@ def compute(db: Session, now: dt.datetime) -> Computed:
         if quality_notes is None:
             quality_notes = book.quality_notes
         book.quality_notes = quality_notes
-        tallies = {day: _by_rep(rating_tallies(db, book.reps, window, day)) for day in days}
-        for (person_id, scope, reader), members in wanted.items():
-            computed.rows[(person_id, scope, window, reader.division, reader.as_of)] = _group_json(
-                book, members, reader.as_of, tallies[reader.as_of]
+        tallies = {day: _by_rep(service.rating_tallies(db, book.reps, window, day)) for day in days}
+        for group in groups:
+            person_id, scope, division, as_of = group.key
+            computed.rows[(person_id, scope, window, division, as_of)] = _group_json(
+                book, group, tallies[as_of]
             )
     computed.seconds = time.process_time() - started
     return computed
 
 
-def _by_rep(tallies: Iterable[RatingTally]) -> dict[int, list[RatingTally]]:
-    found: dict[int, list[RatingTally]] = {}
+def _groups(org: _Organisation, now: dt.datetime) -> list[_Group]:
+    side = {person.id: policy.division_of(person) for person in org.people.values()}
+    groups = []
+    for person, scope in org.groups():
+        viewers = {Reader.of(d, now): d for d in org.directors_over(person)}
+        below = org.below(person.id) if scope == SUBTREE and viewers else []
+        for reader, viewer in viewers.items():
+            division = policy.Division(reader.division)
+            team = [
+                r
+                for r in org.team(person.id)
+                if policy.coaching_shared_between(division, side[r.id])
+            ]
+            if scope == TEAM:
+                groups.append(_Group(person, scope, reader, viewer, team))
+                continue
+            members = [
+                p
+                for p in below
+                if org.counted(p) and policy.coaching_shared_between(division, side[p.id])
+            ]
+            leaders = [p for p in below if p.role != Role.REP]
+            groups.append(_Group(person, scope, reader, viewer, members, leaders, team))
+    return groups
+
+
+def _by_rep(tallies: Iterable[service.RatingTally]) -> dict[int, list[service.RatingTally]]:
+    found: dict[int, list[service.RatingTally]] = {}
     for tally in tallies:
         found.setdefault(tally.rep_id, []).append(tally)
     return found
 
 
 def _group_json(
-    book: CadenceBook,
-    reps: Sequence[User],
-    as_of: dt.date,
-    tallies: Mapping[int, list[RatingTally]],
+    book: CadenceBook, group: _Group, tallies: Mapping[int, list[service.RatingTally]]
 ) -> dict[str, Any]:
-    ids = [rep.id for rep in reps]
+    ids = [rep.id for rep in group.members]
+    as_of = group.reader.as_of
     return figures_json(
         book.summary(ids),
         book.quality(ids),
         book.trends(ids, as_of, TREND_WEEKS),
         book.gap_trend(ids, as_of, TREND_WEEKS),
         (tally for rep_id in ids for tally in tallies.get(rep_id, ())),
-        (rep.region for rep in reps if rep.region),
+        (rep.region for rep in group.members if rep.region),
+        _row_extras(book, group) if group.scope == SUBTREE else None,
     )
 
 
-def digest(figures: Mapping[str, Any]) -> str:
-    text = json.dumps(figures, sort_keys=True, separators=(",", ":"))
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+def _row_extras(book: CadenceBook, group: _Group) -> dict[str, Any]:
+    """What a dashboard row of this group shows beside its figures, as
+    coachapp.dashboard.service.figures_for_children makes it: a region's number of teams; a
+    team's cadence target and the reps due next."""
+    person = group.person
+    if person.role == Role.DIRECTOR:
+        # The first-line managers below with a rep in view, or shown with nobody yet.
+        leading = {rep.manager_id for rep in group.members}
+        unfiltered = service.CadenceFilters()
+        teams = sum(
+            1
+            for leader in group.leaders
+            if leader.role == Role.MANAGER
+            and (leader.id in leading or service.shown_empty(group.viewer, leader, unfiltered))
+        )
+        return {"teams": teams}
+    # A team's own target when one of its reps is in view (the reader's own computation
+    # loads targets for the managers of the reps it sees), else the organisation's.
+    target = book.target_for(person.id if group.direct else None)
+    rows = [service.RepRow(rep, book.reps[rep.id]) for rep in group.members]
+    due = [r for r in service.urgent_first(rows) if r.cadence.status != CadenceStatus.ON_TRACK]
+    return {
+        "target": [target.any_coaching_days, target.ride_along_days],
+        "due_next": [rep_json(row.cadence) for row in due[: service.DUE_NEXT]],
+    }
 
 
 # Storing --------------------------------------------------------------------------------------
@@ -645,11 +530,7 @@ def refresh_due(db: Session, now: dt.datetime) -> bool:
         return True
     if db.scalar(select(FigureChange.id).limit(1)) is not None:
         return True
-    return _dates_turned(state, now)
-
-
-def _dates_turned(state: FigureRefresh, now: dt.datetime) -> bool:
-    return any(local_today(z, now) != local_today(z, state.computed_at) for z in state.zones)
+    return stored.dates_turned(state, now)
 
 
 def refresh_if_due(db: Session, now: dt.datetime | None = None) -> int:
@@ -659,67 +540,3 @@ def refresh_if_due(db: Session, now: dt.datetime | None = None) -> int:
         db.rollback()
         return 0
     return refresh(db, now).written
-
-
-# Reading --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StoredFigures:
-    """Rows read for one reader and period, by (person, scope), and when they were computed."""
-
-    computed_at: dt.datetime
-    groups: Mapping[tuple[int, str], GroupFigures]
-
-    def __getitem__(self, key: tuple[int, str]) -> GroupFigures:
-        return self.groups[key]
-
-
-def stored_figures(
-    db: Session,
-    reader: Reader,
-    window_days: int,
-    groups: Collection[tuple[int, str]],
-    now: dt.datetime,
-) -> StoredFigures | None:
-    """The stored figures of these groups (person id, TEAM or SUBTREE) as `reader` sees them,
-    in two queries whatever the size of the groups; None when they cannot stand for what an
-    on-the-fly computation would show: not computed yet, a date turned since, a change waiting
-    longer than STALE_AFTER, or one of the groups missing. The caller computes on the fly then.
-    """
-    if window_days not in WINDOW_CHOICES:
-        return None
-    oldest_change = select(func.min(FigureChange.changed_at)).scalar_subquery()
-    found = db.execute(
-        select(FigureRefresh, oldest_change).where(FigureRefresh.id == STATE_ID)
-    ).first()
-    if found is None:
-        return None
-    state, waiting_since = found
-    if _dates_turned(state, now) or (
-        waiting_since is not None and now - _aware(waiting_since) > STALE_AFTER
-    ):
-        return None
-    ids = {person_id for person_id, _ in groups}
-    rows = db.execute(
-        select(FigureSummary.person_id, FigureSummary.scope, FigureSummary.figures).where(
-            FigureSummary.person_id.in_(ids),
-            FigureSummary.window_days == window_days,
-            FigureSummary.division == reader.division,
-            FigureSummary.as_of == reader.as_of,
-        )
-    ).all()
-    read = {(person_id, scope): figures for person_id, scope, figures in rows}
-    if any(group not in read for group in groups):
-        return None
-    return StoredFigures(
-        computed_at=state.computed_at,
-        groups={group: GroupFigures.from_json(read[group]) for group in groups},
-    )
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    """func.min over a UTCDateTime column comes back as the driver gives it (naive on SQLite)."""
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)

@@ -1,6 +1,8 @@
 """The check every stored-figures test ends with: each director's figures, computed on the fly
 as they always were (every team of their subtree, coachapp.dashboard.service.teams_of, its
-ratings per competency, and everyone in view), against the rows stored for them."""
+ratings per competency, and everyone in view), against the rows stored for them; and each
+dashboard a director may open (their own, each region below them) read from the stored rows
+against the same computed on the fly (coachapp.dashboard.service.figures_for_children)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from coachapp import policy
 from coachapp.coaching.cadence import (
     TREND_WEEKS,
     WINDOW_CHOICES,
@@ -22,12 +25,15 @@ from coachapp.coaching.cadence import (
 from coachapp.dashboard.service import (
     CadenceFilters,
     RatingTally,
+    figures_for_children,
+    figures_from_store,
+    heat_cell,
     pooled,
     rating_tallies,
     regions_in_scope,
     teams_of,
 )
-from coachapp.dashboard.summaries import (
+from coachapp.dashboard.stored import (
     SUBTREE,
     TEAM,
     GroupFigures,
@@ -97,7 +103,7 @@ def assert_stored_match_on_the_fly(
                 )  # fmt: skip
                 ids = {row.rep.id for row in team.rows}
                 cells = _pooled_by_key(t for t in tallies if t.rep_id in ids)
-                assert got.heat == cells, f"{where}: ratings"
+                assert _cells(got) == cells, f"{where}: ratings"
                 for key, (name, position) in got.competencies.items():
                     names[key] = name
                     order[key] = min(order.get(key, position), position)
@@ -118,9 +124,40 @@ def assert_stored_match_on_the_fly(
                 book.gap_trend(book.reps.keys(), reader.as_of, TREND_WEEKS),
                 regions_in_scope(db, director, book.people.values()), where,
             )  # fmt: skip
-            assert whole.heat == _pooled_by_key(tallies), f"{where}: ratings"
+            assert _cells(whole) == _pooled_by_key(tallies), f"{where}: ratings"
             compared += 1
+            compared += assert_dashboards_read_as_computed(db, director, window, now)
     return compared
+
+
+def assert_dashboards_read_as_computed(
+    db: Session, director: User, window: int, now: dt.datetime
+) -> int:
+    """The director's own dashboard and each region's below them, read from the stored rows,
+    equal the same computed on the fly, row by row; how many were compared."""
+    today = Reader.of(director, now).as_of
+    below = db.scalars(
+        select(User).where(
+            User.id.in_(policy.subtree_ids(director)),
+            User.role == Role.DIRECTOR,
+            policy.coaching_side(director, User.id),
+        )
+    ).all()
+    for node in [director, *below]:
+        where = f"{director.email} at {node.email}, {window} days"
+        kept = figures_from_store(db, director, node, window, now, today)
+        assert kept is not None, f"{where}: not read from the stored rows"
+        figures, _computed_at = kept
+        fresh = figures_for_children(db, director, node, CadenceFilters(window), now, today)
+        assert [r.leader for r in figures.rows] == [r.leader for r in fresh.rows], where
+        for got, expected in zip(figures.rows, fresh.rows, strict=True):
+            assert got == expected, f"{where}, row of {expected.leader.email}"
+        assert figures == fresh, where
+    return 1 + len(below)
+
+
+def _cells(group: GroupFigures) -> dict[str, object]:
+    return {key: heat_cell(total, count) for key, (total, count) in group.ratings.items()}
 
 
 def _pooled_by_key(tallies: Iterable[RatingTally]) -> dict[str, object]:

@@ -44,12 +44,13 @@ def test_stored_figures_equal_the_dashboards_on_the_demo(db: Session) -> None:
     seed_demo(db, today=DEMO_NOW.date())
     done = refresh(db, DEMO_NOW)
     assert done.written == db.scalar(select(func.count()).select_from(FigureSummary)) > 0
-    # director@: manager@, manager2@, manager3@, access-manager@ and everyone in view;
-    # medical-director@: msl-manager@ and everyone; each in the three periods.
-    assert assert_stored_match_on_the_fly(db, DEMO_NOW) == 3 * (5 + 2)
+    # director@: manager@, manager2@, manager3@, access-manager@ and everyone in view, and
+    # the dashboard read from them; medical-director@: msl-manager@, everyone, the dashboard;
+    # each in the three periods.
+    assert assert_stored_match_on_the_fly(db, DEMO_NOW) == 3 * (6 + 3)
     later = DEMO_NOW + dt.timedelta(days=1)
     refresh_if_due(db, later)
-    assert assert_stored_match_on_the_fly(db, later) == 3 * (5 + 2)
+    assert assert_stored_match_on_the_fly(db, later) == 3 * (6 + 3)
 
 
 scores = st.lists(st.sampled_from([None, 1, 2, 3, 4]), min_size=2, max_size=2)
