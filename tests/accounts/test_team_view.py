@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from coachapp import policy
 from coachapp.db import utcnow
+from coachapp.timezones import local_time
 from coachapp.models import (
     Account,
     AccountPlan,
@@ -139,6 +140,14 @@ def add_actions(db: Session, lines: Lines, plan: AccountPlan) -> dict[str, PlanA
     return actions
 
 
+def nurse_action_done_at(db: Session, lines: Lines) -> dt.datetime:
+    action = db.scalars(
+        select(PlanActionItem).where(PlanActionItem.owner_id == lines.people["nurse"].id)
+    ).one()
+    assert action.completed_at is not None
+    return action.completed_at
+
+
 def test_the_api_gives_every_member_in_the_contract_shape(
     app: Flask, db: Session, lines: Lines
 ) -> None:
@@ -166,7 +175,10 @@ def test_the_api_gives_every_member_in_the_contract_shape(
     # Done actions are not open; they tell when the nurse educators last met the customer.
     nurse = members[lines.people["nurse"].id]
     assert nurse["open_actions"] == []
-    assert nurse["function_last_engaged_on"] == (TODAY - dt.timedelta(days=4)).isoformat()
+    # The day the action was done, in the reader's time zone (not the test machine's).
+    done = nurse_action_done_at(db, lines)
+    reader = lines.people["access_manager"]
+    assert nurse["function_last_engaged_on"] == local_time(done, reader.timezone).date().isoformat()
 
 
 def test_the_page_shows_open_actions_and_flags_the_overdue(
