@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from coachapp import policy
 from coachapp.db import utcnow
-from coachapp.timezones import local_time
 from coachapp.models import (
     Account,
     AccountPlan,
@@ -25,6 +24,7 @@ from coachapp.models import (
     PlanStatus,
     User,
 )
+from coachapp.timezones import local_time
 from tests.builders import Lines
 from tests.conftest import HttpsClient, login
 from tests.test_account_teams import ON_THE_TEAM, SEES_THE_TEAM
