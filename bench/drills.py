@@ -399,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
             drill, database = DRILLS[name]
             mix = Mix.for_users(args.people)
             stack_args: dict[str, Any] = {
-                "scale": mix.scale, "database": database, "push": True,
+                "scale": max(mix.scale, args.scale), "database": database, "push": True,
                 "config": DRILL_CONFIG, "web_concurrency": args.web_concurrency, "keep": args.keep,
             }  # fmt: skip
             if source is not None:

@@ -1,4 +1,4 @@
-"""Load test: `python -m bench.load [--minutes 3] [--users 50] [--scale 4] [--markdown FILE]`.
+"""Load test: `python -m bench.load [--minutes 3] [--users 50] [--scale 50] [--markdown FILE]`.
 
 Simulated people of every role use the production stack (bench.stack: gunicorn and the
 worker on PostgreSQL, a local push service receiving real encrypted pushes) for a few
@@ -779,6 +779,12 @@ class Admin(Person):
 # A run ----------------------------------------------------------------------------------
 
 
+# A national field force: director@example.com over 50 regions, 2,521 reps. The people
+# simulated are the demo's own (region 1) and the first directors, director@example.com
+# reading the national dashboard among them.
+DEFAULT_SCALE = 50
+
+
 @dataclass
 class Mix:
     managers: int
@@ -1277,6 +1283,13 @@ def markdown(run: LoadRun, report: Report, mix: Mix, ran: str = "") -> str:
         "people": f"{mix.total()}: {mix.managers} managers, {mix.reps} reps, "
         f"{mix.directors} directors, {mix.admins} admins (sessions of the demo admin; "
         f"seed-demo --scale {stack.scale})",
+        "organisation": "{} active reps, {} first-line managers, {} directors".format(
+            *stack.query(
+                "SELECT count(*) FILTER (WHERE role = 'rep'), "
+                "count(*) FILTER (WHERE role = 'manager'), "
+                "count(*) FILTER (WHERE role = 'director') FROM users WHERE active"
+            )[0]
+        ),
         "duration": f"{run.seconds:.0f} s, think time {run.people[0].settings.think:.1f} s mean",
         "requests": f"{n['requests']} ({n['rate']:.1f}/s); by role: "
         + ", ".join(f"{k} {v}" for k, v in n["by_role"].items()),
@@ -1351,6 +1364,13 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--markdown", type=Path, help="write the results there as Markdown")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the logs (run directory)")
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=DEFAULT_SCALE,
+        help="seed-demo --scale: regions under director@example.com (at least as many as the "
+        "people need)",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1372,7 +1392,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="coachapp-load-") as tmp:
         source = export_commit(args.commit, Path(tmp) / "src") if args.commit else None
         stack_args: dict[str, Any] = {
-            "scale": mix.scale,
+            "scale": max(mix.scale, args.scale),
             "database": args.database,
             "push": True,
             "config": config,
@@ -1381,7 +1401,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         if source is not None:
             stack_args["source"] = source
-        print(f"starting the stack (seed-demo --scale {mix.scale})...", flush=True)
+        print(f"starting the stack (seed-demo --scale {stack_args['scale']})...", flush=True)
         with Stack(**stack_args) as stack:
             print(f"logs in {stack.run_dir}" if args.keep else "", flush=True)
             settings = Settings(think=args.think)
