@@ -717,7 +717,13 @@ def figures_from_store(
     children = db.scalars(
         select(User).where(User.manager_id == node.id, User.role != Role.REP)
     ).all()
-    read = stored.read_groups(db, reader, window_days, {node.id, *(c.id for c in children)})
+    read = stored.read_groups(
+        db,
+        reader,
+        window_days,
+        {(node.id, stored.SUBTREE), (node.id, stored.TEAM)}
+        | {(child.id, stored.SUBTREE) for child in children},
+    )
     total = read.get((node.id, stored.SUBTREE))
     if total is None:
         return None

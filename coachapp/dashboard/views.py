@@ -33,6 +33,9 @@ from coachapp.timezones import local_today
 bp = Blueprint("dashboard", __name__)
 # Quarters the impact page offers to end on: two years.
 PERIOD_CHOICES = 8
+# A national view holds thousands of account teams: the page names the first ones of each
+# list (those reviewed by one line only come first); the totals count them all.
+ACCOUNT_TEAMS_SHOWN = 12
 
 
 def _context(**extra: object) -> dict[str, object]:
@@ -79,7 +82,13 @@ def _dashboard_at(node: User) -> str:
     board = service.dashboard(db, user, node, filters, now, today, number)
     # The account teams, across lines: the 3C's from their reviews (coachapp.reviews).
     account_teams = account_team_figures(
-        db, user, filters.window_days, today, filters.region, under=node
+        db,
+        user,
+        filters.window_days,
+        today,
+        filters.region,
+        under=node,
+        not_reviewed_shown=ACCOUNT_TEAMS_SHOWN,
     )
     return render_template(
         "dashboard/index.html",
@@ -87,6 +96,7 @@ def _dashboard_at(node: User) -> str:
             board=board,
             filters=filters,
             account_teams=account_teams,
+            account_teams_shown=ACCOUNT_TEAMS_SHOWN,
             # A region's exports are of its reps.
             export_args=(
                 filters.as_args()

@@ -65,12 +65,15 @@ class AccountTeamsBoard:
     window_days: int
     start: dt.date
     end: dt.date
+    # Those reviewed in the period, then those without a review (all of them, or the first
+    # ones by name when the caller asked for a few: not_reviewed_total counts them all).
     accounts: list[AccountTeamFigures]
     three_cs: list[ThreeCFigure]  # every review in the period, all accounts together
+    not_reviewed_total: int
 
     @property
     def accounts_total(self) -> int:
-        return len(self.accounts)
+        return len(self.reviewed) + self.not_reviewed_total
 
     @property
     def accounts_with_cross_functional_review(self) -> int:
@@ -108,29 +111,34 @@ def account_team_figures(
     today: dt.date,
     region: str = "",
     under: User | None = None,
+    not_reviewed_shown: int | None = None,
 ) -> AccountTeamsBoard:
     """The figures of every account team in the viewer's scope (in `region`, if given; of the
     region of a director below the viewer, `under`, if given): those reviewed in the period
     first, those whose reviews were of one line only before the cross-functional ones, then
-    those without a review; by name within each."""
+    those without a review; by name within each. With `not_reviewed_shown`, only that many
+    of those without a review are loaded (the first by name), the rest counted: a national
+    scope holds thousands of accounts, a page names a few."""
     start = window_start(today, window_days)
-    query = select(Account).where(policy.account_figures_scope(viewer))
+    in_scope = [policy.account_figures_scope(viewer)]
     if region:
-        query = query.where(Account.region == region)
+        in_scope.append(Account.region == region)
     if under is not None and under.id != viewer.id:
-        query = query.where(policy.accounts_below(under))
-    accounts = list(db.scalars(query.order_by(Account.name, Account.id)).all())
-    in_period = (
-        select(AccountReview.id, AccountReview.account_id, AccountReview.held_on)
+        in_scope.append(policy.accounts_below(under))
+    # The scope is a recursive walk of the viewer's subtree: two statements evaluate it (the
+    # reviews in the period with their accounts, and the accounts without one); the others
+    # take the reviews' ids.
+    found = db.execute(
+        select(Account, AccountReview.id, AccountReview.held_on)
+        .join(AccountReview, AccountReview.account_id == Account.id)
         .where(
-            AccountReview.account_id.in_([a.id for a in accounts]),
+            *in_scope,
             AccountReview.held_on >= start,
             AccountReview.held_on <= today,
         )
         .order_by(AccountReview.id)
-    )
-    reviews = db.execute(in_period).all()
-    ids = [review.id for review in reviews]
+    ).all()
+    ids = [review_id for _, review_id, _ in found]
     functions: dict[int, list[str]] = defaultdict(list)
     scores: dict[int, dict[str, int]] = defaultdict(dict)
     if ids:
@@ -147,14 +155,32 @@ def account_team_figures(
         ):
             scores[review_id][key] = score
 
+    reviewed: dict[int, Account] = {}
     by_account: dict[int, list[int]] = defaultdict(list)
     held: dict[int, list[dt.date]] = defaultdict(list)
-    for review in reviews:
-        by_account[review.account_id].append(review.id)
-        held[review.account_id].append(review.held_on)
+    for account, review_id, held_on in found:
+        reviewed[account.id] = account
+        by_account[account.id].append(review_id)
+        held[account.id].append(held_on)
+    unreviewed_query = select(Account).where(*in_scope, Account.id.not_in(list(reviewed)))
+    unreviewed = list(
+        db.scalars(
+            unreviewed_query.order_by(Account.name, Account.id).limit(not_reviewed_shown)
+        ).all()
+    )
+    unreviewed_total = (
+        len(unreviewed)
+        if not_reviewed_shown is None or len(unreviewed) < not_reviewed_shown
+        else db.scalar(
+            select(func.count())
+            .select_from(Account)
+            .where(*in_scope, Account.id.not_in(list(reviewed)))
+        )
+        or 0
+    )
     everyone: dict[str, list[int]] = defaultdict(list)
     figures = []
-    for account in accounts:
+    for account in reviewed.values():
         own: dict[str, list[int]] = defaultdict(list)
         for review_id in by_account[account.id]:
             for key, score in scores[review_id].items():
@@ -167,14 +193,16 @@ def account_team_figures(
                 cross_functional_reviews=sum(
                     is_cross_functional(functions[r]) for r in by_account[account.id]
                 ),
-                last_review_on=max(held[account.id], default=None),
+                last_review_on=max(held[account.id]),
                 three_cs=_three_cs(own),
             )
         )
-    figures.sort(
-        key=lambda f: (f.reviews == 0, f.had_cross_functional_review, f.account.name, f.account.id)
+    figures.sort(key=lambda f: (f.had_cross_functional_review, f.account.name, f.account.id))
+    unrated = _three_cs({})  # the same figures for every account without a review
+    figures += [AccountTeamFigures(a, 0, 0, None, unrated) for a in unreviewed]
+    return AccountTeamsBoard(
+        window_days, start, today, figures, _three_cs(everyone), unreviewed_total
     )
-    return AccountTeamsBoard(window_days, start, today, figures, _three_cs(everyone))
 
 
 def open_agreement_counts(db: Session, viewer: User, account_ids: Iterable[int]) -> dict[int, int]:

@@ -14,10 +14,16 @@ __all__ = ["LINE_LABELS", "LINE_OF_FUNCTION", "Line", "is_cross_functional", "li
 # A review is cross-functional when its participants come from at least this many lines.
 CROSS_FUNCTIONAL_LINES = 2
 
+# By the function's value (a Function is a StrEnum: the member finds its line too), so that
+# the participants of hundreds of reviews need no Function made from each.
+_LINE_OF_VALUE: dict[str, Line] = {
+    function.value: line for function, line in LINE_OF_FUNCTION.items()
+}
+
 
 def lines_of(functions: Iterable[Function | str]) -> list[Line]:
     """The lines these functions belong to, each once, in a stable order."""
-    found = {LINE_OF_FUNCTION[Function(function)] for function in functions}
+    found = {_LINE_OF_VALUE[function] for function in functions}
     return [line for line in Line if line in found]
 
 

@@ -119,6 +119,30 @@ def test_each_director_sees_the_accounts_of_their_subtree(
         assert account_team_figures(db, lines.people[who], 90, case["today"]).accounts == []
 
 
+def test_a_national_scope_names_the_first_accounts_without_a_review_and_counts_them_all(
+    db: Session, lines: Lines, case: dict[str, Any]
+) -> None:
+    for n in range(4):
+        make_plan(db, lines.people["crossed_msl"], account=make_account(db, name=f"Annex {n}"))
+    db.commit()
+    director, today = lines.people["director"], case["today"]
+    everything = account_team_figures(db, director, 90, today)
+    shortened = account_team_figures(db, director, 90, today, not_reviewed_shown=2)
+    assert everything.not_reviewed_total == len(everything.not_reviewed) == 5
+    names = [a.account.name for a in everything.not_reviewed]
+    assert names == sorted(names)  # by name
+    assert [a.account.name for a in shortened.not_reviewed] == names[:2]
+    assert shortened.not_reviewed_total == 5
+    for board in (everything, shortened):
+        assert board.accounts_total == 6
+        assert board.accounts_with_cross_functional_review == 1
+        assert [a.account.id for a in board.reviewed] == [case["account"].id]
+    assert by_key(shortened.three_cs) == by_key(everything.three_cs)
+    # As many as shown: the count is still of them all.
+    exact = account_team_figures(db, director, 90, today, not_reviewed_shown=5)
+    assert (len(exact.not_reviewed), exact.not_reviewed_total) == (5, 5)
+
+
 def test_the_api_gives_the_same_figures(call: Call, lines: Lines, case: dict[str, Any]) -> None:
     body = call("director", "GET", "/api/v1/account-teams?window_days=90").get_json()
     assert (body["accounts_total"], body["accounts_with_cross_functional_review"]) == (2, 1)
