@@ -577,10 +577,11 @@ def _notes_by_line(viewer: User) -> ColumnElement[bool]:
     if viewer.role == Role.REP:
         return and_(Note.rep_id == viewer.id, shared)
     if viewer.role == Role.MANAGER:
-        return or_(
-            Note.manager_id == viewer.id,
-            and_(Note.rep_id.in_(direct_report_ids(viewer)), shared),
-        )
+        # Theirs, and their reports' shared ones: each found from its own index (a union
+        # rather than OR, which PostgreSQL tests on every note of the organisation).
+        theirs = select(Note.id).where(Note.manager_id == viewer.id)
+        their_reports = select(Note.id).where(Note.rep_id.in_(direct_report_ids(viewer)), shared)
+        return Note.id.in_(union(theirs.correlate(None), their_reports.correlate(None)))
     if viewer.role == Role.DIRECTOR:
         return and_(Note.rep_id.in_(subtree_ids(viewer)), shared)
     return false()
