@@ -40,11 +40,11 @@ callers_only(blp)
 # Pages of reps are cut in the order of their ids, which never change: a rep whose figures
 # change while a client walks the pages is neither met twice nor missed.
 REP_ORDER = [asc(User.id)]
-# Teams by their manager's name; reps who report to nobody last.
+# Teams by their manager's name; reps who report to nobody (None) last.
 TEAM_ORDER = [
-    asc(lambda team: team.manager is None, bool),
-    asc(lambda team: team.manager.name if team.manager else "", str),
-    asc(lambda team: team.manager_id or 0),
+    asc(lambda manager: manager is None, bool),
+    asc(lambda manager: manager.name if manager else "", str),
+    asc(lambda manager: manager.id if manager else 0),
 ]
 
 
@@ -74,13 +74,21 @@ def cadence(query: dict[str, Any]) -> Any:
 
 
 def _teams(query: dict[str, Any], trend_weeks: int = 0) -> paging.Page[TeamFigures]:
+    """A page of teams, cut by their managers before the figures of the page's reps alone
+    are computed (a national scope has hundreds of teams)."""
     user = api_user()
     now = utcnow()
+    pages: list[paging.Page[User | None]] = []
+
+    def cut(managers: list[User | None]) -> list[User | None]:
+        pages.append(paging.list_page(managers, TEAM_ORDER, query))
+        return pages[0].items
+
     teams, _ = teams_of(
         get_session(), user, cadence_filters(query), now, local_today(user.timezone, now),
-        trend_weeks, quality=True,
+        trend_weeks, quality=True, cut=cut,
     )  # fmt: skip
-    return paging.list_page(teams, TEAM_ORDER, query)
+    return paging.Page(teams, pages[0].next_cursor)
 
 
 @blp.get("/cadence/teams")

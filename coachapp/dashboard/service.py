@@ -13,7 +13,7 @@ import datetime as dt
 import enum
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -510,17 +510,25 @@ def teams_of(
     today: dt.date,
     trend_weeks: int = 0,
     quality: bool = False,
+    cut: Callable[[list[User | None]], list[User | None]] | None = None,
 ) -> tuple[list[TeamFigures], CadenceBook]:
+    """A team per manager in the viewer's scope (by name; None, the reps who report to
+    nobody in view, last) with its figures. `cut` chooses the teams wanted from that list
+    (a page of them) before any figure is computed: only their reps' are."""
     reps = scoped_reps(db, viewer, filters)
-    book = load_cadence(db, reps, now, filters.window_days, trend_weeks, quality)
     leaders = _leaders(db, viewer, reps, filters)
+    known = {leader.id for leader in leaders}
+    managers: list[User | None] = list(leaders)
+    if any(rep.manager_id not in known for rep in reps):
+        managers.append(None)
+    if cut is not None:
+        managers = cut(managers)
+        wanted = {manager.id if manager else None for manager in managers}
+        reps = [r for r in reps if (r.manager_id if r.manager_id in known else None) in wanted]
+    book = load_cadence(db, reps, now, filters.window_days, trend_weeks, quality)
     by_manager: dict[int | None, list[RepRow]] = {}
     for rep in reps:
         by_manager.setdefault(rep.manager_id, []).append(RepRow(rep, book.reps[rep.id]))
-    known = {leader.id for leader in leaders}
-    managers: list[User | None] = list(leaders)
-    if any(m not in known for m in by_manager):
-        managers.append(None)
     teams = []
     for manager in managers:
         if manager is None:
