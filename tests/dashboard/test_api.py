@@ -149,3 +149,31 @@ def test_teams_add_up_per_manager(call: Any, h: History) -> None:
         "rating_gap_pairs": 0,
     }
     assert (teams[1]["target_days"], teams[1]["ride_along_target_days"]) == (7, 20)
+
+
+def test_a_page_of_teams_computes_the_figures_of_its_own_reps_only(
+    call: Any, h: History, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A national scope has hundreds of teams: a page's figures are computed for its teams'
+    reps, and are the figures those teams have on the whole list."""
+    from coachapp.dashboard import service
+
+    whole = call("director", "/api/v1/cadence/teams?limit=200").get_json()
+    computed_for: list[set[int]] = []
+    load = service.load_cadence
+
+    def recording(db: Any, reps: Any, *args: Any, **kwargs: Any) -> Any:
+        computed_for.append({rep.id for rep in reps})
+        return load(db, reps, *args, **kwargs)
+
+    monkeypatch.setattr(service, "load_cadence", recording)
+    walked, path = [], "/api/v1/cadence/teams?limit=1"
+    while path:
+        answer = call("director", path)
+        (team,) = answer.get_json()
+        walked.append(team)
+        assert len(computed_for[-1]) == team["rep_count"]
+        link = answer.headers.get("Link", "")
+        path = link[link.index("/api/") : link.index(">")] if link else ""
+    assert walked == whole
+    assert len(computed_for) == len(whole)
