@@ -214,11 +214,23 @@ def plans_scope(viewer: User) -> ColumnElement[bool]:
     managed = managed_ids(viewer)
     if managed is None:
         return false()
-    return or_(AccountPlan.owner_id.in_(managed), _on_plan_team(managed))
+    return _plans_of(managed)
+
+
+def _plans_of(people: Select[int]) -> ColumnElement[bool]:
+    """Plans owned by one of these people or with one of them on the plan's team."""
+    return or_(AccountPlan.owner_id.in_(people), _on_plan_team(people))
 
 
 def visible_plans(viewer: User) -> Select[AccountPlan]:
     return select(AccountPlan).where(plans_scope(viewer))
+
+
+def plans_below(person: User) -> ColumnElement[bool]:
+    """A region's plans (its director found in the viewer's scope with person_or_404): those
+    owned by someone below the person or with someone below them on its team, as that
+    director's own scope has them; a viewer above adds their own plans_scope."""
+    return _plans_of(subtree_ids(person))
 
 
 def plan_or_404(db: Session, viewer: User, plan_id: int) -> AccountPlan:
@@ -329,8 +341,7 @@ def accounts_below(person: User) -> ColumnElement[bool]:
     """Accounts with a live plan owned by someone below the person, or with someone below
     them on its team: a region's account teams, as its director's scope has them (a viewer
     above adds their own accounts_scope)."""
-    below = subtree_ids(person)
-    plans = or_(AccountPlan.owner_id.in_(below), _on_plan_team(below))
+    plans = _plans_of(subtree_ids(person))
     return Account.id.in_(select(AccountPlan.account_id).where(plans, _live_plans()))
 
 

@@ -442,7 +442,7 @@ def shown_empty(viewer: User, leader: User, filters: CadenceFilters) -> bool:
 
 
 @dataclass
-class _Lines:
+class Lines:
     """Who reports to whom below a node: the managers and directors at any depth, to find
     which of the node's children each rep is below."""
 
@@ -475,12 +475,12 @@ class _Lines:
         return child
 
 
-def _lines_below(db: Session, node: User) -> _Lines:
+def lines_below(db: Session, node: User) -> Lines:
     """Every manager and director below the node, in one query."""
     leaders = db.scalars(
         select(User).where(User.id.in_(policy.subtree_ids(node)), User.role != Role.REP)
     ).all()
-    return _Lines(node.id, list(leaders))
+    return Lines(node.id, list(leaders))
 
 
 def _filtered(filters: CadenceFilters) -> bool:
@@ -626,7 +626,7 @@ def figures_for_children(
     fixed number of queries whatever the size of the subtree."""
     reps = scoped_reps(db, viewer, filters, under=node)
     book = load_cadence(db, reps, now, filters.window_days, TREND_WEEKS, quality=True)
-    lines = _lines_below(db, node)
+    lines = lines_below(db, node)
     children = [leader for leader in lines.leaders if leader.manager_id == node.id]
     by_child: dict[int, list[User]] = {}
     for rep in reps:

@@ -16,6 +16,7 @@ from coachapp.csvfiles import csv_download
 from coachapp.dashboard import exports, service
 from coachapp.dashboard.charts import bar_chart
 from coachapp.dashboard.impact_charts import impact_charts
+from coachapp.dashboard.impact_page import impact_page
 from coachapp.dashboard.service import MIN_RATINGS
 from coachapp.db import get_session, utcnow
 from coachapp.errors import InvalidInput
@@ -24,9 +25,9 @@ from coachapp.inbox import reading
 from coachapp.links import path_for
 from coachapp.models import FUNCTION_LABELS, Role, User
 from coachapp.nudges import subjects
-from coachapp.plans.impact import GroupBy, chosen_quarter, impact_by_quarter
+from coachapp.plans.impact import GroupBy, chosen_quarter
 from coachapp.plans.quarters import Quarter, quarters_ending
-from coachapp.plans.schemas import impact_args_schema
+from coachapp.plans.schemas import impact_page_args_schema
 from coachapp.reviews.figures import account_team_figures
 from coachapp.timezones import local_today
 
@@ -156,47 +157,89 @@ def _team_page(manager_id: int, template: str) -> str:
 @roles_required(Role.DIRECTOR, Role.MANAGER)
 def impact() -> tuple[str, int]:
     """Goal attainment beside coaching, per team or account, over the last four quarters: a
-    director's subtree, a manager's own team."""
+    director's subtree (a row per child: a region per director reporting to them, a team per
+    first-line manager), a manager's own team."""
+    return _impact_at(viewer())
+
+
+@bp.get("/org/regions/<int:director_id>/impact")
+@roles_required(Role.DIRECTOR)
+def region_impact(director_id: int) -> Any:
+    """A region's impact as the viewer above it sees it: the same page for that director's
+    plans, a row per child of theirs, with the way back up."""
+    user = viewer()
+    if director_id == user.id:
+        kept = {key: request.args[key] for key in IMPACT_ARGS if key in request.args}
+        return redirect(path_for("dashboard.impact", **kept))
+    return _impact_at(service.region_head_or_404(get_session(), user, director_id))
+
+
+# The impact page's query: what a link to another of its pages keeps.
+IMPACT_ARGS = ("group_by", "period", "page")
+
+
+def _impact_at(node: User) -> tuple[str, int]:
     user = viewer()
     now = utcnow()
     today = local_today(user.timezone, now)
     current = Quarter.of(today)
     choices = quarters_ending(current, PERIOD_CHOICES)[::-1]
     try:
-        args = impact_args_schema.load(request.args, unknown=EXCLUDE)
+        args = impact_page_args_schema.load(request.args, unknown=EXCLUDE)
         quarter = chosen_quarter(args.get("period"), today)
     except ValidationError as error:
-        return _impact_refused(error.normalized_messages(), choices)
+        return _impact_refused(node, error.normalized_messages(), choices)
     except InvalidInput as error:
-        return _impact_refused(error.fields, choices)
-    view = impact_by_quarter(get_session(), user, args["group_by"], quarter, today, now)
+        return _impact_refused(node, error.fields, choices)
+    db = get_session()
+    board = impact_page(db, user, node, args["group_by"], quarter, today, now, args.get("page", 1))
     if quarter not in choices:
         choices.append(quarter)
+    total = (
+        impact_charts(replace(board.view, series=(board.total,))) if board.total is not None else []
+    )
     page = render_template(
         "dashboard/impact.html",
-        view=view,
-        groups=impact_charts(view),
+        board=board,
+        view=board.view,
+        groups=impact_charts(board.view),
+        total=total,
         group_by=args["group_by"],
         period=quarter,
         choices=choices,
         errors={},
         min_ratings=MIN_RATINGS,
+        here=_impact_path(board.node, user),
     )
     return page, 200
 
 
-def _impact_refused(errors: Mapping[str, Any], choices: list[Quarter]) -> tuple[str, int]:
+def _impact_path(node: User, user: User) -> str:
+    """Where the impact page at this node is (without its query)."""
+    if node.id == user.id:
+        return path_for("dashboard.impact")
+    return path_for("dashboard.region_impact", director_id=node.id)
+
+
+def _impact_refused(
+    node: User, errors: Mapping[str, Any], choices: list[Quarter]
+) -> tuple[str, int]:
     """The form again with what was wrong by its field, and no figures."""
     group_by = request.args.get("group_by", "")
+    user = viewer()
     page = render_template(
         "dashboard/impact.html",
+        board=None,
         view=None,
         groups=[],
+        total=[],
         group_by=group_by if group_by in set(GroupBy) else GroupBy.TEAM,
         period=None,
         choices=choices,
         errors=errors,
         min_ratings=MIN_RATINGS,
+        here=_impact_path(node, user),
+        path=service.path_to(get_session(), user, node),
     )
     return page, 422
 

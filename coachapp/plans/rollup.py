@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session, aliased
 
 from coachapp import policy
@@ -56,11 +56,16 @@ class RollupRow:
 
 
 def rollup(
-    db: Session, viewer: User, today: dt.date, filters: RollupFilters | None = None
+    db: Session,
+    viewer: User,
+    today: dt.date,
+    filters: RollupFilters | None = None,
+    narrowed: Sequence[ColumnElement[bool]] = (),
 ) -> list[RollupRow]:
-    """Visible plans with completeness and goal status counts, in a fixed number of queries."""
-    query = rollup_query(viewer, filters).order_by(Account.name, AccountPlan.period.desc())
-    plans = db.scalars(query).unique().all()
+    """Visible plans with completeness and goal status counts, in a fixed number of queries;
+    `narrowed`: conditions that keep only some of them (on AccountPlan, Account and OWNER)."""
+    query = rollup_query(viewer, filters).where(*narrowed)
+    plans = db.scalars(query.order_by(Account.name, AccountPlan.period.desc())).unique().all()
     return [
         RollupRow(
             plan,
@@ -73,14 +78,23 @@ def rollup(
 
 
 def rollup_query(viewer: User, filters: RollupFilters | None = None) -> Select[AccountPlan]:
-    """The plans of rollup() (Account joined), in no order."""
+    """The plans of rollup() (Account and their owner, OWNER, joined), in no order."""
+    return plans_query(viewer, filters).options(*full_plan_options())
+
+
+# The plan's owner, as rollup_query and plans_query join them.
+OWNER = aliased(User, name="plan_owner")
+
+
+def plans_query(viewer: User, filters: RollupFilters | None = None) -> Select[AccountPlan]:
+    """rollup_query without loading each plan's parts: to read some of their columns
+    (`.with_only_columns`), or their ids."""
     filters = filters or RollupFilters()
-    owner = aliased(User)
+    owner = OWNER
     query = (
         policy.visible_plans(viewer)
         .join(Account, AccountPlan.account_id == Account.id)
         .join(owner, AccountPlan.owner_id == owner.id)
-        .options(*full_plan_options())
     )
     if filters.region:
         query = query.where(Account.region == filters.region)

@@ -539,3 +539,16 @@ class ImpactArgsSchema(Schema):
 
 
 impact_args_schema = ImpactArgsSchema()
+
+# Pages of rows the impact page offers at most (30 rows a page).
+MAX_IMPACT_PAGE = 100_000
+
+
+class ImpactPageArgsSchema(ImpactArgsSchema):
+    """The impact page's: which page of rows, when the groups are rows of a table (past the
+    last: the last)."""
+
+    page = fields.Integer(strict=False, validate=validate.Range(1, MAX_IMPACT_PAGE))
+
+
+impact_page_args_schema = ImpactPageArgsSchema()
