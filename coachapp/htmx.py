@@ -17,8 +17,13 @@ def is_htmx_request() -> bool:
 
 
 def is_fragment_request() -> bool:
-    """An htmx request that swaps part of the page (boosted navigation wants the page)."""
-    return is_htmx_request() and request.headers.get("HX-Boosted") != "true"
+    """An htmx request that swaps part of the page (boosted navigation wants the page, and so
+    does going back to a URL a swap pushed: htmx then asks for it to draw the whole page)."""
+    return (
+        is_htmx_request()
+        and request.headers.get("HX-Boosted") != "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
 
 
 def render_page_or_fragment(page: str, fragment: str, **context: Any) -> str:

@@ -41,6 +41,7 @@ from coachapp.coaching.counts import counted
 from coachapp.dashboard import stored
 from coachapp.errors import NotFound
 from coachapp.ids import typed_id
+from coachapp.listing import contains_text, search_text
 from coachapp.models import (
     FUNCTION_LABELS,
     Competency,
@@ -863,7 +864,6 @@ def heat_cell(total: int, count: int) -> HeatCell:
 
 # How many people a search lists; past it, the page asks for more of the name.
 SEARCH_LIMIT = 20
-SEARCH_MAX_LENGTH = 100
 
 
 @dataclass(frozen=True)
@@ -883,11 +883,9 @@ def search_people(db: Session, viewer: User, text: str) -> Search:
     """Managers, directors and reps below the viewer whose name or email holds `text` (any
     case; no wildcard of its own), those still active first, then by name; the viewer's
     scope as their pages have it (coachapp.policy.people_scope). Nothing for empty text."""
-    query = " ".join(text.split())[:SEARCH_MAX_LENGTH]
-    if not query.isprintable() or not query:
-        return Search(query if query.isprintable() else "", [], False)
-    pattern = "%" + query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    pattern += "%"
+    query = search_text(text)
+    if not query:
+        return Search(query, [], False)
     manager = aliased(User)
     rows = db.execute(
         select(User, manager.name)
@@ -896,10 +894,7 @@ def search_people(db: Session, viewer: User, text: str) -> Search:
             policy.people_scope(viewer),
             User.id != viewer.id,
             User.role.in_([Role.REP, Role.MANAGER, Role.DIRECTOR]),
-            or_(
-                func.lower(User.name).like(pattern, escape="\\"),
-                func.lower(User.email).like(pattern, escape="\\"),
-            ),
+            contains_text(query, User.name, User.email),
         )
         .order_by(User.active.desc(), User.name, User.id)
         .limit(SEARCH_LIMIT + 1)

@@ -23,6 +23,7 @@ from coachapp.errors import InvalidInput
 from coachapp.htmx import render_page_or_fragment
 from coachapp.inbox import reading
 from coachapp.links import path_for
+from coachapp.listing import page_number
 from coachapp.models import FUNCTION_LABELS, Role, User
 from coachapp.nudges import subjects
 from coachapp.plans.impact import GroupBy, chosen_quarter
@@ -78,8 +79,7 @@ def _dashboard_at(node: User) -> str:
     filters = service.CadenceFilters.from_args(request.args)
     db = get_session()
     today = local_today(user.timezone, now)
-    page = request.args.get("page", "")
-    number = int(page) if page.isascii() and page.isdigit() and len(page) <= 6 else 1
+    number = page_number(request.args.get("page", ""))
     board = service.dashboard(db, user, node, filters, now, today, number)
     # The account teams, across lines: the 3C's from their reviews (coachapp.reviews).
     account_teams = account_team_figures(

@@ -110,6 +110,8 @@ class Scope:
         parts = [f"{self.manager.name}'s team"] if self.manager else []
         if self.region:
             parts.append(self.region)
+        if self.filters.q:
+            parts.append(f"“{self.filters.q}”")
         return " · ".join(parts) or "Every plan you see"
 
 

@@ -61,9 +61,13 @@ STAKEHOLDER_FIELDS = ("name", "title", "decision_role", "relationship")
 
 def full_plan_options() -> list[Any]:
     """Everything the plan page, completeness and the API need, in a fixed number of queries."""
+    return [joinedload(AccountPlan.account), joinedload(AccountPlan.owner), *plan_items_options()]
+
+
+def plan_items_options() -> list[Any]:
+    """full_plan_options but the account and the owner (for a query that joins them already):
+    goals with their actuals, actions with their owners, stakeholders, the team."""
     return [
-        joinedload(AccountPlan.account),
-        joinedload(AccountPlan.owner),
         selectinload(AccountPlan.goals).selectinload(PlanGoal.actuals),
         selectinload(AccountPlan.action_items).joinedload(PlanActionItem.owner),
         selectinload(AccountPlan.stakeholders),

@@ -30,6 +30,7 @@ from coachapp.db import get_session, utcnow
 from coachapp.errors import Conflict, InvalidInput, NotFound
 from coachapp.forms import form_values, load_form
 from coachapp.htmx import is_fragment_request, swapped_into, with_trigger
+from coachapp.listing import page_number
 from coachapp.models import (
     ACCOUNT_TYPE_LABELS,
     FUNCTION_LABELS,
@@ -116,17 +117,22 @@ def _context(plan: AccountPlan, **extra: Any) -> dict[str, Any]:
 @bp.get("/plans")
 @login_required
 def index() -> str:
+    """The plans the viewer sees, a page at a time, found by the filters and a search; with
+    HX-Request the plans found alone (the search form stays as typed)."""
     db = get_session()
     user = viewer()
     filters = rollup.RollupFilters.from_args(request.args)
-    rows = rollup.rollup(db, user, _today(), filters)
+    page = page_number(request.args.get("page", ""))
+    found = rollup.rollup_page(db, user, _today(), filters, page)
+    fragment = is_fragment_request()
     return render_template(
-        "plans/index.html",
-        rows=rows,
+        "plans/_rollup.html" if fragment else "plans/index.html",
+        found=found,
         filters=filters,
-        regions=rollup.regions(db, user),
+        regions=found.regions,
         labels=LABELS,
         can_create=user.role == Role.REP,
+        out_of_band=fragment,
     )
 
 
