@@ -236,7 +236,8 @@ def refresh_figures_command() -> None:
     done = summaries.refresh(get_session())
     click.echo(
         f"Figures computed in {done.seconds:.2f} s of CPU: {done.written} row(s) written, "
-        f"{done.kept} unchanged, {done.deleted} deleted."
+        f"{done.kept} unchanged, {done.deleted} deleted; impact: {done.impact_written} "
+        f"row(s) written, {done.impact_deleted} deleted."
     )
 
 

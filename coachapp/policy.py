@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -137,7 +137,17 @@ def subtree_ids(viewer: User) -> Select[int]:
 def subtree_ids_of(person_id: int) -> Select[int]:
     """subtree_ids of a person known by id: it never widens a scope, only narrows one it is
     added to (another director's subtree adds nobody)."""
-    below = select(User.id).where(User.manager_id == person_id).cte(recursive=True)
+    return _below(User.manager_id == person_id)
+
+
+def subtree_ids_of_any(person_ids: Collection[int]) -> Select[int]:
+    """Everyone below any of these people, at any depth (subtree_ids_of, for several)."""
+    return _below(User.manager_id.in_(person_ids))
+
+
+def _below(reports: ColumnElement[bool]) -> Select[int]:
+    """Those for whom `reports` holds, and everyone below them."""
+    below = select(User.id).where(reports).cte(recursive=True)
     child = aliased(User)
     below = below.union_all(select(child.id).where(child.manager_id == below.c.id))
     return select(below.c.id)

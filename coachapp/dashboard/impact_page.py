@@ -23,15 +23,16 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from coachapp import policy
-from coachapp.dashboard import service
-from coachapp.models import AccountPlan, Role, User
+from coachapp.dashboard import service, stored
+from coachapp.models import AccountPlan, ImpactSummary, Role, User
 from coachapp.plans.impact import (
     GroupBy,
     Grouping,
@@ -44,10 +45,11 @@ from coachapp.plans.impact import (
     managers_of,
     quarter_inputs,
     series_added_up,
+    series_from_json,
     series_of,
 )
 from coachapp.plans.quarters import Quarter, quarters_ending
-from coachapp.plans.rollup import rollup
+from coachapp.plans.rollup import OWNER, rollup
 
 # Up to this many groups, and none a region, each group has its small charts over the
 # quarters; more are rows of a table, a page of ROWS_PER_PAGE at a time.
@@ -72,6 +74,8 @@ class ImpactPage:
     regions: Mapping[str, User]  # a region row's key: its director
     # Every plan in view together, when the groups are rows of a table.
     total: ImpactSeries | None = None
+    # When the figures were computed, if read from those the worker keeps (None: for this page).
+    computed_at: dt.datetime | None = None
 
     @property
     def at_top(self) -> bool:
@@ -103,68 +107,186 @@ def impact_page(
     """The impact page at `node` (the viewer, or a director below them found with
     service.region_head_or_404), grouped by `group_by`, over the quarters up to `last`; the
     groups of `page` when they are rows of a table (one past the last is the last)."""
-    shown = quarters_ending(last)
-    narrowed = _plans_at(viewer, node)
-    lines = service.lines_below(db, node) if node.role == Role.DIRECTOR else None
-    children = (
-        [c for c in lines.leaders if c.manager_id == node.id and c.role == Role.DIRECTOR]
-        if lines
-        else []
-    )
-    regions = {region_key(child): child for child in children}
+    at = _Node(db, viewer, node, quarters_ending(last), today, now)
     path = service.path_to(db, viewer, node)
+    regions = {region_key(child): child for child in at.directors}
     if group_by == GroupBy.ACCOUNT:
         # Only the page's accounts are computed: their plans, their owners.
-        heads = group_heads(db, viewer, group_by, narrowed)
+        heads = group_heads(db, viewer, group_by, at.narrowed)
         table = len(heads) > MULTIPLES_AT_MOST
         number = _page_number(page, len(heads)) if table else 1
         on_page = heads[(number - 1) * ROWS_PER_PAGE : number * ROWS_PER_PAGE] if table else heads
         ids = [plan_id for head in on_page for plan_id in head.plan_ids]
-        rows = rollup(db, viewer, today, narrowed=[*narrowed, AccountPlan.id.in_(ids)])
-        owners = coached_owners(db, viewer, rows, node)
-        series = series_of(
-            rows, quarter_inputs(db, rows, owners, shown, today, now), grouping(group_by, {})
-        )
-        total = _total(db, viewer, node, lines, shown, today, now) if table else None
-        view = _view(group_by, shown, today, series)
-        return ImpactPage(node, path, view, len(heads), number, regions, total)
-    found = node_series(db, viewer, node, lines, (group_by,), shown, today, now)[group_by]
-    everything = sorted(found, key=lambda s: _row_order(s, regions))
+        series = at.computed([AccountPlan.id.in_(ids)], (group_by,))[group_by]
+        total = at.total() if table else None
+        view = _view(group_by, at.shown, today, series)
+        return ImpactPage(node, path, view, len(heads), number, regions, total, at.computed_at)
+    everything = sorted(at.series(group_by), key=lambda s: _row_order(s, regions))
     table = any(s.key in regions for s in everything) or len(everything) > MULTIPLES_AT_MOST
     number = _page_number(page, len(everything)) if table else 1
     page_series = (
         everything[(number - 1) * ROWS_PER_PAGE : number * ROWS_PER_PAGE] if table else everything
     )
-    total = None
-    if table:
-        total = (
-            series_added_up(TOTAL_KEY, TOTAL_LABEL, found)
-            if group_by == GroupBy.TEAM
-            else _total(db, viewer, node, lines, shown, today, now)
+    total = at.total() if table else None
+    view = _view(group_by, at.shown, today, tuple(page_series))
+    return ImpactPage(node, path, view, len(everything), number, regions, total, at.computed_at)
+
+
+class _Node:
+    """The plans in view at a node, grouped: read from the figures the worker keeps where
+    they stand for the page (a director's node, the quarters shown first, the kept figures
+    usable: coachapp.dashboard.stored.computed_since), the rest computed here."""
+
+    def __init__(
+        self,
+        db: Session,
+        viewer: User,
+        node: User,
+        shown: Sequence[Quarter],
+        today: dt.date,
+        now: dt.datetime,
+    ) -> None:
+        self.db, self.viewer, self.node = db, viewer, node
+        self.shown, self.today, self.now = list(shown), today, now
+        self.narrowed = _plans_at(viewer, node)
+        self.lines = service.lines_below(db, node) if node.role == Role.DIRECTOR else None
+        leaders = self.lines.leaders if self.lines else []
+        children = [leader for leader in leaders if leader.manager_id == node.id]
+        self.directors = [c for c in children if c.role == Role.DIRECTOR]
+        self.managers = [c for c in children if c.role == Role.MANAGER]
+        self.computed_at = (
+            stored.computed_since(db, now)
+            if self.lines is not None and self.shown == quarters_ending(Quarter.of(today))
+            else None
         )
-    view = _view(group_by, shown, today, tuple(page_series))
-    return ImpactPage(node, path, view, len(everything), number, regions, total)
+        self._found: dict[GroupBy, tuple[ImpactSeries, ...]] = {}
+
+    def series(self, group_by: GroupBy) -> tuple[ImpactSeries, ...]:
+        """Every group of the plans in view at the node, in no particular order."""
+        if group_by not in self._found:
+            self._found[group_by] = (
+                self._kept(group_by)
+                if self.computed_at is not None
+                else self.computed([], (group_by,))[group_by]
+            )
+        return self._found[group_by]
+
+    def total(self) -> ImpactSeries:
+        """Every plan in view as one group: the team rows added up (a plan and its owner are
+        in one team row only)."""
+        return series_added_up(TOTAL_KEY, TOTAL_LABEL, self.series(GroupBy.TEAM))
+
+    def computed(
+        self, narrowed: Sequence[ColumnElement[bool]], groupings: Sequence[GroupBy]
+    ) -> dict[GroupBy, tuple[ImpactSeries, ...]]:
+        """The plans in view at the node that meet `narrowed`, grouped each of these ways,
+        computed here (team rows lifted into the node's regions, node_grouping)."""
+        db, viewer = self.db, self.viewer
+        rows = rollup(db, viewer, self.today, narrowed=[*self.narrowed, *narrowed])
+        if not rows:
+            return dict.fromkeys(groupings, ())
+        owners = coached_owners(db, viewer, rows, self.node)
+        inputs = quarter_inputs(db, rows, owners, self.shown, self.today, self.now)
+        managers = managers_of(db, rows)
+        return {
+            group_by: series_of(
+                rows, inputs, node_grouping(group_by, managers, self.node, self.lines)
+            )
+            for group_by in groupings
+        }
+
+    def _kept(self, group_by: GroupBy) -> tuple[ImpactSeries, ...]:
+        """The groups read from the kept rows (models.ImpactSummary), and those of the plans
+        no kept row holds computed: plans seen through someone on their team, a child new
+        since the figures were computed."""
+        assert self.lines is not None
+        lines, node = self.lines, self.node
+        reader = stored.Reader(policy.division_of(self.viewer).value, self.today)
+        found: list[ImpactSeries] = []
+        # The owners' managers whose plans the kept rows hold.
+        covered: set[int] = set()
+        # The managers and directors below each child of the node.
+        below: dict[int, set[int]] = {}
+        for leader in lines.leaders:
+            below.setdefault(lines.child_of(leader.id), set()).add(leader.id)
+        if group_by == GroupBy.TEAM:
+            wanted = [(d.id, stored.SUBTREE) for d in self.directors]
+            wanted += [(m.id, stored.IMPACT_TEAM) for m in [*self.managers, node]]
+            read = read_impact(self.db, reader, wanted)
+            for director in self.directors:
+                data = read.get((director.id, stored.SUBTREE, ""))
+                if data is not None:
+                    label = f"{director.name}'s region"
+                    found.append(series_from_json(region_key(director), label, data))
+                    covered.add(director.id)
+                    covered |= below.get(director.id, set())
+            for manager in [*self.managers, node]:
+                data = read.get((manager.id, stored.IMPACT_TEAM, ""))
+                if data is not None:
+                    label = f"{manager.name}'s team"
+                    found.append(series_from_json(f"team-{manager.id}", label, data))
+                    covered.add(manager.id)
+        elif group_by == GroupBy.REGION:
+            read = read_impact(self.db, reader, [(node.id, stored.SUBTREE)], regions_of=node.id)
+            if (node.id, stored.SUBTREE, "") in read:
+                for (_, scope, region), data in read.items():
+                    if scope == stored.IMPACT_REGION:
+                        label = region or "No region"
+                        found.append(series_from_json(f"region-{region}", label, data))
+                covered = {node.id}.union(
+                    *(leaders for child, leaders in below.items() if child != node.id)
+                )
+        rest = or_(OWNER.manager_id.is_(None), OWNER.manager_id.not_in(covered))
+        return _merged([*found, *self.computed([rest], (group_by,))[group_by]])
 
 
-def node_series(
+def read_impact(
     db: Session,
-    viewer: User,
-    node: User,
-    lines: service.Lines | None,
-    groupings: Sequence[GroupBy],
-    shown: Sequence[Quarter],
-    today: dt.date,
-    now: dt.datetime,
-) -> dict[GroupBy, tuple[ImpactSeries, ...]]:
-    """Every group of the plans in view at the node, over the quarters shown, for each of
-    these groupings (team rows lifted into the node's regions, node_grouping)."""
-    rows = rollup(db, viewer, today, narrowed=_plans_at(viewer, node))
-    inputs = quarter_inputs(db, rows, coached_owners(db, viewer, rows, node), shown, today, now)
-    managers = managers_of(db, rows)
-    return {
-        group_by: series_of(rows, inputs, node_grouping(group_by, managers, node, lines))
-        for group_by in groupings
-    }
+    reader: stored.Reader,
+    groups: Collection[tuple[int, str]],
+    regions_of: int | None = None,
+) -> dict[tuple[int, str, str], Mapping[str, Any]]:
+    """The kept impact rows of these groups (person id, IMPACT_TEAM or SUBTREE) and, with
+    `regions_of`, that person's rows by region, as `reader` reads them, in one query; check
+    stored.computed_since first. By (person id, scope, region)."""
+    by_scope: dict[str, set[int]] = {}
+    for person_id, scope in groups:
+        by_scope.setdefault(scope, set()).add(person_id)
+    wanted = [
+        and_(ImpactSummary.scope == scope, ImpactSummary.person_id.in_(ids))
+        for scope, ids in by_scope.items()
+    ]
+    if regions_of is not None:
+        wanted.append(
+            and_(ImpactSummary.scope == stored.IMPACT_REGION, ImpactSummary.person_id == regions_of)
+        )
+    if not wanted:
+        return {}
+    rows = db.execute(
+        select(
+            ImpactSummary.person_id,
+            ImpactSummary.scope,
+            ImpactSummary.region,
+            ImpactSummary.figures,
+        ).where(
+            or_(*wanted),
+            ImpactSummary.division == reader.division,
+            ImpactSummary.as_of == reader.as_of,
+        )
+    ).all()
+    return {(person_id, scope, region): figures for person_id, scope, region, figures in rows}
+
+
+def _merged(series: Sequence[ImpactSeries]) -> tuple[ImpactSeries, ...]:
+    """One series per key: those of one key (a region's kept accounts and its accounts seen
+    through someone on their team) added up."""
+    by_key: dict[str, list[ImpactSeries]] = {}
+    for one in series:
+        by_key.setdefault(one.key, []).append(one)
+    return tuple(
+        group[0] if len(group) == 1 else series_added_up(key, group[0].label, group)
+        for key, group in by_key.items()
+    )
 
 
 def node_grouping(
@@ -191,21 +313,6 @@ def node_grouping(
 def _plans_at(viewer: User, node: User) -> list[ColumnElement[bool]]:
     """The plans in view at the node: the viewer's, and below a region its own."""
     return [] if node.id == viewer.id else [policy.plans_below(node)]
-
-
-def _total(
-    db: Session,
-    viewer: User,
-    node: User,
-    lines: service.Lines | None,
-    shown: Sequence[Quarter],
-    today: dt.date,
-    now: dt.datetime,
-) -> ImpactSeries:
-    """Every plan in view at the node, as one group: its team rows added up (a plan and its
-    owner are in one team row only)."""
-    teams = node_series(db, viewer, node, lines, (GroupBy.TEAM,), shown, today, now)
-    return series_added_up(TOTAL_KEY, TOTAL_LABEL, teams[GroupBy.TEAM])
 
 
 def _row_order(series: ImpactSeries, regions: Mapping[str, User]) -> tuple[bool, str, str]:

@@ -58,6 +58,13 @@ class Reader:
 
 Key = tuple[int, str, int, str, dt.date]  # person, scope, window, division, as_of
 
+# The impact page's groups kept (models.ImpactSummary): the plans owned by the reps reporting
+# to a person (IMPACT_TEAM), by anyone below them (SUBTREE), or by anyone below them on the
+# accounts of one region (IMPACT_REGION).
+IMPACT_TEAM = TEAM
+IMPACT_REGION = "region"
+ImpactKey = tuple[int, str, str, str, dt.date]  # person, scope, region, division, as_of
+
 
 # The figures of a group, as stored ------------------------------------------------------------
 
@@ -289,6 +296,13 @@ def usable_since(db: Session, window_days: int, now: dt.datetime) -> dt.datetime
     waited longer than STALE_AFTER (no worker computes them)."""
     if window_days not in WINDOW_CHOICES:
         return None
+    return computed_since(db, now)
+
+
+def computed_since(db: Session, now: dt.datetime) -> dt.datetime | None:
+    """When the stored figures (the dashboard's and the impact page's) were computed, if they
+    stand for what an on-the-fly computation would show at `now` (usable_since, whatever the
+    period)."""
     oldest_change = select(func.min(FigureChange.changed_at)).scalar_subquery()
     found = db.execute(
         select(FigureRefresh, oldest_change).where(FigureRefresh.id == STATE_ID)

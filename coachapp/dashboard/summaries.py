@@ -33,7 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from sqlalchemy import delete, event, select, update
@@ -51,10 +51,23 @@ from coachapp.coaching.cadence import (
 )
 from coachapp.coaching.counts import COUNTED
 from coachapp.dashboard import service, stored
-from coachapp.dashboard.stored import STATE_ID, SUBTREE, TEAM, Key, Reader, figures_json, rep_json
+from coachapp.dashboard.stored import (
+    IMPACT_REGION,
+    IMPACT_TEAM,
+    STATE_ID,
+    SUBTREE,
+    TEAM,
+    ImpactKey,
+    Key,
+    Reader,
+    figures_json,
+    rep_json,
+)
 from coachapp.db import insert_for, utcnow
 from coachapp.models import (
     Account,
+    AccountPlan,
+    AttainmentSnapshot,
     CadenceTarget,
     Competency,
     DevelopmentFocus,
@@ -62,13 +75,23 @@ from coachapp.models import (
     FigureRefresh,
     FigureSummary,
     FollowUp,
+    GoalActual,
     GuideSection,
+    ImpactSummary,
     Note,
     NoteRating,
     NoteStatus,
+    PlanActionItem,
+    PlanGoal,
+    PlanStakeholder,
+    PlanTeamMember,
     Role,
     User,
 )
+from coachapp.plans import impact
+from coachapp.plans.quarters import Quarter, quarters_ending
+from coachapp.plans.rollup import ROLLUP_ORDER, organisation_plans_query, rollup_row
+from coachapp.plans.snapshots import QuarterAttainment
 
 T = TypeVar("T")
 
@@ -104,7 +127,16 @@ WATCHED: dict[type, tuple[str, ...] | None] = {
     CadenceTarget: None,
     Competency: None,
     GuideSection: None,
-    Account: ("name",),
+    # The impact page's (impact_summaries): the plans, their goals and actuals, what a plan's
+    # completeness reads, the closed quarters' snapshots, the accounts' regions.
+    AccountPlan: None,
+    PlanGoal: None,
+    GoalActual: None,
+    PlanActionItem: None,
+    PlanStakeholder: None,
+    PlanTeamMember: None,
+    AttainmentSnapshot: None,
+    Account: ("name", "region"),
 }
 WATCHED_TABLES: dict[Any, type] = {kind.__table__: kind for kind in WATCHED}  # type: ignore[attr-defined]
 _MARKED = "coachapp.figures_marked"
@@ -208,6 +240,8 @@ class Computed:
     # The changes this computation has seen (read before any figure).
     seen_changes: list[int] = field(default_factory=list)
     seconds: float = 0.0
+    # The impact page's rows (impact_summaries).
+    impact: dict[ImpactKey, dict[str, Any]] = field(default_factory=dict)
 
 
 class _Organisation:
@@ -240,6 +274,17 @@ class _Organisation:
                     stack.append(report.id)
                     found.append(report)
         return found
+
+    def leading(self, person: User) -> Iterator[User]:
+        """The managers and directors whose lines the person is in: their manager, that
+        manager's, and so on up, while each is a manager or director (as
+        coachapp.dashboard.service.Lines climbs; a loop in the data ends the walk)."""
+        seen = {person.id}
+        current = self.people.get(person.manager_id) if person.manager_id else None
+        while current is not None and current.id not in seen and current.role != Role.REP:
+            seen.add(current.id)
+            yield current
+            current = self.people.get(current.manager_id) if current.manager_id else None
 
     def directors_over(self, person: User) -> list[User]:
         """The active directors who read this person's figures: themself and those above."""
@@ -314,6 +359,7 @@ def compute(db: Session, now: dt.datetime) -> Computed:
             computed.rows[(person_id, scope, window, division, as_of)] = _group_json(
                 book, group, tallies[as_of]
             )
+    computed.impact = _impact_rows(db, org, now)
     computed.seconds = time.process_time() - started
     return computed
 
@@ -394,6 +440,79 @@ def _row_extras(book: CadenceBook, group: _Group) -> dict[str, Any]:
     }
 
 
+# The impact page's figures ---------------------------------------------------------------------
+
+
+def _impact_rows(db: Session, org: _Organisation, now: dt.datetime) -> dict[ImpactKey, Any]:
+    """Every impact row at `now` (models.ImpactSummary): for each person, the live plans owned
+    by the reps reporting to them (IMPACT_TEAM) and, for a director, by anyone below them
+    (SUBTREE) and by anyone below them on each region's accounts (IMPACT_REGION), over the
+    quarters the impact page shows first, as each director at or above them reads them (their
+    side of the wall, their today). The plans are loaded once, each quarter's cadence figures
+    and ratings once for every plan owner (coachapp.plans.impact.quarter_inputs), and each
+    group is added up from them by the functions the page uses (series_of)."""
+    plans = db.scalars(organisation_plans_query().order_by(*ROLLUP_ORDER)).unique().all()
+    groups: dict[tuple[int, str, str], list[int]] = {}
+    for index, plan in enumerate(plans):
+        owner = org.people[plan.owner_id]
+        if owner.manager_id is not None:
+            groups.setdefault((owner.manager_id, IMPACT_TEAM, ""), []).append(index)
+        for above in org.leading(owner):
+            if above.role == Role.DIRECTOR:
+                groups.setdefault((above.id, SUBTREE, ""), []).append(index)
+                by_region = (above.id, IMPACT_REGION, plan.account.region)
+                groups.setdefault(by_region, []).append(index)
+    readers = {
+        person_id: {Reader.of(d, now) for d in org.directors_over(org.people[person_id])}
+        for person_id in {person_id for person_id, _, _ in groups}
+        if person_id in org.people
+    }
+    side = {person.id: policy.division_of(person) for person in org.people.values()}
+    owners = [org.people[o] for o in sorted({p.owner_id for p in plans})]
+    counted = [owner for owner in owners if org.counted(owner)]
+    found: dict[ImpactKey, Any] = {}
+    goals = [goal for plan in plans for goal in plan.goals]
+    # A closed quarter's inputs serve every reader's today.
+    known: dict[tuple[Quarter, dt.date], impact.QuarterInputs] = {}
+    for as_of in sorted({reader.as_of for seen in readers.values() for reader in seen}):
+        rows = [rollup_row(plan, as_of) for plan in plans]
+        shown = quarters_ending(Quarter.of(as_of))
+        inputs = impact.quarter_inputs(db, rows, counted, shown, as_of, now, known)
+        # Each goal's attainment once per quarter, however many groups it is in.
+        inputs = [
+            replace(
+                q, attainment=QuarterAttainment(q.as_of, {g.id: q.attainment.of(g) for g in goals})
+            )
+            for q in inputs
+        ]
+        divisions = {r.division for seen in readers.values() for r in seen if r.as_of == as_of}
+        for division in sorted(divisions):
+            wall = policy.Division(division)
+            seen_inputs = [
+                replace(
+                    q,
+                    cadence={
+                        rep_id: figures
+                        for rep_id, figures in q.cadence.items()
+                        if policy.coaching_shared_between(wall, side[rep_id])
+                    },
+                )
+                for q in inputs
+            ]
+            reader = Reader(division, as_of)
+            for (person_id, scope, region), indices in groups.items():
+                if reader not in readers.get(person_id, ()):
+                    continue
+                (series,) = impact.series_of([rows[i] for i in indices], seen_inputs, _one_group)
+                found[(person_id, scope, region, division, as_of)] = impact.series_json(series)
+    return found
+
+
+def _one_group(_place: impact.Place) -> tuple[str, str]:
+    """Every plan in one group (a row names its group when it is read)."""
+    return ("", "")
+
+
 # Storing --------------------------------------------------------------------------------------
 
 
@@ -406,6 +525,9 @@ class Refreshed:
     deleted: int
     seconds: float
     stored: bool = True
+    # The impact page's rows (impact_summaries) written, new or changed, and deleted.
+    impact_written: int = 0
+    impact_deleted: int = 0
 
 
 def store(db: Session, computed: Computed) -> Refreshed:
@@ -453,6 +575,7 @@ def store(db: Session, computed: Computed) -> Refreshed:
     ]
     for key, figures in changed:
         db.execute(update(FigureSummary).where(*_key_is(key)).values(figures=figures))
+    impact_written, impact_deleted = _store_impact(db, computed.impact)
     for ids in _batches(computed.seen_changes):
         db.execute(delete(FigureChange).where(FigureChange.id.in_(ids)))
     state.computed_at = computed.now
@@ -461,7 +584,60 @@ def store(db: Session, computed: Computed) -> Refreshed:
     state.rows = len(computed.rows)
     db.commit()
     written = len(new) + len(changed)
-    return Refreshed(written, len(computed.rows) - written, len(gone), computed.seconds)
+    return Refreshed(
+        written, len(computed.rows) - written, len(gone), computed.seconds,
+        impact_written=impact_written, impact_deleted=impact_deleted,
+    )  # fmt: skip
+
+
+IMPACT_KEY = (
+    ImpactSummary.person_id,
+    ImpactSummary.scope,
+    ImpactSummary.region,
+    ImpactSummary.division,
+    ImpactSummary.as_of,
+)
+
+
+def _store_impact(db: Session, rows: Mapping[ImpactKey, dict[str, Any]]) -> tuple[int, int]:
+    """Writes the impact rows that changed and deletes those no longer computed, as store()
+    does the dashboard's; how many were written and deleted."""
+    insert = insert_for(db)
+    kept = {
+        (person_id, scope, region, division, as_of): figures
+        for person_id, scope, region, division, as_of, figures in db.execute(
+            select(*IMPACT_KEY, ImpactSummary.figures)
+        )
+    }
+    gone: dict[tuple[str, str, str, dt.date], list[int]] = {}
+    for person_id, scope, region, division, as_of in (key for key in kept if key not in rows):
+        gone.setdefault((scope, region, division, as_of), []).append(person_id)
+    for (scope, region, division, as_of), people in gone.items():
+        for batch in _batches(people):
+            db.execute(
+                delete(ImpactSummary).where(
+                    ImpactSummary.person_id.in_(batch),
+                    ImpactSummary.scope == scope,
+                    ImpactSummary.region == region,
+                    ImpactSummary.division == division,
+                    ImpactSummary.as_of == as_of,
+                )
+            )
+    new = [
+        {**dict(zip(("person_id", "scope", "region", "division", "as_of"), key, strict=True)),
+         "figures": figures}
+        for key, figures in rows.items()
+        if key not in kept
+    ]  # fmt: skip
+    for values in _batches(new):
+        db.execute(insert(ImpactSummary).values(values))
+    changed = [
+        (key, figures) for key, figures in rows.items() if key in kept and kept[key] != figures
+    ]
+    for key, figures in changed:
+        condition = [column == value for column, value in zip(IMPACT_KEY, key, strict=True)]
+        db.execute(update(ImpactSummary).where(*condition).values(figures=figures))
+    return len(new) + len(changed), sum(len(people) for people in gone.values())
 
 
 def _delete_rows(db: Session, keys: Iterable[Key]) -> None:

@@ -21,7 +21,7 @@ from coachapp.models.coaching import (
     NoteType,
     PendingSelfAssessment,
 )
-from coachapp.models.figures import FigureChange, FigureRefresh, FigureSummary
+from coachapp.models.figures import FigureChange, FigureRefresh, FigureSummary, ImpactSummary
 from coachapp.models.limits import WriteAllowance
 from coachapp.models.notifications import (
     Notification,
@@ -122,6 +122,7 @@ __all__ = [
     "GuideSection",
     "GuideStatus",
     "GuideVersion",
+    "ImpactSummary",
     "InsightStatus",
     "Line",
     "LoginAttempt",

@@ -65,3 +65,29 @@ class FigureChange(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ImpactSummary(Base):
+    """The impact figures (coachapp.plans.impact) of one group of live plans over the quarters
+    the impact page shows first (the reader's quarter and the three before it): the plans owned
+    by the reps reporting to `person_id` (scope `team`), by anyone below them (`subtree`: a
+    region's row), or by anyone below them on accounts of one region (`region`, `region` the
+    accounts' region); as seen from one side of the medical/commercial wall (`division`) by
+    someone whose today is `as_of`. Kept only for groups with plans; computed in the same
+    round as figure_summaries (figure_refreshes says when)."""
+
+    __tablename__ = "impact_summaries"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)
+    region: Mapped[str] = mapped_column(String(80), primary_key=True, default="")
+    division: Mapped[str] = mapped_column(String(32), primary_key=True)
+    as_of: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    # The figures, quarter by quarter (coachapp.dashboard.stored.impact_json).
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    __table_args__ = (
+        CheckConstraint("scope IN ('team', 'subtree', 'region')", name="scope_known"),
+    )

@@ -14,6 +14,7 @@ import datetime as dt
 import enum
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
@@ -26,7 +27,7 @@ from coachapp.dashboard.service import (
     heat_cell,
     pooled,
     rating_tallies,
-    scoped_reps,
+    scoped_reps_query,
 )
 from coachapp.errors import InvalidInput
 from coachapp.models import Account, AccountPlan, User
@@ -236,7 +237,10 @@ def coached_owners(
     """The plans' owners whose coaching the viewer sees (below `under`, if given): the reps
     whose figures count."""
     owners = {row.plan.owner_id for row in rows}
-    return [rep for rep in scoped_reps(db, viewer, CadenceFilters(), under) if rep.id in owners]
+    if not owners:
+        return []
+    query = scoped_reps_query(viewer, CadenceFilters(), under).where(User.id.in_(owners))
+    return list(db.scalars(query).all())
 
 
 # Groups before their figures: which there are, to page through them ------------------------
@@ -388,15 +392,22 @@ def quarter_inputs(
     shown: Sequence[Quarter],
     today: dt.date,
     now: dt.datetime,
+    known: dict[tuple[Quarter, dt.date], QuarterInputs] | None = None,
 ) -> list[QuarterInputs]:
     """Each quarter's inputs for these plans and the reps whose coaching counts: the closed
     quarters' snapshots in one query, then per quarter the cadence figures and one query of
-    ratings."""
-    goal_ids = [goal.id for row in rows for goal in row.plan.goals]
-    attainment = attainment_in_quarters(db, goal_ids, shown, today)
+    ratings. `known`: inputs computed before for the same plans and reps, by quarter and the
+    day it stands at (a closed quarter's are the same whatever today is), kept there."""
+    known = {} if known is None else known
+    wanted = [quarter for quarter in shown if (quarter, quarter.as_of(today)) not in known]
+    goal_ids = [goal.id for row in rows for goal in row.plan.goals] if wanted else []
+    attainment = attainment_in_quarters(db, goal_ids, wanted, today)
     found = []
     for quarter in shown:
         as_of = quarter.as_of(today)
+        if (quarter, as_of) in known:
+            found.append(known[(quarter, as_of)])
+            continue
         days = quarter.days_until(today)
         # Noon UTC of the quarter's last day is that day on every rep's calendar but the
         # farthest east; the running quarter is judged now, as the dashboard is.
@@ -405,7 +416,10 @@ def quarter_inputs(
         tallies: dict[int, list[RatingTally]] = {}
         for tally in rating_tallies(db, cadence, days, as_of):
             tallies.setdefault(tally.rep_id, []).append(tally)
-        found.append(QuarterInputs(quarter, as_of, attainment[quarter], cadence, tallies))
+        known[(quarter, as_of)] = QuarterInputs(
+            quarter, as_of, attainment[quarter], cadence, tallies
+        )
+        found.append(known[(quarter, as_of)])
     return found
 
 
@@ -469,6 +483,45 @@ def series_added_up(key: str, label: str, series: Sequence[ImpactSeries]) -> Imp
                 heat_cell(
                     sum(rating_sum(f.focus) for f in figures), sum(f.focus.count for f in figures)
                 ),
+            )
+        )
+    return ImpactSeries(key, label, tuple(quarters))
+
+
+# As the worker keeps them (coachapp.dashboard.summaries, impact_summaries) ----------------
+
+
+def series_json(series: ImpactSeries) -> dict[str, Any]:
+    """A group's figures over the quarters as plain JSON values, without its key and label
+    (the reader names the group)."""
+    return {
+        "quarters": [
+            {
+                "quarter": q.quarter.label,
+                "as_of": q.as_of.isoformat(),
+                **{name: getattr(q.group, name) for name in SUMMED},
+                "coaching": dict(q.group.coaching),
+                "three_cs": [rating_sum(q.three_cs), q.three_cs.count],
+                "focus": [rating_sum(q.focus), q.focus.count],
+            }
+            for q in series.quarters
+        ]
+    }
+
+
+def series_from_json(key: str, label: str, data: Mapping[str, Any]) -> ImpactSeries:
+    """series_json's figures as the series of the group `key`, `label`."""
+    quarters = []
+    for q in data["quarters"]:
+        group = ImpactGroup(key, label, **{name: q[name] for name in SUMMED})
+        group.coaching = {name: q["coaching"][name] for name in COACHING_FIGURES}
+        quarters.append(
+            QuarterFigures(
+                Quarter.parse(q["quarter"]),
+                dt.date.fromisoformat(q["as_of"]),
+                group,
+                heat_cell(*q["three_cs"]),
+                heat_cell(*q["focus"]),
             )
         )
     return ImpactSeries(key, label, tuple(quarters))

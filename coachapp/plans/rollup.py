@@ -115,6 +115,22 @@ def plans_query(viewer: User, filters: RollupFilters | None = None) -> Select[Ac
     return _found(select(AccountPlan), viewer, filters or RollupFilters())
 
 
+def organisation_plans_query() -> Select[AccountPlan]:
+    """Every live plan of the organisation, as rollup_query loads them, whoever may see them:
+    for the figures the worker keeps (coachapp.dashboard.summaries), never for a page."""
+    return (
+        select(AccountPlan)
+        .join(Account, AccountPlan.account_id == Account.id)
+        .join(OWNER, AccountPlan.owner_id == OWNER.id)
+        .where(_listed_status(RollupFilters()))
+        .options(
+            contains_eager(AccountPlan.account),
+            contains_eager(AccountPlan.owner.of_type(OWNER)),
+            *plan_items_options(),
+        )
+    )
+
+
 def _found(
     query: Select[*Ts],
     viewer: User,

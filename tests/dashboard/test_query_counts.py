@@ -7,11 +7,15 @@ import datetime as dt
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from bench.pages import counting_statements
+from coachapp.dashboard import summaries
+from coachapp.db import utcnow
 from coachapp.models import (
     DevelopmentFocus,
+    FigureRefresh,
     FollowUpStatus,
     GoalActual,
     NoteStatus,
@@ -23,6 +27,7 @@ from tests.builders import (
     PASSWORD,
     Org,
     build_nation,
+    make_account,
     make_follow_up,
     make_guide_version,
     make_note,
@@ -30,6 +35,7 @@ from tests.builders import (
     make_user,
 )
 from tests.conftest import HttpsClient, login
+from tests.dashboard.test_impact_regions import measure_every_plan
 
 
 def statements(app: Flask, client: Any, path: str) -> int:
@@ -231,3 +237,53 @@ def test_a_directors_pages_do_not_query_per_region_team_or_rep(app: Flask, db: S
     # coaching before the window and in it, follow-ups, focus, the quality notes and their
     # ratings, the ratings by competency, the account teams (and their reviews).
     assert before["national /org"] <= 20, before
+
+
+def test_a_national_directors_impact_pages_do_not_query_per_region_team_or_plan(
+    app: Flask, db: Session
+) -> None:
+    """At a fixed number of children, the impact pages of a director over directors run the
+    same statements however many teams, reps, plans and goals grow below them: read from the
+    figures the worker keeps, and computed on the fly before it has kept any."""
+    nation = build_nation(db, regions=2, teams_per_region=2, reps_per_team=2, direct_teams=1)
+    measure_every_plan(db)
+    one, two = nation.regions
+    national: Any = app.test_client()
+    login(national, nation.national.email)
+    regional: Any = app.test_client()
+    login(regional, one.email)
+    paths = [
+        ("national", national, "/org/impact"),
+        ("national", national, "/org/impact?group_by=region"),
+        ("national", national, "/org/impact?group_by=account"),
+        ("national", national, f"/org/regions/{two.id}/impact"),
+        ("regional", regional, "/org/impact"),
+    ]
+
+    def measure() -> dict[str, int]:
+        return {f"{who} {path}": statements(app, client, path) for who, client, path in paths}
+
+    computed = measure()
+    summaries.refresh(db, utcnow())
+    kept = measure()
+    assert "Figures as of" in national.get("/org/impact").get_data(as_text=True)
+    # Deeper and larger below the same children: an area with teams under region 2, more
+    # teams in each region, each rep with a plan on an account of their own and a note.
+    version = make_guide_version(db)
+    area = make_user(db, role=Role.DIRECTOR, manager_id=two.id, region="Region 2")
+    for director in (one, two, area, area):
+        manager = make_user(db, role=Role.MANAGER, manager_id=director.id)
+        for _ in range(3):
+            rep = make_user(db, manager_id=manager.id, region="Region 9")
+            make_note(db, manager, rep, NoteStatus.ACKNOWLEDGED, guide_version=version)
+            make_plan(db, rep, account=make_account(db, region=f"Region {rep.id % 4}"))
+    db.commit()
+    measure_every_plan(db)
+    summaries.refresh(db, utcnow())
+    assert measure() == kept
+    db.execute(delete(FigureRefresh))
+    db.commit()
+    assert measure() == computed
+    # Recorded so a change shows in review: the national page reads the viewer, when the
+    # figures were kept, the people below, the rows of its children, the plans no row holds.
+    assert kept["national /org/impact"] <= 8, kept
