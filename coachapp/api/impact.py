@@ -3,6 +3,7 @@ account with the plan owners' coaching figures beside it (coachapp.plans.impact)
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
@@ -15,7 +16,15 @@ from coachapp.api.responses import authenticated
 from coachapp.auth.callers import api_user
 from coachapp.coaching.cadence import DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS
 from coachapp.db import get_session, utcnow
-from coachapp.plans.impact import ImpactGroup, chosen_quarter, impact, impact_by_quarter
+from coachapp.plans.impact import (
+    GroupHead,
+    ImpactGroup,
+    chosen_quarter,
+    group_heads,
+    impact,
+    impact_by_quarter,
+)
+from coachapp.plans.quarters import Quarter
 from coachapp.plans.schemas import ImpactArgsSchema
 from coachapp.timezones import local_today
 
@@ -88,19 +97,33 @@ def impact_groups(query: dict[str, Any]) -> Any:
     side by side, not a cause. With `period`, attainment at the quarter's last day (today
     while it runs) and coaching in the quarter's days; a later quarter is a field error.
     Each figure says how many goals or owners it rests on; coaching figures cover only owners
-    whose coaching the caller may see."""
-    return paging.list_page(_groups(query), GROUP_ORDER, query).answer()
-
-
-def _groups(query: dict[str, Any]) -> list[ImpactGroup]:
+    whose coaching the caller may see. A page computes the figures of its own groups only:
+    the groups are found from their plans' places first (coachapp.plans.impact.group_heads)."""
     user = api_user()
     now = utcnow()
     today = local_today(user.timezone, now)
+    # A later quarter is refused before anything is read.
+    quarter = chosen_quarter(query["period"], today) if "period" in query else None
+    heads = group_heads(get_session(), user, query["group_by"])
+    page = paging.list_page(heads, GROUP_ORDER, query)
+    return page.map(lambda shown: _groups(query, shown, quarter, today, now)).answer()
+
+
+def _groups(
+    query: dict[str, Any],
+    heads: list[GroupHead],
+    quarter: Quarter | None,
+    today: dt.date,
+    now: dt.datetime,
+) -> list[ImpactGroup]:
+    """The figures of these groups (a page of them), in their order."""
+    if not heads:
+        return []
+    user = api_user()
     db = get_session()
-    if "period" in query:
-        quarter = chosen_quarter(query["period"], today)
-        view = impact_by_quarter(db, user, query["group_by"], quarter, today, now, quarters=1)
+    group_by = query["group_by"]
+    if quarter is not None:
+        view = impact_by_quarter(db, user, group_by, quarter, today, now, quarters=1, heads=heads)
         return [series.latest.group for series in view.series]
-    return impact(
-        db, user, query["group_by"], today, now, query.get("window_days", DEFAULT_WINDOW_DAYS)
-    )
+    window = query.get("window_days", DEFAULT_WINDOW_DAYS)
+    return impact(db, user, group_by, today, now, window, heads=heads)

@@ -170,13 +170,10 @@ def impact(
     today: dt.date,
     now: dt.datetime,
     window_days: int,
-    keys: Collection[str] | None = None,
+    heads: Sequence[GroupHead] | None = None,
 ) -> list[ImpactGroup]:
     """One group per team (the plan owner's manager), region or account, in label order;
-    `keys`: only these groups (a page of them, group_heads), their plans alone read."""
-    heads = (
-        None if keys is None else [h for h in group_heads(db, viewer, group_by) if h.key in keys]
-    )
+    `heads`: only these groups (a page of group_heads'), their plans alone read."""
     rows = rollup(db, viewer, today, narrowed=_plans_of(heads))
     reps = coached_owners(db, viewer, rows)
     cadence = load_cadence(db, reps, now, window_days).reps
@@ -351,10 +348,10 @@ def impact_by_quarter(
     today: dt.date,
     now: dt.datetime,
     quarters: int = QUARTERS_SHOWN,
-    keys: Collection[str] | None = None,
+    heads: Sequence[GroupHead] | None = None,
 ) -> ImpactView:
-    """Each group over `quarters` quarters ending with `last` (chosen_quarter); `keys`: only
-    these groups (a page of them, group_heads), their plans alone read.
+    """Each group over `quarters` quarters ending with `last` (chosen_quarter); `heads`: only
+    these groups (a page of group_heads'), their plans alone read.
 
     The plans are those live today, the same in every quarter; a closed quarter's goals keep
     the attainment snapshotted when it closed, so later edits of a goal or back-dated actuals
@@ -363,9 +360,6 @@ def impact_by_quarter(
     managers, the reps in scope, the closed quarters' snapshots, then per quarter the cadence
     figures and one of ratings; none per plan, goal or actual.
     """
-    heads = (
-        None if keys is None else [h for h in group_heads(db, viewer, group_by) if h.key in keys]
-    )
     rows = rollup(db, viewer, today, narrowed=_plans_of(heads))
     group_of = grouping(group_by, managers_of(db, rows))
     shown = quarters_ending(last, quarters)

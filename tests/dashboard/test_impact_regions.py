@@ -23,6 +23,7 @@ from coachapp.models import AccountPlan, GoalActual, PlanGoal, User
 from coachapp.plans.impact import GroupBy, ImpactSeries, series_added_up
 from coachapp.plans.quarters import Quarter
 from coachapp.timezones import local_today
+from tests.api.helpers import bearer, issue_token
 from tests.builders import Nation, build_nation
 from tests.conftest import HttpsClient, login
 
@@ -220,3 +221,40 @@ def test_the_demo_sized_page_keeps_each_groups_small_charts(visit: Any, nation: 
     assert "impact-rows-heading" not in text and "All plans in view" not in text
     assert text.count('<section class="section impact-group"') == 2
     assert "crumbs" not in text
+
+
+@pytest.mark.parametrize(
+    "query", ["group_by=team", "group_by=account&period=2026-Q1", "group_by=region&window_days=90"]
+)
+def test_a_page_of_the_api_computes_its_own_groups_only(
+    app: Flask, nation: Nation, monkeypatch: pytest.MonkeyPatch, query: str
+) -> None:
+    """GET /api/v1/impact keeps its shape and order (DESIGN.md: team = the plan owner's
+    manager, every team of the subtree); walked a group at a time, each page reads the plans of
+    its own group only, and gives the figures the whole list has."""
+    from coachapp.plans import impact
+
+    client: HttpsClient = app.test_client()  # type: ignore[assignment]
+    headers = bearer(issue_token(client, nation.national.email))
+    whole = client.get(f"/api/v1/impact?{query}&limit=200", headers=headers).get_json()
+    assert len(whole) > 2
+    read: list[int] = []
+    rollup = impact.rollup
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        rows = rollup(*args, **kwargs)
+        read.append(len(rows))
+        return rows
+
+    monkeypatch.setattr(impact, "rollup", recording)
+    walked, path = [], f"/api/v1/impact?{query}&limit=1"
+    while path:
+        answer = client.get(path, headers=headers)
+        assert answer.status_code == 200, answer.get_json()
+        (group,) = answer.get_json()
+        walked.append(group)
+        assert read[-1] == group["plans"]
+        link = answer.headers.get("Link", "")
+        path = link[link.index("/api/") : link.index(">")] if link else ""
+    assert walked == whole
+    assert len(read) == len(whole)
