@@ -16,9 +16,23 @@ from coachapp import policy
 from coachapp.dashboard import summaries
 from coachapp.dashboard.impact_page import ImpactPage, impact_page
 from coachapp.db import utcnow
-from coachapp.models import GoalActual, ImpactSummary, PlanGoal, Role, User
+from coachapp.models import (
+    AccountPlan,
+    FigureChange,
+    GoalActual,
+    ImpactSummary,
+    PlanActionItem,
+    PlanComment,
+    PlanGoal,
+    PlanStakeholder,
+    PlanStatus,
+    PlanTeamMember,
+    Role,
+    User,
+)
 from coachapp.plans.impact import GroupBy, ImpactSeries
 from coachapp.plans.quarters import Quarter
+from coachapp.plans.snapshots import take_snapshots
 from coachapp.timezones import local_today
 from tests.builders import Nation, build_nation, make_account, make_plan, make_user
 from tests.dashboard.test_impact_regions import measure_every_plan
@@ -166,3 +180,35 @@ def test_a_quarter_the_worker_does_not_keep_is_computed(db: Session, nation: Nat
     assert [s.label for s in page.view.series][:2] == [
         "Regional Director 1's region", "Regional Director 2's region",
     ]  # fmt: skip
+
+
+def test_every_kind_of_plan_change_marks_the_figures(db: Session, nation: Nation) -> None:
+    """What the impact figures read, changed in any way, marks them; what they do not read
+    (a plan's comment, an account's CRM id) marks nothing."""
+    now = utcnow()
+    summaries.refresh(db, now)
+
+    def changes() -> int:
+        return db.scalar(select(func.count()).select_from(FigureChange)) or 0
+
+    plan = db.scalars(select(AccountPlan).order_by(AccountPlan.id)).first()
+    assert plan is not None and changes() == 0
+    seller = nation.reps[nation.managers[nation.regions[1].id][0].id][0]
+    steps: list[Any] = [
+        lambda: setattr(plan, "strategic_priorities", "Grow the oncology line."),
+        lambda: db.add(PlanStakeholder(plan_id=plan.id, name="Dr. Pat Chair")),
+        lambda: db.add(PlanTeamMember(plan_id=plan.id, user_id=seller.id, responsibility="x")),
+        lambda: db.add(PlanActionItem(plan_id=plan.id, title="Call", owner_id=plan.owner_id)),
+        lambda: db.add(PlanGoal(plan_id=plan.id, title="P&T approval")),
+        lambda: setattr(plan.account, "region", "Elsewhere"),
+        lambda: take_snapshots(db, Quarter.of(now.date()).previous.previous.previous.previous, now),
+        lambda: setattr(plan, "status", PlanStatus.ARCHIVED),
+    ]
+    for n, step in enumerate(steps, start=1):
+        step()
+        db.commit()
+        assert changes() == n, f"step {n} marks the figures"
+    db.add(PlanComment(plan_id=plan.id, author_id=plan.owner_id, body="Looks good."))
+    plan.account.external_id = "CRM-1"
+    db.commit()
+    assert changes() == len(steps)
