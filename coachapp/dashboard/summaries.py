@@ -710,9 +710,11 @@ def refresh_due(db: Session, now: dt.datetime) -> bool:
 
 
 def refresh_if_due(db: Session, now: dt.datetime | None = None) -> int:
-    """The worker's job: computes the figures again when due; the rows written."""
+    """The worker's job: computes the figures again when due; the rows written (the
+    dashboard's and the impact page's)."""
     now = now or utcnow()
     if not refresh_due(db, now):
         db.rollback()
         return 0
-    return refresh(db, now).written
+    done = refresh(db, now)
+    return done.written + done.impact_written
