@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from coachapp import policy
@@ -112,19 +112,23 @@ def account_team_figures(
     region: str = "",
     under: User | None = None,
     not_reviewed_shown: int | None = None,
+    among: Select[int] | None = None,
 ) -> AccountTeamsBoard:
     """The figures of every account team in the viewer's scope (in `region`, if given; of the
     region of a director below the viewer, `under`, if given): those reviewed in the period
     first, those whose reviews were of one line only before the cross-functional ones, then
     those without a review; by name within each. With `not_reviewed_shown`, only that many
     of those without a review are loaded (the first by name), the rest counted: a national
-    scope holds thousands of accounts, a page names a few."""
+    scope holds thousands of accounts, a page names a few. With `among` (a query of accounts'
+    ids), only those accounts of the viewer's (a QBR's)."""
     start = window_start(today, window_days)
     in_scope = [policy.account_figures_scope(viewer)]
     if region:
         in_scope.append(Account.region == region)
     if under is not None and under.id != viewer.id:
         in_scope.append(policy.accounts_below(under))
+    if among is not None:
+        in_scope.append(Account.id.in_(among))
     # The scope is a recursive walk of the viewer's subtree: two statements evaluate it (the
     # reviews in the period with their accounts, and the accounts without one); the others
     # take the reviews' ids.
@@ -162,22 +166,24 @@ def account_team_figures(
         reviewed[account.id] = account
         by_account[account.id].append(review_id)
         held[account.id].append(held_on)
-    unreviewed_query = select(Account).where(*in_scope, Account.id.not_in(list(reviewed)))
-    unreviewed = list(
-        db.scalars(
-            unreviewed_query.order_by(Account.name, Account.id).limit(not_reviewed_shown)
-        ).all()
+    # The accounts without a review found first (materialised), then the first of them by name,
+    # each row with how many there are in all: one statement however many are named. Asked for
+    # the first few by name straight away, PostgreSQL walks the accounts by name testing each
+    # against the scope, which is seconds when it has to count them all.
+    unreviewed_ids = (
+        select(Account.id)
+        .where(*in_scope, Account.id.not_in(list(reviewed)))
+        .cte("unreviewed")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
-    unreviewed_total = (
-        len(unreviewed)
-        if not_reviewed_shown is None or len(unreviewed) < not_reviewed_shown
-        else db.scalar(
-            select(func.count())
-            .select_from(Account)
-            .where(*in_scope, Account.id.not_in(list(reviewed)))
-        )
-        or 0
-    )
+    unreviewed_rows = db.execute(
+        select(Account, func.count().over())
+        .join(unreviewed_ids, unreviewed_ids.c.id == Account.id)
+        .order_by(Account.name, Account.id)
+        .limit(not_reviewed_shown)
+    ).all()
+    unreviewed = [account for account, _ in unreviewed_rows]
+    unreviewed_total = unreviewed_rows[0][1] if unreviewed_rows else 0
     everyone: dict[str, list[int]] = defaultdict(list)
     figures = []
     for account in reviewed.values():
