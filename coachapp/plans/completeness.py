@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from coachapp.models import PROFILE_AREAS, AccountPlan, ActionStatus
 from coachapp.plans.profiling import AREA_TITLES
+
+if TYPE_CHECKING:
+    from coachapp.plans.facts import PlanFacts
 
 STALE_AFTER_DAYS = 60
 
@@ -22,13 +26,14 @@ class Completeness:
     gaps: list[str] = field(default_factory=list)
 
 
-def empty_profile_areas(plan: AccountPlan) -> list[str]:
+def empty_profile_areas(plan: AccountPlan | PlanFacts) -> list[str]:
     """The profiling areas (business, clinical, ...) the plan says nothing about yet."""
     return [area for area in PROFILE_AREAS if not getattr(plan, f"profile_{area}").strip()]
 
 
-def plan_completeness(plan: AccountPlan, today: dt.date) -> Completeness:
-    """Checks the template section by section; each check weighs the same."""
+def plan_completeness(plan: AccountPlan | PlanFacts, today: dt.date) -> Completeness:
+    """Checks the template section by section; each check weighs the same. Of a loaded plan,
+    or of its facts (coachapp.plans.facts) read for every plan of a roll-up."""
     missing: list[str] = []
     gaps: list[str] = []
     checks = 0

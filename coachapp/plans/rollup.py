@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVarTuple
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, TypeVarTuple
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, aliased, contains_eager, selectinload
@@ -30,9 +30,17 @@ from coachapp.models import (
     PlanTeamMember,
     User,
 )
-from coachapp.plans.attainment import PlanAttainment, attainment_of_plan
+from coachapp.plans.attainment import (
+    GoalAttainment,
+    PlanAttainment,
+    goal_attainment,
+    plan_attainment,
+)
 from coachapp.plans.completeness import Completeness, plan_completeness
 from coachapp.plans.service import plan_items_options
+
+if TYPE_CHECKING:
+    from coachapp.plans.facts import PlanFacts
 
 
 @dataclass
@@ -64,12 +72,18 @@ class RollupFilters:
         return {k: str(v) for k, v in vars(self).items() if v}
 
 
+# A plan loaded whole, or its facts (coachapp.plans.facts): the rules read either alike.
+P = TypeVar("P", "AccountPlan", "PlanFacts")
+
+
 @dataclass
-class RollupRow:
-    plan: AccountPlan
+class RollupRow(Generic[P]):
+    plan: P
     completeness: Completeness
     goals_by_status: Counter[str] = field(default_factory=Counter)
     attainment: PlanAttainment | None = None
+    # Each of its goals' attainment today, by goal id: what `attainment` rests on.
+    goal_attainment: dict[int, GoalAttainment] = field(default_factory=dict)
 
     @property
     def overdue_actions(self) -> int:
@@ -237,12 +251,18 @@ class RollupPage:
 
 
 def rollup_page(
-    db: Session, viewer: User, today: dt.date, filters: RollupFilters, page: int = 1
+    db: Session,
+    viewer: User,
+    today: dt.date,
+    filters: RollupFilters,
+    page: int = 1,
+    whole: bool = False,
 ) -> RollupPage:
     """One page of rollup(), in its order, and the plans found counted over every page, in a
     fixed number of statements however many plans the viewer sees: one counts them (by
     region and status, the regions to filter by with them), one reads the page's plans, then
-    what their lines show of those plans only. A page past the last is the last."""
+    what their lines show of those plans only (`whole`: everything full_plan_options loads).
+    A page past the last is the last."""
     tally_query = _found(
         select(Account.region, AccountPlan.status, func.count()),
         viewer,
@@ -258,14 +278,15 @@ def rollup_page(
     number = min(max(page, 1), found.pages)
     rows: list[RollupRow] = []
     if found.total:
-        rows = [rollup_row(plan, today) for plan in _plans_of_page(db, viewer, filters, number)]
+        plans = _plans_of_page(db, viewer, filters, number, whole)
+        rows = [rollup_row(plan, today) for plan in plans]
     return RollupPage(rows, number, filters, tally)
 
 
 def _plans_of_page(
-    db: Session, viewer: User, filters: RollupFilters, page: int
+    db: Session, viewer: User, filters: RollupFilters, page: int, whole: bool
 ) -> Sequence[AccountPlan]:
-    """The plans of a page of the roll-up, with what their lines show."""
+    """The plans of a page of the roll-up, with what their lines show (or all of them)."""
     # Every plan found, first (materialised): asked for the first few in the roll-up's order,
     # PostgreSQL would walk every account by name and test each plan against the viewer's
     # scope until it had them, which for a manager's eight plans is all 2,000 accounts.
@@ -289,7 +310,7 @@ def _plans_of_page(
         .options(
             contains_eager(AccountPlan.account),
             contains_eager(AccountPlan.owner.of_type(OWNER)),
-            *LINE_OPTIONS,
+            *(plan_items_options() if whole else LINE_OPTIONS),
         )
         .order_by(*ROLLUP_ORDER)
     )
@@ -306,13 +327,16 @@ LINE_OPTIONS = (
 )
 
 
-def rollup_row(plan: AccountPlan, today: dt.date) -> RollupRow:
-    """A plan's line of the roll-up: its completeness, goals by status and attainment."""
+def rollup_row(plan: P, today: dt.date) -> RollupRow[P]:
+    """A plan's row of the roll-up, of the plan loaded whole or of its facts: its completeness,
+    goals by status, and attainment (attainment_of_plan, each goal's kept on the way)."""
+    goals = {goal.id: goal_attainment(goal, goal.actuals, today) for goal in plan.goals}
     return RollupRow(
         plan,
         plan_completeness(plan, today),
         Counter(g.status.value for g in plan.goals),
-        attainment_of_plan(plan.goals, today),
+        plan_attainment(list(goals.values())),
+        goals,
     )
 
 
@@ -348,11 +372,13 @@ CSV_COLUMNS = (
 )
 
 
-def rollup_csv(rows: Sequence[RollupRow]) -> str:
+def rollup_csv(rows: Iterable[RollupRow[Any]]) -> str:
+    """The roll-up as a CSV file: of rollup()'s rows, or of every plan's facts (an export of
+    thousands of plans reads them as facts, coachapp.plans.facts)."""
     return csv_text(CSV_COLUMNS, (_rollup_line(row) for row in rows))
 
 
-def _rollup_line(row: RollupRow) -> list[object]:
+def _rollup_line(row: RollupRow[Any]) -> list[object]:
     plan = row.plan
     return [
         plan.account.name,
