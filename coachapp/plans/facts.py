@@ -142,17 +142,18 @@ def fact_rows(
     """rollup() of every plan found, from their facts: the same plans in the same order, the
     same completeness, goal counts and attainment, without loading a plan. `leaving_out`:
     plans (ids) read otherwise (a page of them loaded whole)."""
-    with _collector_waiting():
+    with collector_waiting():
         found = plan_facts(db, viewer, filters or RollupFilters(), leaving_out)
         return [rollup_row(plan, today) for plan in found]
 
 
 @contextmanager
-def _collector_waiting() -> Iterator[None]:
-    """Python's cycle collector off while the facts are made: a national scope's are some
+def collector_waiting() -> Iterator[None]:
+    """Python's cycle collector off while facts are made and read: a national scope's are some
     200,000 small objects that all live until the answer is made, which the collector would
-    walk over and over meanwhile (two fifths of the time at --scale 50) and never free. It
-    runs again after, as it was (another thread making facts at once leaves it to the last)."""
+    walk over and over meanwhile (two fifths of the time at --scale 50) and never free (they
+    hold no cycles: counting references frees them). It runs again after, as it was (another
+    thread making facts at once leaves it to the last one done)."""
     was_running = gc.isenabled()
     gc.disable()
     try:

@@ -158,14 +158,16 @@ def export_csv() -> Response:
 @login_required
 def team_qbr() -> str:
     """The printable quarterly business review of a region or a team (the roll-up's filters,
-    manager_id for a team): the summary first, then each plan kept to a screen."""
+    manager_id for a team): the summary of every plan first, then each plan kept to a screen,
+    a page of them at a time (page=N)."""
     db, user = get_session(), viewer()
     filters = rollup.RollupFilters.from_args(request.args)
     manager = None
     if "manager_id" in request.args:
         # A team outside the viewer's scope, or someone who leads none, is missing.
         manager = team_manager_or_404(db, user, filters.manager_id or 0)
-    report = regional.regional_qbr(db, user, _today(), regional.Scope(filters, manager))
+    page = page_number(request.args.get("page", ""))
+    report = regional.regional_qbr(db, user, _today(), regional.Scope(filters, manager), page)
     return render_template(
         "plans/regional_qbr.html",
         report=report,

@@ -22,6 +22,7 @@ from coachapp.models import (
     Relationship,
 )
 from coachapp.plans import qbr
+from coachapp.plans import rollup as rollup_module
 from coachapp.plans.rollup import RollupFilters, rollup
 from coachapp.reviews import schemas as review_schemas
 from coachapp.reviews import service as reviews
@@ -281,3 +282,57 @@ def test_the_team_pages_link_their_teams_qbr(org: Org, app: Flask) -> None:
         [href] = link.findall(client.get(page).get_data(as_text=True))
         assert href == f"/plans/qbr?manager_id={manager_id}"
         assert "Morgan Manager&#39;s team" in client.get(href).get_data(as_text=True)
+
+
+CARD = re.compile(r'<article class="qbr-card" aria-labelledby="qbr-plan-(\d+)">')
+NEXT_CARDS = re.compile(r'<a class="button" href="([^"]+)">Next plans</a>')
+
+
+def test_a_national_qbr_sums_up_every_plan_and_pages_its_cards(
+    app: Flask, db: Session, org: Org, case: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The summary is of every plan on every page; the cards come a page at a time, each
+    plan once, in the roll-up's order."""
+    monkeypatch.setattr(rollup_module, "PLANS_PER_PAGE", 2)
+    manager, today = org.people["manager"], case["today"]
+    for n in range(3):
+        rep = make_user(db, manager_id=manager.id)
+        plan = make_plan(db, rep, account=make_account(db, region="Midwest"))
+        plan.goals = [numeric_goal(today, f"Goal {n}", 0, 10, 1)]  # behind its line
+    db.commit()
+    director = org.people["director"]
+    with app.app_context():
+        expected = [row.plan.id for row in rollup(db, director, today)]
+    assert len(expected) == 5
+    client = signed_in(app, org, "director")
+    cards, glances, path = [], set(), "/plans/qbr"
+    while path:
+        page = client.get(path).get_data(as_text=True)
+        cards.append([int(found) for found in CARD.findall(page)])
+        glances.add(glance(page, "Goals at risk"))
+        assert "Prepared" in page and "· 5 plans ·" in page
+        more = NEXT_CARDS.search(page)
+        path = more.group(1).replace("&amp;", "&") if more else ""
+        assert len(cards) < 10
+    assert [len(c) for c in cards] == [2, 2, 1]
+    assert [plan for page in cards for plan in page] == expected
+    # Every page sums up the same plans: the three new goals at risk beside the case's three.
+    assert glances == {"6 of 7 goals with data, behind the straight line to their target"}
+    last = client.get("/plans/qbr?page=99").get_data(as_text=True)
+    assert [int(found) for found in CARD.findall(last)] == cards[-1]
+    assert "Plans 5 to 5 of 5" in last and "Previous plans" in last
+    for bad in ("0", "-2", "x", "99999999999999"):
+        assert client.get(f"/plans/qbr?page={bad}").status_code == 200
+
+
+def test_the_qbr_names_the_first_accounts_without_a_review_and_counts_the_rest(
+    app: Flask, db: Session, org: Org, case: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(qbr, "UNREVIEWED_SHOWN", 1)
+    for _ in range(2):
+        make_plan(db, make_user(db, manager_id=org.people["manager"].id))
+    db.commit()
+    page = signed_in(app, org, "director").get("/plans/qbr").get_data(as_text=True)
+    assert glance(page, "Accounts without a review") == "3 of 4 in the last 90 days"
+    unreviewed = page[page.index('id="qbr-unreviewed"') :].split("</section>")[0]
+    assert unreviewed.count("<li>") == 1 and "and 2 more accounts." in unreviewed

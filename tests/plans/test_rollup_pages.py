@@ -221,19 +221,27 @@ def statements(app: Flask, client: HttpsClient, path: str) -> int:
     return len(seen)
 
 
-def test_the_list_runs_the_same_statements_however_many_plans(
+def test_the_list_its_csv_and_qbr_run_the_same_statements_however_many_plans(
     app: Flask, db: Session, org: Org
 ) -> None:
+    """The list and the CSV: the same statements from a few plans to many pages. The QBR
+    loads the plans of its page whole, and once there are more reads the others as facts
+    (coachapp.plans.facts), in six statements more however many they are."""
     director = signed_in(app, org, "director")
     paths = (
         "/plans", "/plans?page=2", "/plans?q=health", "/plans?region=Midwest&function=sales",
         "/plans?status=draft", "/plans.csv",
     )  # fmt: skip
+    qbr_paths = ("/plans/qbr", "/plans/qbr?page=2")
     grow(db, org, 3)  # a draft among them
     before = {path: statements(app, director, path) for path in paths}
+    one_page = {path: statements(app, director, path) for path in qbr_paths}
+    grow(db, org, rollup.PLANS_PER_PAGE)
+    pages = {path: statements(app, director, path) for path in qbr_paths}
+    assert pages == {path: count + 6 for path, count in one_page.items()}
     grow(db, org, 2 * rollup.PLANS_PER_PAGE)
-    after = {path: statements(app, director, path) for path in paths}
-    assert after == before
+    assert {path: statements(app, director, path) for path in paths} == before
+    assert {path: statements(app, director, path) for path in qbr_paths} == pages
     assert len(plan_ids(text_of(director, "/plans?page=2"))) == rollup.PLANS_PER_PAGE
 
 
