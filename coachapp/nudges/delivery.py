@@ -14,12 +14,14 @@ What is guaranteed, as before recording in batches:
   push service has accepted the push (2xx), and only by the worker still holding the lease;
 - no two workers push the same notification at once (the claim), and a device reached is
   never pushed the same notification again;
-- a notification is never lost: until its record commits it stays ``sending`` under its
-  lease. A worker killed (or a database away past the lease) between a push service's 2xx
-  and that commit leaves it to the next worker once the lease lapses, which pushes it again
-  to the devices not recorded as reached: at least once at that boundary, the window being
-  the wait for the notification's slowest device, up to ``PUSH_RECORD_SECONDS`` more, and
-  one transaction. Pushes not yet begun when a round fails are not made.
+- a notification is never lost: until its outcome commits it stays ``sending`` under its
+  lease. A device is recorded as reached as soon as its push is accepted, within
+  ``PUSH_RECORD_SECONDS`` and one transaction, whether or not the notification's other
+  devices have answered: a worker killed (or a database away past the lease) in that window
+  leaves the notification to the next worker once the lease lapses, which pushes it again to
+  the devices not recorded as reached. At least once at that boundary, never while another
+  device of the same notification hangs. Pushes not yet begun when a round fails are not
+  made.
 """
 
 from __future__ import annotations
@@ -431,6 +433,19 @@ class Statements:
         self.outcome_sent = self.outcome.values(sent_at=bindparam("sent_at", type_=when))
         insert = postgresql_insert if postgresql else sqlite_insert
         self.delivered = insert(Base.metadata.tables["push_deliveries"]).on_conflict_do_nothing()
+        # Notifications still ours (status and lease), touched to hold their rows until the
+        # commit: the devices a push service accepted before the others answered go in then.
+        self.still_ours = (
+            update(Notification)
+            .where(
+                one_of(Notification.id, "ids"),
+                Notification.status == NotificationStatus.SENDING,
+                Notification.lease_until == bindparam("lease", type_=when),
+            )
+            .values(lease_until=Notification.lease_until)
+            .returning(Notification.id)
+            .execution_options(synchronize_session=False)
+        )
         self.reached_devices = (
             update(PushSubscription)
             .where(one_of(PushSubscription.id, "ids"))
@@ -715,6 +730,16 @@ class Batch:
 # Recording ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Reached:
+    """A device a push service accepted a push for while the same notification's other
+    devices have not all answered: recorded as reached without waiting for them."""
+
+    batch: Batch
+    job: Job
+    outcome: Outcome
+
+
 @dataclass
 class Settled:
     """A notification all of whose devices have answered: its outcome, decided, waiting for
@@ -746,14 +771,18 @@ class Recorder:
     lease, exactly as while its pushes were in flight: a worker that dies meanwhile leaves it
     to the next worker once the lease lapses, which pushes it again to the devices not in
     `push_deliveries` (at least once, never lost). A device counts as reached only once a
-    push service has accepted a push for it (2xx).
+    push service has accepted a push for it (2xx); one accepted while its notification's
+    other devices are still to answer is recorded with the next record all the same
+    (`Reached`), so that a device that hangs does not hold back the record of those that
+    answered.
     """
 
     def __init__(self, db: Session, settings: PushSettings) -> None:
         self.db = db
         self.settings = settings
         self.waiting: list[Settled] = []
-        self._since: float | None = None  # when the oldest waiting one settled
+        self.reached: list[Reached] = []
+        self._since: float | None = None  # when the oldest waiting one came
         # Notifications done with (recorded, or left to their lease) since the caller looked.
         self.recorded: list[int] = []
         # The first error (other than the database being away) a notification's record met:
@@ -761,11 +790,20 @@ class Recorder:
         self.failure: SQLAlchemyError | None = None
 
     def add(self, settled: Settled) -> None:
-        if not self.waiting:
-            self._since = time.monotonic()
+        self._wait()
         self.waiting.append(settled)
         if len(self.waiting) >= self.settings.record_at_most:
             self.flush()
+
+    def add_reached(self, reached: Reached) -> None:
+        self._wait()
+        self.reached.append(reached)
+        if len(self.reached) >= self.settings.record_at_most:
+            self.flush()
+
+    def _wait(self) -> None:
+        if self._since is None:
+            self._since = time.monotonic()
 
     def timeout(self) -> float | None:
         """Seconds until the waiting notifications are due to be recorded; None: none wait."""
@@ -783,10 +821,11 @@ class Recorder:
 
     def flush(self) -> None:
         items, self.waiting, self._since = self.waiting, [], None
-        if items:
-            self.record(items)
+        reached, self.reached = self.reached, []
+        if items or reached:
+            self.record(items, reached)
 
-    def record(self, items: list[Settled]) -> None:
+    def record(self, items: list[Settled], reached: Collection[Reached] = ()) -> None:
         """Records `items` in one transaction. The pushes have been made whatever the
         database does next: when it goes away now (a restart, a failover), the record is
         tried again while the leases last, so that a short outage does not leave the next
@@ -794,18 +833,27 @@ class Recorder:
         not the outage's: each notification is then recorded alone, so that one bad row (a
         device its owner removed while its push was in flight) does not cost the others
         their record; one that still fails is left to its lease, and the error kept in
-        `failure`."""
+        `failure`. Devices `reached` ahead of their notification's outcome go in the same
+        transaction; when it fails for another reason they are left to that outcome's record,
+        which holds every device's answer."""
         pause = RECORD_RETRY_FIRST_PAUSE
         while True:
             try:
-                self.write(items)
+                self.write(items, reached)
                 break
             except SQLAlchemyError as exc:
                 self.db.rollback()
                 if not database_unavailable(exc):
-                    self.record_each(items, exc)
+                    if reached:
+                        log.warning(
+                            "devices reached ahead of their notifications' outcome not "
+                            "recorded, left to that outcome: %s", str(exc).splitlines()[0][:200],
+                        )  # fmt: skip
+                    if items:
+                        self.record_each(items, exc)
                     return
-                lease_left = min(item.batch.lease_left() for item in items)
+                batches = [item.batch for item in items] + [r.batch for r in reached]
+                lease_left = min(batch.lease_left() for batch in batches)
                 if lease_left < pause + RECORD_RETRY_MARGIN:
                     raise
                 log.warning(
@@ -841,15 +889,31 @@ class Recorder:
             item.batch.unrecorded[item.notification.recipient_id] -= 1
             self.recorded.append(item.notification.id)
 
-    def write(self, items: list[Settled]) -> None:
+    def write(self, items: list[Settled], reached: Collection[Reached] = ()) -> None:
         """The outcomes, the devices reached and the devices' health, in one transaction."""
+        statements = statements_for(self.db)
+        ahead: dict[Batch, list[Reached]] = defaultdict(list)
+        for one in reached:
+            ahead[one.batch].append(one)
+        for batch, batch_reached in ahead.items():
+            ids = list({one.job.notification_id for one in batch_reached})
+            ours_ahead = set(
+                self.db.scalars(statements.still_ours, {"ids": ids, "lease": batch.lease})
+            )
+            self.write_devices(
+                batch.now,
+                [
+                    (one.job, one.outcome)
+                    for one in batch_reached
+                    if one.job.notification_id in ours_ahead
+                ],
+            )
         # One fenced UPDATE per distinct outcome (most notifications of a batch share one),
         # each saying which notifications were still ours.
         alike: dict[tuple[Any, ...], list[int]] = defaultdict(list)
         for item in items:
             key = (item.batch, item.status, item.pushes, item.next_at, item.errors)
             alike[key].append(item.notification.id)
-        statements = statements_for(self.db)
         ours: set[int] = set()
         for (batch, status, pushes, next_at, errors), ids in alike.items():
             values: dict[str, Any] = {
@@ -1013,6 +1077,8 @@ class Sender:
             if self.waiting[job.notification_id] == 0:
                 del self.waiting[job.notification_id]
                 self.recorder.add(batch.decide(notification, results.pop(job.notification_id)))
+            elif outcome.result == OK:
+                self.recorder.add_reached(Reached(batch, job, outcome))
             self.recorder.flush_if_due()
         self.recorder.flush()
         if self.recorder.failure is not None:

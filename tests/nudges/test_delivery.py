@@ -914,6 +914,76 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_nothing(
     assert set(service.delivered.values()) == {1}, "a notification was answered 201 twice"
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("durable_app", ["sqlite", "postgresql"], indirect=True)
+def test_a_device_that_hangs_does_not_hold_back_the_record_of_those_that_answered(
+    durable_app: Flask, service: PushService, tmp_path: Path
+) -> None:
+    """Each rep has a phone that answers at once and a laptop whose push service hangs. The
+    worker is killed while the laptops hang: the phones' pushes were accepted, so they must
+    have been recorded as reached and never be pushed again by the next worker."""
+    with new_session(durable_app) as session:
+        ids = make_due_pushes(session, service.subscription, users=3, per_user=1)
+        phones = session.scalars(select(PushSubscription).order_by(PushSubscription.id)).all()
+        phone_names = [phone.endpoint.rsplit("/", 1)[1] for phone in phones]
+        laptop_names = [f"{name}-laptop" for name in phone_names]
+        for phone, name in zip(phones, laptop_names, strict=True):
+            browser = service.subscription(name)
+            session.add(
+                PushSubscription(
+                    user_id=phone.user_id,
+                    endpoint=browser["endpoint"],
+                    p256dh=browser["keys"]["p256dh"],
+                    auth=browser["keys"]["auth"],
+                    user_agent="laptop",
+                )
+            )
+            service.answer(name, delay=60)  # hangs past the worker's life
+        session.commit()
+    environment = worker_environment(
+        durable_app, tmp_path, PUSH_LEASE_SECONDS=4, PUSH_TIMEOUT_SECONDS=30,
+        WORKER_INTERVAL_SECONDS=0.2,
+    )  # fmt: skip
+    log = (tmp_path / "worker.log").open("w")
+    # The command is fixed: this interpreter running the app's own worker.
+    worker = subprocess.Popen(WORKER, cwd=REPO, env=environment, stdout=log, stderr=log)  # noqa: S603
+    try:
+        wait_for(
+            lambda: (
+                all(service.answered(name) for name in phone_names)
+                and all(service.to(name) for name in laptop_names)
+            ),
+            timeout=30,
+            what="the phones answered and the laptops hanging",
+        )
+
+        def phones_recorded() -> int:
+            with new_session(durable_app) as session:
+                return session.scalar(select(func.count()).select_from(PushDelivery)) or 0
+
+        wait_for(lambda: phones_recorded() == 3, timeout=5, what="the phones recorded as reached")
+        worker.send_signal(signal.SIGKILL)
+        assert worker.wait(timeout=10) == -signal.SIGKILL
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        log.close()
+    assert count_by_status(durable_app) == {"sending": 3}  # the laptops never answered
+    for name in laptop_names:
+        service.answer(name)  # back to answering at once
+    time.sleep(4.2)  # the dead worker's leases lapse
+    again = durable_app.test_cli_runner().invoke(args=["worker", "--once"])
+
+    assert again.exit_code == 0, again.output
+    assert count_by_status(durable_app) == {"sent": len(ids)}
+    assert [len(service.answered(name)) for name in phone_names] == [1, 1, 1]
+    assert [len(service.answered(name)) for name in laptop_names] == [1, 1, 1]
+    with new_session(durable_app) as session:
+        assert session.scalar(select(func.count()).select_from(PushDelivery)) == 6
+        pushes = session.scalars(select(Notification.push_count)).all()
+    assert pushes == [2, 2, 2]
+
+
 class Killed(BaseException):
     """The worker's process dying, as far as the worker's own thread can tell."""
 
