@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from coachapp import migrate
 from coachapp.admin.service import create_user, reset_password, user_create_schema
+from coachapp.collector import settle_for_serving
 from coachapp.dashboard import summaries
 from coachapp.db import get_session, utcnow
 from coachapp.demo import RegionsExhausted, seed_demo
@@ -188,6 +189,7 @@ def worker_command(once: bool) -> None:
         report = run_once(current_app)
         click.echo(report.summary())
         sys.exit(0 if report.ok else 1)
+    settle_for_serving()
     run_forever(current_app)
 
 

@@ -16,3 +16,10 @@ accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 raw_env = ["COACHAPP_ENV=production"]
+
+
+def post_worker_init(_worker: object) -> None:
+    """The app is loaded in this worker: the collector set for serving (coachapp.collector)."""
+    from coachapp.collector import settle_for_serving
+
+    settle_for_serving()

@@ -12,9 +12,7 @@ the roll-up's own query (coachapp.plans.rollup.plans_query), never one statement
 from __future__ import annotations
 
 import datetime as dt
-import gc
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, SQLColumnExpression, case, func, select
@@ -142,25 +140,8 @@ def fact_rows(
     """rollup() of every plan found, from their facts: the same plans in the same order, the
     same completeness, goal counts and attainment, without loading a plan. `leaving_out`:
     plans (ids) read otherwise (a page of them loaded whole)."""
-    with collector_waiting():
-        found = plan_facts(db, viewer, filters or RollupFilters(), leaving_out)
-        return [rollup_row(plan, today) for plan in found]
-
-
-@contextmanager
-def collector_waiting() -> Iterator[None]:
-    """Python's cycle collector off while facts are made and read: a national scope's are some
-    200,000 small objects that all live until the answer is made, which the collector would
-    walk over and over meanwhile (two fifths of the time at --scale 50) and never free (they
-    hold no cycles: counting references frees them). It runs again after, as it was (another
-    thread making facts at once leaves it to the last one done)."""
-    was_running = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_running:
-            gc.enable()
+    found = plan_facts(db, viewer, filters or RollupFilters(), leaving_out)
+    return [rollup_row(plan, today) for plan in found]
 
 
 # A number goal's stages: none (shared, never changed).

@@ -49,7 +49,6 @@ from coachapp.plans.facts import (
     AccountFacts,
     GoalFacts,
     PlanFacts,
-    collector_waiting,
     fact_rows,
 )
 from coachapp.plans.profiling import AREA_TITLES
@@ -294,55 +293,50 @@ def regional_qbr(
     number of queries however many plans: a page of the plans list's (rollup_page: a page past
     the last is the last) loaded whole for their cards, every other plan read as facts for the
     summary, the account teams' figures and the open agreements."""
-    with collector_waiting():  # the summary reads every plan's facts
-        filters = replace(scope.filters, manager_id=scope.manager.id if scope.manager else None)
-        found = rollup_page(db, viewer, today, filters, page, whole=True)
-        others: list[RollupRow[PlanFacts]] = []
-        if found.total > len(found.rows):
-            others = fact_rows(db, viewer, today, filters, [row.plan.id for row in found.rows])
-        before = found.first_row - 1
-        every_plan: list[RollupRow[Any]] = [*others[:before], *found.rows, *others[before:]]
-        attainment = {
-            goal_id: goal for row in every_plan for goal_id, goal in row.goal_attainment.items()
-        }
-        at_risk = sorted(
-            (
-                GoalAtRisk(row, goal, attainment[goal.id])
-                for row in every_plan
-                for goal in row.plan.goals
-                if attainment[goal.id].track == Track.AT_RISK
-            ),
-            key=lambda g: (-g.behind, g.row.plan.account.name, g.goal.position, g.goal.id),
-        )
-        by_plan = {row.plan.id: barriers_of(row) for row in every_plan}
-        barriers = [
-            Barrier(key, label, [row.plan for row in every_plan if key in by_plan[row.plan.id]])
-            for key, label in BARRIERS.items()
-        ]
-        order = list(BARRIERS)
-        ranked = sorted(
-            (b for b in barriers if b.count), key=lambda b: (-b.count, order.index(b.key))
-        )
-        account_ids = sorted({row.plan.account_id for row in every_plan})
-        return RegionalQbr(
-            scope=scope,
-            today=today,
-            cards=found,
-            every_plan=every_plan,
-            attainment=attainment,
-            goals_at_risk=at_risk,
-            still_to_move=_still_to_move(at_risk),
-            barriers=ranked,
-            barriers_by_plan=by_plan,
-            agreements=open_agreements_of(db, viewer, account_ids),
-            agreement_counts=(
-                open_agreement_counts(db, viewer, account_ids)
-                if _sees_team_figures(viewer)
-                else None
-            ),
-            review_window_days=REVIEW_WINDOW_DAYS,
-            account_teams=_not_reviewed(db, viewer, today, scope, filters),
-        )
+    filters = replace(scope.filters, manager_id=scope.manager.id if scope.manager else None)
+    found = rollup_page(db, viewer, today, filters, page, whole=True)
+    others: list[RollupRow[PlanFacts]] = []
+    if found.total > len(found.rows):
+        others = fact_rows(db, viewer, today, filters, [row.plan.id for row in found.rows])
+    before = found.first_row - 1
+    every_plan: list[RollupRow[Any]] = [*others[:before], *found.rows, *others[before:]]
+    attainment = {
+        goal_id: goal for row in every_plan for goal_id, goal in row.goal_attainment.items()
+    }
+    at_risk = sorted(
+        (
+            GoalAtRisk(row, goal, attainment[goal.id])
+            for row in every_plan
+            for goal in row.plan.goals
+            if attainment[goal.id].track == Track.AT_RISK
+        ),
+        key=lambda g: (-g.behind, g.row.plan.account.name, g.goal.position, g.goal.id),
+    )
+    by_plan = {row.plan.id: barriers_of(row) for row in every_plan}
+    barriers = [
+        Barrier(key, label, [row.plan for row in every_plan if key in by_plan[row.plan.id]])
+        for key, label in BARRIERS.items()
+    ]
+    order = list(BARRIERS)
+    ranked = sorted((b for b in barriers if b.count), key=lambda b: (-b.count, order.index(b.key)))
+    account_ids = sorted({row.plan.account_id for row in every_plan})
+    return RegionalQbr(
+        scope=scope,
+        today=today,
+        cards=found,
+        every_plan=every_plan,
+        attainment=attainment,
+        goals_at_risk=at_risk,
+        still_to_move=_still_to_move(at_risk),
+        barriers=ranked,
+        barriers_by_plan=by_plan,
+        agreements=open_agreements_of(db, viewer, account_ids),
+        agreement_counts=(
+            open_agreement_counts(db, viewer, account_ids) if _sees_team_figures(viewer) else None
+        ),
+        review_window_days=REVIEW_WINDOW_DAYS,
+        account_teams=_not_reviewed(db, viewer, today, scope, filters),
+    )
 
 
 def _still_to_move(goals: Sequence[GoalAtRisk]) -> list[StillToMove]:
