@@ -3,15 +3,20 @@
 Jobs: evaluate the nudge rules, push the outbox, purge spent tokens and sign-in attempts,
 snapshot goal attainment once a quarter has closed, compute the dashboard's figures again
 when something they rest on changed or a day turned.
-`run_once` runs every job (for cron and tests); `run_forever` runs each job at its own
-interval until SIGTERM or SIGINT, finishing the round it is in. Every round ends with a
-heartbeat row (`worker_heartbeats`) that the admin's worker page reads.
+`run_once` runs every job in turn (for cron and tests); `run_forever` runs each job at its own
+interval until SIGTERM or SIGINT, finishing the round it is in. There a figures pass (the
+whole organisation's stored figures, about 20 s of CPU at national scale) runs apart, in a
+process of its own (FiguresProcess), one pass at a time, so that the rounds' heartbeats,
+nudge rules and pushes keep their pace while it runs; a stop abandons the pass.
+Every round ends with a heartbeat row (`worker_heartbeats`) that the admin's worker page
+reads: what each job did when it last finished, and since when a figures pass is running.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import multiprocessing
 import os
 import signal
 import socket
@@ -19,6 +24,9 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from multiprocessing.synchronize import Event as ProcessEvent
 from types import FrameType
 
 from flask import Flask, current_app
@@ -26,7 +34,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from coachapp.auth.throttle import purge_old_attempts
-from coachapp.dashboard.summaries import refresh_if_due
+from coachapp.dashboard.summaries import Abandoned, StopEvent, refresh_if_due
 from coachapp.db import get_session, utcnow
 from coachapp.models import ApiToken, WorkerHeartbeat
 from coachapp.nudges.delivery import PushSettings, send_due
@@ -78,14 +86,15 @@ def snapshot_attainment(db: Session) -> int:
     return taken
 
 
-def refresh_figures(db: Session) -> int:
+def refresh_figures(db: Session, stop: StopEvent | None = None) -> int:
     """The dashboard's stored figures computed again when behind (coachapp.dashboard.summaries):
     a change waits, or a date turned; the rows written. Usually nothing is due, and two small
-    queries say so."""
-    return refresh_if_due(db, utcnow())
+    queries say so. `stop` set abandons a pass (summaries.Abandoned)."""
+    return refresh_if_due(db, utcnow(), stop)
 
 
 # Name -> (job, the config key giving its interval in run_forever; None: every round).
+# run_forever runs the figures job in a process of its own (FiguresProcess), not in the rounds.
 JOBS: dict[str, tuple[Job, str | None]] = {
     "nudge_rules": (evaluate_nudge_rules, "NUDGE_RULES_INTERVAL_SECONDS"),
     "push": (push_outbox, None),
@@ -100,6 +109,10 @@ JOBS: dict[str, tuple[Job, str | None]] = {
 class RoundReport:
     counts: dict[str, int] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)
+    # A job run apart from the round (the figures): when it finished, if not in this round.
+    finished_at: dict[str, dt.datetime] = field(default_factory=dict)
+    # A job running apart from the round as the round ends: since when.
+    running: dict[str, dt.datetime] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -129,13 +142,17 @@ def record_heartbeat(db: Session, report: RoundReport, now: dt.datetime | None =
     jobs = {job: dict(entry) for job, entry in (row.jobs or {}).items()}
     for job in [*report.counts, *report.failures]:
         entry = jobs.setdefault(job, {"count": 0, "total": 0, "failures": 0})
-        entry["at"] = now.isoformat()
+        entry["at"] = report.finished_at.get(job, now).isoformat()
         if job in report.counts:
             entry.update(count=report.counts[job], error=None)
             entry["total"] = entry.get("total", 0) + report.counts[job]
         else:
             entry.update(count=None, error=report.failures[job][:500])
             entry["failures"] = entry.get("failures", 0) + 1
+        entry.pop("running_since", None)
+    for job, since in report.running.items():
+        entry = jobs.setdefault(job, {"count": None, "total": 0, "failures": 0})
+        entry["running_since"] = since.isoformat()
     row.jobs = jobs  # a new dict: changes inside a JSON value are not tracked
     row.rounds += 1
     row.last_round_at = now
@@ -145,7 +162,11 @@ def record_heartbeat(db: Session, report: RoundReport, now: dt.datetime | None =
     db.commit()
 
 
-def run_once(app: Flask, only: set[str] | None = None) -> RoundReport:
+def run_once(
+    app: Flask, only: set[str] | None = None, apart: FiguresProcess | None = None
+) -> RoundReport:
+    """Runs the jobs (those named in `only`) one after another, then records the heartbeat,
+    with what `apart` did since the last one."""
     report = RoundReport()
     for name, (job, _interval) in JOBS.items():
         if only is not None and name not in only:
@@ -158,6 +179,8 @@ def run_once(app: Flask, only: set[str] | None = None) -> RoundReport:
                 db.rollback()
                 log.exception("worker job %s failed", name)
                 report.failures[name] = f"{type(exc).__name__}: {exc}"
+    if apart is not None:
+        apart.report_to(report)
     with app.app_context():
         db = get_session()
         try:
@@ -165,33 +188,205 @@ def run_once(app: Flask, only: set[str] | None = None) -> RoundReport:
         except Exception:  # the database may be down: the next round tries again
             db.rollback()
             log.exception("worker heartbeat not recorded")
+            if apart is not None:
+                apart.report_again(report)
     return report
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """A figures pass that ran to its end: when, and the rows it wrote or why it failed."""
+
+    finished_at: dt.datetime
+    count: int | None = None
+    error: str | None = None
+
+
+class _Stopping:
+    """What a figures process checks to give up a pass and end: the worker asked it to stop,
+    or the worker is gone (killed: the process's parent is no longer it)."""
+
+    def __init__(self, asked: ProcessEvent, worker_pid: int) -> None:
+        self.asked = asked
+        self.worker_pid = worker_pid
+
+    def is_set(self) -> bool:
+        return self.asked.is_set() or os.getppid() != self.worker_pid
+
+    def wait(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not self.is_set() and (left := deadline - time.monotonic()) > 0:
+            self.asked.wait(min(left, 1.0))
+
+
+def _figures_pass(app: Flask, stopping: _Stopping) -> _Outcome | None:
+    """One pass, in an app context with its own session; None when abandoned."""
+    try:
+        with app.app_context():
+            db = get_session()
+            try:
+                count = refresh_figures(db, stopping)
+            except BaseException:
+                db.rollback()
+                raise
+        return _Outcome(utcnow(), count=count)
+    except Abandoned:
+        log.info("figures pass abandoned: the worker is stopping or gone")
+        return None
+    except Exception as exc:  # recorded; the next pass tries again
+        log.exception("worker job figures failed")
+        return _Outcome(utcnow(), error=f"{type(exc).__name__}: {exc}")
+
+
+def _figures_process(
+    app: Flask, interval: float, asked: ProcessEvent, results: Connection, worker_pid: int
+) -> None:
+    """The figures process's life: a pass every `interval` seconds until stopped, each pass's
+    start and outcome sent to the worker."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the worker hears it and asks us to stop
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: asked.set())
+    engine = app.extensions["coachapp.db"].engine
+    engine.dispose(close=False)  # the worker's pooled connections stay the worker's
+    stopping = _Stopping(asked, worker_pid)
+    try:
+        while not stopping.is_set():
+            results.send(("started", utcnow()))
+            results.send(("finished", _figures_pass(app, stopping)))
+            stopping.wait(interval)
+    finally:
+        engine.dispose()
+
+
+class FiguresProcess:
+    """The figures job in a process of its own, forked from the worker as it starts: a pass
+    every `interval` seconds (when one is due: refresh_figures), one at a time, with its own
+    database connections, so that however much CPU a pass takes the rounds keep their pace.
+    A stop abandons a pass under way (rolled back; its changes stay marked for the next
+    worker), as does the worker's death. Each round's heartbeat says what the last pass did
+    and since when one is running; a process that died is reported and started again."""
+
+    NAME = "figures"
+
+    def __init__(self, app: Flask, interval: float) -> None:
+        self.app = app
+        self.interval = interval
+        self._context = multiprocessing.get_context("fork")
+        self._asked = self._context.Event()
+        self._process: BaseProcess | None = None
+        self._results: Connection | None = None
+        self._running_since: dt.datetime | None = None
+        self._outcome: _Outcome | None = None  # the last pass's, not yet in a heartbeat
+
+    def start(self) -> None:
+        receiving, sending = self._context.Pipe(duplex=False)
+        process = self._context.Process(
+            target=_figures_process,
+            args=(self.app, self.interval, self._asked, sending, os.getpid()),
+            name="coachapp-figures",
+            daemon=True,
+        )
+        process.start()
+        sending.close()
+        self._process, self._results = process, receiving
+        self._running_since = None
+
+    def ask_to_stop(self) -> None:
+        """The process abandons a pass under way and ends."""
+        self._asked.set()
+
+    def stop(self, timeout: float) -> bool:
+        """Asks the process to end and waits for it; whether it ended in time (else it is
+        killed)."""
+        self._asked.set()
+        if self._process is None:
+            return True
+        self._process.join(timeout)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join(5)
+            return False
+        return True
+
+    def _receive(self) -> None:
+        results = self._results
+        while results is not None and results.poll():
+            try:
+                kind, value = results.recv()
+            except EOFError:
+                return
+            if kind == "started":
+                self._running_since = value
+            else:
+                self._running_since = None
+                if value is not None:
+                    self._outcome = value
+
+    def report_to(self, report: RoundReport) -> None:
+        """Puts into the round's report the last pass's outcome, if not yet reported, and
+        since when a pass is running, if one is."""
+        self._receive()
+        process = self._process
+        if process is not None and not process.is_alive() and not self._asked.is_set():
+            error = f"the figures process ended (exit code {process.exitcode}); started again"
+            log.error(error)
+            self._outcome = _Outcome(utcnow(), error=error)
+            self.start()
+        outcome, self._outcome = self._outcome, None
+        if outcome is not None:
+            if outcome.error is None:
+                report.counts[self.NAME] = outcome.count or 0
+            else:
+                report.failures[self.NAME] = outcome.error
+            report.finished_at[self.NAME] = outcome.finished_at
+        if self._running_since is not None:
+            report.running[self.NAME] = self._running_since
+
+    def report_again(self, report: RoundReport) -> None:
+        """A heartbeat that was not recorded: its pass's outcome waits for the next one,
+        unless a newer pass finished since."""
+        finished_at = report.finished_at.get(self.NAME)
+        if finished_at is not None and self._outcome is None:
+            count, error = report.counts.get(self.NAME), report.failures.get(self.NAME)
+            self._outcome = _Outcome(finished_at, count, error)
+
+
+# How long a stopping worker waits for a figures pass to see the stop and end.
+FIGURES_STOP_WAIT_SECONDS = 30.0
 
 
 def run_forever(app: Flask, stop: threading.Event | None = None) -> None:
     stop = stop or threading.Event()
+    # The CLI hands over flask.current_app, a proxy to the app context of the thread that
+    # pushed it: the figures process needs the app itself.
+    app = getattr(app, "_get_current_object", lambda: app)()
 
     def request_stop(signum: int, _frame: FrameType | None) -> None:
         log.info("worker stopping on signal %s", signum)
         stop.set()
+        figures.ask_to_stop()  # at once, not once the round is done
 
+    interval = float(app.config["WORKER_INTERVAL_SECONDS"])
+    figures = FiguresProcess(app, float(app.config.get("FIGURES_INTERVAL_SECONDS", interval)))
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
-    interval = float(app.config["WORKER_INTERVAL_SECONDS"])
     log.info("worker started; a round every %.0f s", interval)
+    figures.start()
+    in_rounds = {name: key for name, (_job, key) in JOBS.items() if name != FiguresProcess.NAME}
     last_run: dict[str, float] = {}
     while not stop.is_set():
         now = time.monotonic()
         due = {
             name
-            for name, (_job, key) in JOBS.items()
+            for name, key in in_rounds.items()
             if key is None
             or name not in last_run
             or now - last_run[name] >= float(app.config.get(key, interval))
         }
-        report = run_once(app, due)
+        report = run_once(app, due, figures)
         last_run.update(dict.fromkeys(due, now))
         if any(report.counts.values()) or report.failures:
             log.info(report.summary())
         stop.wait(interval)
+    if not figures.stop(FIGURES_STOP_WAIT_SECONDS):
+        log.warning("the figures process did not end in %.0f s: killed", FIGURES_STOP_WAIT_SECONDS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
@@ -50,6 +51,40 @@ class PushRefusals:
     devices: list[RefusingDevice]  # the most recently refused first
 
 
+@dataclass(frozen=True)
+class JobLine:
+    """One job of a worker's heartbeat (coachapp.worker.record_heartbeat), as the page shows it."""
+
+    name: str
+    count: int | None  # what its last run did; None: failed, or not finished yet
+    total: int
+    failures: int
+    error: str | None
+    finished_at: dt.datetime | None  # when its last run ended
+    # A run under way on a thread of its own (the figures): since when.
+    running_since: dt.datetime | None
+
+    @classmethod
+    def of(cls, name: str, entry: dict[str, Any]) -> JobLine:
+        return cls(
+            name=name,
+            count=entry.get("count"),
+            total=int(entry.get("total") or 0),
+            failures=int(entry.get("failures") or 0),
+            error=entry.get("error"),
+            finished_at=_time(entry.get("at")),
+            running_since=_time(entry.get("running_since")),
+        )
+
+
+def _time(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+def job_lines(beat: WorkerHeartbeat) -> list[JobLine]:
+    return [JobLine.of(name, entry) for name, entry in sorted((beat.jobs or {}).items())]
+
+
 @dataclass
 class WorkerStatus:
     heartbeats: list[WorkerHeartbeat]
@@ -66,6 +101,19 @@ class WorkerStatus:
     def stale(self) -> bool:
         """No worker finished a round lately (or ever): nudges are not being sent."""
         return self.last is None or self.now - self.last.last_round_at > self.stale_after
+
+    @property
+    def running_long(self) -> list[JobLine]:
+        """The latest worker's jobs that run apart from its rounds (the figures) and have been
+        running for longer than a round may be silent: stuck, or far slower than they
+        should be."""
+        if self.last is None:
+            return []
+        return [
+            job
+            for job in job_lines(self.last)
+            if job.running_since is not None and self.now - job.running_since > self.stale_after
+        ]
 
 
 def queue_depth(db: Session, now: dt.datetime) -> QueueDepth:

@@ -16,10 +16,11 @@ How it stays right. Any change the figures rest on (a note shared, edited or ack
 its ratings, a follow-up, a development focus, a cadence target, a person joining, leaving,
 moving team or time zone, an account or a competency renamed) writes a figure_changes row in
 the same transaction (mark_changes, one session event for every writer: pages, API, imports,
-worker). The worker's job (refresh_if_due, every FIGURES_INTERVAL_SECONDS) computes every
-row again when a change waits or a date has turned in a time zone the figures were judged
-in, in one pass: the figures of every rep of the organisation loaded once per period, then
-each group added up from them. Writes only the rows whose figures changed.
+worker). The worker's job (refresh_if_due, every FIGURES_INTERVAL_SECONDS, in a process of
+its own beside the worker's rounds: coachapp.worker.FiguresProcess) computes every row again
+when a change waits or a date has turned in a time zone the figures were judged in, in one pass:
+the figures of every rep of the organisation loaded once per period, then each group added up
+from them. Writes only the rows whose figures changed.
 
 How it is read. coachapp.dashboard.service.dashboard takes its rows from a row per child
 (coachapp.dashboard.stored), or computes them on the fly as before when there are none yet (a
@@ -34,7 +35,7 @@ import datetime as dt
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import delete, event, select, update
 from sqlalchemy.orm import ORMExecuteState, Session
@@ -330,10 +331,27 @@ class _Group:
         return (self.person.id, self.scope, self.reader.division, self.reader.as_of)
 
 
-def compute(db: Session, now: dt.datetime) -> Computed:
+class StopEvent(Protocol):
+    """What a long computation asks whether to give up (a threading or multiprocessing Event)."""
+
+    def is_set(self) -> bool: ...
+
+
+class Abandoned(Exception):
+    """A computation given up before its end because its worker is stopping: nothing is
+    stored, and the changes it would have cleared stay marked for the next one."""
+
+
+def _go_on(stop: StopEvent | None) -> None:
+    if stop is not None and stop.is_set():
+        raise Abandoned
+
+
+def compute(db: Session, now: dt.datetime, stop: StopEvent | None = None) -> Computed:
     """Every row's figures at `now`; reads only. The figures of every rep are loaded once per
     period (coachapp.coaching.cadence.load_cadence, a fixed number of queries), the ratings
-    once per period and reader's today, and each group is added up from them."""
+    once per period and reader's today, and each group is added up from them. Raises
+    Abandoned as soon as it sees `stop` set (checked between groups)."""
     started = time.process_time()
     computed = Computed(now=now)
     # First: a change committed after this read is seen by the next computation.
@@ -347,6 +365,7 @@ def compute(db: Session, now: dt.datetime) -> Computed:
 
     quality_notes = None
     for window in sorted(WINDOW_CHOICES, reverse=True):
+        _go_on(stop)
         # The notes' quality (their evidence read, their rating gaps) once, for the longest
         # period: a shorter one's figures take the notes of its own days from them.
         book = load_cadence(db, reps, now, window, TREND_WEEKS, quality=quality_notes is None)
@@ -355,11 +374,12 @@ def compute(db: Session, now: dt.datetime) -> Computed:
         book.quality_notes = quality_notes
         tallies = {day: _by_rep(service.rating_tallies(db, book.reps, window, day)) for day in days}
         for group in groups:
+            _go_on(stop)
             person_id, scope, division, as_of = group.key
             computed.rows[(person_id, scope, window, division, as_of)] = _group_json(
                 book, group, tallies[as_of]
             )
-    computed.impact = _impact_rows(db, org, now)
+    computed.impact = _impact_rows(db, org, now, stop)
     computed.seconds = time.process_time() - started
     return computed
 
@@ -443,7 +463,9 @@ def _row_extras(book: CadenceBook, group: _Group) -> dict[str, Any]:
 # The impact page's figures ---------------------------------------------------------------------
 
 
-def _impact_rows(db: Session, org: _Organisation, now: dt.datetime) -> dict[ImpactKey, Any]:
+def _impact_rows(
+    db: Session, org: _Organisation, now: dt.datetime, stop: StopEvent | None = None
+) -> dict[ImpactKey, Any]:
     """Every impact row at `now` (models.ImpactSummary): for each person, the live plans owned
     by the reps reporting to them (IMPACT_TEAM) and, for a director, by anyone below them
     (SUBTREE) and by anyone below them on each region's accounts (IMPACT_REGION), over the
@@ -503,6 +525,7 @@ def _impact_rows(db: Session, org: _Organisation, now: dt.datetime) -> dict[Impa
             for (person_id, scope, region), indices in groups.items():
                 if reader not in readers.get(person_id, ()):
                     continue
+                _go_on(stop)
                 (series,) = impact.series_of([rows[i] for i in indices], seen_inputs, _one_group)
                 found[(person_id, scope, region, division, as_of)] = impact.series_json(series)
     return found
@@ -686,14 +709,17 @@ def _batches(items: Sequence[T]) -> Iterator[Sequence[T]]:
         yield items[start : start + BATCH]
 
 
-def refresh(db: Session, now: dt.datetime | None = None) -> Refreshed:
+def refresh(
+    db: Session, now: dt.datetime | None = None, stop: StopEvent | None = None
+) -> Refreshed:
     """Computes every row again and stores it (the CLI's refresh-figures, and the worker when
     due). The computation reads in a transaction of its own, which takes no write lock on
-    SQLite; the rows are written in a second, short one."""
+    SQLite; the rows are written in a second, short one. `stop` set abandons the computation
+    (Abandoned, nothing stored)."""
     db.commit()
     if db.get_bind().dialect.name == "sqlite":
         db.connection(execution_options={"sqlite_begin": "DEFERRED"})
-    computed = compute(db, now or utcnow())
+    computed = compute(db, now or utcnow(), stop)
     db.rollback()  # the read transaction ends; the writes start a new one
     return store(db, computed)
 
@@ -709,12 +735,14 @@ def refresh_due(db: Session, now: dt.datetime) -> bool:
     return stored.dates_turned(state, now)
 
 
-def refresh_if_due(db: Session, now: dt.datetime | None = None) -> int:
+def refresh_if_due(
+    db: Session, now: dt.datetime | None = None, stop: StopEvent | None = None
+) -> int:
     """The worker's job: computes the figures again when due; the rows written (the
-    dashboard's and the impact page's)."""
+    dashboard's and the impact page's). `stop` as refresh's."""
     now = now or utcnow()
     if not refresh_due(db, now):
         db.rollback()
         return 0
-    done = refresh(db, now)
+    done = refresh(db, now, stop)
     return done.written + done.impact_written

@@ -34,6 +34,26 @@ def test_a_recent_round_shows_the_worker_running_with_its_jobs(
     assert "nudge_rules: " in page and "Boom: x" in page and "1 failed" in page
 
 
+def test_a_figures_pass_running_apart_shows_since_when_and_when_it_last_finished(
+    login_as: Any, client: HttpsClient, db: Session
+) -> None:
+    now = utcnow()
+    finished = RoundReport(
+        counts={"figures": 12}, finished_at={"figures": now - dt.timedelta(hours=1)}
+    )
+    record_heartbeat(db, finished, now - dt.timedelta(minutes=59))
+    running = RoundReport(counts={"push": 0}, running={"figures": now - dt.timedelta(minutes=7)})
+    record_heartbeat(db, running, now)
+    login_as("admin")
+    page = client.get("/admin/worker").get_data(as_text=True)
+    assert "Running" in page and "Stale" not in page, "the rounds go on"
+    assert (
+        "figures: 12 last run · 12 in all · finished 60 min ago · running, started 7 min ago"
+        in page
+    )
+    assert "Slow" in page and "The <code>figures</code> job has been running since" in page
+
+
 def test_a_worker_silent_for_longer_than_the_limit_is_stale(
     login_as: Any, client: HttpsClient, db: Session
 ) -> None:
