@@ -483,6 +483,10 @@ MATRIX: tuple[Row, ...] = (
     row("plans.add_stakeholder", "POST", "/plans/{plans[rep].id}/stakeholders",
         data={"name": "Dr. Lee"},
         expect=(302, 302, 403, 404, 403, 404, 403, 404, 404, 403, 403, 403, 403, 403, 403, 403)),
+    # The colleagues the team form offers, found as one types: only to whoever edits the team.
+    row("plans.team_choices", "GET", "/plans/{plans[rep].id}/team/choices?colleague=a",
+        fragment=True,
+        expect=(302, 200, 403, 404, 403, 404, 403, 404, 404, 403, 403, 403, 403, 403, 403, 403)),
     row("plans.add_team_member", "POST", "/plans/{plans[rep].id}/team",
         data={"user_id": "{p[other_rep].id}"},
         expect=(302, 302, 403, 404, 403, 404, 403, 404, 404, 403, 403, 403, 403, 403, 403, 403)),

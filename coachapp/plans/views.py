@@ -27,10 +27,11 @@ from coachapp.auth.roles import roles_required, viewer
 from coachapp.csvfiles import MAX_UPLOAD_BYTES, csv_download, decode_upload
 from coachapp.dashboard.service import team_manager_or_404
 from coachapp.db import get_session, utcnow
-from coachapp.errors import Conflict, InvalidInput, NotFound
+from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from coachapp.forms import form_values, load_form
 from coachapp.htmx import is_fragment_request, swapped_into, with_trigger
-from coachapp.listing import page_number
+from coachapp.ids import typed_id
+from coachapp.listing import page_number, search_text
 from coachapp.models import (
     ACCOUNT_TYPE_LABELS,
     FUNCTION_LABELS,
@@ -283,7 +284,7 @@ def show(plan_id: int) -> str:
             plan,
             comments=contributions.comments(db, plan),
             insights=contributions.visible_insights(db, viewer(), plan),
-            candidates=service.possible_team_members(db, plan),
+            team_choices=_team_choices(plan),
             # A manager of someone on the account's team reviews it with them (coachapp.reviews).
             can_run_review=plan.status != PlanStatus.ARCHIVED
             and service.policy.can_run_review(db, viewer(), plan.account_id),
@@ -456,7 +457,7 @@ def _section_response(plan_id: int, section: str, status: int = 200, **extra: An
         plan,
         comments=contributions.comments(db, plan),
         insights=contributions.visible_insights(db, viewer(), plan),
-        candidates=service.possible_team_members(db, plan),
+        team_choices=_team_choices(plan),
         **extra,
     )
     if not is_fragment_request():
@@ -501,6 +502,29 @@ def add_action(plan_id: int) -> Any:
 @login_required
 def add_stakeholder(plan_id: int) -> Any:
     return _add(plan_id, "stakeholders", schemas.stakeholder_schema, service.add_stakeholder)
+
+
+def _team_choices(plan: AccountPlan) -> service.TeamChoices | None:
+    """The colleagues "Add a team member" offers, found by what was typed in "Find someone"
+    (?colleague=) and keeping one chosen in a form sent back; None to whoever may not edit."""
+    if not service.policy.can_edit_plan(viewer(), plan):
+        return None
+    chosen = typed_id(request.form.get("user_id", "")) if request.method == "POST" else None
+    q = search_text(request.args.get("colleague", ""))
+    return service.team_choices(get_session(), plan, q, chosen)
+
+
+@bp.get("/plans/<int:plan_id>/team/choices")
+@login_required
+def team_choices(plan_id: int) -> str:
+    """The colleagues matching what is typed in "Find someone", for the team form's list
+    (htmx swaps it in as one types); the plan's page with ?colleague= does the same without
+    JavaScript."""
+    plan = _plan_for(plan_id)
+    choices = _team_choices(plan)
+    if choices is None:
+        raise PermissionDenied("Only the plan's owner can change its account team.")
+    return render_template("plans/_team_choices.html", team_choices=choices, labels=LABELS)
 
 
 @bp.post("/plans/<int:plan_id>/team")

@@ -57,6 +57,8 @@ def test_rep_writes_a_new_plan_on_a_phone(
 
     # The MSL joins the account team.
     page.get_by_text("Add a team member").click()
+    page.get_by_label("Find someone").fill(msl)  # found as one types
+    expect(page.locator("#new-member-user_id option")).to_have_count(2)  # "Choose", the MSL
     page.get_by_label("Colleague").select_option(label=f"{msl} (Medical science liaison)")
     page.get_by_label("Responsibility").fill("Scientific exchange with the P&T chair")
     page.get_by_role("button", name="Add to team").click()
