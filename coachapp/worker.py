@@ -253,6 +253,8 @@ def _figures_process(
             results.send(("started", utcnow()))
             results.send(("finished", _figures_pass(app, stopping)))
             stopping.wait(interval)
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the worker is gone: nobody to tell
     finally:
         engine.dispose()
 
@@ -278,6 +280,8 @@ class FiguresProcess:
         self._outcome: _Outcome | None = None  # the last pass's, not yet in a heartbeat
 
     def start(self) -> None:
+        if self._results is not None:
+            self._results.close()  # a process that died: its pipe
         receiving, sending = self._context.Pipe(duplex=False)
         process = self._context.Process(
             target=_figures_process,

@@ -91,19 +91,16 @@ def heartbeat(app: Flask) -> WorkerHeartbeat | None:
         return session.get(WorkerHeartbeat, worker.worker_name())
 
 
-def beat_after(app: Flask, rounds: int, figures_reported: bool = False) -> WorkerHeartbeat:
-    """The worker's heartbeat once it has made more than `rounds` rounds (and, if asked, has
-    reported a figures pass)."""
+def beat_when(
+    app: Flask, condition: Callable[[WorkerHeartbeat], bool], what: str
+) -> WorkerHeartbeat:
+    """The worker's heartbeat, once it meets the condition."""
 
     def found() -> WorkerHeartbeat | None:
         beat = heartbeat(app)
-        if beat is None or beat.rounds <= rounds:
-            return None
-        if figures_reported and "at" not in beat.jobs.get("figures", {}):
-            return None
-        return beat
+        return beat if beat is not None and condition(beat) else None
 
-    beat: WorkerHeartbeat = wait_for(found, f"round {rounds + 1}")
+    beat: WorkerHeartbeat = wait_for(found, what)
     return beat
 
 
@@ -159,19 +156,23 @@ def test_rounds_beat_and_push_while_a_figures_pass_is_held(
 
     with running_worker(durable_app):
         assert figures.started.wait(WAIT)
-        rounds_then = beat_after(durable_app, 0).rounds
+        rounds_then = beat_when(durable_app, lambda beat: beat.rounds > 0, "a round").rounds
         with new_session(durable_app) as session:
             notify(session, rep_id, "follow_up_due", "A follow-up is due", "/follow-ups", "held")
             session.commit()
 
         wait_for(lambda: service.answered("phone"), "the push, with the figures pass held")
-        beat = beat_after(durable_app, rounds_then + 1)
+        beat = beat_when(
+            durable_app,
+            lambda beat: beat.rounds > rounds_then + 1 and beat.jobs["push"]["total"] >= 1,
+            "two more rounds, the push recorded",
+        )
         assert not figures.released.is_set()
         assert "running_since" in beat.jobs["figures"]
         assert beat.jobs["push"]["total"] >= 1
 
         figures.released.set()
-        beat = beat_after(durable_app, 0, figures_reported=True)
+        beat = beat_when(durable_app, lambda beat: "at" in beat.jobs["figures"], "the pass")
     assert beat.jobs["figures"]["error"] is None
     assert "running_since" not in beat.jobs["figures"]
     with new_session(durable_app) as session:
@@ -191,7 +192,7 @@ def test_a_stop_abandons_the_figures_pass_and_leaves_its_changes_marked(
 
     with running_worker(durable_app):
         assert figures.started.wait(WAIT)
-        beat_after(durable_app, 0)
+        beat_when(durable_app, lambda beat: beat.rounds > 0, "a round")
     # Stopped while held: the pass went on, saw the stop and was given up.
 
     with new_session(durable_app) as session:
@@ -225,7 +226,8 @@ def test_a_figures_process_that_dies_is_reported_and_started_again(
 
     with running_worker(durable_app):
         assert figures.started.wait(WAIT)
-        (process,) = multiprocessing.active_children()
+        # Listed once Process.start() returns, which may be after the child has begun.
+        (process,) = wait_for(multiprocessing.active_children, "the figures process listed")
         figures.started.clear()
         assert process.pid is not None
         os.kill(process.pid, signal.SIGKILL)
