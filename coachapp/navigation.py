@@ -155,6 +155,11 @@ def localtime(value: dt.datetime, fmt: str = "%-d %b %Y, %H:%M") -> str:
     return local_time(value, name).strftime(fmt)
 
 
+def thousands(count: int) -> str:
+    """A whole number with its thousands marked: 2,521."""
+    return f"{count:,}"
+
+
 def init_app(app: Flask) -> None:
     app.context_processor(template_globals)
     # The rating scale's words, for every template and the macros they import.
@@ -164,3 +169,4 @@ def init_app(app: Flask) -> None:
     # The pages the scripts link to (coachapp.links), on every page, error pages included.
     app.jinja_env.globals.update(script_links=script_links)
     app.add_template_filter(localtime, "localtime")
+    app.add_template_filter(thousands, "thousands")

@@ -10,7 +10,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from coachapp import account_events
 from coachapp.admin import approvals
@@ -28,6 +28,7 @@ from coachapp.email_addresses import MAX_LENGTH as EMAIL_MAX_LENGTH
 from coachapp.email_addresses import PersonEmail, normalise_email
 from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from coachapp.forms import Line
+from coachapp.listing import contains_text
 from coachapp.models import AccountChangeRequest, Function, Role, User
 from coachapp.reporting_lines import change_manager
 from coachapp.timezones import check_timezone
@@ -188,18 +189,48 @@ def set_active(
     return user, None
 
 
-def people_for_admin(
-    db: Session, search: str = "", role: str = "", include_inactive: bool = True
-) -> list[User]:
-    query = select(User).order_by(User.active.desc(), User.name)
+# People the admin's list shows a page at a time (?page=N); the search finds the others.
+PEOPLE_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class PeoplePage:
+    """A page of the admin's list of people, and how many the search and role find in all."""
+
+    people: list[User]
+    page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PEOPLE_PER_PAGE))
+
+    @property
+    def first_row(self) -> int:
+        return (self.page - 1) * PEOPLE_PER_PAGE + 1
+
+
+def people_for_admin(db: Session, search: str = "", role: str = "", page: int = 1) -> PeoplePage:
+    """Everyone, active people first then by name, found by `search` (text in a name or an
+    email address) and `role`, a page at a time: three statements however many people (how
+    many are found, the page, and the managers the page names). A page past the last is the
+    last."""
+    found = []
     if search:
-        pattern = f"%{search.strip().lower()}%"
-        query = query.where(func.lower(User.name).like(pattern) | User.email.like(pattern))
+        found.append(contains_text(search, User.name, User.email))
     if role in {r.value for r in Role}:
-        query = query.where(User.role == Role(role))
-    if not include_inactive:
-        query = query.where(User.active.is_(True))
-    return list(db.scalars(query.limit(500)).all())
+        found.append(User.role == Role(role))
+    total = db.scalar(select(func.count()).select_from(User).where(*found)) or 0
+    number = min(max(page, 1), PeoplePage([], 1, total).pages)
+    people = db.scalars(
+        select(User)
+        .where(*found)
+        .options(selectinload(User.manager))
+        .order_by(User.active.desc(), User.name, User.id)
+        .offset((number - 1) * PEOPLE_PER_PAGE)
+        .limit(PEOPLE_PER_PAGE)
+    ).all()
+    return PeoplePage(list(people), number, total)
 
 
 def possible_managers(db: Session) -> list[User]:

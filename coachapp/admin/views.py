@@ -14,6 +14,7 @@ from coachapp.db import get_session
 from coachapp.errors import Conflict, InvalidInput, NotFound
 from coachapp.forms import form_values, load_form
 from coachapp.inbox import reading
+from coachapp.listing import page_number, search_text
 from coachapp.models import (
     FUNCTION_LABELS,
     ROLE_LABELS,
@@ -54,14 +55,14 @@ def _form_page(template: str, status: int = 200, **context: Any) -> tuple[str, i
 @bp.get("/users")
 @roles_required(Role.ADMIN)
 def users() -> str:
-    search = request.args.get("q", "")[:100]
+    search = search_text(request.args.get("q", ""))
     role = request.args.get("role", "")
     db = get_session()
     reading.page_opened(db, viewer(), subjects.pending_approvals())
-    people = service.people_for_admin(db, search, role)
+    found = service.people_for_admin(db, search, role, page_number(request.args.get("page", "")))
     return render_template(
         "admin/users.html",
-        people=people,
+        found=found,
         q=search,
         role=role,
         roles=ROLE_LABELS,
