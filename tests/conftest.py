@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import secrets
@@ -45,6 +46,22 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["TZ"] = TIMEZONE
     time.tzset()
     _cheap_argon2()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
+# Python's garbage collector, tuned for a test run: a process of the suite holds a few hundred
+# thousand long-lived objects (the app, SQLAlchemy's mappers and caches, Hypothesis, the
+# collected items) that every full collection walks again, and each test makes and drops
+# many more. Collecting the youngest objects after 50,000 allocations instead of 700, and
+# leaving what exists once the tests are collected out of later collections (gc.freeze), took
+# the CPU time of the coaching and plans tests on SQLite from about 29.5 s to 25 s (-14%);
+# the app's own processes keep Python's defaults. Reference cycles are still collected.
+GC_THRESHOLDS = (50_000, 20, 100)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    gc.collect()
+    gc.freeze()
 
 
 def _cheap_argon2() -> None:
