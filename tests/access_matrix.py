@@ -435,6 +435,9 @@ MATRIX: tuple[Row, ...] = (
         expect=(302, 404, 404, 404, 404, 404, 404, 404, 404, 200, 404, 200, 404, 404, 404, 404)),
     row("plans.new", "GET", "/plans/new",
         expect=(302, 200, 200, 200, 404, 404, 404, 404, 404, 404, 200, 404, 404, 200, 404, 200)),
+    # The accounts the new plan's form offers, found as one types: to whoever writes plans.
+    row("plans.account_choices", "GET", "/plans/new/accounts?account=a", fragment=True,
+        expect=(302, 200, 200, 200, 404, 404, 404, 404, 404, 404, 200, 404, 404, 200, 404, 200)),
     row("plans.new", "POST", "/plans/new", data={},
         expect=(302, 422, 422, 422, 404, 404, 404, 404, 404, 404, 422, 404, 404, 422, 404, 422)),
     row("plans.show", "GET", "/plans/{plans[rep].id}", variant="of_rep",

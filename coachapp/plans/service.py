@@ -7,7 +7,6 @@ every write checks who may make it and records it in the audit trail.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -17,7 +16,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from coachapp import audit, policy
 from coachapp.db import utcnow
 from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from coachapp.listing import contains_text
+from coachapp.listing import Choices, choices_among
 from coachapp.models import (
     Account,
     AccountPlan,
@@ -116,62 +115,29 @@ def plans_of_person(db: Session, viewer: User, person_id: int) -> Sequence[Accou
     return plans_with_person(db, viewer, person_id)
 
 
-def accounts_for_new_plan(db: Session) -> Sequence[Account]:
-    return db.scalars(select(Account).order_by(Account.name)).all()
-
-
 def may_join_a_team(person: User) -> bool:
     """Who may be on an account team: an active rep of any function, in any line."""
     return person.active and person.role == Role.REP
 
 
-# How many colleagues "Add a team member" offers at once; typing a name finds the others.
-TEAM_CHOICES_SHOWN = 30
-
-
-@dataclass(frozen=True)
-class TeamChoices:
-    """Colleagues who may join a plan's account team, as its form offers them: the first
-    TEAM_CHOICES_SHOWN by name of those matching what was typed (`q`, in a name or email
-    address), how many match in all, and one already chosen in a form sent back."""
-
-    people: Sequence[User]
-    total: int
-    q: str = ""
-
-    @property
-    def more(self) -> int:
-        return self.total - len(self.people)
-
-
 def team_choices(
     db: Session, plan: AccountPlan, q: str = "", chosen: int | None = None
-) -> TeamChoices:
-    """Active reps of any function not yet on the account team, found by `q`: two statements
-    at most however many people the organisation has (the second counts them when there are
-    more than are shown). `chosen` (a person picked in a form being shown again) stays among
-    them whatever was typed."""
+) -> Choices[User]:
+    """Active reps of any function not yet on the account team (may_join_a_team, as a query),
+    found by `q` in a name or an email address, by name; `chosen` kept (listing.choices_among)."""
     wanted = [
         User.active.is_(True),
-        User.role == Role.REP,  # may_join_a_team, as a query
+        User.role == Role.REP,
         User.id.not_in([member.user_id for member in plan.team] or [0]),
     ]
-    if q:
-        wanted.append(contains_text(q, User.name, User.email))
-    people = list(
-        db.scalars(
-            select(User).where(*wanted).order_by(User.name, User.id).limit(TEAM_CHOICES_SHOWN)
-        )
-    )
-    total = len(people)
-    if total == TEAM_CHOICES_SHOWN:
-        total = db.scalar(select(func.count()).select_from(User).where(*wanted)) or total
-    if chosen is not None and all(person.id != chosen for person in people):
-        person = db.get(User, chosen)
-        on_team = any(member.user_id == chosen for member in plan.team)
-        if person is not None and may_join_a_team(person) and not on_team:
-            people = sorted([*people, person], key=lambda p: (p.name, p.id))
-    return TeamChoices(people, total, q)
+    return choices_among(db, User, wanted, (User.name, User.id), q, (User.name, User.email), chosen)
+
+
+def account_choices(db: Session, q: str = "", chosen: int | None = None) -> Choices[Account]:
+    """The accounts a new plan may be written for (every account: a plan's account is the
+    organisation's), found by `q` in their name, region or CRM id, by name; `chosen` kept."""
+    searched = (Account.name, Account.region, Account.external_id)
+    return choices_among(db, Account, (), (Account.name, Account.id), q, searched, chosen)
 
 
 def history(db: Session, viewer: User, plan_id: int, limit: int = 100) -> Sequence[AuditEvent]:

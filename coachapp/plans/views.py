@@ -31,11 +31,12 @@ from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from coachapp.forms import form_values, load_form
 from coachapp.htmx import is_fragment_request, swapped_into, with_trigger
 from coachapp.ids import typed_id
-from coachapp.listing import page_number, search_text
+from coachapp.listing import Choices, page_number, search_text
 from coachapp.models import (
     ACCOUNT_TYPE_LABELS,
     FUNCTION_LABELS,
     PROFILE_AREAS,
+    Account,
     AccountPlan,
     ActionStatus,
     DecisionRole,
@@ -43,6 +44,7 @@ from coachapp.models import (
     PlanStatus,
     Relationship,
     Role,
+    User,
 )
 from coachapp.plans import (
     actuals,
@@ -260,12 +262,24 @@ def new() -> Any:
                 return redirect(url_for("plans.show", plan_id=plan.id))
         status = 422 if errors else 200
     return render_template(
-        "plans/new.html",
-        values=values,
-        errors=errors,
-        accounts=service.accounts_for_new_plan(db),
-        labels=LABELS,
+        "plans/new.html", values=values, errors=errors, accounts=_account_choices(), labels=LABELS
     ), status
+
+
+def _account_choices() -> Choices[Account]:
+    """The accounts "New account plan" offers, found by what was typed in "Find an account"
+    (?account=) and keeping one chosen in a form sent back."""
+    chosen = typed_id(request.form.get("account_id", "")) if request.method == "POST" else None
+    q = search_text(request.args.get("account", ""))
+    return service.account_choices(get_session(), q, chosen)
+
+
+@bp.get("/plans/new/accounts")
+@roles_required(Role.REP)
+def account_choices() -> str:
+    """The accounts matching what is typed in "Find an account", for the new plan's list (htmx
+    swaps it in as one types); /plans/new?account= does the same without JavaScript."""
+    return render_template("plans/_account_choices.html", accounts=_account_choices(), values={})
 
 
 def default_period() -> str:
@@ -504,7 +518,7 @@ def add_stakeholder(plan_id: int) -> Any:
     return _add(plan_id, "stakeholders", schemas.stakeholder_schema, service.add_stakeholder)
 
 
-def _team_choices(plan: AccountPlan) -> service.TeamChoices | None:
+def _team_choices(plan: AccountPlan) -> Choices[User] | None:
     """The colleagues "Add a team member" offers, found by what was typed in "Find someone"
     (?colleague=) and keeping one chosen in a form sent back; None to whoever may not edit."""
     if not service.policy.can_edit_plan(viewer(), plan):

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bench.pages import counting_statements
+from coachapp.listing import CHOICES_SHOWN as TEAM_CHOICES_SHOWN
 from coachapp.models import Function, Role, User
-from coachapp.plans.service import TEAM_CHOICES_SHOWN
 from tests.builders import Org, make_user
 from tests.conftest import HttpsClient
 
