@@ -29,7 +29,13 @@ from coachapp.dashboard.schemas import (
     rep_json,
     team_json,
 )
-from coachapp.dashboard.service import TeamFigures, rep_rows, scoped_reps_query, teams_of
+from coachapp.dashboard.service import (
+    TeamFigures,
+    rep_rows,
+    scoped_reps_query,
+    teams_in_view,
+    teams_of,
+)
 from coachapp.db import get_session, utcnow
 from coachapp.models import User
 from coachapp.timezones import local_today
@@ -78,17 +84,14 @@ def _teams(query: dict[str, Any], trend_weeks: int = 0) -> paging.Page[TeamFigur
     are computed (a national scope has hundreds of teams)."""
     user = api_user()
     now = utcnow()
-    pages: list[paging.Page[User | None]] = []
-
-    def cut(managers: list[User | None]) -> list[User | None]:
-        pages.append(paging.list_page(managers, TEAM_ORDER, query))
-        return pages[0].items
-
+    db, filters = get_session(), cadence_filters(query)
+    in_view = teams_in_view(db, user, filters)
+    page = paging.list_page(in_view.managers, TEAM_ORDER, query)
     teams, _ = teams_of(
-        get_session(), user, cadence_filters(query), now, local_today(user.timezone, now),
-        trend_weeks, quality=True, cut=cut,
+        db, user, filters, now, local_today(user.timezone, now), trend_weeks, quality=True,
+        in_view=in_view.only(page.items),
     )  # fmt: skip
-    return paging.Page(teams, pages[0].next_cursor)
+    return paging.Page(teams, page.next_cursor)
 
 
 @blp.get("/cadence/teams")

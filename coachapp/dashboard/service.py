@@ -13,7 +13,7 @@ import datetime as dt
 import enum
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -503,6 +503,35 @@ def cadence_rows(
     return rep_rows(db, scoped_reps(db, viewer, filters), filters.window_days, now)
 
 
+@dataclass(frozen=True)
+class TeamsInView:
+    """The teams in a viewer's scope before any figure is computed: a team per manager (by
+    name; None, the reps who report to nobody in view, last) and the reps of them all."""
+
+    managers: list[User | None]
+    reps: list[User]
+    known: set[int]  # the managers' ids
+
+    def only(self, managers: list[User | None]) -> TeamsInView:
+        """These teams (a page of them) and their reps alone."""
+        wanted = {manager.id if manager else None for manager in managers}
+        reps = [r for r in self.reps if self._team_of(r) in wanted]
+        return TeamsInView(managers, reps, self.known)
+
+    def _team_of(self, rep: User) -> int | None:
+        return rep.manager_id if rep.manager_id in self.known else None
+
+
+def teams_in_view(db: Session, viewer: User, filters: CadenceFilters) -> TeamsInView:
+    reps = scoped_reps(db, viewer, filters)
+    leaders = _leaders(db, viewer, reps, filters)
+    known = {leader.id for leader in leaders}
+    managers: list[User | None] = list(leaders)
+    if any(rep.manager_id not in known for rep in reps):
+        managers.append(None)
+    return TeamsInView(managers, reps, known)
+
+
 def teams_of(
     db: Session,
     viewer: User,
@@ -511,21 +540,13 @@ def teams_of(
     today: dt.date,
     trend_weeks: int = 0,
     quality: bool = False,
-    cut: Callable[[list[User | None]], list[User | None]] | None = None,
+    in_view: TeamsInView | None = None,
 ) -> tuple[list[TeamFigures], CadenceBook]:
-    """A team per manager in the viewer's scope (by name; None, the reps who report to
-    nobody in view, last) with its figures. `cut` chooses the teams wanted from that list
-    (a page of them) before any figure is computed: only their reps' are."""
-    reps = scoped_reps(db, viewer, filters)
-    leaders = _leaders(db, viewer, reps, filters)
-    known = {leader.id for leader in leaders}
-    managers: list[User | None] = list(leaders)
-    if any(rep.manager_id not in known for rep in reps):
-        managers.append(None)
-    if cut is not None:
-        managers = cut(managers)
-        wanted = {manager.id if manager else None for manager in managers}
-        reps = [r for r in reps if (r.manager_id if r.manager_id in known else None) in wanted]
+    """The teams in the viewer's scope with their figures: those of `in_view` (teams_in_view,
+    or a page of them: only their reps' figures are computed), or all of them."""
+    if in_view is None:
+        in_view = teams_in_view(db, viewer, filters)
+    managers, reps, known = in_view.managers, in_view.reps, in_view.known
     book = load_cadence(db, reps, now, filters.window_days, trend_weeks, quality)
     by_manager: dict[int | None, list[RepRow]] = {}
     for rep in reps:
