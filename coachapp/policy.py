@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -938,29 +938,38 @@ def follow_up_open_to(person_id: int | SQLColumnExpression[Any]) -> ColumnElemen
     )
 
 
-def follow_ups_scope(viewer: User) -> ColumnElement[bool]:
+def follow_ups_scope(
+    viewer: User, among: Sequence[ColumnElement[bool]] = ()
+) -> ColumnElement[bool]:
     """A follow-up is visible to its owner and to whoever may see its session; one on a
     draft stays with the draft's author until the note is shared (follow_up_open_to).
     Those on notes about a rep who has left the author's line are frozen for the author:
-    they read them on the note, as it stood at the move, and nowhere else."""
+    they read them on the note, as it stood at the move, and nowhere else.
+
+    `among`: conditions on the follow-ups a caller keeps to anyway (one rep's), tested in
+    each way in too, so that each starts from them: a national director's scope holds tens
+    of thousands of follow-ups, one rep a few."""
     if viewer.role == Role.ADMIN:
         return false()
     own = select(FollowUp.id).where(
         FollowUp.owner_id == viewer.id,
         follow_up_open_to(viewer.id),
         _on_no_note_or_one(_still_in_line(viewer)),
+        *among,
     )
     on_visible_notes = (
         select(FollowUp.id)
         .join(Note, Note.id == FollowUp.session_id)
-        .where(notes_scope(viewer), _still_in_line(viewer))
+        .where(notes_scope(viewer), _still_in_line(viewer), *among)
     )
     ways = [own, on_visible_notes]
     managed = managed_ids(viewer)
     if managed is not None:
         # Managers and directors follow their people's plan-action follow-ups too.
         ways.append(
-            select(FollowUp.id).where(FollowUp.session_id.is_(None), FollowUp.owner_id.in_(managed))
+            select(FollowUp.id).where(
+                FollowUp.session_id.is_(None), FollowUp.owner_id.in_(managed), *among
+            )
         )
     # Each way found from its own index (the owner's, the notes'), not a test of each of the
     # organisation's follow-ups: a national field force has tens of thousands open.
@@ -977,8 +986,9 @@ def can_change_follow_up(viewer: User, follow_up: FollowUp) -> bool:
     return viewer.id in {follow_up.owner_id, author_id}
 
 
-def visible_follow_ups(viewer: User) -> Select[FollowUp]:
-    return select(FollowUp).where(follow_ups_scope(viewer))
+def visible_follow_ups(viewer: User, among: Sequence[ColumnElement[bool]] = ()) -> Select[FollowUp]:
+    """The follow-ups the viewer sees (of those meeting `among`, if given)."""
+    return select(FollowUp).where(follow_ups_scope(viewer, among), *among)
 
 
 def follow_up_or_404(db: Session, viewer: User, follow_up_id: int) -> FollowUp:
@@ -989,7 +999,10 @@ def follow_up_or_404(db: Session, viewer: User, follow_up_id: int) -> FollowUp:
         db,
         select(FollowUp).where(
             FollowUp.id == follow_up_id,
-            or_(follow_ups_scope(viewer), _review_agreement_visible(viewer)),
+            or_(
+                follow_ups_scope(viewer, among=(FollowUp.id == follow_up_id,)),
+                _review_agreement_visible(viewer),
+            ),
         ),
     )
 

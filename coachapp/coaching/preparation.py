@@ -137,11 +137,9 @@ def open_follow_ups_of(
     db: Session, viewer: User, rep: User, limit: int | None = None
 ) -> Sequence[FollowUp]:
     """The rep's open follow-ups the viewer may see, soonest due first."""
+    theirs = (FollowUp.owner_id == rep.id, FollowUp.status == FollowUpStatus.OPEN)
     return db.scalars(
-        policy.visible_follow_ups(viewer)
-        .where(FollowUp.owner_id == rep.id, FollowUp.status == FollowUpStatus.OPEN)
-        .order_by(FollowUp.due_date)
-        .limit(limit)
+        policy.visible_follow_ups(viewer, among=theirs).order_by(FollowUp.due_date).limit(limit)
     ).all()
 
 
