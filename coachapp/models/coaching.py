@@ -145,8 +145,8 @@ class Note(Base):
     client_uuid: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=uuid.uuid4)
     manager_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     rep_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
-    plan_id: Mapped[int | None] = mapped_column(ForeignKey("account_plans.id"))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("account_plans.id"), index=True)
     guide_version_id: Mapped[int] = mapped_column(ForeignKey("guide_versions.id"))
     # Chosen by the manager, never defaulted: a draft may not have one yet; a shared note
     # has one (coachapp.coaching.counts).
