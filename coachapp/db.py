@@ -7,12 +7,15 @@ import sqlite3
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
+from sqlalchemy import DateTime, Engine, MetaData, String, cast, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -47,6 +50,28 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
+
+
+class iso_day(FunctionElement[str]):
+    """A date as ISO text in a query (YYYY-MM-DD, as date.isoformat() writes it), whatever the
+    server's DateStyle: for keys built in SQL that Python reads back and compares."""
+
+    type = String()
+    name = "iso_day"
+    inherit_cache = True
+
+
+@compiles(iso_day)
+def _iso_day(element: iso_day, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite keeps a date as that very text.
+    (day,) = element.clauses
+    return compiler.process(cast(day, String), **kw)
+
+
+@compiles(iso_day, "postgresql")
+def _iso_day_postgresql(element: iso_day, compiler: SQLCompiler, **kw: Any) -> str:
+    (day,) = element.clauses
+    return f"to_char({compiler.process(day, **kw)}, 'YYYY-MM-DD')"
 
 
 class Base(DeclarativeBase):

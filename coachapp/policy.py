@@ -655,6 +655,11 @@ def authors_line_holds(note: Note) -> bool:
     return note.rep.manager_id == note.manager_id
 
 
+def authors_line_held() -> ColumnElement[bool]:
+    """authors_line_holds as a condition of a query on Note."""
+    return exists().where(User.id == Note.rep_id, User.manager_id == Note.manager_id)
+
+
 def _still_in_line(viewer: User) -> ColumnElement[bool]:
     """Notes (in a query on coaching_sessions) whose rep still reports to the viewer, or
     that the viewer did not write."""

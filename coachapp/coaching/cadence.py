@@ -563,6 +563,11 @@ def targets_by_manager(db: Session, manager_ids: Iterable[int]) -> dict[int | No
     return _targets_from(_target_rows(db, manager_ids))
 
 
+def every_target(db: Session) -> dict[int | None, Target]:
+    """targets_by_manager for every team with an override (a row each, a small table)."""
+    return _targets_from(db.scalars(select(CadenceTarget)))
+
+
 def _target_rows(db: Session, manager_ids: Iterable[int]) -> Sequence[CadenceTarget]:
     ids = set(manager_ids)
     return db.scalars(

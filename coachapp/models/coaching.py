@@ -12,11 +12,13 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -196,6 +198,20 @@ class Note(Base):
         CheckConstraint("manager_id <> rep_id", name="not_self"),
         CheckConstraint("status = 'draft' OR shared_at IS NOT NULL", name="shared_has_timestamp"),
         CheckConstraint("status = 'draft' OR type IS NOT NULL", name="shared_has_type"),
+        # What the nudge rules look for each round (coachapp.nudges.rules): notes waiting for
+        # their acknowledgement, and drafts left, by when they were shared or last touched.
+        Index(
+            "ix_coaching_sessions_waiting",
+            "shared_at",
+            sqlite_where=text("status = 'shared'"),
+            postgresql_where=text("status = 'shared'"),
+        ),
+        Index(
+            "ix_coaching_sessions_drafts",
+            "updated_at",
+            sqlite_where=text("status = 'draft'"),
+            postgresql_where=text("status = 'draft'"),
+        ),
     )
 
 

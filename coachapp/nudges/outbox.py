@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from typing import Protocol
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -48,28 +49,85 @@ def notify(
     generic title instead (payload_for). `subject` (coachapp.nudges.subjects) is the thing
     whose opening or acting on marks the notification read.
     """
-    insert = insert_for(db)
     now = utcnow()
+    row = _row(recipient_id, kind, title, url, dedupe_key, body, subject, not_before or now, now)
+    return bool(_insert_new(db, [row]))
+
+
+class Nudged(Protocol):
+    """A notification to write, as the nudge rules make them."""
+
+    @property
+    def recipient_id(self) -> int: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def dedupe_key(self) -> str: ...
+
+    @property
+    def body(self) -> str: ...
+
+    @property
+    def subject(self) -> str | None: ...
+
+
+def notify_all(db: Session, nudges: Iterable[Nudged]) -> int:
+    """notify for many at once, due now: one statement for them all (the driver sends the
+    rows in batches) instead of one each; the number added. A key written already, or twice
+    in `nudges`, is added once."""
+    now = utcnow()
+    rows = [
+        _row(n.recipient_id, n.kind, n.title, n.url, n.dedupe_key, n.body, n.subject, now, now)
+        for n in nudges
+    ]
+    return _insert_new(db, rows)
+
+
+def _row(
+    recipient_id: int,
+    kind: str,
+    title: str,
+    url: str,
+    dedupe_key: str,
+    body: str,
+    subject: str | None,
+    not_before: dt.datetime,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    return {
+        "recipient_id": recipient_id,
+        "kind": kind,
+        "title": title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 1] + "…",
+        "body": body,
+        "url": url,
+        "dedupe_key": dedupe_key,
+        "subject": subject,
+        "not_before": not_before,
+        "status": NotificationStatus.PENDING,
+        "attempts": 0,
+        "push_count": 0,
+        "created_at": now,
+    }
+
+
+def _insert_new(db: Session, rows: list[dict[str, Any]]) -> int:
+    """Inserts the rows whose key is not written yet; how many were."""
+    if not rows:
+        return 0
     statement = (
-        insert(Notification)
-        .values(
-            recipient_id=recipient_id,
-            kind=kind,
-            title=title if len(title) <= TITLE_MAX else title[: TITLE_MAX - 1] + "…",
-            body=body,
-            url=url,
-            dedupe_key=dedupe_key,
-            subject=subject,
-            not_before=not_before or now,
-            status=NotificationStatus.PENDING,
-            attempts=0,
-            push_count=0,
-            created_at=now,
-        )
+        insert_for(db)(Notification)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
         .returning(Notification.id)
     )
-    return db.execute(statement).first() is not None
+    return len(db.execute(statement, rows).all())
 
 
 def topic_for(notification: Pushed) -> str:

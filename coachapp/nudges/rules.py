@@ -9,33 +9,54 @@ service in the same transaction as the change.
 Each nudge names its subject in the inbox ("Follow-up overdue: Send the formulary deck") and
 links to the page of that one thing, built from the URL map (coachapp.links); the
 push shows only the kind's generic title (coachapp.nudges.kinds).
+
+A rule asks the database only for what may be due now and is not written yet: each query
+builds the dedupe keys its subjects would get and leaves out those already in the outbox (an
+index lookup each), so an evaluation costs what is due or changed, not the organisation's
+size, and only those subjects are loaded as objects.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+import functools
+import operator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import (
+    ColumnElement,
+    SQLColumnExpression,
+    String,
+    and_,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from coachapp import policy
 from coachapp.coaching import service as coaching
-from coachapp.coaching.cadence import ack_deadline_days, cadence_for_reps
-from coachapp.db import utcnow
+from coachapp.coaching.cadence import ack_deadline_days, cadence_for_reps, every_target
+from coachapp.coaching.counts import counted
+from coachapp.db import iso_day, utcnow
 from coachapp.links import path_for
 from coachapp.models import (
     FollowUp,
     FollowUpStatus,
     Note,
     NoteStatus,
+    Notification,
     PlannedRideAlong,
     Role,
     User,
 )
 from coachapp.nudges import subjects
-from coachapp.nudges.outbox import notify
+from coachapp.nudges.outbox import notify_all
 from coachapp.nudges.wording import day, note_topic
 from coachapp.timezones import local_today
 
@@ -59,25 +80,67 @@ class Nudge:
 
 Rule = Callable[[Session, dt.datetime], Iterator[Nudge]]
 
+# Keys read per statement when checking which are written (weekly_digest).
+KEYS_PER_QUERY = 500
+
+
+def _key(*parts: str | SQLColumnExpression[Any]) -> ColumnElement[str]:
+    """A dedupe key built in a query from text, ids and days (iso_day), for _unwritten and
+    for the nudge itself, so that its format is written once."""
+    texts: list[ColumnElement[str]] = [
+        literal(part, String) if isinstance(part, str) else cast(part, String) for part in parts
+    ]
+    return functools.reduce(operator.add, texts)
+
+
+def _unwritten(key: ColumnElement[str]) -> ColumnElement[bool]:
+    """No notification has this key yet (its unique index answers)."""
+    return ~exists().where(Notification.dedupe_key == key)
+
+
+def _todays(db: Session, now: dt.datetime) -> tuple[dt.date, dt.date]:
+    """The earliest and the latest "today" on the calendars of the active people (each within
+    a day of UTC's): what may be due is judged from these two dates, in the query."""
+    zones = db.scalars(select(User.timezone).where(User.active.is_(True)).distinct()).all()
+    days = [local_today(name, now) for name in zones] or [now.astimezone(dt.UTC).date()]
+    return min(days), max(days)
+
+
+def _written_keys(db: Session, keys: Collection[str]) -> set[str]:
+    listed = list(keys)
+    found: set[str] = set()
+    for start in range(0, len(listed), KEYS_PER_QUERY):
+        batch = listed[start : start + KEYS_PER_QUERY]
+        found.update(
+            db.scalars(select(Notification.dedupe_key).where(Notification.dedupe_key.in_(batch)))
+        )
+    return found
+
 
 def unacknowledged_notes(db: Session, now: dt.datetime) -> Iterator[Nudge]:
     """The rep once their acknowledgement deadline (the organisation's, 3 days by default)
     has passed since the note was shared; the manager two days later."""
     reminder_after = dt.timedelta(days=ack_deadline_days(db))
-    notes = db.scalars(
-        select(Note)
+    rep_key = _key("note_unacknowledged:", Note.id, ":rep")
+    manager_key = _key("note_unacknowledged:", Note.id, ":manager")
+    late = Note.shared_at <= now - reminder_after - ACK_ESCALATION_GRACE
+    # A manager the rep has moved away from learns nothing more of the note.
+    line_holds = policy.authors_line_held()
+    rows = db.execute(
+        select(Note, rep_key, manager_key, and_(late, line_holds))
         .where(
             Note.status == NoteStatus.SHARED,
             Note.shared_at <= now - reminder_after,
             Note.shared_at >= now - LOOKBACK,
+            or_(_unwritten(rep_key), and_(late, line_holds, _unwritten(manager_key))),
         )
         .options(
             joinedload(Note.rep),
             joinedload(Note.manager),
             joinedload(Note.account),
         )
-    )
-    for note in notes:
+    ).all()
+    for note, rep_reminder, manager_reminder, escalate in rows:
         url = path_for("coaching.show", note_id=note.id)
         topic, subject = note_topic(note), subjects.note(note.id)
         assert note.shared_at is not None
@@ -85,15 +148,13 @@ def unacknowledged_notes(db: Session, now: dt.datetime) -> Iterator[Nudge]:
         yield Nudge(
             note.rep_id, "note_unacknowledged",
             f"Acknowledge {note.manager.first_name}'s note about {topic}",
-            url, f"note_unacknowledged:{note.id}:rep", shared, subject,
+            url, rep_reminder, shared, subject,
         )  # fmt: skip
-        late = note.shared_at <= now - reminder_after - ACK_ESCALATION_GRACE
-        # A manager the rep has moved away from learns nothing more of the note.
-        if late and policy.authors_line_holds(note):
+        if escalate:
             yield Nudge(
                 note.manager_id, "note_unacknowledged",
                 f"{note.rep.first_name} has not acknowledged your note about {topic}",
-                url, f"note_unacknowledged:{note.id}:manager", shared, subject,
+                url, manager_reminder, shared, subject,
             )  # fmt: skip
 
 
@@ -103,54 +164,119 @@ def follow_ups(db: Session, now: dt.datetime) -> Iterator[Nudge]:
     (policy.follow_up_open_to): one on a draft names its title to nobody but the draft's
     author, whoever owns it, until the note is shared; then the reminders due follow."""
     today_utc = now.date()
+    # Re-dating makes a new nudge.
+    due_key = _key("follow_up_due:", FollowUp.id, ":", iso_day(FollowUp.due_date))
+    overdue_key = _key("follow_up_overdue:", FollowUp.id, ":", iso_day(FollowUp.due_date))
+    manager_key = _key("follow_up_overdue_manager:", FollowUp.id, ":", iso_day(FollowUp.due_date))
+    manager_may_know = policy.follow_up_open_to(User.manager_id)
+    # The nudges a follow-up may be due, on some owner's calendar, and not written yet.
+    earliest, latest = _todays(db, now)
+    may_be_due = or_(
+        and_(
+            FollowUp.due_date > earliest,
+            FollowUp.due_date <= latest + dt.timedelta(days=1),
+            _unwritten(due_key),
+        ),
+        and_(FollowUp.due_date < latest, _unwritten(overdue_key)),
+        and_(
+            FollowUp.due_date <= latest - dt.timedelta(days=MANAGER_OVERDUE_DAYS),
+            User.role == Role.REP,
+            User.manager_id.is_not(None),
+            manager_may_know,
+            _unwritten(manager_key),
+        ),
+    )
     rows = db.execute(
-        select(FollowUp, policy.follow_up_open_to(User.manager_id).label("manager_may_know"))
+        select(
+            FollowUp, manager_may_know.label("manager_may_know"), due_key, overdue_key, manager_key
+        )
         .join(FollowUp.owner)
         .where(
             FollowUp.status == FollowUpStatus.OPEN,
             FollowUp.due_date <= today_utc + dt.timedelta(days=2),
             FollowUp.due_date >= today_utc - dt.timedelta(days=OVERDUE_LOOKBACK_DAYS),
+            User.active.is_(True),
             policy.follow_up_open_to(FollowUp.owner_id),
+            may_be_due,
         )
         .options(
             contains_eager(FollowUp.owner),
             joinedload(FollowUp.note).joinedload(Note.rep),
         )
     ).all()
-    for item, manager_may_know in rows:
+    for item, may_know, due_reminder, overdue_reminder, manager_reminder in rows:
         owner = item.owner
-        if not owner.active or not policy.can_change_follow_up(owner, item):
+        if not policy.can_change_follow_up(owner, item):
             continue  # frozen for its owner: on a note about a rep who has left their team
         today = local_today(owner.timezone, now)
-        key = f"{item.id}:{item.due_date.isoformat()}"  # re-dating makes a new nudge
         url = path_for("coaching.follow_up", follow_up_id=item.id)
         subject, due = subjects.follow_up(item.id), f"Due {day(item.due_date)}."
         if item.due_date == today + dt.timedelta(days=1):
             yield Nudge(
                 owner.id, "follow_up_due", f"Follow-up due tomorrow: {item.title}", url,
-                f"follow_up_due:{key}", due, subject,
+                due_reminder, due, subject,
             )  # fmt: skip
         elif item.due_date < today:
             yield Nudge(
                 owner.id, "follow_up_overdue", f"Follow-up overdue: {item.title}", url,
-                f"follow_up_overdue:{key}", due, subject,
+                overdue_reminder, due, subject,
             )  # fmt: skip
             late = (today - item.due_date).days
-            escalate = owner.role == Role.REP and manager_may_know and late >= MANAGER_OVERDUE_DAYS
+            escalate = owner.role == Role.REP and may_know and late >= MANAGER_OVERDUE_DAYS
             if escalate and owner.manager_id:
                 yield Nudge(
                     owner.manager_id, "follow_up_overdue",
                     f"{owner.first_name}'s follow-up is {late} days overdue: {item.title}",
-                    url, f"follow_up_overdue_manager:{key}", f"{owner.name}. {due}", subject,
+                    url, manager_reminder, f"{owner.name}. {due}", subject,
                 )  # fmt: skip
 
 
 def cadence(db: Session, now: dt.datetime) -> Iterator[Nudge]:
-    reps = db.scalars(
-        select(User)
-        .where(User.role == Role.REP, User.active.is_(True), User.manager_id.is_not(None))
+    """The manager of a rep who is due for coaching (never coached, or last coached longer
+    ago than the team's target), once per last coaching. Only reps who may be due and are
+    not nudged about yet are read, and their figures computed (cadence_for_reps)."""
+    today_utc = now.astimezone(dt.UTC).date()
+    # Coaching up to yesterday (UTC) is in the past on every calendar; a rep coached since
+    # then, on their own calendar, is 1 day from it at most and within any target (> 0), so
+    # whoever is due was last coached on `last`, or never.
+    last = (
+        select(Note.rep_id, func.max(Note.occurred_on).label("day"))
+        .where(counted(), Note.occurred_on <= today_utc - dt.timedelta(days=1))
+        .group_by(Note.rep_id)
+        .subquery()
+    )
+    key = _key("cadence_overdue:", User.id, ":", func.coalesce(iso_day(last.c.day), "never"))
+    # Due once more days than the target have passed on the rep's calendar.
+    latest = _todays(db, now)[1]
+    targets = every_target(db)
+    teams: dict[int, list[int]] = {}
+    for manager_id, target in targets.items():
+        if manager_id is not None:
+            teams.setdefault(target.any_coaching_days, []).append(manager_id)
+    overrides = [manager_id for managers in teams.values() for manager_id in managers]
+    default = targets[None].any_coaching_days
+
+    def behind(days: int) -> ColumnElement[bool]:
+        return or_(last.c.day.is_(None), last.c.day < latest - dt.timedelta(days=days))
+
+    may_be_due = or_(
+        and_(User.manager_id.not_in(overrides), behind(default)),
+        *(and_(User.manager_id.in_(managers), behind(days)) for days, managers in teams.items()),
+    )
+    rows = db.execute(
+        select(User, key)
+        .outerjoin(last, last.c.rep_id == User.id)
+        .where(
+            User.role == Role.REP,
+            User.active.is_(True),
+            User.manager_id.is_not(None),
+            may_be_due,
+            _unwritten(key),
+        )
         .options(joinedload(User.manager))
     ).all()
+    reps = [rep for rep, _ in rows]
+    keys = {rep.id: rep_key for rep, rep_key in rows}
     figures = cadence_for_reps(db, reps, now)
     for rep in reps:
         figure = figures[rep.id]
@@ -158,7 +284,6 @@ def cadence(db: Session, now: dt.datetime) -> Iterator[Nudge]:
             continue
         if not policy.may_see_coaching_of(rep.manager, rep):
             continue  # a chain crossing the medical/commercial wall: not theirs to coach
-        last = figure.last_coached_on.isoformat() if figure.last_coached_on else "never"
         since = (
             f"last coached {figure.days_since_last} days ago"
             if figure.days_since_last is not None
@@ -166,7 +291,7 @@ def cadence(db: Session, now: dt.datetime) -> Iterator[Nudge]:
         )
         yield Nudge(
             rep.manager.id, "cadence_overdue", f"{rep.name} is due for coaching",
-            path_for("team.person", person_id=rep.id), f"cadence_overdue:{rep.id}:{last}",
+            path_for("team.person", person_id=rep.id), keys[rep.id],
             f"{since.capitalize()} (target every {figure.target_days} days).",
             subjects.person(rep.id),
         )  # fmt: skip
@@ -206,35 +331,48 @@ def ride_alongs(db: Session, now: dt.datetime) -> Iterator[Nudge]:
 def idle_drafts(db: Session, now: dt.datetime) -> Iterator[Nudge]:
     """Its author, once, about a draft with something written in it and untouched for a
     day. A draft merely opened is not nudged about, nor one abandoned (DRAFT_ABANDON_DAYS:
-    its page offers to discard it); a discarded draft is gone."""
+    its page offers to discard it); a discarded draft is gone. Nor one that can no longer be
+    shared: its rep has moved to another team (policy.authors_line_held)."""
     abandoned = dt.timedelta(days=coaching.draft_abandon_days())
-    drafts = db.scalars(
-        select(Note)
+    key = _key("draft_unfinished:", Note.id)
+    rows = db.execute(
+        select(Note, key)
         .where(
             Note.status == NoteStatus.DRAFT,
             Note.updated_at <= now - DRAFT_IDLE_AFTER,
             Note.updated_at > now - abandoned,
             coaching.written_in(),
+            policy.authors_line_held(),
+            _unwritten(key),
         )
         .options(joinedload(Note.rep), joinedload(Note.account))
-    )
-    for draft in drafts:
-        if not policy.authors_line_holds(draft):
-            continue  # it can no longer be shared: the rep has moved to another team
+    ).all()
+    for draft, reminder in rows:
         yield Nudge(
             draft.manager_id, "draft_unfinished",
             f"Draft for {draft.rep.first_name} about {note_topic(draft)}: not shared yet",
-            path_for("coaching.edit", note_id=draft.id), f"draft_unfinished:{draft.id}",
+            path_for("coaching.edit", note_id=draft.id), reminder,
             subject=subjects.note(draft.id),
         )  # fmt: skip
 
 
 def weekly_digest(db: Session, now: dt.datetime) -> Iterator[Nudge]:
+    """Each director once a week (their own), when a team of their subtree is below target.
+    Directors with this week's digest written are done with: the figures are computed for
+    the others only, at once."""
     directors = db.scalars(
         select(User).where(User.role == Role.DIRECTOR, User.active.is_(True))
     ).all()
+    keys = {}
     for director in directors:
-        reps = db.scalars(
+        year, week, _ = local_today(director.timezone, now).isocalendar()
+        keys[director.id] = f"weekly_digest:{director.id}:{year}-W{week:02d}"
+    written = _written_keys(db, keys.values())
+    waiting = [d for d in directors if keys[d.id] not in written]
+    if not waiting:
+        return
+    reps_of = {
+        director.id: db.scalars(
             select(User).where(
                 User.id.in_(policy.subtree_ids(director)),
                 policy.coaching_side(director, User.id),
@@ -242,15 +380,19 @@ def weekly_digest(db: Session, now: dt.datetime) -> Iterator[Nudge]:
                 User.active.is_(True),
             )
         ).all()
-        figures = cadence_for_reps(db, reps, now)
+        for director in waiting
+    }
+    everyone = {rep.id: rep for reps in reps_of.values() for rep in reps}
+    figures = cadence_for_reps(db, list(everyone.values()), now)
+    for director in waiting:
+        reps = reps_of[director.id]
         behind = {r.manager_id for r in reps if figures[r.id].status in ("overdue", "never")}
         if not behind:
             continue
-        year, week, _ = local_today(director.timezone, now).isocalendar()
         teams = "team is" if len(behind) == 1 else "teams are"
         yield Nudge(
             director.id, "weekly_digest", f"Weekly digest: {len(behind)} {teams} below target",
-            path_for("dashboard.index"), f"weekly_digest:{director.id}:{year}-W{week:02d}",
+            path_for("dashboard.index"), keys[director.id],
             subject=subjects.org_dashboard(),
         )  # fmt: skip
 
@@ -268,12 +410,6 @@ RULES: dict[str, Rule] = {
 def evaluate(db: Session, now: dt.datetime | None = None) -> int:
     """Writes every nudge that is due and not yet written; the number written."""
     now = now or utcnow()
-    created = 0
-    for rule in RULES.values():
-        for nudge in list(rule(db, now)):
-            created += notify(
-                db, nudge.recipient_id, nudge.kind, nudge.title, nudge.url, nudge.dedupe_key,
-                body=nudge.body, subject=nudge.subject,
-            )  # fmt: skip
+    created = sum(notify_all(db, list(rule(db, now))) for rule in RULES.values())
     db.commit()
     return created

@@ -4,18 +4,23 @@ thing, while its push carries only the kind's generic title (it may show on a lo
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from flask import Flask
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from coachapp.models import FollowUp, NoteStatus, Notification, PlannedRideAlong
+from coachapp.db import Base
+from coachapp.models import FollowUp, NoteStatus, Notification, PlannedRideAlong, Role
 from coachapp.nudges import rules
 from coachapp.nudges.kinds import KINDS
 from coachapp.nudges.outbox import notify, payload_for
-from tests.builders import Org, make_follow_up, make_note
+from tests.builders import Org, make_follow_up, make_note, make_user
 
 # Services called directly write notifications, whose links need the app.
 pytestmark = pytest.mark.usefixtures("app_context")
@@ -245,3 +250,67 @@ def test_the_weekly_digest_comes_once_a_week(
     assert digests()[0].url == "/org"
     rules.evaluate(db, NOW + later)
     assert len(digests()) == (2 if new_digest else 1)
+
+
+def add_team_with_everything_due(db: Session, org: Org, reps: int) -> None:
+    """A team under the director whose reps each have an overdue follow-up, a note waiting
+    for their acknowledgement past the manager's grace, and last coaching 20 days ago; and a
+    draft about each left for two days."""
+    manager = make_user(db, role=Role.MANAGER, manager_id=org.people["director"].id)
+    drafts = []
+    for _ in range(reps):
+        rep = make_user(db, manager_id=manager.id)
+        make_follow_up(db, rep, manager, due_date=NY_TODAY - dt.timedelta(days=5))
+        make_note(
+            db, manager, rep, occurred_on=NY_TODAY - dt.timedelta(days=20),
+            shared_at=NOW - dt.timedelta(days=6),
+        )  # fmt: skip
+        drafts.append(make_note(db, manager, rep, NoteStatus.DRAFT))
+    db.commit()
+    for draft in drafts:
+        draft.updated_at = NOW - dt.timedelta(days=2)
+    db.commit()
+
+
+@contextlib.contextmanager
+def counted(app: Flask, db: Session) -> Iterator[dict[str, int]]:
+    """The statements an evaluation runs and the objects it loads."""
+    engine = app.extensions["coachapp.db"].engine
+    seen = {"statements": 0, "loaded": 0}
+
+    def statement(*_: Any) -> None:
+        seen["statements"] += 1
+
+    def loaded(*_: Any) -> None:
+        seen["loaded"] += 1
+
+    db.expunge_all()
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(Base, "load", loaded, propagate=True)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(Base, "load", loaded)
+
+
+def test_an_evaluation_costs_what_is_due_not_the_organisations_size(
+    app: Flask, db: Session, org: Org
+) -> None:
+    """Nudges written are not looked at again: once written, an evaluation runs the same
+    few statements and loads the same few objects (the directors, for their digest's week)
+    however many people and subjects there are; and the first one writes them all in as many
+    statements for a team of 2 as of 6."""
+    costs = []
+    for reps in (2, 6):
+        rules.evaluate(db, NOW)
+        add_team_with_everything_due(db, org, reps)
+        with counted(app, db) as first:
+            created = rules.evaluate(db, NOW)
+        # Per rep: follow-up overdue and the manager's, the note's reminder and the
+        # manager's, due for coaching; per draft, its author's reminder.
+        assert created == 6 * reps
+        with counted(app, db) as steady:
+            assert rules.evaluate(db, NOW) == 0
+        costs.append((first["statements"], steady["statements"], steady["loaded"]))
+    assert costs[0] == costs[1]
