@@ -29,6 +29,7 @@ from sqlalchemy import (
     ColumnElement,
     SQLColumnExpression,
     String,
+    Subquery,
     and_,
     cast,
     exists,
@@ -231,22 +232,29 @@ def follow_ups(db: Session, now: dt.datetime) -> Iterator[Nudge]:
                 )  # fmt: skip
 
 
-def cadence(db: Session, now: dt.datetime) -> Iterator[Nudge]:
-    """The manager of a rep who is due for coaching (never coached, or last coached longer
-    ago than the team's target), once per last coaching. Only reps who may be due and are
-    not nudged about yet are read, and their figures computed (cadence_for_reps)."""
+@dataclass(frozen=True)
+class _LastCoaching:
+    """Reps who may be behind their coaching target now: a condition of a query on User
+    joined to `day` (their last coaching) by `on`."""
+
+    day: Subquery
+    on: ColumnElement[bool]
+    may_be_behind: ColumnElement[bool]
+
+
+def _last_coaching(db: Session, now: dt.datetime) -> _LastCoaching:
+    """Coaching up to yesterday (UTC) is in the past on every calendar; a rep coached since
+    then, on their own calendar, is a day from it at most and within any target (> 0), so
+    whoever is behind (overdue or never coached) was last coached on `day`, or never. They
+    are behind once more days than their team's target have passed on their calendar,
+    judged here against the latest calendar; exactly by cadence_for_reps."""
     today_utc = now.astimezone(dt.UTC).date()
-    # Coaching up to yesterday (UTC) is in the past on every calendar; a rep coached since
-    # then, on their own calendar, is 1 day from it at most and within any target (> 0), so
-    # whoever is due was last coached on `last`, or never.
-    last = (
+    day = (
         select(Note.rep_id, func.max(Note.occurred_on).label("day"))
         .where(counted(), Note.occurred_on <= today_utc - dt.timedelta(days=1))
         .group_by(Note.rep_id)
         .subquery()
     )
-    key = _key("cadence_overdue:", User.id, ":", func.coalesce(iso_day(last.c.day), "never"))
-    # Due once more days than the target have passed on the rep's calendar.
     latest = _todays(db, now)[1]
     targets = every_target(db)
     teams: dict[int, list[int]] = {}
@@ -257,20 +265,35 @@ def cadence(db: Session, now: dt.datetime) -> Iterator[Nudge]:
     default = targets[None].any_coaching_days
 
     def behind(days: int) -> ColumnElement[bool]:
-        return or_(last.c.day.is_(None), last.c.day < latest - dt.timedelta(days=days))
+        return or_(day.c.day.is_(None), day.c.day < latest - dt.timedelta(days=days))
 
-    may_be_due = or_(
-        and_(User.manager_id.not_in(overrides), behind(default)),
-        *(and_(User.manager_id.in_(managers), behind(days)) for days, managers in teams.items()),
+    return _LastCoaching(
+        day,
+        day.c.rep_id == User.id,
+        or_(
+            and_(User.manager_id.not_in(overrides), behind(default)),
+            *(
+                and_(User.manager_id.in_(managers), behind(days))
+                for days, managers in teams.items()
+            ),
+        ),
     )
+
+
+def cadence(db: Session, now: dt.datetime) -> Iterator[Nudge]:
+    """The manager of a rep who is due for coaching (never coached, or last coached longer
+    ago than the team's target), once per last coaching. Only reps who may be due and are
+    not nudged about yet are read, and their figures computed (cadence_for_reps)."""
+    last = _last_coaching(db, now)
+    key = _key("cadence_overdue:", User.id, ":", func.coalesce(iso_day(last.day.c.day), "never"))
     rows = db.execute(
         select(User, key)
-        .outerjoin(last, last.c.rep_id == User.id)
+        .outerjoin(last.day, last.on)
         .where(
             User.role == Role.REP,
             User.active.is_(True),
             User.manager_id.is_not(None),
-            may_be_due,
+            last.may_be_behind,
             _unwritten(key),
         )
         .options(joinedload(User.manager))
@@ -358,8 +381,8 @@ def idle_drafts(db: Session, now: dt.datetime) -> Iterator[Nudge]:
 
 def weekly_digest(db: Session, now: dt.datetime) -> Iterator[Nudge]:
     """Each director once a week (their own), when a team of their subtree is below target.
-    Directors with this week's digest written are done with: the figures are computed for
-    the others only, at once."""
+    Directors with this week's digest written are done with; for the others, the figures of
+    the reps who may be behind are computed, at once."""
     directors = db.scalars(
         select(User).where(User.role == Role.DIRECTOR, User.active.is_(True))
     ).all()
@@ -371,13 +394,17 @@ def weekly_digest(db: Session, now: dt.datetime) -> Iterator[Nudge]:
     waiting = [d for d in directors if keys[d.id] not in written]
     if not waiting:
         return
+    last = _last_coaching(db, now)
     reps_of = {
         director.id: db.scalars(
-            select(User).where(
+            select(User)
+            .outerjoin(last.day, last.on)
+            .where(
                 User.id.in_(policy.subtree_ids(director)),
                 policy.coaching_side(director, User.id),
                 User.role == Role.REP,
                 User.active.is_(True),
+                last.may_be_behind,
             )
         ).all()
         for director in waiting

@@ -15,8 +15,10 @@ from flask import Flask
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from coachapp import policy
+from coachapp.coaching.cadence import cadence_for_reps
 from coachapp.db import Base
-from coachapp.models import FollowUp, NoteStatus, Notification, PlannedRideAlong, Role
+from coachapp.models import FollowUp, NoteStatus, Notification, PlannedRideAlong, Role, User
 from coachapp.nudges import rules
 from coachapp.nudges.kinds import KINDS
 from coachapp.nudges.outbox import notify, payload_for
@@ -314,3 +316,38 @@ def test_an_evaluation_costs_what_is_due_not_the_organisations_size(
             assert rules.evaluate(db, NOW) == 0
         costs.append((first["statements"], steady["statements"], steady["loaded"]))
     assert costs[0] == costs[1]
+
+
+def test_the_weekly_digest_counts_the_teams_below_target_and_spares_directors_with_none(
+    db: Session, org: Org
+) -> None:
+    """Judged on every rep of the director's subtree on their side of the medical/commercial
+    wall, as the director's dashboard judges them (cadence_for_reps)."""
+    far_rep = org.people["far_rep"]
+    make_note(db, org.people["manager3"], far_rep, occurred_on=NY_TODAY - dt.timedelta(days=2))
+    db.commit()
+    rules.evaluate(db, NOW)
+    found = keys(db)
+    directors = db.scalars(select(User).where(User.role == Role.DIRECTOR)).all()
+    told = 0
+    for director in directors:
+        reps = db.scalars(
+            select(User).where(
+                User.id.in_(policy.subtree_ids(director)),
+                policy.coaching_side(director, User.id),
+                User.role == Role.REP,
+                User.active.is_(True),
+            )
+        ).all()
+        figures = cadence_for_reps(db, reps, NOW)
+        behind = {r.manager_id for r in reps if figures[r.id].status in ("overdue", "never")}
+        digest = found.get(f"weekly_digest:{director.id}:2026-W11")
+        if behind:
+            assert digest is not None and digest.title.startswith(
+                f"Weekly digest: {len(behind)} team"
+            )
+            told += 1
+        else:
+            assert digest is None
+    assert 0 < told < len(directors)
+    assert f"weekly_digest:{org.people['director2'].id}:2026-W11" not in found
