@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 
+import pytest
+
 import coachapp
 
 PACKAGE_DIR = Path(coachapp.__file__).resolve().parent
@@ -223,22 +225,24 @@ def lazy_imports(imports: list[Import], allowed: dict[str, str]) -> list[str]:
     )
 
 
-def test_no_import_cycles_between_the_apps_modules() -> None:
-    cycles = import_cycles(package_imports(PACKAGE_DIR, "coachapp"))
+@pytest.fixture(scope="module")
+def app_imports() -> list[Import]:
+    """The app's imports, read once for the three tests below (each module parsed once)."""
+    return package_imports(PACKAGE_DIR, "coachapp")
+
+
+def test_no_import_cycles_between_the_apps_modules(app_imports: list[Import]) -> None:
+    cycles = import_cycles(app_imports)
     assert not cycles, "import cycles:\n" + "\n".join(cycles)
 
 
-def test_no_module_imported_inside_a_function() -> None:
-    lazy = lazy_imports(package_imports(PACKAGE_DIR, "coachapp"), LAZY_IMPORTS_ALLOWED)
+def test_no_module_imported_inside_a_function(app_imports: list[Import]) -> None:
+    lazy = lazy_imports(app_imports, LAZY_IMPORTS_ALLOWED)
     assert not lazy, "imports inside functions (import at the top instead):\n" + "\n".join(lazy)
 
 
-def test_every_allowed_lazy_import_still_exists() -> None:
-    present = {
-        f"{imp.importer}:{imp.function}"
-        for imp in package_imports(PACKAGE_DIR, "coachapp")
-        if imp.function is not None
-    }
+def test_every_allowed_lazy_import_still_exists(app_imports: list[Import]) -> None:
+    present = {f"{imp.importer}:{imp.function}" for imp in app_imports if imp.function is not None}
     assert set(LAZY_IMPORTS_ALLOWED) <= present
 
 
