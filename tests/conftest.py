@@ -22,7 +22,7 @@ from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from coachapp import create_app, migrate
+from coachapp import collector, create_app, migrate
 from coachapp.auth import passwords
 from coachapp.db import Database
 from tests.builders import TIMEZONE, Lines, Org, build_lines, build_org
@@ -46,19 +46,16 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["TZ"] = TIMEZONE
     time.tzset()
     _cheap_argon2()
-    gc.set_threshold(*GC_THRESHOLDS)
+    gc.set_threshold(collector.YOUNG_EVERY, collector.MIDDLE_EVERY, collector.OLD_EVERY)
 
 
-# Python's garbage collector, tuned for a test run: a process of the suite holds a few hundred
-# thousand long-lived objects (the app, SQLAlchemy's mappers and caches, Hypothesis, the
-# collected items) that every full collection walks again, and each test makes and drops
-# many more. Collecting the youngest objects after 50,000 allocations instead of 700, and
-# leaving what exists once the tests are collected out of later collections (gc.freeze), took
-# the CPU time of the coaching and plans tests on SQLite from about 29.5 s to 25 s (-14%);
-# the app's own processes keep Python's defaults. Reference cycles are still collected.
-GC_THRESHOLDS = (50_000, 20, 100)
-
-
+# Python's cycle collector, set in a test process as in a serving one (coachapp.collector): a
+# process of the suite holds a few hundred thousand long-lived objects (the apps, SQLAlchemy's
+# mappers and caches, Hypothesis, the collected items) that every full collection walked
+# again, and each test makes and drops many more. The youngest generation collected every
+# 50,000 allocations instead of 700 from the start, and what exists once the tests are
+# collected frozen out of later collections (not earlier, as coachapp.collector says: the apps
+# the tests make come after). Cyclic garbage is still freed.
 def pytest_collection_finish(session: pytest.Session) -> None:
     gc.collect()
     gc.freeze()
