@@ -117,6 +117,8 @@ LONG_MODULES = frozenset(
         "test_team_move.py",
         "test_drafts_stay_private.py",
         "test_database_outage.py",
+        # Two items of 20-120 s each (the check after every step of each drawn sequence).
+        "test_stored_figures_property.py",
     }
 )
 
