@@ -40,6 +40,7 @@ from sqlalchemy import insert, select
 
 from bench.pages import counting_statements
 from coachapp import create_app, migrate
+from coachapp.collector import settle_for_serving
 from coachapp.models import Notification, NotificationPreference, PushSubscription
 from coachapp.nudges.delivery import PushSettings, send_due
 from coachapp.nudges.kinds import kind_of
@@ -218,6 +219,8 @@ def main() -> int:
             }
         )
         migrate.upgrade(app)
+        # The collector as `flask worker` sets it once the app is loaded (the floor shares it).
+        settle_for_serving()
         database = app.extensions["coachapp.db"]
         settings = PushSettings.from_config(app.config)
         per_round = math.ceil(args.notifications / args.rounds)
