@@ -14,6 +14,7 @@ reads: what each job did when it last finished, and since when a figures pass is
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import logging
 import multiprocessing
@@ -26,8 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
-from multiprocessing.synchronize import Event as ProcessEvent
 from types import FrameType
+from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import delete
@@ -202,21 +203,30 @@ class _Outcome:
     error: str | None = None
 
 
+# How often a figures process waiting for its next pass looks whether it should end.
+STOP_LOOK_SECONDS = 0.2
+
+
 class _Stopping:
     """What a figures process checks to give up a pass and end: the worker asked it to stop,
-    or the worker is gone (killed: the process's parent is no longer it)."""
+    or the worker is gone (killed: the process's parent is no longer it).
 
-    def __init__(self, asked: ProcessEvent, worker_pid: int) -> None:
-        self.asked = asked
+    The worker's ask is a flag in shared memory that takes no lock, as it is raised from
+    signal handlers: a handler that interrupts code holding a lock it needs (a
+    multiprocessing.Event's, whose set() waits for the waiter it interrupted) waits for ever,
+    and so would the worker waiting for it to end."""
+
+    def __init__(self, asked: Any, worker_pid: int) -> None:
+        self.asked = asked  # a shared c_bool (multiprocessing RawValue)
         self.worker_pid = worker_pid
 
     def is_set(self) -> bool:
-        return self.asked.is_set() or os.getppid() != self.worker_pid
+        return bool(self.asked.value) or os.getppid() != self.worker_pid
 
     def wait(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
         while not self.is_set() and (left := deadline - time.monotonic()) > 0:
-            self.asked.wait(min(left, 1.0))
+            time.sleep(min(left, STOP_LOOK_SECONDS))
 
 
 def _figures_pass(app: Flask, stopping: _Stopping) -> _Outcome | None:
@@ -239,12 +249,12 @@ def _figures_pass(app: Flask, stopping: _Stopping) -> _Outcome | None:
 
 
 def _figures_process(
-    app: Flask, interval: float, asked: ProcessEvent, results: Connection, worker_pid: int
+    app: Flask, interval: float, asked: Any, results: Connection, worker_pid: int
 ) -> None:
     """The figures process's life: a pass every `interval` seconds until stopped, each pass's
     start and outcome sent to the worker."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the worker hears it and asks us to stop
-    signal.signal(signal.SIGTERM, lambda _signum, _frame: asked.set())
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: setattr(asked, "value", True))
     engine = app.extensions["coachapp.db"].engine
     engine.dispose(close=False)  # the worker's pooled connections stay the worker's
     stopping = _Stopping(asked, worker_pid)
@@ -273,7 +283,7 @@ class FiguresProcess:
         self.app = app
         self.interval = interval
         self._context = multiprocessing.get_context("fork")
-        self._asked = self._context.Event()
+        self._asked = self._context.RawValue(ctypes.c_bool, False)  # see _Stopping
         self._process: BaseProcess | None = None
         self._results: Connection | None = None
         self._running_since: dt.datetime | None = None
@@ -295,13 +305,13 @@ class FiguresProcess:
         self._running_since = None
 
     def ask_to_stop(self) -> None:
-        """The process abandons a pass under way and ends."""
-        self._asked.set()
+        """The process abandons a pass under way and ends (safe in a signal handler)."""
+        self._asked.value = True
 
     def stop(self, timeout: float) -> bool:
         """Asks the process to end and waits for it; whether it ended in time (else it is
         killed)."""
-        self._asked.set()
+        self._asked.value = True
         if self._process is None:
             return True
         self._process.join(timeout)
@@ -330,7 +340,7 @@ class FiguresProcess:
         since when a pass is running, if one is."""
         self._receive()
         process = self._process
-        if process is not None and not process.is_alive() and not self._asked.is_set():
+        if process is not None and not process.is_alive() and not self._asked.value:
             error = f"the figures process ended (exit code {process.exitcode}); started again"
             log.error(error)
             self._outcome = _Outcome(utcnow(), error=error)
@@ -364,10 +374,16 @@ def run_forever(app: Flask, stop: threading.Event | None = None) -> None:
     # pushed it: the figures process needs the app itself.
     app = getattr(app, "_get_current_object", lambda: app)()
 
+    # The signals asked to stop by. A handler takes no lock (an Event's, the log's): it may
+    # interrupt the code holding it, and would wait for ever.
+    signalled: list[int] = []
+
     def request_stop(signum: int, _frame: FrameType | None) -> None:
-        log.info("worker stopping on signal %s", signum)
-        stop.set()
+        signalled.append(signum)
         figures.ask_to_stop()  # at once, not once the round is done
+
+    def stopping() -> bool:
+        return stop.is_set() or bool(signalled)
 
     interval = float(app.config["WORKER_INTERVAL_SECONDS"])
     figures = FiguresProcess(app, float(app.config.get("FIGURES_INTERVAL_SECONDS", interval)))
@@ -378,7 +394,7 @@ def run_forever(app: Flask, stop: threading.Event | None = None) -> None:
     figures.start()
     in_rounds = {name: key for name, (_job, key) in JOBS.items() if name != FiguresProcess.NAME}
     last_run: dict[str, float] = {}
-    while not stop.is_set():
+    while not stopping():
         now = time.monotonic()
         due = {
             name
@@ -391,6 +407,10 @@ def run_forever(app: Flask, stop: threading.Event | None = None) -> None:
         last_run.update(dict.fromkeys(due, now))
         if any(report.counts.values()) or report.failures:
             log.info(report.summary())
-        stop.wait(interval)
+        deadline = time.monotonic() + interval
+        while not stopping() and (left := deadline - time.monotonic()) > 0:
+            stop.wait(min(left, STOP_LOOK_SECONDS))
+    if signalled:
+        log.info("worker stopping on signal %s", signalled[0])
     if not figures.stop(FIGURES_STOP_WAIT_SECONDS):
         log.warning("the figures process did not end in %.0f s: killed", FIGURES_STOP_WAIT_SECONDS)

@@ -8,6 +8,8 @@ import contextlib
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -242,3 +244,59 @@ def test_a_figures_process_that_dies_is_reported_and_started_again(
         entry = wait_for(figures_failed, "the death reported")
         assert entry["error"] == "the figures process ended (exit code -9); started again"
         assert entry["failures"] == 1
+
+
+REPO = Path(__file__).resolve().parents[1]
+WORKER_COMMAND = [sys.executable, "-m", "flask", "--app", "coachapp", "worker"]
+
+
+@pytest.mark.slow
+def test_a_stop_signal_to_the_process_group_ends_the_worker_and_its_figures_process(
+    durable_app: Flask, tmp_path: Path
+) -> None:
+    """`make run`'s Ctrl-C and its `kill 0` signal the whole process group: the figures process,
+    waiting for its next pass, hears the signal too. A handler that waited for a lock held by
+    the code it interrupted (a multiprocessing.Event's) left both processes waiting for ever."""
+    config = tmp_path / "worker.toml"
+    config.write_text("WORKER_INTERVAL_SECONDS = 0.05\nFIGURES_INTERVAL_SECONDS = 0.2\n")
+    environment = {
+        **os.environ,
+        "DATABASE_URL": durable_app.config["DATABASE_URL"],
+        "SECRET_KEY": durable_app.config["SECRET_KEY"],
+        "VAPID_PRIVATE_KEY": durable_app.config["VAPID_PRIVATE_KEY"],
+        "VAPID_PUBLIC_KEY": durable_app.config["VAPID_PUBLIC_KEY"],
+        "VAPID_SUBJECT": "mailto:test@example.com",
+        "COACHAPP_CONFIG": str(config),
+    }
+    for attempt, signals in enumerate(
+        [(signal.SIGTERM,), (signal.SIGINT, signal.SIGTERM), (signal.SIGTERM, signal.SIGTERM)]
+    ):
+        log_path = tmp_path / f"worker-{attempt}.log"
+        with log_path.open("w") as log:
+            # The command is fixed: this interpreter running the app's own worker.
+            process = subprocess.Popen(  # noqa: S603
+                WORKER_COMMAND, cwd=REPO, env=environment, stdout=log, stderr=log,
+                start_new_session=True,
+            )  # fmt: skip
+            try:
+                wait_for(
+                    lambda path=log_path: "worker started" in path.read_text(),
+                    "the worker to start",
+                )
+                time.sleep(1.0)  # a pass done; the figures process waits for the next
+                for one in signals:
+                    os.killpg(process.pid, one)
+                    time.sleep(0.3)
+                assert process.wait(timeout=WAIT) == 0, log_path.read_text()[-2000:]
+                wait_for(lambda pid=process.pid: not group_alive(pid), "the figures process to end")
+            finally:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+
+
+def group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
