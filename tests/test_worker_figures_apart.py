@@ -8,8 +8,6 @@ import contextlib
 import multiprocessing
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -32,6 +30,7 @@ from coachapp.nudges.vapid import generate_vapid_keys
 from tests.builders import Org, make_user
 from tests.conftest import new_database_url, settings_for
 from tests.push_service import PushService
+from tests.worker_process import worker_environment, worker_process
 
 WAIT = 30.0  # seconds; a test that waits this long has failed
 
@@ -246,10 +245,6 @@ def test_a_figures_process_that_dies_is_reported_and_started_again(
         assert entry["failures"] == 1
 
 
-REPO = Path(__file__).resolve().parents[1]
-WORKER_COMMAND = [sys.executable, "-m", "flask", "--app", "coachapp", "worker"]
-
-
 @pytest.mark.slow
 def test_a_stop_signal_to_the_process_group_ends_the_worker_and_its_figures_process(
     durable_app: Flask, tmp_path: Path
@@ -257,41 +252,23 @@ def test_a_stop_signal_to_the_process_group_ends_the_worker_and_its_figures_proc
     """`make run`'s Ctrl-C and its `kill 0` signal the whole process group: the figures process,
     waiting for its next pass, hears the signal too. A handler that waited for a lock held by
     the code it interrupted (a multiprocessing.Event's) left both processes waiting for ever."""
-    config = tmp_path / "worker.toml"
-    config.write_text("WORKER_INTERVAL_SECONDS = 0.05\nFIGURES_INTERVAL_SECONDS = 0.2\n")
-    environment = {
-        **os.environ,
-        "DATABASE_URL": durable_app.config["DATABASE_URL"],
-        "SECRET_KEY": durable_app.config["SECRET_KEY"],
-        "VAPID_PRIVATE_KEY": durable_app.config["VAPID_PRIVATE_KEY"],
-        "VAPID_PUBLIC_KEY": durable_app.config["VAPID_PUBLIC_KEY"],
-        "VAPID_SUBJECT": "mailto:test@example.com",
-        "COACHAPP_CONFIG": str(config),
-    }
+    environment = worker_environment(
+        durable_app, tmp_path, WORKER_INTERVAL_SECONDS=0.05, FIGURES_INTERVAL_SECONDS=0.2
+    )
     for attempt, signals in enumerate(
         [(signal.SIGTERM,), (signal.SIGINT, signal.SIGTERM), (signal.SIGTERM, signal.SIGTERM)]
     ):
         log_path = tmp_path / f"worker-{attempt}.log"
-        with log_path.open("w") as log:
-            # The command is fixed: this interpreter running the app's own worker.
-            process = subprocess.Popen(  # noqa: S603
-                WORKER_COMMAND, cwd=REPO, env=environment, stdout=log, stderr=log,
-                start_new_session=True,
-            )  # fmt: skip
-            try:
-                wait_for(
-                    lambda path=log_path: "worker started" in path.read_text(),
-                    "the worker to start",
-                )
-                time.sleep(1.0)  # a pass done; the figures process waits for the next
-                for one in signals:
-                    os.killpg(process.pid, one)
-                    time.sleep(0.3)
-                assert process.wait(timeout=WAIT) == 0, log_path.read_text()[-2000:]
-                wait_for(lambda pid=process.pid: not group_alive(pid), "the figures process to end")
-            finally:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
+        with worker_process(environment, log_path, group=True) as process:
+            wait_for(
+                lambda path=log_path: "worker started" in path.read_text(), "the worker to start"
+            )
+            time.sleep(1.0)  # a pass done; the figures process waits for the next
+            for one in signals:
+                os.killpg(process.pid, one)
+                time.sleep(0.3)
+            assert process.wait(timeout=WAIT) == 0, log_path.read_text()[-2000:]
+            wait_for(lambda pid=process.pid: not group_alive(pid), "the figures process to end")
 
 
 def group_alive(group: int) -> bool:

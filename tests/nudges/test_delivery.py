@@ -8,11 +8,8 @@ import contextlib
 import datetime as dt
 import html
 import json
-import os
 import re
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -48,10 +45,9 @@ from tests.builders import Org, make_notification, make_user
 from tests.conftest import new_database_url, settings_for
 from tests.push_load import make_due_pushes
 from tests.push_service import PushService
+from tests.worker_process import SUBJECT, worker_environment, worker_process
 
-REPO = Path(__file__).resolve().parents[2]
 NEW_YORK = ZoneInfo("America/New_York")
-SUBJECT = "mailto:test@example.com"
 MAX_ATTEMPTS = 3
 TIMEOUT = 0.5
 
@@ -802,25 +798,6 @@ def count_by_status(app: Flask) -> dict[str, int]:
     return {str(status): count for status, count in rows}
 
 
-def worker_environment(app: Flask, tmp_path: Path, **config: Any) -> dict[str, str]:
-    """The environment a deployed worker gets: database and keys, settings from a file."""
-    config_file = tmp_path / "worker.toml"
-    config_file.write_text("".join(f"{key} = {value}\n" for key, value in config.items()))
-    return {
-        **os.environ,
-        "DATABASE_URL": app.config["DATABASE_URL"],
-        "SECRET_KEY": app.config["SECRET_KEY"],
-        "VAPID_PRIVATE_KEY": app.config["VAPID_PRIVATE_KEY"],
-        "VAPID_PUBLIC_KEY": app.config["VAPID_PUBLIC_KEY"],
-        "VAPID_SUBJECT": SUBJECT,
-        "PUSH_ALLOW_PRIVATE_ENDPOINTS": "1",
-        "COACHAPP_CONFIG": str(config_file),
-    }
-
-
-WORKER = [sys.executable, "-m", "flask", "--app", "coachapp", "worker"]
-
-
 @pytest.mark.slow  # two workers racing, and a worker killed: make test runs them
 @pytest.mark.parametrize("durable_app", ["postgresql"], indirect=True)
 def test_two_workers_send_each_notification_exactly_once(
@@ -875,10 +852,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_nothing(
     )  # fmt: skip
     answered_first = 7
     service.hold(after=answered_first)
-    log = (tmp_path / "worker.log").open("w")
-    # The command is fixed: this interpreter running the app's own worker.
-    worker = subprocess.Popen(WORKER, cwd=REPO, env=environment, stdout=log, stderr=log)  # noqa: S603
-    try:
+    with worker_process(environment, tmp_path / "worker.log") as worker:
         wait_for(
             lambda: (
                 count_by_status(durable_app).get("sent") == answered_first and service.holding > 0
@@ -888,10 +862,6 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_nothing(
         )
         worker.send_signal(signal.SIGKILL)
         assert worker.wait(timeout=10) == -signal.SIGKILL
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-        log.close()
     held = service.holding
     service.release()
     wait_for(lambda: service.holding == 0, timeout=5, what="held requests to end")
@@ -944,10 +914,7 @@ def test_a_device_that_hangs_does_not_hold_back_the_record_of_those_that_answere
         durable_app, tmp_path, PUSH_LEASE_SECONDS=4, PUSH_TIMEOUT_SECONDS=30,
         WORKER_INTERVAL_SECONDS=0.2,
     )  # fmt: skip
-    log = (tmp_path / "worker.log").open("w")
-    # The command is fixed: this interpreter running the app's own worker.
-    worker = subprocess.Popen(WORKER, cwd=REPO, env=environment, stdout=log, stderr=log)  # noqa: S603
-    try:
+    with worker_process(environment, tmp_path / "worker.log") as worker:
         wait_for(
             lambda: (
                 all(service.answered(name) for name in phone_names)
@@ -964,10 +931,6 @@ def test_a_device_that_hangs_does_not_hold_back_the_record_of_those_that_answere
         wait_for(lambda: phones_recorded() == 3, timeout=5, what="the phones recorded as reached")
         worker.send_signal(signal.SIGKILL)
         assert worker.wait(timeout=10) == -signal.SIGKILL
-    finally:
-        if worker.poll() is None:
-            worker.kill()
-        log.close()
     assert count_by_status(durable_app) == {"sending": 3}  # the laptops never answered
     for name in laptop_names:
         service.answer(name)  # back to answering at once
