@@ -3,6 +3,7 @@ box (`?q=`), read the same way wherever a page lists more than fits."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -23,6 +24,21 @@ def page_number(value: str) -> int:
     if value.isascii() and value.isdigit() and len(value) <= MAX_PAGE_DIGITS:
         return max(1, int(value))
     return 1
+
+
+def page_count(total: int, per_page: int) -> int:
+    """How many pages `total` rows make, `per_page` to a page; an empty list is one page."""
+    return max(1, math.ceil(total / per_page))
+
+
+def page_within(page: int, total: int, per_page: int) -> int:
+    """The page asked for, brought back to the last when past it."""
+    return min(max(page, 1), page_count(total, per_page))
+
+
+def first_row_of(page: int, per_page: int) -> int:
+    """The number of a page's first row, counting from 1."""
+    return (page - 1) * per_page + 1
 
 
 def search_text(value: str) -> str:

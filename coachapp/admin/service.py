@@ -28,7 +28,7 @@ from coachapp.email_addresses import MAX_LENGTH as EMAIL_MAX_LENGTH
 from coachapp.email_addresses import PersonEmail, normalise_email
 from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from coachapp.forms import Line
-from coachapp.listing import contains_text
+from coachapp.listing import contains_text, first_row_of, page_count, page_within
 from coachapp.models import AccountChangeRequest, Function, Role, User
 from coachapp.reporting_lines import change_manager
 from coachapp.timezones import check_timezone
@@ -203,11 +203,11 @@ class PeoplePage:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // PEOPLE_PER_PAGE))
+        return page_count(self.total, PEOPLE_PER_PAGE)
 
     @property
     def first_row(self) -> int:
-        return (self.page - 1) * PEOPLE_PER_PAGE + 1
+        return first_row_of(self.page, PEOPLE_PER_PAGE)
 
 
 def people_for_admin(db: Session, search: str = "", role: str = "", page: int = 1) -> PeoplePage:
@@ -221,7 +221,7 @@ def people_for_admin(db: Session, search: str = "", role: str = "", page: int = 
     if role in {r.value for r in Role}:
         found.append(User.role == Role(role))
     total = db.scalar(select(func.count()).select_from(User).where(*found)) or 0
-    number = min(max(page, 1), PeoplePage([], 1, total).pages)
+    number = page_within(page, total, PEOPLE_PER_PAGE)
     people = db.scalars(
         select(User)
         .where(*found)

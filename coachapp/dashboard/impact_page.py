@@ -22,7 +22,6 @@ accounts only (their plans, their owners).
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from coachapp import policy
 from coachapp.dashboard import service, stored
+from coachapp.listing import first_row_of, page_count, page_within
 from coachapp.models import AccountPlan, ImpactSummary, Role, User
 from coachapp.plans.impact import (
     GroupBy,
@@ -87,11 +87,11 @@ class ImpactPage:
 
     @property
     def pages(self) -> int:
-        return max(1, math.ceil(self.groups / ROWS_PER_PAGE)) if self.table else 1
+        return page_count(self.groups, ROWS_PER_PAGE) if self.table else 1
 
     @property
     def first_row(self) -> int:
-        return (self.page - 1) * ROWS_PER_PAGE + 1
+        return first_row_of(self.page, ROWS_PER_PAGE)
 
 
 def impact_page(
@@ -321,7 +321,7 @@ def _row_order(series: ImpactSeries, regions: Mapping[str, User]) -> tuple[bool,
 
 
 def _page_number(page: int, count: int) -> int:
-    return min(max(page, 1), max(1, math.ceil(count / ROWS_PER_PAGE)))
+    return page_within(page, count, ROWS_PER_PAGE)
 
 
 def _view(

@@ -41,7 +41,7 @@ from coachapp.coaching.counts import counted
 from coachapp.dashboard import stored
 from coachapp.errors import NotFound
 from coachapp.ids import typed_id
-from coachapp.listing import contains_text, search_text
+from coachapp.listing import contains_text, first_row_of, page_count, search_text
 from coachapp.models import (
     FUNCTION_LABELS,
     Competency,
@@ -293,12 +293,12 @@ class Dashboard:
 
     @property
     def pages(self) -> int:
-        return max(1, math.ceil(len(self.figures.rows) / ROWS_PER_PAGE))
+        return page_count(len(self.figures.rows), ROWS_PER_PAGE)
 
     @property
     def first_row(self) -> int:
         """The number of the page's first row, counting from 1."""
-        return (self.page - 1) * ROWS_PER_PAGE + 1
+        return first_row_of(self.page, ROWS_PER_PAGE)
 
     @property
     def rows(self) -> tuple[ChildRow, ...]:

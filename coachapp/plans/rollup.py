@@ -7,7 +7,6 @@ counted by the database over every plan found, never by loading them."""
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from sqlalchemy.orm import Session, aliased, contains_eager, selectinload
 from coachapp import policy
 from coachapp.csvfiles import csv_text
 from coachapp.ids import typed_id
-from coachapp.listing import contains_text, search_text
+from coachapp.listing import contains_text, first_row_of, page_count, search_text
 from coachapp.models import (
     FUNCTION_LABELS,
     Account,
@@ -242,12 +241,12 @@ class RollupPage:
 
     @property
     def pages(self) -> int:
-        return max(1, math.ceil(self.total / PLANS_PER_PAGE))
+        return page_count(self.total, PLANS_PER_PAGE)
 
     @property
     def first_row(self) -> int:
         """The number of the page's first plan, counting from 1."""
-        return (self.page - 1) * PLANS_PER_PAGE + 1
+        return first_row_of(self.page, PLANS_PER_PAGE)
 
 
 def rollup_page(
