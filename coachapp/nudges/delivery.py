@@ -412,40 +412,32 @@ class Statements:
         self.reached = select(PushDelivery.notification_id, PushDelivery.subscription_id).where(
             one_of(PushDelivery.notification_id, "ids")
         )
-        # Many notifications' outcome alike, fenced by the lease; says which were still ours.
-        self.outcome = (
+        # Notifications still ours: being sent under the lease a batch holds. Each statement
+        # that writes for a batch is fenced by it and returns which of its notifications were.
+        still_ours = (
             update(Notification)
             .where(
                 one_of(Notification.id, "ids"),
                 Notification.status == NotificationStatus.SENDING,
                 Notification.lease_until == bindparam("lease", type_=when),
             )
-            .values(
-                status=bindparam("new_status", type_=Notification.status.type),
-                lease_until=None,
-                next_attempt_at=bindparam("next_at", type_=when),
-                push_count=bindparam("pushes", type_=Integer()),
-                last_error=bindparam("error", type_=Text()),
-            )
             .returning(Notification.id)
             .execution_options(synchronize_session=False)
+        )
+        # Many notifications' outcome alike.
+        self.outcome = still_ours.values(
+            status=bindparam("new_status", type_=Notification.status.type),
+            lease_until=None,
+            next_attempt_at=bindparam("next_at", type_=when),
+            push_count=bindparam("pushes", type_=Integer()),
+            last_error=bindparam("error", type_=Text()),
         )
         self.outcome_sent = self.outcome.values(sent_at=bindparam("sent_at", type_=when))
         insert = postgresql_insert if postgresql else sqlite_insert
         self.delivered = insert(Base.metadata.tables["push_deliveries"]).on_conflict_do_nothing()
-        # Notifications still ours (status and lease), touched to hold their rows until the
-        # commit: the devices a push service accepted before the others answered go in then.
-        self.still_ours = (
-            update(Notification)
-            .where(
-                one_of(Notification.id, "ids"),
-                Notification.status == NotificationStatus.SENDING,
-                Notification.lease_until == bindparam("lease", type_=when),
-            )
-            .values(lease_until=Notification.lease_until)
-            .returning(Notification.id)
-            .execution_options(synchronize_session=False)
-        )
+        # Touched to hold their rows until the commit: the devices a push service accepted
+        # before the others answered go in then.
+        self.still_ours = still_ours.values(lease_until=Notification.lease_until)
         self.reached_devices = (
             update(PushSubscription)
             .where(one_of(PushSubscription.id, "ids"))
