@@ -224,9 +224,14 @@ class _Stopping:
         return bool(self.asked.value) or os.getppid() != self.worker_pid
 
     def wait(self, seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        while not self.is_set() and (left := deadline - time.monotonic()) > 0:
-            time.sleep(min(left, STOP_LOOK_SECONDS))
+        _wait_until(self.is_set, seconds)
+
+
+def _wait_until(done: Callable[[], bool], seconds: float) -> None:
+    """Waits `seconds`, or less once done() holds (looked at every STOP_LOOK_SECONDS)."""
+    deadline = time.monotonic() + seconds
+    while not done() and (left := deadline - time.monotonic()) > 0:
+        time.sleep(min(left, STOP_LOOK_SECONDS))
 
 
 def _figures_pass(app: Flask, stopping: _Stopping) -> _Outcome | None:
@@ -407,9 +412,7 @@ def run_forever(app: Flask, stop: threading.Event | None = None) -> None:
         last_run.update(dict.fromkeys(due, now))
         if any(report.counts.values()) or report.failures:
             log.info(report.summary())
-        deadline = time.monotonic() + interval
-        while not stopping() and (left := deadline - time.monotonic()) > 0:
-            stop.wait(min(left, STOP_LOOK_SECONDS))
+        _wait_until(stopping, interval)
     if signalled:
         log.info("worker stopping on signal %s", signalled[0])
     if not figures.stop(FIGURES_STOP_WAIT_SECONDS):
