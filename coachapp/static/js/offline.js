@@ -127,6 +127,17 @@ async function send(url, options) {
 
 let retryTimer = null;
 
+// After a lost connection or a failing server the items wait; they are tried again by
+// themselves, sooner first: a phone with a weak signal may never see an "online" event.
+const FIRST_RETRY = 3;
+const LAST_RETRY = 60;
+let nextRetry = FIRST_RETRY;
+
+function syncAgainLater() {
+  syncAgainIn(nextRetry);
+  nextRetry = Math.min(nextRetry * 2, LAST_RETRY);
+}
+
 function syncAgainIn(seconds) {
   if (retryTimer === null) {
     retryTimer = setTimeout(() => {
@@ -292,13 +303,16 @@ async function syncNow() {
     } catch (error) {
       if (error instanceof Throttled) {
         syncAgainIn(error.seconds);
+      } else if (error instanceof Offline && !(error instanceof SomeoneElse)) {
+        syncAgainLater();
       }
       if (error instanceof Offline) {
-        break; // no connection, the server is down or busy: the rest waits too
+        return sent; // no connection, the server is down or busy: the rest waits too
       }
       throw error;
     }
   }
+  nextRetry = FIRST_RETRY;
   return sent;
 }
 
