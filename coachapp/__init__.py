@@ -98,6 +98,7 @@ def _register_blueprints(app: Flask) -> None:
     from coachapp.accounts import bp as accounts_bp
     from coachapp.admin import bp as admin_bp
     from coachapp.auth import bp as auth_bp
+    from coachapp.auth.sso_views import bp as sso_bp
     from coachapp.coach_notes import bp as coach_notes_bp
     from coachapp.coaching.views import bp as coaching_bp
     from coachapp.dashboard.views import bp as dashboard_bp
@@ -114,6 +115,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(sso_bp)
     app.register_blueprint(team_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(inbox_bp)

@@ -138,6 +138,11 @@ def describe(event: AuditEvent, user: User, names: dict[int, str]) -> str | None
     if action == "user.create":
         if details.get("source") == "import":
             return f"{actor} added your account in an organisation import {on}."
+        if details.get("source") == "sso":
+            return (
+                f"Your account was created as {details.get('role', 'a user')} when you first "
+                f"signed in with single sign-on {on}."
+            )
         return f"{actor} created your account as {details.get('role', 'a user')} {on}."
     if action == "user.set_password":
         return f"{actor} set your first password {on}."

@@ -244,6 +244,11 @@ MATRIX: tuple[Row, ...] = (
         expect=(401, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302)),
     row("auth.logout", "POST", "/logout",
         expect=(302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302)),
+    # Single sign-on is not configured here (tests/auth/test_sso.py signs in through a provider).
+    row("sso.login", "GET", "/login/sso", public=True,
+        expect=(404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
+    row("sso.callback", "GET", "/login/sso/callback?code=x&state=y", public=True,
+        expect=(404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
     row("team.today", "GET", "/today",
         expect=(302, 404, 404, 404, 200, 200, 404, 404, 404, 200, 404, 404, 200, 404, 200, 404)),
     row("team.team", "GET", "/team",

@@ -9,7 +9,7 @@ from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_login import user_loaded_from_cookie
 from werkzeug.wrappers import Response
 
-from coachapp.auth import password_change, person
+from coachapp.auth import password_change, person, sso
 from coachapp.auth.service import user_for_browser_token
 from coachapp.db import get_session
 from coachapp.errors import error_response, wants_json
@@ -41,6 +41,7 @@ def init_login(app: Flask) -> None:
     user_loaded_from_cookie.connect(keep_remembered_session, app)
     password_change.init_app(app)
     person.init_app(app)
+    sso.init_app(app)
 
 
 def load_user(browser_token: str) -> User | None:

@@ -38,14 +38,24 @@ def _failures_since(
 
 def check_login_allowed(db: Session, email: str, ip: str) -> None:
     config = current_app.config
-    window = dt.timedelta(seconds=config["LOGIN_WINDOW_SECONDS"])
-    now = utcnow()
-    since = now - window
-    limits = (
+    _check_failures(
+        db,
         ({"email": email, "ip": ip}, config["LOGIN_MAX_FAILURES_PER_EMAIL_AND_ADDRESS"]),
         ({"ip": ip}, config["LOGIN_MAX_FAILURES_PER_ADDRESS"]),
         ({"email": email}, config["LOGIN_MAX_FAILURES_PER_EMAIL"]),
     )
+
+
+def check_address_allowed(db: Session, ip: str) -> None:
+    """The per-address limit alone: for a sign-in whose email is not known yet (the return
+    from single sign-on)."""
+    _check_failures(db, ({"ip": ip}, current_app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]))
+
+
+def _check_failures(db: Session, *limits: tuple[dict[str, str], int]) -> None:
+    window = dt.timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
+    now = utcnow()
+    since = now - window
     for match, limit in limits:
         count, oldest = _failures_since(db, since, **match)
         if count >= limit:

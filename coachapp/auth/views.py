@@ -9,6 +9,7 @@ from flask_login import current_user, login_fresh, login_required, login_user, l
 from marshmallow import Schema, fields, validate
 from werkzeug.wrappers import Response
 
+from coachapp.auth import sso
 from coachapp.auth.person import KEPT_SIGN_OUT_HEADER
 from coachapp.auth.roles import viewer
 from coachapp.auth.service import (
@@ -23,6 +24,10 @@ from coachapp.forms import form_values, load_form
 from coachapp.security import safe_local_path
 
 bp = Blueprint("auth", __name__)
+
+PASSWORDS_OFF = (
+    'Your organisation signs in with single sign-on only: use "Sign in with single sign-on".'
+)
 
 
 class LoginForm(Schema):
@@ -53,7 +58,10 @@ def login() -> Any:
     errors: dict[str, list[str]] = {}
     status = 200
     headers: dict[str, str] = {}
-    if request.method == "POST":
+    if request.method == "POST" and not sso.password_sign_in():
+        errors = {"_form": [PASSWORDS_OFF]}
+        status = 403
+    elif request.method == "POST":
         values = form_values(request.form)
         data, errors = load_form(login_form, request.form)
         if data is not None:
@@ -86,7 +94,14 @@ def login() -> Any:
         else:
             status = 422
     values.pop("password", None)
-    return render_template("auth/login.html", values=values, errors=errors), status, headers
+    page = render_template(
+        "auth/login.html",
+        values=values,
+        errors=errors,
+        single_sign_on=sso.enabled(),
+        password_sign_in=sso.password_sign_in(),
+    )
+    return page, status, headers
 
 
 # What signing out clears in the browser, besides the session: the pages the service worker
@@ -101,10 +116,12 @@ CLEAR_SITE_DATA = '"cache", "storage"'
 @login_required
 def logout() -> Response:
     end_browser_session(get_session(), viewer().browser_token)
+    id_token = session.get(sso.ID_TOKEN_KEY)
     logout_user()
     session.clear()
     flash("You are signed out.", "info")
-    response = redirect(url_for("auth.login", signed_out=1))
+    # Signed in through the provider: signed out there too, which then sends them back here.
+    response = redirect(sso.end_session_url(id_token) or url_for("auth.login", signed_out=1))
     # A sign-out the service worker kept offline: the phone was cleared when it was tapped.
     if KEPT_SIGN_OUT_HEADER not in request.headers:
         response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA
