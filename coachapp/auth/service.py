@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from coachapp.auth import throttle
+from coachapp.auth import sso, throttle
 from coachapp.auth.passwords import hash_password, needs_rehash, verify_password
 from coachapp.db import utcnow
 from coachapp.email_addresses import normalise_email
@@ -63,6 +63,7 @@ def temporary_password_expiry() -> dt.datetime:
 
 def authenticate(db: Session, email: str, password: str, ip: str) -> User:
     """The active user with these credentials; one message for every failure (no enumeration)."""
+    sso.check_password_sign_in()
     email = normalise_email(email)
     throttle.check_login_allowed(db, email, ip)
     user = db.scalars(select(User).where(User.email == email)).first()

@@ -60,6 +60,19 @@ class SignOnRefused(DomainError):
     code = "forbidden"
 
 
+class PasswordSignInOff(DomainError):
+    """The organisation turned password sign-in off (PASSWORD_SIGN_IN=off)."""
+
+    status = 403
+    code = "forbidden"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Your organisation signs in with single sign-on only: use "
+            '"Sign in with single sign-on" on the sign-in page.'
+        )
+
+
 SIGN_OUT_ERRORS: tuple[type[Exception], ...] = (DomainError, *PROTOCOL_ERRORS)
 # What ends a return from the provider with "sign in again": a forged or replayed return, a
 # bad ID token, a provider refusing the code.
@@ -73,6 +86,13 @@ def enabled() -> bool:
 def password_sign_in() -> bool:
     """False when the organisation signs in through its provider only."""
     return current_app.config.get("PASSWORD_SIGN_IN", "on") != "off"
+
+
+def check_password_sign_in() -> None:
+    """Refuses a password where the organisation turned them off: the sign-in form, the API's
+    tokens and the password asked again before a change alike."""
+    if not password_sign_in():
+        raise PasswordSignInOff()
 
 
 def init_app(app: Flask) -> None:

@@ -7,6 +7,7 @@ from typing import Any, NoReturn
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from coachapp import account_events, audit
@@ -48,7 +49,7 @@ def person_for_identity(db: Session, claims: dict[str, Any], ip: str) -> User:
                 "sign in again.",
             )
         user = _create_person(db, email, claims, Role(role))
-    elif not user.active:
+    if not user.active:
         _refuse(
             db,
             email,
@@ -84,8 +85,12 @@ def _create_person(db: Session, email: str, claims: dict[str, Any], role: Role) 
         password_hash=unusable_password_hash(),
         active=True,
     )
-    db.add(user)
-    db.flush()
+    try:
+        with db.begin_nested():
+            db.add(user)
+    except IntegrityError:
+        # Their first sign-in twice at once (two tabs): the other one made them.
+        return db.scalars(select(User).where(User.email == email)).one()
     account_events.record(db, user, user, "user.create", email=email, role=role.value, source="sso")
     return user
 

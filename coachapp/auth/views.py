@@ -25,10 +25,6 @@ from coachapp.security import safe_local_path
 
 bp = Blueprint("auth", __name__)
 
-PASSWORDS_OFF = (
-    'Your organisation signs in with single sign-on only: use "Sign in with single sign-on".'
-)
-
 
 class LoginForm(Schema):
     email = fields.String(
@@ -59,7 +55,7 @@ def login() -> Any:
     status = 200
     headers: dict[str, str] = {}
     if request.method == "POST" and not sso.password_sign_in():
-        errors = {"_form": [PASSWORDS_OFF]}
+        errors = {"_form": [sso.PasswordSignInOff().message]}
         status = 403
     elif request.method == "POST":
         values = form_values(request.form)

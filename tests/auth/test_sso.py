@@ -26,10 +26,10 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from coachapp import create_app
-from coachapp.auth import sso
+from coachapp.auth import sso, sso_people
 from coachapp.config import ConfigError, load_config
 from coachapp.models import AuditEvent, BrowserSession, LoginAttempt, Role, User
-from tests.builders import make_user
+from tests.builders import PASSWORD, make_user
 from tests.conftest import HttpsClient, login, settings_for
 
 CLIENT_ID = "coachapp-tests"
@@ -317,6 +317,22 @@ def test_just_in_time_creation_makes_an_active_person_with_the_default_role(
     assert db.scalar(select(func.count()).where(User.email == user.email)) == 1
 
 
+def test_two_first_sign_ins_at_once_make_one_person(
+    sso_app: Flask, sso_client: HttpsClient, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sso_app.config, "OIDC_CREATE_USERS", "director")
+    claims = {"email": "twice@example.com", "email_verified": True}
+    with sso_app.test_request_context():
+        session = sso_app.extensions["coachapp.db"].sessionmaker()
+        # The other sign-in made them between this one's look-up and its insert.
+        first = sso_people._create_person(session, "twice@example.com", claims, Role.DIRECTOR)
+        second = sso_people._create_person(session, "twice@example.com", claims, Role.DIRECTOR)
+        session.commit()
+        assert second.id == first.id
+        session.close()
+    assert db.scalar(select(func.count()).where(User.email == "twice@example.com")) == 1
+
+
 @pytest.mark.first_backend
 def test_just_in_time_creation_still_needs_a_verified_email(
     sso_client: HttpsClient,
@@ -458,6 +474,10 @@ def test_password_sign_in_can_be_turned_off(
     assert refused.status_code == 403
     assert "signs in with single sign-on only" in refused.get_data(as_text=True)
     assert sessions_of(db, user) == 0
+    # Nor does a password get an API token.
+    token = sso_client.post("/api/v1/tokens", json={"email": user.email, "password": PASSWORD})
+    assert token.status_code == 403
+    assert token.get_json()["error"]["code"] == "forbidden"
     signed_in = sign_in_through(sso_client, provider, email=user.email, email_verified=True)
     assert signed_in.status_code == 302 and is_signed_in(sso_client)
 
