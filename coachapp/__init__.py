@@ -98,6 +98,7 @@ def _register_blueprints(app: Flask) -> None:
     from coachapp.accounts import bp as accounts_bp
     from coachapp.admin import bp as admin_bp
     from coachapp.auth import bp as auth_bp
+    from coachapp.auth import link_views  # noqa: F401 - its pages are on auth's blueprint
     from coachapp.auth.sso_views import bp as sso_bp
     from coachapp.coach_notes import bp as coach_notes_bp
     from coachapp.coaching.views import bp as coaching_bp

@@ -29,6 +29,9 @@ ACCOUNT_ACTIONS = (
     "user.set_password",
     "user.reset_password",
     "user.password_change",
+    "user.invite",
+    "user.accept_invitation",
+    "user.password_reset_by_email",
     "user.update",
     "user.activate",
     "user.deactivate",
@@ -150,6 +153,12 @@ def describe(event: AuditEvent, user: User, names: dict[int, str]) -> str | None
         return f"{actor} reset your password {on}."
     if action == "user.password_change":
         return f"Your password was changed, signed in as you, {on}."
+    if action == "user.invite":
+        return f"{actor} sent you an invitation to choose your password by email {on}."
+    if action == "user.accept_invitation":
+        return f"Your password was chosen through the invitation sent to your email {on}."
+    if action == "user.password_reset_by_email":
+        return f"Your password was reset through a link sent to your email {on}."
     if action == "user.activate":
         return f"{actor} reactivated your account {on}."
     if action == "user.deactivate":

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from coachapp.mail.smtp import SmtpUrlInvalid, parse_smtp_url
+
 DEFAULTS_FILE = Path(__file__).resolve().parent.parent / "config" / "defaults.toml"
 DEVELOPMENT_SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105 - refused in production  # nosec B105
 
@@ -19,6 +21,9 @@ ENV_STRINGS = (
     "VAPID_PRIVATE_KEY",
     "VAPID_PUBLIC_KEY",
     "VAPID_SUBJECT",
+    "SMTP_URL",
+    "MAIL_FROM",
+    "BASE_URL",
     "FORWARDED_ALLOW_IPS",
     "TRUSTED_HOSTS",
 )
@@ -90,9 +95,25 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 365:
             raise ConfigError(f"{name} must be a whole number of days from 1 to 365")
     check_single_sign_on(settings)
+    _check_mail(settings)
     if not settings.get("DATABASE_URL"):
         settings["DATABASE_URL"] = "sqlite:///" + str(Path(instance_path) / "coachapp.sqlite3")
     return settings
+
+
+def _check_mail(settings: dict[str, Any]) -> None:
+    """SMTP_URL and BASE_URL are refused at start-up rather than at the first email."""
+    if settings.get("SMTP_URL"):
+        try:
+            parse_smtp_url(str(settings["SMTP_URL"]))
+        except SmtpUrlInvalid as exc:
+            raise ConfigError(str(exc)) from exc
+    base = str(settings.get("BASE_URL") or "")
+    parts = urlsplit(base)
+    if base and (parts.scheme not in ("http", "https") or not parts.hostname or parts.query):
+        raise ConfigError(
+            "BASE_URL must be http(s)://host[/path], e.g. https://coaching.example.com"
+        )
 
 
 def check_production(settings: dict[str, Any]) -> None:

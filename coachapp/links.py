@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, request, url_for
 from werkzeug.routing import MapAdapter
@@ -38,6 +39,31 @@ def path_for(endpoint: str, **values: Any) -> str:
     if has_request_context():
         return url_for(endpoint, **values)
     return _worker_adapter().build(endpoint, values)
+
+
+def site_url() -> str:
+    """The address people open the app at: BASE_URL when set, else the one this request came
+    in at (its host is a trusted one: coachapp.hosts). "" in the worker without BASE_URL."""
+    base = str(current_app.config.get("BASE_URL") or "")
+    if base:
+        return base
+    return request.url_root if has_request_context() else ""
+
+
+def external_url(endpoint: str, *, site: str = "", **values: Any) -> str:
+    """An absolute link to an endpoint, for an email: url_for(_external=True) under BASE_URL
+    when set, else under `site` (the address a request came in at, kept for the worker), else
+    under this request's own address."""
+    base = str(current_app.config.get("BASE_URL") or "") or site
+    if not base:
+        if not has_request_context():
+            raise RuntimeError("set BASE_URL: links in emails sent by the worker need it")
+        return url_for(endpoint, _external=True, **values)
+    parts = urlsplit(base)
+    adapter = current_app.url_map.bind(
+        parts.netloc, script_name=parts.path.rstrip("/") or "/", url_scheme=parts.scheme
+    )
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def path_pattern(endpoint: str) -> str:

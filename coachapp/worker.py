@@ -1,6 +1,7 @@
 """The background worker: each round runs the jobs that are due, each in an app context.
 
-Jobs: evaluate the nudge rules, push the outbox, purge spent tokens and sign-in attempts,
+Jobs: evaluate the nudge rules, push the outbox, answer password reset asks and send the mail
+queue, purge spent tokens, sign-in attempts and password links,
 snapshot goal attainment once a quarter has closed, compute the dashboard's figures again
 when something they rest on changed or a day turned.
 `run_once` runs every job in turn (for cron and tests); `run_forever` runs each job at its own
@@ -34,9 +35,12 @@ from flask import Flask, current_app
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from coachapp.auth.password_reset import answer_reset_requests, purge_spent
 from coachapp.auth.throttle import purge_old_attempts
 from coachapp.dashboard.summaries import Abandoned, StopEvent, refresh_if_due
 from coachapp.db import get_session, utcnow
+from coachapp.mail.queue import MailSettings
+from coachapp.mail.queue import send_due as send_due_mail
 from coachapp.models import ApiToken, WorkerHeartbeat
 from coachapp.nudges.delivery import PushSettings, send_due
 from coachapp.nudges.rules import evaluate
@@ -77,6 +81,24 @@ def push_outbox(db: Session) -> int:
     return send_due(db, settings, budget_seconds=settings.round_seconds).pushes
 
 
+def answer_password_resets(db: Session) -> int:
+    """Reset links for the asks that name a person (coachapp.auth.password_reset)."""
+    return answer_reset_requests(db)
+
+
+def send_mail(db: Session) -> int:
+    """Sends the mail queue over SMTP (coachapp.mail.queue); the messages sent."""
+    settings = MailSettings.from_config(current_app.config)
+    if not settings.url:
+        # Nothing is queued without SMTP_URL; what was queued before it was unset waits.
+        return 0
+    return send_due_mail(db, settings).sent
+
+
+def purge_password_links(db: Session) -> int:
+    return purge_spent(db)
+
+
 def snapshot_attainment(db: Session) -> int:
     """The goals without a snapshot for the last quarter closed everywhere: their attainment at
     its last day, kept (coachapp.plans.snapshots). Usually nothing is missing, and one query
@@ -99,8 +121,11 @@ def refresh_figures(db: Session, stop: StopEvent | None = None) -> int:
 JOBS: dict[str, tuple[Job, str | None]] = {
     "nudge_rules": (evaluate_nudge_rules, "NUDGE_RULES_INTERVAL_SECONDS"),
     "push": (push_outbox, None),
+    "password_resets": (answer_password_resets, None),
+    "mail": (send_mail, None),
     "purge_expired_tokens": (purge_expired_tokens, "PURGE_INTERVAL_SECONDS"),
     "purge_login_attempts": (purge_login_attempts, "PURGE_INTERVAL_SECONDS"),
+    "purge_password_links": (purge_password_links, "PURGE_INTERVAL_SECONDS"),
     "attainment_snapshots": (snapshot_attainment, "ATTAINMENT_SNAPSHOT_INTERVAL_SECONDS"),
     "figures": (refresh_figures, "FIGURES_INTERVAL_SECONDS"),
 }

@@ -249,6 +249,24 @@ MATRIX: tuple[Row, ...] = (
         expect=(404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
     row("sso.callback", "GET", "/login/sso/callback?code=x&state=y", public=True,
         expect=(404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
+    # Password reset and invitations by email (tests/mail): open to anyone. Without SMTP_URL
+    # (as here) the reset page says to ask an admin, and asks nothing; a link that is not one
+    # is not found, for everyone alike.
+    row("auth.forgot_password", "GET", "/password/forgot", public=True,
+        expect=(200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    row("auth.forgot_password", "POST", "/password/forgot", public=True,
+        data={"email": "{p[rep].email}"},
+        expect=(200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    row("auth.reset_password", "GET", "/password/reset/not-a-link", public=True,
+        expect=(404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
+    row("auth.reset_password", "POST", "/password/reset/not-a-link", public=True,
+        data={"new_password": "a new phrase for me"},
+        expect=(404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
+    row("auth.accept_invitation", "GET", "/invitation/not-a-link", public=True,
+        expect=(404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
+    row("auth.accept_invitation", "POST", "/invitation/not-a-link", public=True,
+        data={"new_password": "a new phrase for me"},
+        expect=(404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
     row("team.today", "GET", "/today",
         expect=(302, 404, 404, 404, 200, 200, 404, 404, 404, 200, 404, 404, 200, 404, 200, 404)),
     row("team.team", "GET", "/team",
@@ -803,6 +821,11 @@ MATRIX: tuple[Row, ...] = (
         expect=(302, 404, 404, 404, 404, 404, 404, 404, 409, 404, 404, 404, 404, 404, 404, 404)),
     row("admin.set_password", "POST", "/admin/users/{p[rep].id}/password",
         data={"password": "a first password"},
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 302, 404, 404, 404, 404, 404, 404, 404)),
+    # Invitations: admins only; without SMTP_URL (as here) refused with a message on the page.
+    row("admin.send_invitation", "POST", "/admin/users/{p[rep].id}/invitation",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 302, 404, 404, 404, 404, 404, 404, 404)),
+    row("admin.send_invitations", "POST", "/admin/import/invitations",
         expect=(302, 404, 404, 404, 404, 404, 404, 404, 302, 404, 404, 404, 404, 404, 404, 404)),
     # Resetting a password: a temporary one made up and shown once (200), or typed and refused
     # by the policy (422, kept in the form); never one's own (403: under Me instead).

@@ -1,5 +1,5 @@
 """Admin pages for the organisation as a whole: importing it from CSV, cadence targets, and
-first passwords for people an import added."""
+invitations (or, without email, first passwords) for people an import added."""
 
 from __future__ import annotations
 
@@ -8,15 +8,16 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from coachapp.admin import cadence_targets, org_import, service
+from coachapp.admin import cadence_targets, invitations, org_import, service
 from coachapp.admin.org_import import ImportPlan, ImportRefused, StaleImport
 from coachapp.admin.views import bp
 from coachapp.auth.passwords import has_usable_password
 from coachapp.auth.roles import fresh_login_for_changes, roles_required, viewer
 from coachapp.db import get_session
-from coachapp.errors import Conflict, InvalidInput
+from coachapp.errors import Conflict, InvalidInput, PermissionDenied
 from coachapp.forms import load_form
 from coachapp.ids import typed_id
+from coachapp.mail.queue import mail_configured
 from coachapp.models import Role, User
 
 
@@ -36,6 +37,8 @@ def _import_page(
             deactivate_missing=deactivate_missing,
             stale=stale,
             without_password=service.people_without_password(get_session()),
+            mail_configured=mail_configured(),
+            invitation_days=invitations.invitation_days(),
             region_supported=org_import.region_supported(),
             max_rows=org_import.MAX_IMPORT_ROWS,
             ChangeKind=org_import.ChangeKind,
@@ -118,7 +121,13 @@ def apply_org_import() -> Any:
         if counts[kind]
     )
     flash(f"Organisation imported: {done or 'nothing to change'}.", "success")
-    if counts["create"]:
+    if counts["create"] and mail_configured():
+        flash(
+            "People added by the import cannot sign in until they choose a password: send "
+            "them their invitations (listed below).",
+            "info",
+        )
+    elif counts["create"]:
         flash(
             "People added by the import cannot sign in until you set their first password "
             "(listed below).",
@@ -238,6 +247,38 @@ def set_password(user_id: int) -> Any:
         return redirect(url_for("admin.edit_user", user_id=user_id))
     flash(f"{user.name} can now sign in; share the password with them privately.", "success")
     return redirect(url_for("admin.edit_user", user_id=user_id))
+
+
+@bp.post("/users/<int:user_id>/invitation")
+@roles_required(Role.ADMIN)
+@fresh_login_for_changes
+def send_invitation(user_id: int) -> Any:
+    """Emails the person a link to choose their own password (coachapp.admin.invitations)."""
+    try:
+        user = invitations.send_invitation(get_session(), viewer(), user_id)
+    except (Conflict, PermissionDenied) as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("admin.edit_user", user_id=user_id))
+    flash(
+        f"Invitation sent to {user.email}: the link works {invitations.invitation_days()} days.",
+        "success",
+    )
+    return redirect(url_for("admin.edit_user", user_id=user_id))
+
+
+@bp.post("/import/invitations")
+@roles_required(Role.ADMIN)
+@fresh_login_for_changes
+def send_invitations() -> Any:
+    """Invites everyone listed under "No password yet"."""
+    try:
+        count = invitations.send_invitations(get_session(), viewer())
+    except Conflict as exc:
+        flash(exc.message, "error")
+    else:
+        people = "person" if count == 1 else "people"
+        flash(f"Invitations sent to {count} {people}.", "success")
+    return redirect(url_for("admin.org_import_page"))
 
 
 @bp.app_template_test("without_password")

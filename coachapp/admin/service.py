@@ -61,16 +61,14 @@ class UserSchema(Schema):
     timezone = fields.String(load_default="UTC", validate=check_timezone)
     # An emptied field clears the region, so it loads as "" rather than staying unchanged.
     region = Line(load_default="", validate=validate.Length(max=80))
-    # Required except for a new admin, whose password comes with another admin's approval
-    # (create_user says which).
+    # Required except for a new admin, whose password comes with another admin's approval,
+    # and someone invited by email instead (create_user says which).
     password = fields.String(load_only=True)
 
     @validates_schema(skip_on_field_errors=False)
     def _password(self, data: dict[str, Any], **_: Any) -> None:
         if "password" not in self.fields:
             return
-        if "password" not in data and data.get("role") != Role.ADMIN:
-            raise ValidationError("Enter an initial password.", field_name="password")
         if "password" in data:
             problem = password_problem(data["password"], email=data.get("email", ""))
             if problem:
@@ -81,10 +79,13 @@ user_create_schema = UserSchema()
 user_update_schema = UserSchema(exclude=("email", "password"))
 
 
-def create_user(db: Session, actor: User | None, data: dict[str, Any]) -> User:
+def create_user(
+    db: Session, actor: User | None, data: dict[str, Any], *, invited: bool = False
+) -> User:
     """Adds a person with a password the admin chose, which they must replace within
-    TEMPORARY_PASSWORD_HOURS. A new admin is added inactive and without a password, waiting
-    for another admin's approval (the command line needs none)."""
+    TEMPORARY_PASSWORD_HOURS, or (`invited`, when no password is given) without one, to be
+    invited by email (coachapp.admin.invitations). A new admin is added inactive and without
+    a password, waiting for another admin's approval (the command line needs none)."""
     email = normalise_email(data["email"])
     if db.scalar(select(func.count()).where(User.email == email)):
         raise InvalidInput(
@@ -97,8 +98,9 @@ def create_user(db: Session, actor: User | None, data: dict[str, Any]) -> User:
     password = data.get("password")
     if waits and password:
         raise InvalidInput(LEAVE_EMPTY_FOR_NEW_ADMIN, {"password": [LEAVE_EMPTY_FOR_NEW_ADMIN]})
-    if not waits and not password:
-        raise InvalidInput("Enter an initial password.", {"password": ["Enter a password."]})
+    if not waits and not password and not (invited and role != Role.ADMIN):
+        message = "Enter an initial password."
+        raise InvalidInput(message, {"password": [message]})
     user = User(
         email=email,
         name=data["name"].strip(),

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from coachapp.admin import approvals, service
+from coachapp.admin import approvals, invitations, service
 from coachapp.auth.roles import fresh_login_for_changes, roles_required, viewer
 from coachapp.auth.service import temporary_password_hours
 from coachapp.coaching import guides as guide_service
@@ -15,6 +15,7 @@ from coachapp.errors import Conflict, InvalidInput, NotFound
 from coachapp.forms import form_values, load_form
 from coachapp.inbox import reading
 from coachapp.listing import page_number, search_text
+from coachapp.mail.queue import mail_configured
 from coachapp.models import (
     FUNCTION_LABELS,
     ROLE_LABELS,
@@ -40,6 +41,8 @@ def _form_page(template: str, status: int = 200, **context: Any) -> tuple[str, i
             template,
             waiting=approvals.pending_for(db, user) if user is not None else None,
             temporary_password_hours=temporary_password_hours(),
+            mail_configured=mail_configured(),
+            invitation_days=invitations.invitation_days(),
             roles=ROLE_LABELS,
             functions=FUNCTION_LABELS,
             managers=service.possible_managers(db),
@@ -81,12 +84,22 @@ def new_user() -> Any:
         values = form_values(request.form)
         data, errors = load_form(service.user_create_schema, with_searched_zone(request.form))
         if data is not None:
+            # Without a password typed, and where email is set up: an invitation instead.
+            invited = mail_configured() and not data.get("password")
             try:
-                user = service.create_user(get_session(), viewer(), data)
+                user = service.create_user(get_session(), viewer(), data, invited=invited)
             except InvalidInput as exc:
                 errors = exc.fields or {"_form": [exc.message]}
             else:
-                if user.active:
+                if user.active and invitations.may_be_invited(user):
+                    invitations.invite(get_session(), viewer(), user)
+                    get_session().commit()
+                    flash(
+                        f"{user.name} is added and gets an invitation by email to choose their "
+                        f"password (the link works {invitations.invitation_days()} days).",
+                        "success",
+                    )
+                elif user.active:
                     flash(f"{user.name} can now sign in.", "success")
                 else:
                     flash(

@@ -1,4 +1,5 @@
-"""Password hashing (argon2id) and the password policy."""
+"""Password hashing (argon2id), the password policy, and the form fields of a password change
+(under Me, and from a link sent by email)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from importlib import resources
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from marshmallow import Schema, fields
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
@@ -78,3 +80,15 @@ def password_problem(password: str, *, email: str = "") -> str | None:
     if email and lowered == email.lower():
         return "Do not use your email address as your password."
     return None
+
+
+class PasswordSchema(Schema):
+    """Changing one's password: the current one and the new one (password_problem's rules
+    are the service's to apply). A link sent by email stands for the current one."""
+
+    current_password = fields.String(
+        required=True, error_messages={"required": "Enter your current password."}
+    )
+    new_password = fields.String(
+        required=True, error_messages={"required": "Enter a new password."}
+    )

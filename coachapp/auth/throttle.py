@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session
 
 from coachapp.db import utcnow
 from coachapp.errors import Throttled
-from coachapp.models import ApiToken, LoginAttempt
+from coachapp.models import ApiToken, LoginAttempt, PasswordResetRequest
 
 THROTTLED_MESSAGE = "Too many sign-in attempts. Wait {minutes} minutes and try again."
 TOKENS_THROTTLED_MESSAGE = "Too many new API tokens. Wait {minutes} minutes and try again."
+RESET_THROTTLED_MESSAGE = "Too many reset links asked for. Wait {minutes} minutes and try again."
 
 
 def _failures_since(
@@ -74,6 +75,27 @@ def check_token_issue_allowed(db: Session, user_id: int) -> None:
     ).one()
     if count >= config["API_TOKENS_MAX_PER_USER"]:
         raise _throttled(TOKENS_THROTTLED_MESSAGE, oldest, now, window)
+
+
+def check_reset_allowed(db: Session, email: str, ip: str) -> None:
+    """Raises Throttled when this address, or this network address, asked for the most reset
+    links the window allows. Every ask counts, for a known address or not, so the answer
+    tells nothing about the account."""
+    config = current_app.config
+    window = dt.timedelta(seconds=config["PASSWORD_RESET_WINDOW_SECONDS"])
+    now = utcnow()
+    limits = (
+        (PasswordResetRequest.email == email, config["PASSWORD_RESET_MAX_PER_EMAIL"]),
+        (PasswordResetRequest.ip == ip, config["PASSWORD_RESET_MAX_PER_ADDRESS"]),
+    )
+    for match, limit in limits:
+        count, oldest = db.execute(
+            select(func.count(), func.min(PasswordResetRequest.at)).where(
+                match, PasswordResetRequest.at >= now - window
+            )
+        ).one()
+        if count >= limit:
+            raise _throttled(RESET_THROTTLED_MESSAGE, oldest, now, window)
 
 
 def _throttled(

@@ -8,7 +8,12 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import Session
 
 from coachapp import account_events
-from coachapp.auth.passwords import hash_password, password_problem, verify_password
+from coachapp.auth.passwords import (
+    PasswordSchema,
+    hash_password,
+    password_problem,
+    verify_password,
+)
 from coachapp.auth.service import end_all_sessions
 from coachapp.db import utcnow
 from coachapp.errors import InvalidInput
@@ -27,15 +32,6 @@ class ProfileSchema(Schema):
         required=True,
         validate=check_timezone,
         error_messages={"required": "Choose your time zone."},
-    )
-
-
-class PasswordSchema(Schema):
-    current_password = fields.String(
-        required=True, error_messages={"required": "Enter your current password."}
-    )
-    new_password = fields.String(
-        required=True, error_messages={"required": "Enter a new password."}
     )
 
 

@@ -23,6 +23,13 @@ from coachapp.models.coaching import (
 )
 from coachapp.models.figures import FigureChange, FigureRefresh, FigureSummary, ImpactSummary
 from coachapp.models.limits import WriteAllowance
+from coachapp.models.mail import (
+    MailMessage,
+    MailStatus,
+    PasswordLink,
+    PasswordLinkPurpose,
+    PasswordResetRequest,
+)
 from coachapp.models.notifications import (
     Notification,
     NotificationPreference,
@@ -126,6 +133,8 @@ __all__ = [
     "InsightStatus",
     "Line",
     "LoginAttempt",
+    "MailMessage",
+    "MailStatus",
     "Note",
     "NoteRating",
     "NoteStatus",
@@ -134,6 +143,9 @@ __all__ = [
     "NotificationPreference",
     "NotificationStatus",
     "Observation",
+    "PasswordLink",
+    "PasswordLinkPurpose",
+    "PasswordResetRequest",
     "PendingSelfAssessment",
     "PlanActionItem",
     "PlanComment",

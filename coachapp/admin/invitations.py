@@ -1,0 +1,89 @@
+"""Invitations: instead of a first password an admin chooses and passes on, an email with a
+link where the person chooses their own (coachapp.auth.password_links), for people added
+without a password (by an import, or by an admin who left the password empty).
+
+Only where email is set up (SMTP_URL); without it the admin sets a first password as before
+(coachapp.admin.service.set_initial_password). An admin is never invited: a new admin's
+password comes with a second admin's approval.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from coachapp import account_events
+from coachapp.admin.service import ADMIN_PASSWORDS_ELSEWHERE, people_without_password
+from coachapp.auth.password_links import issue_link
+from coachapp.auth.passwords import has_usable_password
+from coachapp.errors import Conflict, NotFound, PermissionDenied
+from coachapp.links import external_url
+from coachapp.mail.messages import render_mail
+from coachapp.mail.queue import enqueue, mail_configured
+from coachapp.models import PasswordLinkPurpose, Role, User
+
+EMAIL_NOT_SET_UP = (
+    "Email is not set up for Coachapp (SMTP_URL), so no invitation can be sent: set a first "
+    "password and pass it on privately."
+)
+
+
+def invitation_days() -> int:
+    return int(current_app.config["INVITATION_DAYS"])
+
+
+def may_be_invited(user: User) -> bool:
+    """Active, not an admin, and without a password of their own yet."""
+    return user.active and user.role != Role.ADMIN and not has_usable_password(user.password_hash)
+
+
+def invite(db: Session, actor: User, user: User) -> None:
+    """Queues the invitation email with a new link, in the caller's transaction."""
+    days = invitation_days()
+    token = issue_link(
+        db, user, PasswordLinkPurpose.INVITATION, dt.timedelta(days=days), created_by=actor
+    )
+    link = external_url("auth.accept_invitation", token=token)
+    text, html = render_mail("invitation", user=user, link=link, days=days, inviter=actor.name)
+    enqueue(
+        db,
+        kind="invitation",
+        to_address=user.email,
+        subject=f"{actor.name} invited you to Coachapp",
+        text=text,
+        html=html,
+        recipient_id=user.id,
+        secret=True,
+    )
+    account_events.record(db, actor, user, "user.invite")
+
+
+def send_invitation(db: Session, actor: User, user_id: int) -> User:
+    """Invites one person; a second invitation leaves the first link working too."""
+    if not mail_configured():
+        raise Conflict(EMAIL_NOT_SET_UP)
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound()
+    if user.role == Role.ADMIN:
+        raise PermissionDenied(ADMIN_PASSWORDS_ELSEWHERE)
+    if not user.active:
+        raise Conflict(f"{user.name} is deactivated: reactivate them first.")
+    if has_usable_password(user.password_hash):
+        raise Conflict(f"{user.name} already has a password; they can reset it by email.")
+    invite(db, actor, user)
+    db.commit()
+    return user
+
+
+def send_invitations(db: Session, actor: User) -> int:
+    """Invites everyone who cannot sign in yet (an import's newcomers); how many."""
+    if not mail_configured():
+        raise Conflict(EMAIL_NOT_SET_UP)
+    invited = [user for user in people_without_password(db) if may_be_invited(user)]
+    for user in invited:
+        invite(db, actor, user)
+    db.commit()
+    return len(invited)

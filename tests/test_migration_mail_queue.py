@@ -1,0 +1,90 @@
+"""Migration 0029 on both databases: the mail queue, password links and reset asks are new
+tables beside the people, who are kept; a link goes with its person, a message stays without
+one; down and up again."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, delete, inspect, select, text
+from sqlalchemy.exc import IntegrityError
+
+import coachapp.models  # noqa: F401 - every table on the metadata
+from coachapp import create_app, migrate
+from coachapp.db import Base
+from tests.conftest import settings_for
+
+NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+TABLES = Base.metadata.tables
+NEW = {"mail_messages", "password_links", "password_reset_requests"}
+
+
+def _insert(connection: Connection, table: str, **values: Any) -> int:
+    row = connection.execute(TABLES[table].insert().values(**values)).inserted_primary_key
+    assert row is not None
+    return int(row[0])
+
+
+def test_0029_adds_the_mail_tables_and_keeps_everyone(empty_database_url: str) -> None:
+    app = create_app(settings_for(empty_database_url))
+    engine = app.extensions["coachapp.db"].engine
+    migrate.upgrade(app, "0028")
+    assert not NEW & set(inspect(engine).get_table_names())
+    users = TABLES["users"]
+    with engine.begin() as connection:
+        person = _insert(
+            connection, "users", email="sam@example.com", name="Sam", password_hash="!x",
+            role="rep", function="sales", timezone="UTC", active=True, region="",
+            must_change_password=False, created_at=NOW, updated_at=NOW,
+        )  # fmt: skip
+        before = connection.execute(select(users)).all()
+
+    migrate.upgrade(app, "0029")
+    assert set(inspect(engine).get_table_names()) >= NEW
+    with engine.begin() as connection:
+        assert connection.execute(select(users)).all() == before
+        # The columns left to the database's defaults: not secret.
+        connection.execute(
+            text(
+                "INSERT INTO mail_messages (kind, recipient_id, to_address, subject, body_text,"
+                " message_id, dedupe_key, status, attempts, not_before, created_at) VALUES"
+                " ('invitation', :person, 'sam@example.com', 's', 'b', '<1@x>', NULL,"
+                " 'pending', 0, :now, :now)"
+            ),
+            {"person": person, "now": NOW},
+        )
+        assert connection.execute(text("SELECT secret FROM mail_messages")).scalar() in (0, False)
+        _insert(
+            connection, "password_links", user_id=person, purpose="invitation",
+            token_hash="a" * 64, password_fingerprint="b" * 64, created_at=NOW,
+            expires_at=NOW + dt.timedelta(days=7),
+        )  # fmt: skip
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        _insert(
+            connection, "mail_messages", kind="x", to_address="a@example.com", subject="s",
+            body_text="b", message_id="<1@x>", status="pending", attempts=0, not_before=NOW,
+            created_at=NOW, secret=False,
+        )  # fmt: skip
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO mail_messages (kind, to_address, subject, body_text, message_id,"
+                " status, attempts, not_before, created_at) VALUES ('x', 'a@example.com', 's',"
+                " 'b', '<2@x>', 'lost', 0, :now, :now)"
+            ),
+            {"now": NOW},
+        )
+    with engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.execute(delete(users).where(users.c.id == person))
+        assert connection.execute(select(TABLES["password_links"])).all() == []
+        message = connection.execute(select(TABLES["mail_messages"])).one()
+        assert message.recipient_id is None and message.to_address == "sam@example.com"
+
+    migrate.downgrade(app, "0028")
+    assert not NEW & set(inspect(engine).get_table_names())
+    migrate.upgrade(app)
+    engine.dispose()
