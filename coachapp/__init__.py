@@ -100,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     from coachapp.auth import bp as auth_bp
     from coachapp.auth import link_views  # noqa: F401 - its pages are on auth's blueprint
     from coachapp.auth.sso_views import bp as sso_bp
+    from coachapp.calendar_feed.views import bp as calendar_feed_bp
     from coachapp.coach_notes import bp as coach_notes_bp
     from coachapp.coaching.views import bp as coaching_bp
     from coachapp.dashboard.views import bp as dashboard_bp
@@ -121,6 +122,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(me_bp)
+    app.register_blueprint(calendar_feed_bp)
     app.register_blueprint(nudges_bp)
     app.register_blueprint(pwa_bp)
     app.register_blueprint(plans_bp)

@@ -38,6 +38,8 @@ ACCOUNT_ACTIONS = (
     "user.change_requested",
     "user.change_approved",
     "user.change_declined",
+    "user.calendar_feed_start",
+    "user.calendar_feed_stop",
 )
 # Of an admin's direct edit (or an import's), the fields that change what the person may see.
 SCOPE_FIELDS = ("role", "manager_id", "manager_email")
@@ -159,6 +161,11 @@ def describe(event: AuditEvent, user: User, names: dict[int, str]) -> str | None
         return f"Your password was chosen through the invitation sent to your email {on}."
     if action == "user.password_reset_by_email":
         return f"Your password was reset through a link sent to your email {on}."
+    if action == "user.calendar_feed_start":
+        made = "A new calendar address" if details.get("replaced") else "A calendar address"
+        return f"{made} was made for your diary in Coachapp, signed in as you, {on}."
+    if action == "user.calendar_feed_stop":
+        return f"Your calendar address was turned off, signed in as you, {on}."
     if action == "user.activate":
         return f"{actor} reactivated your account {on}."
     if action == "user.deactivate":

@@ -49,6 +49,13 @@ def signed_in_user_id() -> int | None:
     return int(identity[0]) if identity else None
 
 
+def logged_path() -> str:
+    rule = request.url_rule
+    if rule is not None and "token" in rule.arguments:
+        return rule.rule
+    return request.path
+
+
 def log_request(response: Response) -> Response:
     started = g.get("request_started")
     duration_ms = (time.perf_counter() - started) * 1000 if started is not None else None
@@ -59,8 +66,9 @@ def log_request(response: Response) -> Response:
                 "event": "request",
                 "request_id": request_id(),
                 "method": request.method,
-                # The path only: query strings may carry search text or tokens.
-                "path": request.path,
+                # The path only: query strings may carry search text or tokens. A path
+                # holding a secret (a URL variable named token) is written as its rule.
+                "path": logged_path(),
                 "status": response.status_code,
                 "duration_ms": round(duration_ms, 1) if duration_ms is not None else None,
                 "user_id": signed_in_user_id(),

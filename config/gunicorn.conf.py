@@ -12,7 +12,11 @@ graceful_timeout = 30
 keepalive = 5
 max_requests = 2000
 max_requests_jitter = 200
-accesslog = "-"
+# No access log of gunicorn's own: the app writes one JSON line per request (request id,
+# status, duration, person; coachapp.request_log), without query strings and without the
+# secret of a path that carries one (a calendar address, an invitation link), which
+# gunicorn's request line would write as sent.
+accesslog = None
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 raw_env = ["COACHAPP_ENV=production"]

@@ -441,6 +441,15 @@ MATRIX: tuple[Row, ...] = (
     # sent first); anyone signed in may open it.
     row("me.password", "GET", "/me/password",
         expect=(302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    # A calendar address of one's own (shown once on the answer), and turning it off.
+    row("me.start_calendar_feed", "POST", "/me/calendar-feed",
+        expect=(302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    row("me.stop_calendar_feed", "POST", "/me/calendar-feed/stop",
+        expect=(302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302)),
+    # Read by calendar apps with the address's secret alone; one that is not: not found
+    # (tests/calendar_feed).
+    row("calendar_feed.feed", "GET", "/calendar/not-a-feed.ics", public=True,
+        expect=(404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
     # Account plans. plans[rep]: owned by rep, rep2 on its team; manager and director read it.
     # Writes on a plan one may read but not change answer 403 (its existence is no secret);
     # on a plan outside one's scope, 404.

@@ -10,6 +10,7 @@ from flask_login import login_required, login_user
 from coachapp import account_events
 from coachapp.auth.roles import viewer
 from coachapp.auth.service import start_browser_session
+from coachapp.calendar_feed import service as calendar_feed
 from coachapp.db import get_session
 from coachapp.errors import InvalidInput
 from coachapp.forms import form_values, load_form
@@ -33,6 +34,7 @@ def _page(status: int = 200, **context: Any) -> tuple[str, int]:
         "me/index.html",
         timezones=timezones,
         security_events=account_events.events_for(db, user),
+        calendar_feed=calendar_feed.live_feed(db, user),
         **context,
     ), status
 
@@ -99,3 +101,23 @@ def password() -> Any:
         return redirect(safe_local_path(request.form.get("next")) or url_for("home.index"))
     flash("Password changed. Other devices have been signed out.", "success")
     return redirect(url_for("me.index"))
+
+
+@bp.post("/me/calendar-feed")
+@login_required
+def start_calendar_feed() -> tuple[str, int]:
+    """A new calendar address, shown on this answer only: its secret is not kept. Another
+    tap makes another one, and the address shown is the one that works."""
+    secret = calendar_feed.start_feed(get_session(), viewer())
+    address = url_for("calendar_feed.feed", token=secret, _external=True)
+    return _page(calendar_feed_address=address)
+
+
+@bp.post("/me/calendar-feed/stop")
+@login_required
+def stop_calendar_feed() -> Any:
+    if calendar_feed.stop_feed(get_session(), viewer()):
+        flash(
+            "Calendar address turned off: calendars subscribed to it no longer update.", "success"
+        )
+    return redirect(url_for("me.index", _anchor="calendar-heading"))

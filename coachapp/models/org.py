@@ -290,6 +290,21 @@ class ApiToken(Base):
     user: Mapped[User] = relationship()
 
 
+class CalendarFeed(Base):
+    """A person's calendar subscription address; only the SHA-256 of its secret is stored.
+    At most one is live per person: a new one ends the one before."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[dt.datetime | None]
+
+    user: Mapped[User] = relationship()
+
+
 class AuditEvent(Base):
     """Who changed what, when: coaching notes, plans, users."""
 

@@ -309,3 +309,19 @@ window.addEventListener("beforeinstallprompt", (event) => {
   slot.hidden = false;
   slot.addEventListener("click", () => event.prompt(), { once: true });
 });
+
+// "Copy" buttons (data-copy: the id of the field whose value they copy), said on the button.
+document.addEventListener("click", async (event) => {
+  const button = event.target instanceof Element ? event.target.closest("[data-copy]") : null;
+  const field = button ? document.getElementById(button.dataset.copy) : null;
+  if (!field) {
+    return;
+  }
+  field.select();
+  try {
+    await navigator.clipboard.writeText(field.value);
+    button.textContent = "Copied";
+  } catch (_error) {
+    button.textContent = "Selected: copy it with your keyboard or menu";
+  }
+});
