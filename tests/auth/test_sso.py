@@ -8,17 +8,11 @@ gave the provider for it), and the test client follows the provider's redirect b
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
 import pytest
 from flask import Flask
 from joserfc.jwk import KeySet, RSAKey
@@ -31,69 +25,15 @@ from coachapp.config import ConfigError, load_config
 from coachapp.models import AuditEvent, BrowserSession, LoginAttempt, Role, User
 from tests.builders import PASSWORD, make_user
 from tests.conftest import HttpsClient, login, settings_for
+from tests.oidc_provider import Provider, running_provider
 
 CLIENT_ID = "coachapp-tests"
 CALLBACK = "https://localhost/login/sso/callback"
 
 
-@dataclass
-class Provider:
-    issuer: str
-    http: httpx.Client
-
-    def person(self, **claims: Any) -> str:
-        """A subject at the provider with these claims; its id."""
-        sub = uuid.uuid4().hex
-        assert self.http.put(f"/users/{sub}", json=claims).status_code == 204
-        return sub
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Provider]:
-    port = _free_port()
-    issuer = f"http://127.0.0.1:{port}"
-    log = tmp_path_factory.mktemp("oidc") / "provider.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            [
-                sys.executable,
-                "-m",
-                "oidc_provider_mock",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    http = httpx.Client(base_url=issuer, timeout=10)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if http.get("/.well-known/openid-configuration").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the OpenID provider did not start:\n{log.read_text()[-2000:]}")
-            time.sleep(0.1)
-        yield Provider(issuer, http)
-    finally:
-        http.close()
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    yield from running_provider(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
