@@ -185,7 +185,7 @@ def feed_ics(db: Session, person: User, now: dt.datetime | None = None) -> bytes
     calendar.add("x-wr-calname", "Coachapp")
     calendar.add("x-wr-timezone", person.timezone)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", REFRESH)
+    calendar.add("x-published-ttl", icalendar.vDuration(REFRESH))
     for ride in _ride_alongs(db, person, today):
         if ride.cancelled_at is not None and ride.cancelled_at < now - PAST:
             continue

@@ -216,3 +216,11 @@ def test_the_request_log_never_writes_the_secret(
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert '"path":"/calendar/<token>.ics"' in logged
     assert secret not in logged and "not-a-feed" not in logged
+
+
+@pytest.mark.first_backend
+def test_calendar_apps_are_told_how_often_to_read_it_again(app: Flask, org: Org, login_as) -> None:
+    calendar = read(app, subscribe(login_as("rep")))
+    assert calendar is not None
+    assert calendar.to_ical().decode().count("PT1H") == 2  # REFRESH-INTERVAL, X-PUBLISHED-TTL
+    assert str(calendar["X-WR-CALNAME"]) == "Coachapp"
