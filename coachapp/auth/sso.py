@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.flask_client import FlaskOAuth2App, OAuth
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app, session, url_for
 from joserfc.errors import JoseError
 
 from coachapp.errors import DomainError
@@ -25,6 +25,8 @@ from coachapp.security import CONTENT_SECURITY_POLICY
 PROVIDER = "oidc"
 SCOPE = "openid email profile"
 EXTENSION = "authlib.integrations.flask_client"
+# How Authlib names what it keeps in the session for a sign-in under way.
+STATE_PREFIX = f"_state_{PROVIDER}_"
 # The provider's ID token of this browser session, kept in the session: the hint its
 # end-session endpoint asks for when signing out.
 ID_TOKEN_KEY = "sso_id_token"  # noqa: S105 - a session key, not a secret  # nosec B105
@@ -153,6 +155,20 @@ def metadata() -> dict[str, Any]:
             "discovery names another issuer). Tell whoever runs Coachapp."
         )
     return found
+
+
+def start_authorization(redirect_uri: str) -> str:
+    """The provider's authorization URL for a new sign-in; its state, nonce and PKCE
+    verifier are kept in the session (Authlib's keys) for the return. One sign-in at a time
+    per browser: those of earlier attempts are dropped, so that coming back and trying again
+    cannot grow the session cookie past what browsers keep (4 KB)."""
+    provider = client()
+    for key in [key for key in session if key.startswith(STATE_PREFIX)]:
+        session.pop(key)
+    found = provider.create_authorization_url(redirect_uri)
+    kept = {name: found[name] for name in ("state", "nonce", "code_verifier")}
+    provider.save_authorize_data(redirect_uri=redirect_uri, **kept)  # all but the long URL
+    return str(found["url"])
 
 
 def end_session_url(id_token: str | None) -> str | None:

@@ -49,7 +49,7 @@ def login() -> Any:
     except sso.ProviderUnavailable as exc:
         return _not_signed_in(exc.message, 502)
     session[NEXT_KEY] = safe_local_path(request.args.get("next")) or ""
-    return sso.client().authorize_redirect(url_for("sso.callback", _external=True))
+    return redirect(sso.start_authorization(url_for("sso.callback", _external=True)))
 
 
 @bp.get("/login/sso/callback")

@@ -142,6 +142,25 @@ def test_the_page_asked_for_opens_after_signing_in_and_never_another_site(
 
 
 @pytest.mark.first_backend
+def test_only_the_latest_attempt_in_a_browser_comes_back(
+    sso_client: HttpsClient, provider: Provider, db: Session
+) -> None:
+    """Back from the provider and trying again: the earlier attempt is dropped, so the session
+    cookie (state, nonce and PKCE verifier; then the ID token) stays small."""
+    make_user(db, email="again.rep@example.com")
+    sub = provider.person(email="again.rep@example.com", email_verified=True)
+    earlier = approve_at_provider(provider, leave_for_provider(sso_client), sub)
+    for _ in range(5):
+        latest = approve_at_provider(provider, leave_for_provider(sso_client), sub)
+    with sso_client.session_transaction() as session:
+        assert len([key for key in session if key.startswith(sso.STATE_PREFIX)]) == 1
+    assert len(sso_client.get_cookie("coachapp_session").value) < 1000  # type: ignore[union-attr]
+    assert sso_client.get(earlier).status_code == 400
+    assert sso_client.get(latest).status_code == 302
+    assert len(sso_client.get_cookie("coachapp_session").value) < 2500  # type: ignore[union-attr]
+
+
+@pytest.mark.first_backend
 def test_the_sign_in_page_offers_single_sign_on_only_when_configured(
     sso_client: HttpsClient, client: HttpsClient
 ) -> None:
