@@ -18,12 +18,17 @@ from coachapp import account_events
 from coachapp.admin.service import ADMIN_PASSWORDS_ELSEWHERE, people_without_password
 from coachapp.auth.password_links import issue_link
 from coachapp.auth.passwords import has_usable_password
+from coachapp.auth.sso import password_sign_in
 from coachapp.errors import Conflict, NotFound, PermissionDenied
 from coachapp.links import external_url
 from coachapp.mail.messages import render_mail
 from coachapp.mail.queue import enqueue, mail_configured
 from coachapp.models import PasswordLinkPurpose, Role, User
 
+SINGLE_SIGN_ON_ONLY = (
+    "Your organisation signs in with single sign-on only (PASSWORD_SIGN_IN=off): people sign "
+    "in with it, and there is no password to invite them to choose."
+)
 EMAIL_NOT_SET_UP = (
     "Email is not set up for Coachapp (SMTP_URL), so no invitation can be sent: set a first "
     "password and pass it on privately."
@@ -60,10 +65,21 @@ def invite(db: Session, actor: User, user: User) -> None:
     account_events.record(db, actor, user, "user.invite")
 
 
-def send_invitation(db: Session, actor: User, user_id: int) -> User:
-    """Invites one person; a second invitation leaves the first link working too."""
+def invitations_possible() -> bool:
+    """Email is set up, and people sign in with a password."""
+    return mail_configured() and password_sign_in()
+
+
+def check_invitations_possible() -> None:
+    if not password_sign_in():
+        raise Conflict(SINGLE_SIGN_ON_ONLY)
     if not mail_configured():
         raise Conflict(EMAIL_NOT_SET_UP)
+
+
+def send_invitation(db: Session, actor: User, user_id: int) -> User:
+    """Invites one person; a second invitation leaves the first link working too."""
+    check_invitations_possible()
     user = db.get(User, user_id)
     if user is None:
         raise NotFound()
@@ -80,8 +96,7 @@ def send_invitation(db: Session, actor: User, user_id: int) -> User:
 
 def send_invitations(db: Session, actor: User) -> int:
     """Invites everyone who cannot sign in yet (an import's newcomers); how many."""
-    if not mail_configured():
-        raise Conflict(EMAIL_NOT_SET_UP)
+    check_invitations_possible()
     invited = [user for user in people_without_password(db) if may_be_invited(user)]
     for user in invited:
         invite(db, actor, user)

@@ -17,7 +17,6 @@ from coachapp.db import get_session
 from coachapp.errors import Conflict, InvalidInput, PermissionDenied
 from coachapp.forms import load_form
 from coachapp.ids import typed_id
-from coachapp.mail.queue import mail_configured
 from coachapp.models import Role, User
 
 
@@ -37,7 +36,7 @@ def _import_page(
             deactivate_missing=deactivate_missing,
             stale=stale,
             without_password=service.people_without_password(get_session()),
-            mail_configured=mail_configured(),
+            mail_configured=invitations.invitations_possible(),
             invitation_days=invitations.invitation_days(),
             region_supported=org_import.region_supported(),
             max_rows=org_import.MAX_IMPORT_ROWS,
@@ -121,7 +120,7 @@ def apply_org_import() -> Any:
         if counts[kind]
     )
     flash(f"Organisation imported: {done or 'nothing to change'}.", "success")
-    if counts["create"] and mail_configured():
+    if counts["create"] and invitations.invitations_possible():
         flash(
             "People added by the import cannot sign in until they choose a password: send "
             "them their invitations (listed below).",

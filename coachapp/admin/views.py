@@ -15,7 +15,6 @@ from coachapp.errors import Conflict, InvalidInput, NotFound
 from coachapp.forms import form_values, load_form
 from coachapp.inbox import reading
 from coachapp.listing import page_number, search_text
-from coachapp.mail.queue import mail_configured
 from coachapp.models import (
     FUNCTION_LABELS,
     ROLE_LABELS,
@@ -41,7 +40,7 @@ def _form_page(template: str, status: int = 200, **context: Any) -> tuple[str, i
             template,
             waiting=approvals.pending_for(db, user) if user is not None else None,
             temporary_password_hours=temporary_password_hours(),
-            mail_configured=mail_configured(),
+            mail_configured=invitations.invitations_possible(),
             invitation_days=invitations.invitation_days(),
             roles=ROLE_LABELS,
             functions=FUNCTION_LABELS,
@@ -85,7 +84,7 @@ def new_user() -> Any:
         data, errors = load_form(service.user_create_schema, with_searched_zone(request.form))
         if data is not None:
             # Without a password typed, and where email is set up: an invitation instead.
-            invited = mail_configured() and not data.get("password")
+            invited = invitations.invitations_possible() and not data.get("password")
             try:
                 user = service.create_user(get_session(), viewer(), data, invited=invited)
             except InvalidInput as exc:

@@ -1,5 +1,5 @@
-"""What the admin's worker page shows: the worker's heartbeats, the notification queue and the
-pushes that push services refused."""
+"""What the admin's worker page shows: the worker's heartbeats, the notification queue, the
+pushes that push services refused, and the mail queue with the messages given up."""
 
 from __future__ import annotations
 
@@ -12,7 +12,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coachapp.db import UTCDateTime
-from coachapp.models import Notification, NotificationStatus, PushSubscription, WorkerHeartbeat
+from coachapp.models import (
+    MailMessage,
+    MailStatus,
+    Notification,
+    NotificationStatus,
+    PushSubscription,
+    WorkerHeartbeat,
+)
 
 # The statuses still waiting for the worker; `sent` is done.
 QUEUED_STATUSES = (
@@ -23,6 +30,7 @@ QUEUED_STATUSES = (
 )
 RECENT_WORKERS = dt.timedelta(days=1)
 REFUSING_DEVICES_SHOWN = 10
+GIVEN_UP_MAIL_SHOWN = 10
 
 
 @dataclass
@@ -175,3 +183,32 @@ def worker_status(db: Session, now: dt.datetime, stale_after: dt.timedelta) -> W
         queue=queue_depth(db, now),
         refusals=push_refusals(db),
     )
+
+
+@dataclass(frozen=True)
+class MailQueue:
+    """Emails not yet sent, by status, and the latest given up with the server's answer."""
+
+    configured: bool
+    counts: dict[MailStatus, int]
+    given_up: list[MailMessage]
+
+
+def mail_queue(db: Session, configured: bool) -> MailQueue:
+    waiting = (MailStatus.PENDING, MailStatus.FAILED, MailStatus.SENDING, MailStatus.DEAD)
+    counts = dict.fromkeys(waiting, 0)
+    for status, count in db.execute(
+        select(MailMessage.status, func.count())
+        .where(MailMessage.status.in_(waiting))
+        .group_by(MailMessage.status)
+    ):
+        counts[MailStatus(status)] = count
+    given_up = list(
+        db.scalars(
+            select(MailMessage)
+            .where(MailMessage.status == MailStatus.DEAD)
+            .order_by(MailMessage.id.desc())
+            .limit(GIVEN_UP_MAIL_SHOWN)
+        )
+    )
+    return MailQueue(configured=configured, counts=counts, given_up=given_up)

@@ -7,9 +7,10 @@ import datetime as dt
 from flask import current_app, render_template
 
 from coachapp.admin.views import bp
-from coachapp.admin.worker_status import job_lines, worker_status
+from coachapp.admin.worker_status import job_lines, mail_queue, worker_status
 from coachapp.auth.roles import roles_required
 from coachapp.db import get_session, utcnow
+from coachapp.mail.queue import mail_configured
 from coachapp.models import Role
 
 
@@ -17,5 +18,7 @@ from coachapp.models import Role
 @roles_required(Role.ADMIN)
 def worker_page() -> str:
     stale_after = dt.timedelta(seconds=int(current_app.config["WORKER_STALE_AFTER_SECONDS"]))
-    status = worker_status(get_session(), utcnow(), stale_after)
-    return render_template("admin/worker.html", status=status, job_lines=job_lines)
+    db = get_session()
+    status = worker_status(db, utcnow(), stale_after)
+    mail = mail_queue(db, mail_configured())
+    return render_template("admin/worker.html", status=status, mail=mail, job_lines=job_lines)

@@ -14,6 +14,7 @@ from coachapp.auth.password_reset import ask_for_reset, reset_hours
 from coachapp.auth.passwords import PasswordSchema
 from coachapp.auth.roles import viewer
 from coachapp.auth.service import end_browser_session, start_browser_session
+from coachapp.auth.sso import password_sign_in
 from coachapp.auth.views import bp
 from coachapp.db import get_session
 from coachapp.email_addresses import MAX_LENGTH as EMAIL_MAX_LENGTH
@@ -49,7 +50,7 @@ def forgot_password() -> Any:
     errors: dict[str, list[str]] = {}
     headers: dict[str, str] = {}
     status = 200
-    if request.method == "POST" and mail_configured():
+    if request.method == "POST" and mail_configured() and password_sign_in():
         values = form_values(request.form)
         data, errors = load_form(forgot_password_form, request.form)
         status = 422
@@ -69,6 +70,7 @@ def forgot_password() -> Any:
             errors=errors,
             sent=request.method == "GET" and request.args.get("sent") == "1",
             mail_configured=mail_configured(),
+            password_sign_in=password_sign_in(),
             hours=reset_hours(),
         ),
         status,
@@ -77,6 +79,8 @@ def forgot_password() -> Any:
 
 
 def _choose_password_page(token: str, purpose: PasswordLinkPurpose) -> Any:
+    if not password_sign_in():
+        return _link_not_valid(purpose)  # the page says why: single sign-on only
     db = get_session()
     try:
         link = live_link(db, token, purpose)
@@ -127,7 +131,9 @@ def _choose_password_page(token: str, purpose: PasswordLinkPurpose) -> Any:
 
 def _link_not_valid(purpose: PasswordLinkPurpose) -> Any:
     page = render_template(
-        "auth/link_not_valid.html", invitation=purpose == PasswordLinkPurpose.INVITATION
+        "auth/link_not_valid.html",
+        invitation=purpose == PasswordLinkPurpose.INVITATION,
+        password_sign_in=password_sign_in(),
     )
     return page, 404, NOT_KEPT
 

@@ -244,7 +244,12 @@ def _send_batch(
                 _failed(db, settings, row, token, unreachable, report)
                 continue
             try:
-                connection.send(build_message(row, settings.mail_from))
+                message = build_message(row, settings.mail_from)
+            except (ValueError, TypeError) as exc:  # an address or header email cannot carry
+                _give_up(db, row, token, f"cannot be written as an email: {exc}", report)
+                continue
+            try:
+                connection.send(message)
             except MailFailure as failure:
                 if failure.connection:
                     if not connected:

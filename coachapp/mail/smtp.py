@@ -80,6 +80,9 @@ def classify(exc: Exception) -> MailFailure:
         temporary = bool(answers) and all(400 <= code < 500 for code, _ in answers)
         text = "; ".join(_answer(code, message) for code, message in answers)
         return MailFailure(f"recipient refused: {text}", temporary=temporary)
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        # An address in UTF-8 to a server without SMTPUTF8: the same server refuses it again.
+        return MailFailure(f"the mail server cannot take this message: {exc}", temporary=False)
     if isinstance(exc, smtplib.SMTPServerDisconnected):
         return MailFailure(f"the mail server hung up: {exc}", temporary=True, connection=True)
     if isinstance(exc, smtplib.SMTPResponseException):

@@ -192,3 +192,17 @@ def test_every_invitation_form_needs_its_csrf_token(
     browser: HttpsClient = app.test_client()  # type: ignore[assignment]
     assert browser.post(path, data={"new_password": CHOSEN}).status_code == 400
     assert browser.get(path).status_code == 200  # not spent by the refused post
+
+
+def test_with_password_sign_in_off_nobody_is_invited(
+    app: Flask, db: Session, org: Org, login_as: object, inbox: Inbox,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    sam = newcomer(db, org)
+    admin = login_as("admin")  # type: ignore[operator]
+    monkeypatch.setitem(app.config, "PASSWORD_SIGN_IN", "off")
+    answer = admin.post_form(f"/admin/users/{sam.id}/invitation", follow_redirects=True)
+    assert "signs in with single sign-on only" in answer.get_data(as_text=True)
+    assert admin.post_form("/admin/import/invitations").status_code == 302
+    run_once(app, {"mail"})
+    assert inbox.messages == []

@@ -217,3 +217,19 @@ def test_someone_who_must_choose_a_password_may_still_open_a_reset_link(
     assert client.post_form(path, {"new_password": NEW}).status_code == 302
     assert client.get("/me").status_code == 200  # signed in as the rep now
     assert rep.email in client.get("/me").get_data(as_text=True)
+
+
+def test_with_password_sign_in_off_there_is_no_password_to_reset(
+    app: Flask, db: Session, org: Org, inbox: Inbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = reset_link(app, inbox, org.people["rep"].email)
+    monkeypatch.setitem(app.config, "PASSWORD_SIGN_IN", "off")
+    client = browser(app)
+    page = client.get("/password/forgot").get_data(as_text=True)
+    assert "single sign-on only" in page and "Send me a link" not in page
+    assert (
+        client.post_form("/password/forgot", {"email": org.people["rep"].email}).status_code == 200
+    )
+    assert db.scalar(select(func.count()).select_from(PasswordResetRequest)) == 1  # the first
+    refused = client.post_form(path, {"new_password": NEW})
+    assert refused.status_code == 404 and "single sign-on only" in refused.get_data(as_text=True)

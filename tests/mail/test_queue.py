@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -17,7 +18,7 @@ from coachapp.mail import queue
 from coachapp.mail.queue import MailSettings, claim, enqueue
 from coachapp.models import MailMessage, MailStatus
 from coachapp.worker import run_once
-from tests.builders import make_user
+from tests.builders import Org, make_user
 from tests.mail.conftest import Inbox, free_port
 
 
@@ -209,3 +210,29 @@ def test_two_workers_claiming_at_once_never_take_the_same_message(app: Flask) ->
             cleanup.execute(delete(MailMessage).where(MailMessage.kind == "concurrency"))
             cleanup.commit()
             assert not cleanup.scalars(select(MailMessage.id)).all()
+
+
+@pytest.mark.first_backend
+def test_the_admins_worker_page_shows_the_queue_and_what_was_given_up(
+    app: Flask, db: Session, org: Org, login_as: Any, inbox: Inbox
+) -> None:
+    queued(app, db, kind="invitation")
+    inbox.refuse_with = "550 5.1.1 No such mailbox"
+    run_once(app, {"mail"})
+    queued(app, db, kind="password_reset")
+    page = login_as("admin").get("/admin/worker").get_data(as_text=True)
+    section = page.split('id="mail-heading"')[1].split("</section>")[0]
+    assert "<dt>Pending</dt><dd>1</dd>" in section and "<dt>Given up</dt><dd>1</dd>" in section
+    assert "Invitation to sam@example.com" in section and "550 5.1.1 No such mailbox" in section
+
+
+def test_an_address_no_email_can_carry_is_given_up_and_the_rest_is_sent(
+    app: Flask, db: Session, inbox: Inbox
+) -> None:
+    broken = queued(app, db, to="not an address\r\n@example.com")
+    fine = queued(app, db)
+    run_once(app, {"mail"})
+    assert row(db, broken).status == MailStatus.DEAD
+    assert (row(db, broken).last_error or "").startswith("cannot be written as an email")
+    assert row(db, fine).status == MailStatus.SENT
+    assert [m["To"] for m in inbox.messages] == ["sam@example.com"]
