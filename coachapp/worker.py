@@ -1,7 +1,7 @@
 """The background worker: each round runs the jobs that are due, each in an app context.
 
-Jobs: evaluate the nudge rules, push the outbox, answer password reset asks and send the mail
-queue, purge spent tokens, sign-in attempts and password links,
+Jobs: evaluate the nudge rules, push the outbox, answer password reset asks, email nudges and
+send the mail queue, purge spent tokens, sign-in attempts and password links,
 snapshot goal attainment once a quarter has closed, compute the dashboard's figures again
 when something they rest on changed or a day turned.
 `run_once` runs every job in turn (for cron and tests); `run_forever` runs each job at its own
@@ -43,6 +43,7 @@ from coachapp.mail.queue import MailSettings
 from coachapp.mail.queue import send_due as send_due_mail
 from coachapp.models import ApiToken, WorkerHeartbeat
 from coachapp.nudges.delivery import PushSettings, send_due
+from coachapp.nudges.email import email_nudges as queue_nudge_emails
 from coachapp.nudges.rules import evaluate
 from coachapp.plans.snapshots import last_closed_quarter, take_snapshots
 
@@ -95,6 +96,11 @@ def send_mail(db: Session) -> int:
     return send_due_mail(db, settings).sent
 
 
+def email_nudges(db: Session) -> int:
+    """Nudges by email for those who want them (coachapp.nudges.email); emails queued."""
+    return queue_nudge_emails(db)
+
+
 def purge_password_links(db: Session) -> int:
     return purge_spent(db)
 
@@ -122,6 +128,7 @@ JOBS: dict[str, tuple[Job, str | None]] = {
     "nudge_rules": (evaluate_nudge_rules, "NUDGE_RULES_INTERVAL_SECONDS"),
     "push": (push_outbox, None),
     "password_resets": (answer_password_resets, None),
+    "email_nudges": (email_nudges, "EMAIL_NUDGES_INTERVAL_SECONDS"),
     "mail": (send_mail, None),
     "purge_expired_tokens": (purge_expired_tokens, "PURGE_INTERVAL_SECONDS"),
     "purge_login_attempts": (purge_login_attempts, "PURGE_INTERVAL_SECONDS"),

@@ -5,7 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, Time, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coachapp.db import Base, utcnow
@@ -49,6 +59,8 @@ class Notification(Base):
     push_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[dt.datetime | None]
+    # When it went by email, on its own or in a digest (coachapp.nudges.email); at most once.
+    emailed_at: Mapped[dt.datetime | None]
     read_at: Mapped[dt.datetime | None]
 
     recipient: Mapped[User] = relationship()
@@ -57,6 +69,13 @@ class Notification(Base):
         Index("ix_notifications_inbox", "recipient_id", "created_at"),
         Index("ix_notifications_due", "status", "not_before"),
         Index("ix_notifications_subject", "subject"),
+        # What email may still tell: unread and not emailed yet (coachapp.nudges.email).
+        Index(
+            "ix_notifications_to_email",
+            "created_at",
+            sqlite_where=text("emailed_at IS NULL AND read_at IS NULL"),
+            postgresql_where=text("emailed_at IS NULL AND read_at IS NULL"),
+        ),
     )
 
 
@@ -110,4 +129,6 @@ class NotificationPreference(Base):
     quiet_start: Mapped[dt.time | None] = mapped_column(Time)
     quiet_end: Mapped[dt.time | None] = mapped_column(Time)
     daily_cap: Mapped[int] = mapped_column(Integer, default=10)
+    # Nudges by email (coachapp.nudges.email): "digest", "each" or "off".
+    email_mode: Mapped[str] = mapped_column(String(16), default="digest", server_default="digest")
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -1,4 +1,4 @@
-"""Notification preferences: muted kinds, quiet hours in the user's time zone, a daily cap."""
+"""Notification preferences: muted kinds, quiet hours in the person's time zone, a cap, email."""
 
 from __future__ import annotations
 
@@ -14,13 +14,23 @@ from coachapp.models import Notification, NotificationPreference, User
 from coachapp.nudges.kinds import MUTABLE_KINDS
 from coachapp.timezones import zone
 
+# How nudges go by email (coachapp.nudges.email), as offered under Notifications.
+EMAIL_MODES = {
+    "digest": "Once a day: what is still unread (a shared coaching note right away)",
+    "each": "Each notification as it comes",
+    "off": "No email",
+}
+
 DEFAULT_DAILY_CAP = 10
 MAX_DAILY_CAP = 100
 
 
 def default_preferences(user_id: int) -> NotificationPreference:
-    """Nothing muted, no quiet hours, 10 a day (not stored until the user saves)."""
-    return NotificationPreference(user_id=user_id, muted_kinds=[], daily_cap=DEFAULT_DAILY_CAP)
+    """Nothing muted, no quiet hours, 10 a day, a daily email digest (not stored until the user
+    saves)."""
+    return NotificationPreference(
+        user_id=user_id, muted_kinds=[], daily_cap=DEFAULT_DAILY_CAP, email_mode="digest"
+    )
 
 
 def preferences_of(db: Session, user_id: int) -> NotificationPreference:
@@ -45,6 +55,10 @@ class PreferencesSchema(Schema):
     )
     quiet_start = fields.Time(allow_none=True, load_default=None, format="%H:%M")
     quiet_end = fields.Time(allow_none=True, load_default=None, format="%H:%M")
+    email_mode = fields.String(
+        load_default="digest",
+        validate=validate.OneOf(tuple(EMAIL_MODES), error="Choose how you want email."),
+    )
     daily_cap = fields.Integer(
         required=True,
         strict=False,
@@ -78,6 +92,7 @@ def update_preferences(db: Session, user: User, data: dict[str, Any]) -> Notific
     prefs.quiet_start = data["quiet_start"]
     prefs.quiet_end = data["quiet_end"]
     prefs.daily_cap = data["daily_cap"]
+    prefs.email_mode = data["email_mode"]
     db.commit()
     return prefs
 

@@ -20,6 +20,7 @@ from coachapp.auth.roles import viewer
 from coachapp.db import get_session, utcnow
 from coachapp.forms import form_values, load_form
 from coachapp.inbox import reading
+from coachapp.mail.queue import mail_configured
 from coachapp.nudges import preferences, subjects, subscriptions
 from coachapp.nudges.kinds import KINDS, MUTABLE_KINDS
 from coachapp.nudges.outbox import notify
@@ -37,6 +38,7 @@ def _page(status: int = 200, **context: Any) -> tuple[str, int]:
             "quiet_start": prefs.quiet_start.strftime("%H:%M") if prefs.quiet_start else "",
             "quiet_end": prefs.quiet_end.strftime("%H:%M") if prefs.quiet_end else "",
             "daily_cap": prefs.daily_cap,
+            "email_mode": prefs.email_mode,
             "enabled": [kind for kind in MUTABLE_KINDS if kind not in prefs.muted_kinds],
         },
     )
@@ -44,6 +46,8 @@ def _page(status: int = 200, **context: Any) -> tuple[str, int]:
     return render_template(
         "nudges/settings.html",
         kinds=[KINDS[kind] for kind in MUTABLE_KINDS],
+        email_modes=preferences.EMAIL_MODES,
+        email_sent=mail_configured(),
         devices=subscriptions.subscriptions_of(db, user),
         public_key=public_key_of(current_app),
         **context,
