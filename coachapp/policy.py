@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -134,9 +135,14 @@ def subtree_ids(viewer: User) -> Select[int]:
     return subtree_ids_of(viewer.id)
 
 
+@functools.lru_cache(maxsize=4096)
 def subtree_ids_of(person_id: int) -> Select[int]:
     """subtree_ids of a person known by id: it never widens a scope, only narrows one it is
-    added to (another director's subtree adds nobody)."""
+    added to (another director's subtree adds nobody).
+
+    The statement (not its rows: it is run afresh wherever it is used) is built once per
+    person and kept: a director's page used to build the same recursive query several times,
+    about 0.7 ms each. Statements are immutable, so one object serves every thread."""
     return _below(User.manager_id == person_id)
 
 
