@@ -29,6 +29,13 @@ _TOKEN_BY_DIGEST = (
     .options(joinedload(ApiToken.user))
     .where(ApiToken.token_hash == bindparam("digest"))
 )
+# Every signed-in page request looks its browser session up the same way: the session and
+# its person in one query.
+_SESSION_BY_DIGEST = (
+    select(BrowserSession)
+    .options(joinedload(BrowserSession.user))
+    .where(BrowserSession.token_hash == bindparam("digest"))
+)
 
 
 class InvalidCredentials(DomainError):
@@ -115,12 +122,7 @@ def user_for_browser_token(db: Session, token: str) -> User | None:
     """The active user of a live browser session, or None (ended, expired, deactivated)."""
     if not token or len(token) > 200:
         return None
-    # The session and its person in one query: every signed-in page request starts here.
-    row = db.scalars(
-        select(BrowserSession)
-        .where(BrowserSession.token_hash == _token_digest(token))
-        .options(joinedload(BrowserSession.user))
-    ).first()
+    row = db.scalars(_SESSION_BY_DIGEST, {"digest": _token_digest(token)}).first()
     now = utcnow()
     if row is None or row.ended_at is not None or row.expires_at <= now or not row.user.active:
         return None
