@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Select, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from coachapp.db import utcnow
@@ -42,17 +42,16 @@ def inbox_query(
     return query
 
 
+# The badge on every page's Inbox tab: built once, only the person and the time bound.
+_UNREAD = select(func.count()).where(
+    Notification.recipient_id == bindparam("person"),
+    Notification.read_at.is_(None),
+    Notification.not_before <= bindparam("now"),
+)
+
+
 def unread_count(db: Session, user: User) -> int:
-    return int(
-        db.scalar(
-            select(func.count()).where(
-                Notification.recipient_id == user.id,
-                Notification.read_at.is_(None),
-                Notification.not_before <= utcnow(),
-            )
-        )
-        or 0
-    )
+    return int(db.scalar(_UNREAD, {"person": user.id, "now": utcnow()}) or 0)
 
 
 def notification_of(db: Session, user: User, notification_id: int) -> Notification:
