@@ -233,3 +233,20 @@ def test_with_password_sign_in_off_there_is_no_password_to_reset(
     assert db.scalar(select(func.count()).select_from(PasswordResetRequest)) == 1  # the first
     refused = client.post_form(path, {"new_password": NEW})
     assert refused.status_code == 404 and "single sign-on only" in refused.get_data(as_text=True)
+
+
+def test_links_are_built_on_base_url_and_a_forged_host_asks_nothing(
+    app: Flask, db: Session, org: Org, inbox: Inbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    forged = browser(app).post_form(
+        "/password/forgot", {"email": org.people["rep"].email}, headers={"Host": "evil.example"}
+    )
+    assert forged.status_code == 400
+    assert db.scalars(select(PasswordResetRequest)).all() == []
+    monkeypatch.setitem(app.config, "BASE_URL", "https://coaching.example.com/field")
+    ask(browser(app), org.people["rep"].email)
+    run_once(app, {"password_resets", "mail"})
+    (message,) = inbox.messages
+    body = message.get_body(("plain",)).get_content()
+    assert "https://coaching.example.com/field/password/reset/" in body
+    assert "localhost" not in body
