@@ -610,7 +610,11 @@ def _notes_by_line(viewer: User) -> ColumnElement[bool]:
         their_reports = select(Note.id).where(Note.rep_id.in_(direct_report_ids(viewer)), shared)
         return Note.id.in_(union(theirs.correlate(None), their_reports.correlate(None)))
     if viewer.role == Role.DIRECTOR:
-        return and_(Note.rep_id.in_(subtree_ids(viewer)), shared)
+        below = and_(Note.rep_id.in_(subtree_ids(viewer)), shared)
+        # And the drafts handed to them when a manager of theirs was deactivated
+        # (coachapp.admin.deactivation): theirs to read and discard.
+        handed = select(Note.id).where(Note.manager_id == viewer.id).correlate(None)
+        return or_(below, Note.id.in_(handed))
     return false()
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coachapp import account_events
+from coachapp.admin.deactivation import end_access_and_hand_over
 from coachapp.admin.reporting import check_manager
 from coachapp.auth.passwords import hash_password, temporary_password
 from coachapp.auth.service import end_all_sessions, temporary_password_expiry
@@ -186,6 +187,8 @@ def approve(db: Session, approver: User, request_id: int) -> Approval:
         user.temporary_password_expires_at = temporary_password_expiry()
     user.role = role
     change_manager(db, user, after["manager_id"], actor=approver)
+    if user.active and not after["active"]:
+        end_access_and_hand_over(db, approver, user)
     user.active = bool(after["active"])
     if "role" in request.changes or "active" in request.changes or password is not None:
         end_all_sessions(db, user)

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from coachapp import account_events, audit
+from coachapp.admin.deactivation import end_access_and_hand_over
 from coachapp.admin.reporting import ALLOWED_MANAGER_ROLES
 from coachapp.auth.passwords import unusable_password_hash
 from coachapp.auth.service import end_all_sessions
@@ -686,7 +687,7 @@ def _apply(db: Session, actor: User, plan: ImportPlan) -> None:
     for change in plan.changes:
         user = users[change.email]
         if change.kind == ChangeKind.DEACTIVATE:
-            user.active = False
+            end_access_and_hand_over(db, actor, user)
         else:
             _set_from_row(db, actor, user, rows[change.email], users, with_region)
         if change.ends_sessions:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from coachapp import account_events
 from coachapp.admin import approvals
+from coachapp.admin.deactivation import deactivate, reactivate
 from coachapp.admin.reporting import check_manager
 from coachapp.auth.passwords import (
     UNUSABLE_PREFIX,
@@ -184,9 +185,10 @@ def set_active(
         waiting = approvals.request_change(db, actor, user, after)
         db.commit()
         return user, waiting
-    user.active = active
-    end_all_sessions(db, user)
-    account_events.record(db, actor, user, "user.activate" if active else "user.deactivate")
+    if active:
+        reactivate(db, actor, user)
+    else:
+        deactivate(db, actor, user)
     db.commit()
     return user, None
 
