@@ -104,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     from coachapp.coach_notes import bp as coach_notes_bp
     from coachapp.coaching.views import bp as coaching_bp
     from coachapp.dashboard.views import bp as dashboard_bp
+    from coachapp.extensions import csrf
     from coachapp.inbox import bp as inbox_bp
     from coachapp.me import bp as me_bp
     from coachapp.nudges import bp as nudges_bp
@@ -112,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     from coachapp.pwa import bp as pwa_bp
     from coachapp.reviews import bp as reviews_bp
     from coachapp.ride_alongs import bp as ride_alongs_bp
+    from coachapp.scim import bp as scim_bp
     from coachapp.team import bp as team_bp
 
     app.register_blueprint(health.bp)
@@ -133,3 +135,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reviews_bp)
     app.register_blueprint(observations_bp)
     app.register_blueprint(admin_bp)
+    # The directory's bearer-token API: no cookies, so no CSRF token (coachapp.scim).
+    csrf.exempt(scim_bp)
+    app.register_blueprint(scim_bp)

@@ -139,6 +139,8 @@ def describe(event: AuditEvent, user: User, names: dict[int, str]) -> str | None
         return f"An admin ({names.get(user_id, 'no longer in Coachapp')})"
 
     actor = who(event.actor_id)
+    if details.get("source") == "scim":
+        actor = "Your company's directory (through single sign-on provisioning)"
     action = event.action
     if action == "user.create":
         if details.get("source") == "import":

@@ -1,5 +1,5 @@
 """Commands: flask --app coachapp db upgrade | seed-demo | create-user | reset-password |
-vapid-keys | worker | attainment-snapshots | refresh-figures | dev-cert."""
+vapid-keys | worker | attainment-snapshots | refresh-figures | dev-cert | scim-token."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from coachapp.models import User
 from coachapp.nudges.vapid import ensure_vapid_keys, generate_vapid_keys
 from coachapp.plans.quarters import Quarter
 from coachapp.plans.snapshots import last_closed_quarter, take_missing_snapshots
+from coachapp.scim.commands import scim_token_command
 from coachapp.worker import run_forever, run_once
 
 db_cli = AppGroup("db", help="Database schema migrations.")
@@ -269,5 +270,6 @@ def init_app(app: Flask) -> None:
         attainment_snapshots_command,
         refresh_figures_command,
         dev_cert_command,
+        scim_token_command,
     ):
         app.cli.add_command(command)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import marshmallow as ma
 from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask.sansio.app import App
 from flask_login import AnonymousUserMixin
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -168,8 +170,20 @@ HTTP_MESSAGES = {
 DATABASE_RETRY_AFTER_SECONDS = 2
 
 
+ROUTING_ERROR_ANSWERS = "coachapp.routing_error_answers"
+
+
+def answer_routing_errors_under(app: App, prefix: str, answer: Callable[[int], Any]) -> None:
+    """Errors under `prefix` that reach no view (an unknown path, a method not allowed) are
+    answered by `answer(status)`, in the shape of the protocol served there (coachapp.scim)."""
+    app.extensions.setdefault(ROUTING_ERROR_ANSWERS, {})[prefix] = answer
+
+
 def handle_http_exception(error: HTTPException) -> Any:
     status = error.code or 500
+    for prefix, answer in current_app.extensions.get(ROUTING_ERROR_ANSWERS, {}).items():
+        if request.path.startswith(prefix):
+            return answer(status)
     data = getattr(error, "data", None) or {}
     fields: dict[str, Any] | None = None
     message = HTTP_MESSAGES.get(status, error.description or error.name)

@@ -1244,11 +1244,51 @@ MATRIX: tuple[Row, ...] = (
         expect=(401, 404, 404, 404, 204, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
     row("api_ride_alongs.write_note", "POST", "/api/v1/ride-alongs/{i[ride].id}/note",
         expect=(401, 403, 404, 404, 201, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
+    # SCIM provisioning answers the directory's token alone (tests/scim): no person's
+    # cookie or API token opens it, so every actor gets 401.
+    row("scim.service_provider_config", "GET", "/scim/v2/ServiceProviderConfig", public=True,
+        expect=(401,) * len(ACTORS)),
+    row("scim.resource_types", "GET", "/scim/v2/ResourceTypes", public=True,
+        expect=(401,) * len(ACTORS)),
+    row("scim.resource_type", "GET", "/scim/v2/ResourceTypes/User", public=True,
+        expect=(401,) * len(ACTORS)),
+    row("scim.schemas", "GET", "/scim/v2/Schemas", public=True,
+        expect=(401,) * len(ACTORS)),
+    row("scim.schema", "GET", "/scim/v2/Schemas/urn:ietf:params:scim:schemas:core:2.0:User",
+        public=True, expect=(401,) * len(ACTORS)),
+    row("scim.search_everything", "POST", "/scim/v2/.search", public=True,
+        expect=(401,) * len(ACTORS)),
+    row("scim.users", "GET", "/scim/v2/Users", public=True,
+        expect=(401,) * len(ACTORS)),
+    row("scim.create_user", "POST", "/scim/v2/Users", public=True,
+        expect=(401,) * len(ACTORS)),
+    row("scim.user", "GET", "/scim/v2/Users/{p[rep].id}", public=True,
+        expect=(401,) * len(ACTORS)),
+    row("scim.replace_user", "PUT", "/scim/v2/Users/{p[rep].id}", public=True,
+        expect=(401,) * len(ACTORS)),
+    row("scim.patch_user", "PATCH", "/scim/v2/Users/{p[rep].id}", public=True,
+        expect=(401,) * len(ACTORS)),
+    row("scim.delete_user", "DELETE", "/scim/v2/Users/{p[rep].id}", public=True,
+        expect=(401,) * len(ACTORS)),
+    row("scim.groups", "GET", "/scim/v2/Groups", public=True,
+        expect=(401,) * len(ACTORS)),
+    row("scim.create_group", "POST", "/scim/v2/Groups", public=True,
+        expect=(401,) * len(ACTORS)),
+    row("scim.group", "GET", "/scim/v2/Groups/1", public=True,
+        expect=(401,) * len(ACTORS)),
+    row("scim.replace_group", "PUT", "/scim/v2/Groups/1", public=True,
+        expect=(401,) * len(ACTORS)),
+    row("scim.patch_group", "PATCH", "/scim/v2/Groups/1", public=True,
+        expect=(401,) * len(ACTORS)),
+    row("scim.delete_group", "DELETE", "/scim/v2/Groups/1", public=True,
+        expect=(401,) * len(ACTORS)),
 )
 # fmt: on
 
 GET_ROWS = tuple(r for r in MATRIX if r.method == "GET")
-FORM_POST_ROWS = tuple(r for r in MATRIX if r.method == "POST" and not r.api)
+FORM_POST_ROWS = tuple(
+    r for r in MATRIX if r.method == "POST" and not r.api and not r.path.startswith("/scim/")
+)
 API_WRITE_ROWS = tuple(r for r in MATRIX if r.api and not r.safe and not r.public)
 
 

@@ -88,6 +88,7 @@ from coachapp.models.reviews import (
     ReviewRating,
 )
 from coachapp.models.ride_alongs import PlannedRideAlong, RideAlongCall, RideAlongStop
+from coachapp.models.scim import ScimGroup, ScimGroupMember, ScimToken, ScimUser
 from coachapp.models.worker import WorkerHeartbeat
 
 __all__ = [
@@ -169,6 +170,10 @@ __all__ = [
     "RideAlongCall",
     "RideAlongStop",
     "Role",
+    "ScimGroup",
+    "ScimGroupMember",
+    "ScimToken",
+    "ScimUser",
     "User",
     "WorkerHeartbeat",
     "WriteAllowance",
