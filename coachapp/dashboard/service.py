@@ -41,7 +41,7 @@ from coachapp.coaching.counts import counted
 from coachapp.dashboard import stored
 from coachapp.errors import NotFound
 from coachapp.ids import typed_id
-from coachapp.listing import contains_text, first_row_of, page_count, search_text
+from coachapp.listing import contains_text, first_row_of, page_count, page_within, search_text
 from coachapp.models import (
     FUNCTION_LABELS,
     Competency,
@@ -629,7 +629,7 @@ def dashboard(
         regions=regions,
         computed_at=kept[1] if kept is not None else None,
     )
-    board.page = min(max(page, 1), board.pages)
+    board.page = page_within(page, len(figures.rows), ROWS_PER_PAGE)
     return board
 
 
