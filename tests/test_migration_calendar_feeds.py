@@ -3,26 +3,13 @@ are kept; a feed goes with its person; a secret's digest is one address; down an
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
-
 import pytest
-from sqlalchemy import Connection, delete, inspect, select
+from sqlalchemy import delete, inspect, select
 from sqlalchemy.exc import IntegrityError
 
-import coachapp.models  # noqa: F401 - every table on the metadata
 from coachapp import create_app, migrate
-from coachapp.db import Base
 from tests.conftest import settings_for
-
-NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-TABLES = Base.metadata.tables
-
-
-def _insert(connection: Connection, table: str, **values: Any) -> int:
-    row = connection.execute(TABLES[table].insert().values(**values)).inserted_primary_key
-    assert row is not None
-    return int(row[0])
+from tests.migration_rows import NOW, TABLES, insert_person, insert_row
 
 
 def test_0030_adds_calendar_feeds_and_keeps_everyone(empty_database_url: str) -> None:
@@ -32,20 +19,17 @@ def test_0030_adds_calendar_feeds_and_keeps_everyone(empty_database_url: str) ->
     assert "calendar_feeds" not in inspect(engine).get_table_names()
     users = TABLES["users"]
     with engine.begin() as connection:
-        person = _insert(
-            connection, "users", email="sam@example.com", name="Sam", password_hash="!x",
-            role="rep", function="sales", timezone="UTC", active=True, region="",
-            must_change_password=False, created_at=NOW, updated_at=NOW,
-        )  # fmt: skip
+        person = insert_person(connection)
         before = connection.execute(select(users)).all()
 
     migrate.upgrade(app, "0030")
     feeds = TABLES["calendar_feeds"]
+    feed = {"user_id": person, "token_hash": "a" * 64, "created_at": NOW}
     with engine.begin() as connection:
         assert connection.execute(select(users)).all() == before
-        _insert(connection, "calendar_feeds", user_id=person, token_hash="a" * 64, created_at=NOW)
+        insert_row(connection, "calendar_feeds", **feed)
     with pytest.raises(IntegrityError), engine.begin() as connection:
-        _insert(connection, "calendar_feeds", user_id=person, token_hash="a" * 64, created_at=NOW)
+        insert_row(connection, "calendar_feeds", **feed)  # one digest, one address
     with engine.begin() as connection:
         if connection.dialect.name == "sqlite":
             connection.exec_driver_sql("PRAGMA foreign_keys=ON")

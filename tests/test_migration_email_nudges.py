@@ -3,24 +3,11 @@ daily digest; notifications are kept, none marked as emailed; down and up again.
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
+from sqlalchemy import inspect, select, text
 
-from sqlalchemy import Connection, inspect, select, text
-
-import coachapp.models  # noqa: F401 - every table on the metadata
 from coachapp import create_app, migrate
-from coachapp.db import Base
 from tests.conftest import settings_for
-
-NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-TABLES = Base.metadata.tables
-
-
-def _insert(connection: Connection, table: str, **values: Any) -> int:
-    row = connection.execute(TABLES[table].insert().values(**values)).inserted_primary_key
-    assert row is not None
-    return int(row[0])
+from tests.migration_rows import NOW, TABLES, insert_person
 
 
 def test_0031_gives_saved_preferences_the_digest_and_keeps_notifications(
@@ -30,11 +17,7 @@ def test_0031_gives_saved_preferences_the_digest_and_keeps_notifications(
     engine = app.extensions["coachapp.db"].engine
     migrate.upgrade(app, "0030")
     with engine.begin() as connection:
-        person = _insert(
-            connection, "users", email="sam@example.com", name="Sam", password_hash="!x",
-            role="rep", function="sales", timezone="UTC", active=True, region="",
-            must_change_password=False, created_at=NOW, updated_at=NOW,
-        )  # fmt: skip
+        person = insert_person(connection)
         # The tables as they were before 0031 (the models hold the new columns).
         connection.execute(
             text(

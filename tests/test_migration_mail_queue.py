@@ -5,26 +5,16 @@ one; down and up again."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
-from sqlalchemy import Connection, delete, inspect, select, text
+from sqlalchemy import delete, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
-import coachapp.models  # noqa: F401 - every table on the metadata
 from coachapp import create_app, migrate
-from coachapp.db import Base
 from tests.conftest import settings_for
+from tests.migration_rows import NOW, TABLES, insert_person, insert_row
 
-NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-TABLES = Base.metadata.tables
 NEW = {"mail_messages", "password_links", "password_reset_requests"}
-
-
-def _insert(connection: Connection, table: str, **values: Any) -> int:
-    row = connection.execute(TABLES[table].insert().values(**values)).inserted_primary_key
-    assert row is not None
-    return int(row[0])
 
 
 def test_0029_adds_the_mail_tables_and_keeps_everyone(empty_database_url: str) -> None:
@@ -34,11 +24,7 @@ def test_0029_adds_the_mail_tables_and_keeps_everyone(empty_database_url: str) -
     assert not NEW & set(inspect(engine).get_table_names())
     users = TABLES["users"]
     with engine.begin() as connection:
-        person = _insert(
-            connection, "users", email="sam@example.com", name="Sam", password_hash="!x",
-            role="rep", function="sales", timezone="UTC", active=True, region="",
-            must_change_password=False, created_at=NOW, updated_at=NOW,
-        )  # fmt: skip
+        person = insert_person(connection)
         before = connection.execute(select(users)).all()
 
     migrate.upgrade(app, "0029")
@@ -56,13 +42,13 @@ def test_0029_adds_the_mail_tables_and_keeps_everyone(empty_database_url: str) -
             {"person": person, "now": NOW},
         )
         assert connection.execute(text("SELECT secret FROM mail_messages")).scalar() in (0, False)
-        _insert(
+        insert_row(
             connection, "password_links", user_id=person, purpose="invitation",
             token_hash="a" * 64, password_fingerprint="b" * 64, created_at=NOW,
             expires_at=NOW + dt.timedelta(days=7),
         )  # fmt: skip
     with pytest.raises(IntegrityError), engine.begin() as connection:
-        _insert(
+        insert_row(
             connection, "mail_messages", kind="x", to_address="a@example.com", subject="s",
             body_text="b", message_id="<1@x>", status="pending", attempts=0, not_before=NOW,
             created_at=NOW, secret=False,

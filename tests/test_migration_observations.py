@@ -3,31 +3,19 @@ discarded note (deleted) letting its observations go (ON DELETE SET NULL); down 
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
-from typing import Any
 
 import pytest
 from sqlalchemy import Connection, inspect, select
 from sqlalchemy.exc import IntegrityError
 
-import coachapp.models  # noqa: F401 - every table on the metadata
 from coachapp import create_app, migrate
-from coachapp.db import Base
 from tests.conftest import settings_for
-
-NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-TABLES = Base.metadata.tables
-
-
-def _insert(connection: Connection, table: str, **values: Any) -> int:
-    row = connection.execute(TABLES[table].insert().values(**values)).inserted_primary_key
-    assert row is not None
-    return int(row[0])
+from tests.migration_rows import NOW, TABLES, insert_row
 
 
 def _person(connection: Connection, n: int, role: str, manager_id: int | None = None) -> int:
-    return _insert(
+    return insert_row(
         connection, "users", email=f"person{n}@example.com", name=f"Person {n}",
         password_hash="x", role=role, function="sales", timezone="UTC", active=True,
         manager_id=manager_id, region="", must_change_password=False,
@@ -51,38 +39,38 @@ def test_0020_keeps_observations_and_lets_them_go_with_their_note(
         manager = _person(connection, 1, "manager")
         author = _person(connection, 2, "manager")
         subject = _person(connection, 3, "rep", manager)
-        account = _insert(
+        account = insert_row(
             connection, "accounts", name="Acme Health", type="idn", region="West", created_at=NOW
         )
-        guide = _insert(connection, "coaching_guides", name="Guide", description="",
+        guide = insert_row(connection, "coaching_guides", name="Guide", description="",
                         target_functions=[], created_at=NOW)  # fmt: skip
-        version = _insert(connection, "guide_versions", guide_id=guide, number=1,
+        version = insert_row(connection, "guide_versions", guide_id=guide, number=1,
                           status="published", created_at=NOW)  # fmt: skip
-        section = _insert(connection, "guide_sections", version_id=version, position=0,
+        section = insert_row(connection, "guide_sections", version_id=version, position=0,
                           title="Collaboration")  # fmt: skip
-        competency = _insert(connection, "competencies", section_id=section, position=0,
+        competency = insert_row(connection, "competencies", section_id=section, position=0,
                              key="cross_functional_collaboration", name="Collaboration",
                              indicators=[], questions=[])  # fmt: skip
-        note = _insert(
+        note = insert_row(
             connection, "coaching_sessions", client_uuid=uuid.uuid4(), manager_id=manager,
             rep_id=subject, guide_version_id=version, occurred_on=NOW.date(), status="draft",
             strengths="", development_focus="", private_notes="", version=1,
             created_at=NOW, updated_at=NOW,
         )  # fmt: skip
-        observation = _insert(
+        observation = insert_row(
             connection, "observations", client_uuid=key, author_id=author, subject_id=subject,
             account_id=account, competency_id=competency, text="Seen at the IDN.",
             routed_to_id=manager, note_id=note, created_at=NOW,
         )  # fmt: skip
         # Another author may use the same client_uuid.
-        _insert(
+        insert_row(
             connection, "observations", client_uuid=key, author_id=manager, subject_id=subject,
             account_id=account, competency_id=competency, text="Also seen.",
             routed_to_id=manager, created_at=NOW,
         )  # fmt: skip
 
     with pytest.raises(IntegrityError), engine.begin() as connection:
-        _insert(
+        insert_row(
             connection, "observations", client_uuid=key, author_id=author, subject_id=subject,
             account_id=account, competency_id=competency, text="Twice.",
             routed_to_id=manager, created_at=NOW,
