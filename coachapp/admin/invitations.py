@@ -12,18 +12,20 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import current_app
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coachapp import account_events
 from coachapp.admin.service import ADMIN_PASSWORDS_ELSEWHERE, people_without_password
-from coachapp.auth.password_links import issue_link
+from coachapp.auth.password_links import issue_link, password_fingerprint
 from coachapp.auth.passwords import has_usable_password
 from coachapp.auth.sso import password_sign_in
+from coachapp.db import utcnow
 from coachapp.errors import Conflict, NotFound, PermissionDenied
 from coachapp.links import external_url
 from coachapp.mail.messages import render_mail
 from coachapp.mail.queue import enqueue, mail_configured
-from coachapp.models import PasswordLinkPurpose, Role, User
+from coachapp.models import PasswordLink, PasswordLinkPurpose, Role, User
 
 SINGLE_SIGN_ON_ONLY = (
     "Your organisation signs in with single sign-on only (PASSWORD_SIGN_IN=off): people sign "
@@ -42,6 +44,25 @@ def invitation_days() -> int:
 def may_be_invited(user: User) -> bool:
     """Active, not an admin, and without a password of their own yet."""
     return user.active and user.role != Role.ADMIN and not has_usable_password(user.password_hash)
+
+
+def latest_invitation(db: Session, user: User) -> PasswordLink | None:
+    """The newest invitation of the person's that still works (unused, unexpired, issued
+    against the password they have now), for the admin to see it was sent."""
+    link = db.scalars(
+        select(PasswordLink)
+        .where(
+            PasswordLink.user_id == user.id,
+            PasswordLink.purpose == PasswordLinkPurpose.INVITATION,
+            PasswordLink.used_at.is_(None),
+            PasswordLink.expires_at > utcnow(),
+        )
+        .order_by(PasswordLink.id.desc())
+        .limit(1)
+    ).first()
+    if link is None or link.password_fingerprint != password_fingerprint(user):
+        return None
+    return link
 
 
 def invite(db: Session, actor: User, user: User) -> None:

@@ -42,6 +42,7 @@ def _form_page(template: str, status: int = 200, **context: Any) -> tuple[str, i
             temporary_password_hours=temporary_password_hours(),
             mail_configured=invitations.invitations_possible(),
             invitation_days=invitations.invitation_days(),
+            invitation=invitations.latest_invitation(db, user) if user is not None else None,
             roles=ROLE_LABELS,
             functions=FUNCTION_LABELS,
             managers=service.possible_managers(db),

@@ -56,6 +56,7 @@ def test_an_invitation_is_delivered_and_its_link_signs_the_person_in_once(
     page = admin.get(f"/admin/users/{sam.id}").get_data(as_text=True)
     assert "Send invitation" in page
     path = invited(app, admin, inbox, sam)
+    assert 'id="invitation-sent"' in admin.get(f"/admin/users/{sam.id}").get_data(as_text=True)
     (message,) = inbox.messages
     assert message["Subject"] == "Ada Admin invited you to Coachapp"
     assert "works once, for 7 days" in message.get_body(("plain",)).get_content()
