@@ -359,11 +359,60 @@ def _settle_lines_around(db: Session, directory: Directory, user: User) -> None:
         _settle_line(db, directory, other.user, other)
 
 
+def search_everything(
+    db: Session, filter_text: str | None, start_index: int, count: int
+) -> tuple[int, list[User | ScimGroup]]:
+    """People, then groups, a page of both (POST /.search). A filter on an attribute one
+    type lacks matches nothing of that type; one that neither answers is refused."""
+    people: Select[User] | None = people_in_scim()
+    groups: Select[ScimGroup] | None = select(ScimGroup)
+    if filter_text:
+        people = _or_nothing(lambda: people_in_scim().where(_person_filter(filter_text)))
+        groups = _or_nothing(lambda: select(ScimGroup).where(_group_filter(filter_text)))
+        if people is None and groups is None:
+            _person_filter(filter_text)  # raises the refusal
+    found: list[User | ScimGroup] = []
+    total = 0
+    offset = start_index - 1
+    for query, order in ((people, User.id), (groups, ScimGroup.id)):
+        if query is None:
+            continue
+        size = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+        wanted = count - len(found)
+        if wanted > 0 and offset < size:
+            found += db.scalars(query.order_by(order).offset(offset).limit(wanted)).all()
+        offset = max(0, offset - size)
+        total += size
+    return total, found
+
+
+def _or_nothing(build: Callable[[], Any]) -> Any:
+    try:
+        return build()
+    except InvalidFilterException:
+        return None
+
+
 # Groups ------------------------------------------------------------------------------------
 
 
+# RFC 7643 §3.1: an id is unique across all the resources of a provider, so a group's id is
+# not a person's: "g" and the group's number.
+GROUP_ID_PREFIX = "g"
+
+
+def group_scim_id(group_id: int) -> str:
+    return f"{GROUP_ID_PREFIX}{group_id}"
+
+
+def _group_number(scim_id: str) -> int | None:
+    if not scim_id.startswith(GROUP_ID_PREFIX):
+        return None
+    return _number(scim_id.removeprefix(GROUP_ID_PREFIX))
+
+
 def group_or_404(db: Session, scim_id: str) -> ScimGroup:
-    group_id = _number(scim_id)
+    group_id = _group_number(scim_id)
     group = None if group_id is None else db.get(ScimGroup, group_id)
     if group is None:
         raise NotFoundException(detail=f"There is no Group {scim_id}.")
@@ -388,7 +437,7 @@ def _group_filter(text: str) -> ColumnElement[bool]:
     if attribute == "externalid":
         return ScimGroup.external_id == value
     if attribute == "id":
-        return ScimGroup.id == (_number(value) or 0)
+        return ScimGroup.id == (_group_number(value) or 0)
     raise InvalidFilterException(
         detail='Filter Groups by displayName, externalId or id with "eq", '
         'e.g. displayName eq "Coachapp managers".'
@@ -397,7 +446,7 @@ def _group_filter(text: str) -> ColumnElement[bool]:
 
 def group_resource(group: ScimGroup, locate: Locate) -> Group:
     return Group(
-        id=str(group.id),
+        id=group_scim_id(group.id),
         external_id=group.external_id,
         display_name=group.display_name,
         members=[
@@ -549,7 +598,7 @@ def _equality(text: str) -> tuple[str, str]:
     return attribute, value
 
 
-def paging(start_index: str | None, count: str | None) -> tuple[int, int]:
+def paging(start_index: str | int | None, count: str | int | None) -> tuple[int, int]:
     """startIndex (from 1) and count as RFC 7644 §3.4.2.4 reads them: below 1 is 1, a
     negative count is 0; at most MAX_COUNT a page."""
     start = _integer("startIndex", start_index, 1)
@@ -557,12 +606,14 @@ def paging(start_index: str | None, count: str | None) -> tuple[int, int]:
     return max(start, 1), min(max(size, 0), MAX_COUNT)
 
 
-def _integer(name: str, value: str | None, default: int) -> int:
+def _integer(name: str, value: str | int | None, default: int) -> int:
     if value is None or value == "":
         return default
+    if isinstance(value, bool):  # JSON true is no number
+        raise InvalidValueException(detail=f"{name} is a whole number.")
     try:
         return int(value)
-    except ValueError:
+    except (TypeError, ValueError):
         raise InvalidValueException(detail=f"{name} is a whole number.") from None
 
 

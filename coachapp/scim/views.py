@@ -5,6 +5,7 @@ coachapp.scim.service; bodies read and written with scim2-models (coachapp.scim.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, Response, g, request, url_for
@@ -17,11 +18,12 @@ from scim2_models import (
     Error,
     ETag,
     Filter,
+    InvalidFilterException,
     InvalidSyntaxException,
+    InvalidValueException,
     ListResponse,
     Meta,
     NotFoundException,
-    NotImplementedException,
     Patch,
     PatchOp,
     ResourceType,
@@ -65,7 +67,8 @@ ENDPOINTS = {"User": "scim.user", "Group": "scim.group"}
 
 
 def locate(kind: str, object_id: int) -> str:
-    return url_for(ENDPOINTS[kind], scim_id=str(object_id), _external=True)
+    scim_id = service.group_scim_id(object_id) if kind == "Group" else str(object_id)
+    return url_for(ENDPOINTS[kind], scim_id=scim_id, _external=True)
 
 
 @bp.before_request
@@ -176,14 +179,22 @@ def _person_body(person: User | None) -> dict[str, Any]:
     return body
 
 
-def _parameters() -> ResponseParameters[Any]:
-    """attributes and excludedAttributes of the query string."""
-    values = {
-        key: request.args[key]
-        for key in ("attributes", "excludedAttributes")
-        if key in request.args
-    }
+def _parameters(source: Mapping[str, Any] | None = None) -> ResponseParameters[Any]:
+    """attributes and excludedAttributes of the query string, or of a search's body."""
+    given = request.args if source is None else source
+    values = {key: given[key] for key in ("attributes", "excludedAttributes") if key in given}
     return ResponseParameters.model_validate(values)
+
+
+def _search_body() -> dict[str, Any]:
+    """A search's body (RFC 7644 §3.4.3): filter, startIndex, count, attributes and
+    excludedAttributes; sorting is not offered."""
+    body = _body()
+    if body.get("sortBy"):
+        raise InvalidValueException(detail="Sorting is not offered (ServiceProviderConfig).")
+    if body.get("filter") is not None and not isinstance(body["filter"], str):
+        raise InvalidFilterException(detail="filter is a string.")
+    return body
 
 
 def _dump(resource: Any, context: Context, parameters: ResponseParameters[Any] | None) -> Any:
@@ -240,7 +251,11 @@ def _schemas() -> list[Schema]:
 
 
 def _listed(
-    model: Any, resources: list[Any], total: int | None = None, start: int = 1
+    model: Any,
+    resources: list[Any],
+    total: int | None = None,
+    start: int = 1,
+    parameters: ResponseParameters[Any] | None = None,
 ) -> dict[str, Any]:
     answer = ListResponse[model](
         total_results=len(resources) if total is None else total,
@@ -248,7 +263,9 @@ def _listed(
         items_per_page=len(resources),
         resources=resources,
     )
-    return answer.model_dump(scim_ctx=Context.SEARCH_RESPONSE, response_parameters=_parameters())
+    return answer.model_dump(
+        scim_ctx=Context.SEARCH_RESPONSE, response_parameters=parameters or _parameters()
+    )
 
 
 @bp.get("/ResourceTypes")
@@ -279,9 +296,18 @@ def schema(schema_id: str) -> Response:
 
 @bp.post("/.search")
 def search_everything() -> Response:
-    raise NotImplementedException(
-        detail="Search one resource type at a time: GET /Users or /Groups with a filter."
-    )
+    db = get_session()
+    body = _search_body()
+    start, count = service.paging(body.get("startIndex"), body.get("count"))
+    total, found = service.search_everything(db, body.get("filter"), start, count)
+    resources = [
+        service.person_resource(db, item, locate)
+        if isinstance(item, User)
+        else service.group_resource(item, locate)
+        for item in found
+    ]
+    answer = _listed(ScimPerson | Group, resources, total, start, _parameters(body))
+    return scim_response(answer)
 
 
 # Users -------------------------------------------------------------------------------------
@@ -300,6 +326,16 @@ def users() -> Response:
     total, people = service.list_people(db, request.args.get("filter"), start, count)
     resources = [service.person_resource(db, user, locate) for user in people]
     return scim_response(_listed(ScimPerson, resources, total, start))
+
+
+@bp.post("/Users/.search")
+def search_users() -> Response:
+    db = get_session()
+    body = _search_body()
+    start, count = service.paging(body.get("startIndex"), body.get("count"))
+    total, people = service.list_people(db, body.get("filter"), start, count)
+    resources = [service.person_resource(db, user, locate) for user in people]
+    return scim_response(_listed(ScimPerson, resources, total, start, _parameters(body)))
 
 
 @bp.post("/Users")
@@ -368,6 +404,16 @@ def groups() -> Response:
     total, found = service.list_groups(db, request.args.get("filter"), start, count)
     resources = [service.group_resource(group, locate) for group in found]
     return scim_response(_listed(Group, resources, total, start))
+
+
+@bp.post("/Groups/.search")
+def search_groups() -> Response:
+    db = get_session()
+    body = _search_body()
+    start, count = service.paging(body.get("startIndex"), body.get("count"))
+    total, found = service.list_groups(db, body.get("filter"), start, count)
+    resources = [service.group_resource(group, locate) for group in found]
+    return scim_response(_listed(Group, resources, total, start, _parameters(body)))
 
 
 @bp.post("/Groups")

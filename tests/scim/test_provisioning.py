@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coachapp.auth.passwords import has_usable_password
@@ -23,6 +23,7 @@ GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
+SEARCH = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
 
 
 def person(email: str, **extra: Any) -> dict[str, Any]:
@@ -191,7 +192,7 @@ def test_filter_by_user_name_and_pages(db: Session, directory: Any) -> None:
     assert nothing.get_json()["Resources"] == [] or "Resources" not in nothing.get_json()
 
     everyone = directory.get("/Users").get_json()["totalResults"]
-    assert everyone == db.query(User).count()
+    assert everyone == db.scalar(select(func.count()).select_from(User))
     page = directory.get("/Users", query_string={"startIndex": 2, "count": 2}).get_json()
     assert (page["startIndex"], page["itemsPerPage"], page["totalResults"]) == (2, 2, everyone)
     all_ids = [r["id"] for r in directory.get("/Users", query_string={"count": 200}).get_json()[
@@ -299,3 +300,39 @@ def test_a_group_with_another_name_gives_no_role_and_admins_keep_theirs(
     filtered = directory.get("/Groups", query_string={"filter": 'displayName eq "sales emea"'})
     assert [g["displayName"] for g in filtered.get_json()["Resources"]] == ["Sales EMEA"]
     assert_error(directory.post("/Groups", json=group("Ghosts", "999999")), 400, "invalidValue")
+
+
+def test_searches_by_post_and_ids_unique_across_types(db: Session, directory: Any) -> None:
+    people = [directory.post("/Users", json=person(f"s{n}@example.com")).get_json()["id"]
+              for n in range(3)]  # fmt: skip
+    made = directory.post("/Groups", json=group("Searchers", *people)).get_json()
+    assert made["id"] not in people  # RFC 7643 §3.1: unique across resource types
+    found = directory.post(
+        "/Users/.search",
+        json={"schemas": [SEARCH], "filter": 'userName eq "S1@example.com"',
+              "attributes": ["userName"]},
+    )  # fmt: skip
+    assert found.status_code == 200, found.get_data(as_text=True)
+    body = found.get_json()
+    assert body["totalResults"] == 1
+    assert body["Resources"] == [{"schemas": [USER], "id": people[1], "userName": "s1@example.com"}]
+    groups = directory.post("/Groups/.search", json={"schemas": [SEARCH], "count": 1})
+    assert [g["id"] for g in groups.get_json()["Resources"]] == [made["id"]]
+    everything = directory.post(
+        "/.search", json={"schemas": [SEARCH], "filter": 'externalId eq "nothing"'}
+    ).get_json()
+    assert everything["totalResults"] == 0
+    named = directory.post(
+        "/.search", json={"schemas": [SEARCH], "filter": 'displayName eq "Searchers"'}
+    ).get_json()
+    assert [r["id"] for r in named["Resources"]] == [made["id"]]  # people have no such filter
+    total = (db.scalar(select(func.count()).select_from(User)) or 0) + 1
+    paged = directory.post("/.search", json={"schemas": [SEARCH], "startIndex": total, "count": 5})
+    assert paged.get_json()["totalResults"] == total
+    assert [r["id"] for r in paged.get_json()["Resources"]] == [made["id"]]
+    assert_error(directory.post("/.search", json={"schemas": [SEARCH], "filter": 'title eq "x"'}),
+                 400, "invalidFilter")  # fmt: skip
+    assert_error(directory.post("/Users/.search", json={"schemas": [SEARCH], "sortBy": "userName"}),
+                 400, "invalidValue")  # fmt: skip
+    assert_error(directory.post("/Users/.search", json={"schemas": [SEARCH], "count": True}),
+                 400, "invalidValue")  # fmt: skip
