@@ -207,6 +207,8 @@ IMPORT_CSV = (
     "new.hire@example.com,New Hire,rep,sales,{p[manager].email},UTC\n"
 )
 
+ACCOUNTS_CSV = "external_id,name,type\nCRM-NEW-1,New Network Health,IDN\n"
+
 IF_MATCH_PLAN = {"If-Match": '"{plans[rep].version}"'}
 # An account-team review of rep's account with its whole team (the API's body).
 REVIEW_BODY = {
@@ -827,6 +829,15 @@ MATRIX: tuple[Row, ...] = (
     row("admin.preview_org_import", "POST", "/admin/import/preview", data={"csv_text": IMPORT_CSV},
         expect=(302, 404, 404, 404, 404, 404, 404, 404, 200, 404, 404, 404, 404, 404, 404, 404)),
     row("admin.apply_org_import", "POST", "/admin/import/apply", data={"csv_text": IMPORT_CSV},
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 409, 404, 404, 404, 404, 404, 404, 404)),
+    # Importing accounts from a CRM export: the same shape as the organisation's import.
+    row("admin.account_import_page", "GET", "/admin/import/accounts",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 200, 404, 404, 404, 404, 404, 404, 404)),
+    row("admin.preview_account_import", "POST", "/admin/import/accounts/preview",
+        data={"csv_text": ACCOUNTS_CSV},
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 200, 404, 404, 404, 404, 404, 404, 404)),
+    row("admin.apply_account_import", "POST", "/admin/import/accounts/apply",
+        data={"csv_text": ACCOUNTS_CSV},
         expect=(302, 404, 404, 404, 404, 404, 404, 404, 409, 404, 404, 404, 404, 404, 404, 404)),
     row("admin.set_password", "POST", "/admin/users/{p[rep].id}/password",
         data={"password": "a first password"},

@@ -96,6 +96,7 @@ SLOW_MODULES = frozenset(
         "test_rollup_queries.py",
         "test_stored_figures_property.py",
         "test_page_sizes.py",
+        "test_account_import_5000.py",
     }
 )
 

@@ -7,6 +7,7 @@ from flask_login import login_required
 
 from coachapp import policy
 from coachapp.accounts import service
+from coachapp.accounts.hierarchy import parent_chain
 from coachapp.auth.roles import viewer
 from coachapp.db import get_session
 from coachapp.timezones import local_today
@@ -32,4 +33,5 @@ def team(account_id: int) -> str:
         # Managers and directors whose line is on the team observe its members (coachapp
         # .observations): whom they may, in one query.
         observable_ids=set(db.scalars(policy.observable_member_ids(user, found.account.id))),
+        part_of=parent_chain(db, found.account),
     )

@@ -57,7 +57,9 @@ from coachapp.models.org import (
     LoginAttempt,
     ReportingLine,
     Role,
+    Territory,
     User,
+    UserTerritory,
     first_name_of,
 )
 from coachapp.models.plans import (
@@ -174,7 +176,9 @@ __all__ = [
     "ScimGroupMember",
     "ScimToken",
     "ScimUser",
+    "Territory",
     "User",
+    "UserTerritory",
     "WorkerHeartbeat",
     "WriteAllowance",
     "first_name_of",

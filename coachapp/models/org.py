@@ -239,7 +239,9 @@ def _manager_changes_keep_their_history(session: Session, _context: Any, _object
 class AccountType(enum.StrEnum):
     IDN = "idn"
     HEALTH_SYSTEM = "health_system"
+    HOSPITAL = "hospital"
     MEDICAL_GROUP = "medical_group"
+    CLINIC = "clinic"
     ACADEMIC_CENTER = "academic_center"
     PAYER = "payer"
     OTHER = "other"
@@ -248,7 +250,9 @@ class AccountType(enum.StrEnum):
 ACCOUNT_TYPE_LABELS = {
     AccountType.IDN: "Integrated delivery network",
     AccountType.HEALTH_SYSTEM: "Health system",
+    AccountType.HOSPITAL: "Hospital",
     AccountType.MEDICAL_GROUP: "Medical group",
+    AccountType.CLINIC: "Clinic",
     AccountType.ACADEMIC_CENTER: "Academic medical center",
     AccountType.PAYER: "Payer",
     AccountType.OTHER: "Other",
@@ -266,11 +270,49 @@ class Account(Base):
     region: Mapped[str] = mapped_column(String(80), index=True)
     # The CRM's or the data warehouse's id of the account, by which imports name it.
     external_id: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    # The hierarchy of the CRM (IDN → hospital → site); the account import refuses loops.
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL"), index=True
+    )
+    territory_id: Mapped[int | None] = mapped_column(
+        ForeignKey("territories.id", ondelete="SET NULL"), index=True
+    )
+    # The postal address; `address_region` is the state or province, not the sales `region`.
+    street: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    city: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    address_region: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    postal_code: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    country: Mapped[str] = mapped_column(String(60), default="", server_default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    territory: Mapped[Territory | None] = relationship()
 
     @property
     def type_label(self) -> str:
         return ACCOUNT_TYPE_LABELS[self.type]
+
+
+class Territory(Base):
+    """A sales territory as the CRM names it; it aligns people to accounts."""
+
+    __tablename__ = "territories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class UserTerritory(Base):
+    """A person aligned to a territory: its accounts are theirs first when starting a plan."""
+
+    __tablename__ = "user_territories"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    territory_id: Mapped[int] = mapped_column(
+        ForeignKey("territories.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class ApiToken(Base):

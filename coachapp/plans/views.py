@@ -23,6 +23,7 @@ from flask import (
 from flask_login import login_required
 from marshmallow import Schema
 
+from coachapp.accounts.hierarchy import parent_chain
 from coachapp.auth.roles import roles_required, viewer
 from coachapp.csvfiles import MAX_UPLOAD_BYTES, csv_download, decode_upload
 from coachapp.dashboard.service import team_manager_or_404
@@ -302,6 +303,7 @@ def show(plan_id: int) -> str:
             # A manager of someone on the account's team reviews it with them (coachapp.reviews).
             can_run_review=plan.status != PlanStatus.ARCHIVED
             and service.policy.can_run_review(db, viewer(), plan.account_id),
+            part_of=parent_chain(db, plan.account),
         ),
     )
 
