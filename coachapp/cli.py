@@ -15,7 +15,7 @@ from marshmallow import ValidationError
 from sqlalchemy import func, select
 
 from coachapp import migrate
-from coachapp.accounts.import_command import import_accounts_command
+from coachapp.accounts.import_command import align_territories_command, import_accounts_command
 from coachapp.admin.service import create_user, reset_password, user_create_schema
 from coachapp.collector import settle_for_serving
 from coachapp.dashboard import summaries
@@ -273,5 +273,6 @@ def init_app(app: Flask) -> None:
         dev_cert_command,
         scim_token_command,
         import_accounts_command,
+        align_territories_command,
     ):
         app.cli.add_command(command)

@@ -115,6 +115,8 @@ NAV_BY_ROLE = {
                 "admin.account_import_page",
                 "admin.preview_account_import",
                 "admin.apply_account_import",
+                "admin.preview_territory_alignment",
+                "admin.apply_territory_alignment",
                 "admin.cadence_targets_page",
                 "admin.save_cadence_target",
                 "admin.worker_page",

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from coachapp.accounts import crm_import
+from coachapp.accounts import crm_import, territory_alignment
 from coachapp.accounts.crm_import import AccountImportPlan, AccountImportRefused, ChangeKind
 from coachapp.db import get_session
 
@@ -62,3 +62,36 @@ def import_accounts_command(file: Path, apply_: bool, verbose: bool) -> None:
         click.echo(f"Applied: {_summary(plan)}." if plan.changes else "Nothing to change.")
     else:
         click.echo(f"Preview (nothing changed; add --apply): {_summary(plan)}.")
+
+
+@click.command("align-territories")
+@with_appcontext
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--apply", "apply_", is_flag=True, help="Apply the changes (all or nothing).")
+def align_territories_command(file: Path, apply_: bool) -> None:
+    """Align people to territories from a CSV file (columns email, territory): each person in
+    the file gets exactly the territories it lists; a preview unless --apply."""
+    content = file.read_bytes()
+    db = get_session()
+    try:
+        if apply_:
+            plan = territory_alignment.apply_alignment(db, None, content, previewed=None)
+        else:
+            plan = territory_alignment.plan_alignment(db, content)
+            db.rollback()
+            if not plan.ok:
+                raise territory_alignment.AlignmentRefused(plan)
+    except territory_alignment.AlignmentRefused as exc:
+        for line, messages in exc.plan.problems_by_line:
+            for message in messages:
+                click.echo((f"line {line}: " if line is not None else "") + message, err=True)
+        click.echo(exc.message, err=True)
+        raise SystemExit(1) from None
+    for change in plan.changes:
+        before, after = ", ".join(change.before) or "none", ", ".join(change.after) or "none"
+        click.echo(f"{change.email}: {before} → {after}")
+    summary = f"{len(plan.changes)} people changed, {plan.unchanged} unchanged"
+    if apply_:
+        click.echo(f"Applied: {summary}." if plan.changes else "Nothing to change.")
+    else:
+        click.echo(f"Preview (nothing changed; add --apply): {summary}.")

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 
-from coachapp.accounts import crm_import
+from coachapp.accounts import crm_import, territory_alignment
 from coachapp.accounts.crm_import import (
     AccountImportPlan,
     AccountImportRefused,
@@ -27,6 +27,8 @@ def _page(
     plan: AccountImportPlan | None = None,
     csv_text: str = "",
     stale: bool = False,
+    alignment: territory_alignment.AlignmentPlan | None = None,
+    alignment_text: str = "",
 ) -> tuple[str, int]:
     return (
         render_template(
@@ -34,6 +36,8 @@ def _page(
             plan=plan,
             csv_text=csv_text,
             stale=stale,
+            alignment=alignment,
+            alignment_text=alignment_text,
             columns=crm_import.COLUMNS,
             type_labels=ACCOUNT_TYPE_LABELS.values(),
             max_bytes=crm_import.MAX_PAGE_BYTES,
@@ -96,3 +100,42 @@ def apply_account_import() -> Any:
     )
     flash(f"Accounts imported: {done or 'nothing to change'}.", "success")
     return redirect(url_for("admin.account_import_page"))
+
+
+# Aligning people to territories ---------------------------------------------------------------
+
+
+def _alignment_text() -> tuple[bytes, str]:
+    text = request.form.get("alignment_text", "")
+    return text.encode("utf-8"), text
+
+
+@bp.post("/import/territories/preview")
+@roles_required(Role.ADMIN)
+@fresh_login_for_changes
+def preview_territory_alignment() -> tuple[str, int]:
+    """Who would be aligned to which territories, and what is wrong with the file."""
+    content, text = _alignment_text()
+    plan = territory_alignment.plan_alignment(get_session(), content)
+    return _page(200 if plan.ok else 422, alignment=plan, alignment_text=text)
+
+
+@bp.post("/import/territories/apply")
+@roles_required(Role.ADMIN)
+@fresh_login_for_changes
+def apply_territory_alignment() -> Any:
+    content, text = _alignment_text()
+    try:
+        plan = territory_alignment.apply_alignment(
+            get_session(), viewer(), content, previewed=request.form.get("fingerprint", "")
+        )
+    except territory_alignment.AlignmentRefused as exc:
+        return _page(422, alignment=exc.plan, alignment_text=text)
+    except territory_alignment.StaleAlignment as exc:
+        return _page(409, alignment=exc.plan, alignment_text=text)
+    changed = len(plan.changes)
+    flash(
+        f"Territories aligned: {changed} {'person' if changed == 1 else 'people'} changed.",
+        "success",
+    )
+    return redirect(url_for("admin.account_import_page") + "#align-heading")

@@ -6,10 +6,10 @@ every write checks who may make it and records it in the audit trail.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -133,11 +133,17 @@ def team_choices(
     return choices_among(db, User, wanted, (User.name, User.id), q, (User.name, User.email), chosen)
 
 
-def account_choices(db: Session, q: str = "", chosen: int | None = None) -> Choices[Account]:
+def account_choices(
+    db: Session, q: str = "", chosen: int | None = None, territory_ids: Collection[int] = ()
+) -> Choices[Account]:
     """The accounts a new plan may be written for (every account: a plan's account is the
-    organisation's), found by `q` in their name, region or CRM id, by name; `chosen` kept."""
+    organisation's), found by `q` in their name, region or CRM id, by name, those in
+    `territory_ids` (the writer's own territories) first; `chosen` kept."""
     searched = (Account.name, Account.region, Account.external_id)
-    return choices_among(db, Account, (), (Account.name, Account.id), q, searched, chosen)
+    order: list[Any] = [Account.name, Account.id]
+    if territory_ids:
+        order.insert(0, case((Account.territory_id.in_(territory_ids), 0), else_=1))
+    return choices_among(db, Account, (), order, q, searched, chosen)
 
 
 def history(db: Session, viewer: User, plan_id: int, limit: int = 100) -> Sequence[AuditEvent]:

@@ -24,6 +24,7 @@ from flask_login import login_required
 from marshmallow import Schema
 
 from coachapp.accounts.hierarchy import parent_chain
+from coachapp.accounts.territory_alignment import own_territory_ids
 from coachapp.auth.roles import roles_required, viewer
 from coachapp.csvfiles import MAX_UPLOAD_BYTES, csv_download, decode_upload
 from coachapp.dashboard.service import team_manager_or_404
@@ -262,17 +263,26 @@ def new() -> Any:
             else:
                 return redirect(url_for("plans.show", plan_id=plan.id))
         status = 422 if errors else 200
+    accounts, own_territories = _account_choices()
     return render_template(
-        "plans/new.html", values=values, errors=errors, accounts=_account_choices(), labels=LABELS
+        "plans/new.html",
+        values=values,
+        errors=errors,
+        accounts=accounts,
+        own_territories=own_territories,
+        labels=LABELS,
     ), status
 
 
-def _account_choices() -> Choices[Account]:
+def _account_choices() -> tuple[Choices[Account], set[int]]:
     """The accounts "New account plan" offers, found by what was typed in "Find an account"
-    (?account=) and keeping one chosen in a form sent back."""
+    (?account=) and keeping one chosen in a form sent back, those of the writer's own
+    territories first; and those territories."""
     chosen = typed_id(request.form.get("account_id", "")) if request.method == "POST" else None
     q = search_text(request.args.get("account", ""))
-    return service.account_choices(get_session(), q, chosen)
+    db = get_session()
+    own = own_territory_ids(db, viewer())
+    return service.account_choices(db, q, chosen, own), own
 
 
 @bp.get("/plans/new/accounts")
@@ -280,7 +290,13 @@ def _account_choices() -> Choices[Account]:
 def account_choices() -> str:
     """The accounts matching what is typed in "Find an account", for the new plan's list (htmx
     swaps it in as one types); /plans/new?account= does the same without JavaScript."""
-    return render_template("plans/_account_choices.html", accounts=_account_choices(), values={})
+    accounts, own_territories = _account_choices()
+    return render_template(
+        "plans/_account_choices.html",
+        accounts=accounts,
+        own_territories=own_territories,
+        values={},
+    )
 
 
 def default_period() -> str:

@@ -30,12 +30,12 @@ def test_the_plan_and_the_team_page_show_what_the_account_is_part_of(
     db.expire_all()
     plan.account.parent_id  # noqa: B018 - loaded before counting
 
-    with counting_statements(app.extensions["coachapp.db"].engine) as statements:
-        with app.app_context():
-            chain = parent_chain(db, plan.account)
+    engine = app.extensions["coachapp.db"].engine
+    with counting_statements(engine) as statements, app.app_context():
+        chain = parent_chain(db, plan.account)
     assert [a.name for a in chain] == ["Summit Health", "Summit General"]
-    assert [s for s in statements if "SAVEPOINT" not in s][0].startswith("WITH RECURSIVE")
-    assert len([s for s in statements if "SAVEPOINT" not in s]) == 1
+    queries = [s for s in statements if "SAVEPOINT" not in s]
+    assert len(queries) == 1 and queries[0].startswith("WITH RECURSIVE")
     assert parent_chain(db, network) == []
 
     login_as("rep")  # type: ignore[operator]

@@ -59,9 +59,7 @@ def test_an_admin_previews_then_applies_and_a_second_preview_has_nothing(
     assert hospital.parent_id is not None
 
     again = client.post_form("/admin/import/accounts/preview", {"csv_text": FILE})
-    assert "The accounts already match the file: nothing to change." in again.get_data(
-        as_text=True
-    )
+    assert "The accounts already match the file: nothing to change." in again.get_data(as_text=True)
 
 
 def test_errors_are_listed_by_line_and_nothing_applies(
