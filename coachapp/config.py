@@ -131,6 +131,12 @@ def check_production(settings: dict[str, Any]) -> None:
         raise ConfigError("VAPID_SUBJECT must be a mailto: address or an https: URL")
     if not settings.get("SESSION_COOKIE_SECURE") or not settings.get("REMEMBER_COOKIE_SECURE"):
         raise ConfigError("production requires secure session and remember cookies")
+    sender = str(settings.get("MAIL_FROM") or "").lower()
+    if settings.get("SMTP_URL") and (not sender or sender.rstrip(">").endswith("@localhost")):
+        raise ConfigError(
+            "with SMTP_URL, set MAIL_FROM to an address of your domain, e.g. "
+            "'Coachapp <coaching@yourcompany.com>': mail servers refuse a sender @localhost"
+        )
 
 
 # Roles a person created at their first single sign-on may get: an admin never comes from the

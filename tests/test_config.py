@@ -69,3 +69,23 @@ def test_production_requires_a_usable_vapid_subject(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("VAPID_SUBJECT", "admin@example.com")
     with pytest.raises(ConfigError, match="VAPID_SUBJECT"):
         create_app({"DATABASE_URL": "sqlite://"})
+
+
+def test_mail_settings_that_cannot_work_stop_the_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    for bad, why in (
+        ({"SMTP_URL": "http://mail.internal"}, "smtp:// or smtps://"),
+        ({"SMTP_URL": "smtp://mail.internal:99999"}, "port"),
+        ({"SMTP_URL": "smtp://:25"}, "names no host"),
+        ({"BASE_URL": "coaching.example.com"}, "BASE_URL"),
+    ):
+        with pytest.raises(ConfigError, match=why):
+            create_app({"DATABASE_URL": "sqlite://", **bad})
+    app = create_app({"DATABASE_URL": "sqlite://", "SMTP_URL": "smtps://u:p@mail.internal"})
+    assert app.config["SMTP_URL"] == "smtps://u:p@mail.internal"
+    monkeypatch.setenv("COACHAPP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 48)
+    monkeypatch.setenv("SMTP_URL", "smtp://mail.internal:587")
+    with pytest.raises(ConfigError, match="MAIL_FROM"):
+        create_app({"DATABASE_URL": "sqlite://"})
+    monkeypatch.setenv("MAIL_FROM", "Coachapp <coaching@example.com>")
+    assert create_app({"DATABASE_URL": "sqlite://"}).config["ENV"] == "production"
