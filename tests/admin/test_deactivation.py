@@ -1,6 +1,7 @@
 """Deactivating someone ends their sign-ins, API tokens and push devices and hands their
-drafts and open follow-ups to their manager (coachapp.admin.deactivation, which the directory's
-SCIM deactivation shares: tests/scim/test_deactivation.py); nothing they wrote is lost."""
+drafts and open follow-ups to their manager (coachapp.admin.deactivation): by an admin, by an
+organisation import that leaves them out, and by the directory through SCIM
+(tests/scim/test_deactivation.py); nothing they wrote is lost."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from coachapp.admin.org_import import apply_org_import, plan_org_import
 from coachapp.admin.service import set_active
 from coachapp.auth.service import issue_api_token
 from coachapp.models import AuditEvent, BrowserSession, Note, PushSubscription, User
@@ -90,3 +92,31 @@ def test_an_admin_deactivating_someone_hands_over_the_same_way(
     ).one()
     assert event.actor_id == org.people["admin"].id
     assert event.details["drafts_handed_over"] == 1
+
+
+def test_an_organisation_import_that_leaves_someone_out_hands_over_the_same_way(
+    app: Flask, db: Session, org: Org
+) -> None:
+    manager, director, other = org.people["manager"], org.people["director"], org.people["manager2"]
+    browser, token = equipped(app, db, org, "manager")
+    own = make_follow_up(db, manager, manager)
+    db.commit()
+    people = db.scalars(select(User).where(User.active.is_(True)).order_by(User.id)).all()
+    rows = ["email,name,role,function,manager email,time zone"]
+    for person in people:
+        if person.id == manager.id:
+            continue
+        boss = other if person.manager_id == manager.id else person.manager
+        rows.append(
+            f"{person.email},{person.name},{person.role.value},{person.function.value},"
+            f"{boss.email if boss else ''},{person.timezone}"
+        )
+    content = ("\n".join(rows) + "\n").encode()
+    admin = org.people["admin"]
+    with app.test_request_context():
+        plan = plan_org_import(db, admin, content, deactivate_missing=True)
+        assert plan.ok, plan.problems
+        apply_org_import(db, admin, content, deactivate_missing=True, previewed=plan.fingerprint)
+    assert_cut_off(app, db, browser, token, manager)
+    assert org.notes["draft"].manager_id == director.id
+    assert own.owner_id == director.id
