@@ -46,6 +46,7 @@ COLUMNS = (
     "region",
     "postal_code",
     "country",
+    "sales_region",
 )
 REQUIRED_COLUMNS = ("external_id", "name", "type")
 COLUMN_TITLES = {
@@ -59,6 +60,7 @@ COLUMN_TITLES = {
     "region": "region",
     "postal_code": "postal code",
     "country": "country",
+    "sales_region": "sales region",
 }
 # Header cells are compared without case, spaces, underscores or hyphens.
 HEADER_ALIASES = {
@@ -80,14 +82,17 @@ HEADER_ALIASES = {
     "zip": "postal_code",
     "zipcode": "postal_code",
     "country": "country",
+    "salesregion": "sales_region",
 }
-# The address columns of the file and the account's attributes holding them.
-ADDRESS_ATTRIBUTES = {
+# The optional text columns of the file (the address, and the sales region the roll-ups and
+# the impact page group by) and the account's attributes holding them.
+TEXT_ATTRIBUTES = {
     "street": "street",
     "city": "city",
     "region": "address_region",
     "postal_code": "postal_code",
     "country": "country",
+    "sales_region": "region",
 }
 # Words CRMs use for a type, beside the values and labels of AccountType.
 TYPE_ALIASES = {
@@ -114,7 +119,7 @@ LIMITS = {
     "name": _length("name"),
     "parent_external_id": _length("external_id"),
     "territory": _length("code", "territories"),
-    **{column: _length(attribute) for column, attribute in ADDRESS_ATTRIBUTES.items()},
+    **{column: _length(attribute) for column, attribute in TEXT_ATTRIBUTES.items()},
 }
 
 
@@ -128,7 +133,7 @@ class AccountRow:
     type: AccountType | None = None
     parent: str | None = None  # None: the file has no parent column
     territory: str | None = None  # None: the file has no territory column
-    address: dict[str, str] = field(default_factory=dict)  # only the file's address columns
+    texts: dict[str, str] = field(default_factory=dict)  # only the file's TEXT_ATTRIBUTES
     valid: bool = True
 
 
@@ -294,9 +299,9 @@ def _read_row(
         row.parent = text("parent_external_id")
     if "territory" in positions:
         row.territory = text("territory")
-    for column in ADDRESS_ATTRIBUTES:
+    for column in TEXT_ATTRIBUTES:
         if column in positions:
-            row.address[column] = text(column)
+            row.texts[column] = text(column)
     row.valid = not problems
     return row, problems
 
@@ -581,7 +586,7 @@ def _values_of_row(row: AccountRow) -> dict[str, str]:
         values["parent_external_id"] = row.parent
     if row.territory is not None:
         values["territory"] = row.territory
-    return values | row.address
+    return values | row.texts
 
 
 def _values_of_account(account: Account, existing: _Existing) -> dict[str, str]:
@@ -592,7 +597,7 @@ def _values_of_account(account: Account, existing: _Existing) -> dict[str, str]:
         "parent_external_id": existing.parent_key(account),
         "territory": existing.territory_code.get(account.territory_id or 0, ""),
     }
-    for column, attribute in ADDRESS_ATTRIBUTES.items():
+    for column, attribute in TEXT_ATTRIBUTES.items():
         values[column] = getattr(account, attribute)
     return values
 
@@ -687,5 +692,5 @@ def _set_from_row(account: Account, row: AccountRow, territory_ids: dict[str, in
     account.type = row.type
     if row.territory is not None:
         account.territory_id = territory_ids[row.territory] if row.territory else None
-    for column, value in row.address.items():
-        setattr(account, ADDRESS_ATTRIBUTES[column], value)
+    for column, value in row.texts.items():
+        setattr(account, TEXT_ATTRIBUTES[column], value)

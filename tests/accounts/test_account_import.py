@@ -260,3 +260,24 @@ def test_a_file_too_big_for_the_page_is_refused_as_a_whole(db: Session) -> None:
     plan = plan_account_import(db, b"x" * (MAX_PAGE_BYTES + 1))
     assert [(p.line, "at most 500,000" in p.message) for p in plan.problems] == [(None, True)]
     assert plan_account_import(db, b"\xff\xfe").problems[0].message.startswith("The file is not")
+
+
+@pytest.mark.first_backend
+def test_the_sales_region_is_set_only_by_a_file_that_has_it(db: Session) -> None:
+    kept = make_account(db, name="Kept Region Health", external_id="K-1", region="Midwest")
+    db.commit()
+    header = "external_id,name,type"
+    apply_account_import(
+        db, None, csv_bytes("K-1,Kept Region Health,idn", header=header), previewed=None
+    )
+    db.refresh(kept)
+    assert kept.region == "Midwest"
+    with_region = csv_bytes(
+        "K-1,Kept Region Health,idn,Northeast", header="external_id,name,type,sales_region"
+    )
+    plan = apply_account_import(db, None, with_region, previewed=None)
+    assert [(f.name, f.before, f.after) for f in plan.changes[0].fields] == [
+        ("sales_region", "Midwest", "Northeast")
+    ]
+    db.refresh(kept)
+    assert kept.region == "Northeast"
