@@ -97,6 +97,10 @@ SLOW_MODULES = frozenset(
         "test_stored_figures_property.py",
         "test_page_sizes.py",
         "test_account_import_5000.py",
+        # Real protocol servers' checks: the SCIM conformance checker's 72 (tests/scim), and
+        # signing in through an OpenID provider process (tests/oidc_provider.py).
+        "test_conformance.py",
+        "test_sso.py",
     }
 )
 
