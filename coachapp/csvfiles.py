@@ -62,6 +62,37 @@ class ImportProblem:
     message: str
 
 
+def read_header(
+    cells: Sequence[str],
+    aliases: dict[str, str],
+    titles: dict[str, str],
+    required: Sequence[str],
+    accepted: str,
+) -> tuple[dict[str, int], list[ImportProblem]]:
+    """Where each column of an import's header is: `aliases` maps a header cell, lower-cased
+    without spaces, dashes or underscores, to its column; `titles` names the columns in
+    problems, `required` must be there, `accepted` says which columns there are. Problems
+    (an unknown or repeated column, a required one missing) are on line 1."""
+    positions: dict[str, int] = {}
+    problems = []
+    for index, cell in enumerate(cells):
+        key = re.sub(r"[\s_\-]+", "", cell.strip().lower())
+        column = aliases.get(key)
+        if column is None:
+            shown = cell.strip()[:40] or "(empty)"
+            problems.append(
+                ImportProblem(1, f"Column “{shown}” is not recognised. The columns are {accepted}.")
+            )
+        elif column in positions:
+            problems.append(ImportProblem(1, f"Column “{titles[column]}” appears twice."))
+        else:
+            positions[column] = index
+    missing = [titles[c] for c in required if c not in positions]
+    if missing:
+        problems.append(ImportProblem(1, "The header lacks " + ", ".join(missing) + "."))
+    return positions, problems
+
+
 def decode_upload(
     content: bytes, max_bytes: int = MAX_UPLOAD_BYTES
 ) -> tuple[str | None, list[ImportProblem]]:

@@ -23,7 +23,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from coachapp import audit
-from coachapp.csvfiles import ImportProblem, decode_upload, delimiter_of, problems_by_line
+from coachapp.csvfiles import (
+    ImportProblem,
+    decode_upload,
+    delimiter_of,
+    problems_by_line,
+    read_header,
+)
 from coachapp.errors import Conflict, InvalidInput
 from coachapp.models import ACCOUNT_TYPE_LABELS, Account, AccountType, Territory, User
 from coachapp.plain_text import line_problem
@@ -226,25 +232,7 @@ class StaleAccountImport(Conflict):
 
 
 def _read_header(cells: list[str]) -> tuple[dict[str, int], list[ImportProblem]]:
-    positions: dict[str, int] = {}
-    problems = []
-    accepted = ", ".join(COLUMNS)
-    for index, cell in enumerate(cells):
-        key = re.sub(r"[\s_\-]+", "", cell.strip().lower())
-        column = HEADER_ALIASES.get(key)
-        if column is None:
-            shown = cell.strip()[:40] or "(empty)"
-            problems.append(
-                ImportProblem(1, f"Column “{shown}” is not recognised. The columns are {accepted}.")
-            )
-        elif column in positions:
-            problems.append(ImportProblem(1, f"Column “{COLUMN_TITLES[column]}” appears twice."))
-        else:
-            positions[column] = index
-    missing = [COLUMN_TITLES[c] for c in REQUIRED_COLUMNS if c not in positions]
-    if missing:
-        problems.append(ImportProblem(1, "The header lacks " + ", ".join(missing) + "."))
-    return positions, problems
+    return read_header(cells, HEADER_ALIASES, COLUMN_TITLES, REQUIRED_COLUMNS, ", ".join(COLUMNS))
 
 
 def account_type_of(raw: str) -> AccountType | None:

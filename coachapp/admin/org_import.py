@@ -22,7 +22,7 @@ from coachapp.admin.deactivation import end_access_and_hand_over
 from coachapp.admin.reporting import ALLOWED_MANAGER_ROLES
 from coachapp.auth.passwords import unusable_password_hash
 from coachapp.auth.service import end_all_sessions
-from coachapp.csvfiles import ImportProblem, delimiter_of, problems_by_line
+from coachapp.csvfiles import ImportProblem, delimiter_of, problems_by_line, read_header
 from coachapp.csvfiles import decode_upload as decode_any_upload
 from coachapp.email_addresses import email_problem, normalise_email
 from coachapp.errors import Conflict, InvalidInput
@@ -193,25 +193,8 @@ def decode_upload(content: bytes) -> tuple[str | None, list[ImportProblem]]:
 
 
 def _read_header(cells: list[str]) -> tuple[dict[str, int], list[ImportProblem]]:
-    positions: dict[str, int] = {}
-    problems = []
     accepted = ", ".join(COLUMN_TITLES[c] for c in REQUIRED_COLUMNS) + " (and optionally region)"
-    for index, cell in enumerate(cells):
-        key = re.sub(r"[\s_\-]+", "", cell.strip().lower())
-        column = HEADER_ALIASES.get(key)
-        if column is None:
-            shown = cell.strip()[:40] or "(empty)"
-            problems.append(
-                ImportProblem(1, f"Column “{shown}” is not recognised. The columns are {accepted}.")
-            )
-        elif column in positions:
-            problems.append(ImportProblem(1, f"Column “{COLUMN_TITLES[column]}” appears twice."))
-        else:
-            positions[column] = index
-    missing = [COLUMN_TITLES[c] for c in REQUIRED_COLUMNS if c not in positions]
-    if missing:
-        problems.append(ImportProblem(1, "The header lacks " + ", ".join(missing) + "."))
-    return positions, problems
+    return read_header(cells, HEADER_ALIASES, COLUMN_TITLES, REQUIRED_COLUMNS, accepted)
 
 
 def _choice(raw: str, labels: dict[Any, str]) -> Any:
