@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from coachapp import account_events
 from coachapp.auth.passwords import hash_password, password_problem
-from coachapp.auth.service import end_all_sessions
+from coachapp.auth.service import end_all_sessions, token_digest
 from coachapp.db import utcnow
 from coachapp.errors import DomainError, InvalidInput
 from coachapp.models import PasswordLink, PasswordLinkPurpose, User
@@ -36,10 +36,6 @@ class LinkNotValid(DomainError):
 
     def __init__(self) -> None:
         super().__init__("This link has expired or was already used.")
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def password_fingerprint(user: User) -> str:
@@ -62,7 +58,7 @@ def issue_link(
         PasswordLink(
             user_id=user.id,
             purpose=purpose,
-            token_hash=_digest(token),
+            token_hash=token_digest(token),
             password_fingerprint=password_fingerprint(user),
             created_by_id=created_by.id if created_by is not None else None,
             expires_at=utcnow() + lifetime,
@@ -77,7 +73,7 @@ def live_link(db: Session, token: str, purpose: PasswordLinkPurpose) -> Password
         raise LinkNotValid()
     link = db.scalars(
         select(PasswordLink)
-        .where(PasswordLink.token_hash == _digest(token), PasswordLink.purpose == purpose)
+        .where(PasswordLink.token_hash == token_digest(token), PasswordLink.purpose == purpose)
         .options(joinedload(PasswordLink.user))
     ).first()
     if (

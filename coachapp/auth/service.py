@@ -90,7 +90,9 @@ def authenticate(db: Session, email: str, password: str, ip: str) -> User:
     return user
 
 
-def _token_digest(token: str) -> str:
+def token_digest(token: str) -> str:
+    """What is stored of a secret that is shown once (a browser session's, an API token's, a
+    SCIM token's, a password link's, a calendar address's): its SHA-256, in hex."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -105,7 +107,7 @@ def start_browser_session(
     db.add(
         BrowserSession(
             user_id=user.id,
-            token_hash=_token_digest(token),
+            token_hash=token_digest(token),
             remember=remember,
             expires_at=expires_at,
             ip=ip[:64],
@@ -122,7 +124,7 @@ def user_for_browser_token(db: Session, token: str) -> User | None:
     """The active user of a live browser session, or None (ended, expired, deactivated)."""
     if not token or len(token) > 200:
         return None
-    row = db.scalars(_SESSION_BY_DIGEST, {"digest": _token_digest(token)}).first()
+    row = db.scalars(_SESSION_BY_DIGEST, {"digest": token_digest(token)}).first()
     now = utcnow()
     if row is None or row.ended_at is not None or row.expires_at <= now or not row.user.active:
         return None
@@ -142,7 +144,7 @@ def end_browser_session(db: Session, token: str | None) -> None:
         return
     db.execute(
         update(BrowserSession)
-        .where(BrowserSession.token_hash == _token_digest(token), BrowserSession.ended_at.is_(None))
+        .where(BrowserSession.token_hash == token_digest(token), BrowserSession.ended_at.is_(None))
         .values(ended_at=utcnow())
     )
     db.commit()
@@ -154,7 +156,7 @@ def issue_api_token(db: Session, user: User, name: str = "api") -> tuple[str, Ap
     row = ApiToken(
         user_id=user.id,
         name=name,
-        token_hash=_token_digest(token),
+        token_hash=token_digest(token),
         expires_at=utcnow() + lifetime,
     )
     db.add(row)
@@ -166,7 +168,7 @@ def token_row(db: Session, token: str) -> ApiToken | None:
     """The live token row for a bearer token, or None (unknown, expired, revoked, user inactive)."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
-    row = db.scalars(_TOKEN_BY_DIGEST, {"digest": _token_digest(token)}).first()
+    row = db.scalars(_TOKEN_BY_DIGEST, {"digest": token_digest(token)}).first()
     now = utcnow()
     if row is None or row.revoked_at is not None or row.expires_at <= now or not row.user.active:
         return None

@@ -24,7 +24,6 @@ in whatever zone the calendar app is set to.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 
 import icalendar
@@ -32,6 +31,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from coachapp import account_events, policy
+from coachapp.auth.service import token_digest
 from coachapp.db import utcnow
 from coachapp.links import external_url
 from coachapp.models import (
@@ -51,10 +51,6 @@ AHEAD = dt.timedelta(days=365)
 REVIEWS_PAST = dt.timedelta(days=90)
 # How often a calendar app is asked to read the feed again (most read it less often anyway).
 REFRESH = dt.timedelta(hours=1)
-
-
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def live_feed(db: Session, user: User) -> CalendarFeed | None:
@@ -79,7 +75,7 @@ def start_feed(db: Session, user: User) -> str:
     secret, which is not kept and so cannot be shown again."""
     secret = secrets.token_urlsafe(32)
     replaced = _end_live_feeds(db, user)
-    db.add(CalendarFeed(user_id=user.id, token_hash=_digest(secret)))
+    db.add(CalendarFeed(user_id=user.id, token_hash=token_digest(secret)))
     account_events.record(db, user, user, "user.calendar_feed_start", replaced=replaced)
     db.commit()
     return secret
@@ -100,7 +96,7 @@ def person_of_feed(db: Session, secret: str) -> User | None:
         return None
     feed = db.scalars(
         select(CalendarFeed)
-        .where(CalendarFeed.token_hash == _digest(secret), CalendarFeed.revoked_at.is_(None))
+        .where(CalendarFeed.token_hash == token_digest(secret), CalendarFeed.revoked_at.is_(None))
         .options(joinedload(CalendarFeed.user))
     ).first()
     if feed is None or not feed.user.active:

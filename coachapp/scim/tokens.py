@@ -3,14 +3,13 @@ their SHA-256 stored, looked up on every SCIM request."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coachapp import audit
-from coachapp.auth.service import LAST_USED_RESOLUTION
+from coachapp.auth.service import LAST_USED_RESOLUTION, token_digest
 from coachapp.db import utcnow
 from coachapp.errors import NotFound
 from coachapp.models import ScimToken
@@ -20,14 +19,10 @@ TOKEN_PREFIX = "cas_"  # noqa: S105 - a marker, not a secret  # nosec B105
 MAX_TOKEN_LENGTH = 200
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def issue_scim_token(db: Session, name: str) -> tuple[str, ScimToken]:
     """A new token; the caller shows it once, it is never stored nor shown again."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ScimToken(name=name.strip()[:80] or "directory", token_hash=_digest(token))
+    row = ScimToken(name=name.strip()[:80] or "directory", token_hash=token_digest(token))
     db.add(row)
     db.flush()
     audit.record(db, None, "scim_token.create", "scim_token", row.id, name=row.name)
@@ -54,7 +49,7 @@ def live_scim_token(db: Session, token: str) -> ScimToken | None:
     """The unrevoked token row for a bearer token, or None."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > MAX_TOKEN_LENGTH:
         return None
-    row = db.scalars(select(ScimToken).where(ScimToken.token_hash == _digest(token))).first()
+    row = db.scalars(select(ScimToken).where(ScimToken.token_hash == token_digest(token))).first()
     if row is None or row.revoked_at is not None:
         return None
     now = utcnow()
