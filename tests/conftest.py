@@ -132,10 +132,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if _is_slow_module(item.path):
             item.add_marker(pytest.mark.slow)
-    left_out = [item for item in items if not _runs_on_its_backend(item)]
+    spread = _backend_of_each_case(items)
+    left_out = [item for item in items if not _runs_on_its_backend(item, spread)]
     if left_out:
         config.hook.pytest_deselected(items=left_out)
-        items[:] = [item for item in items if _runs_on_its_backend(item)]
+        items[:] = [item for item in items if _runs_on_its_backend(item, spread)]
     items[:] = _long_first_per_worker(items, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
 
 
@@ -143,12 +144,39 @@ def _is_browser_test(item: pytest.Item) -> bool:
     return item.path.parent.name == "browser"
 
 
-def _runs_on_its_backend(item: pytest.Item) -> bool:
+def _case_of(item: pytest.Item) -> tuple[str, tuple[tuple[str, int], ...]]:
+    """The test function and its parameters but the database backend."""
+    indices = getattr(item, "callspec").indices
+    return item.nodeid.partition("[")[0], tuple(
+        sorted((name, at) for name, at in indices.items() if name != "database_url")
+    )
+
+
+def _backend_of_each_case(items: list[pytest.Item]) -> dict[tuple[Any, ...], str]:
+    """For the tests marked `spread_over_backends`: the backend each case runs on, the cases
+    of a test dealt round-robin over BACKENDS in the order collected (the same on every xdist
+    worker)."""
+    dealt: dict[tuple[Any, ...], str] = {}
+    counts: dict[str, int] = {}
+    for item in items:
+        if not item.get_closest_marker("spread_over_backends") or not hasattr(item, "callspec"):
+            continue
+        case = _case_of(item)
+        if case not in dealt:
+            number = counts.get(case[0], 0)
+            counts[case[0]] = number + 1
+            dealt[case] = BACKENDS[number % len(BACKENDS)]
+    return dealt
+
+
+def _runs_on_its_backend(item: pytest.Item, spread: dict[tuple[Any, ...], str]) -> bool:
     callspec = getattr(item, "callspec", None)
     params = callspec.params if callspec is not None else {}
     backend = params.get("database_url")
     if backend is None:
         return True
+    if item.get_closest_marker("spread_over_backends") and spread[_case_of(item)] != backend:
+        return False
     if item.get_closest_marker("first_backend"):
         return backend == BACKENDS[0]
     if item.get_closest_marker("other_backends"):

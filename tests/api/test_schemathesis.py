@@ -350,7 +350,11 @@ def test_api_conforms_to_its_schema(
     run_operation(schema, label, lambda case: conforms(case, app, token_for(case)))
 
 
+# Every other operation's valid requests (tests/conftest.py, spread_over_backends): they
+# send what the first backend's run sends, and the database's own answers (its column types
+# and lengths, unique indexes, locks) are each reached by half of the operations.
 @pytest.mark.other_backends
+@pytest.mark.spread_over_backends
 @pytest.mark.parametrize("label", LABELS)
 def test_valid_requests_conform_on_the_other_backends(
     label: str, app: Flask, token_for: Callable[[Any], str]
