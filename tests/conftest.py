@@ -146,7 +146,8 @@ def _is_browser_test(item: pytest.Item) -> bool:
 
 def _case_of(item: pytest.Item) -> tuple[str, tuple[tuple[str, int], ...]]:
     """The test function and its parameters but the database backend."""
-    indices = getattr(item, "callspec").indices
+    assert isinstance(item, pytest.Function)
+    indices = item.callspec.indices
     return item.nodeid.partition("[")[0], tuple(
         sorted((name, at) for name, at in indices.items() if name != "database_url")
     )
