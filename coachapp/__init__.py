@@ -110,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     from coachapp.nudges import bp as nudges_bp
     from coachapp.observations.views import bp as observations_bp
     from coachapp.plans import bp as plans_bp
+    from coachapp.privacy.views import bp as privacy_bp
     from coachapp.pwa import bp as pwa_bp
     from coachapp.reviews import bp as reviews_bp
     from coachapp.ride_alongs import bp as ride_alongs_bp
@@ -135,6 +136,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reviews_bp)
     app.register_blueprint(observations_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(privacy_bp)
     # The directory's bearer-token API: no cookies, so no CSRF token (coachapp.scim).
     csrf.exempt(scim_bp)
     app.register_blueprint(scim_bp)

@@ -1042,3 +1042,22 @@ def _one_or_404(db: Session, query: Select[T]) -> T:
     if found is None:
         raise NotFound()
     return found
+
+
+# Exports of what Coachapp holds about a person (coachapp.privacy) ------------------------
+
+
+def export_subject_or_404(db: Session, viewer: User, user_id: int) -> User:
+    """Whose whole export the viewer may make: anyone's for an admin (on the person's
+    request, audited); nobody's else (each person downloads their own from the Me section)."""
+    if not can_manage_organisation(viewer):
+        raise NotFound()
+    return _one_or_404(db, select(User).where(User.id == user_id))
+
+
+def coaching_history_rep_or_404(db: Session, viewer: User, rep_id: int) -> User:
+    """A rep whose coaching history the viewer may export for a transfer: a manager's direct
+    reports, a director's subtree, on the viewer's side of the medical/commercial wall."""
+    if viewer.role not in {Role.MANAGER, Role.DIRECTOR}:
+        raise NotFound()
+    return _one_or_404(db, select(User).where(User.id == rep_id, reps_scope(viewer)))

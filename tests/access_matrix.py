@@ -448,6 +448,30 @@ MATRIX: tuple[Row, ...] = (
         expect=(302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
     row("me.stop_calendar_feed", "POST", "/me/calendar-feed/stop",
         expect=(302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302)),
+    # Everything Coachapp holds about oneself (coachapp.privacy): a page, a JSON download and a
+    # printable page, for everyone signed in; tests/privacy has what is in it.
+    row("privacy.my_export", "GET", "/me/export",
+        expect=(302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    row("privacy.my_export_json", "GET", "/me/export.json",
+        expect=(302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    row("privacy.my_export_print", "GET", "/me/export/print",
+        expect=(302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    # A rep's coaching history for a transfer: their manager and the directors above, on the
+    # same side of the medical/commercial wall; audited, so taken with a POST.
+    row("privacy.coaching_history", "GET", "/people/{p[rep].id}/coaching-history",
+        expect=(302, 404, 404, 404, 200, 404, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
+    row("privacy.coaching_history", "GET", "/people/{p[msl].id}/coaching-history",
+        variant="msl",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 404, 200, 404, 200, 404, 404, 404, 404)),
+    row("privacy.coaching_history", "GET", "/people/{missing}/coaching-history",
+        variant="missing",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
+    row("privacy.coaching_history_download", "POST", "/people/{p[rep].id}/coaching-history",
+        data={"format": "json"},
+        expect=(302, 404, 404, 404, 200, 404, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
+    row("privacy.coaching_history_download", "POST", "/people/{p[msl].id}/coaching-history",
+        variant="msl", data={"format": "print"},
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 404, 200, 404, 200, 404, 404, 404, 404)),
     # Read by calendar apps with the address's secret alone; one that is not: not found
     # (tests/calendar_feed).
     row("calendar_feed.feed", "GET", "/calendar/not-a-feed.ics", public=True,
@@ -881,6 +905,17 @@ MATRIX: tuple[Row, ...] = (
         expect=(302, 404, 404, 404, 404, 404, 404, 404, 302, 404, 404, 404, 404, 404, 404, 404)),
     row("admin.worker_page", "GET", "/admin/worker",
         expect=(302, 404, 404, 404, 404, 404, 404, 404, 200, 404, 404, 404, 404, 404, 404, 404)),
+    # An admin exports anyone's data on their request (audited, so with a POST).
+    row("privacy.admin_export", "GET", "/admin/users/{p[rep].id}/export",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 200, 404, 404, 404, 404, 404, 404, 404)),
+    row("privacy.admin_export", "GET", "/admin/users/{missing}/export", variant="missing",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
+    row("privacy.admin_export_download", "POST", "/admin/users/{p[msl].id}/export",
+        data={"format": "json"},
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 200, 404, 404, 404, 404, 404, 404, 404)),
+    row("privacy.admin_export_download", "POST", "/admin/users/{missing}/export",
+        variant="missing", data={"format": "print"},
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
     # The JSON API: signed-in actors send a bearer token; anonymous calls answer 401.
     # anon rep  rep2 oth  mgr  mgr2 dir  dir2 adm  msl-mgr msl  med-dir acc-mgr acc  nurse-mgr nurse
     row("api-docs.openapi_json", "GET", "/api/v1/openapi.json", public=True,
@@ -891,6 +926,8 @@ MATRIX: tuple[Row, ...] = (
     row("api_tokens.Tokens", "DELETE", "/api/v1/tokens",
         expect=(401, 204, 204, 204, 204, 204, 204, 204, 204, 204, 204, 204, 204, 204, 204, 204)),
     row("api_people.me", "GET", "/api/v1/me",
+        expect=(401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    row("api_privacy.my_export", "GET", "/api/v1/me/export",
         expect=(401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
     row("api_people.reps", "GET", "/api/v1/reps",
         expect=(401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),

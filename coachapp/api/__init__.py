@@ -14,6 +14,7 @@ from coachapp.api import (
     observations,
     people,
     plans,
+    privacy,
     reviews,
     ride_alongs,
     tokens,
@@ -38,6 +39,7 @@ def register_api(app: Flask, api: CoachApi) -> None:
         reviews.blp,
         observations.blp,
         notifications.blp,
+        privacy.blp,
     ):
         # Token-authenticated; browser calls are CSRF-checked in api.auth instead.
         csrf.exempt(blueprint)
