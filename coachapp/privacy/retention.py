@@ -35,6 +35,7 @@ from coachapp.db import utcnow
 from coachapp.inbox.service import forget_about
 from coachapp.models import (
     ApiToken,
+    AuditEvent,
     BrowserSession,
     CalendarFeed,
     CoachTheCoachNote,
@@ -271,6 +272,28 @@ def erased_name(person_id: int) -> str:
     return f"Former colleague {person_id}"
 
 
+def erased_email(person_id: int) -> str:
+    return f"erased-{person_id}@erased.invalid"
+
+
+def _scrub_audit(db: Session, person: User, name: str, email: str) -> None:
+    """The audit trail keeps what was done to their account, not their name or email: where
+    an entry about them names them (an account created with its email), the anonymised values
+    stand instead."""
+    replaced = {person.email: email, person.name: name}
+    for event in db.scalars(
+        select(AuditEvent).where(
+            AuditEvent.object_type == "user", AuditEvent.object_id == person.id
+        )
+    ):
+        details = {
+            key: replaced.get(value, value) if isinstance(value, str) else value
+            for key, value in (event.details or {}).items()
+        }
+        if details != event.details:
+            event.details = details  # a new dict: changes inside a JSON value are not tracked
+
+
 def erase(db: Session, person_id: int, now: dt.datetime) -> None:
     """Anonymises one leaver in the caller's transaction (see the module's docstring)."""
     person = db.get(User, person_id)
@@ -338,12 +361,13 @@ def erase(db: Session, person_id: int, now: dt.datetime) -> None:
     remove(LoginAttempt, LoginAttempt.email == email)
     remove(PasswordResetRequest, PasswordResetRequest.email == email)
     blank(ScimUser, ScimUser.user_id == pid, name_parts=None, emails=None)
+    _scrub_audit(db, person, erased_name(pid), erased_email(pid))
     db.execute(
         update(User)
         .where(User.id == pid)
         .values(
             name=erased_name(pid),
-            email=f"erased-{pid}@erased.invalid",
+            email=erased_email(pid),
             region="",
             password_hash=unusable_password_hash(),
             erased_at=now,

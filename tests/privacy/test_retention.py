@@ -83,6 +83,14 @@ def test_the_dry_run_lists_exactly_what_the_run_removes(db: Session, org: Org, a
     p = org.people
     _left(db, p["far_rep"], 120)  # past its time
     _left(db, p["other_rep"], 10)  # not yet
+    created = AuditEvent(
+        action="user.create",
+        object_type="user",
+        object_id=p["far_rep"].id,
+        details={"email": p["far_rep"].email, "role": "rep"},
+    )
+    db.add(created)
+    db.commit()
     with app.app_context():
         dry = retention.planned(db, NOW)
         assert dry.keys() == {
@@ -100,6 +108,11 @@ def test_the_dry_run_lists_exactly_what_the_run_removes(db: Session, org: Org, a
     db.expire_all()
     assert db.get(User, p["far_rep"].id).name == retention.erased_name(p["far_rep"].id)
     assert db.get(User, p["other_rep"].id).name == "Oli Other"
+    # The audit trail about them keeps what was done, not their email.
+    assert db.get(AuditEvent, created.id).details == {
+        "email": retention.erased_email(p["far_rep"].id),
+        "role": "rep",
+    }
     (entry,) = db.scalars(select(AuditEvent).where(AuditEvent.action == "retention.apply")).all()
     assert entry.details["leavers"] == [p["far_rep"].id]
     assert entry.details["coaching_notes"] == [old_note.id]
