@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app coachapp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-fast audit install chromium lint typecheck pytest screenshots bench bench-cadence bench-perf bench-push load drills lighthouse axe clean
+.PHONY: run test test-fast audit install chromium lint typecheck pytest screenshots bench bench-cadence bench-perf bench-push load drills lighthouse axe translations clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -134,6 +134,16 @@ lighthouse: install chromium
 # its page counts and timings printed).
 axe: install chromium
 	$(BIN)/pytest tests/browser/test_axe.py -q -s -p no:cacheprovider
+
+# The catalogues (coachapp/languages.py): every message marked in Python and the templates
+# extracted, each language's .po brought up to date (new messages left to translate, marked
+# fuzzy where Babel guesses), and compiled to the .mo the app reads.
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header \
+	  -k N_ -o coachapp/translations/messages.pot .
+	$(BIN)/pybabel update -i coachapp/translations/messages.pot -d coachapp/translations \
+	  --no-location --omit-header --no-fuzzy-matching
+	$(BIN)/pybabel compile -d coachapp/translations --statistics
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

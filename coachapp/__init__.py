@@ -18,6 +18,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         db,
         errors,
         hosts,
+        languages,
         proxy,
         request_log,
         security,
@@ -56,6 +57,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
+    languages.init_app(app)
     security.init_app(app)
     write_limit.init_app(app)
     errors.register_error_handlers(app)

@@ -14,6 +14,7 @@ from coachapp.coaching.service import unread_notes_count
 from coachapp.db import get_session
 from coachapp.forms import max_length
 from coachapp.inbox.service import unread_count
+from coachapp.languages import lazy_gettext as _
 from coachapp.links import script_links
 from coachapp.models import FUNCTION_LABELS, NOT_OBSERVED_LABEL, RATING_SCALE, Role
 from coachapp.timezones import local_time
@@ -22,7 +23,7 @@ from coachapp.timezones import local_time
 @dataclass(frozen=True)
 class NavItem:
     endpoint: str
-    label: str
+    label: Any  # a lazy string, in the reader's language
     icon: str
     # Other endpoints under this tab, so it stays highlighted on their pages.
     also: tuple[str, ...] = ()
@@ -36,26 +37,26 @@ class NavItem:
         return request.endpoint == self.endpoint or request.endpoint in self.also
 
 
-INBOX = NavItem("inbox.index", "Inbox", "inbox", also=("inbox.mark_all_read",))
+INBOX = NavItem("inbox.index", _("Inbox"), "inbox", also=("inbox.mark_all_read",))
 PLANS = NavItem(
     "plans.index",
-    "Plans",
+    _("Plans"),
     "plans",
     also=("plans.show", "plans.new", "plans.history", "plans.team_qbr", "plans.qbr"),
 )
-ME = NavItem("me.index", "Me", "person")
+ME = NavItem("me.index", _("Me"), "person")
 
 NAV_BY_ROLE = {
     Role.MANAGER: (
         NavItem(
             "team.today",
-            "Today",
+            _("Today"),
             "today",
             also=("coaching.follow_ups", "coach_notes.index", "coach_notes.show"),
         ),
         NavItem(
             "team.team",
-            "Team",
+            _("Team"),
             "team",
             also=(
                 "team.person",
@@ -71,8 +72,8 @@ NAV_BY_ROLE = {
         ME,
     ),
     Role.REP: (
-        NavItem("team.my_page", "Today", "today", also=("coaching.follow_ups",)),
-        NavItem("coaching.index", "Notes", "notes", also=("coaching.show",)),
+        NavItem("team.my_page", _("Today"), "today", also=("coaching.follow_ups",)),
+        NavItem("coaching.index", _("Notes"), "notes", also=("coaching.show",)),
         PLANS,
         INBOX,
         ME,
@@ -80,7 +81,7 @@ NAV_BY_ROLE = {
     Role.DIRECTOR: (
         NavItem(
             "dashboard.index",
-            "Teams",
+            _("Teams"),
             "team",
             also=(
                 "team.person",
@@ -104,7 +105,7 @@ NAV_BY_ROLE = {
     Role.ADMIN: (
         NavItem(
             "admin.users",
-            "People",
+            _("People"),
             "team",
             also=(
                 "admin.edit_user",
@@ -120,16 +121,12 @@ NAV_BY_ROLE = {
                 "admin.cadence_targets_page",
                 "admin.save_cadence_target",
                 "admin.worker_page",
-                "privacy.retention_page",
-                "privacy.save_retention",
-                "privacy.admin_export",
-                "privacy.admin_export_download",
                 "admin.approve_change",
                 "admin.decline_change",
             ),
         ),
-        NavItem("admin.guides", "Guides", "notes", also=("admin.guide",)),
-        NavItem("admin.profiling", "Profiling", "plans"),
+        NavItem("admin.guides", _("Guides"), "notes", also=("admin.guide",)),
+        NavItem("admin.profiling", _("Profiling"), "plans"),
         INBOX,
         ME,
     ),

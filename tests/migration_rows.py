@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Select, inspect, select
 
 import coachapp.models  # noqa: F401 - every table on the metadata
 from coachapp.db import Base
@@ -38,3 +38,11 @@ def insert_person(connection: Connection, email: str = "sam@example.com", **valu
         "updated_at": NOW,
     }
     return insert_row(connection, "users", **{**person, **values})
+
+
+def rows_as_they_were(connection: Connection, table: str) -> Select[Any]:
+    """The table's rows by the columns it has at the database's revision, in id order: what a
+    migration must keep (columns added later are not there yet to be read)."""
+    present = {column["name"] for column in inspect(connection).get_columns(table)}
+    columns = [column for column in TABLES[table].c if column.name in present]
+    return select(*columns).order_by(TABLES[table].c.id)

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from coachapp import create_app, migrate
 from tests.conftest import settings_for
-from tests.migration_rows import NOW, TABLES, insert_person, insert_row
+from tests.migration_rows import NOW, TABLES, insert_person, insert_row, rows_as_they_were
 
 
 def test_0030_adds_calendar_feeds_and_keeps_everyone(empty_database_url: str) -> None:
@@ -20,13 +20,14 @@ def test_0030_adds_calendar_feeds_and_keeps_everyone(empty_database_url: str) ->
     users = TABLES["users"]
     with engine.begin() as connection:
         person = insert_person(connection)
-        before = connection.execute(select(users)).all()
+        read_users = rows_as_they_were(connection, "users")
+        before = connection.execute(read_users).all()
 
     migrate.upgrade(app, "0030")
     feeds = TABLES["calendar_feeds"]
     feed = {"user_id": person, "token_hash": "a" * 64, "created_at": NOW}
     with engine.begin() as connection:
-        assert connection.execute(select(users)).all() == before
+        assert connection.execute(read_users).all() == before
         insert_row(connection, "calendar_feeds", **feed)
     with pytest.raises(IntegrityError), engine.begin() as connection:
         insert_row(connection, "calendar_feeds", **feed)  # one digest, one address

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from coachapp import create_app, migrate
 from tests.conftest import settings_for
-from tests.migration_rows import NOW, TABLES, insert_person, insert_row
+from tests.migration_rows import NOW, TABLES, insert_person, insert_row, rows_as_they_were
 
 NEW = {"mail_messages", "password_links", "password_reset_requests"}
 
@@ -25,12 +25,13 @@ def test_0029_adds_the_mail_tables_and_keeps_everyone(empty_database_url: str) -
     users = TABLES["users"]
     with engine.begin() as connection:
         person = insert_person(connection)
-        before = connection.execute(select(users)).all()
+        read_users = rows_as_they_were(connection, "users")
+        before = connection.execute(read_users).all()
 
     migrate.upgrade(app, "0029")
     assert set(inspect(engine).get_table_names()) >= NEW
     with engine.begin() as connection:
-        assert connection.execute(select(users)).all() == before
+        assert connection.execute(read_users).all() == before
         # The columns left to the database's defaults: not secret.
         connection.execute(
             text(

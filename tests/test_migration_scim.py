@@ -13,6 +13,7 @@ import coachapp.models  # noqa: F401 - every table on the metadata
 from coachapp import create_app, migrate
 from coachapp.db import Base
 from tests.conftest import settings_for
+from tests.migration_rows import rows_as_they_were
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 TABLES = {"scim_tokens", "scim_users", "scim_groups", "scim_group_members"}
@@ -37,13 +38,14 @@ def test_0032_adds_the_scim_tables_and_keeps_everyone(empty_database_url: str) -
                 updated_at=NOW,
             )
         )  # fmt: skip
-        before = connection.execute(select(users).order_by(users.c.id)).all()
+        read_users = rows_as_they_were(connection, "users")
+        before = connection.execute(read_users).all()
 
     migrate.upgrade(app, "0032")
     assert set(inspect(engine).get_table_names()) >= TABLES
     scim_users = Base.metadata.tables["scim_users"]
     with engine.begin() as connection:
-        assert connection.execute(select(users).order_by(users.c.id)).all() == before
+        assert connection.execute(read_users).all() == before
         user_id = before[0].id
         connection.execute(
             insert(scim_users).values(user_id=user_id, created_at=NOW, updated_at=NOW)

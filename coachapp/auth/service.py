@@ -16,9 +16,10 @@ from coachapp.auth.passwords import hash_password, needs_rehash, verify_password
 from coachapp.db import utcnow
 from coachapp.email_addresses import normalise_email
 from coachapp.errors import DomainError
+from coachapp.languages import N_
 from coachapp.models import ApiToken, BrowserSession, User
 
-BAD_CREDENTIALS = "Email or password is incorrect."
+BAD_CREDENTIALS = N_("Email or password is incorrect.")
 TOKEN_PREFIX = "cap_"  # noqa: S105 - a marker, not a secret  # nosec B105
 # Writing last-used times on every request would make every read a write.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=5)

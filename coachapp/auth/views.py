@@ -21,6 +21,7 @@ from coachapp.auth.service import (
 from coachapp.db import get_session
 from coachapp.errors import Throttled
 from coachapp.forms import form_values, load_form
+from coachapp.languages import gettext
 from coachapp.security import safe_local_path
 
 bp = Blueprint("auth", __name__)
@@ -66,7 +67,7 @@ def login() -> Any:
                     get_session(), data["email"], data["password"], request.remote_addr or ""
                 )
             except InvalidCredentials as exc:
-                errors = {"_form": [exc.message]}
+                errors = {"_form": [gettext(exc.message)]}
                 status = 401
             except Throttled as exc:
                 errors = {"_form": [exc.message]}
@@ -115,7 +116,7 @@ def logout() -> Response:
     id_token = session.get(sso.ID_TOKEN_KEY)
     logout_user()
     session.clear()
-    flash("You are signed out.", "info")
+    flash(gettext("You are signed out."), "info")
     # Signed in through the provider: signed out there too, which then sends them back here.
     response = redirect(sso.end_session_url(id_token) or url_for("auth.login", signed_out=1))
     # A sign-out the service worker kept offline: the phone was cleared when it was tapped.

@@ -15,6 +15,7 @@ from coachapp.db import get_session
 from coachapp.errors import InvalidInput
 from coachapp.forms import form_values, load_form
 from coachapp.inbox import reading
+from coachapp.languages import gettext
 from coachapp.me import service
 from coachapp.nudges import subjects
 from coachapp.security import safe_local_path
@@ -25,7 +26,9 @@ bp = Blueprint("me", __name__)
 
 def _page(status: int = 200, **context: Any) -> tuple[str, int]:
     user = viewer()
-    context.setdefault("profile", {"name": user.name, "timezone": user.timezone})
+    context.setdefault(
+        "profile", {"name": user.name, "timezone": user.timezone, "language": user.language}
+    )
     context.setdefault("profile_errors", {})
     context.setdefault("password_errors", {})
     db = get_session()
@@ -53,7 +56,7 @@ def profile() -> Any:
     if data is None:
         return _page(422, profile=form_values(request.form), profile_errors=errors)
     service.update_profile(get_session(), viewer(), data)
-    flash("Profile saved.", "success")
+    flash(gettext("Profile saved."), "success")
     return redirect(url_for("me.index"))
 
 

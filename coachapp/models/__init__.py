@@ -82,7 +82,6 @@ from coachapp.models.plans import (
     ProfilingGuide,
     Relationship,
 )
-from coachapp.models.retention import RetentionSetting
 from coachapp.models.reviews import (
     AccountReview,
     ReviewAcknowledgement,
@@ -166,7 +165,6 @@ __all__ = [
     "PushSubscription",
     "Relationship",
     "ReportingLine",
-    "RetentionSetting",
     "ReviewAcknowledgement",
     "ReviewEarlierAgreement",
     "ReviewParticipant",

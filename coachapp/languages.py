@@ -1,0 +1,62 @@
+"""The languages Coachapp speaks: each person's own choice, else their browser's, else English.
+
+Every text a person reads goes through gettext (Flask-Babel): pages and their templates with
+`_()`, Python with `gettext`/`lazy_gettext` from here. The catalogues live in
+coachapp/translations (`make translations` extracts, updates and compiles them; the compiled
+.mo files are kept beside their .po so that an installed app needs no build step). Dates and
+numbers are formatted by Babel for the person's language.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, request
+from flask_babel import Babel, get_locale
+from flask_babel import gettext as gettext
+from flask_babel import lazy_gettext as lazy_gettext
+from flask_babel import ngettext as ngettext
+from flask_login import current_user
+
+# The languages a person may choose, by code, each named in itself.
+LANGUAGES = {"en": "English", "es": "Español"}
+DEFAULT_LANGUAGE = "en"
+# A person's `language` when they chose none: their browser's, each time; chosen in a form
+# as BROWSERS_CHOICE (an empty input counts as left out).
+FROM_THE_BROWSER = ""
+BROWSERS_CHOICE = "browser"
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogues where it is defined (a constant); it is translated
+    where it is shown, with `gettext(message)`."""
+    return message
+
+
+def browser_language() -> str:
+    """The best of our languages for the browser's Accept-Language, else English."""
+    return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
+
+
+def select_language() -> str:
+    """The signed-in person's language, or their browser's."""
+    chosen = getattr(current_user, "language", FROM_THE_BROWSER) if current_user else ""
+    if chosen in LANGUAGES:
+        return str(chosen)
+    return browser_language()
+
+
+def current_language() -> str:
+    return str(get_locale() or DEFAULT_LANGUAGE)
+
+
+def vary_with_the_browsers_language(response: Response) -> Response:
+    """A page signed out (or of someone who chose no language) is in the browser's language:
+    a shared cache keeps one copy per language asked for."""
+    if response.mimetype == "text/html":
+        response.vary.add("Accept-Language")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    Babel(app, locale_selector=select_language, default_domain="messages")
+    app.after_request(vary_with_the_browsers_language)
+    app.jinja_env.globals.update(current_language=current_language, languages=LANGUAGES)

@@ -1,0 +1,151 @@
+"""Languages: the page in the person's chosen language, else their browser's, else English;
+and catalogues that hold every message the code and templates mark, each translated."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+from sqlalchemy.orm import Session
+
+from coachapp.languages import LANGUAGES
+from coachapp.models import User
+from tests.builders import Org
+from tests.conftest import HttpsClient
+
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATIONS = ROOT / "coachapp" / "translations"
+SPANISH = {"Accept-Language": "es-MX,es;q=0.9,en;q=0.4"}
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def test_the_browsers_language_when_nobody_is_signed_in(client: HttpsClient) -> None:
+    page = client.get("/login", headers=SPANISH)
+    text = page.get_data(as_text=True)
+    assert '<html lang="es">' in text
+    assert "<h1>Iniciar sesión</h1>" in text and "Contraseña" in text
+    assert "Accept-Language" in page.headers["Vary"]
+    english = client.get("/login", headers={"Accept-Language": "fr-FR,de;q=0.8"})
+    assert '<html lang="en">' in english.get_data(as_text=True)
+    assert "<h1>Sign in</h1>" in client.get("/login").get_data(as_text=True)
+
+
+def test_a_failed_sign_in_says_so_in_the_browsers_language(client: HttpsClient, org: Org) -> None:
+    page = client.post_form(
+        "/login", {"email": org.people["rep"].email, "password": "not it"}, headers=SPANISH
+    )
+    assert page.status_code == 401
+    assert "El correo electrónico o la contraseña no son correctos." in page.get_data(as_text=True)
+
+
+def test_a_person_who_chose_spanish_reads_spanish_whatever_the_browser_asks(
+    login_as: Any, org: Org, db: Session, client: HttpsClient
+) -> None:
+    login_as("rep")
+    rep = org.people["rep"]
+    saved = client.post_form(
+        "/me/profile", {"name": rep.name, "timezone": rep.timezone, "language": "es"}
+    )
+    assert saved.status_code == 302
+    page = client.get("/me", headers={"Accept-Language": "en-US"})
+    text = page.get_data(as_text=True)
+    assert '<html lang="es">' in text and "Perfil guardado." in text
+    assert '<nav class="bottom-nav" id="bottom-nav" aria-label="Principal">' in text
+    assert "<span>Notas</span>" in text and "<span>Hoy</span>" in text
+    assert '<option value="es" lang="es" selected>Español</option>' in text
+    # Back to the browser's: English for an English browser, as before.
+    client.post_form(
+        "/me/profile", {"name": rep.name, "timezone": rep.timezone, "language": "browser"}
+    )
+    db.expire_all()
+    assert db.get(User, rep.id).language == ""  # type: ignore[union-attr]
+    text = client.get("/me", headers={"Accept-Language": "en-US"}).get_data(as_text=True)
+    assert '<html lang="en">' in text and "<span>Notes</span>" in text
+    assert '<html lang="es">' in client.get("/me", headers=SPANISH).get_data(as_text=True)
+
+
+def test_a_profile_form_without_the_language_keeps_it(
+    login_as: Any, org: Org, db: Session, client: HttpsClient
+) -> None:
+    rep = org.people["rep"]
+    rep.language = "es"
+    db.commit()
+    login_as("rep")
+    client.post_form("/me/profile", {"name": "Riley Rep", "timezone": rep.timezone})
+    db.expire_all()
+    assert db.get(User, rep.id).language == "es"  # type: ignore[union-attr]
+
+
+def test_a_language_not_offered_is_a_field_error_that_keeps_what_was_typed(
+    login_as: Any, org: Org, client: HttpsClient
+) -> None:
+    login_as("rep")
+    page = client.post_form(
+        "/me/profile", {"name": "Typed Name", "timezone": "America/Chicago", "language": "fr"}
+    )
+    assert page.status_code == 422
+    text = page.get_data(as_text=True)
+    assert '<p class="field-error" id="language-error">Choose one of the languages listed.' in text
+    assert 'value="Typed Name"' in text
+
+
+# The catalogues ---------------------------------------------------------------------------
+
+
+def marked_messages() -> set[str]:
+    """Every message the code and the templates mark, as `make translations` extracts them."""
+    with open(ROOT / "babel.cfg") as config:
+        method_map, options_map = parse_mapping_cfg(config)
+    found = extract_from_dir(
+        str(ROOT),
+        method_map,
+        options_map,
+        keywords={"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "N_": None},
+    )
+    return {message if isinstance(message, str) else message[0] for *_, message, _c, _x in found}
+
+
+def catalogue(language: str) -> Any:
+    with open(TRANSLATIONS / language / "LC_MESSAGES" / "messages.po", "rb") as po:
+        return read_po(po)
+
+
+OTHER_LANGUAGES = [language for language in LANGUAGES if language != "en"]
+
+
+@pytest.mark.parametrize("language", OTHER_LANGUAGES)
+def test_every_marked_message_is_translated(language: str) -> None:
+    messages = {m.id: m for m in catalogue(language) if m.id}
+    marked = marked_messages()
+    assert marked, "no messages found: babel.cfg"
+    missing = sorted(marked - set(messages))
+    assert not missing, f"run `make translations` and translate: {missing}"
+    untranslated = sorted(m for m in marked if not messages[m].string or messages[m].fuzzy)
+    assert not untranslated, f"translate in {language}/LC_MESSAGES/messages.po: {untranslated}"
+
+
+@pytest.mark.parametrize("language", OTHER_LANGUAGES)
+def test_translations_keep_every_placeholder(language: str) -> None:
+    for message in catalogue(language):
+        if message.id and message.string:
+            source = message.id if isinstance(message.id, str) else message.id[0]
+            texts = message.string if isinstance(message.string, tuple) else [message.string]
+            for text in texts:
+                assert sorted(PLACEHOLDER.findall(text)) == sorted(PLACEHOLDER.findall(source)), (
+                    f"{source!r} -> {text!r}"
+                )
+
+
+@pytest.mark.parametrize("language", OTHER_LANGUAGES)
+def test_the_compiled_catalogue_is_the_current_one(language: str) -> None:
+    """The app reads the .mo: it must say what the .po says (`make translations`)."""
+    with open(TRANSLATIONS / language / "LC_MESSAGES" / "messages.mo", "rb") as mo:
+        compiled = {m.id: m.string for m in read_mo(mo) if m.id}
+    written = {m.id: m.string for m in catalogue(language) if m.id and m.string and not m.fuzzy}
+    assert compiled == written, "run `make translations`"
