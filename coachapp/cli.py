@@ -1,5 +1,6 @@
 """Commands: flask --app coachapp db upgrade | seed-demo | create-user | reset-password |
-vapid-keys | worker | attainment-snapshots | refresh-figures | dev-cert | scim-token."""
+vapid-keys | worker | attainment-snapshots | refresh-figures | retention | dev-cert |
+scim-token."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from coachapp.models import User
 from coachapp.nudges.vapid import ensure_vapid_keys, generate_vapid_keys
 from coachapp.plans.quarters import Quarter
 from coachapp.plans.snapshots import last_closed_quarter, take_missing_snapshots
+from coachapp.privacy import retention
 from coachapp.scim.commands import scim_token_command
 from coachapp.worker import run_forever, run_once
 
@@ -245,6 +247,26 @@ def refresh_figures_command() -> None:
     )
 
 
+@click.command("retention")
+@with_appcontext
+@click.option("--dry-run", is_flag=True, help="Print what the next run removes; remove nothing.")
+def retention_command(dry_run: bool) -> None:
+    """Apply the organisation's retention now (the worker does it daily): drafts never shared
+    and leavers past the time an admin set; with --dry-run, only print what it would remove."""
+    db = get_session()
+    removal = retention.planned(db) if dry_run else retention.apply(db)
+    if removal.setting.off:
+        click.echo("No retention is set: nothing is removed (an admin sets it: /admin/retention).")
+        return
+    for line in removal.lines():
+        click.echo(line)
+    verb = "Would remove" if dry_run else "Removed"
+    click.echo(
+        f"{verb}: {len(removal.drafts)} draft(s) never shared, {len(removal.leavers)} leaver(s) "
+        "erased."
+    )
+
+
 @click.command("dev-cert")
 @with_appcontext
 @click.option(
@@ -270,6 +292,7 @@ def init_app(app: Flask) -> None:
         worker_command,
         attainment_snapshots_command,
         refresh_figures_command,
+        retention_command,
         dev_cert_command,
         scim_token_command,
         import_accounts_command,

@@ -2,7 +2,8 @@
 
 Jobs: evaluate the nudge rules, push the outbox, answer password reset asks, email nudges and
 send the mail queue, purge spent tokens, sign-in attempts and password links,
-snapshot goal attainment once a quarter has closed, compute the dashboard's figures again
+snapshot goal attainment once a quarter has closed, apply the organisation's retention daily,
+compute the dashboard's figures again
 when something they rest on changed or a day turned.
 `run_once` runs every job in turn (for cron and tests); `run_forever` runs each job at its own
 interval until SIGTERM or SIGINT, finishing the round it is in. There a figures pass (the
@@ -46,6 +47,7 @@ from coachapp.nudges.delivery import PushSettings, send_due
 from coachapp.nudges.email import email_nudges as queue_nudge_emails
 from coachapp.nudges.rules import evaluate
 from coachapp.plans.snapshots import last_closed_quarter, take_snapshots
+from coachapp.privacy import retention
 
 log = logging.getLogger("coachapp.worker")
 
@@ -122,6 +124,14 @@ def refresh_figures(db: Session, stop: StopEvent | None = None) -> int:
     return refresh_if_due(db, utcnow(), stop)
 
 
+def apply_retention(db: Session) -> int:
+    """The organisation's retention (coachapp.privacy.retention): drafts never shared and
+    leavers past their time removed, with an audit entry; how many. Nothing while an admin
+    has set no retention."""
+    removal = retention.apply(db)
+    return len(removal.drafts) + len(removal.leavers)
+
+
 # Name -> (job, the config key giving its interval in run_forever; None: every round).
 # run_forever runs the figures job in a process of its own (FiguresProcess), not in the rounds.
 JOBS: dict[str, tuple[Job, str | None]] = {
@@ -134,6 +144,7 @@ JOBS: dict[str, tuple[Job, str | None]] = {
     "purge_login_attempts": (purge_login_attempts, "PURGE_INTERVAL_SECONDS"),
     "purge_password_links": (purge_password_links, "PURGE_INTERVAL_SECONDS"),
     "attainment_snapshots": (snapshot_attainment, "ATTAINMENT_SNAPSHOT_INTERVAL_SECONDS"),
+    "retention": (apply_retention, "RETENTION_INTERVAL_SECONDS"),
     "figures": (refresh_figures, "FIGURES_INTERVAL_SECONDS"),
 }
 

@@ -905,6 +905,15 @@ MATRIX: tuple[Row, ...] = (
         expect=(302, 404, 404, 404, 404, 404, 404, 404, 302, 404, 404, 404, 404, 404, 404, 404)),
     row("admin.worker_page", "GET", "/admin/worker",
         expect=(302, 404, 404, 404, 404, 404, 404, 404, 200, 404, 404, 404, 404, 404, 404, 404)),
+    # The organisation's retention: the setting and what the next run removes, admins only.
+    row("privacy.retention_page", "GET", "/admin/retention",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 200, 404, 404, 404, 404, 404, 404, 404)),
+    row("privacy.save_retention", "POST", "/admin/retention",
+        data={"leaver_content_days": "730", "draft_days": "90"},
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 302, 404, 404, 404, 404, 404, 404, 404)),
+    row("privacy.save_retention", "POST", "/admin/retention", variant="bad",
+        data={"leaver_content_days": "two years"},
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 422, 404, 404, 404, 404, 404, 404, 404)),
     # An admin exports anyone's data on their request (audited, so with a POST).
     row("privacy.admin_export", "GET", "/admin/users/{p[rep].id}/export",
         expect=(302, 404, 404, 404, 404, 404, 404, 404, 200, 404, 404, 404, 404, 404, 404, 404)),

@@ -449,17 +449,6 @@ def discard_draft(db: Session, viewer: User, note_id: int, client_uuid: uuid.UUI
         raise PermissionDenied("Only the note's author discards it.")
     if found.status != NoteStatus.DRAFT:
         raise Conflict(NOT_A_DRAFT)
-    _give_back_self_assessment(db, found)
-    db.execute(
-        update(PlannedRideAlong)
-        .where(PlannedRideAlong.session_id == found.id)
-        .values(session_id=None)
-        .execution_options(synchronize_session=False)
-    )
-    # Its reminders ("not shared yet", its follow-ups') go with it.
-    forget_about(
-        db, [subjects.note(found.id), *(subjects.follow_up(f.id) for f in found.follow_ups)]
-    )
     idle = utcnow() - found.updated_at
     audit.record(
         db, viewer, "session.discard", "coaching_session", found.id,
@@ -468,11 +457,28 @@ def discard_draft(db: Session, viewer: User, note_id: int, client_uuid: uuid.UUI
         follow_ups=len(found.follow_ups), idle_days=idle.days,
     )  # fmt: skip
     rep_id = found.rep_id
-    for row in list(found.follow_ups):
-        db.delete(row)
-    db.delete(found)
+    remove_draft(db, found)
     db.commit()
     return rep_id
+
+
+def remove_draft(db: Session, note: Note) -> None:
+    """A draft goes, in the caller's transaction, with its ratings, follow-ups and reminders:
+    a self-assessment the rep made before it waits for the next note again, a ride-along day
+    it was written from can be written again. Its author discarding it, or the organisation's
+    retention of drafts never shared (coachapp.privacy.retention)."""
+    _give_back_self_assessment(db, note)
+    db.execute(
+        update(PlannedRideAlong)
+        .where(PlannedRideAlong.session_id == note.id)
+        .values(session_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    # Its reminders ("not shared yet", its follow-ups') go with it.
+    forget_about(db, [subjects.note(note.id), *(subjects.follow_up(f.id) for f in note.follow_ups)])
+    for row in list(note.follow_ups):
+        db.delete(row)
+    db.delete(note)
 
 
 def _discarded(

@@ -82,6 +82,7 @@ from coachapp.models.plans import (
     ProfilingGuide,
     Relationship,
 )
+from coachapp.models.retention import RetentionSetting
 from coachapp.models.reviews import (
     AccountReview,
     ReviewAcknowledgement,
@@ -165,6 +166,7 @@ __all__ = [
     "PushSubscription",
     "Relationship",
     "ReportingLine",
+    "RetentionSetting",
     "ReviewAcknowledgement",
     "ReviewEarlierAgreement",
     "ReviewParticipant",

@@ -128,6 +128,11 @@ class User(Base):
     # When a password an admin chose stops working if its owner has not replaced it (None:
     # the person chose their own). It opens nothing but the page to choose one's own.
     temporary_password_expires_at: Mapped[dt.datetime | None]
+    # When the person left (was deactivated; None while active): the organisation's retention
+    # counts from here (coachapp.privacy.retention). Kept by _leaving_is_dated below.
+    left_at: Mapped[dt.datetime | None]
+    # When retention erased them: name, email and free text anonymised, figures kept.
+    erased_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -236,6 +241,20 @@ def _manager_changes_keep_their_history(session: Session, _context: Any, _object
             raise RuntimeError(
                 f"{person!r}: change a manager with coachapp.reporting_lines.change_manager"
             )
+
+
+@event.listens_for(Session, "before_flush")
+def _leaving_is_dated(session: Session, _context: Any, _objects: Any) -> None:
+    """Whoever deactivates someone (an admin, an approval, an import, the directory), the time
+    they left is set with it, and cleared when they come back."""
+    for person in (*session.new, *session.dirty):
+        if not isinstance(person, User):
+            continue
+        leaving = person.active is False  # None: a new person, active by default
+        if leaving and person.left_at is None:
+            person.left_at = utcnow()
+        elif not leaving and person.left_at is not None:
+            person.left_at = None
 
 
 class AccountType(enum.StrEnum):

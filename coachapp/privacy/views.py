@@ -7,13 +7,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from coachapp import audit, policy
 from coachapp.auth.roles import fresh_login_for_changes, roles_required, viewer
 from coachapp.db import get_session
+from coachapp.forms import load_form
 from coachapp.models import Role, User
+from coachapp.privacy import retention
 from coachapp.privacy.export import export_coaching_history, export_person
 from coachapp.privacy.sections import SECTION_TITLES
 
@@ -122,3 +124,43 @@ def _audited(person: User, action: str, chosen: str) -> None:
     db = get_session()
     audit.record(db, viewer(), action, "user", person.id, format=chosen)
     db.commit()
+
+
+# Retention ---------------------------------------------------------------------------------
+
+
+def _retention_page(
+    status: int = 200, errors: dict[str, list[str]] | None = None, typed: Any = None
+) -> tuple[str, int]:
+    db = get_session()
+    setting = retention.retention(db)
+    return (
+        render_template(
+            "privacy/retention.html",
+            setting=setting,
+            removal=retention.planned(db),
+            errors=errors or {},
+            typed=typed or {},
+            limits=retention,
+        ),
+        status,
+    )
+
+
+@bp.get("/admin/retention")
+@roles_required(Role.ADMIN)
+def retention_page() -> tuple[str, int]:
+    return _retention_page()
+
+
+@bp.post("/admin/retention")
+@roles_required(Role.ADMIN)
+@fresh_login_for_changes
+def save_retention() -> Any:
+    data, errors = load_form(retention.retention_schema, request.form)
+    if data is None:
+        typed = {key: request.form.get(key, "")[:20] for key in retention.retention_schema.fields}
+        return _retention_page(422, errors, typed)
+    retention.save_retention(get_session(), viewer(), data)
+    flash("Retention saved. The list below is what the next daily run removes.", "success")
+    return redirect(url_for("privacy.retention_page"))
