@@ -60,6 +60,14 @@ class ExportSchema(Schema):
     password_links = _rows("password_links")
     account_change_requests = _rows("account_change_requests")
     audit_entries = _rows("audit_entries")
+    competencies = fields.List(
+        fields.Dict(),
+        required=True,
+        metadata={
+            "description": "{id, key, name, guide_version_id} of each competency of the guide "
+            "versions the notes and self-assessment were rated on"
+        },
+    )
 
 
 @blp.get("/me/export")

@@ -42,9 +42,11 @@ from coachapp.models import (
     BrowserSession,
     CalendarFeed,
     CoachTheCoachNote,
+    Competency,
     DevelopmentFocus,
     FollowUp,
     GoalActual,
+    GuideSection,
     LoginAttempt,
     MailMessage,
     Note,
@@ -166,7 +168,7 @@ def _rows(db: Session, model: Any, *where: ColumnElement[bool], omit: Iterable[s
 def export_person(db: Session, person: User) -> dict[str, Any]:
     """Everything Coachapp holds about `person`, as they may see it themself."""
     pid = person.id
-    return {
+    document: dict[str, Any] = {
         "format": FORMAT,
         "exported_at": utcnow().isoformat(),
         "person_id": pid,
@@ -209,6 +211,27 @@ def export_person(db: Session, person: User) -> dict[str, Any]:
         ),
         "audit_entries": _audit(db, pid),
     }
+    document["competencies"] = competencies_named(db, document)
+    return document
+
+
+def competencies_named(db: Session, document: dict[str, Any]) -> list[dict[str, Any]]:
+    """The competencies of the guide versions the document's notes and self-assessment were
+    rated on, so that each `competency_id` in it can be read by name."""
+    versions = {note["guide_version_id"] for note in document.get("notes", [])}
+    waiting = document.get("self_assessment_waiting")
+    if waiting:
+        versions.add(waiting["guide_version_id"])
+    found = db.execute(
+        select(Competency.id, Competency.key, Competency.name, GuideSection.version_id)
+        .join(GuideSection, GuideSection.id == Competency.section_id)
+        .where(GuideSection.version_id.in_(versions))
+        .order_by(Competency.id)
+    ).all()
+    return [
+        {"id": cid, "key": key, "name": name, "guide_version_id": version}
+        for cid, key, name, version in found
+    ]
 
 
 def _profile(db: Session, person: User) -> dict[str, Any]:
@@ -446,7 +469,7 @@ def export_coaching_history(db: Session, viewer: User, rep: User) -> dict[str, A
         .order_by(Note.occurred_on, Note.id)
     ).all()
     views = note_views(db, viewer, policy.as_seen_by(db, viewer, found))
-    return {
+    document: dict[str, Any] = {
         "format": FORMAT,
         "exported_at": utcnow().isoformat(),
         "exported_by_id": viewer.id,
@@ -460,3 +483,5 @@ def export_coaching_history(db: Session, viewer: User, rep: User) -> dict[str, A
         "notes": SessionOutSchema(many=True, exclude=AUTHOR_ONLY).dump(views),
         "development_focuses": _rows(db, DevelopmentFocus, DevelopmentFocus.rep_id == rep.id),
     }
+    document["competencies"] = competencies_named(db, document)
+    return document

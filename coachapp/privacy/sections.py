@@ -33,4 +33,5 @@ SECTION_TITLES: dict[str, str] = {
     "password_links": "Password links",
     "account_change_requests": "Account change requests",
     "audit_entries": "Audit entries",
+    "competencies": "Competencies named by id above",
 }

@@ -72,6 +72,10 @@ def test_a_rep_gets_their_shared_notes_without_drafts_private_notes_or_hidden_ra
     shared = notes[org.notes["shared"].id]
     assert shared["ratings"] == [] and shared["ratings_hidden"] is True
     assert notes[org.notes["acknowledged"].id]["ratings"]
+    # Every competency a rating names can be read by name.
+    named = {c["id"]: c["name"] for c in document["competencies"]}
+    rated = {r["competency_id"] for n in notes.values() for r in n["ratings"]}
+    assert rated and rated <= set(named) and all(named.values())
     # Their follow-up on the shared note, not the one on the draft.
     follow_ups = _ids(document["follow_ups"])
     assert org.follow_ups["rep_shared"].id in follow_ups
