@@ -146,17 +146,32 @@ def subtree_ids_of(person_id: int) -> Select[int]:
     return _below(User.manager_id == person_id)
 
 
+@functools.lru_cache(maxsize=4096)
+def leaders_below_ids_of(person_id: int) -> Select[int]:
+    """The managers and directors below a person, at any depth: subtree_ids_of without its
+    reps. Nobody reports to a rep (coachapp.admin.reporting), so the walk goes down through
+    managers and directors alone: a national director's 300 people, not their 2,800."""
+    return _below(User.manager_id == person_id, leaders_only=True)
+
+
 def subtree_ids_of_any(person_ids: Collection[int]) -> Select[int]:
     """Everyone below any of these people, at any depth (subtree_ids_of, for several)."""
     return _below(User.manager_id.in_(person_ids))
 
 
-def _below(reports: ColumnElement[bool]) -> Select[int]:
-    """Those for whom `reports` holds, and everyone below them."""
-    below = select(User.id).where(reports).cte(recursive=True)
+def _below(reports: ColumnElement[bool], leaders_only: bool = False) -> Select[int]:
+    """Those for whom `reports` holds, and everyone below them; with `leaders_only`, those
+    who are not reps."""
+    below = select(User.id).where(reports, *_leader(User, leaders_only)).cte(recursive=True)
     child = aliased(User)
-    below = below.union_all(select(child.id).where(child.manager_id == below.c.id))
+    below = below.union_all(
+        select(child.id).where(child.manager_id == below.c.id, *_leader(child, leaders_only))
+    )
     return select(below.c.id)
+
+
+def _leader(person: Any, wanted: bool) -> list[ColumnElement[bool]]:
+    return [person.role != Role.REP] if wanted else []
 
 
 def managed_ids(viewer: User) -> Select[int] | None:

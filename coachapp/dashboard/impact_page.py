@@ -26,7 +26,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, Integer, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from coachapp import policy
@@ -236,7 +236,12 @@ class _Node:
                 covered = {node.id}.union(
                     *(leaders for child, leaders in below.items() if child != node.id)
                 )
-        rest = or_(OWNER.manager_id.is_(None), OWNER.manager_id.not_in(covered))
+        # The ids written into the statement: as parameters, a prepared statement's generic
+        # plan builds their array again for every person it reads (14 ms at --scale 50).
+        kept = bindparam(
+            "kept", sorted(covered), type_=Integer, expanding=True, literal_execute=True
+        )
+        rest = or_(OWNER.manager_id.is_(None), OWNER.manager_id.not_in(kept))
         return _merged([*found, *self.computed([rest], (group_by,))[group_by]])
 
 

@@ -479,7 +479,7 @@ class Lines:
 def lines_below(db: Session, node: User) -> Lines:
     """Every manager and director below the node, in one query."""
     leaders = db.scalars(
-        select(User).where(User.id.in_(policy.subtree_ids(node)), User.role != Role.REP)
+        select(User).where(User.id.in_(policy.leaders_below_ids_of(node.id)))
     ).all()
     return Lines(node.id, list(leaders))
 
