@@ -997,11 +997,10 @@ def follow_up_counts(db: Session, viewer: User, today: dt.date) -> FollowUpCount
     """How many of the follow-ups the viewer's follow-ups page lists are overdue and due
     this week, in one query."""
     week_end = today + dt.timedelta(days=DUE_THIS_WEEK_DAYS)
+    # Each way into the viewer's follow-ups starts from the open ones due by then.
+    due = (FollowUp.status == FollowUpStatus.OPEN, FollowUp.due_date <= week_end)
     visible = (
-        policy.visible_follow_ups(viewer)
-        .where(FollowUp.status == FollowUpStatus.OPEN, FollowUp.due_date <= week_end)
-        .with_only_columns(FollowUp.due_date)
-        .subquery()
+        policy.visible_follow_ups(viewer, among=due).with_only_columns(FollowUp.due_date).subquery()
     )
     overdue, this_week = db.execute(
         select(
