@@ -827,10 +827,11 @@ def _follow_up_tallies(db: Session, owner_ids: list[int], since: dt.date) -> lis
     never those on drafts, which stay their author's until shared (policy)."""
     rows = db.execute(
         select(FollowUp.owner_id, FollowUp.due_date, FollowUp.status, func.count())
+        .outerjoin(Note, Note.id == FollowUp.session_id)
         .where(
             FollowUp.owner_id.in_(owner_ids),
             FollowUp.status != FollowUpStatus.CANCELLED,
-            policy.follow_up_out_of_draft(),
+            policy.out_of_draft_joined(),
             or_(FollowUp.status == FollowUpStatus.OPEN, FollowUp.due_date >= since),
         )
         .group_by(FollowUp.owner_id, FollowUp.due_date, FollowUp.status)
