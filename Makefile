@@ -139,10 +139,10 @@ axe: install chromium
 # extracted, each language's .po brought up to date (new messages left to translate, marked
 # fuzzy where Babel guesses), and compiled to the .mo the app reads.
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header \
-	  -k N_ -o coachapp/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --no-wrap -k N_ \
+	  --project Coachapp --copyright-holder Coachapp -o coachapp/translations/messages.pot .
 	$(BIN)/pybabel update -i coachapp/translations/messages.pot -d coachapp/translations \
-	  --no-location --omit-header --no-fuzzy-matching
+	  --no-fuzzy-matching --no-wrap
 	$(BIN)/pybabel compile -d coachapp/translations --statistics
 
 clean:

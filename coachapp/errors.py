@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from coachapp.db import database_unavailable, discard_session, get_session
 from coachapp.htmx import is_fragment_request
+from coachapp.languages import N_, gettext
 from coachapp.links import is_api_request
 
 ERROR_CODES = {
@@ -131,7 +132,8 @@ def error_response(
         headers.setdefault("WWW-Authenticate", "Bearer")
     if wants_json():
         return jsonify(error_body(status, message, fields, code)), status, headers
-    html = render_template("errors/error.html", status=status, message=message)
+    # In the reader's language when the message is one of the catalogue's (a constant).
+    html = render_template("errors/error.html", status=status, message=gettext(message))
     return Response(html, mimetype="text/html"), status, headers
 
 
@@ -154,18 +156,18 @@ def _flatten_webargs_messages(messages: Any) -> dict[str, Any]:
 CSRF_MESSAGE = "This form has expired or did not come from this app. Reload the page and try again."
 
 HTTP_MESSAGES = {
-    400: "The request could not be understood.",
-    401: "Sign in or send a valid API token.",
-    403: "You are not allowed to do that.",
-    404: "Not found.",
-    405: "That method is not allowed here.",
+    400: N_("The request could not be understood."),
+    401: N_("Sign in or send a valid API token."),
+    403: N_("You are not allowed to do that."),
+    404: N_("Not found."),
+    405: N_("That method is not allowed here."),
     413: "That was too much to send at once ({limit} at most). Go back, shorten it or choose a "
     "smaller file, and try again.",
-    415: "Send the body as JSON (Content-Type: application/json).",
-    422: "Some fields are not valid.",
-    429: "Too many requests; wait a moment and try again.",
-    500: "Something went wrong on our side; it has been logged.",
-    503: "The service is unavailable for a moment. Wait a few seconds and try again.",
+    415: N_("Send the body as JSON (Content-Type: application/json)."),
+    422: N_("Some fields are not valid."),
+    429: N_("Too many requests; wait a moment and try again."),
+    500: N_("Something went wrong on our side; it has been logged."),
+    503: N_("The service is unavailable for a moment. Wait a few seconds and try again."),
 }
 DATABASE_RETRY_AFTER_SECONDS = 2
 

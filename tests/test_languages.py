@@ -149,3 +149,24 @@ def test_the_compiled_catalogue_is_the_current_one(language: str) -> None:
         compiled = {m.id: m.string for m in read_mo(mo) if m.id}
     written = {m.id: m.string for m in catalogue(language) if m.id and m.string and not m.fuzzy}
     assert compiled == written, "run `make translations`"
+
+
+def test_an_error_page_speaks_the_readers_language(client: HttpsClient) -> None:
+    page = client.get("/no-such-page", headers=SPANISH)
+    assert page.status_code == 404
+    text = page.get_data(as_text=True)
+    assert "No encontrado" in text and "No se ha encontrado." in text
+    assert "Ir a tu página de inicio" in text
+    # The API's errors stay in one language for the programs that read them.
+    answer = client.get("/api/v1/no-such-thing", headers=SPANISH)
+    assert answer.get_json()["error"]["message"] == "Not found."
+
+
+def test_the_me_page_names_role_and_function_in_the_persons_language(
+    login_as: Any, org: Org, db: Session, client: HttpsClient
+) -> None:
+    org.people["rep"].language = "es"
+    db.commit()
+    login_as("rep")
+    text = client.get("/me").get_data(as_text=True)
+    assert "Representante / miembro del equipo de cuenta · Ventas" in text

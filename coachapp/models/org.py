@@ -12,6 +12,7 @@ from sqlalchemy import inspect as inspect_object
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from coachapp.db import Base, utcnow
+from coachapp.languages import N_
 
 
 def str_enum(enum_cls: type[enum.StrEnum], name: str) -> SAEnum:
@@ -45,13 +46,13 @@ class Function(enum.StrEnum):
 
 
 FUNCTION_LABELS = {
-    Function.SALES: "Sales",
-    Function.KEY_ACCOUNT: "Key account",
-    Function.MSL: "Medical science liaison",
-    Function.MARKET_ACCESS: "Market access",
-    Function.REIMBURSEMENT: "Reimbursement",
-    Function.NURSE_EDUCATOR: "Nurse educator",
-    Function.OTHER: "Other",
+    Function.SALES: N_("Sales"),
+    Function.KEY_ACCOUNT: N_("Key account"),
+    Function.MSL: N_("Medical science liaison"),
+    Function.MARKET_ACCESS: N_("Market access"),
+    Function.REIMBURSEMENT: N_("Reimbursement"),
+    Function.NURSE_EDUCATOR: N_("Nurse educator"),
+    Function.OTHER: N_("Other"),
 }
 
 
@@ -88,10 +89,10 @@ LINE_LABELS = {
 
 
 ROLE_LABELS = {
-    Role.REP: "Rep / account team member",
-    Role.MANAGER: "First-line manager",
-    Role.DIRECTOR: "Director",
-    Role.ADMIN: "Admin / enablement",
+    Role.REP: N_("Rep / account team member"),
+    Role.MANAGER: N_("First-line manager"),
+    Role.DIRECTOR: N_("Director"),
+    Role.ADMIN: N_("Admin / enablement"),
 }
 
 
