@@ -108,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
     from coachapp.dashboard.views import bp as dashboard_bp
     from coachapp.extensions import csrf
     from coachapp.inbox import bp as inbox_bp
+    from coachapp.journeys.views import bp as journeys_bp
     from coachapp.me import bp as me_bp
     from coachapp.nudges import bp as nudges_bp
     from coachapp.observations.views import bp as observations_bp
@@ -139,6 +140,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(observations_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(privacy_bp)
+    app.register_blueprint(journeys_bp)
     # The directory's bearer-token API: no cookies, so no CSRF token (coachapp.scim).
     csrf.exempt(scim_bp)
     app.register_blueprint(scim_bp)

@@ -72,7 +72,12 @@ NAV_BY_ROLE = {
         ME,
     ),
     Role.REP: (
-        NavItem("team.my_page", _("Today"), "today", also=("coaching.follow_ups",)),
+        NavItem(
+            "team.my_page",
+            _("Today"),
+            "today",
+            also=("coaching.follow_ups", "journeys.index", "journeys.step"),
+        ),
         NavItem("coaching.index", _("Notes"), "notes", also=("coaching.show",)),
         PLANS,
         INBOX,
@@ -129,7 +134,12 @@ NAV_BY_ROLE = {
                 "admin.decline_change",
             ),
         ),
-        NavItem("admin.guides", _("Guides"), "notes", also=("admin.guide",)),
+        NavItem(
+            "admin.guides",
+            _("Guides"),
+            "notes",
+            also=("admin.guide", "journeys.admin_index", "journeys.admin_journey"),
+        ),
         NavItem("admin.profiling", _("Profiling"), "plans"),
         INBOX,
         ME,

@@ -42,6 +42,8 @@ from coachapp.models import (
     FollowUp,
     Function,
     InsightStatus,
+    JourneyEnrolment,
+    JourneyProgress,
     Line,
     Note,
     NoteStatus,
@@ -1058,6 +1060,38 @@ def can_read_guides(viewer: User) -> bool:
 
 def organisation_scope(viewer: User) -> ColumnElement[bool]:
     return true() if can_manage_organisation(viewer) else false()
+
+
+# Learning journeys ---------------------------------------------------------------------
+
+
+def journeys_scope(viewer: User) -> ColumnElement[bool]:
+    """Reps' journeys the viewer may see: a rep their own, a manager their reports', a
+    director their subtree's (each on their side of the medical/commercial wall); admins
+    author journeys but read nobody's way through one."""
+    if viewer.role == Role.REP:
+        return JourneyEnrolment.rep_id == viewer.id
+    managed = managed_ids(viewer)
+    if managed is None:
+        return false()
+    return and_(
+        JourneyEnrolment.rep_id.in_(managed), coaching_side(viewer, JourneyEnrolment.rep_id)
+    )
+
+
+def journey_progress_or_404(db: Session, viewer: User, progress_id: int) -> JourneyProgress:
+    """A step that reached a rep, as the viewer may see it (404 otherwise)."""
+    return _one_or_404(
+        db,
+        select(JourneyProgress)
+        .join(JourneyEnrolment, JourneyEnrolment.id == JourneyProgress.enrolment_id)
+        .where(JourneyProgress.id == progress_id, journeys_scope(viewer)),
+    )
+
+
+def may_review_journey(viewer: User, rep: User) -> bool:
+    """The rep's own line manager reviews their exercises."""
+    return viewer.role == Role.MANAGER and rep.manager_id == viewer.id
 
 
 def _one_or_404(db: Session, query: Select[T]) -> T:

@@ -59,6 +59,12 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {
     "competencies": ("key",),
     "account_reviews": ("client_uuid",),
     "follow_ups": ("session_id", "review_id", "title"),
+    "development_focuses": ("rep_id", "competency_key", "period"),
+    "journeys": ("competency_key",),
+    "journey_versions": ("journey_id", "number"),
+    "journey_steps": ("version_id", "position"),
+    "journey_enrolments": ("focus_id",),
+    "journey_progress": ("enrolment_id", "step_id"),
 }
 
 

@@ -15,6 +15,7 @@ from coachapp.coaching.cadence import newest_competency_name
 from coachapp.coaching.service import newest_published_version_ids
 from coachapp.errors import Conflict, InvalidInput, NotFound
 from coachapp.forms import check_length
+from coachapp.journeys.starting import start_for_focus
 from coachapp.models import (
     Competency,
     DevelopmentFocus,
@@ -151,6 +152,8 @@ def set_focus(
     db.add(focus)
     db.flush()
     audit.record(db, manager, "focus.set", "user", rep.id, competency=competency_key)
+    # The competency's learning journey starts for the rep (coachapp.journeys).
+    start_for_focus(db, focus)
     db.commit()
     return focus
 

@@ -27,6 +27,7 @@ from coachapp.errors import Conflict, InvalidInput, NotFound
 from coachapp.forms import FormBody, form_number, load_form, typed_line
 from coachapp.htmx import htmx_redirect, is_fragment_request, swapped_into
 from coachapp.inbox import reading as inbox
+from coachapp.journeys import progress as journey_progress
 from coachapp.models import (
     NOT_OBSERVED_LABEL,
     NOTE_TYPE_LABELS,
@@ -251,6 +252,8 @@ def _edit_context(note: Any, **extra: Any) -> dict[str, Any]:
     user = viewer()
     plans, plan = _note_plans(db, user, note)
     prompts = preparation.prepare(db, user, note.rep, plan, _today())
+    # Journey exercises the rep sent and the manager has not reviewed yet.
+    prompts = [*journey_progress.prompts(db, user, note.rep), *prompts]
     # A note written from a ride-along day: what the rep asked for and each call's objective.
     ride = ride_alongs.ride_for_note(db, user, note.id)
     if ride is not None:

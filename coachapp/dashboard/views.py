@@ -22,6 +22,7 @@ from coachapp.db import get_session, utcnow
 from coachapp.errors import InvalidInput
 from coachapp.htmx import render_page_or_fragment
 from coachapp.inbox import reading
+from coachapp.journeys.progress import team_progress
 from coachapp.links import path_for
 from coachapp.listing import page_number
 from coachapp.models import FUNCTION_LABELS, Role, User
@@ -91,10 +92,13 @@ def _dashboard_at(node: User) -> str:
         under=node,
         not_reviewed_shown=ACCOUNT_TEAMS_SHOWN,
     )
+    # Learning journeys per team, beside the focus competencies (coachapp.journeys).
+    journeys = team_progress(db, user, [row.leader.id for row in board.team_cards])
     return render_template(
         "dashboard/index.html",
         **_context(
             board=board,
+            journeys=journeys,
             filters=filters,
             account_teams=account_teams,
             account_teams_shown=ACCOUNT_TEAMS_SHOWN,
@@ -147,9 +151,17 @@ def _team_page(manager_id: int, template: str) -> str:
     figures = service.team_of_manager(db, user, manager, filters, now, today)
     # The way back up, for a director: their own teams and the regions between.
     path = service.path_to(db, user, manager) if user.role == Role.DIRECTOR else [user, manager]
+    journeys = team_progress(db, user, [manager.id]).get(manager.id)
     return render_template(
         template,
-        **_context(manager=manager, team=figures, filters=filters, today=today, path=path),
+        **_context(
+            manager=manager,
+            team=figures,
+            filters=filters,
+            today=today,
+            path=path,
+            journeys=journeys,
+        ),
     )
 
 

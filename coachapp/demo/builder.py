@@ -79,6 +79,7 @@ COUNT_KEYS = (
     "ride_alongs",
     "account_reviews",
     "attainment_snapshots",
+    "journeys",
 )
 
 

@@ -13,6 +13,7 @@ from coachapp.db import Base, utcnow
 from coachapp.demo.builder import COUNT_KEYS, DOMAIN, RegionBuilder, demo_now, email
 from coachapp.demo.bulk import insert_rows
 from coachapp.demo.content import DemoContent, load_content
+from coachapp.demo.journeys import seed_journeys
 from coachapp.demo.regions import RegionsExhausted, max_scale, region_content
 from coachapp.models import Account, AttainmentSnapshot, CadenceTarget, CoachingGuide, Role, User
 from coachapp.plans.quarters import QUARTERS_SHOWN, Quarter, quarters_ending
@@ -122,6 +123,7 @@ def seed_demo(
         insert_rows(db, snapshots_table, rows)
         counts["attainment_snapshots"] += len(rows)
     db.commit()
+    counts["journeys"] = seed_journeys(db, now)
     return counts
 
 

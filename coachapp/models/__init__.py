@@ -22,6 +22,16 @@ from coachapp.models.coaching import (
     PendingSelfAssessment,
 )
 from coachapp.models.figures import FigureChange, FigureRefresh, FigureSummary, ImpactSummary
+from coachapp.models.journeys import (
+    STEP_KIND_LABELS,
+    ExerciseSubmission,
+    Journey,
+    JourneyEnrolment,
+    JourneyProgress,
+    JourneyStep,
+    JourneyVersion,
+    StepKind,
+)
 from coachapp.models.limits import WriteAllowance
 from coachapp.models.mail import (
     MailMessage,
@@ -104,6 +114,7 @@ __all__ = [
     "PROFILE_AREAS",
     "RATING_SCALE",
     "ROLE_LABELS",
+    "STEP_KIND_LABELS",
     "Account",
     "AccountChangeRequest",
     "AccountPlan",
@@ -123,6 +134,7 @@ __all__ = [
     "Competency",
     "DecisionRole",
     "DevelopmentFocus",
+    "ExerciseSubmission",
     "FigureChange",
     "FigureRefresh",
     "FigureSummary",
@@ -137,6 +149,11 @@ __all__ = [
     "GuideVersion",
     "ImpactSummary",
     "InsightStatus",
+    "Journey",
+    "JourneyEnrolment",
+    "JourneyProgress",
+    "JourneyStep",
+    "JourneyVersion",
     "Line",
     "LoginAttempt",
     "MailMessage",
@@ -178,6 +195,7 @@ __all__ = [
     "ScimGroupMember",
     "ScimToken",
     "ScimUser",
+    "StepKind",
     "Territory",
     "User",
     "UserTerritory",

@@ -51,6 +51,10 @@ KINDS: dict[str, Kind] = {
              "A change to your Coachapp account"),
         Kind("approval_needed", "A change to someone's account waits for my approval",
              "normal", 3 * DAY, "A change waits for your approval"),
+        Kind("journey_pulse", "A step of my learning journey arrives", "low", 2 * DAY,
+             "A new step in your learning journey"),
+        Kind("focus_checkin", "A rep's development focus is due a check-in", "low", 2 * DAY,
+             "A development focus is due a check-in"),
         Kind("test", "Test notifications", "high", 3600, "Test notification from Coachapp"),
     )
 }  # fmt: skip

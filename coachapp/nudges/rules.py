@@ -45,6 +45,7 @@ from coachapp.coaching import service as coaching
 from coachapp.coaching.cadence import ack_deadline_days, cadence_for_reps, every_target
 from coachapp.coaching.counts import counted
 from coachapp.db import iso_day, utcnow
+from coachapp.journeys import schedule as journeys
 from coachapp.links import path_for
 from coachapp.models import (
     FollowUp,
@@ -57,7 +58,7 @@ from coachapp.models import (
     User,
 )
 from coachapp.nudges import subjects
-from coachapp.nudges.outbox import notify_all
+from coachapp.nudges.outbox import Nudged, notify_all
 from coachapp.nudges.wording import day, note_topic
 from coachapp.timezones import local_today
 
@@ -79,7 +80,7 @@ class Nudge:
     subject: str | None = None
 
 
-Rule = Callable[[Session, dt.datetime], Iterator[Nudge]]
+Rule = Callable[[Session, dt.datetime], Iterator[Nudged]]
 
 # Keys read per statement when checking which are written (weekly_digest).
 KEYS_PER_QUERY = 500
@@ -431,6 +432,8 @@ RULES: dict[str, Rule] = {
     "ride_alongs": ride_alongs,
     "idle_drafts": idle_drafts,
     "weekly_digest": weekly_digest,
+    "journey_pulses": journeys.pulses,
+    "focus_checkins": journeys.checkins,
 }
 
 

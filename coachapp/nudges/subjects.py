@@ -52,3 +52,13 @@ def pending_approvals() -> str:
 def person(user_id: int) -> str:
     """A rep a manager is nudged about (coaching due)."""
     return f"user:{user_id}"
+
+
+def journey_step(progress_id: int) -> str:
+    """A learning-journey step that reached a rep (coachapp.journeys)."""
+    return f"journey_step:{progress_id}"
+
+
+def focus(focus_id: int) -> str:
+    """A rep's development focus, due a check-in."""
+    return f"development_focus:{focus_id}"

@@ -44,9 +44,12 @@ from coachapp.models import (
     CoachTheCoachNote,
     Competency,
     DevelopmentFocus,
+    ExerciseSubmission,
     FollowUp,
     GoalActual,
     GuideSection,
+    JourneyEnrolment,
+    JourneyProgress,
     LoginAttempt,
     MailMessage,
     Note,
@@ -87,6 +90,8 @@ EXPORTED: dict[str, str] = {
     "pending_self_assessments": "self_assessment_waiting",
     "follow_ups": "follow_ups",
     "development_focuses": "development_focuses",
+    "journey_enrolments": "learning_journeys",
+    "journey_submissions": "learning_journeys",
     "observations": "observations",
     "coach_the_coach_notes": "coach_the_coach_notes",
     "account_plans": "plans",
@@ -180,6 +185,7 @@ def export_person(db: Session, person: User) -> dict[str, Any]:
         "self_assessment_waiting": _waiting_self_assessment(db, person),
         "follow_ups": _follow_ups(db, person),
         "development_focuses": _rows(db, DevelopmentFocus, DevelopmentFocus.rep_id == pid),
+        "learning_journeys": _journeys(db, pid),
         "observations": _observations(db, person),
         "coach_the_coach_notes": _coach_notes(db, person),
         "plans": _plans(db, person),
@@ -239,6 +245,21 @@ def _profile(db: Session, person: User) -> dict[str, Any]:
     manager = db.get(User, person.manager_id) if person.manager_id is not None else None
     profile["manager_name"] = manager.name if manager is not None else None
     return profile
+
+
+def _journeys(db: Session, pid: int) -> dict[str, Any]:
+    """Their journeys, the steps that reached them, and the exercises they answered or (as a
+    manager) reviewed."""
+    theirs = select(JourneyEnrolment.id).where(JourneyEnrolment.rep_id == pid)
+    return {
+        "started": _rows(db, JourneyEnrolment, JourneyEnrolment.rep_id == pid),
+        "steps_reached": _rows(db, JourneyProgress, JourneyProgress.enrolment_id.in_(theirs)),
+        "exercises": _rows(
+            db,
+            ExerciseSubmission,
+            or_(ExerciseSubmission.rep_id == pid, ExerciseSubmission.reviewed_by_id == pid),
+        ),
+    }
 
 
 def _territories(db: Session, pid: int) -> list[dict[str, Any]]:

@@ -40,6 +40,7 @@ from coachapp.models import (
     CalendarFeed,
     CoachTheCoachNote,
     DevelopmentFocus,
+    ExerciseSubmission,
     FollowUp,
     LoginAttempt,
     MailMessage,
@@ -329,6 +330,7 @@ def erase(db: Session, person_id: int, now: dt.datetime) -> None:
     blank(Note, Note.manager_id == pid, private_notes="")
     blank(FollowUp, FollowUp.owner_id == pid, title=REMOVED, evidence=None)
     blank(DevelopmentFocus, DevelopmentFocus.rep_id == pid, goal="")
+    blank(ExerciseSubmission, ExerciseSubmission.rep_id == pid, text=REMOVED)
     blank(Observation, Observation.subject_id == pid, text=REMOVED)
     blank(
         CoachTheCoachNote,

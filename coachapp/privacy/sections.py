@@ -12,6 +12,7 @@ SECTION_TITLES: dict[str, str] = {
     "self_assessment_waiting": "Self-assessment waiting for the next note",
     "follow_ups": "Follow-ups",
     "development_focuses": "Development focuses",
+    "learning_journeys": "Learning journeys",
     "observations": "Observations",
     "coach_the_coach_notes": "Coach-the-coach notes",
     "plans": "Account plans",

@@ -59,6 +59,8 @@ KEPT_PAGES = (
     "pwa.offline_note",
     "coaching.rate_yourself",
     "ride_alongs.day",
+    "journeys.index",
+    "journeys.step",
 )
 # Form posts that may wait for a connection, replayed as they were; with the name the
 # outbox shows them under.
@@ -66,6 +68,7 @@ QUEUEABLE_POSTS = {
     "coaching.update_follow_up": "Follow-up update",
     "coaching.acknowledge": "Acknowledgement",
     "observations.create": "Observation",
+    "journeys.submit": "Journey exercise",
 }
 # "Log coaching": without a connection, the offline note form takes over for that rep.
 LOG_COACHING = "coaching.start"

@@ -25,6 +25,7 @@ from coachapp.errors import Conflict, InvalidInput
 from coachapp.forms import FormBody, form_number, load_form
 from coachapp.htmx import is_fragment_request
 from coachapp.inbox import reading as inbox
+from coachapp.journeys import progress as journeys
 from coachapp.models import NOT_OBSERVED_LABEL, RATING_SCALE, PlannedRideAlong, Role
 from coachapp.nudges import subjects
 from coachapp.ride_alongs import calendar, schemas, service
@@ -93,6 +94,9 @@ def _page_context(ride: PlannedRideAlong, **extra: Any) -> dict[str, Any]:
         context.update(_calls_context(ride))
         context["shown_first"] = service.watch_first(db, ride, context["guide"], context["calls"])
         context["call_account"] = service.next_call_account(ride, context["calls"])
+        # The rep's learning-journey exercises, for the manager to review before the day.
+        context["journey_submissions"] = journeys.submissions_of(db, user, ride.rep_id)
+        context["may_review_journey"] = policy.may_review_journey(user, ride.rep)
         context["messages"] = {
             "account": schemas.NEED_ACCOUNT,
             "score": schemas.NEED_SCORE,

@@ -16,6 +16,7 @@ from coachapp.dashboard.service import CadenceFilters
 from coachapp.db import get_session, utcnow
 from coachapp.htmx import render_page_or_fragment
 from coachapp.inbox import reading as inbox
+from coachapp.journeys import progress as journeys
 from coachapp.models import NOTE_TYPE_LABELS, Role
 from coachapp.nudges import subjects
 from coachapp.observations import service as observations
@@ -80,7 +81,9 @@ def person(person_id: int) -> str:
     prompts = []
     open_draft = None
     observations_received = None
+    submissions = []
     if page.person.manager_id == user.id and user.role == Role.MANAGER:
+        submissions = journeys.submissions_of(db, user, page.person.id)
         open_draft = coaching_service.open_draft_about(db, user, page.person.id)
         observations_received = observations.received_counts(db, user, page.person.id)
         # The page has the rep's plans, conversations and follow-ups already.
@@ -96,6 +99,7 @@ def person(person_id: int) -> str:
             recent_notes=page.notes,
             open_follow_ups=page.open_follow_ups,
         )
+        prompts = [*journeys.prompts(db, user, page.person), *prompts]
     trends = focus.focus_of(db, user, page.person) if page.person.role == Role.REP else []
     choices = focus.competencies_to_choose(db) if page.person.manager_id == user.id else []
     rides = calendar.upcoming(db, user, page.person, day) if page.person.role == Role.REP else []
@@ -110,6 +114,8 @@ def person(person_id: int) -> str:
         can_plan_ride=page.person.manager_id == user.id and user.role == Role.MANAGER,
         open_draft=open_draft,
         observations_received=observations_received,
+        journey_submissions=submissions,
+        may_review_journey=bool(submissions),
         focus_goal_max=focus.GOAL_MAX,
         ride_note_max=RIDE_NOTE_MAX,
     )

@@ -75,16 +75,19 @@ def test_the_worker_keeps_and_queues_the_same_pages_as_before(
 
     assert paths("GET") == [
         "/today", "/me", "/team", "/my", "/people/7", "/plans/7", "/notes", "/notes/7",
-        "/follow-ups", "/notes/offline", "/self-assessment", "/ride-alongs/7",
+        "/follow-ups", "/notes/offline", "/self-assessment", "/ride-alongs/7", "/journeys",
+        "/journeys/steps/7",
     ]  # fmt: skip
     assert paths("POST") == [
-        "/follow-ups/7", "/notes/7/acknowledge", "/accounts/7/observations", "/people/7/coaching",
+        "/follow-ups/7", "/notes/7/acknowledge", "/accounts/7/observations",
+        "/journeys/steps/7/submission", "/people/7/coaching",
     ]  # fmt: skip
     assert re.search(links["log_coaching"], "/people/42/coaching")[1] == "42"  # type: ignore[index]
     assert [post["label"] for post in links["queueable_posts"]] == [
         "Follow-up update",
         "Acknowledgement",
         "Observation",
+        "Journey exercise",
     ]
 
 
