@@ -9,6 +9,11 @@ numbers are formatted by Babel for the person's language.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from functools import cache
+
+from babel.dates import format_date, format_datetime
 from flask import Flask, Response, request
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as gettext
@@ -48,6 +53,45 @@ def current_language() -> str:
     return str(get_locale() or DEFAULT_LANGUAGE)
 
 
+# strftime's fields in the templates, as Unicode (CLDR) date patterns.
+CLDR_FIELDS = {
+    "%-d": "d", "%d": "dd", "%a": "EEE", "%A": "EEEE", "%b": "MMM", "%B": "MMMM",
+    "%-m": "M", "%m": "MM", "%Y": "y", "%y": "yy", "%H": "HH", "%-H": "H", "%M": "mm",
+    "%S": "ss", "%I": "hh", "%-I": "h", "%p": "a",
+}  # fmt: skip
+STRFTIME_FIELD = re.compile(r"%-?[a-zA-Z]")
+
+
+@cache
+def cldr_pattern(strftime_format: str) -> str:
+    """The strftime format as a CLDR pattern: fields mapped, the text between them quoted."""
+    pattern, at = [], 0
+    for field in STRFTIME_FIELD.finditer(strftime_format):
+        pattern.append(_literal(strftime_format[at : field.start()]))
+        pattern.append(CLDR_FIELDS[field.group()])
+        at = field.end()
+    pattern.append(_literal(strftime_format[at:]))
+    return "".join(pattern)
+
+
+def _literal(text: str) -> str:
+    if not re.search(r"[A-Za-z']", text):
+        return text
+    return "'" + text.replace("'", "''") + "'"
+
+
+def formatted(value: dt.date, strftime_format: str) -> str:
+    """A date or a time as the format says, in the reader's language: day and month names
+    and their abbreviations are the language's own (Babel); English is strftime's."""
+    language = current_language()
+    if language == DEFAULT_LANGUAGE:
+        return value.strftime(strftime_format)
+    pattern = cldr_pattern(strftime_format)
+    if isinstance(value, dt.datetime):
+        return format_datetime(value, pattern, tzinfo=value.tzinfo, locale=language)
+    return format_date(value, pattern, locale=language)
+
+
 def vary_with_the_browsers_language(response: Response) -> Response:
     """A page signed out (or of someone who chose no language) is in the browser's language:
     a shared cache keeps one copy per language asked for."""
@@ -60,3 +104,5 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_language, default_domain="messages")
     app.after_request(vary_with_the_browsers_language)
     app.jinja_env.globals.update(current_language=current_language, languages=LANGUAGES)
+    # {{ note.occurred_on | day("%-d %b") }}: a date in the reader's language.
+    app.add_template_filter(formatted, "day")

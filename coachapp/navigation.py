@@ -14,6 +14,7 @@ from coachapp.coaching.service import unread_notes_count
 from coachapp.db import get_session
 from coachapp.forms import max_length
 from coachapp.inbox.service import unread_count
+from coachapp.languages import formatted
 from coachapp.languages import lazy_gettext as _
 from coachapp.links import script_links
 from coachapp.models import FUNCTION_LABELS, NOT_OBSERVED_LABEL, RATING_SCALE, Role
@@ -172,7 +173,7 @@ def template_globals() -> dict[str, Any]:
 def localtime(value: dt.datetime, fmt: str = "%-d %b %Y, %H:%M") -> str:
     """A UTC timestamp shown in the signed-in user's time zone."""
     name = current_user.timezone if current_user.is_authenticated else "UTC"
-    return local_time(value, name).strftime(fmt)
+    return formatted(local_time(value, name), fmt)
 
 
 def thousands(count: int) -> str:

@@ -3,6 +3,7 @@ and catalogues that hold every message the code and templates mark, each transla
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 from typing import Any
@@ -12,9 +13,10 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
+from flask import Flask
 from sqlalchemy.orm import Session
 
-from coachapp.languages import LANGUAGES
+from coachapp.languages import LANGUAGES, formatted
 from coachapp.models import User
 from tests.builders import Org
 from tests.conftest import HttpsClient
@@ -170,3 +172,20 @@ def test_the_me_page_names_role_and_function_in_the_persons_language(
     login_as("rep")
     text = client.get("/me").get_data(as_text=True)
     assert "Representante / miembro del equipo de cuenta · Ventas" in text
+
+
+@pytest.mark.parametrize(
+    ("language", "value", "strftime", "shown"),
+    [
+        ("en", dt.date(2026, 12, 7), "%-d %b %Y", "7 Dec 2026"),
+        ("es", dt.date(2026, 12, 7), "%-d %b %Y", "7 dic 2026"),
+        ("es", dt.date(2026, 12, 7), "%A %-d %B", "lunes 7 diciembre"),
+        ("es", dt.datetime(2026, 12, 7, 9, 5, tzinfo=dt.UTC), "%-d %b, %H:%M", "7 dic, 09:05"),
+        ("es", dt.datetime(2026, 12, 7, 9, 5, tzinfo=dt.UTC), "%H:%M", "09:05"),
+    ],
+)
+def test_dates_are_written_in_the_readers_language(
+    app: Flask, language: str, value: dt.date, strftime: str, shown: str
+) -> None:
+    with app.test_request_context(headers={"Accept-Language": language}):
+        assert formatted(value, strftime) == shown
