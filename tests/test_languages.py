@@ -189,3 +189,14 @@ def test_dates_are_written_in_the_readers_language(
 ) -> None:
     with app.test_request_context(headers={"Accept-Language": language}):
         assert formatted(value, strftime) == shown
+
+
+def test_the_inbox_speaks_the_persons_language(
+    login_as: Any, org: Org, db: Session, client: HttpsClient
+) -> None:
+    org.people["rep"].language = "es"
+    db.commit()
+    login_as("rep")
+    text = client.get("/inbox").get_data(as_text=True)
+    assert "<title>Bandeja · Coachapp</title>" in text
+    assert 'aria-label="Notificaciones"' in text
