@@ -200,3 +200,15 @@ def test_the_inbox_speaks_the_persons_language(
     text = client.get("/inbox").get_data(as_text=True)
     assert "<title>Bandeja · Coachapp</title>" in text
     assert 'aria-label="Notificaciones"' in text
+
+
+def test_notification_settings_speak_the_persons_language(
+    login_as: Any, org: Org, db: Session, client: HttpsClient
+) -> None:
+    org.people["rep"].language = "es"
+    db.commit()
+    login_as("rep")
+    text = client.get("/me/notifications").get_data(as_text=True)
+    assert '<h2 id="prefs-heading">Qué enviar</h2>' in text
+    assert "Se comparte conmigo una nota de coaching" in text  # a kind of notification
+    assert "Una vez al día" in text  # an email mode

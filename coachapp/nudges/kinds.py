@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from coachapp.languages import N_
+
 DAY = 24 * 3600
 
 
@@ -21,45 +23,45 @@ class Kind:
 KINDS: dict[str, Kind] = {
     kind.key: kind
     for kind in (
-        Kind("note_shared", "A coaching note is shared with me", "normal", 3 * DAY,
+        Kind("note_shared", N_("A coaching note is shared with me"), "normal", 3 * DAY,
              "New coaching note from your manager"),
-        Kind("note_unacknowledged", "A coaching note waits for acknowledgement", "normal", DAY,
+        Kind("note_unacknowledged", N_("A coaching note waits for acknowledgement"), "normal", DAY,
              "A coaching note waits for acknowledgement"),
-        Kind("note_acknowledged", "A rep replies to my coaching note", "normal", 3 * DAY,
+        Kind("note_acknowledged", N_("A rep replies to my coaching note"), "normal", 3 * DAY,
              "A rep replied to your coaching note"),
-        Kind("follow_up_due", "A follow-up is due tomorrow", "normal", DAY,
+        Kind("follow_up_due", N_("A follow-up is due tomorrow"), "normal", DAY,
              "A follow-up is due tomorrow"),
-        Kind("follow_up_overdue", "A follow-up is overdue", "normal", DAY,
+        Kind("follow_up_overdue", N_("A follow-up is overdue"), "normal", DAY,
              "A follow-up is overdue"),
-        Kind("cadence_overdue", "A rep is not coached within the cadence target", "low", 2 * DAY,
-             "A rep on your team is due for coaching"),
-        Kind("ride_along_tomorrow", "A ride-along is planned for tomorrow", "high", DAY,
+        Kind("cadence_overdue", N_("A rep is not coached within the cadence target"), "low",
+             2 * DAY, "A rep on your team is due for coaching"),
+        Kind("ride_along_tomorrow", N_("A ride-along is planned for tomorrow"), "high", DAY,
              "Ride-along tomorrow"),
-        Kind("draft_unfinished", "A coaching draft is left unfinished", "low", DAY,
+        Kind("draft_unfinished", N_("A coaching draft is left unfinished"), "low", DAY,
              "A coaching draft is not shared yet"),
-        Kind("weekly_digest", "Weekly digest of teams below target", "low", 3 * DAY,
+        Kind("weekly_digest", N_("Weekly digest of teams below target"), "low", 3 * DAY,
              "Weekly coaching digest"),
-        Kind("coach_note_shared", "My director shares a note on my coaching", "normal", 3 * DAY,
+        Kind("coach_note_shared", N_("My director shares a note on my coaching"), "normal", 3 * DAY,
              "A coaching note from your director"),
-        Kind("coach_note_acknowledged", "A manager replies to my coaching note", "normal",
+        Kind("coach_note_acknowledged", N_("A manager replies to my coaching note"), "normal",
              3 * DAY, "A manager replied to your coaching note"),
-        Kind("review_to_acknowledge", "An account-team review waits for my acknowledgement",
+        Kind("review_to_acknowledge", N_("An account-team review waits for my acknowledgement"),
              "normal", 3 * DAY, "An account-team review to acknowledge"),
-        Kind("observation_received", "An observation of someone on my team is sent to me",
+        Kind("observation_received", N_("An observation of someone on my team is sent to me"),
              "normal", 3 * DAY, "An observation from an account team"),
-        Kind("account_security", "A change to my account by an admin", "high", 3 * DAY,
+        Kind("account_security", N_("A change to my account by an admin"), "high", 3 * DAY,
              "A change to your Coachapp account"),
-        Kind("approval_needed", "A change to someone's account waits for my approval",
+        Kind("approval_needed", N_("A change to someone's account waits for my approval"),
              "normal", 3 * DAY, "A change waits for your approval"),
-        Kind("journey_pulse", "A step of my learning journey arrives", "low", 2 * DAY,
+        Kind("journey_pulse", N_("A step of my learning journey arrives"), "low", 2 * DAY,
              "A new step in your learning journey"),
-        Kind("focus_checkin", "A rep's development focus is due a check-in", "low", 2 * DAY,
+        Kind("focus_checkin", N_("A rep's development focus is due a check-in"), "low", 2 * DAY,
              "A development focus is due a check-in"),
-        Kind("test", "Test notifications", "high", 3600, "Test notification from Coachapp"),
+        Kind("test", N_("Test notifications"), "high", 3600, "Test notification from Coachapp"),
     )
 }  # fmt: skip
 
-FALLBACK = Kind("other", "Other", "normal", DAY, "Coachapp")
+FALLBACK = Kind("other", N_("Other"), "normal", DAY, "Coachapp")
 
 
 def kind_of(key: str) -> Kind:

@@ -10,15 +10,16 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from coachapp.languages import N_
 from coachapp.models import Notification, NotificationPreference, User
 from coachapp.nudges.kinds import MUTABLE_KINDS
 from coachapp.timezones import zone
 
 # How nudges go by email (coachapp.nudges.email), as offered under Notifications.
 EMAIL_MODES = {
-    "digest": "Once a day: what is still unread (a shared coaching note right away)",
-    "each": "Each notification as it comes",
-    "off": "No email",
+    "digest": N_("Once a day: what is still unread (a shared coaching note right away)"),
+    "each": N_("Each notification as it comes"),
+    "off": N_("No email"),
 }
 
 DEFAULT_DAILY_CAP = 10
