@@ -12,6 +12,7 @@ from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coachapp.db import Base, utcnow
+from coachapp.languages import N_
 from coachapp.models.coaching import DevelopmentFocus, GuideStatus
 from coachapp.models.org import Account, User, str_enum
 
@@ -25,11 +26,11 @@ class StepKind(enum.StrEnum):
 
 
 STEP_KIND_LABELS = {
-    StepKind.TIP: "Tip",
-    StepKind.QUESTION: "Question",
-    StepKind.READ: "2-minute read",
-    StepKind.LINK: "Learning system link",
-    StepKind.EXERCISE: "Application exercise",
+    StepKind.TIP: N_("Tip"),
+    StepKind.QUESTION: N_("Question"),
+    StepKind.READ: N_("2-minute read"),
+    StepKind.LINK: N_("Learning system link"),
+    StepKind.EXERCISE: N_("Application exercise"),
 }
 
 
