@@ -460,3 +460,9 @@ def run_forever(app: Flask, stop: threading.Event | None = None) -> None:
         log.info("worker stopping on signal %s", signalled[0])
     if not figures.stop(FIGURES_STOP_WAIT_SECONDS):
         log.warning("the figures process did not end in %.0f s: killed", FIGURES_STOP_WAIT_SECONDS)
+    if signalled and threading.current_thread() is threading.main_thread():
+        # Stopped already: a further signal (Ctrl-C, then `make run`'s `kill 0`) arriving while
+        # the interpreter shuts down, where Python's handlers are gone, would end the process
+        # by that signal instead of its clean exit.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -111,7 +111,7 @@ EXPORTED: dict[str, str] = {
     "calendar_feeds": "calendar_feeds",
     "browser_sessions": "sign_in_sessions",
     "api_tokens": "api_tokens",
-    "password_links": "password_links",
+    "password_links": "password_links",  # nosec B105 - a table's name, not a secret
     "account_change_requests": "account_change_requests",
     "audit_events": "audit_entries",
 }

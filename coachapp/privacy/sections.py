@@ -31,7 +31,7 @@ SECTION_TITLES: dict[str, str] = {
     "sign_in_sessions": "Sign-in sessions",
     "sign_in_attempts": "Sign-in attempts",
     "api_tokens": "API tokens",
-    "password_links": "Password links",
+    "password_links": "Password links",  # nosec B105 - a section's title, not a secret
     "account_change_requests": "Account change requests",
     "audit_entries": "Audit entries",
     "competencies": "Competencies named by id above",
