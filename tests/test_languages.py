@@ -27,6 +27,15 @@ SPANISH = {"Accept-Language": "es-MX,es;q=0.9,en;q=0.4"}
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
+@pytest.fixture
+def spanish_rep(login_as: Any, org: Org, db: Session) -> HttpsClient:
+    """The test client signed in as the rep, who chose Spanish."""
+    org.people["rep"].language = "es"
+    db.commit()
+    client: HttpsClient = login_as("rep")
+    return client
+
+
 def test_the_browsers_language_when_nobody_is_signed_in(client: HttpsClient) -> None:
     page = client.get("/login", headers=SPANISH)
     text = page.get_data(as_text=True)
@@ -184,12 +193,9 @@ def test_an_error_page_speaks_the_readers_language(client: HttpsClient) -> None:
 
 
 def test_the_me_page_names_role_and_function_in_the_persons_language(
-    login_as: Any, org: Org, db: Session, client: HttpsClient
+    spanish_rep: HttpsClient,
 ) -> None:
-    org.people["rep"].language = "es"
-    db.commit()
-    login_as("rep")
-    text = client.get("/me").get_data(as_text=True)
+    text = spanish_rep.get("/me").get_data(as_text=True)
     assert "Representante / miembro del equipo de cuenta · Ventas" in text
 
 
@@ -210,34 +216,19 @@ def test_dates_are_written_in_the_readers_language(
         assert formatted(value, strftime) == shown
 
 
-def test_the_inbox_speaks_the_persons_language(
-    login_as: Any, org: Org, db: Session, client: HttpsClient
-) -> None:
-    org.people["rep"].language = "es"
-    db.commit()
-    login_as("rep")
-    text = client.get("/inbox").get_data(as_text=True)
+def test_the_inbox_speaks_the_persons_language(spanish_rep: HttpsClient) -> None:
+    text = spanish_rep.get("/inbox").get_data(as_text=True)
     assert "<title>Bandeja · Coachapp</title>" in text
     assert 'aria-label="Notificaciones"' in text
 
 
-def test_notification_settings_speak_the_persons_language(
-    login_as: Any, org: Org, db: Session, client: HttpsClient
-) -> None:
-    org.people["rep"].language = "es"
-    db.commit()
-    login_as("rep")
-    text = client.get("/me/notifications").get_data(as_text=True)
+def test_notification_settings_speak_the_persons_language(spanish_rep: HttpsClient) -> None:
+    text = spanish_rep.get("/me/notifications").get_data(as_text=True)
     assert '<h2 id="prefs-heading">Qué enviar</h2>' in text
     assert "Se comparte conmigo una nota de coaching" in text  # a kind of notification
     assert "Una vez al día" in text  # an email mode
 
 
-def test_a_reps_learning_journey_speaks_their_language(
-    login_as: Any, org: Org, db: Session, client: HttpsClient
-) -> None:
-    org.people["rep"].language = "es"
-    db.commit()
-    login_as("rep")
-    text = client.get("/journeys").get_data(as_text=True)
+def test_a_reps_learning_journey_speaks_their_language(spanish_rep: HttpsClient) -> None:
+    text = spanish_rep.get("/journeys").get_data(as_text=True)
     assert "<title>Tu itinerario de aprendizaje · Coachapp</title>" in text
