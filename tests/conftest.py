@@ -28,8 +28,12 @@ from coachapp.db import Database
 from tests.builders import TIMEZONE, Lines, Org, build_lines, build_org
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-# Every database test runs on each backend; `make test-fast` narrows it to SQLite.
+# The database backends the suite runs on; `make test-fast` narrows it to SQLite.
 BACKENDS = tuple(os.environ.get("COACHAPP_TEST_BACKENDS", "sqlite,postgresql").split(","))
+# Each database test runs on one of them (its module's tests dealt in turn), except where the
+# backend decides the outcome (EVERY_BACKEND_MODULES, `every_backend`); with
+# COACHAPP_TEST_EVERY_BACKEND=1 every test runs on each, as before a release.
+EVERY_BACKEND = os.environ.get("COACHAPP_TEST_EVERY_BACKEND", "") == "1"
 # How hard the generated tests search (schema fuzzing, the note's state machine): 1 keeps the
 # suite within its time; a larger factor multiplies their examples, e.g. 10 before a release.
 DEPTH = max(1, int(os.environ.get("COACHAPP_TEST_DEPTH", "1")))
@@ -105,6 +109,32 @@ SLOW_MODULES = frozenset(
 )
 
 
+# The modules whose tests run on each backend, where the database decides the outcome: the
+# figures computed in SQL (date arithmetic, grouping, rounding differ by dialect), and
+# exactly-once under concurrency (row locks, unique inserts, savepoints). Every other
+# database test runs on one backend, dealt in turn (pytest_collection_modifyitems), which
+# halves the suite's time and still runs every module's SQL on both.
+EVERY_BACKEND_MODULES = frozenset(
+    {
+        "dashboard/test_cadence_figures.py",
+        "dashboard/test_stored_figures.py",
+        "dashboard/test_impact_stored.py",
+        "plans/test_attainment.py",
+        "plans/test_snapshots.py",
+        "plans/test_rollup_queries.py",
+        "reviews/test_figures.py",
+        "mail/test_queue.py",
+        "test_replay.py",
+        "test_lost_update.py",
+        "test_write_limit.py",
+    }
+)
+
+
+def _runs_on_every_backend(path: Path) -> bool:
+    return path.relative_to(TESTS).as_posix() in EVERY_BACKEND_MODULES
+
+
 def _is_slow_module(path: Path) -> bool:
     return path.name in SLOW_MODULES or path.name.startswith("test_migration")
 
@@ -154,20 +184,37 @@ def _case_of(item: pytest.Item) -> tuple[str, tuple[tuple[str, int], ...]]:
 
 
 def _backend_of_each_case(items: list[pytest.Item]) -> dict[tuple[Any, ...], str]:
-    """For the tests marked `spread_over_backends`: the backend each case runs on, the cases
-    of a test dealt round-robin over BACKENDS in the order collected (the same on every xdist
-    worker)."""
+    """The backend each database test runs on: the cases of a module (a case is a test and
+    its parameters but the backend) dealt round-robin over BACKENDS in the order collected,
+    the same on every xdist worker. Not dealt (run on each backend): the tests of
+    EVERY_BACKEND_MODULES, those marked `every_backend`, and every test when
+    COACHAPP_TEST_EVERY_BACKEND=1."""
     dealt: dict[tuple[Any, ...], str] = {}
-    counts: dict[str, int] = {}
+    if EVERY_BACKEND:
+        return dealt
+    counts: dict[Path, int] = {}
     for item in items:
-        if not item.get_closest_marker("spread_over_backends") or not hasattr(item, "callspec"):
+        if not _is_dealt(item):
             continue
         case = _case_of(item)
         if case not in dealt:
-            number = counts.get(case[0], 0)
-            counts[case[0]] = number + 1
+            number = counts.get(item.path, 0)
+            counts[item.path] = number + 1
             dealt[case] = BACKENDS[number % len(BACKENDS)]
     return dealt
+
+
+def _is_dealt(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return (
+        callspec is not None
+        and "database_url" in callspec.params
+        and not _runs_on_every_backend(item.path)
+        and not any(
+            item.get_closest_marker(name)
+            for name in ("every_backend", "first_backend", "other_backends")
+        )
+    )
 
 
 def _runs_on_its_backend(item: pytest.Item, spread: dict[tuple[Any, ...], str]) -> bool:
@@ -176,7 +223,7 @@ def _runs_on_its_backend(item: pytest.Item, spread: dict[tuple[Any, ...], str]) 
     backend = params.get("database_url")
     if backend is None:
         return True
-    if item.get_closest_marker("spread_over_backends") and spread[_case_of(item)] != backend:
+    if _is_dealt(item) and not EVERY_BACKEND and spread[_case_of(item)] != backend:
         return False
     if item.get_closest_marker("first_backend"):
         return backend == BACKENDS[0]

@@ -121,10 +121,9 @@ def check_row_as(w: World, item: Row, actor: str) -> None:
 
 
 class TestMatrix:
-    # Each row on one backend, the rows dealt round-robin (tests/conftest.py): every actor's
-    # answers depend on the same visibility queries, which each backend runs for every actor
-    # on half the routes; both backends answering every row took a sixth of the suite's time.
-    @pytest.mark.spread_over_backends
+    # Each row on one backend, dealt in turn (tests/conftest.py): every actor's answers
+    # depend on the same visibility queries, which each backend runs for every actor on half
+    # the routes.
     @pytest.mark.parametrize("item", [pytest.param(r, id=r.label) for r in MATRIX])
     def test_status(self, world: World, item: Row) -> None:
         """The row as each actor, every actor checked (one item per row: a pytest item per

@@ -11,13 +11,11 @@ The schema is loaded at import from an app of its own (the document does not dep
 the database) rather than with schemathesis.pytest.from_fixture, whose lazy loader sets
 `request.node._nodeid`, an attribute pytest 9.2 no longer has. Each operation is an item,
 its Hypothesis test built when it runs (see `LABELS`). Requests go to the `app` fixture, each
-operation inside a rolled-back transaction: valid and invalid ones on the first backend, the
-valid ones again on every other (see `positive_schema`).
+operation inside a rolled-back transaction, on one backend (tests/conftest.py deals them).
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -30,7 +28,6 @@ from schemathesis.checks import load_all_checks
 from schemathesis.core.errors import InvalidHeadersExample, InvalidSchema
 from schemathesis.core.failures import AcceptedNegativeData, FailureGroup, as_reported_failure
 from schemathesis.core.result import Err, Ok, Result
-from schemathesis.generation import GenerationMode
 from schemathesis.generation.feedback import FeedbackSources
 from schemathesis.generation.hypothesis.builder import (
     InvalidHeadersExampleMark,
@@ -275,14 +272,6 @@ schema = schemathesis.openapi.from_wsgi(
     + REVIEW_PATHS
     + NOTIFICATION_PATHS
 )
-# Invalid requests (schemathesis's negative mode) are refused while the API reads them, by
-# the same schemas on every database, before any query: they are sent on the first backend
-# only, and had one been accepted there, its negative_data_rejection check fails. Valid
-# requests reach the database and go to every backend.
-POSITIVE_CONFIG = copy.deepcopy(CONFIG)
-POSITIVE_CONFIG.projects.default.generation.update(modes=[GenerationMode.POSITIVE])
-positive_schema = schema.clone()
-positive_schema.config = SettingsOnce(POSITIVE_CONFIG.projects.default)
 schema.config = SettingsOnce(schema.config)
 
 
@@ -341,26 +330,14 @@ def _label(result: Result[APIOperation, InvalidSchema]) -> str:
 LABELS = [_label(result) for result in schema.get_all_operations()]
 
 
-@pytest.mark.first_backend
+# Each operation on one backend (tests/conftest.py deals them): the database's own answers
+# (its column types and lengths, unique indexes, locks) are each reached by half of them.
 @pytest.mark.parametrize("label", LABELS)
 def test_api_conforms_to_its_schema(
     label: str, app: Flask, token_for: Callable[[Any], str]
 ) -> None:
-    """Valid and invalid requests, on the first backend."""
+    """Valid and invalid requests."""
     run_operation(schema, label, lambda case: conforms(case, app, token_for(case)))
-
-
-# Every other operation's valid requests (tests/conftest.py, spread_over_backends): they
-# send what the first backend's run sends, and the database's own answers (its column types
-# and lengths, unique indexes, locks) are each reached by half of the operations.
-@pytest.mark.other_backends
-@pytest.mark.spread_over_backends
-@pytest.mark.parametrize("label", LABELS)
-def test_valid_requests_conform_on_the_other_backends(
-    label: str, app: Flask, token_for: Callable[[Any], str]
-) -> None:
-    """Valid requests (the positive mode's coverage and fuzzing), on the other backends."""
-    run_operation(positive_schema, label, lambda case: conforms(case, app, token_for(case)))
 
 
 def build_operation(
@@ -450,13 +427,9 @@ SAMPLE = [
     "GET /api/v1/coach-the-coach-notes/{note_id}",
     "PATCH /api/v1/coach-the-coach-notes/{note_id}",
 ]
-MODES = {"schema": ("positive", "negative"), "positive_schema": ("positive",)}
 
 
-@pytest.mark.parametrize("schema_name", MODES)
-def test_operations_are_built_as_schemathesis_collects_them(
-    pytester: pytest.Pytester, schema_name: str
-) -> None:
+def test_operations_are_built_as_schemathesis_collects_them(pytester: pytest.Pytester) -> None:
     """The cases `build_operation` generates are those of the items schemathesis's own pytest
     plugin collects for `@schema.parametrize()` (every phase and mode, same order, same seed):
     a schemathesis release that builds its tests otherwise fails here, not silently."""
@@ -467,7 +440,7 @@ def test_operations_are_built_as_schemathesis_collects_them(
 
         CASES = []
 
-        @module.{schema_name}.exclude(name={others!r}).parametrize()
+        @module.schema.exclude(name={others!r}).parametrize()
         @module.SETTINGS
         def test_records(case):
             CASES.append(module.generated(case))
@@ -477,14 +450,14 @@ def test_operations_are_built_as_schemathesis_collects_them(
     for item in reversed(items):  # built in any order, each as if built in the document's
         item.module.CASES.clear()
         item.obj()
-        built = cases_of(build_operation(globals()[schema_name], item.operation_label, record))
+        built = cases_of(build_operation(schema, item.operation_label, record))
         # The coverage phase is deterministic: the same cases in the same order. The fuzzing
         # phase's draws also depend on what ran before in the process (in the whole suite
         # they differ between two builds of one test), so there only the phases and modes
         # are compared.
         assert coverage(built) == coverage(item.module.CASES), item.operation_label
         assert {(phase.value, mode.value) for phase, mode, *_ in built} == {
-            (phase, mode) for phase in ("coverage", "fuzzing") for mode in MODES[schema_name]
+            (phase, mode) for phase in ("coverage", "fuzzing") for mode in ("positive", "negative")
         }, item.operation_label
 
 
