@@ -65,8 +65,9 @@ class TestBlindEverywhere:
     ) -> None:
         with world.savepoint():
             mark_the_shared_note(world)
+            # Every page a rep is let through (a refusal shows nothing of the note).
             for item in GET_ROWS:
-                for actor in ("rep", "rep2", "other_rep"):
+                for actor in (a for a in ("rep", "rep2", "other_rep") if item.expected(a) < 400):
                     with world.savepoint():
                         text = world.call(item, actor).get_data().decode("utf-8", "replace")
                     assert MARKER not in text, f"{item.label} as {actor} shows the ratings"
