@@ -31,6 +31,7 @@ from coachapp.csvfiles import (
     read_header,
 )
 from coachapp.errors import Conflict, InvalidInput
+from coachapp.languages import N_
 from coachapp.models import ACCOUNT_TYPE_LABELS, Account, AccountType, Territory, User
 from coachapp.plain_text import line_problem
 
@@ -56,18 +57,25 @@ COLUMNS = (
 )
 REQUIRED_COLUMNS = ("external_id", "name", "type")
 COLUMN_TITLES = {
-    "external_id": "external id",
-    "name": "name",
-    "type": "type",
-    "parent_external_id": "parent external id",
-    "territory": "territory",
-    "street": "street",
-    "city": "city",
-    "region": "region",
-    "postal_code": "postal code",
-    "country": "country",
-    "sales_region": "sales region",
+    "external_id": N_("external id"),
+    "name": N_("name"),
+    "type": N_("type"),
+    "parent_external_id": N_("parent external id"),
+    "territory": N_("territory"),
+    "street": N_("street"),
+    "city": N_("city"),
+    "region": N_("region"),
+    "postal_code": N_("postal code"),
+    "country": N_("country"),
+    "sales_region": N_("sales region"),
 }
+# A file to copy, shown on the import page: the columns and values are the file's own (English).
+EXAMPLE_FILE = (
+    "external_id,name,type,parent_external_id,territory,street,city,region,postal_code,country\n"
+    "IDN-1,Summit Health,IDN,,T-NE,,Albany,NY,,US\n"
+    "H-1,Summit General Hospital,hospital,IDN-1,T-NE-01,2 Main St,Albany,NY,12207,US\n"
+    "S-1,Summit Clinic North,clinic,H-1,T-NE-01,1 Main St,Albany,NY,12207,US"
+)
 # Header cells are compared without case, spaces, underscores or hyphens.
 HEADER_ALIASES = {
     "externalid": "external_id",

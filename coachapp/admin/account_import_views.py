@@ -18,6 +18,7 @@ from coachapp.admin.views import bp
 from coachapp.auth.roles import fresh_login_for_changes, roles_required, viewer
 from coachapp.csvfiles import decode_upload
 from coachapp.db import get_session
+from coachapp.languages import gettext, ngettext
 from coachapp.models import ACCOUNT_TYPE_LABELS, Role
 
 
@@ -41,6 +42,7 @@ def _page(
             columns=crm_import.COLUMNS,
             type_labels=ACCOUNT_TYPE_LABELS.values(),
             max_bytes=crm_import.MAX_PAGE_BYTES,
+            example_file=crm_import.EXAMPLE_FILE,
             ChangeKind=crm_import.ChangeKind,
         ),
         status,
@@ -92,13 +94,16 @@ def apply_account_import() -> Any:
     done = ", ".join(
         f"{counts[key]} {word}"
         for key, word in (
-            ("create", "added"),
-            ("update", "updated"),
-            ("territories", "new territories"),
+            ("create", gettext("added")),
+            ("update", gettext("updated")),
+            ("territories", gettext("new territories")),
         )
         if counts[key]
     )
-    flash(f"Accounts imported: {done or 'nothing to change'}.", "success")
+    flash(
+        gettext("Accounts imported: %(done)s.", done=done or gettext("nothing to change")),
+        "success",
+    )
     return redirect(url_for("admin.account_import_page"))
 
 
@@ -135,7 +140,11 @@ def apply_territory_alignment() -> Any:
         return _page(409, alignment=exc.plan, alignment_text=text)
     changed = len(plan.changes)
     flash(
-        f"Territories aligned: {changed} {'person' if changed == 1 else 'people'} changed.",
+        ngettext(
+            "Territories aligned: %(num)s person changed.",
+            "Territories aligned: %(num)s people changed.",
+            changed,
+        ),
         "success",
     )
     return redirect(url_for("admin.account_import_page") + "#align-heading")

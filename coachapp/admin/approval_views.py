@@ -12,6 +12,7 @@ from coachapp.auth.roles import fresh_login_for_changes, roles_required, viewer
 from coachapp.auth.service import temporary_password_hours
 from coachapp.db import get_session
 from coachapp.errors import Conflict, InvalidInput
+from coachapp.languages import gettext
 from coachapp.models import Role
 
 
@@ -33,7 +34,12 @@ def approve_change(request_id: int) -> Any:
             user=user,
             hours=temporary_password_hours(),
         )
-    flash(f"Approved: the change to {user.name}'s account is made and they are told.", "success")
+    flash(
+        gettext(
+            "Approved: the change to %(name)s's account is made and they are told.", name=user.name
+        ),
+        "success",
+    )
     return redirect(url_for("admin.users"))
 
 
@@ -46,5 +52,8 @@ def decline_change(request_id: int) -> Any:
     except Conflict as exc:
         flash(exc.message, "error")
         return redirect(url_for("admin.users"))
-    flash(f"Declined: nothing changes for {request.user.name}, who is told.", "success")
+    flash(
+        gettext("Declined: nothing changes for %(name)s, who is told.", name=request.user.name),
+        "success",
+    )
     return redirect(url_for("admin.users"))

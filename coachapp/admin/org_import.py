@@ -26,6 +26,7 @@ from coachapp.csvfiles import ImportProblem, delimiter_of, problems_by_line, rea
 from coachapp.csvfiles import decode_upload as decode_any_upload
 from coachapp.email_addresses import email_problem, normalise_email
 from coachapp.errors import Conflict, InvalidInput
+from coachapp.languages import N_
 from coachapp.models import FUNCTION_LABELS, ROLE_LABELS, Function, Role, User
 from coachapp.plain_text import line_problem
 from coachapp.reporting_lines import change_manager
@@ -39,14 +40,21 @@ DEFAULT_REGION_LENGTH = 80
 
 REQUIRED_COLUMNS = ("email", "name", "role", "function", "manager_email", "timezone")
 COLUMN_TITLES = {
-    "email": "email",
-    "name": "name",
-    "role": "role",
-    "function": "function",
-    "manager_email": "manager email",
-    "timezone": "time zone",
-    "region": "region",
+    "email": N_("email"),
+    "name": N_("name"),
+    "role": N_("role"),
+    "function": N_("function"),
+    "manager_email": N_("manager email"),
+    "timezone": N_("time zone"),
+    "region": N_("region"),
 }
+# A file to copy, shown on the import page: the columns and values are the file's own (English).
+EXAMPLE_FILE = (
+    "email,name,role,function,manager email,time zone\n"
+    "dana@example.com,Dana Director,director,sales,,America/Chicago\n"
+    "morgan@example.com,Morgan Manager,manager,sales,dana@example.com,America/Chicago\n"
+    "riley@example.com,Riley Rep,rep,key_account,morgan@example.com,America/Denver"
+)
 # Header cells are compared without case, spaces, underscores or hyphens.
 HEADER_ALIASES = {
     "email": "email",

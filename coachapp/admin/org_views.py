@@ -17,6 +17,7 @@ from coachapp.db import get_session
 from coachapp.errors import Conflict, InvalidInput, PermissionDenied
 from coachapp.forms import load_form
 from coachapp.ids import typed_id
+from coachapp.languages import gettext, ngettext
 from coachapp.models import Role, User
 
 
@@ -40,6 +41,7 @@ def _import_page(
             invitation_days=invitations.invitation_days(),
             region_supported=org_import.region_supported(),
             max_rows=org_import.MAX_IMPORT_ROWS,
+            example_file=org_import.EXAMPLE_FILE,
             ChangeKind=org_import.ChangeKind,
         ),
         status,
@@ -112,24 +114,31 @@ def apply_org_import() -> Any:
     done = ", ".join(
         f"{counts[kind]} {word}"
         for kind, word in (
-            ("create", "added"),
-            ("update", "updated"),
-            ("reactivate", "reactivated"),
-            ("deactivate", "deactivated"),
+            ("create", gettext("added")),
+            ("update", gettext("updated")),
+            ("reactivate", gettext("reactivated")),
+            ("deactivate", gettext("deactivated")),
         )
         if counts[kind]
     )
-    flash(f"Organisation imported: {done or 'nothing to change'}.", "success")
+    flash(
+        gettext("Organisation imported: %(done)s.", done=done or gettext("nothing to change")),
+        "success",
+    )
     if counts["create"] and invitations.invitations_possible():
         flash(
-            "People added by the import cannot sign in until they choose a password: send "
-            "them their invitations (listed below).",
+            gettext(
+                "People added by the import cannot sign in until they choose a password: send "
+                "them their invitations (listed below)."
+            ),
             "info",
         )
     elif counts["create"]:
         flash(
-            "People added by the import cannot sign in until you set their first password "
-            "(listed below).",
+            gettext(
+                "People added by the import cannot sign in until you set their first password "
+                "(listed below)."
+            ),
             "info",
         )
     return redirect(url_for("admin.org_import_page"))
@@ -208,8 +217,10 @@ def save_cadence_target() -> Any:
                 # A team's own form has no manager field to mark: say it at the top.
                 errors = {"_form": errors["team_manager_id"]}
         else:
-            whose = "the organisation" if target.team_manager_id is None else "the team"
-            flash(f"Saved the cadence target for {whose}.", "success")
+            if target.team_manager_id is None:
+                flash(gettext("Saved the cadence target for the organisation."), "success")
+            else:
+                flash(gettext("Saved the cadence target for the team."), "success")
             anchor = "" if target.team_manager_id is None else f"#team-{target.team_manager_id}"
             return redirect(url_for("admin.cadence_targets_page") + anchor)
     return _targets_page(422, errors={form_key: errors}, typed={form_key: typed})
@@ -220,9 +231,9 @@ def save_cadence_target() -> Any:
 @fresh_login_for_changes
 def remove_cadence_target(manager_id: int) -> Response:
     if cadence_targets.remove_cadence_target(get_session(), viewer(), manager_id):
-        flash("The team follows the organisation's target again.", "success")
+        flash(gettext("The team follows the organisation's target again."), "success")
     else:
-        flash("That team already follows the organisation's target.", "info")
+        flash(gettext("That team already follows the organisation's target."), "info")
     return redirect(url_for("admin.cadence_targets_page"))
 
 
@@ -244,7 +255,12 @@ def set_password(user_id: int) -> Any:
     except Conflict as exc:
         flash(exc.message, "error")
         return redirect(url_for("admin.edit_user", user_id=user_id))
-    flash(f"{user.name} can now sign in; share the password with them privately.", "success")
+    flash(
+        gettext(
+            "%(name)s can now sign in; share the password with them privately.", name=user.name
+        ),
+        "success",
+    )
     return redirect(url_for("admin.edit_user", user_id=user_id))
 
 
@@ -259,7 +275,11 @@ def send_invitation(user_id: int) -> Any:
         flash(exc.message, "error")
         return redirect(url_for("admin.edit_user", user_id=user_id))
     flash(
-        f"Invitation sent to {user.email}: the link works {invitations.invitation_days()} days.",
+        gettext(
+            "Invitation sent to %(email)s: the link works %(days)s days.",
+            email=user.email,
+            days=invitations.invitation_days(),
+        ),
         "success",
     )
     return redirect(url_for("admin.edit_user", user_id=user_id))
@@ -275,8 +295,12 @@ def send_invitations() -> Any:
     except Conflict as exc:
         flash(exc.message, "error")
     else:
-        people = "person" if count == 1 else "people"
-        flash(f"Invitations sent to {count} {people}.", "success")
+        flash(
+            ngettext(
+                "Invitations sent to %(num)s person.", "Invitations sent to %(num)s people.", count
+            ),
+            "success",
+        )
     return redirect(url_for("admin.org_import_page"))
 
 

@@ -14,6 +14,7 @@ from coachapp.db import get_session
 from coachapp.errors import Conflict, InvalidInput, NotFound
 from coachapp.forms import form_values, load_form
 from coachapp.inbox import reading
+from coachapp.languages import gettext
 from coachapp.listing import page_number, search_text
 from coachapp.models import (
     FUNCTION_LABELS,
@@ -43,8 +44,8 @@ def _form_page(template: str, status: int = 200, **context: Any) -> tuple[str, i
             mail_configured=invitations.invitations_possible(),
             invitation_days=invitations.invitation_days(),
             invitation=invitations.latest_invitation(db, user) if user is not None else None,
-            roles=ROLE_LABELS,
-            functions=FUNCTION_LABELS,
+            roles={role: gettext(label) for role, label in ROLE_LABELS.items()},
+            functions={function: gettext(label) for function, label in FUNCTION_LABELS.items()},
             managers=service.possible_managers(db),
             timezones=zone_picker(zones_in_use(db), context["values"].get("timezone") or ""),
             regions=service.known_regions(db),
@@ -95,16 +96,23 @@ def new_user() -> Any:
                     invitations.invite(get_session(), viewer(), user)
                     get_session().commit()
                     flash(
-                        f"{user.name} is added and gets an invitation by email to choose their "
-                        f"password (the link works {invitations.invitation_days()} days).",
+                        gettext(
+                            "%(name)s is added and gets an invitation by email to choose their "
+                            "password (the link works %(days)s days).",
+                            name=user.name,
+                            days=invitations.invitation_days(),
+                        ),
                         "success",
                     )
                 elif user.active:
-                    flash(f"{user.name} can now sign in.", "success")
+                    flash(gettext("%(name)s can now sign in.", name=user.name), "success")
                 else:
                     flash(
-                        f"{user.name} is added and waits for another admin's approval, who then "
-                        "gets their one-time password to pass on.",
+                        gettext(
+                            "%(name)s is added and waits for another admin's approval, who then "
+                            "gets their one-time password to pass on.",
+                            name=user.name,
+                        ),
                         "info",
                     )
                 return redirect(url_for("admin.users"))
@@ -149,11 +157,14 @@ def edit_user(user_id: int) -> Any:
                 errors = exc.fields or {"_form": [exc.message]}
             else:
                 if update.waiting is None:
-                    flash(f"Saved {user.name}.", "success")
+                    flash(gettext("Saved %(name)s.", name=user.name), "success")
                 else:
                     flash(
-                        f"Saved {user.name}, except the change to their role, manager or "
-                        "activity: that waits for another admin's approval.",
+                        gettext(
+                            "Saved %(name)s, except the change to their role, manager or "
+                            "activity: that waits for another admin's approval.",
+                            name=user.name,
+                        ),
                         "info",
                     )
                 return redirect(url_for("admin.users"))
@@ -197,11 +208,19 @@ def set_active(user_id: int) -> Any:
         flash(exc.message, "error")
         return redirect(url_for("admin.edit_user", user_id=user_id))
     if waiting is not None:
-        verb = "Reactivating" if active else "Deactivating"
-        flash(f"{verb} {user.name} waits for another admin's approval.", "info")
+        if active:
+            waits = gettext(
+                "Reactivating %(name)s waits for another admin's approval.", name=user.name
+            )
+        else:
+            waits = gettext(
+                "Deactivating %(name)s waits for another admin's approval.", name=user.name
+            )
+        flash(waits, "info")
+    elif user.active:
+        flash(gettext("%(name)s is active.", name=user.name), "success")
     else:
-        state = "active" if user.active else "deactivated and signed out"
-        flash(f"{user.name} is {state}.", "success")
+        flash(gettext("%(name)s is deactivated and signed out.", name=user.name), "success")
     return redirect(url_for("admin.users"))
 
 
@@ -223,7 +242,7 @@ def profiling() -> Any:
             errors[area] = {"_form": [exc.message]}
             typed[area] = {"title": title, "questions": questions}
         else:
-            flash("Profiling questions saved; every plan shows them now.", "success")
+            flash(gettext("Profiling questions saved; every plan shows them now."), "success")
             return redirect(url_for("admin.profiling") + f"#area-{area}")
     status = 422 if errors else 200
     return render_template(
@@ -241,7 +260,9 @@ def profiling() -> Any:
 @bp.get("/guides")
 @roles_required(Role.ADMIN)
 def guides() -> str:
-    return render_template("admin/guides.html", guides=guide_service.guides(get_session()))
+    return render_template(
+        "admin/guides.html", guides=guide_service.guides(get_session()), functions=FUNCTION_LABELS
+    )
 
 
 @bp.get("/guides/<int:guide_id>")
@@ -281,13 +302,18 @@ def _problems_in_page_order(
     """(field id, what the field is, message) for the summary at the top of the guide page."""
     fields: list[tuple[str, str]] = []
     for section in draft.sections if draft else []:
-        fields.append((f"section-title-{section.id}", f"Section “{section.title}”"))
+        section_name = gettext("Section “%(name)s”", name=section.title)
+        fields.append((f"section-title-{section.id}", section_name))
         for c in section.competencies:
-            fields.append((f"name-{c.id}", f"“{c.name}”: the behaviour"))
-            fields.append((f"indicators-{c.id}", f"“{c.name}”: observable indicators"))
-            fields.append((f"questions-{c.id}", f"“{c.name}”: coaching questions"))
-        fields.append((f"new-{section.id}", f"Section “{section.title}”"))
-    fields += [("new-section-title", "New section"), ("publish", "Publishing")]
+            fields.append((f"name-{c.id}", gettext("“%(name)s”: the behaviour", name=c.name)))
+            fields.append(
+                (f"indicators-{c.id}", gettext("“%(name)s”: observable indicators", name=c.name))
+            )
+            fields.append(
+                (f"questions-{c.id}", gettext("“%(name)s”: coaching questions", name=c.name))
+            )
+        fields.append((f"new-{section.id}", section_name))
+    fields += [("new-section-title", gettext("New section")), ("publish", gettext("Publishing"))]
     return [(key, what, message) for key, what in fields for message in errors.get(key, [])]
 
 
@@ -324,7 +350,7 @@ def _publishing_field(name: str) -> str:
 def start_guide_draft(guide_id: int) -> Any:
     db = get_session()
     guide_service.start_draft(db, viewer(), guide_service.guide_or_404(db, guide_id))
-    flash("Draft started from the published version; publish it when ready.", "success")
+    flash(gettext("Draft started from the published version; publish it when ready."), "success")
     return _back_to_guide(guide_id)
 
 
@@ -335,7 +361,7 @@ def guide_targets(guide_id: int) -> Any:
     db = get_session()
     found = guide_service.guide_or_404(db, guide_id)
     guide_service.set_target_functions(db, viewer(), found, request.form.getlist("function"))
-    flash("Saved who the guide is for.", "success")
+    flash(gettext("Saved who the guide is for."), "success")
     return _back_to_guide(guide_id)
 
 
@@ -352,7 +378,12 @@ def publish_guide(guide_id: int) -> Any:
     except Conflict as exc:
         flash(exc.message, "error")
     else:
-        flash(f"Version {version.number} is published; new conversations use it.", "success")
+        flash(
+            gettext(
+                "Version %(number)s is published; new conversations use it.", number=version.number
+            ),
+            "success",
+        )
     return _back_to_guide(guide_id)
 
 
@@ -380,7 +411,7 @@ def save_competency(competency_id: int) -> Any:
     except Conflict as exc:
         flash(exc.message, "error")
         return _back_to_guide(guide_id)
-    flash(f"Saved “{competency.name}”.", "success")
+    flash(gettext("Saved “%(name)s”.", name=competency.name), "success")
     return _back_to_guide(guide_id, f"#competency-{competency.id}")
 
 
@@ -438,7 +469,10 @@ def add_section(guide_id: int) -> Any:
     except Conflict as exc:
         _section_refused(exc)
         return _back_to_guide(guide_id, "#new-section")
-    flash(f"Added the section “{section.title}”; add its behaviours next.", "success")
+    flash(
+        gettext("Added the section “%(name)s”; add its behaviours next.", name=section.title),
+        "success",
+    )
     return _back_to_guide(guide_id, f"#section-{section.id}")
 
 
@@ -463,7 +497,7 @@ def rename_section(section_id: int) -> Any:
     except Conflict as exc:
         _section_refused(exc)
     else:
-        flash(f"Renamed the section to “{section.title}”.", "success")
+        flash(gettext("Renamed the section to “%(name)s”.", name=section.title), "success")
     return _back_to_guide(guide_id, f"#section-{section_id}")
 
 
@@ -474,7 +508,7 @@ def move_section(section_id: int) -> Any:
     guide_id = _guide_of_section(section_id)
     direction = request.form.get("direction", "")
     if direction not in {"up", "down"}:
-        flash("Move a section up or down.", "error")
+        flash(gettext("Move a section up or down."), "error")
         return _back_to_guide(guide_id)
     try:
         guide_service.move_section(
@@ -495,5 +529,5 @@ def remove_section(section_id: int) -> Any:
     except Conflict as exc:
         _section_refused(exc)
         return _back_to_guide(guide_id, f"#section-{section_id}")
-    flash("Section removed.", "success")
+    flash(gettext("Section removed."), "success")
     return _back_to_guide(guide_id, "#draft-heading")
