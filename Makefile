@@ -84,13 +84,13 @@ pytest: install chromium
 
 test: lint typecheck pytest
 
-# Before each commit, under a minute: lint, types, and the suite on SQLite without the browser
-# tests and the slow ones (tests/conftest.py SLOW_MODULES).
+# Before each commit, about a minute: lint, types, and the tests dealt to SQLite (half of each
+# module's, tests/conftest.py) without the browser tests and the slow ones (SLOW_MODULES).
 test-fast: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	COACHAPP_TEST_BACKENDS=sqlite $(BIN)/pytest -q -n 2 --dist worksteal -m "not browser and not slow" -p no:cacheprovider
+	COACHAPP_TEST_RUN_ON=sqlite $(BIN)/pytest -q -n 2 --dist worksteal -m "not browser and not slow" -p no:cacheprovider
 
 # The installed packages against PyPI's advisories (pip-audit); fails on a known vulnerability
 # and on any package it could not audit, e.g. where PyPI's JSON API is out of reach.

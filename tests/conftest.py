@@ -34,6 +34,9 @@ BACKENDS = tuple(os.environ.get("COACHAPP_TEST_BACKENDS", "sqlite,postgresql").s
 # backend decides the outcome (EVERY_BACKEND_MODULES, `every_backend`); with
 # COACHAPP_TEST_EVERY_BACKEND=1 every test runs on each, as before a release.
 EVERY_BACKEND = os.environ.get("COACHAPP_TEST_EVERY_BACKEND", "") == "1"
+# Only the tests dealt to these backends (`make test-fast`: those dealt to SQLite, half of each
+# module's, with no database server).
+RUN_ON = tuple(os.environ.get("COACHAPP_TEST_RUN_ON", ",".join(BACKENDS)).split(","))
 # How hard the generated tests search (schema fuzzing, the note's state machine): 1 keeps the
 # suite within its time; a larger factor multiplies their examples, e.g. 10 before a release.
 DEPTH = max(1, int(os.environ.get("COACHAPP_TEST_DEPTH", "1")))
@@ -223,6 +226,8 @@ def _runs_on_its_backend(item: pytest.Item, spread: dict[tuple[Any, ...], str]) 
     backend = params.get("database_url")
     if backend is None:
         return True
+    if backend not in RUN_ON:
+        return False
     if _is_dealt(item) and not EVERY_BACKEND and spread[_case_of(item)] != backend:
         return False
     if item.get_closest_marker("first_backend"):
