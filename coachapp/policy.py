@@ -14,6 +14,7 @@ from collections.abc import Collection, Iterable, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import (
+    CTE,
     ColumnElement,
     CompoundSelect,
     Integer,
@@ -156,6 +157,34 @@ def leaders_below_ids_of(person_id: int) -> Select[int]:
     return _below(User.manager_id == person_id, leaders_only=True)
 
 
+# Deeper than any organisation: a line longer than this is a loop in the data.
+MAX_DEPTH = 64
+
+
+def chain_above(person_id: int) -> CTE:
+    """The people above a person in the reporting line (their manager, that manager's, and so
+    on), as a statement of (id, depth), the manager at depth 1."""
+    chain = (
+        select(User.manager_id.label("id"), literal(1).label("depth"))
+        .where(User.id == person_id, User.manager_id.is_not(None))
+        .cte("above", recursive=True)
+    )
+    above = aliased(User)
+    return chain.union_all(
+        select(above.manager_id, chain.c.depth + 1).where(
+            above.id == chain.c.id, above.manager_id.is_not(None), chain.c.depth < MAX_DEPTH
+        )
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def above_ids_of(person_id: int) -> Select[int]:
+    """Everyone above a person. The walk up is as long as the line is deep, where the one down
+    a director's subtree (subtree_ids_of) reaches everyone in it: "is this person in my
+    subtree" asked of one person."""
+    return select(chain_above(person_id).c.id)
+
+
 def subtree_ids_of_any(person_ids: Collection[int]) -> Select[int]:
     """Everyone below any of these people, at any depth (subtree_ids_of, for several)."""
     return _below(User.manager_id.in_(person_ids))
@@ -227,6 +256,12 @@ def visible_cadence_reps(viewer: User) -> Select[User]:
 def person_or_404(db: Session, viewer: User, user_id: int) -> User:
     if viewer.role == Role.ADMIN and user_id != viewer.id:
         raise NotFound()
+    if viewer.role == Role.DIRECTOR and user_id != viewer.id:
+        # people_scope for one person: in the subtree when the director is above them.
+        in_scope = and_(
+            literal(viewer.id).in_(above_ids_of(user_id)), coaching_side(viewer, User.id)
+        )
+        return _one_or_404(db, select(User).where(User.id == user_id, in_scope))
     return _one_or_404(db, select(User).where(User.id == user_id, people_scope(viewer)))
 
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import insert, literal, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
 
 from coachapp import audit
 from coachapp.db import utcnow
 from coachapp.models import PlannedRideAlong, ReportingLine, User
+from coachapp.policy import chain_above
 
 
 def change_manager(
@@ -116,22 +117,8 @@ def lines_of(db: Session, person_id: int) -> list[ReportingLine]:
     )
 
 
-# Deeper than any organisation: a chain longer than this is a loop in the data, not a line.
-MAX_DEPTH = 64
-
-
 def managers_above(db: Session, person: User) -> list[User]:
     """The person's manager, that manager's manager and so on to the top, nearest first, in
     one query however deep the line."""
-    chain = (
-        select(User.manager_id.label("id"), literal(1).label("depth"))
-        .where(User.id == person.id, User.manager_id.is_not(None))
-        .cte("chain", recursive=True)
-    )
-    above = aliased(User)
-    chain = chain.union_all(
-        select(above.manager_id, chain.c.depth + 1).where(
-            above.id == chain.c.id, above.manager_id.is_not(None), chain.c.depth < MAX_DEPTH
-        )
-    )
+    chain = chain_above(person.id)
     return list(db.scalars(select(User).join(chain, User.id == chain.c.id).order_by(chain.c.depth)))
