@@ -467,3 +467,17 @@ def login_as(client: HttpsClient, org: Org) -> Any:
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def reading_spanish(login_as: Any, org: Org, db: Session) -> Any:
+    """reading_spanish("rep") signs the test client in as that person of the org, who chose
+    to read Coachapp in Spanish."""
+
+    def sign_in(who: str) -> HttpsClient:
+        org.people[who].language = "es"
+        db.commit()
+        client: HttpsClient = login_as(who)
+        return client
+
+    return sign_in

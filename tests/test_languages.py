@@ -31,11 +31,9 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
 @pytest.fixture
-def spanish_rep(login_as: Any, org: Org, db: Session) -> HttpsClient:
+def spanish_rep(reading_spanish: Any) -> HttpsClient:
     """The test client signed in as the rep, who chose Spanish."""
-    org.people["rep"].language = "es"
-    db.commit()
-    client: HttpsClient = login_as("rep")
+    client: HttpsClient = reading_spanish("rep")
     return client
 
 

@@ -8,18 +8,15 @@ import html
 from typing import Any
 
 import pytest
-from sqlalchemy.orm import Session
 
 from tests.builders import Org
 from tests.conftest import HttpsClient
 
 
 @pytest.fixture
-def spanish_admin(login_as: Any, org: Org, db: Session) -> HttpsClient:
+def spanish_admin(reading_spanish: Any) -> HttpsClient:
     """The test client signed in as the admin, who chose Spanish."""
-    org.people["admin"].language = "es"
-    db.commit()
-    client: HttpsClient = login_as("admin")
+    client: HttpsClient = reading_spanish("admin")
     return client
 
 
