@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from coachapp import audit, policy
 from coachapp.db import utcnow
 from coachapp.errors import Conflict
+from coachapp.languages import gettext
 from coachapp.models import (
     Competency,
     Note,
@@ -219,12 +220,21 @@ def talking_point_lines(gaps: Sequence[Gap], rep_first_name: str, *, to_rep: boo
             continue
         if to_rep:
             lines.append(
-                f"{gap.competency.name}: I rated myself {gap.self_score}, "
-                f"you rated me {gap.manager_score}."
+                gettext(
+                    "%(competency)s: I rated myself %(own)s, you rated me %(theirs)s.",
+                    competency=gap.competency.name,
+                    own=gap.self_score,
+                    theirs=gap.manager_score,
+                )
             )
         else:
             lines.append(
-                f"{gap.competency.name}: {rep_first_name} rated themself {gap.self_score}, "
-                f"you {gap.manager_score}"
+                gettext(
+                    "%(competency)s: %(name)s rated themself %(own)s, you %(theirs)s",
+                    competency=gap.competency.name,
+                    name=rep_first_name,
+                    own=gap.self_score,
+                    theirs=gap.manager_score,
+                )
             )
     return lines

@@ -35,6 +35,7 @@ from coachapp import policy
 from coachapp.coaching.blind import scored_by_both, self_scores_in
 from coachapp.coaching.counts import counted
 from coachapp.coaching.specificity import specific_evidence
+from coachapp.languages import N_
 from coachapp.models import (
     Account,
     CadenceTarget,
@@ -72,16 +73,16 @@ class CadenceStatus(enum.StrEnum):
 
 
 CADENCE_LABELS = {
-    CadenceStatus.ON_TRACK: "On track",
-    CadenceStatus.DUE_SOON: "Due soon",
-    CadenceStatus.OVERDUE: "Overdue",
-    CadenceStatus.NEVER: "Not yet coached",
+    CadenceStatus.ON_TRACK: N_("On track"),
+    CadenceStatus.DUE_SOON: N_("Due soon"),
+    CadenceStatus.OVERDUE: N_("Overdue"),
+    CadenceStatus.NEVER: N_("Not yet coached"),
 }
 RIDE_ALONG_LABELS = {
-    CadenceStatus.ON_TRACK: "Ride-along on track",
-    CadenceStatus.DUE_SOON: "Ride-along due soon",
-    CadenceStatus.OVERDUE: "Ride-along overdue",
-    CadenceStatus.NEVER: "No ride-along yet",
+    CadenceStatus.ON_TRACK: N_("Ride-along on track"),
+    CadenceStatus.DUE_SOON: N_("Ride-along due soon"),
+    CadenceStatus.OVERDUE: N_("Ride-along overdue"),
+    CadenceStatus.NEVER: N_("No ride-along yet"),
 }
 BEHIND = (CadenceStatus.OVERDUE, CadenceStatus.NEVER)
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from coachapp import policy
 from coachapp.coaching import blind
+from coachapp.languages import N_, formatted, gettext
 from coachapp.models import (
     AccountPlan,
     ActionStatus,
@@ -33,6 +34,13 @@ from coachapp.plans.service import plans_with_person
 
 # At most this many prompts of one kind, so the list stays readable on a phone.
 PER_KIND = 3
+# A profile area as the questions name it ("the account's clinical situation").
+AREA_WORDS = {
+    "business": N_("business"),
+    "clinical": N_("clinical"),
+    "operational": N_("operational"),
+    "reimbursement": N_("reimbursement"),
+}
 
 
 @dataclass(frozen=True)
@@ -120,14 +128,18 @@ def _gap_prompts(db: Session, previous: Note, first: str) -> list[Prompt]:
         for g in blind.gaps_between(ratings, blind.stored_self_scores(previous))
         if g.talking_point
     ]
-    day = previous.occurred_on.strftime("%-d %b")
+    day = formatted(previous.occurred_on, "%-d %b")
     lines = blind.talking_point_lines(gaps, first, to_rep=False)
     return [
         Prompt(
             "gap",
-            f"Self-rating gap ({day}): {line}",
-            f"What did {first} see in “{gap.competency.name}” that you did not, or you that "
-            f"{first} did not, and what would show it on the next call?",
+            gettext("Self-rating gap (%(day)s): %(line)s", day=day, line=line),
+            gettext(
+                "What did %(name)s see in “%(competency)s” that you did not, or you that "
+                "%(name)s did not, and what would show it on the next call?",
+                name=first,
+                competency=gap.competency.name,
+            ),
         )
         for gap, line in zip(gaps, lines, strict=True)
     ][:PER_KIND]
@@ -161,13 +173,20 @@ def prepare(
         account = plan.account.name
         risky = [g for g in plan.goals if g.status in {GoalStatus.AT_RISK, GoalStatus.OFF_TRACK}]
         for goal in risky[:PER_KIND]:
-            label = "off track" if goal.status == GoalStatus.OFF_TRACK else "at risk"
+            fact = (
+                gettext("Goal off track: %(goal)s", goal=goal.title)
+                if goal.status == GoalStatus.OFF_TRACK
+                else gettext("Goal at risk: %(goal)s", goal=goal.title)
+            )
             prompts.append(
                 Prompt(
                     "goal",
-                    f"Goal {label}: {goal.title}",
-                    f"What is getting in the way of “{goal.title}”, and who on the account "
-                    "team could help move it?",
+                    fact,
+                    gettext(
+                        "What is getting in the way of “%(goal)s”, and who on the account "
+                        "team could help move it?",
+                        goal=goal.title,
+                    ),
                 )
             )
         overdue = [
@@ -180,18 +199,35 @@ def prepare(
             prompts.append(
                 Prompt(
                     "action",
-                    f"Overdue {days} days: {action.title} ({action.owner.name})",
-                    f"What would it take to close “{action.title}” this week, and what do "
-                    f"you need from {action.owner.first_name}?",
+                    gettext(
+                        "Overdue %(days)s days: %(action)s (%(owner)s)",
+                        days=days,
+                        action=action.title,
+                        owner=action.owner.name,
+                    ),
+                    gettext(
+                        "What would it take to close “%(action)s” this week, and what do "
+                        "you need from %(name)s?",
+                        action=action.title,
+                        name=action.owner.first_name,
+                    ),
                 )
             )
         for area in empty_profile_areas(plan)[:PER_KIND]:
             prompts.append(
                 Prompt(
                     "profile",
-                    f"Empty profile area at {account}: {AREA_TITLES[area]}",
-                    f"What do we know about {account}'s {area} situation, and who could "
-                    "find out before the next call?",
+                    gettext(
+                        "Empty profile area at %(account)s: %(area)s",
+                        account=account,
+                        area=gettext(AREA_TITLES[area]),
+                    ),
+                    gettext(
+                        "What do we know about %(account)s's %(area)s situation, and who "
+                        "could find out before the next call?",
+                        account=account,
+                        area=gettext(AREA_WORDS.get(area, area)),
+                    ),
                 )
             )
         others = [
@@ -203,13 +239,23 @@ def prepare(
                 for a in plan.action_items
                 if a.owner_id == member.user_id and a.status == ActionStatus.OPEN
             ]
-            detail = f"; open: {open_actions[0].title}" if open_actions else ""
+            who = {"name": member.user.name, "function": gettext(member.user.function_label)}
             prompts.append(
                 Prompt(
                     "team",
-                    f"{member.user.name} ({member.user.function_label}){detail}",
-                    f"How are you and {member.user.first_name} coordinating on "
-                    f"{account}, and what does the customer hear from each of you?",
+                    gettext(
+                        "%(name)s (%(function)s); open: %(action)s",
+                        action=open_actions[0].title,
+                        **who,
+                    )
+                    if open_actions
+                    else gettext("%(name)s (%(function)s)", **who),
+                    gettext(
+                        "How are you and %(name)s coordinating on %(account)s, and what does "
+                        "the customer hear from each of you?",
+                        name=member.user.first_name,
+                        account=account,
+                    ),
                 )
             )
     previous = last_note(db, viewer, rep, recent_notes)
@@ -217,9 +263,14 @@ def prepare(
         prompts.append(
             Prompt(
                 "focus",
-                f"Last focus ({previous.occurred_on.strftime('%-d %b')}): "
-                f"{previous.development_focus.strip()[:160]}",
-                f"What did {first} try on last time's focus, and what happened?",
+                gettext(
+                    "Last focus (%(day)s): %(focus)s",
+                    day=formatted(previous.occurred_on, "%-d %b"),
+                    focus=previous.development_focus.strip()[:160],
+                ),
+                gettext(
+                    "What did %(name)s try on last time's focus, and what happened?", name=first
+                ),
             )
         )
     if previous is not None and previous.self_rated_at is not None:
@@ -227,12 +278,13 @@ def prepare(
     if open_follow_ups is None:
         open_follow_ups = open_follow_ups_of(db, viewer, rep, limit=PER_KIND)
     for item in open_follow_ups[:PER_KIND]:
-        late = " (overdue)" if item.due_date < today else ""
         prompts.append(
             Prompt(
                 "follow_up",
-                f"Open follow-up{late}: {item.title}",
-                f"Where are you with “{item.title}”?",
+                gettext("Open follow-up (overdue): %(title)s", title=item.title)
+                if item.due_date < today
+                else gettext("Open follow-up: %(title)s", title=item.title),
+                gettext("Where are you with “%(title)s”?", title=item.title),
             )
         )
     return prompts

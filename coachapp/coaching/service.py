@@ -25,6 +25,7 @@ from coachapp.coaching.schemas import CONTENT_FIELDS
 from coachapp.db import utcnow
 from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from coachapp.inbox.service import forget_about, mark_read_about
+from coachapp.languages import N_
 from coachapp.links import path_for
 from coachapp.models import (
     RATING_SCALE,
@@ -975,7 +976,7 @@ def follow_ups_query(viewer: User, status: FollowUpStatus | None) -> Select[Foll
 
 # The follow-ups page groups open follow-ups by when they are due; Today counts the first two.
 DUE_THIS_WEEK_DAYS = 7
-OVERDUE, DUE_THIS_WEEK, LATER = "Overdue", "Due this week", "Later"
+OVERDUE, DUE_THIS_WEEK, LATER = N_("Overdue"), N_("Due this week"), N_("Later")
 
 
 def follow_up_groups(items: Sequence[FollowUp], today: dt.date) -> dict[str, list[FollowUp]]:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from coachapp.coaching.caps import points
+from coachapp.languages import N_, gettext
 from coachapp.models import first_name_of
 
 if TYPE_CHECKING:
@@ -104,15 +105,17 @@ QUOTED = re.compile(
 CLAUSE = re.compile(r"\b(?:when|whenever|after|during|while|before|once|until|as soon as)\s+\w+")
 TITLED_PERSON = re.compile(r"\b(?:Dr|Prof|Mr|Mrs|Ms|Mx|Nurse|Sister)\.?\s+[A-Z]")
 
-STRENGTH_PROMPT = (
-    "Reads as general praise. Add what you saw: which call, what {first} said or did, "
+# Shown in the reader's language (gettext where flagged).
+STRENGTH_PROMPT = N_(
+    "Reads as general praise. Add what you saw: which call, what %(first)s said or did, "
     "a number or their words."
 )
-FOCUS_PROMPT = (
-    "Reads as general advice. Say what {first} should do differently, and where you saw it."
+FOCUS_PROMPT = N_(
+    "Reads as general advice. Say what %(first)s should do differently, and where you saw it."
 )
-CHIP_PROMPT = (
-    "A ready-made chip on its own. Add a line in your words: which call, what {first} said or did."
+CHIP_PROMPT = N_(
+    "A ready-made chip on its own. Add a line in your words: which call, what %(first)s said "
+    "or did."
 )
 
 
@@ -198,7 +201,7 @@ def flags(
 ) -> list[Flag]:
     """Every point of a note's strengths and focus that reads as vague praise."""
     competencies, names = list(competencies), list(names)
-    first = first_name_of(rep_name) or "the rep"
+    first = first_name_of(rep_name) or gettext("the rep")
     found = []
     for field, text, prompt, chips in (
         ("strengths", strengths, STRENGTH_PROMPT, STRENGTH_CHIPS),
@@ -214,9 +217,9 @@ def flags(
         for point in points(text):
             if point in chips:
                 if chips_alone:
-                    found.append(Flag(field, point, CHIP_PROMPT.format(first=first)))
+                    found.append(Flag(field, point, gettext(CHIP_PROMPT, first=first)))
             elif vague[point]:
-                found.append(Flag(field, point, prompt.format(first=first)))
+                found.append(Flag(field, point, gettext(prompt, first=first)))
     return found
 
 

@@ -28,6 +28,7 @@ from coachapp.forms import FormBody, form_number, load_form, typed_line
 from coachapp.htmx import htmx_redirect, is_fragment_request, swapped_into
 from coachapp.inbox import reading as inbox
 from coachapp.journeys import progress as journey_progress
+from coachapp.languages import N_, formatted, gettext
 from coachapp.models import (
     NOT_OBSERVED_LABEL,
     NOTE_TYPE_LABELS,
@@ -52,7 +53,13 @@ from coachapp.versioning import StaleVersion, form_version
 
 bp = Blueprint("coaching", __name__)
 
-DUE_CHOICES = ((7, "In 1 week"), (14, "In 2 weeks"), (30, "In a month"))
+DUE_CHOICES = ((7, N_("In 1 week")), (14, N_("In 2 weeks")), (30, N_("In a month")))
+# A shared note's changed fields as its page names them ("development_focus": "Development
+# focus"), for the catalogue: translated where shown.
+CHANGED_FIELD_NAMES = (
+    N_("Type"), N_("Occurred on"), N_("Account id"), N_("Plan id"), N_("Strengths"),
+    N_("Development focus"), N_("Private notes"), N_("Ratings"), N_("Follow ups"),
+)  # fmt: skip
 # The note's content fields the debrief form reads in its own way (debrief_form); every other
 # one is a text field of the same name, read as typed.
 READ_APART = frozenset(
@@ -104,7 +111,7 @@ def discard(note_id: int) -> Response:
     except Conflict as exc:
         flash(exc.message, "error")
         return redirect(url_for("coaching.show", note_id=note_id))
-    flash("Draft discarded.", "success")
+    flash(gettext("Draft discarded."), "success")
     rep = get_session().get(User, rep_id)
     if rep is None or rep.manager_id != viewer().id:
         return redirect(url_for("coaching.index"))  # the rep has moved to another team
@@ -382,7 +389,7 @@ def edit(note_id: int) -> Any:
             )
             + _self_slots(saved)
         )
-    flash("Draft saved.", "success")
+    flash(gettext("Draft saved."), "success")
     return redirect(url_for("coaching.edit", note_id=saved.id))
 
 
@@ -437,7 +444,7 @@ def share(note_id: int) -> Any:
         if "version" in request.form:
             ctx.update(_typed_context(request.form))
         return _refused(ctx, 422)
-    flash(f"Shared with {note.rep.name}.", "success")
+    flash(gettext("Shared with %(name)s.", name=note.rep.name), "success")
     target = url_for("coaching.show", note_id=note.id)
     if is_fragment_request():
         return htmx_redirect(target)
@@ -590,9 +597,14 @@ def acknowledge(note_id: int) -> Any:
     if note.acknowledged_at is not None and note.acknowledged_at < started:
         # A repeat (a second tap, a replay): the note as the first acknowledgement left it.
         when = local_time(note.acknowledged_at, viewer().timezone)
-        flash(f"You acknowledged this note on {when:%-d %b at %H:%M}.", "success")
+        flash(
+            gettext(
+                "You acknowledged this note on %(when)s.", when=formatted(when, "%-d %b, %H:%M")
+            ),
+            "success",
+        )
     else:
-        flash("Acknowledged. Your manager can see your comment.", "success")
+        flash(gettext("Acknowledged. Your manager can see your comment."), "success")
     return redirect(url_for("coaching.show", note_id=note_id))
 
 
@@ -610,7 +622,7 @@ def addendum(note_id: int) -> Any:
         return _note_page_refused(
             note_id, 409, refusal=refused.message, addendum_typed=data["text"]
         )
-    flash("Addendum added.", "success")
+    flash(gettext("Addendum added."), "success")
     return redirect(url_for("coaching.show", note_id=note_id))
 
 
@@ -690,7 +702,7 @@ def self_assessment(note_id: int) -> Any:
     try:
         ratings = form.load(schemas.self_assessment_schema)["ratings"]
         if not ratings:
-            raise InvalidInput(RATE_ONE, {"_form": [RATE_ONE]})
+            raise InvalidInput(gettext(RATE_ONE), {"_form": [gettext(RATE_ONE)]})
         service.set_self_assessment(db, viewer(), note.id, ratings)
     except InvalidInput as exc:
         context = _note_context(note, self_errors=self_rating_errors(form, exc), self_typed=typed)
@@ -698,7 +710,7 @@ def self_assessment(note_id: int) -> Any:
     except Conflict as exc:
         flash(exc.message, "error")
         return redirect(url_for("coaching.show", note_id=note.id))
-    flash("Saved. Your manager's ratings are open to you now, beside yours.", "success")
+    flash(gettext("Saved. Your manager's ratings are open to you now, beside yours."), "success")
     return redirect(url_for("coaching.show", note_id=note.id) + "#rated")
 
 
@@ -707,15 +719,15 @@ def self_assessment(note_id: int) -> Any:
 def skip_self_rating(note_id: int) -> Response:
     """ "Skip self-rating": the rep reads the manager's ratings without rating themself."""
     service.skip_self_rating(get_session(), viewer(), note_id)
-    flash("Your manager's ratings are open to you now.", "success")
+    flash(gettext("Your manager's ratings are open to you now."), "success")
     return redirect(url_for("coaching.show", note_id=note_id) + "#rated")
 
 
 # Rating yourself before the next coaching ------------------------------------------------
 
 
-GUIDE_CHANGED = "The guide has changed since the page was opened; rate again."
-RATE_ONE = "Rate at least one behaviour, or choose Skip self-rating."
+GUIDE_CHANGED = N_("The guide has changed since the page was opened; rate again.")
+RATE_ONE = N_("Rate at least one behaviour, or choose Skip self-rating.")
 
 
 def self_rating_form(form: MultiDict[str, str]) -> FormBody:
@@ -743,7 +755,7 @@ def self_rating_errors(form: FormBody, refused: InvalidInput) -> dict[str, list[
     errors = form.errors(refused)
     about_the_guide = errors.pop("ratings", None)
     if about_the_guide:
-        errors["_form"] = [GUIDE_CHANGED, *about_the_guide]
+        errors["_form"] = [gettext(GUIDE_CHANGED), *about_the_guide]
     return errors
 
 
@@ -765,7 +777,7 @@ def rate_yourself() -> Any:
         form = self_rating_form(request.form)
         if posted != str(version.id):
             # Published since the page was opened: the form no longer matches the guide.
-            errors = {"_form": [GUIDE_CHANGED]}
+            errors = {"_form": [gettext(GUIDE_CHANGED)]}
         else:
             try:
                 ratings = form.load(schemas.self_assessment_schema)["ratings"]
@@ -778,10 +790,12 @@ def rate_yourself() -> Any:
                 errors = {"_form": [exc.message]}
             else:
                 flash(
-                    "Saved. Your manager sees it beside their ratings when they write your "
-                    "next coaching note."
+                    gettext(
+                        "Saved. Your manager sees it beside their ratings when they write your "
+                        "next coaching note."
+                    )
                     if ratings
-                    else "Your self-assessment is cleared.",
+                    else gettext("Your self-assessment is cleared."),
                     "success",
                 )
                 return redirect(url_for("coaching.rate_yourself"))

@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coachapp.db import Base, utcnow
+from coachapp.languages import N_
 from coachapp.models.org import Account, User, str_enum
 from coachapp.models.plans import AccountPlan, PlanActionItem
 
@@ -37,12 +38,12 @@ class GuideStatus(enum.StrEnum):
 
 
 RATING_SCALE = (
-    (1, "Developing"),
-    (2, "Building"),
-    (3, "Proficient"),
-    (4, "Role model"),
+    (1, N_("Developing")),
+    (2, N_("Building")),
+    (3, N_("Proficient")),
+    (4, N_("Role model")),
 )
-NOT_OBSERVED_LABEL = "Not observed"
+NOT_OBSERVED_LABEL = N_("Not observed")
 
 
 class CoachingGuide(Base):
@@ -125,10 +126,10 @@ class NoteType(enum.StrEnum):
 
 
 NOTE_TYPE_LABELS = {
-    NoteType.RIDE_ALONG: "Ride-along",
-    NoteType.VIRTUAL_CALL: "Virtual call",
-    NoteType.ONE_ON_ONE: "1:1",
-    NoteType.PLAN_REVIEW: "Plan review",
+    NoteType.RIDE_ALONG: N_("Ride-along"),
+    NoteType.VIRTUAL_CALL: N_("Virtual call"),
+    NoteType.ONE_ON_ONE: N_("1:1"),
+    NoteType.PLAN_REVIEW: N_("Plan review"),
 }
 
 
@@ -136,6 +137,14 @@ class NoteStatus(enum.StrEnum):
     DRAFT = "draft"
     SHARED = "shared"
     ACKNOWLEDGED = "acknowledged"
+
+
+# A note's status as people read it (translated where shown).
+NOTE_STATUS_LABELS = {
+    NoteStatus.DRAFT: N_("Draft"),
+    NoteStatus.SHARED: N_("Shared"),
+    NoteStatus.ACKNOWLEDGED: N_("Acknowledged"),
+}
 
 
 class Note(Base):
@@ -192,6 +201,11 @@ class Note(Base):
     follow_ups: Mapped[list[FollowUp]] = relationship(
         back_populates="note", order_by="FollowUp.due_date"
     )
+
+    @property
+    def status_label(self) -> str:
+        """The status in words, in English: translated where shown (`_()`)."""
+        return NOTE_STATUS_LABELS[self.status]
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
@@ -263,6 +277,14 @@ class FollowUpStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+# A follow-up's status as people read it (translated where shown).
+FOLLOW_UP_STATUS_LABELS = {
+    FollowUpStatus.OPEN: N_("Open"),
+    FollowUpStatus.DONE: N_("Done"),
+    FollowUpStatus.CANCELLED: N_("Cancelled"),
+}
+
+
 class FollowUp(Base):
     """A commitment from a coaching session, a plan action or an account-team review (a
     cross-functional agreement), with an owner and a date."""
@@ -297,6 +319,11 @@ class FollowUp(Base):
     action_item: Mapped[PlanActionItem | None] = relationship()
     review: Mapped[AccountReview | None] = relationship(back_populates="agreements")
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+
+    @property
+    def status_label(self) -> str:
+        """The status in words, in English: translated where shown (`_()`)."""
+        return FOLLOW_UP_STATUS_LABELS[self.status]
 
     __table_args__ = (
         CheckConstraint("session_id IS NULL OR review_id IS NULL", name="one_source"),

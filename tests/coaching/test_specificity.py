@@ -118,7 +118,7 @@ def test_ready_made_chips_alone_are_flagged_like_vague_praise() -> None:
         ("development_focus", "Use the profiling guide"),
     ]
     assert {f.prompt for f in flags("", FOCUS_CHIPS[0], rep_name=REP)} == {
-        CHIP_PROMPT.format(first="Riley")
+        CHIP_PROMPT % {"first": "Riley"}
     }
     assert not specific_evidence("\n".join(STRENGTH_CHIPS[:3]), FOCUS_CHIPS[0])
     # Vague words beside a chip do not make it specific.
