@@ -23,6 +23,7 @@ from coachapp.db import utcnow
 from coachapp.errors import Conflict, NotFound, PermissionDenied
 from coachapp.forms import Lines
 from coachapp.inbox.service import mark_read_about
+from coachapp.languages import N_
 from coachapp.links import path_for
 from coachapp.models import CoachTheCoachNote, NoteStatus, User
 from coachapp.nudges import subjects, wording
@@ -41,14 +42,14 @@ ANOTHER_NOTE = "That client_uuid belongs to another note."
 COMMENT_LIMIT = 2000
 PARTS = ("situation", "action", "result")
 PART_LABELS = {
-    "situation": "Situation",
-    "action": "Action",
-    "result": "Result",
+    "situation": N_("Situation"),
+    "action": N_("Action"),
+    "result": N_("Result"),
 }
 PART_HINTS = {
-    "situation": "What you saw: the ride-along, the note, the team meeting.",
-    "action": "What the manager did there, in a sentence or two.",
-    "result": "What came of it, and what to keep or change.",
+    "situation": N_("What you saw: the ride-along, the note, the team meeting."),
+    "action": N_("What the manager did there, in a sentence or two."),
+    "result": N_("What came of it, and what to keep or change."),
 }
 
 

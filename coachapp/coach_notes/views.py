@@ -21,6 +21,7 @@ from coachapp.errors import Conflict, NotFound
 from coachapp.forms import form_values, load_form
 from coachapp.ids import typed_id
 from coachapp.inbox import reading as inbox
+from coachapp.languages import gettext
 from coachapp.models import CoachTheCoachNote, NoteStatus, Role
 from coachapp.nudges import subjects
 from coachapp.versioning import StaleVersion, form_version
@@ -86,7 +87,7 @@ def create() -> Any:
     data, errors = load_form(service.note_schema, request.form)
     manager_id = _manager_id(request.form.get("manager_id", ""))
     if manager_id is None:
-        errors["manager_id"] = ["Choose the manager."]
+        errors["manager_id"] = [gettext("Choose the manager.")]
     if data is not None and manager_id is not None:
         client_uuid = replay.client_uuid_of(request.form.get("client_uuid"))
         try:
@@ -94,13 +95,13 @@ def create() -> Any:
                 db, user, {**data, "manager_id": manager_id, "client_uuid": client_uuid}
             )
         except NotFound:
-            errors["manager_id"] = ["Choose one of the managers reporting to you."]
+            errors["manager_id"] = [gettext("Choose one of the managers reporting to you.")]
         else:
             if "share" in request.form:
                 service.share_note(db, user, note.id)
-                flash(f"Shared with {note.manager.name}.", "success")
+                flash(gettext("Shared with %(name)s.", name=note.manager.name), "success")
             else:
-                flash("Draft saved. Only you can see it until you share it.", "success")
+                flash(gettext("Draft saved. Only you can see it until you share it."), "success")
             return redirect(url_for("coach_notes.show", note_id=note.id))
     managers = db.scalars(policy.coached_managers(user)).all()
     return render_template(
@@ -159,9 +160,9 @@ def update(note_id: int) -> Any:
             return redirect(url_for("coach_notes.show", note_id=note_id))
         if "share" in request.form and note.status == NoteStatus.DRAFT:
             service.share_note(db, user, note.id)
-            flash(f"Shared with {note.manager.name}.", "success")
+            flash(gettext("Shared with %(name)s.", name=note.manager.name), "success")
         else:
-            flash("Saved.", "success")
+            flash(gettext("Saved."), "success")
         return redirect(url_for("coach_notes.show", note_id=note.id))
     note = service.get_note(db, user, note_id)
     context = _show_context(note, errors=errors, typed=form_values(request.form))
@@ -172,7 +173,7 @@ def update(note_id: int) -> Any:
 @roles_required(Role.DIRECTOR)
 def share(note_id: int) -> Response:
     note = service.share_note(get_session(), viewer(), note_id)
-    flash(f"Shared with {note.manager.name}.", "success")
+    flash(gettext("Shared with %(name)s.", name=note.manager.name), "success")
     return redirect(url_for("coach_notes.show", note_id=note.id))
 
 
@@ -186,5 +187,5 @@ def acknowledge(note_id: int) -> Any:
         context = _show_context(note, ack_errors=errors, ack_typed=request.form.get("comment"))
         return render_template("coach_notes/show.html", **context), 422
     service.acknowledge_note(get_session(), viewer(), note_id, data["comment"])
-    flash("Acknowledged. Your director can see your comment.", "success")
+    flash(gettext("Acknowledged. Your director can see your comment."), "success")
     return redirect(url_for("coach_notes.show", note_id=note_id))

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from coachapp.errors import InvalidInput
+from coachapp.languages import N_
 
 MAX_STRENGTHS = 3
 MAX_FOCUS = 2
@@ -24,7 +25,7 @@ TOO_MANY_STRENGTHS = (
 TOO_MANY_FOCUS = (
     f"At most {MAX_FOCUS} development focus areas, one per line: pick what matters most."
 )
-FOCUS_TO_SHARE = "Add a development focus before sharing: one or two, one per line."
+FOCUS_TO_SHARE = N_("Add a development focus before sharing: one or two, one per line.")
 
 
 def points(text: str | None) -> list[str]:

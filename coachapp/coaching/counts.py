@@ -31,14 +31,15 @@ from sqlalchemy import ColumnElement
 
 from coachapp.coaching.caps import FOCUS_TO_SHARE, MIN_FOCUS_TO_SHARE, cap_problems, points
 from coachapp.errors import InvalidInput
+from coachapp.languages import N_
 from coachapp.models import Note, NoteStatus, NoteType
 
 # The statuses of a note that counts as coaching.
 COUNTED = (NoteStatus.SHARED, NoteStatus.ACKNOWLEDGED)
 
-CHOOSE_TYPE = "Choose the kind of conversation: ride-along, virtual call, 1:1 or plan review."
-TYPE_TO_SHARE = "Choose the kind of conversation before sharing."
-RATING_TO_SHARE = (
+CHOOSE_TYPE = N_("Choose the kind of conversation: ride-along, virtual call, 1:1 or plan review.")
+TYPE_TO_SHARE = N_("Choose the kind of conversation before sharing.")
+RATING_TO_SHARE = N_(
     "Rate at least one competency you observed, 1 to 4, before sharing: "
     "“not observed” alone says nothing."
 )

@@ -21,6 +21,7 @@ from marshmallow import Schema, ValidationError, fields, post_dump, validate
 from coachapp.coaching import blind, specificity
 from coachapp.coaching.counts import CHOOSE_TYPE
 from coachapp.forms import MAX_ID, FormId, Line, Lines, too_long
+from coachapp.languages import N_
 from coachapp.models import (
     NOT_OBSERVED_LABEL,
     RATING_SCALE,
@@ -53,8 +54,8 @@ SCORE_DESCRIPTION = (
 CHOOSE_SCORE = "Choose 1 to 4, or not observed."
 ENTER_DATE = "Enter the date of the conversation."
 SAY_WHAT = "Say what will be done."
-GIVE_DUE_DATE = "Give the follow-up a due date."
-WRITE_ADDENDUM = "Write the addendum."
+GIVE_DUE_DATE = N_("Give the follow-up a due date.")
+WRITE_ADDENDUM = N_("Write the addendum.")
 
 
 def at_most(limit: int) -> validate.Length:

@@ -121,7 +121,7 @@ def competencies_of(version: GuideVersion) -> dict[int, Competency]:
 
 
 ANOTHER_NOTE = "That client_uuid belongs to another note."
-IN_THE_FUTURE = "The conversation cannot be in the future."
+IN_THE_FUTURE = N_("The conversation cannot be in the future.")
 
 
 def note_options() -> list[Any]:

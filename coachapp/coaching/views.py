@@ -7,6 +7,7 @@ The debrief form saves as a plain POST and, with htmx, autosaves into its status
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
@@ -95,6 +96,13 @@ def start(rep_id: int) -> Response:
             plan.id if plan else None,
         )
     return redirect(url_for("coaching.edit", note_id=note.id))
+
+
+@bp.app_template_filter("translated")
+def translated_messages(messages: Iterable[str]) -> str:
+    """A refusal's messages for a field, in the reader's language where the catalogue has
+    them (marked where defined), one after another: {{ errors["type"] | translated }}."""
+    return " ".join(gettext(message) for message in messages)
 
 
 @bp.post("/notes/<int:note_id>/discard")

@@ -80,11 +80,11 @@ LINE_OF_FUNCTION: dict[Function, Line] = {
 }
 
 LINE_LABELS = {
-    Line.SALES: "Sales",
-    Line.MARKET_ACCESS: "Market access",
-    Line.MEDICAL: "Medical affairs",
-    Line.PATIENT_SERVICES: "Patient services",
-    Line.OTHER: "Other",
+    Line.SALES: N_("Sales"),
+    Line.MARKET_ACCESS: N_("Market access"),
+    Line.MEDICAL: N_("Medical affairs"),
+    Line.PATIENT_SERVICES: N_("Patient services"),
+    Line.OTHER: N_("Other"),
 }
 
 

@@ -25,6 +25,7 @@ from coachapp.forms import form_values, load_form, max_length
 from coachapp.htmx import is_fragment_request
 from coachapp.ids import typed_id
 from coachapp.inbox import reading as inbox
+from coachapp.languages import gettext
 from coachapp.models import Account, Observation, Role, User
 from coachapp.nudges import subjects
 from coachapp.observations import service
@@ -168,10 +169,12 @@ def create(account_id: int) -> Any:
 def _sent(observation: Observation, author: User, created: bool) -> str:
     first, manager = observation.subject.first_name, observation.routed_to
     if manager.id == author.id:
-        return f"Saved for your coaching of {first}."
+        return gettext("Saved for your coaching of %(name)s.", name=first)
     if not created:  # a second tap, a replay: what the first one made
-        return f"Already sent to {manager.name}."
-    return f"Sent to {manager.name}, {first}'s line manager."
+        return gettext("Already sent to %(manager)s.", manager=manager.name)
+    return gettext(
+        "Sent to %(manager)s, %(name)s's line manager.", manager=manager.name, name=first
+    )
 
 
 # On the coaching note ------------------------------------------------------------------

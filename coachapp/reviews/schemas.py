@@ -23,6 +23,7 @@ from coachapp.coaching.schemas import (
     required_text,
 )
 from coachapp.forms import FormId, Line, Lines
+from coachapp.languages import N_
 from coachapp.models import RATING_SCALE, FollowUpStatus, Function
 from coachapp.reviews.lines import LINE_OF_FUNCTION, is_cross_functional, lines_of
 from coachapp.reviews.lines import Line as OrgLine
@@ -30,22 +31,24 @@ from coachapp.reviews.lines import Line as OrgLine
 # The 3C's in the order a review shows them (keys of coachapp.policy.THREE_C_COMPETENCIES,
 # the competencies of the default guide), with the short name a review rates them by.
 THREE_CS: tuple[tuple[str, str], ...] = (
-    ("cross_functional_collaboration", "Collaboration"),
-    ("account_team_coordination", "Coordination"),
-    ("team_communication", "Communication"),
+    ("cross_functional_collaboration", N_("Collaboration")),
+    ("account_team_coordination", N_("Coordination")),
+    ("team_communication", N_("Communication")),
 )
 THREE_C_KEYS = tuple(key for key, _ in THREE_CS)
 # For a table's narrow column on a phone.
 THREE_C_SHORT = {
-    "cross_functional_collaboration": "Collab.",
-    "account_team_coordination": "Coord.",
-    "team_communication": "Comm.",
+    "cross_functional_collaboration": N_("Collab."),
+    "account_team_coordination": N_("Coord."),
+    "team_communication": N_("Comm."),
 }
 THREE_C_LABELS = dict(THREE_CS)
 THREE_C_HINTS = {
-    "cross_functional_collaboration": "Works as one account team across functions.",
-    "account_team_coordination": "Sequences the team's activity so the customer meets one company.",
-    "team_communication": "Keeps the whole team informed, in time, in few words.",
+    "cross_functional_collaboration": N_("Works as one account team across functions."),
+    "account_team_coordination": N_(
+        "Sequences the team's activity so the customer meets one company."
+    ),
+    "team_communication": N_("Keeps the whole team informed, in time, in few words."),
 }
 
 PLAN_PROGRESS_MAX = 2000

@@ -21,6 +21,7 @@ from coachapp.db import get_session
 from coachapp.errors import InvalidInput
 from coachapp.forms import FormBody, form_number, load_form
 from coachapp.inbox import reading as inbox
+from coachapp.languages import N_, gettext
 from coachapp.models import FUNCTION_LABELS, RATING_SCALE, Account, FollowUp, FollowUpStatus, Role
 from coachapp.nudges import subjects
 from coachapp.reviews import schemas, service
@@ -53,6 +54,10 @@ def review_shapes() -> dict[str, Any]:
         "lines_of": lines_of,
         "is_cross_functional": is_cross_functional,
     }
+
+
+# A plan goal's status as the plan summary words it ("at_risk": "At risk"), for the catalogue.
+GOAL_STATUS_WORDS = (N_("On track"), N_("At risk"), N_("Off track"), N_("Done"))
 
 
 @bp.get("/accounts/<int:account_id>/reviews")
@@ -117,7 +122,7 @@ def create(account_id: int) -> Any:
             errors=form.errors(refused),
         )
         return render_template("reviews/new.html", **context), 422
-    flash("Review saved and shared with the team and their managers.", "success")
+    flash(gettext("Review saved and shared with the team and their managers."), "success")
     return redirect(url_for("reviews.show", review_id=review.id))
 
 
@@ -258,5 +263,8 @@ def acknowledge(review_id: int) -> Any:
         context = _show_context(review, ack_errors=errors, ack_typed=request.form.get("comment"))
         return render_template("reviews/show.html", **context), 422
     _, created = service.acknowledge_review(db, user, review_id, data["comment"])
-    flash("Acknowledged." if created else "You had acknowledged it already.", "success")
+    flash(
+        gettext("Acknowledged.") if created else gettext("You had acknowledged it already."),
+        "success",
+    )
     return redirect(url_for("reviews.show", review_id=review_id))

@@ -24,6 +24,7 @@ from coachapp.coaching.schemas import (
     text_field,
 )
 from coachapp.forms import FormId, Line
+from coachapp.languages import N_
 from coachapp.models import PlannedRideAlong
 
 MAX_STOPS = 8  # accounts planned for one day
@@ -36,9 +37,10 @@ AGREEMENT_EVIDENCE_MAX = FOLLOW_UP_EVIDENCE_MAX  # closes the follow-up: its evi
 MAX_CALL_RATINGS = 100
 
 # What a captured call needs, said the same on the server and on a phone without signal.
-NEED_ACCOUNT = "Pick one of the day's accounts or name the account."
-NEED_SCORE = "Give each competency you ticked a rating, or untick it."
-NEED_SOMETHING = "Rate a competency you observed or write a line of evidence."
+# Also said on the page by its script before sending (translated there, gettext).
+NEED_ACCOUNT = N_("Pick one of the day's accounts or name the account.")
+NEED_SCORE = N_("Give each competency you ticked a rating, or untick it.")
+NEED_SOMETHING = N_("Rate a competency you observed or write a line of evidence.")
 PICK_DAY = "Pick the day of the ride-along."
 TOO_MANY_STOPS = f"Plan at most {MAX_STOPS} calls for the day."
 SAY_WHAT_SHOWS_DONE = "Add a line of evidence: what shows it is done."

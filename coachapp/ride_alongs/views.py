@@ -26,6 +26,7 @@ from coachapp.forms import FormBody, form_number, load_form
 from coachapp.htmx import is_fragment_request
 from coachapp.inbox import reading as inbox
 from coachapp.journeys import progress as journeys
+from coachapp.languages import N_, gettext
 from coachapp.models import NOT_OBSERVED_LABEL, RATING_SCALE, PlannedRideAlong, Role
 from coachapp.nudges import subjects
 from coachapp.ride_alongs import calendar, schemas, service
@@ -39,7 +40,7 @@ FREE_ROWS = 2
 # The preparation form's fields of one stop: a plan's objective, another account's name or
 # objective. A refusal about a stop is shown at its fields, and said once above them.
 STOP_FIELDS = ("objective-plan-", "other-name-", "other-objective-")
-CHANGED_MEANWHILE = "Changed on another device meanwhile: check it and save again."
+CHANGED_MEANWHILE = N_("Changed on another device meanwhile: check it and save again.")
 # The most each field of the day's forms takes, as the schemas say (maxlength).
 LIMITS = {
     "help_request": schemas.HELP_MAX,
@@ -98,9 +99,9 @@ def _page_context(ride: PlannedRideAlong, **extra: Any) -> dict[str, Any]:
         context["journey_submissions"] = journeys.submissions_of(db, user, ride.rep_id)
         context["may_review_journey"] = policy.may_review_journey(user, ride.rep)
         context["messages"] = {
-            "account": schemas.NEED_ACCOUNT,
-            "score": schemas.NEED_SCORE,
-            "something": schemas.NEED_SOMETHING,
+            "account": gettext(schemas.NEED_ACCOUNT),
+            "score": gettext(schemas.NEED_SCORE),
+            "something": gettext(schemas.NEED_SOMETHING),
         }
     context.update(extra)
     context["stop_errors"] = any(name.startswith(STOP_FIELDS) for name in context["errors"])
@@ -160,7 +161,7 @@ def plan(rep_id: int) -> Response:
     except InvalidInput as exc:
         flash(exc.message, "error")
     else:
-        flash("Ride-along planned. Add it to your calendar below.", "success")
+        flash(gettext("Ride-along planned. Add it to your calendar below."), "success")
     return redirect(_person_url(rep_id))
 
 
@@ -237,10 +238,10 @@ def prepare(ride_id: int) -> Any:
             expected_version=form_version(request.form.get("version")),
         )
     except StaleVersion:
-        return _refused(_ride(ride_id), {"_form": [CHANGED_MEANWHILE]}, 412)
+        return _refused(_ride(ride_id), {"_form": [gettext(CHANGED_MEANWHILE)]}, 412)
     except InvalidInput as exc:
         return _refused(ride, form.errors(exc), 422)
-    flash("Preparation saved. Your manager sees it.", "success")
+    flash(gettext("Preparation saved. Your manager sees it."), "success")
     return redirect(_day_url(ride.id))
 
 
@@ -257,7 +258,7 @@ def agreement_done(ride_id: int, follow_up_id: int) -> Any:
         problem = " ".join((exc.fields or {}).get("evidence", [exc.message]))
         context = _page_context(ride, agreement_errors={follow_up_id: problem}, typed=request.form)
         return render_template("ride_alongs/day.html", **context), 422
-    flash("Marked done. Your manager sees what you wrote.", "success")
+    flash(gettext("Marked done. Your manager sees what you wrote."), "success")
     return redirect(_day_url(ride.id, "agreements"))
 
 
@@ -311,7 +312,7 @@ def capture_call(ride_id: int) -> Any:
     except Conflict as exc:
         flash(exc.message, "error")
         return redirect(_day_url(ride.id))
-    flash(f"Call at {call.account_name} saved.", "success")
+    flash(gettext("Call at %(account)s saved.", account=call.account_name), "success")
     return redirect(_day_url(ride.id, "capture"))
 
 
