@@ -14,7 +14,7 @@ import re
 from functools import cache
 
 from babel.dates import format_date, format_datetime
-from flask import Flask, Response, request
+from flask import Flask, Response, has_request_context, request
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as gettext
 from flask_babel import lazy_gettext as lazy_gettext
@@ -37,7 +37,10 @@ def N_(message: str) -> str:
 
 
 def browser_language() -> str:
-    """The best of our languages for the browser's Accept-Language, else English."""
+    """The best of our languages for the browser's Accept-Language, else English (also with
+    no request at all: the worker and the commands, unless they choose a language)."""
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
     return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
 
 

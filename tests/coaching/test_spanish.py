@@ -7,8 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from flask import Flask
 from sqlalchemy.orm import Session
 
+from coachapp.coaching.specificity import STRENGTH_PROMPT, flags
 from tests.builders import Org
 from tests.coaching.test_pages import start_note
 from tests.conftest import HttpsClient
@@ -115,3 +117,11 @@ def test_acknowledging_says_so_in_the_reps_language(
     text = client.get(answer.headers["Location"]).get_data(as_text=True)
     assert "Lectura confirmada. Tu gerente puede ver tu comentario." in text
     assert ">Confirmada</span>" in text and "Confirmada el " in text
+
+
+def test_vague_praise_is_flagged_outside_a_request_in_english(app: Flask) -> None:
+    """The worker's figures read the same flags as the debrief (coachapp.coaching.specificity),
+    with no request and so no reader: in English."""
+    with app.app_context():
+        found = flags("Great job", "", rep_name="Riley Rep")
+    assert [f.prompt for f in found] == [STRENGTH_PROMPT % {"first": "Riley"}]
