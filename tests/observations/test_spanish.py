@@ -26,7 +26,7 @@ def test_observing_a_colleague_speaks_the_managers_language(
     chooser = client.get(path).get_data(as_text=True)
     assert "<title>Registrar una observación · Coachapp</title>" in chooser
     assert f"¿A quién viste trabajar en {account.name}?" in chooser
-    assert f"depende de {people['access_manager'].name}" in chooser
+    assert f"reporta a {people['access_manager'].name}" in chooser
     assert "Whom did you see" not in chooser and "reports to" not in chooser
 
     form = client.get(f"{path}?subject_id={people['access_rep'].id}").get_data(as_text=True)
