@@ -4,11 +4,8 @@ it and acknowledges it, for people who chose Spanish."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-import pytest
 from flask import Flask
-from sqlalchemy.orm import Session
 
 from coachapp.coaching.specificity import STRENGTH_PROMPT, flags
 from tests.builders import Org
@@ -16,23 +13,10 @@ from tests.coaching.test_pages import start_note
 from tests.conftest import HttpsClient
 
 
-@pytest.fixture
-def in_spanish(login_as: Any, org: Org, db: Session) -> Callable[[str], HttpsClient]:
-    """in_spanish("manager"): the client signed in as that person, who chose Spanish."""
-
-    def sign_in(who: str) -> HttpsClient:
-        org.people[who].language = "es"
-        db.commit()
-        client: HttpsClient = login_as(who)
-        return client
-
-    return sign_in
-
-
 def test_a_new_note_form_speaks_the_managers_language(
-    in_spanish: Callable[[str], HttpsClient], org: Org
+    reading_spanish: Callable[[str], HttpsClient], org: Org
 ) -> None:
-    client = in_spanish("manager")
+    client = reading_spanish("manager")
     note_id = start_note(client, org.people["rep"].id)
     text = client.get(f"/notes/{note_id}/edit").get_data(as_text=True)
     assert "<title>Coaching a Riley Rep · Coachapp</title>" in text
@@ -70,9 +54,9 @@ def test_a_new_note_form_speaks_the_managers_language(
 
 
 def test_a_shared_note_speaks_the_reps_language(
-    in_spanish: Callable[[str], HttpsClient], org: Org
+    reading_spanish: Callable[[str], HttpsClient], org: Org
 ) -> None:
-    client = in_spanish("rep")
+    client = reading_spanish("rep")
     note = org.notes["shared"]
     text = client.get(f"/notes/{note.id}").get_data(as_text=True)
     assert "<title>Nota de coaching · Coachapp</title>" in text
@@ -108,9 +92,9 @@ def test_a_shared_note_speaks_the_reps_language(
 
 
 def test_acknowledging_says_so_in_the_reps_language(
-    in_spanish: Callable[[str], HttpsClient], org: Org
+    reading_spanish: Callable[[str], HttpsClient], org: Org
 ) -> None:
-    client = in_spanish("rep")
+    client = reading_spanish("rep")
     note = org.notes["shared"]
     answer = client.post_form(f"/notes/{note.id}/acknowledge", {"comment": "Gracias"})
     assert answer.status_code == 302
