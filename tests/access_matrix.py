@@ -813,6 +813,17 @@ MATRIX: tuple[Row, ...] = (
         expect=(302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
     row("admin.remove_competency", "POST", "/admin/guides/competencies/{missing}/delete",
         expect=(302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
+    # A published version's text in another language (tests/admin/test_guide_translations.py
+    # covers a version that exists, a draft and a language not offered).
+    row("admin.guide_translation", "GET",
+        "/admin/guides/versions/{s[shared].guide_version_id}/translation/es",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 200, 404, 404, 404, 404, 404, 404, 404)),
+    row("admin.guide_translation", "GET", "/admin/guides/versions/{missing}/translation/es",
+        variant="missing",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
+    row("admin.guide_translation", "POST", "/admin/guides/versions/{missing}/translation/es",
+        data={"name": "x"},
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
     # Learning journeys: authored by the admin; a rep's own steps, read by their manager and
     # director (tests/journeys/test_scope.py covers the objects themselves).
     # anon rep  rep2 oth  mgr  mgr2 dir  dir2 adm  msl-mgr msl  med-dir acc-mgr acc  nurse-mgr nurse
@@ -833,6 +844,11 @@ MATRIX: tuple[Row, ...] = (
     row("journeys.move_step", "POST", "/admin/journeys/steps/{missing}/move",
         expect=(302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
     row("journeys.publish", "POST", "/admin/journeys/{missing}/publish",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
+    row("journeys.translation", "GET", "/admin/journeys/versions/{missing}/translation/es",
+        expect=(302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
+    row("journeys.translation", "POST", "/admin/journeys/versions/{missing}/translation/es",
+        data={"name": "x"},
         expect=(302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
     row("journeys.index", "GET", "/journeys",
         expect=(302, 200, 200, 200, 404, 404, 404, 404, 404, 404, 200, 404, 404, 200, 404, 200)),

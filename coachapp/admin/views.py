@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from coachapp import content_translations
 from coachapp.admin import approvals, invitations, service
 from coachapp.auth.roles import fresh_login_for_changes, roles_required, viewer
 from coachapp.auth.service import temporary_password_hours
@@ -289,6 +290,7 @@ def _guide_page(
         draft=draft,
         published=guide_service.latest_published(db, found),
         functions=FUNCTION_LABELS,
+        translatable=content_translations.TRANSLATABLE,
         name_max=guide_service.NAME_MAX,
         errors=errors,
         typed=typed or {},
@@ -531,3 +533,51 @@ def remove_section(section_id: int) -> Any:
         return _back_to_guide(guide_id, f"#section-{section_id}")
     flash(gettext("Section removed."), "success")
     return _back_to_guide(guide_id, "#draft-heading")
+
+
+# A published version in another language ------------------------------------------------
+
+
+def _translation_page(
+    version: GuideVersion,
+    language: str,
+    status: int = 200,
+    typed: dict[str, str] | None = None,
+    errors: dict[str, list[str]] | None = None,
+) -> tuple[str, int]:
+    stored = content_translations.guide_texts(get_session(), version, language)
+    return render_template(
+        "admin/guide_translation.html",
+        version=version,
+        language=language,
+        language_name=content_translations.TRANSLATABLE[language],
+        typed=typed if typed is not None else content_translations.guide_form(version, stored),
+        errors=errors or {},
+        name_max=guide_service.NAME_MAX,
+    ), status
+
+
+@bp.route("/guides/versions/<int:version_id>/translation/<language>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+@fresh_login_for_changes
+def guide_translation(version_id: int, language: str) -> Any:
+    """The text of a published version in another language: each part left empty reads in
+    the version's own language."""
+    db = get_session()
+    language = content_translations.language_or_404(language)
+    version = content_translations.published_or_404(db.get(GuideVersion, version_id))
+    if request.method == "GET":
+        return _translation_page(version, language)
+    try:
+        content_translations.save_guide_translation(db, viewer(), version, language, request.form)
+    except InvalidInput as exc:
+        return _translation_page(version, language, 422, form_values(request.form), exc.fields)
+    flash(
+        gettext(
+            "Saved the %(language)s text of version %(number)s.",
+            language=content_translations.TRANSLATABLE[language],
+            number=version.number,
+        ),
+        "success",
+    )
+    return _back_to_guide(version.guide_id)

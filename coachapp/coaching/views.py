@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from coachapp import policy, replay
+from coachapp import content_translations, policy, replay
 from coachapp.auth.roles import roles_required, viewer
 from coachapp.coaching import caps, focus, preparation, schemas, service, specificity
 from coachapp.coaching.blind import behaviours_to_rate, talking_point_lines
@@ -293,7 +293,7 @@ def _edit_context(note: Any, **extra: Any) -> dict[str, Any]:
         "ride": ride,
         "point_checks": point_checks(note),
         "plan_actions": _open_actions(plan),
-        "sections": note.guide_version.sections,
+        "sections": content_translations.sections_as_read(db, note.guide_version),
         "scores": {r.competency_id: r for r in note.ratings},
         "scale": RATING_SCALE,
         "not_observed": NOT_OBSERVED_LABEL,
@@ -345,7 +345,7 @@ def _self_slots(note: Any) -> str:
         "coaching/_self_slots.html",
         note=note,
         view=view,
-        sections=note.guide_version.sections,
+        sections=content_translations.sections_as_read(get_session(), note.guide_version),
         scale=RATING_SCALE,
         not_observed=NOT_OBSERVED_LABEL,
     )
@@ -557,7 +557,7 @@ def _note_context(note: Any, **extra: Any) -> dict[str, Any]:
     return {
         "note": note,
         "view": view,
-        "sections": note.guide_version.sections,
+        "sections": content_translations.sections_as_read(db, note.guide_version),
         "scores": {r.competency_id: r for r in view.ratings},
         "scale": dict(RATING_SCALE),
         "not_observed": NOT_OBSERVED_LABEL,
@@ -814,7 +814,7 @@ def rate_yourself() -> Any:
         }
     return render_template(
         "coaching/self_assessment.html",
-        version=version,
+        version=content_translations.guide_version_as_read(get_session(), version),
         pending=pending,
         chosen=chosen,
         errors=errors,

@@ -15,6 +15,7 @@ from coachapp.demo.bulk import insert_rows
 from coachapp.demo.content import DemoContent, load_content
 from coachapp.demo.journeys import seed_journeys
 from coachapp.demo.regions import RegionsExhausted, max_scale, region_content
+from coachapp.demo.translations import seed_translations
 from coachapp.models import Account, AttainmentSnapshot, CadenceTarget, CoachingGuide, Role, User
 from coachapp.plans.quarters import QUARTERS_SHOWN, Quarter, quarters_ending
 from coachapp.plans.snapshots import snapshots_missing
@@ -124,6 +125,8 @@ def seed_demo(
         counts["attainment_snapshots"] += len(rows)
     db.commit()
     counts["journeys"] = seed_journeys(db, now)
+    # The main guide and a journey, as a reader of Spanish reads them.
+    seed_translations(db)
     return counts
 
 

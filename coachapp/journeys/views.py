@@ -10,14 +10,15 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from coachapp import policy
+from coachapp import content_translations, policy
 from coachapp.auth.roles import fresh_login_for_changes, roles_required, viewer
 from coachapp.coaching.focus import competencies_to_choose
 from coachapp.db import get_session
 from coachapp.errors import Conflict, InvalidInput, NotFound
 from coachapp.forms import form_values, load_form
 from coachapp.journeys import authoring, progress, schemas
-from coachapp.models import STEP_KIND_LABELS, Journey, JourneyStep, Role
+from coachapp.languages import gettext
+from coachapp.models import STEP_KIND_LABELS, Journey, JourneyStep, JourneyVersion, Role
 
 bp = Blueprint("journeys", __name__)
 
@@ -75,6 +76,7 @@ def _journey_page(
         competency_name=names.get(journey.competency_key, journey.competency_key),
         draft=authoring.draft_of(db, journey),
         published=authoring.latest_published(db, journey),
+        translatable=content_translations.TRANSLATABLE,
         kinds=STEP_KIND_LABELS,
         limits={
             "title": schemas.TITLE_MAX,
@@ -203,16 +205,65 @@ def publish(journey_id: int) -> Any:
     return _back(journey_id)
 
 
+def _translation_page(
+    version: JourneyVersion,
+    language: str,
+    status: int = 200,
+    typed: dict[str, str] | None = None,
+    errors: dict[str, list[str]] | None = None,
+) -> tuple[str, int]:
+    stored = content_translations.journey_texts(get_session(), version, language)
+    return render_template(
+        "journeys/admin_translation.html",
+        version=version,
+        language=language,
+        language_name=content_translations.TRANSLATABLE[language],
+        typed=typed if typed is not None else content_translations.journey_form(version, stored),
+        errors=errors or {},
+        limits={"title": schemas.TITLE_MAX, "body": schemas.BODY_MAX},
+    ), status
+
+
+@bp.route(
+    "/admin/journeys/versions/<int:version_id>/translation/<language>", methods=["GET", "POST"]
+)
+@roles_required(Role.ADMIN)
+@fresh_login_for_changes
+def translation(version_id: int, language: str) -> Any:
+    """A published version's text in another language; each part left empty reads in the
+    version's own language."""
+    db = get_session()
+    language = content_translations.language_or_404(language)
+    version = content_translations.published_or_404(db.get(JourneyVersion, version_id))
+    if request.method == "GET":
+        return _translation_page(version, language)
+    try:
+        content_translations.save_journey_translation(db, viewer(), version, language, request.form)
+    except InvalidInput as exc:
+        return _translation_page(version, language, 422, form_values(request.form), exc.fields)
+    flash(
+        gettext(
+            "Saved the %(language)s text of version %(number)s.",
+            language=content_translations.TRANSLATABLE[language],
+            number=version.number,
+        ),
+        "success",
+    )
+    return _back(version.journey_id)
+
+
 # The rep's journey, and its review -------------------------------------------------------
 
 
 @bp.get("/journeys")
 @roles_required(Role.REP)
 def index() -> str:
-    user = viewer()
-    return render_template(
-        "journeys/index.html", journeys=progress.journeys_of(get_session(), user, user.id)
+    db, user = get_session(), viewer()
+    journeys = progress.journeys_of(db, user, user.id)
+    names, titles = content_translations.journeys_as_read(
+        db, [j.enrolment.version for j in journeys]
     )
+    return render_template("journeys/index.html", journeys=journeys, names=names, titles=titles)
 
 
 def _step_page(progress_id: int, status: int = 200, **extra: Any) -> tuple[str, int]:
@@ -222,7 +273,8 @@ def _step_page(progress_id: int, status: int = 200, **extra: Any) -> tuple[str, 
     is_rep = user.id == rep.id
     context: dict[str, Any] = {
         "item": found,
-        "step": found.step,
+        "step": content_translations.step_as_read(db, found.step),
+        "journey_name": content_translations.journey_name_as_read(db, found.enrolment.version),
         "rep": rep,
         "is_rep": is_rep,
         "may_review": policy.may_review_journey(user, rep),

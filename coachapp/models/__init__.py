@@ -102,6 +102,7 @@ from coachapp.models.reviews import (
 )
 from coachapp.models.ride_alongs import PlannedRideAlong, RideAlongCall, RideAlongStop
 from coachapp.models.scim import ScimGroup, ScimGroupMember, ScimToken, ScimUser
+from coachapp.models.translations import GuideTranslation, JourneyTranslation
 from coachapp.models.worker import WorkerHeartbeat
 
 __all__ = [
@@ -146,6 +147,7 @@ __all__ = [
     "GoalStatus",
     "GuideSection",
     "GuideStatus",
+    "GuideTranslation",
     "GuideVersion",
     "ImpactSummary",
     "InsightStatus",
@@ -153,6 +155,7 @@ __all__ = [
     "JourneyEnrolment",
     "JourneyProgress",
     "JourneyStep",
+    "JourneyTranslation",
     "JourneyVersion",
     "Line",
     "LoginAttempt",
