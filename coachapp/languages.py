@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
+from typing import Any
 
 from babel.dates import format_date, format_datetime
 from flask import Flask, Response, has_request_context, request
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, force_locale, get_locale
 from flask_babel import gettext as gettext
 from flask_babel import lazy_gettext as lazy_gettext
 from flask_babel import ngettext as ngettext
@@ -45,7 +48,8 @@ def browser_language() -> str:
 
 
 def select_language() -> str:
-    """The signed-in person's language, or their browser's."""
+    """The signed-in person's language, or their browser's; English with no request (the
+    worker), where what is written for someone goes through `writing_for`."""
     chosen = getattr(current_user, "language", FROM_THE_BROWSER) if current_user else ""
     if chosen in LANGUAGES:
         return str(chosen)
@@ -54,6 +58,23 @@ def select_language() -> str:
 
 def current_language() -> str:
     return str(get_locale() or DEFAULT_LANGUAGE)
+
+
+def language_of(person: Any) -> str:
+    """The language to write to someone in while they are not reading (an inbox row, an
+    email, a push): their choice; English when they left it to the browser, as there is no
+    browser to ask."""
+    chosen = getattr(person, "language", FROM_THE_BROWSER)
+    return str(chosen) if chosen in LANGUAGES else DEFAULT_LANGUAGE
+
+
+@contextmanager
+def writing_for(person: Any) -> Iterator[str]:
+    """Within it, gettext and the date filters write in `person`'s language (language_of),
+    whoever reads the request's page; yields that language."""
+    language = language_of(person)
+    with force_locale(language):
+        yield language
 
 
 # strftime's fields in the templates, as Unicode (CLDR) date patterns.

@@ -22,6 +22,7 @@ from coachapp.auth.passwords import has_usable_password
 from coachapp.auth.sso import password_sign_in
 from coachapp.db import utcnow
 from coachapp.errors import Conflict, NotFound, PermissionDenied
+from coachapp.languages import gettext, writing_for
 from coachapp.links import external_url
 from coachapp.mail.messages import render_mail
 from coachapp.mail.queue import enqueue, mail_configured
@@ -72,12 +73,14 @@ def invite(db: Session, actor: User, user: User) -> None:
         db, user, PasswordLinkPurpose.INVITATION, dt.timedelta(days=days), created_by=actor
     )
     link = external_url("auth.accept_invitation", token=token)
-    text, html = render_mail("invitation", user=user, link=link, days=days, inviter=actor.name)
+    with writing_for(user):
+        text, html = render_mail("invitation", user=user, link=link, days=days, inviter=actor.name)
+        subject = gettext("%(inviter)s invited you to Coachapp", inviter=actor.name)
     enqueue(
         db,
         kind="invitation",
         to_address=user.email,
-        subject=f"{actor.name} invited you to Coachapp",
+        subject=subject,
         text=text,
         html=html,
         recipient_id=user.id,

@@ -18,6 +18,7 @@ from coachapp.auth import throttle
 from coachapp.auth.password_links import issue_link
 from coachapp.db import utcnow
 from coachapp.email_addresses import normalise_email
+from coachapp.languages import gettext, writing_for
 from coachapp.links import external_url
 from coachapp.mail.messages import render_mail
 from coachapp.mail.queue import enqueue
@@ -96,12 +97,14 @@ def send_reset_link(db: Session, user: User, site: str) -> None:
     hours = reset_hours()
     token = issue_link(db, user, PasswordLinkPurpose.RESET, dt.timedelta(hours=hours))
     link = external_url("auth.reset_password", site=site, token=token)
-    text, html = render_mail("password_reset", user=user, link=link, hours=hours)
+    with writing_for(user):
+        text, html = render_mail("password_reset", user=user, link=link, hours=hours)
+        subject = gettext("Reset your Coachapp password")
     enqueue(
         db,
         kind="password_reset",
         to_address=user.email,
-        subject="Reset your Coachapp password",
+        subject=subject,
         text=text,
         html=html,
         recipient_id=user.id,

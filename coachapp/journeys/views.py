@@ -56,7 +56,10 @@ def create() -> Any:
         except InvalidInput as exc:
             errors = dict(exc.fields) or {"_form": [exc.message]}
         else:
-            flash("Journey created: add its pulses and exercises, then publish it.", "success")
+            flash(
+                gettext("Journey created: add its pulses and exercises, then publish it."),
+                "success",
+            )
             return redirect(url_for("journeys.admin_journey", journey_id=journey.id))
     return _index_page(422, errors=errors, typed=form_values(request.form))
 
@@ -114,7 +117,7 @@ def _step_refused(journey_id: int, slot: str, errors: dict[str, list[str]]) -> t
 def start_draft(journey_id: int) -> Any:
     db = get_session()
     authoring.start_draft(db, viewer(), authoring.journey_or_404(db, journey_id))
-    flash("Draft started from the published version; publish it when ready.", "success")
+    flash(gettext("Draft started from the published version; publish it when ready."), "success")
     return _back(journey_id)
 
 
@@ -155,7 +158,7 @@ def save_step(step_id: int) -> Any:
     except Conflict as exc:
         flash(exc.message, "error")
         return _back(journey_id)
-    flash(f"Saved “{step.title}”.", "success")
+    flash(gettext("Saved “%(title)s”.", title=step.title), "success")
     return _back(journey_id, f"step-{step_id}")
 
 
@@ -199,7 +202,10 @@ def publish(journey_id: int) -> Any:
         flash(exc.message, "error")
     else:
         flash(
-            f"Version {version.number} is published; focuses set from now on start it.",
+            gettext(
+                "Version %(number)s is published; focuses set from now on start it.",
+                number=version.number,
+            ),
             "success",
         )
     return _back(journey_id)
@@ -310,7 +316,9 @@ def submit(progress_id: int) -> Any:
             return redirect(url_for("journeys.step", progress_id=progress_id))
         else:
             flash(
-                "Sent to your manager." if created else "Already sent: your manager has it.",
+                gettext("Sent to your manager.")
+                if created
+                else gettext("Already sent: your manager has it."),
                 "success",
             )
             return redirect(url_for("journeys.step", progress_id=progress_id))
@@ -328,7 +336,10 @@ def submit(progress_id: int) -> Any:
 @roles_required(Role.MANAGER)
 def review(submission_id: int) -> Any:
     submission = progress.review(get_session(), viewer(), submission_id)
-    flash(f"Marked reviewed: {submission.rep.first_name}'s exercise.", "success")
+    flash(
+        gettext("Marked reviewed: %(name)s's exercise.", name=submission.rep.first_name),
+        "success",
+    )
     ride_id = request.form.get("ride_id", "")
     if ride_id.isascii() and ride_id.isdigit() and len(ride_id) <= 10:  # from the pre-brief
         return redirect(url_for("ride_alongs.day", ride_id=int(ride_id), _anchor="journey"))

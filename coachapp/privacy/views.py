@@ -14,6 +14,7 @@ from coachapp import audit, policy
 from coachapp.auth.roles import fresh_login_for_changes, roles_required, viewer
 from coachapp.db import get_session
 from coachapp.forms import load_form
+from coachapp.languages import gettext
 from coachapp.models import Role, User
 from coachapp.privacy import retention
 from coachapp.privacy.export import export_coaching_history, export_person
@@ -69,7 +70,8 @@ def my_export_json() -> Response:
 def my_export_print() -> Response:
     person = viewer()
     return _printed(
-        export_person(get_session(), person), f"What Coachapp holds about {person.name}"
+        export_person(get_session(), person),
+        gettext("What Coachapp holds about %(name)s", name=person.name),
     )
 
 
@@ -93,7 +95,7 @@ def admin_export_download(user_id: int) -> Response:
     chosen = _format()
     _audited(person, "privacy.export", chosen)
     if chosen == "print":
-        return _printed(document, f"What Coachapp holds about {person.name}")
+        return _printed(document, gettext("What Coachapp holds about %(name)s", name=person.name))
     return _download(document, f"coachapp-export-{person.id}.json")
 
 
@@ -116,7 +118,7 @@ def coaching_history_download(person_id: int) -> Response:
     chosen = _format()
     _audited(rep, "privacy.coaching_history_export", chosen)
     if chosen == "print":
-        return _printed(document, f"{rep.name}: coaching history")
+        return _printed(document, gettext("%(name)s: coaching history", name=rep.name))
     return _download(document, f"coaching-history-{rep.id}.json")
 
 
@@ -162,5 +164,5 @@ def save_retention() -> Any:
         typed = {key: request.form.get(key, "")[:20] for key in retention.retention_schema.fields}
         return _retention_page(422, errors, typed)
     retention.save_retention(get_session(), viewer(), data)
-    flash("Retention saved. The list below is what the next daily run removes.", "success")
+    flash(gettext("Retention saved. The list below is what the next daily run removes."), "success")
     return redirect(url_for("privacy.retention_page"))

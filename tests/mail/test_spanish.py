@@ -1,0 +1,62 @@
+"""An email is written in its reader's language: the one they chose, else English (no browser
+to ask), whoever's page sent it: an admin reading Spanish invites someone who left the
+language to their browser in English, and someone who chose Spanish in Spanish."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from coachapp.auth.passwords import unusable_password_hash
+from coachapp.worker import run_once
+from tests.builders import Org, make_user
+from tests.mail.conftest import Inbox
+from tests.mail.test_password_reset import ask, browser
+
+pytestmark = pytest.mark.first_backend
+
+
+def test_an_invitation_is_written_in_the_invited_persons_language(
+    app: Flask, db: Session, org: Org, login_as: Any, inbox: Inbox
+) -> None:
+    org.people["admin"].language = "es"
+    no_password = unusable_password_hash()
+    sofia = make_user(
+        db, email="sofia@example.com", name="Sofía Ruiz", language="es", password_hash=no_password
+    )
+    sam = make_user(db, email="sam@example.com", name="Sam New", password_hash=no_password)
+    db.commit()
+    admin = login_as("admin")
+    for person in (sofia, sam):
+        assert admin.post_form(f"/admin/users/{person.id}/invitation").status_code == 302
+    run_once(app, {"mail"})
+    (spanish,) = inbox.to("sofia@example.com")
+    assert spanish["Subject"] == "Ada Admin te invitó a Coachapp"
+    text = spanish.get_body(("plain",)).get_content()
+    assert text.startswith("Hola, Sofía:")
+    assert "El enlace funciona una vez, durante 7 días." in text
+    html = spanish.get_body(("html",)).get_content()
+    assert '<html lang="es">' in html and "Elige tu contraseña</a>" in html
+    assert "Choose your password" not in html and "Hello" not in text
+    (english,) = inbox.to("sam@example.com")
+    assert english["Subject"] == "Ada Admin invited you to Coachapp"
+    assert "The link works once, for 7 days." in english.get_body(("plain",)).get_content()
+    assert '<html lang="en">' in english.get_body(("html",)).get_content()
+
+
+def test_a_reset_link_is_written_in_the_language_the_person_chose(
+    app: Flask, db: Session, org: Org, inbox: Inbox
+) -> None:
+    rep = org.people["rep"]
+    rep.language = "es"
+    db.commit()
+    ask(browser(app), rep.email)
+    run_once(app, {"password_resets", "mail"})
+    (message,) = inbox.to(rep.email)
+    assert message["Subject"] == "Restablece tu contraseña de Coachapp"
+    text = message.get_body(("plain",)).get_content()
+    assert "El enlace funciona una vez, durante 1 hora." in text
+    assert "Si no lo pediste, ignora este correo" in text and "The link" not in text
