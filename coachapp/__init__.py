@@ -17,10 +17,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         compression,
         db,
         errors,
+        field_messages,
         hosts,
         languages,
         proxy,
         request_log,
+        script_messages,
         security,
         static_files,
         write_limit,
@@ -58,6 +60,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     languages.init_app(app)
+    field_messages.init_app(app)
+    script_messages.init_app(app)
     security.init_app(app)
     write_limit.init_app(app)
     errors.register_error_handlers(app)

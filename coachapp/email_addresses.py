@@ -15,9 +15,11 @@ from typing import Any
 
 from marshmallow import ValidationError, validate
 
+from coachapp.languages import N_
+
 MAX_LENGTH = 254  # the column's size, and RFC 5321's limit for a path
-INVALID = "Enter a valid email."
-LOCAL_PART_PROBLEM = (
+INVALID = N_("Enter a valid email.")
+LOCAL_PART_PROBLEM = N_(
     "An email address starts with a letter or digit and holds only letters, digits and "
     ". - _ + ' before the @."
 )
@@ -36,7 +38,7 @@ def email_problem(email: str) -> str | None:
     if not email:
         return INVALID
     if len(email) > MAX_LENGTH:
-        return f"An email address has at most {MAX_LENGTH} characters."
+        return N_("An email address has at most %(max)s characters.") % {"max": MAX_LENGTH}
     try:
         _SYNTAX(email)
     except ValidationError:

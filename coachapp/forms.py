@@ -11,7 +11,9 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from werkzeug.datastructures import MultiDict
 
 from coachapp.errors import InvalidInput
+from coachapp.field_messages import errors_in_readers_language
 from coachapp.ids import MAX_ID
+from coachapp.languages import N_
 from coachapp.plain_text import (
     LINE_PATTERN,
     LINE_PROBLEM,
@@ -22,7 +24,7 @@ from coachapp.plain_text import (
     text_problem,
 )
 
-UNSTORABLE_TEXT = "Contains a NUL character or an unpaired surrogate."
+UNSTORABLE_TEXT = N_("Contains a NUL character or an unpaired surrogate.")
 # For the OpenAPI document (Python and ECMA-262 alike): no NUL. Unpaired surrogates are not
 # text at all, and a pattern excluding them would exclude emoji in ECMA-262's UTF-16 reading.
 NUL_PATTERN = r"^[^\u0000]*$"
@@ -95,7 +97,7 @@ def unstorable_fields(formdata: MultiDict[str, str]) -> dict[str, list[str]]:
 def load_form(
     schema: Schema, formdata: MultiDict[str, str], *, keep_empty: bool = False
 ) -> tuple[dict[str, Any] | None, dict[str, list[str]]]:
-    """Validated data, or None and per-field messages.
+    """Validated data, or None and per-field messages in the reader's language.
 
     Empty inputs count as missing, except with keep_empty (editing what exists): then an
     emptied text field becomes "" and an emptied optional field (a date, say) None.
@@ -104,7 +106,7 @@ def load_form(
     typed = form_values(formdata)
     unstorable = unstorable_fields(formdata)
     if unstorable:
-        return None, unstorable
+        return None, errors_in_readers_language(unstorable)
     for key, value in typed.items():
         if value not in (None, ""):
             raw[key] = value
@@ -118,10 +120,12 @@ def load_form(
         data = schema.load(raw, unknown=EXCLUDE)
     except ValidationError as exc:
         messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-        return None, {
-            key: value if isinstance(value, list) else [str(value)]
-            for key, value in messages.items()
-        }
+        return None, errors_in_readers_language(
+            {
+                key: value if isinstance(value, list) else [str(value)]
+                for key, value in messages.items()
+            }
+        )
     return data, {}
 
 
@@ -161,11 +165,11 @@ class FormBody:
         return data
 
     def errors(self, refused: InvalidInput) -> dict[str, list[str]]:
-        """The refusal's messages keyed by the form's field names."""
+        """The refusal's messages keyed by the form's field names, in the reader's language."""
         found: dict[str, list[str]] = {}
         for path, messages in _flatten(refused.fields):
             found.setdefault(self._name_of(path), []).extend(messages)
-        return found or {"_form": [refused.message]}
+        return errors_in_readers_language(found or {"_form": [refused.message]})
 
     def _name_of(self, path: tuple[str, ...]) -> str:
         for end in range(len(path), 0, -1):
@@ -192,7 +196,7 @@ def _flatten(
 
 def too_long(limit: int) -> str:
     """What a field longer than its limit says, on every form and in the API alike."""
-    return f"Use at most {limit:,} characters."
+    return N_("Use at most %(max)s characters.") % {"max": f"{limit:,}"}
 
 
 def check_length(value: str, limit: int | None, name: str) -> str:

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 
+from coachapp.languages import N_
+
 # Refused in every field: C0 and C1 controls (tab, line feed and carriage return among them),
 # DEL, the line and paragraph separators, and the invisible format characters of the Basic
 # Multilingual Plane (soft hyphen, zero-width space, bidirectional embeddings, overrides and
@@ -36,8 +38,10 @@ _TEXT_CONTROL_RANGES = "\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f" + _FORMAT_
 LINE_PATTERN = f"^[^{_CONTROL_RANGES}]*$"
 TEXT_PATTERN = f"^[^{_TEXT_CONTROL_RANGES}]*$"
 
-LINE_PROBLEM = "Use one line of plain text: no line breaks, tabs or invisible control characters."
-TEXT_PROBLEM = "Contains an invisible control character; retype the text without it."
+LINE_PROBLEM = N_(
+    "Use one line of plain text: no line breaks, tabs or invisible control characters."
+)
+TEXT_PROBLEM = N_("Contains an invisible control character; retype the text without it.")
 
 _LINE = re.compile(LINE_PATTERN)
 _TEXT = re.compile(TEXT_PATTERN)

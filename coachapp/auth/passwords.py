@@ -11,6 +11,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from marshmallow import Schema, fields
 
+from coachapp.languages import N_
+
 MIN_LENGTH = 8
 MAX_LENGTH = 128
 
@@ -71,14 +73,16 @@ def _common_passwords() -> frozenset[str]:
 def password_problem(password: str, *, email: str = "") -> str | None:
     """Why a new password is refused, or None. No composition rules (ASVS V6.2)."""
     if len(password) < MIN_LENGTH:
-        return f"Use at least {MIN_LENGTH} characters; a short phrase works well."
+        return N_("Use at least %(min)s characters; a short phrase works well.") % {
+            "min": MIN_LENGTH
+        }
     if len(password) > MAX_LENGTH:
-        return f"Use at most {MAX_LENGTH} characters."
+        return N_("Use at most %(max)s characters.") % {"max": MAX_LENGTH}
     lowered = password.lower()
     if lowered in _common_passwords():
-        return "This password is too common; choose another."
+        return N_("This password is too common; choose another.")
     if email and lowered == email.lower():
-        return "Do not use your email address as your password."
+        return N_("Do not use your email address as your password.")
     return None
 
 
@@ -87,8 +91,8 @@ class PasswordSchema(Schema):
     are the service's to apply). A link sent by email stands for the current one."""
 
     current_password = fields.String(
-        required=True, error_messages={"required": "Enter your current password."}
+        required=True, error_messages={"required": N_("Enter your current password.")}
     )
     new_password = fields.String(
-        required=True, error_messages={"required": "Enter a new password."}
+        required=True, error_messages={"required": N_("Enter a new password.")}
     )

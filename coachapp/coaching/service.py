@@ -25,7 +25,7 @@ from coachapp.coaching.schemas import CONTENT_FIELDS
 from coachapp.db import utcnow
 from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from coachapp.inbox.service import forget_about, mark_read_about
-from coachapp.languages import N_
+from coachapp.languages import N_, gettext, writing_for
 from coachapp.links import path_for
 from coachapp.models import (
     RATING_SCALE,
@@ -710,12 +710,17 @@ def _share(db: Session, viewer: User, note_id: int) -> Note:
     if _take_pending_self_assessment(db, viewer, note, note.guide_version):
         audit.record(db, viewer, "session.self_assessment_joined", "coaching_session", note.id)
     mark_read_about(db, subjects.note(note.id))  # "draft not shared yet" is settled
+    with writing_for(note.rep):
+        title = gettext(
+            "Note from %(name)s about %(topic)s",
+            name=note.manager.first_name,
+            topic=wording.note_topic(note),
+        )
+        body = gettext("Read it, rate yourself if you like, and acknowledge it.")
     notify(
-        db, note.rep_id, "note_shared",
-        f"Note from {note.manager.first_name} about {wording.note_topic(note)}",
+        db, note.rep_id, "note_shared", title,
         path_for("coaching.show", note_id=note.id), f"note_shared:{note.id}",
-        body="Read it, rate yourself if you like, and acknowledge it.",
-        subject=subjects.note(note.id),
+        body=body, subject=subjects.note(note.id),
     )  # fmt: skip
     commit_versioned(db, note)
     return note
@@ -742,10 +747,14 @@ def acknowledge_note(db: Session, viewer: User, note_id: int, comment: str = "")
     holds = policy.authors_line_holds(note)
     mark_read_about(db, subjects.note(note.id), recipients=None if holds else {viewer.id})
     if note.ack_comment and holds:
+        with writing_for(note.manager):
+            title = gettext(
+                "%(name)s replied to your note about %(topic)s",
+                name=note.rep.first_name,
+                topic=wording.note_topic(note),
+            )
         notify(
-            db, note.manager_id, "note_acknowledged",
-            f"{note.rep.first_name} replied to your note about "
-            f"{wording.note_topic(note)}",
+            db, note.manager_id, "note_acknowledged", title,
             path_for("coaching.show", note_id=note.id), f"note_acknowledged:{note.id}",
             body=wording.excerpt(note.ack_comment), subject=subjects.note(note.id),
         )  # fmt: skip

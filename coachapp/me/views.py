@@ -100,9 +100,9 @@ def password() -> Any:
     )
     login_user(user)
     if chosen_by_admin:
-        flash("Your own password is set. Other devices have been signed out.", "success")
+        flash(gettext("Your own password is set. Other devices have been signed out."), "success")
         return redirect(safe_local_path(request.form.get("next")) or url_for("home.index"))
-    flash("Password changed. Other devices have been signed out.", "success")
+    flash(gettext("Password changed. Other devices have been signed out."), "success")
     return redirect(url_for("me.index"))
 
 

@@ -52,6 +52,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from coachapp.db import Base, UTCDateTime, database_unavailable, utcnow
+from coachapp.languages import writing_for
 from coachapp.models import (
     Notification,
     NotificationPreference,
@@ -338,6 +339,7 @@ class Recipient:
     id: int
     active: bool
     timezone: str
+    language: str
 
 
 @dataclass(frozen=True)
@@ -401,7 +403,9 @@ class Statements:
             .where(one_of(Notification.id, "ids"))
             .order_by(Notification.id)
         )
-        self.recipients = select(User.id, User.active, User.timezone).where(one_of(User.id, "ids"))
+        self.recipients = select(User.id, User.active, User.timezone, User.language).where(
+            one_of(User.id, "ids")
+        )
         self.devices = select(
             PushSubscription.id,
             PushSubscription.user_id,
@@ -605,7 +609,9 @@ class Batch:
         self._pushed_today[user.id] = self._pushed_today.get(user.id, 0) + 1
         self.unrecorded[user.id] += 1
         kind = kind_of(notification.kind)
-        payload, topic = payload_for(notification), topic_for(notification)
+        with writing_for(user):
+            payload = payload_for(notification)
+        topic = topic_for(notification)
         return [
             Job(
                 notification_id=notification.id,

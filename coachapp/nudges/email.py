@@ -15,7 +15,8 @@ day), and one already read in the app is not emailed at all.
 
 A mail sits on servers the company may not run, so it says no more than a push does: the
 kind's generic title (coachapp.nudges.kinds) and a link to the exact page, which asks for
-sign-in first when needed. Never a name, an account or a note's words.
+sign-in first when needed. Never a name, an account or a note's words. It is written in the
+person's language (languages.writing_for).
 
 Nothing is queued without SMTP_URL. Notifications older than LOOKBACK are never emailed:
 turning email on does not send a week of old news.
@@ -32,6 +33,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coachapp.db import utcnow
+from coachapp.languages import gettext, ngettext, writing_for
 from coachapp.links import path_for, site_url
 from coachapp.mail.messages import render_mail
 from coachapp.mail.queue import enqueue, mail_configured
@@ -134,9 +136,10 @@ def email_nudges(db: Session, now: dt.datetime | None = None) -> int:
 
 
 def _email_one(db: Session, person: User, notification: Notification, base: str) -> None:
-    title = kind_of(notification.kind).push_title
-    item = Item(title, _link(base, notification.url))
-    text, html = render_mail("nudge", person=person, items=[item], settings=_settings(base))
+    with writing_for(person):
+        title = gettext(kind_of(notification.kind).push_title)
+        item = Item(title, _link(base, notification.url))
+        text, html = render_mail("nudge", person=person, items=[item], settings=_settings(base))
     enqueue(
         db,
         kind="nudge",
@@ -156,10 +159,16 @@ def _email_digest(
     key = f"nudge-digest:{person.id}:{day.isoformat()}"
     if db.scalar(select(func.count()).where(MailMessage.dedupe_key == key)):
         return False
-    items = [Item(kind_of(n.kind).push_title, _link(base, n.url)) for n in notifications]
-    count = len(items)
-    subject = f"Coachapp: {count} thing{'s' if count != 1 else ''} waiting for you"
-    text, html = render_mail("nudge", person=person, items=items, settings=_settings(base))
+    with writing_for(person):
+        items = [
+            Item(gettext(kind_of(n.kind).push_title), _link(base, n.url)) for n in notifications
+        ]
+        subject = ngettext(
+            "Coachapp: %(num)d thing waiting for you",
+            "Coachapp: %(num)d things waiting for you",
+            len(items),
+        )
+        text, html = render_mail("nudge", person=person, items=items, settings=_settings(base))
     enqueue(
         db,
         kind="nudge_digest",

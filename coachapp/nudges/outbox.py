@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from coachapp.db import insert_for, utcnow
+from coachapp.languages import gettext
 from coachapp.models import Notification, NotificationStatus
 from coachapp.nudges.kinds import kind_of
 
@@ -138,12 +139,13 @@ def topic_for(notification: Pushed) -> str:
 
 def payload_for(notification: Pushed) -> bytes:
     """What travels through the push service: nothing confidential, a few hundred bytes. The
-    title is the kind's, never the notification's own (which names people and accounts)."""
+    title is the kind's, never the notification's own (which names people and accounts), in
+    the current language (the sender writes it for the recipient: languages.writing_for)."""
     return json.dumps(
         {
             "id": notification.id,
             "kind": notification.kind,
-            "title": kind_of(notification.kind).push_title,
+            "title": gettext(kind_of(notification.kind).push_title),
             "url": notification.url,
             "tag": topic_for(notification),
         },

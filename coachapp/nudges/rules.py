@@ -46,6 +46,7 @@ from coachapp.coaching.cadence import ack_deadline_days, cadence_for_reps, every
 from coachapp.coaching.counts import counted
 from coachapp.db import iso_day, utcnow
 from coachapp.journeys import schedule as journeys
+from coachapp.languages import N_, gettext, ngettext, writing_for
 from coachapp.links import path_for
 from coachapp.models import (
     FollowUp,
@@ -144,20 +145,33 @@ def unacknowledged_notes(db: Session, now: dt.datetime) -> Iterator[Nudge]:
     ).all()
     for note, rep_reminder, manager_reminder, escalate in rows:
         url = path_for("coaching.show", note_id=note.id)
-        topic, subject = note_topic(note), subjects.note(note.id)
+        subject = subjects.note(note.id)
         assert note.shared_at is not None
-        shared = f"Shared {(now - note.shared_at).days} days ago."
-        yield Nudge(
-            note.rep_id, "note_unacknowledged",
-            f"Acknowledge {note.manager.first_name}'s note about {topic}",
-            url, rep_reminder, shared, subject,
-        )  # fmt: skip
+        days = (now - note.shared_at).days
+        with writing_for(note.rep):
+            title = gettext(
+                "Acknowledge %(name)s's note about %(topic)s",
+                name=note.manager.first_name,
+                topic=note_topic(note),
+            )
+            shared = _shared_ago(days)
+        yield Nudge(note.rep_id, "note_unacknowledged", title, url, rep_reminder, shared, subject)
         if escalate:
+            with writing_for(note.manager):
+                title = gettext(
+                    "%(name)s has not acknowledged your note about %(topic)s",
+                    name=note.rep.first_name,
+                    topic=note_topic(note),
+                )
+                shared = _shared_ago(days)
             yield Nudge(
-                note.manager_id, "note_unacknowledged",
-                f"{note.rep.first_name} has not acknowledged your note about {topic}",
-                url, manager_reminder, shared, subject,
+                note.manager_id, "note_unacknowledged", title, url, manager_reminder, shared,
+                subject,
             )  # fmt: skip
+
+
+def _shared_ago(days: int) -> str:
+    return ngettext("Shared %(num)d day ago.", "Shared %(num)d days ago.", days)
 
 
 def follow_ups(db: Session, now: dt.datetime) -> Iterator[Nudge]:
@@ -212,24 +226,30 @@ def follow_ups(db: Session, now: dt.datetime) -> Iterator[Nudge]:
             continue  # frozen for its owner: on a note about a rep who has left their team
         today = local_today(owner.timezone, now)
         url = path_for("coaching.follow_up", follow_up_id=item.id)
-        subject, due = subjects.follow_up(item.id), f"Due {day(item.due_date)}."
+        subject = subjects.follow_up(item.id)
+        with writing_for(owner):
+            due = gettext("Due %(day)s.", day=day(item.due_date))
+            due_tomorrow = gettext("Follow-up due tomorrow: %(title)s", title=item.title)
+            overdue = gettext("Follow-up overdue: %(title)s", title=item.title)
         if item.due_date == today + dt.timedelta(days=1):
-            yield Nudge(
-                owner.id, "follow_up_due", f"Follow-up due tomorrow: {item.title}", url,
-                due_reminder, due, subject,
-            )  # fmt: skip
+            yield Nudge(owner.id, "follow_up_due", due_tomorrow, url, due_reminder, due, subject)
         elif item.due_date < today:
-            yield Nudge(
-                owner.id, "follow_up_overdue", f"Follow-up overdue: {item.title}", url,
-                overdue_reminder, due, subject,
-            )  # fmt: skip
+            yield Nudge(owner.id, "follow_up_overdue", overdue, url, overdue_reminder, due, subject)
             late = (today - item.due_date).days
             escalate = owner.role == Role.REP and may_know and late >= MANAGER_OVERDUE_DAYS
             if escalate and owner.manager_id:
+                with writing_for(owner.manager):
+                    title = ngettext(
+                        "%(name)s's follow-up is %(num)d day overdue: %(title)s",
+                        "%(name)s's follow-up is %(num)d days overdue: %(title)s",
+                        late,
+                        name=owner.first_name,
+                        title=item.title,
+                    )
+                    body = f"{owner.name}. " + gettext("Due %(day)s.", day=day(item.due_date))
                 yield Nudge(
-                    owner.manager_id, "follow_up_overdue",
-                    f"{owner.first_name}'s follow-up is {late} days overdue: {item.title}",
-                    url, manager_reminder, f"{owner.name}. {due}", subject,
+                    owner.manager_id, "follow_up_overdue", title, url, manager_reminder, body,
+                    subject,
                 )  # fmt: skip
 
 
@@ -337,14 +357,14 @@ def ride_alongs(db: Session, now: dt.datetime) -> Iterator[Nudge]:
             continue  # the rep has moved to another team since it was planned
         # The day's page: the rep prepares it there, the manager reads the preparation.
         url = path_for("ride_alongs.day", ride_id=ride.id)
-        for person, title in (
-            (
-                ride.manager,
-                f"Ride-along with {ride.rep.first_name} tomorrow: see what they want help with",
-            ),
-            (ride.rep, f"Ride-along with {ride.manager.first_name} tomorrow: prepare your day"),
-        ):
+        for person, wording, other in (
+            (ride.manager, N_("Ride-along with %(name)s tomorrow: see what they want help with"),
+             ride.rep),
+            (ride.rep, N_("Ride-along with %(name)s tomorrow: prepare your day"), ride.manager),
+        ):  # fmt: skip
             if person.active and ride.day == local_today(person.timezone, now) + dt.timedelta(1):
+                with writing_for(person):
+                    title = gettext(wording, name=other.first_name)
                 yield Nudge(
                     person.id, "ride_along_tomorrow", title,
                     url, f"ride_along_tomorrow:{ride.id}:{person.id}:{ride.day.isoformat()}",

@@ -22,6 +22,7 @@ SHELL_STATIC = (
     "css/app.css",
     "js/app.js",
     "js/links.js",
+    "js/messages.js",
     "js/offline.js",
     "js/push.js",
     "js/timezone-picker.js",

@@ -13,10 +13,13 @@ from sqlalchemy.orm import Session
 from coachapp.auth.passwords import unusable_password_hash
 from coachapp.worker import run_once
 from tests.builders import Org, make_user
+from tests.mail import test_nudges_by_email as by_email
 from tests.mail.conftest import Inbox
 from tests.mail.test_password_reset import ask, browser
 
 pytestmark = pytest.mark.first_backend
+
+base_url = by_email.base_url
 
 
 def test_an_invitation_is_written_in_the_invited_persons_language(
@@ -60,3 +63,26 @@ def test_a_reset_link_is_written_in_the_language_the_person_chose(
     text = message.get_body(("plain",)).get_content()
     assert "El enlace funciona una vez, durante 1 hora." in text
     assert "Si no lo pediste, ignora este correo" in text and "The link" not in text
+
+
+def test_a_nudge_email_is_written_in_the_persons_language(
+    app: Flask, db: Session, org: Org, base_url: Inbox
+) -> None:
+    rep, manager = org.people["rep"], org.people["manager"]
+    rep.language = "es"
+    by_email.prefer(db, rep, email_mode="each")
+    by_email.prefer(db, manager, email_mode="digest")
+    by_email.nudge(db, rep, "follow_up_overdue", by_email.at(1))
+    for hour in (1, 2):
+        by_email.nudge(db, manager, "follow_up_due", by_email.at(hour))
+    db.commit()
+    assert by_email.emails(app, db, by_email.at(8)) == 2
+    (spanish,) = by_email.sent(app, base_url, rep.email)
+    assert spanish["Subject"] == "Un seguimiento está vencido"
+    text = by_email.text_of(spanish)
+    assert text.startswith("Hola, Riley:") and "Un seguimiento está vencido:" in text
+    assert "Coachapp te pide iniciar sesión primero cuando hace falta." in text
+    assert "Hello" not in text and "sign in first" not in text
+    (digest,) = base_url.to(manager.email)  # left to the browser: English, as before
+    assert digest["Subject"] == "Coachapp: 2 things waiting for you"
+    assert by_email.text_of(digest).startswith("Hello Morgan,")

@@ -1,6 +1,7 @@
 // Page-wide behaviour: every htmx request carries the page's CSRF token.
 // Set once on the document, so fragments swapped in later send it too.
 import { LINKS } from "./links.js";
+import { t } from "./messages.js";
 
 const csrfMeta = document.querySelector('meta[name="csrf-token"]');
 
@@ -220,7 +221,7 @@ document.addEventListener("htmx:after:request", (event) => {
   if (ctx.response.status === 429 && source && source.closest("form[data-autosave]")) {
     return; // offline.js keeps the draft on the phone and says so beside its save status
   }
-  let message = `Not saved (${ctx.response.status}).`;
+  let message = t("Not saved (%(status)s).", { status: ctx.response.status });
   try {
     message = JSON.parse(ctx.text).error.message || message;
   } catch (_error) {
@@ -260,11 +261,11 @@ function offerUpdate(waiting) {
   bar.dataset.update = "";
   bar.setAttribute("role", "status");
   const text = document.createElement("span");
-  text.textContent = "A new version of Coachapp is ready.";
+  text.textContent = t("A new version of Coachapp is ready.");
   const button = document.createElement("button");
   button.type = "button";
   button.className = "button button-small button-primary";
-  button.textContent = "Update";
+  button.textContent = t("Update");
   button.addEventListener("click", () => {
     updating = true;
     waiting.postMessage({ type: "skip-waiting" });
@@ -320,8 +321,8 @@ document.addEventListener("click", async (event) => {
   field.select();
   try {
     await navigator.clipboard.writeText(field.value);
-    button.textContent = "Copied";
+    button.textContent = t("Copied");
   } catch (_error) {
-    button.textContent = "Selected: copy it with your keyboard or menu";
+    button.textContent = t("Selected: copy it with your keyboard or menu");
   }
 });

@@ -23,6 +23,7 @@ const DB_NAME = "coachapp";
 const STORE = "outbox";
 const LOCK = "coachapp-outbox";
 import { LINKS, withId } from "./links.js";
+import { t } from "./messages.js";
 
 const csrfMeta = document.querySelector('meta[name="csrf-token"]');
 const signedInMeta = document.querySelector('meta[name="signed-in"]');
@@ -164,9 +165,9 @@ async function refusal(item, response) {
   // A kept call refused because the day is closed (409) says why; otherwise a 409 or a 412
   // means it was changed elsewhere meanwhile.
   if (response.status === 412 || (response.status === 409 && item.kind !== "json")) {
-    return { ...item, state: "conflict", error: "Changed on another device meanwhile." };
+    return { ...item, state: "conflict", error: t("Changed on another device meanwhile.") };
   }
-  let message = `Refused (${response.status}).`;
+  let message = t("Refused (%(status)s).", { status: response.status });
   let fields = null;
   try {
     const error = (await response.clone().json()).error;
@@ -390,8 +391,11 @@ const synced = [];
 
 function syncedLine() {
   const labels = [...new Set(synced.map((item) => item.label).filter(Boolean))];
-  const noun = synced.length === 1 ? "item" : "items";
-  const p = line(`Synced: ${synced.length} ${noun} sent${labels.length ? ` (${labels.join(", ")})` : ""}.`);
+  const one = synced.length === 1;
+  const said = labels.length
+    ? t(one ? "Synced: %(count)s item sent (%(labels)s)." : "Synced: %(count)s items sent (%(labels)s).", { count: synced.length, labels: labels.join(", ") })
+    : t(one ? "Synced: %(count)s item sent." : "Synced: %(count)s items sent.", { count: synced.length });
+  const p = line(said);
   p.className = "synced";
   p.dataset.synced = "";
   return p;
@@ -408,8 +412,8 @@ function waitingLine(...args) {
 function othersLine(others) {
   const next = encodeURIComponent(location.pathname);
   const p = me
-    ? line(`${others.length} kept on this phone for someone else: sent when they sign in here again.`)
-    : line(`Sign in again to send ${others.length} kept on this phone.`, `${LINKS.login}?next=${next}`, "Sign in");
+    ? line(t("%(count)s kept on this phone for someone else: sent when they sign in here again.", { count: others.length }))
+    : line(t("Sign in again to send %(count)s kept on this phone.", { count: others.length }), `${LINKS.login}?next=${next}`, t("Sign in"));
   p.dataset.keptForOthers = "";
   return p;
 }
@@ -432,28 +436,30 @@ export async function showStatus() {
     element.append(syncedLine());
   }
   if (pending.length) {
-    const noun = pending.length === 1 ? "item" : "items";
-    element.append(waitingLine(`Saved on this phone — will sync (${pending.length} ${noun} waiting).`));
+    const waitingNow = pending.length === 1
+      ? "Saved on this phone — will sync (%(count)s item waiting)."
+      : "Saved on this phone — will sync (%(count)s items waiting).";
+    element.append(waitingLine(t(waitingNow, { count: pending.length })));
   }
   if (auth.length) {
     const next = encodeURIComponent(location.pathname);
-    element.append(waitingLine(`Sign in again to send ${auth.length} kept on this phone.`, `${LINKS.login}?next=${next}`, "Sign in"));
+    element.append(waitingLine(t("Sign in again to send %(count)s kept on this phone.", { count: auth.length }), `${LINKS.login}?next=${next}`, t("Sign in")));
   }
   if (others.length) {
     element.append(othersLine(others));
   }
   for (const item of items.filter((i) => i.state === "conflict" || i.state === "refused")) {
     let where = item.kind === "form" ? item.page || item.url : null;
-    let linkText = "Open";
+    let linkText = t("Open");
     if (item.kind === "note") {
       // Made but not shared: its draft says why at the field. Refused outright: back into
       // the note form, as it was typed, to fix and keep again.
       where = item.session_id
         ? withId(LINKS.note_edit, item.session_id)
         : `${LINKS.offline_note}?fix=${encodeURIComponent(item.id)}`;
-      linkText = item.session_id ? "Open" : "Fix it";
+      linkText = item.session_id ? t("Open") : t("Fix it");
     }
-    element.append(waitingLine(`${item.label || "A change"} was not sent: ${item.error}`, where, linkText));
+    element.append(waitingLine(t("%(what)s was not sent: %(error)s", { what: item.label || t("A change"), error: item.error }), where, linkText));
   }
   renderConflicts(items);
   renderKeptCalls(items);
@@ -548,10 +554,9 @@ function showSavedCopy() {
     return;
   }
   const ms = Number(savedCopy.content);
-  const from = ms ? ` from ${savedAtText(ms)}` : "";
   banner.replaceChildren(
-    line(`Saved copy${from}, offline.`),
-    line("Filters, downloads and changes that need a connection are off until it returns."),
+    line(ms ? t("Saved copy from %(when)s, offline.", { when: savedAtText(ms) }) : t("Saved copy, offline.")),
+    line(t("Filters, downloads and changes that need a connection are off until it returns.")),
   );
   networkOnly(true);
 }
@@ -565,7 +570,11 @@ function backOnline() {
   const ms = Number(savedCopy.content);
   banner.classList.add("saved-copy-online");
   banner.replaceChildren(
-    line(`Back online. This page is a copy${ms ? ` from ${savedAtText(ms)}` : ""}.`, location.href, "Reload"),
+    line(
+      ms ? t("Back online. This page is a copy from %(when)s.", { when: savedAtText(ms) }) : t("Back online. This page is a copy."),
+      location.href,
+      t("Reload"),
+    ),
   );
   networkOnly(false);
 }
@@ -632,7 +641,7 @@ function renderConflicts(items) {
     panel = document.createElement("section");
     panel.className = "conflict card stack";
     panel.dataset.offlineConflict = "";
-    panel.setAttribute("aria-label", "Your offline version");
+    panel.setAttribute("aria-label", t("Your offline version"));
     form.before(panel);
   }
   const typed = new URLSearchParams(mine.body);
@@ -649,7 +658,7 @@ function renderConflicts(items) {
   const use = document.createElement("button");
   use.type = "button";
   use.className = "button button-primary";
-  use.textContent = "Use my offline version";
+  use.textContent = t("Use my offline version");
   use.addEventListener("click", async () => {
     for (const [name, value] of typed) {
       if (name === "csrf_token" || name === "version" || name.startsWith("base-")) {
@@ -670,13 +679,15 @@ function renderConflicts(items) {
   const drop = document.createElement("button");
   drop.type = "button";
   drop.className = "button";
-  drop.textContent = "Keep the version below";
+  drop.textContent = t("Keep the version below");
   drop.addEventListener("click", async () => {
     await outbox.remove(mine.id);
     showStatus();
   });
   const heading = document.createElement("p");
-  heading.innerHTML = "<strong>You changed this note offline, and it was saved from another device meanwhile.</strong> Below is the saved version; here is yours:";
+  const strong = document.createElement("strong");
+  strong.textContent = t("You changed this note offline, and it was saved from another device meanwhile.");
+  heading.replaceChildren(strong, ` ${t("Below is the saved version; here is yours:")}`);
   panel.replaceChildren(heading, list, use, drop);
 }
 
@@ -695,7 +706,7 @@ function keepAutosave(ctx, statusText) {
     kind: "form",
     url: action,
     body: new URLSearchParams(new FormData(form)).toString(),
-    label: ctx.sourceElement.dataset.outboxLabel || "Draft changes",
+    label: ctx.sourceElement.dataset.outboxLabel || t("Draft changes"),
     page: location.pathname, // where to open it again, should it be refused
   });
   // The save state only: the autosave block also holds the form's version and bases.
@@ -706,13 +717,13 @@ function keepAutosave(ctx, statusText) {
 }
 
 document.addEventListener("htmx:error", (event) => {
-  keepAutosave(event.detail.ctx || {}, "Saved on this phone — will sync.");
+  keepAutosave(event.detail.ctx || {}, t("Saved on this phone — will sync."));
 });
 
 document.addEventListener("htmx:after:request", (event) => {
   const ctx = event.detail.ctx || {};
   if (ctx.response && ctx.response.status === 429) {
-    keepAutosave(ctx, "Many changes at once — saved on this phone, will sync shortly.");
+    keepAutosave(ctx, t("Many changes at once — saved on this phone, will sync shortly."));
   }
 });
 
@@ -957,14 +968,14 @@ function setUpNoteForm(form) {
       api: form.dataset.api,
       body,
       share,
-      label: `Note for ${rep}`,
+      label: t("Note for %(name)s", { name: rep }),
     });
     instance.done();
     form.reset();
     repSelect.value = String(body.rep_id);
     showGuide();
     dated();
-    form.before(line(`Note for ${rep} saved on this phone — will sync${share ? " and share" : ""}.`));
+    form.before(line(t(share ? "Note for %(name)s saved on this phone — will sync and share." : "Note for %(name)s saved on this phone — will sync.", { name: rep })));
     window.scrollTo(0, 0);
   };
   form.addEventListener("submit", (event) => {
@@ -1054,7 +1065,7 @@ function renderKeptCalls(items) {
       const meta = document.createElement("span");
       meta.className = "list-meta kept";
       const waiting = item.state === "pending" || item.state === "auth";
-      meta.textContent = waiting ? "Kept on this phone — will sync" : `Not sent: ${item.error}`;
+      meta.textContent = waiting ? t("Kept on this phone — will sync") : t("Not sent: %(error)s", { error: item.error });
       main.append(title, meta);
       row.append(main);
       return row;
@@ -1128,7 +1139,7 @@ function setUpCallForm(form) {
       body: found.body,
       page: location.pathname,
       summary: `${found.account} · ${rated} rated${found.body.evidence ? ` · ${found.body.evidence}` : ""}`,
-      label: `The call at ${found.account}`,
+      label: t("The call at %(account)s", { account: found.account }),
     });
     instance.done();
     form.reset();
@@ -1180,7 +1191,7 @@ function leave(form) {
 }
 
 function noun(count) {
-  return `${count} ${count === 1 ? "item" : "items"}`;
+  return t(count === 1 ? "%(count)s item" : "%(count)s items", { count });
 }
 
 // Something kept on this phone was not sent: signing out would delete it, so the person
@@ -1197,18 +1208,26 @@ function signOutChoice(form, mine, others) {
   const said = [];
   if (mine.length) {
     const labels = [...new Set(mine.map((item) => item.label).filter(Boolean))];
-    const it = mine.length === 1 ? "It is" : "They are";
-    said.push(
-      line(`${noun(mine.length)} on this phone not sent yet${labels.length ? ` (${labels.join(", ")})` : ""}. ${it} sent when there is a connection, while you stay signed in; signing out deletes ${mine.length === 1 ? "it" : "them"}.`),
-    );
+    const one = mine.length === 1;
+    const notSent = labels.length
+      ? (one
+        ? "%(items)s on this phone not sent yet (%(labels)s). It is sent when there is a connection, while you stay signed in; signing out deletes it."
+        : "%(items)s on this phone not sent yet (%(labels)s). They are sent when there is a connection, while you stay signed in; signing out deletes them.")
+      : (one
+        ? "%(items)s on this phone not sent yet. It is sent when there is a connection, while you stay signed in; signing out deletes it."
+        : "%(items)s on this phone not sent yet. They are sent when there is a connection, while you stay signed in; signing out deletes them.");
+    said.push(line(t(notSent, { items: noun(mine.length), labels: labels.join(", ") })));
   }
   if (others.length) {
-    said.push(line(`${noun(others.length)} kept here for someone else ${others.length === 1 ? "is" : "are"} deleted too.`));
+    const deleted = others.length === 1
+      ? "%(items)s kept here for someone else is deleted too."
+      : "%(items)s kept here for someone else are deleted too.";
+    said.push(line(t(deleted, { items: noun(others.length) })));
   }
   const stay = document.createElement("button");
   stay.type = "button";
   stay.className = "button button-primary";
-  stay.textContent = "Stay signed in";
+  stay.textContent = t("Stay signed in");
   stay.addEventListener("click", () => {
     panel.remove();
     sync();
@@ -1216,7 +1235,7 @@ function signOutChoice(form, mine, others) {
   const go = document.createElement("button");
   go.type = "button";
   go.className = "button button-danger";
-  go.textContent = "Sign out and delete them";
+  go.textContent = t("Sign out and delete them");
   go.addEventListener("click", () => leave(form));
   panel.replaceChildren(...said, stay, go);
   stay.focus();
@@ -1264,8 +1283,8 @@ function coverPage(person) {
   const next = encodeURIComponent(location.pathname + location.search);
   main.replaceChildren(
     person === null
-      ? line("You are no longer signed in on this phone, so this page is not shown.", `${LINKS.login}?next=${next}`, "Sign in")
-      : line("Someone else is signed in on this phone now, so this page is not shown.", location.href, "Open it again"),
+      ? line(t("You are no longer signed in on this phone, so this page is not shown."), `${LINKS.login}?next=${next}`, t("Sign in"))
+      : line(t("Someone else is signed in on this phone now, so this page is not shown."), location.href, t("Open it again")),
   );
 }
 

@@ -3,6 +3,7 @@
 // server with the page's CSRF token (the API accepts the signed-in session that way).
 
 import { LINKS } from "./links.js";
+import { t } from "./messages.js";
 
 const panel = document.querySelector("[data-push]");
 const csrf = document.querySelector('meta[name="csrf-token"]');
@@ -31,7 +32,7 @@ async function send(method, subscription) {
     body: JSON.stringify(subscription.toJSON()),
   });
   if (!response.ok && response.status !== 404) {
-    let message = `The server answered ${response.status}.`;
+    let message = t("The server answered %(status)s.", { status: response.status });
     try {
       message = (await response.json()).error.message || message;
     } catch (_error) {
@@ -56,8 +57,8 @@ if (panel) {
     offButton.hidden = !subscribed;
     say(
       subscribed
-        ? "Notifications are on for this device."
-        : "Notifications are off for this device. Your Inbox still gets everything.",
+        ? t("Notifications are on for this device.")
+        : t("Notifications are off for this device. Your Inbox still gets everything."),
     );
   };
 
@@ -65,19 +66,19 @@ if (panel) {
   if (!supported) {
     if (isAppleMobile() && !isStandalone()) {
       iosHint.hidden = false;
-      say("This browser can show notifications only from the Home Screen app.");
+      say(t("This browser can show notifications only from the Home Screen app."));
     } else {
-      say("This browser cannot show notifications. Your Inbox still gets everything.");
+      say(t("This browser cannot show notifications. Your Inbox still gets everything."));
     }
   } else if (!panel.dataset.publicKey) {
-    say("Notifications are not set up on this server yet.");
+    say(t("Notifications are not set up on this server yet."));
   } else {
     const ready = navigator.serviceWorker.register(LINKS.service_worker).then(() => navigator.serviceWorker.ready);
     ready
       .then((registration) => registration.pushManager.getSubscription())
       .then((existing) => {
         if (Notification.permission === "denied") {
-          say("Notifications are blocked for this site. Allow them in the browser's site settings.");
+          say(t("Notifications are blocked for this site. Allow them in the browser's site settings."));
           onButton.hidden = true;
           return;
         }
@@ -93,14 +94,14 @@ if (panel) {
           });
         }
       })
-      .catch(() => say("Notifications could not be set up in this browser."));
+      .catch(() => say(t("Notifications could not be set up in this browser.")));
 
     onButton.addEventListener("click", async () => {
       onButton.disabled = true;
       try {
         const permission = await Notification.requestPermission();
         if (permission !== "granted") {
-          say("Notifications were not allowed. You can allow them later in the browser's site settings.");
+          say(t("Notifications were not allowed. You can allow them later in the browser's site settings."));
           return;
         }
         const registration = await ready;
@@ -111,7 +112,7 @@ if (panel) {
         await send("POST", subscription);
         window.location.reload(); // the device list now shows this device
       } catch (error) {
-        say(`Notifications could not be turned on: ${error.message}`);
+        say(t("Notifications could not be turned on: %(error)s", { error: error.message }));
       } finally {
         onButton.disabled = false;
       }
@@ -128,7 +129,7 @@ if (panel) {
         }
         window.location.reload();
       } catch (error) {
-        say(`Notifications could not be turned off: ${error.message}`);
+        say(t("Notifications could not be turned off: %(error)s", { error: error.message }));
       } finally {
         offButton.disabled = false;
       }

@@ -3,6 +3,8 @@
 // longer sent with the form, so the list's choice is the one saved. Without this script the
 // box is an input of its own, with the browser's suggestions from its <datalist>.
 
+import { t } from "./messages.js";
+
 const fold = (text) =>
   text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
 
@@ -45,7 +47,7 @@ function enhance(picker) {
       none.disabled = true;
       none.selected = true;
       none.value = "";
-      none.textContent = "No time zone matches";
+      none.textContent = t("No time zone matches");
       select.append(none);
     } else {
       const still = kept.find(({ option }) => option.value === chosen);
@@ -55,7 +57,7 @@ function enhance(picker) {
     if (count) {
       const zones = new Set(kept.map(({ option }) => option.value)).size;
       count.textContent = words.length
-        ? `${zones} ${zones === 1 ? "time zone matches" : "time zones match"}; choose one in the list.`
+        ? t(zones === 1 ? "%(count)s time zone matches; choose one in the list." : "%(count)s time zones match; choose one in the list.", { count: zones })
         : helpText;
     }
   }
