@@ -34,9 +34,8 @@ def test_a_message_is_translated_before_its_values_are_filled_in(
         assert in_readers_language(message) == shown
 
 
-def test_the_password_forms_messages_are_in_the_persons_language(
-    spanish_rep: HttpsClient,
-) -> None:
+def test_the_password_forms_messages_are_in_the_persons_language(reading_spanish: Any) -> None:
+    spanish_rep: HttpsClient = reading_spanish("rep")
     weak = spanish_rep.post_form(
         "/me/password", {"current_password": PASSWORD, "new_password": "1234"}
     )

@@ -7,6 +7,7 @@ import html
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from coachapp.script_messages import MESSAGES
 from tests.conftest import HttpsClient
@@ -32,8 +33,8 @@ def test_every_listed_message_is_said_by_a_script() -> None:
     assert not [m for m in MESSAGES if f'"{m}"' not in text], "said by no script: remove it"
 
 
-def test_a_spanish_page_gives_its_scripts_their_words(spanish_rep: HttpsClient) -> None:
-    page = spanish_rep.get("/me").get_data(as_text=True)
+def test_a_spanish_page_gives_its_scripts_their_words(reading_spanish: Any) -> None:
+    page = reading_spanish("rep").get("/me").get_data(as_text=True)
     found = META.search(page)
     assert found, "no messages for the scripts"
     words = json.loads(html.unescape(found.group(1)))

@@ -22,6 +22,6 @@ def test_your_data_speaks_the_persons_language(reading_spanish: Any) -> None:
 
 def test_retention_speaks_the_admins_language(reading_spanish: Any) -> None:
     text = reading_spanish("admin").get("/admin/retention").get_data(as_text=True)
-    assert "<title>Retención · Coachapp</title>" in text
-    assert "Guardar la retención" in text and "Lo que elimina la próxima ejecución" in text
+    assert "<title>Conservación · Coachapp</title>" in text
+    assert "Guardar la conservación" in text and "Lo que elimina la próxima ejecución" in text
     assert "Save retention" not in text and "How long Coachapp keeps" not in text
