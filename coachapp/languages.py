@@ -18,7 +18,7 @@ from typing import Any
 
 from babel.dates import format_date, format_datetime
 from flask import Flask, Response, has_request_context, request
-from flask_babel import Babel, force_locale, get_locale
+from flask_babel import Babel, force_locale, format_decimal, format_percent, get_locale
 from flask_babel import gettext as gettext
 from flask_babel import lazy_gettext as lazy_gettext
 from flask_babel import ngettext as ngettext
@@ -128,5 +128,7 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_language, default_domain="messages")
     app.after_request(vary_with_the_browsers_language)
     app.jinja_env.globals.update(current_language=current_language, languages=LANGUAGES)
+    # Numbers as the reader's language writes them (Babel): 2,5 and 40 % in Spanish.
+    app.jinja_env.globals.update(format_decimal=format_decimal, format_percent=format_percent)
     # {{ note.occurred_on | day("%-d %b") }}: a date in the reader's language.
     app.add_template_filter(formatted, "day")

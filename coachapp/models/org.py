@@ -270,14 +270,14 @@ class AccountType(enum.StrEnum):
 
 
 ACCOUNT_TYPE_LABELS = {
-    AccountType.IDN: "Integrated delivery network",
-    AccountType.HEALTH_SYSTEM: "Health system",
-    AccountType.HOSPITAL: "Hospital",
-    AccountType.MEDICAL_GROUP: "Medical group",
-    AccountType.CLINIC: "Clinic",
-    AccountType.ACADEMIC_CENTER: "Academic medical center",
-    AccountType.PAYER: "Payer",
-    AccountType.OTHER: "Other",
+    AccountType.IDN: N_("Integrated delivery network"),
+    AccountType.HEALTH_SYSTEM: N_("Health system"),
+    AccountType.HOSPITAL: N_("Hospital"),
+    AccountType.MEDICAL_GROUP: N_("Medical group"),
+    AccountType.CLINIC: N_("Clinic"),
+    AccountType.ACADEMIC_CENTER: N_("Academic medical center"),
+    AccountType.PAYER: N_("Payer"),
+    AccountType.OTHER: N_("Other"),
 }
 
 

@@ -1,0 +1,73 @@
+"""A manager who chose Spanish reads Today, their team and a rep's page in Spanish; a rep
+reads their own page in Spanish (numbers and dates as Spanish writes them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from tests.builders import Org
+from tests.conftest import HttpsClient
+
+
+def main_of(page: str) -> str:
+    return page[page.index("<main") : page.index("</main>")]
+
+
+@pytest.fixture
+def spanish_manager(login_as: Any, org: Org, db: Session) -> HttpsClient:
+    org.people["manager"].language = "es"
+    db.commit()
+    client: HttpsClient = login_as("manager")
+    return client
+
+
+@pytest.fixture
+def spanish_rep(login_as: Any, org: Org, db: Session) -> HttpsClient:
+    org.people["rep"].language = "es"
+    db.commit()
+    client: HttpsClient = login_as("rep")
+    return client
+
+
+def test_today_in_spanish(spanish_manager: HttpsClient) -> None:
+    page = spanish_manager.get("/today").get_data(as_text=True)
+    assert "<title>Hoy · Coachapp</title>" in page
+    main = main_of(page)
+    assert "Coaching pendiente" in main and "Seguimientos vencidos" in main
+    assert "Acompañamientos de hoy y mañana" in main
+    assert "Tu equipo (2)" in main and "Todos los seguimientos" in main
+    for english in ("Coaching due", "Follow-ups overdue", "Ride-alongs today", "Your team"):
+        assert english not in main
+
+
+def test_the_team_page_in_spanish(spanish_manager: HttpsClient) -> None:
+    page = spanish_manager.get("/team").get_data(as_text=True)
+    assert "<title>Equipo · Coachapp</title>" in page
+    main = main_of(page)
+    assert "2 personas, primero quienes más necesitan coaching." in main
+    assert "Últimos 30 días" in main and "Resumen para imprimir" in main
+    assert "Riley Rep" in main  # names stay as typed
+    for english in ("people, most in need", "Last coached", "open follow-up", "Printable"):
+        assert english not in main
+
+
+def test_a_reps_page_in_spanish_for_their_manager(spanish_manager: HttpsClient, org: Org) -> None:
+    page = spanish_manager.get(f"/people/{org.people['rep'].id}").get_data(as_text=True)
+    main = main_of(page)
+    assert "Registrar coaching" in main and "Cuentas y planes" in main
+    assert "Coaching reciente" in main and "Seguimientos abiertos" in main
+    assert "reporta a Morgan Manager" in main and "Ventas" in main
+    for english in ("Log coaching", "Accounts and plans", "Recent coaching", "reports to", "Due "):
+        assert english not in main
+
+
+def test_a_reps_own_page_in_spanish(spanish_rep: HttpsClient) -> None:
+    page = spanish_rep.get("/my").get_data(as_text=True)
+    main = main_of(page)
+    assert "Hola, Riley" in page and "Necesita tu acción" in main
+    assert "Califícate" in main
+    for english in ("Hello,", "Needs your action", "Rate yourself", "No open follow-ups"):
+        assert english not in main
