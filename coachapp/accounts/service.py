@@ -30,6 +30,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from coachapp import policy
+from coachapp.languages import gettext
 from coachapp.models import (
     FUNCTION_LABELS,
     NOTE_TYPE_LABELS,
@@ -245,7 +246,7 @@ def _last_contacts(
         for action in plan.action_items:
             if action.status == ActionStatus.DONE and action.completed_at is not None:
                 day = local_time(action.completed_at, viewer.timezone).date()
-                done = f"Action done: {action.title}"
+                done = gettext("Action done: %(title)s", title=action.title)
                 offer(LastContact(action.owner.function, day, done, action.owner.name))
     plan_ids = [plan.id for plan in plans]
     notes = db.execute(

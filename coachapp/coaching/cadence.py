@@ -476,7 +476,7 @@ class CadenceBook:
                 if week is not None:
                     gaps[week].extend(note.gaps)
         values = tuple(None if not week else round(sum(week) / len(week), 2) for week in gaps)
-        return WeeklyTrend("Self/manager rating gap", "points", week_ends, values)
+        return WeeklyTrend(N_("Self/manager rating gap"), "points", week_ends, values)
 
     def summary(self, rep_ids: Iterable[int] | None = None) -> CadenceSummary:
         ids = self.reps.keys() if rep_ids is None else rep_ids
@@ -544,9 +544,11 @@ class CadenceBook:
         within = [_percent(c, n) for c, n in zip(covered, present, strict=True)]
         completion = [_percent(d, n) for d, n in zip(done, due, strict=True)]
         return Trends(
-            WeeklyTrend("Conversations per week", "count", week_ends, tuple(conversations)),
-            WeeklyTrend("Reps coached within target", "percent", week_ends, tuple(within)),
-            WeeklyTrend("Follow-ups done, by week due", "percent", week_ends, tuple(completion)),
+            WeeklyTrend(N_("Conversations per week"), "count", week_ends, tuple(conversations)),
+            WeeklyTrend(N_("Reps coached within target"), "percent", week_ends, tuple(within)),
+            WeeklyTrend(
+                N_("Follow-ups done, by week due"), "percent", week_ends, tuple(completion)
+            ),
         )
 
 

@@ -2,7 +2,8 @@
 
 No chart library and no script: the geometry is computed here and the template writes
 <rect> elements with SVG presentation attributes (the CSP forbids inline style), coloured
-by classes from app.css so both themes apply.
+by classes from app.css so both themes apply. Names, dates and values are written in the
+reader's language (charts are drawn for a page, never for the API).
 """
 
 from __future__ import annotations
@@ -10,7 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from flask_babel import format_decimal, format_percent
+
 from coachapp.coaching.cadence import WeeklyTrend
+from coachapp.languages import N_, formatted, gettext
 
 WIDTH = 130
 HEIGHT = 32
@@ -48,14 +52,21 @@ class BarChart:
     scale_max: float
     unit: str
     # How the description names the bars' span: "weeks ending 1 Mar to 24 May".
-    span: str = "weeks ending"
+    span: str = N_("weeks ending")
 
     @property
     def description(self) -> str:
         """What a screen reader hears: every week's value, oldest first."""
         values = ", ".join(_format(b.value, self.unit) for b in self.bars)
         first, last = self.bars[0].label, self.bars[-1].label
-        return f"{self.name}, {self.span} {first} to {last}: {values}"
+        return gettext(
+            "%(name)s, %(span)s %(first)s to %(last)s: %(values)s",
+            name=self.name,
+            span=gettext(self.span),
+            first=first,
+            last=last,
+            values=values,
+        )
 
     def format(self, value: float | None) -> str:
         """A value as this chart's unit writes it."""
@@ -74,7 +85,7 @@ class BarChart:
 
     @property
     def latest(self) -> str:
-        return _format(self.bars[-1].value, self.unit) if self.bars else "none"
+        return _format(self.bars[-1].value, self.unit) if self.bars else gettext("none")
 
     @property
     def average(self) -> str:
@@ -88,8 +99,8 @@ def bar_chart(
     """Percentages on a 0-100 scale; rating points on 0-3 (the widest gap on a 1-4 scale);
     counts on a scale up to the largest week. `name` names the chart instead of the trend
     (a row's: whose figure it is)."""
-    labels = tuple(week_end.strftime("%-d %b") for week_end in trend.week_ends)
-    return _chart(name or trend.name, trend.unit, trend.values, labels, width, height)
+    labels = tuple(formatted(week_end, "%-d %b") for week_end in trend.week_ends)
+    return _chart(name or gettext(trend.name), trend.unit, trend.values, labels, width, height)
 
 
 def period_chart(
@@ -102,7 +113,7 @@ def period_chart(
     """A figure over a few periods (quarters), labelled by them: `scale_max` keeps one scale
     across the small multiples of several groups; ratings ("rating") on their 1-4 scale."""
     return _chart(
-        name, unit, tuple(values), tuple(labels), PERIOD_WIDTH, PERIOD_HEIGHT, scale_max, "over"
+        name, unit, tuple(values), tuple(labels), PERIOD_WIDTH, PERIOD_HEIGHT, scale_max, N_("over")
     )
 
 
@@ -114,7 +125,7 @@ def _chart(
     width: int,
     height: int,
     scale_max: float | None = None,
-    span: str = "weeks ending",
+    span: str = N_("weeks ending"),
 ) -> BarChart:
     if scale_max is None:
         scale_max = _scale_max(unit, values)
@@ -160,11 +171,11 @@ def _scale_max(unit: str, values: Sequence[float | None]) -> float:
 
 def _format(value: float | None, unit: str) -> str:
     if value is None:
-        return "none"
+        return gettext("none")
     if unit == "percent":
-        return f"{value:.0f}%"
+        return format_percent(value / 100)
     if unit == "points":
-        return f"{value:.1f} points"
+        return gettext("%(value)s points", value=format_decimal(value, "0.0"))
     if unit == "rating":
-        return f"{value:.1f} of 4"
-    return f"{value:.1f}".removesuffix(".0")
+        return gettext("%(value)s of 4", value=format_decimal(value, "0.0"))
+    return format_decimal(value, "#,##0.#")

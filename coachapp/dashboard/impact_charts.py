@@ -1,6 +1,7 @@
 """The impact view's small multiples: for each team or account, one small chart per figure
 over the quarters, every group's chart of a figure on the same scale, each bar with the
-number of goals, owners or ratings it rests on (coachapp.plans.impact gives the figures)."""
+number of goals, owners or ratings it rests on (coachapp.plans.impact gives the figures), in
+the reader's language."""
 
 from __future__ import annotations
 
@@ -9,11 +10,8 @@ from dataclasses import dataclass
 
 from coachapp.dashboard.charts import BarChart, period_chart
 from coachapp.dashboard.service import HeatCell
+from coachapp.languages import N_, gettext, ngettext
 from coachapp.plans.impact import ImpactSeries, ImpactView, QuarterFigures
-
-
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
 
 
 def _rating(cell: HeatCell) -> float | None:
@@ -23,17 +21,21 @@ def _rating(cell: HeatCell) -> float | None:
 
 def _ratings_basis(cell: HeatCell) -> str:
     if cell.count and not cell.enough:
-        return f"{_plural(cell.count, 'rating', 'ratings')}: too few"
-    return _plural(cell.count, "rating", "ratings")
+        return ngettext("%(num)s rating: too few", "%(num)s ratings: too few", cell.count)
+    return ngettext("%(num)s rating", "%(num)s ratings", cell.count)
 
 
 @dataclass(frozen=True)
 class Figure:
-    name: str
+    name: str  # marked for the catalogues; `title` in the reader's language
     unit: str  # as charts.period_chart takes it
     value: Callable[[QuarterFigures], float | None]
     # What the quarter's value rests on, in words: "3 of 4 goals".
     basis: Callable[[QuarterFigures], str]
+
+    @property
+    def title(self) -> str:
+        return gettext(self.name)
 
 
 def _attainment(q: QuarterFigures) -> float | None:
@@ -43,29 +45,49 @@ def _attainment(q: QuarterFigures) -> float | None:
 
 def _owners_basis(q: QuarterFigures) -> str:
     coaching = q.group.coaching
-    return f"{coaching['owners_with_figures']} of {_plural(coaching['owners'], 'owner', 'owners')}"
+    return ngettext(
+        "%(part)s of %(num)s owner",
+        "%(part)s of %(num)s owners",
+        coaching["owners"],
+        part=coaching["owners_with_figures"],
+    )
+
+
+def _goals_basis(q: QuarterFigures) -> str:
+    return ngettext(
+        "%(part)s of %(num)s goal", "%(part)s of %(num)s goals", q.group.goals,
+        part=q.group.goals_with_data,
+    )  # fmt: skip
 
 
 FIGURES = (
     Figure(
-        "Goal attainment",
+        N_("Goal attainment"),
         "percent",
         _attainment,
-        lambda q: f"{q.group.goals_with_data} of {_plural(q.group.goals, 'goal', 'goals')}",
+        _goals_basis,
     ),
     Figure(
-        "Conversations",
+        N_("Conversations"),
         "count",
         lambda q: q.group.coaching["sessions_in_window"],
         _owners_basis,
     ),
     Figure(
-        "Ride-alongs", "count", lambda q: q.group.coaching["ride_alongs_in_window"], _owners_basis
+        N_("Ride-alongs"),
+        "count",
+        lambda q: q.group.coaching["ride_alongs_in_window"],
+        _owners_basis,
     ),
     Figure(
-        "3C's rating", "rating", lambda q: _rating(q.three_cs), lambda q: _ratings_basis(q.three_cs)
+        N_("3C's rating"),
+        "rating",
+        lambda q: _rating(q.three_cs),
+        lambda q: _ratings_basis(q.three_cs),
     ),
-    Figure("Focus rating", "rating", lambda q: _rating(q.focus), lambda q: _ratings_basis(q.focus)),
+    Figure(
+        N_("Focus rating"), "rating", lambda q: _rating(q.focus), lambda q: _ratings_basis(q.focus)
+    ),
 )
 
 
@@ -108,7 +130,7 @@ def impact_charts(view: ImpactView) -> list[GroupCharts]:
         multiples = []
         for figure in FIGURES:
             values = [figure.value(q) for q in series.quarters]
-            chart = period_chart(figure.name, figure.unit, values, labels, scales[figure.name])
+            chart = period_chart(figure.title, figure.unit, values, labels, scales[figure.name])
             cells = tuple(
                 Cell(chart.format(value), figure.basis(q))
                 for value, q in zip(values, series.quarters, strict=True)

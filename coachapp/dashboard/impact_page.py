@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from coachapp import policy
 from coachapp.dashboard import service, stored
+from coachapp.languages import N_, gettext
 from coachapp.listing import first_row_of, page_count, page_within
 from coachapp.models import AccountPlan, ImpactSummary, Role, User
 from coachapp.plans.impact import (
@@ -56,7 +57,7 @@ from coachapp.plans.rollup import OWNER, rollup
 MULTIPLES_AT_MOST = 20
 ROWS_PER_PAGE = service.ROWS_PER_PAGE
 TOTAL_KEY = "all"
-TOTAL_LABEL = "All plans in view"
+TOTAL_LABEL = N_("All plans in view")
 
 
 def region_key(director: User) -> str:
@@ -174,7 +175,7 @@ class _Node:
     def total(self) -> ImpactSeries:
         """Every plan in view as one group: the team rows added up (a plan and its owner are
         in one team row only)."""
-        return series_added_up(TOTAL_KEY, TOTAL_LABEL, self.series(GroupBy.TEAM))
+        return series_added_up(TOTAL_KEY, gettext(TOTAL_LABEL), self.series(GroupBy.TEAM))
 
     def computed(
         self, narrowed: Sequence[ColumnElement[bool]], groupings: Sequence[GroupBy]
@@ -216,14 +217,14 @@ class _Node:
             for director in self.directors:
                 data = read.get((director.id, stored.SUBTREE, ""))
                 if data is not None:
-                    label = f"{director.name}'s region"
+                    label = gettext("%(name)s's region", name=director.name)
                     found.append(series_from_json(region_key(director), label, data))
                     covered.add(director.id)
                     covered |= below.get(director.id, set())
             for manager in [*self.managers, node]:
                 data = read.get((manager.id, stored.IMPACT_TEAM, ""))
                 if data is not None:
-                    label = f"{manager.name}'s team"
+                    label = gettext("%(name)s's team", name=manager.name)
                     found.append(series_from_json(f"team-{manager.id}", label, data))
                     covered.add(manager.id)
         elif group_by == GroupBy.REGION:
@@ -231,7 +232,7 @@ class _Node:
             if (node.id, stored.SUBTREE, "") in read:
                 for (_, scope, region), data in read.items():
                     if scope == stored.IMPACT_REGION:
-                        label = region or "No region"
+                        label = region or gettext("No region")
                         found.append(series_from_json(f"region-{region}", label, data))
                 covered = {node.id}.union(
                     *(leaders for child, leaders in below.items() if child != node.id)
@@ -309,7 +310,7 @@ def node_grouping(
         if manager is not None and manager != node.id and manager in leaders:
             child = leaders.get(lines.child_of(manager))
             if child is not None and child.role == Role.DIRECTOR:
-                return region_key(child), f"{child.name}'s region"
+                return region_key(child), gettext("%(name)s's region", name=child.name)
         return plain(place)
 
     return group_of

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from coachapp.languages import N_
 from coachapp.models.attainment import Track
 
 # Rounding of progress to a whole percent must not turn "on the line" into "behind it".
@@ -32,10 +33,10 @@ EPSILON = 1e-9
 
 
 TRACK_LABELS = {
-    Track.ON_TRACK: "On track",
-    Track.AT_RISK: "At risk",
-    Track.NO_DATA: "No data",
-    Track.NO_TIMELINE: "No timeline",
+    Track.ON_TRACK: N_("On track"),
+    Track.AT_RISK: N_("At risk"),
+    Track.NO_DATA: N_("No data"),
+    Track.NO_TIMELINE: N_("No timeline"),
 }
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from coachapp.languages import N_, gettext, ngettext
 from coachapp.models import PROFILE_AREAS, AccountPlan, ActionStatus
 from coachapp.plans.profiling import AREA_TITLES
 
@@ -24,6 +25,46 @@ class Completeness:
     # The key of each check that failed, in the order of `missing` ("profile_clinical",
     # "overdue_actions", ...): what the regional QBR counts across plans (coachapp.plans.qbr).
     gaps: list[str] = field(default_factory=list)
+    # The counts `missing` names, by the key of their check, for `said`.
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def said(self) -> list[str]:
+        """`missing` in the reader's language (the API's `missing` stays English)."""
+        return [_said(key, self.counts.get(key, 0)) for key in self.gaps]
+
+
+# What each check says when it fails, marked for the catalogues (`missing` is the English).
+GAP_WORDS = {
+    "strategic_priorities": N_("Strategic priorities are empty"),
+    "goals": N_("No goals yet"),
+    "actions": N_("No action items yet"),
+    "stakeholders": N_("No customer stakeholders"),
+    "other_functions": N_("No team members from other functions"),
+}
+AREA_WORDS = {
+    "business": N_("Business insight"),
+    "clinical": N_("Clinical insight"),
+    "operational": N_("Operational insight"),
+    "reimbursement": N_("Reimbursement insight"),
+}
+
+
+def _said(key: str, count: int) -> str:
+    if key in GAP_WORDS:
+        return gettext(GAP_WORDS[key])
+    if key.startswith("profile_"):
+        area = key.removeprefix("profile_")
+        return gettext("Empty profiling area: %(area)s", area=gettext(AREA_WORDS[area]))
+    if key == "goal_dates":
+        return ngettext(
+            "%(num)s goal without a target date", "%(num)s goals without a target date", count
+        )
+    if key == "goal_measures":
+        return ngettext("%(num)s goal without a measure", "%(num)s goals without a measure", count)
+    if key == "overdue_actions":
+        return ngettext("%(num)s overdue action", "%(num)s overdue actions", count)
+    return ngettext("Not updated in %(num)s day", "Not updated in %(num)s days", count)
 
 
 def empty_profile_areas(plan: AccountPlan | PlanFacts) -> list[str]:
@@ -83,4 +124,10 @@ def plan_completeness(plan: AccountPlan | PlanFacts, today: dt.date) -> Complete
     check(idle_days <= STALE_AFTER_DAYS, "current", f"Not updated in {idle_days} days")
 
     score = round(100 * (checks - len(missing)) / checks)
-    return Completeness(score, missing, empty_areas, len(overdue), gaps)
+    counts = {
+        "goal_dates": len(undated),
+        "goal_measures": len(unmeasured),
+        "overdue_actions": len(overdue),
+        "current": idle_days,
+    }
+    return Completeness(score, missing, empty_areas, len(overdue), gaps, counts)

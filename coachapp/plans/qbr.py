@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from coachapp import policy
 from coachapp.coaching.cadence import DEFAULT_WINDOW_DAYS
+from coachapp.languages import N_, gettext
 from coachapp.models import (
     PROFILE_AREAS,
     Account,
@@ -51,7 +52,6 @@ from coachapp.plans.facts import (
     PlanFacts,
     fact_rows,
 )
-from coachapp.plans.profiling import AREA_TITLES
 from coachapp.plans.rollup import (
     RollupFilters,
     RollupPage,
@@ -75,17 +75,29 @@ UNREVIEWED_SHOWN = 20
 # What a QBR counts across plans as a barrier, in the order ties are shown. Gaps are the
 # completeness checks that failed (Completeness.gaps); risks are read from the plan's own
 # goals and stakeholders (plan_risks).
+# Marked for the catalogues; `barrier_words` says them in the reader's language.
 BARRIERS: dict[str, str] = {
-    **{f"profile_{a}": f"Profiling gap: {AREA_TITLES[a].lower()}" for a in PROFILE_AREAS},
-    "goal_flagged": "A goal the team marks at risk or off track",
-    "decision_maker_distant": "A decision maker with a weak or no relationship",
-    "no_decision_maker": "No decision maker among the stakeholders",
-    "no_champion": "No champion among the stakeholders",
-    "stakeholders": "No customer stakeholders",
-    "overdue_actions": "Overdue actions",
-    "other_functions": "No team members from other functions",
-    "current": f"Not updated in {STALE_AFTER_DAYS} days",
+    "profile_business": N_("Profiling gap: business insight"),
+    "profile_clinical": N_("Profiling gap: clinical insight"),
+    "profile_operational": N_("Profiling gap: operational insight"),
+    "profile_reimbursement": N_("Profiling gap: reimbursement insight"),
+    "goal_flagged": N_("A goal the team marks at risk or off track"),
+    "decision_maker_distant": N_("A decision maker with a weak or no relationship"),
+    "no_decision_maker": N_("No decision maker among the stakeholders"),
+    "no_champion": N_("No champion among the stakeholders"),
+    "stakeholders": N_("No customer stakeholders"),
+    "overdue_actions": N_("Overdue actions"),
+    "other_functions": N_("No team members from other functions"),
+    "current": N_("Not updated in %(days)s days"),
 }
+assert set(BARRIERS) >= {f"profile_{a}" for a in PROFILE_AREAS}
+
+
+def barrier_words() -> dict[str, str]:
+    """Each barrier as the reader's language says it."""
+    return {key: gettext(text, days=STALE_AFTER_DAYS) for key, text in BARRIERS.items()}
+
+
 DISTANT = {Relationship.NONE, Relationship.WEAK}
 
 
@@ -126,12 +138,12 @@ class Scope:
 
     @property
     def label(self) -> str:
-        parts = [f"{self.manager.name}'s team"] if self.manager else []
+        parts = [gettext("%(name)s's team", name=self.manager.name)] if self.manager else []
         if self.region:
             parts.append(self.region)
         if self.filters.q:
             parts.append(f"“{self.filters.q}”")
-        return " · ".join(parts) or "Every plan you see"
+        return " · ".join(parts) or gettext("Every plan you see")
 
 
 @dataclass(frozen=True)
@@ -315,7 +327,7 @@ def regional_qbr(
     by_plan = {row.plan.id: barriers_of(row) for row in every_plan}
     barriers = [
         Barrier(key, label, [row.plan for row in every_plan if key in by_plan[row.plan.id]])
-        for key, label in BARRIERS.items()
+        for key, label in barrier_words().items()
     ]
     order = list(BARRIERS)
     ranked = sorted((b for b in barriers if b.count), key=lambda b: (-b.count, order.index(b.key)))

@@ -20,6 +20,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_decimal
 from flask_login import login_required
 from marshmallow import Schema
 
@@ -33,6 +34,7 @@ from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from coachapp.forms import form_values, load_form
 from coachapp.htmx import is_fragment_request, swapped_into, with_trigger
 from coachapp.ids import typed_id
+from coachapp.languages import N_, gettext
 from coachapp.listing import Choices, page_number, search_text
 from coachapp.models import (
     ACCOUNT_TYPE_LABELS,
@@ -73,13 +75,40 @@ def plan_shapes() -> dict[str, Any]:
     return {"plan_shapes": schemas}
 
 
+# Marked for the catalogues; the templates show each in the reader's language, `_(label)`.
 LABELS = {
-    "goal_status": {s.value: s.value.replace("_", " ").capitalize() for s in GoalStatus},
-    "goal_kind": {"numeric": "A number", "stages": "Stages"},
-    "action_status": {s.value: s.value.capitalize() for s in ActionStatus},
-    "plan_status": {s.value: s.value.capitalize() for s in PlanStatus},
-    "decision_role": {r.value: r.value.replace("_", " ").capitalize() for r in DecisionRole},
-    "relationship": {r.value: r.value.capitalize() for r in Relationship},
+    "goal_status": {
+        GoalStatus.ON_TRACK.value: N_("On track"),
+        GoalStatus.AT_RISK.value: N_("At risk"),
+        GoalStatus.OFF_TRACK.value: N_("Off track"),
+        GoalStatus.DONE.value: N_("Done"),
+    },
+    "goal_kind": {"numeric": N_("A number"), "stages": N_("Stages")},
+    "action_status": {
+        ActionStatus.OPEN.value: N_("Open"),
+        ActionStatus.DONE.value: N_("Done"),
+        ActionStatus.CANCELLED.value: N_("Cancelled"),
+    },
+    "plan_status": {
+        PlanStatus.DRAFT.value: N_("Draft"),
+        PlanStatus.ACTIVE.value: N_("Active"),
+        PlanStatus.ARCHIVED.value: N_("Archived"),
+    },
+    "decision_role": {
+        DecisionRole.DECISION_MAKER.value: N_("Decision maker"),
+        DecisionRole.INFLUENCER.value: N_("Influencer"),
+        DecisionRole.GATEKEEPER.value: N_("Gatekeeper"),
+        DecisionRole.CHAMPION.value: N_("Champion"),
+        DecisionRole.USER.value: N_("User"),
+        DecisionRole.OTHER.value: N_("Other"),
+    },
+    "relationship": {
+        Relationship.NONE.value: N_("None"),
+        Relationship.WEAK.value: N_("Weak"),
+        Relationship.NEUTRAL.value: N_("Neutral"),
+        Relationship.GOOD.value: N_("Good"),
+        Relationship.STRONG.value: N_("Strong"),
+    },
     "function": FUNCTION_LABELS,
     "account_type": ACCOUNT_TYPE_LABELS,
 }
@@ -89,10 +118,11 @@ PLAN_CHANGED = "plan-changed"
 
 
 def figure(value: float | None) -> str:
-    """A goal's figure as people write it: 1,200 or 12.5; "not set" when there is none."""
+    """A goal's figure as people write it in the reader's language: 1,200 or 12.5 (1.200 or
+    12,5 in Spanish); "not set" when there is none."""
     if value is None:
-        return "not set"
-    return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}".rstrip("0")
+        return gettext("not set")
+    return format_decimal(value, "#,##0" if value == int(value) else "#,##0.0#")
 
 
 def _today() -> Any:
@@ -179,7 +209,7 @@ def team_qbr() -> str:
         filters=filters,
         regions=rollup.regions(db, user),
         teams=regional.teams_to_choose(db, user),
-        barrier_labels=regional.BARRIERS,
+        barrier_labels=regional.barrier_words(),
         track_labels=TRACK_LABELS,
         figure=figure,
         labels=LABELS,
@@ -238,7 +268,14 @@ def apply_actuals_import() -> Any:
     except actuals_import.StaleActualsImport as exc:
         return _actuals_import_page(409, result=exc.result, csv_text=text, stale=True)
     count = len(result.actuals)
-    flash(f"Actuals imported: {count} recorded, {result.unchanged} already there.", "success")
+    flash(
+        gettext(
+            "Actuals imported: %(count)s recorded, %(unchanged)s already there.",
+            count=count,
+            unchanged=result.unchanged,
+        ),
+        "success",
+    )
     return redirect(url_for("plans.actuals_import_page"))
 
 
@@ -603,7 +640,7 @@ def set_insight_approval(plan_id: int) -> Any:
     """The owner chooses whether teammates' insights wait for their approval."""
     data, errors = load_form(schemas.plan_update_schema, request.form)
     if data is None or "insights_need_approval" not in data:
-        message = _first(errors) or "Choose whether insights wait for your approval."
+        message = _first(errors) or gettext("Choose whether insights wait for your approval.")
         return _section_response(plan_id, "insights", 422, insight_error=message)
     changes = {"insights_need_approval": data["insights_need_approval"]}
     service.update_plan(get_session(), viewer(), plan_id, changes)

@@ -1,0 +1,59 @@
+"""A director who chose Spanish reads the dashboard, a team's page and the impact page in
+Spanish, with numbers as Spanish writes them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from tests.builders import Lines, Org
+from tests.conftest import HttpsClient
+from tests.plans.test_impact import measured_team
+
+
+def main_of(page: str) -> str:
+    return page[page.index("<main") : page.index("</main>")]
+
+
+def spanish(login_as: Any, org: Org, db: Session, who: str) -> HttpsClient:
+    org.people[who].language = "es"
+    db.commit()
+    client: HttpsClient = login_as(who)
+    return client
+
+
+def test_the_directors_dashboard_in_spanish(login_as: Any, org: Org, db: Session) -> None:
+    page = spanish(login_as, org, db, "director").get("/org").get_data(as_text=True)
+    assert "<title>Equipos · Coachapp</title>" in page
+    main = main_of(page)
+    assert "Equipos de un vistazo" in main and "Calidad del coaching" in main
+    assert "Con coaching dentro del objetivo" in main and "Últimos 30 días" in main
+    assert "Calificaciones por competencia, por equipo" in main
+    assert "Morgan Manager" in main  # names stay as typed
+    for english in ("Teams at a glance", "Coaching quality", "Coached within target", "overdue"):
+        assert english not in main
+
+
+def test_a_teams_page_in_spanish(login_as: Any, org: Org, db: Session) -> None:
+    client = spanish(login_as, org, db, "director")
+    main = main_of(client.get(f"/org/teams/{org.people['manager'].id}").get_data(as_text=True))
+    assert "Equipo de Morgan Manager" in main and "Representantes" in main
+    assert "Seguimientos hechos" in main and "Resumen para imprimir" in main
+    for english in ("Follow-ups done", "Printable summary", "Reps</h2>", "Last coached"):
+        assert english not in main
+
+
+def test_the_impact_page_in_spanish(app: Flask, db: Session, lines: Lines) -> None:
+    team = measured_team(app, db, lines)
+    team.person("director").language = "es"
+    db.commit()
+    page = team.page("director").get("/org/impact").get_data(as_text=True)
+    assert "<title>Impacto · Coachapp</title>" in page
+    main = main_of(page)
+    assert "Logro de objetivos junto al coaching, por equipo" in main
+    assert "Logro de objetivos" in main and "Cifras en tabla" in main
+    assert "Calificación de las 3C" in main
+    for english in ("Goal attainment", "Figures as a table", "Conversations", "on track"):
+        assert english not in main
