@@ -13,6 +13,7 @@ from typing import Any
 from flask import Response, make_response
 
 from coachapp.db import utcnow
+from coachapp.languages import gettext
 
 # A cell starting with one of these is a formula to Excel, LibreOffice or Google Sheets
 # (=, +, - and @; tab, line breaks and NUL too, which some strip before looking; OWASP and
@@ -38,6 +39,12 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     writer.writerow([safe_cell(cell) for cell in header])
     writer.writerows([safe_cell(cell) for cell in row] for row in rows)
     return out.getvalue()
+
+
+def in_the_readers_language(header: Sequence[str]) -> list[str]:
+    """An export's header, each column marked for the catalogues, as the reader's language
+    names it (an import format's header stays as the import reads it)."""
+    return [gettext(column) for column in header]
 
 
 def csv_download(text: str, name: str) -> Response:

@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from coachapp import policy
 from coachapp.coaching.cadence import window_start
-from coachapp.csvfiles import csv_text
+from coachapp.csvfiles import csv_text, in_the_readers_language
 from coachapp.dashboard.service import CadenceFilters, TeamFigures, teams_of
+from coachapp.languages import N_
 from coachapp.models import (
     FollowUpStatus,
     Function,
@@ -24,63 +25,64 @@ from coachapp.models import (
     User,
 )
 
+# The exports' headers in the reader's language (files people read, never imported back).
 CADENCE_COLUMNS = (
-    "manager_email",
-    "manager_name",
-    "rep_id",
-    "rep_email",
-    "rep_name",
-    "function",
-    "region",
-    "status",
-    "last_coached_on",
-    "days_since_last",
-    "target_days",
-    "next_due_on",
-    "window_start",
-    "window_end",
-    "sessions_in_window",
-    "ride_alongs_in_window",
-    "last_ride_along_on",
-    "days_since_ride_along",
-    "ride_along_target_days",
-    "ride_along_status",
-    "open_follow_ups",
-    "overdue_follow_ups",
-    "follow_ups_due_in_window",
-    "follow_ups_done_in_window",
-    "notes_shared_in_window",
-    "notes_acknowledged_in_window",
-    "acknowledged_share",
-    "median_hours_to_acknowledge",
-    "notes_acknowledged_late_in_window",
-    "notes_past_deadline",
-    "focus_competencies",
+    N_("manager_email"),
+    N_("manager_name"),
+    N_("rep_id"),
+    N_("rep_email"),
+    N_("rep_name"),
+    N_("function"),
+    N_("region"),
+    N_("status"),
+    N_("last_coached_on"),
+    N_("days_since_last"),
+    N_("target_days"),
+    N_("next_due_on"),
+    N_("window_start"),
+    N_("window_end"),
+    N_("sessions_in_window"),
+    N_("ride_alongs_in_window"),
+    N_("last_ride_along_on"),
+    N_("days_since_ride_along"),
+    N_("ride_along_target_days"),
+    N_("ride_along_status"),
+    N_("open_follow_ups"),
+    N_("overdue_follow_ups"),
+    N_("follow_ups_due_in_window"),
+    N_("follow_ups_done_in_window"),
+    N_("notes_shared_in_window"),
+    N_("notes_acknowledged_in_window"),
+    N_("acknowledged_share"),
+    N_("median_hours_to_acknowledge"),
+    N_("notes_acknowledged_late_in_window"),
+    N_("notes_past_deadline"),
+    N_("focus_competencies"),
 )
 
 NOTE_COLUMNS = (
-    "session_id",
-    "occurred_on",
-    "type",
-    "status",
-    "rep_email",
-    "rep_name",
-    "rep_function",
-    "rep_region",
-    "manager_email",
-    "manager_name",
-    "account",
-    "shared_at",
-    "acknowledged_at",
-    "hours_to_acknowledge",
-    "ratings_given",
-    "average_rating",
-    "ratings",
-    "strengths",
-    "development_focus",
-    "acknowledgement_comment",
-    "follow_ups",
-    "open_follow_ups",
+    N_("session_id"),
+    N_("occurred_on"),
+    N_("type"),
+    N_("status"),
+    N_("rep_email"),
+    N_("rep_name"),
+    N_("rep_function"),
+    N_("rep_region"),
+    N_("manager_email"),
+    N_("manager_name"),
+    N_("account"),
+    N_("shared_at"),
+    N_("acknowledged_at"),
+    N_("hours_to_acknowledge"),
+    N_("ratings_given"),
+    N_("average_rating"),
+    N_("ratings"),
+    N_("strengths"),
+    N_("development_focus"),
+    N_("acknowledgement_comment"),
+    N_("follow_ups"),
+    N_("open_follow_ups"),
 )
 
 
@@ -88,7 +90,7 @@ def cadence_csv(
     db: Session, viewer: User, filters: CadenceFilters, now: dt.datetime, today: dt.date
 ) -> str:
     teams, _ = teams_of(db, viewer, filters, now, today)
-    return csv_text(CADENCE_COLUMNS, _cadence_lines(teams))
+    return csv_text(in_the_readers_language(CADENCE_COLUMNS), _cadence_lines(teams))
 
 
 def _cadence_lines(teams: Sequence[TeamFigures]) -> Iterator[list[Any]]:
@@ -159,7 +161,7 @@ def notes_csv(db: Session, viewer: User, filters: CadenceFilters, today: dt.date
     if filters.under is not None:
         query = query.where(rep.id.in_(policy.subtree_ids_of(filters.under)))
     notes = policy.as_seen_by(db, viewer, db.scalars(query).unique().all())
-    return csv_text(NOTE_COLUMNS, (_note_line(s) for s in notes))
+    return csv_text(in_the_readers_language(NOTE_COLUMNS), (_note_line(s) for s in notes))
 
 
 def _note_line(note: Note) -> list[Any]:

@@ -39,6 +39,8 @@ from coachapp.plans.service import _record, get_plan, touch_plan
 from coachapp.versioning import plain_value
 
 MAX_ROWS = 2_000
+# An import format: its header stays as written here whatever the reader's language (the
+# import reads it back; the exports' headers are translated, coachapp.csvfiles).
 COLUMNS = ("goal", "date", "value")  # and `account` or `plan`, or both
 HEADER_ALIASES = {
     "account": "account",

@@ -16,8 +16,9 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, aliased, contains_eager, selectinload
 
 from coachapp import policy
-from coachapp.csvfiles import csv_text
+from coachapp.csvfiles import csv_text, in_the_readers_language
 from coachapp.ids import typed_id
+from coachapp.languages import N_
 from coachapp.listing import contains_text, first_row_of, page_count, search_text
 from coachapp.models import (
     FUNCTION_LABELS,
@@ -349,32 +350,36 @@ def regions(db: Session, viewer: User) -> Sequence[str]:
     ).all()
 
 
+# The header in the reader's language (an export people read, not a file imported back).
 CSV_COLUMNS = (
-    "account",
-    "account_type",
-    "region",
-    "period",
-    "status",
-    "owner",
-    "owner_function",
-    "completeness",
-    *(f"goals_{s.value}" for s in GoalStatus),
-    "overdue_actions",
-    "last_update",
-    "missing",
+    N_("account"),
+    N_("account_type"),
+    N_("region"),
+    N_("period"),
+    N_("status"),
+    N_("owner"),
+    N_("owner_function"),
+    N_("completeness"),
+    N_("goals_on_track"),
+    N_("goals_at_risk"),
+    N_("goals_off_track"),
+    N_("goals_done"),
+    N_("overdue_actions"),
+    N_("last_update"),
+    N_("missing"),
     # Attainment (coachapp.plans.attainment): mean progress of the goals with data, in percent
     # (empty when none has any), how many goals that rests on, and their track.
-    "goal_attainment",
-    "goals_measured",
-    "goals_measured_on_track",
-    "goals_measured_at_risk",
+    N_("goal_attainment"),
+    N_("goals_measured"),
+    N_("goals_measured_on_track"),
+    N_("goals_measured_at_risk"),
 )
 
 
 def rollup_csv(rows: Iterable[RollupRow[Any]]) -> str:
     """The roll-up as a CSV file: of rollup()'s rows, or of every plan's facts (an export of
     thousands of plans reads them as facts, coachapp.plans.facts)."""
-    return csv_text(CSV_COLUMNS, (_rollup_line(row) for row in rows))
+    return csv_text(in_the_readers_language(CSV_COLUMNS), (_rollup_line(row) for row in rows))
 
 
 def _rollup_line(row: RollupRow[Any]) -> list[object]:

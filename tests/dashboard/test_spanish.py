@@ -57,3 +57,15 @@ def test_the_impact_page_in_spanish(app: Flask, db: Session, lines: Lines) -> No
     assert "Calificación de las 3C" in main
     for english in ("Goal attainment", "Figures as a table", "Conversations", "on track"):
         assert english not in main
+
+
+def test_the_exports_headers_are_in_the_readers_language(
+    login_as: Any, org: Org, db: Session
+) -> None:
+    client = spanish(login_as, org, db, "director")
+    cadence = client.get("/org/cadence.csv").get_data(as_text=True)
+    assert cadence.startswith("correo_del_gerente,nombre_del_gerente,id_del_representante,")
+    notes = client.get("/org/sessions.csv").get_data(as_text=True)
+    assert notes.startswith("id_de_la_nota,fecha,tipo,estado,")
+    plans = client.get("/plans.csv").get_data(as_text=True)
+    assert plans.startswith("cuenta,tipo_de_cuenta,region,periodo,estado,responsable,")
