@@ -249,13 +249,6 @@ NOT_TO_TRANSLATE = frozenset({"Coachapp", "ics"})  # a calendar file, by its ext
 # and translated (the test below fails on a template listed that has nothing left).
 STILL_ENGLISH = frozenset(
     {
-        "plans/_account_choices.html",
-        "plans/_goal_form.html",
-        "plans/actuals_import.html",
-        "plans/edit_piece.html",
-        "plans/history.html",
-        "plans/new.html",
-        "plans/qbr.html",
     }
 )
 
