@@ -30,7 +30,7 @@ def test_a_new_note_form_speaks_the_managers_language(
         "0 de 2 áreas de foco, una por línea: hace falta una para compartir",
         "Notas privadas (solo tú las ves)",
         "Guardar borrador",
-        "Compartir con el representante",
+        ">Compartir<",
         "Nuevo seguimiento",
         "En 2 semanas",
         "Añadir seguimiento",
