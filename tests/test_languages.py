@@ -246,11 +246,8 @@ WORD = re.compile(r"[A-Za-z]{2,}")
 ATTRIBUTE_WRITTEN = re.compile(r"[\w-]+=\"")
 NOT_TO_TRANSLATE = frozenset({"Coachapp", "ics"})  # a calendar file, by its extension
 # The templates whose text is still English only: each one is taken off as its text is marked
-# and translated (the test below fails on a template listed that has nothing left).
-STILL_ENGLISH = frozenset(
-    {
-    }
-)
+# and translated (the test below fails on a template listed that has nothing left). None left.
+STILL_ENGLISH: frozenset[str] = frozenset()
 
 
 class _TextOf(HTMLParser):
