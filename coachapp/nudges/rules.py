@@ -328,15 +328,25 @@ def cadence(db: Session, now: dt.datetime) -> Iterator[Nudge]:
             continue
         if not policy.may_see_coaching_of(rep.manager, rep):
             continue  # a chain crossing the medical/commercial wall: not theirs to coach
-        since = (
-            f"last coached {figure.days_since_last} days ago"
-            if figure.days_since_last is not None
-            else "not coached yet"
-        )
+        with writing_for(rep.manager):
+            title = gettext("%(name)s is due for coaching", name=rep.name)
+            target = figure.target_days
+            if figure.days_since_last is None:
+                body = ngettext(
+                    "Not coached yet (target every %(num)d day).",
+                    "Not coached yet (target every %(num)d days).",
+                    target,
+                )
+            else:
+                body = ngettext(
+                    "Last coached %(days)s days ago (target every %(num)d day).",
+                    "Last coached %(days)s days ago (target every %(num)d days).",
+                    target,
+                    days=figure.days_since_last,
+                )
         yield Nudge(
-            rep.manager.id, "cadence_overdue", f"{rep.name} is due for coaching",
-            path_for("team.person", person_id=rep.id), keys[rep.id],
-            f"{since.capitalize()} (target every {figure.target_days} days).",
+            rep.manager.id, "cadence_overdue", title,
+            path_for("team.person", person_id=rep.id), keys[rep.id], body,
             subjects.person(rep.id),
         )  # fmt: skip
 
@@ -389,12 +399,17 @@ def idle_drafts(db: Session, now: dt.datetime) -> Iterator[Nudge]:
             policy.authors_line_held(),
             _unwritten(key),
         )
-        .options(joinedload(Note.rep), joinedload(Note.account))
+        .options(joinedload(Note.rep), joinedload(Note.manager), joinedload(Note.account))
     ).all()
     for draft, reminder in rows:
+        with writing_for(draft.manager):
+            title = gettext(
+                "Draft for %(name)s about %(topic)s: not shared yet",
+                name=draft.rep.first_name,
+                topic=note_topic(draft),
+            )
         yield Nudge(
-            draft.manager_id, "draft_unfinished",
-            f"Draft for {draft.rep.first_name} about {note_topic(draft)}: not shared yet",
+            draft.manager_id, "draft_unfinished", title,
             path_for("coaching.edit", note_id=draft.id), reminder,
             subject=subjects.note(draft.id),
         )  # fmt: skip
@@ -437,9 +452,14 @@ def weekly_digest(db: Session, now: dt.datetime) -> Iterator[Nudge]:
         behind = {r.manager_id for r in reps if figures[r.id].status in ("overdue", "never")}
         if not behind:
             continue
-        teams = "team is" if len(behind) == 1 else "teams are"
+        with writing_for(director):
+            title = ngettext(
+                "Weekly digest: %(num)d team is below target",
+                "Weekly digest: %(num)d teams are below target",
+                len(behind),
+            )
         yield Nudge(
-            director.id, "weekly_digest", f"Weekly digest: {len(behind)} {teams} below target",
+            director.id, "weekly_digest", title,
             path_for("dashboard.index"), keys[director.id],
             subject=subjects.org_dashboard(),
         )  # fmt: skip

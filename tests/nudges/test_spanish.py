@@ -4,14 +4,19 @@ the browser, whatever language the person who acted reads."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+import pytest
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coachapp.coaching.service import share_note
 from coachapp.models import Notification
+from coachapp.nudges import rules
 from coachapp.nudges.outbox import topic_for
-from tests.builders import Org
+from coachapp.timezones import local_today
+from tests.builders import Org, make_follow_up
 from tests.nudges import test_delivery as delivery
 from tests.nudges.test_delivery import add_device
 from tests.push_service import PushService
@@ -19,6 +24,7 @@ from tests.push_service import PushService
 vapid_keys = delivery.vapid_keys
 push_app = delivery.push_app
 service = delivery.service
+NOW = dt.datetime.now(dt.UTC)
 
 
 def shared(db: Session, org: Org, app: Flask) -> tuple[Notification, int]:
@@ -69,3 +75,26 @@ def test_an_english_reader_is_written_to_in_english_whoever_acted(
     push_app.test_cli_runner().invoke(args=["worker", "--once"])
     [received] = [r for r in service.to("rep-phone") if r.notification_id == notification.id]
     assert received.payload["title"] == "New coaching note from your manager"
+
+
+@pytest.mark.usefixtures("app_context")
+def test_the_nudge_rules_write_to_each_person_in_their_language(db: Session, org: Org) -> None:
+    manager, rep = org.people["manager"], org.people["rep"]
+    manager.language = "es"
+    make_follow_up(db, rep, rep, due_date=local_today(rep.timezone, NOW) + dt.timedelta(days=1))
+    db.commit()
+    rules.evaluate(db, NOW)
+    never = db.scalars(
+        select(Notification).where(
+            Notification.dedupe_key == f"cadence_overdue:{org.people['rep2'].id}:never"
+        )
+    ).one()
+    assert never.title == f"A {org.people['rep2'].name} le toca coaching"
+    assert never.body.startswith("Todavía sin coaching (objetivo: cada ")
+    # The rep left the language to the browser: English, as before.
+    (due,) = db.scalars(
+        select(Notification).where(
+            Notification.kind == "follow_up_due", Notification.recipient_id == rep.id
+        )
+    ).all()
+    assert due.title.startswith("Follow-up due tomorrow: ") and due.body.startswith("Due ")
