@@ -23,7 +23,7 @@ def approve_change(request_id: int) -> Any:
     try:
         approval = approvals.approve(get_session(), viewer(), request_id)
     except (Conflict, InvalidInput) as exc:
-        flash(exc.message, "error")
+        flash(gettext(exc.message), "error")
         return redirect(url_for("admin.users"))
     user = approval.request.user
     if approval.password is not None:
@@ -50,7 +50,7 @@ def decline_change(request_id: int) -> Any:
     try:
         request = approvals.decline(get_session(), viewer(), request_id)
     except Conflict as exc:
-        flash(exc.message, "error")
+        flash(gettext(exc.message), "error")
         return redirect(url_for("admin.users"))
     flash(
         gettext("Declined: nothing changes for %(name)s, who is told.", name=request.user.name),

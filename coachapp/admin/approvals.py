@@ -24,6 +24,7 @@ from coachapp.auth.passwords import hash_password, temporary_password
 from coachapp.auth.service import end_all_sessions, temporary_password_expiry
 from coachapp.db import utcnow
 from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from coachapp.languages import N_
 from coachapp.links import path_for
 from coachapp.models import AccountChangeRequest, ChangeRequestStatus, Role, User
 from coachapp.nudges import subjects
@@ -164,7 +165,7 @@ def approve(db: Session, approver: User, request_id: int) -> Approval:
     request = _pending_or_404(db, request_id)
     if not may_approve(approver, request):
         raise PermissionDenied(
-            "Another admin approves this: not the one who asked, nor the person it is about."
+            N_("Another admin approves this: not the one who asked, nor the person it is about.")
         )
     user = request.user
     now = values_of(user)
@@ -211,7 +212,7 @@ def decline(db: Session, admin: User, request_id: int) -> AccountChangeRequest:
     """Any admin declines; the one who asked may withdraw their own request."""
     request = _pending_or_404(db, request_id)
     if admin.id == request.user_id and admin.id != request.requested_by_id:
-        raise PermissionDenied("Another admin decides on a change to your own account.")
+        raise PermissionDenied(N_("Another admin decides on a change to your own account."))
     _decide(request, admin, ChangeRequestStatus.DECLINED)
     account_events.record(
         db,
@@ -237,5 +238,5 @@ def _pending_or_404(db: Session, request_id: int) -> AccountChangeRequest:
     if request is None:
         raise NotFound()
     if request.status != ChangeRequestStatus.PENDING:
-        raise Conflict("This request was already decided.")
+        raise Conflict(N_("This request was already decided."))
     return request

@@ -20,6 +20,7 @@ from coachapp.coaching.cadence import (
     org_ack_deadline_days,
 )
 from coachapp.errors import Conflict, InvalidInput
+from coachapp.languages import N_
 from coachapp.models import CadenceTarget, Role, User
 
 MAX_DAYS = 365
@@ -154,7 +155,9 @@ def set_cadence_target(
     except IntegrityError as exc:
         # Someone saved the same team's target at the same moment.
         db.rollback()
-        raise Conflict("Someone else saved this target just now; check it and try again.") from exc
+        raise Conflict(
+            N_("Someone else saved this target just now; check it and try again.")
+        ) from exc
     audit.record(
         db,
         actor,

@@ -22,17 +22,17 @@ from coachapp.auth.passwords import has_usable_password
 from coachapp.auth.sso import password_sign_in
 from coachapp.db import utcnow
 from coachapp.errors import Conflict, NotFound, PermissionDenied
-from coachapp.languages import gettext, writing_for
+from coachapp.languages import N_, gettext, writing_for
 from coachapp.links import external_url
 from coachapp.mail.messages import render_mail
 from coachapp.mail.queue import enqueue, mail_configured
 from coachapp.models import PasswordLink, PasswordLinkPurpose, Role, User
 
-SINGLE_SIGN_ON_ONLY = (
+SINGLE_SIGN_ON_ONLY = N_(
     "Your organisation signs in with single sign-on only (PASSWORD_SIGN_IN=off): people sign "
     "in with it, and there is no password to invite them to choose."
 )
-EMAIL_NOT_SET_UP = (
+EMAIL_NOT_SET_UP = N_(
     "Email is not set up for Coachapp (SMTP_URL), so no invitation can be sent: set a first "
     "password and pass it on privately."
 )

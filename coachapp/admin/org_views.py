@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from coachapp.admin import cadence_targets, invitations, org_import, service
 from coachapp.admin.org_import import ImportPlan, ImportRefused, StaleImport
-from coachapp.admin.views import bp
+from coachapp.admin.views import bp, in_readers_language
 from coachapp.auth.passwords import has_usable_password
 from coachapp.auth.roles import fresh_login_for_changes, roles_required, viewer
 from coachapp.db import get_session
@@ -212,7 +212,7 @@ def save_cadence_target() -> Any:
                 data["ack_deadline_days"] if team_manager_id is None else None,
             )
         except (InvalidInput, Conflict) as exc:
-            errors = exc.fields or {"_form": [exc.message]}
+            errors = in_readers_language(exc.fields or {"_form": [exc.message]})
             if form_key != "new" and "team_manager_id" in errors:
                 # A team's own form has no manager field to mark: say it at the top.
                 errors = {"_form": errors["team_manager_id"]}
@@ -250,10 +250,10 @@ def set_password(user_id: int) -> Any:
         user = service.set_initial_password(db, viewer(), user_id, request.form.get("password", ""))
     except InvalidInput as exc:
         for messages in exc.fields.values():
-            flash(" ".join(messages), "error")
+            flash(" ".join(gettext(message) for message in messages), "error")
         return redirect(url_for("admin.edit_user", user_id=user_id) + "#set-password")
     except Conflict as exc:
-        flash(exc.message, "error")
+        flash(gettext(exc.message), "error")
         return redirect(url_for("admin.edit_user", user_id=user_id))
     flash(
         gettext(
@@ -272,7 +272,7 @@ def send_invitation(user_id: int) -> Any:
     try:
         user = invitations.send_invitation(get_session(), viewer(), user_id)
     except (Conflict, PermissionDenied) as exc:
-        flash(exc.message, "error")
+        flash(gettext(exc.message), "error")
         return redirect(url_for("admin.edit_user", user_id=user_id))
     flash(
         gettext(
@@ -293,7 +293,7 @@ def send_invitations() -> Any:
     try:
         count = invitations.send_invitations(get_session(), viewer())
     except Conflict as exc:
-        flash(exc.message, "error")
+        flash(gettext(exc.message), "error")
     else:
         flash(
             ngettext(

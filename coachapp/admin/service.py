@@ -29,6 +29,7 @@ from coachapp.email_addresses import MAX_LENGTH as EMAIL_MAX_LENGTH
 from coachapp.email_addresses import PersonEmail, normalise_email
 from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from coachapp.forms import Line
+from coachapp.languages import N_
 from coachapp.listing import contains_text, first_row_of, page_count, page_within
 from coachapp.models import AccountChangeRequest, Function, Role, User
 from coachapp.reporting_lines import change_manager
@@ -36,11 +37,11 @@ from coachapp.timezones import check_timezone
 
 # Why no admin sets another admin's password: the account would be in two people's hands, and
 # a second admin account approves what the first asks (coachapp.admin.approvals).
-ADMIN_PASSWORDS_ELSEWHERE = (
+ADMIN_PASSWORDS_ELSEWHERE = N_(
     "An admin's password is reset from the command line by whoever runs Coachapp "
     "(flask --app coachapp reset-password EMAIL), never by another admin."
 )
-LEAVE_EMPTY_FOR_NEW_ADMIN = (
+LEAVE_EMPTY_FOR_NEW_ADMIN = N_(
     "Leave this empty: a new admin gets their one-time password from the admin who approves them."
 )
 
@@ -100,7 +101,7 @@ def create_user(
     if waits and password:
         raise InvalidInput(LEAVE_EMPTY_FOR_NEW_ADMIN, {"password": [LEAVE_EMPTY_FOR_NEW_ADMIN]})
     if not waits and not password and not (invited and role != Role.ADMIN):
-        message = "Enter an initial password."
+        message = N_("Enter an initial password.")
         raise InvalidInput(message, {"password": [message]})
     user = User(
         email=email,
@@ -292,7 +293,7 @@ def reset_password(
     if user is None:
         raise NotFound()
     if actor is not None and user.id == actor.id:
-        raise PermissionDenied("Change your own password under Me, with your current one.")
+        raise PermissionDenied(N_("Change your own password under Me, with your current one."))
     if actor is not None and user.role == Role.ADMIN:
         raise PermissionDenied(ADMIN_PASSWORDS_ELSEWHERE)
     chosen = password or temporary_password()
@@ -316,7 +317,7 @@ def _set_temporary_password(user: User, password: str, *, field: str) -> None:
     one's own, and stops working after TEMPORARY_PASSWORD_HOURS."""
     problem = password_problem(password, email=user.email)
     if problem:
-        raise InvalidInput("Choose another password.", {field: [problem]})
+        raise InvalidInput(N_("Choose another password."), {field: [problem]})
     user.password_hash = hash_password(password)
     user.must_change_password = True
     user.temporary_password_expires_at = temporary_password_expiry()

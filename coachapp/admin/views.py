@@ -34,6 +34,12 @@ from coachapp.timezones import with_searched_zone, zone_picker, zones_in_use
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
+def in_readers_language(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """A refusal's messages as the reader reads them: the services say them in English (the
+    API's language), marked for the catalogue where they are defined."""
+    return {field: [gettext(message) for message in messages] for field, messages in errors.items()}
+
+
 def _form_page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
     db = get_session()
     user = context.get("user")
@@ -91,7 +97,7 @@ def new_user() -> Any:
             try:
                 user = service.create_user(get_session(), viewer(), data, invited=invited)
             except InvalidInput as exc:
-                errors = exc.fields or {"_form": [exc.message]}
+                errors = in_readers_language(exc.fields or {"_form": [exc.message]})
             else:
                 if user.active and invitations.may_be_invited(user):
                     invitations.invite(get_session(), viewer(), user)
@@ -155,7 +161,7 @@ def edit_user(user_id: int) -> Any:
             try:
                 update = service.update_user(db, viewer(), user.id, data)
             except InvalidInput as exc:
-                errors = exc.fields or {"_form": [exc.message]}
+                errors = in_readers_language(exc.fields or {"_form": [exc.message]})
             else:
                 if update.waiting is None:
                     flash(gettext("Saved %(name)s.", name=user.name), "success")
@@ -191,7 +197,7 @@ def reset_password(user_id: int) -> Any:
             errors={},
             user=user,
             reset_values={"temporary_password": typed},
-            reset_errors=exc.fields,
+            reset_errors=in_readers_language(exc.fields),
         )
     return render_template(
         "admin/password_reset.html", reset=reset, hours=temporary_password_hours()
@@ -206,7 +212,7 @@ def set_active(user_id: int) -> Any:
     try:
         user, waiting = service.set_active(get_session(), viewer(), user_id, active)
     except InvalidInput as exc:
-        flash(exc.message, "error")
+        flash(gettext(exc.message), "error")
         return redirect(url_for("admin.edit_user", user_id=user_id))
     if waiting is not None:
         if active:
@@ -240,7 +246,7 @@ def profiling() -> Any:
         try:
             update_profiling_guide(db, viewer(), area, title, questions.splitlines())
         except InvalidInput as exc:
-            errors[area] = {"_form": [exc.message]}
+            errors[area] = {"_form": [gettext(exc.message)]}
             typed[area] = {"title": title, "questions": questions}
         else:
             flash(gettext("Profiling questions saved; every plan shows them now."), "success")
@@ -323,7 +329,7 @@ def _refused(guide_id: int, exc: InvalidInput, field_ids: dict[str, str]) -> tup
     """The guide page again with the refused form's errors at its fields and its text kept;
     field_ids maps the service's field names to the ids of the page's fields."""
     errors: dict[str, list[str]] = {}
-    for name, messages in (exc.fields or {"_form": [exc.message]}).items():
+    for name, messages in in_readers_language(exc.fields or {"_form": [exc.message]}).items():
         errors.setdefault(field_ids.get(name, "publish"), []).extend(messages)
     typed = {
         field_id: request.form[name] for name, field_id in field_ids.items() if name in request.form
@@ -378,7 +384,7 @@ def publish_guide(guide_id: int) -> Any:
         fields = {name: _publishing_field(name) for name in exc.fields}
         return _refused(guide_id, exc, fields)
     except Conflict as exc:
-        flash(exc.message, "error")
+        flash(gettext(exc.message), "error")
     else:
         flash(
             gettext(
@@ -411,7 +417,7 @@ def save_competency(competency_id: int) -> Any:
         fields = {f: f"{f}-{competency_id}" for f in ("name", "indicators", "questions")}
         return _refused(guide_id, exc, fields)
     except Conflict as exc:
-        flash(exc.message, "error")
+        flash(gettext(exc.message), "error")
         return _back_to_guide(guide_id)
     flash(gettext("Saved “%(name)s”.", name=competency.name), "success")
     return _back_to_guide(guide_id, f"#competency-{competency.id}")
@@ -430,7 +436,7 @@ def add_competency(section_id: int) -> Any:
     except InvalidInput as exc:
         return _refused(guide_id, exc, {"name": f"new-{section_id}"})
     except Conflict as exc:
-        flash(exc.message, "error")
+        flash(gettext(exc.message), "error")
         return _back_to_guide(guide_id)
     return _back_to_guide(guide_id, f"#competency-{competency.id}")
 
@@ -447,7 +453,7 @@ def remove_competency(competency_id: int) -> Any:
     try:
         guide_service.remove_competency(db, viewer(), competency_id)
     except Conflict as exc:
-        flash(exc.message, "error")
+        flash(gettext(exc.message), "error")
     return _back_to_guide(guide_id)
 
 
@@ -455,7 +461,7 @@ def remove_competency(competency_id: int) -> Any:
 
 
 def _section_refused(exc: Conflict) -> None:
-    flash(exc.message, "error")
+    flash(gettext(exc.message), "error")
 
 
 @bp.post("/guides/<int:guide_id>/sections")

@@ -18,7 +18,7 @@ from flask_login import login_required
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from coachapp import policy, replay
+from coachapp import content_translations, policy, replay
 from coachapp.auth.roles import roles_required, viewer
 from coachapp.db import get_session
 from coachapp.errors import Conflict, InvalidInput
@@ -55,7 +55,8 @@ def _calls_context(ride: PlannedRideAlong) -> dict[str, Any]:
     """What the list of the day's calls shows (the manager's; anyone else: not found)."""
     db, user = get_session(), viewer()
     calls = service.calls_of(db, user, ride)
-    guide = service.guide_of(db, ride)
+    # The guide's behaviours in the reader's language where enablement gave the version one.
+    guide = content_translations.guide_version_as_read(db, service.guide_of(db, ride))
     return {
         "ride": ride,
         "open": ride.cancelled_at is None and ride.session_id is None,

@@ -13,8 +13,10 @@ from sqlalchemy.orm import Session
 
 from coachapp.coaching import guides as guide_service
 from coachapp.models import GuideTranslation, GuideVersion, NoteStatus
+from coachapp.ride_alongs import service as ride_service
 from tests.builders import Org, make_note
 from tests.conftest import HttpsClient, signed_in
+from tests.ride_alongs.helpers import plan_day
 
 
 def text_of(response: Any) -> str:
@@ -159,3 +161,21 @@ def test_a_new_version_without_a_translation_reads_the_original(
     kept = text_of(client.get(f"/notes/{org.notes['shared'].id}"))
     assert "Comparte el plan" in kept
     assert db.scalars(select(GuideTranslation.version_id)).all() == [version.id]
+
+
+def test_a_spanish_manager_logs_a_call_on_the_behaviours_in_spanish(
+    app: Any, login_as: Any, org: Org, db: Session
+) -> None:
+    day = plan_day(db, org)
+    with app.app_context():
+        version = ride_service.guide_of(db, day.ride)
+    first = version.sections[0].competencies[0]
+    saved = login_as("admin").post_form(
+        f"/admin/guides/versions/{version.id}/translation/es", {f"name-{first.id}": "En español"}
+    )
+    assert saved.status_code == 302
+    org.people["manager"].language = "es"
+    db.commit()
+    page = text_of(signed_in(app, org, "manager").get(f"/ride-alongs/{day.ride.id}"))
+    assert f'<label for="seen-{first.id}">En español</label>' in page
+    assert first.name not in page

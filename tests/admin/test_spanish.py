@@ -99,3 +99,22 @@ def test_the_organisation_import_speaks_the_admins_language(
     assert f"reporta a {org.people['manager'].email}" in text
     for english in ("Preview", "New people", "Apply 1 change", "nothing is changed"):
         assert english not in text
+
+
+def test_a_refusal_says_so_in_the_admins_language(spanish_admin: HttpsClient) -> None:
+    refused = spanish_admin.post_form(
+        "/admin/users/new",
+        {
+            "email": "nuevo.admin@example.com",
+            "name": "Nuevo Admin",
+            "role": "admin",
+            "function": "other",
+            "manager_id": "",
+            "timezone": "America/Mexico_City",
+            "password": "una-contraseña-larga",
+        },
+    )
+    assert refused.status_code == 422
+    text = text_of(refused)
+    assert "Déjalo vacío: un admin nuevo recibe su contraseña de un solo uso" in text
+    assert "Leave this empty" not in text
