@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from coachapp import policy
 from coachapp.db import insert_for
 from coachapp.journeys.starting import start_for_focus
+from coachapp.languages import gettext, writing_for
 from coachapp.links import path_for
 from coachapp.models import (
     Competency,
@@ -141,10 +142,12 @@ def pulses(db: Session, now: dt.datetime) -> Iterator[JourneyNudge]:
         if progress_id is None:
             continue
         counts[rep.id] += 1
+        with writing_for(rep):
+            kind = gettext(step.kind_label)
         yield JourneyNudge(
             rep.id,
             "journey_pulse",
-            f"{enrolment.version.journey.name} · {step.kind_label}: {step.title}",
+            f"{enrolment.version.journey.name} · {kind}: {step.title}",
             path_for("journeys.step", progress_id=progress_id),
             f"journey_pulse:{enrolment.id}:{step.id}",
             subject=subjects.journey_step(progress_id),
@@ -197,13 +200,21 @@ def checkins(db: Session, now: dt.datetime) -> Iterator[JourneyNudge]:
         today = local_today(manager.timezone, now)
         if (today - since).days < focus.checkin_days:
             continue
+        with writing_for(manager):
+            title = gettext(
+                "Check in with %(name)s on their development focus", name=rep.first_name
+            )
+            body = gettext(
+                "No coaching on it for %(days)s days (check-in every %(every)s).",
+                days=(today - since).days,
+                every=focus.checkin_days,
+            )
         yield JourneyNudge(
             manager.id,
             "focus_checkin",
-            f"Check in with {rep.first_name} on their development focus",
+            title,
             path_for("team.person", person_id=rep.id) + "#focus-heading",
             f"focus_checkin:{focus.id}:{since.isoformat()}",
-            f"No coaching on it for {(today - since).days} days "
-            f"(check-in every {focus.checkin_days}).",
+            body,
             subjects.focus(focus.id),
         )

@@ -401,3 +401,19 @@ def test_directors_see_journey_progress_per_team(app: object, db: Session, org: 
     page = signed_in(app, org, "director").get(f"/org/teams/{org.people['manager'].id}")  # type: ignore[arg-type]
     assert "Learning journeys: 1 started" in page.get_data(as_text=True)
     assert db.get(DevelopmentFocus, item.enrolment.focus_id) is not None
+
+
+def test_a_step_and_a_check_in_are_written_in_their_readers_language(db: Session, org: Org) -> None:
+    enrolment = started(db, org, checkin_days=7)
+    org.people["rep"].language = "es"
+    org.people["manager"].language = "es"
+    db.commit()
+    rules.evaluate(db, T0 + 7 * DAY)
+    pulse = db.scalars(
+        select(Notification.title).where(Notification.kind == "journey_pulse")
+    ).first()
+    assert str(pulse).endswith(" · Consejo: Start from the plan")  # the step as authored
+    checkin = db.scalars(select(Notification).where(Notification.kind == "focus_checkin")).one()
+    assert checkin.title.startswith("Haz un seguimiento con ")
+    assert checkin.body == "Sin coaching sobre él desde hace 7 días (seguimiento cada 7)."
+    assert checkin.dedupe_key == f"focus_checkin:{enrolment.focus_id}:{T0.date().isoformat()}"
