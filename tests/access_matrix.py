@@ -1541,7 +1541,7 @@ def add_other_lines(db: Session, org: Org) -> None:
     p["nurse"] = make_user(
         db, name="Noor Nurse", function=Function.NURSE_EDUCATOR, manager_id=p["nurse_manager"].id
     )
-    for who, responsibility in (("access_rep", "Market access"), ("nurse", "Nurse educator")):
+    for who, responsibility in (("access_rep", "Payer contracts"), ("nurse", "Infusion training")):
         org.plans["rep"].team.append(
             PlanTeamMember(user_id=p[who].id, responsibility=responsibility)
         )

@@ -121,7 +121,7 @@ def make_plan(db: Session, owner: User, team: tuple[User, ...] = (), **kw: Any) 
     values.update(kw)
     plan = AccountPlan(**values)
     plan.team = [PlanTeamMember(user_id=owner.id, responsibility="Plan owner")] + [
-        PlanTeamMember(user_id=member.id, responsibility="Account team") for member in team
+        PlanTeamMember(user_id=member.id, responsibility="Account lead") for member in team
     ]
     db.add(plan)
     _flush(db)

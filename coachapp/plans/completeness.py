@@ -42,12 +42,6 @@ GAP_WORDS = {
     "stakeholders": N_("No customer stakeholders"),
     "other_functions": N_("No team members from other functions"),
 }
-AREA_WORDS = {
-    "business": N_("Business insight"),
-    "clinical": N_("Clinical insight"),
-    "operational": N_("Operational insight"),
-    "reimbursement": N_("Reimbursement insight"),
-}
 
 
 def _said(key: str, count: int) -> str:
@@ -55,7 +49,7 @@ def _said(key: str, count: int) -> str:
         return gettext(GAP_WORDS[key])
     if key.startswith("profile_"):
         area = key.removeprefix("profile_")
-        return gettext("Empty profiling area: %(area)s", area=gettext(AREA_WORDS[area]))
+        return gettext("Empty profiling area: %(area)s", area=gettext(AREA_TITLES[area]))
     if key == "goal_dates":
         return ngettext(
             "%(num)s goal without a target date", "%(num)s goals without a target date", count

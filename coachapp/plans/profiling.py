@@ -10,15 +10,18 @@ from sqlalchemy.orm import Session
 from coachapp import audit
 from coachapp.errors import InvalidInput
 from coachapp.forms import check_length
+from coachapp.languages import N_, gettext
 from coachapp.models import PROFILE_AREAS, ProfilingGuide, User
 from coachapp.plain_text import line_problem
 
 TITLE_MAX = 120  # characters of an area guide's title (the column's size)
+# Each area's title until an admin names it otherwise; shown through gettext, so a default
+# title reads in the reader's language and one an admin typed stays as typed.
 AREA_TITLES = {
-    "business": "Business insight",
-    "clinical": "Clinical insight",
-    "operational": "Operational insight",
-    "reimbursement": "Reimbursement insight",
+    "business": N_("Business insight"),
+    "clinical": N_("Clinical insight"),
+    "operational": N_("Operational insight"),
+    "reimbursement": N_("Reimbursement insight"),
 }
 
 DEFAULT_QUESTIONS: dict[str, tuple[str, ...]] = {
@@ -54,6 +57,12 @@ class AreaGuide:
     area: str
     title: str
     questions: tuple[str, ...]
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the reader's language when it is a default one (AREA_TITLES); a title
+        an admin wrote, as written."""
+        return gettext(self.title)
 
 
 def profiling_guides(db: Session) -> dict[str, AreaGuide]:

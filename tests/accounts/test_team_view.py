@@ -167,7 +167,7 @@ def test_the_api_gives_every_member_in_the_contract_shape(
         assert member["line_manager"]["id"] == person.manager_id
     owner = members[lines.people["rep"].id]
     assert owner["role_on_account"] == "Plan owner"
-    assert members[lines.people["msl"].id]["role_on_account"] == "Account team"
+    assert members[lines.people["msl"].id]["role_on_account"] == "Account lead"
     access = members[lines.people["access_rep"].id]["open_actions"]
     assert [(a["title"], a["overdue"]) for a in access] == [("Send the payer dossier", True)]
     msl = members[lines.people["msl"].id]["open_actions"]
