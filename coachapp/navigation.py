@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, request, url_for
+from flask_babel import format_decimal
 from flask_login import current_user
 
 from coachapp.coaching.service import unread_notes_count
@@ -177,8 +178,9 @@ def localtime(value: dt.datetime, fmt: str = "%-d %b %Y, %H:%M") -> str:
 
 
 def thousands(count: int) -> str:
-    """A whole number with its thousands marked: 2,521."""
-    return f"{count:,}"
+    """A whole number with its thousands marked as the reader's language marks them: 2,521 in
+    English, 25.000 in Spanish (Babel)."""
+    return str(format_decimal(count))
 
 
 def init_app(app: Flask) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from coachapp.languages import LANGUAGES, formatted
 from coachapp.models import User
+from coachapp.navigation import thousands
 from tests.builders import Org
 from tests.conftest import HttpsClient
 
@@ -307,3 +308,10 @@ def test_every_templates_text_is_marked_for_translation() -> None:
     assert not left, f"mark with _() (make translations, then translate): {left}"
     done = sorted(STILL_ENGLISH - set(unmarked))
     assert not done, f"take off STILL_ENGLISH in tests/test_languages.py: {done}"
+
+
+def test_numbers_are_written_in_the_readers_language(app: Flask) -> None:
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert thousands(25000) == "25,000"
+    with app.test_request_context(headers={"Accept-Language": "es"}):
+        assert thousands(25000) == "25.000"
