@@ -20,6 +20,7 @@ from coachapp.auth.roles import viewer
 from coachapp.db import get_session, utcnow
 from coachapp.forms import form_values, load_form
 from coachapp.inbox import reading
+from coachapp.languages import gettext, writing_for
 from coachapp.mail.queue import mail_configured
 from coachapp.nudges import preferences, subjects, subscriptions
 from coachapp.nudges.kinds import KINDS, MUTABLE_KINDS
@@ -81,10 +82,12 @@ def send_test() -> Response:
     user = viewer()
     db = get_session()
     stamp = utcnow().strftime("%Y%m%d%H%M%S%f")
+    with writing_for(user):
+        title = gettext("Test notification from Coachapp")
+        body = gettext("Notifications reach this account.")
     notify(
-        db, user.id, "test", "Test notification from Coachapp", url_for("nudges.settings"),
-        f"test:{user.id}:{stamp}", body="Notifications reach this account.",
-        subject=subjects.notification_settings(),
+        db, user.id, "test", title, url_for("nudges.settings"), f"test:{user.id}:{stamp}",
+        body=body, subject=subjects.notification_settings(),
     )  # fmt: skip
     db.commit()
     if subscriptions.subscriptions_of(db, user):

@@ -5,6 +5,7 @@ the browser, whatever language the person who acted reads."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -98,3 +99,16 @@ def test_the_nudge_rules_write_to_each_person_in_their_language(db: Session, org
         )
     ).all()
     assert due.title.startswith("Follow-up due tomorrow: ") and due.body.startswith("Due ")
+
+
+def test_a_test_notification_is_written_in_the_persons_language(
+    db: Session, org: Org, reading_spanish: Any
+) -> None:
+    assert reading_spanish("rep").post_form("/me/notifications/test").status_code in (302, 303)
+    row = db.scalars(
+        select(Notification).where(
+            Notification.kind == "test", Notification.recipient_id == org.people["rep"].id
+        )
+    ).one()
+    assert row.title == "Notificación de prueba de Coachapp"
+    assert row.body == "Las notificaciones llegan a esta cuenta."
