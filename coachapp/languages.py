@@ -104,13 +104,24 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+# How a language joins a day, a month's full name and a year: "7 de diciembre de 2026".
+JOINED = {"es": (("d MMMM", "d 'de' MMMM"), ("MMMM y", "MMMM 'de' y"))}
+
+
+@cache
+def language_pattern(pattern: str, language: str) -> str:
+    for english, own in JOINED.get(language, ()):
+        pattern = pattern.replace(english, own)
+    return pattern
+
+
 def formatted(value: dt.date, strftime_format: str) -> str:
     """A date or a time as the format says, in the reader's language: day and month names
     and their abbreviations are the language's own (Babel); English is strftime's."""
     language = current_language()
     if language == DEFAULT_LANGUAGE:
         return value.strftime(strftime_format)
-    pattern = cldr_pattern(strftime_format)
+    pattern = language_pattern(cldr_pattern(strftime_format), language)
     if isinstance(value, dt.datetime):
         return format_datetime(value, pattern, tzinfo=value.tzinfo, locale=language)
     return format_date(value, pattern, locale=language)

@@ -206,7 +206,8 @@ def test_the_me_page_names_role_and_function_in_the_persons_language(
     [
         ("en", dt.date(2026, 12, 7), "%-d %b %Y", "7 Dec 2026"),
         ("es", dt.date(2026, 12, 7), "%-d %b %Y", "7 dic 2026"),
-        ("es", dt.date(2026, 12, 7), "%A %-d %B", "lunes 7 diciembre"),
+        ("es", dt.date(2026, 12, 7), "%A %-d %B", "lunes 7 de diciembre"),
+        ("es", dt.date(2026, 12, 7), "%-d %B %Y", "7 de diciembre de 2026"),
         ("es", dt.datetime(2026, 12, 7, 9, 5, tzinfo=dt.UTC), "%-d %b, %H:%M", "7 dic, 09:05"),
         ("es", dt.datetime(2026, 12, 7, 9, 5, tzinfo=dt.UTC), "%H:%M", "09:05"),
     ],
