@@ -87,14 +87,19 @@ def test_a_revalidation_with_the_etag_answers_304(app: Flask, client: HttpsClien
 
 
 def test_modules_import_each_other_by_hashed_names(app: Flask, client: HttpsClient) -> None:
+    source = (STATIC / "js" / "app.js").read_text()
+    imported = re.findall(r'from "\./([\w-]+\.js)"', source)
+    assert "links.js" in imported
     with app.test_request_context():
         app_js = url_for("static", filename="js/app.js")
-        links_js = url_for("static", filename="js/links.js")
+        urls = {name: url_for("static", filename=f"js/{name}") for name in imported}
+    hashed = {name: url.rsplit("/", 1)[1] for name, url in urls.items()}
     served = client.get(app_js).get_data(as_text=True)
-    assert f'from "./{links_js.rsplit("/", 1)[1]}"' in served
-    assert 'from "./links.js"' not in served
-    source = (STATIC / "js" / "app.js").read_text()
-    assert served == source.replace('"./links.js"', f'"./{links_js.rsplit("/", 1)[1]}"')
+    expected = source
+    for name, with_hash in hashed.items():
+        assert name != with_hash
+        expected = expected.replace(f'"./{name}"', f'"./{with_hash}"')
+    assert served == expected
 
 
 def test_the_vendored_htmx_is_served_as_recorded(app: Flask, client: HttpsClient) -> None:

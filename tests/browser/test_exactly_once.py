@@ -305,7 +305,7 @@ def test_a_note_refused_on_arrival_comes_back_to_its_form_as_typed(
         rep_id = get_session().scalars(select(User.id).where(User.email == REP)).one()
     manager.goto(f"/notes/offline?rep={rep_id}")
     manager.get_by_label("Strengths in your words").fill(f"Refused note {marker}")
-    manager.get_by_label("Private notes (only you see them)").fill("Keep this too")
+    manager.get_by_label("Private notes (only you see these)").fill("Keep this too")
     # The kind of conversation is chosen, never assumed: said at its buttons first.
     manager.get_by_role("button", name="Keep as draft").click()
     expect(manager.locator("#type-error")).to_have_text(CHOOSE_TYPE)
@@ -321,7 +321,8 @@ def test_a_note_refused_on_arrival_comes_back_to_its_form_as_typed(
         "The conversation cannot be in the future."
     )
     expect(manager.get_by_label("Strengths in your words")).to_have_value(f"Refused note {marker}")
-    expect(manager.get_by_label("Private notes (only you see them)")).to_have_value("Keep this too")
+    private = manager.get_by_label("Private notes (only you see these)")
+    expect(private).to_have_value("Keep this too")
     expect(manager.get_by_role("radio", name="Virtual call")).to_be_checked()
     date.fill("2026-03-09")
     manager.get_by_role("button", name="Keep as draft").click()

@@ -81,6 +81,7 @@ def test_chromium_gets_pages_styles_and_scripts_compressed(
         "static/js/app.js": "br",
         "static/js/offline.js": "br",
         "static/js/timezone-picker.js": "br",
+        "static/js/messages.js": "br",
         "static/js/links.js": None,  # under 500 bytes
     }, codings
     # The stylesheet applied: the sign-in button is not the browser's default grey.

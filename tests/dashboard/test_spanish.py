@@ -68,4 +68,4 @@ def test_the_exports_headers_are_in_the_readers_language(
     notes = client.get("/org/sessions.csv").get_data(as_text=True)
     assert notes.startswith("id_de_la_nota,fecha,tipo,estado,")
     plans = client.get("/plans.csv").get_data(as_text=True)
-    assert plans.startswith("cuenta,tipo_de_cuenta,region,periodo,estado,responsable,")
+    assert plans.startswith("cuenta,tipo_de_cuenta,región,periodo,estado,responsable,")
