@@ -24,7 +24,7 @@ from coachapp.auth.passwords import hash_password, temporary_password
 from coachapp.auth.service import end_all_sessions, temporary_password_expiry
 from coachapp.db import utcnow
 from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from coachapp.languages import N_
+from coachapp.languages import N_, gettext, writing_for
 from coachapp.links import path_for
 from coachapp.models import AccountChangeRequest, ChangeRequestStatus, Role, User
 from coachapp.nudges import subjects
@@ -87,14 +87,21 @@ def request_change(
         db, actor, user, "user.change_requested", request_id=request.id, changes=changes
     )
     for admin in _other_admins(db, {actor.id, user.id}):
+        with writing_for(admin):
+            title = gettext(
+                "A change to %(name)s's account waits for your approval", name=user.name
+            )
+            body = gettext(
+                "Asked by %(name)s. Approve or decline it under People.", name=actor.name
+            )
         notify(
             db,
             admin.id,
             "approval_needed",
-            f"A change to {user.name}'s account waits for your approval",
+            title,
             path_for("admin.users"),
             f"approval_needed:{request.id}:{admin.id}",
-            body=f"Asked by {actor.name}. Approve or decline it under People.",
+            body=body,
             subject=subjects.pending_approvals(),
         )
     return request

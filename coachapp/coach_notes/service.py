@@ -23,7 +23,7 @@ from coachapp.db import utcnow
 from coachapp.errors import Conflict, NotFound, PermissionDenied
 from coachapp.forms import Lines
 from coachapp.inbox.service import mark_read_about
-from coachapp.languages import N_
+from coachapp.languages import N_, gettext, writing_for
 from coachapp.links import path_for
 from coachapp.models import CoachTheCoachNote, NoteStatus, User
 from coachapp.nudges import subjects, wording
@@ -237,9 +237,10 @@ def share_note(db: Session, viewer: User, note_id: int) -> CoachTheCoachNote:
     note.shared_at = utcnow()
     audit.record(db, viewer, "coach_note.share", "coach_note", note.id, manager_id=note.manager_id)
     # The push says only its kind's title (a lock screen); the inbox names the director.
+    with writing_for(note.manager):
+        title = gettext("Note from %(name)s on your coaching", name=note.director.first_name)
     notify(
-        db, note.manager_id, "coach_note_shared",
-        f"Note from {note.director.first_name} on your coaching",
+        db, note.manager_id, "coach_note_shared", title,
         path_for("coach_notes.show", note_id=note.id), f"coach_note_shared:{note.id}",
         subject=subjects.coach_note(note.id),
     )  # fmt: skip
@@ -269,9 +270,12 @@ def acknowledge_note(
     holds = policy.coach_note_line_holds(note)
     mark_read_about(db, subjects.coach_note(note.id), recipients=None if holds else {viewer.id})
     if note.ack_comment and holds:
+        with writing_for(note.director):
+            title = gettext(
+                "%(name)s replied to your note on their coaching", name=note.manager.first_name
+            )
         notify(
-            db, note.director_id, "coach_note_acknowledged",
-            f"{note.manager.first_name} replied to your note on their coaching",
+            db, note.director_id, "coach_note_acknowledged", title,
             path_for("coach_notes.show", note_id=note.id), f"coach_note_acknowledged:{note.id}",
             body=wording.excerpt(note.ack_comment), subject=subjects.coach_note(note.id),
         )  # fmt: skip

@@ -29,6 +29,7 @@ from coachapp.db import utcnow
 from coachapp.errors import Conflict, InvalidInput, NotFound
 from coachapp.forms import FormId, Lines
 from coachapp.inbox.service import mark_read_about
+from coachapp.languages import gettext, writing_for
 from coachapp.links import path_for
 from coachapp.models import (
     Account,
@@ -284,9 +285,15 @@ def create_observation(db: Session, author: User, data: dict[str, Any]) -> tuple
         assert account is not None  # the subject shares it with the author's line
         # The inbox names the people, the account and the behaviour (after sign-in); the push
         # says only its kind's title.
+        with writing_for(manager):
+            title = gettext(
+                "%(author)s observed %(subject)s at %(account)s",
+                author=author.first_name,
+                subject=subject.first_name,
+                account=account.name,
+            )
         notify(
-            db, manager.id, "observation_received",
-            f"{author.first_name} observed {subject.first_name} at {account.name}",
+            db, manager.id, "observation_received", title,
             path_for("observations.show", observation_id=observation.id),
             f"observation_received:{observation.id}",
             body=f"{competency.name}: {wording.excerpt(observation.text)}",

@@ -28,6 +28,7 @@ from coachapp import audit, policy, replay
 from coachapp.db import insert_for, utcnow
 from coachapp.errors import InvalidInput, NotFound, PermissionDenied
 from coachapp.inbox.service import mark_read_about
+from coachapp.languages import formatted, gettext, writing_for
 from coachapp.links import path_for
 from coachapp.models import (
     Account,
@@ -46,7 +47,6 @@ from coachapp.models import (
 )
 from coachapp.nudges import subjects
 from coachapp.nudges.outbox import notify
-from coachapp.nudges.wording import day
 from coachapp.reviews.schemas import CLOSED
 from coachapp.timezones import local_today
 
@@ -356,11 +356,17 @@ def _ask_to_acknowledge(
     people = db.scalars(select(User).where(User.id.in_(asked), User.active.is_(True))).all()
     url = path_for("reviews.show", review_id=review.id)
     for person in people:
+        with writing_for(person):
+            title = gettext(
+                "Account-team review of %(account)s on %(day)s: please acknowledge",
+                account=account.name,
+                day=formatted(review.held_on, "%-d %b"),
+            )
+            body = gettext("Run by %(name)s.", name=author.name)
         notify(
-            db, person.id, "review_to_acknowledge",
-            f"Account-team review of {account.name} on {day(review.held_on)}: please acknowledge",
+            db, person.id, "review_to_acknowledge", title,
             url, f"review_to_acknowledge:{review.id}:{person.id}",
-            body=f"Run by {author.name}.", subject=subjects.review(review.id),
+            body=body, subject=subjects.review(review.id),
         )  # fmt: skip
 
 

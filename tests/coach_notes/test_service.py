@@ -161,3 +161,18 @@ def test_three_parts_required_and_short(data: dict[str, str], field: str) -> Non
     assert set(errors) == {field}
     assert service.note_schema.validate(TEXT) == {}
     assert service.note_changes_schema.validate({"action": "Short"}) == {}
+
+
+def test_each_is_told_in_their_own_language(db: Session, org: Org) -> None:
+    """The manager reads Spanish, the director left it to the browser: each inbox row is
+    written in its recipient's language, whoever acted."""
+    director, manager = org.people["director"], org.people["manager"]
+    manager.language = "es"
+    db.commit()
+    note = write(db, org)
+    service.share_note(db, director, note.id)
+    [told] = notifications(db, "coach_note_shared")
+    assert told.title == f"Nota de {director.first_name} sobre tu coaching"
+    service.acknowledge_note(db, manager, note.id, "Lo haré.")
+    [reply] = notifications(db, "coach_note_acknowledged")
+    assert reply.title == f"{manager.first_name} replied to your note on their coaching"

@@ -160,3 +160,19 @@ def test_an_overdue_agreement_goes_to_its_owner_then_their_own_line_manager(
         n.recipient_id == lines.people["sales_manager"].id and n.kind == "follow_up_overdue"
         for n in found.values()
     )
+
+
+def test_each_participant_is_asked_in_their_own_language(
+    db: Session, lines: Lines, account: Account
+) -> None:
+    msl, author = lines.people["msl"], lines.people["sales_manager"]
+    msl.language = "es"
+    db.commit()
+    review_id = run_review(db, lines, account)
+    spanish = asked(db, review_id, msl.id)
+    assert spanish.title.startswith(f"Revisión del equipo de cuenta de {account.name} del ")
+    assert spanish.title.endswith(": confírmala, por favor")
+    assert spanish.body == f"Dirigida por {author.name}."
+    kind = Notification.kind == "review_to_acknowledge"
+    others = [n for n in db.scalars(select(Notification).where(kind)) if n.recipient_id != msl.id]
+    assert others and all(n.title.endswith(": please acknowledge") for n in others)
