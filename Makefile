@@ -80,7 +80,7 @@ typecheck: install
 	$(BIN)/mypy
 
 pytest: install chromium
-	$(BIN)/pytest -n 3 --dist worksteal
+	$(BIN)/pytest -n 2 --dist worksteal
 
 test: lint typecheck pytest
 
