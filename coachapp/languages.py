@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
 from flask import Flask, Response, has_request_context, request
 from flask_babel import Babel, force_locale, format_decimal, format_percent, get_locale
@@ -54,6 +55,12 @@ def select_language() -> str:
     if chosen in LANGUAGES:
         return str(chosen)
     return browser_language()
+
+
+def language_name(code: str) -> str:
+    """A language's name as the reader's language writes it mid-sentence: "Spanish" in
+    English, "español" in Spanish (Babel's names, in CLDR's own case)."""
+    return str(Locale.parse(code).get_language_name(current_language()))
 
 
 def current_language() -> str:
@@ -138,7 +145,9 @@ def vary_with_the_browsers_language(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_language, default_domain="messages")
     app.after_request(vary_with_the_browsers_language)
-    app.jinja_env.globals.update(current_language=current_language, languages=LANGUAGES)
+    app.jinja_env.globals.update(
+        current_language=current_language, languages=LANGUAGES, language_name=language_name
+    )
     # Numbers as the reader's language writes them (Babel): 2,5 and 40 % in Spanish.
     app.jinja_env.globals.update(format_decimal=format_decimal, format_percent=format_percent)
     # {{ note.occurred_on | day("%-d %b") }}: a date in the reader's language.

@@ -15,7 +15,7 @@ from coachapp.db import get_session
 from coachapp.errors import Conflict, InvalidInput, NotFound
 from coachapp.forms import form_values, load_form
 from coachapp.inbox import reading
-from coachapp.languages import gettext
+from coachapp.languages import gettext, language_name
 from coachapp.listing import page_number, search_text
 from coachapp.models import (
     FUNCTION_LABELS,
@@ -556,7 +556,7 @@ def _translation_page(
         "admin/guide_translation.html",
         version=version,
         language=language,
-        language_name=content_translations.TRANSLATABLE[language],
+        language_name=language_name(language),
         typed=typed if typed is not None else content_translations.guide_form(version, stored),
         errors=errors or {},
         name_max=guide_service.NAME_MAX,
@@ -581,7 +581,7 @@ def guide_translation(version_id: int, language: str) -> Any:
     flash(
         gettext(
             "Saved the %(language)s text of version %(number)s.",
-            language=content_translations.TRANSLATABLE[language],
+            language=language_name(language),
             number=version.number,
         ),
         "success",

@@ -17,7 +17,7 @@ from coachapp.db import get_session
 from coachapp.errors import Conflict, InvalidInput, NotFound
 from coachapp.forms import form_values, load_form
 from coachapp.journeys import authoring, progress, schemas
-from coachapp.languages import gettext
+from coachapp.languages import gettext, language_name
 from coachapp.models import STEP_KIND_LABELS, Journey, JourneyStep, JourneyVersion, Role
 
 bp = Blueprint("journeys", __name__)
@@ -223,7 +223,7 @@ def _translation_page(
         "journeys/admin_translation.html",
         version=version,
         language=language,
-        language_name=content_translations.TRANSLATABLE[language],
+        language_name=language_name(language),
         typed=typed if typed is not None else content_translations.journey_form(version, stored),
         errors=errors or {},
         limits={"title": schemas.TITLE_MAX, "body": schemas.BODY_MAX},
@@ -250,7 +250,7 @@ def translation(version_id: int, language: str) -> Any:
     flash(
         gettext(
             "Saved the %(language)s text of version %(number)s.",
-            language=content_translations.TRANSLATABLE[language],
+            language=language_name(language),
             number=version.number,
         ),
         "success",

@@ -62,7 +62,7 @@ def test_enablement_gives_a_published_version_its_spanish_text(
     assert "Shares the plan" in form  # the original, beside its field
     saved = translate(client, version)
     assert saved.status_code == 302
-    assert "Saved the Español text of version 1." in text_of(client.get(saved.headers["Location"]))
+    assert "Saved the Spanish text of version 1." in text_of(client.get(saved.headers["Location"]))
     stored = db.scalars(select(GuideTranslation).where(GuideTranslation.version_id == version.id))
     texts = stored.one().texts
     assert texts["name"] == "Guía de prueba"
