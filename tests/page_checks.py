@@ -58,6 +58,11 @@ class InlineCode(HTMLParser):
     handle_startendtag = handle_starttag
 
 
+def main_of(page: str) -> str:
+    """A page's main landmark, without the navigation around it."""
+    return page[page.index("<main") : page.index("</main>")]
+
+
 def is_page(response: TestResponse) -> bool:
     return response.mimetype == "text/html" and not 300 <= response.status_code < 400
 

@@ -9,23 +9,12 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from tests.builders import Lines, Org
-from tests.conftest import HttpsClient
+from tests.page_checks import main_of
 from tests.plans.test_impact import measured_team
 
 
-def main_of(page: str) -> str:
-    return page[page.index("<main") : page.index("</main>")]
-
-
-def spanish(login_as: Any, org: Org, db: Session, who: str) -> HttpsClient:
-    org.people[who].language = "es"
-    db.commit()
-    client: HttpsClient = login_as(who)
-    return client
-
-
-def test_the_directors_dashboard_in_spanish(login_as: Any, org: Org, db: Session) -> None:
-    page = spanish(login_as, org, db, "director").get("/org").get_data(as_text=True)
+def test_the_directors_dashboard_in_spanish(reading_spanish: Any, org: Org) -> None:
+    page = reading_spanish("director").get("/org").get_data(as_text=True)
     assert "<title>Equipos · Coachapp</title>" in page
     main = main_of(page)
     assert "Equipos de un vistazo" in main and "Calidad del coaching" in main
@@ -36,8 +25,8 @@ def test_the_directors_dashboard_in_spanish(login_as: Any, org: Org, db: Session
         assert english not in main
 
 
-def test_a_teams_page_in_spanish(login_as: Any, org: Org, db: Session) -> None:
-    client = spanish(login_as, org, db, "director")
+def test_a_teams_page_in_spanish(reading_spanish: Any, org: Org) -> None:
+    client = reading_spanish("director")
     main = main_of(client.get(f"/org/teams/{org.people['manager'].id}").get_data(as_text=True))
     assert "Equipo de Morgan Manager" in main and "Representantes" in main
     assert "Seguimientos hechos" in main and "Resumen para imprimir" in main
@@ -59,10 +48,8 @@ def test_the_impact_page_in_spanish(app: Flask, db: Session, lines: Lines) -> No
         assert english not in main
 
 
-def test_the_exports_headers_are_in_the_readers_language(
-    login_as: Any, org: Org, db: Session
-) -> None:
-    client = spanish(login_as, org, db, "director")
+def test_the_exports_headers_are_in_the_readers_language(reading_spanish: Any, org: Org) -> None:
+    client = reading_spanish("director")
     cadence = client.get("/org/cadence.csv").get_data(as_text=True)
     assert cadence.startswith("correo_del_gerente,nombre_del_gerente,id_del_representante,")
     notes = client.get("/org/sessions.csv").get_data(as_text=True)

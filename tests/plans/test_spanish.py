@@ -5,25 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from tests.builders import Org
-from tests.conftest import HttpsClient
+from tests.page_checks import main_of
 
 
-def main_of(page: str) -> str:
-    return page[page.index("<main") : page.index("</main>")]
-
-
-def spanish(login_as: Any, org: Org, db: Session, who: str) -> HttpsClient:
-    org.people[who].language = "es"
-    db.commit()
-    client: HttpsClient = login_as(who)
-    return client
-
-
-def test_the_plans_list_in_spanish(login_as: Any, org: Org, db: Session) -> None:
-    page = spanish(login_as, org, db, "rep").get("/plans").get_data(as_text=True)
+def test_the_plans_list_in_spanish(reading_spanish: Any) -> None:
+    page = reading_spanish("rep").get("/plans").get_data(as_text=True)
     assert "<title>Planes · Coachapp</title>" in page
     main = main_of(page)
     assert "Cuenta o responsable" in main and "Todas las regiones" in main
@@ -33,8 +20,8 @@ def test_the_plans_list_in_spanish(login_as: Any, org: Org, db: Session) -> None
         assert english not in main
 
 
-def test_a_plan_in_spanish(login_as: Any, org: Org, db: Session) -> None:
-    client = spanish(login_as, org, db, "rep")
+def test_a_plan_in_spanish(reading_spanish: Any, org: Org) -> None:
+    client = reading_spanish("rep")
     main = main_of(client.get(f"/plans/{org.plans['rep'].id}").get_data(as_text=True))
     assert "Completitud del plan" in main and "Perfil del cliente" in main
     assert "Acciones" in main and "Actores clave del cliente" in main
@@ -44,8 +31,8 @@ def test_a_plan_in_spanish(login_as: Any, org: Org, db: Session) -> None:
         assert english not in main
 
 
-def test_the_regional_qbr_in_spanish(login_as: Any, org: Org, db: Session) -> None:
-    page = spanish(login_as, org, db, "manager").get("/plans/qbr").get_data(as_text=True)
+def test_the_regional_qbr_in_spanish(reading_spanish: Any) -> None:
+    page = reading_spanish("manager").get("/plans/qbr").get_data(as_text=True)
     main = main_of(page)
     assert "Revisión trimestral de negocio" in page
     assert "De un vistazo" in main and "Objetivos en riesgo" in main

@@ -6,29 +6,21 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy.orm import Session
 
 from tests.builders import Org
 from tests.conftest import HttpsClient
-
-
-def main_of(page: str) -> str:
-    return page[page.index("<main") : page.index("</main>")]
+from tests.page_checks import main_of
 
 
 @pytest.fixture
-def spanish_manager(login_as: Any, org: Org, db: Session) -> HttpsClient:
-    org.people["manager"].language = "es"
-    db.commit()
-    client: HttpsClient = login_as("manager")
+def spanish_manager(reading_spanish: Any) -> HttpsClient:
+    client: HttpsClient = reading_spanish("manager")
     return client
 
 
 @pytest.fixture
-def spanish_rep(login_as: Any, org: Org, db: Session) -> HttpsClient:
-    org.people["rep"].language = "es"
-    db.commit()
-    client: HttpsClient = login_as("rep")
+def spanish_rep(reading_spanish: Any) -> HttpsClient:
+    client: HttpsClient = reading_spanish("rep")
     return client
 
 

@@ -18,6 +18,7 @@ from coachapp.ride_alongs import calendar
 from coachapp.timezones import local_today
 from tests.builders import Org, make_follow_up, make_note, make_user
 from tests.conftest import HttpsClient, login, signed_in
+from tests.page_checks import main_of
 
 TILE = re.compile(
     r'<a class="count-tile[^"]*" href="(?P<href>[^"]+)">\s*'
@@ -29,10 +30,6 @@ TILE = re.compile(
 def tiles(page: str) -> dict[str, tuple[int, str]]:
     """Today's counts by label: (count, link)."""
     return {m["label"]: (int(m["count"]), html.unescape(m["href"])) for m in TILE.finditer(page)}
-
-
-def main_of(page: str) -> str:
-    return page[page.index("<main") : page.index("</main>")]
 
 
 def local_day(org: Org) -> dt.date:
