@@ -15,7 +15,7 @@ from coachapp.db import get_session
 from coachapp.errors import Conflict, InvalidInput, NotFound
 from coachapp.forms import form_values, load_form
 from coachapp.inbox import reading
-from coachapp.languages import gettext, language_name
+from coachapp.languages import gettext
 from coachapp.listing import page_number, search_text
 from coachapp.models import (
     FUNCTION_LABELS,
@@ -30,6 +30,7 @@ from coachapp.nudges import subjects
 from coachapp.plans.profiling import TITLE_MAX as PROFILING_TITLE_MAX
 from coachapp.plans.profiling import profiling_guides, update_profiling_guide
 from coachapp.timezones import with_searched_zone, zone_picker, zones_in_use
+from coachapp.translation_views import translation_form
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -544,25 +545,6 @@ def remove_section(section_id: int) -> Any:
 # A published version in another language ------------------------------------------------
 
 
-def _translation_page(
-    version: GuideVersion,
-    language: str,
-    status: int = 200,
-    typed: dict[str, str] | None = None,
-    errors: dict[str, list[str]] | None = None,
-) -> tuple[str, int]:
-    stored = content_translations.guide_texts(get_session(), version, language)
-    return render_template(
-        "admin/guide_translation.html",
-        version=version,
-        language=language,
-        language_name=language_name(language),
-        typed=typed if typed is not None else content_translations.guide_form(version, stored),
-        errors=errors or {},
-        name_max=guide_service.NAME_MAX,
-    ), status
-
-
 @bp.route("/guides/versions/<int:version_id>/translation/<language>", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 @fresh_login_for_changes
@@ -572,18 +554,16 @@ def guide_translation(version_id: int, language: str) -> Any:
     db = get_session()
     language = content_translations.language_or_404(language)
     version = content_translations.published_or_404(db.get(GuideVersion, version_id))
-    if request.method == "GET":
-        return _translation_page(version, language)
-    try:
-        content_translations.save_guide_translation(db, viewer(), version, language, request.form)
-    except InvalidInput as exc:
-        return _translation_page(version, language, 422, form_values(request.form), exc.fields)
-    flash(
-        gettext(
-            "Saved the %(language)s text of version %(number)s.",
-            language=language_name(language),
-            number=version.number,
+    return translation_form(
+        version,
+        language,
+        template="admin/guide_translation.html",
+        stored=lambda: content_translations.guide_form(
+            version, content_translations.guide_texts(db, version, language)
         ),
-        "success",
+        save=lambda: content_translations.save_guide_translation(
+            db, viewer(), version, language, request.form
+        ),
+        back=lambda: _back_to_guide(version.guide_id),
+        name_max=guide_service.NAME_MAX,
     )
-    return _back_to_guide(version.guide_id)

@@ -17,8 +17,9 @@ from coachapp.db import get_session
 from coachapp.errors import Conflict, InvalidInput, NotFound
 from coachapp.forms import form_values, load_form
 from coachapp.journeys import authoring, progress, schemas
-from coachapp.languages import gettext, language_name
+from coachapp.languages import gettext
 from coachapp.models import STEP_KIND_LABELS, Journey, JourneyStep, JourneyVersion, Role
+from coachapp.translation_views import translation_form
 
 bp = Blueprint("journeys", __name__)
 
@@ -211,25 +212,6 @@ def publish(journey_id: int) -> Any:
     return _back(journey_id)
 
 
-def _translation_page(
-    version: JourneyVersion,
-    language: str,
-    status: int = 200,
-    typed: dict[str, str] | None = None,
-    errors: dict[str, list[str]] | None = None,
-) -> tuple[str, int]:
-    stored = content_translations.journey_texts(get_session(), version, language)
-    return render_template(
-        "journeys/admin_translation.html",
-        version=version,
-        language=language,
-        language_name=language_name(language),
-        typed=typed if typed is not None else content_translations.journey_form(version, stored),
-        errors=errors or {},
-        limits={"title": schemas.TITLE_MAX, "body": schemas.BODY_MAX},
-    ), status
-
-
 @bp.route(
     "/admin/journeys/versions/<int:version_id>/translation/<language>", methods=["GET", "POST"]
 )
@@ -241,21 +223,19 @@ def translation(version_id: int, language: str) -> Any:
     db = get_session()
     language = content_translations.language_or_404(language)
     version = content_translations.published_or_404(db.get(JourneyVersion, version_id))
-    if request.method == "GET":
-        return _translation_page(version, language)
-    try:
-        content_translations.save_journey_translation(db, viewer(), version, language, request.form)
-    except InvalidInput as exc:
-        return _translation_page(version, language, 422, form_values(request.form), exc.fields)
-    flash(
-        gettext(
-            "Saved the %(language)s text of version %(number)s.",
-            language=language_name(language),
-            number=version.number,
+    return translation_form(
+        version,
+        language,
+        template="journeys/admin_translation.html",
+        stored=lambda: content_translations.journey_form(
+            version, content_translations.journey_texts(db, version, language)
         ),
-        "success",
+        save=lambda: content_translations.save_journey_translation(
+            db, viewer(), version, language, request.form
+        ),
+        back=lambda: _back(version.journey_id),
+        limits={"title": schemas.TITLE_MAX, "body": schemas.BODY_MAX},
     )
-    return _back(version.journey_id)
 
 
 # The rep's journey, and its review -------------------------------------------------------
