@@ -247,9 +247,6 @@ TEXT_ATTRIBUTES = frozenset(
 WORD = re.compile(r"[A-Za-z]{2,}")
 ATTRIBUTE_WRITTEN = re.compile(r"[\w-]+=\"")
 NOT_TO_TRANSLATE = frozenset({"Coachapp", "ics"})  # a calendar file, by its extension
-# The templates whose text is still English only: each one is taken off as its text is marked
-# and translated (the test below fails on a template listed that has nothing left). None left.
-STILL_ENGLISH: frozenset[str] = frozenset()
 
 
 class _TextOf(HTMLParser):
@@ -297,18 +294,14 @@ def unmarked_text(template: Path) -> list[str]:
 
 def test_every_templates_text_is_marked_for_translation() -> None:
     """A template's words (a page's, an email's) go through `_()`, so that they reach the
-    catalogues (above) and a Spanish reader reads Spanish; STILL_ENGLISH lists the templates
-    not yet done."""
+    catalogues (above) and a Spanish reader reads Spanish."""
     templates = sorted([*TEMPLATES.rglob("*.html"), *TEMPLATES.rglob("*.txt")])
     unmarked = {
         str(path.relative_to(TEMPLATES)): found
         for path in templates
         if (found := unmarked_text(path))
     }
-    left = {name: texts for name, texts in unmarked.items() if name not in STILL_ENGLISH}
-    assert not left, f"mark with _() (make translations, then translate): {left}"
-    done = sorted(STILL_ENGLISH - set(unmarked))
-    assert not done, f"take off STILL_ENGLISH in tests/test_languages.py: {done}"
+    assert not unmarked, f"mark with _() (make translations, then translate): {unmarked}"
 
 
 def test_numbers_are_written_in_the_readers_language(app: Flask) -> None:
