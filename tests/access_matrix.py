@@ -150,6 +150,10 @@ class Row:
     def expected(self, actor: str) -> int:
         return self.expect[ACTORS.index(actor)]
 
+    def lets_through(self, actor: str) -> bool:
+        """The actor gets the route's answer (2xx) or is sent on (a redirect), not refused."""
+        return 200 <= self.expected(actor) < 400
+
     def fill(
         self, org: Org, me: Any, items: Mapping[str, Any] | None = None
     ) -> tuple[str, dict[str, Any] | None, dict[str, str]]:
