@@ -93,16 +93,24 @@ CLDR_FIELDS = {
 STRFTIME_FIELD = re.compile(r"%-?[a-zA-Z]")
 
 
+# How a language joins a day, a month's full name and a year: "7 de diciembre de 2026".
+JOINED = {"es": (("d MMMM", "d 'de' MMMM"), ("MMMM y", "MMMM 'de' y"))}
+
+
 @cache
-def cldr_pattern(strftime_format: str) -> str:
-    """The strftime format as a CLDR pattern: fields mapped, the text between them quoted."""
-    pattern, at = [], 0
+def cldr_pattern(strftime_format: str, language: str) -> str:
+    """The strftime format as a CLDR pattern for the language: fields mapped, the text
+    between them quoted, day, month and year joined as the language joins them."""
+    parts, at = [], 0
     for field in STRFTIME_FIELD.finditer(strftime_format):
-        pattern.append(_literal(strftime_format[at : field.start()]))
-        pattern.append(CLDR_FIELDS[field.group()])
+        parts.append(_literal(strftime_format[at : field.start()]))
+        parts.append(CLDR_FIELDS[field.group()])
         at = field.end()
-    pattern.append(_literal(strftime_format[at:]))
-    return "".join(pattern)
+    parts.append(_literal(strftime_format[at:]))
+    pattern = "".join(parts)
+    for english, own in JOINED.get(language, ()):
+        pattern = pattern.replace(english, own)
+    return pattern
 
 
 def _literal(text: str) -> str:
@@ -111,24 +119,13 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-# How a language joins a day, a month's full name and a year: "7 de diciembre de 2026".
-JOINED = {"es": (("d MMMM", "d 'de' MMMM"), ("MMMM y", "MMMM 'de' y"))}
-
-
-@cache
-def language_pattern(pattern: str, language: str) -> str:
-    for english, own in JOINED.get(language, ()):
-        pattern = pattern.replace(english, own)
-    return pattern
-
-
 def formatted(value: dt.date, strftime_format: str) -> str:
     """A date or a time as the format says, in the reader's language: day and month names
     and their abbreviations are the language's own (Babel); English is strftime's."""
     language = current_language()
     if language == DEFAULT_LANGUAGE:
         return value.strftime(strftime_format)
-    pattern = language_pattern(cldr_pattern(strftime_format), language)
+    pattern = cldr_pattern(strftime_format, language)
     if isinstance(value, dt.datetime):
         return format_datetime(value, pattern, tzinfo=value.tzinfo, locale=language)
     return format_date(value, pattern, locale=language)
