@@ -13,17 +13,19 @@ PORT ?= 5000
 # 5 s here, against 30 s with pip, the same versions resolved from the same pyproject.toml.
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
+
+$(BIN)/uv: | $(BIN)/python
 	$(BIN)/python -m pip install --quiet uv
 
 UV_INSTALL := $(BIN)/uv pip install --quiet --python $(BIN)/python
 
 # What running needs (make run), and on top of it what the checks need (make test).
-$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/uv
 	$(UV_INSTALL) -e .
 	touch $@
 
 # One run for both (the test extras include what running needs).
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+$(VENV)/.installed: pyproject.toml | $(BIN)/uv
 	$(UV_INSTALL) -e '.[test]'
 	touch $(VENV)/.installed-run $@
 
