@@ -246,6 +246,8 @@ def test_a_figures_process_that_dies_is_reported_and_started_again(
 
 
 @pytest.mark.slow
+# Signals do not depend on the database: on SQLite, `make run`'s.
+@pytest.mark.parametrize("durable_app", ["sqlite"], indirect=True)
 def test_a_stop_signal_to_the_process_group_ends_the_worker_and_its_figures_process(
     durable_app: Flask, tmp_path: Path
 ) -> None:
