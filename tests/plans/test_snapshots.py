@@ -305,12 +305,13 @@ def committed_goals(
         database.engine.dispose()
 
 
-def _someone_waits_for(app: Flask, pid: int, seconds: float = 20) -> bool:
-    """Whether another session comes to wait on a lock that the session `pid` holds."""
+def _someone_waits_for(app: Flask, pid: int, thread: threading.Thread, seconds: float = 20) -> bool:
+    """Whether another session comes to wait on a lock that the session `pid` holds, while the
+    thread that should be that session runs."""
     waiting = text("SELECT count(*) FROM pg_stat_activity WHERE :pid = ANY(pg_blocking_pids(pid))")
     deadline = time.monotonic() + seconds
     with app.extensions["coachapp.db"].engine.connect() as connection:
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and thread.is_alive():
             if connection.execute(waiting, {"pid": pid}).scalar():
                 return True
             time.sleep(0.05)
@@ -324,18 +325,24 @@ def test_two_workers_at_once_snapshot_each_goal_once(committed_goals: tuple[Flas
     app, goals = committed_goals
     sessions = app.extensions["coachapp.db"].sessionmaker
     second: list[int] = []
+    failures: list[BaseException] = []
     with sessions() as first:
         assert take_snapshots(first, Q1, NOW) == goals
 
         def other_worker() -> None:
-            with sessions() as db:
-                second.append(take_snapshots(db, Q1, NOW))
-                db.commit()
+            try:
+                with sessions() as db:
+                    second.append(take_snapshots(db, Q1, NOW))
+                    db.commit()
+            except BaseException as exc:
+                failures.append(exc)
 
         thread = threading.Thread(target=other_worker)
         thread.start()
         holder = first.execute(text("SELECT pg_backend_pid()")).scalar_one()
-        assert _someone_waits_for(app, holder), "the second worker did not insert"
+        assert _someone_waits_for(app, holder, thread), (
+            f"the second worker did not insert: {second=} {failures=}"
+        )
         assert thread.is_alive()
         first.commit()
     thread.join(timeout=30)
