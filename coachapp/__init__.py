@@ -28,7 +28,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         write_limit,
     )
     from coachapp.config import check_production, load_config
-    from coachapp.extensions import api, csrf, login_manager
+    from coachapp.extensions import CoachApi, csrf, login_manager
 
     app = Flask(__name__, instance_relative_config=True)
     settings = load_config(app.instance_path, config)
@@ -75,7 +75,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     from coachapp.api.responses import CommonAnswerDocs
 
-    api.init_app(
+    api = CoachApi(
         app,
         spec_kwargs={
             "info": {"description": "Coachapp JSON API."},

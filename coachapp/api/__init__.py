@@ -23,8 +23,11 @@ from coachapp.extensions import CoachApi, csrf
 
 
 def register_api(app: Flask, api: CoachApi) -> None:
-    api.spec.components.security_scheme(
-        "bearerAuth", {"type": "http", "scheme": "bearer", "description": "POST /api/v1/tokens"}
+    api.describe(
+        lambda spec: spec.components.security_scheme(
+            "bearerAuth",
+            {"type": "http", "scheme": "bearer", "description": "POST /api/v1/tokens"},
+        )
     )
     for blueprint in (
         tokens.blp,

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 from flask import Flask
 
+from coachapp import create_app
 from coachapp.plain_text import LINE_PATTERN, TEXT_PATTERN
-from tests.conftest import HttpsClient
+from tests.conftest import HttpsClient, settings_for
 
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
@@ -20,6 +22,25 @@ def spec(client: HttpsClient) -> dict[str, Any]:
     assert response.mimetype == "application/json"
     document: dict[str, Any] = response.get_json()
     return document
+
+
+def test_the_document_is_drawn_when_first_read_with_every_api_route() -> None:
+    """An app starts without drawing the document (coachapp.extensions.CoachApi); the first
+    read draws it whole: every JSON API route of the URL map, each of its methods."""
+    app = create_app(settings_for("sqlite://"))
+    api = app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
+    assert api._drawn is None
+    client = app.test_client()
+    paths = client.get("/api/v1/openapi.json", base_url="https://localhost").get_json()["paths"]
+    routes = {
+        (re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule), method.lower())
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1/") and rule.endpoint != "api-docs.openapi_json"
+        for method in rule.methods or ()
+        if method not in {"HEAD", "OPTIONS"}
+    }
+    documented = {(path, method) for path, item in paths.items() for method in item}
+    assert routes and routes <= documented, routes - documented
 
 
 def test_it_is_openapi_3_without_authentication(spec: dict[str, Any]) -> None:
