@@ -6,8 +6,10 @@ quarter's figures as they were, on the impact service and on GET /api/v1/impact?
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import threading
 import time
+import traceback
 from collections.abc import Iterator
 from typing import Any
 
@@ -314,8 +316,25 @@ def _someone_waits_for(app: Flask, pid: int, thread: threading.Thread, seconds: 
         while time.monotonic() < deadline and thread.is_alive():
             if connection.execute(waiting, {"pid": pid}).scalar():
                 return True
+            # PostgreSQL shows a transaction one snapshot of pg_stat_activity, taken at its
+            # first read: each look is a transaction of its own, or a wait that began after
+            # the first look is never seen (this failed under load, when the second worker
+            # came to wait after it).
+            connection.rollback()
             time.sleep(0.05)
     return False
+
+
+def _where(app: Flask, thread: threading.Thread) -> str:
+    """What the database's sessions wait for, and where the thread is."""
+    activity = text(
+        "SELECT pid, state, wait_event_type, wait_event, pg_blocking_pids(pid), left(query, 80)"
+        " FROM pg_stat_activity WHERE datname = current_database()"
+    )
+    with app.extensions["coachapp.db"].engine.connect() as connection:
+        sessions = "\n".join(map(str, connection.execute(activity).all()))
+    frame = sys._current_frames().get(thread.ident or 0)
+    return sessions + "\n" + "".join(traceback.format_stack(frame) if frame else [])
 
 
 @pytest.mark.slow  # a database of its own: make test runs it
@@ -341,7 +360,7 @@ def test_two_workers_at_once_snapshot_each_goal_once(committed_goals: tuple[Flas
         thread.start()
         holder = first.execute(text("SELECT pg_backend_pid()")).scalar_one()
         assert _someone_waits_for(app, holder, thread), (
-            f"the second worker did not insert: {second=} {failures=}"
+            f"the second worker did not insert: {second=} {failures=}\n{_where(app, thread)}"
         )
         assert thread.is_alive()
         first.commit()
