@@ -25,7 +25,12 @@ BACKGROUND_ENDPOINTS = frozenset({"pwa.whoami"})
 
 class SessionCookie(SecureCookieSessionInterface):
     def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
-        if request.endpoint in BACKGROUND_ENDPOINTS:
+        """Not for the background's requests: /whoami, and what the phone kept and sends
+        again (it names its person, coachapp.auth.person). A replay sent without a session,
+        from a page left open while someone signs in, made a new session with a CSRF token of
+        its own; its answer, arriving after the sign-in page's, replaced that page's session,
+        and the sign-in was refused as a form that did not come from this app."""
+        if request.endpoint in BACKGROUND_ENDPOINTS or request.headers.get(person.PERSON_HEADER):
             return False
         return super().should_set_cookie(app, session)
 

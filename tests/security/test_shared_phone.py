@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from coachapp.admin.service import set_active
 from coachapp.auth.person import NOBODY, PERSON_HEADER, SESSION_LEFT_HEADER, person_key
 from coachapp.models import FollowUpStatus, Note
-from tests.builders import Org, make_follow_up
+from tests.builders import PASSWORD, Org, make_follow_up
 from tests.conftest import CSRF_META, HttpsClient, login, signed_in
 
 SESSIONS = "/api/v1/coaching-sessions"
@@ -100,6 +100,31 @@ def test_whoami_answers_the_service_worker(app: Flask, client: HttpsClient, org:
     # A fresh CSRF token, for a sign-out kept on the phone whose form's token has expired.
     assert client.post("/logout", data={"csrf_token": who["csrf_token"]}).status_code == 302
     assert client.get("/whoami").json["person"] is None
+
+
+def test_a_replay_sent_without_a_session_leaves_the_sign_in_pages_session_alone(
+    app: Flask, client: HttpsClient, org: Org
+) -> None:
+    """A page left open sends what the phone kept while someone opens the sign-in page: the
+    replay's answer (a refusal) sets no cookie, so the sign-in page's session and its CSRF
+    token stay the browser's, and the sign-in goes through."""
+    sign_in_page = client.get("/login")
+    token = CSRF_META.search(sign_in_page.get_data(as_text=True))
+    assert token and "Set-Cookie" in sign_in_page.headers
+    key = key_of(app, org.people["manager"].id)
+    for replay in (
+        app.test_client().post(
+            f"/follow-ups/{org.follow_ups['rep_shared'].id}", headers={PERSON_HEADER: key}
+        ),
+        app.test_client().post("/api/v1/coaching-sessions", json={}, headers={PERSON_HEADER: key}),
+    ):
+        assert replay.status_code in {400, 401, 302}, replay.status_code
+        assert "Set-Cookie" not in replay.headers
+    signed = client.post(
+        "/login",
+        data={"email": org.people["manager"].email, "password": PASSWORD, "csrf_token": token[1]},
+    )
+    assert signed.status_code == 302
 
 
 def test_a_session_that_ended_elsewhere_answers_nobody(
