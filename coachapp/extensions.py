@@ -64,6 +64,7 @@ class CoachApi(Api):
 
     def describe(self, step: Callable[[APISpec], object]) -> None:
         """Adds to the document, in this order with the blueprints, when it is drawn."""
+        assert not self._complete, "the document is drawn already: describe it before"
         self._steps.append(step)
 
     def register_blueprint(
