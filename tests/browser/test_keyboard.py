@@ -259,12 +259,14 @@ def test_main_flows_with_the_keyboard_only(live_app: Flask, new_phone: Callable[
     manager.type(FOLLOW_UP)
     manager.press_unchecked("Enter")
     expect(follow_ups.get_by_text(FOLLOW_UP, exact=True)).to_be_visible()
+    expect(page.locator("#follow_up_title")).to_be_focused()
     state = manager.check("adding a follow-up with Enter (an htmx swap)")
     assert state["id"] == "follow_up_title", state
     manager.type("Call the pharmacy director")
     manager.tab_to(page.get_by_role("button", name="Add follow-up"))
     manager.press_unchecked("Enter")
     expect(follow_ups.get_by_text("Call the pharmacy director", exact=True)).to_be_visible()
+    expect(page.locator("#add-follow-up")).to_be_focused()
     state = manager.check("adding a follow-up with its button (an htmx swap)")
     assert state["id"] == "add-follow-up", state
     # Removing asks first: Enter on "Remove" opens the question, Tab reaches its button.
@@ -276,6 +278,8 @@ def test_main_flows_with_the_keyboard_only(live_app: Flask, new_phone: Callable[
     manager.tab_to(page.get_by_role("button", name="Remove follow-up Call the pharmacy director"))
     manager.press_unchecked("Enter")
     expect(follow_ups.get_by_text("Call the pharmacy director")).to_have_count(0)
+    # Focus moves to the heading when htmx settles the new section.
+    expect(page.locator("#follow-ups-heading")).to_be_focused()
     state = manager.check("removing a follow-up (an htmx swap)")
     assert state["id"] == "follow-ups-heading", state
 
@@ -372,6 +376,8 @@ def test_focus_stays_on_the_plan_when_a_goal_is_added_and_removed(
     rep.tab_to(goals.get_by_role("button", name="Add goal"))
     rep.press_unchecked("Enter")
     expect(goals.locator("summary", has_text=NEW_GOAL)).to_be_visible()
+    # The new section is in before htmx settles it: focus moves at the settle.
+    expect(page.locator("#goals-heading")).to_be_focused()
     state = rep.check("adding a goal (an htmx swap)")
     assert state["id"] == "goals-heading", state
 
@@ -383,6 +389,7 @@ def test_focus_stays_on_the_plan_when_a_goal_is_added_and_removed(
     rep.tab_to(card.get_by_role("button", name="Remove goal"))
     rep.press_unchecked("Enter")
     expect(goals.get_by_text(NEW_GOAL)).to_have_count(0)
+    expect(page.locator("#goals-heading")).to_be_focused()
     state = rep.check("removing a goal after its confirmation (an htmx swap)")
     assert state["id"] == "goals-heading", state
 
