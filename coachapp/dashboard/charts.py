@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask_babel import format_decimal, format_percent
 
 from coachapp.coaching.cadence import WeeklyTrend
-from coachapp.languages import N_, formatted, gettext
+from coachapp.languages import N_, current_language, formatted, gettext
 
 WIDTH = 130
 HEIGHT = 32
@@ -57,7 +58,7 @@ class BarChart:
     @property
     def description(self) -> str:
         """What a screen reader hears: every week's value, oldest first."""
-        values = ", ".join(_format(b.value, self.unit) for b in self.bars)
+        values = ", ".join(format_value(b.value, self.unit) for b in self.bars)
         first, last = self.bars[0].label, self.bars[-1].label
         return gettext(
             "%(name)s, %(span)s %(first)s to %(last)s: %(values)s",
@@ -70,7 +71,7 @@ class BarChart:
 
     def format(self, value: float | None) -> str:
         """A value as this chart's unit writes it."""
-        return _format(value, self.unit)
+        return format_value(value, self.unit)
 
     @property
     def bars_path(self) -> str:
@@ -85,12 +86,12 @@ class BarChart:
 
     @property
     def latest(self) -> str:
-        return _format(self.bars[-1].value, self.unit) if self.bars else gettext("none")
+        return format_value(self.bars[-1].value, self.unit) if self.bars else gettext("none")
 
     @property
     def average(self) -> str:
         values = [b.value for b in self.bars if b.value is not None]
-        return _format(sum(values) / len(values) if values else None, self.unit)
+        return format_value(sum(values) / len(values) if values else None, self.unit)
 
 
 def bar_chart(
@@ -169,7 +170,15 @@ def _scale_max(unit: str, values: Sequence[float | None]) -> float:
     return max((v for v in values if v is not None), default=0.0) or 1.0
 
 
-def _format(value: float | None, unit: str) -> str:
+def format_value(value: float | None, unit: str) -> str:
+    """A value as a chart of `unit` writes it, in the reader's language."""
+    return _formatted(value, unit, current_language())
+
+
+@lru_cache(maxsize=4096)
+def _formatted(value: float | None, unit: str, language: str) -> str:
+    # A dashboard writes hundreds of figures, most of them alike (Babel takes tens of
+    # microseconds for each): each value once per unit and language.
     if value is None:
         return gettext("none")
     if unit == "percent":

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
-from coachapp.dashboard.charts import BarChart, period_chart
+from coachapp.dashboard.charts import BarChart, format_value, period_chart
 from coachapp.dashboard.service import HeatCell
 from coachapp.languages import N_, gettext, ngettext
 from coachapp.plans.impact import ImpactSeries, ImpactView, QuarterFigures
@@ -99,13 +100,40 @@ class Cell:
 
 @dataclass(frozen=True)
 class Multiple:
-    figure: Figure
-    chart: BarChart
-    cells: tuple[Cell, ...]  # one per quarter, oldest first
+    """A figure of one group over the quarters. The chart and the cells are made when first
+    read: a row of the table reads only the latest quarter and the one before."""
 
-    @property
+    figure: Figure
+    quarters: tuple[QuarterFigures, ...]  # oldest first
+    labels: tuple[str, ...]
+    scale: float | None  # shared by every group's chart of the figure (counts)
+
+    @cached_property
+    def values(self) -> tuple[float | None, ...]:
+        return tuple(self.figure.value(q) for q in self.quarters)
+
+    @cached_property
+    def chart(self) -> BarChart:
+        figure = self.figure
+        return period_chart(figure.title, figure.unit, self.values, self.labels, self.scale)
+
+    @cached_property
+    def cells(self) -> tuple[Cell, ...]:
+        """One per quarter, oldest first."""
+        return tuple(self._cell(index) for index in range(len(self.quarters)))
+
+    def _cell(self, index: int) -> Cell:
+        value = self.figure.value(self.quarters[index])
+        return Cell(format_value(value, self.figure.unit), self.figure.basis(self.quarters[index]))
+
+    @cached_property
     def latest(self) -> Cell:
-        return self.cells[-1]
+        return self._cell(-1)
+
+    @cached_property
+    def before(self) -> Cell | None:
+        """The quarter before the latest, if shown."""
+        return self._cell(-2) if len(self.quarters) > 1 else None
 
 
 @dataclass(frozen=True)
@@ -117,7 +145,7 @@ class GroupCharts:
 def impact_charts(view: ImpactView) -> list[GroupCharts]:
     """Each group's small multiples, in the view's order; counts share the largest value of
     any group as their scale, so a taller bar means more in every group."""
-    labels = [quarter.short for quarter in view.quarters]
+    labels = tuple(quarter.short for quarter in view.quarters)
     scales: dict[str, float | None] = {}
     for figure in FIGURES:
         if figure.unit == "count":
@@ -125,16 +153,13 @@ def impact_charts(view: ImpactView) -> list[GroupCharts]:
             scales[figure.name] = max((v for v in values if v is not None), default=0) or 1.0
         else:
             scales[figure.name] = None
-    found = []
-    for series in view.series:
-        multiples = []
-        for figure in FIGURES:
-            values = [figure.value(q) for q in series.quarters]
-            chart = period_chart(figure.title, figure.unit, values, labels, scales[figure.name])
-            cells = tuple(
-                Cell(chart.format(value), figure.basis(q))
-                for value, q in zip(values, series.quarters, strict=True)
-            )
-            multiples.append(Multiple(figure, chart, cells))
-        found.append(GroupCharts(series, tuple(multiples)))
-    return found
+    return [
+        GroupCharts(
+            series,
+            tuple(
+                Multiple(figure, tuple(series.quarters), labels, scales[figure.name])
+                for figure in FIGURES
+            ),
+        )
+        for series in view.series
+    ]
