@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from flask import g
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -84,6 +85,8 @@ def _reading_language() -> str | None:
 
 
 def _competency_as_read(competency: Competency, texts: Mapping[str, Any]) -> Any:
+    """The behaviour with its name, indicators and questions as its version's text in the
+    reader's language gives them (`texts`: that text's behaviours by key), else its own."""
     given = texts.get(competency.key) or {}
     return Translated(
         competency,
@@ -91,6 +94,35 @@ def _competency_as_read(competency: Competency, texts: Mapping[str, Any]) -> Any
         indicators=given.get("indicators") or competency.indicators,
         questions=given.get("questions") or competency.questions,
     )
+
+
+def competency_name_as_read(db: Session, key: str, name: str) -> str:
+    """A behaviour named by its key alone, as figures kept across guide versions name it (a
+    development focus, a dashboard's ratings): its name in the newest version given a text
+    in the reader's language that names it, else `name`. The key is stable across versions,
+    so an earlier version's text still names the same behaviour."""
+    language = _reading_language()
+    if not language:
+        return name
+    return _names_by_key(db, language).get(key) or name
+
+
+def _names_by_key(db: Session, language: str) -> dict[str, str]:
+    """Every behaviour's name in the language, by key, newest version first; read once a
+    request, as a page names many behaviours."""
+    kept: dict[str, dict[str, str]] = g.setdefault("competency_names_as_read", {})
+    if language not in kept:
+        names: dict[str, str] = {}
+        for texts in db.scalars(
+            select(GuideTranslation.texts)
+            .where(GuideTranslation.language == language)
+            .order_by(GuideTranslation.version_id.desc())
+        ):
+            for key, given in (texts.get("competencies") or {}).items():
+                if given.get("name"):
+                    names.setdefault(key, given["name"])
+        kept[language] = names
+    return kept[language]
 
 
 def sections_as_read(db: Session, version: GuideVersion) -> list[Any]:

@@ -6,14 +6,15 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, make_response
 
 from coachapp.db import utcnow
-from coachapp.languages import gettext
+from coachapp.field_messages import filled_in, said
+from coachapp.languages import DEFAULT_LANGUAGE, N_, current_language, gettext
 
 # A cell starting with one of these is a formula to Excel, LibreOffice or Google Sheets
 # (=, +, - and @; tab, line breaks and NUL too, which some strip before looking; OWASP and
@@ -47,6 +48,15 @@ def in_the_readers_language(header: Sequence[str]) -> list[str]:
     return [gettext(column) for column in header]
 
 
+def in_the_readers_words(code: str, labels: Mapping[Any, str]) -> str:
+    """A fixed value of an export (a status, a type, a function) by its name in the reader's
+    language, `labels` naming each code (marked for the catalogues); in English the code
+    itself, as the API gives it, for the spreadsheets and scripts that match on it."""
+    if current_language() == DEFAULT_LANGUAGE or code not in labels:
+        return code
+    return gettext(labels[code])
+
+
 def csv_download(text: str, name: str) -> Response:
     """An attachment named `name-YYYYMMDD.csv`."""
     response = make_response(text)
@@ -69,6 +79,16 @@ class ImportProblem:
     message: str
 
 
+def wrong_width(width: int, found: int) -> str:
+    """A line's problem when it has another number of values than the header."""
+    template = (
+        N_("Expected %(width)s values as in the header, found %(found)s value.")
+        if found == 1
+        else N_("Expected %(width)s values as in the header, found %(found)s values.")
+    )
+    return filled_in(template, width=width, found=found)
+
+
 def read_header(
     cells: Sequence[str],
     aliases: dict[str, str],
@@ -79,24 +99,40 @@ def read_header(
     """Where each column of an import's header is: `aliases` maps a header cell, lower-cased
     without spaces, dashes or underscores, to its column; `titles` names the columns in
     problems, `required` must be there, `accepted` says which columns there are. Problems
-    (an unknown or repeated column, a required one missing) are on line 1."""
+    (an unknown or repeated column, a required one missing) are on line 1. The columns are
+    named as the file names them, in every language."""
     positions: dict[str, int] = {}
     problems = []
     for index, cell in enumerate(cells):
         key = re.sub(r"[\s_\-]+", "", cell.strip().lower())
         column = aliases.get(key)
         if column is None:
-            shown = cell.strip()[:40] or "(empty)"
+            shown = cell.strip()[:40] or said(N_("(empty)"))
             problems.append(
-                ImportProblem(1, f"Column “{shown}” is not recognised. The columns are {accepted}.")
+                ImportProblem(
+                    1,
+                    filled_in(
+                        N_("Column “%(column)s” is not recognised. The columns are %(columns)s."),
+                        column=shown,
+                        columns=accepted,
+                    ),
+                )
             )
         elif column in positions:
-            problems.append(ImportProblem(1, f"Column “{titles[column]}” appears twice."))
+            problems.append(
+                ImportProblem(
+                    1, filled_in(N_("Column “%(column)s” appears twice."), column=titles[column])
+                )
+            )
         else:
             positions[column] = index
     missing = [titles[c] for c in required if c not in positions]
     if missing:
-        problems.append(ImportProblem(1, "The header lacks " + ", ".join(missing) + "."))
+        problems.append(
+            ImportProblem(
+                1, filled_in(N_("The header lacks %(columns)s."), columns=", ".join(missing))
+            )
+        )
     return positions, problems
 
 
@@ -108,8 +144,14 @@ def decode_upload(
         return None, [
             ImportProblem(
                 None,
-                f"The file is {len(content):,} bytes; at most {max_bytes:,} at a time. "
-                "Split it by region or team.",
+                filled_in(
+                    N_(
+                        "The file is %(size)s bytes; at most %(max)s at a time. Split it by "
+                        "region or team."
+                    ),
+                    size=len(content),
+                    max=max_bytes,
+                ),
             )
         ]
     try:
@@ -118,12 +160,14 @@ def decode_upload(
         return None, [
             ImportProblem(
                 None,
-                "The file is not UTF-8 text. Save it as “CSV UTF-8 (comma delimited)” and "
-                "upload it again.",
+                N_(
+                    "The file is not UTF-8 text. Save it as “CSV UTF-8 (comma delimited)” and "
+                    "upload it again."
+                ),
             )
         ]
     if not text.strip():
-        return None, [ImportProblem(None, "The file is empty.")]
+        return None, [ImportProblem(None, N_("The file is empty."))]
     return text, []
 
 

@@ -16,8 +16,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from coachapp.db import database_unavailable, discard_session, get_session
+from coachapp.field_messages import filled_in, in_readers_language, json_in_readers_language
 from coachapp.htmx import is_fragment_request
-from coachapp.languages import N_, gettext
+from coachapp.languages import DEFAULT_LANGUAGE, N_, current_language
 from coachapp.links import is_api_request
 
 ERROR_CODES = {
@@ -106,11 +107,24 @@ def error_body(
     return {"error": body}
 
 
+class TranslationSchema(ma.Schema):
+    language = ma.fields.String(required=True, metadata={"example": "es"})
+    message = ma.fields.String(required=True)
+    field_errors = ma.fields.Dict(keys=ma.fields.String(), data_key="fields")
+
+
 class ErrorDetailSchema(ma.Schema):
     code = ma.fields.String(required=True)
     message = ma.fields.String(required=True)
     # "fields" would shadow Schema.fields, so the attribute has another name.
     field_errors = ma.fields.Dict(keys=ma.fields.String(), data_key="fields")
+    translation = ma.fields.Nested(
+        TranslationSchema,
+        metadata={
+            "description": "The message and the fields' messages in the reader's language, "
+            "for a reader who does not read English; `message` and `fields` stay in English."
+        },
+    )
 
 
 class ErrorSchema(ma.Schema):
@@ -131,10 +145,25 @@ def error_response(
         # RFC 9110: a 401 names the scheme that would work.
         headers.setdefault("WWW-Authenticate", "Bearer")
     if wants_json():
-        return jsonify(error_body(status, message, fields, code)), status, headers
-    # In the reader's language when the message is one of the catalogue's (a constant).
-    html = render_template("errors/error.html", status=status, message=gettext(message))
+        body = error_body(status, message, fields, code)
+        # Not on a 500: the reader's language may need the database, which may be why.
+        if status < 500 and current_language() != DEFAULT_LANGUAGE:
+            body["error"]["translation"] = translation_of(message, fields)
+        return jsonify(body), status, headers
+    html = render_template("errors/error.html", status=status, message=in_readers_language(message))
     return Response(html, mimetype="text/html"), status, headers
+
+
+def translation_of(message: str, fields: dict[str, Any] | None) -> dict[str, Any]:
+    """The error's messages in the reader's language, for the page's scripts to show (the
+    English stays the API's contract)."""
+    translation: dict[str, Any] = {
+        "language": current_language(),
+        "message": in_readers_language(message),
+    }
+    if fields:
+        translation["fields"] = json_in_readers_language(fields)
+    return translation
 
 
 def _flatten_webargs_messages(messages: Any) -> dict[str, Any]:
@@ -161,8 +190,10 @@ HTTP_MESSAGES = {
     403: N_("You are not allowed to do that."),
     404: N_("Not found."),
     405: N_("That method is not allowed here."),
-    413: "That was too much to send at once ({limit} at most). Go back, shorten it or choose a "
-    "smaller file, and try again.",
+    413: N_(
+        "That was too much to send at once (%(limit)s at most). Go back, shorten it or choose "
+        "a smaller file, and try again."
+    ),
     415: N_("Send the body as JSON (Content-Type: application/json)."),
     422: N_("Some fields are not valid."),
     429: N_("Too many requests; wait a moment and try again."),
@@ -203,8 +234,8 @@ def handle_http_exception(error: HTTPException) -> Any:
     valid_methods = getattr(error, "valid_methods", None)
     if status == 405 and valid_methods:
         headers["Allow"] = ", ".join(valid_methods)
-    if status == 413:
-        message = message.format(limit=_size(current_app.config.get("MAX_CONTENT_LENGTH")))
+    if status == 413 and message == HTTP_MESSAGES[413]:
+        message = filled_in(message, limit=_size(current_app.config.get("MAX_CONTENT_LENGTH")))
     if status >= 500:
         message = HTTP_MESSAGES[500]
     return error_response(status, message, fields, headers)

@@ -3,7 +3,9 @@ HTML forms. The schemas and services write their messages in English, which the 
 returns as they are (programs read it); a page turns each one into the reader's language
 where it shows it: a message of the catalogue as it is, and a message with a value in it
 ("Use at most 2,000 characters.") by the template it was written from, translated first and
-then filled in with the value (the number written the reader's way).
+then filled in with the value (the number written the reader's way). A service that names
+someone or something in a message writes it with `filled_in`, which keeps the template and the
+values beside the English, so that a page translates it exactly.
 """
 
 from __future__ import annotations
@@ -18,12 +20,21 @@ from flask_babel import format_decimal
 
 from coachapp.languages import DEFAULT_LANGUAGE, N_, current_language, gettext
 
+# Messages with a value that schemas give their validators (which fill in the English).
+DAYS_FROM_1_TO = N_("A whole number of days from 1 to %(max)s.")
+NEED_STEP_TITLE = N_("Give the step a title: 1 to %(max)s characters.")
+NEED_JOURNEY_NAME = N_("Name the journey: 1 to %(max)s characters.")
+AT_MOST_CALLS = N_("Plan at most %(max)s calls for the day.")
 # The messages with a value, as the schemas, the services and marshmallow write them (their
 # English filled in), marked for the catalogues; placeholders in %(name)s form.
 TEMPLATES = (
     N_("Use at most %(max)s characters."),
     N_("Use at least %(min)s characters; a short phrase works well."),
     N_("An email address has at most %(max)s characters."),
+    DAYS_FROM_1_TO,
+    NEED_STEP_TITLE,
+    NEED_JOURNEY_NAME,
+    AT_MOST_CALLS,
     # marshmallow's own, for the fields and validators without a message of ours.
     N_("Must be one of: %(choices)s."),
     N_("Length must be between %(min)s and %(max)s."),
@@ -53,6 +64,46 @@ MARSHMALLOW = (
     N_("Unknown field."),
     N_("String does not match expected pattern."),
 )
+
+
+class FilledIn(str):
+    """A message written from a marked template and its values: the English, filled in, is
+    the string itself (what the API returns); a page translates the template and fills it in
+    with the values, each written the reader's way."""
+
+    template: str
+    values: Mapping[str, Any]
+
+
+def filled_in(template: str, **values: Any) -> FilledIn:
+    """`template` (marked with N_) filled in with `values`: a whole number written as English
+    writes it (2,000), a message of its own (a FilledIn) as it is; any other value (a name,
+    an email, a file's cell) as it is, in every language."""
+    message = FilledIn(template % {name: _english(value) for name, value in values.items()})
+    message.template = template
+    message.values = values
+    return message
+
+
+def said(message: str) -> FilledIn:
+    """A marked message without values, as a value of another message: translated with it."""
+    return filled_in(message)
+
+
+def _english(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return value
+
+
+def _in_readers_words(value: Any) -> Any:
+    if isinstance(value, FilledIn):
+        return in_readers_language(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(format_decimal(value))
+    return value
+
+
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 # A whole number as English writes it (2,000): the reader's way instead.
 ENGLISH_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})*|\d+")
@@ -80,6 +131,9 @@ def in_readers_language(message: str) -> str:
     """The message in the reader's language (English: as it is)."""
     if current_language() == DEFAULT_LANGUAGE or not isinstance(message, str):
         return message
+    if isinstance(message, FilledIn) and message.values:
+        values = {name: _in_readers_words(value) for name, value in message.values.items()}
+        return str(gettext(message.template, **values))
     translated = gettext(message)
     if translated != message:
         return translated
@@ -99,6 +153,15 @@ def errors_in_readers_language(errors: Mapping[str, Any]) -> dict[str, Any]:
         else in_readers_language(messages)
         for name, messages in errors.items()
     }
+
+
+def json_in_readers_language(errors: Any) -> Any:
+    """A JSON error's messages, however nested, each in the reader's language."""
+    if isinstance(errors, Mapping):
+        return {name: json_in_readers_language(value) for name, value in errors.items()}
+    if isinstance(errors, list | tuple):
+        return [json_in_readers_language(value) for value in errors]
+    return in_readers_language(errors)
 
 
 def init_app(app: Flask) -> None:

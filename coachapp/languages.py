@@ -67,19 +67,22 @@ def current_language() -> str:
     return str(get_locale() or DEFAULT_LANGUAGE)
 
 
-def language_of(person: Any) -> str:
+def language_of(person: Any, asked_in: str = DEFAULT_LANGUAGE) -> str:
     """The language to write to someone in while they are not reading (an inbox row, an
-    email, a push): their choice; English when they left it to the browser, as there is no
-    browser to ask."""
+    email, a push): their choice; when they left it to the browser, the language of the page
+    they asked for it from (`asked_in`, for what a person asks for themself, such as a reset
+    link), else English, as there is no browser to ask."""
     chosen = getattr(person, "language", FROM_THE_BROWSER)
-    return str(chosen) if chosen in LANGUAGES else DEFAULT_LANGUAGE
+    if chosen in LANGUAGES:
+        return str(chosen)
+    return asked_in if asked_in in LANGUAGES else DEFAULT_LANGUAGE
 
 
 @contextmanager
-def writing_for(person: Any) -> Iterator[str]:
+def writing_for(person: Any, asked_in: str = DEFAULT_LANGUAGE) -> Iterator[str]:
     """Within it, gettext and the date filters write in `person`'s language (language_of),
     whoever reads the request's page; yields that language."""
-    language = language_of(person)
+    language = language_of(person, asked_in)
     with force_locale(language):
         yield language
 

@@ -29,6 +29,7 @@ from coachapp.models import (
     Function,
     GuideSection,
     GuideStatus,
+    GuideTranslation,
     GuideVersion,
     Note,
     NoteRating,
@@ -143,6 +144,23 @@ def make_guide_version(db: Session) -> GuideVersion:
     db.add_all([guide, version, section])
     _flush(db)
     return version
+
+
+def make_guide_translation(
+    db: Session, version: GuideVersion, names: dict[str, str], **competencies: Any
+) -> GuideTranslation:
+    """The version's text in Spanish: its behaviours' names by key (`names`), and any more
+    of a behaviour's text by key (`competencies`: {"indicators": [...], "questions": [...]})."""
+    texts: dict[str, Any] = {"competencies": {}}
+    for key in names.keys() | competencies.keys():
+        given = dict(competencies.get(key) or {})
+        if key in names:
+            given["name"] = names[key]
+        texts["competencies"][key] = given
+    translation = GuideTranslation(version_id=version.id, language="es", texts=texts)
+    db.add(translation)
+    db.commit()
+    return translation
 
 
 def make_note(

@@ -25,9 +25,8 @@ ATTRIBUTE = re.compile(r'(?:aria-label|title|placeholder|alt)="([^"]*)"')
 # status) only as a whole text of its own, not inside what someone typed.
 SENTENCE = 4
 # Pages that show a file's own words, in English whatever the reader's language: the
-# organisation import's example file and columns (the file is read in that form), and the
-# printable export, which lays out the JSON document as it is (its field names and values).
-AS_THE_FILE_HAS_THEM = frozenset({"admin.org_import_page", "privacy.my_export_print"})
+# organisation import's example file and columns (the file is read in that form).
+AS_THE_FILE_HAS_THEM = frozenset({"admin.org_import_page"})
 
 
 def english_messages() -> set[str]:

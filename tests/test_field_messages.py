@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from coachapp.field_messages import in_readers_language
+from coachapp.field_messages import filled_in, in_readers_language, said
+from coachapp.languages import N_
 from tests.builders import PASSWORD
 from tests.conftest import HttpsClient
 
@@ -52,3 +53,45 @@ def test_the_api_keeps_its_messages_in_english(client: HttpsClient, org: Any) ->
     assert answer.status_code == 422
     fields = answer.get_json()["error"]["fields"]
     assert fields == {"password": ["Missing data for required field."]}
+
+
+def test_a_message_with_a_name_is_written_in_english_and_read_in_the_readers_language(
+    app: Flask,
+) -> None:
+    rule = said(N_("A rep reports to a manager"))
+    message = filled_in(
+        N_("%(email)s (not in the file, a %(role)s) reports to %(manager)s, who would become a "
+        "%(manager_role)s. %(rule)s; add them to the file with a new manager."),
+        email="ana@example.com", role=said(N_("rep")), manager="2000@example.com",
+        manager_role=said(N_("director")), rule=rule,
+    )  # fmt: skip
+    assert message == (
+        "ana@example.com (not in the file, a rep) reports to 2000@example.com, who would become "
+        "a director. A rep reports to a manager; add them to the file with a new manager."
+    )
+    count = filled_in(N_("The file has %(count)s errors; nothing was changed."), count=2000)
+    assert count == "The file has 2,000 errors; nothing was changed."
+    with app.test_request_context(headers={"Accept-Language": "es"}):
+        assert in_readers_language(message) == (
+            "ana@example.com (no está en el archivo; rol: representante) reporta a "
+            "2000@example.com, que pasaría a ser director. Un representante reporta a un gerente; "
+            "agrégalo al archivo con un nuevo gerente."
+        )
+        assert in_readers_language(count) == "El archivo tiene 2.000 errores; no se cambió nada."
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert in_readers_language(message) == message
+
+
+def test_a_json_error_adds_its_translation_for_a_reader_of_another_language(
+    client: HttpsClient, org: Any
+) -> None:
+    asked = {"email": "x@example.com"}
+    english = client.post("/api/v1/tokens", json=asked, headers={"Accept-Language": "en"})
+    assert "translation" not in english.get_json()["error"]
+    spanish = client.post("/api/v1/tokens", json=asked, headers=SPANISH).get_json()["error"]
+    assert {k: v for k, v in spanish.items() if k != "translation"} == english.get_json()["error"]
+    assert spanish["translation"] == {
+        "language": "es",
+        "message": "Algunos campos no son válidos.",
+        "fields": {"password": ["Falta este dato obligatorio."]},
+    }

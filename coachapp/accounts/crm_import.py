@@ -29,8 +29,10 @@ from coachapp.csvfiles import (
     delimiter_of,
     problems_by_line,
     read_header,
+    wrong_width,
 )
 from coachapp.errors import Conflict, InvalidInput
+from coachapp.field_messages import filled_in, said
 from coachapp.languages import N_
 from coachapp.models import ACCOUNT_TYPE_LABELS, Account, AccountType, Territory, User
 from coachapp.plain_text import line_problem
@@ -220,7 +222,12 @@ class AccountImportRefused(InvalidInput):
     def __init__(self, plan: AccountImportPlan) -> None:
         count = len(plan.problems)
         super().__init__(
-            f"The file has {count} {'error' if count == 1 else 'errors'}; nothing was changed."
+            filled_in(
+                N_("The file has %(count)s error; nothing was changed.")
+                if count == 1
+                else N_("The file has %(count)s errors; nothing was changed."),
+                count=count,
+            )
         )
         self.plan = plan
 
@@ -230,8 +237,10 @@ class StaleAccountImport(Conflict):
 
     def __init__(self, plan: AccountImportPlan) -> None:
         super().__init__(
-            "The accounts changed since the preview, so these changes differ from the ones "
-            "you saw. Nothing was changed; check them again."
+            N_(
+                "The accounts changed since the preview, so these changes differ from the "
+                "ones you saw. Nothing was changed; check them again."
+            )
         )
         self.plan = plan
 
@@ -262,22 +271,31 @@ def _read_row(
         problems.append(ImportProblem(line, message))
 
     if len(cells) != width:
-        found = "value" if len(cells) == 1 else "values"
-        refuse(f"Expected {width} values as in the header, found {len(cells)} {found}.")
+        refuse(wrong_width(width, len(cells)))
         return AccountRow(line, "", valid=False), problems
     if any("\x00" in cell for cell in cells):
-        refuse("Contains a NUL character; the file may not be a text file.")
+        refuse(N_("Contains a NUL character; the file may not be a text file."))
         return AccountRow(line, "", valid=False), problems
 
     def text(column: str, required: bool = False) -> str:
         value = cells[positions[column]].strip()
         title = COLUMN_TITLES[column]
+        # The column as the file names it, in every language.
         if required and not value:
-            refuse(f"The {title} is empty.")
+            refuse(filled_in(N_("The %(column)s is empty."), column=title))
         elif len(value) > LIMITS[column]:
-            refuse(f"The {title} is longer than {LIMITS[column]} characters ({len(value)}).")
+            refuse(
+                filled_in(
+                    N_("The %(column)s is longer than %(max)s characters (%(length)s)."),
+                    column=title,
+                    max=LIMITS[column],
+                    length=len(value),
+                )
+            )
         elif problem := line_problem(value):
-            refuse(f"The {title}: {problem}")
+            refuse(
+                filled_in(N_("The %(column)s: %(problem)s"), column=title, problem=said(problem))
+            )
         return value
 
     row = AccountRow(line, text("external_id", required=True))
@@ -285,11 +303,13 @@ def _read_row(
     raw_type = cells[positions["type"]].strip()
     row.type = account_type_of(raw_type)
     if row.type is None:
-        shown = raw_type[:40] or "(empty)"
+        shown = raw_type[:40] or said(N_("(empty)"))
         refuse(
-            f"Unknown type “{shown}”; use one of "
-            + ", ".join(label for label in ACCOUNT_TYPE_LABELS.values())
-            + "."
+            filled_in(
+                N_("Unknown type “%(type)s”; use one of %(types)s."),
+                type=shown,
+                types=", ".join(label for label in ACCOUNT_TYPE_LABELS.values()),
+            )
         )
     if "parent_external_id" in positions:
         row.parent = text("parent_external_id")
@@ -316,7 +336,11 @@ def read_rows(text: str) -> tuple[list[AccountRow], list[ImportProblem]]:
         except StopIteration:
             break
         except csv.Error as exc:
-            problems.append(ImportProblem(line, f"Cannot read this line as CSV ({exc})."))
+            problems.append(
+                ImportProblem(
+                    line, filled_in(N_("Cannot read this line as CSV (%(why)s)."), why=str(exc))
+                )
+            )
             if positions is None:
                 return [], problems
             continue
@@ -329,18 +353,18 @@ def read_rows(text: str) -> tuple[list[AccountRow], list[ImportProblem]]:
             width = len(cells)
             continue
         if len(rows) == MAX_IMPORT_ROWS:
-            message = (
-                f"The file has more than {MAX_IMPORT_ROWS:,} accounts; import at most "
-                f"{MAX_IMPORT_ROWS:,} at a time."
+            message = filled_in(
+                N_("The file has more than %(max)s accounts; import at most %(max)s at a time."),
+                max=MAX_IMPORT_ROWS,
             )
             return [], [ImportProblem(None, message)]
         row, row_problems = _read_row(line, cells, positions, width)
         rows.append(row)
         problems.extend(row_problems)
     if positions is None:
-        problems.append(ImportProblem(None, "The file is empty."))
+        problems.append(ImportProblem(None, N_("The file is empty.")))
     elif not rows and not problems:
-        problems.append(ImportProblem(None, "The file has a header but no account in it."))
+        problems.append(ImportProblem(None, N_("The file has a header but no account in it.")))
     return rows, problems
 
 
@@ -429,8 +453,11 @@ def _unique_rows(plan: AccountImportPlan) -> dict[str, AccountRow]:
             plan.problems.append(
                 ImportProblem(
                     row.line,
-                    f"The external id {row.external_id} is also on line "
-                    f"{first_line[row.external_id]}.",
+                    filled_in(
+                        N_("The external id %(id)s is also on line %(line)s."),
+                        id=row.external_id,
+                        line=str(first_line[row.external_id]),
+                    ),
                 )
             )
             row.valid = False
@@ -475,8 +502,14 @@ def _check_names(
             plan.problems.append(
                 ImportProblem(
                     row.line,
-                    f"The name “{row.name}” is also on line {first_line[name]}; account "
-                    "names are unique (without case).",
+                    filled_in(
+                        N_(
+                            "The name “%(name)s” is also on line %(line)s; account names are "
+                            "unique (without case)."
+                        ),
+                        name=row.name,
+                        line=str(first_line[name]),
+                    ),
                 )
             )
             row.valid = False
@@ -487,9 +520,22 @@ def _check_names(
             plan.problems.append(
                 ImportProblem(
                     row.line,
-                    f"The name “{row.name}” is already the name of another account"
-                    + (f" (external id {other.external_id})" if other.external_id else "")
-                    + "; account names are unique.",
+                    filled_in(
+                        N_(
+                            "The name “%(name)s” is already the name of another account "
+                            "(external id %(id)s); account names are unique."
+                        ),
+                        name=row.name,
+                        id=other.external_id,
+                    )
+                    if other.external_id
+                    else filled_in(
+                        N_(
+                            "The name “%(name)s” is already the name of another account; "
+                            "account names are unique."
+                        ),
+                        name=row.name,
+                    ),
                 )
             )
             row.valid = False
@@ -518,13 +564,16 @@ def _check_parents(
         if not row.parent:
             continue
         if row.parent == row.external_id:
-            plan.problems.append(ImportProblem(row.line, "The account is its own parent."))
+            plan.problems.append(ImportProblem(row.line, N_("The account is its own parent.")))
             row.valid = False
         elif row.parent not in in_file and row.parent not in existing.by_external_id:
             plan.problems.append(
                 ImportProblem(
                     row.line,
-                    f"The parent {row.parent} is neither in the file nor among the accounts.",
+                    filled_in(
+                        N_("The parent %(id)s is neither in the file nor among the accounts."),
+                        id=row.parent,
+                    ),
                 )
             )
             row.valid = False
@@ -536,7 +585,9 @@ def _check_parents(
             if on_loop is not None:
                 # Told from the line's own account: "A → B → C → A" on A's line.
                 around = loop[index:] + loop[:index]
-                message = "Hierarchy loop: " + " → ".join([*around, key]) + "."
+                message = filled_in(
+                    N_("Hierarchy loop: %(loop)s."), loop=" → ".join([*around, key])
+                )
                 plan.problems.append(ImportProblem(on_loop.line, message))
                 on_loop.valid = False
 

@@ -19,6 +19,8 @@ from coachapp import audit
 from coachapp.csvfiles import ImportProblem, decode_upload, delimiter_of, problems_by_line
 from coachapp.email_addresses import normalise_email
 from coachapp.errors import Conflict, InvalidInput
+from coachapp.field_messages import filled_in
+from coachapp.languages import N_
 from coachapp.models import Territory, User, UserTerritory
 
 MAX_BYTES = 500_000  # as the account import page (coachapp.accounts.crm_import)
@@ -66,7 +68,12 @@ class AlignmentRefused(InvalidInput):
     def __init__(self, plan: AlignmentPlan) -> None:
         count = len(plan.problems)
         super().__init__(
-            f"The file has {count} {'error' if count == 1 else 'errors'}; nothing was changed."
+            filled_in(
+                N_("The file has %(count)s error; nothing was changed.")
+                if count == 1
+                else N_("The file has %(count)s errors; nothing was changed."),
+                count=count,
+            )
         )
         self.plan = plan
 
@@ -74,7 +81,7 @@ class AlignmentRefused(InvalidInput):
 class StaleAlignment(Conflict):
     def __init__(self, plan: AlignmentPlan) -> None:
         super().__init__(
-            "The alignments changed since the preview; nothing was changed. Check them again."
+            N_("The alignments changed since the preview; nothing was changed. Check them again.")
         )
         self.plan = plan
 
@@ -99,12 +106,19 @@ def plan_alignment(db: Session, content: bytes) -> AlignmentPlan:
     wanted: dict[str, set[str]] = {}
     for line, email, code in rows:
         if email not in users:
-            plan.problems.append(ImportProblem(line, f"Nobody in Coachapp has the email {email}."))
+            plan.problems.append(
+                ImportProblem(
+                    line, filled_in(N_("Nobody in Coachapp has the email %(email)s."), email=email)
+                )
+            )
         if code and code not in codes:
             plan.problems.append(
                 ImportProblem(
                     line,
-                    f"No territory {code}: territories come from the account import.",
+                    filled_in(
+                        N_("No territory %(code)s: territories come from the account import."),
+                        code=code,
+                    ),
                 )
             )
         wanted.setdefault(email, set())
@@ -150,33 +164,42 @@ def _read(text: str, plan: AlignmentPlan) -> list[tuple[int, str, str]]:
                         plan.problems.append(
                             ImportProblem(
                                 1,
-                                f"Column “{cell.strip()[:40]}” is not recognised. "
-                                "The columns are email and territory.",
+                                filled_in(
+                                    N_(
+                                        "Column “%(column)s” is not recognised. The columns are "
+                                        "email and territory."
+                                    ),
+                                    column=cell.strip()[:40],
+                                ),
                             )
                         )
                     else:
                         positions[column] = index
                 if set(positions) != {"email", "territory"} and not plan.problems:
                     plan.problems.append(
-                        ImportProblem(1, "The header needs the columns email and territory.")
+                        ImportProblem(1, N_("The header needs the columns email and territory."))
                     )
                 if plan.problems:
                     return []
                 continue
             if len(cells) <= max(positions.values()):
-                plan.problems.append(ImportProblem(line, "Expected an email and a territory."))
+                plan.problems.append(ImportProblem(line, N_("Expected an email and a territory.")))
                 continue
             email = normalise_email(cells[positions["email"]])
             if not email:
-                plan.problems.append(ImportProblem(line, "The email is empty."))
+                plan.problems.append(ImportProblem(line, N_("The email is empty.")))
                 continue
             rows.append((line, email, cells[positions["territory"]].strip()))
     except csv.Error as exc:
-        plan.problems.append(ImportProblem(reader.line_num, f"Cannot read this line ({exc})."))
+        plan.problems.append(
+            ImportProblem(
+                reader.line_num, filled_in(N_("Cannot read this line (%(why)s)."), why=str(exc))
+            )
+        )
     if positions is None:
-        plan.problems.append(ImportProblem(None, "The file is empty."))
+        plan.problems.append(ImportProblem(None, N_("The file is empty.")))
     elif not rows and not plan.problems:
-        plan.problems.append(ImportProblem(None, "The file has a header but nobody in it."))
+        plan.problems.append(ImportProblem(None, N_("The file has a header but nobody in it.")))
     return rows
 
 

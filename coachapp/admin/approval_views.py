@@ -12,6 +12,7 @@ from coachapp.auth.roles import fresh_login_for_changes, roles_required, viewer
 from coachapp.auth.service import temporary_password_hours
 from coachapp.db import get_session
 from coachapp.errors import Conflict, InvalidInput
+from coachapp.field_messages import in_readers_language
 from coachapp.languages import gettext
 from coachapp.models import Role
 
@@ -23,7 +24,7 @@ def approve_change(request_id: int) -> Any:
     try:
         approval = approvals.approve(get_session(), viewer(), request_id)
     except (Conflict, InvalidInput) as exc:
-        flash(gettext(exc.message), "error")
+        flash(in_readers_language(exc.message), "error")
         return redirect(url_for("admin.users"))
     user = approval.request.user
     if approval.password is not None:
@@ -50,7 +51,7 @@ def decline_change(request_id: int) -> Any:
     try:
         request = approvals.decline(get_session(), viewer(), request_id)
     except Conflict as exc:
-        flash(gettext(exc.message), "error")
+        flash(in_readers_language(exc.message), "error")
         return redirect(url_for("admin.users"))
     flash(
         gettext("Declined: nothing changes for %(name)s, who is told.", name=request.user.name),

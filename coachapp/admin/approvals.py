@@ -24,6 +24,7 @@ from coachapp.auth.passwords import hash_password, temporary_password
 from coachapp.auth.service import end_all_sessions, temporary_password_expiry
 from coachapp.db import utcnow
 from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from coachapp.field_messages import filled_in
 from coachapp.languages import N_, gettext, writing_for
 from coachapp.links import path_for
 from coachapp.models import AccountChangeRequest, ChangeRequestStatus, Role, User
@@ -77,8 +78,13 @@ def request_change(
         )
     ):
         raise InvalidInput(
-            f"A change for {user.name} already waits for another admin; it must be approved "
-            "or declined first."
+            filled_in(
+                N_(
+                    "A change for %(name)s already waits for another admin; it must be "
+                    "approved or declined first."
+                ),
+                name=user.name,
+            )
         )
     request = AccountChangeRequest(user_id=user.id, requested_by_id=actor.id, changes=changes)
     db.add(request)
@@ -179,8 +185,13 @@ def approve(db: Session, approver: User, request_id: int) -> Approval:
     for field, (before, _after) in request.changes.items():
         if now[field] != before:
             raise Conflict(
-                f"{user.name}'s account changed since this was asked, so it may no longer be "
-                "what was meant. Decline it and ask again."
+                filled_in(
+                    N_(
+                        "%(name)s's account changed since this was asked, so it may no longer "
+                        "be what was meant. Decline it and ask again."
+                    ),
+                    name=user.name,
+                )
             )
     after = {**now, **{field: values[1] for field, values in request.changes.items()}}
     role = Role(after["role"])

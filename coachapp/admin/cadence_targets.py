@@ -20,11 +20,12 @@ from coachapp.coaching.cadence import (
     org_ack_deadline_days,
 )
 from coachapp.errors import Conflict, InvalidInput
+from coachapp.field_messages import DAYS_FROM_1_TO
 from coachapp.languages import N_
 from coachapp.models import CadenceTarget, Role, User
 
 MAX_DAYS = 365
-_DAYS_MESSAGE = f"A whole number of days from 1 to {MAX_DAYS}."
+_DAYS_MESSAGE = DAYS_FROM_1_TO % {"max": MAX_DAYS}
 
 
 def _days(label: str) -> fields.Integer:
@@ -40,7 +41,7 @@ def _days(label: str) -> fields.Integer:
 
 
 MAX_ACK_DEADLINE_DAYS = 30
-_ACK_DAYS_MESSAGE = f"A whole number of days from 1 to {MAX_ACK_DEADLINE_DAYS}."
+_ACK_DAYS_MESSAGE = DAYS_FROM_1_TO % {"max": MAX_ACK_DEADLINE_DAYS}
 
 
 class CadenceTargetSchema(Schema):

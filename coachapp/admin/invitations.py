@@ -22,6 +22,7 @@ from coachapp.auth.passwords import has_usable_password
 from coachapp.auth.sso import password_sign_in
 from coachapp.db import utcnow
 from coachapp.errors import Conflict, NotFound, PermissionDenied
+from coachapp.field_messages import filled_in
 from coachapp.languages import N_, gettext, writing_for
 from coachapp.links import external_url
 from coachapp.mail.messages import render_mail
@@ -110,9 +111,15 @@ def send_invitation(db: Session, actor: User, user_id: int) -> User:
     if user.role == Role.ADMIN:
         raise PermissionDenied(ADMIN_PASSWORDS_ELSEWHERE)
     if not user.active:
-        raise Conflict(f"{user.name} is deactivated: reactivate them first.")
+        raise Conflict(
+            filled_in(N_("%(name)s is deactivated: reactivate them first."), name=user.name)
+        )
     if has_usable_password(user.password_hash):
-        raise Conflict(f"{user.name} already has a password; they can reset it by email.")
+        raise Conflict(
+            filled_in(
+                N_("%(name)s already has a password; they can reset it by email."), name=user.name
+            )
+        )
     invite(db, actor, user)
     db.commit()
     return user

@@ -22,10 +22,17 @@ from coachapp.admin.deactivation import end_access_and_hand_over
 from coachapp.admin.reporting import ALLOWED_MANAGER_ROLES
 from coachapp.auth.passwords import unusable_password_hash
 from coachapp.auth.service import end_all_sessions
-from coachapp.csvfiles import ImportProblem, delimiter_of, problems_by_line, read_header
+from coachapp.csvfiles import (
+    ImportProblem,
+    delimiter_of,
+    problems_by_line,
+    read_header,
+    wrong_width,
+)
 from coachapp.csvfiles import decode_upload as decode_any_upload
 from coachapp.email_addresses import email_problem, normalise_email
 from coachapp.errors import Conflict, InvalidInput
+from coachapp.field_messages import filled_in, said
 from coachapp.languages import N_
 from coachapp.models import FUNCTION_LABELS, ROLE_LABELS, Function, Role, User
 from coachapp.plain_text import line_problem
@@ -47,6 +54,20 @@ COLUMN_TITLES = {
     "manager_email": N_("manager email"),
     "timezone": N_("time zone"),
     "region": N_("region"),
+}
+# Who reports to whom, as the problems say it (admin.reporting.ALLOWED_MANAGER_ROLES).
+ROLE_RULES = {
+    Role.REP: N_("A rep reports to a manager"),
+    Role.MANAGER: N_("A manager reports to a director"),
+    Role.DIRECTOR: N_("A director reports to a director"),
+    Role.ADMIN: N_("An admin reports to nobody"),
+}
+# A role as the problems name it mid-sentence.
+ROLE_WORDS = {
+    Role.REP: N_("rep"),
+    Role.MANAGER: N_("manager"),
+    Role.DIRECTOR: N_("director"),
+    Role.ADMIN: N_("admin"),
 }
 # A file to copy, shown on the import page: the columns and values are the file's own (English).
 EXAMPLE_FILE = (
@@ -176,7 +197,12 @@ class ImportRefused(InvalidInput):
     def __init__(self, plan: ImportPlan) -> None:
         count = len(plan.problems)
         super().__init__(
-            f"The file has {count} {'error' if count == 1 else 'errors'}; nothing was changed."
+            filled_in(
+                N_("The file has %(count)s error; nothing was changed.")
+                if count == 1
+                else N_("The file has %(count)s errors; nothing was changed."),
+                count=count,
+            )
         )
         self.plan = plan
 
@@ -186,8 +212,10 @@ class StaleImport(Conflict):
 
     def __init__(self, plan: ImportPlan) -> None:
         super().__init__(
-            "The organisation changed since the preview, so these changes differ from the ones "
-            "you saw. Nothing was changed; check them again."
+            N_(
+                "The organisation changed since the preview, so these changes differ from the "
+                "ones you saw. Nothing was changed; check them again."
+            )
         )
         self.plan = plan
 
@@ -201,7 +229,10 @@ def decode_upload(content: bytes) -> tuple[str | None, list[ImportProblem]]:
 
 
 def _read_header(cells: list[str]) -> tuple[dict[str, int], list[ImportProblem]]:
-    accepted = ", ".join(COLUMN_TITLES[c] for c in REQUIRED_COLUMNS) + " (and optionally region)"
+    accepted = filled_in(
+        N_("%(columns)s (and optionally region)"),
+        columns=", ".join(COLUMN_TITLES[c] for c in REQUIRED_COLUMNS),
+    )
     return read_header(cells, HEADER_ALIASES, COLUMN_TITLES, REQUIRED_COLUMNS, accepted)
 
 
@@ -223,12 +254,11 @@ def _read_row(
         problems.append(ImportProblem(line, message))
 
     if len(cells) != width:
-        found = "value" if len(cells) == 1 else "values"
         email = cells[positions["email"]].strip() if len(cells) > positions["email"] else ""
-        refuse(f"Expected {width} values as in the header, found {len(cells)} {found}.")
+        refuse(wrong_width(width, len(cells)))
         return ImportRow(line, normalise_email(email), valid=False), problems
     if any("\x00" in cell for cell in cells):
-        refuse("Contains a NUL character; the file may not be a text file.")
+        refuse(N_("Contains a NUL character; the file may not be a text file."))
         return ImportRow(line, "", valid=False), problems
 
     def cell(column: str) -> str:
@@ -236,50 +266,70 @@ def _read_row(
 
     row = ImportRow(line, normalise_email(cell("email")))
     if not row.email:
-        refuse("The email is empty.")
+        refuse(N_("The email is empty."))
     elif len(row.email) > MAX_EMAIL_LENGTH:
-        refuse(f"The email is longer than {MAX_EMAIL_LENGTH} characters.")
+        refuse(filled_in(N_("The email is longer than %(max)s characters."), max=MAX_EMAIL_LENGTH))
     elif problem := email_problem(row.email):
-        refuse(f"“{row.email[:80]}” is not a valid email. {problem}")
+        refuse(
+            filled_in(
+                N_("“%(email)s” is not a valid email. %(problem)s"),
+                email=row.email[:80],
+                problem=said(problem),
+            )
+        )
     row.name = cell("name")
     if not row.name:
-        refuse("The name is empty.")
+        refuse(N_("The name is empty."))
     elif len(row.name) > MAX_NAME_LENGTH:
-        refuse(f"The name is longer than {MAX_NAME_LENGTH} characters.")
+        refuse(filled_in(N_("The name is longer than %(max)s characters."), max=MAX_NAME_LENGTH))
     elif problem := line_problem(row.name):
-        refuse(f"The name: {problem}")
+        refuse(filled_in(N_("The name: %(problem)s"), problem=said(problem)))
     row.role = _choice(cell("role"), ROLE_LABELS)
     if row.role is None:
+        # The values to use are the file's own words, in every language.
         refuse(
-            f"Unknown role “{cell('role')[:40]}”; use one of "
-            + ", ".join(r.value for r in Role)
-            + "."
+            filled_in(
+                N_("Unknown role “%(role)s”; use one of %(roles)s."),
+                role=cell("role")[:40],
+                roles=", ".join(r.value for r in Role),
+            )
         )
     row.function = _choice(cell("function"), FUNCTION_LABELS)
     if row.function is None:
         refuse(
-            f"Unknown function “{cell('function')[:40]}”; use one of "
-            + ", ".join(f.value for f in Function)
-            + "."
+            filled_in(
+                N_("Unknown function “%(function)s”; use one of %(functions)s."),
+                function=cell("function")[:40],
+                functions=", ".join(f.value for f in Function),
+            )
         )
     manager = normalise_email(cell("manager_email"))
     if manager and email_problem(manager):
-        refuse(f"The manager email “{manager[:80]}” is not a valid email.")
+        refuse(
+            filled_in(N_("The manager email “%(email)s” is not a valid email."), email=manager[:80])
+        )
         manager = ""
     row.manager_email = manager
     zone = cell("timezone")
     canonical = canonical_name(zone)
     if not zone:
-        refuse("The time zone is empty; use a name such as America/New_York.")
+        refuse(N_("The time zone is empty; use a name such as America/New_York."))
     elif canonical is None:
-        refuse(f"Unknown time zone “{zone[:64]}”; use a name such as America/New_York.")
+        refuse(
+            filled_in(
+                N_("Unknown time zone “%(zone)s”; use a name such as America/New_York."),
+                zone=zone[:64],
+            )
+        )
     row.timezone = canonical or ""
     if "region" in positions:
         row.region = cell("region")
         if len(row.region) > _region_length():
-            refuse(f"The region is longer than {_region_length()} characters.")
+            refuse(
+                filled_in(N_("The region is longer than %(max)s characters."), max=_region_length())
+            )
         elif problem := line_problem(row.region):
-            refuse(f"The region: {problem}")
+            refuse(filled_in(N_("The region: %(problem)s"), problem=said(problem)))
     row.valid = not problems
     return row, problems
 
@@ -300,7 +350,12 @@ def read_rows(text: str) -> tuple[list[ImportRow], list[ImportProblem], bool]:
         except StopIteration:
             break
         except csv.Error as exc:
-            problems.append(ImportProblem(line, f"Cannot read this line as CSV ({exc})."))
+            # The reader's own words for what it could not read (English).
+            problems.append(
+                ImportProblem(
+                    line, filled_in(N_("Cannot read this line as CSV (%(why)s)."), why=str(exc))
+                )
+            )
             if positions is None:
                 return [], problems, False
             continue
@@ -319,8 +374,13 @@ def read_rows(text: str) -> tuple[list[ImportRow], list[ImportProblem], bool]:
                 [
                     ImportProblem(
                         None,
-                        f"The file has more than {MAX_IMPORT_ROWS:,} people; import at most "
-                        f"{MAX_IMPORT_ROWS:,} at a time (split it by region or team).",
+                        filled_in(
+                            N_(
+                                "The file has more than %(max)s people; import at most %(max)s "
+                                "at a time (split it by region or team)."
+                            ),
+                            max=MAX_IMPORT_ROWS,
+                        ),
                     )
                 ],
                 False,
@@ -329,9 +389,9 @@ def read_rows(text: str) -> tuple[list[ImportRow], list[ImportProblem], bool]:
         rows.append(row)
         problems.extend(row_problems)
     if positions is None:
-        problems.append(ImportProblem(None, "The file is empty."))
+        problems.append(ImportProblem(None, N_("The file is empty.")))
     elif not rows and not problems:
-        problems.append(ImportProblem(None, "The file has a header but nobody in it."))
+        problems.append(ImportProblem(None, N_("The file has a header but nobody in it.")))
     return rows, problems, positions is not None and "region" in positions
 
 
@@ -368,12 +428,12 @@ def _reporting_loops(people: dict[str, _Person]) -> list[list[str]]:
     return loops
 
 
-def _role_phrase(role: Role) -> str:
-    allowed = sorted(r.value for r in ALLOWED_MANAGER_ROLES[role])
-    if not allowed:
-        return f"An {role.value} reports to nobody"
-    article = "An" if role == Role.ADMIN else "A"
-    return f"{article} {role.value} reports to a " + " or a ".join(allowed)
+def _role_rule(role: Role) -> str:
+    return said(ROLE_RULES[role])
+
+
+def _role_word(role: Role) -> str:
+    return said(ROLE_WORDS[role])
 
 
 def plan_org_import(
@@ -393,7 +453,7 @@ def plan_org_import(
     if not plan.rows:
         return plan
     if has_region and not region_supported():
-        plan.notices.append("The region column is ignored: people have no region here yet.")
+        plan.notices.append(N_("The region column is ignored: people have no region here yet."))
 
     query = select(User).order_by(User.id)
     users = list(db.scalars(query.with_for_update() if lock else query).all())
@@ -410,8 +470,13 @@ def plan_org_import(
             plan.problems.append(
                 ImportProblem(
                     row.line,
-                    f"{row.email} is also on line {first_line[row.email]} "
-                    "(emails are compared without case).",
+                    filled_in(
+                        N_(
+                            "%(email)s is also on line %(line)s (emails are compared without case)."
+                        ),
+                        email=row.email,
+                        line=str(first_line[row.email]),
+                    ),
                 )
             )
             row.valid = False
@@ -440,7 +505,9 @@ def plan_org_import(
         people[email] = _Person(email, row.role, row.manager_email, True, row)
 
     if deactivate_missing and actor.email not in in_file and actor.active:
-        plan.notices.append(f"You ({actor.email}) are not in the file but stay active.")
+        plan.notices.append(
+            filled_in(N_("You (%(email)s) are not in the file but stay active."), email=actor.email)
+        )
 
     _check_managers(plan, people)
     _check_loops(plan, people)
@@ -466,9 +533,18 @@ def _check_managers(plan: ImportPlan, people: dict[str, _Person]) -> None:
                 plan.problems.append(
                     ImportProblem(
                         manager.row.line,
-                        f"{person.email} (not in the file, a {person.role.value}) reports to "
-                        f"{manager.email}, who would become a {manager.role.value}. "
-                        f"{_role_phrase(person.role)}; add them to the file with a new manager.",
+                        filled_in(
+                            N_(
+                                "%(email)s (not in the file, a %(role)s) reports to "
+                                "%(manager)s, who would become a %(manager_role)s. %(rule)s; "
+                                "add them to the file with a new manager."
+                            ),
+                            email=person.email,
+                            role=_role_word(person.role),
+                            manager=manager.email,
+                            manager_role=_role_word(manager.role),
+                            rule=_role_rule(person.role),
+                        ),
                     )
                 )
 
@@ -482,20 +558,31 @@ def _check_row_manager(plan: ImportPlan, people: dict[str, _Person], row: Import
 
     if not row.manager_email:
         if row.role in {Role.REP, Role.MANAGER}:
-            refuse(f"{_role_phrase(row.role)}: the manager email is empty.")
+            refuse(
+                filled_in(N_("%(rule)s: the manager email is empty."), rule=_role_rule(row.role))
+            )
         return
     if row.manager_email == row.email:
         if not row.valid:  # a valid row's loop of one is reported with the other loops
-            refuse(f"{row.email} would report to themself.")
+            refuse(filled_in(N_("%(email)s would report to themself."), email=row.email))
         return
     manager = people.get(row.manager_email)
     if manager is None:
-        refuse(f"The manager {row.manager_email} is neither in the file nor in Coachapp.")
+        refuse(
+            filled_in(
+                N_("The manager %(email)s is neither in the file nor in Coachapp."),
+                email=row.manager_email,
+            )
+        )
         return
     if not manager.active:
         refuse(
-            f"The manager {row.manager_email} is deactivated"
-            + (" (missing from the file)." if manager.leaving else ".")
+            filled_in(
+                N_("The manager %(email)s is deactivated (missing from the file).")
+                if manager.leaving
+                else N_("The manager %(email)s is deactivated."),
+                email=row.manager_email,
+            )
         )
     if (
         row.role is not None
@@ -503,7 +590,12 @@ def _check_row_manager(plan: ImportPlan, people: dict[str, _Person], row: Import
         and manager.role not in ALLOWED_MANAGER_ROLES[row.role]
     ):
         refuse(
-            f"The manager {row.manager_email} is a {manager.role.value}. {_role_phrase(row.role)}."
+            filled_in(
+                N_("The manager %(email)s is a %(role)s. %(rule)s."),
+                email=row.manager_email,
+                role=_role_word(manager.role),
+                rule=_role_rule(row.role),
+            )
         )
 
 
@@ -514,9 +606,9 @@ def _check_loops(plan: ImportPlan, people: dict[str, _Person]) -> None:
         if not lines:
             continue  # not the file's doing
         if len(loop) == 1:
-            message = f"{loop[0]} would report to themself."
+            message = filled_in(N_("%(email)s would report to themself."), email=loop[0])
         else:
-            message = "Reporting loop: " + " → ".join([*loop, loop[0]]) + "."
+            message = filled_in(N_("Reporting loop: %(loop)s."), loop=" → ".join([*loop, loop[0]]))
         for line in sorted(lines):
             plan.problems.append(ImportProblem(line, message))
 
@@ -530,7 +622,7 @@ def _check_actor(plan: ImportPlan, actor: User, in_file: dict[str, ImportRow]) -
         plan.problems.append(
             ImportProblem(
                 row.line,
-                "You cannot change your own role in an import; ask another admin to do it.",
+                N_("You cannot change your own role in an import; ask another admin to do it."),
             )
         )
 
@@ -545,8 +637,13 @@ def _check_new_admins(
         plan.problems.append(
             ImportProblem(
                 row.line,
-                f"{email} would become an admin, which needs a second admin: add or change "
-                "them under People, where another admin approves it.",
+                filled_in(
+                    N_(
+                        "%(email)s would become an admin, which needs a second admin: add or "
+                        "change them under People, where another admin approves it."
+                    ),
+                    email=email,
+                ),
             )
         )
 

@@ -10,11 +10,12 @@ from werkzeug.wrappers import Response
 
 from coachapp.admin import cadence_targets, invitations, org_import, service
 from coachapp.admin.org_import import ImportPlan, ImportRefused, StaleImport
-from coachapp.admin.views import bp, in_readers_language
+from coachapp.admin.views import bp
 from coachapp.auth.passwords import has_usable_password
 from coachapp.auth.roles import fresh_login_for_changes, roles_required, viewer
 from coachapp.db import get_session
 from coachapp.errors import Conflict, InvalidInput, PermissionDenied
+from coachapp.field_messages import errors_in_readers_language, in_readers_language
 from coachapp.forms import load_form
 from coachapp.ids import typed_id
 from coachapp.languages import gettext, ngettext
@@ -212,7 +213,7 @@ def save_cadence_target() -> Any:
                 data["ack_deadline_days"] if team_manager_id is None else None,
             )
         except (InvalidInput, Conflict) as exc:
-            errors = in_readers_language(exc.fields or {"_form": [exc.message]})
+            errors = errors_in_readers_language(exc.fields or {"_form": [exc.message]})
             if form_key != "new" and "team_manager_id" in errors:
                 # A team's own form has no manager field to mark: say it at the top.
                 errors = {"_form": errors["team_manager_id"]}
@@ -253,7 +254,7 @@ def set_password(user_id: int) -> Any:
             flash(" ".join(gettext(message) for message in messages), "error")
         return redirect(url_for("admin.edit_user", user_id=user_id) + "#set-password")
     except Conflict as exc:
-        flash(gettext(exc.message), "error")
+        flash(in_readers_language(exc.message), "error")
         return redirect(url_for("admin.edit_user", user_id=user_id))
     flash(
         gettext(
@@ -272,7 +273,7 @@ def send_invitation(user_id: int) -> Any:
     try:
         user = invitations.send_invitation(get_session(), viewer(), user_id)
     except (Conflict, PermissionDenied) as exc:
-        flash(gettext(exc.message), "error")
+        flash(in_readers_language(exc.message), "error")
         return redirect(url_for("admin.edit_user", user_id=user_id))
     flash(
         gettext(
@@ -293,7 +294,7 @@ def send_invitations() -> Any:
     try:
         count = invitations.send_invitations(get_session(), viewer())
     except Conflict as exc:
-        flash(gettext(exc.message), "error")
+        flash(in_readers_language(exc.message), "error")
     else:
         flash(
             ngettext(

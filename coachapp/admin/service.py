@@ -28,6 +28,7 @@ from coachapp.auth.service import end_all_sessions, temporary_password_expiry
 from coachapp.email_addresses import MAX_LENGTH as EMAIL_MAX_LENGTH
 from coachapp.email_addresses import PersonEmail, normalise_email
 from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from coachapp.field_messages import filled_in
 from coachapp.forms import Line
 from coachapp.languages import N_
 from coachapp.listing import contains_text, first_row_of, page_count, page_within
@@ -263,7 +264,12 @@ def set_initial_password(db: Session, actor: User, user_id: int, password: str) 
     if user.role == Role.ADMIN:
         raise PermissionDenied(ADMIN_PASSWORDS_ELSEWHERE)
     if has_usable_password(user.password_hash):
-        raise Conflict(f"{user.name} already has a password; they can change it under Me.")
+        raise Conflict(
+            filled_in(
+                N_("%(name)s already has a password; they can change it under Me."),
+                name=user.name,
+            )
+        )
     _set_temporary_password(user, password, field="password")
     account_events.record(db, actor, user, "user.set_password")
     db.commit()

@@ -13,6 +13,7 @@ from coachapp.auth.service import temporary_password_hours
 from coachapp.coaching import guides as guide_service
 from coachapp.db import get_session
 from coachapp.errors import Conflict, InvalidInput, NotFound
+from coachapp.field_messages import errors_in_readers_language, in_readers_language
 from coachapp.forms import form_values, load_form
 from coachapp.inbox import reading
 from coachapp.languages import gettext
@@ -33,12 +34,6 @@ from coachapp.timezones import with_searched_zone, zone_picker, zones_in_use
 from coachapp.translation_views import translation_form
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-def in_readers_language(errors: dict[str, list[str]]) -> dict[str, list[str]]:
-    """A refusal's messages as the reader reads them: the services say them in English (the
-    API's language), marked for the catalogue where they are defined."""
-    return {field: [gettext(message) for message in messages] for field, messages in errors.items()}
 
 
 def _form_page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
@@ -98,7 +93,7 @@ def new_user() -> Any:
             try:
                 user = service.create_user(get_session(), viewer(), data, invited=invited)
             except InvalidInput as exc:
-                errors = in_readers_language(exc.fields or {"_form": [exc.message]})
+                errors = errors_in_readers_language(exc.fields or {"_form": [exc.message]})
             else:
                 if user.active and invitations.may_be_invited(user):
                     invitations.invite(get_session(), viewer(), user)
@@ -162,7 +157,7 @@ def edit_user(user_id: int) -> Any:
             try:
                 update = service.update_user(db, viewer(), user.id, data)
             except InvalidInput as exc:
-                errors = in_readers_language(exc.fields or {"_form": [exc.message]})
+                errors = errors_in_readers_language(exc.fields or {"_form": [exc.message]})
             else:
                 if update.waiting is None:
                     flash(gettext("Saved %(name)s.", name=user.name), "success")
@@ -198,7 +193,7 @@ def reset_password(user_id: int) -> Any:
             errors={},
             user=user,
             reset_values={"temporary_password": typed},
-            reset_errors=in_readers_language(exc.fields),
+            reset_errors=errors_in_readers_language(exc.fields),
         )
     return render_template(
         "admin/password_reset.html", reset=reset, hours=temporary_password_hours()
@@ -213,7 +208,7 @@ def set_active(user_id: int) -> Any:
     try:
         user, waiting = service.set_active(get_session(), viewer(), user_id, active)
     except InvalidInput as exc:
-        flash(gettext(exc.message), "error")
+        flash(in_readers_language(exc.message), "error")
         return redirect(url_for("admin.edit_user", user_id=user_id))
     if waiting is not None:
         if active:
@@ -247,7 +242,7 @@ def profiling() -> Any:
         try:
             update_profiling_guide(db, viewer(), area, title, questions.splitlines())
         except InvalidInput as exc:
-            errors[area] = {"_form": [gettext(exc.message)]}
+            errors[area] = {"_form": [in_readers_language(exc.message)]}
             typed[area] = {"title": title, "questions": questions}
         else:
             flash(gettext("Profiling questions saved; every plan shows them now."), "success")
@@ -330,7 +325,9 @@ def _refused(guide_id: int, exc: InvalidInput, field_ids: dict[str, str]) -> tup
     """The guide page again with the refused form's errors at its fields and its text kept;
     field_ids maps the service's field names to the ids of the page's fields."""
     errors: dict[str, list[str]] = {}
-    for name, messages in in_readers_language(exc.fields or {"_form": [exc.message]}).items():
+    for name, messages in errors_in_readers_language(
+        exc.fields or {"_form": [exc.message]}
+    ).items():
         errors.setdefault(field_ids.get(name, "publish"), []).extend(messages)
     typed = {
         field_id: request.form[name] for name, field_id in field_ids.items() if name in request.form
@@ -385,7 +382,7 @@ def publish_guide(guide_id: int) -> Any:
         fields = {name: _publishing_field(name) for name in exc.fields}
         return _refused(guide_id, exc, fields)
     except Conflict as exc:
-        flash(gettext(exc.message), "error")
+        flash(in_readers_language(exc.message), "error")
     else:
         flash(
             gettext(
@@ -418,7 +415,7 @@ def save_competency(competency_id: int) -> Any:
         fields = {f: f"{f}-{competency_id}" for f in ("name", "indicators", "questions")}
         return _refused(guide_id, exc, fields)
     except Conflict as exc:
-        flash(gettext(exc.message), "error")
+        flash(in_readers_language(exc.message), "error")
         return _back_to_guide(guide_id)
     flash(gettext("Saved “%(name)s”.", name=competency.name), "success")
     return _back_to_guide(guide_id, f"#competency-{competency.id}")
@@ -437,7 +434,7 @@ def add_competency(section_id: int) -> Any:
     except InvalidInput as exc:
         return _refused(guide_id, exc, {"name": f"new-{section_id}"})
     except Conflict as exc:
-        flash(gettext(exc.message), "error")
+        flash(in_readers_language(exc.message), "error")
         return _back_to_guide(guide_id)
     return _back_to_guide(guide_id, f"#competency-{competency.id}")
 
@@ -454,7 +451,7 @@ def remove_competency(competency_id: int) -> Any:
     try:
         guide_service.remove_competency(db, viewer(), competency_id)
     except Conflict as exc:
-        flash(gettext(exc.message), "error")
+        flash(in_readers_language(exc.message), "error")
     return _back_to_guide(guide_id)
 
 
@@ -462,7 +459,7 @@ def remove_competency(competency_id: int) -> Any:
 
 
 def _section_refused(exc: Conflict) -> None:
-    flash(gettext(exc.message), "error")
+    flash(in_readers_language(exc.message), "error")
 
 
 @bp.post("/guides/<int:guide_id>/sections")

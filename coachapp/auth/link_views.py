@@ -21,6 +21,7 @@ from coachapp.email_addresses import MAX_LENGTH as EMAIL_MAX_LENGTH
 from coachapp.email_addresses import PersonEmail
 from coachapp.errors import InvalidInput, Throttled
 from coachapp.forms import form_values, load_form
+from coachapp.languages import current_language
 from coachapp.links import site_url
 from coachapp.mail.queue import mail_configured
 from coachapp.models import PasswordLinkPurpose
@@ -56,7 +57,13 @@ def forgot_password() -> Any:
         status = 422
         if data is not None:
             try:
-                ask_for_reset(get_session(), data["email"], request.remote_addr or "", site_url())
+                ask_for_reset(
+                    get_session(),
+                    data["email"],
+                    request.remote_addr or "",
+                    site_url(),
+                    current_language(),
+                )
             except Throttled as exc:
                 errors, status = {"_form": [exc.message]}, 429
                 headers["Retry-After"] = str(exc.retry_after)

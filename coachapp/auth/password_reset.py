@@ -2,7 +2,8 @@
 
 Asking (`ask_for_reset`) does the same for every address: it checks the throttle and records
 the ask, one row, nothing else; the page answers alike. The worker (`answer_reset_requests`)
-then sends a link to the address if it is an active person's, or nothing. Admins' passwords
+then sends a link to the address if it is an active person's, or nothing, written in their
+language, else in the language the asking page was read in. Admins' passwords
 are reset from the command line only (coachapp.admin.service), so no link goes to an admin.
 """
 
@@ -41,11 +42,14 @@ def reset_hours() -> int:
     return int(current_app.config["PASSWORD_RESET_HOURS"])
 
 
-def ask_for_reset(db: Session, email: str, ip: str, site: str) -> None:
-    """Records that someone asked for a reset link for `email` (Throttled when too many)."""
+def ask_for_reset(db: Session, email: str, ip: str, site: str, language: str) -> None:
+    """Records that someone asked for a reset link for `email` (Throttled when too many),
+    from a page read in `language`."""
     email = normalise_email(email)
     throttle.check_reset_allowed(db, email, ip)
-    db.add(PasswordResetRequest(email=email, ip=ip[:64], site_url=site[:300]))
+    db.add(
+        PasswordResetRequest(email=email, ip=ip[:64], site_url=site[:300], language=language[:8])
+    )
     db.commit()
 
 
@@ -66,13 +70,17 @@ def answer_reset_requests(db: Session) -> int:
         update(PasswordResetRequest)
         .where(PasswordResetRequest.id.in_(waiting), PasswordResetRequest.handled_at.is_(None))
         .values(handled_at=now)
-        .returning(PasswordResetRequest.email, PasswordResetRequest.site_url)
+        .returning(
+            PasswordResetRequest.email,
+            PasswordResetRequest.site_url,
+            PasswordResetRequest.language,
+        )
         .execution_options(synchronize_session=False)
     ).all()
     if not claimed:
         db.commit()
         return 0
-    emails = {email for email, _site in claimed}
+    emails = {email for email, _site, _language in claimed}
     people = {
         user.email: user
         for user in db.scalars(
@@ -82,22 +90,23 @@ def answer_reset_requests(db: Session) -> int:
         )
     }
     sent = 0
-    for email, site in claimed:
+    for email, site, language in claimed:
         user = people.get(email)
         if user is None:
             continue
-        send_reset_link(db, user, site)
+        send_reset_link(db, user, site, language)
         sent += 1
     db.commit()
     return sent
 
 
-def send_reset_link(db: Session, user: User, site: str) -> None:
-    """A new reset link, by email, in the caller's transaction."""
+def send_reset_link(db: Session, user: User, site: str, asked_in: str) -> None:
+    """A new reset link, by email, in the caller's transaction: in the person's language,
+    else in `asked_in`, the language of the page they asked from."""
     hours = reset_hours()
     token = issue_link(db, user, PasswordLinkPurpose.RESET, dt.timedelta(hours=hours))
     link = external_url("auth.reset_password", site=site, token=token)
-    with writing_for(user):
+    with writing_for(user, asked_in):
         text, html = render_mail("password_reset", user=user, link=link, hours=hours)
         subject = gettext("Reset your Coachapp password")
     enqueue(

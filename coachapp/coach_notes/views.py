@@ -18,6 +18,7 @@ from coachapp.auth.roles import roles_required, viewer
 from coachapp.coach_notes import service
 from coachapp.db import get_session
 from coachapp.errors import Conflict, NotFound
+from coachapp.field_messages import in_readers_language
 from coachapp.forms import form_values, load_form
 from coachapp.ids import typed_id
 from coachapp.inbox import reading as inbox
@@ -156,7 +157,7 @@ def update(note_id: int) -> Any:
             context = _show_context(fresh, typed=form_values(request.form), conflict=exc)
             return render_template("coach_notes/show.html", **context), 412
         except Conflict as exc:
-            flash(exc.message, "error")
+            flash(in_readers_language(exc.message), "error")
             return redirect(url_for("coach_notes.show", note_id=note_id))
         if "share" in request.form and note.status == NoteStatus.DRAFT:
             service.share_note(db, user, note.id)

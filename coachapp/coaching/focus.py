@@ -14,8 +14,10 @@ from coachapp import audit, policy
 from coachapp.coaching.cadence import newest_competency_name
 from coachapp.coaching.service import newest_published_version_ids
 from coachapp.errors import Conflict, InvalidInput, NotFound
+from coachapp.field_messages import filled_in
 from coachapp.forms import check_length
 from coachapp.journeys.starting import start_for_focus
+from coachapp.languages import N_
 from coachapp.models import (
     Competency,
     DevelopmentFocus,
@@ -136,7 +138,9 @@ def set_focus(
     if any(f.competency_key == competency_key for f in active):
         raise Conflict("That competency is already a focus.")
     if len(active) >= MAX_ACTIVE:
-        raise Conflict(f"Keep to {MAX_ACTIVE} focus competencies; end one first.")
+        raise Conflict(
+            filled_in(N_("Keep to %(max)s focus competencies; end one first."), max=MAX_ACTIVE)
+        )
     existing = db.scalars(
         select(DevelopmentFocus).where(
             DevelopmentFocus.rep_id == rep.id,

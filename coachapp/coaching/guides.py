@@ -12,6 +12,8 @@ from coachapp import audit
 from coachapp.coaching.service import guide_version_or_404
 from coachapp.db import utcnow
 from coachapp.errors import Conflict, InvalidInput, NotFound
+from coachapp.field_messages import filled_in
+from coachapp.languages import N_
 from coachapp.models import (
     FUNCTION_LABELS,
     CoachingGuide,
@@ -274,7 +276,10 @@ def remove_section(db: Session, admin: User, section_id: int) -> None:
     section = _draft_section(db, section_id)
     if section.competencies:
         raise Conflict(
-            f"“{section.title}” still has behaviours; remove them first, then the section."
+            filled_in(
+                N_("“%(title)s” still has behaviours; remove them first, then the section."),
+                title=section.title,
+            )
         )
     version = section.version
     version.sections.remove(section)
@@ -328,7 +333,12 @@ def publish(db: Session, admin: User, guide: CoachingGuide) -> GuideVersion:
     if problems:
         count = sum(len(messages) for messages in problems.values())
         raise InvalidInput(
-            f"Not published: {count} {'thing' if count == 1 else 'things'} to fix first.",
+            filled_in(
+                N_("Not published: %(count)s thing to fix first.")
+                if count == 1
+                else N_("Not published: %(count)s things to fix first."),
+                count=count,
+            ),
             problems,
         )
     draft.status = GuideStatus.PUBLISHED

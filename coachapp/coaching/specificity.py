@@ -26,8 +26,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from flask import has_app_context
+from flask_babel import force_locale
+
 from coachapp.coaching.caps import points
-from coachapp.languages import N_, gettext
+from coachapp.languages import LANGUAGES, N_, gettext
 from coachapp.models import first_name_of
 
 if TYPE_CHECKING:
@@ -35,25 +38,48 @@ if TYPE_CHECKING:
 
 
 # The debrief's ready-made points, one tap each. They read well but say nothing about the
-# conversation on their own.
+# conversation on their own. A tap writes the chip as the manager reads it, in their language.
 STRENGTH_CHIPS = (
-    "Clear pre-call plan",
-    "Linked the call to the account plan",
-    "Strong open questions",
-    "Listened and summarised",
-    "Brought in the right teammate",
-    "Handled objections with evidence",
-    "Agreed clear next steps",
+    N_("Clear pre-call plan"),
+    N_("Linked the call to the account plan"),
+    N_("Strong open questions"),
+    N_("Listened and summarised"),
+    N_("Brought in the right teammate"),
+    N_("Handled objections with evidence"),
+    N_("Agreed clear next steps"),
 )
 FOCUS_CHIPS = (
-    "Plan the call with the account team",
-    "Ask deeper business questions",
-    "Use the profiling guide",
-    "Coordinate earlier with the MSL",
-    "Confirm next steps in writing within 24 h",
-    "Align the team without authority",
-    "Update the plan after each call",
+    N_("Plan the call with the account team"),
+    N_("Ask deeper business questions"),
+    N_("Use the profiling guide"),
+    N_("Coordinate earlier with the MSL"),
+    N_("Confirm next steps in writing within 24 h"),
+    N_("Align the team without authority"),
+    N_("Update the plan after each call"),
 )
+
+
+def chips_as_read(chips: tuple[str, ...]) -> tuple[str, ...]:
+    """The ready-made chips as the reader reads them, and as a tap writes them in a note."""
+    return tuple(gettext(chip) for chip in chips)
+
+
+def chips_in_every_language(chips: tuple[str, ...]) -> frozenset[str]:
+    """The chips as any language writes them: a note keeps a chip as its writer read it,
+    and is judged the same whoever reads it (the worker reads in English)."""
+    if not has_app_context():
+        return frozenset(chips)  # no catalogue to read them from
+    return _chips_in_every_language(chips)
+
+
+@functools.cache
+def _chips_in_every_language(chips: tuple[str, ...]) -> frozenset[str]:
+    # Read once a process: the catalogues are compiled before the app starts.
+    found = set(chips)
+    for language in LANGUAGES:
+        with force_locale(language):
+            found.update(chips_as_read(chips))
+    return frozenset(found)
 
 
 def _word_set(text: str) -> frozenset[str]:
@@ -204,8 +230,13 @@ def flags(
     first = first_name_of(rep_name) or gettext("the rep")
     found = []
     for field, text, prompt, chips in (
-        ("strengths", strengths, STRENGTH_PROMPT, STRENGTH_CHIPS),
-        ("development_focus", development_focus, FOCUS_PROMPT, FOCUS_CHIPS),
+        ("strengths", strengths, STRENGTH_PROMPT, chips_in_every_language(STRENGTH_CHIPS)),
+        (
+            "development_focus",
+            development_focus,
+            FOCUS_PROMPT,
+            chips_in_every_language(FOCUS_CHIPS),
+        ),
     ):
         vague = {
             point: is_vague(point, competencies=competencies, names=names, people=[rep_name])

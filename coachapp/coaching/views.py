@@ -22,9 +22,10 @@ from coachapp.coaching import caps, focus, preparation, schemas, service, specif
 from coachapp.coaching.blind import behaviours_to_rate, talking_point_lines
 from coachapp.coaching.cadence import ack_deadline_days, deadline_of
 from coachapp.coaching.note_view import note_view
-from coachapp.coaching.specificity import FOCUS_CHIPS, STRENGTH_CHIPS
+from coachapp.coaching.specificity import FOCUS_CHIPS, STRENGTH_CHIPS, chips_as_read
 from coachapp.db import get_session, utcnow
 from coachapp.errors import Conflict, InvalidInput, NotFound
+from coachapp.field_messages import in_readers_language
 from coachapp.forms import FormBody, form_number, load_form, typed_line
 from coachapp.htmx import htmx_redirect, is_fragment_request, swapped_into
 from coachapp.inbox import reading as inbox
@@ -105,6 +106,13 @@ def translated_messages(messages: Iterable[str]) -> str:
     return " ".join(gettext(message) for message in messages)
 
 
+@bp.app_template_global("competency_name_as_read")
+def competency_name_as_read(key: str, name: str) -> str:
+    """A behaviour named by its key in kept figures, in the reader's language where a guide
+    version was given a text in it: {{ competency_name_as_read(focus.key, focus.name) }}."""
+    return content_translations.competency_name_as_read(get_session(), key, name)
+
+
 @bp.post("/notes/<int:note_id>/discard")
 @roles_required(Role.MANAGER)
 def discard(note_id: int) -> Response:
@@ -117,7 +125,7 @@ def discard(note_id: int) -> Response:
             replay.client_uuid_of(request.form.get("client_uuid")),
         )
     except Conflict as exc:
-        flash(exc.message, "error")
+        flash(in_readers_language(exc.message), "error")
         return redirect(url_for("coaching.show", note_id=note_id))
     flash(gettext("Draft discarded."), "success")
     rep = get_session().get(User, rep_id)
@@ -204,13 +212,21 @@ def debrief_form(form: MultiDict[str, str], competencies: dict[int, str]) -> For
     body["strengths"] = "\n".join(
         [
             *_marked_points(form, "strength_of", competencies, rated),
-            _join_chips(form.getlist("strength_chip"), form.get("strengths", ""), STRENGTH_CHIPS),
+            _join_chips(
+                form.getlist("strength_chip"),
+                form.get("strengths", ""),
+                chips_as_read(STRENGTH_CHIPS),
+            ),
         ]
     ).strip()
     body["development_focus"] = "\n".join(
         [
             *_marked_points(form, "focus_of", competencies, rated),
-            _join_chips(form.getlist("focus_chip"), form.get("development_focus", ""), FOCUS_CHIPS),
+            _join_chips(
+                form.getlist("focus_chip"),
+                form.get("development_focus", ""),
+                chips_as_read(FOCUS_CHIPS),
+            ),
         ]
     ).strip()
     for name in schemas.CONTENT_FIELDS:
@@ -281,8 +297,9 @@ def _edit_context(note: Any, **extra: Any) -> dict[str, Any]:
     }
     marked_strengths, strengths_rest = _split_marked(note.strengths, points)
     marked_focus, focus_rest = _split_marked(note.development_focus, points)
-    strengths, strengths_text = _split_chips(strengths_rest, STRENGTH_CHIPS)
-    chosen_focus, focus_text = _split_chips(focus_rest, FOCUS_CHIPS)
+    strength_chips, focus_chips = chips_as_read(STRENGTH_CHIPS), chips_as_read(FOCUS_CHIPS)
+    strengths, strengths_text = _split_chips(strengths_rest, strength_chips)
+    chosen_focus, focus_text = _split_chips(focus_rest, focus_chips)
     return {
         "marked_strengths": marked_strengths,
         "marked_focus": marked_focus,
@@ -298,8 +315,8 @@ def _edit_context(note: Any, **extra: Any) -> dict[str, Any]:
         "scale": RATING_SCALE,
         "not_observed": NOT_OBSERVED_LABEL,
         "types": NOTE_TYPE_LABELS,
-        "strength_chips": STRENGTH_CHIPS,
-        "focus_chips": FOCUS_CHIPS,
+        "strength_chips": strength_chips,
+        "focus_chips": focus_chips,
         "chosen_strengths": strengths,
         "strengths_text": strengths_text,
         "chosen_focus": chosen_focus,
@@ -319,8 +336,10 @@ def _edit_context(note: Any, **extra: Any) -> dict[str, Any]:
 
 
 def _names(note: Note) -> dict[int, str]:
-    """The note's guide competencies by id, in the guide's order."""
-    return {c.id: c.name for s in note.guide_version.sections for c in s.competencies}
+    """The note's guide competencies by id, in the guide's order, named as the reader reads
+    them (a Strength or Focus chip beside a rating writes that name)."""
+    sections = content_translations.sections_as_read(get_session(), note.guide_version)
+    return {c.id: c.name for s in sections for c in s.competencies}
 
 
 def _shown_first(db: Session, user: User, note: Note, ride: PlannedRideAlong | None) -> set[int]:
@@ -716,7 +735,7 @@ def self_assessment(note_id: int) -> Any:
         context = _note_context(note, self_errors=self_rating_errors(form, exc), self_typed=typed)
         return render_template("coaching/show.html", **context), 422
     except Conflict as exc:
-        flash(exc.message, "error")
+        flash(in_readers_language(exc.message), "error")
         return redirect(url_for("coaching.show", note_id=note.id))
     flash(gettext("Saved. Your manager's ratings are open to you now, beside yours."), "success")
     return redirect(url_for("coaching.show", note_id=note.id) + "#rated")
@@ -836,7 +855,7 @@ def set_focus(rep_id: int) -> Response:
             typed_line(request.form, "goal"),  # its length is the service's rule
         )
     except (InvalidInput, Conflict) as exc:
-        flash(exc.message, "error")
+        flash(in_readers_language(exc.message), "error")
     return redirect(url_for("team.person", person_id=rep_id) + "#focus-heading")
 
 

@@ -13,17 +13,20 @@ from typing import Any
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from coachapp import policy
-from coachapp.coaching.cadence import window_start
-from coachapp.csvfiles import csv_text, in_the_readers_language
+from coachapp.coaching.cadence import CADENCE_LABELS, RIDE_ALONG_LABELS, window_start
+from coachapp.csvfiles import csv_text, in_the_readers_language, in_the_readers_words
 from coachapp.dashboard.service import CadenceFilters, TeamFigures, teams_of
-from coachapp.languages import N_
+from coachapp.languages import N_, gettext
 from coachapp.models import (
+    FUNCTION_LABELS,
+    NOTE_TYPE_LABELS,
     FollowUpStatus,
     Function,
     Note,
     NoteRating,
     User,
 )
+from coachapp.models.coaching import NOTE_STATUS_LABELS
 
 # The exports' headers in the reader's language (files people read, never imported back).
 CADENCE_COLUMNS = (
@@ -104,9 +107,9 @@ def _cadence_lines(teams: Sequence[TeamFigures]) -> Iterator[list[Any]]:
                 rep.id,
                 rep.email,
                 rep.name,
-                rep.function.value,
+                in_the_readers_words(rep.function.value, FUNCTION_LABELS),
                 rep.region,
-                c.status.value,
+                in_the_readers_words(c.status.value, CADENCE_LABELS),
                 _date(c.last_coached_on),
                 _number(c.days_since_last),
                 c.target_days,
@@ -118,7 +121,7 @@ def _cadence_lines(teams: Sequence[TeamFigures]) -> Iterator[list[Any]]:
                 _date(c.last_ride_along_on),
                 _number(c.days_since_ride_along),
                 c.ride_along_target_days,
-                c.ride_along_status.value,
+                in_the_readers_words(c.ride_along_status.value, RIDE_ALONG_LABELS),
                 c.open_follow_ups,
                 c.overdue_follow_ups,
                 c.follow_ups_due,
@@ -170,18 +173,19 @@ def _note_line(note: Note) -> list[Any]:
     hours = None
     if note.shared_at and note.acknowledged_at:
         hours = (note.acknowledged_at - note.shared_at).total_seconds() / 3600
+    unobserved = gettext("not observed")
     ratings = "; ".join(
-        f"{r.competency.name}: {r.score if r.score is not None else 'not observed'}"
+        f"{r.competency.name}: {r.score if r.score is not None else unobserved}"
         for r in note.ratings
     )
     return [
         note.id,
         note.occurred_on.isoformat(),
-        note.type.value if note.type else "",
-        note.status.value,
+        in_the_readers_words(note.type.value, NOTE_TYPE_LABELS) if note.type else "",
+        in_the_readers_words(note.status.value, NOTE_STATUS_LABELS),
         note.rep.email,
         note.rep.name,
-        note.rep.function.value,
+        in_the_readers_words(note.rep.function.value, FUNCTION_LABELS),
         note.rep.region,
         note.manager.email,
         note.manager.name,

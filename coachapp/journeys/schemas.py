@@ -7,6 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from coachapp.field_messages import NEED_JOURNEY_NAME, NEED_STEP_TITLE
 from coachapp.forms import FormId, Line, Lines, too_long
 from coachapp.models import StepKind
 
@@ -14,11 +15,11 @@ TITLE_MAX = 160
 BODY_MAX = 2000  # a 2-minute read fits
 URL_MAX = 500
 SUBMISSION_MAX = 2000
-NEED_TITLE = f"Give the step a title: 1 to {TITLE_MAX} characters."
+NEED_TITLE = NEED_STEP_TITLE % {"max": TITLE_MAX}
 NEED_KIND = "Choose what kind of step it is."
 NEED_URL = "Give the address in your learning system (https://…)."
 NEED_INSTRUCTIONS = "Say what the rep does on their account, and what to send back."
-NEED_NAME = f"Name the journey: 1 to {TITLE_MAX} characters."
+NEED_NAME = NEED_JOURNEY_NAME % {"max": TITLE_MAX}
 NEED_ACCOUNT = "Choose the account you did it on."
 NEED_TEXT = "Write what you did and what you found."
 

@@ -15,6 +15,7 @@ from coachapp.auth.roles import fresh_login_for_changes, roles_required, viewer
 from coachapp.coaching.focus import competencies_to_choose
 from coachapp.db import get_session
 from coachapp.errors import Conflict, InvalidInput, NotFound
+from coachapp.field_messages import in_readers_language
 from coachapp.forms import form_values, load_form
 from coachapp.journeys import authoring, progress, schemas
 from coachapp.languages import gettext
@@ -134,7 +135,7 @@ def add_step(journey_id: int) -> Any:
     try:
         step = authoring.add_step(db, viewer(), journey, data)
     except Conflict as exc:
-        flash(exc.message, "error")
+        flash(in_readers_language(exc.message), "error")
         return _back(journey_id)
     return _back(journey_id, f"step-{step.id}")
 
@@ -157,7 +158,7 @@ def save_step(step_id: int) -> Any:
     try:
         step = authoring.update_step(get_session(), viewer(), step_id, data)
     except Conflict as exc:
-        flash(exc.message, "error")
+        flash(in_readers_language(exc.message), "error")
         return _back(journey_id)
     flash(gettext("Saved “%(title)s”.", title=step.title), "success")
     return _back(journey_id, f"step-{step_id}")
@@ -171,7 +172,7 @@ def remove_step(step_id: int) -> Any:
     try:
         authoring.remove_step(get_session(), viewer(), step_id)
     except Conflict as exc:
-        flash(exc.message, "error")
+        flash(in_readers_language(exc.message), "error")
     return _back(journey_id)
 
 
@@ -185,7 +186,7 @@ def move_step(step_id: int) -> Any:
             get_session(), viewer(), step_id, -1 if request.form.get("direction") == "up" else 1
         )
     except Conflict as exc:
-        flash(exc.message, "error")
+        flash(in_readers_language(exc.message), "error")
     return _back(journey_id, f"step-{step_id}")
 
 
@@ -200,7 +201,7 @@ def publish(journey_id: int) -> Any:
     except InvalidInput as exc:
         return _journey_page(journey_id, 422, {"publish": exc.fields.get("_form", [exc.message])})
     except Conflict as exc:
-        flash(exc.message, "error")
+        flash(in_readers_language(exc.message), "error")
     else:
         flash(
             gettext(
@@ -292,7 +293,7 @@ def submit(progress_id: int) -> Any:
         except InvalidInput as exc:
             errors = dict(exc.fields) or {"_form": [exc.message]}
         except Conflict as exc:
-            flash(exc.message, "error")
+            flash(in_readers_language(exc.message), "error")
             return redirect(url_for("journeys.step", progress_id=progress_id))
         else:
             flash(

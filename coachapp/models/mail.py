@@ -106,4 +106,7 @@ class PasswordResetRequest(Base):
     at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     # The site's address as the request reached it (a trusted host), for the link in the mail.
     site_url: Mapped[str] = mapped_column(String(300))
+    # The language the asking page was read in: the link's email is written in it for a
+    # person who left their language to the browser (coachapp.languages.language_of).
+    language: Mapped[str] = mapped_column(String(8), server_default="")
     handled_at: Mapped[dt.datetime | None]

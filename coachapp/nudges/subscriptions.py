@@ -14,6 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from coachapp.errors import Conflict, InvalidInput, NotFound
+from coachapp.field_messages import filled_in
+from coachapp.languages import N_
 from coachapp.models import PushSubscription, User
 from coachapp.nudges.endpoints import MAX_ENDPOINT_LENGTH, EndpointRefused, check_endpoint
 
@@ -106,8 +108,13 @@ def subscribe(
     if found is None:
         if len(subscriptions_of(db, user)) >= MAX_SUBSCRIPTIONS_PER_USER:
             raise InvalidInput(
-                f"At most {MAX_SUBSCRIPTIONS_PER_USER} devices get notifications; "
-                "turn them off on a device you no longer use."
+                filled_in(
+                    N_(
+                        "At most %(max)s devices get notifications; turn them off on a device "
+                        "you no longer use."
+                    ),
+                    max=MAX_SUBSCRIPTIONS_PER_USER,
+                )
             )
         found = PushSubscription(endpoint=endpoint, user_id=user.id)
         db.add(found)

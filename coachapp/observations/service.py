@@ -22,7 +22,7 @@ from sqlalchemy import Select, and_, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
-from coachapp import audit, policy
+from coachapp import audit, content_translations, policy
 from coachapp.coaching import service as coaching
 from coachapp.coaching.schemas import required_text
 from coachapp.db import utcnow
@@ -197,11 +197,12 @@ class CompetencyChoice:
 
 
 def competency_choice(db: Session, viewer: User, subject: User) -> CompetencyChoice:
+    """The behaviours offered, as the viewer reads the subject's guide (their language)."""
     version = _guide_of(db, subject)
     allowed = policy.observable_competencies(viewer, subject)
     sections = [
         (section.title, [c for c in section.competencies if allowed is None or c.key in allowed])
-        for section in version.sections
+        for section in content_translations.sections_as_read(db, version)
     ]
     return CompetencyChoice([(t, cs) for t, cs in sections if cs], allowed is not None)
 

@@ -31,6 +31,8 @@ from sqlalchemy.orm import Session
 from coachapp import policy
 from coachapp.csvfiles import ImportProblem, decode_upload, delimiter_of, problems_by_line
 from coachapp.errors import Conflict, InvalidInput, NotFound
+from coachapp.field_messages import FilledIn, filled_in, said
+from coachapp.languages import N_
 from coachapp.models import Account, AccountPlan, ActualSource, GoalActual, PlanGoal, User
 from coachapp.plans.actuals import check_actual
 from coachapp.plans.attainment import progress_of
@@ -97,7 +99,12 @@ class ActualsImportRefused(InvalidInput):
     def __init__(self, result: ActualsImport) -> None:
         count = len(result.problems)
         super().__init__(
-            f"The file has {count} {'error' if count == 1 else 'errors'}; nothing was recorded."
+            filled_in(
+                N_("The file has %(count)s error; nothing was recorded.")
+                if count == 1
+                else N_("The file has %(count)s errors; nothing was recorded."),
+                count=count,
+            )
         )
         self.result = result
 
@@ -105,8 +112,10 @@ class ActualsImportRefused(InvalidInput):
 class StaleActualsImport(Conflict):
     def __init__(self, result: ActualsImport) -> None:
         super().__init__(
-            "The plans changed since the preview, so these actuals differ from the ones you "
-            "saw. Nothing was recorded; check them again."
+            N_(
+                "The plans changed since the preview, so these actuals differ from the ones "
+                "you saw. Nothing was recorded; check them again."
+            )
         )
         self.result = result
 
@@ -118,23 +127,45 @@ def _header(cells: list[str]) -> tuple[dict[str, int], list[ImportProblem]]:
         key = re.sub(r"[\s_\-]+", "", cell.strip().lower())
         column = HEADER_ALIASES.get(key)
         if column is None:
-            shown = cell.strip()[:40] or "(empty)"
+            shown = cell.strip()[:40] or said(N_("(empty)"))
             problems.append(
                 ImportProblem(
-                    1, f"Column “{shown}” is not recognised. The columns are account or plan, "
-                    "goal, date and value.",
+                    1,
+                    filled_in(
+                        N_(
+                            "Column “%(column)s” is not recognised. The columns are account or "
+                            "plan, goal, date and value."
+                        ),
+                        column=shown,
+                    ),
                 )
-            )  # fmt: skip
+            )
         elif column in positions:
-            problems.append(ImportProblem(1, f"Column “{column}” appears twice."))
+            problems.append(
+                ImportProblem(1, filled_in(N_("Column “%(column)s” appears twice."), column=column))
+            )
         else:
             positions[column] = index
-    missing = [c for c in COLUMNS if c not in positions]
+    missing: list[str] = [c for c in COLUMNS if c not in positions]
     if "account" not in positions and "plan" not in positions:
-        missing.insert(0, "account or plan")
+        missing.insert(0, said(N_("account or plan")))
     if missing:
-        problems.append(ImportProblem(1, "The header lacks " + ", ".join(missing) + "."))
+        problems.append(ImportProblem(1, _lacks(missing)))
     return positions, problems
+
+
+def _lacks(missing: list[str]) -> str:
+    """The header lacks the columns, named as the file names them ("account or plan" in the
+    reader's words)."""
+    if isinstance(missing[0], FilledIn):
+        return filled_in(
+            N_("The header lacks %(either)s, %(columns)s.")
+            if missing[1:]
+            else N_("The header lacks %(either)s."),
+            either=missing[0],
+            columns=", ".join(missing[1:]),
+        )
+    return filled_in(N_("The header lacks %(columns)s."), columns=", ".join(missing))
 
 
 def plan_actuals_import(db: Session, viewer: User, content: bytes) -> ActualsImport:
@@ -151,11 +182,18 @@ def plan_actuals_import(db: Session, viewer: User, content: bytes) -> ActualsImp
     body = [(n, row) for n, row in enumerate(rows[1:], start=2) if any(c.strip() for c in row)]
     if len(body) > MAX_ROWS:
         result.problems.append(
-            ImportProblem(None, f"The file has {len(body):,} rows; at most {MAX_ROWS:,}.")
+            ImportProblem(
+                None,
+                filled_in(
+                    N_("The file has %(count)s rows; at most %(max)s."),
+                    count=len(body),
+                    max=MAX_ROWS,
+                ),
+            )
         )
         return result
     if not body:
-        result.problems.append(ImportProblem(None, "The file has no rows under its header."))
+        result.problems.append(ImportProblem(None, N_("The file has no rows under its header.")))
         return result
     plans: dict[int, AccountPlan | None] = {}
     accounts: dict[str, list[AccountPlan] | None] = {}
@@ -183,7 +221,12 @@ def plan_actuals_import(db: Session, viewer: User, content: bytes) -> ActualsImp
         key = (goal.id, data["measured_on"].isoformat())
         if key in seen:
             result.problems.append(
-                ImportProblem(line, f"The same goal and date are on line {seen[key]}.")
+                ImportProblem(
+                    line,
+                    filled_in(
+                        N_("The same goal and date are on line %(line)s."), line=str(seen[key])
+                    ),
+                )
             )
             continue
         seen[key] = line
@@ -197,9 +240,11 @@ def plan_actuals_import(db: Session, viewer: User, content: bytes) -> ActualsImp
 
 def _messages(line: int, messages: object) -> list[ImportProblem]:
     if not isinstance(messages, dict):
-        return [ImportProblem(line, str(messages))]
+        return [ImportProblem(line, said(str(messages)))]
     return [
-        ImportProblem(line, f"{name}: {text}")
+        ImportProblem(
+            line, filled_in(N_("%(column)s: %(problem)s"), column=name, problem=said(text))
+        )
         for name, texts in messages.items()
         for text in (texts if isinstance(texts, list) else [texts])
     ]
@@ -215,38 +260,59 @@ def _target(
     accounts: dict[str, list[AccountPlan] | None],
 ) -> tuple[AccountPlan, PlanGoal] | str:
     """The plan and goal a row names, or what is wrong with the row."""
-    goal_shown = goal_raw[:80] or "(empty)"
+    goal_shown = goal_raw[:80] or said(N_("(empty)"))
     account_shown = account_raw[:64]
     if plan_raw:
         plan = _plan(db, viewer, plan_raw, plans)
         if plan is None:
-            return f"No plan {plan_raw[:20]} you can record on."
+            return filled_in(N_("No plan %(plan)s you can record on."), plan=plan_raw[:20])
         if account_raw and plan.account.external_id != account_raw:
-            return (
-                f"Plan {plan.id} is not a plan of account {account_shown}: it is "
-                f"{plan.account.name}'s. Correct the account or the plan."
+            return filled_in(
+                N_(
+                    "Plan %(plan)s is not a plan of account %(account)s: it is %(name)s's. "
+                    "Correct the account or the plan."
+                ),
+                plan=str(plan.id),
+                account=account_shown,
+                name=plan.account.name,
             )
         goal = _goal(plan, goal_raw)
         if goal is None:
-            return f"No goal “{goal_shown}” in plan {plan.id}."
+            return filled_in(
+                N_("No goal “%(goal)s” in plan %(plan)s."), goal=goal_shown, plan=str(plan.id)
+            )
         return plan, goal
     if not account_raw:
-        return "The row names no account and no plan."
+        return N_("The row names no account and no plan.")
     if account_raw not in accounts:
         accounts[account_raw] = _account_plans(db, viewer, account_raw, plans)
     account_plans = accounts[account_raw]
     if account_plans is None:
-        return f"No account {account_shown}: no account has this external id."
+        return filled_in(
+            N_("No account %(account)s: no account has this external id."),
+            account=account_shown,
+        )
     if not account_plans:
-        return f"Account {account_shown} has no live plan you can record on."
+        return filled_in(
+            N_("Account %(account)s has no live plan you can record on."), account=account_shown
+        )
     matches = [(p, g) for p in account_plans if (g := _goal(p, goal_raw)) is not None]
     if not matches:
-        return f"No goal “{goal_shown}” in account {account_shown}'s plans you can record on."
+        return filled_in(
+            N_("No goal “%(goal)s” in account %(account)s's plans you can record on."),
+            goal=goal_shown,
+            account=account_shown,
+        )
     if len(matches) > 1:
-        ids = ", ".join(str(p.id) for p, _ in matches)
-        return (
-            f"Account {account_shown} has {len(matches)} live plans with the goal "
-            f"“{goal_shown}” (plans {ids}): add a plan column with the plan's id."
+        return filled_in(
+            N_(
+                "Account %(account)s has %(count)s live plans with the goal “%(goal)s” (plans "
+                "%(plans)s): add a plan column with the plan's id."
+            ),
+            account=account_shown,
+            count=len(matches),
+            goal=goal_shown,
+            plans=", ".join(str(p.id) for p, _ in matches),
         )
     return matches[0]
 

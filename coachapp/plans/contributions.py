@@ -25,12 +25,22 @@ from sqlalchemy.orm import Session, joinedload
 from coachapp import audit, policy, replay
 from coachapp.db import utcnow
 from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from coachapp.languages import N_
 from coachapp.models import AccountPlan, InsightStatus, PlanComment, PlanInsight, User
 from coachapp.plans.service import get_plan, touch_plan
 
 ANOTHER_INSIGHT = "That client_uuid belongs to another insight."
 ANOTHER_COMMENT = "That client_uuid belongs to another comment."
 DECISIONS = {"approve": InsightStatus.APPROVED, "decline": InsightStatus.DECLINED}
+# Why a decision on an insight was refused: decided before, or by someone else meanwhile.
+ALREADY_DECIDED = {
+    InsightStatus.APPROVED: N_("This insight was approved already."),
+    InsightStatus.DECLINED: N_("This insight was declined already."),
+}
+DECIDED_MEANWHILE = {
+    InsightStatus.APPROVED: N_("This insight was approved meanwhile."),
+    InsightStatus.DECLINED: N_("This insight was declined meanwhile."),
+}
 
 
 # Insights ---------------------------------------------------------------------------
@@ -104,7 +114,7 @@ def decide_insight(
     if insight.status == wanted:
         return insight
     if insight.status != InsightStatus.PENDING:
-        raise Conflict(f"This insight was {insight.status.value} already.")
+        raise Conflict(ALREADY_DECIDED[insight.status])
     # Fenced on the state it was read in: of two decisions crossing, one changes it.
     result = db.execute(
         update(PlanInsight)
@@ -117,7 +127,7 @@ def decide_insight(
         db.rollback()
         if insight.status == wanted:
             return insight
-        raise Conflict(f"This insight was {insight.status.value} meanwhile.")
+        raise Conflict(DECIDED_MEANWHILE[insight.status])
     touch_plan(db, plan)
     _record(db, viewer, plan, f"plan.insight.{decision}", insight)
     db.commit()

@@ -24,30 +24,32 @@ AREA_TITLES = {
     "reimbursement": N_("Reimbursement insight"),
 }
 
+# Each area's questions until an admin writes others; shown through gettext like the titles
+# (AreaGuide.shown_questions), so a default question reads in the reader's language.
 DEFAULT_QUESTIONS: dict[str, tuple[str, ...]] = {
     "business": (
-        "How is the system organised, and where are decisions on our therapy area made?",
-        "What are leadership's top financial and strategic priorities this year?",
-        "Which risk-based contracts or GPO agreements shape what they buy?",
-        "Who signs off above the formulary budget threshold?",
+        N_("How is the system organised, and where are decisions on our therapy area made?"),
+        N_("What are leadership's top financial and strategic priorities this year?"),
+        N_("Which risk-based contracts or GPO agreements shape what they buy?"),
+        N_("Who signs off above the formulary budget threshold?"),
     ),
     "clinical": (
-        "Which service lines and clinical leaders drive practice in our therapy area?",
-        "What evidence do their P&T and value analysis committees ask for?",
-        "Which pathways or order sets decide whether our product is used?",
-        "Where does the MSL's scientific exchange fit with their clinical agenda?",
+        N_("Which service lines and clinical leaders drive practice in our therapy area?"),
+        N_("What evidence do their P&T and value analysis committees ask for?"),
+        N_("Which pathways or order sets decide whether our product is used?"),
+        N_("Where does the MSL's scientific exchange fit with their clinical agenda?"),
     ),
     "operational": (
-        "Where are their capacity bottlenecks (infusion chairs, clinic slots, staffing)?",
-        "How do patients flow between sites of care, and where do they drop out?",
-        "Which EHR build or workflow change would make adoption easier for staff?",
-        "Who runs in-service education, and how do nurse educators get time on units?",
+        N_("Where are their capacity bottlenecks (infusion chairs, clinic slots, staffing)?"),
+        N_("How do patients flow between sites of care, and where do they drop out?"),
+        N_("Which EHR build or workflow change would make adoption easier for staff?"),
+        N_("Who runs in-service education, and how do nurse educators get time on units?"),
     ),
     "reimbursement": (
-        "What is their payer mix, and which payers restrict our therapy?",
-        "How do they handle prior authorisation and denials today, and who owns it?",
-        "Which sites take part in 340B, and how does that change their economics?",
-        "Which coding or billing questions slow down the patients they already treat?",
+        N_("What is their payer mix, and which payers restrict our therapy?"),
+        N_("How do they handle prior authorisation and denials today, and who owns it?"),
+        N_("Which sites take part in 340B, and how does that change their economics?"),
+        N_("Which coding or billing questions slow down the patients they already treat?"),
     ),
 }
 
@@ -63,6 +65,13 @@ class AreaGuide:
         """The title in the reader's language when it is a default one (AREA_TITLES); a title
         an admin wrote, as written."""
         return gettext(self.title)
+
+    @property
+    def shown_questions(self) -> tuple[str, ...]:
+        """The questions, each default one (DEFAULT_QUESTIONS) in the reader's language; a
+        question an admin wrote, as written."""
+        defaults = DEFAULT_QUESTIONS.get(self.area, ())
+        return tuple(gettext(q) if q in defaults else q for q in self.questions)
 
 
 def profiling_guides(db: Session) -> dict[str, AreaGuide]:
@@ -83,7 +92,8 @@ def update_profiling_guide(
 ) -> AreaGuide:
     if area not in PROFILE_AREAS:
         raise InvalidInput("Unknown profiling area.", {"area": [f"One of {PROFILE_AREAS}."]})
-    cleaned = [q.strip() for q in questions if q.strip()]
+    cleaned = [_as_default(q.strip(), DEFAULT_QUESTIONS[area]) for q in questions if q.strip()]
+    title = _as_default(title.strip(), (AREA_TITLES[area],))
     if problem := next(
         (line_problem(t) for t in (title.strip(), *cleaned) if line_problem(t)), None
     ):
@@ -106,3 +116,9 @@ def update_profiling_guide(
     audit.record(db, actor, "profiling_guide.update", "profiling_guide", row.id, area=area)
     db.commit()
     return AreaGuide(area, row.title, tuple(cleaned))
+
+
+def _as_default(text: str, defaults: tuple[str, ...]) -> str:
+    """A default text saved as the admin's page showed it (in their language) stays the
+    default, so that it goes on reading in each reader's language."""
+    return next((default for default in defaults if text == gettext(default)), text)

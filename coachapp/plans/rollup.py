@@ -16,11 +16,12 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, aliased, contains_eager, selectinload
 
 from coachapp import policy
-from coachapp.csvfiles import csv_text, in_the_readers_language
+from coachapp.csvfiles import csv_text, in_the_readers_language, in_the_readers_words
 from coachapp.ids import typed_id
 from coachapp.languages import N_
 from coachapp.listing import contains_text, first_row_of, page_count, search_text
 from coachapp.models import (
+    ACCOUNT_TYPE_LABELS,
     FUNCTION_LABELS,
     Account,
     AccountPlan,
@@ -376,6 +377,14 @@ CSV_COLUMNS = (
 )
 
 
+# A plan's status in the export (its code in English, as the API gives it).
+PLAN_STATUS_WORDS = {
+    PlanStatus.DRAFT.value: N_("Draft"),
+    PlanStatus.ACTIVE.value: N_("Active"),
+    PlanStatus.ARCHIVED.value: N_("Archived"),
+}
+
+
 def rollup_csv(rows: Iterable[RollupRow[Any]]) -> str:
     """The roll-up as a CSV file: of rollup()'s rows, or of every plan's facts (an export of
     thousands of plans reads them as facts, coachapp.plans.facts)."""
@@ -386,17 +395,17 @@ def _rollup_line(row: RollupRow[Any]) -> list[object]:
     plan = row.plan
     return [
         plan.account.name,
-        plan.account.type.value,
+        in_the_readers_words(plan.account.type.value, ACCOUNT_TYPE_LABELS),
         plan.account.region,
         plan.period,
-        plan.status.value,
+        in_the_readers_words(plan.status.value, PLAN_STATUS_WORDS),
         plan.owner.name,
-        plan.owner.function.value,
+        in_the_readers_words(plan.owner.function.value, FUNCTION_LABELS),
         row.completeness.score,
         *(row.goals_by_status.get(s.value, 0) for s in GoalStatus),
         row.overdue_actions,
         plan.last_activity_at.date().isoformat(),
-        "; ".join(row.completeness.missing),
+        "; ".join(row.completeness.said),
         *_attainment_cells(row.attainment),
     ]
 

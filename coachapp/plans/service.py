@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from coachapp import audit, policy
 from coachapp.db import utcnow
 from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from coachapp.field_messages import filled_in
+from coachapp.languages import N_
 from coachapp.listing import Choices, choices_among
 from coachapp.models import (
     Account,
@@ -263,6 +265,12 @@ def _short(diff: dict[str, list[Any]]) -> dict[str, list[Any]]:
 # Plans ------------------------------------------------------------------------
 
 
+def _has_a_plan(account: str, period: str) -> str:
+    return filled_in(
+        N_("%(account)s already has a plan for %(period)s."), account=account, period=period
+    )
+
+
 def create_plan(db: Session, viewer: User, data: dict[str, Any]) -> AccountPlan:
     """A rep starts a plan for an account (existing, or new by name) and a period."""
     if viewer.role != Role.REP:
@@ -275,7 +283,7 @@ def create_plan(db: Session, viewer: User, data: dict[str, Any]) -> AccountPlan:
     )
     if exists:
         raise Conflict(
-            f"{account.name} already has a plan for {data['period']}.",
+            _has_a_plan(account.name, data["period"]),
             {"period": ["There is already a plan for this account and period."]},
         )
     plan = AccountPlan(
@@ -291,7 +299,7 @@ def create_plan(db: Session, viewer: User, data: dict[str, Any]) -> AccountPlan:
         db.flush()
     except IntegrityError as exc:
         db.rollback()
-        raise Conflict(f"{account.name} already has a plan for {data['period']}.") from exc
+        raise Conflict(_has_a_plan(account.name, data["period"])) from exc
     _record(db, viewer, plan, "plan.create", account=account.name, period=plan.period)
     db.commit()
     return get_plan(db, viewer, plan.id)
@@ -577,7 +585,7 @@ def add_team_member(
         )
     if any(member.user_id == person.id for member in plan.team):
         raise Conflict(
-            f"{person.name} is already on the account team.",
+            filled_in(N_("%(name)s is already on the account team."), name=person.name),
             {"user_id": ["Already on the team."]},
         )
     member = PlanTeamMember(user=person, responsibility=data.get("responsibility") or "")
@@ -604,8 +612,11 @@ def remove_team_member(db: Session, viewer: User, plan_id: int, user_id: int) ->
     ]
     if open_actions:
         raise Conflict(
-            f"{member.user.name} still owns {len(open_actions)} open action(s); "
-            "reassign or close them first."
+            filled_in(
+                N_("%(name)s still owns %(count)s open action(s); reassign or close them first."),
+                name=member.user.name,
+                count=len(open_actions),
+            )
         )
     plan.team.remove(member)
     touch_plan(db, plan)

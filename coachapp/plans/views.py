@@ -34,19 +34,13 @@ from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from coachapp.forms import form_values, load_form
 from coachapp.htmx import is_fragment_request, swapped_into, with_trigger
 from coachapp.ids import typed_id
-from coachapp.languages import N_, gettext
+from coachapp.languages import gettext
 from coachapp.listing import Choices, page_number, search_text
 from coachapp.models import (
-    ACCOUNT_TYPE_LABELS,
-    FUNCTION_LABELS,
     PROFILE_AREAS,
     Account,
     AccountPlan,
-    ActionStatus,
-    DecisionRole,
-    GoalStatus,
     PlanStatus,
-    Relationship,
     Role,
     User,
 )
@@ -62,6 +56,7 @@ from coachapp.plans import (
 from coachapp.plans import qbr as regional
 from coachapp.plans.attainment import TRACK_LABELS, attainment_of_plan, goal_attainment
 from coachapp.plans.completeness import plan_completeness
+from coachapp.plans.labels import LABELS
 from coachapp.plans.profiling import profiling_guides
 from coachapp.timezones import local_today
 from coachapp.versioning import StaleVersion
@@ -75,43 +70,6 @@ def plan_shapes() -> dict[str, Any]:
     return {"plan_shapes": schemas}
 
 
-# Marked for the catalogues; the templates show each in the reader's language, `_(label)`.
-LABELS = {
-    "goal_status": {
-        GoalStatus.ON_TRACK.value: N_("On track"),
-        GoalStatus.AT_RISK.value: N_("At risk"),
-        GoalStatus.OFF_TRACK.value: N_("Off track"),
-        GoalStatus.DONE.value: N_("Done"),
-    },
-    "goal_kind": {"numeric": N_("A number"), "stages": N_("Stages")},
-    "action_status": {
-        ActionStatus.OPEN.value: N_("Open"),
-        ActionStatus.DONE.value: N_("Done"),
-        ActionStatus.CANCELLED.value: N_("Cancelled"),
-    },
-    "plan_status": {
-        PlanStatus.DRAFT.value: N_("Draft"),
-        PlanStatus.ACTIVE.value: N_("Active"),
-        PlanStatus.ARCHIVED.value: N_("Archived"),
-    },
-    "decision_role": {
-        DecisionRole.DECISION_MAKER.value: N_("Decision maker"),
-        DecisionRole.INFLUENCER.value: N_("Influencer"),
-        DecisionRole.GATEKEEPER.value: N_("Gatekeeper"),
-        DecisionRole.CHAMPION.value: N_("Champion"),
-        DecisionRole.USER.value: N_("User"),
-        DecisionRole.OTHER.value: N_("Other"),
-    },
-    "relationship": {
-        Relationship.NONE.value: N_("None"),
-        Relationship.WEAK.value: N_("Weak"),
-        Relationship.NEUTRAL.value: N_("Neutral"),
-        Relationship.GOOD.value: N_("Good"),
-        Relationship.STRONG.value: N_("Strong"),
-    },
-    "function": FUNCTION_LABELS,
-    "account_type": ACCOUNT_TYPE_LABELS,
-}
 SECTION_FIELDS = ("strategic_priorities", *(f"profile_{a}" for a in PROFILE_AREAS))
 # What a saved change tells the plan page: its completeness card refreshes on it.
 PLAN_CHANGED = "plan-changed"

@@ -16,7 +16,7 @@ from coachapp.db import get_session
 from coachapp.forms import load_form
 from coachapp.languages import gettext
 from coachapp.models import Role, User
-from coachapp.privacy import retention
+from coachapp.privacy import printed, retention
 from coachapp.privacy.export import export_coaching_history, export_person
 from coachapp.privacy.sections import SECTION_TITLES
 
@@ -39,7 +39,12 @@ def _download(document: dict[str, Any], filename: str) -> Response:
 
 def _printed(document: dict[str, Any], title: str, **context: Any) -> Response:
     page = render_template(
-        "privacy/print.html", document=document, title=title, titles=SECTION_TITLES, **context
+        "privacy/print.html",
+        document=document,
+        title=title,
+        titles=SECTION_TITLES,
+        printed=printed,
+        **context,
     )
     return Response(page, headers={"Cache-Control": "no-store"})
 

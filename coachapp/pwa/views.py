@@ -19,7 +19,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy.orm import Session
 
-from coachapp import policy
+from coachapp import content_translations, policy
 from coachapp.auth.person import (
     KEPT_SIGN_OUT_HEADER,
     NOBODY,
@@ -31,7 +31,7 @@ from coachapp.auth.person import (
 from coachapp.auth.roles import roles_required, viewer
 from coachapp.coaching import caps, counts, schemas
 from coachapp.coaching import service as coaching
-from coachapp.coaching.specificity import FOCUS_CHIPS, STRENGTH_CHIPS
+from coachapp.coaching.specificity import FOCUS_CHIPS, STRENGTH_CHIPS, chips_as_read
 from coachapp.db import get_session
 from coachapp.errors import Conflict
 from coachapp.links import API_PREFIX, ID_SLOT, path_pattern, path_template
@@ -201,6 +201,8 @@ def offline() -> str:
 
 
 def _guides_by_rep(db: Session, reps: list[User]) -> tuple[dict[int, Any], dict[int, int]]:
+    """The reps' guide versions by id, in the reader's language where given a text in it,
+    and each rep's version id."""
     published = coaching.published_versions(db)
     versions: dict[int, Any] = {}
     of_rep: dict[int, int] = {}
@@ -208,7 +210,11 @@ def _guides_by_rep(db: Session, reps: list[User]) -> tuple[dict[int, Any], dict[
         version = coaching.guide_among(published, rep)
         versions[version.id] = version
         of_rep[rep.id] = version.id
-    return versions, of_rep
+    as_read = {
+        version_id: content_translations.guide_version_as_read(db, version)
+        for version_id, version in versions.items()
+    }
+    return as_read, of_rep
 
 
 @bp.get("/notes/offline")
@@ -233,10 +239,10 @@ def offline_note() -> tuple[str, int]:
         scale=RATING_SCALE,
         not_observed=NOT_OBSERVED_LABEL,
         types=NOTE_TYPE_LABELS,
-        strength_chips=STRENGTH_CHIPS,
+        strength_chips=chips_as_read(STRENGTH_CHIPS),
         caps=caps,
         counts=counts,
-        focus_chips=FOCUS_CHIPS,
+        focus_chips=chips_as_read(FOCUS_CHIPS),
         today=local_today(user.timezone),
         in_the_future=coaching.IN_THE_FUTURE,
         give_due_date=schemas.GIVE_DUE_DATE,

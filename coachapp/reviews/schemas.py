@@ -58,13 +58,13 @@ MAX_PARTICIPANTS = 100
 MAX_AGREEMENTS = 20
 MAX_EARLIER_AGREEMENTS = 100
 
-RATE_THE_TEAM = "Rate the team 1 to 4."
-RATE_EACH = "Rate the team on each of the 3C's: collaboration, coordination, communication."
-SAY_PROGRESS = "Say how the plan is progressing."
-SAY_AGREED = "Say what was agreed."
-CHOOSE_OWNER = "Choose who owns it."
-CHOOSE_PARTICIPANTS = "Choose at least one participant."
-CHOOSE_OUTCOME = "Choose open or done."
+RATE_THE_TEAM = N_("Rate the team 1 to 4.")
+RATE_EACH = N_("Rate the team on each of the 3C's: collaboration, coordination, communication.")
+SAY_PROGRESS = N_("Say how the plan is progressing.")
+SAY_AGREED = N_("Say what was agreed.")
+CHOOSE_OWNER = N_("Choose who owns it.")
+CHOOSE_PARTICIPANTS = N_("Choose at least one participant.")
+CHOOSE_OUTCOME = N_("Choose open or done.")
 CARRIED, CLOSED = "open", "done"
 
 

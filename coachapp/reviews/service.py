@@ -28,7 +28,7 @@ from coachapp import audit, policy, replay
 from coachapp.db import insert_for, utcnow
 from coachapp.errors import InvalidInput, NotFound, PermissionDenied
 from coachapp.inbox.service import mark_read_about
-from coachapp.languages import formatted, gettext, writing_for
+from coachapp.languages import N_, formatted, gettext, writing_for
 from coachapp.links import path_for
 from coachapp.models import (
     Account,
@@ -51,11 +51,11 @@ from coachapp.reviews.schemas import CLOSED
 from coachapp.timezones import local_today
 
 ANOTHER_REVIEW = "That client_uuid belongs to another review."
-IN_THE_FUTURE = "The review cannot be in the future."
-NOT_ON_THE_TEAM = "Choose members of the account's team."
-OWNER_NOT_ON_THE_TEAM = "Choose someone on the account's team."
-DUE_BEFORE_REVIEW = "Give a due date on or after the day of the review."
-NOT_AN_EARLIER_AGREEMENT = "Choose open agreements of this account's earlier reviews."
+IN_THE_FUTURE = N_("The review cannot be in the future.")
+NOT_ON_THE_TEAM = N_("Choose members of the account's team.")
+OWNER_NOT_ON_THE_TEAM = N_("Choose someone on the account's team.")
+DUE_BEFORE_REVIEW = N_("Give a due date on or after the day of the review.")
+NOT_AN_EARLIER_AGREEMENT = N_("Choose open agreements of this account's earlier reviews.")
 # What the plan summary keeps of each live plan, so a review stays a page long.
 SUMMARY_GOALS = 12
 SUMMARY_ACTIONS = 12
@@ -323,7 +323,9 @@ def _agreements(
         if item["due_date"] < held_on:
             problems.setdefault(index, {})["due_date"] = [DUE_BEFORE_REVIEW]
     if problems:
-        raise InvalidInput("Please correct the agreements marked below.", {"agreements": problems})
+        raise InvalidInput(
+            N_("Please correct the agreements marked below."), {"agreements": problems}
+        )
     return items
 
 
@@ -377,7 +379,7 @@ def acknowledge_review(
     acknowledgement again (a double tap, a replay) changes nothing. (review, acknowledged now)."""
     review = get_review(db, viewer, review_id)
     if not policy.may_acknowledge_review(viewer, review):
-        raise PermissionDenied("Its participants and their line managers acknowledge a review.")
+        raise PermissionDenied(N_("Its participants and their line managers acknowledge a review."))
     insert = insert_for(db)
     added = db.execute(
         insert(ReviewAcknowledgement)

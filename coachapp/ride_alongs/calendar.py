@@ -13,6 +13,7 @@ from coachapp import audit, policy
 from coachapp.db import utcnow
 from coachapp.errors import InvalidInput, NotFound, PermissionDenied
 from coachapp.forms import check_length
+from coachapp.languages import N_
 from coachapp.models import PlannedRideAlong, Role, User
 from coachapp.plain_text import one_line
 from coachapp.ride_alongs import service
@@ -31,18 +32,21 @@ def plan_ride_along(
     note: str = "",
 ) -> PlannedRideAlong:
     if manager.role != Role.MANAGER:
-        raise PermissionDenied("Ride-alongs are planned by a rep's manager.")
+        raise PermissionDenied(N_("Ride-alongs are planned by a rep's manager."))
     rep = db.get(User, rep_id)
     if rep is None or rep.manager_id != manager.id or not rep.active:
         raise NotFound()
     if day < today or day > today + dt.timedelta(days=HORIZON_DAYS):
         raise InvalidInput(
-            "Pick a day from today to a year ahead.", {"day": ["From today to a year ahead."]}
+            N_("Pick a day from today to a year ahead."),
+            {"day": [N_("From today to a year ahead.")]},
         )
     if plan_id is not None:
         plan = policy.plan_or_404(db, manager, plan_id)
         if plan.owner_id != rep.id and all(m.user_id != rep.id for m in plan.team):
-            raise InvalidInput("Choose one of the rep's plans.", {"plan_id": ["Not the rep's."]})
+            raise InvalidInput(
+                N_("Choose one of the rep's plans."), {"plan_id": [N_("Not the rep's.")]}
+            )
     note = check_length(note.strip(), NOTE_MAX, "note")  # refused, never cut
     ride = PlannedRideAlong(
         manager_id=manager.id, rep_id=rep.id, plan_id=plan_id, day=day, note=note

@@ -23,6 +23,7 @@ from coachapp.coaching.schemas import (
     required_text,
     text_field,
 )
+from coachapp.field_messages import AT_MOST_CALLS
 from coachapp.forms import FormId, Line
 from coachapp.languages import N_
 from coachapp.models import PlannedRideAlong
@@ -41,13 +42,13 @@ MAX_CALL_RATINGS = 100
 NEED_ACCOUNT = N_("Pick one of the day's accounts or name the account.")
 NEED_SCORE = N_("Give each competency you ticked a rating, or untick it.")
 NEED_SOMETHING = N_("Rate a competency you observed or write a line of evidence.")
-PICK_DAY = "Pick the day of the ride-along."
-TOO_MANY_STOPS = f"Plan at most {MAX_STOPS} calls for the day."
-SAY_WHAT_SHOWS_DONE = "Add a line of evidence: what shows it is done."
+PICK_DAY = N_("Pick the day of the ride-along.")
+TOO_MANY_STOPS = AT_MOST_CALLS % {"max": MAX_STOPS}
+SAY_WHAT_SHOWS_DONE = N_("Add a line of evidence: what shows it is done.")
 
 
 class RideAlongCreateSchema(Schema):
-    rep_id = FormId(required=True, error_messages={"required": "Choose the rep."})
+    rep_id = FormId(required=True, error_messages={"required": N_("Choose the rep.")})
     day = fields.Date(
         required=True,
         error_messages={"required": PICK_DAY, "null": PICK_DAY, "invalid": PICK_DAY},

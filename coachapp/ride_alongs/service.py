@@ -31,6 +31,7 @@ from coachapp.coaching.schemas import EVIDENCE_MAX
 from coachapp.db import utcnow
 from coachapp.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from coachapp.forms import check_length, too_long
+from coachapp.languages import N_
 from coachapp.models import (
     RATING_SCALE,
     AccountPlan,
@@ -256,9 +257,9 @@ def pre_brief(db: Session, viewer: User, ride: PlannedRideAlong) -> PreBrief:
 
 def _open_for_changes(ride: PlannedRideAlong) -> None:
     if ride.cancelled_at is not None:
-        raise Conflict("This ride-along was cancelled.")
+        raise Conflict(N_("This ride-along was cancelled."))
     if ride.session_id is not None:
-        raise Conflict("The note for this ride-along is written; it is kept as it is.")
+        raise Conflict(N_("The note for this ride-along is written; it is kept as it is."))
 
 
 def _stop_rows(
@@ -300,7 +301,7 @@ def _stop_rows(
             }
         )
     if errors:
-        raise InvalidInput("Check the day's accounts and objectives.", {"stops": errors})
+        raise InvalidInput(N_("Check the day's accounts and objectives."), {"stops": errors})
     return rows
 
 
@@ -318,7 +319,7 @@ def prepare(
     objective each (replacing the earlier list; a stop kept keeps the calls logged on it)."""
     ride = get_ride(db, viewer, ride_id)
     if not policy.can_prepare_ride_along(viewer, ride):
-        raise PermissionDenied("The rep prepares their ride-along.")
+        raise PermissionDenied(N_("The rep prepares their ride-along."))
     _open_for_changes(ride)
     if expected_version is None and require_version:
         raise VersionRequired()
@@ -351,7 +352,7 @@ def complete_agreement(
     evidence the manager sees; it closes the follow-up through the follow-up service."""
     ride = get_ride(db, viewer, ride_id)
     if not policy.can_prepare_ride_along(viewer, ride):
-        raise PermissionDenied("The rep closes their agreements.")
+        raise PermissionDenied(N_("The rep closes their agreements."))
     brief = pre_brief(db, viewer, ride)
     if all(agreement.id != follow_up_id for agreement in brief.agreements):
         raise NotFound()
@@ -399,18 +400,18 @@ def _call_ratings(version: GuideVersion, ratings: list[dict[str, Any]]) -> list[
         competency_id, score = rating.get("competency_id"), rating.get("score")
         if competency_id not in known:
             raise InvalidInput(
-                "A rating names a competency that is not in the day's guide.",
-                {"ratings": {str(index): {"competency_id": ["Not in the guide used."]}}},
+                N_("A rating names a competency that is not in the day's guide."),
+                {"ratings": {str(index): {"competency_id": [N_("Not in the guide used.")]}}},
             )
         if competency_id in seen:
             raise InvalidInput(
-                "A competency is rated twice.",
-                {"ratings": {str(index): {"competency_id": ["Rated twice."]}}},
+                N_("A competency is rated twice."),
+                {"ratings": {str(index): {"competency_id": [N_("Rated twice.")]}}},
             )
         if score not in service.SCORES:
             raise InvalidInput(
-                "Rate each competency you observed on the guide's scale.",
-                {"ratings": {str(index): {"score": ["1 to 4."]}}},
+                N_("Rate each competency you observed on the guide's scale."),
+                {"ratings": {str(index): {"score": [N_("1 to 4.")]}}},
             )
         seen.add(competency_id)
         rows.append({"competency_id": competency_id, "score": score})
@@ -426,7 +427,7 @@ def capture_call(
     client_uuid = data.get("client_uuid") or uuid.uuid4()
     ride = get_ride(db, viewer, ride_id)
     if not policy.can_capture_calls(viewer, ride):
-        raise PermissionDenied("The manager on the ride-along captures its calls.")
+        raise PermissionDenied(N_("The manager on the ride-along captures its calls."))
 
     def mine(found: RideAlongCall) -> bool:
         return found.ride_id == ride.id and found.ride.manager_id == viewer.id
@@ -594,11 +595,11 @@ def write_note(db: Session, viewer: User, ride_id: int) -> tuple[Note, bool]:
     from its calls. Writing it again opens the same note: (note, created)."""
     ride = get_ride(db, viewer, ride_id)
     if not policy.can_capture_calls(viewer, ride):
-        raise PermissionDenied("The manager on the ride-along writes its note.")
+        raise PermissionDenied(N_("The manager on the ride-along writes its note."))
     if ride.session_id is not None:
         return service.get_note(db, viewer, ride.session_id), False
     if ride.cancelled_at is not None:
-        raise Conflict("This ride-along was cancelled.")
+        raise Conflict(N_("This ride-along was cancelled."))
     calls = calls_of(db, viewer, ride)
     version = guide_of(db, ride)
     ratings = combined_ratings(calls, version)

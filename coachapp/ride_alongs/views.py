@@ -22,6 +22,7 @@ from coachapp import content_translations, policy, replay
 from coachapp.auth.roles import roles_required, viewer
 from coachapp.db import get_session
 from coachapp.errors import Conflict, InvalidInput
+from coachapp.field_messages import in_readers_language
 from coachapp.forms import FormBody, form_number, load_form
 from coachapp.htmx import is_fragment_request
 from coachapp.inbox import reading as inbox
@@ -160,7 +161,7 @@ def plan(rep_id: int) -> Response:
             data["note"],
         )  # fmt: skip
     except InvalidInput as exc:
-        flash(exc.message, "error")
+        flash(in_readers_language(exc.message), "error")
     else:
         flash(gettext("Ride-along planned. Add it to your calendar below."), "success")
     return redirect(_person_url(rep_id))
@@ -311,7 +312,7 @@ def capture_call(ride_id: int) -> Any:
     except InvalidInput as exc:
         return _refused(ride, form.errors(exc), 422)
     except Conflict as exc:
-        flash(exc.message, "error")
+        flash(in_readers_language(exc.message), "error")
         return redirect(_day_url(ride.id))
     flash(gettext("Call at %(account)s saved.", account=call.account_name), "success")
     return redirect(_day_url(ride.id, "capture"))
@@ -323,7 +324,7 @@ def remove_call(ride_id: int, call_id: int) -> Response:
     try:
         service.remove_call(get_session(), viewer(), ride_id, call_id)
     except Conflict as exc:
-        flash(exc.message, "error")
+        flash(in_readers_language(exc.message), "error")
     return redirect(_day_url(ride_id, "calls"))
 
 
@@ -337,7 +338,7 @@ def write_note(ride_id: int) -> Response:
     try:
         note, _ = service.write_note(get_session(), viewer(), ride_id)
     except Conflict as exc:
-        flash(exc.message, "error")
+        flash(in_readers_language(exc.message), "error")
         return redirect(_day_url(ride_id))
     if note.status.value == "acknowledged":
         return redirect(url_for("coaching.show", note_id=note.id))

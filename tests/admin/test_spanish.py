@@ -8,7 +8,9 @@ import html
 from typing import Any
 
 import pytest
+from sqlalchemy.orm import Session
 
+from coachapp.admin import invitations
 from tests.builders import Org
 from tests.conftest import HttpsClient
 
@@ -118,3 +120,42 @@ def test_a_refusal_says_so_in_the_admins_language(spanish_admin: HttpsClient) ->
     text = text_of(refused)
     assert "Déjalo vacío: un admin nuevo recibe su contraseña de un solo uso" in text
     assert "Leave this empty" not in text
+
+
+def test_an_imports_problems_name_their_people_in_the_admins_language(
+    spanish_admin: HttpsClient, org: Org, db: Session
+) -> None:
+    manager = org.people["manager"]
+    manager.active = False
+    db.commit()
+    preview = spanish_admin.post_form(
+        "/admin/import/preview",
+        {
+            "csv_text": "email,name,role,function,manager email,time zone\n"
+            f"nueva@example.com,Nueva Persona,rep,sales,{manager.email},America/Mexico_City\n"
+            "otra@example.com,Otra Persona,chief,sales,,Mars/Olympus\n"
+            "nueva@example.com,Nueva Otra Vez,rep,sales,,America/Mexico_City\n"
+        },
+    )
+    text = text_of(preview)
+    for spanish in (
+        f"El gerente {manager.email} está desactivado.",
+        "Rol desconocido “chief”; usa uno de estos: rep, manager, director, admin.",
+        "Zona horaria desconocida “Mars/Olympus”; usa un nombre como America/New_York.",
+        "nueva@example.com también está en la línea 2 (los correos se comparan sin distinguir",
+        "Un representante reporta a un gerente: el correo del gerente está vacío.",
+    ):
+        assert spanish in text, spanish
+    for english in ("is deactivated", "Unknown role", "is also on line", "reports to a manager"):
+        assert english not in text, english
+
+
+def test_a_refused_invitation_names_the_person_in_the_admins_language(
+    spanish_admin: HttpsClient, org: Org, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(invitations, "check_invitations_possible", lambda: None)
+    rep = org.people["rep"]
+    rep.active = False
+    db.commit()
+    refused = spanish_admin.post_form(f"/admin/users/{rep.id}/invitation", follow_redirects=True)
+    assert f"{rep.name} está desactivado: reactívalo primero." in text_of(refused)

@@ -71,9 +71,11 @@ def assert_error_shape(response: Any, status: int | set[int] | None = None) -> d
     assert isinstance(body, dict) and set(body) == {"error"}, text
     error = body["error"]
     assert isinstance(error, dict), text
-    assert {"code", "message"} <= set(error) <= {"code", "message", "fields"}, text
+    assert {"code", "message"} <= set(error) <= {"code", "message", "fields", "translation"}, text
     assert isinstance(error["code"], str) and error["code"], text
     assert isinstance(error["message"], str) and error["message"], text
     if "fields" in error:
         assert isinstance(error["fields"], dict), text
+    if "translation" in error:  # for a reader of another language; the English stays
+        assert {"language", "message"} <= set(error["translation"]), text
     return error

@@ -1,6 +1,8 @@
 """An email is written in its reader's language: the one they chose, else English (no browser
 to ask), whoever's page sent it: an admin reading Spanish invites someone who left the
-language to their browser in English, and someone who chose Spanish in Spanish."""
+language to their browser in English, and someone who chose Spanish in Spanish. What a person
+asks for themself (a reset link) comes in the language of the page they asked from, unless
+they chose one."""
 
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ from tests.mail.conftest import Inbox
 from tests.mail.test_password_reset import ask, browser
 
 pytestmark = pytest.mark.first_backend
+
+SPANISH_BROWSER = {"Accept-Language": "es-MX,es;q=0.9"}
 
 base_url = by_email.base_url
 
@@ -86,3 +90,28 @@ def test_a_nudge_email_is_written_in_the_persons_language(
     (digest,) = base_url.to(manager.email)  # left to the browser: English, as before
     assert digest["Subject"] == "Coachapp: 2 things waiting for you"
     assert by_email.text_of(digest).startswith("Hello Morgan,")
+
+
+def test_a_reset_link_asked_from_a_spanish_browser_is_in_spanish_unless_english_was_chosen(
+    app: Flask, db: Session, org: Org, inbox: Inbox
+) -> None:
+    """The worker has no browser: the link is written in the language of the page it was
+    asked from, for someone who left their language to the browser; a chosen one wins."""
+    rep, rep2 = org.people["rep"], org.people["rep2"]
+    rep2.language = "en"
+    db.commit()
+    for person in (rep, rep2):
+        asked = browser(app).post_form(
+            "/password/forgot", {"email": person.email}, headers=SPANISH_BROWSER
+        )
+        assert asked.status_code == 303
+    run_once(app, {"password_resets", "mail"})
+    (spanish,) = inbox.to(rep.email)
+    assert spanish["Subject"] == "Restablece tu contraseña de Coachapp"
+    text = spanish.get_body(("plain",)).get_content()
+    assert "El enlace funciona una vez, durante 1 hora." in text and "The link" not in text
+    assert '<html lang="es">' in spanish.get_body(("html",)).get_content()
+    (english,) = inbox.to(rep2.email)
+    assert english["Subject"] == "Reset your Coachapp password"
+    assert "works once, for 1 hour" in english.get_body(("plain",)).get_content()
+    assert '<html lang="en">' in english.get_body(("html",)).get_content()

@@ -3,13 +3,17 @@ chose it."""
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from coachapp.models import Account
-from tests.builders import Lines
-from tests.observations.conftest import page_client
+from coachapp.models import Account, GuideVersion
+from tests.builders import Lines, make_guide_translation
+from tests.conftest import HttpsClient
+from tests.observations.conftest import A_3C, NOT_A_3C, SEEN, competency, page_client
+from tests.observations.test_pages import form_of, new_path
 
 pytestmark = pytest.mark.usefixtures("guide")
 
@@ -48,3 +52,60 @@ def test_observing_a_colleague_speaks_the_managers_language(
     listed = client.get("/observations").get_data(as_text=True)
     assert "<title>Observaciones · Coachapp</title>" in listed
     assert "Registrar una observación" in listed and "Record an observation" not in listed
+
+
+COLLABORATES = "Trabaja como un solo equipo de cuenta entre funciones"
+
+
+def observe(
+    app: Flask, db: Session, lines: Lines, account: Account, guide: GuideVersion
+) -> tuple[HttpsClient, str]:
+    """The sales manager's form about the access rep, and the observation they record on
+    cross-functional collaboration; the form as they read it."""
+    people = lines.people
+    author = page_client(app, people["sales_manager"])
+    form, fields = form_of(author, new_path(account, people["access_rep"].id))
+    sent = {
+        **fields,
+        "subject_id": str(people["access_rep"].id),
+        "competency_id": str(competency(guide, A_3C).id),
+        "text": SEEN,
+    }
+    assert author.post(f"/accounts/{account.id}/observations", data=sent).status_code == 302
+    return author, html.unescape(form)
+
+
+def test_the_observation_form_and_lists_read_the_translated_guide(
+    app: Flask, db: Session, lines: Lines, account: Account, guide: GuideVersion
+) -> None:
+    make_guide_translation(db, guide, {A_3C: COLLABORATES})
+    lines.people["sales_manager"].language = "es"
+    db.commit()
+    author, form = observe(app, db, lines, account, guide)
+    assert f">{COLLABORATES}</label>" in form
+    assert "Works as one account team across functions" not in form
+    assert f">{competency(guide, NOT_A_3C).name}</label>" in form  # no Spanish name: its own
+    listed = html.unescape(author.get("/observations").get_data(as_text=True))
+    assert COLLABORATES in listed and "Works as one account team" not in listed
+
+
+def test_the_observation_form_keeps_the_guides_names_without_a_spanish_text(
+    app: Flask, db: Session, lines: Lines, account: Account, guide: GuideVersion
+) -> None:
+    lines.people["sales_manager"].language = "es"
+    db.commit()
+    author, form = observe(app, db, lines, account, guide)
+    assert ">Works as one account team across functions</label>" in form
+    listed = html.unescape(author.get("/observations").get_data(as_text=True))
+    assert "Works as one account team across functions" in listed
+
+
+def test_an_english_reader_observes_in_the_guides_own_names(
+    app: Flask, db: Session, lines: Lines, account: Account, guide: GuideVersion
+) -> None:
+    make_guide_translation(db, guide, {A_3C: COLLABORATES})
+    author, form = observe(app, db, lines, account, guide)
+    assert ">Works as one account team across functions</label>" in form
+    assert COLLABORATES not in form
+    listed = html.unescape(author.get("/observations").get_data(as_text=True))
+    assert "Works as one account team across functions" in listed and COLLABORATES not in listed

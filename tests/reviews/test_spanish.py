@@ -70,3 +70,19 @@ def test_an_account_team_review_speaks_each_ones_language(
     acked = msl.post_form(f"/reviews/{review.id}/acknowledgement", {"comment": "De acuerdo."})
     after = msl.get(acked.headers["Location"]).get_data(as_text=True)
     assert "Lectura confirmada." in after and "Confirmaste la lectura de esta revisión el" in after
+
+
+def test_a_review_refused_says_why_in_the_managers_language(
+    app: Flask, db: Session, lines: Lines, account: Account
+) -> None:
+    lines.people["sales_manager"].language = "es"
+    db.commit()
+    manager = signed_in(app, lines, "sales_manager")
+    refused = manager.post_form(
+        f"/accounts/{account.id}/reviews",
+        form_for(account, lines, **{"score-team_communication": ""}),
+    )
+    assert refused.status_code == 422
+    body = refused.get_data(as_text=True)
+    assert "Califica al equipo de 1 a 4." in body
+    assert "Rate the team 1 to 4." not in body

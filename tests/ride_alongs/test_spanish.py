@@ -50,3 +50,26 @@ def test_the_ride_along_day_speaks_each_ones_language(app: Flask, db: Session, o
         assert spanish in rep, spanish
     for english in ("Your preparation", "What do you want help with?", "Save preparation"):
         assert english not in rep, english
+
+
+def test_a_cancelled_ride_along_says_so_in_the_managers_language(
+    app: Flask, db: Session, org: Org
+) -> None:
+    day = plan_day(db, org)
+    org.people["manager"].language = "es"
+    db.commit()
+    manager = signed_in(app, org, "manager")
+    assert manager.post_form(f"/ride-alongs/{day.ride.id}/cancel").status_code == 302
+    refused = manager.post_form(f"/ride-alongs/{day.ride.id}/note", follow_redirects=True)
+    page = refused.get_data(as_text=True)
+    assert "Este acompañamiento se canceló." in page
+    assert "This ride-along was cancelled." not in page
+    # The API says it in English, its contract; the page's scripts get the translation too.
+    answer = manager.post(
+        f"/api/v1/ride-alongs/{day.ride.id}/note",
+        headers={"X-CSRFToken": manager.session_csrf_token()},
+    )
+    assert answer.status_code == 409
+    error = answer.get_json()["error"]
+    assert error["message"] == "This ride-along was cancelled."
+    assert error["translation"] == {"language": "es", "message": "Este acompañamiento se canceló."}

@@ -6,9 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from flask import Flask
+from sqlalchemy.orm import Session
 
-from tests.builders import Org
-from tests.conftest import HttpsClient
+from coachapp.models import DevelopmentFocus
+from tests.builders import Org, make_guide_translation
+from tests.conftest import HttpsClient, signed_in
 from tests.page_checks import main_of
 
 
@@ -63,3 +66,56 @@ def test_a_reps_own_page_in_spanish(spanish_rep: HttpsClient) -> None:
     assert "Califícate" in main
     for english in ("Hello,", "Needs your action", "Rate yourself", "No open follow-ups"):
         assert english not in main
+
+
+def focus_on_sharing_the_plan(db: Session, org: Org) -> None:
+    """The rep's development focus is "Shares the plan" (key shares_plan) of the org's guide."""
+    db.add(
+        DevelopmentFocus(
+            rep_id=org.people["rep"].id, competency_key="shares_plan", period="2026-H1",
+            created_by_id=org.people["manager"].id,
+        )
+    )  # fmt: skip
+    db.commit()
+
+
+def test_a_focus_is_named_in_the_translated_guide(
+    spanish_manager: HttpsClient, org: Org, db: Session
+) -> None:
+    focus_on_sharing_the_plan(db, org)
+    make_guide_translation(
+        db, org.notes["shared"].guide_version, {"shares_plan": "Comparte el plan"}
+    )
+    team = main_of(spanish_manager.get("/team").get_data(as_text=True))
+    assert "Foco: Comparte el plan" in team and "Shares the plan" not in team
+    person = main_of(spanish_manager.get(f"/people/{org.people['rep'].id}").get_data(as_text=True))
+    assert '<span class="list-title">Comparte el plan</span>' in person
+    assert "¿Terminar el foco en Comparte el plan?" in person
+    # The choice of a new focus names the behaviours as the guide's text does; one left
+    # untranslated keeps its own name.
+    assert '<option value="shares_plan">Comparte el plan</option>' in person
+    assert '<option value="listens">Listens</option>' in person
+    assert "Shares the plan" not in person
+
+
+def test_a_focus_keeps_its_name_where_the_guide_has_no_spanish_text(
+    spanish_manager: HttpsClient, org: Org, db: Session
+) -> None:
+    focus_on_sharing_the_plan(db, org)
+    team = main_of(spanish_manager.get("/team").get_data(as_text=True))
+    assert "Foco: Shares the plan" in team
+    person = main_of(spanish_manager.get(f"/people/{org.people['rep'].id}").get_data(as_text=True))
+    assert '<span class="list-title">Shares the plan</span>' in person
+
+
+def test_an_english_reader_reads_the_focus_as_the_guide_names_it(
+    app: Flask, org: Org, db: Session
+) -> None:
+    focus_on_sharing_the_plan(db, org)
+    make_guide_translation(
+        db, org.notes["shared"].guide_version, {"shares_plan": "Comparte el plan"}
+    )
+    team = main_of(signed_in(app, org, "manager").get("/team").get_data(as_text=True))
+    assert "Focus: Shares the plan" in team and "Comparte" not in team
+    rep = main_of(signed_in(app, org, "rep").get("/my").get_data(as_text=True))
+    assert '<span class="list-title">Shares the plan</span>' in rep and "Comparte" not in rep

@@ -223,7 +223,9 @@ document.addEventListener("htmx:after:request", (event) => {
   }
   let message = t("Not saved (%(status)s).", { status: ctx.response.status });
   try {
-    message = JSON.parse(ctx.text).error.message || message;
+    const error = JSON.parse(ctx.text).error;
+    // The English is the API's; a reader of another language gets the error's translation.
+    message = (error.translation || error).message || message;
   } catch (_error) {
     // not the error shape after all: keep the status
   }

@@ -171,8 +171,10 @@ async function refusal(item, response) {
   let fields = null;
   try {
     const error = (await response.clone().json()).error;
-    message = error.message || message;
-    fields = error.fields || null;
+    // The English is the API's; a reader of another language gets the error's translation.
+    const said = error.translation || error;
+    message = said.message || message;
+    fields = said.fields || null;
   } catch (_error) {
     // an HTML answer: keep the status
   }

@@ -34,7 +34,9 @@ async function send(method, subscription) {
   if (!response.ok && response.status !== 404) {
     let message = t("The server answered %(status)s.", { status: response.status });
     try {
-      message = (await response.json()).error.message || message;
+      const refused = (await response.json()).error;
+      // The English is the API's; a reader of another language gets the error's translation.
+      message = (refused.translation || refused).message || message;
     } catch (_error) {
       // keep the status line
     }
